@@ -1,0 +1,258 @@
+"""A small, plain-data summary of one module: what the resolver needs, nothing more.
+
+The visitor turns a libcst tree into these records in one pass; everything after
+that (resolution across modules, framework matching) works on this data alone,
+so it can be cached per file and never needs the tree again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    value: Expr
+    attr: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: Expr
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str | None, Expr], ...]
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Str:
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class FStr:
+    parts: tuple[str | Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Concat:
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DictItem:
+    key: Expr | None
+    value: Expr
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class DictE:
+    items: tuple[DictItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sub:
+    value: Expr
+    index: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Await:
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Starred:
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Lambda:
+    params: tuple[str, ...]
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    text: str
+
+
+Expr = Union[Name, Attr, Call, Str, Const, FStr, Concat, Seq, DictE, Sub, Await, Starred, Lambda, Opaque]
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    target: str
+    value: Expr
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    targets: tuple[str, ...]
+    iter: Expr
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    annotation: Expr | None
+    kind: str  # "pos", "kwonly", "star", "kwstar"
+
+
+@dataclass(frozen=True, slots=True)
+class Decorator:
+    expr: Expr
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A def (or the module body, named "<module>"); `name` is dotted within the module."""
+
+    name: str
+    line: int
+    col: int
+    cls: str | None
+    parent: str | None
+    params: tuple[Param, ...]
+    decorators: tuple[Decorator, ...]
+    assigns: tuple[Assign, ...]
+    calls: tuple[Call, ...]
+    loops: tuple[Loop, ...]
+    returns: tuple[Expr, ...]
+    return_annotation: Expr | None
+    is_async: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Class:
+    name: str
+    line: int
+    col: int
+    bases: tuple[Expr, ...]
+    decorators: tuple[Decorator, ...]
+    attrs: tuple[Assign, ...]
+    fields: tuple[str, ...]
+    calls: tuple[Call, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    local: str
+    target: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    path: str
+    name: str
+    imports: tuple[Import, ...]
+    functions: tuple[Function, ...]
+    classes: tuple[Class, ...]
+
+
+MODULE_BODY = "<module>"
+
+
+def unparse(expr: Expr | None) -> str:
+    """Source-like text for an expression, used wherever a value is not statically known."""
+    if expr is None:
+        return ""
+    match expr:
+        case Name(id):
+            return id
+        case Attr(value, attr):
+            return f"{unparse(value)}.{attr}"
+        case Call(func, args, kwargs):
+            parts = [unparse(a) for a in args]
+            parts += [f"{k}={unparse(v)}" if k is not None else f"**{unparse(v)}" for k, v in kwargs]
+            return f"{unparse(func)}({', '.join(parts)})"
+        case Str(value):
+            return repr(value)
+        case Const(value):
+            return repr(value)
+        case FStr(parts):
+            body = "".join(p if isinstance(p, str) else "{" + unparse(p) + "}" for p in parts)
+            return "f" + repr(body)
+        case Concat(left, right):
+            return f"{unparse(left)} + {unparse(right)}"
+        case Seq(items):
+            return "[" + ", ".join(unparse(i) for i in items) + "]"
+        case DictE(items):
+            inner = ", ".join(
+                f"{unparse(i.key)}: {unparse(i.value)}" if i.key is not None else f"**{unparse(i.value)}" for i in items
+            )
+            return "{" + inner + "}"
+        case Sub(value, index):
+            return f"{unparse(value)}[{unparse(index)}]"
+        case Await(value):
+            return f"await {unparse(value)}"
+        case Starred(value):
+            return f"*{unparse(value)}"
+        case Lambda(params, body):
+            return f"lambda {', '.join(params)}: {unparse(body)}"
+        case Opaque(text):
+            return text
+    return "?"
+
+
+def names_in(expr: Expr | None) -> set[str]:
+    """Every plain name and `name.attr` the expression reads (for following a message through a body)."""
+    found: set[str] = set()
+    stack: list[object] = [expr]
+    while stack:
+        node = stack.pop()
+        match node:
+            case Name(id):
+                found.add(id)
+            case Attr(Name(id), attr):
+                found.add(id)
+                found.add(f"{id}.{attr}")
+            case Attr(value, _):
+                stack.append(value)
+            case Call(func, args, kwargs):
+                stack.append(func)
+                stack.extend(args)
+                stack.extend(v for _, v in kwargs)
+            case FStr(parts):
+                stack.extend(p for p in parts if not isinstance(p, str))
+            case Concat(left, right):
+                stack.extend((left, right))
+            case Seq(items):
+                stack.extend(items)
+            case DictE(items):
+                for item in items:
+                    stack.append(item.value)
+                    if item.key is not None:
+                        stack.append(item.key)
+            case Sub(value, index):
+                stack.extend((value, index))
+            case Await(value) | Starred(value):
+                stack.append(value)
+            case Lambda(_, body):
+                stack.append(body)
+    return found

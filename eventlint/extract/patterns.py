@@ -1,0 +1,336 @@
+"""Loads the declarative framework patterns (rules/frameworks/*.yaml and a team's own files).
+
+A pack names the library's types (how the code comes to hold a producer, a
+channel, a topic object) and its sites (the calls and decorators that publish,
+consume or bind). This module validates the packs and compiles them into lookup
+tables keyed by canonical qualified names; `resolve.py` does the matching.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from eventlint import schemas
+from eventlint.config import Config, ConfigError, load_yaml_file
+from eventlint.resources import builtin_frameworks
+
+SITE_FIELDS = {
+    "publish": frozenset({"event", "channel", "key", "payload"}),
+    "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter"}),
+    "bind": frozenset({"queue", "exchange", "routing_key", "dead_letter"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One way of reading a value at a site (see the `source` definition in framework.json)."""
+
+    arg: int | None = None
+    kw: str | None = None
+    args: int | None = None
+    receiver: str | None = None
+    decorated: bool = False
+    annotation: int | str | None = None
+    class_attr: str | None = None
+    item: str | None = None
+    const: Any = None
+    has_const: bool = False
+    key: str | None = None
+    keys: bool = False
+    join_sep: str = ""
+    join_parts: tuple[tuple[Source, ...], ...] = ()
+    regex: str | None = None
+    format: str | None = None
+    map: tuple[tuple[str, Any], ...] = ()
+    default: Any = None
+    has_default: bool = False
+    loop: bool = False
+
+
+Spec = tuple[Source, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    arg: int | None
+    kw: str | None
+    equals: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Producer:
+    """How an instance of `type` comes into being."""
+
+    type: str
+    form: str  # "call", "attr", "param"
+    target: str
+    when: Condition | None = None
+    bind: tuple[tuple[str, Spec], ...] = ()
+    param_method: str | None = None
+    param_name: str | None = None
+    param_index: int | None = None
+    is_class: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SitePattern:
+    framework: str
+    kind: str  # "publish", "subscribe", "bind"
+    form: str  # "call", "decorator", "registry"
+    target: str
+    fields: tuple[tuple[str, Spec], ...]
+    untyped: bool = False
+    requires: tuple[str, ...] = ()
+    each: Spec | None = None
+    registry_assigned: str | None = None
+    registry_call: str | None = None
+    registry_arg: int | None = None
+    registry_kw: str | None = None
+    registry_key: str = "event"
+    origin: str = ""
+
+    def spec(self, name: str) -> Spec | None:
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Framework:
+    name: str
+    path: str
+    modules: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass
+class PatternSet:
+    """Every loaded pack, compiled into lookup tables."""
+
+    frameworks: dict[str, Framework] = field(default_factory=dict)
+    type_binds: dict[str, tuple[tuple[str, Spec], ...]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    call_producers: dict[str, list[Producer]] = field(default_factory=lambda: defaultdict(list))
+    attr_producers: dict[str, list[Producer]] = field(default_factory=lambda: defaultdict(list))
+    param_producers: list[Producer] = field(default_factory=list)
+    call_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
+    decorator_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
+    untyped_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
+    registries: list[SitePattern] = field(default_factory=list)
+    _by_root_and_name: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @property
+    def modules(self) -> frozenset[str]:
+        """Top-level module names of every loaded library."""
+        return frozenset(m.split(".")[0] for fw in self.frameworks.values() for m in fw.modules)
+
+    def canonical(self, qname: str) -> str:
+        """The pack's own name for `qname`: aliases, then re-exports within the same top-level package."""
+        if qname in self.aliases:
+            return self.aliases[qname]
+        parts = qname.split(".")
+        if len(parts) < 2:
+            return qname
+        found = self._by_root_and_name.get((parts[0], parts[-1]))
+        if found and len(found) == 1 and qname not in found:
+            return next(iter(found))
+        return qname
+
+    def is_type(self, name: str) -> bool:
+        return name in self.type_binds
+
+    def _known(self, qname: str) -> None:
+        parts = qname.split(".")
+        if len(parts) >= 2:
+            self._by_root_and_name[(parts[0], parts[-1])].add(qname)
+
+
+def load_patterns(config: Config) -> PatternSet:
+    """The built-in packs (minus disabled ones) plus the configured extra files."""
+    builtin = tuple(str(p) for p in builtin_frameworks())
+    extra = tuple(str(p) for p in config.frameworks)
+    return _load(builtin, extra, tuple(config.disable_frameworks))
+
+
+@cache
+def _load(builtin: tuple[str, ...], extra: tuple[str, ...], disabled: tuple[str, ...]) -> PatternSet:
+    patterns = PatternSet()
+    seen_builtin: set[str] = set()
+    for path in builtin:
+        data = load_yaml_file(Path(path), "framework pattern")
+        name = data.get("framework") if isinstance(data, Mapping) else None
+        if isinstance(name, str):
+            seen_builtin.add(name)
+            if name in disabled:
+                continue
+        _compile(patterns, Path(path), data)
+    for path in extra:
+        _compile(patterns, Path(path), load_yaml_file(Path(path), "framework pattern"))
+    for name in disabled:
+        if name not in seen_builtin:
+            raise ConfigError(None, "disable-frameworks", f"no built-in framework is named '{name}'")
+    return patterns
+
+
+def _compile(patterns: PatternSet, path: Path, data: Any) -> None:
+    for key, message in schemas.problems(data, "framework"):
+        raise ConfigError(path, key, message)
+    name = data["framework"]
+    if name in patterns.frameworks:
+        other = patterns.frameworks[name].path
+        raise ConfigError(path, "framework", f"'{name}' is already defined by {other}")
+    patterns.frameworks[name] = Framework(name, str(path), tuple(data.get("modules", ())), data.get("description", ""))
+
+    for index, entry in enumerate(data.get("types", ())):
+        where = f"types[{index}]"
+        type_name = entry["name"]
+        patterns.type_binds[type_name] = _fields(entry.get("bind", {}), path, f"{where}.bind")
+        patterns._known(type_name)
+        for alias in entry.get("aliases", ()):
+            patterns.aliases[alias] = type_name
+        producers = entry.get("from") or [{"call": type_name}]
+        for p_index, raw in enumerate(producers):
+            _producer(patterns, type_name, raw, path, f"{where}.from[{p_index}]")
+
+    for kind in ("publish", "subscribe", "bind"):
+        for index, entry in enumerate(data.get(kind, ())):
+            _site(patterns, name, kind, entry, path, f"{kind}[{index}]")
+
+
+def _producer(patterns: PatternSet, type_name: str, raw: Mapping[str, Any], path: Path, where: str) -> None:
+    bind = _fields(raw.get("bind", {}), path, f"{where}.bind")
+    when = None
+    if "when" in raw:
+        cond = raw["when"]
+        if "arg" not in cond and "kw" not in cond:
+            raise ConfigError(path, f"{where}.when", "expected `arg` or `kw` beside `equals`")
+        when = Condition(cond.get("arg"), cond.get("kw"), cond["equals"])
+    if "call" in raw:
+        patterns.call_producers[raw["call"]].append(Producer(type_name, "call", raw["call"], when, bind))
+        patterns._known(raw["call"])
+    elif "attr" in raw:
+        patterns.attr_producers[raw["attr"]].append(Producer(type_name, "attr", raw["attr"], when, bind))
+    else:
+        param = raw["param"]
+        if "name" not in param and "index" not in param:
+            raise ConfigError(path, f"{where}.param", "expected `name` or `index`")
+        patterns.param_producers.append(
+            Producer(
+                type_name,
+                "param",
+                param["base"],
+                when,
+                bind,
+                param_method=param["method"],
+                param_name=param.get("name"),
+                param_index=param.get("index"),
+                is_class=bool(param.get("is_class", False)),
+            )
+        )
+
+
+def _site(patterns: PatternSet, framework: str, kind: str, entry: Mapping[str, Any], path: Path, where: str) -> None:
+    fields = _fields(entry.get("fields", {}), path, f"{where}.fields")
+    allowed = SITE_FIELDS[kind]
+    for name, spec in fields:
+        if name not in allowed:
+            raise ConfigError(path, f"{where}.fields.{name}", f"not a {kind} field; expected one of: {', '.join(sorted(allowed))}")
+        if any(s.loop for s in spec) and name != "handler":
+            raise ConfigError(path, f"{where}.fields.{name}", "`loop` applies to the handler field only")
+    for required in entry.get("requires", ()):
+        if required not in allowed:
+            raise ConfigError(path, f"{where}.requires", f"'{required}' is not a {kind} field")
+    each = _spec(entry["each"], path, f"{where}.each") if "each" in entry else None
+    common = dict(
+        framework=framework,
+        kind=kind,
+        fields=fields,
+        untyped=bool(entry.get("untyped", False)),
+        requires=tuple(entry.get("requires", ())),
+        each=each,
+        origin=f"{path}:{where}",
+    )
+    if "call" in entry:
+        site = SitePattern(form="call", target=entry["call"], **common)
+        patterns.call_sites[site.target].append(site)
+        patterns._known(site.target)
+        if site.untyped:
+            method = site.target.rsplit(".", 1)[-1]
+            patterns.untyped_sites[method].append(site)
+    elif "decorator" in entry:
+        if entry.get("untyped"):
+            raise ConfigError(path, f"{where}.untyped", "applies to `call` sites only")
+        site = SitePattern(form="decorator", target=entry["decorator"], **common)
+        patterns.decorator_sites[site.target].append(site)
+        patterns._known(site.target)
+    else:
+        registry = entry["registry"]
+        argument = registry.get("argument", {})
+        site = SitePattern(
+            form="registry",
+            target=registry.get("assigned") or argument.get("call", ""),
+            registry_assigned=registry.get("assigned"),
+            registry_call=argument.get("call"),
+            registry_arg=argument.get("arg"),
+            registry_kw=argument.get("kw"),
+            registry_key=registry.get("key", "event"),
+            **common,
+        )
+        if kind != "subscribe":
+            raise ConfigError(path, f"{where}.registry", "a registry maps events to handlers: use it under `subscribe`")
+        if site.registry_call is not None:
+            patterns._known(site.registry_call)
+        patterns.registries.append(site)
+
+
+def _fields(raw: Mapping[str, Any], path: Path, where: str) -> tuple[tuple[str, Spec], ...]:
+    return tuple((name, _spec(spec, path, f"{where}.{name}")) for name, spec in raw.items())
+
+
+def _spec(raw: Any, path: Path, where: str) -> Spec:
+    items: Iterable[Any] = raw if isinstance(raw, list) else [raw]
+    return tuple(_source(item, path, f"{where}[{i}]" if isinstance(raw, list) else where) for i, item in enumerate(items))
+
+
+def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
+    join = raw.get("join")
+    parts: tuple[Spec, ...] = ()
+    if join is not None:
+        parts = tuple(_spec(p, path, f"{where}.join.parts[{i}]") for i, p in enumerate(join["parts"]))
+    reads = [k for k in ("arg", "kw", "args", "receiver", "decorated", "annotation", "class_attr", "item", "const", "join") if k in raw]
+    if not reads and "default" not in raw and not raw.get("loop"):
+        raise ConfigError(path, where, "says where the value comes from: expected one of arg, kw, args, receiver, decorated, annotation, class_attr, item, const, join")
+    return Source(
+        arg=raw.get("arg"),
+        kw=raw.get("kw"),
+        args=raw.get("args"),
+        receiver=raw.get("receiver"),
+        decorated=bool(raw.get("decorated", False)),
+        annotation=raw.get("annotation"),
+        class_attr=raw.get("class_attr"),
+        item=raw.get("item"),
+        const=raw.get("const"),
+        has_const="const" in raw,
+        key=raw.get("key"),
+        keys=bool(raw.get("keys", False)),
+        join_sep=join.get("sep", "/") if join else "",
+        join_parts=parts,
+        regex=raw.get("regex"),
+        format=raw.get("format"),
+        map=tuple((_map_key(k), v) for k, v in (raw.get("map") or {}).items()),
+        default=raw.get("default"),
+        has_default="default" in raw,
+        loop=bool(raw.get("loop", False)),
+    )
+
+
+def _map_key(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,842 @@
+"""Resolution across modules: names, imports, instances and attributes to symbolic values.
+
+Works on the plain IR of every module (no libcst here). Receivers are resolved by
+qualified name through imports and aliases, module-level instances,
+`self.x = Factory(...)` in any method, annotated parameters, and the framework
+packs' own types (a `KafkaProducer`, a faust topic, an SQS queue object).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from eventlint.extract import ir
+from eventlint.extract.patterns import PatternSet, Producer, Source, Spec
+from eventlint.extract.values import (
+    Value,
+    VConst,
+    VDict,
+    VInst,
+    VList,
+    VMethod,
+    VParam,
+    VRef,
+    VStr,
+    VTemplate,
+    VUnknown,
+)
+
+LAST_LINE = 1 << 30
+MAX_DEPTH = 40
+
+# Calls that hand their first argument back unchanged, as far as a channel or handler is concerned.
+PASS_THROUGH = frozenset(
+    {
+        "builtins.str",
+        "functools.partial",
+        "functools.wraps",
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "typing.cast",
+    }
+)
+STRING_METHODS = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "encode": lambda s: s}
+
+
+@dataclass
+class ModInfo:
+    """One module's IR with the lookup tables the resolver needs."""
+
+    ir: ir.Module
+    import_name: str
+    sys_root: str
+    imports: dict[str, str] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    functions: dict[str, ir.Function] = field(default_factory=dict)
+    classes: dict[str, ir.Class] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.ir.name
+
+    @property
+    def body(self) -> ir.Function:
+        return self.functions[ir.MODULE_BODY]
+
+    @cached_property
+    def globals(self) -> dict[str, list[ir.Assign]]:
+        found: dict[str, list[ir.Assign]] = defaultdict(list)
+        for assign in self.body.assigns:
+            found[assign.target].append(assign)
+        return found
+
+    @cached_property
+    def top_level_classes(self) -> set[str]:
+        return {name for name in self.classes if "." not in name}
+
+    @cached_property
+    def top_level_functions(self) -> set[str]:
+        return {name for name, f in self.functions.items() if "." not in name and name != ir.MODULE_BODY}
+
+    @cached_property
+    def imported_roots(self) -> frozenset[str]:
+        return frozenset(target.split(".")[0] for target in self.imports.values()) | frozenset(
+            s.split(".")[0] for s in self.star_imports
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where an expression is evaluated: a module, and optionally a function and a class."""
+
+    mod: ModInfo
+    func: ir.Function | None = None
+    cls: ir.Class | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.mod.name, self.func.name if self.func else "", self.cls.name if self.cls else "")
+
+
+class Project:
+    """Every module of the run, indexed for lookups by import name and qualified name."""
+
+    def __init__(self, modules: list[tuple[ir.Module, str, str]], patterns: PatternSet) -> None:
+        self.patterns = patterns
+        self.mods: dict[str, ModInfo] = {}
+        self._import_index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.functions: dict[str, tuple[ModInfo, ir.Function]] = {}
+        self.classes: dict[str, tuple[ModInfo, ir.Class]] = {}
+        for module, import_name, sys_root in modules:
+            info = ModInfo(module, import_name, sys_root)
+            for imp in module.imports:
+                if imp.local == "*":
+                    info.star_imports.append(imp.target)
+                else:
+                    info.imports[imp.local] = imp.target
+            for fn in module.functions:
+                info.functions[fn.name] = fn
+                qname = module.name if fn.name == ir.MODULE_BODY else f"{module.name}.{fn.name}"
+                self.functions.setdefault(qname, (info, fn))
+            for cls in module.classes:
+                info.classes[cls.name] = cls
+                self.classes.setdefault(f"{module.name}.{cls.name}", (info, cls))
+            self.mods[module.name] = info
+            names = {module.name: sys_root if module.name == import_name else "", import_name: sys_root}
+            path_name = _path_module_name(module.path)
+            names.setdefault(path_name, "")
+            if path_name.startswith("src."):
+                names.setdefault(path_name[4:], "src")
+            for name, root in names.items():
+                self._import_index[name].append((root, module.name))
+
+    # -- modules -------------------------------------------------------------
+
+    def find_module(self, dotted: str, importer: ModInfo | None) -> ModInfo | None:
+        """The project module an import of `dotted` from `importer` would load, if any."""
+        candidates = self._import_index.get(dotted)
+        if not candidates:
+            return None
+        importer_root = importer.sys_root if importer is not None else ""
+        usable = [(root, name) for root, name in candidates if _is_ancestor(root, importer_root)]
+        if not usable:
+            return None
+        usable.sort(key=lambda item: (-len(item[0]), item[1]))
+        return self.mods[usable[0][1]]
+
+    def function_qname(self, mod: ModInfo, fn: ir.Function) -> str:
+        return mod.name if fn.name == ir.MODULE_BODY else f"{mod.name}.{fn.name}"
+
+
+class Evaluator:
+    """Turns IR expressions into symbolic values; memoised, depth-limited and cycle-safe."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.patterns = project.patterns
+        self._memo: dict[tuple, Value] = {}
+        self._active: set[tuple] = set()
+        self._depth = 0
+
+    # -- entry points ----------------------------------------------------------
+
+    def eval(self, expr: ir.Expr, scope: Scope, line: int = LAST_LINE) -> Value:
+        key = (id(expr), scope.key, line)
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        if key in self._active or self._depth > MAX_DEPTH:
+            return VUnknown(ir.unparse(expr))
+        self._active.add(key)
+        self._depth += 1
+        try:
+            value = self._eval(expr, scope, line)
+        finally:
+            self._depth -= 1
+            self._active.discard(key)
+        self._memo[key] = value
+        return value
+
+    def scope_of(self, qname: str) -> Scope | None:
+        """The scope of the project function `qname`."""
+        entry = self.project.functions.get(qname)
+        if entry is None:
+            return None
+        mod, fn = entry
+        return Scope(mod, fn, self._class_of(mod, fn))
+
+    # -- expressions -----------------------------------------------------------
+
+    def _eval(self, expr: ir.Expr, scope: Scope, line: int) -> Value:
+        match expr:
+            case ir.Str(value):
+                return VStr(value)
+            case ir.Const(value):
+                return VConst(value)
+            case ir.Name(id):
+                return self.lookup(id, scope, line)
+            case ir.Attr(value, attr):
+                return self.getattr(self.eval(value, scope, line), attr, expr)
+            case ir.Call():
+                return self.call(expr, scope, line)
+            case ir.Await(value) | ir.Starred(value):
+                return self.eval(value, scope, line)
+            case ir.Seq(items):
+                return VList(tuple(self.eval(i, scope, line) for i in items))
+            case ir.DictE(items):
+                return VDict(
+                    tuple(
+                        (self.eval(i.key, scope, line) if i.key is not None else None, self.eval(i.value, scope, line), i.line, i.col)
+                        for i in items
+                    )
+                )
+            case ir.FStr(parts):
+                return self._join([p if isinstance(p, str) else self.eval(p, scope, line) for p in parts], expr)
+            case ir.Concat(left, right):
+                return self._join([self.eval(left, scope, line), self.eval(right, scope, line)], expr)
+            case ir.Sub(value, index):
+                return self._subscript(self.eval(value, scope, line), self.eval(index, scope, line), expr)
+            case ir.Lambda(_, body):
+                if isinstance(body, ir.Call):
+                    return self.eval(body.func, scope, line)
+                return VUnknown(ir.unparse(expr))
+        return VUnknown(ir.unparse(expr))
+
+    def _join(self, parts: list[str | Value], expr: ir.Expr) -> Value:
+        out: list[str] = []
+        exact = True
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, VStr):
+                out.append(part.value)
+            elif isinstance(part, VConst) and part.value is not None and not isinstance(part.value, bool):
+                out.append(str(part.value))
+            elif isinstance(part, VTemplate):
+                out.append(part.text)
+                exact = False
+            else:
+                out.append("{" + _short_text(part) + "}")
+                exact = False
+        text = "".join(out)
+        if exact:
+            return VStr(text)
+        if not any(isinstance(p, str) and p for p in parts) and not any(isinstance(p, (VStr, VTemplate)) for p in parts):
+            return VUnknown(ir.unparse(expr))
+        return VTemplate(text)
+
+    def _subscript(self, value: Value, index: Value, expr: ir.Expr) -> Value:
+        if isinstance(value, VDict) and isinstance(index, VStr):
+            found = value.get(index.value)
+            if found is not None:
+                return found
+        if isinstance(value, VList) and isinstance(index, VConst) and isinstance(index.value, int):
+            if -len(value.items) <= index.value < len(value.items):
+                return value.items[index.value]
+        return VUnknown(ir.unparse(expr))
+
+    # -- names -------------------------------------------------------------------
+
+    def lookup(self, name: str, scope: Scope, line: int) -> Value:
+        fn = scope.func
+        mod = scope.mod
+        if scope.cls is not None and fn is None:
+            for assign in reversed(scope.cls.attrs):
+                if assign.target == name and assign.line < line:
+                    return self.eval(assign.value, Scope(mod, None, scope.cls), assign.line)
+        while fn is not None and fn.name != ir.MODULE_BODY:
+            found = self._local(name, mod, fn, line)
+            if found is not None:
+                return found
+            fn = mod.functions.get(fn.parent) if fn.parent else None
+            line = LAST_LINE
+        return self.global_(mod, name, line if scope.func is None or scope.func.name == ir.MODULE_BODY else LAST_LINE)
+
+    def _local(self, name: str, mod: ModInfo, fn: ir.Function, line: int) -> Value | None:
+        assigns = [a for a in fn.assigns if a.target == name]
+        if assigns:
+            before = [a for a in assigns if a.line < line]
+            chosen = before[-1] if before else assigns[0]
+            return self.eval(chosen.value, Scope(mod, fn, self._class_of(mod, fn)), chosen.line)
+        for index, param in enumerate(fn.params):
+            if param.name == name:
+                return self._param(mod, fn, index, param)
+        if any(name in loop.targets for loop in fn.loops):
+            return VUnknown(name)
+        return None
+
+    def _param(self, mod: ModInfo, fn: ir.Function, index: int, param: ir.Param) -> Value:
+        cls = self._class_of(mod, fn)
+        decorators = {ir.unparse(d.expr) for d in fn.decorators}
+        if cls is not None and index == 0 and "staticmethod" not in decorators:
+            cls_qname = f"{mod.name}.{cls.name}"
+            if "classmethod" in decorators:
+                return VRef(cls_qname, "class")
+            return VInst(cls_qname, project=True)
+        if param.annotation is not None:
+            typed = self._annotation_type(param.annotation, Scope(mod))
+            if typed is not None:
+                return typed
+        if cls is not None:
+            produced = self._param_producer(mod, cls, fn, index, param)
+            if produced is not None:
+                return produced
+        offset = 1 if cls is not None and "staticmethod" not in decorators else 0
+        return VParam(self.project.function_qname(mod, fn), param.name, index - offset)
+
+    def _annotation_type(self, annotation: ir.Expr, scope: Scope) -> Value | None:
+        # Optional[X], X | None, "X" are reduced to X
+        if isinstance(annotation, ir.Sub):
+            return self._annotation_type(annotation.index, scope)
+        if isinstance(annotation, ir.Str):
+            dotted = annotation.value.strip()
+            if not re.fullmatch(r"[A-Za-z_][\w.]*", dotted):
+                return None
+            head, *rest = dotted.split(".")
+            annotation = ir.Name(head)
+            for part in rest:
+                annotation = ir.Attr(annotation, part)
+        value = self.eval(annotation, scope)
+        if isinstance(value, VRef):
+            if value.kind == "class":
+                return VInst(value.qname, project=True)
+            if value.kind == "external":
+                canonical = self.patterns.canonical(value.qname)
+                if self.patterns.is_type(canonical):
+                    return VInst(canonical)
+        return None
+
+    def _param_producer(self, mod: ModInfo, cls: ir.Class, fn: ir.Function, index: int, param: ir.Param) -> Value | None:
+        method = fn.name.rsplit(".", 1)[-1]
+        bases = self.class_bases(f"{mod.name}.{cls.name}")
+        for producer in self.patterns.param_producers:
+            if producer.param_method != method or producer.target not in bases:
+                continue
+            if producer.param_name == param.name or producer.param_index == index - 1:
+                return VRef(producer.type, "external") if producer.is_class else VInst(producer.type)
+        return None
+
+    def global_(self, mod: ModInfo, name: str, line: int = LAST_LINE) -> Value:
+        found = self._global_or_none(mod, name, line, set())
+        return found if found is not None else VRef(f"builtins.{name}", "external") if name in _BUILTINS else VUnknown(name)
+
+    def _global_or_none(self, mod: ModInfo, name: str, line: int, seen: set[str]) -> Value | None:
+        if mod.name in seen:
+            return None
+        seen.add(mod.name)
+        assigns = mod.globals.get(name)
+        if assigns:
+            before = [a for a in assigns if a.line < line] or assigns
+            chosen = before[-1]
+            return self.eval(chosen.value, Scope(mod, mod.body), chosen.line)
+        if name in mod.top_level_classes:
+            return VRef(f"{mod.name}.{name}", "class")
+        if name in mod.top_level_functions:
+            return VRef(f"{mod.name}.{name}", "function")
+        target = mod.imports.get(name)
+        if target is not None:
+            return self.qualified(target, mod)
+        for star in mod.star_imports:
+            other = self.project.find_module(star, mod)
+            if other is not None:
+                found = self._global_or_none(other, name, LAST_LINE, seen)
+                if found is not None:
+                    return found
+        return None
+
+    def definition(self, name: str, scope: Scope, line: int) -> tuple[ir.Expr, Scope, int] | None:
+        """The expression last assigned to `name` as seen at `line`, with its scope (for payload shapes)."""
+        mod, fn = scope.mod, scope.func
+        while fn is not None and fn.name != ir.MODULE_BODY:
+            assigns = [a for a in fn.assigns if a.target == name]
+            if assigns:
+                before = [a for a in assigns if a.line < line]
+                chosen = before[-1] if before else assigns[0]
+                return chosen.value, Scope(mod, fn, self._class_of(mod, fn)), chosen.line
+            if any(p.name == name for p in fn.params) or any(name in loop.targets for loop in fn.loops):
+                return None
+            fn = mod.functions.get(fn.parent) if fn.parent else None
+            line = LAST_LINE
+        assigns = mod.globals.get(name)
+        if assigns:
+            chosen = assigns[-1]
+            return chosen.value, Scope(mod, mod.body), chosen.line
+        target = mod.imports.get(name)
+        if target is not None and "." in target:
+            module_name, _, attr = target.rpartition(".")
+            other = self.project.find_module(module_name, mod)
+            if other is not None and other is not mod:
+                return self.definition(attr, Scope(other, other.body), LAST_LINE)
+        return None
+
+    def qualified(self, dotted: str, importer: ModInfo | None) -> Value:
+        """The value of a fully qualified name as seen from `importer`."""
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            mod = self.project.find_module(".".join(parts[:cut]), importer)
+            if mod is None:
+                continue
+            value: Value = VRef(mod.name, "module")
+            for part in parts[cut:]:
+                value = self.getattr(value, part, None)
+            return value
+        return VRef(dotted, "external")
+
+    # -- attributes --------------------------------------------------------------
+
+    def getattr(self, value: Value, attr: str, expr: ir.Expr | None) -> Value:
+        match value:
+            case VRef(qname, "module"):
+                mod = self.project.mods[qname]
+                found = self._global_or_none(mod, attr, LAST_LINE, set())
+                if found is not None:
+                    return found
+                sub = self.project.find_module(f"{mod.import_name}.{attr}", mod)
+                if sub is not None:
+                    return VRef(sub.name, "module")
+                return VUnknown(f"{qname}.{attr}")
+            case VRef(qname, "external"):
+                return VRef(f"{qname}.{attr}", "external")
+            case VRef(qname, "class"):
+                found = self._class_attr(qname, attr)
+                if found is not None:
+                    return found
+                return VUnknown(f"{qname.rsplit('.', 1)[-1]}.{attr}")
+            case VInst(type_name, _, True):
+                found = self._instance_attr(type_name, attr)
+                if found is not None:
+                    return found
+                for base in self.class_bases(type_name):
+                    produced = self._attr_producer(base, attr, value)
+                    if produced is not None:
+                        return produced
+                return VMethod(value, attr)
+            case VInst(type_name):
+                produced = self._attr_producer(type_name, attr, value)
+                if produced is not None:
+                    return produced
+                bound = value.get(attr)
+                if bound is not None:
+                    return bound
+                return VMethod(value, attr)
+            case VStr() if attr in STRING_METHODS or attr == "format":
+                return VMethod(value, attr)
+        base_text = _short_text(value)
+        return VMethod(value, attr) if not isinstance(value, VUnknown) else VUnknown(f"{base_text}.{attr}")
+
+    def _attr_producer(self, type_name: str, attr: str, receiver: Value) -> Value | None:
+        for producer in self.patterns.attr_producers.get(f"{type_name}.{attr}", ()):
+            return self._instance(producer, None, None, receiver)
+        return None
+
+    def _class_attr(self, cls_qname: str, attr: str) -> Value | None:
+        for qname in (cls_qname, *self.class_bases(cls_qname)):
+            entry = self.project.classes.get(qname)
+            if entry is None:
+                continue
+            mod, cls = entry
+            for assign in reversed(cls.attrs):
+                if assign.target == attr:
+                    return self.eval(assign.value, Scope(mod, None, cls), assign.line)
+            method = f"{cls.name}.{attr}"
+            if method in mod.functions:
+                return VRef(f"{mod.name}.{method}", "function")
+        return None
+
+    def _instance_attr(self, cls_qname: str, attr: str) -> Value | None:
+        for qname in (cls_qname, *self.class_bases(cls_qname)):
+            entry = self.project.classes.get(qname)
+            if entry is None:
+                continue
+            mod, cls = entry
+            prefix = f"{cls.name}."
+            methods = [f for name, f in mod.functions.items() if name.startswith(prefix) and "." not in name[len(prefix) :]]
+            # __init__ first: that is where collaborators are usually wired
+            methods.sort(key=lambda f: (not f.name.endswith(".__init__"), f.line))
+            for fn in methods:
+                for assign in fn.assigns:
+                    if assign.target == f"self.{attr}":
+                        return self.eval(assign.value, Scope(mod, fn, cls), assign.line)
+            for assign in reversed(cls.attrs):
+                if assign.target == attr:
+                    return self.eval(assign.value, Scope(mod, None, cls), assign.line)
+            method = f"{cls.name}.{attr}"
+            if method in mod.functions:
+                return VMethod(VInst(cls_qname, project=True), attr)
+        return None
+
+    def class_bases(self, cls_qname: str) -> list[str]:
+        """Qualified names of the bases of a project class, transitively (framework names canonical)."""
+        out: list[str] = []
+        todo = [cls_qname]
+        seen = {cls_qname}
+        while todo:
+            entry = self.project.classes.get(todo.pop(0))
+            if entry is None:
+                continue
+            mod, cls = entry
+            for base_expr in cls.bases:
+                base = self.eval(base_expr, Scope(mod), cls.line)
+                if isinstance(base, VRef) and base.kind in ("class", "external"):
+                    name = base.qname if base.kind == "class" else self.patterns.canonical(base.qname)
+                    if name not in seen:
+                        seen.add(name)
+                        out.append(name)
+                        todo.append(name)
+        return out
+
+    def method_function(self, obj: Value, name: str) -> str | None:
+        """The project function a method call on `obj` runs, if it is one."""
+        if isinstance(obj, VInst) and obj.project:
+            for qname in (obj.type, *self.class_bases(obj.type)):
+                candidate = f"{qname}.{name}"
+                if candidate in self.project.functions:
+                    return candidate
+        if isinstance(obj, VRef) and obj.kind == "class":
+            candidate = f"{obj.qname}.{name}"
+            if candidate in self.project.functions:
+                return candidate
+        return None
+
+    def _class_of(self, mod: ModInfo, fn: ir.Function) -> ir.Class | None:
+        return mod.classes.get(fn.cls) if fn.cls else None
+
+    # -- calls -------------------------------------------------------------------
+
+    def call(self, call: ir.Call, scope: Scope, line: int) -> Value:
+        callee = self.eval(call.func, scope, line)
+        for key in self.callable_keys(callee):
+            producers = self.patterns.call_producers.get(key)
+            if producers:
+                for producer in producers:
+                    if self._condition_holds(producer, call, scope):
+                        receiver = callee.obj if isinstance(callee, VMethod) else None
+                        return self._instance(producer, call, scope, receiver)
+        match callee:
+            case VRef(qname, "external") if qname in PASS_THROUGH and call.args:
+                return self.eval(call.args[0], scope, line)
+            case VRef(qname, "external"):
+                canonical = self.patterns.canonical(qname)
+                if self.patterns.is_type(canonical):
+                    return VInst(canonical)
+                return VUnknown(ir.unparse(call))
+            case VRef(qname, "class"):
+                return VInst(qname, project=True)
+            case VRef(qname, "function"):
+                return self._returns(qname, call, scope, line)
+            case VMethod(VStr(text), "format"):
+                return self._format(text, call, scope, line)
+            case VMethod(VStr(text), method) if method in STRING_METHODS:
+                return VStr(STRING_METHODS[method](text))
+            case VMethod(obj, method):
+                target = self.method_function(obj, method)
+                if target is not None:
+                    return self._returns(target, call, scope, line)
+        return VUnknown(ir.unparse(call))
+
+    def callable_keys(self, callee: Value) -> list[str]:
+        """Pattern keys a call to `callee` may match, most specific first."""
+        match callee:
+            case VRef(qname, "external"):
+                return [self.patterns.canonical(qname)]
+            case VRef(qname, "class"):
+                return [qname]
+            case VMethod(VInst(type_name, _, project), method):
+                types = [type_name, *self.class_bases(type_name)] if project else [type_name]
+                return [f"{t}.{method}" for t in types]
+            case VInst(type_name, _, project):
+                types = [type_name, *self.class_bases(type_name)] if project else [type_name]
+                return [f"{t}.__call__" for t in types]
+        return []
+
+    def _returns(self, qname: str, call: ir.Call, scope: Scope, line: int) -> Value:
+        target = self.scope_of(qname)
+        if target is None or target.func is None or not target.func.returns:
+            return VUnknown(ir.unparse(call))
+        value = self.eval(target.func.returns[-1], target)
+        if isinstance(value, VParam) and value.func == qname:
+            arg = argument(call, value.index, value.name)
+            if arg is not None:
+                return self.eval(arg, scope, line)
+        return value
+
+    def _format(self, text: str, call: ir.Call, scope: Scope, line: int) -> Value:
+        args = [self.eval(a, scope, line) for a in call.args]
+        kwargs = {k: self.eval(v, scope, line) for k, v in call.kwargs if k is not None}
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        except ValueError:
+            return VUnknown(ir.unparse(call))
+        values = [*args, *kwargs.values()]
+        if all(isinstance(v, VStr) for v in values):
+            try:
+                return VStr(text.format(*[v.value for v in args], **{k: v.value for k, v in kwargs.items()}))  # type: ignore[union-attr]
+            except (IndexError, KeyError, ValueError):
+                return VUnknown(ir.unparse(call))
+        if fields:
+            return VTemplate(text)
+        return VUnknown(ir.unparse(call))
+
+    def _condition_holds(self, producer: Producer, call: ir.Call, scope: Scope) -> bool:
+        cond = producer.when
+        if cond is None:
+            return True
+        expr = argument(call, cond.arg, cond.kw)
+        if expr is None:
+            return False
+        value = self.eval(expr, scope, call.line)
+        return isinstance(value, (VStr, VConst)) and value.value == cond.equals
+
+    def _instance(self, producer: Producer, call: ir.Call | None, scope: Scope | None, receiver: Value | None) -> Value:
+        bind: dict[str, Value] = {}
+        for name, spec in (*self.patterns.type_binds.get(producer.type, ()), *producer.bind):
+            values = self.read_spec(spec, SiteContext(call=call, scope=scope, receiver=receiver))
+            if values:
+                bind[name] = values[0] if len(values) == 1 else VList(tuple(values))
+        return VInst(producer.type, tuple(sorted(bind.items())))
+
+    # -- reading pattern fields --------------------------------------------------
+
+    def read_spec(self, spec: Spec | None, ctx: SiteContext) -> list[Value]:
+        """The values `spec` reads at a site: the first alternative that yields something."""
+        if spec is None:
+            return []
+        for source in spec:
+            values = self._read_source(source, ctx)
+            if values:
+                return values
+        return []
+
+    def _read_source(self, source: Source, ctx: SiteContext) -> list[Value]:
+        values = self._raw_source(source, ctx)
+        if not values and source.has_default:
+            values = [_literal(source.default)]
+        out: list[Value] = []
+        for value in values:
+            out.extend(self._transform(source, value))
+        return out
+
+    def _raw_source(self, source: Source, ctx: SiteContext) -> list[Value]:
+        call, scope = ctx.call, ctx.scope
+        if source.has_const:
+            return [_literal(source.const)]
+        if source.join_parts:
+            return [self._join_parts(source, ctx)]
+        if source.receiver is not None:
+            receiver = ctx.receiver
+            if isinstance(receiver, VInst):
+                bound = receiver.get(source.receiver)
+                if bound is not None:
+                    return [bound]
+            return []
+        if source.decorated:
+            return [VRef(ctx.decorated, "function")] if ctx.decorated else []
+        if source.annotation is not None:
+            return self._annotation(source.annotation, ctx)
+        if source.class_attr is not None:
+            if ctx.cls_qname is None:
+                return []
+            found = self._class_attr(ctx.cls_qname, source.class_attr)
+            return [found] if found is not None else []
+        if source.item is not None:
+            return [ctx.item.get(source.item)] if isinstance(ctx.item, VDict) and ctx.item.get(source.item) is not None else []
+        if call is None or scope is None:
+            return []
+        if source.args is not None:
+            out: list[Value] = []
+            for expr in call.args[source.args :]:
+                value = self.eval(expr, scope, call.line)
+                if isinstance(expr, ir.Starred) and isinstance(value, VList):
+                    out.extend(value.items)
+                else:
+                    out.append(value)
+            return out
+        expr = argument(call, source.arg, source.kw)
+        if expr is None:
+            return []
+        return [self.eval(expr, scope, call.line)]
+
+    def _join_parts(self, source: Source, ctx: SiteContext) -> Value:
+        parts: list[Value] = []
+        for part in source.join_parts:
+            values = self.read_spec(part, ctx)
+            if values:
+                parts.append(as_text_value(values[0]))
+        texts = []
+        exact = True
+        for part in parts:
+            if isinstance(part, VStr):
+                if part.value:
+                    texts.append(part.value)
+            elif isinstance(part, VTemplate):
+                texts.append(part.text)
+                exact = False
+            elif isinstance(part, VConst) and part.value is None:
+                continue
+            else:
+                return part
+        text = source.join_sep.join(texts)
+        return VStr(text) if exact else VTemplate(text)
+
+    def _annotation(self, which: int | str, ctx: SiteContext) -> list[Value]:
+        if ctx.decorated is None:
+            return []
+        scope = self.scope_of(ctx.decorated)
+        if scope is None or scope.func is None:
+            return []
+        fn = scope.func
+        if which == "return":
+            annotation = fn.return_annotation
+        else:
+            params = [p for p in fn.params if p.kind in ("pos", "kwonly")]
+            if scope.cls is not None and params and params[0].name in ("self", "cls"):
+                params = params[1:]
+            annotation = params[int(which)].annotation if int(which) < len(params) else None
+        if annotation is None:
+            return []
+        value = self.eval(annotation, Scope(scope.mod))
+        if isinstance(value, VRef) and value.kind in ("class", "external"):
+            return [VRef(value.qname, "class")]
+        return []
+
+    def _transform(self, source: Source, value: Value) -> list[Value]:
+        if source.keys:
+            if isinstance(value, VDict):
+                return [k for k, _, _, _ in value.items if k is not None]
+            return []
+        if source.key is not None:
+            if isinstance(value, VDict):
+                found = value.get(source.key)
+                return [found] if found is not None else []
+            if isinstance(value, VInst):
+                found = value.get(source.key)
+                return [found] if found is not None else []
+            return []
+        if source.map:
+            literal = _map_key_of(value)
+            for key, result in source.map:
+                if key == literal:
+                    value = _literal(result)
+                    break
+        if source.regex is not None:
+            text = value.value if isinstance(value, VStr) else value.text if isinstance(value, VTemplate) else None
+            if text is not None:
+                match = re.search(source.regex, text)
+                if match and match.groups():
+                    group = match.group(1)
+                    value = VTemplate(group) if "{" in group else VStr(group)
+        if source.format is not None:
+            inner = as_text_value(value)
+            if isinstance(inner, VStr):
+                value = VStr(source.format.replace("{}", inner.value))
+            elif isinstance(inner, VTemplate):
+                value = VTemplate(source.format.replace("{}", inner.text))
+        return [value]
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What a field spec can read from: the call, the receiver, the decorated function, the class."""
+
+    call: ir.Call | None = None
+    scope: Scope | None = None
+    receiver: Value | None = None
+    decorated: str | None = None
+    cls_qname: str | None = None
+    item: Value | None = None
+
+
+def argument(call: ir.Call, index: int | None, keyword: str | None) -> ir.Expr | None:
+    """The expression passed for a parameter, by keyword first, then by position."""
+    if keyword is not None:
+        for name, value in call.kwargs:
+            if name == keyword:
+                return value
+    if index is not None:
+        for position, arg in enumerate(call.args):
+            if isinstance(arg, ir.Starred):
+                return None
+            if position == index:
+                return arg
+    return None
+
+
+def as_text_value(value: Value) -> Value:
+    """A value as it would appear where a string is expected (objects give their bound `value`)."""
+    if isinstance(value, VInst):
+        for name in ("value", "channel"):
+            bound = value.get(name)
+            if bound is not None:
+                return bound
+    return value
+
+
+def _literal(raw: object) -> Value:
+    if isinstance(raw, str):
+        return VStr(raw)
+    if raw is None or isinstance(raw, (bool, int, float)):
+        return VConst(raw)
+    return VUnknown(repr(raw))
+
+
+def _map_key_of(value: Value) -> str | None:
+    if isinstance(value, VConst):
+        if isinstance(value.value, bool):
+            return "true" if value.value else "false"
+        return str(value.value)
+    if isinstance(value, VStr):
+        return value.value
+    return None
+
+
+def _short_text(value: Value) -> str:
+    match value:
+        case VUnknown(text):
+            return text
+        case VRef(qname, _):
+            return qname.rsplit(".", 1)[-1]
+        case VParam(_, name, _):
+            return name
+        case VTemplate(text):
+            return text
+        case VStr(text):
+            return text
+    return "?"
+
+
+def _path_module_name(path: str) -> str:
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _is_ancestor(root: str, other: str) -> bool:
+    return root == "" or other == root or other.startswith(root + "/")
+
+
+_BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance"})

@@ -1,0 +1,87 @@
+"""Symbolic values: what the resolver knows about an expression without running it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class VStr:
+    """A string known exactly."""
+
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class VTemplate:
+    """A string with unknown parts, written `{expr}` (an f-string over unknown names)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class VConst:
+    value: int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class VRef:
+    """A named thing: a project function/class/module, or an external qualified name."""
+
+    qname: str
+    kind: str  # "function", "class", "module", "external"
+
+
+@dataclass(frozen=True, slots=True)
+class VInst:
+    """An object of `type` (a framework type or a project class) with values bound at creation."""
+
+    type: str
+    bind: tuple[tuple[str, Value], ...] = ()
+    project: bool = False
+
+    def get(self, name: str) -> Value | None:
+        for key, value in self.bind:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class VMethod:
+    obj: Value
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class VList:
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VDict:
+    items: tuple[tuple[Value | None, Value, int, int], ...]
+
+    def get(self, key: str) -> Value | None:
+        for k, v, _, _ in self.items:
+            if isinstance(k, VStr) and k.value == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class VParam:
+    """A parameter of the enclosing project function: known only at its call sites."""
+
+    func: str
+    name: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class VUnknown:
+    text: str
+
+
+Value = Union[VStr, VTemplate, VConst, VRef, VInst, VMethod, VList, VDict, VParam, VUnknown]

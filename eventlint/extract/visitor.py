@@ -1,0 +1,470 @@
+"""One libcst pass per module: imports, assignments, calls, loops and definitions, as plain IR.
+
+Only positions are requested from libcst's metadata (no scope or qualified-name
+providers: they cost several times the parse); scopes are tracked with a stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from eventlint.extract import ir
+
+
+class ParseFailure(Exception):
+    """A module libcst cannot read; carries a 1-based position for the diagnostic."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def parse_module(source: bytes, path: str, module: str) -> ir.Module:
+    """Parse `source` (bytes; PEP 263 cookies and BOMs honoured) and summarise it."""
+    try:
+        tree = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        first = str(exc).splitlines()
+        detail = first[1].removeprefix("parser error: ") if len(first) > 1 else first[0]
+        raise ParseFailure(f"syntax error: {detail}", exc.raw_line, exc.raw_column + 1) from None
+    except SyntaxError as exc:  # libcst reports undecodable source this way
+        raise ParseFailure(f"cannot decode the file: {exc.msg}; declare its encoding (PEP 263) or save it as UTF-8") from None
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ParseFailure(f"cannot decode the file: {exc}; declare its encoding (PEP 263) or save it as UTF-8") from None
+    except RecursionError:
+        raise ParseFailure("the file nests too deeply to parse") from None
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    visitor = _Visitor(tree, path, module)
+    try:
+        wrapper.visit(visitor)
+    except RecursionError:
+        raise ParseFailure("the file nests too deeply to analyse") from None
+    return visitor.result()
+
+
+@dataclass
+class _FunctionBuilder:
+    name: str
+    line: int
+    col: int
+    cls: str | None
+    parent: str | None
+    params: tuple[ir.Param, ...] = ()
+    decorators: tuple[ir.Decorator, ...] = ()
+    return_annotation: ir.Expr | None = None
+    is_async: bool = False
+    self_name: str | None = None
+    assigns: list[ir.Assign] = field(default_factory=list)
+    calls: list[ir.Call] = field(default_factory=list)
+    loops: list[ir.Loop] = field(default_factory=list)
+    returns: list[ir.Expr] = field(default_factory=list)
+
+    def build(self) -> ir.Function:
+        return ir.Function(
+            name=self.name,
+            line=self.line,
+            col=self.col,
+            cls=self.cls,
+            parent=self.parent,
+            params=self.params,
+            decorators=self.decorators,
+            assigns=tuple(self.assigns),
+            calls=tuple(self.calls),
+            loops=tuple(self.loops),
+            returns=tuple(self.returns),
+            return_annotation=self.return_annotation,
+            is_async=self.is_async,
+        )
+
+
+@dataclass
+class _ClassBuilder:
+    name: str
+    line: int
+    col: int
+    bases: tuple[ir.Expr, ...]
+    decorators: tuple[ir.Decorator, ...]
+    attrs: list[ir.Assign] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    calls: list[ir.Call] = field(default_factory=list)
+
+    def build(self) -> ir.Class:
+        return ir.Class(
+            name=self.name,
+            line=self.line,
+            col=self.col,
+            bases=self.bases,
+            decorators=self.decorators,
+            attrs=tuple(self.attrs),
+            fields=tuple(self.fields),
+            calls=tuple(self.calls),
+        )
+
+
+class _Visitor(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, tree: cst.Module, path: str, module: str) -> None:
+        super().__init__()
+        self._tree = tree
+        self._path = path
+        self._module = module
+        self._is_package = path.endswith("__init__.py")
+        self._imports: list[ir.Import] = []
+        self._functions: list[ir.Function] = []
+        self._classes: list[ir.Class] = []
+        self._stack: list[_FunctionBuilder | _ClassBuilder] = [_FunctionBuilder(ir.MODULE_BODY, 1, 1, None, None)]
+        self._memo: dict[int, ir.Expr] = {}
+        self._skip_calls = 0
+
+    def result(self) -> ir.Module:
+        body = self._stack[0]
+        assert isinstance(body, _FunctionBuilder)
+        functions = [body.build(), *self._functions]
+        return ir.Module(
+            path=self._path,
+            name=self._module,
+            imports=tuple(self._imports),
+            functions=tuple(functions),
+            classes=tuple(self._classes),
+        )
+
+    # -- positions -------------------------------------------------------------
+
+    def _pos(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.get_metadata(PositionProvider, node).start
+        return start.line, start.column + 1
+
+    # -- scopes ----------------------------------------------------------------
+
+    def _function(self) -> _FunctionBuilder | None:
+        top = self._stack[-1]
+        return top if isinstance(top, _FunctionBuilder) else None
+
+    def _qualname(self, name: str) -> str:
+        outer = [s.name for s in self._stack[1:]]
+        return ".".join([*outer, name])
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        line, col = self._pos(node)
+        bases = tuple(self._expr(arg.value) for arg in node.bases if arg.keyword is None)
+        builder = _ClassBuilder(self._qualname(node.name.value), line, col, bases, self._decorators(node.decorators))
+        self._stack.append(builder)
+        return True
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        builder = self._stack.pop()
+        assert isinstance(builder, _ClassBuilder)
+        self._classes.append(builder.build())
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        line, col = self._pos(node)
+        outer = self._stack[-1]
+        cls = outer.name if isinstance(outer, _ClassBuilder) else None
+        parent = outer.name if isinstance(outer, _FunctionBuilder) and len(self._stack) > 1 else None
+        params = self._params(node.params)
+        builder = _FunctionBuilder(
+            name=self._qualname(node.name.value),
+            line=line,
+            col=col,
+            cls=cls,
+            parent=parent,
+            params=params,
+            decorators=self._decorators(node.decorators),
+            return_annotation=self._expr(node.returns.annotation) if node.returns else None,
+            is_async=node.asynchronous is not None,
+        )
+        is_static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+        if cls is not None and params and not is_static:
+            builder.self_name = params[0].name
+        self._stack.append(builder)
+        return True
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        builder = self._stack.pop()
+        assert isinstance(builder, _FunctionBuilder)
+        self._functions.append(builder.build())
+
+    def visit_Decorator(self, node: cst.Decorator) -> bool:
+        self._skip_calls += 1
+        return True
+
+    def leave_Decorator(self, original_node: cst.Decorator) -> None:
+        self._skip_calls -= 1
+
+    def visit_Parameters(self, node: cst.Parameters) -> bool:
+        self._skip_calls += 1
+        return True
+
+    def leave_Parameters(self, original_node: cst.Parameters) -> None:
+        self._skip_calls -= 1
+
+    def _decorators(self, decorators: tuple[cst.Decorator, ...] | list[cst.Decorator]) -> tuple[ir.Decorator, ...]:
+        out = []
+        for dec in decorators:
+            line, col = self._pos(dec)
+            out.append(ir.Decorator(self._expr(dec.decorator), line, col))
+        return tuple(out)
+
+    def _params(self, params: cst.Parameters) -> tuple[ir.Param, ...]:
+        out: list[ir.Param] = []
+
+        def add(param: cst.Param, kind: str) -> None:
+            annotation = self._expr(param.annotation.annotation) if param.annotation else None
+            out.append(ir.Param(param.name.value, annotation, kind))
+
+        for p in (*params.posonly_params, *params.params):
+            add(p, "pos")
+        if isinstance(params.star_arg, cst.Param):
+            add(params.star_arg, "star")
+        for p in params.kwonly_params:
+            add(p, "kwonly")
+        if params.star_kwarg is not None:
+            add(params.star_kwarg, "kwstar")
+        return tuple(out)
+
+    # -- imports ---------------------------------------------------------------
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        line, _ = self._pos(node)
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if dotted is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self._imports.append(ir.Import(alias.asname.name.value, dotted, line))
+            else:
+                head = dotted.split(".")[0]
+                self._imports.append(ir.Import(head, head, line))
+                if "." in dotted:
+                    # `import a.b` also makes `a.b.x` reachable through the name `a`
+                    self._imports.append(ir.Import(dotted, dotted, line))
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        line, _ = self._pos(node)
+        base = _dotted(node.module) if node.module is not None else ""
+        if base is None:
+            return False
+        level = len(node.relative)
+        if level:
+            package = self._module.split(".")
+            if not self._is_package:
+                package = package[:-1]
+            if level > 1:
+                package = package[: len(package) - (level - 1)] if len(package) >= level - 1 else []
+            base = ".".join([*package, base] if base else package)
+        if isinstance(node.names, cst.ImportStar):
+            self._imports.append(ir.Import("*", base, line))
+            return False
+        for alias in node.names:
+            name = _dotted(alias.name)
+            if name is None:
+                continue
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self._imports.append(ir.Import(local, f"{base}.{name}" if base else name, line))
+        return False
+
+    # -- statements ------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        line, _ = self._pos(node)
+        for target in node.targets:
+            self._assign(target.target, node.value, line)
+        return True
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+        line, _ = self._pos(node)
+        top = self._stack[-1]
+        if isinstance(top, _ClassBuilder) and isinstance(node.target, cst.Name):
+            top.fields.append(node.target.value)
+        if node.value is not None:
+            self._assign(node.target, node.value, line)
+        return True
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
+        line, _ = self._pos(node)
+        self._assign(node.target, node.value, line)
+        return True
+
+    def visit_With(self, node: cst.With) -> bool:
+        line, _ = self._pos(node)
+        for item in node.items:
+            if item.asname is not None:
+                self._assign(item.asname.name, item.item, line)
+        return True
+
+    def visit_For(self, node: cst.For) -> bool:
+        line, _ = self._pos(node)
+        builder = self._function()
+        if builder is not None:
+            builder.loops.append(ir.Loop(tuple(_target_names(node.target)), self._expr(node.iter), line))
+        return True
+
+    def visit_Return(self, node: cst.Return) -> bool:
+        builder = self._function()
+        if builder is not None and node.value is not None:
+            builder.returns.append(self._expr(node.value))
+        return True
+
+    def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, line: int) -> None:
+        top = self._stack[-1]
+        if isinstance(target, (cst.Tuple, cst.List)):
+            elements = [e.value for e in target.elements]
+            values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+            if values is not None and len(values) == len(elements):
+                for sub_target, sub_value in zip(elements, values):
+                    self._assign(sub_target, sub_value.value, line)
+            else:
+                for sub_target in elements:
+                    for name in _target_names(sub_target):
+                        self._record(top, name, ir.Opaque(self._text(value)), line)
+            return
+        name = self._target(target, top)
+        if name is not None:
+            self._record(top, name, self._expr(value), line)
+
+    def _record(self, top: _FunctionBuilder | _ClassBuilder, name: str, value: ir.Expr, line: int) -> None:
+        if isinstance(top, _ClassBuilder):
+            top.attrs.append(ir.Assign(name, value, line))
+        else:
+            top.assigns.append(ir.Assign(name, value, line))
+
+    def _target(self, target: cst.BaseExpression, top: _FunctionBuilder | _ClassBuilder) -> str | None:
+        if isinstance(target, cst.Name):
+            return target.value
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            base = target.value.value
+            if isinstance(top, _FunctionBuilder) and top.self_name is not None and base == top.self_name:
+                base = "self"
+            return f"{base}.{target.attr.value}"
+        return None
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        if self._skip_calls:
+            return True
+        call = self._expr(node)
+        top = self._stack[-1]
+        if isinstance(call, ir.Call):
+            top.calls.append(call)
+        return True
+
+    # -- expressions -----------------------------------------------------------
+
+    def _text(self, node: cst.CSTNode) -> str:
+        text = " ".join(self._tree.code_for_node(node).split())
+        return text if len(text) <= 120 else text[:117] + "..."
+
+    def _expr(self, node: cst.BaseExpression) -> ir.Expr:
+        key = id(node)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._convert(node)
+            self._memo[key] = found
+        return found
+
+    def _convert(self, node: cst.BaseExpression) -> ir.Expr:
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return ir.Const({"True": True, "False": False, "None": None}[node.value])
+            return ir.Name(node.value)
+        if isinstance(node, cst.Attribute):
+            return ir.Attr(self._expr(node.value), node.attr.value)
+        if isinstance(node, cst.Call):
+            line, col = self._pos(node)
+            args: list[ir.Expr] = []
+            kwargs: list[tuple[str | None, ir.Expr]] = []
+            for arg in node.args:
+                value = self._expr(arg.value)
+                if arg.keyword is not None:
+                    kwargs.append((arg.keyword.value, value))
+                elif arg.star == "**":
+                    kwargs.append((None, value))
+                elif arg.star == "*":
+                    args.append(ir.Starred(value))
+                else:
+                    args.append(value)
+            return ir.Call(self._expr(node.func), tuple(args), tuple(kwargs), line, col)
+        if isinstance(node, cst.SimpleString):
+            value = node.evaluated_value
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            return ir.Str(value)
+        if isinstance(node, cst.ConcatenatedString):
+            value = node.evaluated_value
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            if isinstance(value, str):
+                return ir.Str(value)
+            return ir.Concat(self._expr(node.left), self._expr(node.right))
+        if isinstance(node, cst.FormattedString):
+            parts: list[str | ir.Expr] = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    parts.append(part.value)
+                elif isinstance(part, cst.FormattedStringExpression):
+                    parts.append(self._expr(part.expression))
+            return ir.FStr(tuple(parts))
+        if isinstance(node, (cst.Integer, cst.Float)):
+            try:
+                return ir.Const(node.evaluated_value)
+            except (ValueError, OverflowError):
+                return ir.Opaque(node.value)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            items: list[ir.Expr] = []
+            for element in node.elements:
+                value = self._expr(element.value)
+                items.append(ir.Starred(value) if isinstance(element, cst.StarredElement) else value)
+            return ir.Seq(tuple(items))
+        if isinstance(node, cst.Dict):
+            entries = []
+            for element in node.elements:
+                line, col = self._pos(element)
+                if isinstance(element, cst.DictElement):
+                    entries.append(ir.DictItem(self._expr(element.key), self._expr(element.value), line, col))
+                else:
+                    entries.append(ir.DictItem(None, self._expr(element.value), line, col))
+            return ir.DictE(tuple(entries))
+        if isinstance(node, cst.Subscript):
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                return ir.Sub(self._expr(node.value), self._expr(node.slice[0].slice.value))
+            return ir.Opaque(self._text(node))
+        if isinstance(node, cst.Await):
+            return ir.Await(self._expr(node.expression))
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return ir.Concat(self._expr(node.left), self._expr(node.right))
+        if isinstance(node, cst.Lambda):
+            names = tuple(p.name.value for p in node.params.params)
+            return ir.Lambda(names, self._expr(node.body))
+        if isinstance(node, cst.NamedExpr):
+            return self._expr(node.value)
+        return ir.Opaque(self._text(node))
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base is not None else None
+    return None
+
+
+def _target_names(node: cst.BaseExpression) -> list[str]:
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, (cst.Tuple, cst.List)):
+        names: list[str] = []
+        for element in node.elements:
+            names.extend(_target_names(element.value))
+        return names
+    if isinstance(node, cst.StarredElement):
+        return _target_names(node.value)
+    return []

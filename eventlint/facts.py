@@ -1,0 +1,200 @@
+"""The facts model: what eventlint extracts from a codebase, and its public JSON form.
+
+Every record is a frozen, slotted dataclass. `ProjectFacts.to_json()` and
+`ProjectFacts.from_json()` round-trip losslessly; the JSON layout is versioned
+by `FACTS_VERSION` and described by `eventlint/schemas/facts.json`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+FACTS_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A deployable unit; its files are those matching `paths` (globs relative to the root)."""
+
+    name: str
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """One place in the code that sends an event."""
+
+    event: str | None
+    channel: str | None
+    framework: str
+    service: str | None
+    path: str
+    line: int
+    column: int
+    function: str | None
+    key: str | None = None
+    payload_fields: tuple[str, ...] | None = None
+    event_expr: str | None = None
+    channel_expr: str | None = None
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One place where a handler is bound to an event or channel."""
+
+    event: str | None
+    channel: str | None
+    framework: str
+    service: str | None
+    path: str
+    line: int
+    column: int
+    handler: str | None
+    group: str | None = None
+    ack: str | None = None
+    dead_letter: str | None = None
+    event_expr: str | None = None
+    channel_expr: str | None = None
+    handler_expr: str | None = None
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A broker-side route declared in code: a queue bound to an exchange or topic."""
+
+    framework: str
+    queue: str | None
+    exchange: str | None
+    routing_key: str | None
+    service: str | None
+    path: str
+    line: int
+    column: int
+    dead_letter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A finding: from the engine (EDA000) now, from rules later."""
+
+    code: str
+    message: str
+    path: str
+    line: int
+    column: int
+    severity: str = "error"
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A path discovery or extraction did not analyse, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFacts:
+    """Everything extracted from one project root."""
+
+    root: str
+    services: tuple[Service, ...] = ()
+    publishers: tuple[Publication, ...] = ()
+    subscribers: tuple[Subscription, ...] = ()
+    bindings: tuple[Binding, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    files: int = 0
+
+    def sorted(self) -> ProjectFacts:
+        """Return a copy with every list in its canonical, deterministic order."""
+        return dataclasses.replace(
+            self,
+            services=tuple(sorted(self.services, key=lambda s: s.name)),
+            publishers=tuple(sorted(set(self.publishers), key=_site_key)),
+            subscribers=tuple(sorted(set(self.subscribers), key=_site_key)),
+            bindings=tuple(sorted(set(self.bindings), key=_site_key)),
+            diagnostics=tuple(sorted(set(self.diagnostics), key=_site_key)),
+            skipped=tuple(sorted(set(self.skipped), key=lambda s: (s.path, s.reason))),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The public, versioned JSON form (see docs/facts.md)."""
+        return {
+            "eventlint_facts": FACTS_VERSION,
+            "root": self.root,
+            "files": self.files,
+            "services": [_record_to_json(s) for s in self.services],
+            "publishers": [_record_to_json(p) for p in self.publishers],
+            "subscribers": [_record_to_json(s) for s in self.subscribers],
+            "bindings": [_record_to_json(b) for b in self.bindings],
+            "diagnostics": [_record_to_json(d) for d in self.diagnostics],
+            "skipped": [_record_to_json(s) for s in self.skipped],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProjectFacts:
+        """Inverse of `to_json`; raises FactsFormatError on a document of another shape."""
+        if not isinstance(data, dict) or data.get("eventlint_facts") != FACTS_VERSION:
+            raise FactsFormatError(f"not an eventlint facts document of version {FACTS_VERSION}")
+        try:
+            return cls(
+                root=data["root"],
+                files=data.get("files", 0),
+                services=tuple(_record_from_json(Service, s) for s in data.get("services", ())),
+                publishers=tuple(_record_from_json(Publication, p) for p in data.get("publishers", ())),
+                subscribers=tuple(_record_from_json(Subscription, s) for s in data.get("subscribers", ())),
+                bindings=tuple(_record_from_json(Binding, b) for b in data.get("bindings", ())),
+                diagnostics=tuple(_record_from_json(Diagnostic, d) for d in data.get("diagnostics", ())),
+                skipped=tuple(_record_from_json(Skipped, s) for s in data.get("skipped", ())),
+            )
+        except (KeyError, TypeError) as exc:
+            raise FactsFormatError(f"malformed facts document: {exc}") from exc
+
+
+class FactsFormatError(ValueError):
+    """A facts JSON document that does not have the published shape."""
+
+
+def _site_key(record: Any) -> tuple:
+    fields = [getattr(record, "path", ""), getattr(record, "line", 0), getattr(record, "column", 0)]
+    fields.extend("" if v is None else str(v) for v in dataclasses.astuple(record))
+    return tuple(fields)
+
+
+def _record_to_json(record: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _record_from_json(kind: type, data: dict[str, Any]) -> Any:
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(kind):
+        if f.name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise KeyError(f"{kind.__name__}.{f.name}")
+            continue
+        value = data[f.name]
+        values[f.name] = tuple(value) if isinstance(value, list) else value
+    return kind(**values)
+
+
+__all__ = [
+    "FACTS_VERSION",
+    "Binding",
+    "Diagnostic",
+    "FactsFormatError",
+    "ProjectFacts",
+    "Publication",
+    "Service",
+    "Skipped",
+    "Subscription",
+]

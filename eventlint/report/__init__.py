@@ -1,0 +1,1 @@
+"""Renderers: findings and facts to text. Nothing else in eventlint writes output."""

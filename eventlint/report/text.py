@@ -1,0 +1,86 @@
+"""Human-readable output for `check` and `facts --format text`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from eventlint.facts import Diagnostic, ProjectFacts
+
+
+def diagnostic_line(d: Diagnostic) -> str:
+    """`path:line:col: CODE message`, the shape editors and CI annotators parse."""
+    return f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"
+
+
+def check_report(facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], verbose: bool = False) -> str:
+    """The text report of a check: one line per finding, then a summary."""
+    lines = [diagnostic_line(d) for d in diagnostics]
+    if verbose:
+        lines.extend(f"{s.path}: skipped: {s.reason}" for s in facts.skipped)
+    lines.append(summary(facts))
+    if facts.skipped and not verbose:
+        lines.append(f"Skipped {_plural(len(facts.skipped), 'path')} (run with --verbose to list them).")
+    if diagnostics:
+        counts = Counter(d.code for d in diagnostics)
+        per_code = ", ".join(f"{code} × {n}" for code, n in sorted(counts.items()))
+        lines.append(f"Found {_plural(len(diagnostics), 'problem')} ({per_code}).")
+    else:
+        lines.append("All checks passed.")
+    return "\n".join(lines) + "\n"
+
+
+def summary(facts: ProjectFacts) -> str:
+    """One line counting what was found."""
+    return (
+        f"Analysed {_plural(facts.files, 'file')}: {_plural(len(facts.services), 'service')}, "
+        f"{_plural(len(facts.publishers), 'publisher')}, {_plural(len(facts.subscribers), 'subscriber')}."
+    )
+
+
+def facts_text(facts: ProjectFacts) -> str:
+    """Facts grouped for reading: services, publishers, subscribers, bindings, problems."""
+    out = [f"root: {facts.root}", summary(facts), ""]
+    out.append("services:")
+    for service in facts.services:
+        out.append(f"  {service.name}  ({', '.join(service.paths)})")
+    out.append("")
+    out.append("publishers:")
+    for p in facts.publishers:
+        what = _what(p.event, p.event_expr, p.channel, p.channel_expr)
+        extra = f"  key={p.key}" if p.key else ""
+        via = f"  via {' -> '.join(p.via)}" if p.via else ""
+        out.append(f"  {p.path}:{p.line}:{p.column}  [{p.service or '-'}] {p.framework}: {what}  in {p.function or '-'}{extra}{via}")
+    out.append("")
+    out.append("subscribers:")
+    for s in facts.subscribers:
+        what = _what(s.event, s.event_expr, s.channel, s.channel_expr)
+        handler = s.handler or (f"<unresolved: {s.handler_expr}>" if s.handler_expr else "-")
+        group = f"  group={s.group}" if s.group else ""
+        out.append(f"  {s.path}:{s.line}:{s.column}  [{s.service or '-'}] {s.framework}: {what} -> {handler}{group}")
+    if facts.bindings:
+        out.append("")
+        out.append("bindings:")
+        for b in facts.bindings:
+            out.append(f"  {b.path}:{b.line}:{b.column}  {b.framework}: queue {b.queue or '?'} <- {b.exchange or '?'} / {b.routing_key or ''}")
+    if facts.diagnostics or facts.skipped:
+        out.append("")
+        out.append("problems:")
+        out.extend(f"  {diagnostic_line(d)}" for d in facts.diagnostics)
+        out.extend(f"  {s.path}: skipped: {s.reason}" for s in facts.skipped)
+    return "\n".join(out) + "\n"
+
+
+def facts_json(facts: ProjectFacts) -> str:
+    """The public facts document (docs/facts.md), stable key order, trailing newline."""
+    return json.dumps(facts.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _what(event: str | None, event_expr: str | None, channel: str | None, channel_expr: str | None) -> str:
+    ev = event or (f"<{event_expr}>" if event_expr else "?")
+    ch = channel or (f"<{channel_expr}>" if channel_expr else "?")
+    return f"{ev} @ {ch}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
