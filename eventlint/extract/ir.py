@@ -157,6 +157,7 @@ class Class:
     attrs: tuple[Assign, ...]
     fields: tuple[str, ...]
     calls: tuple[Call, ...]
+    annotations: tuple[tuple[str, Expr], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

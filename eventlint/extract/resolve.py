@@ -161,6 +161,7 @@ class Evaluator:
         self._memo: dict[tuple, Value] = {}
         self._active: set[tuple] = set()
         self._depth = 0
+        self._synthetic: dict[str, ir.Expr] = {}
 
     # -- entry points ----------------------------------------------------------
 
@@ -309,17 +310,25 @@ class Evaluator:
         return VParam(self.project.function_qname(mod, fn), param.name, index - offset)
 
     def _annotation_type(self, annotation: ir.Expr, scope: Scope) -> Value | None:
-        # Optional[X], X | None, "X" are reduced to X
+        """The instance an annotation promises: `X`, `"X"`, `Optional[X]`, `X | None`, `Union[X, None]`."""
         if isinstance(annotation, ir.Sub):
             return self._annotation_type(annotation.index, scope)
-        if isinstance(annotation, ir.Str):
-            dotted = annotation.value.strip()
-            if not re.fullmatch(r"[A-Za-z_][\w.]*", dotted):
-                return None
-            head, *rest = dotted.split(".")
-            annotation = ir.Name(head)
-            for part in rest:
-                annotation = ir.Attr(annotation, part)
+        if isinstance(annotation, ir.Seq):
+            for item in annotation.items:
+                found = self._annotation_type(item, scope)
+                if found is not None:
+                    return found
+            return None
+        if isinstance(annotation, (ir.Str, ir.Opaque)):
+            text = annotation.value if isinstance(annotation, ir.Str) else annotation.text
+            for part in text.split("|"):
+                dotted = part.strip()
+                if dotted == "None" or not re.fullmatch(r"[A-Za-z_][\w.]*", dotted):
+                    continue
+                found = self._annotation_type(self._dotted_expr(dotted), scope)
+                if found is not None:
+                    return found
+            return None
         value = self.eval(annotation, scope)
         if isinstance(value, VRef):
             if value.kind == "class":
@@ -329,6 +338,17 @@ class Evaluator:
                 if self.patterns.is_type(canonical):
                     return VInst(canonical)
         return None
+
+    def _dotted_expr(self, dotted: str) -> ir.Expr:
+        # Kept alive for the evaluator's lifetime: the memo is keyed by object identity.
+        expr = self._synthetic.get(dotted)
+        if expr is None:
+            head, *rest = dotted.split(".")
+            expr = ir.Name(head)
+            for attr in rest:
+                expr = ir.Attr(expr, attr)
+            self._synthetic[dotted] = expr
+        return expr
 
     def _param_producer(self, mod: ModInfo, cls: ir.Class, fn: ir.Function, index: int, param: ir.Param) -> Value | None:
         method = fn.name.rsplit(".", 1)[-1]
@@ -484,6 +504,11 @@ class Evaluator:
             for assign in reversed(cls.attrs):
                 if assign.target == attr:
                     return self.eval(assign.value, Scope(mod, None, cls), assign.line)
+            for name, annotation in cls.annotations:
+                if name == attr:
+                    typed = self._annotation_type(annotation, Scope(mod))
+                    if typed is not None:
+                        return typed
             method = f"{cls.name}.{attr}"
             if method in mod.functions:
                 return VMethod(VInst(cls_qname, project=True), attr)

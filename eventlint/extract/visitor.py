@@ -92,6 +92,7 @@ class _ClassBuilder:
     attrs: list[ir.Assign] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     calls: list[ir.Call] = field(default_factory=list)
+    annotations: list[tuple[str, ir.Expr]] = field(default_factory=list)
 
     def build(self) -> ir.Class:
         return ir.Class(
@@ -103,6 +104,7 @@ class _ClassBuilder:
             attrs=tuple(self.attrs),
             fields=tuple(self.fields),
             calls=tuple(self.calls),
+            annotations=tuple(self.annotations),
         )
 
 
@@ -285,6 +287,7 @@ class _Visitor(cst.CSTVisitor):
         top = self._stack[-1]
         if isinstance(top, _ClassBuilder) and isinstance(node.target, cst.Name):
             top.fields.append(node.target.value)
+            top.annotations.append((node.target.value, self._expr(node.annotation.annotation)))
         if node.value is not None:
             self._assign(node.target, node.value, line)
         return True

@@ -1,0 +1,49 @@
+"""Shared helpers for tests: run extraction on a fixture and project the facts for exact assertions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eventlint import api
+from eventlint.facts import ProjectFacts
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+
+
+def fixture(name: str) -> Path:
+    return FIXTURES / name
+
+
+def facts_of(path: str | Path) -> ProjectFacts:
+    """Facts of a fixture (by name under fixtures/, or a path)."""
+    root = Path(path)
+    if not root.is_absolute():
+        root = fixture(str(path))
+    return api.facts([root], api.load_config([root]))
+
+
+def line_of(path: Path, snippet: str, occurrence: int = 1) -> int:
+    """1-based line of the `occurrence`-th line containing `snippet` (fails loudly when absent)."""
+    seen = 0
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if snippet in text:
+            seen += 1
+            if seen == occurrence:
+                return number
+    raise AssertionError(f"{snippet!r} not found {occurrence} time(s) in {path}")
+
+
+def pubs(facts: ProjectFacts) -> set[tuple]:
+    """(path, line, event, channel, service, function) of every publication."""
+    return {(p.path, p.line, p.event, p.channel, p.service, p.function) for p in facts.publishers}
+
+
+def subs(facts: ProjectFacts) -> set[tuple]:
+    """(path, line, event, channel, service, handler) of every subscription."""
+    return {(s.path, s.line, s.event, s.channel, s.service, s.handler) for s in facts.subscribers}
+
+
+def by_site(records, path: str, line: int) -> list:
+    """The records at one site."""
+    return [r for r in records if r.path == path and r.line == line]
