@@ -1,0 +1,90 @@
+"""aio-pika: Exchange.publish (declared and default exchange), Queue.consume, Queue.iterator, Queue.bind, dead-letter arguments."""
+
+from tests.helpers import by_site, facts_of, fixture, line_of, pubs, subs
+
+ROOT = fixture("aio_pika")
+PUBLISHER = "services/catalog/catalog/publisher.py"
+API = "services/catalog/catalog/api.py"
+CONSUMER = "services/inventory/inventory/consumer.py"
+WORKER = "services/notifications/notifications/worker.py"
+LISTENER = "services/orders/orders/listener.py"
+
+
+def binds(facts) -> set[tuple]:
+    """(path, line, queue, exchange, routing_key, service, dead_letter) of every binding."""
+    return {(b.path, b.line, b.queue, b.exchange, b.routing_key, b.service, b.dead_letter) for b in facts.bindings}
+
+
+def test_publishers_are_exact():
+    facts = facts_of(ROOT)
+    price = line_of(ROOT / API, "await publisher.publish(", 1)
+    stock = line_of(ROOT / API, "await publisher.publish(amqp.STOCK_LOW")
+    wrapper_calls = {(API, price), (API, stock)}
+    # the wrapper's callers lose the exchange part of the channel: pending (tests/extract/pending_aio_pika.py)
+    direct = {p for p in pubs(facts) if (p[0], p[1]) not in wrapper_calls}
+    assert direct == {
+        (PUBLISHER, line_of(ROOT / PUBLISHER, "await self.exchange.publish("), None, None, "catalog", "catalog.publisher.CatalogPublisher.publish"),
+        # the default exchange has no name: the channel is the routing key, i.e. the queue name
+        (WORKER, line_of(ROOT / WORKER, "await channel.default_exchange.publish("), None, "emails.outbox", "notifications", "notifications.worker.run"),
+    }
+    assert {(p[0], p[1], p[4], p[5]) for p in pubs(facts) if (p[0], p[1]) in wrapper_calls} == {
+        (API, price, "catalog", "catalog.api.change_price"),
+        (API, stock, "catalog", "catalog.api.report_stock"),
+    }
+    assert {p.framework for p in facts.publishers} == {"aio-pika"}
+
+
+def test_wrapper_keeps_the_raw_call_and_reports_each_caller():
+    facts = facts_of(ROOT)
+    [inner] = by_site(facts.publishers, PUBLISHER, line_of(ROOT / PUBLISHER, "await self.exchange.publish("))
+    assert inner.channel is None and inner.channel_expr == "routing_key"
+    for snippet in ("await publisher.publish(", "await publisher.publish(amqp.STOCK_LOW"):
+        [outer] = by_site(facts.publishers, API, line_of(ROOT / API, snippet))
+        assert outer.via == ("catalog.publisher.CatalogPublisher.publish",)
+
+
+def test_subscribers_are_exact():
+    facts = facts_of(ROOT)
+    assert subs(facts) == {
+        (CONSUMER, line_of(ROOT / CONSUMER, "await queue.consume("), None, "inventory.price-changes", "inventory", "inventory.handlers.on_price_changed"),
+        # async with queue.iterator() as it: async for message in it -> the function that receives the message
+        (WORKER, line_of(ROOT / WORKER, "async with queue.iterator()"), None, "notifications.stock-low", "notifications", "notifications.mailer.send_stock_alert"),
+        # orders.listener.PaymentListener (attributes first set to None in __init__) is pending
+    }
+
+
+def test_ack_and_dead_letter():
+    facts = facts_of(ROOT)
+    [price] = by_site(facts.subscribers, CONSUMER, line_of(ROOT / CONSUMER, "await queue.consume("))
+    # the queue was declared with x-dead-letter-exchange; consume() without no_ack acknowledges manually
+    assert (price.ack, price.dead_letter, price.group) == ("manual", "inventory.dlx", None)
+    [stock] = by_site(facts.subscribers, WORKER, line_of(ROOT / WORKER, "async with queue.iterator()"))
+    assert (stock.ack, stock.dead_letter, stock.group) == ("manual", None, None)
+
+
+def test_bindings_are_exact():
+    facts = facts_of(ROOT)
+    assert binds(facts) == {
+        # exchange object from declare_exchange; dead-letter exchange from the queue's arguments
+        (CONSUMER, line_of(ROOT / CONSUMER, "await queue.bind(catalog"), "inventory.price-changes", "catalog", "product.price_changed", "inventory", "inventory.dlx"),
+        # exchange given by name, routing key positional
+        (WORKER, line_of(ROOT / WORKER, 'await queue.bind("catalog"'), "notifications.stock-low", "catalog", "product.stock_low", "notifications", None),
+    }
+    assert {b.framework for b in facts.bindings} == {"aio-pika"}
+
+
+def test_declarations_are_not_sites():
+    facts = facts_of(ROOT)
+    declarations = [
+        (PUBLISHER, "await self.channel.declare_exchange("),
+        (CONSUMER, "catalog = await channel.declare_exchange("),
+        (CONSUMER, "await channel.declare_exchange(settings.DEAD_LETTER_EXCHANGE"),
+        (CONSUMER, "queue = await channel.declare_queue("),
+        # a queue declared and never consumed here
+        (WORKER, "await channel.declare_queue(OUTBOX_QUEUE"),
+        (WORKER, "queue = await channel.declare_queue(STOCK_QUEUE"),
+    ]
+    for path, snippet in declarations:
+        line = line_of(ROOT / path, snippet)
+        for records in (facts.publishers, facts.subscribers, facts.bindings):
+            assert by_site(records, path, line) == [], (path, snippet)

@@ -1,0 +1,121 @@
+"""confluent-kafka: Producer/SerializingProducer/AvroProducer.produce, Consumer.subscribe()/assign() with the
+group and commit mode read from the config dict, poll and consume loops, a relay wrapper."""
+
+from tests.helpers import by_site, facts_of, fixture, line_of, pubs, subs
+
+ROOT = fixture("confluent_kafka")
+PUBLISHER = "services/orders/orders/publisher.py"
+OUTBOX = "services/orders/orders/outbox.py"
+SHIPPING = "services/orders/orders/shipping.py"
+WORKER = "services/payments/payments/worker.py"
+OPS = "services/payments/payments/ops.py"
+FULFILLMENT = "services/fulfillment/fulfillment/consumer.py"
+NOTIFICATIONS = "services/notifications/main.py"
+
+
+def placed_line() -> int:
+    return line_of(ROOT / PUBLISHER, "producer.produce(topics.ORDER_PLACED")
+
+
+def cancelled_line() -> int:
+    # the multi-line `producer.produce(\n    topic=topics.ORDER_CANCELLED, ...)`: the site is the call's first line
+    return line_of(ROOT / PUBLISHER, "producer.produce(", 2)
+
+
+def test_publishers_are_exact():
+    facts = facts_of(ROOT)
+    # place_order's event and payload fields (behind `json.dumps(...).encode()`) are in pending_confluent_kafka.py
+    placed = (PUBLISHER, placed_line())
+    assert {p for p in pubs(facts) if p[:2] != placed} == {
+        (PUBLISHER, cancelled_line(), "OrderCancelled", "orders.cancelled", "orders", "orders.publisher.cancel_order"),
+        (PUBLISHER, line_of(ROOT / PUBLISHER, "producer.produce_batch("), None, "orders.placed", "orders", "orders.publisher.replay_placed"),
+        (OUTBOX, line_of(ROOT / OUTBOX, "self.producer.produce(topic"), None, None, "orders", "orders.outbox.OutboxPublisher.publish"),
+        (OUTBOX, line_of(ROOT / OUTBOX, 'publisher.publish("payments.refund-requested"'), None, "payments.refund-requested", "orders", "orders.outbox.flush_refunds"),
+        (SHIPPING, line_of(ROOT / SHIPPING, "self._producer.produce("), None, "shipments.dispatched", "orders", "orders.shipping.ShipmentNotifier.notify_dispatched"),
+        (NOTIFICATIONS, line_of(ROOT / NOTIFICATIONS, "points_producer.produce("), None, "loyalty.points-awarded", "notifications", "main.award_points"),
+    }
+    [record] = by_site(facts.publishers, *placed)
+    assert (record.channel, record.service, record.function) == ("orders.placed", "orders", "orders.publisher.place_order")
+    assert record.framework == "confluent-kafka"
+
+
+def test_keys_and_payload_fields():
+    facts = facts_of(ROOT)
+    # Producer.produce(topic, value, key): the key is the third positional argument
+    [placed] = by_site(facts.publishers, PUBLISHER, placed_line())
+    assert placed.key == "str(order.id)"
+    # keyword topic=/value=/key=; the local `payload` dict is followed through json.dumps and names the event
+    [cancelled] = by_site(facts.publishers, PUBLISHER, cancelled_line())
+    assert cancelled.key == "order.id"
+    assert cancelled.payload_fields == ("event_type", "order_id", "reason")
+    # produce_batch(topic, messages): the batch's records are not a payload
+    [batch] = by_site(facts.publishers, PUBLISHER, line_of(ROOT / PUBLISHER, "producer.produce_batch("))
+    assert (batch.key, batch.payload_fields) == (None, None)
+    # SerializingProducer.produce(topic, key, value): key before value; the producer came in as an annotated parameter
+    [dispatched] = by_site(facts.publishers, SHIPPING, line_of(ROOT / SHIPPING, "self._producer.produce("))
+    assert dispatched.key == "shipment.order_id"
+    assert dispatched.payload_fields == ("order_id", "carrier", "tracking_number")
+    # AvroProducer.produce(topic, value=..., key=...): keyword-only value and key
+    [points] = by_site(facts.publishers, NOTIFICATIONS, line_of(ROOT / NOTIFICATIONS, "points_producer.produce("))
+    assert points.key == "shipment['customer_id']"
+    assert points.payload_fields == ("customer_id", "points")
+
+
+def test_wrapper_call_site_resolves_the_channel_and_keeps_the_raw_call():
+    facts = facts_of(ROOT)
+    [inner] = by_site(facts.publishers, OUTBOX, line_of(ROOT / OUTBOX, "self.producer.produce(topic"))
+    assert inner.channel is None and inner.channel_expr == "topic"
+    assert inner.key == "key"
+    [outer] = by_site(facts.publishers, OUTBOX, line_of(ROOT / OUTBOX, 'publisher.publish("payments.refund-requested"'))
+    assert outer.via == ("orders.outbox.OutboxPublisher.publish",)
+    assert outer.key == "row.order_id"
+    assert outer.framework == "confluent-kafka"
+
+
+def test_subscribers_follow_messages_to_the_handler():
+    facts = facts_of(ROOT)
+    assert subs(facts) == {
+        # poll() loop: the message is decoded by a helper, then handed to a handler in another module
+        (WORKER, line_of(ROOT / WORKER, 'consumer.subscribe(["orders.placed"])'), None, "orders.placed", "payments", "payments.handlers.charge_for_order"),
+        # subscribe() in one method, consume(num_messages=...) loop in another
+        (WORKER, line_of(ROOT / WORKER, "self.consumer.subscribe("), None, "orders.cancelled", "payments", "payments.handlers.release_hold"),
+        # assign([TopicPartition(...)]) then a consume() loop
+        (WORKER, line_of(ROOT / WORKER, "consumer.assign("), None, "orders.placed", "payments", "payments.handlers.charge_for_order"),
+        # DeserializingConsumer returned by a factory function
+        (FULFILLMENT, line_of(ROOT / FULFILLMENT, "consumer.subscribe([ORDERS_TOPIC])"), None, "orders.placed", "fulfillment", "fulfillment.stock.reserve_stock"),
+        (FULFILLMENT, line_of(ROOT / FULFILLMENT, "consumer.assign("), None, "orders.placed", "fulfillment", "fulfillment.stock.rebuild_reservation"),
+        # AvroConsumer in a script-style module
+        (NOTIFICATIONS, line_of(ROOT / NOTIFICATIONS, "consumer.subscribe("), None, "loyalty.points-awarded", "notifications", "main.send_points_email"),
+    }
+
+
+def test_group_and_ack_mode_come_from_the_config_dict():
+    facts = facts_of(ROOT)
+    # CONSUMER_CONF is defined in another module: "group.id": "payments", "enable.auto.commit": False
+    [charges] = by_site(facts.subscribers, WORKER, line_of(ROOT / WORKER, 'consumer.subscribe(["orders.placed"])'))
+    assert (charges.group, charges.ack) == ("payments", "manual")
+    # {**CONSUMER_CONF, "group.id": ...}: the literal key wins (its ack is in pending_confluent_kafka.py)
+    [cancellations] = by_site(facts.subscribers, WORKER, line_of(ROOT / WORKER, "self.consumer.subscribe("))
+    assert cancellations.group == "payments-cancellations"
+    # Consumer(CONSUMER_CONF, group_id=...): the keyword overrides the dict's group.id
+    [reprocess] = by_site(facts.subscribers, WORKER, line_of(ROOT / WORKER, "consumer.assign("))
+    assert (reprocess.group, reprocess.ack) == ("payments-reprocess", "manual")
+    # no "enable.auto.commit" key: librdkafka's default is to commit automatically
+    [fulfil] = by_site(facts.subscribers, FULFILLMENT, line_of(ROOT / FULFILLMENT, "consumer.subscribe([ORDERS_TOPIC])"))
+    assert (fulfil.group, fulfil.ack) == ("fulfillment", "auto")
+    [replay] = by_site(facts.subscribers, FULFILLMENT, line_of(ROOT / FULFILLMENT, "consumer.assign("))
+    assert (replay.group, replay.ack) == ("fulfillment", "auto")
+    # "enable.auto.commit": "false" given as a string
+    [points] = by_site(facts.subscribers, NOTIFICATIONS, line_of(ROOT / NOTIFICATIONS, "consumer.subscribe("))
+    assert (points.group, points.ack) == ("notifications", "manual")
+    assert {s.framework for s in facts.subscribers} == {"confluent-kafka"}
+
+
+def test_declarations_are_not_sites():
+    facts = facts_of(ROOT)
+    # a Consumer that is never subscribed (lag probe), AdminClient.create_topics, producer constructors
+    assert by_site(facts.subscribers, OPS, line_of(ROOT / OPS, "probe = Consumer(")) == []
+    assert not [r for r in (*facts.publishers, *facts.subscribers) if r.path == OPS]
+    assert by_site(facts.publishers, PUBLISHER, line_of(ROOT / PUBLISHER, "producer = KafkaProducer(")) == []
+    assert by_site(facts.subscribers, WORKER, line_of(ROOT / WORKER, "consumer = ck.Consumer(CONSUMER_CONF)")) == []
+    assert by_site(facts.subscribers, FULFILLMENT, line_of(ROOT / FULFILLMENT, "return DeserializingConsumer(")) == []

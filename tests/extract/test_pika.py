@@ -1,0 +1,115 @@
+"""pika: BlockingChannel publish/consume/bind, the consume() generator, a SelectConnection channel from a callback."""
+
+from tests.helpers import by_site, facts_of, fixture, line_of, pubs, subs
+
+ROOT = fixture("pika")
+PUBLISHER = "services/orders/orders/publisher.py"
+SERVICE = "services/orders/orders/service.py"
+AUDIT = "services/orders/orders/audit.py"
+TOPOLOGY = "services/billing/billing/topology.py"
+HANDLERS = "services/billing/billing/handlers.py"
+WORKER = "services/billing/billing/worker.py"
+SHIPPING = "services/shipping/shipping/consumer.py"
+ANALYTICS = "services/analytics/main.py"
+
+
+def binds(facts) -> set[tuple]:
+    """(path, line, queue, exchange, routing_key, service, dead_letter) of every binding."""
+    return {(b.path, b.line, b.queue, b.exchange, b.routing_key, b.service, b.dead_letter) for b in facts.bindings}
+
+
+def test_publishers_are_exact():
+    facts = facts_of(ROOT)
+    place = line_of(ROOT / SERVICE, "publisher.publish(", 1)
+    cancel = line_of(ROOT / SERVICE, "publisher.publish(routing.ORDER_CANCELLED")
+    wrapper_calls = {(SERVICE, place), (SERVICE, cancel)}
+    # the wrapper's call sites are checked below; their channel is pending (tests/extract/pending_pika.py)
+    direct = {p for p in pubs(facts) if (p[0], p[1]) not in wrapper_calls}
+    assert direct == {
+        (PUBLISHER, line_of(ROOT / PUBLISHER, "self.channel.basic_publish("), None, None, "orders", "orders.publisher.EventPublisher.publish"),
+        # fanout exchange with an empty routing key: the channel is the exchange
+        (AUDIT, line_of(ROOT / AUDIT, "_channel.basic_publish("), None, "audit", "orders", "orders.audit.record_change"),
+        # the channel handed to an on_message_callback is untyped: matched by method name in a module importing pika
+        (HANDLERS, line_of(ROOT / HANDLERS, "ch.basic_publish("), None, "billing/invoice.issued", "billing", "billing.handlers.charge_order"),
+    }
+    assert {(p[0], p[1], p[4], p[5]) for p in pubs(facts) if (p[0], p[1]) in wrapper_calls} == {
+        (SERVICE, place, "orders", "orders.service.place_order"),
+        (SERVICE, cancel, "orders", "orders.service.cancel_order"),
+    }
+
+
+def test_wrapper_keeps_the_raw_call_and_reports_each_caller():
+    facts = facts_of(ROOT)
+    [inner] = by_site(facts.publishers, PUBLISHER, line_of(ROOT / PUBLISHER, "self.channel.basic_publish("))
+    assert inner.channel is None and inner.channel_expr == "routing_key"
+    assert inner.framework == "pika"
+    for occurrence in (1, 2):
+        [outer] = by_site(facts.publishers, SERVICE, line_of(ROOT / SERVICE, "publisher.publish(", occurrence))
+        assert outer.via == ("orders.publisher.EventPublisher.publish",)
+
+
+def test_payload_fields_of_direct_publishes():
+    facts = facts_of(ROOT)
+    [audit] = by_site(facts.publishers, AUDIT, line_of(ROOT / AUDIT, "_channel.basic_publish("))
+    assert audit.payload_fields == ("entity", "id", "change", "at")
+    [invoice] = by_site(facts.publishers, HANDLERS, line_of(ROOT / HANDLERS, "ch.basic_publish("))
+    assert invoice.payload_fields == ("order_id", "amount_cents")
+
+
+def test_subscribers_are_exact():
+    facts = facts_of(ROOT)
+    assert subs(facts) == {
+        (WORKER, line_of(ROOT / WORKER, "self.channel.basic_consume(queue=topology.CHARGE_QUEUE"), None, "billing.charge", "billing", "billing.handlers.charge_order"),
+        (WORKER, line_of(ROOT / WORKER, "self.channel.basic_consume(topology.REFUND_QUEUE"), None, "billing.refund", "billing", "billing.handlers.refund_order"),
+        # SelectConnection: the channel arrives in on_channel_open and is kept on self
+        (SHIPPING, line_of(ROOT / SHIPPING, "self._channel.basic_consume("), None, "shipping.orders", "shipping", "shipping.consumer.ShippingConsumer.on_message"),
+        # consume() is a generator: the messages are followed to the function that receives them
+        (ANALYTICS, line_of(ROOT / ANALYTICS, "channel.consume(AUDIT_QUEUE"), None, "analytics.audit", "analytics", "main.store"),
+    }
+
+
+def test_ack_mode():
+    facts = facts_of(ROOT)
+    acks = {(s.path, s.line): s.ack for s in facts.subscribers}
+    assert acks == {
+        (WORKER, line_of(ROOT / WORKER, "self.channel.basic_consume(queue=topology.CHARGE_QUEUE")): "manual",
+        (WORKER, line_of(ROOT / WORKER, "self.channel.basic_consume(topology.REFUND_QUEUE")): "manual",
+        (SHIPPING, line_of(ROOT / SHIPPING, "self._channel.basic_consume(")): "manual",
+        (ANALYTICS, line_of(ROOT / ANALYTICS, "channel.consume(AUDIT_QUEUE")): "auto",
+    }
+    assert {s.group for s in facts.subscribers} == {None}
+
+
+def test_bindings_are_exact():
+    facts = facts_of(ROOT)
+    assert binds(facts) == {
+        # routing_key omitted: pika binds with the queue name
+        (TOPOLOGY, line_of(ROOT / TOPOLOGY, "channel.queue_bind(queue=DEAD_LETTER_QUEUE"), "billing.dead-letter", "billing.dlx", "billing.dead-letter", "billing", None),
+        # the dead-letter exchange of billing.charge is declared by queue_declare: pending (pending_pika.py)
+        (TOPOLOGY, line_of(ROOT / TOPOLOGY, "channel.queue_bind(queue=CHARGE_QUEUE"), "billing.charge", "orders", "order.placed", "billing", None),
+        (TOPOLOGY, line_of(ROOT / TOPOLOGY, "channel.queue_bind(REFUND_QUEUE"), "billing.refund", "orders", "order.cancelled", "billing", None),
+        (SHIPPING, line_of(ROOT / SHIPPING, "self._channel.queue_bind("), "shipping.orders", "orders", "order.placed", "shipping", None),
+        (ANALYTICS, line_of(ROOT / ANALYTICS, 'channel.queue_bind(AUDIT_QUEUE, "audit")'), "analytics.audit", "audit", "analytics.audit", "analytics", None),
+    }
+    assert {b.framework for b in facts.bindings} == {"pika"}
+
+
+def test_declarations_are_not_sites():
+    facts = facts_of(ROOT)
+    declarations = [
+        (PUBLISHER, "self.channel.exchange_declare(", 1),
+        (AUDIT, "_channel.exchange_declare(", 1),
+        (TOPOLOGY, "channel.exchange_declare(", 1),
+        (TOPOLOGY, "channel.queue_declare(", 1),
+        # the declaration with dead-letter arguments
+        (TOPOLOGY, "channel.queue_declare(", 2),
+        (TOPOLOGY, "channel.queue_declare(", 3),
+        (SHIPPING, "self._channel.exchange_declare(", 1),
+        (SHIPPING, "self._channel.queue_declare(", 1),
+        (ANALYTICS, "channel.exchange_declare(", 1),
+        (ANALYTICS, "channel.queue_declare(", 1),
+    ]
+    for path, snippet, occurrence in declarations:
+        line = line_of(ROOT / path, snippet, occurrence)
+        for records in (facts.publishers, facts.subscribers, facts.bindings):
+            assert by_site(records, path, line) == [], (path, snippet, occurrence)
