@@ -138,12 +138,21 @@ class SiteFinder:
                 if any(m.split(".")[0] in mod.imported_roots for m in modules):
                     patterns.append(pattern)
         receiver = callee.obj if isinstance(callee, VMethod) else None
+        if isinstance(receiver, VInst) and receiver.project and self._cls_qname(scope) == receiver.type:
+            # `self.subscribe(...)` inside the bus class itself is its implementation, not a use of it
+            patterns = [p for p in patterns if p.target.rsplit(".", 1)[0] != receiver.type]
         for pattern in patterns:
             ctx = SiteContext(call=call, scope=scope, receiver=receiver, cls_qname=self._cls_qname(scope))
             yield from self._build(pattern, mod, scope, call.line, call.col, ctx, call=call)
 
     def _cls_qname(self, scope: Scope) -> str | None:
-        return f"{scope.mod.name}.{scope.cls.name}" if scope.cls is not None else None
+        """The class whose code this is, looking through nested functions to their method."""
+        if scope.cls is not None:
+            return f"{scope.mod.name}.{scope.cls.name}"
+        fn = scope.func
+        while fn is not None and fn.cls is None and fn.parent:
+            fn = scope.mod.functions.get(fn.parent)
+        return f"{scope.mod.name}.{fn.cls}" if fn is not None and fn.cls else None
 
     def _may_matter(self, mod: ModInfo, call: ir.Call) -> bool:
         """A cheap test that skips evaluating calls no pattern can match (most calls)."""
@@ -660,6 +669,12 @@ class SiteFinder:
         return publishers, subscribers, bindings
 
     def _subscriber_service(self, handler: str | None, service: str | None) -> str | None:
+        """The service whose code handles the messages; the site's own service when that is unknown."""
+        entry = self.project.functions.get(handler) if handler else None
+        if entry is not None:
+            owner = self.services.get(entry[0].ir.path)
+            if owner is not None:
+                return owner
         return service
 
     def _combinations(self, site: Found, names: tuple[str, ...]) -> list[tuple[Value | None, ...]]:

@@ -94,7 +94,8 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if validator in ("minItems", "minLength"):
         return path, f"must not be empty, got {_show(instance)}"
     if validator == "oneOf" or validator == "anyOf":
-        return path, f"expected {leaf.schema.get('description') or _alternatives(leaf.validator_value)}, got {_show(instance)}"
+        got = f"{_JSON_TYPES.get(type(instance), type(instance).__name__)} {_show(instance)}"
+        return path, f"expected {_alternatives(leaf.validator_value)}, got {got}"
     return path, leaf.message
 
 
@@ -105,6 +106,10 @@ def _deepest(error: ValidationError) -> ValidationError:
     best = max(error.context, key=lambda e: len(e.absolute_path))
     if len(best.absolute_path) > len(error.absolute_path):
         return _deepest(best)
+    # the alternative whose type matched says more than "expected one of the types"
+    typed = [e for e in error.context if e.validator != "type"]
+    if len(typed) == 1:
+        return _deepest(typed[0])
     return error
 
 
