@@ -603,6 +603,8 @@ class Evaluator:
         if target is None or target.func is None or not target.func.returns:
             return VUnknown(ir.unparse(call))
         value = self.eval(target.func.returns[-1], target)
+        if isinstance(value, VUnknown):
+            return VUnknown(ir.unparse(call))
         if isinstance(value, VParam) and value.func == qname:
             arg = argument(call, value.index, value.name)
             if arg is not None:

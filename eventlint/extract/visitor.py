@@ -6,6 +6,7 @@ providers: they cost several times the parse); scopes are tracked with a stack.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -26,12 +27,17 @@ class ParseFailure(Exception):
 
 def parse_module(source: bytes, path: str, module: str) -> ir.Module:
     """Parse `source` (bytes; PEP 263 cookies and BOMs honoured) and summarise it."""
+    python_error = _python_syntax_error(source)
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
+        if python_error is not None:
+            raise _from_python(python_error) from None
         first = str(exc).splitlines()
         detail = first[1].removeprefix("parser error: ") if len(first) > 1 else first[0]
-        raise ParseFailure(f"syntax error: {detail}", exc.raw_line, exc.raw_column + 1) from None
+        raise ParseFailure(
+            f"libcst cannot parse this file although Python accepts it ({detail})", exc.raw_line, exc.raw_column + 1
+        ) from None
     except SyntaxError as exc:  # libcst reports undecodable source this way
         raise ParseFailure(f"cannot decode the file: {exc.msg}; declare its encoding (PEP 263) or save it as UTF-8") from None
     except (UnicodeDecodeError, LookupError) as exc:
@@ -45,6 +51,33 @@ def parse_module(source: bytes, path: str, module: str) -> ir.Module:
     except RecursionError:
         raise ParseFailure("the file nests too deeply to analyse") from None
     return visitor.result()
+
+
+# CPython refuses these before libcst would see them; libcst's native parser can exhaust the
+# C stack on the same input and take the whole process down, so it is never given them.
+_REFUSED = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
+
+
+def _python_syntax_error(source: bytes) -> SyntaxError | None:
+    """CPython's own verdict, which also guards libcst against pathological nesting."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        if any(text in (exc.msg or "") for text in _REFUSED):
+            raise _from_python(exc) from None
+        return exc
+    except (RecursionError, MemoryError):
+        raise ParseFailure("the file nests too deeply to parse") from None
+    except ValueError as exc:  # "source code string cannot contain null bytes"
+        raise ParseFailure(f"cannot parse the file: {exc}") from None
+    return None
+
+
+def _from_python(exc: SyntaxError) -> ParseFailure:
+    message = exc.msg or "invalid syntax"
+    if "unicode error" in message or "encoding" in message:
+        return ParseFailure(f"cannot decode the file: {message}; declare its encoding (PEP 263) or save it as UTF-8")
+    return ParseFailure(f"syntax error: {message}", exc.lineno or 1, max(exc.offset or 1, 1))
 
 
 @dataclass
