@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from eventlint.config import Config
 from eventlint.discover import Discovery
 from eventlint.extract import ir
@@ -9,7 +11,7 @@ from eventlint.extract.patterns import load_patterns
 from eventlint.extract.resolve import Project
 from eventlint.extract.sites import SiteFinder
 from eventlint.extract.visitor import ParseFailure, parse_module
-from eventlint.facts import Diagnostic, ProjectFacts, Skipped
+from eventlint.facts import Binding, Diagnostic, ProjectFacts, Skipped, Subscription
 
 __all__ = ["extract", "parse_file"]
 
@@ -56,6 +58,7 @@ def extract(discovery: Discovery, config: Config) -> ProjectFacts:
     finder = SiteFinder(project, services, config.payload_event_keys)
     direct = finder.direct()
     publishers, subscribers, bindings = finder.records(direct + finder.through_wrappers(direct))
+    subscribers = _declared_dead_letters(subscribers, bindings)
 
     if templates:
         from eventlint.extract.templates import template_subscriptions
@@ -74,3 +77,15 @@ def extract(discovery: Discovery, config: Config) -> ProjectFacts:
         skipped=tuple(skipped),
         files=len(discovery.files),
     ).sorted()
+
+
+def _declared_dead_letters(subscribers: list[Subscription], bindings: list[Binding]) -> list[Subscription]:
+    """A consumer of a queue declared elsewhere with a dead-letter exchange has that dead-letter path."""
+    declared: dict[str, str] = {}
+    for binding in sorted(bindings, key=lambda b: (b.path, b.line, b.column)):
+        if binding.queue and binding.dead_letter:
+            declared.setdefault(binding.queue, binding.dead_letter)
+    return [
+        dataclasses.replace(s, dead_letter=declared[s.channel]) if s.dead_letter is None and s.channel in declared else s
+        for s in subscribers
+    ]

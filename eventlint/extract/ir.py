@@ -93,11 +93,18 @@ class Lambda:
 
 
 @dataclass(frozen=True, slots=True)
+class Comp:
+    """A list/set/generator comprehension: one representative element."""
+
+    elt: Expr
+
+
+@dataclass(frozen=True, slots=True)
 class Opaque:
     text: str
 
 
-Expr = Union[Name, Attr, Call, Str, Const, FStr, Concat, Seq, DictE, Sub, Await, Starred, Lambda, Opaque]
+Expr = Union[Name, Attr, Call, Str, Const, FStr, Concat, Seq, DictE, Sub, Await, Starred, Lambda, Comp, Opaque]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +112,7 @@ class Assign:
     target: str
     value: Expr
     line: int
+    annotation: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +153,7 @@ class Function:
     returns: tuple[Expr, ...]
     return_annotation: Expr | None
     is_async: bool
+    global_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +225,8 @@ def unparse(expr: Expr | None) -> str:
             return f"*{unparse(value)}"
         case Lambda(params, body):
             return f"lambda {', '.join(params)}: {unparse(body)}"
+        case Comp(elt):
+            return f"[{unparse(elt)} for ...]"
         case Opaque(text):
             return text
     return "?"
@@ -256,4 +267,6 @@ def names_in(expr: Expr | None) -> set[str]:
                 stack.append(value)
             case Lambda(_, body):
                 stack.append(body)
+            case Comp(elt):
+                stack.append(elt)
     return found

@@ -50,6 +50,10 @@ class Source:
     default: Any = None
     has_default: bool = False
     loop: bool = False
+    returned: bool = False
+    kwargs: bool = False
+    when_present: tuple[int | None, str | None] | None = None
+    when_absent: tuple[int | None, str | None] | None = None
 
 
 Spec = tuple[Source, ...]
@@ -118,6 +122,7 @@ class PatternSet:
     aliases: dict[str, str] = field(default_factory=dict)
     call_producers: dict[str, list[Producer]] = field(default_factory=lambda: defaultdict(list))
     attr_producers: dict[str, list[Producer]] = field(default_factory=lambda: defaultdict(list))
+    decorator_producers: dict[str, list[Producer]] = field(default_factory=lambda: defaultdict(list))
     param_producers: list[Producer] = field(default_factory=list)
     call_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
     decorator_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
@@ -216,6 +221,9 @@ def _producer(patterns: PatternSet, type_name: str, raw: Mapping[str, Any], path
         patterns._known(raw["call"])
     elif "attr" in raw:
         patterns.attr_producers[raw["attr"]].append(Producer(type_name, "attr", raw["attr"], when, bind))
+    elif "decorator" in raw:
+        patterns.decorator_producers[raw["decorator"]].append(Producer(type_name, "decorator", raw["decorator"], when, bind))
+        patterns._known(raw["decorator"])
     else:
         param = raw["param"]
         if "name" not in param and "index" not in param:
@@ -303,9 +311,9 @@ def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
     parts: tuple[Spec, ...] = ()
     if join is not None:
         parts = tuple(_spec(p, path, f"{where}.join.parts[{i}]") for i, p in enumerate(join["parts"]))
-    reads = [k for k in ("arg", "kw", "args", "receiver", "decorated", "annotation", "class_attr", "item", "const", "join") if k in raw]
-    if not reads and "default" not in raw and not raw.get("loop"):
-        raise ConfigError(path, where, "says where the value comes from: expected one of arg, kw, args, receiver, decorated, annotation, class_attr, item, const, join")
+    reads = [k for k in _READS if k in raw]
+    if not reads and "default" not in raw and not raw.get("loop") and not raw.get("returned"):
+        raise ConfigError(path, where, f"says where the value comes from: expected one of {', '.join(_READS)}")
     return Source(
         arg=raw.get("arg"),
         kw=raw.get("kw"),
@@ -327,7 +335,18 @@ def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
         default=raw.get("default"),
         has_default="default" in raw,
         loop=bool(raw.get("loop", False)),
+        returned=bool(raw.get("returned", False)),
+        kwargs=bool(raw.get("kwargs", False)),
+        when_present=_argref(raw.get("when_present")),
+        when_absent=_argref(raw.get("when_absent")),
     )
+
+
+def _argref(raw: Mapping[str, Any] | None) -> tuple[int | None, str | None] | None:
+    return None if raw is None else (raw.get("arg"), raw.get("kw"))
+
+
+_READS = ("arg", "kw", "args", "kwargs", "receiver", "decorated", "annotation", "class_attr", "item", "const", "join")
 
 
 def _map_key(value: Any) -> str:

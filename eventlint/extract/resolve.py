@@ -4,15 +4,22 @@ Works on the plain IR of every module (no libcst here). Receivers are resolved b
 qualified name through imports and aliases, module-level instances,
 `self.x = Factory(...)` in any method, annotated parameters, and the framework
 packs' own types (a `KafkaProducer`, a faust topic, an SQS queue object).
+
+A scope may bind a function's parameters to the arguments of one call of it
+(`ArgBinding`): that is how a project wrapper such as
+`def publish(topic, msg): producer.send(topic, json.dumps(msg))` is evaluated
+once per call site, with the caller's topic and payload.
 """
 
 from __future__ import annotations
 
 import re
 import string
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import product
 
 from eventlint.extract import ir
 from eventlint.extract.patterns import PatternSet, Producer, Source, Spec
@@ -32,19 +39,50 @@ from eventlint.extract.values import (
 
 LAST_LINE = 1 << 30
 MAX_DEPTH = 40
+MAX_VALUES = 64
 
-# Calls that hand their first argument back unchanged, as far as a channel or handler is concerned.
+# Calls that hand their first argument back unchanged, as far as a channel, payload or handler is concerned.
 PASS_THROUGH = frozenset(
     {
         "builtins.str",
+        "builtins.bytes",
         "functools.partial",
         "functools.wraps",
         "asyncio.create_task",
         "asyncio.ensure_future",
         "typing.cast",
+        "json.dumps",
+        "orjson.dumps",
+        "ujson.dumps",
+        "simplejson.dumps",
+        "rapidjson.dumps",
+        "pickle.dumps",
+        "msgpack.packb",
+        "msgpack.dumps",
+        "dataclasses.asdict",
+        "attr.asdict",
+        "attrs.asdict",
+    }
+)
+# Methods that serialise their receiver: looking through them keeps the payload's shape.
+SERIALISER_METHODS = frozenset(
+    {
+        "encode",
+        "dumps",
+        "dict",
+        "json",
+        "model_dump",
+        "model_dump_json",
+        "to_json",
+        "to_dict",
+        "asdict",
+        "as_dict",
+        "serialize",
+        "SerializeToString",
     }
 )
 STRING_METHODS = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "encode": lambda s: s}
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "typing_extensions"}
 
 
 @dataclass
@@ -68,10 +106,15 @@ class ModInfo:
         return self.functions[ir.MODULE_BODY]
 
     @cached_property
-    def globals(self) -> dict[str, list[ir.Assign]]:
-        found: dict[str, list[ir.Assign]] = defaultdict(list)
+    def globals(self) -> dict[str, list[tuple[ir.Function, ir.Assign]]]:
+        """Module-level bindings, including those made through `global` inside functions."""
+        found: dict[str, list[tuple[ir.Function, ir.Assign]]] = defaultdict(list)
         for assign in self.body.assigns:
-            found[assign.target].append(assign)
+            found[assign.target].append((self.body, assign))
+        for fn in self.functions.values():
+            for assign in fn.assigns:
+                if assign.target in fn.global_names:
+                    found[assign.target].append((fn, assign))
         return found
 
     @cached_property
@@ -90,16 +133,29 @@ class ModInfo:
 
 
 @dataclass(frozen=True)
+class ArgBinding:
+    """The parameters of a scope's function, bound to the arguments of one call."""
+
+    call: ir.Call
+    caller: Scope
+
+
+@dataclass(frozen=True)
 class Scope:
-    """Where an expression is evaluated: a module, and optionally a function and a class."""
+    """Where an expression is evaluated: a module, optionally a function and a class, and bound arguments."""
 
     mod: ModInfo
     func: ir.Function | None = None
     cls: ir.Class | None = None
+    args: ArgBinding | None = None
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.mod.name, self.func.name if self.func else "", self.cls.name if self.cls else "")
+    @cached_property
+    def key(self) -> tuple:
+        bound = (id(self.args.call), self.args.caller.key) if self.args is not None else None
+        return (self.mod.name, self.func.name if self.func else "", self.cls.name if self.cls else "", bound)
+
+    def unbound(self) -> Scope:
+        return Scope(self.mod, self.func, self.cls) if self.args is not None else self
 
 
 class Project:
@@ -108,7 +164,7 @@ class Project:
     def __init__(self, modules: list[tuple[ir.Module, str, str]], patterns: PatternSet) -> None:
         self.patterns = patterns
         self.mods: dict[str, ModInfo] = {}
-        self._import_index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._import_index: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
         self.functions: dict[str, tuple[ModInfo, ir.Function]] = {}
         self.classes: dict[str, tuple[ModInfo, ir.Class]] = {}
         for module, import_name, sys_root in modules:
@@ -126,23 +182,32 @@ class Project:
                 info.classes[cls.name] = cls
                 self.classes.setdefault(f"{module.name}.{cls.name}", (info, cls))
             self.mods[module.name] = info
+            in_package = "." in import_name or module.path.endswith("__init__.py")
             names = {module.name: sys_root if module.name == import_name else "", import_name: sys_root}
             path_name = _path_module_name(module.path)
             names.setdefault(path_name, "")
             if path_name.startswith("src."):
                 names.setdefault(path_name[4:], "src")
             for name, root in names.items():
-                self._import_index[name].append((root, module.name))
-
-    # -- modules -------------------------------------------------------------
+                self._import_index[name].append((root, module.name, in_package))
 
     def find_module(self, dotted: str, importer: ModInfo | None) -> ModInfo | None:
-        """The project module an import of `dotted` from `importer` would load, if any."""
+        """The project module an import of `dotted` from `importer` would load, if any.
+
+        A module is importable from code whose sys.path root lies at or below its own
+        (the project root, a service directory, the importer's own directory). A package
+        elsewhere in the tree (`libs/contracts/contracts/`, installed in development) is
+        accepted as a fallback, but never a lone module that shadows the standard library.
+        """
         candidates = self._import_index.get(dotted)
         if not candidates:
             return None
         importer_root = importer.sys_root if importer is not None else ""
-        usable = [(root, name) for root, name in candidates if _is_ancestor(root, importer_root)]
+        usable = [(root, name) for root, name, _ in candidates if _is_ancestor(root, importer_root)]
+        if not usable and dotted.split(".")[0] not in STDLIB:
+            usable = [(root, name) for root, name, in_package in candidates if in_package]
+            usable.sort(key=lambda item: (len(item[0]), item[1]))
+            return self.mods[usable[0][1]] if usable else None
         if not usable:
             return None
         usable.sort(key=lambda item: (-len(item[0]), item[1]))
@@ -188,7 +253,7 @@ class Evaluator:
         if entry is None:
             return None
         mod, fn = entry
-        return Scope(mod, fn, self._class_of(mod, fn))
+        return Scope(mod, fn, self.class_of(mod, fn))
 
     # -- expressions -----------------------------------------------------------
 
@@ -208,6 +273,8 @@ class Evaluator:
                 return self.eval(value, scope, line)
             case ir.Seq(items):
                 return VList(tuple(self.eval(i, scope, line) for i in items))
+            case ir.Comp(elt):
+                return VList((self.eval(elt, scope, line),))
             case ir.DictE(items):
                 return VDict(
                     tuple(
@@ -228,30 +295,13 @@ class Evaluator:
         return VUnknown(ir.unparse(expr))
 
     def _join(self, parts: list[str | Value], expr: ir.Expr) -> Value:
-        out: list[str] = []
-        exact = True
-        for part in parts:
-            if isinstance(part, str):
-                out.append(part)
-            elif isinstance(part, VStr):
-                out.append(part.value)
-            elif isinstance(part, VConst) and part.value is not None and not isinstance(part.value, bool):
-                out.append(str(part.value))
-            elif isinstance(part, VTemplate):
-                out.append(part.text)
-                exact = False
-            else:
-                out.append("{" + _short_text(part) + "}")
-                exact = False
-        text = "".join(out)
-        if exact:
-            return VStr(text)
-        if not any(isinstance(p, str) and p for p in parts) and not any(isinstance(p, (VStr, VTemplate)) for p in parts):
+        joined = join_text(parts)
+        if joined is None:
             return VUnknown(ir.unparse(expr))
-        return VTemplate(text)
+        return joined
 
     def _subscript(self, value: Value, index: Value, expr: ir.Expr) -> Value:
-        if isinstance(value, VDict) and isinstance(index, VStr):
+        if isinstance(value, (VDict, VInst)) and isinstance(index, VStr):
             found = value.get(index.value)
             if found is not None:
                 return found
@@ -263,35 +313,74 @@ class Evaluator:
     # -- names -------------------------------------------------------------------
 
     def lookup(self, name: str, scope: Scope, line: int) -> Value:
-        fn = scope.func
         mod = scope.mod
-        if scope.cls is not None and fn is None:
+        if scope.cls is not None and scope.func is None:
             for assign in reversed(scope.cls.attrs):
                 if assign.target == name and assign.line < line:
-                    return self.eval(assign.value, Scope(mod, None, scope.cls), assign.line)
-        while fn is not None and fn.name != ir.MODULE_BODY:
-            found = self._local(name, mod, fn, line)
+                    return self._assigned(assign, Scope(mod, None, scope.cls))
+        current: Scope | None = scope
+        while current is not None and current.func is not None and current.func.name != ir.MODULE_BODY:
+            found = self._local(name, current, line)
             if found is not None:
                 return found
-            fn = mod.functions.get(fn.parent) if fn.parent else None
+            parent = mod.functions.get(current.func.parent) if current.func.parent else None
+            current = Scope(mod, parent, self.class_of(mod, parent)) if parent is not None else None
             line = LAST_LINE
-        return self.global_(mod, name, line if scope.func is None or scope.func.name == ir.MODULE_BODY else LAST_LINE)
+        at_module = scope.func is None or scope.func.name == ir.MODULE_BODY
+        return self.global_(mod, name, line if at_module else LAST_LINE)
 
-    def _local(self, name: str, mod: ModInfo, fn: ir.Function, line: int) -> Value | None:
-        assigns = [a for a in fn.assigns if a.target == name]
-        if assigns:
-            before = [a for a in assigns if a.line < line]
-            chosen = before[-1] if before else assigns[0]
-            return self.eval(chosen.value, Scope(mod, fn, self._class_of(mod, fn)), chosen.line)
+    def _local(self, name: str, scope: Scope, line: int) -> Value | None:
+        fn = scope.func
+        assert fn is not None
+        if name not in fn.global_names:
+            assigns = [a for a in fn.assigns if a.target == name]
+            if assigns:
+                before = [a for a in assigns if a.line < line]
+                return self._assigned(before[-1] if before else assigns[0], scope)
         for index, param in enumerate(fn.params):
             if param.name == name:
-                return self._param(mod, fn, index, param)
+                bound = self._bound_argument(scope, index, param)
+                if bound is not None:
+                    return self.eval(bound[0], bound[1], bound[2])
+                return self._param(scope.mod, fn, index, param)
         if any(name in loop.targets for loop in fn.loops):
             return VUnknown(name)
+        nested = f"{fn.name}.{name}"
+        if nested in scope.mod.functions:
+            return self.function_value(f"{scope.mod.name}.{nested}")
+        if nested in scope.mod.classes:
+            return VRef(f"{scope.mod.name}.{nested}", "class")
         return None
 
+    def _assigned(self, assign: ir.Assign, scope: Scope) -> Value:
+        value = self.eval(assign.value, scope, assign.line)
+        if isinstance(value, VConst) and value.value is None and assign.annotation is not None:
+            typed = self._annotation_type(assign.annotation, Scope(scope.mod))
+            if typed is not None:
+                return typed
+        return value
+
+    def _bound_argument(self, scope: Scope, index: int, param: ir.Param) -> tuple[ir.Expr, Scope, int] | None:
+        """The caller's expression for a parameter, when the scope is bound to a call."""
+        if scope.args is None or scope.func is None:
+            return None
+        position = index - self._self_offset(scope.mod, scope.func)
+        if position < 0:
+            return None
+        call = scope.args.call
+        expr = argument(call, position if param.kind == "pos" else None, param.name)
+        if expr is None:
+            return None
+        return expr, scope.args.caller, call.line
+
+    def _self_offset(self, mod: ModInfo, fn: ir.Function) -> int:
+        if fn.cls is None:
+            return 0
+        decorators = {ir.unparse(d.expr) for d in fn.decorators}
+        return 0 if "staticmethod" in decorators else 1
+
     def _param(self, mod: ModInfo, fn: ir.Function, index: int, param: ir.Param) -> Value:
-        cls = self._class_of(mod, fn)
+        cls = self.class_of(mod, fn)
         decorators = {ir.unparse(d.expr) for d in fn.decorators}
         if cls is not None and index == 0 and "staticmethod" not in decorators:
             cls_qname = f"{mod.name}.{cls.name}"
@@ -306,8 +395,7 @@ class Evaluator:
             produced = self._param_producer(mod, cls, fn, index, param)
             if produced is not None:
                 return produced
-        offset = 1 if cls is not None and "staticmethod" not in decorators else 0
-        return VParam(self.project.function_qname(mod, fn), param.name, index - offset)
+        return VParam(self.project.function_qname(mod, fn), param.name, index - self._self_offset(mod, fn))
 
     def _annotation_type(self, annotation: ir.Expr, scope: Scope) -> Value | None:
         """The instance an annotation promises: `X`, `"X"`, `Optional[X]`, `X | None`, `Union[X, None]`."""
@@ -362,21 +450,21 @@ class Evaluator:
 
     def global_(self, mod: ModInfo, name: str, line: int = LAST_LINE) -> Value:
         found = self._global_or_none(mod, name, line, set())
-        return found if found is not None else VRef(f"builtins.{name}", "external") if name in _BUILTINS else VUnknown(name)
+        if found is not None:
+            return found
+        return VRef(f"builtins.{name}", "external") if name in _BUILTINS else VUnknown(name)
 
     def _global_or_none(self, mod: ModInfo, name: str, line: int, seen: set[str]) -> Value | None:
         if mod.name in seen:
             return None
         seen.add(mod.name)
-        assigns = mod.globals.get(name)
-        if assigns:
-            before = [a for a in assigns if a.line < line] or assigns
-            chosen = before[-1]
-            return self.eval(chosen.value, Scope(mod, mod.body), chosen.line)
+        bindings = mod.globals.get(name)
+        if bindings:
+            return self._informative(bindings, mod, line)
         if name in mod.top_level_classes:
             return VRef(f"{mod.name}.{name}", "class")
         if name in mod.top_level_functions:
-            return VRef(f"{mod.name}.{name}", "function")
+            return self.function_value(f"{mod.name}.{name}")
         target = mod.imports.get(name)
         if target is not None:
             return self.qualified(target, mod)
@@ -388,23 +476,80 @@ class Evaluator:
                     return found
         return None
 
+    def _informative(self, bindings: list[tuple[ir.Function, ir.Assign]], mod: ModInfo, line: int) -> Value:
+        """Of several assignments to one name, the one that says what the name holds.
+
+        `producer = None` at import time and `global producer; producer = Producer()`
+        in a start-up hook: the second is what the rest of the code uses.
+        """
+        at_module = [(fn, a) for fn, a in bindings if fn.name == ir.MODULE_BODY]
+        ordered = ([b for b in at_module if b[1].line < line] or at_module)[::-1]
+        ordered += [(fn, a) for fn, a in bindings if fn.name != ir.MODULE_BODY]
+        first: Value | None = None
+        for fn, assign in ordered:
+            value = self._assigned(assign, Scope(mod, fn, self.class_of(mod, fn)))
+            if first is None:
+                first = value
+            if _says_something(value):
+                return value
+        for _, assign in ordered:
+            if assign.annotation is not None:
+                typed = self._annotation_type(assign.annotation, Scope(mod))
+                if typed is not None:
+                    return typed
+        assert first is not None
+        return first
+
+    def function_value(self, qname: str) -> Value:
+        """A project function, or the framework object its decorator turns it into (a faust agent)."""
+        entry = self.project.functions.get(qname)
+        if entry is None or not entry[1].decorators or not self.patterns.decorator_producers:
+            return VRef(qname, "function")
+        mod, fn = entry
+        scope = self.enclosing_scope(mod, fn)
+        for dec in fn.decorators:
+            call = dec.expr if isinstance(dec.expr, ir.Call) else None
+            callee = self.eval(call.func if call is not None else dec.expr, scope, dec.line)
+            keys = self.callable_keys(callee)
+            if isinstance(callee, VRef) and callee.kind == "external":
+                keys = [self.patterns.canonical(callee.qname)]
+            for key in keys:
+                for producer in self.patterns.decorator_producers.get(key, ()):
+                    receiver = callee.obj if isinstance(callee, VMethod) else None
+                    return self._instance(producer, call, scope, receiver, decorated=qname)
+        return VRef(qname, "function")
+
+    def enclosing_scope(self, mod: ModInfo, fn: ir.Function) -> Scope:
+        """Where a function's decorators are evaluated."""
+        parent = mod.functions.get(fn.parent) if fn.parent else None
+        if parent is not None:
+            return Scope(mod, parent, self.class_of(mod, parent))
+        cls = self.class_of(mod, fn)
+        return Scope(mod, None, cls) if cls is not None else Scope(mod, mod.body)
+
     def definition(self, name: str, scope: Scope, line: int) -> tuple[ir.Expr, Scope, int] | None:
         """The expression last assigned to `name` as seen at `line`, with its scope (for payload shapes)."""
-        mod, fn = scope.mod, scope.func
-        while fn is not None and fn.name != ir.MODULE_BODY:
-            assigns = [a for a in fn.assigns if a.target == name]
+        mod = scope.mod
+        current: Scope | None = scope
+        while current is not None and current.func is not None and current.func.name != ir.MODULE_BODY:
+            fn = current.func
+            assigns = [a for a in fn.assigns if a.target == name] if name not in fn.global_names else []
             if assigns:
                 before = [a for a in assigns if a.line < line]
                 chosen = before[-1] if before else assigns[0]
-                return chosen.value, Scope(mod, fn, self._class_of(mod, fn)), chosen.line
-            if any(p.name == name for p in fn.params) or any(name in loop.targets for loop in fn.loops):
+                return chosen.value, current, chosen.line
+            for index, param in enumerate(fn.params):
+                if param.name == name:
+                    return self._bound_argument(current, index, param)
+            if any(name in loop.targets for loop in fn.loops):
                 return None
-            fn = mod.functions.get(fn.parent) if fn.parent else None
+            parent = mod.functions.get(fn.parent) if fn.parent else None
+            current = Scope(mod, parent, self.class_of(mod, parent)) if parent is not None else None
             line = LAST_LINE
-        assigns = mod.globals.get(name)
-        if assigns:
-            chosen = assigns[-1]
-            return chosen.value, Scope(mod, mod.body), chosen.line
+        bindings = mod.globals.get(name)
+        if bindings:
+            fn, chosen = bindings[-1]
+            return chosen.value, Scope(mod, fn, self.class_of(mod, fn)), chosen.line
         target = mod.imports.get(name)
         if target is not None and "." in target:
             module_name, _, attr = target.rpartition(".")
@@ -465,8 +610,9 @@ class Evaluator:
                 return VMethod(value, attr)
             case VStr() if attr in STRING_METHODS or attr == "format":
                 return VMethod(value, attr)
-        base_text = _short_text(value)
-        return VMethod(value, attr) if not isinstance(value, VUnknown) else VUnknown(f"{base_text}.{attr}")
+        if isinstance(value, VUnknown):
+            return VUnknown(f"{value.text}.{attr}")
+        return VMethod(value, attr)
 
     def _attr_producer(self, type_name: str, attr: str, receiver: Value) -> Value | None:
         for producer in self.patterns.attr_producers.get(f"{type_name}.{attr}", ()):
@@ -481,10 +627,10 @@ class Evaluator:
             mod, cls = entry
             for assign in reversed(cls.attrs):
                 if assign.target == attr:
-                    return self.eval(assign.value, Scope(mod, None, cls), assign.line)
+                    return self._assigned(assign, Scope(mod, None, cls))
             method = f"{cls.name}.{attr}"
             if method in mod.functions:
-                return VRef(f"{mod.name}.{method}", "function")
+                return self.function_value(f"{mod.name}.{method}")
         return None
 
     def _instance_attr(self, cls_qname: str, attr: str) -> Value | None:
@@ -497,18 +643,24 @@ class Evaluator:
             methods = [f for name, f in mod.functions.items() if name.startswith(prefix) and "." not in name[len(prefix) :]]
             # __init__ first: that is where collaborators are usually wired
             methods.sort(key=lambda f: (not f.name.endswith(".__init__"), f.line))
-            for fn in methods:
-                for assign in fn.assigns:
-                    if assign.target == f"self.{attr}":
-                        return self.eval(assign.value, Scope(mod, fn, cls), assign.line)
+            bindings = [(fn, a) for fn in methods for a in fn.assigns if a.target == f"self.{attr}"]
+            candidates: list[Value] = []
+            for fn, assign in bindings:
+                value = self._assigned(assign, Scope(mod, fn, cls))
+                if _says_something(value):
+                    return value
+                candidates.append(value)
             for assign in reversed(cls.attrs):
                 if assign.target == attr:
-                    return self.eval(assign.value, Scope(mod, None, cls), assign.line)
-            for name, annotation in cls.annotations:
-                if name == attr:
-                    typed = self._annotation_type(annotation, Scope(mod))
-                    if typed is not None:
-                        return typed
+                    return self._assigned(assign, Scope(mod, None, cls))
+            annotations = [a.annotation for _, a in bindings if a.annotation is not None]
+            annotations += [annotation for name, annotation in cls.annotations if name == attr]
+            for annotation in annotations:
+                typed = self._annotation_type(annotation, Scope(mod))
+                if typed is not None:
+                    return typed
+            if candidates:
+                return candidates[0]
             method = f"{cls.name}.{attr}"
             if method in mod.functions:
                 return VMethod(VInst(cls_qname, project=True), attr)
@@ -547,8 +699,8 @@ class Evaluator:
                 return candidate
         return None
 
-    def _class_of(self, mod: ModInfo, fn: ir.Function) -> ir.Class | None:
-        return mod.classes.get(fn.cls) if fn.cls else None
+    def class_of(self, mod: ModInfo, fn: ir.Function | None) -> ir.Class | None:
+        return mod.classes.get(fn.cls) if fn is not None and fn.cls else None
 
     # -- calls -------------------------------------------------------------------
 
@@ -581,6 +733,8 @@ class Evaluator:
                 target = self.method_function(obj, method)
                 if target is not None:
                     return self._returns(target, call, scope, line)
+                if method in SERIALISER_METHODS and isinstance(obj, (VDict, VList)):
+                    return obj
         return VUnknown(ir.unparse(call))
 
     def callable_keys(self, callee: Value) -> list[str]:
@@ -602,13 +756,10 @@ class Evaluator:
         target = self.scope_of(qname)
         if target is None or target.func is None or not target.func.returns:
             return VUnknown(ir.unparse(call))
-        value = self.eval(target.func.returns[-1], target)
+        bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope))
+        value = self.eval(target.func.returns[-1], bound)
         if isinstance(value, VUnknown):
             return VUnknown(ir.unparse(call))
-        if isinstance(value, VParam) and value.func == qname:
-            arg = argument(call, value.index, value.name)
-            if arg is not None:
-                return self.eval(arg, scope, line)
         return value
 
     def _format(self, text: str, call: ir.Call, scope: Scope, line: int) -> Value:
@@ -625,7 +776,7 @@ class Evaluator:
             except (IndexError, KeyError, ValueError):
                 return VUnknown(ir.unparse(call))
         if fields:
-            return VTemplate(text)
+            return VTemplate(text, any(_has_param(v) for v in values))
         return VUnknown(ir.unparse(call))
 
     def _condition_holds(self, producer: Producer, call: ir.Call, scope: Scope) -> bool:
@@ -638,10 +789,13 @@ class Evaluator:
         value = self.eval(expr, scope, call.line)
         return isinstance(value, (VStr, VConst)) and value.value == cond.equals
 
-    def _instance(self, producer: Producer, call: ir.Call | None, scope: Scope | None, receiver: Value | None) -> Value:
+    def _instance(
+        self, producer: Producer, call: ir.Call | None, scope: Scope | None, receiver: Value | None, decorated: str | None = None
+    ) -> Value:
         bind: dict[str, Value] = {}
+        ctx = SiteContext(call=call, scope=scope, receiver=receiver, decorated=decorated)
         for name, spec in (*self.patterns.type_binds.get(producer.type, ()), *producer.bind):
-            values = self.read_spec(spec, SiteContext(call=call, scope=scope, receiver=receiver))
+            values = self.read_spec(spec, ctx)
             if values:
                 bind[name] = values[0] if len(values) == 1 else VList(tuple(values))
         return VInst(producer.type, tuple(sorted(bind.items())))
@@ -653,26 +807,36 @@ class Evaluator:
         if spec is None:
             return []
         for source in spec:
-            values = self._read_source(source, ctx)
+            values = self.read_source(source, ctx)
             if values:
                 return values
         return []
 
-    def _read_source(self, source: Source, ctx: SiteContext) -> list[Value]:
-        values = self._raw_source(source, ctx)
-        if not values and source.has_default:
-            values = [_literal(source.default)]
+    def read_source(self, source: Source, ctx: SiteContext) -> list[Value]:
+        if not self._applies(source, ctx):
+            return []
         out: list[Value] = []
-        for value in values:
+        for value in self._raw_source(source, ctx):
             out.extend(self._transform(source, value))
-        return out
+        if not out and source.has_default:
+            # absent argument or absent key: the default, translated like a written value
+            out = [self._convert(source, _literal(source.default))]
+        return out[:MAX_VALUES]
+
+    def _applies(self, source: Source, ctx: SiteContext) -> bool:
+        for condition, wanted in ((source.when_present, True), (source.when_absent, False)):
+            if condition is not None:
+                given = ctx.call is not None and argument(ctx.call, condition[0], condition[1]) is not None
+                if given != wanted:
+                    return False
+        return True
 
     def _raw_source(self, source: Source, ctx: SiteContext) -> list[Value]:
         call, scope = ctx.call, ctx.scope
         if source.has_const:
             return [_literal(source.const)]
         if source.join_parts:
-            return [self._join_parts(source, ctx)]
+            return self._join_parts(source, ctx)
         if source.receiver is not None:
             receiver = ctx.receiver
             if isinstance(receiver, VInst):
@@ -690,9 +854,12 @@ class Evaluator:
             found = self._class_attr(ctx.cls_qname, source.class_attr)
             return [found] if found is not None else []
         if source.item is not None:
-            return [ctx.item.get(source.item)] if isinstance(ctx.item, VDict) and ctx.item.get(source.item) is not None else []
+            found = ctx.item.get(source.item) if isinstance(ctx.item, VDict) else None
+            return [found] if found is not None else []
         if call is None or scope is None:
             return []
+        if source.kwargs:
+            return self._keyword_items(call, scope)
         if source.args is not None:
             out: list[Value] = []
             for expr in call.args[source.args :]:
@@ -707,27 +874,38 @@ class Evaluator:
             return []
         return [self.eval(expr, scope, call.line)]
 
-    def _join_parts(self, source: Source, ctx: SiteContext) -> Value:
-        parts: list[Value] = []
-        for part in source.join_parts:
-            values = self.read_spec(part, ctx)
-            if values:
-                parts.append(as_text_value(values[0]))
-        texts = []
-        exact = True
-        for part in parts:
-            if isinstance(part, VStr):
-                if part.value:
-                    texts.append(part.value)
-            elif isinstance(part, VTemplate):
-                texts.append(part.text)
-                exact = False
-            elif isinstance(part, VConst) and part.value is None:
-                continue
+    def _keyword_items(self, call: ir.Call, scope: Scope) -> list[Value]:
+        """Keyword arguments as {name, value} items, `**{"literal": ...}` spread included."""
+        items: list[Value] = []
+        for name, expr in call.kwargs:
+            if name is not None:
+                pairs = [(VStr(name), self.eval(expr, scope, call.line))]
             else:
-                return part
-        text = source.join_sep.join(texts)
-        return VStr(text) if exact else VTemplate(text)
+                spread = self.eval(expr, scope, call.line)
+                pairs = [(k, v) for k, v, _, _ in spread.items if k is not None] if isinstance(spread, VDict) else []
+            for key, value in pairs:
+                items.append(VDict(((VStr("name"), key, call.line, call.col), (VStr("value"), value, call.line, call.col))))
+        return items
+
+    def _join_parts(self, source: Source, ctx: SiteContext) -> list[Value]:
+        columns: list[list[Value]] = []
+        for part in source.join_parts:
+            values = [as_text_value(v) for value in self.read_spec(part, ctx) for v in flatten(value)]
+            columns.append(values or [VConst(None)])
+        out: list[Value] = []
+        for combination in product(*columns):
+            texts: list[str | Value] = []
+            for part in combination:
+                if isinstance(part, VStr) and not part.value or isinstance(part, VConst) and part.value is None:
+                    continue
+                if texts:
+                    texts.append(source.join_sep)
+                texts.append(part)
+            joined = join_text(texts)
+            out.append(joined if joined is not None else VUnknown(source.join_sep.join(_short_text(p) for p in combination)))
+            if len(out) >= MAX_VALUES:
+                break
+        return out
 
     def _annotation(self, which: int | str, ctx: SiteContext) -> list[Value]:
         if ctx.decorated is None:
@@ -746,23 +924,23 @@ class Evaluator:
         if annotation is None:
             return []
         value = self.eval(annotation, Scope(scope.mod))
-        if isinstance(value, VRef) and value.kind in ("class", "external"):
+        if isinstance(value, VRef) and (value.kind == "class" or value.kind == "external" and _could_be_event(value.qname)):
             return [VRef(value.qname, "class")]
         return []
 
     def _transform(self, source: Source, value: Value) -> list[Value]:
+        values = [value]
         if source.keys:
-            if isinstance(value, VDict):
-                return [k for k, _, _, _ in value.items if k is not None]
-            return []
-        if source.key is not None:
-            if isinstance(value, VDict):
-                found = value.get(source.key)
-                return [found] if found is not None else []
-            if isinstance(value, VInst):
-                found = value.get(source.key)
-                return [found] if found is not None else []
-            return []
+            values = [k for v in flatten(value) if isinstance(v, VDict) for k, _, _, _ in v.items if k is not None]
+        elif source.key is not None:
+            values = []
+            for item in flatten(value):
+                found = item.get(source.key) if isinstance(item, (VDict, VInst)) else None
+                if found is not None:
+                    values.append(found)
+        return [self._convert(source, v) for v in values]
+
+    def _convert(self, source: Source, value: Value) -> Value:
         if source.map:
             literal = _map_key_of(value)
             for key, result in source.map:
@@ -773,16 +951,16 @@ class Evaluator:
             text = value.value if isinstance(value, VStr) else value.text if isinstance(value, VTemplate) else None
             if text is not None:
                 match = re.search(source.regex, text)
-                if match and match.groups():
+                if match and match.groups() and match.group(1) is not None:
                     group = match.group(1)
                     value = VTemplate(group) if "{" in group else VStr(group)
         if source.format is not None:
             inner = as_text_value(value)
             if isinstance(inner, VStr):
                 value = VStr(source.format.replace("{}", inner.value))
-            elif isinstance(inner, VTemplate):
-                value = VTemplate(source.format.replace("{}", inner.text))
-        return [value]
+            elif isinstance(inner, (VTemplate, VParam, VUnknown)):
+                value = VTemplate(source.format.replace("{}", "{" + _short_text(inner) + "}"), _has_param(inner))
+        return value
 
 
 @dataclass(frozen=True)
@@ -812,6 +990,49 @@ def argument(call: ir.Call, index: int | None, keyword: str | None) -> ir.Expr |
     return None
 
 
+def join_text(parts: list[str | Value]) -> Value | None:
+    """Concatenate known and unknown pieces: a string, a template, or None when nothing is known."""
+    out: list[str] = []
+    exact = True
+    params = False
+    known = False
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            known = known or bool(part)
+        elif isinstance(part, VStr):
+            out.append(part.value)
+            known = True
+        elif isinstance(part, VConst) and part.value is not None and not isinstance(part.value, bool):
+            out.append(str(part.value))
+            known = True
+        elif isinstance(part, VTemplate):
+            out.append(part.text)
+            exact = False
+            known = True
+            params = params or part.params
+        else:
+            out.append("{" + _short_text(part) + "}")
+            exact = False
+            params = params or isinstance(part, VParam)
+    text = "".join(out)
+    if exact:
+        return VStr(text)
+    if not known and not params:
+        return None
+    return VTemplate(text, params)
+
+
+def flatten(value: Value) -> tuple[Value, ...]:
+    """The items of a (nested) list value; any other value stands alone."""
+    if isinstance(value, VList):
+        out: list[Value] = []
+        for item in value.items:
+            out.extend(flatten(item))
+        return tuple(out)
+    return (value,)
+
+
 def as_text_value(value: Value) -> Value:
     """A value as it would appear where a string is expected (objects give their bound `value`)."""
     if isinstance(value, VInst):
@@ -820,6 +1041,19 @@ def as_text_value(value: Value) -> Value:
             if bound is not None:
                 return bound
     return value
+
+
+def _has_param(value: Value) -> bool:
+    return isinstance(value, VParam) or isinstance(value, VTemplate) and value.params
+
+
+def _says_something(value: Value) -> bool:
+    return not isinstance(value, (VUnknown, VParam)) and not (isinstance(value, VConst) and value.value is None)
+
+
+def _could_be_event(qname: str) -> bool:
+    root = qname.split(".")[0]
+    return root not in STDLIB and root not in ("pydantic", "typing")
 
 
 def _literal(raw: object) -> Value:
@@ -837,6 +1071,8 @@ def _map_key_of(value: Value) -> str | None:
         return str(value.value)
     if isinstance(value, VStr):
         return value.value
+    if isinstance(value, VRef):  # an enum member: AckPolicy.MANUAL
+        return value.qname.rsplit(".", 1)[-1]
     return None
 
 
@@ -852,6 +1088,10 @@ def _short_text(value: Value) -> str:
             return text
         case VStr(text):
             return text
+        case VInst(type_name):
+            return type_name.rsplit(".", 1)[-1]
+        case VMethod(obj, name):
+            return f"{_short_text(obj)}.{name}"
     return "?"
 
 

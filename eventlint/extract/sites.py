@@ -2,8 +2,10 @@
 
 Three passes over the project IR:
 1. direct sites: calls, decorators and handler registries that a pattern names;
-2. wrappers: a project function whose site takes its destination from a
-   parameter is followed to its call sites (repeatedly, for wrappers of wrappers);
+2. call sites of wrappers: a project function whose site takes its destination
+   from a parameter (or whose client arrives as an unannotated parameter) is
+   evaluated again at each of its call sites with the parameters bound to the
+   caller's arguments, repeatedly for wrappers of wrappers;
 3. records: values turned into facts (event, channel, handler names; payload
    fields; the consuming loop's handler for polling consumers).
 """
@@ -11,14 +13,19 @@ Three passes over the project IR:
 from __future__ import annotations
 
 import itertools
-import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 
 from eventlint.extract import ir
 from eventlint.extract.patterns import SitePattern, Spec
 from eventlint.extract.resolve import (
+    LAST_LINE,
+    PASS_THROUGH,
+    SERIALISER_METHODS,
+    STDLIB,
+    ArgBinding,
     Evaluator,
     ModInfo,
     Project,
@@ -26,46 +33,26 @@ from eventlint.extract.resolve import (
     SiteContext,
     argument,
     as_text_value,
+    flatten,
 )
 from eventlint.extract.values import Value, VConst, VDict, VInst, VList, VMethod, VParam, VRef, VStr, VTemplate, VUnknown
 from eventlint.facts import Binding, Publication, Subscription
 
 MAX_WRAPPER_DEPTH = 6
 MAX_RECORDS_PER_SITE = 64
-SERIALISERS = frozenset(
-    {
-        "json.dumps",
-        "orjson.dumps",
-        "ujson.dumps",
-        "simplejson.dumps",
-        "rapidjson.dumps",
-        "pickle.dumps",
-        "msgpack.packb",
-        "msgpack.dumps",
-        "dataclasses.asdict",
-        "attr.asdict",
-        "attrs.asdict",
-        "builtins.str",
-        "builtins.bytes",
-        "pydantic.json.pydantic_encoder",
-    }
-)
-SERIALISER_METHODS = frozenset(
-    {
-        "encode",
-        "dumps",
-        "dict",
-        "json",
-        "model_dump",
-        "model_dump_json",
-        "to_json",
-        "to_dict",
-        "asdict",
-        "as_dict",
-        "serialize",
-        "SerializeToString",
-    }
-)
+DESTINATION_FIELDS = ("event", "channel", "handler", "queue", "exchange", "routing_key")
+SERIALISERS = PASS_THROUGH - {"functools.partial", "functools.wraps", "asyncio.create_task", "asyncio.ensure_future", "typing.cast"}
+
+Shape = tuple[tuple[str, ...] | None, str | None]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What is needed to evaluate a call site again under other bindings."""
+
+    pattern: SitePattern
+    call: ir.Call
+    scope: Scope
 
 
 @dataclass(frozen=True)
@@ -74,14 +61,12 @@ class Found:
 
     pattern: SitePattern
     mod: ModInfo
-    scope: Scope
     line: int
     col: int
     function: str | None
     values: tuple[tuple[str, tuple[Value, ...]], ...]
-    call: ir.Call | None = None
-    decorated: str | None = None
-    payload: tuple[tuple[str, ...] | None, str | None] = (None, None)
+    origin: Origin | None = None
+    payload: Shape = (None, None)
     key: str | None = None
     handler: tuple[str | None, str | None] | None = None
     via: tuple[str, ...] = ()
@@ -93,6 +78,15 @@ class Found:
         return ()
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A call that could be a site once its unannotated client parameter is known at a call site."""
+
+    call: ir.Call
+    scope: Scope
+    function: str
+
+
 class SiteFinder:
     """Finds every site of the project and turns it into facts."""
 
@@ -102,7 +96,8 @@ class SiteFinder:
         self.ev = Evaluator(project)
         self.services = services
         self.payload_event_keys = payload_event_keys
-        self.stdlib = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
+        self.candidates: list[Candidate] = []
+        self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
 
     # -- pass 1: direct sites ------------------------------------------------------
 
@@ -110,25 +105,23 @@ class SiteFinder:
         found: list[Found] = []
         for mod in sorted(self.project.mods.values(), key=lambda m: m.name):
             for fn in mod.ir.functions:
-                scope = Scope(mod, fn, mod.classes.get(fn.cls) if fn.cls else None)
+                scope = Scope(mod, fn, self.ev.class_of(mod, fn))
                 for call in fn.calls:
-                    found.extend(self._call_sites(mod, scope, call))
+                    found.extend(self._call_sites(scope, call, collect=True))
                 if fn.decorators:
                     found.extend(self._decorator_sites(mod, fn))
             for cls in mod.ir.classes:
                 scope = Scope(mod, None, cls)
                 for call in cls.calls:
-                    found.extend(self._call_sites(mod, scope, call))
+                    found.extend(self._call_sites(scope, call))
             found.extend(self._registries(mod))
         return found
 
-    def _call_sites(self, mod: ModInfo, scope: Scope, call: ir.Call) -> Iterator[Found]:
-        if not self._may_matter(mod, call):
-            return
+    def _call_sites(self, scope: Scope, call: ir.Call, collect: bool = False) -> Iterator[Found]:
+        mod = scope.mod
         callee = self.ev.eval(call.func, scope, call.line)
-        keys = self.ev.callable_keys(callee)
         patterns: list[SitePattern] = []
-        for key in keys:
+        for key in self.ev.callable_keys(callee):
             patterns.extend(self.patterns.call_sites.get(key, ()))
             if patterns:
                 break
@@ -137,13 +130,20 @@ class SiteFinder:
                 modules = self.patterns.frameworks[pattern.framework].modules
                 if any(m.split(".")[0] in mod.imported_roots for m in modules):
                     patterns.append(pattern)
+        if not patterns:
+            if collect and scope.func is not None and isinstance(call.func, ir.Attr) and call.func.attr in self._site_methods:
+                if self._param_tainted(call.func.value, scope.func):
+                    function = self.project.function_qname(mod, scope.func)
+                    self.candidates.append(Candidate(call, scope, function))
+            return
         receiver = callee.obj if isinstance(callee, VMethod) else None
-        if isinstance(receiver, VInst) and receiver.project and self._cls_qname(scope) == receiver.type:
+        cls_qname = self._cls_qname(scope)
+        if isinstance(receiver, VInst) and receiver.project and cls_qname == receiver.type:
             # `self.subscribe(...)` inside the bus class itself is its implementation, not a use of it
             patterns = [p for p in patterns if p.target.rsplit(".", 1)[0] != receiver.type]
         for pattern in patterns:
-            ctx = SiteContext(call=call, scope=scope, receiver=receiver, cls_qname=self._cls_qname(scope))
-            yield from self._build(pattern, mod, scope, call.line, call.col, ctx, call=call)
+            ctx = SiteContext(call=call, scope=scope, receiver=receiver, cls_qname=cls_qname)
+            yield from self._build(pattern, scope, call.line, call.col, ctx, origin=Origin(pattern, call, scope))
 
     def _cls_qname(self, scope: Scope) -> str | None:
         """The class whose code this is, looking through nested functions to their method."""
@@ -154,36 +154,41 @@ class SiteFinder:
             fn = scope.mod.functions.get(fn.parent)
         return f"{scope.mod.name}.{fn.cls}" if fn is not None and fn.cls else None
 
-    def _may_matter(self, mod: ModInfo, call: ir.Call) -> bool:
-        """A cheap test that skips evaluating calls no pattern can match (most calls)."""
-        func = call.func
-        if isinstance(func, ir.Attr):
-            return True
-        if isinstance(func, ir.Name):
-            return func.id not in _IGNORED_CALLS
-        return True
+    def _param_tainted(self, expr: ir.Expr, fn: ir.Function) -> bool:
+        """Whether `expr` is built from a parameter of `fn` (other than self), through local assignments."""
+        params = {p.name for p in fn.params[1 if fn.cls else 0 :]}
+        seen: set[str] = set()
+        todo = list(ir.names_in(expr))
+        while todo:
+            name = todo.pop()
+            if name in seen or "." in name:
+                continue
+            seen.add(name)
+            if name in params:
+                return True
+            for assign in fn.assigns:
+                if assign.target == name:
+                    todo.extend(ir.names_in(assign.value))
+        return False
 
     def _decorator_sites(self, mod: ModInfo, fn: ir.Function) -> Iterator[Found]:
-        cls = mod.classes.get(fn.cls) if fn.cls else None
-        parent = mod.functions.get(fn.parent) if fn.parent else None
-        scope = Scope(mod, parent, None) if parent is not None else Scope(mod, None, cls) if cls is not None else Scope(mod, mod.body)
+        cls = self.ev.class_of(mod, fn)
+        scope = self.ev.enclosing_scope(mod, fn)
         decorated = self.project.function_qname(mod, fn)
         for dec in fn.decorators:
             expr = dec.expr
-            if isinstance(expr, ir.Call):
-                callee = self.ev.eval(expr.func, scope, dec.line)
+            call = expr if isinstance(expr, ir.Call) else None
+            callee = self.ev.eval(call.func if call is not None else expr, scope, dec.line)
+            if call is not None:
                 keys = self.ev.callable_keys(callee)
                 if isinstance(callee, VInst):
                     keys = [callee.type, *keys]
-                call: ir.Call | None = expr
+            elif isinstance(callee, VInst):
+                keys = [callee.type]
+            elif isinstance(callee, VRef) and callee.kind == "external":
+                keys = [self.patterns.canonical(callee.qname)]
             else:
-                callee = self.ev.eval(expr, scope, dec.line)
                 keys = self.ev.callable_keys(callee) if isinstance(callee, VMethod) else []
-                if isinstance(callee, VInst):
-                    keys = [callee.type]
-                elif isinstance(callee, VRef) and callee.kind == "external":
-                    keys = [self.patterns.canonical(callee.qname)]
-                call = None
             receiver = callee.obj if isinstance(callee, VMethod) else callee if isinstance(callee, VInst) else None
             for key in keys:
                 patterns = self.patterns.decorator_sites.get(key, ())
@@ -195,105 +200,115 @@ class SiteFinder:
                         decorated=decorated,
                         cls_qname=f"{mod.name}.{cls.name}" if cls is not None else None,
                     )
-                    yield from self._build(pattern, mod, scope, dec.line, dec.col, ctx, call=call, decorated=decorated)
+                    yield from self._build(pattern, scope, dec.line, dec.col, ctx, decorated=decorated)
                 if patterns:
                     break
 
     def _registries(self, mod: ModInfo) -> Iterator[Found]:
         for pattern in self.patterns.registries:
             if pattern.registry_assigned is not None:
-                for name, assigns in sorted(mod.globals.items()):
-                    if _glob_name(name, pattern.registry_assigned) and isinstance(assigns[-1].value, ir.DictE):
-                        yield from self._registry_entries(pattern, mod, Scope(mod, mod.body), assigns[-1].value)
-            else:
-                for fn in mod.ir.functions:
-                    scope = Scope(mod, fn, mod.classes.get(fn.cls) if fn.cls else None)
-                    for call in fn.calls:
-                        callee = self.ev.eval(call.func, scope, call.line)
-                        if pattern.registry_call not in self.ev.callable_keys(callee):
-                            continue
-                        expr = argument(call, pattern.registry_arg, pattern.registry_kw)
-                        if isinstance(expr, ir.Name):
-                            defined = self.ev.definition(expr.id, scope, call.line)
-                            if defined is not None:
-                                expr, scope = defined[0], defined[1]
-                        if isinstance(expr, ir.DictE):
-                            yield from self._registry_entries(pattern, scope.mod, scope, expr)
+                for name, bindings in sorted(mod.globals.items()):
+                    fn, assign = bindings[-1]
+                    if fnmatchcase(name, pattern.registry_assigned) and isinstance(assign.value, ir.DictE):
+                        yield from self._registry_entries(pattern, mod, Scope(mod, fn), assign.value)
+                continue
+            for fn in mod.ir.functions:
+                scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+                for call in fn.calls:
+                    callee = self.ev.eval(call.func, scope, call.line)
+                    if pattern.registry_call not in self.ev.callable_keys(callee):
+                        continue
+                    expr = argument(call, pattern.registry_arg, pattern.registry_kw)
+                    where = scope
+                    if isinstance(expr, ir.Name):
+                        defined = self.ev.definition(expr.id, scope, call.line)
+                        if defined is not None:
+                            expr, where = defined[0], defined[1]
+                    if isinstance(expr, ir.DictE):
+                        yield from self._registry_entries(pattern, where.mod, where, expr)
 
     def _registry_entries(self, pattern: SitePattern, mod: ModInfo, scope: Scope, mapping: ir.DictE) -> Iterator[Found]:
+        field = "event" if pattern.registry_key == "event" else "channel"
         for item in mapping.items:
             if item.key is None:
                 continue
             key = self.ev.eval(item.key, scope, item.line)
             handlers = self.ev.eval(item.value, scope, item.line)
-            field = "event" if pattern.registry_key == "event" else "channel"
-            values = ((field, (key,)), ("handler", _flatten(handlers)))
-            yield Found(pattern, mod, scope, item.line, item.col, None, values)
+            values = ((field, (key,)), ("handler", flatten(handlers)))
+            yield Found(pattern, mod, item.line, item.col, None, values)
 
     def _build(
         self,
         pattern: SitePattern,
-        mod: ModInfo,
         scope: Scope,
         line: int,
         col: int,
         ctx: SiteContext,
-        call: ir.Call | None = None,
+        origin: Origin | None = None,
         decorated: str | None = None,
     ) -> Iterator[Found]:
         items: list[Value | None] = [None]
         if pattern.each is not None:
-            listed = self.ev.read_spec(pattern.each, ctx)
-            items = [i for v in listed for i in _flatten(v)]
+            items = [i for v in self.ev.read_spec(pattern.each, ctx) for i in flatten(v)]
+        function = decorated or (self.project.function_qname(scope.mod, scope.func) if scope.func is not None else None)
         for item in items:
+            # every item of one call is reported at the call's first line: the site is the call
             item_ctx = replace(ctx, item=item) if item is not None else ctx
             values: list[tuple[str, tuple[Value, ...]]] = []
+            handler: tuple[str | None, str | None] | None = None
             for name, spec in pattern.fields:
                 if name in ("payload", "key"):
                     continue
-                if name == "handler" and any(s.loop for s in spec):
-                    continue
-                read = self.ev.read_spec(spec, item_ctx)
-                if name == "handler" and not read and pattern.form == "decorator" and decorated is not None:
-                    read = [VRef(decorated, "function")]
-                values.append((name, tuple(v for value in read for v in _flatten(value))))
-            if pattern.form == "decorator" and decorated is not None and pattern.spec("handler") is None:
-                values.append(("handler", (VRef(decorated, "function"),)))
-            present = {name for name, vals in values if vals}
+                if name == "handler":
+                    read, handler = self._handler(spec, item_ctx, scope)
+                else:
+                    read = self.ev.read_spec(spec, item_ctx)
+                values.append((name, tuple(v for value in read for v in flatten(value))))
+            if pattern.form == "decorator" and decorated is not None and not any(n == "handler" and v for n, v in values) and handler is None:
+                values = [(n, v) for n, v in values if n != "handler"] + [("handler", (VRef(decorated, "function"),))]
+            present = {name for name, vals in values if vals} | ({"handler"} if handler is not None else set())
             if any(required not in present for required in pattern.requires):
                 continue
-            function = decorated or (self.project.function_qname(mod, scope.func) if scope.func is not None else None)
-            payload = self._payload(pattern.spec("payload"), item_ctx)
-            key = self._key(pattern.spec("key"), item_ctx)
-            handler = None
-            handler_spec = pattern.spec("handler")
-            if handler_spec is not None and any(s.loop for s in handler_spec) and call is not None:
-                handler = self._loop_handler(mod, scope, call)
             yield Found(
                 pattern,
-                mod,
-                scope,
+                scope.mod,
                 line,
                 col,
                 function,
                 tuple(values),
-                call=call,
-                decorated=decorated,
-                payload=payload,
-                key=key,
+                origin=origin,
+                payload=self._payload(pattern.spec("payload"), item_ctx),
+                key=self._key(pattern.spec("key"), item_ctx),
                 handler=handler,
             )
 
+    def _handler(self, spec: Spec, ctx: SiteContext, scope: Scope) -> tuple[list[Value], tuple[str | None, str | None] | None]:
+        """Handler values from the first source that yields one; `loop` follows a polling consumer."""
+        for source in spec:
+            if source.loop:
+                if ctx.call is not None:
+                    return [], self._loop_handler(scope, ctx.call)
+                continue
+            values = self.ev.read_source(source, ctx)
+            if values:
+                return values, None
+        return [], None
+
     # -- payloads and keys ---------------------------------------------------------
 
-    def _payload(self, spec: Spec | None, ctx: SiteContext) -> tuple[tuple[str, ...] | None, str | None]:
+    def _payload(self, spec: Spec | None, ctx: SiteContext) -> Shape:
         if spec is None:
             return None, None
         for source in spec:
-            if source.item is not None and isinstance(ctx.item, VDict):
-                for k, v, _, _ in ctx.item.items:
-                    if isinstance(k, VStr) and k.value == source.item:
-                        return self._payload_value(v)
+            if source.returned:
+                shape = self._returned_shape(ctx.decorated)
+                if shape != (None, None):
+                    return shape
+                continue
+            if source.item is not None:
+                value = ctx.item.get(source.item) if isinstance(ctx.item, VDict) else None
+                if value is not None:
+                    return self._value_shape(value)
                 continue
             if ctx.call is None or ctx.scope is None:
                 continue
@@ -302,7 +317,13 @@ class SiteFinder:
                 return self.payload_shape(expr, ctx.scope, ctx.call.line, 0)
         return None, None
 
-    def payload_shape(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> tuple[tuple[str, ...] | None, str | None]:
+    def _returned_shape(self, decorated: str | None) -> Shape:
+        scope = self.ev.scope_of(decorated) if decorated else None
+        if scope is None or scope.func is None or not scope.func.returns:
+            return None, None
+        return self.payload_shape(scope.func.returns[-1], scope, LAST_LINE, 0)
+
+    def payload_shape(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> Shape:
         """Field names of a literal or constructed payload, and the event it names (class or type field)."""
         if depth > 8:
             return None, None
@@ -318,6 +339,10 @@ class SiteFinder:
                 return self.payload_shape(defined[0], defined[1], defined[2], depth + 1)
             case ir.Call(func, args, kwargs):
                 callee = self.ev.eval(func, scope, line)
+                external = isinstance(callee, VRef) and callee.kind == "external"
+                if not external and isinstance(func, ir.Attr) and func.attr in SERIALISER_METHODS:
+                    # json.dumps(...).encode(), event.model_dump(): the shape is the receiver's
+                    return self.payload_shape(func.value, scope, line, depth + 1)
                 if isinstance(callee, VRef) and callee.kind == "external":
                     qname = self.patterns.canonical(callee.qname)
                     if qname in SERIALISERS or qname.rsplit(".", 1)[-1] in ("dumps", "asdict", "packb"):
@@ -327,26 +352,34 @@ class SiteFinder:
                     wrapped = self._wrapped_payload(qname, expr, scope, line, depth)
                     if wrapped is not None:
                         return wrapped
-                    if self._looks_like_event_class(qname):
+                    if _looks_like_event_class(qname, self.patterns.modules):
                         return tuple(k for k, _ in kwargs if k is not None) or None, qname.rsplit(".", 1)[-1]
                     return None, None
                 if isinstance(callee, VRef) and callee.kind == "class":
                     return self._constructed(callee.qname, args, kwargs), callee.qname.rsplit(".", 1)[-1]
-                if isinstance(callee, VMethod) and callee.name in SERIALISER_METHODS and isinstance(func, ir.Attr):
-                    return self.payload_shape(func.value, scope, line, depth + 1)
                 if isinstance(callee, VRef) and callee.kind == "function":
                     target = self.ev.scope_of(callee.qname)
                     if target is not None and target.func is not None and target.func.returns:
-                        return self.payload_shape(target.func.returns[-1], target, ir_last_line(), depth + 1)
+                        bound = Scope(target.mod, target.func, target.cls, ArgBinding(expr, scope))
+                        return self.payload_shape(target.func.returns[-1], bound, LAST_LINE, depth + 1)
         return None, None
 
-    def _payload_value(self, value: Value) -> tuple[tuple[str, ...] | None, str | None]:
+    def _value_shape(self, value: Value) -> Shape:
+        """The shape of a payload known only as a value (a mapping read from an `each` item)."""
         if isinstance(value, VDict):
             keys = tuple(k.value for k, _, _, _ in value.items if isinstance(k, VStr))
-            return keys, None
+            event = None
+            for key in self.payload_event_keys:
+                found = value.get(key)
+                if isinstance(found, VStr):
+                    event = found.value
+                    break
+            return keys, event
+        if isinstance(value, VInst) and value.project:
+            return None, value.type.rsplit(".", 1)[-1]
         return None, None
 
-    def _dict_shape(self, items: tuple[ir.DictItem, ...], scope: Scope, line: int) -> tuple[tuple[str, ...] | None, str | None]:
+    def _dict_shape(self, items: tuple[ir.DictItem, ...], scope: Scope, line: int) -> Shape:
         keys: list[str] = []
         event = None
         for item in items:
@@ -364,7 +397,7 @@ class SiteFinder:
                     event = value.qname.rsplit(".", 1)[-1]
         return tuple(keys), event
 
-    def _constructed(self, cls_qname: str, args: tuple[ir.Expr, ...], kwargs: tuple[tuple[str | None, ir.Expr], ...]) -> tuple[str, ...] | None:
+    def _constructed(self, cls_qname: str, args: tuple[ir.Expr, ...], kwargs: tuple[tuple[str | None, ir.Expr], ...]) -> tuple[str, ...]:
         fields: list[str] = []
         for qname in reversed([cls_qname, *self.ev.class_bases(cls_qname)]):
             entry = self.project.classes.get(qname)
@@ -374,10 +407,10 @@ class SiteFinder:
         names.extend(k for k, _ in kwargs if k is not None)
         return tuple(names)
 
-    def _wrapped_payload(self, qname: str, call: ir.Call, scope: Scope, line: int, depth: int) -> tuple[tuple[str, ...] | None, str | None] | None:
+    def _wrapped_payload(self, qname: str, call: ir.Call, scope: Scope, line: int, depth: int) -> Shape | None:
         """A framework message object (aio_pika.Message(body=...)) wraps the real payload."""
-        for _name, spec in self.patterns.type_binds.get(qname, ()):
-            if _name != "payload":
+        for name, spec in self.patterns.type_binds.get(qname, ()):
+            if name != "payload":
                 continue
             for source in spec:
                 inner = argument(call, source.arg, source.kw)
@@ -386,29 +419,36 @@ class SiteFinder:
             return None, None
         return None
 
-    def _looks_like_event_class(self, qname: str) -> bool:
-        root = qname.split(".")[0]
-        short = qname.rsplit(".", 1)[-1]
-        if root in self.stdlib or root in self.patterns.modules:
-            return False
-        return short[:1].isupper() and not short.isupper()
-
     def _key(self, spec: Spec | None, ctx: SiteContext) -> str | None:
-        if spec is None or ctx.call is None:
+        if spec is None:
             return None
         for source in spec:
+            if source.item is not None:
+                value = ctx.item.get(source.item) if isinstance(ctx.item, VDict) else None
+                if value is not None:
+                    return _value_text(value)
+                continue
+            if ctx.call is None:
+                continue
             expr = argument(ctx.call, source.arg, source.kw)
             if expr is None:
                 continue
             if isinstance(expr, ir.Const) and expr.value is None:
                 return None
+            if isinstance(expr, ir.Name) and ctx.scope is not None and ctx.scope.args is not None:
+                # a wrapper's key parameter: the caller's expression is the key
+                defined = self.ev.definition(expr.id, ctx.scope, ctx.call.line)
+                if defined is not None and defined[1].func is not ctx.scope.func:
+                    expr = defined[0]
+                    if isinstance(expr, ir.Const) and expr.value is None:
+                        return None
             return ir.unparse(expr)
         return None
 
     # -- polling consumers: who handles the messages -------------------------------
 
-    def _loop_handler(self, mod: ModInfo, scope: Scope, call: ir.Call) -> tuple[str | None, str | None]:
-        fn = scope.func
+    def _loop_handler(self, scope: Scope, call: ir.Call) -> tuple[str | None, str | None]:
+        mod, fn = scope.mod, scope.func
         if fn is None:
             return None, ir.unparse(call)
         storages: list[str] = []
@@ -470,7 +510,7 @@ class SiteFinder:
                     messages.add(assign.target)
                     changed = True
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
-        scope = Scope(mod, fn, mod.classes.get(fn.cls) if fn.cls else None)
+        scope = Scope(mod, fn, self.ev.class_of(mod, fn))
         candidates: list[tuple[bool, int, int, str]] = []
         for call in fn.calls:
             if not any(ir.names_in(arg) & messages for arg in (*call.args, *(v for _, v in call.kwargs))):
@@ -482,112 +522,85 @@ class SiteFinder:
             elif isinstance(callee, VMethod):
                 target = self.ev.method_function(callee.obj, callee.name)
             if target is not None and target in self.project.functions:
+                # a call whose result is kept is a parser or a lookup; the handler is called for its effect
                 candidates.append((id(call) in assigned_calls, call.line, call.col, target))
         if not candidates:
             return None
         return min(candidates)[3], None
 
-    # -- pass 2: wrappers ------------------------------------------------------------
+    # -- pass 2: call sites of wrappers -----------------------------------------------
 
     def through_wrappers(self, direct: list[Found]) -> list[Found]:
-        """Sites reached through project functions that take the destination as a parameter."""
+        """Sites reached through project functions whose destination or client is a parameter."""
         out: list[Found] = []
         by_terminal = self._calls_by_terminal()
-        todo = [(f, 0) for f in direct]
-        seen: set[tuple[str, int, int, str]] = set()
+        todo: list[tuple[Found | Candidate, int]] = [(f, 0) for f in direct if self._depends_on_params(f)]
+        todo += [(c, 0) for c in self.candidates]
+        seen: set[tuple] = set()
         while todo:
-            found, depth = todo.pop(0)
-            params = self._wrapper_params(found)
-            if not params or depth >= MAX_WRAPPER_DEPTH or found.function is None:
+            item, depth = todo.pop(0)
+            wrapper = item.function
+            if wrapper is None or depth >= MAX_WRAPPER_DEPTH:
                 continue
-            wrapper = found.function
-            terminal = wrapper.rsplit(".", 1)[-1]
-            for mod, scope, call in by_terminal.get(terminal, ()):
-                callee = self.ev.eval(call.func, scope, call.line)
-                target = callee.qname if isinstance(callee, VRef) and callee.kind == "function" else None
-                if isinstance(callee, VMethod):
-                    target = self.ev.method_function(callee.obj, callee.name)
-                if target != wrapper:
-                    continue
-                key = (mod.name, call.line, call.col, found.pattern.origin)
+            for caller, call in self._callers(wrapper, by_terminal):
+                key = (id(item), id(call))
                 if key in seen:
                     continue
                 seen.add(key)
-                new = self._through(found, params, mod, scope, call)
-                out.append(new)
-                todo.append((new, depth + 1))
+                for new in self._specialise(item, caller, call):
+                    out.append(new)
+                    if self._depends_on_params(new):
+                        todo.append((new, depth + 1))
         return out
 
-    def _wrapper_params(self, found: Found) -> dict[str, VParam]:
-        params: dict[str, VParam] = {}
+    def _depends_on_params(self, found: Found) -> bool:
+        if found.origin is None or found.function is None:
+            return False
         for name, values in found.values:
-            if name in ("event", "channel", "handler", "queue", "exchange", "routing_key"):
+            if name in DESTINATION_FIELDS:
                 for value in values:
                     if isinstance(value, VParam) and value.func == found.function:
-                        params[name] = value
-        return params
+                        return True
+                    if isinstance(value, VTemplate) and value.params:
+                        return True
+        return False
 
-    def _through(self, found: Found, params: dict[str, VParam], mod: ModInfo, scope: Scope, call: ir.Call) -> Found:
-        values = []
-        for name, vals in found.values:
-            if name in params:
-                param = params[name]
-                expr = argument(call, param.index, param.name)
-                vals = _flatten(self.ev.eval(expr, scope, call.line)) if expr is not None else (VUnknown(param.name),)
-            values.append((name, vals))
-        payload = found.payload
-        key = found.key
-        if found.call is not None:
-            payload, key = self._forwarded_payload(found, mod, scope, call, payload, key)
-        function = self.project.function_qname(mod, scope.func) if scope.func is not None else None
-        return replace(
-            found,
-            mod=mod,
-            scope=scope,
-            line=call.line,
-            col=call.col,
-            function=function,
-            values=tuple(values),
-            call=call,
-            payload=payload,
-            key=key,
-            via=(found.function or "", *found.via),
-        )
+    def _callers(self, wrapper: str, by_terminal: dict[str, list[tuple[Scope, ir.Call]]]) -> Iterator[tuple[Scope, ir.Call]]:
+        for scope, call in by_terminal.get(wrapper.rsplit(".", 1)[-1], ()):
+            callee = self.ev.eval(call.func, scope, call.line)
+            target = callee.qname if isinstance(callee, VRef) and callee.kind == "function" else None
+            if isinstance(callee, VMethod):
+                target = self.ev.method_function(callee.obj, callee.name)
+            if target == wrapper:
+                yield scope, call
 
-    def _forwarded_payload(self, found: Found, mod: ModInfo, scope: Scope, call: ir.Call, payload, key):  # type: ignore[no-untyped-def]
-        """When the wrapper passes its own parameter on as payload or key, read it at the call site."""
-        inner_scope = found.scope
-        for field, current in (("payload", payload), ("key", key)):
-            spec = found.pattern.spec(field)
-            if spec is None or found.call is None:
-                continue
-            for source in spec:
-                expr = argument(found.call, source.arg, source.kw)
-                if expr is None:
-                    continue
-                value = self.ev.eval(expr, inner_scope, found.call.line)
-                if isinstance(value, VParam) and value.func == found.function:
-                    outer = argument(call, value.index, value.name)
-                    if outer is not None:
-                        if field == "payload":
-                            payload = self.payload_shape(outer, scope, call.line, 0)
-                        else:
-                            key = None if isinstance(outer, ir.Const) and outer.value is None else ir.unparse(outer)
-                break
-        return payload, key
+    def _specialise(self, item: Found | Candidate, caller: Scope, call: ir.Call) -> Iterator[Found]:
+        """The inner site evaluated with the wrapper's parameters bound to this call's arguments."""
+        if isinstance(item, Candidate):
+            # the client came from the caller, but the site is still the call that uses it
+            yield from self._call_sites(_rebind(item.scope, call, caller), item.call)
+            return
+        else:
+            assert item.origin is not None
+            via = (item.function or "", *item.via)
+            bound = _rebind(item.origin.scope, call, caller)
+            inner = (f for f in self._call_sites(bound, item.origin.call) if f.pattern is item.pattern)
+        function = self.project.function_qname(caller.mod, caller.func) if caller.func is not None else None
+        for found in inner:
+            yield replace(found, mod=caller.mod, line=call.line, col=call.col, function=function, via=via)
 
-    def _calls_by_terminal(self) -> dict[str, list[tuple[ModInfo, Scope, ir.Call]]]:
-        index: dict[str, list[tuple[ModInfo, Scope, ir.Call]]] = defaultdict(list)
+    def _calls_by_terminal(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
+        index: dict[str, list[tuple[Scope, ir.Call]]] = defaultdict(list)
         for mod in sorted(self.project.mods.values(), key=lambda m: m.name):
             for fn in mod.ir.functions:
-                scope = Scope(mod, fn, mod.classes.get(fn.cls) if fn.cls else None)
+                scope = Scope(mod, fn, self.ev.class_of(mod, fn))
                 for call in fn.calls:
                     func = call.func
                     if isinstance(func, ir.Attr):
-                        index[func.attr].append((mod, scope, call))
+                        index[func.attr].append((scope, call))
                     elif isinstance(func, ir.Name):
                         target = mod.imports.get(func.id, func.id)
-                        index[target.rsplit(".", 1)[-1]].append((mod, scope, call))
+                        index[target.rsplit(".", 1)[-1]].append((scope, call))
         return index
 
     # -- pass 3: facts ---------------------------------------------------------------
@@ -596,6 +609,7 @@ class SiteFinder:
         publishers: list[Publication] = []
         subscribers: list[Subscription] = []
         bindings: list[Binding] = []
+        binds = self.patterns.type_binds
         for site in found:
             service = self.services.get(site.mod.ir.path)
             path = site.mod.ir.path
@@ -622,16 +636,10 @@ class SiteFinder:
                         )
                     )
             elif kind == "subscribe":
-                group = _first_text(site.get("group"))
-                ack = _first_text(site.get("ack"))
-                dead_letter = _first_text(site.get("dead_letter"))
                 for event, channel, handler in self._combinations(site, ("event", "channel", "handler")):
                     ev_text, ev_expr = self._event_text(event, site, subscribe=True)
                     ch_text, ch_expr = text_of(channel)
-                    if site.handler is not None:
-                        h_name, h_expr = site.handler
-                    else:
-                        h_name, h_expr = self._handler_name(handler)
+                    h_name, h_expr = site.handler if site.handler is not None else self._handler_name(handler)
                     subscribers.append(
                         Subscription(
                             event=ev_text,
@@ -642,9 +650,9 @@ class SiteFinder:
                             line=site.line,
                             column=site.col,
                             handler=h_name,
-                            group=group,
-                            ack=ack,
-                            dead_letter=dead_letter,
+                            group=_per_record(site, channel, "group", binds),
+                            ack=_per_record(site, channel, "ack", binds),
+                            dead_letter=_per_record(site, channel, "dead_letter", binds),
                             event_expr=ev_expr,
                             channel_expr=ch_expr,
                             handler_expr=h_expr,
@@ -663,7 +671,7 @@ class SiteFinder:
                             path=path,
                             line=site.line,
                             column=site.col,
-                            dead_letter=_first_text(site.get("dead_letter")),
+                            dead_letter=_per_record(site, queue, "dead_letter", binds),
                         )
                     )
         return publishers, subscribers, bindings
@@ -682,8 +690,7 @@ class SiteFinder:
         for name in names:
             values = site.get(name)
             columns.append(list(values) if values else [None])
-        combos = list(itertools.islice(itertools.product(*columns), MAX_RECORDS_PER_SITE))
-        return combos
+        return list(itertools.islice(itertools.product(*columns), MAX_RECORDS_PER_SITE))
 
     def _event_text(self, value: Value | None, site: Found, subscribe: bool = False) -> tuple[str | None, str | None]:
         if value is None:
@@ -715,8 +722,28 @@ class SiteFinder:
                 return None, f"{_text_hint(obj)}.{name}"
             case VInst(type_name, _, True):
                 call = f"{type_name}.__call__"
-                return (call if call in self.project.functions else None), (None if call in self.project.functions else type_name)
+                if call in self.project.functions:
+                    return call, None
+                return None, type_name
         return None, text_of(value)[1]
+
+
+def _rebind(scope: Scope, call: ir.Call, caller: Scope) -> Scope:
+    """`scope` with the innermost unbound function in its chain of callers bound to `call` in `caller`."""
+    if scope.args is None:
+        return Scope(scope.mod, scope.func, scope.cls, ArgBinding(call, caller))
+    return Scope(scope.mod, scope.func, scope.cls, ArgBinding(scope.args.call, _rebind(scope.args.caller, call, caller)))
+
+
+def _per_record(site: Found, channel: Value | None, name: str, binds: dict[str, tuple]) -> str | None:
+    """A setting of one record: the channel object's own (a kombu Queue's dead-letter exchange) or the site's.
+
+    When the channel object's type can carry the setting, the object is authoritative:
+    of two queues consumed together, only the one declared with a dead-letter exchange has one.
+    """
+    if isinstance(channel, VInst) and any(bound == name for bound, _ in binds.get(channel.type, ())):
+        return _first_text(tuple(v for v in (channel.get(name),) if v is not None))
+    return _first_text(site.get(name))
 
 
 def text_of(value: Value | None) -> tuple[str | None, str | None]:
@@ -748,6 +775,14 @@ def text_of(value: Value | None) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _value_text(value: Value) -> str | None:
+    """Source-like text of a value (a key read from a mapping item)."""
+    if isinstance(value, VStr):
+        return repr(value.value)
+    text, expr = text_of(value)
+    return expr if expr is not None else text
+
+
 def _text_hint(value: Value) -> str:
     text, expr = text_of(value)
     return expr or text or "?"
@@ -763,31 +798,18 @@ def _first_text(values: tuple[Value, ...]) -> str | None:
     return None
 
 
-def _flatten(value: Value) -> tuple[Value, ...]:
-    if isinstance(value, VList):
-        out: list[Value] = []
-        for item in value.items:
-            out.extend(_flatten(item))
-        return tuple(out)
-    return (value,)
-
-
 def _is_call(expr: ir.Expr) -> bool:
     if isinstance(expr, ir.Await):
         expr = expr.value
     return isinstance(expr, ir.Call)
 
 
-def _glob_name(name: str, pattern: str) -> bool:
-    from fnmatch import fnmatchcase
+def _looks_like_event_class(qname: str, framework_modules: frozenset[str]) -> bool:
+    """A class from outside the standard library and the messaging libraries: a shared event schema."""
+    root = qname.split(".")[0]
+    short = qname.rsplit(".", 1)[-1]
+    if root in STDLIB or root in framework_modules:
+        return False
+    return short[:1].isupper() and not short.isupper()
 
-    return fnmatchcase(name, pattern)
 
-
-def ir_last_line() -> int:
-    return 1 << 30
-
-
-_IGNORED_CALLS = frozenset(
-    {"print", "len", "isinstance", "range", "enumerate", "zip", "sorted", "min", "max", "sum", "any", "all", "repr", "hasattr", "super", "type", "id"}
-)

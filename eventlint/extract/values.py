@@ -15,9 +15,14 @@ class VStr:
 
 @dataclass(frozen=True, slots=True)
 class VTemplate:
-    """A string with unknown parts, written `{expr}` (an f-string over unknown names)."""
+    """A string with unknown parts, written `{expr}` (an f-string over unknown names).
+
+    `params` is set when an unknown part is a parameter of the enclosing function,
+    so the string becomes known at that function's call sites.
+    """
 
     text: str
+    params: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +69,13 @@ class VDict:
     items: tuple[tuple[Value | None, Value, int, int], ...]
 
     def get(self, key: str) -> Value | None:
-        for k, v, _, _ in self.items:
-            if isinstance(k, VStr) and k.value == key:
+        """The value of `key`; later entries win, and `**spread` mappings are looked into."""
+        for k, v, _, _ in reversed(self.items):
+            if k is None and isinstance(v, VDict):
+                found = v.get(key)
+                if found is not None:
+                    return found
+            elif isinstance(k, VStr) and k.value == key:
                 return v
         return None
 

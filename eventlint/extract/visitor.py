@@ -92,6 +92,7 @@ class _FunctionBuilder:
     return_annotation: ir.Expr | None = None
     is_async: bool = False
     self_name: str | None = None
+    global_names: list[str] = field(default_factory=list)
     assigns: list[ir.Assign] = field(default_factory=list)
     calls: list[ir.Call] = field(default_factory=list)
     loops: list[ir.Loop] = field(default_factory=list)
@@ -112,6 +113,7 @@ class _FunctionBuilder:
             returns=tuple(self.returns),
             return_annotation=self.return_annotation,
             is_async=self.is_async,
+            global_names=tuple(self.global_names),
         )
 
 
@@ -322,8 +324,14 @@ class _Visitor(cst.CSTVisitor):
             top.fields.append(node.target.value)
             top.annotations.append((node.target.value, self._expr(node.annotation.annotation)))
         if node.value is not None:
-            self._assign(node.target, node.value, line)
+            self._assign(node.target, node.value, line, self._expr(node.annotation.annotation))
         return True
+
+    def visit_Global(self, node: cst.Global) -> bool:
+        builder = self._function()
+        if builder is not None:
+            builder.global_names.extend(n.name.value for n in node.names)
+        return False
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
         line, _ = self._pos(node)
@@ -350,7 +358,9 @@ class _Visitor(cst.CSTVisitor):
             builder.returns.append(self._expr(node.value))
         return True
 
-    def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, line: int) -> None:
+    def _assign(
+        self, target: cst.BaseExpression, value: cst.BaseExpression, line: int, annotation: ir.Expr | None = None
+    ) -> None:
         top = self._stack[-1]
         if isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
@@ -365,13 +375,15 @@ class _Visitor(cst.CSTVisitor):
             return
         name = self._target(target, top)
         if name is not None:
-            self._record(top, name, self._expr(value), line)
+            self._record(top, name, self._expr(value), line, annotation)
 
-    def _record(self, top: _FunctionBuilder | _ClassBuilder, name: str, value: ir.Expr, line: int) -> None:
+    def _record(
+        self, top: _FunctionBuilder | _ClassBuilder, name: str, value: ir.Expr, line: int, annotation: ir.Expr | None = None
+    ) -> None:
         if isinstance(top, _ClassBuilder):
-            top.attrs.append(ir.Assign(name, value, line))
+            top.attrs.append(ir.Assign(name, value, line, annotation))
         else:
-            top.assigns.append(ir.Assign(name, value, line))
+            top.assigns.append(ir.Assign(name, value, line, annotation))
 
     def _target(self, target: cst.BaseExpression, top: _FunctionBuilder | _ClassBuilder) -> str | None:
         if isinstance(target, cst.Name):
@@ -481,6 +493,8 @@ class _Visitor(cst.CSTVisitor):
             return ir.Lambda(names, self._expr(node.body))
         if isinstance(node, cst.NamedExpr):
             return self._expr(node.value)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return ir.Comp(self._expr(node.elt))
         return ir.Opaque(self._text(node))
 
 
