@@ -49,7 +49,7 @@ def test_frameworks_are_resolved_relative_to_the_config_file(tmp_path):
         ("services:\n  orders: []\n", "services.orders", "must not be empty"),
         ("include: src/**\n", "include", "expected a list, got a string"),
         ("frameworks: [missing.yaml]\n", "frameworks[0]", "file not found: missing.yaml"),
-        ("services:\n  'bad name': [x]\n", "services", "does not match"),
+        ("services:\n  'bad name': [x]\n", "services.bad name", "invalid name 'bad name': names must match"),
         ("- just\n- a list\n", "(top level)", "expected a mapping"),
     ],
 )

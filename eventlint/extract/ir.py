@@ -127,6 +127,7 @@ class Param:
     name: str
     annotation: Expr | None
     kind: str  # "pos", "kwonly", "star", "kwstar"
+    default: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,7 +160,12 @@ def load_patterns(config: Config) -> PatternSet:
     """The built-in packs (minus disabled ones) plus the configured extra files."""
     builtin = tuple(str(p) for p in builtin_frameworks())
     extra = tuple(str(p) for p in config.frameworks)
-    return _load(builtin, extra, tuple(config.disable_frameworks))
+    try:
+        return _load(builtin, extra, tuple(config.disable_frameworks))
+    except ConfigError as exc:
+        if exc.file is None:  # a mistake in the configuration itself, not in a pack
+            raise ConfigError(config.source, exc.key, exc.message) from None
+        raise
 
 
 @cache

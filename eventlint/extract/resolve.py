@@ -370,7 +370,10 @@ class Evaluator:
         call = scope.args.call
         expr = argument(call, position if param.kind == "pos" else None, param.name)
         if expr is None:
-            return None
+            if param.default is None or any(isinstance(a, ir.Starred) for a in call.args) or any(k is None for k, _ in call.kwargs):
+                return None
+            # not passed at this call: the default, evaluated where the def is
+            return param.default, self.enclosing_scope(scope.mod, scope.func), scope.func.line
         return expr, scope.args.caller, call.line
 
     def _self_offset(self, mod: ModInfo, fn: ir.Function) -> int:

@@ -253,7 +253,8 @@ class _Visitor(cst.CSTVisitor):
 
         def add(param: cst.Param, kind: str) -> None:
             annotation = self._expr(param.annotation.annotation) if param.annotation else None
-            out.append(ir.Param(param.name.value, annotation, kind))
+            default = self._expr(param.default) if param.default is not None else None
+            out.append(ir.Param(param.name.value, annotation, kind, default))
 
         for p in (*params.posonly_params, *params.params):
             add(p, "pos")

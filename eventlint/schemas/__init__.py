@@ -79,6 +79,16 @@ def _describe(error: ValidationError) -> tuple[str, str]:
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(allowed)}"
             messages.append((where, f"unknown key '{key}'{hint}"))
         return messages[0]
+    if "propertyNames" in leaf.schema_path and isinstance(instance, str):
+        where = f"{path}.{instance}" if path != "(top level)" else instance
+        if validator == "enum":
+            allowed = [str(v) for v in leaf.validator_value]
+            close = difflib.get_close_matches(instance, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
+            return where, f"unknown key '{instance}'; {hint}"
+        if validator == "pattern":
+            return where, f"invalid name '{instance}': names must match {leaf.validator_value}"
+        return where, f"invalid name '{instance}': {leaf.message}"
     if validator == "type":
         expected = leaf.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)

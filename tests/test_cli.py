@@ -1,0 +1,130 @@
+"""The command line: outputs, exit codes (0 clean, 1 findings, 2 usage or config error), no tracebacks."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from eventlint import __version__
+from eventlint.cli import main
+from tests.helpers import fixture
+
+
+def run(*args, cwd=None):
+    runner = CliRunner()
+    if cwd is None:
+        return runner.invoke(main, list(args))
+    with runner.isolated_filesystem(temp_dir=cwd):
+        return runner.invoke(main, list(args))
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_facts_json_is_the_public_document():
+    result = run("facts", str(fixture("kafka_python")))
+    assert result.exit_code == 0
+    document = json.loads(result.output)
+    assert document["eventlint_facts"] == 1
+    assert {s["name"] for s in document["services"]} == {"orders", "payments", "analytics"}
+    assert any(p["channel"] == "orders.placed" for p in document["publishers"])
+
+
+def test_facts_text_lists_sites_with_locations():
+    result = run("facts", str(fixture("kafka_python")), "--format", "text")
+    assert result.exit_code == 0
+    assert "publishers:" in result.output and "subscribers:" in result.output
+    assert "services/orders/orders/api.py:" in result.output
+    assert "-> payments.handlers.charge_for_order" in result.output
+
+
+def test_facts_output_file(tmp_path):
+    out = tmp_path / "facts.json"
+    result = run("facts", str(fixture("kafka_python")), "-o", str(out))
+    assert result.exit_code == 0 and result.output == ""
+    assert json.loads(out.read_text())["eventlint_facts"] == 1
+
+
+def test_check_clean_project_exits_zero():
+    result = run("check", str(fixture("kafka_python")))
+    assert result.exit_code == 0, result.output
+    assert "All checks passed." in result.output
+    assert "3 services" in result.output
+
+
+def test_check_with_a_parse_error_exits_one_and_names_the_place(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "broken.py").write_text("def f(:\n    pass\n")
+    (tmp_path / "app" / "ok.py").write_text("x = 1\n")
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert "app/broken.py:1:7: EDA000 syntax error" in result.output
+    assert "Found 1 problem (EDA000 × 1)." in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_json_format(tmp_path):
+    (tmp_path / "broken.py").write_text("class :\n")
+    result = run("check", str(tmp_path), "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    assert [d["code"] for d in document["diagnostics"]] == ["EDA000"]
+
+
+@pytest.mark.parametrize(
+    ("config", "fragment"),
+    [
+        ("servics: {}\n", "servics: unknown key 'servics'; did you mean 'services'?"),
+        ("services: [a]\n", "services: expected a mapping, got a list"),
+        ("frameworks: [nope.yaml]\n", "frameworks[0]: file not found: nope.yaml"),
+        ("services: {a: [x}\n", "(syntax): invalid YAML"),
+    ],
+)
+def test_config_errors_exit_two_with_file_and_key(tmp_path, config, fragment):
+    path = tmp_path / "eventlint.yaml"
+    path.write_text(config)
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert str(path) in result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+
+
+def test_broken_framework_pack_is_a_config_error(tmp_path):
+    (tmp_path / "bus.yaml").write_text("framework: our-bus\npublish:\n  - call: our.Bus.publish\n    fields: {topic: {arg: 0}}\n")
+    (tmp_path / "eventlint.yaml").write_text("frameworks: [bus.yaml]\n")
+    result = run("facts", str(tmp_path))
+    assert result.exit_code == 2
+    assert "bus.yaml: publish[0].fields.topic: unknown key 'topic'; expected one of: event, channel" in result.output
+
+
+def test_explicit_config_file(tmp_path):
+    (tmp_path / "app.py").write_text("x = 1\n")
+    conf = tmp_path / "custom.yaml"
+    conf.write_text("services:\n  web: ['*.py']\n")
+    result = run("facts", str(tmp_path), "--config", str(conf))
+    assert result.exit_code == 0
+    assert json.loads(result.output)["services"] == [{"name": "web", "paths": ["*.py"]}]
+
+
+def test_missing_config_file_is_a_usage_error(tmp_path):
+    result = run("check", str(tmp_path), "--config", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2
+
+
+def test_unknown_option_is_a_usage_error():
+    result = run("check", "--no-such-option")
+    assert result.exit_code == 2
+
+
+def test_verbose_lists_skipped_paths(tmp_path):
+    import os
+
+    (tmp_path / "app.py").write_text("x = 1\n")
+    os.symlink("/etc", tmp_path / "escape")
+    result = run("check", str(tmp_path), "--verbose")
+    assert result.exit_code == 0
+    assert "escape: skipped: symlink to outside the project root, not followed" in result.output
