@@ -58,7 +58,7 @@ def extract(discovery: Discovery, config: Config) -> ProjectFacts:
     finder = SiteFinder(project, services, config.payload_event_keys)
     direct = finder.direct()
     publishers, subscribers, bindings = finder.records(direct + finder.through_wrappers(direct))
-    subscribers = _declared_dead_letters(subscribers, bindings)
+    subscribers, bindings = _declared_dead_letters(subscribers, bindings)
 
     if templates:
         from eventlint.extract.templates import template_subscriptions
@@ -79,13 +79,20 @@ def extract(discovery: Discovery, config: Config) -> ProjectFacts:
     ).sorted()
 
 
-def _declared_dead_letters(subscribers: list[Subscription], bindings: list[Binding]) -> list[Subscription]:
-    """A consumer of a queue declared elsewhere with a dead-letter exchange has that dead-letter path."""
+def _declared_dead_letters(
+    subscribers: list[Subscription], bindings: list[Binding]
+) -> tuple[list[Subscription], list[Binding]]:
+    """A queue declared somewhere with a dead-letter exchange has it wherever it is bound or consumed."""
     declared: dict[str, str] = {}
     for binding in sorted(bindings, key=lambda b: (b.path, b.line, b.column)):
         if binding.queue and binding.dead_letter:
             declared.setdefault(binding.queue, binding.dead_letter)
-    return [
+    subscribers = [
         dataclasses.replace(s, dead_letter=declared[s.channel]) if s.dead_letter is None and s.channel in declared else s
         for s in subscribers
     ]
+    bindings = [
+        dataclasses.replace(b, dead_letter=declared[b.queue]) if b.dead_letter is None and b.queue in declared else b
+        for b in bindings
+    ]
+    return subscribers, bindings

@@ -819,9 +819,12 @@ class Evaluator:
         if not self._applies(source, ctx):
             return []
         out: list[Value] = []
+        uncertain = False
         for value in self._raw_source(source, ctx):
-            out.extend(self._transform(source, value))
-        if not out and source.has_default:
+            values, unknown = self._transform(source, value)
+            out.extend(values)
+            uncertain = uncertain or unknown
+        if not out and source.has_default and not uncertain:
             # absent argument or absent key: the default, translated like a written value
             out = [self._convert(source, _literal(source.default))]
         return out[:MAX_VALUES]
@@ -897,15 +900,14 @@ class Evaluator:
             columns.append(values or [VConst(None)])
         out: list[Value] = []
         for combination in product(*columns):
+            kept = [p for p in combination if not (isinstance(p, VStr) and not p.value or isinstance(p, VConst) and p.value is None)]
             texts: list[str | Value] = []
-            for part in combination:
-                if isinstance(part, VStr) and not part.value or isinstance(part, VConst) and part.value is None:
-                    continue
+            for part in kept:
                 if texts:
                     texts.append(source.join_sep)
                 texts.append(part)
             joined = join_text(texts)
-            out.append(joined if joined is not None else VUnknown(source.join_sep.join(_short_text(p) for p in combination)))
+            out.append(joined if joined is not None else VUnknown(source.join_sep.join(_short_text(p) for p in kept)))
             if len(out) >= MAX_VALUES:
                 break
         return out
@@ -931,8 +933,10 @@ class Evaluator:
             return [VRef(value.qname, "class")]
         return []
 
-    def _transform(self, source: Source, value: Value) -> list[Value]:
+    def _transform(self, source: Source, value: Value) -> tuple[list[Value], bool]:
+        """The converted values, and whether a key may be there in a mapping that is not fully known."""
         values = [value]
+        uncertain = False
         if source.keys:
             values = [k for v in flatten(value) if isinstance(v, VDict) for k, _, _, _ in v.items if k is not None]
         elif source.key is not None:
@@ -941,7 +945,11 @@ class Evaluator:
                 found = item.get(source.key) if isinstance(item, (VDict, VInst)) else None
                 if found is not None:
                     values.append(found)
-        return [self._convert(source, v) for v in values]
+                elif isinstance(item, VDict):
+                    uncertain = uncertain or any(k is None and not isinstance(v, VDict) for k, v, _, _ in item.items)
+                elif not isinstance(item, VInst):
+                    uncertain = True
+        return [self._convert(source, v) for v in values], uncertain
 
     def _convert(self, source: Source, value: Value) -> Value:
         if source.map:
@@ -981,9 +989,13 @@ class SiteContext:
 def argument(call: ir.Call, index: int | None, keyword: str | None) -> ir.Expr | None:
     """The expression passed for a parameter, by keyword first, then by position."""
     if keyword is not None:
-        for name, value in call.kwargs:
+        for name, value in reversed(call.kwargs):
             if name == keyword:
                 return value
+            if name is None and isinstance(value, ir.DictE):  # f(**{"group.id": "x"})
+                for item in reversed(value.items):
+                    if isinstance(item.key, ir.Str) and item.key.value == keyword:
+                        return item.value
     if index is not None:
         for position, arg in enumerate(call.args):
             if isinstance(arg, ir.Starred):

@@ -17,19 +17,14 @@ def binds(facts) -> set[tuple]:
 
 def test_publishers_are_exact():
     facts = facts_of(ROOT)
-    price = line_of(ROOT / API, "await publisher.publish(", 1)
-    stock = line_of(ROOT / API, "await publisher.publish(amqp.STOCK_LOW")
-    wrapper_calls = {(API, price), (API, stock)}
-    # the wrapper's callers lose the exchange part of the channel: pending (tests/extract/pending_aio_pika.py)
-    direct = {p for p in pubs(facts) if (p[0], p[1]) not in wrapper_calls}
-    assert direct == {
+    assert pubs(facts) == {
+        # the raw call inside the wrapper: its routing key is the wrapper's parameter
         (PUBLISHER, line_of(ROOT / PUBLISHER, "await self.exchange.publish("), None, None, "catalog", "catalog.publisher.CatalogPublisher.publish"),
+        # the wrapper's callers: the exchange joined with the caller's routing key
+        (API, line_of(ROOT / API, "await publisher.publish(", 1), None, "catalog/product.price_changed", "catalog", "catalog.api.change_price"),
+        (API, line_of(ROOT / API, "await publisher.publish(amqp.STOCK_LOW"), None, "catalog/product.stock_low", "catalog", "catalog.api.report_stock"),
         # the default exchange has no name: the channel is the routing key, i.e. the queue name
         (WORKER, line_of(ROOT / WORKER, "await channel.default_exchange.publish("), None, "emails.outbox", "notifications", "notifications.worker.run"),
-    }
-    assert {(p[0], p[1], p[4], p[5]) for p in pubs(facts) if (p[0], p[1]) in wrapper_calls} == {
-        (API, price, "catalog", "catalog.api.change_price"),
-        (API, stock, "catalog", "catalog.api.report_stock"),
     }
     assert {p.framework for p in facts.publishers} == {"aio-pika"}
 
@@ -37,10 +32,22 @@ def test_publishers_are_exact():
 def test_wrapper_keeps_the_raw_call_and_reports_each_caller():
     facts = facts_of(ROOT)
     [inner] = by_site(facts.publishers, PUBLISHER, line_of(ROOT / PUBLISHER, "await self.exchange.publish("))
-    assert inner.channel is None and inner.channel_expr == "routing_key"
+    assert inner.channel is None and inner.channel_expr == "catalog/{routing_key}"
     for snippet in ("await publisher.publish(", "await publisher.publish(amqp.STOCK_LOW"):
         [outer] = by_site(facts.publishers, API, line_of(ROOT / API, snippet))
         assert outer.via == ("catalog.publisher.CatalogPublisher.publish",)
+
+
+def test_payload_through_encode():
+    facts = facts_of(ROOT)
+    # Message(body=json.dumps(email).encode()), `email` returned by a project function
+    [email] = by_site(facts.publishers, WORKER, line_of(ROOT / WORKER, "await channel.default_exchange.publish("))
+    assert email.payload_fields == ("to", "subject")
+    # the wrapper's callers: the literal dict passed as `payload`
+    [price] = by_site(facts.publishers, API, line_of(ROOT / API, "await publisher.publish(", 1))
+    assert price.payload_fields == ("sku", "old_price_cents", "new_price_cents")
+    [stock] = by_site(facts.publishers, API, line_of(ROOT / API, "await publisher.publish(amqp.STOCK_LOW"))
+    assert stock.payload_fields == ("sku", "stock")
 
 
 def test_subscribers_are_exact():
@@ -49,7 +56,8 @@ def test_subscribers_are_exact():
         (CONSUMER, line_of(ROOT / CONSUMER, "await queue.consume("), None, "inventory.price-changes", "inventory", "inventory.handlers.on_price_changed"),
         # async with queue.iterator() as it: async for message in it -> the function that receives the message
         (WORKER, line_of(ROOT / WORKER, "async with queue.iterator()"), None, "notifications.stock-low", "notifications", "notifications.mailer.send_stock_alert"),
-        # orders.listener.PaymentListener (attributes first set to None in __init__) is pending
+        # self.channel set to None in __init__, connected in start()
+        (LISTENER, line_of(ROOT / LISTENER, "await queue.consume(self.on_payment_captured)"), None, "orders.payment-captured", "orders", "orders.listener.PaymentListener.on_payment_captured"),
     }
 
 
@@ -60,6 +68,8 @@ def test_ack_and_dead_letter():
     assert (price.ack, price.dead_letter, price.group) == ("manual", "inventory.dlx", None)
     [stock] = by_site(facts.subscribers, WORKER, line_of(ROOT / WORKER, "async with queue.iterator()"))
     assert (stock.ack, stock.dead_letter, stock.group) == ("manual", None, None)
+    [payment] = by_site(facts.subscribers, LISTENER, line_of(ROOT / LISTENER, "await queue.consume(self.on_payment_captured)"))
+    assert (payment.ack, payment.dead_letter, payment.group) == ("manual", None, None)
 
 
 def test_bindings_are_exact():
@@ -69,6 +79,8 @@ def test_bindings_are_exact():
         (CONSUMER, line_of(ROOT / CONSUMER, "await queue.bind(catalog"), "inventory.price-changes", "catalog", "product.price_changed", "inventory", "inventory.dlx"),
         # exchange given by name, routing key positional
         (WORKER, line_of(ROOT / WORKER, 'await queue.bind("catalog"'), "notifications.stock-low", "catalog", "product.stock_low", "notifications", None),
+        # a queue reached through self.channel, set to None in __init__ and connected in start()
+        (LISTENER, line_of(ROOT / LISTENER, "await queue.bind(PAYMENTS_EXCHANGE"), "orders.payment-captured", "payments", "payment.captured", "orders", None),
     }
     assert {b.framework for b in facts.bindings} == {"aio-pika"}
 
@@ -83,6 +95,7 @@ def test_declarations_are_not_sites():
         # a queue declared and never consumed here
         (WORKER, "await channel.declare_queue(OUTBOX_QUEUE"),
         (WORKER, "queue = await channel.declare_queue(STOCK_QUEUE"),
+        (LISTENER, "queue = await self.channel.declare_queue(PAYMENTS_QUEUE"),
     ]
     for path, snippet in declarations:
         line = line_of(ROOT / path, snippet)

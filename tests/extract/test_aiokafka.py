@@ -16,9 +16,9 @@ ANALYTICS = "services/analytics/main.py"
 
 def test_publishers_are_exact():
     facts = facts_of(ROOT)
-    # place_order (a module-level producer bound in the app's startup) is in pending_aiokafka.py
-    pending = (API, line_of(ROOT / API, "await producer.send(topics.ORDER_PLACED"))
-    assert {p for p in pubs(facts) if p[:2] != pending} == {
+    assert pubs(facts) == {
+        # `producer: Producer | None = None` at module level, bound through `global producer` in startup()
+        (API, line_of(ROOT / API, "await producer.send(topics.ORDER_PLACED"), "OrderPlaced", "orders.placed", "orders", "orders.api.place_order"),
         (API, line_of(ROOT / API, "await publisher.publish("), "OrderCancelled", "orders.cancelled", "orders", "orders.api.cancel_order"),
         (KAFKA, line_of(ROOT / KAFKA, "await self.producer.send_and_wait(topic"), None, None, "orders", "orders.kafka.EventPublisher.publish"),
         (BACKFILL, line_of(ROOT / BACKFILL, "await producer.send(topic=topics.ORDER_PLACED"), None, "orders.placed", "orders", "orders.backfill.republish"),
@@ -29,6 +29,10 @@ def test_publishers_are_exact():
 
 def test_keys_and_payload_fields():
     facts = facts_of(ROOT)
+    # send(topic, asdict(OrderPlaced(...)), key=...) on the producer bound in startup()
+    [placed] = by_site(facts.publishers, API, line_of(ROOT / API, "await producer.send(topics.ORDER_PLACED"))
+    assert placed.payload_fields == ("order_id", "customer_id", "total_cents")
+    assert placed.key == "order.id.encode()"
     # keyword topic=/value=/key= inside `async with AIOKafkaProducer(...) as producer`
     [backfill] = by_site(facts.publishers, BACKFILL, line_of(ROOT / BACKFILL, "await producer.send(topic=topics.ORDER_PLACED"))
     assert backfill.key == "row.order_id.encode()"
@@ -52,9 +56,7 @@ def test_wrapper_call_site_resolves_the_channel_payload_and_key():
 
 def test_subscribers_follow_messages_to_the_handler():
     facts = facts_of(ROOT)
-    # RefundListener (a consumer set to None in __init__ and bound in start()) is in pending_aiokafka.py
-    pending = (LISTENER, line_of(ROOT / LISTENER, "self._consumer.subscribe("))
-    assert {s for s in subs(facts) if s[:2] != pending} == {
+    assert subs(facts) == {
         # topics in the constructor (a constant from the project's topics module), `async for msg in consumer`
         (CONSUMER, line_of(ROOT / CONSUMER, "consumer = AIOKafkaConsumer("), None, "orders.placed", "payments", "payments.handlers.charge_for_order"),
         # subscribe(topics=[...]) in one method, getmany() batches in another
@@ -63,6 +65,8 @@ def test_subscribers_follow_messages_to_the_handler():
         (ANALYTICS, line_of(ROOT / ANALYTICS, "consumer.subscribe(pattern="), None, r"^orders\..*", "analytics", "main.record"),
         # assign([TopicPartition(...)]) on a consumer from `async with`
         (ANALYTICS, line_of(ROOT / ANALYTICS, "consumer.assign("), None, "orders.placed", "analytics", "main.audit"),
+        # `self._consumer = None` in __init__, the consumer made and subscribed in start(), `async for` in run()
+        (LISTENER, line_of(ROOT / LISTENER, "self._consumer.subscribe("), None, "payments.refund-requested", "payments", "payments.handlers.issue_refund"),
     }
     assert {s.framework for s in facts.subscribers} == {"aiokafka"}
 
@@ -79,6 +83,9 @@ def test_group_and_ack_mode():
     # no group_id: a standalone consumer
     [audited] = by_site(facts.subscribers, ANALYTICS, line_of(ROOT / ANALYTICS, "consumer.assign("))
     assert (audited.group, audited.ack) == (None, "manual")
+    # made in start() after `self._consumer = None` in __init__: the informative assignment is read
+    [refunds] = by_site(facts.subscribers, LISTENER, line_of(ROOT / LISTENER, "self._consumer.subscribe("))
+    assert (refunds.group, refunds.ack) == ("payments-refunds", "manual")
 
 
 def test_declarations_are_not_sites():

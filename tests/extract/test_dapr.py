@@ -39,11 +39,15 @@ def test_publisher_class_is_followed_to_its_callers():
     facts = facts_of(ROOT)
     [inner] = by_site(facts.publishers, PUBLISHER, line_of(ROOT / PUBLISHER, "self._client.publish_event("))
     assert (inner.event_expr, inner.channel_expr, inner.payload_fields, inner.via) == ("event_type", "topic", None, ())
-    for snippet in ('publisher.publish("payments"', 'publisher.publish("payment-failed"'):
+    for snippet, fields in (
+        ('publisher.publish("payments"', ("order_id", "payment_id")),
+        ('publisher.publish("payment-failed"', ("order_id", "reason")),
+    ):
         [outer] = by_site(facts.publishers, PAYMENTS, line_of(ROOT / PAYMENTS, snippet))
         assert outer.via == ("payments.publisher.EventPublisher.publish",)
         assert (outer.event_expr, outer.channel_expr) == (None, None)
-        # payload_fields through json.dumps(payload) in the helper: an engine gap, see pending_dapr.py
+        # the helper serialises its parameter (data=json.dumps(payload)): the caller's dict is the payload
+        assert outer.payload_fields == fields
 
 
 def test_client_and_app_construction_are_not_sites():

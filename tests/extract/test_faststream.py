@@ -1,10 +1,5 @@
-"""FastStream: Kafka, RabbitMQ, Redis and NATS subscribers, publisher decorators and objects, broker.publish.
-
-Two sites of the fixture carry a fact the engine cannot produce yet; their exact
-records are in pending_faststream.py, and here every other fact of them is checked:
-- billing/ledger.py: `body: dict` annotates the handler (the event should be None);
-- reporting/router.py: `KafkaRouter(prefix="reporting.")` prefixes the router's topics.
-"""
+"""FastStream: Kafka, RabbitMQ, Redis and NATS subscribers, publisher decorators and objects, broker.publish,
+router prefixes, and event contracts from a shared library elsewhere in the tree (libs/shop_contracts)."""
 
 from tests.helpers import by_site, facts_of, fixture, line_of, pubs, subs
 
@@ -27,28 +22,13 @@ def line(path: str, snippet: str, occurrence: int = 1) -> int:
     return line_of(ROOT / path, snippet, occurrence)
 
 
-def pending_sites() -> set[tuple[str, int]]:
-    """Sites with a fact pending an engine change (see pending_faststream.py)."""
-    return {
-        (LEDGER, line(LEDGER, '@broker.subscriber("orders.placed", "payments.captured"')),
-        (REPORTING, line(REPORTING, '@router.subscriber("rebuild-requested"')),
-        (REPORTING, line(REPORTING, "await totals_published.publish(totals)")),
-    }
-
-
-def settled(records: set[tuple]) -> set[tuple]:
-    pending = pending_sites()
-    return {r for r in records if (r[0], r[1]) not in pending}
-
-
 def test_publishers_are_exact():
     facts = facts_of(ROOT)
-    assert settled(pubs(facts)) == {
+    assert pubs(facts) == {
         # Kafka, FastAPI integration: `router.broker.publish(...)` on the router imported as `kafka`
         (CHECKOUT_API, line(CHECKOUT_API, 'await kafka.broker.publish(event, topic="orders.placed"'), "OrderPlaced", "orders.placed", "checkout", "checkout.api.place_order"),
-        # the topic given positionally; the event is not recognised through `.model_dump()` of a shared-library
-        # class yet (pending_faststream.py::test_serialised_shared_contract_names_the_event)
-        (CHECKOUT_API, line(CHECKOUT_API, "await kafka.broker.publish(", 2), None, "orders.cancelled", "checkout", "checkout.api.cancel_order"),
+        # the topic given positionally; the event is the shared-library class under `.model_dump(mode="json")`
+        (CHECKOUT_API, line(CHECKOUT_API, "await kafka.broker.publish(", 2), "OrderCancelled", "orders.cancelled", "checkout", "checkout.api.cancel_order"),
         # Kafka publisher objects declared in billing/publishers.py, used in two handlers
         (BILLING, line(BILLING, "await payment_failed.publish("), "PaymentFailed", "payments.failed", "billing", "billing.handlers.charge_order"),
         (BILLING, line(BILLING, "await payment_captured.publish("), "PaymentCaptured", "payments.captured", "billing", "billing.handlers.charge_order"),
@@ -70,7 +50,10 @@ def test_publishers_are_exact():
         (INVENTORY, line(INVENTORY, "await reserved.publish("), "StockReserved", "inventory.reserved", "inventory", "inventory.service.reserve_stock"),
         (INVENTORY, line(INVENTORY, '@router.publisher("inventory.released")'), "StockReleased", "inventory.released", "inventory", "inventory.service.release_stock"),
         (INVENTORY_MAIN, line(INVENTORY_MAIN, 'await broker.publish({"service"'), None, "services.heartbeat", "inventory", "inventory.main.announce"),
-        # the broker injected into the handler by its annotation (faststream.kafka.annotations.KafkaBroker)
+        # a publisher object of `KafkaRouter(prefix="reporting.")`: the prefix is part of the topic
+        (REPORTING, line(REPORTING, "await totals_published.publish(totals)"), "DailyTotals", "reporting.daily-totals", "reporting", "reporting.router.rebuild"),
+        # the broker injected into the handler by its annotation (faststream.kafka.annotations.KafkaBroker):
+        # a broker has no prefix
         (REPORTING, line(REPORTING, 'await broker.publish(totals.model_dump_json(), topic="legacy.daily-totals")'), "DailyTotals", "legacy.daily-totals", "reporting", "reporting.router.rebuild"),
     }
     assert {p.framework for p in facts.publishers} == {"faststream"}
@@ -80,22 +63,23 @@ def test_payload_fields_and_keys():
     facts = facts_of(ROOT)
     expected = {
         (CHECKOUT_API, line(CHECKOUT_API, 'await kafka.broker.publish(event, topic="orders.placed"')): (("order_id", "customer_id", "lines", "total"), "order_id.encode()"),
-        (CHECKOUT_API, line(CHECKOUT_API, "await kafka.broker.publish(", 2)): (None, "order_id.encode()"),
+        # `OrderCancelled(...).model_dump(mode="json")`: the serialiser is looked through
+        (CHECKOUT_API, line(CHECKOUT_API, "await kafka.broker.publish(", 2)): (("order_id", "reason"), "order_id.encode()"),
         (BILLING, line(BILLING, "await payment_failed.publish(")): (("order_id", "reason"), "order.order_id.encode()"),
         (BILLING, line(BILLING, "await payment_captured.publish(")): (("order_id", "payment_id", "amount"), "order.order_id.encode()"),
         # `captured = PaymentCaptured(...)` followed from the local name
         (BILLING, line(BILLING, "await payment_captured.publish(captured)")): (("order_id", "payment_id", "amount"), None),
         (BILLING, line(BILLING, "await order_paid.publish(")): (("order_id", "customer_id"), None),
-        # publisher decorators publish the return value: no payload argument at the site
-        (BILLING, line(BILLING, '@router.publisher("invoices.issued")')): (None, None),
+        # publisher decorators publish the return value: `return InvoiceIssued(...)` is the payload
+        (BILLING, line(BILLING, '@router.publisher("invoices.issued")')): (("invoice_id", "order_id", "pdf_url"), None),
         (SHIPPING, line(SHIPPING, "await broker.publish(LabelRequested(")): (("order_id", "carrier"), None),
-        (SHIPPING, line(SHIPPING, "@dispatched")): (None, None),
+        (SHIPPING, line(SHIPPING, "@dispatched")): (("order_id", "carrier", "tracking_code", "dispatched_at"), None),
         (SHIPPING, line(SHIPPING, "await dispatched.publish(")): (("order_id", "carrier", "tracking_code", "dispatched_at"), None),
         (SHIPPING, line(SHIPPING, "await broker.publish(", 2)): (("order_id", "carrier", "priority"), None),
         (NOTIFICATIONS, line(NOTIFICATIONS, 'await broker.publish(request, list="email-outbox")')): (("to", "template", "order_id"), None),
-        (NOTIFICATIONS, line(NOTIFICATIONS, '@broker.publisher("notifications.sent")')): (None, None),
+        (NOTIFICATIONS, line(NOTIFICATIONS, '@broker.publisher("notifications.sent")')): (("channel", "order_id"), None),
         (INVENTORY, line(INVENTORY, "await reserved.publish(")): (("order_id", "warehouse"), None),
-        (INVENTORY, line(INVENTORY, '@router.publisher("inventory.released")')): (None, None),
+        (INVENTORY, line(INVENTORY, '@router.publisher("inventory.released")')): (("order_id",), None),
         (INVENTORY_MAIN, line(INVENTORY_MAIN, 'await broker.publish({"service"')): (("service", "status"), None),
         # `.model_dump_json()` of a local `totals = DailyTotals(...)` is looked through
         (REPORTING, line(REPORTING, 'await broker.publish(totals.model_dump_json()')): (("day", "orders", "revenue"), None),
@@ -106,12 +90,18 @@ def test_payload_fields_and_keys():
 
 def test_subscribers_are_exact():
     facts = facts_of(ROOT)
-    assert settled(subs(facts)) == {
+    ledger_line = line(LEDGER, '@broker.subscriber("orders.placed", "payments.captured"')
+    assert subs(facts) == {
         # Kafka: a FastAPI KafkaRouter, a KafkaRouter included into the broker elsewhere
         (CHECKOUT_CONSUMERS, line(CHECKOUT_CONSUMERS, '@router.subscriber("payments.failed"'), "PaymentFailed", "payments.failed", "checkout", "checkout.consumers.on_payment_failed"),
         (BILLING, line(BILLING, '@router.subscriber("orders.placed"'), "OrderPlaced", "orders.placed", "billing", "billing.handlers.charge_order"),
         (BILLING, line(BILLING, '@router.subscriber("payments.retry-requested"'), "RetryPayment", "payments.retry-requested", "billing", "billing.handlers.retry_payment"),
         (BILLING, line(BILLING, '@router.subscriber("payments.captured"'), "PaymentCaptured", "payments.captured", "billing", "billing.handlers.issue_invoice"),
+        # two topics on the broker, one record each; `body: dict` names no event
+        (LEDGER, ledger_line, None, "orders.placed", "billing", "billing.ledger.record_ledger_entry"),
+        (LEDGER, ledger_line, None, "payments.captured", "billing", "billing.ledger.record_ledger_entry"),
+        # `KafkaRouter(prefix="reporting.")`: the prefix is part of the topic
+        (REPORTING, line(REPORTING, '@router.subscriber("rebuild-requested"'), "RebuildRequested", "reporting.rebuild-requested", "reporting", "reporting.router.rebuild"),
         # RabbitMQ: queue objects bound to an exchange object (by keyword and positionally), a queue object
         # on the default exchange, a queue by name
         (SHIPPING, line(SHIPPING, "@router.subscriber(paid_orders, exchange=shop_orders)"), "OrderPaid", "shop.orders/order.paid", "shipping", "shipping.handlers.request_label"),
@@ -151,6 +141,12 @@ def test_groups():
         "inventory.service.reserve_stock": "inventory-workers",
         "inventory.service.release_stock": "inventory-workers",
     }
+
+
+def test_ack_is_faststreams_default():
+    facts = facts_of(ROOT)
+    # no subscriber sets ack_policy: FastStream acknowledges on the handler's behalf (AckPolicy.MANUAL would be "manual")
+    assert {s.ack for s in facts.subscribers} == {"auto"}
 
 
 def test_rabbit_subscribers_with_an_exchange_bind_their_queue():
@@ -194,16 +190,56 @@ def test_declarations_alone_are_not_sites():
         assert [r for r in records if r.path == path and r.line == line(path, snippet)] == []
 
 
-def test_pending_sites_have_every_other_fact():
+def test_builtin_annotation_is_not_an_event():
+    """`async def record_ledger_entry(body: dict, message: KafkaMessage)`: a builtin names no event."""
     facts = facts_of(ROOT)
-    ledger_line = line(LEDGER, '@broker.subscriber("orders.placed", "payments.captured"')
-    # two topics, one record each (event: pending_faststream.py::test_builtin_annotation_is_not_an_event)
-    assert {(s.channel, s.service, s.handler, s.group) for s in by_site(facts.subscribers, LEDGER, ledger_line)} == {
-        ("orders.placed", "billing", "billing.ledger.record_ledger_entry", "billing-ledger"),
-        ("payments.captured", "billing", "billing.ledger.record_ledger_entry", "billing-ledger"),
+    site = line(LEDGER, '@broker.subscriber("orders.placed", "payments.captured"')
+    assert {(s.event, s.channel, s.group) for s in by_site(facts.subscribers, LEDGER, site)} == {
+        (None, "orders.placed", "billing-ledger"),
+        (None, "payments.captured", "billing-ledger"),
     }
-    # channels: pending_faststream.py::test_router_prefix_is_part_of_the_channel
-    [rebuild] = by_site(facts.subscribers, REPORTING, line(REPORTING, '@router.subscriber("rebuild-requested"'))
-    assert (rebuild.event, rebuild.service, rebuild.handler, rebuild.group) == ("RebuildRequested", "reporting", "reporting.router.rebuild", "reporting")
-    [totals] = by_site(facts.publishers, REPORTING, line(REPORTING, "await totals_published.publish(totals)"))
-    assert (totals.event, totals.service, totals.function) == ("DailyTotals", "reporting", "reporting.router.rebuild")
+
+
+def test_router_prefix_is_part_of_the_channel():
+    """`router = KafkaRouter(prefix="reporting.")`: FastStream prepends the prefix to every topic
+    the router's subscribers and publishers name; `broker.publish(..., topic=...)` on the broker does not."""
+    facts = facts_of(ROOT)
+    [sub] = by_site(facts.subscribers, REPORTING, line(REPORTING, '@router.subscriber("rebuild-requested"'))
+    assert (sub.event, sub.channel, sub.handler, sub.group) == (
+        "RebuildRequested",
+        "reporting.rebuild-requested",
+        "reporting.router.rebuild",
+        "reporting",
+    )
+    [pub] = by_site(facts.publishers, REPORTING, line(REPORTING, "await totals_published.publish(totals)"))
+    assert (pub.event, pub.channel, pub.function) == ("DailyTotals", "reporting.daily-totals", "reporting.router.rebuild")
+    [legacy] = by_site(facts.publishers, REPORTING, line(REPORTING, 'await broker.publish(totals.model_dump_json()'))
+    assert legacy.channel == "legacy.daily-totals"
+
+
+def test_publisher_decorator_payload_comes_from_the_returned_value():
+    """`@router.publisher("invoices.issued")` on `async def issue_invoice(...) -> InvoiceIssued`
+    whose body ends in `return InvoiceIssued(invoice_id=..., order_id=..., pdf_url=...)`."""
+    facts = facts_of(ROOT)
+    expected = {
+        (BILLING, '@router.publisher("invoices.issued")'): ("invoice_id", "order_id", "pdf_url"),
+        (SHIPPING, "@dispatched"): ("order_id", "carrier", "tracking_code", "dispatched_at"),
+        (NOTIFICATIONS, '@broker.publisher("notifications.sent")'): ("channel", "order_id"),
+        (INVENTORY, '@router.publisher("inventory.released")'): ("order_id",),
+    }
+    for (path, snippet), fields in expected.items():
+        [pub] = by_site(facts.publishers, path, line(path, snippet))
+        assert pub.payload_fields == fields, (path, snippet)
+
+
+def test_serialised_shared_contract_names_the_event():
+    """checkout/api.py: `await kafka.broker.publish(OrderCancelled(order_id=..., reason=...).model_dump(mode="json"), "orders.cancelled", ...)`
+    where OrderCancelled comes from libs/shop_contracts/shop_contracts/events.py (a package installed into every service)."""
+    facts = facts_of(ROOT)
+    [pub] = by_site(facts.publishers, CHECKOUT_API, line(CHECKOUT_API, "await kafka.broker.publish(", 2))
+    assert (pub.event, pub.channel, pub.function, pub.payload_fields) == (
+        "OrderCancelled",
+        "orders.cancelled",
+        "checkout.api.cancel_order",
+        ("order_id", "reason"),
+    )

@@ -20,13 +20,12 @@ def binds(facts) -> set[tuple]:
 
 def test_publishers_are_exact():
     facts = facts_of(ROOT)
-    upload = line_of(ROOT / VIEWS, 'dispatcher.send("high"')
-    cleanup = line_of(ROOT / VIEWS, 'dispatcher.send("low"')
-    wrapper_calls = {(VIEWS, upload), (VIEWS, cleanup)}
-    # the wrapper's callers lose the exchange part of the channel: pending (tests/extract/pending_kombu.py)
-    direct = {p for p in pubs(facts) if (p[0], p[1]) not in wrapper_calls}
-    assert direct == {
+    assert pubs(facts) == {
+        # the raw call inside the wrapper: its routing key is the wrapper's parameter
         (TASKS, line_of(ROOT / TASKS, "self.producer.publish("), None, None, "dispatcher", "dispatcher.tasks.TaskDispatcher.send"),
+        # the wrapper's callers: the exchange joined with the caller's priority
+        (VIEWS, line_of(ROOT / VIEWS, 'dispatcher.send("high"'), None, "tasks/high", "dispatcher", "dispatcher.views.upload_image"),
+        (VIEWS, line_of(ROOT / VIEWS, 'dispatcher.send("low"'), None, "tasks/low", "dispatcher", "dispatcher.views.nightly_cleanup"),
         # exchange and routing key bound when the Producer was made; the event named by the payload's "type"
         (EVENTS, line_of(ROOT / EVENTS, "producer.publish("), "ImageUploaded", "events/image.uploaded", "dispatcher", "dispatcher.events.announce_upload"),
         # SimpleQueue("reports") publishes to Exchange("reports") with routing key "reports"
@@ -36,17 +35,13 @@ def test_publishers_are_exact():
         # ConsumerProducerMixin.producer replying on the default exchange to a dynamic reply_to queue
         (RUNNER, line_of(ROOT / RUNNER, "self.producer.publish("), None, None, "worker", "worker.runner.TaskWorker.process_task"),
     }
-    assert {(p[0], p[1], p[4], p[5]) for p in pubs(facts) if (p[0], p[1]) in wrapper_calls} == {
-        (VIEWS, upload, "dispatcher", "dispatcher.views.upload_image"),
-        (VIEWS, cleanup, "dispatcher", "dispatcher.views.nightly_cleanup"),
-    }
     assert {p.framework for p in facts.publishers} == {"kombu"}
 
 
 def test_unresolved_channels_keep_their_expression():
     facts = facts_of(ROOT)
     [inner] = by_site(facts.publishers, TASKS, line_of(ROOT / TASKS, "self.producer.publish("))
-    assert (inner.channel, inner.channel_expr) == (None, "priority")
+    assert (inner.channel, inner.channel_expr) == (None, "tasks/{priority}")
     [reply] = by_site(facts.publishers, RUNNER, line_of(ROOT / RUNNER, "self.producer.publish("))
     assert (reply.channel, reply.channel_expr) == (None, "message.properties.get('reply_to')")
     for snippet in ('dispatcher.send("high"', 'dispatcher.send("low"'):
@@ -77,9 +72,10 @@ def test_subscribers_are_exact():
         (RUNNER, line_of(ROOT / RUNNER, "return [Consumer(dead_letter_queue"), None, "tasks.dead-letter", "worker", "worker.deadletters.record_dead_letter"),
         # Consumer(channel, queues=[...], callbacks=[...])
         (AUDIT, line_of(ROOT / AUDIT, "with Consumer(channel, queues=[audit_queue]"), None, "audit.events", "audit", "main.on_event"),
-        # Connection.Consumer(queue, ...) on a reply queue named per call; the nested callback is pending
-        (RESULTS, line_of(ROOT / RESULTS, "with connection.Consumer(reply_queue"), None, None, "dispatcher", None),
-        # SimpleQueue.get in drain_reports(conn) with an unannotated parameter: pending
+        # Connection.Consumer(queue, ...) on a reply queue named per call; the callback is a nested function
+        (RESULTS, line_of(ROOT / RESULTS, "with connection.Consumer(reply_queue"), None, None, "dispatcher", "dispatcher.results.call.on_reply"),
+        # SimpleQueue.get in drain_reports(conn): the Connection comes from the caller through an unannotated parameter
+        (AUDIT, line_of(ROOT / AUDIT, "message = queue.get(block=True"), None, "reports", "audit", "main.write_report"),
     }
     assert {s.framework for s in facts.subscribers} == {"kombu"}
 
@@ -100,6 +96,23 @@ def test_ack_mode():
         (RUNNER, line_of(ROOT / RUNNER, "return [Consumer(dead_letter_queue"), "tasks.dead-letter"): "manual",
         (AUDIT, line_of(ROOT / AUDIT, "with Consumer(channel, queues=[audit_queue]"), "audit.events"): "auto",
         (RESULTS, line_of(ROOT / RESULTS, "with connection.Consumer(reply_queue"), None): "manual",
+        # SimpleQueue without no_ack: the code acknowledges
+        (AUDIT, line_of(ROOT / AUDIT, "message = queue.get(block=True"), "reports"): "manual",
+    }
+
+
+def test_dead_letter_per_queue_of_a_consumer():
+    facts = facts_of(ROOT)
+    dead_letters = {(s.path, s.line, s.channel): s.dead_letter for s in facts.subscribers}
+    worker_line = line_of(ROOT / RUNNER, "return [Consumer(queues=task_queues")
+    assert dead_letters == {
+        # two queues consumed together: only tasks.high was declared with x-dead-letter-exchange
+        (RUNNER, worker_line, "tasks.high"): "tasks.dlx",
+        (RUNNER, worker_line, "tasks.low"): None,
+        (RUNNER, line_of(ROOT / RUNNER, "return [Consumer(dead_letter_queue"), "tasks.dead-letter"): None,
+        (AUDIT, line_of(ROOT / AUDIT, "with Consumer(channel, queues=[audit_queue]"), "audit.events"): None,
+        (RESULTS, line_of(ROOT / RESULTS, "with connection.Consumer(reply_queue"), None): None,
+        (AUDIT, line_of(ROOT / AUDIT, "message = queue.get(block=True"), "reports"): None,
     }
 
 
@@ -114,6 +127,8 @@ def test_bindings_are_exact():
         (AUDIT, line_of(ROOT / AUDIT, 'audit_queue = Queue("audit.events"'), "audit.events", "events", "#", "audit", None),
         # SimpleQueue("reports") declares Queue("reports", Exchange("reports"), routing_key="reports")
         (EVENTS, line_of(ROOT / EVENTS, 'conn.SimpleQueue("reports")'), "reports", "reports", "reports", "dispatcher", None),
+        # the same declaration on a Connection passed to drain_reports(conn), an unannotated parameter
+        (AUDIT, line_of(ROOT / AUDIT, 'queue = conn.SimpleQueue("reports")'), "reports", "reports", "reports", "audit", None),
     }
     assert {b.framework for b in facts.bindings} == {"kombu"}
 

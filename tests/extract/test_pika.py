@@ -20,28 +20,23 @@ def binds(facts) -> set[tuple]:
 
 def test_publishers_are_exact():
     facts = facts_of(ROOT)
-    place = line_of(ROOT / SERVICE, "publisher.publish(", 1)
-    cancel = line_of(ROOT / SERVICE, "publisher.publish(routing.ORDER_CANCELLED")
-    wrapper_calls = {(SERVICE, place), (SERVICE, cancel)}
-    # the wrapper's call sites are checked below; their channel is pending (tests/extract/pending_pika.py)
-    direct = {p for p in pubs(facts) if (p[0], p[1]) not in wrapper_calls}
-    assert direct == {
+    assert pubs(facts) == {
+        # the raw call inside the wrapper: its routing key is the wrapper's parameter
         (PUBLISHER, line_of(ROOT / PUBLISHER, "self.channel.basic_publish("), None, None, "orders", "orders.publisher.EventPublisher.publish"),
+        # the wrapper's callers: the exchange joined with the caller's routing key
+        (SERVICE, line_of(ROOT / SERVICE, "publisher.publish(", 1), None, "orders/order.placed", "orders", "orders.service.place_order"),
+        (SERVICE, line_of(ROOT / SERVICE, "publisher.publish(routing.ORDER_CANCELLED"), None, "orders/order.cancelled", "orders", "orders.service.cancel_order"),
         # fanout exchange with an empty routing key: the channel is the exchange
         (AUDIT, line_of(ROOT / AUDIT, "_channel.basic_publish("), None, "audit", "orders", "orders.audit.record_change"),
         # the channel handed to an on_message_callback is untyped: matched by method name in a module importing pika
         (HANDLERS, line_of(ROOT / HANDLERS, "ch.basic_publish("), None, "billing/invoice.issued", "billing", "billing.handlers.charge_order"),
-    }
-    assert {(p[0], p[1], p[4], p[5]) for p in pubs(facts) if (p[0], p[1]) in wrapper_calls} == {
-        (SERVICE, place, "orders", "orders.service.place_order"),
-        (SERVICE, cancel, "orders", "orders.service.cancel_order"),
     }
 
 
 def test_wrapper_keeps_the_raw_call_and_reports_each_caller():
     facts = facts_of(ROOT)
     [inner] = by_site(facts.publishers, PUBLISHER, line_of(ROOT / PUBLISHER, "self.channel.basic_publish("))
-    assert inner.channel is None and inner.channel_expr == "routing_key"
+    assert inner.channel is None and inner.channel_expr == "orders/{routing_key}"
     assert inner.framework == "pika"
     for occurrence in (1, 2):
         [outer] = by_site(facts.publishers, SERVICE, line_of(ROOT / SERVICE, "publisher.publish(", occurrence))
@@ -54,6 +49,14 @@ def test_payload_fields_of_direct_publishes():
     assert audit.payload_fields == ("entity", "id", "change", "at")
     [invoice] = by_site(facts.publishers, HANDLERS, line_of(ROOT / HANDLERS, "ch.basic_publish("))
     assert invoice.payload_fields == ("order_id", "amount_cents")
+
+
+def test_wrapper_payload_through_a_serialiser():
+    facts = facts_of(ROOT)
+    [placed] = by_site(facts.publishers, SERVICE, line_of(ROOT / SERVICE, "publisher.publish(", 1))
+    assert placed.payload_fields == ("order_id", "customer_id", "total_cents")
+    [cancelled] = by_site(facts.publishers, SERVICE, line_of(ROOT / SERVICE, "publisher.publish(", 2))
+    assert cancelled.payload_fields == ("order_id", "reason")
 
 
 def test_subscribers_are_exact():
@@ -80,13 +83,27 @@ def test_ack_mode():
     assert {s.group for s in facts.subscribers} == {None}
 
 
+def test_dead_letter_exchange_from_queue_declare():
+    facts = facts_of(ROOT)
+    dead_letters = {(s.path, s.line, s.channel): s.dead_letter for s in facts.subscribers}
+    assert dead_letters == {
+        # queue_declare(queue=CHARGE_QUEUE, arguments={"x-dead-letter-exchange": ...}) in billing.topology
+        (WORKER, line_of(ROOT / WORKER, "self.channel.basic_consume(queue=topology.CHARGE_QUEUE"), "billing.charge"): "billing.dlx",
+        (WORKER, line_of(ROOT / WORKER, "self.channel.basic_consume(topology.REFUND_QUEUE"), "billing.refund"): None,
+        (SHIPPING, line_of(ROOT / SHIPPING, "self._channel.basic_consume("), "shipping.orders"): None,
+        (ANALYTICS, line_of(ROOT / ANALYTICS, "channel.consume(AUDIT_QUEUE"), "analytics.audit"): None,
+    }
+
+
 def test_bindings_are_exact():
     facts = facts_of(ROOT)
     assert binds(facts) == {
         # routing_key omitted: pika binds with the queue name
         (TOPOLOGY, line_of(ROOT / TOPOLOGY, "channel.queue_bind(queue=DEAD_LETTER_QUEUE"), "billing.dead-letter", "billing.dlx", "billing.dead-letter", "billing", None),
-        # the dead-letter exchange of billing.charge is declared by queue_declare: pending (pending_pika.py)
-        (TOPOLOGY, line_of(ROOT / TOPOLOGY, "channel.queue_bind(queue=CHARGE_QUEUE"), "billing.charge", "orders", "order.placed", "billing", None),
+        # queue_declare with an x-dead-letter-exchange argument: the queue's dead-letter route
+        (TOPOLOGY, line_of(ROOT / TOPOLOGY, "channel.queue_declare(", 2), "billing.charge", None, None, "billing", "billing.dlx"),
+        # another binding of the same queue carries the dead-letter exchange declared for it
+        (TOPOLOGY, line_of(ROOT / TOPOLOGY, "channel.queue_bind(queue=CHARGE_QUEUE"), "billing.charge", "orders", "order.placed", "billing", "billing.dlx"),
         (TOPOLOGY, line_of(ROOT / TOPOLOGY, "channel.queue_bind(REFUND_QUEUE"), "billing.refund", "orders", "order.cancelled", "billing", None),
         (SHIPPING, line_of(ROOT / SHIPPING, "self._channel.queue_bind("), "shipping.orders", "orders", "order.placed", "shipping", None),
         (ANALYTICS, line_of(ROOT / ANALYTICS, 'channel.queue_bind(AUDIT_QUEUE, "audit")'), "analytics.audit", "audit", "analytics.audit", "analytics", None),
@@ -101,8 +118,7 @@ def test_declarations_are_not_sites():
         (AUDIT, "_channel.exchange_declare(", 1),
         (TOPOLOGY, "channel.exchange_declare(", 1),
         (TOPOLOGY, "channel.queue_declare(", 1),
-        # the declaration with dead-letter arguments
-        (TOPOLOGY, "channel.queue_declare(", 2),
+        # (the second, with dead-letter arguments, is a binding: test_bindings_are_exact)
         (TOPOLOGY, "channel.queue_declare(", 3),
         (SHIPPING, "self._channel.exchange_declare(", 1),
         (SHIPPING, "self._channel.queue_declare(", 1),

@@ -19,23 +19,14 @@ def _line(path: str, snippet: str, occurrence: int = 1) -> int:
     return line_of(ROOT / path, snippet, occurrence)
 
 
-def _wrapper_calls() -> set[tuple[str, int]]:
-    """publish(channel, msg) callers: their event and payload are pending (tests/extract/pending_redis.py)."""
-    return {(SERVICE, _line(SERVICE, "publish(channels.ORDER_PLACED")), (SERVICE, _line(SERVICE, "publish(channels.ORDER_CANCELLED"))}
-
-
-def _keyword_subscribes() -> set[tuple[str, int]]:
-    """subscribe(**{channel: handler}): pending (tests/extract/pending_redis.py)."""
-    return {(LIVE, _line(LIVE, "pubsub.subscribe(**")), (LIVE, _line(LIVE, "pubsub.psubscribe(**"))}
-
-
 def test_publishers_are_exact():
     facts = facts_of(ROOT)
-    wrapper_calls = _wrapper_calls()
-    direct = {p for p in pubs(facts) if (p[0], p[1]) not in wrapper_calls}
-    assert direct == {
+    assert pubs(facts) == {
         # the literal fields dict of xadd names the event through its "type" key
         (SERVICE, _line(SERVICE, "redis_client.xadd("), "OrderPlaced", "stream:orders", "orders", "orders.service.place_order"),
+        # the publish(channel, msg) helper's callers: the event from the "type" of the dict passed through json.dumps
+        (SERVICE, _line(SERVICE, "publish(channels.ORDER_PLACED"), "OrderPlaced", "orders.placed", "orders", "orders.service.place_order"),
+        (SERVICE, _line(SERVICE, "publish(channels.ORDER_CANCELLED"), "OrderCancelled", "orders.cancelled", "orders", "orders.service.cancel_order"),
         # the raw call inside the publish(channel, msg) helper
         (NOTIFY, _line(NOTIFY, "redis_client.publish(channel"), None, None, "orders", "orders.notify.publish"),
         # a pipeline queues the same commands as the client
@@ -45,19 +36,17 @@ def test_publishers_are_exact():
         (HANDLERS, _line(HANDLERS, "    append("), "PaymentCaptured", "stream:payments", "payments", "payments.handlers.handle_order_event"),
         (HANDLERS, _line(HANDLERS, 'r.publish("payments.captured"'), None, "payments.captured", "payments", "payments.handlers.handle_order_event"),
     }
-    assert {(p[0], p[1], p[3], p[4], p[5]) for p in pubs(facts) if (p[0], p[1]) in wrapper_calls} == {
-        (SERVICE, _line(SERVICE, "publish(channels.ORDER_PLACED"), "orders.placed", "orders", "orders.service.place_order"),
-        (SERVICE, _line(SERVICE, "publish(channels.ORDER_CANCELLED"), "orders.cancelled", "orders", "orders.service.cancel_order"),
-    }
     assert {p.framework for p in facts.publishers} == {"redis"}
 
 
 def test_payload_fields_of_every_publication():
     facts = facts_of(ROOT)
-    wrapper_calls = _wrapper_calls()
-    assert {(p.path, p.line, p.payload_fields, p.key) for p in facts.publishers if (p.path, p.line) not in wrapper_calls} == {
+    assert {(p.path, p.line, p.payload_fields, p.key) for p in facts.publishers} == {
         # xadd: the keys of the literal fields dict
         (SERVICE, _line(SERVICE, "redis_client.xadd("), ("type", "order_id", "customer_id", "total_cents"), None),
+        # the dict the publish(channel, msg) helper serialises with json.dumps is read at its callers
+        (SERVICE, _line(SERVICE, "publish(channels.ORDER_PLACED"), ("type", "order_id"), None),
+        (SERVICE, _line(SERVICE, "publish(channels.ORDER_CANCELLED"), ("type", "order_id", "reason"), None),
         # the fields dict handed to the append(client, stream, fields) helper is read at its caller
         (HANDLERS, _line(HANDLERS, "    append("), ("type", "order_id", "charge_id"), None),
         # inside the helpers the payload is a parameter; a bare string and a row decoded at run time have no fields
@@ -82,9 +71,8 @@ def test_wrapper_call_sites_resolve_the_channel_and_keep_the_raw_call():
 
 def test_subscribers_are_exact():
     facts = facts_of(ROOT)
-    pending = _keyword_subscribes()
     listen = _line(LISTENER, "await pubsub.subscribe(*ORDER_CHANNELS)")
-    assert {s for s in subs(facts) if (s[0], s[1]) not in pending} == {
+    assert subs(facts) == {
         # subscribe(*channels): one record per channel; `async for message in pubsub.listen()` leads to dispatch()
         (LISTENER, listen, None, "orders.placed", "notifications", "notifications.dispatch.dispatch"),
         (LISTENER, listen, None, "orders.cancelled", "notifications", "notifications.dispatch.dispatch"),
@@ -94,15 +82,17 @@ def test_subscribers_are_exact():
         (WORKER, _line(WORKER, "self.redis.xreadgroup("), None, "stream:orders", "payments", "payments.handlers.handle_order_event"),
         # xread without a group, on a replica handed out by Sentinel
         (REPLAY, _line(REPLAY, "replica.xread("), None, "stream:orders", "analytics", "analytics.metrics.record_entry"),
+        # channels given as keyword arguments, each with the callback run_in_thread() calls
+        (LIVE, _line(LIVE, "pubsub.subscribe(**"), None, "orders.placed", "analytics", "analytics.metrics.record_order"),
+        (LIVE, _line(LIVE, "pubsub.psubscribe(**"), None, "payments.*", "analytics", "analytics.metrics.record_payment"),
     }
     assert {s.framework for s in facts.subscribers} == {"redis"}
 
 
 def test_group_and_ack_of_every_subscription():
     facts = facts_of(ROOT)
-    pending = _keyword_subscribes()
     listen = _line(LISTENER, "await pubsub.subscribe(*ORDER_CHANNELS)")
-    assert {(s.path, s.line, s.channel, s.group, s.ack, s.via) for s in facts.subscribers if (s.path, s.line) not in pending} == {
+    assert {(s.path, s.line, s.channel, s.group, s.ack, s.via) for s in facts.subscribers} == {
         # entries read by a consumer group stay pending until xack(): manual
         (WORKER, _line(WORKER, "self.redis.xreadgroup("), "stream:orders", "payments", "manual", ()),
         # no group, nothing to acknowledge: every reader gets every entry / message
@@ -110,6 +100,8 @@ def test_group_and_ack_of_every_subscription():
         (LISTENER, listen, "orders.placed", None, None, ()),
         (LISTENER, listen, "orders.cancelled", None, None, ()),
         (LISTENER, _line(LISTENER, 'await pubsub.psubscribe("payments.*")'), "payments.*", None, None, ()),
+        (LIVE, _line(LIVE, "pubsub.subscribe(**"), "orders.placed", None, None, ()),
+        (LIVE, _line(LIVE, "pubsub.psubscribe(**"), "payments.*", None, None, ()),
     }
 
 
