@@ -7,12 +7,14 @@ providers: they cost several times the parse); scopes are tracked with a stack.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from eventlint.extract import ir
+from eventlint.extract.positions import AstPositions, PositionMismatch
 
 
 class ParseFailure(Exception):
@@ -27,7 +29,7 @@ class ParseFailure(Exception):
 
 def parse_module(source: bytes, path: str, module: str) -> ir.Module:
     """Parse `source` (bytes; PEP 263 cookies and BOMs honoured) and summarise it."""
-    python_error = _python_syntax_error(source)
+    python_tree, python_error = _python_parse(source)
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -44,13 +46,22 @@ def parse_module(source: bytes, path: str, module: str) -> ir.Module:
         raise ParseFailure(f"cannot decode the file: {exc}; declare its encoding (PEP 263) or save it as UTF-8") from None
     except RecursionError:
         raise ParseFailure("the file nests too deeply to parse") from None
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    visitor = _Visitor(tree, path, module)
     try:
+        if python_tree is not None:
+            try:
+                positions = AstPositions(python_tree, source.decode(tree.encoding))
+                visitor = _Visitor(tree, path, module, positions.take)
+                tree.visit(visitor)
+                positions.check_consumed()
+                return visitor.result()
+            except (PositionMismatch, UnicodeDecodeError, LookupError):
+                pass  # the trees disagree somewhere: let libcst compute positions itself
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        visitor = _Visitor(tree, path, module, None)
         wrapper.visit(visitor)
+        return visitor.result()
     except RecursionError:
         raise ParseFailure("the file nests too deeply to analyse") from None
-    return visitor.result()
 
 
 # CPython refuses these before libcst would see them; libcst's native parser can exhaust the
@@ -58,19 +69,18 @@ def parse_module(source: bytes, path: str, module: str) -> ir.Module:
 _REFUSED = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
 
 
-def _python_syntax_error(source: bytes) -> SyntaxError | None:
-    """CPython's own verdict, which also guards libcst against pathological nesting."""
+def _python_parse(source: bytes) -> tuple[ast.Module | None, SyntaxError | None]:
+    """CPython's own parse: its tree gives positions, its verdict guards libcst against pathological nesting."""
     try:
-        ast.parse(source)
+        return ast.parse(source), None
     except SyntaxError as exc:
         if any(text in (exc.msg or "") for text in _REFUSED):
             raise _from_python(exc) from None
-        return exc
+        return None, exc
     except (RecursionError, MemoryError):
         raise ParseFailure("the file nests too deeply to parse") from None
     except ValueError as exc:  # "source code string cannot contain null bytes"
         raise ParseFailure(f"cannot parse the file: {exc}") from None
-    return None
 
 
 def _from_python(exc: SyntaxError) -> ParseFailure:
@@ -146,8 +156,10 @@ class _ClassBuilder:
 class _Visitor(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, tree: cst.Module, path: str, module: str) -> None:
+    def __init__(self, tree: cst.Module, path: str, module: str, take: Callable[[str], tuple[int, int]] | None) -> None:
         super().__init__()
+        self._take = take
+        self._at: dict[int, tuple[int, int]] = {}
         self._tree = tree
         self._path = path
         self._module = module
@@ -158,6 +170,24 @@ class _Visitor(cst.CSTVisitor):
         self._stack: list[_FunctionBuilder | _ClassBuilder] = [_FunctionBuilder(ir.MODULE_BODY, 1, 1, None, None)]
         self._memo: dict[int, ir.Expr] = {}
         self._skip_calls = 0
+        self._pending_with: list[tuple[cst.With, int]] = []
+
+    # libcst looks up `visit_<Node>_<attribute>` hooks for every field of every node, and
+    # formats a method name per node; this visitor has no attribute hooks and caches the rest.
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        hook = _hook(type(self), "visit", type(node))
+        return True if hook is None else hook(self, node) is not False
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        hook = _hook(type(self), "leave", type(original_node))
+        if hook is not None:
+            hook(self, original_node)
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
 
     def result(self) -> ir.Module:
         body = self._stack[0]
@@ -174,8 +204,18 @@ class _Visitor(cst.CSTVisitor):
     # -- positions -------------------------------------------------------------
 
     def _pos(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self.get_metadata(PositionProvider, node).start
-        return start.line, start.column + 1
+        """Take the position of `node`; called exactly once per recorded node, in pre-order."""
+        if self._take is None:
+            start = self.get_metadata(PositionProvider, node).start
+            position = (start.line, start.column + 1)
+        else:
+            position = self._take(_KIND[type(node)])
+        self._at[id(node)] = position
+        return position
+
+    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """The position taken for `node` when the traversal reached it."""
+        return self._at[id(node)]
 
     # -- scopes ----------------------------------------------------------------
 
@@ -189,14 +229,14 @@ class _Visitor(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         line, col = self._pos(node)
-        bases = tuple(self._expr(arg.value) for arg in node.bases if arg.keyword is None)
-        builder = _ClassBuilder(self._qualname(node.name.value), line, col, bases, self._decorators(node.decorators))
-        self._stack.append(builder)
+        self._stack.append(_ClassBuilder(self._qualname(node.name.value), line, col, (), ()))
         return True
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         builder = self._stack.pop()
         assert isinstance(builder, _ClassBuilder)
+        builder.bases = tuple(self._expr(arg.value) for arg in original_node.bases if arg.keyword is None)
+        builder.decorators = self._decorators(original_node.decorators)
         self._classes.append(builder.build())
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -204,30 +244,32 @@ class _Visitor(cst.CSTVisitor):
         outer = self._stack[-1]
         cls = outer.name if isinstance(outer, _ClassBuilder) else None
         parent = outer.name if isinstance(outer, _FunctionBuilder) and len(self._stack) > 1 else None
-        params = self._params(node.params)
         builder = _FunctionBuilder(
             name=self._qualname(node.name.value),
             line=line,
             col=col,
             cls=cls,
             parent=parent,
-            params=params,
-            decorators=self._decorators(node.decorators),
-            return_annotation=self._expr(node.returns.annotation) if node.returns else None,
             is_async=node.asynchronous is not None,
         )
+        first = [*node.params.posonly_params, *node.params.params]
         is_static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
-        if cls is not None and params and not is_static:
-            builder.self_name = params[0].name
+        if cls is not None and first and not is_static:
+            builder.self_name = first[0].name.value
         self._stack.append(builder)
         return True
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         builder = self._stack.pop()
         assert isinstance(builder, _FunctionBuilder)
+        builder.params = self._params(original_node.params)
+        builder.decorators = self._decorators(original_node.decorators)
+        if original_node.returns is not None:
+            builder.return_annotation = self._expr(original_node.returns.annotation)
         self._functions.append(builder.build())
 
     def visit_Decorator(self, node: cst.Decorator) -> bool:
+        self._pos(node)
         self._skip_calls += 1
         return True
 
@@ -244,7 +286,7 @@ class _Visitor(cst.CSTVisitor):
     def _decorators(self, decorators: tuple[cst.Decorator, ...] | list[cst.Decorator]) -> tuple[ir.Decorator, ...]:
         out = []
         for dec in decorators:
-            line, col = self._pos(dec)
+            line, col = self._position(dec)
             out.append(ir.Decorator(self._expr(dec.decorator), line, col))
         return tuple(out)
 
@@ -313,20 +355,27 @@ class _Visitor(cst.CSTVisitor):
     # -- statements ------------------------------------------------------------
 
     def visit_Assign(self, node: cst.Assign) -> bool:
-        line, _ = self._pos(node)
-        for target in node.targets:
-            self._assign(target.target, node.value, line)
+        self._pos(node)
         return True
 
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        line, _ = self._position(original_node)
+        for target in original_node.targets:
+            self._assign(target.target, original_node.value, line)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
-        line, _ = self._pos(node)
+        self._pos(node)
+        return True
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        node = original_node
+        line, _ = self._position(node)
         top = self._stack[-1]
         if isinstance(top, _ClassBuilder) and isinstance(node.target, cst.Name):
             top.fields.append(node.target.value)
             top.annotations.append((node.target.value, self._expr(node.annotation.annotation)))
         if node.value is not None:
             self._assign(node.target, node.value, line, self._expr(node.annotation.annotation))
-        return True
 
     def visit_Global(self, node: cst.Global) -> bool:
         builder = self._function()
@@ -335,29 +384,48 @@ class _Visitor(cst.CSTVisitor):
         return False
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
-        line, _ = self._pos(node)
-        self._assign(node.target, node.value, line)
+        self._pos(node)
         return True
+
+    def leave_NamedExpr(self, original_node: cst.NamedExpr) -> None:
+        line, _ = self._position(original_node)
+        self._assign(original_node.target, original_node.value, line)
 
     def visit_With(self, node: cst.With) -> bool:
         line, _ = self._pos(node)
-        for item in node.items:
-            if item.asname is not None:
-                self._assign(item.asname.name, item.item, line)
+        # bound before the body runs, so names used in the body resolve to the context value
+        self._pending_with.append((node, line))
         return True
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        self._flush_with()
+        return True
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> bool:
+        self._flush_with()
+        return True
+
+    def _flush_with(self) -> None:
+        while self._pending_with:
+            node, line = self._pending_with.pop(0)
+            for item in node.items:
+                if item.asname is not None:
+                    self._assign(item.asname.name, item.item, line)
 
     def visit_For(self, node: cst.For) -> bool:
-        line, _ = self._pos(node)
-        builder = self._function()
-        if builder is not None:
-            builder.loops.append(ir.Loop(tuple(_target_names(node.target)), self._expr(node.iter), line))
+        self._pos(node)
         return True
 
-    def visit_Return(self, node: cst.Return) -> bool:
+    def leave_For(self, original_node: cst.For) -> None:
+        line, _ = self._position(original_node)
         builder = self._function()
-        if builder is not None and node.value is not None:
-            builder.returns.append(self._expr(node.value))
-        return True
+        if builder is not None:
+            builder.loops.append(ir.Loop(tuple(_target_names(original_node.target)), self._expr(original_node.iter), line))
+
+    def leave_Return(self, original_node: cst.Return) -> None:
+        builder = self._function()
+        if builder is not None and original_node.value is not None:
+            builder.returns.append(self._expr(original_node.value))
 
     def _assign(
         self, target: cst.BaseExpression, value: cst.BaseExpression, line: int, annotation: ir.Expr | None = None
@@ -397,12 +465,22 @@ class _Visitor(cst.CSTVisitor):
         return None
 
     def visit_Call(self, node: cst.Call) -> bool:
+        self._pos(node)
+        return True
+
+    def leave_Call(self, original_node: cst.Call) -> None:
         if self._skip_calls:
-            return True
-        call = self._expr(node)
-        top = self._stack[-1]
+            return
+        call = self._expr(original_node)
         if isinstance(call, ir.Call):
-            top.calls.append(call)
+            self._stack[-1].calls.append(call)
+
+    def visit_DictElement(self, node: cst.DictElement) -> bool:
+        self._pos(node)
+        return True
+
+    def visit_StarredDictElement(self, node: cst.StarredDictElement) -> bool:
+        self._pos(node)
         return True
 
     # -- expressions -----------------------------------------------------------
@@ -427,7 +505,7 @@ class _Visitor(cst.CSTVisitor):
         if isinstance(node, cst.Attribute):
             return ir.Attr(self._expr(node.value), node.attr.value)
         if isinstance(node, cst.Call):
-            line, col = self._pos(node)
+            line, col = self._position(node)
             args: list[ir.Expr] = []
             kwargs: list[tuple[str | None, ir.Expr]] = []
             for arg in node.args:
@@ -475,7 +553,7 @@ class _Visitor(cst.CSTVisitor):
         if isinstance(node, cst.Dict):
             entries = []
             for element in node.elements:
-                line, col = self._pos(element)
+                line, col = self._position(element)
                 if isinstance(element, cst.DictElement):
                     entries.append(ir.DictItem(self._expr(element.key), self._expr(element.value), line, col))
                 else:
@@ -519,3 +597,33 @@ def _target_names(node: cst.BaseExpression) -> list[str]:
     if isinstance(node, cst.StarredElement):
         return _target_names(node.value)
     return []
+
+
+_KIND: dict[type, str] = {
+    cst.Call: "call",
+    cst.DictElement: "dict",
+    cst.StarredDictElement: "dict",
+    cst.Decorator: "decorator",
+    cst.FunctionDef: "def",
+    cst.ClassDef: "class",
+    cst.Assign: "assign",
+    cst.AnnAssign: "annassign",
+    cst.NamedExpr: "namedexpr",
+    cst.With: "with",
+    cst.For: "for",
+    cst.Import: "import",
+    cst.ImportFrom: "importfrom",
+}
+
+
+_HOOKS: dict[tuple[type, str, type], Callable[..., object] | None] = {}
+
+
+def _hook(visitor: type, prefix: str, node_type: type) -> Callable[..., object] | None:
+    key = (visitor, prefix, node_type)
+    try:
+        return _HOOKS[key]
+    except KeyError:
+        found = getattr(visitor, f"{prefix}_{node_type.__name__}", None)
+        _HOOKS[key] = found
+        return found

@@ -1,0 +1,106 @@
+"""Source positions for the nodes the visitor records, taken from CPython's `ast`.
+
+libcst's PositionProvider regenerates the whole module's code to compute
+positions and costs about twice the parse itself. The file has already been
+parsed by CPython (the syntax guard), and `ast` carries the start of every node
+the visitor records. Nodes of one kind appear in the same order in both trees
+(source order, an enclosing node before what it contains), so the n-th libcst
+call is the n-th `ast.Call`. When the counts of any kind disagree the visitor
+is run again with libcst's own provider, so a surprise costs time, not accuracy.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import deque
+
+KINDS = ("call", "dict", "decorator", "def", "class", "assign", "annassign", "namedexpr", "with", "for", "import", "importfrom")
+
+
+class PositionMismatch(Exception):
+    """The two trees disagree on the number of nodes of some kind."""
+
+
+class AstPositions:
+    """1-based (line, column in characters) of each recorded node kind, in source order."""
+
+    def __init__(self, tree: ast.Module, text: str) -> None:
+        self._lines = re.split(r"\r\n|\r|\n", text)
+        found: dict[str, list[tuple[int, int, int, int]]] = {kind: [] for kind in KINDS}
+        for node in ast.walk(tree):
+            kind = _KIND.get(type(node))
+            if kind is not None:
+                found[kind].append(_span(node))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for dec in node.decorator_list:
+                    line, col, end_line, end_col = _span(dec)
+                    found["decorator"].append((line, self._at_sign(line, col), end_line, end_col))
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values):
+                    if key is not None:
+                        found["dict"].append(_span(key))
+                    else:  # `**spread`: libcst starts the element at the two stars
+                        line, col, end_line, end_col = _span(value)
+                        found["dict"].append((line, max(col - 2, 0), end_line, end_col))
+        self._queues = {
+            kind: deque((line, col) for line, col, _, _ in sorted(spans, key=lambda s: (s[0], s[1], -s[2], -s[3])))
+            for kind, spans in found.items()
+        }
+
+    def take(self, kind: str) -> tuple[int, int]:
+        """The position of the next node of `kind`."""
+        queue = self._queues[kind]
+        if not queue:
+            raise PositionMismatch(kind)
+        line, byte_col = queue.popleft()
+        return line, self._column(line, byte_col) + 1
+
+    def check_consumed(self) -> None:
+        """Every node of every kind was taken exactly once."""
+        for kind, queue in self._queues.items():
+            if queue:
+                raise PositionMismatch(kind)
+
+    def _column(self, line: int, byte_col: int) -> int:
+        # ast counts UTF-8 bytes; libcst (and editors) count characters
+        if 0 < line <= len(self._lines):
+            text = self._lines[line - 1]
+            if not text.isascii():
+                return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+        return byte_col
+
+    def _at_sign(self, line: int, byte_col: int) -> int:
+        """The byte column of the `@` before a decorator expression."""
+        if 0 < line <= len(self._lines):
+            raw = self._lines[line - 1].encode("utf-8")
+            at = raw.rfind(b"@", 0, byte_col)
+            if at != -1:
+                return at
+        return max(byte_col - 1, 0)
+
+
+def _span(node: ast.AST) -> tuple[int, int, int, int]:
+    return (
+        node.lineno,  # type: ignore[attr-defined]
+        node.col_offset,  # type: ignore[attr-defined]
+        getattr(node, "end_lineno", None) or node.lineno,  # type: ignore[attr-defined]
+        getattr(node, "end_col_offset", None) or node.col_offset,  # type: ignore[attr-defined]
+    )
+
+
+_KIND: dict[type, str] = {
+    ast.Call: "call",
+    ast.FunctionDef: "def",
+    ast.AsyncFunctionDef: "def",
+    ast.ClassDef: "class",
+    ast.Assign: "assign",
+    ast.AnnAssign: "annassign",
+    ast.NamedExpr: "namedexpr",
+    ast.With: "with",
+    ast.AsyncWith: "with",
+    ast.For: "for",
+    ast.AsyncFor: "for",
+    ast.Import: "import",
+    ast.ImportFrom: "importfrom",
+}
