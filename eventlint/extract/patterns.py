@@ -35,6 +35,7 @@ class Source:
     args: int | None = None
     receiver: str | None = None
     decorated: bool = False
+    decorated_name: bool = False
     annotation: int | str | None = None
     class_attr: str | None = None
     item: str | None = None
@@ -325,6 +326,7 @@ def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
         args=raw.get("args"),
         receiver=raw.get("receiver"),
         decorated=bool(raw.get("decorated", False)),
+        decorated_name=bool(raw.get("decorated_name", False)),
         annotation=raw.get("annotation"),
         class_attr=raw.get("class_attr"),
         item=raw.get("item"),
@@ -351,7 +353,7 @@ def _argref(raw: Mapping[str, Any] | None) -> tuple[int | None, str | None] | No
     return None if raw is None else (raw.get("arg"), raw.get("kw"))
 
 
-_READS = ("arg", "kw", "args", "kwargs", "receiver", "decorated", "annotation", "class_attr", "item", "const", "join")
+_READS = ("arg", "kw", "args", "kwargs", "receiver", "decorated", "decorated_name", "annotation", "class_attr", "item", "const", "join")
 
 
 def _map_key(value: Any) -> str:

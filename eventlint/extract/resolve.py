@@ -852,6 +852,8 @@ class Evaluator:
             return []
         if source.decorated:
             return [VRef(ctx.decorated, "function")] if ctx.decorated else []
+        if source.decorated_name:
+            return [VStr(ctx.decorated)] if ctx.decorated else []
         if source.annotation is not None:
             return self._annotation(source.annotation, ctx)
         if source.class_attr is not None:
