@@ -78,8 +78,77 @@ class Binding:
 
 
 @dataclass(frozen=True, slots=True)
+class HandlerCall:
+    """A call made while handling a message, in the handler or a project function it calls."""
+
+    name: str
+    text: str
+    path: str
+    line: int
+    column: int
+    function: str
+    depth: int
+    keywords: tuple[str, ...] = ()
+    literals: tuple[str, ...] = ()
+    uses_message: bool = False
+    in_except: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptClause:
+    """An `except` clause met while handling a message."""
+
+    path: str
+    line: int
+    function: str
+    depth: int
+    types: tuple[str, ...]
+    reraises: bool
+    calls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRead:
+    """A field of the consumed message read by the handler (`event["x"]`, `event.x`, `event.get("x")`)."""
+
+    field: str
+    path: str
+    line: int
+    column: int
+    function: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRef:
+    """Where a record is: enough to find it among the publishers or subscribers."""
+
+    path: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    """What a handler does, following calls into project functions (several levels, cycle-safe)."""
+
+    name: str
+    path: str
+    line: int
+    column: int
+    service: str | None
+    params: tuple[str, ...] = ()
+    decorators: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
+    calls: tuple[HandlerCall, ...] = ()
+    excepts: tuple[ExceptClause, ...] = ()
+    reads: tuple[FieldRead, ...] = ()
+    publications: tuple[SiteRef, ...] = ()
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """A finding: from the engine (EDA000) now, from rules later."""
+    """A finding: from the engine (EDA000) or a rule; `service`/`event` say what it concerns."""
 
     code: str
     message: str
@@ -88,6 +157,10 @@ class Diagnostic:
     column: int
     severity: str = "error"
     hint: str | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+    service: str | None = None
+    event: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +180,7 @@ class ProjectFacts:
     publishers: tuple[Publication, ...] = ()
     subscribers: tuple[Subscription, ...] = ()
     bindings: tuple[Binding, ...] = ()
+    handlers: tuple[Handler, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     files: int = 0
@@ -119,6 +193,7 @@ class ProjectFacts:
             publishers=tuple(sorted(set(self.publishers), key=_site_key)),
             subscribers=tuple(sorted(set(self.subscribers), key=_site_key)),
             bindings=tuple(sorted(set(self.bindings), key=_site_key)),
+            handlers=tuple(sorted(set(self.handlers), key=lambda h: (h.name, h.path, h.line))),
             diagnostics=tuple(sorted(set(self.diagnostics), key=_site_key)),
             skipped=tuple(sorted(set(self.skipped), key=lambda s: (s.path, s.reason))),
         )
@@ -133,6 +208,7 @@ class ProjectFacts:
             "publishers": [_record_to_json(p) for p in self.publishers],
             "subscribers": [_record_to_json(s) for s in self.subscribers],
             "bindings": [_record_to_json(b) for b in self.bindings],
+            "handlers": [_record_to_json(h) for h in self.handlers],
             "diagnostics": [_record_to_json(d) for d in self.diagnostics],
             "skipped": [_record_to_json(s) for s in self.skipped],
         }
@@ -150,6 +226,7 @@ class ProjectFacts:
                 publishers=tuple(_record_from_json(Publication, p) for p in data.get("publishers", ())),
                 subscribers=tuple(_record_from_json(Subscription, s) for s in data.get("subscribers", ())),
                 bindings=tuple(_record_from_json(Binding, b) for b in data.get("bindings", ())),
+                handlers=tuple(_handler_from_json(h) for h in data.get("handlers", ())),
                 diagnostics=tuple(_record_from_json(Diagnostic, d) for d in data.get("diagnostics", ())),
                 skipped=tuple(_record_from_json(Skipped, s) for s in data.get("skipped", ())),
             )
@@ -170,9 +247,24 @@ def _site_key(record: Any) -> tuple:
 def _record_to_json(record: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(record):
-        value = getattr(record, f.name)
-        out[f.name] = list(value) if isinstance(value, tuple) else value
+        out[f.name] = _value_to_json(getattr(record, f.name))
     return out
+
+
+def _value_to_json(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return _record_to_json(value)
+    if isinstance(value, tuple):
+        return [_value_to_json(v) for v in value]
+    return value
+
+
+def _handler_from_json(data: dict[str, Any]) -> Handler:
+    nested = {"calls": HandlerCall, "excepts": ExceptClause, "reads": FieldRead, "publications": SiteRef}
+    values = dict(data)
+    for key, kind in nested.items():
+        values[key] = [_record_from_json(kind, item) for item in data.get(key, ())]
+    return _record_from_json(Handler, values)
 
 
 def _record_from_json(kind: type, data: dict[str, Any]) -> Any:
@@ -183,7 +275,7 @@ def _record_from_json(kind: type, data: dict[str, Any]) -> Any:
                 raise KeyError(f"{kind.__name__}.{f.name}")
             continue
         value = data[f.name]
-        values[f.name] = tuple(value) if isinstance(value, list) else value
+        values[f.name] = tuple(tuple(v) if isinstance(v, list) else v for v in value) if isinstance(value, list) else value
     return kind(**values)
 
 
@@ -191,10 +283,15 @@ __all__ = [
     "FACTS_VERSION",
     "Binding",
     "Diagnostic",
+    "ExceptClause",
     "FactsFormatError",
+    "FieldRead",
+    "Handler",
+    "HandlerCall",
     "ProjectFacts",
     "Publication",
     "Service",
+    "SiteRef",
     "Skipped",
     "Subscription",
 ]

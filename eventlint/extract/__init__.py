@@ -7,6 +7,7 @@ import dataclasses
 from eventlint.config import Config
 from eventlint.discover import Discovery
 from eventlint.extract import ir
+from eventlint.extract.handlers import HandlerAnalysis
 from eventlint.extract.patterns import load_patterns
 from eventlint.extract.resolve import Project
 from eventlint.extract.sites import SiteFinder
@@ -67,12 +68,15 @@ def extract(discovery: Discovery, config: Config) -> ProjectFacts:
         subscribers.extend(found)
         diagnostics.extend(problems)
 
+    handlers = HandlerAnalysis(project, finder.ev, services).handlers(subscribers, publishers)
+
     return ProjectFacts(
         root=discovery.root.as_posix(),
         services=discovery.services,
         publishers=tuple(publishers),
         subscribers=tuple(subscribers),
         bindings=tuple(bindings),
+        handlers=tuple(handlers),
         diagnostics=tuple(diagnostics),
         skipped=tuple(skipped),
         files=len(discovery.files),

@@ -123,6 +123,31 @@ class Loop:
 
 
 @dataclass(frozen=True, slots=True)
+class Except:
+    """One `except` clause: what it catches, what it calls, whether it raises again."""
+
+    line: int
+    types: tuple[str, ...]
+    name: str | None
+    calls: tuple[Call, ...]
+    reraises: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """`base["field"]` or `base.field` read in a function; `names` are what the base expression reads.
+
+    The base is a name (`event["id"]`, `order.total`) or a call (`json.loads(msg.value)["id"]`).
+    """
+
+    base: str
+    field: str
+    line: int
+    col: int
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
     name: str
     annotation: Expr | None
@@ -155,6 +180,8 @@ class Function:
     return_annotation: Expr | None
     is_async: bool
     global_names: tuple[str, ...] = ()
+    excepts: tuple[Except, ...] = ()
+    reads: tuple[Read, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

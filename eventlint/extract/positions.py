@@ -15,7 +15,23 @@ import ast
 import re
 from collections import deque
 
-KINDS = ("call", "dict", "decorator", "def", "class", "assign", "annassign", "namedexpr", "with", "for", "import", "importfrom")
+KINDS = (
+    "call",
+    "dict",
+    "decorator",
+    "def",
+    "class",
+    "assign",
+    "annassign",
+    "namedexpr",
+    "with",
+    "for",
+    "import",
+    "importfrom",
+    "subscript",
+    "attribute",
+    "except",
+)
 
 
 class PositionMismatch(Exception):
@@ -103,4 +119,7 @@ _KIND: dict[type, str] = {
     ast.AsyncFor: "for",
     ast.Import: "import",
     ast.ImportFrom: "importfrom",
+    ast.Subscript: "subscript",
+    ast.Attribute: "attribute",
+    ast.ExceptHandler: "except",
 }

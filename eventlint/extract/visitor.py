@@ -107,6 +107,11 @@ class _FunctionBuilder:
     calls: list[ir.Call] = field(default_factory=list)
     loops: list[ir.Loop] = field(default_factory=list)
     returns: list[ir.Expr] = field(default_factory=list)
+    param_names: frozenset[str] = frozenset()
+    local_names: set[str] = field(default_factory=set)
+    excepts: list[ir.Except] = field(default_factory=list)
+    open_excepts: list[_ExceptBuilder] = field(default_factory=list)
+    reads: list[ir.Read] = field(default_factory=list)
 
     def build(self) -> ir.Function:
         return ir.Function(
@@ -124,7 +129,18 @@ class _FunctionBuilder:
             return_annotation=self.return_annotation,
             is_async=self.is_async,
             global_names=tuple(self.global_names),
+            excepts=tuple(self.excepts),
+            reads=tuple(self.reads),
         )
+
+
+@dataclass
+class _ExceptBuilder:
+    line: int
+    types: tuple[str, ...]
+    name: str | None
+    calls: list[ir.Call] = field(default_factory=list)
+    reraises: bool = False
 
 
 @dataclass
@@ -171,6 +187,9 @@ class _Visitor(cst.CSTVisitor):
         self._memo: dict[int, ir.Expr] = {}
         self._skip_calls = 0
         self._pending_with: list[tuple[cst.With, int]] = []
+        self._callees: set[int] = set()
+        self._stores: set[int] = set()
+        self._except_owners: list[_FunctionBuilder | None] = []
 
     # libcst looks up `visit_<Node>_<attribute>` hooks for every field of every node, and
     # formats a method name per node; this visitor has no attribute hooks and caches the rest.
@@ -252,6 +271,10 @@ class _Visitor(cst.CSTVisitor):
             parent=parent,
             is_async=node.asynchronous is not None,
         )
+        params = node.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        builder.param_names = frozenset(p.name.value for p in every)
         first = [*node.params.posonly_params, *node.params.params]
         is_static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
         if cls is not None and first and not is_static:
@@ -356,6 +379,8 @@ class _Visitor(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> bool:
         self._pos(node)
+        for target in node.targets:
+            self._bind_locals(target.target)
         return True
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
@@ -365,6 +390,7 @@ class _Visitor(cst.CSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
         self._pos(node)
+        self._stores.add(id(node.target))
         return True
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
@@ -393,6 +419,9 @@ class _Visitor(cst.CSTVisitor):
 
     def visit_With(self, node: cst.With) -> bool:
         line, _ = self._pos(node)
+        for item in node.items:
+            if item.asname is not None:
+                self._bind_locals(item.asname.name)
         # bound before the body runs, so names used in the body resolve to the context value
         self._pending_with.append((node, line))
         return True
@@ -414,7 +443,14 @@ class _Visitor(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> bool:
         self._pos(node)
+        self._bind_locals(node.target)
         return True
+
+    def _bind_locals(self, target: cst.BaseExpression) -> None:
+        """Names bound in a function: their attribute reads may be reads of message fields."""
+        builder = self._function()
+        if builder is not None:
+            builder.local_names.update(_target_names(target))
 
     def leave_For(self, original_node: cst.For) -> None:
         line, _ = self._position(original_node)
@@ -466,6 +502,7 @@ class _Visitor(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> bool:
         self._pos(node)
+        self._callees.add(id(node.func))
         return True
 
     def leave_Call(self, original_node: cst.Call) -> None:
@@ -473,7 +510,95 @@ class _Visitor(cst.CSTVisitor):
             return
         call = self._expr(original_node)
         if isinstance(call, ir.Call):
-            self._stack[-1].calls.append(call)
+            top = self._stack[-1]
+            top.calls.append(call)
+            if isinstance(top, _FunctionBuilder):
+                for clause in top.open_excepts:
+                    clause.calls.append(call)
+
+    # -- exceptions and reads ----------------------------------------------------
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> bool:
+        self._open_except(node)
+        return True
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self._close_except()
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> bool:
+        self._open_except(node)
+        return True
+
+    def leave_ExceptStarHandler(self, original_node: cst.ExceptStarHandler) -> None:
+        self._close_except()
+
+    def _open_except(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
+        line, _ = self._pos(node)
+        builder = self._function()
+        self._except_owners.append(builder)
+        if builder is None:
+            return
+        kind = node.type
+        exprs = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind] if kind is not None else []
+        types = tuple(_dotted(e) or self._text(e) for e in exprs)
+        name = node.name.name.value if node.name is not None and isinstance(node.name.name, cst.Name) else None
+        builder.open_excepts.append(_ExceptBuilder(line, types, name))
+
+    def _close_except(self) -> None:
+        builder = self._except_owners.pop()
+        if builder is None:
+            return
+        clause = builder.open_excepts.pop()
+        builder.excepts.append(ir.Except(clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises))
+
+    def visit_Raise(self, node: cst.Raise) -> bool:
+        builder = self._function()
+        if builder is not None and builder.open_excepts:
+            builder.open_excepts[-1].reraises = True
+        return True
+
+    def visit_Subscript(self, node: cst.Subscript) -> bool:
+        self._pos(node)
+        return True
+
+    def leave_Subscript(self, original_node: cst.Subscript) -> None:
+        node = original_node
+        builder = self._function()
+        if builder is None or len(node.slice) != 1 or id(node) in self._stores:
+            return
+        index = node.slice[0].slice
+        if not (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)):
+            return
+        field_name = index.value.evaluated_value
+        if not isinstance(field_name, str):
+            return
+        line, col = self._position(node)
+        if isinstance(node.value, cst.Name):
+            builder.reads.append(ir.Read(node.value.value, field_name, line, col, (node.value.value,)))
+        elif isinstance(node.value, cst.Call):
+            base = self._expr(node.value)
+            builder.reads.append(ir.Read(ir.unparse(base), field_name, line, col, tuple(sorted(ir.names_in(base)))))
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        line, col = self._pos(node)
+        builder = self._function()
+        if (
+            builder is not None
+            and isinstance(node.value, cst.Name)
+            and (node.value.value in builder.param_names or node.value.value in builder.local_names)
+            and id(node) not in self._callees
+            and id(node) not in self._stores
+        ):
+            builder.reads.append(ir.Read(node.value.value, node.attr.value, line, col, (node.value.value,)))
+        return True
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+        self._stores.add(id(node.target))
+        return True
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
+        self._stores.add(id(node.target))
+        return True
 
     def visit_DictElement(self, node: cst.DictElement) -> bool:
         self._pos(node)
@@ -600,6 +725,10 @@ def _target_names(node: cst.BaseExpression) -> list[str]:
 
 
 _KIND: dict[type, str] = {
+    cst.Subscript: "subscript",
+    cst.Attribute: "attribute",
+    cst.ExceptHandler: "except",
+    cst.ExceptStarHandler: "except",
     cst.Call: "call",
     cst.DictElement: "dict",
     cst.StarredDictElement: "dict",

@@ -1,0 +1,280 @@
+"""What a handler does: the calls it makes (following project functions), its except clauses,
+the message fields it reads and the publications it causes.
+
+This records facts only; what counts as a side effect, as dedup evidence or as a
+logger is decided by the rules, from their options. A call is named by the best
+qualified name the resolver finds (`requests.post`, `payments.gateway.charge_card`)
+and by its source text (`self.session.add`), so rule patterns can match either.
+Values derived from the consumed message are tracked through assignments and
+into called project functions, so a rule can ask whether a call uses the event.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eventlint.extract import ir
+from eventlint.extract.resolve import Evaluator, ModInfo, Project, Scope, argument
+from eventlint.extract.values import VInst, VMethod, VRef
+from eventlint.facts import ExceptClause, FieldRead, Handler, HandlerCall, Publication, SiteRef, Subscription
+
+MAX_DEPTH = 5
+MAX_FUNCTIONS = 200
+MAX_CALLS = 2000
+
+
+@dataclass(frozen=True)
+class _Visit:
+    """A function to analyse; `message` names hold the message itself, `tainted` anything computed from it."""
+
+    qname: str
+    depth: int
+    tainted: frozenset[str]
+    message: frozenset[str]
+
+
+class HandlerAnalysis:
+    """Builds `Handler` facts for every project function that handles messages."""
+
+    def __init__(self, project: Project, evaluator: Evaluator, services: dict[str, str | None]) -> None:
+        self.project = project
+        self.ev = evaluator
+        self.services = services
+
+    def handlers(self, subscribers: list[Subscription], publishers: list[Publication]) -> list[Handler]:
+        by_function: dict[str, list[Publication]] = {}
+        for publication in publishers:
+            if publication.function:
+                by_function.setdefault(publication.function, []).append(publication)
+        names = sorted({s.handler for s in subscribers if s.handler and s.handler in self.project.functions})
+        return [self._handler(name, by_function) for name in names]
+
+    def _handler(self, qname: str, by_function: dict[str, list[Publication]]) -> Handler:
+        mod, fn = self.project.functions[qname]
+        params = tuple(p.name for p in fn.params[self._skip_self(mod, fn) :])
+        received = frozenset(params) | frozenset(t for loop in fn.loops for t in loop.targets)
+        root = _Visit(qname, 0, received, received)
+        calls: list[HandlerCall] = []
+        excepts: list[ExceptClause] = []
+        reads: list[FieldRead] = []
+        functions: list[str] = []
+        seen: set[str] = set()
+        queue: deque[_Visit] = deque([root])
+        truncated = False
+        while queue:
+            visit = queue.popleft()
+            if visit.qname in seen:
+                continue
+            if len(functions) >= MAX_FUNCTIONS or len(calls) >= MAX_CALLS:
+                truncated = True
+                break
+            seen.add(visit.qname)
+            functions.append(visit.qname)
+            queue.extend(self._function(visit, calls, excepts, reads))
+        publications = sorted(
+            {SiteRef(p.path, p.line, p.column) for name in functions for p in by_function.get(name, ())},
+            key=lambda r: (r.path, r.line, r.column),
+        )
+        return Handler(
+            name=qname,
+            path=mod.ir.path,
+            line=fn.line,
+            column=fn.col,
+            service=self.services.get(mod.ir.path),
+            params=params,
+            decorators=self._decorators(mod, fn),
+            functions=tuple(functions),
+            calls=tuple(calls),
+            excepts=tuple(excepts),
+            reads=tuple(reads),
+            publications=tuple(publications),
+            truncated=truncated,
+        )
+
+    def _function(
+        self, visit: _Visit, calls: list[HandlerCall], excepts: list[ExceptClause], reads: list[FieldRead]
+    ) -> list[_Visit]:
+        mod, fn = self.project.functions[visit.qname]
+        scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+        message = _derived(fn, visit.tainted)
+        itself = _decoded(fn, visit.message)
+        in_except = {id(call) for clause in fn.excepts for call in clause.calls}
+        names: dict[int, str] = {}
+        follow: list[_Visit] = []
+        for call in sorted(fn.calls, key=lambda c: (c.line, c.col)):
+            name, target = self._callee(call, scope)
+            names[id(call)] = name
+            args = (*call.args, *(v for _, v in call.kwargs))
+            uses = any(ir.names_in(a) & message for a in args)
+            calls.append(
+                HandlerCall(
+                    name=name,
+                    text=ir.unparse(call.func),
+                    path=mod.ir.path,
+                    line=call.line,
+                    column=call.col,
+                    function=visit.qname,
+                    depth=visit.depth,
+                    keywords=tuple(k for k, _ in call.kwargs if k is not None),
+                    literals=_literals(call),
+                    uses_message=uses,
+                    in_except=id(call) in in_except,
+                )
+            )
+            if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
+                reads.append(FieldRead(call.args[0].value, mod.ir.path, call.line, call.col, visit.qname))  # type: ignore[union-attr]
+            if target is not None and visit.depth + 1 <= MAX_DEPTH:
+                follow.append(
+                    _Visit(
+                        target,
+                        visit.depth + 1,
+                        self._params_given(target, call, lambda e: bool(ir.names_in(e) & message)),
+                        self._params_given(target, call, lambda e: _is_message(e, itself)),
+                    )
+                )
+        for clause in fn.excepts:
+            excepts.append(
+                ExceptClause(
+                    path=mod.ir.path,
+                    line=clause.line,
+                    function=visit.qname,
+                    depth=visit.depth,
+                    types=clause.types,
+                    reraises=clause.reraises,
+                    calls=tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls),
+                )
+            )
+        for read in fn.reads:
+            if read.base in itself or (read.base not in message and _decodes(read.names, itself)):
+                reads.append(FieldRead(read.field, mod.ir.path, read.line, read.col, visit.qname))
+        return follow
+
+    def _callee(self, call: ir.Call, scope: Scope) -> tuple[str, str | None]:
+        """The best qualified name of what is called, and the project function it runs, if any."""
+        callee = self.ev.eval(call.func, scope, call.line)
+        text = ir.unparse(call.func)
+        match callee:
+            case VRef(qname, "function"):
+                return qname, qname if qname in self.project.functions else None
+            case VRef(qname, "external"):
+                return self.ev.patterns.canonical(qname), None
+            case VRef(qname, "class"):
+                init = f"{qname}.__init__"
+                return qname, init if init in self.project.functions else None
+            case VMethod(obj, method):
+                target = self.ev.method_function(obj, method)
+                if target is not None:
+                    return target, target
+                if isinstance(obj, VInst):
+                    return f"{obj.type}.{method}", None
+                if isinstance(obj, VRef) and obj.kind == "external":
+                    return f"{self.ev.patterns.canonical(obj.qname)}.{method}", None
+        return text, None
+
+    def _params_given(self, target: str, call: ir.Call, test: Callable[[ir.Expr], bool]) -> frozenset[str]:
+        """Parameters of `target` that receive an argument passing `test` at this call."""
+        mod, fn = self.project.functions[target]
+        params = fn.params[self._skip_self(mod, fn) :]
+        given = set()
+        for index, param in enumerate(params):
+            expr = argument(call, index if param.kind == "pos" else None, param.name)
+            if expr is not None and test(expr):
+                given.add(param.name)
+        return frozenset(given)
+
+    def _skip_self(self, mod: ModInfo, fn: ir.Function) -> int:
+        if fn.cls is None or not fn.params:
+            return 0
+        decorators = {ir.unparse(d.expr) for d in fn.decorators}
+        return 0 if "staticmethod" in decorators else 1
+
+    def _decorators(self, mod: ModInfo, fn: ir.Function) -> tuple[str, ...]:
+        scope = self.ev.enclosing_scope(mod, fn)
+        out = []
+        for dec in fn.decorators:
+            expr = dec.expr.func if isinstance(dec.expr, ir.Call) else dec.expr
+            value = self.ev.eval(expr, scope, dec.line)
+            if isinstance(value, VRef):
+                out.append(self.ev.patterns.canonical(value.qname) if value.kind == "external" else value.qname)
+            elif isinstance(value, VMethod) and isinstance(value.obj, VInst):
+                out.append(f"{value.obj.type}.{value.name}")
+            else:
+                out.append(ir.unparse(expr))
+        return tuple(out)
+
+
+def _derived(fn: ir.Function, tainted: frozenset[str]) -> set[str]:
+    """Names in `fn` that hold the message or something computed from it."""
+    names = set(tainted)
+    changed = True
+    while changed:
+        changed = False
+        for assign in fn.assigns:
+            if assign.target not in names and ir.names_in(assign.value) & names:
+                names.add(assign.target)
+                changed = True
+        for loop in fn.loops:
+            if ir.names_in(loop.iter) & names and not set(loop.targets) <= names:
+                names.update(loop.targets)
+                changed = True
+    return names
+
+
+def _is_message(expr: ir.Expr, message: set[str]) -> bool:
+    """The message itself or a decoding of it: `msg`, `msg.value`, `msg.value()`, `json.loads(body)`."""
+    match expr:
+        case ir.Name(name):
+            return name in message
+        case ir.Attr(value, _):
+            return _is_message(value, message)
+        case ir.Await(value):
+            return _is_message(value, message)
+        case ir.Call(ir.Attr(receiver, _), args, _) if _is_message(receiver, message):
+            return True
+        case ir.Call(_, args, _) if args:
+            return _is_message(args[0], message)
+    return False
+
+
+def _decoded(fn: ir.Function, message: frozenset[str]) -> set[str]:
+    """Names bound to the message or a decoding of it (not to values computed from its fields)."""
+    names = set(message)
+    changed = True
+    while changed:
+        changed = False
+        for assign in fn.assigns:
+            if assign.target not in names and _is_message(assign.value, names):
+                names.add(assign.target)
+                changed = True
+        for loop in fn.loops:
+            if _is_message(loop.iter, names) and not set(loop.targets) <= names:
+                names.update(loop.targets)
+                changed = True
+    return names
+
+
+def _decodes(read_names: tuple[str, ...], message: set[str]) -> bool:
+    """A read on a call's result (`json.loads(msg.value)["id"]`) whose call reads the message."""
+    return bool(set(read_names) & message)
+
+
+def _literals(call: ir.Call) -> tuple[str, ...]:
+    """String literals passed to a call (SQL text, Redis flags), f-strings with their holes."""
+    out = []
+    for arg in (*call.args, *(v for _, v in call.kwargs)):
+        if isinstance(arg, ir.Str):
+            out.append(arg.value)
+        elif isinstance(arg, (ir.FStr, ir.Concat)):
+            out.append(ir.unparse(arg))
+    return tuple(out)
+
+
+def _is_get(call: ir.Call) -> bool:
+    return (
+        isinstance(call.func, ir.Attr)
+        and call.func.attr == "get"
+        and bool(call.args)
+        and isinstance(call.args[0], ir.Str)
+    )
