@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -10,9 +11,9 @@ from typing import Any, TypeVar
 
 import click
 
-from eventlint import __version__, api
+from eventlint import __version__, api, suppress
 from eventlint.config import ConfigError
-from eventlint.report import text
+from eventlint.report import formats, rule_docs, text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,44 +62,105 @@ def main() -> None:
 @main.command()
 @paths_argument
 @config_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github", "junit"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--select", "select", multiple=True, metavar="CODES", help="Only these rules (codes or prefixes, comma-separated).")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="These rules too.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Not these rules.")
+@click.option("--statistics", is_flag=True, help="Also print the number of findings per rule.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Report only findings not recorded in this baseline.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path), help="Record today's findings in this file and exit 0.")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list the paths that were skipped, and why.")
 @_config_errors
-def check(paths: tuple[Path, ...], config_file: Path | None, output_format: str, output_file: Path | None, verbose: bool) -> None:
+def check(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    output_format: str,
+    output_file: Path | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    statistics: bool,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    color: bool | None,
+    exit_zero: bool,
+    verbose: bool,
+) -> None:
     """Check the project that contains PATHS (default: the current directory)."""
     config = api.load_config(paths, config_file)
-    result = api.lint(paths, config)
+    result = api.lint(
+        paths, config, select=select or None, ignore=ignore, extend_select=extend_select, baseline=None if write_baseline else baseline
+    )
+    if write_baseline is not None:
+        _write(result.baseline(), write_baseline)
+        click.echo(f"Recorded {len(result.diagnostics)} findings in {write_baseline}.", err=True)
+        sys.exit(EXIT_CLEAN)
+    names = {r.code: r.name for r in api.rules()}
     if output_format == "json":
-        import json
-
-        doc = {
-            "summary": {
-                "files": result.facts.files,
-                "services": len(result.facts.services),
-                "publishers": len(result.facts.publishers),
-                "subscribers": len(result.facts.subscribers),
-                "problems": len(result.diagnostics),
-            },
-            "diagnostics": [text_record(d) for d in result.diagnostics],
-            "skipped": [{"path": s.path, "reason": s.reason} for s in result.facts.skipped],
-        }
-        _write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output_file)
+        rendered = formats.json_report(result.facts, result.diagnostics, result.baselined)
+    elif output_format == "sarif":
+        sources = result.sources
+        prints = {i: suppress.fingerprint(d, sources.line(d.path, d.line)) for i, d in enumerate(result.diagnostics)} if sources else {}
+        rendered = formats.sarif_report(result.diagnostics, result.rules, prints)
+    elif output_format == "github":
+        rendered = formats.github_report(result.diagnostics)
+    elif output_format == "junit":
+        rendered = formats.junit_report(result.diagnostics, names)
     else:
-        _write(text.check_report(result.facts, result.diagnostics, verbose=verbose), output_file)
-    sys.exit(result.exit_code)
+        use_color = color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        rendered = text.check_report(
+            result.facts, result.diagnostics, verbose=verbose, color=use_color, statistics=statistics, names=names, baselined=result.baselined
+        )
+    _write(rendered, output_file)
+    if statistics and output_format != "text":
+        click.echo("\n".join(text.statistics_table(result.diagnostics, names)), err=True)
+    sys.exit(EXIT_CLEAN if exit_zero else result.exit_code)
 
 
-def text_record(d: Any) -> dict[str, Any]:
-    return {
-        "code": d.code,
-        "severity": d.severity,
-        "message": d.message,
-        "path": d.path,
-        "line": d.line,
-        "column": d.column,
-        "hint": d.hint,
-    }
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--write-docs", type=click.Path(file_okay=False, path_type=Path), help="Write one Markdown page per rule into this directory.")
+def list_rules(output_format: str, write_docs: Path | None) -> None:
+    """List every rule: code, name, default status, summary."""
+    rules = list(api.rules())
+    if write_docs is not None:
+        write_docs.mkdir(parents=True, exist_ok=True)
+        for stale in write_docs.glob("EDA*.md"):
+            stale.unlink()
+        for rule in rules:
+            (write_docs / f"{rule.code}.md").write_text(rule_docs.rule_markdown(rule), encoding="utf-8")
+        (write_docs / "README.md").write_text(rule_docs.rules_index(rules), encoding="utf-8")
+        click.echo(f"Wrote {len(rules)} rule pages to {write_docs}.")
+        return
+    if output_format == "markdown":
+        click.echo(rule_docs.rules_index(rules), nl=False)
+        return
+    width = max(len(r.name) for r in rules)
+    for rule in rules:
+        status = rule.severity.value if rule.default_enabled else "off"
+        click.echo(f"{rule.code}  {rule.name:<{width}}  {status:<7}  {rule.summary()}")
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Show the documentation of rule CODE (e.g. EDA401)."""
+    for rule in api.rules():
+        if rule.code == code.upper() or rule.name == code:
+            click.echo(rule_docs.rule_markdown(rule), nl=False)
+            return
+    click.echo(f"eventlint: error: no rule {code!r}; `eventlint rules` lists them", err=True)
+    sys.exit(EXIT_ERROR)
 
 
 @main.command()

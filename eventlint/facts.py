@@ -39,6 +39,7 @@ class Publication:
     event_expr: str | None = None
     channel_expr: str | None = None
     via: tuple[str, ...] = ()
+    headers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,11 @@ class SiteRef:
 
 @dataclass(frozen=True, slots=True)
 class Handler:
-    """What a handler does, following calls into project functions (several levels, cycle-safe)."""
+    """What a handler does, following calls into project functions (several levels, cycle-safe).
+
+    `role` is "handler" for a function that consumes messages, "publisher" for a
+    function that publishes without being a handler (an API endpoint, a job).
+    """
 
     name: str
     path: str
@@ -144,6 +149,7 @@ class Handler:
     reads: tuple[FieldRead, ...] = ()
     publications: tuple[SiteRef, ...] = ()
     truncated: bool = False
+    role: str = "handler"
 
 
 @dataclass(frozen=True, slots=True)

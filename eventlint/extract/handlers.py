@@ -11,6 +11,7 @@ into called project functions, so a rule can ask whether a call uses the event.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +50,12 @@ class HandlerAnalysis:
             if publication.function:
                 by_function.setdefault(publication.function, []).append(publication)
         names = sorted({s.handler for s in subscribers if s.handler and s.handler in self.project.functions})
-        return [self._handler(name, by_function) for name in names]
+        out = [self._handler(name, by_function) for name in names]
+        handled = set(names)
+        publishing = sorted({p.function for p in publishers if p.function and p.function in self.project.functions} - handled)
+        for name in publishing:
+            out.append(dataclasses.replace(self._handler(name, by_function), role="publisher"))
+        return out
 
     def _handler(self, qname: str, by_function: dict[str, list[Publication]]) -> Handler:
         mod, fn = self.project.functions[qname]

@@ -20,7 +20,7 @@ from eventlint.config import Config, ConfigError, load_yaml_file
 from eventlint.resources import builtin_frameworks
 
 SITE_FIELDS = {
-    "publish": frozenset({"event", "channel", "key", "payload"}),
+    "publish": frozenset({"event", "channel", "key", "payload", "headers"}),
     "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter"}),
     "bind": frozenset({"queue", "exchange", "routing_key", "dead_letter"}),
 }

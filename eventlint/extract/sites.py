@@ -70,6 +70,7 @@ class Found:
     key: str | None = None
     handler: tuple[str | None, str | None] | None = None
     via: tuple[str, ...] = ()
+    headers: tuple[str, ...] | None = None
 
     def get(self, name: str) -> tuple[Value, ...]:
         for key, values in self.values:
@@ -257,7 +258,7 @@ class SiteFinder:
             values: list[tuple[str, tuple[Value, ...]]] = []
             handler: tuple[str | None, str | None] | None = None
             for name, spec in pattern.fields:
-                if name in ("payload", "key"):
+                if name in ("payload", "key", "headers"):
                     continue
                 if name == "handler":
                     read, handler = self._handler(spec, item_ctx, scope)
@@ -280,6 +281,7 @@ class SiteFinder:
                 payload=self._payload(pattern.spec("payload"), item_ctx),
                 key=self._key(pattern.spec("key"), item_ctx),
                 handler=handler,
+                headers=self._headers(pattern, item_ctx),
             )
 
     def _handler(self, spec: Spec, ctx: SiteContext, scope: Scope) -> tuple[list[Value], tuple[str | None, str | None] | None]:
@@ -444,6 +446,30 @@ class SiteFinder:
                         return None
             return ir.unparse(expr)
         return None
+
+    def _headers(self, pattern: SitePattern, ctx: SiteContext) -> tuple[str, ...] | None:
+        """Names of the headers, attributes or properties a publication sets, when written literally."""
+        spec = pattern.spec("headers")
+        if spec is None:
+            return None
+        names: list[str] = []
+        known = False
+        for source in spec:
+            if source.kwargs and ctx.call is not None and ctx.scope is not None:
+                # the library's own keywords are not message attributes (Pub/Sub: publish(topic, data, **attrs))
+                taken = {s.kw for name, sp in pattern.fields if name != "headers" for s in sp if s.kw}
+                for item in self.ev.read_source(source, ctx):
+                    key = item.get("name") if isinstance(item, VDict) else None
+                    if isinstance(key, VStr) and key.value not in taken:
+                        names.append(key.value)
+                known = True
+                continue
+            for value in self.ev.read_source(source, ctx):
+                found = _header_names(value)
+                if found is not None:
+                    names.extend(found)
+                    known = True
+        return tuple(dict.fromkeys(names)) if known else None
 
     # -- polling consumers: who handles the messages -------------------------------
 
@@ -633,6 +659,7 @@ class SiteFinder:
                             event_expr=ev_expr,
                             channel_expr=ch_expr,
                             via=site.via,
+                            headers=site.headers,
                         )
                     )
             elif kind == "subscribe":
@@ -726,6 +753,35 @@ class SiteFinder:
                     return call, None
                 return None, type_name
         return None, text_of(value)[1]
+
+
+def _header_names(value: Value) -> list[str] | None:
+    """Header names in a mapping, a list of (name, value) pairs, or a properties object; None when unknown."""
+    if isinstance(value, VDict):
+        return [k.value for k, _, _, _ in value.items if isinstance(k, VStr)]
+    if isinstance(value, VList):
+        names: list[str] = []
+        for item in value.items:
+            if isinstance(item, VList) and item.items and isinstance(item.items[0], VStr):
+                names.append(item.items[0].value)
+            elif isinstance(item, VDict):
+                names.extend(k.value for k, _, _, _ in item.items if isinstance(k, VStr))
+            else:
+                return None
+        return names
+    if isinstance(value, VInst):
+        names = [name for name, bound in value.bind if name not in ("value", "payload", "headers") and not _is_none(bound)]
+        nested = value.get("headers")
+        if isinstance(nested, VDict):
+            names.extend(k.value for k, _, _, _ in nested.items if isinstance(k, VStr))
+        return names
+    if isinstance(value, VConst) and value.value is None:
+        return []
+    return None
+
+
+def _is_none(value: Value) -> bool:
+    return isinstance(value, VConst) and value.value is None
 
 
 def _rebind(scope: Scope, call: ir.Call, caller: Scope) -> Scope:

@@ -8,19 +8,42 @@ from collections import Counter
 from eventlint.facts import Diagnostic, ProjectFacts
 
 
-def diagnostic_line(d: Diagnostic) -> str:
+_STYLES = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def diagnostic_line(d: Diagnostic, color: bool = False) -> str:
     """`path:line:col: CODE message`, the shape editors and CI annotators parse."""
-    return f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"
+    if not color:
+        return f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"
+    return f"{_BOLD}{d.path}{_RESET}:{d.line}:{d.column}: {_STYLES.get(d.severity, '')}{_BOLD}{d.code}{_RESET} {d.message}"
 
 
-def check_report(facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], verbose: bool = False) -> str:
-    """The text report of a check: one line per finding, then a summary."""
-    lines = [diagnostic_line(d) for d in diagnostics]
+def check_report(
+    facts: ProjectFacts,
+    diagnostics: tuple[Diagnostic, ...],
+    verbose: bool = False,
+    color: bool = False,
+    statistics: bool = False,
+    names: dict[str, str] | None = None,
+    baselined: int = 0,
+) -> str:
+    """The text report of a check: one line per finding (and its hint), then a summary."""
+    lines: list[str] = []
+    for d in diagnostics:
+        lines.append(diagnostic_line(d, color))
+        if d.hint:
+            hint = f"  = hint: {d.hint}"
+            lines.append(f"{_DIM}{hint}{_RESET}" if color else hint)
     if verbose:
         lines.extend(f"{s.path}: skipped: {s.reason}" for s in facts.skipped)
+    if statistics:
+        lines.extend(statistics_table(diagnostics, names or {}))
     lines.append(summary(facts))
     if facts.skipped and not verbose:
         lines.append(f"Skipped {_plural(len(facts.skipped), 'path')} (run with --verbose to list them).")
+    if baselined:
+        lines.append(f"{_plural(baselined, 'finding')} recorded in the baseline not shown.")
     if diagnostics:
         counts = Counter(d.code for d in diagnostics)
         per_code = ", ".join(f"{code} × {n}" for code, n in sorted(counts.items()))
@@ -28,6 +51,14 @@ def check_report(facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], verbo
     else:
         lines.append("All checks passed.")
     return "\n".join(lines) + "\n"
+
+
+def statistics_table(diagnostics: tuple[Diagnostic, ...], names: dict[str, str]) -> list[str]:
+    """Counts per code, most frequent first (like `ruff --statistics`)."""
+    counts = Counter(d.code for d in diagnostics)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    width = max((len(str(n)) for _, n in rows), default=1)
+    return [f"{n:>{width}}  {code}  {names.get(code, '')}".rstrip() for code, n in rows]
 
 
 def summary(facts: ProjectFacts) -> str:

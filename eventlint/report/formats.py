@@ -1,0 +1,169 @@
+"""Machine-readable reports: JSON, SARIF 2.1.0, GitHub workflow annotations, JUnit XML.
+
+Renderers take plain data: the findings, and for rule metadata any objects with
+`code`, `name`, `severity`, `summary()` and `sections()` (the rule classes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from eventlint import __version__
+from eventlint.facts import Diagnostic, ProjectFacts
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/eventlint/eventlint"
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def json_report(facts: ProjectFacts, diagnostics: Sequence[Diagnostic], baselined: int = 0) -> str:
+    document = {
+        "eventlint_report": 1,
+        "version": __version__,
+        "summary": {
+            "files": facts.files,
+            "services": len(facts.services),
+            "publishers": len(facts.publishers),
+            "subscribers": len(facts.subscribers),
+            "problems": len(diagnostics),
+            "baselined": baselined,
+        },
+        "diagnostics": [_diagnostic_json(d) for d in diagnostics],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in facts.skipped],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "severity": d.severity,
+        "message": d.message,
+        "hint": d.hint,
+        "path": d.path,
+        "line": d.line,
+        "column": d.column,
+        "end_line": d.end_line,
+        "end_column": d.end_column,
+        "service": d.service,
+        "event": d.event,
+    }
+
+
+def sarif_report(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], fingerprints: dict[int, str]) -> str:
+    """SARIF 2.1.0 as GitHub code scanning accepts it: rule metadata with help, relative URIs, fingerprints."""
+    ordered = sorted(rules, key=lambda r: r.code)
+    index = {r.code: i for i, r in enumerate(ordered)}
+    results = []
+    for position, d in enumerate(diagnostics):
+        region: dict[str, int] = {"startLine": d.line, "startColumn": d.column}
+        if d.end_line:
+            region["endLine"] = d.end_line
+        if d.end_column:
+            region["endColumn"] = d.end_column
+        result: dict[str, Any] = {
+            "ruleId": d.code,
+            "level": _SARIF_LEVEL.get(d.severity, "warning"),
+            "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
+            "locations": [
+                {"physicalLocation": {"artifactLocation": {"uri": d.path, "uriBaseId": "%SRCROOT%"}, "region": region}}
+            ],
+        }
+        if d.code in index:
+            result["ruleIndex"] = index[d.code]
+        if position in fingerprints:
+            result["partialFingerprints"] = {"eventlint/v1": fingerprints[position]}
+        results.append(result)
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "eventlint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_sarif_rule(r) for r in ordered],
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_rule(rule: Any) -> dict[str, Any]:
+    sections = rule.sections()
+    why = sections.get("Why is this bad?", "")
+    fix = sections.get("How to fix it", "")
+    text = "\n\n".join(part for part in (sections.get("What it does", ""), why, fix) if part)
+    markdown = "\n\n".join(
+        f"## {title}\n\n{body}" for title, body in sections.items() if title in ("What it does", "Why is this bad?", "How to fix it")
+    )
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary()},
+        "fullDescription": {"text": (sections.get("What it does") or rule.summary())},
+        "help": {"text": text or rule.summary(), "markdown": markdown or rule.summary()},
+        "helpUri": f"{INFORMATION_URI}/blob/main/docs/rules/{rule.code}.md",
+        "defaultConfiguration": {"level": _SARIF_LEVEL.get(rule.severity.value, "warning")},
+        "properties": {"tags": ["event-driven", "architecture"]},
+    }
+
+
+def github_report(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one annotation per finding."""
+    lines = []
+    for d in diagnostics:
+        command = {"error": "error", "warning": "warning"}.get(d.severity, "notice")
+        props = f"file={_gh_property(d.path)},line={d.line},col={d.column}"
+        if d.end_line:
+            props += f",endLine={d.end_line}"
+        if d.end_column:
+            props += f",endColumn={d.end_column}"
+        props += f",title={_gh_property(d.code)}"
+        message = d.message + (f"\n{d.hint}" if d.hint else "")
+        lines.append(f"::{command} {props}::{_gh_data(message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def junit_report(diagnostics: Sequence[Diagnostic], names: dict[str, str]) -> str:
+    """JUnit XML: a test suite per file with findings, a test case per finding."""
+    by_path: dict[str, list[Diagnostic]] = defaultdict(list)
+    for d in diagnostics:
+        by_path[d.path].append(d)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>']
+    out.append(f'<testsuites name="eventlint" tests="{max(len(diagnostics), 1)}" failures="{len(diagnostics)}">')
+    if not diagnostics:
+        out.append('  <testsuite name="eventlint" tests="1" failures="0">')
+        out.append('    <testcase name="eventlint" classname="eventlint"/>')
+        out.append("  </testsuite>")
+    for path in sorted(by_path):
+        found = by_path[path]
+        out.append(f"  <testsuite name={quoteattr(path)} tests=\"{len(found)}\" failures=\"{len(found)}\">")
+        for d in found:
+            name = quoteattr(f"{d.code} {names.get(d.code, '')} {d.line}:{d.column}".replace("  ", " "))
+            out.append(f"    <testcase name={name} classname={quoteattr(path)}>")
+            body = escape(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}" + (f"\nhint: {d.hint}" if d.hint else ""))
+            out.append(f"      <failure message={quoteattr(d.message)} type={quoteattr(d.code)}>{body}</failure>")
+            out.append("    </testcase>")
+        out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,69 @@
+"""A rule's documentation, rendered from the rule class: `eventlint explain` and docs/rules/*.md."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+
+def rule_markdown(rule: Any) -> str:
+    """The full page of one rule: what, why, how to fix, a bad and a good example, options."""
+    sections = rule.sections()
+    out = [f"# {rule.code} {rule.name}", "", f"{rule.summary()}", ""]
+    status = "enabled by default" if rule.default_enabled else "off by default (enable with `--extend-select " + rule.code + "`)"
+    out += [f"Default severity: **{rule.severity.value}**, {status}.", ""]
+    for title in ("What it does", "Why is this bad?", "How to fix it"):
+        if title in sections:
+            out += [f"## {title}", "", sections[title], ""]
+    if rule.invalid:
+        out += ["## Example", "", *_example(rule.invalid[0]), ""]
+    if rule.valid:
+        out += ["## Use instead", "", *_example(rule.valid[0]), ""]
+    fields = rule.option_fields()
+    if fields:
+        docs = rule.option_docs()
+        out += ["## Options", "", f"Set under `rules.options.{rule.code}` in `eventlint.yaml`:", ""]
+        for f in fields:
+            default = _default(f)
+            out.append(f"- `{f.name}` (default `{default}`): {docs.get(f.name, '')}".rstrip(": ").rstrip())
+        out.append("")
+    for title, body in sections.items():
+        if title not in ("What it does", "Why is this bad?", "How to fix it"):
+            out += [f"## {title}", "", body, ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def rules_index(rules: list[Any]) -> str:
+    """docs/rules/README.md: every rule with its status."""
+    out = ["# Rules", "", "| code | name | default | summary |", "|---|---|---|---|"]
+    for rule in rules:
+        default = rule.severity.value if rule.default_enabled else "off"
+        out.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {default} | {rule.summary()} |")
+    return "\n".join(out) + "\n"
+
+
+def _example(example: Any) -> list[str]:
+    files = example.all_files()
+    lines: list[str] = []
+    for path, text in files.items():
+        if len(files) > 1:
+            lines.append(f"`{path}`:")
+            lines.append("")
+        language = "yaml" if path.endswith((".yaml", ".yml")) else "python"
+        shown = "\n".join(line.split("  # expect:")[0].rstrip() if "# expect:" in line else line for line in text.rstrip().splitlines())
+        lines += [f"```{language}", shown, "```", ""]
+    return lines[:-1]
+
+
+def _default(f: dataclasses.Field[Any]) -> str:
+    if f.default is not dataclasses.MISSING:
+        value = f.default
+    elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        value = f.default_factory()  # type: ignore[misc]
+    else:
+        return "required"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,158 @@
+"""Which rules run, with which options and severities, and running them.
+
+Configuration (`rules` and `per-file-ignores` in eventlint.yaml) works like ruff's:
+`select` replaces the default set, `extend-select` adds to it, `ignore` removes
+from it; codes and prefixes (`EDA4`) both work, `ALL` selects everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventlint.catalog import Catalog
+from eventlint.config import Config, ConfigError
+from eventlint.facts import Diagnostic, ProjectFacts
+from eventlint.rules.base import Rule, RuleContext, Severity, coerce_options
+
+SEVERITIES = tuple(s.value for s in Severity)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rules of a run, configured."""
+
+    rules: tuple[Rule, ...]
+    severity: Mapping[str, str]
+    per_file_ignores: Mapping[str, tuple[str, ...]]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.rules)
+
+    def is_selected(self, code: str) -> bool:
+        return code in self.codes
+
+
+def select(
+    available: Sequence[type[Rule]],
+    config: Config,
+    cli_select: Sequence[str] | None = None,
+    cli_ignore: Sequence[str] = (),
+    cli_extend_select: Sequence[str] = (),
+) -> Selection:
+    """The configured selection; a mistake is a ConfigError naming the key (CLI flags: the flag)."""
+    raw = config.raw.get("rules") or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(config.source, "rules", "expected a mapping (select, extend-select, ignore, severity, options)")
+    unknown = sorted(set(raw) - {"select", "extend-select", "ignore", "severity", "options"})
+    if unknown:
+        raise ConfigError(config.source, f"rules.{unknown[0]}", "unknown key; expected select, extend-select, ignore, severity or options")
+    codes = [r.code for r in available]
+
+    def patterns(key: str, value: Any, source: Any = config.source) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(source, key, f"expected a list of rule codes or prefixes, got {value!r}")
+        for index, item in enumerate(value):
+            if item.upper() != "ALL" and not any(c.startswith(item.upper()) for c in codes):
+                raise ConfigError(source, f"{key}[{index}]", f"no rule code starts with '{item}'")
+        return [v.upper() for v in value]
+
+    def parse_flag(flag: str, values: Sequence[str]) -> list[str]:
+        items = [v.strip() for value in values for v in value.split(",") if v.strip()]
+        return patterns(flag, items, "command line")
+
+    chosen = parse_flag("--select", cli_select) if cli_select else patterns("rules.select", raw["select"]) if "select" in raw else None
+    extra = patterns("rules.extend-select", raw.get("extend-select", [])) + parse_flag("--extend-select", cli_extend_select)
+    dropped = patterns("rules.ignore", raw.get("ignore", [])) + parse_flag("--ignore", cli_ignore)
+
+    selected = []
+    for rule in available:
+        on = rule.default_enabled if chosen is None else _matches(rule.code, chosen)
+        on = (on or _matches(rule.code, extra)) and not _matches(rule.code, dropped)
+        if on:
+            selected.append(rule)
+
+    severity = _severities(raw.get("severity", {}), codes, config)
+    options = raw.get("options", {})
+    if not isinstance(options, Mapping):
+        raise ConfigError(config.source, "rules.options", "expected a mapping of rule code to options")
+    instances = []
+    by_code = {r.code: r for r in available}
+    for code in options:
+        if code not in by_code:
+            raise ConfigError(config.source, f"rules.options.{code}", "no such rule code")
+        if not isinstance(options[code], Mapping):
+            raise ConfigError(config.source, f"rules.options.{code}", "expected a mapping of option names to values")
+    for rule in selected:
+        configured, problems = coerce_options(rule, options.get(rule.code, {}))
+        if problems:
+            key, message = problems[0]
+            raise ConfigError(config.source, f"rules.options.{rule.code}.{key}", message)
+        instances.append(rule(configured))
+    return Selection(tuple(instances), severity, _per_file_ignores(config, codes))
+
+
+def run(selection: Selection, facts: ProjectFacts, config: Config, catalog: Catalog) -> list[Diagnostic]:
+    """Every finding of the selected rules, with severity overrides applied, in deterministic order."""
+    ctx = RuleContext(facts=facts, config=config, catalog=catalog)
+    findings: list[Diagnostic] = []
+    for rule in selection.rules:
+        for finding in rule.check(ctx):
+            level = _severity_for(finding.code, selection.severity)
+            if level is not None and level != finding.severity:
+                finding = _with_severity(finding, level)
+            findings.append(finding)
+    return sort_findings(findings)
+
+
+def sort_findings(findings: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(findings), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+
+
+def _matches(code: str, patterns: Sequence[str]) -> bool:
+    return any(p == "ALL" or code.startswith(p) for p in patterns)
+
+
+def _severities(raw: Any, codes: list[str], config: Config) -> dict[str, str]:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(config.source, "rules.severity", "expected a mapping of rule code or prefix to error, warning or info")
+    out = {}
+    for key, value in raw.items():
+        if not any(c.startswith(str(key).upper()) for c in codes):
+            raise ConfigError(config.source, f"rules.severity.{key}", "no rule code starts with this")
+        if value not in SEVERITIES:
+            raise ConfigError(config.source, f"rules.severity.{key}", f"expected one of {', '.join(SEVERITIES)}, got {value!r}")
+        out[str(key).upper()] = value
+    return out
+
+
+def _severity_for(code: str, overrides: Mapping[str, str]) -> str | None:
+    best = None
+    for prefix, level in overrides.items():
+        if code.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
+            best = (prefix, level)
+    return best[1] if best else None
+
+
+def _with_severity(finding: Diagnostic, level: str) -> Diagnostic:
+    from dataclasses import replace
+
+    return replace(finding, severity=level)
+
+
+def _per_file_ignores(config: Config, codes: list[str]) -> dict[str, tuple[str, ...]]:
+    raw = config.raw.get("per-file-ignores") or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(config.source, "per-file-ignores", "expected a mapping of glob to rule codes")
+    out = {}
+    for glob, value in raw.items():
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise ConfigError(config.source, f"per-file-ignores.{glob}", f"expected rule codes or prefixes, got {value!r}")
+        for item in items:
+            if not any(c.startswith(item.upper()) for c in codes):
+                raise ConfigError(config.source, f"per-file-ignores.{glob}", f"no rule code starts with '{item}'")
+        out[str(glob)] = tuple(v.upper() for v in items)
+    return out

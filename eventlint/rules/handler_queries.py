@@ -1,0 +1,61 @@
+"""Questions rules ask about a handler's facts: which call matches a pattern, and from where it is reached."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from eventlint.facts import Handler, HandlerCall
+from eventlint.rules.base import matches
+
+
+def named(call: HandlerCall, patterns: Iterable[str]) -> bool:
+    """The call's qualified name or its source text matches one of the globs."""
+    patterns = tuple(patterns)
+    return matches(call.name, patterns) or matches(call.text, patterns)
+
+
+def with_literal(call: HandlerCall, pattern: str) -> bool:
+    """A string literal argument of the call matches the regular expression (case-insensitive)."""
+    return any(re.search(pattern, text, re.IGNORECASE) for text in call.literals)
+
+
+def reaching_call(handler: Handler, call: HandlerCall) -> HandlerCall:
+    """The call in the handler's own body through which `call` is reached (itself when it is there)."""
+    first_call_of: dict[str, HandlerCall] = {}
+    for candidate in sorted(handler.calls, key=lambda c: (c.depth, c.path, c.line, c.column)):
+        first_call_of.setdefault(candidate.name, candidate)
+    current = call
+    seen: set[tuple[str, int, int]] = set()
+    while current.depth > 0:
+        key = (current.path, current.line, current.column)
+        if key in seen:
+            break
+        seen.add(key)
+        parent = first_call_of.get(current.function)
+        if parent is None or parent.depth >= current.depth:
+            break
+        current = parent
+    return current
+
+
+def chain(handler: Handler, call: HandlerCall) -> list[str]:
+    """Function names from the handler down to the one making `call` (for messages)."""
+    first_call_of: dict[str, HandlerCall] = {}
+    for candidate in sorted(handler.calls, key=lambda c: (c.depth, c.path, c.line, c.column)):
+        first_call_of.setdefault(candidate.name, candidate)
+    names = [call.function]
+    current = call
+    while current.depth > 0:
+        parent = first_call_of.get(current.function)
+        if parent is None or parent.depth >= current.depth:
+            break
+        names.append(parent.function)
+        current = parent
+    return list(reversed(names))
+
+
+def short(name: str) -> str:
+    """The last two parts of a qualified name: `gateway.charge_card`."""
+    parts = name.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 2 else name

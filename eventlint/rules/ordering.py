@@ -1,0 +1,5 @@
+"""Rules of the ordering family."""
+
+from __future__ import annotations
+
+RULES: tuple = ()
