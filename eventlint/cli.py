@@ -43,9 +43,9 @@ config_option = click.option(
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
-def _write(output: str, output_file: Path | None) -> None:
+def _write(output: str, output_file: Path | None, color: bool | None = None) -> None:
     if output_file is None:
-        click.echo(output, nl=False)
+        click.echo(output, nl=False, color=color)
     else:
         try:
             output_file.write_text(output, encoding="utf-8")
@@ -106,6 +106,7 @@ def check(
         click.echo(f"Recorded {len(result.diagnostics)} findings in {write_baseline}.", err=True)
         sys.exit(EXIT_CLEAN)
     names = {r.code: r.name for r in api.rules()}
+    use_color = False
     if output_format == "json":
         rendered = formats.json_report(result.facts, result.diagnostics, result.baselined)
     elif output_format == "sarif":
@@ -121,7 +122,7 @@ def check(
         rendered = text.check_report(
             result.facts, result.diagnostics, verbose=verbose, color=use_color, statistics=statistics, names=names, baselined=result.baselined
         )
-    _write(rendered, output_file)
+    _write(rendered, output_file, color=True if output_format == "text" and use_color else None)
     if statistics and output_format != "text":
         click.echo("\n".join(text.statistics_table(result.diagnostics, names)), err=True)
     sys.exit(EXIT_CLEAN if exit_zero else result.exit_code)

@@ -1,0 +1,195 @@
+"""The engine around the rules: selection, options, severities, suppressions, baseline, exit codes."""
+
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from eventlint import api
+from eventlint.cli import main
+from eventlint.config import ConfigError, load_config
+
+HANDLER = """\
+from kafka import KafkaConsumer
+from pay import charge_card
+
+
+def on_order(event):
+    charge_card(event["customer"], event["total"]){comment}
+
+
+for message in KafkaConsumer("orders.placed", group_id="billing"):
+    on_order(message.value)
+"""
+
+
+def project(tmp_path, comment="", config="", extra=None):
+    (tmp_path / "app.py").write_text(HANDLER.format(comment=comment))
+    (tmp_path / "pay.py").write_text("def charge_card(customer, amount):\n    return 1\n")
+    (tmp_path / "broken.py").write_text("def broken(:\n")
+    for path, text in (extra or {}).items():
+        (tmp_path / path).write_text(text)
+    (tmp_path / "eventlint.yaml").write_text(textwrap.dedent(config))
+    return tmp_path
+
+
+def codes(result):
+    return sorted((d.code, d.path, d.line) for d in result.diagnostics)
+
+
+def test_default_selection_finds_the_charge_and_the_parse_error(tmp_path):
+    result = api.lint([project(tmp_path)])
+    assert codes(result) == [("EDA000", "broken.py", 1), ("EDA401", "app.py", 6)]
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("config", "cli", "expected"),
+    [
+        ("rules: {select: [EDA4]}\n", {}, ["EDA401"]),
+        ("rules: {ignore: [EDA0]}\n", {}, ["EDA401"]),
+        ("", {"select": ["EDA000"]}, ["EDA000"]),
+        ("rules: {select: [EDA4]}\n", {"select": ["EDA0"]}, ["EDA000"]),
+        ("", {"ignore": ["EDA401,EDA000"]}, []),
+        ("rules: {select: [EDA000]}\n", {"extend_select": ["EDA401"]}, ["EDA000", "EDA401"]),
+    ],
+)
+def test_select_and_ignore(tmp_path, config, cli, expected):
+    result = api.lint([project(tmp_path, config=config)], **cli)
+    assert sorted({d.code for d in result.diagnostics}) == expected
+
+
+def test_severity_override_and_info_does_not_fail(tmp_path):
+    result = api.lint([project(tmp_path, config="rules: {severity: {EDA4: info, EDA000: warning}}\n")])
+    assert {(d.code, d.severity) for d in result.diagnostics} == {("EDA401", "info"), ("EDA000", "warning")}
+    assert result.exit_code == 1
+    only_info = api.lint([tmp_path], select=["EDA401"])
+    assert only_info.exit_code == 0
+
+
+def test_options_reach_the_rule(tmp_path):
+    # with `*charge*` no longer a payment, nothing else in the handler is a side effect
+    config = "rules: {options: {EDA401: {payments: ['*refund*']}}}\n"
+    result = api.lint([project(tmp_path, config=config)], select=["EDA401"])
+    assert result.diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    ("config", "key", "fragment"),
+    [
+        ("rules: {selekt: [EDA4]}\n", "rules.selekt", "unknown key"),
+        ("rules: {select: [EDA9]}\n", "rules.select[0]", "no rule code starts with 'EDA9'"),
+        ("rules: {select: EDA4}\n", "rules.select", "expected a list"),
+        ("rules: {severity: {EDA401: fatal}}\n", "rules.severity.EDA401", "expected one of error, warning, info"),
+        ("rules: {options: {EDA401: {paymens: []}}}\n", "rules.options.EDA401.paymens", "unknown option of EDA401"),
+        ("rules: {options: {EDA401: {payments: '*x*'}}}\n", "rules.options.EDA401.payments", "expected a list of strings"),
+        ("rules: {options: {EDA999: {}}}\n", "rules.options.EDA999", "no such rule code"),
+        ("per-file-ignores: {'legacy/**': [XYZ1]}\n", "per-file-ignores.legacy/**", "no rule code starts with 'XYZ1'"),
+    ],
+)
+def test_rule_configuration_mistakes(tmp_path, config, key, fragment):
+    project(tmp_path, config=config)
+    with pytest.raises(ConfigError) as info:
+        api.lint([tmp_path])
+    assert info.value.key == key and fragment in info.value.message
+    assert info.value.file == str((tmp_path / "eventlint.yaml").resolve())
+
+
+def test_cli_flag_mistake_names_the_flag(tmp_path):
+    result = CliRunner().invoke(main, ["check", str(project(tmp_path)), "--select", "NOPE"])
+    assert result.exit_code == 2
+    assert "--select[0]: no rule code starts with 'NOPE'" in result.output
+
+
+def test_per_file_ignores(tmp_path):
+    result = api.lint([project(tmp_path, config="per-file-ignores: {'app.py': [EDA4], 'broken.py': EDA000}\n")])
+    assert result.diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["  # noqa", "  # noqa: EDA401", "  # noqa:EDA4", "  # NOQA: E501, EDA401", "  # eventlint: ignore[EDA401]", "  # eventlint: ignore"],
+)
+def test_suppression_comments(tmp_path, comment):
+    result = api.lint([project(tmp_path, comment=comment)], select=["EDA401"])
+    assert result.diagnostics == ()
+
+
+@pytest.mark.parametrize("comment", ["  # noqa: EDA402", "  # eventlint: ignore[EDA5]"])
+def test_suppression_of_another_code_does_not_silence(tmp_path, comment):
+    result = api.lint([project(tmp_path, comment=comment)], select=["EDA401"])
+    assert [d.code for d in result.diagnostics] == ["EDA401"]
+
+
+def test_unused_suppressions_are_reported_when_selected(tmp_path):
+    extra = {"other.py": "x = 1  # noqa: EDA401\ny = 2  # noqa\nz = 3  # noqa: E501\nw = 4  # eventlint: ignore[EDA000]\n"}
+    result = api.lint([project(tmp_path, comment="  # noqa: EDA401", extra=extra)], select=["EDA401", "EDA001"])
+    assert codes(result) == [("EDA001", "other.py", 1), ("EDA001", "other.py", 4)]
+    off = api.lint([tmp_path], select=["EDA401"])
+    assert off.diagnostics == ()
+
+
+def test_baseline_records_today_and_reports_only_new_findings(tmp_path):
+    project(tmp_path)
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(api.lint([tmp_path]).baseline())
+    # unrelated lines above move the old finding; it stays recorded
+    app = tmp_path / "app.py"
+    app.write_text("# a comment\n# another\n" + app.read_text())
+    assert api.lint([tmp_path], baseline=baseline).diagnostics == ()
+    # a new violation in a new handler is reported; the recorded one still is not
+    (tmp_path / "mail.py").write_text(
+        "from kafka import KafkaConsumer\nfrom pay import charge_card\n\n\n"
+        "def on_refund(event):\n    charge_card(event['customer'], -event['total'])\n\n\n"
+        "for message in KafkaConsumer('orders.refunded', group_id='billing'):\n    on_refund(message.value)\n"
+    )
+    result = api.lint([tmp_path], baseline=baseline)
+    assert codes(result) == [("EDA401", "mail.py", 6)]
+    assert result.baselined == 2
+
+
+def test_baseline_counts_occurrences(tmp_path):
+    project(tmp_path)
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(api.lint([tmp_path]).baseline())
+    (tmp_path / "broken2.py").write_text("def broken(:\n")
+    result = api.lint([tmp_path], baseline=baseline)
+    assert codes(result) == [("EDA000", "broken2.py", 1)]
+    assert result.baselined == 2
+
+
+def test_bad_baseline_file_is_a_clear_error(tmp_path):
+    project(tmp_path)
+    bad = tmp_path / "baseline.json"
+    bad.write_text("{not json")
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", str(tmp_path), "--baseline", str(bad)])
+    assert result.exit_code == 2 and "not a JSON baseline file" in result.output
+    bad.write_text('{"eventlint_baseline": 7, "findings": []}')
+    result = runner.invoke(main, ["check", str(tmp_path), "--baseline", str(bad)])
+    assert result.exit_code == 2 and "expected an eventlint baseline of version 1" in result.output
+
+
+def test_write_baseline_then_check_with_it_through_the_cli(tmp_path):
+    project(tmp_path)
+    baseline = tmp_path / "eventlint-baseline.json"
+    runner = CliRunner()
+    written = runner.invoke(main, ["check", str(tmp_path), "--write-baseline", str(baseline)])
+    assert written.exit_code == 0
+    checked = runner.invoke(main, ["check", str(tmp_path), "--baseline", str(baseline)])
+    assert checked.exit_code == 0, checked.output
+    assert "2 findings recorded in the baseline not shown." in checked.output
+
+
+def test_explain_and_rules_commands():
+    runner = CliRunner()
+    explained = runner.invoke(main, ["explain", "EDA401"])
+    assert explained.exit_code == 0
+    assert explained.output.startswith("# EDA401 non-idempotent-handler")
+    assert "## Why is this bad?" in explained.output and "## Options" in explained.output
+    assert runner.invoke(main, ["explain", "non-idempotent-handler"]).output == explained.output
+    missing = runner.invoke(main, ["explain", "EDA999"])
+    assert missing.exit_code == 2
+    listed = runner.invoke(main, ["rules"])
+    assert "EDA401  non-idempotent-handler" in listed.output
+    assert "EDA001  unused-suppression" in listed.output and " off " in listed.output
