@@ -61,6 +61,7 @@ class Subscription:
     channel_expr: str | None = None
     handler_expr: str | None = None
     via: tuple[str, ...] = ()
+    function: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,8 @@ class HandlerCall:
     literals: tuple[str, ...] = ()
     uses_message: bool = False
     in_except: bool = False
+    fields: tuple[str, ...] = ()
+    awaited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,7 @@ class ExceptClause:
     types: tuple[str, ...]
     reraises: bool
     calls: tuple[str, ...] = ()
+    column: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +136,9 @@ class SiteRef:
 class Handler:
     """What a handler does, following calls into project functions (several levels, cycle-safe).
 
-    `role` is "handler" for a function that consumes messages, "publisher" for a
-    function that publishes without being a handler (an API endpoint, a job).
+    `role` is "handler" for a function that handles messages, "consumer" for a
+    function running a consuming loop that hands them to a handler, "publisher"
+    for a function that publishes without consuming (an API endpoint, a job).
     """
 
     name: str

@@ -48,11 +48,19 @@ def test_facts_output_file(tmp_path):
     assert json.loads(out.read_text())["eventlint_facts"] == 1
 
 
-def test_check_clean_project_exits_zero():
-    result = run("check", str(fixture("kafka_python")))
+def test_check_clean_project_exits_zero(tmp_path):
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "__init__.py").write_text("")
+    (tmp_path / "orders" / "api.py").write_text(
+        "from kafka import KafkaProducer\n\nproducer = KafkaProducer()\n\n\n"
+        "def place(order):\n    producer.send('orders.placed', {'order_id': order.id}, key=order.id.encode(),\n"
+        "                  headers=[('correlation_id', order.request_id.encode())])\n"
+    )
+    (tmp_path / "eventlint.yaml").write_text("external:\n  consumed: [orders.placed]\n")
+    result = run("check", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "All checks passed." in result.output
-    assert "3 services" in result.output
+    assert "1 service" in result.output
 
 
 def test_check_with_a_parse_error_exits_one_and_names_the_place(tmp_path):

@@ -68,7 +68,7 @@ def extract(discovery: Discovery, config: Config) -> ProjectFacts:
         subscribers.extend(found)
         diagnostics.extend(problems)
 
-    handlers = HandlerAnalysis(project, finder.ev, services).handlers(subscribers, publishers)
+    handlers = HandlerAnalysis(project, finder.ev, services).handlers(subscribers, publishers, finder.loop_messages)
 
     return ProjectFacts(
         root=discovery.root.as_posix(),

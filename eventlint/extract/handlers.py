@@ -43,24 +43,53 @@ class HandlerAnalysis:
         self.project = project
         self.ev = evaluator
         self.services = services
+        self.loop_messages: dict[str, set[str]] = {}
 
-    def handlers(self, subscribers: list[Subscription], publishers: list[Publication]) -> list[Handler]:
+    def handlers(
+        self, subscribers: list[Subscription], publishers: list[Publication], loop_messages: dict[str, set[str]] | None = None
+    ) -> list[Handler]:
         by_function: dict[str, list[Publication]] = {}
         for publication in publishers:
             if publication.function:
                 by_function.setdefault(publication.function, []).append(publication)
+        self.loop_messages = loop_messages or {}
         names = sorted({s.handler for s in subscribers if s.handler and s.handler in self.project.functions})
         out = [self._handler(name, by_function) for name in names]
-        handled = set(names)
-        publishing = sorted({p.function for p in publishers if p.function and p.function in self.project.functions} - handled)
-        for name in publishing:
+        done = set(names)
+        consuming = sorted({s.function for s in subscribers if s.function and s.function in self.project.functions} - done)
+        for name in consuming:
+            out.append(dataclasses.replace(self._handler(name, by_function), role="consumer"))
+        done.update(consuming)
+        publishing = {p.function for p in publishers if p.function and p.function in self.project.functions}
+        # and their direct callers: `db.commit(); send_order_placed(order)` publishes through a helper
+        publishing |= self._callers_of(publishing)
+        for name in sorted(publishing - done):
             out.append(dataclasses.replace(self._handler(name, by_function), role="publisher"))
         return out
+
+    def _callers_of(self, targets: set[str]) -> set[str]:
+        """Project functions that call one of `targets` directly."""
+        callers: set[str] = set()
+        terminals = {t.rsplit(".", 1)[-1] for t in targets}
+        for qname, (mod, fn) in self.project.functions.items():
+            if qname in targets:
+                continue
+            scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+            for call in fn.calls:
+                func = call.func
+                terminal = func.attr if isinstance(func, ir.Attr) else func.id if isinstance(func, ir.Name) else None
+                if terminal is None or (terminal not in terminals and terminal not in mod.imports):
+                    continue
+                if self._callee(call, scope)[1] in targets:
+                    callers.add(qname)
+                    break
+        return callers
 
     def _handler(self, qname: str, by_function: dict[str, list[Publication]]) -> Handler:
         mod, fn = self.project.functions[qname]
         params = tuple(p.name for p in fn.params[self._skip_self(mod, fn) :])
         received = frozenset(params) | frozenset(t for loop in fn.loops for t in loop.targets)
+        received |= frozenset(self.loop_messages.get(qname, ()))
         root = _Visit(qname, 0, received, received)
         calls: list[HandlerCall] = []
         excepts: list[ExceptClause] = []
@@ -123,10 +152,12 @@ class HandlerAnalysis:
                     column=call.col,
                     function=visit.qname,
                     depth=visit.depth,
-                    keywords=tuple(k for k, _ in call.kwargs if k is not None),
+                    keywords=tuple(k if k is not None else "**" for k, _ in call.kwargs),
                     literals=_literals(call),
                     uses_message=uses,
                     in_except=id(call) in in_except,
+                    fields=_argument_fields(args, itself),
+                    awaited=call.awaited,
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -150,6 +181,7 @@ class HandlerAnalysis:
                     types=clause.types,
                     reraises=clause.reraises,
                     calls=tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls),
+                    column=clause.col,
                 )
             )
         for read in fn.reads:
@@ -264,6 +296,42 @@ def _decoded(fn: ir.Function, message: frozenset[str]) -> set[str]:
 def _decodes(read_names: tuple[str, ...], message: set[str]) -> bool:
     """A read on a call's result (`json.loads(msg.value)["id"]`) whose call reads the message."""
     return bool(set(read_names) & message)
+
+
+def _argument_fields(args: tuple[ir.Expr, ...], message: set[str]) -> tuple[str, ...]:
+    """Keys of dict literals passed (`extra={"event_id": ...}`) and message fields read in the arguments."""
+    found: list[str] = []
+    stack: list[ir.Expr] = list(args)
+    while stack:
+        node = stack.pop()
+        match node:
+            case ir.DictE(items):
+                for item in items:
+                    if isinstance(item.key, ir.Str):
+                        found.append(item.key.value)
+                    stack.append(item.value)
+            case ir.Sub(ir.Name(base), ir.Str(field)) if base in message:
+                found.append(field)
+            case ir.Attr(ir.Name(base), field) if base in message:
+                found.append(field)
+            case ir.Call(func, call_args, kwargs):
+                if isinstance(func, ir.Attr) and func.attr == "get" and call_args and isinstance(call_args[0], ir.Str):
+                    if ir.names_in(func.value) & message:
+                        found.append(call_args[0].value)
+                stack.append(func)
+                stack.extend(call_args)
+                stack.extend(v for _, v in kwargs)
+            case ir.Attr(value, _) | ir.Await(value) | ir.Starred(value):
+                stack.append(value)
+            case ir.Sub(value, index):
+                stack.extend((value, index))
+            case ir.FStr(parts):
+                stack.extend(p for p in parts if not isinstance(p, str))
+            case ir.Seq(items):
+                stack.extend(items)
+            case ir.Concat(left, right):
+                stack.extend((left, right))
+    return tuple(sorted(set(found)))
 
 
 def _literals(call: ir.Call) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ class Call:
     kwargs: tuple[tuple[str | None, Expr], ...]
     line: int
     col: int
+    awaited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +95,10 @@ class Lambda:
 
 @dataclass(frozen=True, slots=True)
 class Comp:
-    """A list/set/generator comprehension: one representative element."""
+    """A list/set/generator comprehension: one representative element, and what it iterates over."""
 
     elt: Expr
+    iters: tuple[Expr, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,7 @@ class Loop:
     targets: tuple[str, ...]
     iter: Expr
     line: int
+    end_line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,7 @@ class Except:
     name: str | None
     calls: tuple[Call, ...]
     reraises: bool
+    col: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +257,7 @@ def unparse(expr: Expr | None) -> str:
             return f"*{unparse(value)}"
         case Lambda(params, body):
             return f"lambda {', '.join(params)}: {unparse(body)}"
-        case Comp(elt):
+        case Comp(elt, _):
             return f"[{unparse(elt)} for ...]"
         case Opaque(text):
             return text
@@ -295,6 +299,7 @@ def names_in(expr: Expr | None) -> set[str]:
                 stack.append(value)
             case Lambda(_, body):
                 stack.append(body)
-            case Comp(elt):
+            case Comp(elt, iters):
                 stack.append(elt)
+                stack.extend(iters)
     return found

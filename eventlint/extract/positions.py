@@ -60,16 +60,17 @@ class AstPositions:
                         line, col, end_line, end_col = _span(value)
                         found["dict"].append((line, max(col - 2, 0), end_line, end_col))
         self._queues = {
-            kind: deque((line, col) for line, col, _, _ in sorted(spans, key=lambda s: (s[0], s[1], -s[2], -s[3])))
+            kind: deque((line, col, end) for line, col, end, _ in sorted(spans, key=lambda s: (s[0], s[1], -s[2], -s[3])))
             for kind, spans in found.items()
         }
+        self.last_end = 0
 
     def take(self, kind: str) -> tuple[int, int]:
-        """The position of the next node of `kind`."""
+        """The position of the next node of `kind`; its last line is left in `last_end`."""
         queue = self._queues[kind]
         if not queue:
             raise PositionMismatch(kind)
-        line, byte_col = queue.popleft()
+        line, byte_col, self.last_end = queue.popleft()
         return line, self._column(line, byte_col) + 1
 
     def check_consumed(self) -> None:

@@ -98,6 +98,8 @@ class SiteFinder:
         self.services = services
         self.payload_event_keys = payload_event_keys
         self.candidates: list[Candidate] = []
+        # names holding consumed messages in functions that run a consuming loop
+        self.loop_messages: dict[str, set[str]] = {}
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
 
     # -- pass 1: direct sites ------------------------------------------------------
@@ -435,17 +437,22 @@ class SiteFinder:
             expr = argument(ctx.call, source.arg, source.kw)
             if expr is None:
                 continue
+            expr = self._key_origin(expr, ctx.scope, ctx.call.line)
             if isinstance(expr, ir.Const) and expr.value is None:
                 return None
-            if isinstance(expr, ir.Name) and ctx.scope is not None and ctx.scope.args is not None:
-                # a wrapper's key parameter: the caller's expression is the key
-                defined = self.ev.definition(expr.id, ctx.scope, ctx.call.line)
-                if defined is not None and defined[1].func is not ctx.scope.func:
-                    expr = defined[0]
-                    if isinstance(expr, ir.Const) and expr.value is None:
-                        return None
             return ir.unparse(expr)
         return None
+
+    def _key_origin(self, expr: ir.Expr, scope: Scope | None, line: int) -> ir.Expr:
+        """Where a key comes from: through local variables, and through wrappers' parameters to the caller."""
+        for _ in range(8):
+            if not isinstance(expr, ir.Name) or scope is None:
+                break
+            defined = self.ev.definition(expr.id, scope, line)
+            if defined is None or not _says_key(defined[0]):
+                break
+            expr, scope, line = defined
+        return expr
 
     def _headers(self, pattern: SitePattern, ctx: SiteContext) -> tuple[str, ...] | None:
         """Names of the headers, attributes or properties a publication sets, when written literally."""
@@ -493,21 +500,27 @@ class SiteFinder:
                 storages.append(f"self.{receiver.attr}")
         for loop in fn.loops:
             if loop.iter is call or (isinstance(loop.iter, ir.Await) and loop.iter.value is call):
-                return self._handler_in(mod, fn, set(loop.targets)) or (self.project.function_qname(mod, fn), None)
+                ranges = [(loop.line, loop.end_line or loop.line)]
+                return self._handler_in(mod, fn, set(loop.targets), ranges) or (self.project.function_qname(mod, fn), None)
         for storage in storages:
             for candidate in self._functions_using(mod, fn, storage):
                 seeds: set[str] = set()
+                ranges: list[tuple[int, int]] | None = []
                 if candidate is fn and result_is_messages and storage in {a.target for a in fn.assigns}:
                     seeds.add(storage)
+                    ranges = None
                 for loop in candidate.loops:
                     if storage in ir.names_in(loop.iter):
                         seeds.update(loop.targets)
+                        if ranges is not None:
+                            ranges.append((loop.line, loop.end_line or loop.line))
                 for assign in candidate.assigns:
                     if assign.target != storage and storage in ir.names_in(assign.value) and _is_call(assign.value):
                         seeds.add(assign.target)
+                        ranges = None  # `msg = consumer.poll()`: the messages live in the whole function
                 if not seeds:
                     continue
-                handler = self._handler_in(mod, candidate, seeds)
+                handler = self._handler_in(mod, candidate, seeds, ranges or None)
                 return handler or (self.project.function_qname(mod, candidate), None)
         return None, f"messages of {ir.unparse(call)}"
 
@@ -517,12 +530,15 @@ class SiteFinder:
             methods = [f for name, f in mod.functions.items() if name.startswith(prefix)]
             return sorted(methods, key=lambda f: (f is not fn, f.line))
         local = any(a.target == storage for a in fn.assigns) or any(p.name == storage for p in fn.params)
-        if local:
+        if local and fn.name != ir.MODULE_BODY:
             nested = [f for f in mod.ir.functions if f.parent == fn.name]
             return [fn, *nested]
         return sorted(mod.ir.functions, key=lambda f: (f is not fn, f.line))
 
-    def _handler_in(self, mod: ModInfo, fn: ir.Function, seeds: set[str]) -> tuple[str, None] | None:
+    def _handler_in(
+        self, mod: ModInfo, fn: ir.Function, seeds: set[str], ranges: list[tuple[int, int]] | None = None
+    ) -> tuple[str, None] | None:
+        """The project function the messages are handed to in `fn` (within `ranges` of lines, when given)."""
         messages = set(seeds)
         changed = True
         while changed:
@@ -535,10 +551,14 @@ class SiteFinder:
                 if assign.target not in messages and ir.names_in(assign.value) & messages:
                     messages.add(assign.target)
                     changed = True
+        qname = self.project.function_qname(mod, fn)
+        self.loop_messages.setdefault(qname, set()).update(messages)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
         scope = Scope(mod, fn, self.ev.class_of(mod, fn))
         candidates: list[tuple[bool, int, int, str]] = []
         for call in fn.calls:
+            if ranges is not None and not any(start <= call.line <= end for start, end in ranges):
+                continue
             if not any(ir.names_in(arg) & messages for arg in (*call.args, *(v for _, v in call.kwargs))):
                 continue
             callee = self.ev.eval(call.func, scope, call.line)
@@ -684,6 +704,7 @@ class SiteFinder:
                             channel_expr=ch_expr,
                             handler_expr=h_expr,
                             via=site.via,
+                            function=site.function,
                         )
                     )
             else:
@@ -778,6 +799,11 @@ def _header_names(value: Value) -> list[str] | None:
     if isinstance(value, VConst) and value.value is None:
         return []
     return None
+
+
+def _says_key(expr: ir.Expr) -> bool:
+    """An expression worth reporting as a key's origin (not an opaque computation)."""
+    return not isinstance(expr, (ir.Opaque, ir.Lambda, ir.Comp, ir.Seq, ir.DictE))
 
 
 def _is_none(value: Value) -> bool:

@@ -50,14 +50,14 @@ def parse_module(source: bytes, path: str, module: str) -> ir.Module:
         if python_tree is not None:
             try:
                 positions = AstPositions(python_tree, source.decode(tree.encoding))
-                visitor = _Visitor(tree, path, module, positions.take)
+                visitor = _Visitor(tree, path, module, positions.take, lambda: positions.last_end)
                 tree.visit(visitor)
                 positions.check_consumed()
                 return visitor.result()
             except (PositionMismatch, UnicodeDecodeError, LookupError):
                 pass  # the trees disagree somewhere: let libcst compute positions itself
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        visitor = _Visitor(tree, path, module, None)
+        visitor = _Visitor(tree, path, module, None, None)
         wrapper.visit(visitor)
         return visitor.result()
     except RecursionError:
@@ -141,6 +141,7 @@ class _ExceptBuilder:
     name: str | None
     calls: list[ir.Call] = field(default_factory=list)
     reraises: bool = False
+    col: int = 1
 
 
 @dataclass
@@ -172,10 +173,20 @@ class _ClassBuilder:
 class _Visitor(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, tree: cst.Module, path: str, module: str, take: Callable[[str], tuple[int, int]] | None) -> None:
+    def __init__(
+        self,
+        tree: cst.Module,
+        path: str,
+        module: str,
+        take: Callable[[str], tuple[int, int]] | None,
+        last_end: Callable[[], int] | None,
+    ) -> None:
         super().__init__()
         self._take = take
+        self._last_end = last_end
         self._at: dict[int, tuple[int, int]] = {}
+        self._ends: dict[int, int] = {}
+        self._awaited: set[int] = set()
         self._tree = tree
         self._path = path
         self._module = module
@@ -225,10 +236,13 @@ class _Visitor(cst.CSTVisitor):
     def _pos(self, node: cst.CSTNode) -> tuple[int, int]:
         """Take the position of `node`; called exactly once per recorded node, in pre-order."""
         if self._take is None:
-            start = self.get_metadata(PositionProvider, node).start
-            position = (start.line, start.column + 1)
+            span = self.get_metadata(PositionProvider, node)
+            position = (span.start.line, span.start.column + 1)
+            self._ends[id(node)] = span.end.line
         else:
             position = self._take(_KIND[type(node)])
+            assert self._last_end is not None
+            self._ends[id(node)] = self._last_end()
         self._at[id(node)] = position
         return position
 
@@ -456,7 +470,14 @@ class _Visitor(cst.CSTVisitor):
         line, _ = self._position(original_node)
         builder = self._function()
         if builder is not None:
-            builder.loops.append(ir.Loop(tuple(_target_names(original_node.target)), self._expr(original_node.iter), line))
+            targets = tuple(_target_names(original_node.target))
+            end = self._ends.get(id(original_node), line)
+            builder.loops.append(ir.Loop(targets, self._expr(original_node.iter), line, end))
+
+    def visit_Await(self, node: cst.Await) -> bool:
+        if isinstance(node.expression, cst.Call):
+            self._awaited.add(id(node.expression))
+        return True
 
     def leave_Return(self, original_node: cst.Return) -> None:
         builder = self._function()
@@ -533,7 +554,7 @@ class _Visitor(cst.CSTVisitor):
         self._close_except()
 
     def _open_except(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
-        line, _ = self._pos(node)
+        line, col = self._pos(node)
         builder = self._function()
         self._except_owners.append(builder)
         if builder is None:
@@ -542,14 +563,14 @@ class _Visitor(cst.CSTVisitor):
         exprs = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind] if kind is not None else []
         types = tuple(_dotted(e) or self._text(e) for e in exprs)
         name = node.name.name.value if node.name is not None and isinstance(node.name.name, cst.Name) else None
-        builder.open_excepts.append(_ExceptBuilder(line, types, name))
+        builder.open_excepts.append(_ExceptBuilder(line, types, name, col=col))
 
     def _close_except(self) -> None:
         builder = self._except_owners.pop()
         if builder is None:
             return
         clause = builder.open_excepts.pop()
-        builder.excepts.append(ir.Except(clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises))
+        builder.excepts.append(ir.Except(clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col))
 
     def visit_Raise(self, node: cst.Raise) -> bool:
         builder = self._function()
@@ -643,7 +664,7 @@ class _Visitor(cst.CSTVisitor):
                     args.append(ir.Starred(value))
                 else:
                     args.append(value)
-            return ir.Call(self._expr(node.func), tuple(args), tuple(kwargs), line, col)
+            return ir.Call(self._expr(node.func), tuple(args), tuple(kwargs), line, col, id(node) in self._awaited)
         if isinstance(node, cst.SimpleString):
             value = node.evaluated_value
             if isinstance(value, bytes):
@@ -698,7 +719,12 @@ class _Visitor(cst.CSTVisitor):
         if isinstance(node, cst.NamedExpr):
             return self._expr(node.value)
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-            return ir.Comp(self._expr(node.elt))
+            iters = []
+            clause: cst.CompFor | None = node.for_in
+            while clause is not None:
+                iters.append(self._expr(clause.iter))
+                clause = clause.inner_for_in
+            return ir.Comp(self._expr(node.elt), tuple(iters))
         return ir.Opaque(self._text(node))
 
 

@@ -1,5 +1,972 @@
-"""Rules of the debugging family."""
+"""Rules of the debugging family (EDA5xx): when a message fails, can anyone find out which one and why?"""
 
 from __future__ import annotations
 
-RULES: tuple = ()
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Subscription
+from eventlint.rules.base import Example, Rule, RuleContext, Severity
+from eventlint.rules.handler_queries import short
+
+DEAD_LETTER_CHANNELS = (
+    "*dlq*",
+    "*dead*letter*",
+    "*.dlt",
+    "*-dlt",
+    "*_dlt",
+    "*.dlx",
+    "*-dlx",
+    "*_dlx",
+    "*.dead",
+    "*-dead",
+    "*_dead",
+)
+RETRY_CHANNELS = ("*.retry*", "*-retry*", "*_retry*", "retry.*", "retry-*", "retry_*")
+DEAD_LETTER_CALLS = ("*dead*letter*", "*dlq*")
+FAILURE_CALLS = (
+    "*.basic_nack",
+    "*.basic_reject",
+    "*.nack",
+    "*.nak",
+    "*.reject",
+    "*.requeue",
+    "*.term",
+    "*.seek",
+    "*TopicEventResponse",
+    "*retry*",
+    "*failure*.append",
+    "sys.exit",
+    "os._exit",
+)
+SETTLE_CALLS = (
+    "*.basic_ack",
+    "*.ack",
+    "*.ack_sync",
+    "*.acknowledge",
+    "*.delete_message",
+    "*.delete_message_batch",
+    "*.xack",
+)
+LOG_LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg")
+LOGGERS = tuple(f"*log*.{level}" for level in LOG_LEVELS)
+LAST_CALL_LINES = 10  # how far a function's last call is taken to reach, for lack of end positions in the facts
+
+
+def imatches(value: str | None, patterns: Iterable[str]) -> bool:
+    """Case-insensitive glob match (channel and helper names are spelt every way: DLQ, dlq, DeadLetter)."""
+    if not value:
+        return False
+    text = value.lower()
+    return any(fnmatchcase(text, p.lower()) for p in patterns)
+
+
+def call_named(call: HandlerCall, patterns: Iterable[str]) -> bool:
+    """The call's qualified name or its source text matches a glob, ignoring case."""
+    patterns = tuple(patterns)
+    return imatches(call.name, patterns) or imatches(call.text, patterns)
+
+
+def is_template(path: str) -> bool:
+    """A record read from a deployment template (AWS SAM, Serverless) rather than from Python."""
+    return path.endswith((".yaml", ".yml", ".json"))
+
+
+# -- EDA501 -------------------------------------------------------------------------------
+
+
+class NoDeadLetter(Rule):
+    """Checks for consumers whose failed messages have nowhere to go.
+
+    ## What it does
+    Reports a subscription when nothing shows where a message that keeps
+    failing ends up: no dead-letter destination where the subscription or its
+    queue is declared (a RabbitMQ `x-dead-letter-exchange` queue argument,
+    Dapr's `dead_letter_topic=`, tomodachi's `dead_letter_queue_name=`, an SQS
+    `RedrivePolicy` or a Lambda `OnFailure` / `DeadLetterQueue` / `onError`
+    destination in a SAM or Serverless template), and no handler code that
+    moves failed messages aside itself: a publication to a dead-letter or
+    retry channel (`orders.placed.dlq`, `orders-dead-letter`,
+    `orders.retry.1`) or a call of a dead-letter helper, in the handler, the
+    functions it calls, or the function that calls it from a polling loop.
+
+    What counts as evidence depends on the transport. Kafka has no dead-letter
+    queue in the broker, so the application must publish to a dead-letter
+    topic. AMQP brokers dead-letter through the queue's arguments. An SQS queue's
+    redrive policy and a Pub/Sub subscription's dead-letter policy usually live
+    in infrastructure code eventlint does not read, so those consumers are not
+    reported unless a template in the project consumes the same queue without
+    one (`infrastructure_frameworks`). Fire-and-forget transports (Redis
+    pub/sub, core NATS) never redeliver, and an in-process bus raises into the
+    publisher, so neither is checked. One finding is reported per subscription
+    site, naming every channel of it that lacks a dead-letter path.
+
+    ## Why is this bad?
+    A message that fails every time (a poison message: a malformed payload, an
+    order for a deleted customer) is either redelivered forever, blocking its
+    partition or queue and burning retries, or dropped after the retries run
+    out. Either way nobody can later find the message, inspect it, fix the bug
+    and replay it: the evidence needed to debug the failure is gone.
+
+    ## How to fix it
+    Declare a dead-letter destination where the subscription is declared (the
+    queue's `x-dead-letter-exchange`, `dead_letter_topic=`,
+    `dead_letter_queue_name=`, a `RedrivePolicy` or `OnFailure` destination in
+    the template). Where the broker has none (Kafka), catch the failure in the
+    consumer and publish the message, with the error, to a dead-letter topic
+    such as `orders.placed.dlq`.
+
+    ## Known limitations
+    A dead-letter exchange set by a RabbitMQ policy or a definitions file is
+    not in the code: list the framework under `infrastructure_frameworks`, or
+    suppress the finding. FastStream's `RabbitQueue(arguments=...)` is not read
+    for a dead-letter exchange yet, so FastStream RabbitMQ subscribers are
+    reported even when their queue has one. A `basic_reject(requeue=False)`
+    is not evidence: without a dead-letter exchange it drops the message.
+    FastStream NATS subscribers are all taken to be core NATS (at most once),
+    JetStream ones included.
+    """
+
+    code = "EDA501"
+    name = "no-dead-letter"
+    severity = Severity.WARNING
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - frameworks: frameworks whose subscriptions are checked (an in-process or in-house bus is not, unless listed)
+        - infrastructure_frameworks: frameworks whose dead-letter policy is usually configured outside Python (SQS redrive policy, Pub/Sub subscription policy); reported only when a SAM or Serverless template of the project consumes the same queue without a dead-letter destination
+        - fire_and_forget_frameworks: frameworks whose subscriptions without an acknowledgement mode deliver at most once (Redis pub/sub, core NATS) and so have nothing to dead-letter; not reported
+        - fire_and_forget_decorators: globs on handler decorators that register at-most-once consumers (FastStream's Redis and NATS subscribers); not reported
+        - exempt_channels: globs (case-insensitive) on channels that need no dead-letter path, such as RPC reply queues
+        - dead_letter_channels: globs (case-insensitive) on channels that are dead-letter destinations; publishing there is evidence, and consuming one is the end of the line (not reported)
+        - retry_channels: globs (case-insensitive) on retry channels; publishing there is evidence
+        - dead_letter_calls: globs (case-insensitive) on calls that move a failed message aside (a team's `send_to_dlq` helper); evidence
+        - external_references: globs on a template's unresolved channel expressions that name a queue defined in another stack or parameter store, whose dead-letter policy is not visible; not reported
+        """
+
+        frameworks: tuple[str, ...] = (
+            "kafka-python",
+            "confluent-kafka",
+            "aiokafka",
+            "faust",
+            "faststream",
+            "pika",
+            "aio-pika",
+            "kombu",
+            "nameko",
+            "tomodachi",
+            "dapr",
+            "nats",
+            "redis",
+            "aws-sam",
+            "serverless",
+        )
+        infrastructure_frameworks: tuple[str, ...] = ("aws-sqs", "google-pubsub")
+        fire_and_forget_frameworks: tuple[str, ...] = ("redis", "nats")
+        fire_and_forget_decorators: tuple[str, ...] = ("faststream.redis.*.subscriber", "faststream.nats.*.subscriber")
+        exempt_channels: tuple[str, ...] = ("*reply*", "*replies*", "amq.rabbitmq.reply-to*")
+        dead_letter_channels: tuple[str, ...] = DEAD_LETTER_CHANNELS
+        retry_channels: tuple[str, ...] = RETRY_CHANNELS
+        dead_letter_calls: tuple[str, ...] = DEAD_LETTER_CALLS
+        external_references: tuple[str, ...] = ("!ImportValue*", "Fn::ImportValue*", "${ssm:*", "${cf:*", "{{resolve:*")
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaConsumer
+            from billing import ledger
+
+            def on_payment(event):
+                ledger.record_payment(event["order_id"], event["amount"])
+
+            for message in KafkaConsumer("payments.captured", group_id="billing"):  # expect: EDA501
+                on_payment(message.value)
+            """,
+        ),
+        Example(
+            """
+            import pika
+
+            def on_refund(channel, method, properties, body):
+                print(body)
+                channel.basic_ack(method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.queue_declare(queue="billing.refund", durable=True)
+            channel.basic_consume(queue="billing.refund", on_message_callback=on_refund)  # expect: EDA501
+            """
+        ),
+        Example(
+            """
+            from dapr.ext.grpc import App
+
+            app = App()
+
+            @app.subscribe(pubsub_name="pubsub", topic="orders")  # expect: EDA501
+            def on_order(event) -> None:
+                print(event.data)
+            """
+        ),
+        Example(
+            """
+            def handle(event, context):
+                for record in event["Records"]:
+                    print(record["body"])
+            """,
+            path="src/app.py",
+            files={
+                "template.yaml": """
+                    Transform: AWS::Serverless-2016-10-31
+                    Resources:
+                      ShipmentsQueue:
+                        Type: AWS::SQS::Queue
+                        Properties:
+                          QueueName: shipments
+                      ShippingFunction:
+                        Type: AWS::Serverless::Function
+                        Properties:
+                          CodeUri: src/
+                          Handler: app.handle
+                          Runtime: python3.12
+                          Events:
+                            Shipments:  # expect: EDA501
+                              Type: SQS
+                              Properties:
+                                Queue: !GetAtt ShipmentsQueue.Arn
+                """
+            },
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            import json
+            from kafka import KafkaConsumer, KafkaProducer
+            from billing import ledger
+
+            producer = KafkaProducer()
+
+            def on_payment(event):
+                try:
+                    ledger.record_payment(event["order_id"], event["amount"])
+                except Exception as exc:
+                    producer.send("payments.captured.dlq", json.dumps({"event": event, "error": str(exc)}).encode())
+
+            for message in KafkaConsumer("payments.captured", group_id="billing"):
+                on_payment(message.value)
+            """,
+        ),
+        Example(
+            """
+            import pika
+
+            def on_refund(channel, method, properties, body):
+                print(body)
+                channel.basic_ack(method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.queue_declare(queue="billing.refund", durable=True, arguments={"x-dead-letter-exchange": "billing.dlx"})
+            channel.basic_consume(queue="billing.refund", on_message_callback=on_refund)
+            """
+        ),
+        Example(
+            """
+            from dapr.ext.grpc import App
+
+            app = App()
+
+            @app.subscribe(pubsub_name="pubsub", topic="orders", dead_letter_topic="orders-dead-letter")
+            def on_order(event) -> None:
+                print(event.data)
+            """
+        ),
+        Example(
+            """
+            def handle(event, context):
+                for record in event["Records"]:
+                    print(record["body"])
+            """,
+            path="src/app.py",
+            files={
+                "template.yaml": """
+                    Transform: AWS::Serverless-2016-10-31
+                    Resources:
+                      ShipmentsQueue:
+                        Type: AWS::SQS::Queue
+                        Properties:
+                          QueueName: shipments
+                          RedrivePolicy:
+                            deadLetterTargetArn: !GetAtt ShipmentsDLQ.Arn
+                            maxReceiveCount: 5
+                      ShipmentsDLQ:
+                        Type: AWS::SQS::Queue
+                        Properties:
+                          QueueName: shipments-dlq
+                      ShippingFunction:
+                        Type: AWS::Serverless::Function
+                        Properties:
+                          CodeUri: src/
+                          Handler: app.handle
+                          Runtime: python3.12
+                          Events:
+                            Shipments:
+                              Type: SQS
+                              Properties:
+                                Queue: !GetAtt ShipmentsQueue.Arn
+                """
+            },
+        ),
+        Example(
+            """
+            import boto3
+
+            sqs = boto3.client("sqs")
+
+            def schedule_pickup(body):
+                print(body)
+
+            def poll():
+                while True:
+                    response = sqs.receive_message(QueueUrl="https://sqs.eu-west-1.amazonaws.com/1/shipments")
+                    for message in response.get("Messages", []):
+                        schedule_pickup(message["Body"])
+            """
+        ),
+        Example(
+            """
+            import redis
+
+            def on_price(message):
+                print(message["data"])
+
+            pubsub = redis.Redis().pubsub()
+            pubsub.subscribe(**{"prices.changed": on_price})
+            pubsub.run_in_thread()
+            """
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        sites: dict[tuple[str, int, int, str | None], list[Subscription]] = {}
+        for subscription in ctx.facts.subscribers:
+            key = (subscription.path, subscription.line, subscription.column, subscription.handler)
+            sites.setdefault(key, []).append(subscription)
+        callers: dict[str, list[Handler]] = {}
+        for handler in ctx.facts.handlers:
+            for name in {c.name for c in handler.calls if c.depth == 0}:
+                callers.setdefault(name, []).append(handler)
+        for records in sites.values():
+            lacking = [s for s in records if self._lacks_dead_letter(s, ctx)]
+            if not lacking or self._handler_dead_letters(lacking[0], ctx, callers):
+                continue
+            first = lacking[0]
+            channels = sorted({_channel(s) for s in lacking})
+            consumer = short(first.handler) if first.handler else "a consumer"
+            example = f"{channels[0]}.dlq" if re.fullmatch(r"[\w.:/-]+", channels[0]) else "<topic>.dlq"
+            yield self.finding(
+                first,
+                f"{consumer} consumes {', '.join(channels)} ({first.framework}) with no dead-letter path: "
+                "no dead-letter destination is declared and the handler moves no failed message aside",
+                hint="declare a dead-letter destination where the subscription or queue is declared (x-dead-letter-exchange, "
+                "dead_letter_topic=, dead_letter_queue_name=, a RedrivePolicy or OnFailure destination), or publish "
+                f"messages that keep failing to a dead-letter topic such as {example}",
+            )
+
+    def _lacks_dead_letter(self, subscription: Subscription, ctx: RuleContext) -> bool:
+        """This record is checked and nothing at the subscription declares a dead-letter destination."""
+        options = self.options
+        if subscription.dead_letter:
+            return False
+        framework = subscription.framework
+        if framework not in options.frameworks and framework not in options.infrastructure_frameworks:
+            return False
+        names = [subscription.channel, subscription.channel_expr]
+        if any(imatches(n, options.exempt_channels) or imatches(n, options.dead_letter_channels) for n in names):
+            return False
+        if subscription.channel is None and imatches(subscription.channel_expr, options.external_references):
+            return False
+        if framework in options.fire_and_forget_frameworks and subscription.ack is None:
+            return False
+        handler = ctx.handlers_by_name.get(subscription.handler or "")
+        if handler is not None and any(imatches(d, options.fire_and_forget_decorators) for d in handler.decorators):
+            return False
+        if framework in options.infrastructure_frameworks:
+            return self._template_says_none(subscription, ctx)
+        if handler is None and subscription.handler and not is_template(subscription.path):
+            return False  # the handler is outside the project: whether it dead-letters cannot be seen
+        return True
+
+    def _template_says_none(self, subscription: Subscription, ctx: RuleContext) -> bool:
+        """A deployment template of the project consumes the same queue and declares no dead-letter destination."""
+        if subscription.channel is None:
+            return False
+        same = [s for s in ctx.facts.subscribers if s.channel == subscription.channel and is_template(s.path)]
+        return bool(same) and not any(s.dead_letter for s in same)
+
+    def _handler_dead_letters(self, subscription: Subscription, ctx: RuleContext, callers: dict[str, list[Handler]]) -> bool:
+        """The handler, what it calls, or the polling loop that calls it moves failed messages aside."""
+        if not subscription.handler:
+            return False
+        handler = ctx.handlers_by_name.get(subscription.handler)
+        involved = [handler] if handler is not None else []
+        # a polling loop that calls the handler (and publishes, so it has facts) may dead-letter around it
+        involved += [h for h in callers.get(subscription.handler, ()) if h is not handler]
+        return any(self._moves_aside(h, ctx) for h in involved)
+
+    def _moves_aside(self, handler: Handler, ctx: RuleContext) -> bool:
+        options = self.options
+        channels = options.dead_letter_channels + options.retry_channels
+        for publication in ctx.publications_of(handler):
+            if imatches(publication.channel, channels) or imatches(publication.channel_expr, channels):
+                return True
+        return any(call_named(call, options.dead_letter_calls) for call in handler.calls)
+
+
+def _channel(subscription: Subscription) -> str:
+    return subscription.channel or subscription.channel_expr or subscription.event or "an unknown channel"
+
+
+# -- EDA502 -------------------------------------------------------------------------------
+
+
+class SwallowedException(Rule):
+    """Checks for handlers that catch every error and carry on as if the message had been handled.
+
+    ## What it does
+    Reports an `except` clause in a handler, or in a project function it calls,
+    that catches broadly (a bare `except:`, `except Exception`, `except
+    BaseException`) and then neither re-raises (any `raise` counts), nor hands
+    the message back to the broker (`basic_nack`, `basic_reject`,
+    `message.nack()`, `message.reject()`, `msg.nak()`, a `seek` back, a
+    Lambda partial-batch `failures.append(...)`, Dapr's `TopicEventResponse`),
+    nor publishes anything (a `PaymentFailed` event or a dead-letter
+    publication makes the failure visible), nor calls a dead-letter helper.
+    Logging alone still swallows the error.
+
+    A clause is not reported when its function acknowledges the message only
+    above the clause (`message.ack()` or SQS `delete_message` at the end of
+    the `try` body, none after the clause): a failure then leaves the message
+    unacknowledged, and the broker redelivers it. A clause in a called function
+    is not reported when a function above it nacks or dead-letters outside its
+    own `except` clauses: the helper is then taken to report failure by its
+    return value.
+
+    ## Why is this bad?
+    The broker sees a successful handler and acknowledges (or commits past)
+    the message. Nothing is retried, nothing reaches a dead-letter queue, and
+    the only trace of the failure is a log line that nobody connects to the
+    message: the order silently never ships.
+
+    ## How to fix it
+    Catch only the errors you can handle. Otherwise log and re-raise so the
+    broker redelivers and eventually dead-letters the message, or nack/reject
+    it explicitly, or publish it to a dead-letter topic (or publish a failure
+    event) before carrying on.
+
+    ## Known limitations
+    The facts give neither the clause's column (findings are at column 1) nor
+    what its `try` body does, so a broad `except` around a best-effort call
+    (a metric, a cache write) is reported too: narrow it, or suppress the
+    finding. Nor do they say where the `try` began: an acknowledgement made
+    before the `try` (ack first, then work) is taken to be in its body, and one
+    in an `else:` block after the clause to be unconditional. A failure
+    returned to the broker by value (a Dapr FastAPI route
+    returning `{"status": "RETRY"}`) is not seen. `contextlib.suppress(Exception)`
+    has no except clause and is not reported. An except in a polling loop
+    around the handler is seen only when the loop's function is the handler.
+    """
+
+    code = "EDA502"
+    name = "swallowed-exception"
+    severity = Severity.ERROR
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - broad_exceptions: exception types (as written) that catch everything; a bare `except:` always does
+        - failure_calls: globs (case-insensitive) on calls that hand a failed message back to the broker or schedule a retry
+        - dead_letter_calls: globs (case-insensitive) on calls that move a failed message to a dead-letter destination
+        - settle_calls: globs (case-insensitive) on calls that acknowledge one message (ack, SQS delete_message, XACK); when the clause's function makes them only above the clause, a failure leaves the message unacknowledged and it is redelivered
+        """
+
+        broad_exceptions: tuple[str, ...] = ("Exception", "BaseException", "builtins.Exception", "builtins.BaseException")
+        failure_calls: tuple[str, ...] = FAILURE_CALLS
+        dead_letter_calls: tuple[str, ...] = DEAD_LETTER_CALLS
+        settle_calls: tuple[str, ...] = SETTLE_CALLS
+
+    invalid = [
+        Example(
+            """
+            import json
+            import logging
+            import pika
+            from notify import send_email
+
+            log = logging.getLogger(__name__)
+
+            def on_shipment(channel, method, properties, body):
+                try:
+                    event = json.loads(body)
+                    send_email(event["email"], "Your order is on its way")
+                except Exception:  # expect: EDA502
+                    log.exception("could not notify")
+                channel.basic_ack(method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.basic_consume(queue="notifications.shipments", on_message_callback=on_shipment)
+            """,
+        ),
+        Example(
+            """
+            from kafka import KafkaConsumer
+            from billing import ledger
+
+            def on_payment(event):
+                try:
+                    ledger.record_payment(event["order_id"], event["amount"])
+                except:  # expect: EDA502
+                    pass
+
+            for message in KafkaConsumer("payments.captured", group_id="billing"):
+                on_payment(message.value)
+            """,
+        ),
+        Example(
+            """
+            from faststream import Logger
+            from faststream.rabbit import RabbitBroker
+            from shipping.carriers import book
+
+            broker = RabbitBroker()
+
+            def book_label(order):
+                try:
+                    return book(order["carrier"], order["order_id"])
+                except BaseException as exc:  # expect: EDA502
+                    print("booking failed", exc)
+
+            @broker.subscriber("shipping.labels")
+            async def print_label(order: dict, logger: Logger) -> None:
+                book_label(order)
+            """,
+            files={"shipping/__init__.py": "", "shipping/carriers.py": "def book(carrier, order_id):\n    return order_id\n"},
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            import json
+            import logging
+            import pika
+            from notify import send_email
+
+            log = logging.getLogger(__name__)
+
+            def on_shipment(channel, method, properties, body):
+                try:
+                    event = json.loads(body)
+                    send_email(event["email"], "Your order is on its way")
+                except Exception:
+                    log.exception("could not notify")
+                    channel.basic_nack(method.delivery_tag, requeue=False)
+                    return
+                channel.basic_ack(method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.basic_consume(queue="notifications.shipments", on_message_callback=on_shipment)
+            """,
+        ),
+        Example(
+            """
+            import json
+            from kafka import KafkaConsumer, KafkaProducer
+            from billing import ledger
+
+            producer = KafkaProducer()
+
+            def on_payment(event):
+                try:
+                    ledger.record_payment(event["order_id"], event["amount"])
+                except Exception as exc:
+                    producer.send("payments.captured.dlq", json.dumps({"event": event, "error": str(exc)}).encode())
+
+            for message in KafkaConsumer("payments.captured", group_id="billing"):
+                on_payment(message.value)
+            """,
+        ),
+        Example(
+            """
+            from faststream import Logger
+            from faststream.rabbit import RabbitBroker
+            from shipping.carriers import CarrierDown, book
+
+            broker = RabbitBroker()
+
+            def book_label(order):
+                try:
+                    return book(order["carrier"], order["order_id"])
+                except BaseException as exc:
+                    print("booking failed", exc)
+                    raise
+
+            @broker.subscriber("shipping.labels")
+            async def print_label(order: dict, logger: Logger) -> None:
+                try:
+                    book_label(order)
+                except CarrierDown:
+                    logger.warning("carrier down, label will be printed by hand")
+            """,
+            files={
+                "shipping/__init__.py": "",
+                "shipping/carriers.py": "class CarrierDown(Exception):\n    pass\n\ndef book(carrier, order_id):\n    return order_id\n",
+            },
+        ),
+        Example(
+            """
+            import json
+
+            def handle(event, context):
+                failures = []
+                for record in event["Records"]:
+                    try:
+                        print(json.loads(record["body"]))
+                    except Exception:
+                        failures.append({"itemIdentifier": record["messageId"]})
+                return {"batchItemFailures": failures}
+            """,
+            path="src/app.py",
+            files={
+                "serverless.yml": """
+                    service: shipping
+                    provider:
+                      name: aws
+                    functions:
+                      handle:
+                        handler: src/app.handle
+                        events:
+                          - sqs: arn:aws:sqs:eu-west-1:123456789012:shipments
+                """
+            },
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        reported: set[tuple[str, int]] = set()
+        for handler in ctx.facts.handlers:
+            if handler.role != "handler":
+                continue
+            for clause in handler.excepts:
+                key = (clause.path, clause.line)
+                if key in reported or not self._broad(clause) or self._surfaces_failure(handler, clause, ctx):
+                    continue
+                reported.add(key)
+                yield self._finding(handler, clause, ctx)
+
+    def _broad(self, clause: ExceptClause) -> bool:
+        return not clause.types or any(t in self.options.broad_exceptions for t in clause.types)
+
+    def _surfaces_failure(self, handler: Handler, clause: ExceptClause, ctx: RuleContext) -> bool:
+        """The clause re-raises, hands the message back, dead-letters or publishes, itself or through what it calls."""
+        if clause.reraises:
+            return True
+        options = self.options
+        signals = options.failure_calls + options.dead_letter_calls
+        owned = clause_calls(handler, clause)
+        reached = reachable(handler, [c.name for c in owned])
+        effects = owned + [c for c in handler.calls if c.function in reached]
+        if any(call_named(c, signals) for c in effects):
+            return True
+        sites = {(c.path, c.line) for c in owned}
+        if any((p.path, p.line) in sites or p.function in reached for p in ctx.publications_of(handler)):
+            return True
+        # acknowledged only in the try body (above the clause, none below): a failure leaves it to be redelivered
+        settles = [
+            c.line
+            for c in handler.calls
+            if c.function == clause.function and c.path == clause.path and not c.in_except and call_named(c, options.settle_calls)
+        ]
+        if settles and max(settles) < clause.line:
+            return True
+        # a helper that catches may report failure by its return value to a caller that nacks or dead-letters
+        if clause.depth == 0:
+            return False
+        return any(c.depth < clause.depth and not c.in_except and call_named(c, signals) for c in handler.calls)
+
+    def _finding(self, handler: Handler, clause: ExceptClause, ctx: RuleContext) -> Diagnostic:
+        caught = "a bare except" if not clause.types else f"except {', '.join(clause.types)}"
+        owned = clause_calls(handler, clause)
+        if not owned:
+            does = "does nothing with the error"
+        elif all(call_named(c, LOGGERS) for c in owned):
+            does = f"only logs it ({', '.join(dict.fromkeys(c.text for c in owned))})"
+        else:
+            does = f"calls {', '.join(dict.fromkeys(c.text for c in owned))}"
+        channels = sorted({_channel(s) for s in ctx.subscriptions_of.get(handler.name, ())})
+        handling = f" while handling {', '.join(channels)}" if channels else ""
+        where = short(clause.function)
+        via = f" (called from {short(handler.name)})" if clause.function != handler.name else ""
+        return self.finding(
+            (clause.path, clause.line, 1),
+            f"{caught} in {where}{via}{handling} {does}: it neither re-raises, nacks nor publishes, "
+            "so the failed message is acknowledged as handled",
+            hint="catch only what you can handle; otherwise log and re-raise, nack/reject the message, or publish it "
+            "to a dead-letter topic (or publish a failure event)",
+            service=handler.service,
+        )
+
+
+def clause_calls(handler: Handler, clause: ExceptClause) -> list[HandlerCall]:
+    """The handler's calls made in this except clause (a call belongs to the nearest clause above it)."""
+    starts = sorted(e.line for e in handler.excepts if e.path == clause.path and e.function == clause.function)
+    owned = []
+    for call in handler.calls:
+        if not call.in_except or call.path != clause.path or call.function != clause.function or call.line < clause.line:
+            continue
+        if max(line for line in starts if line <= call.line) == clause.line:
+            owned.append(call)
+    return owned
+
+
+def reachable(handler: Handler, names: Iterable[str]) -> set[str]:
+    """The project functions of the handler's closure reached by calling `names`."""
+    functions = set(handler.functions)
+    edges: dict[str, set[str]] = {}
+    for call in handler.calls:
+        if call.name in functions:
+            edges.setdefault(call.function, set()).add(call.name)
+    seen: set[str] = set()
+    stack = [n for n in names if n in functions]
+    while stack:
+        name = stack.pop()
+        if name not in seen:
+            seen.add(name)
+            stack.extend(edges.get(name, ()))
+    return seen
+
+
+# -- EDA503 -------------------------------------------------------------------------------
+
+
+class UnstructuredHandlerLog(Rule):
+    """Checks for log lines in handlers that do not say which message they are about.
+
+    ## What it does
+    Reports a logging call made while handling a message (in the handler or a
+    project function it calls) that carries neither the event id nor a
+    correlation id: not as a keyword (structlog's `log.info("charged",
+    event_id=...)`), not in the message text (`"event_id=%s"`, an f-string
+    hole), not read from the message on the call's lines (`extra={"event_id":
+    event["event_id"]}`), and when nothing in the handler binds one to the
+    logger first (structlog `bind(...)`, `bind_contextvars(...)`, loguru
+    `contextualize(...)`, a `LoggerAdapter`, a correlation-id context
+    variable, or a decorator doing so). Names are compared ignoring case,
+    `_` and `-`, so `event_id`, `eventId` and `Event-Id` are the same.
+
+    ## Why is this bad?
+    When a message fails in production, its log lines are the only record of
+    what happened to it. Lines that do not name the message cannot be joined
+    to it, to its redeliveries or to the request that caused it: "payment
+    declined" among thousands of others says nothing about which order.
+
+    ## How to fix it
+    Bind the event id (and the correlation id from the message headers) once
+    per message, with `structlog.contextvars.bind_contextvars(event_id=...)`
+    or `logger.bind(event_id=...)`, or pass it on every call:
+    `log.info("charged", extra={"event_id": event["event_id"]})`.
+
+    ## Known limitations
+    The facts name neither a call's arguments nor the keys of a dict passed as
+    `extra=`. An id is recognised when it is read from the message on the
+    call's lines, or when it was read earlier in the same function and the
+    call passes on something derived from the message (`event_id =
+    event["event_id"]` then `log.info("charging %s", event_id)`), which also
+    accepts a call that passes another field. Context bound by middleware
+    outside the project (a FastStream or Dapr middleware) is not seen.
+    """
+
+    code = "EDA503"
+    name = "unstructured-handler-log"
+    severity = Severity.INFO
+    default_enabled = False
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - loggers: globs (case-insensitive) on the name or text of logging calls
+        - id_names: names of the identifiers a log line must carry (compared ignoring case, `_` and `-`)
+        - context_calls: globs (case-insensitive) on calls, or handler decorators, that bind context to every later log line; evidence when they carry an id or the message
+        """
+
+        loggers: tuple[str, ...] = LOGGERS
+        id_names: tuple[str, ...] = ("event_id", "message_id", "correlation_id", "causation_id", "trace_id", "request_id")
+        context_calls: tuple[str, ...] = (
+            "*.bind",
+            "*bind_contextvars",
+            "*.contextualize",
+            "*LoggerAdapter",
+            "*correlation*",
+            "*log_context*",
+        )
+
+    invalid = [
+        Example(
+            """
+            import logging
+            from faststream.kafka import KafkaBroker
+
+            broker = KafkaBroker()
+            logger = logging.getLogger(__name__)
+
+            @broker.subscriber("orders.placed")
+            async def charge(order: dict) -> None:
+                logger.info("charging order %s", order["order_id"])  # expect: EDA503
+            """
+        ),
+        Example(
+            """
+            import logging
+            import pika
+
+            log = logging.getLogger(__name__)
+
+            def on_refund(channel, method, properties, body):
+                log.warning("refund failed")  # expect: EDA503
+                channel.basic_ack(method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.basic_consume(queue="billing.refund", on_message_callback=on_refund)
+            """
+        ),
+        Example(
+            """
+            import logging
+            from google.cloud import pubsub_v1
+
+            subscriber = pubsub_v1.SubscriberClient()
+
+            def callback(message):
+                logging.info(f"got {message.data!r}")  # expect: EDA503
+                message.ack()
+
+            subscriber.subscribe("projects/shop/subscriptions/billing-orders", callback=callback)
+            """
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            import logging
+            from faststream.kafka import KafkaBroker
+
+            broker = KafkaBroker()
+            logger = logging.getLogger(__name__)
+
+            @broker.subscriber("orders.placed")
+            async def charge(order: dict) -> None:
+                logger.info("charging order %s", order["order_id"], extra={"event_id": order["event_id"]})
+            """
+        ),
+        Example(
+            """
+            import pika
+            import structlog
+
+            logger = structlog.get_logger()
+
+            def on_refund(channel, method, properties, body):
+                log = logger.bind(correlation_id=properties.correlation_id)
+                log.warning("refund failed")
+                channel.basic_ack(method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.basic_consume(queue="billing.refund", on_message_callback=on_refund)
+            """
+        ),
+        Example(
+            """
+            import logging
+            from google.cloud import pubsub_v1
+
+            subscriber = pubsub_v1.SubscriberClient()
+
+            def callback(message):
+                logging.info(f"got message_id={message.message_id}")
+                message.ack()
+
+            subscriber.subscribe("projects/shop/subscriptions/billing-orders", callback=callback)
+            """
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        reported: set[tuple[str, int, int]] = set()
+        for handler in ctx.facts.handlers:
+            if handler.role != "handler":
+                continue
+            lines = _call_lines(handler)
+            if self._binds_context(handler, lines):
+                continue
+            for call in handler.calls:
+                key = (call.path, call.line, call.column)
+                if key in reported or not call_named(call, self.options.loggers) or self._carries_id(handler, call, lines):
+                    continue
+                reported.add(key)
+                yield self.finding(
+                    key,
+                    f"{call.text} in {short(call.function)} logs without the event id or a correlation id "
+                    f"({', '.join(self.options.id_names[:3])}, ...): the line cannot be tied to the message",
+                    hint="bind the ids once per message (structlog bind_contextvars(event_id=...), logger.bind(...)) "
+                    "or pass them on the call: extra={'event_id': ...}",
+                    service=handler.service,
+                )
+
+    def _mentions_id(self, text: str) -> bool:
+        normalised = _norm(text)
+        return any(_norm(name) in normalised for name in self.options.id_names)
+
+    def _carries_id(self, handler: Handler, call: HandlerCall, lines: dict[tuple[str, str], list[int]]) -> bool:
+        """An id among the call's keywords, text or literals, or read from the message on the call's lines.
+
+        The facts do not say where a call ends; its lines are taken to run to the next call of the function
+        (inclusive: a nested `event.get("event_id")` starts there) or, for the last call, a few lines on. Nor do
+        they name a call's arguments: an id read earlier in the function (`event_id = event["event_id"]`) is
+        taken to be passed on by a logging call that uses the message.
+        """
+        if any(self._mentions_id(t) for t in (*call.keywords, *call.literals, call.text)):
+            return True
+        starts = lines.get((call.path, call.function), [])
+        index = bisect_right(starts, call.line)
+        end = starts[index] if index < len(starts) else call.line + LAST_CALL_LINES
+        for read in handler.reads:
+            if read.function != call.function or read.path != call.path or read.line > end or not self._mentions_id(read.field):
+                continue
+            # read on the call's lines, or earlier into a local that a call using the message may pass on
+            if read.line >= call.line or call.uses_message:
+                return True
+        return False
+
+    def _binds_context(self, handler: Handler, lines: dict[tuple[str, str], list[int]]) -> bool:
+        """Something in the handler binds an id (or the message) to the logging context for every later line."""
+        patterns = self.options.context_calls
+        if any(imatches(d, patterns) for d in handler.decorators):
+            return True
+        return any(call_named(c, patterns) and (c.uses_message or self._carries_id(handler, c, lines)) for c in handler.calls)
+
+
+def _call_lines(handler: Handler) -> dict[tuple[str, str], list[int]]:
+    """The sorted lines on which each function of the handler's closure makes calls."""
+    out: dict[tuple[str, str], set[int]] = {}
+    for call in handler.calls:
+        out.setdefault((call.path, call.function), set()).add(call.line)
+    return {key: sorted(values) for key, values in out.items()}
+
+
+def _norm(text: str) -> str:
+    return text.lower().replace("_", "").replace("-", "").replace(" ", "")
+
+
+RULES = (NoDeadLetter, SwallowedException, UnstructuredHandlerLog)

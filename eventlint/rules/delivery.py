@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from eventlint.facts import Diagnostic, Handler, HandlerCall
-from eventlint.rules.base import Example, HandlerRule, RuleContext, Severity
+from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subscription
+from eventlint.rules.base import Example, HandlerRule, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import chain, named, reaching_call, short, with_literal
 
 PAYMENTS = ("*charge*", "*Charge.create", "*PaymentIntent.create", "*PaymentIntent.confirm", "*refund*", "*payout*", "*capture_payment*")
@@ -20,8 +21,9 @@ DB_WRITES = (
     "*.insert_one",
     "*.insert_many",
     "*.put_item",
+    "*.update_item",
     "*.bulk_write",
-    "*.increment*",
+    "*db.add",
 )
 SQL_EXECUTE = ("*.execute", "*.executemany", "*.exec_driver_sql")
 SQL_WRITE = r"\b(insert\s+into|update\s+\w+\s+set)\b"
@@ -287,4 +289,939 @@ def named_decorator(name: str, patterns: tuple[str, ...]) -> bool:
     return matches(name, patterns)
 
 
-RULES = (NonIdempotentHandler,)
+# ---------------------------------------------------------------------------------------------
+# EDA402 and EDA403: the same side-effect classification as EDA401, followed through the
+# handler's calls to the function where the two things being compared meet.
+
+ACK_ON_DELIVERY = ("pika", "aio-pika", "kombu", "redis")
+AUTO_COMMIT = ("kafka-python", "aiokafka", "confluent-kafka")
+ACK_CALLS = (
+    "*.basic_ack",
+    "*.ack",
+    "*.ack_sync",
+    "*.ack_with_response",
+    "*.xack",
+    "*.acknowledge",
+    "*consumer.commit",
+    "*consumer.commit_async",
+    "*Consumer.commit",
+    "*Consumer.commit_async",
+    "*.store_offsets",
+    "*.delete_message",
+    "*.delete_message_batch",
+)
+OFFSET_STORE_CALLS = ("*.store_offsets",)
+DB_COMMITS = ("*session.commit", "*Session.commit", "*db.commit", "*conn.commit", "*connection.commit", "*transaction.commit")
+OUTBOX_CALLS = ("*outbox*", "*Outbox*", "*OUTBOX*")
+OUTBOX_SQL = r"outbox"
+TRANSACTIONAL_PRODUCER = ("*.begin_transaction", "*.send_offsets_to_transaction", "*.commit_transaction")
+END = 10**9  # a step after every call of its function: what a decorator publishes when the function returns
+
+# project files the examples below import
+_GATEWAY = {"billing/__init__.py": "", "billing/gateway.py": "def charge_card(customer, amount):\n    return customer, amount\n"}
+_LEDGER = {"ledger/__init__.py": "", "ledger/models.py": "class Entry:\n    def __init__(self, data):\n        self.data = data\n"}
+_ORDERS = {"orders/__init__.py": "", "orders/models.py": "class Order:\n    def __init__(self, **fields):\n        self.id = None\n"}
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One level of the way from a handler's own body to a call: the call made in `function`."""
+
+    function: str
+    path: str
+    line: int
+    column: int
+    text: str
+    in_except: bool = False
+
+
+@dataclass(frozen=True)
+class _Work:
+    """Something a handler does that must not be lost: a side effect or a publication."""
+
+    what: str
+    label: str
+    steps: tuple[_Step, ...]
+    publication: Publication | None = None
+
+
+def _effect(call: HandlerCall, options: Any) -> str | None:
+    """EDA401's classification of a call as a side effect, read from the rule's own options."""
+    if named(call, options.payments):
+        return "moves money"
+    if _db_write(call, options):
+        return "writes to the database"
+    if named(call, options.http_writes):
+        return "makes a state-changing HTTP request"
+    if named(call, options.messages):
+        return "sends a message to a person"
+    return None
+
+
+def _db_write(call: HandlerCall, options: Any) -> bool:
+    return named(call, options.db_writes) or (named(call, options.sql_execute) and with_literal(call, options.sql_write))
+
+
+def _callee_index(handler: Handler) -> dict[str, HandlerCall]:
+    """The first call (shallowest, then earliest) of each function the handler's analysis entered."""
+    first: dict[str, HandlerCall] = {}
+    for call in sorted(handler.calls, key=lambda c: (c.depth, c.path, c.line, c.column)):
+        first.setdefault(call.name, call)
+        first.setdefault(f"{call.name}.__init__", call)
+    return first
+
+
+def _steps_to_function(function: str, handler: Handler, index: dict[str, HandlerCall]) -> list[_Step]:
+    """The calls through which the handler enters `function` (empty for the handler itself)."""
+    steps: list[_Step] = []
+    seen: set[str] = set()
+    while function != handler.name and function not in seen:
+        seen.add(function)
+        parent = index.get(function)
+        if parent is None or parent.function == function:
+            break
+        steps.append(_Step(parent.function, parent.path, parent.line, parent.column, parent.text, parent.in_except))
+        function = parent.function
+    return list(reversed(steps))
+
+
+def _steps(call: HandlerCall, handler: Handler, index: dict[str, HandlerCall]) -> tuple[_Step, ...]:
+    own = _Step(call.function, call.path, call.line, call.column, call.text, call.in_except)
+    return (*_steps_to_function(call.function, handler, index), own)
+
+
+def _meet(a: tuple[_Step, ...], b: tuple[_Step, ...]) -> int | None:
+    """The level at which two ways part: both steps there are calls in the same function (None: they never part)."""
+    for level, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return level if x.function == y.function else None
+    return None
+
+
+def _label(call_text: str, steps: tuple[_Step, ...], level: int) -> str:
+    """`effect via a.f -> b.g`: the call, and the functions entered below the meeting level."""
+    route = [s.function for s in steps[level + 1 :]]
+    via = f" via {' -> '.join(short(name) for name in route)}" if route else ""
+    return f"{call_text}{via}"
+
+
+def _publications(handler: Handler, ctx: RuleContext, ignored: tuple[str, ...], index: dict[str, HandlerCall]) -> list[_Work]:
+    """The handler's publications as work, each with its way from the handler's body (one per site)."""
+    calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
+    out: dict[tuple[str, int, int], _Work] = {}
+    for publication in ctx.publications_of(handler):
+        if publication.framework in ignored:
+            continue
+        site = (publication.path, publication.line, publication.column)
+        known = out.get(site)
+        if known is not None and known.publication is not None and (known.publication.event or known.publication.channel):
+            continue
+        call = calls_at.get(site)
+        if call is not None:
+            steps = _steps(call, handler, index)
+            text = short(call.name if "." in call.name else call.text)
+        elif publication.function:
+            # a decorator publishes what the function returns: after everything the function does
+            end = _Step(publication.function, publication.path, END, 0, "return")
+            steps = (*_steps_to_function(publication.function, handler, index), end)
+            text = f"the return value of {short(publication.function)}"
+        else:
+            continue
+        out[site] = _Work(f"publishes {_subject(publication)}", text, steps, publication)
+    return list(out.values())
+
+
+def _subject(publication: Publication) -> str:
+    return publication.event or publication.channel or publication.channel_expr or "an event"
+
+
+class AckBeforeProcessing(Rule):
+    """Checks for messages acknowledged, or their offsets committed, before the handler's work is done.
+
+    ## What it does
+    Reports the three ways a consumer tells the broker "done" before it is:
+
+    - a subscription that acknowledges on delivery: pika `auto_ack=True`,
+      aio-pika and kombu `no_ack=True`, Redis `XREADGROUP ... NOACK`;
+    - a Kafka consumer with automatic offset commits (`enable_auto_commit`, on
+      by default in kafka-python and aiokafka; `enable.auto.commit` in
+      confluent-kafka) whose handler has a side effect: a payment, a database
+      write, a state-changing HTTP request, an e-mail or SMS, a publication
+      (the same classification as EDA401);
+    - an explicit acknowledgement (`channel.basic_ack(...)`, `message.ack()`,
+      `await message.ack()`, `consumer.commit()`, `store_offsets`, `xack`, SQS
+      `delete_message`) made before a side effect of the same handler or
+      consuming loop. The calls are compared where they meet: in the handler
+      itself, or in the project function from which both are reached.
+
+    ## Why is this bad?
+    Once a message is acknowledged the broker will not deliver it again. A
+    consumer that crashes, is redeployed or raises between the acknowledgement
+    and the work loses the message: the card is never charged, the e-mail never
+    sent, the follow-up event never published. Automatic offset commits do
+    not wait for the handler either: aiokafka and confluent-kafka commit from a
+    background timer the offsets of messages already handed out, kafka-python
+    commits at the next poll and when the consumer is closed (also after the
+    handler raised), so a message in progress or whose handling failed is
+    skipped for good.
+
+    ## How to fix it
+    Acknowledge after the work: turn automatic acknowledgement off (pika
+    `auto_ack=False`, aio-pika / kombu `no_ack=False`, Kafka
+    `enable_auto_commit=False` / `enable.auto.commit: false`) and acknowledge or
+    commit at the end of the handler, once its side effects are done (or use
+    aio-pika's `async with message.process():` around the work). With
+    confluent-kafka you may keep automatic commits and set
+    `enable.auto.offset.store: false`, calling `consumer.store_offsets(msg)`
+    after the work. Make the handler idempotent (EDA401), since
+    acknowledging late means a message may arrive twice.
+
+    ## Limitations
+    - What "auto" means comes from the framework packs; frameworks whose
+      automatic acknowledgement happens after the handler returns (NATS
+      JetStream callbacks, FastStream's default policies) are not listed in
+      the options, and FastStream's Kafka `ACK_FIRST` policy cannot be told
+      apart from them in the facts.
+    - Order is the order of lines in a function: an acknowledgement in a branch
+      that returns early (a skipped duplicate or poison message) is recognised
+      only when another acknowledgement follows the work (later in the function,
+      or inside the call that does the work); one in an `except` clause is
+      ignored.
+    - A polling loop is seen only when it is part of a handler's facts: when the
+      loop itself is the handler, or when the function running it also
+      publishes. A loop that commits before calling a separate handler function
+      (`consumer.commit()` then `handle(msg)`) is not analysed.
+    - The end of an `async with message.process():` block is not a call: a
+      block that closes before the work is not seen.
+    - A confluent-kafka consumer with `enable.auto.offset.store: false` is
+      recognised by a `store_offsets` call in the handler's facts only.
+    - An auto-commit subscription whose handler is not known (a consumer made
+      at module level and iterated inside a function) is not reported.
+    """
+
+    code = "EDA402"
+    name = "ack-before-processing"
+    severity = Severity.ERROR
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - ack_on_delivery_frameworks: frameworks whose `ack: auto` subscriptions acknowledge each message when it is delivered; always a finding
+        - auto_commit_frameworks: frameworks whose `ack: auto` subscriptions commit offsets by themselves, whatever the handler's outcome; a finding when the handler has a side effect
+        - ack_calls: globs on calls that acknowledge a message or commit its offset
+        - offset_store_calls: globs on calls that mark a message processed for the next automatic commit; an auto-commit handler that makes one is not reported
+        - payments: globs on a call's qualified name or text that move money
+        - db_writes: globs on calls that write to a database
+        - sql_execute: globs on calls that run SQL; a write when their SQL text matches sql_write
+        - sql_write: regular expression on SQL text that writes
+        - http_writes: globs on HTTP calls that change state
+        - messages: globs on calls that send e-mail, SMS or push messages
+        - publications_are_work: a publication is work that must not be lost, like a side effect
+        """
+
+        ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
+        auto_commit_frameworks: tuple[str, ...] = AUTO_COMMIT
+        ack_calls: tuple[str, ...] = ACK_CALLS
+        offset_store_calls: tuple[str, ...] = OFFSET_STORE_CALLS
+        payments: tuple[str, ...] = PAYMENTS
+        db_writes: tuple[str, ...] = DB_WRITES
+        sql_execute: tuple[str, ...] = SQL_EXECUTE
+        sql_write: str = SQL_WRITE
+        http_writes: tuple[str, ...] = HTTP_WRITES
+        messages: tuple[str, ...] = MESSAGES
+        publications_are_work: bool = True
+
+    invalid = [
+        Example(
+            """
+            import json
+
+            import pika
+            import requests
+
+            def on_shipment(channel, method, properties, body):
+                requests.post("https://carrier.example/pickups", json=json.loads(body))
+
+            channel = pika.BlockingConnection().channel()
+            channel.basic_consume(queue="shipments", on_message_callback=on_shipment, auto_ack=True)  # expect: EDA402
+            channel.start_consuming()
+            """
+        ),
+        Example(
+            """
+            from kafka import KafkaConsumer
+            from billing.gateway import charge_card
+
+            def on_order(event):
+                charge_card(event["customer_id"], event["total"])
+
+            def run():
+                consumer = KafkaConsumer("orders.placed", group_id="billing")  # expect: EDA402
+                for message in consumer:
+                    on_order(message.value)
+            """,
+            files=_GATEWAY,
+        ),
+        Example(
+            """
+            import aio_pika
+            import httpx
+
+            async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                await message.ack()  # expect: EDA402
+                httpx.post("https://carrier.example/shipments", content=message.body)
+
+            async def main() -> None:
+                connection = await aio_pika.connect_robust("amqp://guest:guest@localhost/")
+                channel = await connection.channel()
+                queue = await channel.declare_queue("shipments", durable=True)
+                await queue.consume(on_message)
+            """
+        ),
+        Example(
+            """
+            from google.cloud import pubsub_v1
+            from sqlalchemy.orm import Session
+
+            from ledger.models import Entry
+
+            def callback(message):
+                message.ack()  # expect: EDA402
+                with Session() as session:
+                    session.add(Entry(message.data))
+                    session.commit()
+
+            subscriber = pubsub_v1.SubscriberClient()
+            subscriber.subscribe("projects/shop/subscriptions/ledger", callback=callback)
+            """,
+            files=_LEDGER,
+        ),
+        Example(
+            """
+            import requests
+            from confluent_kafka import Consumer
+
+            def run(session):
+                consumer = Consumer({"bootstrap.servers": "kafka:9092", "group.id": "ledger", "enable.auto.commit": False})
+                consumer.subscribe(["payments.captured"])
+                while True:
+                    msg = consumer.poll(1.0)
+                    if msg is None:
+                        continue
+                    consumer.commit(message=msg)  # expect: EDA402
+                    requests.post("https://ledger.example/entries", data=msg.value())
+            """
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            import json
+
+            import pika
+            import requests
+
+            def on_shipment(channel, method, properties, body):
+                requests.post("https://carrier.example/pickups", json=json.loads(body))
+                channel.basic_ack(delivery_tag=method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.basic_consume(queue="shipments", on_message_callback=on_shipment)
+            channel.start_consuming()
+            """
+        ),
+        Example(
+            """
+            from kafka import KafkaConsumer
+            from billing.gateway import charge_card
+
+            def on_order(event):
+                charge_card(event["customer_id"], event["total"])
+
+            def run():
+                consumer = KafkaConsumer("orders.placed", group_id="billing", enable_auto_commit=False)
+                for message in consumer:
+                    on_order(message.value)
+                    consumer.commit()
+            """,
+            files=_GATEWAY,
+        ),
+        Example(
+            """
+            import aio_pika
+            import httpx
+
+            async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                httpx.post("https://carrier.example/shipments", content=message.body)
+                await message.ack()
+
+            async def main() -> None:
+                connection = await aio_pika.connect_robust("amqp://guest:guest@localhost/")
+                channel = await connection.channel()
+                queue = await channel.declare_queue("shipments", durable=True)
+                await queue.consume(on_message)
+            """
+        ),
+        Example(
+            """
+            from google.cloud import pubsub_v1
+            from sqlalchemy.orm import Session
+
+            from ledger.models import Entry
+
+            def callback(message):
+                with Session() as session:
+                    session.add(Entry(message.data))
+                    session.commit()
+                message.ack()
+
+            subscriber = pubsub_v1.SubscriberClient()
+            subscriber.subscribe("projects/shop/subscriptions/ledger", callback=callback)
+            """,
+            files=_LEDGER,
+        ),
+        Example(
+            """
+            import requests
+            from confluent_kafka import Consumer
+
+            def run(session):
+                consumer = Consumer({"bootstrap.servers": "kafka:9092", "group.id": "ledger", "enable.auto.commit": False})
+                consumer.subscribe(["payments.captured"])
+                while True:
+                    msg = consumer.poll(1.0)
+                    if msg is None:
+                        continue
+                    requests.post("https://ledger.example/entries", data=msg.value())
+                    consumer.commit(message=msg)
+            """
+        ),
+        Example(
+            """
+            from nats.aio.client import Client
+            from shipping.store import already_shipped, create_shipment
+
+            async def on_order(msg):
+                if already_shipped(msg.data):
+                    await msg.ack()
+                    return
+                create_shipment(msg.data)
+                await msg.ack()
+
+            async def main() -> None:
+                nc = Client()
+                await nc.connect()
+                js = nc.jetstream()
+                await js.subscribe("orders.placed", durable="shipping", cb=on_order, manual_ack=True)
+            """,
+            files={
+                "shipping/__init__.py": "",
+                "shipping/store.py": (
+                    "import requests\n\n"
+                    "def already_shipped(data):\n    return False\n\n"
+                    "def create_shipment(data):\n    requests.post('https://carrier.example/shipments', data=data)\n"
+                ),
+            },
+        ),
+        Example(
+            """
+            from kafka import KafkaConsumer
+
+            def record(value):
+                print(value)
+
+            def run():
+                for message in KafkaConsumer("orders.placed", group_id="analytics"):
+                    record(message.value)
+            """
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        yield from self._automatic(ctx)
+        yield from self._early(ctx)
+
+    # -- subscriptions that acknowledge by themselves ---------------------------------------
+
+    def _automatic(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        options = self.options
+        sites: dict[tuple[str, int, int, str, str], list[Subscription]] = {}
+        for sub in ctx.facts.subscribers:
+            if sub.ack != "auto":
+                continue
+            if sub.framework in options.ack_on_delivery_frameworks:
+                kind = "delivery"
+            elif sub.framework in options.auto_commit_frameworks:
+                kind = "commit"
+            else:
+                continue
+            sites.setdefault((sub.path, sub.line, sub.column, sub.handler or "", kind), []).append(sub)
+        for (_, _, _, handler_name, kind), subs in sorted(sites.items()):
+            first = subs[0]
+            channels = ", ".join(sorted({s.channel or s.channel_expr or "?" for s in subs}))
+            who = short(handler_name) if handler_name else (first.handler_expr or "the handler")
+            if kind == "delivery":
+                yield self.finding(
+                    first,
+                    f"{who} consumes {channels} with automatic acknowledgement ({first.framework}): the broker forgets "
+                    f"each message when it is delivered, so a crash or an exception in {who} loses it",
+                    hint="turn automatic acknowledgement off (pika auto_ack=False, aio-pika/kombu no_ack=False, "
+                    "xreadgroup without noack) and acknowledge at the end of the handler, after its work",
+                )
+                continue
+            handler = ctx.handlers_by_name.get(handler_name)
+            if handler is None or any(named(c, options.offset_store_calls) for c in handler.calls):
+                continue
+            work = self._works(handler, ctx)
+            if not work:
+                continue
+            first_work = min(work, key=lambda w: (w.steps[0].line, w.steps[0].column, len(w.steps)))
+            group = f" (group {first.group})" if first.group else ""
+            yield self.finding(
+                first,
+                f"{who} consumes {channels}{group} with automatic offset commits ({first.framework}) and "
+                f"{first_work.what} ({_label(first_work.label, first_work.steps, 0)}): offsets are committed whatever "
+                "the handler's outcome, so a message still being processed, or whose processing failed, can be committed "
+                "and is never delivered again",
+                hint="disable automatic commits (enable_auto_commit=False / enable.auto.commit: false) and commit after the "
+                "work, or with confluent-kafka set enable.auto.offset.store: false and store_offsets(msg) after the work",
+            )
+
+    # -- explicit acknowledgements before the work -----------------------------------------
+
+    def _early(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        options = self.options
+        reported: set[tuple[str, int, int]] = set()
+        for handler in ctx.facts.handlers:
+            acks = [c for c in handler.calls if named(c, options.ack_calls) and not c.in_except]
+            if not acks:
+                continue
+            works = self._works(handler, ctx)
+            if not works:
+                continue
+            index = _callee_index(handler)
+            ack_steps = [(ack, _steps(ack, handler, index)) for ack in acks]
+            for ack, steps in sorted(ack_steps, key=lambda a: (a[0].depth, a[0].path, a[0].line, a[0].column)):
+                early = self._first_work_after(steps, works, ack_steps)
+                if early is None:
+                    continue
+                level, work = early
+                site = steps[level]
+                if (site.path, site.line, site.column) in reported:
+                    continue
+                reported.add((site.path, site.line, site.column))
+                ack_label = _label(ack.text, steps, level)
+                yield self.finding(
+                    (site.path, site.line, site.column),
+                    f"{short(site.function)} acknowledges the message ({ack_label}) before it "
+                    f"{work.what} ({_label(work.label, work.steps, level)}, {_where(work.steps[level])}): "
+                    "a crash in between loses the message and the work is never done",
+                    hint="acknowledge or commit after the work, at the end of the handler",
+                    service=handler.service,
+                    event=work.publication.event if work.publication else None,
+                )
+
+    def _first_work_after(
+        self, steps: tuple[_Step, ...], works: list[_Work], acks: list[tuple[HandlerCall, tuple[_Step, ...]]]
+    ) -> tuple[int, _Work] | None:
+        """The first work that follows this acknowledgement where the two meet.
+
+        A work that some other acknowledgement follows too is left out: the early one is then on a path
+        that skips the work (a duplicate or poison message acknowledged and dropped).
+        """
+        candidates = []
+        for work in works:
+            level = _meet(steps, work.steps)
+            if level is None or level >= len(steps) or level >= len(work.steps):
+                continue
+            here, there = steps[level], work.steps[level]
+            if there.line <= here.line:
+                continue
+            if any(other != steps and _after(other, work.steps) for _, other in acks):
+                continue
+            candidates.append((level, there.line, there.column, work))
+        if not candidates:
+            return None
+        level, _, _, work = min(candidates, key=lambda c: (c[1], c[2]))
+        return level, work
+
+    def _works(self, handler: Handler, ctx: RuleContext) -> list[_Work]:
+        options = self.options
+        index = _callee_index(handler)
+        works = []
+        for call in handler.calls:
+            what = _effect(call, options)
+            if what is not None:
+                works.append(_Work(what, short(call.name if "." in call.name else call.text), _steps(call, handler, index)))
+        if options.publications_are_work:
+            works.extend(_publications(handler, ctx, (), index))
+        return works
+
+
+def _after(a: tuple[_Step, ...], b: tuple[_Step, ...]) -> bool:
+    """`a` runs after `b`: later in the function where they meet, or inside the call that is `b`."""
+    level = _meet(a, b)
+    if level is None:
+        return len(a) > len(b) and a[: len(b)] == b
+    if level >= len(a) or level >= len(b):
+        return False
+    return a[level].line > b[level].line
+
+
+def _where(step: _Step) -> str:
+    return "when it returns" if step.line == END else f"line {step.line}"
+
+
+class DualWrite(Rule):
+    """Checks for functions that write to a database and publish an event with no transactional outbox.
+
+    ## What it does
+    Looks at every function that publishes — message handlers and publishers
+    alike (HTTP endpoints, jobs) — and follows it into the project functions it
+    calls. When one function both writes to a database (the writes EDA401 knows:
+    `session.add`, `.save()`, `.objects.create`, `insert_one`, `put_item`, SQL
+    `INSERT`/`UPDATE` through `execute`, and `session.commit()`) and publishes to
+    a broker, and nothing under it writes to an outbox (an `*outbox*` call or
+    table) or uses a transactional producer, the publication is reported, with
+    the function where the two meet.
+
+    ## Why is this bad?
+    The database and the broker are two systems with no shared transaction. The
+    process can commit the order and die before the `OrderPlaced` is sent — the
+    order is never paid for or shipped — or publish and then fail to commit, so
+    consumers act on an order that does not exist. Retrying does not help: the
+    retry either republishes or skips the half that already happened.
+
+    ## How to fix it
+    Use a transactional outbox: insert the event into an outbox table in the
+    same database transaction as the change, and let a relay (or change data
+    capture, e.g. Debezium) publish the rows and mark them sent. Consumers must
+    then tolerate duplicates (EDA401). A team's own outbox helper can be named
+    in the `outbox_calls` option.
+
+    ## Limitations
+    - Writes are recognised by name (the same classification as EDA401); an ORM
+      object changed by attribute assignment and committed elsewhere is not.
+    - A publication to an in-process bus is not a broker write; name such
+      frameworks in `in_process_frameworks`.
+    - Only functions with facts of their own are examined: handlers, and
+      functions whose own body publishes (directly or through a wrapper that
+      takes the destination). A plain function that writes and then calls a
+      publishing helper with a fixed destination is not seen; the helper is.
+    - A transactional producer (`begin_transaction`, `send_offsets_to_transaction`)
+      is accepted as evidence by default, as the team's statement that the step
+      is designed for it; it does not by itself make the database write atomic
+      with the publication.
+    """
+
+    code = "EDA403"
+    name = "dual-write"
+    severity = Severity.ERROR
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - db_writes: globs on calls that write to a database
+        - sql_execute: globs on calls that run SQL; a write when their SQL text matches sql_write
+        - sql_write: regular expression on SQL text that writes
+        - db_commits: globs on calls that commit a database transaction
+        - outbox_calls: globs on calls (or the functions under the one that writes and publishes) that show a transactional outbox
+        - outbox_sql: regular expression on SQL text that writes to an outbox table
+        - transactional_calls: globs on calls of a transactional producer, taken as evidence too
+        - in_process_frameworks: frameworks whose publications stay in the process (an in-house bus); not broker writes
+        """
+
+        db_writes: tuple[str, ...] = DB_WRITES
+        sql_execute: tuple[str, ...] = SQL_EXECUTE
+        sql_write: str = SQL_WRITE
+        db_commits: tuple[str, ...] = DB_COMMITS
+        outbox_calls: tuple[str, ...] = OUTBOX_CALLS
+        outbox_sql: str = OUTBOX_SQL
+        transactional_calls: tuple[str, ...] = TRANSACTIONAL_PRODUCER
+        in_process_frameworks: tuple[str, ...] = ()
+
+    invalid = [
+        Example(
+            """
+            import json
+
+            from kafka import KafkaProducer
+            from orders.models import Order
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def place_order(session, customer_id, total):
+                order = Order(customer_id=customer_id, total=total)
+                session.add(order)
+                session.commit()
+                producer.send("orders.placed", json.dumps({"order_id": order.id}).encode())  # expect: EDA403
+            """,
+            files=_ORDERS,
+        ),
+        Example(
+            """
+            from nameko.events import EventDispatcher
+            from nameko.rpc import rpc
+
+            from orders.models import Order
+
+            class OrdersService:
+                name = "orders"
+                dispatch = EventDispatcher()
+
+                @rpc
+                def create_order(self, customer_id, total):
+                    order = Order(customer_id=customer_id, total=total)
+                    self.db.add(order)
+                    self.db.commit()
+                    self.dispatch("order_created", {"order_id": order.id})  # expect: EDA403
+            """,
+            files=_ORDERS,
+        ),
+        Example(
+            """
+            import asyncpg
+            import tomodachi
+
+            async def insert_order(customer_id, total):
+                conn = await asyncpg.connect()
+                await conn.execute("INSERT INTO orders (customer_id, total) VALUES ($1, $2)", customer_id, total)
+
+            class OrdersService(tomodachi.Service):
+                name = "orders"
+
+                @tomodachi.aws_sns_sqs("payment-captured")
+                async def on_payment(self, data):
+                    await insert_order(data["customer_id"], data["total"])
+                    await tomodachi.aws_sns_sqs_publish(self, data, topic="order-paid")  # expect: EDA403
+            """
+        ),
+        Example(
+            """
+            from faststream.kafka import KafkaBroker
+            from pydantic import BaseModel
+
+            broker = KafkaBroker()
+
+            class InvoiceIssued(BaseModel):
+                order_id: str
+
+            @broker.subscriber("payments.captured")
+            @broker.publisher("invoices.issued")  # expect: EDA403
+            async def issue_invoice(payment: dict, session) -> InvoiceIssued:
+                session.add(payment)
+                await session.commit()
+                return InvoiceIssued(order_id=payment["order_id"])
+            """
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            import json
+
+            from orders.models import Order, OutboxMessage
+
+            def place_order(session, customer_id, total):
+                order = Order(customer_id=customer_id, total=total)
+                session.add(order)
+                session.add(OutboxMessage(topic="orders.placed", payload=json.dumps({"order_id": order.id})))
+                session.commit()
+            """,
+            files={
+                "orders/__init__.py": "",
+                "orders/models.py": (
+                    "class Order:\n    def __init__(self, **fields):\n        self.id = None\n\n"
+                    "class OutboxMessage:\n    def __init__(self, **fields):\n        pass\n"
+                ),
+            },
+        ),
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def relay_outbox(conn):
+                for row in conn.execute("SELECT id, topic, payload FROM outbox WHERE sent_at IS NULL").fetchall():
+                    producer.send(row.topic, row.payload)
+                    conn.execute("UPDATE outbox SET sent_at = now() WHERE id = %s", (row.id,))
+                conn.commit()
+            """
+        ),
+        Example(
+            """
+            import asyncpg
+            import tomodachi
+
+            async def insert_order(customer_id, total):
+                conn = await asyncpg.connect()
+                async with conn.transaction():
+                    await conn.execute("INSERT INTO orders (customer_id, total) VALUES ($1, $2)", customer_id, total)
+                    await conn.execute("INSERT INTO outbox (topic, payload) VALUES ('order-paid', $1)", customer_id)
+
+            class OrdersService(tomodachi.Service):
+                name = "orders"
+
+                @tomodachi.aws_sns_sqs("payment-captured")
+                async def on_payment(self, data):
+                    await insert_order(data["customer_id"], data["total"])
+            """
+        ),
+        Example(
+            """
+            from nameko.events import EventDispatcher
+            from nameko.rpc import rpc
+
+            from orders.models import Order
+            from orders.outbox import record_event
+
+            class OrdersService:
+                name = "orders"
+                dispatch = EventDispatcher()
+
+                @rpc
+                def create_order(self, customer_id, total):
+                    order = Order(customer_id=customer_id, total=total)
+                    self.db.add(order)
+                    record_event(self.db, "order_created", {"order_id": order.id})
+                    self.db.commit()
+            """,
+            files={
+                "orders/__init__.py": "",
+                "orders/models.py": "class Order:\n    def __init__(self, **fields):\n        self.id = None\n",
+                "orders/outbox.py": "def record_event(db, event_type, payload):\n    pass\n",
+            },
+        ),
+        Example(
+            """
+            from kombu import Connection, Exchange, Producer
+
+            from events.store import mark_sent, pending
+
+            events = Exchange("events", type="topic")
+
+            def forward_events(conn: Connection, db) -> None:
+                producer = Producer(conn.channel(), exchange=events)
+                for row in pending(db):
+                    producer.publish(row.payload, routing_key=row.routing_key)
+                    mark_sent(db, row.id)
+            """,
+            files={
+                "events/__init__.py": "",
+                "events/store.py": (
+                    "def pending(db):\n"
+                    "    return db.execute('SELECT id, routing_key, payload FROM domain_events WHERE sent_at IS NULL')\n\n"
+                    "def mark_sent(db, event_id):\n"
+                    "    db.execute('UPDATE domain_events SET sent_at = now() WHERE id = %s', (event_id,))\n"
+                ),
+            },
+            options={"outbox_calls": ["events.store.*"]},
+        ),
+        Example(
+            """
+            from confluent_kafka import Consumer, Producer
+
+            producer = Producer({"bootstrap.servers": "kafka:9092", "transactional.id": "invoicing-1"})
+
+            def invoice(consumer: Consumer, msg, db) -> None:
+                producer.begin_transaction()
+                db.execute("INSERT INTO invoices (order_id) VALUES (%s) ON CONFLICT DO NOTHING", (msg.key(),))
+                producer.produce("invoices.issued", key=msg.key(), value=msg.value())
+                producer.send_offsets_to_transaction(consumer.position(consumer.assignment()), consumer.consumer_group_metadata())
+                producer.commit_transaction()
+            """
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        options = self.options
+        reported: set[str] = set()
+        for handler in ctx.facts.handlers:
+            writes = [c for c in handler.calls if _db_write(c, options) or named(c, options.db_commits)]
+            if not writes:
+                continue
+            index = _callee_index(handler)
+            publications = _publications(handler, ctx, options.in_process_frameworks, index)
+            if not publications:
+                continue
+            meetings: dict[str, list[tuple[_Step, _Step, HandlerCall, _Work, int]]] = {}
+            for write in writes:
+                steps = _steps(write, handler, index)
+                for publication in publications:
+                    level = _meet(steps, publication.steps)
+                    if level is None or level >= len(steps) or level >= len(publication.steps):
+                        continue
+                    if steps[level].in_except != publication.steps[level].in_except:
+                        # an error path (a failure event, a dead letter) against the success path's write
+                        continue
+                    meetings.setdefault(steps[level].function, []).append((steps, publication, write, level))
+            # a write whose own function already meets a publication is reported there; pairing it again with
+            # a sibling's publication in the caller (two branches of a dispatcher) says nothing new
+            meetings = {
+                function: kept
+                for function, pairs in meetings.items()
+                if (kept := [p for p in pairs if not {s.function for s in p[0][p[3] + 1 :]} & set(meetings)])
+            }
+            for function, found in sorted(meetings.items()):
+                if function in reported or self._outbox(function, handler):
+                    continue
+                reported.add(function)
+                # name a write rather than a commit, a library call rather than a project function named like
+                # one (`repo.save`), then the first of each in the function where they meet
+                write_steps, _, write, level = min(
+                    found,
+                    key=lambda f: (self._commit_only(f[2]), f[2].name in handler.functions, f[0][f[3]].line, f[0][f[3]].column),
+                )
+                _, publication, _, pub_level = min(
+                    found, key=lambda f: (f[1].steps[f[3]].line, f[1].steps[f[3]].column, not _named_pub(f[1]))
+                )
+                pub_step = publication.steps[pub_level]
+                done = "commits a database transaction" if self._commit_only(write) else "writes to the database"
+                write_label = _label(short(write.name if "." in write.name else write.text), write_steps, level)
+                if pub_step.line == END and publication.publication is not None:
+                    site = (publication.publication.path, publication.publication.line, publication.publication.column)
+                else:
+                    site = (pub_step.path, pub_step.line, pub_step.column)
+                yield self.finding(
+                    site,
+                    f"{short(function)} {done} ({write_label}) and {publication.what} "
+                    f"({_label(publication.label, publication.steps, pub_level)}) with no transactional outbox: "
+                    "when one succeeds and the other fails, the database and the event stream disagree",
+                    hint="insert the event into an outbox table in the same transaction as the write and let a relay "
+                    "publish it (or use change data capture); name your own outbox helper in the outbox_calls option",
+                    service=handler.service,
+                    event=publication.publication.event if publication.publication else None,
+                )
+
+    def _commit_only(self, call: HandlerCall) -> bool:
+        return not _db_write(call, self.options)
+
+    def _outbox(self, function: str, handler: Handler) -> bool:
+        """Evidence of an outbox or a transactional producer in `function` or the functions it calls."""
+        options = self.options
+        reach = {function}
+        changed = True
+        while changed:
+            changed = False
+            for call in handler.calls:
+                if call.function in reach:
+                    for target in (call.name, f"{call.name}.__init__"):
+                        if target in handler.functions and target not in reach:
+                            reach.add(target)
+                            changed = True
+        if any(matches(name, options.outbox_calls) for name in reach):
+            return True
+        for call in handler.calls:
+            if call.function not in reach:
+                continue
+            if named(call, (*options.outbox_calls, *options.transactional_calls)) or with_literal(call, options.outbox_sql):
+                return True
+        return False
+
+
+def _named_pub(work: _Work) -> bool:
+    return work.publication is not None and bool(work.publication.event or work.publication.channel)
+
+
+RULES = (NonIdempotentHandler, AckBeforeProcessing, DualWrite)

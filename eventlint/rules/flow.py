@@ -1,5 +1,1167 @@
-"""Rules of the flow family."""
+"""Rules of the flow family (EDA1xx): does every event reach someone, and does its correlation id travel with it?"""
 
 from __future__ import annotations
 
-RULES: tuple = ()
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from eventlint.facts import Binding, Diagnostic, Handler, HandlerCall, Publication, Subscription
+from eventlint.rules.base import Example, Rule, RuleContext, Severity
+from eventlint.rules.handler_queries import named, short
+
+# Compared ignoring case, `-`, `_`, `.` and a leading `x-`; a dotted name (`cloudevent.traceparent`)
+# also matches by its last part.
+CORRELATION_NAMES = (
+    "correlation_id",
+    "causation_id",
+    "conversation_id",
+    "request_id",
+    "trace_id",
+    "traceparent",
+    "X-B3-TraceId",
+    "b3",
+    "uber-trace-id",
+    "X-Amzn-Trace-Id",
+    "AWSTraceHeader",
+    "X-Cloud-Trace-Context",
+    "sentry-trace",
+    "call_id_stack",
+)
+PROPAGATION_CALLS = (
+    "opentelemetry.propagate.inject",
+    "opentelemetry.propagators.inject",
+    "*.propagate.inject",
+    "propagate.inject",
+    "*Propagator.inject",
+    "*propagator.inject",
+)
+# Google Pub/Sub subscribers name a subscription, never the topic it is attached to.
+ROUTED_FRAMEWORKS = ("google-pubsub",)
+# Dapr's sidecar puts a W3C trace context on every published CloudEvent; FastStream gives every
+# message a correlation_id (a new one unless the code passes one).
+CORRELATING_FRAMEWORKS = ("dapr", "faststream")
+
+EXTERNAL_CONSUMED_HINT = "declare it under `external.consumed` in eventlint.yaml when another repository consumes it"
+EXTERNAL_PUBLISHED_HINT = "declare it under `external.published` in eventlint.yaml when another repository publishes it"
+
+
+# -- who reaches whom ------------------------------------------------------------------------
+
+
+Matcher = Callable[[str], bool]
+_REGEX_SIGNS = re.compile(r"^\^|\$$|\\|\.\*|\.\+|\(|\|")
+_WILDCARDS = re.compile(r"[*#>?\[]")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+@cache
+def channel_pattern(text: str) -> re.Pattern[str] | None:
+    """The pattern a subscription channel or binding key stands for, or None for a plain name.
+
+    Kafka pattern subscriptions are regular expressions (`^orders\\..*`); Redis `psubscribe`
+    takes globs (`orders.*`, `orders.[ab]?`); NATS subjects and AMQP binding keys take
+    `*` (a word), `>` (the rest) and `#` (any words). A `*` is read broadly, as any run of
+    characters within one exchange/routing-key part, so a pattern never looks narrower than
+    the broker makes it.
+    """
+    if _REGEX_SIGNS.search(text):
+        try:
+            return re.compile(text)
+        except re.error:
+            return None
+    if not _WILDCARDS.search(text):
+        return None
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if text.startswith(".#", i):
+            out.append(r"(?:\..*)?")  # `order.#` also matches `order`
+            i += 2
+            continue
+        if text.startswith("#.", i) and i == 0:
+            out.append(r"(?:.*\.)?")
+            i += 2
+            continue
+        if char == "#":
+            out.append(".*")
+        elif char == "*":
+            out.append("[^/]*")
+        elif char == ">":
+            out.append(".+")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and "]" in text[i + 1 :]:
+            end = text.index("]", i + 1)
+            body = text[i + 1 : end]
+            out.append("[" + ("^" + re.escape(body[1:]) if body.startswith("^") else re.escape(body)) + "]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out))
+
+
+@cache
+def template_pattern(expr: str | None) -> re.Pattern[str] | None:
+    """A channel template with unknown parts (`orders.{region}`) as a pattern; None unless some part is literal."""
+    if not expr or "{" not in expr:
+        return None
+    parts = _PLACEHOLDER.split(expr)
+    literal = "".join(parts)
+    if not _PLACEHOLDER.search(expr) or not re.search(r"[A-Za-z0-9]", literal) or "{" in literal or "}" in literal:
+        return None
+    return re.compile(".+".join(re.escape(part) for part in parts))
+
+
+def _channel_matcher(channel: str) -> Matcher:
+    pattern = channel_pattern(channel)
+    if pattern is None:
+        return channel.__eq__
+    return lambda text: text == channel or pattern.fullmatch(text) is not None
+
+
+def _binding_matcher(binding: Binding) -> Matcher:
+    """A publication `exchange/routing_key` (or `exchange`, an empty key) that the binding routes to its queue."""
+    exchange = binding.exchange or ""
+    key = binding.routing_key
+    pattern = channel_pattern(key) if key else None
+
+    def match(channel: str) -> bool:
+        if channel == exchange:
+            return True  # published with an empty routing key: a fanout or headers exchange
+        if not channel.startswith(exchange + "/"):
+            return False
+        routing_key = channel[len(exchange) + 1 :]
+        if not key:
+            return True
+        return routing_key == key or (pattern is not None and pattern.fullmatch(routing_key) is not None)
+
+    return match
+
+
+class Flow:
+    """Which publications reach which subscriptions, from the facts alone.
+
+    Two records meet when they name the same event, or else by channel: a subscription's
+    channel (a pattern matches accordingly), the exchanges and routing keys its queue is bound
+    to, or the queue itself (AMQP's default exchange routes by queue name). Different event
+    names on one channel still meet: a consumer's event is often its own class for the message
+    (faust's `value_type`, a FastStream annotation), and it receives whatever the channel
+    carries. When a record knows only one of the two names, that name stands for both. A record
+    that knows neither cannot be judged and reaches nothing; so does the raw library call inside
+    a wrapper, whose call sites are recorded with their own channels.
+    """
+
+    def __init__(self, ctx: RuleContext, routed_frameworks: Iterable[str] = ROUTED_FRAMEWORKS) -> None:
+        facts = ctx.facts
+        self.catalog = ctx.catalog
+        wrappers = wrapper_functions(facts.publishers)
+        self.publications = [p for p in facts.publishers if not is_wrapper_call(p, wrappers)]
+        self.subscriptions = list(facts.subscribers)
+        self.bindings_of: dict[str, list[Binding]] = {}
+        for binding in facts.bindings:
+            if binding.queue and binding.exchange:
+                self.bindings_of.setdefault(binding.queue, []).append(binding)
+        self.dead_letters = {s.dead_letter for s in facts.subscribers if s.dead_letter} | {
+            b.dead_letter for b in facts.bindings if b.dead_letter
+        }
+        self.routed = frozenset(routed_frameworks)
+        self._matchers: dict[int, list[Matcher]] = {}
+        self._events: dict[str, str | None] = {}
+
+    def event(self, record: Publication | Subscription) -> str | None:
+        """The record's event, or the one event the catalog places on its channel."""
+        if record.event or not record.channel:
+            return record.event
+        if record.channel not in self._events:
+            specs = self.catalog.for_channel(record.channel)
+            self._events[record.channel] = specs[0].name if len(specs) == 1 else None
+        return self._events[record.channel]
+
+    def judged(self, record: Publication | Subscription) -> bool:
+        return bool(self.event(record) or record.channel)
+
+    def unbound_routed(self, subscription: Subscription) -> bool:
+        """A subscription to a broker-side subscription whose topic is attached outside the analysed code."""
+        return (
+            subscription.framework in self.routed
+            and subscription.channel is not None
+            and not self.bindings_of.get(subscription.channel)
+        )
+
+    def fed_by_dead_letters(self, subscription: Subscription) -> bool:
+        """The subscription consumes what the broker dead-letters from another queue or subscription."""
+        if subscription.channel is None:
+            return False
+        if subscription.channel in self.dead_letters:
+            return True
+        return any(b.exchange in self.dead_letters for b in self.bindings_of.get(subscription.channel, ()))
+
+    def addresses(self, subscription: Subscription) -> list[str]:
+        """The routes a subscription's queue is bound to, as `exchange/routing_key`."""
+        bindings = self.bindings_of.get(subscription.channel or "", ())
+        return [f"{b.exchange}/{b.routing_key}" if b.routing_key else str(b.exchange) for b in bindings]
+
+    def reaches(self, publication: Publication, subscription: Subscription) -> bool:
+        """The publication's messages can arrive at the subscription."""
+        pub_event, sub_event = self.event(publication), self.event(subscription)
+        if pub_event and sub_event and pub_event == sub_event:
+            return True
+        if publication.channel:
+            name: str | None = publication.channel
+        else:
+            template = template_pattern(publication.channel_expr)
+            if template is not None:
+                candidates = [subscription.channel] if subscription.channel else []
+                candidates += self.addresses(subscription)
+                return any(template.fullmatch(c) for c in candidates)
+            name = pub_event
+        return name is not None and any(match(name) for match in self._subscription_matchers(subscription, sub_event))
+
+    def _subscription_matchers(self, subscription: Subscription, event: str | None) -> list[Matcher]:
+        key = id(subscription)
+        if key not in self._matchers:
+            matchers: list[Matcher] = []
+            if subscription.channel:
+                matchers.append(_channel_matcher(subscription.channel))
+                matchers.extend(_binding_matcher(b) for b in self.bindings_of.get(subscription.channel, ()))
+            else:
+                template = template_pattern(subscription.channel_expr)
+                if template is not None:
+                    matchers.append(lambda text, t=template: t.fullmatch(text) is not None)
+                elif event:
+                    matchers.append(event.__eq__)
+            self._matchers[key] = matchers
+        return self._matchers[key]
+
+
+def wrapper_functions(publications: Iterable[Publication]) -> set[str]:
+    """Project functions that publish on their callers' behalf (named in some publication's `via`)."""
+    return {name for p in publications for name in p.via}
+
+
+def is_wrapper_call(publication: Publication, wrappers: set[str]) -> bool:
+    """The library call inside a project wrapper whose callers carry the channel."""
+    return publication.channel is None and publication.function in wrappers
+
+
+def describe(event: str | None, channel: str | None, expr: str | None = None) -> str:
+    """`OrderPlaced on orders.placed`, or whichever is known (the expression of an unresolved channel)."""
+    if event and channel and event != channel:
+        return f"{event} on {channel}"
+    return event or channel or (f"to {expr}" if expr else "to an unknown destination")
+
+
+def unresolved(records: Iterable[Publication | Subscription], flow: Flow, limit: int = 3) -> str:
+    """Where records whose destination is not statically known are, for a hint."""
+    sites = [
+        f"{r.path}:{r.line} ({r.channel_expr})" if r.channel_expr else f"{r.path}:{r.line}"
+        for r in records
+        if not flow.judged(r) and template_pattern(r.channel_expr) is None
+    ]
+    if not sites:
+        return ""
+    more = f" and {len(sites) - limit} more" if len(sites) > limit else ""
+    return "; ".join(sites[:limit]) + more
+
+
+# -- correlation evidence --------------------------------------------------------------------
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"^x[-_]", "", name.strip().lower()))
+
+
+class CorrelationNames:
+    """Names of correlation and trace ids, compared ignoring case, separators and an `x-` prefix."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.wanted = frozenset(_normal(n) for n in names)
+
+    def __contains__(self, name: str) -> bool:
+        return _normal(name) in self.wanted or _normal(name.rsplit(".", 1)[-1]) in self.wanted
+
+    def among(self, names: Iterable[str] | None) -> list[str]:
+        return [n for n in names or () if n in self]
+
+
+def carries_correlation(publication: Publication, call: HandlerCall | None, names: CorrelationNames) -> bool | None:
+    """True when the publication carries a correlation id, False when it is known not to, None when unknown.
+
+    Evidence: a correlation name among its payload fields or headers, or a keyword of that
+    name on the publishing call (`publish(..., correlation_id=...)`). Without known headers
+    and payload fields nothing is concluded.
+    """
+    if names.among(publication.payload_fields) or names.among(publication.headers):
+        return True
+    if call is not None and names.among(call.keywords):
+        return True
+    if publication.headers is None or publication.payload_fields is None:
+        return None
+    return False
+
+
+def propagates(handler: Handler, patterns: tuple[str, ...]) -> bool:
+    """The function (or one it calls) injects the current trace context (`opentelemetry.propagate.inject`)."""
+    return any(named(call, patterns) for call in handler.calls)
+
+
+def calls_by_site(handlers: Iterable[Handler]) -> dict[tuple[str, int, int], HandlerCall]:
+    return {(c.path, c.line, c.column): c for h in handlers for c in h.calls}
+
+
+def _missing(publication: Publication) -> str:
+    headers = ", ".join(publication.headers or ()) or "none"
+    fields = ", ".join(publication.payload_fields or ()) or "none"
+    return f"none of its headers ({headers}) or payload fields ({fields}) is a correlation or trace id"
+
+
+def _site(record: Publication | Subscription) -> tuple[str, int, int]:
+    return (record.path, record.line, record.column)
+
+
+def _who(function: str | None) -> str:
+    return short(function) if function else "module-level code"
+
+
+def handling_functions(ctx: RuleContext) -> dict[Handler, list[Subscription]]:
+    """Functions that publish while handling a message, with the subscriptions whose messages they handle.
+
+    Every handler, and every function that runs a consuming loop: one the facts record as
+    the consumer of a subscription, or one that calls a handler (the polling loop
+    `for msg in await psub.fetch(): create_shipment(msg); await js.publish(...)` publishes
+    on behalf of the message it just handled).
+    """
+    out: dict[Handler, list[Subscription]] = {}
+    subscriptions = ctx.subscriptions_of
+    for handler in ctx.facts.handlers:
+        if handler.role == "handler":
+            out[handler] = list(subscriptions.get(handler.name, ()))
+            continue
+        consumed = [s for s in ctx.facts.subscribers if getattr(s, "function", None) == handler.name]
+        called = sorted({c.name for c in handler.calls if c.name in subscriptions})
+        consumed += [s for name in called for s in subscriptions[name] if s not in consumed]
+        if consumed or handler.role == "consumer":
+            out[handler] = consumed
+    return out
+
+
+# -- EDA101 -----------------------------------------------------------------------------------
+
+
+class OrphanEvent(Rule):
+    """Checks for events that are published and consumed nowhere.
+
+    ## What it does
+    Reports a publication when no subscription in the analysed code can receive
+    it and the configuration does not declare it as consumed by another
+    repository (`external.consumed`). Publications and subscriptions meet by
+    event name when both know it, else by channel: topic, queue or subject
+    names, subscription patterns (a Redis `psubscribe("orders.*")`, a NATS
+    `orders.>`, a Kafka pattern subscription), and for AMQP the queues bound
+    to the exchange and routing key published to (topic wildcards `*` and `#`
+    included). A publication whose destination is not statically known is not
+    judged, and neither is the library call inside a wrapper whose callers
+    name the channel.
+
+    ## Why is this bad?
+    An event nobody consumes is work and storage for nothing, and usually a
+    sign that something broke silently: the consumer was renamed, the topic
+    spelled differently on the two sides, or a binding forgotten. The producer
+    believes the flow continues; it does not.
+
+    ## How to fix it
+    Point the publication at the channel its consumer reads (or fix the
+    consumer's name or binding), remove the publication if nothing needs it,
+    or, when another repository consumes it, list it under
+    `external.consumed` in `eventlint.yaml`.
+    """
+
+    code = "EDA101"
+    name = "orphan-event"
+    severity = Severity.WARNING
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - routed_frameworks: frameworks whose subscribers name a subscription, not a topic (Google Pub/Sub); while one has no binding, their publications are not reported
+        """
+
+        routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaConsumer, KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def ship(order):
+                producer.send("orders.shipped", {"order_id": order.id})  # expect: EDA101
+
+            def on_placed(event):
+                print(event["order_id"])
+
+            for message in KafkaConsumer("orders.placed", group_id="shipping"):
+                on_placed(message.value)
+            """
+        ),
+        Example(
+            """
+            import json
+            import pika
+
+            channel = pika.BlockingConnection().channel()
+            channel.queue_declare(queue="billing")
+            channel.queue_bind(queue="billing", exchange="orders", routing_key="order.placed")
+
+            def refund(order_id):
+                channel.basic_publish(exchange="orders", routing_key="refund.issued", body=json.dumps({"order_id": order_id}))  # expect: EDA101
+
+            def on_order(ch, method, properties, body):
+                ch.basic_ack(method.delivery_tag)
+
+            channel.basic_consume(queue="billing", on_message_callback=on_order)
+            """
+        ),
+        Example(
+            """
+            import json
+            import redis
+
+            r = redis.Redis()
+
+            def login(user_id):
+                r.publish("audit.login", json.dumps({"user_id": user_id}))  # expect: EDA101
+
+            def listen():
+                pubsub = r.pubsub()
+                pubsub.psubscribe("orders.*")
+                for message in pubsub.listen():
+                    print(message["data"])
+            """
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from kafka import KafkaConsumer, KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def ship(order):
+                producer.send("orders.shipped", {"order_id": order.id})
+
+            def on_shipped(event):
+                print(event["order_id"])
+
+            for message in KafkaConsumer("orders.shipped", group_id="notifications"):
+                on_shipped(message.value)
+            """
+        ),
+        Example(
+            """
+            import json
+            import pika
+
+            channel = pika.BlockingConnection().channel()
+            channel.queue_declare(queue="billing")
+            channel.queue_bind(queue="billing", exchange="orders", routing_key="#.issued")
+
+            def refund(order_id):
+                channel.basic_publish(exchange="orders", routing_key="refund.issued", body=json.dumps({"order_id": order_id}))
+
+            def on_order(ch, method, properties, body):
+                ch.basic_ack(method.delivery_tag)
+
+            channel.basic_consume(queue="billing", on_message_callback=on_order)
+            """
+        ),
+        Example(
+            """
+            import json
+            import redis
+
+            r = redis.Redis()
+
+            def login(user_id):
+                r.publish("audit.login", json.dumps({"user_id": user_id}))
+
+            def listen():
+                pubsub = r.pubsub()
+                pubsub.psubscribe("audit.*")
+                for message in pubsub.listen():
+                    print(message["data"])
+            """
+        ),
+        Example(
+            """
+            import json
+            import nats
+
+            async def emit(nc, subject, event):
+                await nc.publish(subject, json.dumps(event).encode())
+
+            async def main():
+                nc = await nats.connect()
+                await emit(nc, "orders.placed", {"order_id": "o-1"})
+                await nc.subscribe("orders.>", cb=audit)
+
+            async def audit(msg):
+                print(msg.subject)
+            """
+        ),
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def ship(order):
+                producer.send("orders.shipped", {"order_id": order.id})
+            """,
+            config="""
+            external:
+              consumed: [orders.shipped]
+            """,
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        flow = Flow(ctx, self.options.routed_frameworks)
+        judged_subscriptions = [s for s in flow.subscriptions if flow.judged(s) and not flow.unbound_routed(s)]
+        unrouted = {s.framework for s in flow.subscriptions if flow.unbound_routed(s)}
+        unknown = unresolved(flow.subscriptions, flow)
+        maybe = f"; the destination of some consumers is not statically known: {unknown}" if unknown else ""
+        reported: set[tuple] = set()
+        for publication in flow.publications:
+            event = flow.event(publication)
+            if not flow.judged(publication) or publication.framework in unrouted:
+                continue
+            if ctx.catalog.consumed_elsewhere(event, publication.channel):
+                continue
+            if any(flow.reaches(publication, s) for s in judged_subscriptions):
+                continue
+            key = (*_site(publication), event, publication.channel)
+            if key in reported:
+                continue
+            reported.add(key)
+            yield self.finding(
+                publication,
+                f"{_who(publication.function)} publishes {describe(event, publication.channel)}, which nothing in the "
+                "analysed code consumes",
+                hint=f"publish to the channel a consumer reads, remove the publication if nothing needs it, or "
+                f"{EXTERNAL_CONSUMED_HINT}{maybe}",
+                event=event,
+            )
+
+
+# -- EDA102 -----------------------------------------------------------------------------------
+
+
+class PhantomSubscription(Rule):
+    """Checks for subscriptions to events that nothing publishes.
+
+    ## What it does
+    Reports a subscription when no publication in the analysed code can reach
+    it and the configuration does not declare it as published by another
+    repository (`external.published`). Matching is the one of EDA101: event
+    names, channels and patterns, and for an AMQP queue the exchanges and
+    routing keys it is bound to. A queue that receives what the broker
+    dead-letters from another queue is fed, and a subscription whose
+    destination is not statically known is not judged.
+
+    ## Why is this bad?
+    A handler waiting for messages that never come is dead code that looks
+    alive: a typo in a topic name, a renamed event or a missing binding leaves
+    the consumer idle while the flow it belongs to is silently broken.
+
+    ## How to fix it
+    Check the name against the publisher's (a typo, a renamed topic, a missing
+    router prefix) or bind the queue to the exchange and routing key that are
+    published to; remove the subscription if nothing will publish there; or,
+    when another repository publishes it, list it under `external.published`
+    in `eventlint.yaml`.
+    """
+
+    code = "EDA102"
+    name = "phantom-subscription"
+    severity = Severity.WARNING
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - routed_frameworks: frameworks whose subscribers name a subscription, not a topic (Google Pub/Sub); such a subscriber is judged only through a binding to its topic
+        """
+
+        routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaConsumer, KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def ship(order):
+                producer.send("orders.shipped", {"order_id": order.id})
+
+            def on_shipped(event):
+                print(event["order_id"])
+
+            for message in KafkaConsumer("orders.shiped", group_id="notifications"):  # expect: EDA102
+                on_shipped(message.value)
+            """
+        ),
+        Example(
+            """
+            import json
+            import aio_pika
+
+            async def publish_price(sku, price):
+                connection = await aio_pika.connect_robust("amqp://rabbitmq/")
+                channel = await connection.channel()
+                exchange = await channel.declare_exchange("catalog", aio_pika.ExchangeType.TOPIC)
+                await exchange.publish(aio_pika.Message(body=json.dumps({"sku": sku, "price": price}).encode()), routing_key="product.price_changed")
+
+            async def on_deleted(message):
+                async with message.process():
+                    print(message.body)
+
+            async def consume():
+                connection = await aio_pika.connect_robust("amqp://rabbitmq/")
+                channel = await connection.channel()
+                queue = await channel.declare_queue("search.products")
+                await queue.bind("catalog", "product.deleted")
+                await queue.consume(on_deleted)  # expect: EDA102
+            """
+        ),
+        Example(
+            """
+            import nats
+
+            async def on_refund(msg):
+                print(msg.data)
+
+            async def main():
+                nc = await nats.connect()
+                await nc.publish("payments.captured", b"{}")
+                await nc.subscribe("payments.refunded", queue="ledger", cb=on_refund)  # expect: EDA102
+            """
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from kafka import KafkaConsumer, KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def ship(order):
+                producer.send("orders.shipped", {"order_id": order.id})
+
+            def on_shipped(event):
+                print(event["order_id"])
+
+            for message in KafkaConsumer("orders.shipped", group_id="notifications"):
+                on_shipped(message.value)
+            """
+        ),
+        Example(
+            """
+            import json
+            import aio_pika
+
+            async def publish_price(sku, price):
+                connection = await aio_pika.connect_robust("amqp://rabbitmq/")
+                channel = await connection.channel()
+                exchange = await channel.declare_exchange("catalog", aio_pika.ExchangeType.TOPIC)
+                await exchange.publish(aio_pika.Message(body=json.dumps({"sku": sku, "price": price}).encode()), routing_key="product.price_changed")
+
+            async def on_product(message):
+                async with message.process():
+                    print(message.body)
+
+            async def consume():
+                connection = await aio_pika.connect_robust("amqp://rabbitmq/")
+                channel = await connection.channel()
+                queue = await channel.declare_queue("search.products")
+                await queue.bind("catalog", "product.*")
+                await queue.consume(on_product)
+            """
+        ),
+        Example(
+            """
+            import nats
+
+            async def on_refund(msg):
+                print(msg.data)
+
+            async def main():
+                nc = await nats.connect()
+                await nc.subscribe("payments.refunded", queue="ledger", cb=on_refund)
+            """,
+            config="""
+            external:
+              published: [payments.refunded]
+            """,
+        ),
+        Example(
+            """
+            import pika
+
+            channel = pika.BlockingConnection().channel()
+            channel.exchange_declare(exchange="billing.dlx", exchange_type="fanout")
+            channel.queue_declare(queue="billing", arguments={"x-dead-letter-exchange": "billing.dlx"})
+            channel.queue_declare(queue="billing.dead-letter")
+            channel.queue_bind(queue="billing.dead-letter", exchange="billing.dlx")
+
+            def charge(ch, method, properties, body):
+                ch.basic_ack(method.delivery_tag)
+
+            def park(ch, method, properties, body):
+                ch.basic_ack(method.delivery_tag)
+
+            channel.basic_publish(exchange="", routing_key="billing", body=b"{}")
+            channel.basic_consume(queue="billing", on_message_callback=charge)
+            channel.basic_consume(queue="billing.dead-letter", on_message_callback=park)
+            """
+        ),
+        Example(
+            """
+            from google.cloud import pubsub_v1
+
+            subscriber = pubsub_v1.SubscriberClient()
+
+            def on_order(message):
+                message.ack()
+
+            path = subscriber.subscription_path("shop", "billing-orders")
+            subscriber.subscribe(path, callback=on_order)
+            """
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        flow = Flow(ctx, self.options.routed_frameworks)
+        publications = [p for p in flow.publications if flow.judged(p) or template_pattern(p.channel_expr) is not None]
+        unknown = unresolved(flow.publications, flow)
+        maybe = f"; the destination of some publications is not statically known: {unknown}" if unknown else ""
+        reported: set[tuple] = set()
+        for subscription in flow.subscriptions:
+            event = flow.event(subscription)
+            if not flow.judged(subscription) or flow.unbound_routed(subscription) or flow.fed_by_dead_letters(subscription):
+                continue
+            routes = flow.addresses(subscription)
+            if any(ctx.catalog.published_elsewhere(event, name) for name in (subscription.channel, *routes)):
+                continue
+            if any(flow.reaches(p, subscription) for p in publications):
+                continue
+            key = (*_site(subscription), event, subscription.channel, subscription.handler)
+            if key in reported:
+                continue
+            reported.add(key)
+            who = short(subscription.handler) if subscription.handler else "a consumer"
+            bound = f" (bound to {', '.join(routes)})" if routes else ""
+            yield self.finding(
+                subscription,
+                f"{who} consumes {describe(event, subscription.channel)}{bound}, which nothing in the analysed code publishes",
+                hint="check the name against the publisher's (a typo, a renamed topic, a missing binding), remove the "
+                f"subscription if nothing will publish there, or {EXTERNAL_PUBLISHED_HINT}{maybe}",
+                event=event,
+            )
+
+
+# -- EDA103 -----------------------------------------------------------------------------------
+
+
+class CorrelationIdDropped(Rule):
+    """Checks for handlers that publish without passing on the correlation id of the message they handle.
+
+    ## What it does
+    Follows each handler into the functions it calls and reports every
+    publication it makes whose headers, message properties and payload fields
+    are all known and none of them is a correlation or trace id (names from
+    `correlation_names`: `correlation_id`, `traceparent`, `X-Request-ID`,
+    ...), when the handler does not inject the current trace context either
+    (`opentelemetry.propagate.inject`). A `correlation_id=` keyword on the
+    publishing call counts. Publications whose headers the code does not
+    spell out (a header dict built at run time, a FastStream `@publisher`
+    that sends the return value with the incoming correlation id) are not
+    judged.
+
+    ## Why is this bad?
+    The correlation id is the thread that ties a flow together across
+    services. A handler that publishes without it starts an unrelated trace:
+    the logs and spans of everything downstream can no longer be joined to the
+    request that caused them, and debugging a failed order means guessing.
+
+    ## How to fix it
+    Copy the incoming message's correlation id (or `traceparent`) into what
+    the handler publishes: a `correlation_id` header, message property or
+    payload field. With OpenTelemetry, extract the incoming context and call
+    `opentelemetry.propagate.inject(headers)` before publishing.
+    """
+
+    code = "EDA103"
+    name = "correlation-id-dropped"
+    severity = Severity.WARNING
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - correlation_names: names of correlation and trace ids in headers, properties, payload fields or call keywords (compared ignoring case, `-`, `_` and an `X-` prefix)
+        - propagation_calls: globs on calls that write the current trace context into outgoing headers
+        """
+
+        correlation_names: tuple[str, ...] = CORRELATION_NAMES
+        propagation_calls: tuple[str, ...] = PROPAGATION_CALLS
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaConsumer, KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def on_order(event):
+                producer.send("payments.captured", {"order_id": event["order_id"]}, headers=[("content-type", b"json")])  # expect: EDA103
+
+            for message in KafkaConsumer("orders.placed", group_id="billing"):
+                on_order(message.value)
+            """
+        ),
+        Example(
+            """
+            from faststream.kafka import KafkaBroker
+
+            broker = KafkaBroker()
+            captured = broker.publisher("payments.captured")
+
+            @broker.subscriber("orders.placed")
+            async def charge(order: dict) -> None:
+                await captured.publish({"order_id": order["order_id"]})  # expect: EDA103
+            """
+        ),
+        Example(
+            """
+            import json
+            import pika
+
+            def on_order(ch, method, properties, body):
+                order = json.loads(body)
+                ch.basic_publish(  # expect: EDA103
+                    exchange="billing",
+                    routing_key="invoice.issued",
+                    body=json.dumps({"order_id": order["order_id"]}),
+                    properties=pika.BasicProperties(content_type="application/json"),
+                )
+                ch.basic_ack(method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.basic_consume(queue="billing", on_message_callback=on_order)
+            """
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from kafka import KafkaConsumer, KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def on_order(event, correlation_id):
+                producer.send("payments.captured", {"order_id": event["order_id"]}, headers=[("correlation_id", correlation_id)])
+
+            for message in KafkaConsumer("orders.placed", group_id="billing"):
+                on_order(message.value, dict(message.headers)["correlation_id"])
+            """
+        ),
+        Example(
+            """
+            from faststream.kafka import KafkaBroker, KafkaMessage
+
+            broker = KafkaBroker()
+            captured = broker.publisher("payments.captured")
+
+            @broker.subscriber("orders.placed")
+            async def charge(order: dict, message: KafkaMessage) -> None:
+                await captured.publish({"order_id": order["order_id"]}, correlation_id=message.correlation_id)
+            """
+        ),
+        Example(
+            """
+            import json
+            import pika
+
+            def on_order(ch, method, properties, body):
+                order = json.loads(body)
+                ch.basic_publish(
+                    exchange="billing",
+                    routing_key="invoice.issued",
+                    body=json.dumps({"order_id": order["order_id"]}),
+                    properties=pika.BasicProperties(content_type="application/json", correlation_id=properties.correlation_id),
+                )
+                ch.basic_ack(method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.basic_consume(queue="billing", on_message_callback=on_order)
+            """
+        ),
+        Example(
+            """
+            import json
+            import nats
+            from opentelemetry import propagate
+
+            nc = nats.NATS()
+
+            async def on_order(msg):
+                order = json.loads(msg.data)
+                headers = {}
+                propagate.inject(headers)
+                await nc.publish("payments.captured", json.dumps({"order_id": order["order_id"]}).encode(), headers=headers)
+
+            async def main():
+                await nc.connect("nats://nats:4222")
+                await nc.subscribe("orders.placed", cb=on_order)
+            """
+        ),
+        Example(
+            """
+            from faststream.kafka import KafkaBroker
+
+            broker = KafkaBroker()
+
+            @broker.subscriber("orders.placed")
+            @broker.publisher("payments.captured")
+            async def charge(order: dict) -> dict:
+                return {"order_id": order["order_id"]}
+            """
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        names = CorrelationNames(self.options.correlation_names)
+        wrappers = wrapper_functions(ctx.facts.publishers)
+        found: dict[tuple, tuple[Publication, list[Handler]]] = {}
+        handling = handling_functions(ctx)
+        for handler in handling:
+            if propagates(handler, self.options.propagation_calls):
+                continue
+            calls = calls_by_site([handler])
+            for publication in ctx.publications_of(handler):
+                if is_wrapper_call(publication, wrappers):
+                    continue
+                if carries_correlation(publication, calls.get(_site(publication)), names) is not False:
+                    continue
+                key = (*_site(publication), publication.event, publication.channel)
+                found.setdefault(key, (publication, []))[1].append(handler)
+        for publication, handlers in found.values():
+            incoming = sorted({describe(s.event, s.channel) for h in handlers for s in handling[h]})
+            who = ", ".join(sorted(short(h.name) for h in handlers))
+            handles = f" handles {', '.join(incoming)} and" if incoming else ""
+            what = describe(publication.event, publication.channel, publication.channel_expr)
+            yield self.finding(
+                publication,
+                f"{who}{handles} publishes {what} without the incoming correlation id: {_missing(publication)}",
+                hint="copy the incoming message's correlation id (or traceparent) into what the handler publishes: a "
+                "`correlation_id` header, property or payload field; with OpenTelemetry, call "
+                "opentelemetry.propagate.inject(headers) before publishing",
+                service=handlers[0].service,
+            )
+
+
+# -- EDA104 -----------------------------------------------------------------------------------
+
+
+class PublishWithoutCorrelationId(Rule):
+    """Checks for entry points that publish an event with no correlation id at all.
+
+    ## What it does
+    Reports a publication made outside any message handler (an API endpoint,
+    a job, a script, module-level code) whose headers, message properties and
+    payload fields are all known and none of them is a correlation or trace
+    id, when the publishing function does not inject the current trace
+    context (`opentelemetry.propagate.inject`). A `correlation_id=` keyword on
+    the publishing call counts. Frameworks that give every message an id of
+    their own (`correlating_frameworks`) are not reported.
+
+    ## Why is this bad?
+    A flow can only be traced if its first message carries an id: every
+    handler downstream can pass on only what it received. An order placed
+    without one leaves its payment, reservation and shipment impossible to
+    tie together in the logs.
+
+    ## How to fix it
+    Start the correlation where the flow starts: pass the request's id
+    (`X-Request-ID`) or a new UUID as a `correlation_id` header or property,
+    or inject the current trace context with
+    `opentelemetry.propagate.inject(headers)`.
+    """
+
+    code = "EDA104"
+    name = "publish-without-correlation-id"
+    severity = Severity.WARNING
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - correlation_names: names of correlation and trace ids in headers, properties, payload fields or call keywords (compared ignoring case, `-`, `_` and an `X-` prefix)
+        - propagation_calls: globs on calls that write the current trace context into outgoing headers
+        - correlating_frameworks: frameworks that give every message a correlation or trace id when the code sets none (Dapr's sidecar, FastStream)
+        """
+
+        correlation_names: tuple[str, ...] = CORRELATION_NAMES
+        propagation_calls: tuple[str, ...] = PROPAGATION_CALLS
+        correlating_frameworks: tuple[str, ...] = CORRELATING_FRAMEWORKS
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def place_order(order):
+                producer.send("orders.placed", {"order_id": order.id, "total": order.total})  # expect: EDA104
+            """
+        ),
+        Example(
+            """
+            import json
+            import boto3
+
+            sns = boto3.client("sns")
+
+            def place_order(order):
+                sns.publish(  # expect: EDA104
+                    TopicArn="arn:aws:sns:eu-west-1:123456789012:orders",
+                    Message=json.dumps({"order_id": order.id}),
+                )
+            """
+        ),
+        Example(
+            """
+            import json
+            import pika
+
+            channel = pika.BlockingConnection().channel()
+
+            def place_order(order_id):
+                channel.basic_publish(exchange="orders", routing_key="order.placed", body=json.dumps({"order_id": order_id}))  # expect: EDA104
+            """
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def place_order(order, request_id):
+                producer.send("orders.placed", {"order_id": order.id, "total": order.total}, headers=[("x-request-id", request_id.encode())])
+            """
+        ),
+        Example(
+            """
+            import json
+            import boto3
+
+            sns = boto3.client("sns")
+
+            def place_order(order, correlation_id):
+                sns.publish(
+                    TopicArn="arn:aws:sns:eu-west-1:123456789012:orders",
+                    Message=json.dumps({"order_id": order.id}),
+                    MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": correlation_id}},
+                )
+            """
+        ),
+        Example(
+            """
+            import json
+            import uuid
+            import pika
+
+            channel = pika.BlockingConnection().channel()
+
+            def place_order(order_id):
+                channel.basic_publish(
+                    exchange="orders",
+                    routing_key="order.placed",
+                    body=json.dumps({"order_id": order_id}),
+                    properties=pika.BasicProperties(correlation_id=str(uuid.uuid4())),
+                )
+            """
+        ),
+        Example(
+            """
+            from faststream.kafka import KafkaBroker
+
+            broker = KafkaBroker()
+
+            async def place_order(order_id: str) -> None:
+                await broker.publish({"order_id": order_id}, topic="orders.placed")
+            """
+        ),
+        Example(
+            """
+            import json
+            import redis
+            from opentelemetry import propagate
+
+            r = redis.Redis()
+
+            def place_order(order_id):
+                carrier = {}
+                propagate.inject(carrier)
+                r.xadd("orders", {"order_id": order_id, "trace": json.dumps(carrier)})
+            """
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        options = self.options
+        names = CorrelationNames(options.correlation_names)
+        facts = ctx.facts
+        wrappers = wrapper_functions(facts.publishers)
+        handling = handling_functions(ctx)
+        handled = {(ref.path, ref.line, ref.column) for h in handling for ref in h.publications}
+        entries: dict[tuple[str, int, int], list[Handler]] = {}
+        for handler in facts.handlers:
+            if handler not in handling:
+                for ref in handler.publications:
+                    entries.setdefault((ref.path, ref.line, ref.column), []).append(handler)
+        calls = calls_by_site(h for hs in entries.values() for h in hs)
+        reported: set[tuple] = set()
+        for publication in facts.publishers:
+            site = _site(publication)
+            if site in handled or is_wrapper_call(publication, wrappers):
+                continue
+            if publication.framework in options.correlating_frameworks:
+                continue
+            starters = entries.get(site, [])
+            if any(propagates(h, options.propagation_calls) for h in starters):
+                continue
+            if carries_correlation(publication, calls.get(site), names) is not False:
+                continue
+            key = (*site, publication.event, publication.channel)
+            if key in reported:
+                continue
+            reported.add(key)
+            what = describe(publication.event, publication.channel, publication.channel_expr)
+            yield self.finding(
+                publication,
+                f"{_who(publication.function)} publishes {what} with no correlation id: {_missing(publication)}",
+                hint="start the correlation where the flow starts: pass the request's id (X-Request-ID) or a new UUID as a "
+                "`correlation_id` header or property, or inject the trace context with opentelemetry.propagate.inject(headers)",
+            )
+
+
+RULES = (OrphanEvent, PhantomSubscription, CorrelationIdDropped, PublishWithoutCorrelationId)

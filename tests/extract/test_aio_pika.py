@@ -101,3 +101,16 @@ def test_declarations_are_not_sites():
         line = line_of(ROOT / path, snippet)
         for records in (facts.publishers, facts.subscribers, facts.bindings):
             assert by_site(records, path, line) == [], (path, snippet)
+
+
+def test_headers_are_the_message_properties_given():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    assert headers == {
+        # Message(body=..., content_type=..., delivery_mode=...) in the wrapper, and at its call sites
+        (PUBLISHER, line_of(ROOT / PUBLISHER, "await self.exchange.publish(")): ("content_type", "delivery_mode"),
+        (API, line_of(ROOT / API, "await publisher.publish(")): ("content_type", "delivery_mode"),
+        (API, line_of(ROOT / API, "await publisher.publish(", occurrence=2)): ("content_type", "delivery_mode"),
+        # aio_pika.Message(body=..., correlation_id=message.correlation_id): the consumed message's id goes on
+        (WORKER, line_of(ROOT / WORKER, "await channel.default_exchange.publish(")): ("correlation_id",),
+    }

@@ -95,3 +95,16 @@ def test_declarations_are_not_sites():
     assert by_site(facts.subscribers, CONSUMER, line_of(ROOT / CONSUMER, "self.consumer = AIOKafkaConsumer(")) == []
     assert by_site(facts.publishers, BATCHER, line_of(ROOT / BATCHER, "batch = self._producer.create_batch()")) == []
     assert by_site(facts.publishers, KAFKA, line_of(ROOT / KAFKA, "self.producer = AIOKafkaProducer(")) == []
+
+
+def test_headers_are_the_names_of_the_header_pairs():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    assert headers == {
+        (API, line_of(ROOT / API, "await producer.send(topics.ORDER_PLACED")): ("event-type",),
+        (API, line_of(ROOT / API, "await publisher.publish(")): (),
+        (BACKFILL, line_of(ROOT / BACKFILL, "await producer.send(")): (),
+        (KAFKA, line_of(ROOT / KAFKA, "await self.producer.send_and_wait(")): (),
+        # send_batch: the headers went into batch.append(...), not read
+        (BATCHER, line_of(ROOT / BATCHER, "await self._producer.send_batch(")): None,
+    }

@@ -143,3 +143,23 @@ def test_declarations_alone_are_not_sites():
         line(RECEIPTS, "self._sqs.send_message("),
     }
     assert facts.diagnostics == ()
+
+
+def test_headers_are_the_message_attribute_names():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line, p.event): p.headers for p in facts.publishers}
+    assert headers == {
+        # MessageAttributes={"event_type": {"DataType": "String", ...}}
+        (NOTIFY, line_of(ROOT / NOTIFY, "response = sns.publish("), "OrderPlaced"): ("event_type",),
+        # publish_batch entries without attributes
+        (NOTIFY, line_of(ROOT / NOTIFY, "sns.publish_batch("), "OrderLineReserved"): (),
+        (LAMBDA, line_of(ROOT / LAMBDA, "sns.publish("), "OrderCancelled"): (),
+        (RECEIPTS, line_of(ROOT / RECEIPTS, "self._sqs.send_message_batch("), None): (),
+        (RECEIPTS, line_of(ROOT / RECEIPTS, "self._sqs.send_message("), "RefundRequested"): (),
+        (TRACKING, line_of(ROOT / TRACKING, "shipment_topic.publish("), "ParcelScanned"): (),
+        (TRACKING, line_of(ROOT / TRACKING, "returns_queue.send_message("), None): (),
+        (TRACKING, line_of(ROOT / TRACKING, "warehouse_queue.send_message("), None): (),
+        # EventBridge entries carry no message attributes the pack reads
+        (EVENTS, line_of(ROOT / EVENTS, "response = self._events.put_events("), "OrderShipped"): None,
+        (EVENTS, line_of(ROOT / EVENTS, "response = self._events.put_events("), "InvoiceRequested"): None,
+    }

@@ -124,3 +124,19 @@ def test_declarations_are_not_sites():
     assert by_site(facts.subscribers, WORKER, line_of(ROOT / WORKER, "self.consumer = ck.Consumer({**CONSUMER_CONF")) == []
     assert by_site(facts.subscribers, WORKER, line_of(ROOT / WORKER, "    consumer = ck.Consumer({**CONSUMER_CONF")) == []
     assert by_site(facts.subscribers, FULFILLMENT, line_of(ROOT / FULFILLMENT, "return DeserializingConsumer(")) == []
+
+
+def test_headers_are_the_names_of_the_header_pairs():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    assert headers == {
+        (NOTIFICATIONS, line_of(ROOT / NOTIFICATIONS, "points_producer.produce(")): (),
+        # produce(..., headers=[("source", b"outbox")]) in the wrapper, and at its call site
+        (OUTBOX, line_of(ROOT / OUTBOX, "self.producer.produce(topic")): ("source",),
+        (OUTBOX, line_of(ROOT / OUTBOX, 'publisher.publish("payments.refund-requested"')): ("source",),
+        (PUBLISHER, line_of(ROOT / PUBLISHER, "producer.produce(topics.ORDER_PLACED")): (),
+        (PUBLISHER, line_of(ROOT / PUBLISHER, "producer.produce(", occurrence=2)): (),
+        # produce_batch takes its headers inside each message: not read
+        (PUBLISHER, line_of(ROOT / PUBLISHER, "producer.produce_batch(")): None,
+        (SHIPPING, line_of(ROOT / SHIPPING, "self._producer.produce(")): (),
+    }

@@ -89,3 +89,16 @@ def test_subscribers_are_exact():
 def test_fastapi_routes_are_not_sites():
     facts = facts_of(ROOT)
     assert by_site(facts.subscribers, CHECKOUT, line_of(ROOT / CHECKOUT, '@app.post("/checkout")')) == []
+
+
+def test_headers_are_the_keys_of_publish_metadata():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    assert headers == {
+        (CHECKOUT, line_of(ROOT / CHECKOUT, "client.publish_event(")): (),
+        # publish_metadata={"cloudevent.type": event_type} in the wrapper, and at its call sites
+        (PUBLISHER, line_of(ROOT / PUBLISHER, "self._client.publish_event(")): ("cloudevent.type",),
+        (PAYMENTS, line_of(ROOT / PAYMENTS, 'publisher.publish("payments"')): ("cloudevent.type",),
+        (PAYMENTS, line_of(ROOT / PAYMENTS, 'publisher.publish("payment-failed"')): ("cloudevent.type",),
+        (SHIPPING, line_of(ROOT / SHIPPING, "await dapr.publish_event(")): ("cloudevent.type",),
+    }

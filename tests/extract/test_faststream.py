@@ -145,8 +145,11 @@ def test_groups():
 
 def test_ack_is_faststreams_default():
     facts = facts_of(ROOT)
-    # no subscriber sets ack_policy: FastStream acknowledges on the handler's behalf (AckPolicy.MANUAL would be "manual")
-    assert {s.ack for s in facts.subscribers} == {"auto"}
+    # no subscriber sets ack_policy: FastStream acknowledges on the handler's behalf (AckPolicy.MANUAL would be
+    # "manual"); Redis pub/sub channels and lists are at-most-once and acknowledge nothing
+    acks = {s.handler: s.ack for s in facts.subscribers}
+    assert {h for h, a in acks.items() if a is None} == {"notifications.handlers.send_email", "notifications.handlers.track_delivery"}
+    assert {a for a in acks.values() if a is not None} == {"auto"}
 
 
 def test_rabbit_subscribers_with_an_exchange_bind_their_queue():
@@ -243,3 +246,21 @@ def test_serialised_shared_contract_names_the_event():
         "checkout.api.cancel_order",
         ("order_id", "reason"),
     )
+
+
+def test_headers_are_the_keys_of_the_headers_mapping():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    # broker.publish(..., headers={"x-request-id": x_request_id})
+    assert headers.pop((CHECKOUT_API, line(CHECKOUT_API, "await kafka.broker.publish(", 2))) == ("x-request-id",)
+    # a @publisher decorator sends the handler's return value with headers FastStream sets itself
+    # (the incoming correlation id): the code does not spell them out
+    decorators = {
+        (BILLING, line(BILLING, '@router.publisher("invoices.issued")')),
+        (INVENTORY, line(INVENTORY, '@router.publisher("inventory.released")')),
+        (NOTIFICATIONS, line(NOTIFICATIONS, '@broker.publisher("notifications.sent")')),
+        (SHIPPING, line(SHIPPING, "@dispatched")),
+    }
+    assert {site for site, h in headers.items() if h is None} == decorators
+    # every .publish() without headers= sets none (correlation_id= is a property, not a header name)
+    assert {h for site, h in headers.items() if site not in decorators} == {()}

@@ -108,3 +108,19 @@ def test_topic_declarations_alone_are_not_sites():
     assert all(r.channel != "orders.archive" for r in (*facts.publishers, *facts.subscribers))
     # the App constructor is no site either
     assert [r for r in (*facts.publishers, *facts.subscribers) if r.path.endswith("/app.py")] == []
+
+
+def test_headers_are_the_keys_of_the_headers_mapping():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    assert headers == {
+        # send(key=..., value=..., headers={"x-request-id": ...})
+        (VIEWS, line_of(ROOT / VIEWS, "await topics.order_placed_topic.send(")): ("x-request-id",),
+        (VIEWS, line_of(ROOT / VIEWS, "topics.order_cancelled_topic.send_soon(")): (),
+        (COMMANDS, line_of(ROOT / COMMANDS, "await mark_paid.send(")): (),
+        (AGENTS, line_of(ROOT / AGENTS, "await pick_urgent.cast(")): (),
+        (AGENTS, line_of(ROOT / AGENTS, "await app.send(")): (),
+        (PIPELINE, line_of(ROOT / PIPELINE, "await app.send(")): (),
+        # a sink sends what the agent yields: faust sets the headers, the code does not say
+        (AGENTS, line_of(ROOT / AGENTS, "@app.agent(placed_orders, sink=")): None,
+    }

@@ -98,3 +98,15 @@ def test_declarations_alone_are_not_sites():
         line(PUBLISHING, "publisher.publish(orders_topic, json.dumps(payload)"),
     }
     assert facts.diagnostics == ()
+
+
+def test_headers_are_the_message_attributes():
+    # publish(topic, data, ordering_key=..., **attrs): the keywords other than the pack's own fields
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    assert headers == {
+        (PUBLISHING, line(PUBLISHING, "future = publisher.publish(orders_topic")): ("event_type",),
+        (PUBLISHING, line(PUBLISHING, "publisher.publish(orders_topic, json.dumps(payload)")): (),
+        (REFUNDS, line(REFUNDS, "return self._client.publish(self._topic")): ("origin",),
+        (REFUNDS, line(REFUNDS, "return self._client.publish(topic=os.environ")): (),
+    }

@@ -60,3 +60,16 @@ def test_group_and_ack_mode():
     [cancel] = by_site(facts.subscribers, CONSUMER, line_of(ROOT / CONSUMER, "self.consumer.subscribe("))
     # group and ack come from the constructor that made the object subscribe() is called on
     assert (cancel.group, cancel.ack) == ("payments-cancellations", "auto")
+
+
+def test_headers_are_the_names_of_the_header_pairs():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    assert headers == {
+        # headers = [("correlation_id", ...), ("content-type", ...)], followed from the local variable
+        (API, line_of(ROOT / API, "producer.send(topics.ORDER_PLACED")): ("correlation_id", "content-type"),
+        # no headers argument: none are set
+        (API, line_of(ROOT / API, "producer.send(topics.ORDER_CANCELLED")): (),
+        (OUTBOX, line_of(ROOT / OUTBOX, "self._producer.send(topic")): (),
+        (OUTBOX, line_of(ROOT / OUTBOX, 'relay.relay("payments.refund-requested"')): (),
+    }

@@ -149,3 +149,13 @@ def test_declarations_are_not_sites():
         line = line_of(ROOT / path, snippet)
         for records in (facts.publishers, facts.subscribers, facts.bindings):
             assert by_site(records, path, line) == [], (path, snippet)
+
+
+def test_headers_are_the_keys_of_the_headers_mapping():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    assert headers[(EVENTS, line_of(ROOT / EVENTS, "queue.put("))] == ("report-format",)
+    assert headers[(EVENTS, line_of(ROOT / EVENTS, "producer.publish("))] == ()
+    # correlation_id= and reply_to= are message properties kombu takes as **properties: not header names
+    assert headers[(RESULTS, line_of(ROOT / RESULTS, "connection.Producer().publish("))] == ()
+    assert {h for (path, _), h in headers.items() if path in (VIEWS, TASKS, RUNNER)} == {()}

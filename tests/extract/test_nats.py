@@ -113,3 +113,17 @@ def test_declarations_and_replies_are_not_sites():
     sites = {(r.path, r.line) for r in (*facts.publishers, *facts.subscribers)}
     assert not sites & not_sites
     assert not any(r.path in (STREAMS, RESPONDER) for r in (*facts.publishers, *facts.subscribers))
+
+
+def test_headers_are_the_keys_of_the_headers_mapping():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    assert headers == {
+        # js.publish(subject, ..., headers={"Nats-Msg-Id": ...}) in the wrapper, and at its call sites
+        (BUS, line_of(ROOT / BUS, "ack = await js.publish(")): ("Nats-Msg-Id",),
+        (API, line_of(ROOT / API, "await bus.emit(")): ("Nats-Msg-Id",),
+        (API, line_of(ROOT / API, "await bus.emit(", occurrence=2)): ("Nats-Msg-Id",),
+        (API, line_of(ROOT / API, "reply = await bus.nc.request(")): (),
+        (SHIPPING, line_of(ROOT / SHIPPING, "await self.js.publish(")): (),
+        (CONSUMER, line_of(ROOT / CONSUMER, "await self.nc.publish(")): (),
+    }

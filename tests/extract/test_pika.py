@@ -129,3 +129,18 @@ def test_declarations_are_not_sites():
         line = line_of(ROOT / path, snippet, occurrence)
         for records in (facts.publishers, facts.subscribers, facts.bindings):
             assert by_site(records, path, line) == [], (path, snippet, occurrence)
+
+
+def test_headers_are_the_properties_given_and_the_keys_of_their_headers():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    # properties=pika.BasicProperties(content_type=..., delivery_mode=2, headers={"x-event-type": ..., "x-source": ...})
+    wrapped = ("content_type", "delivery_mode", "x-event-type", "x-source")
+    assert headers == {
+        (PUBLISHER, line_of(ROOT / PUBLISHER, "self.channel.basic_publish(")): wrapped,
+        (SERVICE, line_of(ROOT / SERVICE, "publisher.publish(")): wrapped,
+        (SERVICE, line_of(ROOT / SERVICE, "publisher.publish(", occurrence=2)): wrapped,
+        (HANDLERS, line_of(ROOT / HANDLERS, "ch.basic_publish(")): ("content_type",),
+        # no properties: nothing set
+        (AUDIT, line_of(ROOT / AUDIT, "_channel.basic_publish(")): (),
+    }

@@ -26,10 +26,10 @@ TRICKY = [
 
 def _both(source: bytes):
     tree = cst.parse_module(source)
-    slow = v._Visitor(tree, "x.py", "x", None)
+    slow = v._Visitor(tree, "x.py", "x", None, None)
     MetadataWrapper(tree, unsafe_skip_copy=True).visit(slow)
     positions = AstPositions(ast.parse(source), source.decode(tree.encoding))
-    fast = v._Visitor(tree, "x.py", "x", positions.take)
+    fast = v._Visitor(tree, "x.py", "x", positions.take, lambda: positions.last_end)
     tree.visit(fast)
     positions.check_consumed()
     return slow.result(), fast.result()

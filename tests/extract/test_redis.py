@@ -120,3 +120,9 @@ def test_declarations_alone_are_not_sites():
     sites = {(r.path, r.line) for r in (*facts.publishers, *facts.subscribers)}
     assert not sites & declarations
     assert not any(r.path == CLIENTS for r in (*facts.publishers, *facts.subscribers))
+
+
+def test_redis_messages_have_no_headers():
+    # Pub/Sub messages and stream entries carry only their payload: known to set no headers
+    facts = facts_of(ROOT)
+    assert {p.headers for p in facts.publishers} == {()}

@@ -78,3 +78,15 @@ def test_http_routes_and_service_options_are_not_sites():
     facts = facts_of(ROOT)
     assert by_site(facts.subscribers, ORDERS, line_of(ROOT / ORDERS, '@tomodachi.http("POST"')) == []
     assert by_site(facts.publishers, ORDERS, line_of(ROOT / ORDERS, "aws_sns_sqs=tomodachi.Options.AWSSNSSQS(")) == []
+
+
+def test_headers_are_the_message_attribute_names():
+    facts = facts_of(ROOT)
+    headers = {(p.path, p.line): p.headers for p in facts.publishers}
+    # aws_sns_sqs_publish(..., message_attributes={"correlation_id": ...})
+    assert headers[(PAYMENTS, line_of(ROOT / PAYMENTS, "await aws_sns_sqs_publish(", occurrence=1))] == ("correlation_id",)
+    assert headers[(PAYMENTS, line_of(ROOT / PAYMENTS, "await aws_sns_sqs_publish(", occurrence=2))] == ()
+    assert {h for (path, _), h in headers.items() if path == ORDERS} == {()}
+    # amqp_publish takes no headers: unknown
+    assert headers[(WAREHOUSE, line_of(ROOT / WAREHOUSE, "await rabbit.amqp_publish("))] is None
+    assert headers[(WAREHOUSE, line_of(ROOT / WAREHOUSE, "await tomodachi.sqs_send_message("))] == ()

@@ -1,0 +1,449 @@
+"""The debugging family (EDA5xx) on the fixtures, on cases the examples do not cover, and with options."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from eventlint import api
+from eventlint.config import load_config
+from tests.helpers import fixture, line_of
+
+
+def findings(root: Path, code: str) -> set[tuple[str, int]]:
+    result = api.lint([root], load_config([root]), select=[code])
+    return {(d.path, d.line) for d in result.diagnostics if d.code == code}
+
+
+def project(tmp_path: Path, files: dict[str, str], options: dict | None = None, code: str = "") -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    config: dict = {"exclude": []}
+    if options:
+        config["rules"] = {"options": {code: options}}
+    (tmp_path / "eventlint.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    for path, text in files.items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return tmp_path
+
+
+def at(root: Path, path: str, snippet: str, occurrence: int = 1) -> tuple[str, int]:
+    """(path, line) of a snippet in a written project file."""
+    return path, line_of(root / path, snippet, occurrence)
+
+
+# -- EDA501 no-dead-letter on the fixtures ------------------------------------------------
+
+
+def test_no_dead_letter_templates_report_triggers_without_a_destination():
+    sam = fixture("aws_sam") / "template.yaml"
+    assert findings(fixture("aws_sam"), "EDA501") == {
+        # CloudWatchEvent trigger of a function without a DeadLetterQueue
+        ("template.yaml", line_of(sam, "PaymentCaptured:")),
+        # a queue of the template without a RedrivePolicy
+        ("template.yaml", line_of(sam, "ShipmentRequests:")),
+        # RefundRequests (!ImportValue: a queue of another stack) is not judged
+    }
+    sls = fixture("serverless") / "serverless.yml"
+    assert findings(fixture("serverless"), "EDA501") == {
+        ("serverless.yml", line_of(sls, "- sns: shipment-dispatched")),
+        # one finding for the site, although the pattern gives shop.shipping and shop.returns
+        ("serverless.yml", line_of(sls, "- eventBridge:", occurrence=2)),
+    }
+
+
+def test_no_dead_letter_amqp_queues_without_a_dead_letter_exchange():
+    audit = fixture("kombu") / "services/audit/main.py"
+    runner = fixture("kombu") / "services/worker/worker/runner.py"
+    # tasks.high has a dead-letter exchange and tasks.low has none, on the same site; the dead-letter queue's own
+    # consumer and the RPC reply queue are not reported
+    assert findings(fixture("kombu"), "EDA501") == {
+        ("services/audit/main.py", line_of(audit, "Consumer(channel, queues=[audit_queue]")),
+        ("services/audit/main.py", line_of(audit, "queue.get(block=True")),
+        ("services/worker/worker/runner.py", line_of(runner, "Consumer(queues=task_queues")),
+    }
+    lines = {line for _, line in findings(fixture("pika"), "EDA501")}
+    worker = fixture("pika") / "services/billing/billing/worker.py"
+    assert line_of(worker, "topology.REFUND_QUEUE") in lines
+    assert line_of(worker, "topology.CHARGE_QUEUE") not in lines  # declared with x-dead-letter-exchange
+
+
+def test_no_dead_letter_skips_infrastructure_and_fire_and_forget_transports():
+    assert findings(fixture("aws"), "EDA501") == set()
+    assert findings(fixture("google_pubsub"), "EDA501") == set()
+    assert findings(fixture("inprocess"), "EDA501") == set()
+    # Redis pub/sub and xread are at most once; the stream consumer group redelivers
+    worker = fixture("redis") / "services/payments/payments/worker.py"
+    assert findings(fixture("redis"), "EDA501") == {("services/payments/payments/worker.py", line_of(worker, "xreadgroup("))}
+    # core NATS is at most once; JetStream consumers redeliver
+    nats = findings(fixture("nats"), "EDA501")
+    assert {path for path, _ in nats} == {
+        "services/notifications/notifications/consumer.py",
+        "services/shipping/shipping/worker.py",
+    }
+    assert len(nats) == 3
+
+
+def test_no_dead_letter_message_names_consumer_channels_and_framework():
+    result = api.lint([fixture("faust")], load_config([fixture("faust")]), select=["EDA501"])
+    messages = {d.message for d in result.diagnostics}
+    assert (
+        "pipeline.count_orders consumes orders.cancelled, orders.placed (faust) with no dead-letter path: "
+        "no dead-letter destination is declared and the handler moves no failed message aside"
+    ) in messages
+    assert all(d.hint and "dead-letter" in d.hint for d in result.diagnostics)
+
+
+# -- EDA501 beyond the examples -------------------------------------------------------------
+
+KAFKA_LOOP = """
+    from kafka import KafkaConsumer, KafkaProducer
+
+    producer = KafkaProducer()
+
+    def on_payment(event):
+        print(event["order_id"])
+
+    def run():
+        consumer = KafkaConsumer("payments.captured", group_id="billing")
+        for message in consumer:
+            try:
+                on_payment(message.value)
+            except Exception:
+                producer.send("payments.captured.dlq", message.value)
+            consumer.commit()
+"""
+
+
+def test_no_dead_letter_accepts_a_dead_letter_publish_in_the_polling_loop(tmp_path):
+    assert findings(project(tmp_path, {"app.py": KAFKA_LOOP}), "EDA501") == set()
+
+
+def test_no_dead_letter_accepts_a_dead_letter_helper(tmp_path):
+    root = project(
+        tmp_path,
+        {
+            "app.py": """
+                from kafka import KafkaConsumer
+                from platform_kit import send_to_dlq
+
+                def on_payment(event):
+                    try:
+                        print(event["order_id"])
+                    except Exception as exc:
+                        send_to_dlq(event, exc)
+
+                for message in KafkaConsumer("payments.captured", group_id="billing"):
+                    on_payment(message.value)
+            """
+        },
+    )
+    assert findings(root, "EDA501") == set()
+
+
+def test_no_dead_letter_options_reach_the_rule(tmp_path):
+    app = """
+        from kafka import KafkaConsumer
+
+        def on_payment(event):
+            print(event["order_id"])
+
+        for message in KafkaConsumer("payments.captured", group_id="billing"):
+            on_payment(message.value)
+    """
+    root = project(tmp_path / "a", {"app.py": app})
+    assert findings(root, "EDA501") == {at(root, "app.py", "KafkaConsumer(")}
+    unchecked = project(tmp_path / "b", {"app.py": app}, {"frameworks": ["pika"]}, "EDA501")
+    assert findings(unchecked, "EDA501") == set()
+    # a team whose Kafka platform dead-letters outside the code
+    infra = project(tmp_path / "c", {"app.py": app}, {"infrastructure_frameworks": ["kafka-python"]}, "EDA501")
+    assert findings(infra, "EDA501") == set()
+
+
+SQS_POLLER = """
+    import boto3
+
+    sqs = boto3.client("sqs")
+
+    def schedule_pickup(body):
+        print(body)
+
+    def poll():
+        while True:
+            response = sqs.receive_message(QueueUrl="https://sqs.eu-west-1.amazonaws.com/1/shipments")
+            for message in response.get("Messages", []):
+                schedule_pickup(message["Body"])
+"""
+
+SAM_WITHOUT_REDRIVE = """
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      ShipmentsQueue:
+        Type: AWS::SQS::Queue
+        Properties:
+          QueueName: shipments
+      ShippingFunction:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src/
+          Handler: lambda_app.handle
+          Runtime: python3.12
+          Events:
+            Shipments:
+              Type: SQS
+              Properties:
+                Queue: !GetAtt ShipmentsQueue.Arn
+"""
+
+
+def test_no_dead_letter_infrastructure_queue_reported_when_a_template_shows_no_redrive(tmp_path):
+    alone = project(tmp_path / "a", {"app.py": SQS_POLLER})
+    assert findings(alone, "EDA501") == set()
+    files = {"app.py": SQS_POLLER, "template.yaml": SAM_WITHOUT_REDRIVE, "src/lambda_app.py": "def handle(event, context):\n    pass\n"}
+    shown = project(tmp_path / "b", files)
+    assert findings(shown, "EDA501") == {at(shown, "app.py", "receive_message("), at(shown, "template.yaml", "Shipments:")}
+
+
+# -- EDA502 swallowed-exception ---------------------------------------------------------------
+
+
+def test_swallowed_exception_on_the_fixtures():
+    shipments = fixture("shop") / "services/notifications/notifications/shipments.py"
+    # payments.handlers catches Exception too, but publishes PaymentFailed from the clause
+    assert findings(fixture("shop"), "EDA502") == {
+        ("services/notifications/notifications/shipments.py", line_of(shipments, "except Exception:")),
+    }
+    # Lambda partial-batch failures hand the record back to SQS
+    assert findings(fixture("aws_sam"), "EDA502") == set()
+    assert findings(fixture("serverless"), "EDA502") == set()
+    # narrow clauses (PaymentDeclined, CardError, DataError) are not broad
+    assert findings(fixture("faststream"), "EDA502") == set()
+    assert findings(fixture("dapr"), "EDA502") == set()
+    assert findings(fixture("redis"), "EDA502") == set()
+
+
+def test_swallowed_exception_helper_reporting_failure_to_a_caller_that_nacks(tmp_path):
+    root = project(
+        tmp_path,
+        {
+            "app.py": """
+                import json
+                import logging
+                import pika
+
+                log = logging.getLogger(__name__)
+
+                def process(body):
+                    try:
+                        json.loads(body)
+                        return True
+                    except Exception:
+                        log.exception("bad body")
+                        return False
+
+                def on_message(channel, method, properties, body):
+                    if process(body):
+                        channel.basic_ack(method.delivery_tag)
+                    else:
+                        channel.basic_nack(method.delivery_tag, requeue=False)
+
+                channel = pika.BlockingConnection().channel()
+                channel.basic_consume(queue="billing.refund", on_message_callback=on_message)
+            """
+        },
+    )
+    assert findings(root, "EDA502") == set()
+
+
+def test_swallowed_exception_publishing_through_a_helper_from_the_clause(tmp_path):
+    root = project(
+        tmp_path,
+        {
+            "app.py": """
+                from kafka import KafkaConsumer, KafkaProducer
+
+                producer = KafkaProducer()
+
+                def report_failure(event):
+                    producer.send("payments.failed", b"failed")
+
+                def on_payment(event):
+                    try:
+                        print(event["order_id"])
+                    except ValueError:
+                        print("not a number")
+                    except Exception:
+                        report_failure(event)
+
+                for message in KafkaConsumer("payments.captured", group_id="billing"):
+                    on_payment(message.value)
+            """
+        },
+    )
+    assert findings(root, "EDA502") == set()
+
+
+def test_swallowed_exception_acknowledged_only_in_the_try_body(tmp_path):
+    root = project(
+        tmp_path,
+        {
+            "app.py": """
+                import json
+                import logging
+
+                import boto3
+                from google.cloud import pubsub_v1
+
+                log = logging.getLogger(__name__)
+                sqs = boto3.client("sqs")
+                QUEUE = "https://sqs.eu-west-1.amazonaws.com/1/shipments"
+
+                def poll():
+                    while True:
+                        response = sqs.receive_message(QueueUrl=QUEUE, MaxNumberOfMessages=10)
+                        for message in response.get("Messages", []):
+                            try:
+                                print(json.loads(message["Body"]))
+                                sqs.delete_message(QueueUrl=QUEUE, ReceiptHandle=message["ReceiptHandle"])
+                            except Exception:
+                                log.exception("left on the queue, redelivered after the visibility timeout")
+
+                def callback(message):
+                    try:
+                        print(message.data)
+                    except Exception:
+                        log.exception("acknowledged below all the same")
+                    message.ack()
+
+                subscriber = pubsub_v1.SubscriberClient()
+                subscriber.subscribe("projects/shop/subscriptions/billing", callback=callback)
+            """
+        },
+    )
+    assert findings(root, "EDA502") == {at(root, "app.py", "except Exception:", 2)}
+
+
+def test_swallowed_exception_one_finding_per_clause_and_options(tmp_path):
+    files = {
+        "app.py": """
+            from kafka import KafkaConsumer
+
+            def parse(event):
+                try:
+                    return int(event["amount"])
+                except ValueError:
+                    return 0
+
+            def on_payment(event):
+                parse(event)
+
+            def on_refund(event):
+                parse(event)
+
+            for message in KafkaConsumer("payments.captured", group_id="billing"):
+                on_payment(message.value)
+            for message in KafkaConsumer("refunds.requested", group_id="billing"):
+                on_refund(message.value)
+        """
+    }
+    assert findings(project(tmp_path / "a", files), "EDA502") == set()
+    broad = project(tmp_path / "b", files, {"broad_exceptions": ["Exception", "ValueError"]}, "EDA502")
+    assert findings(broad, "EDA502") == {at(broad, "app.py", "except ValueError")}  # reached from two handlers, reported once
+
+
+# -- EDA503 unstructured-handler-log ------------------------------------------------------------
+
+
+def test_unstructured_handler_log_is_off_by_default():
+    result = api.lint([fixture("shop")], load_config([fixture("shop")]))
+    assert not [d for d in result.diagnostics if d.code == "EDA503"]
+    shipments = fixture("shop") / "services/notifications/notifications/shipments.py"
+    handlers = fixture("shop") / "services/payments/payments/handlers.py"
+    assert findings(fixture("shop"), "EDA503") == {
+        ("services/notifications/notifications/shipments.py", line_of(shipments, "log.exception(")),
+        ("services/payments/payments/handlers.py", line_of(handlers, "log.warning(")),
+    }
+
+
+PIKA_LOGS = """
+    import logging
+    import pika
+
+    log = logging.getLogger(__name__)
+
+    def on_refund(channel, method, properties, body):
+        log.info(
+            "refunding",
+            extra={"event_id": properties.message_id},
+        )
+        log.info("refund done")
+        channel.basic_ack(method.delivery_tag)
+
+    channel = pika.BlockingConnection().channel()
+    channel.basic_consume(queue="billing.refund", on_message_callback=on_refund)
+"""
+
+
+def test_unstructured_handler_log_reads_the_id_on_the_calls_lines(tmp_path):
+    root = project(tmp_path, {"app.py": PIKA_LOGS})
+    assert findings(root, "EDA503") == {at(root, "app.py", "log.info(", 2)}
+
+
+def test_unstructured_handler_log_options_reach_the_rule(tmp_path):
+    root = project(tmp_path, {"app.py": PIKA_LOGS}, {"id_names": ["order_id"], "loggers": ["*log*.info"]}, "EDA503")
+    # message_id no longer counts; "refund done" carries no order_id
+    assert findings(root, "EDA503") == {at(root, "app.py", "log.info("), at(root, "app.py", "log.info(", 2)}
+
+
+def test_unstructured_handler_log_id_read_into_a_local_earlier(tmp_path):
+    root = project(
+        tmp_path,
+        {
+            "app.py": """
+                import logging
+                from faststream.kafka import KafkaBroker
+
+                broker = KafkaBroker()
+                log = logging.getLogger(__name__)
+
+                @broker.subscriber("orders.placed")
+                async def charge(order: dict) -> None:
+                    event_id = order["event_id"]
+                    log.info("charging for %s", event_id)
+                    log.info("charged")
+            """
+        },
+    )
+    # the first call passes a value derived from the message after the id was read; the second names nothing
+    assert findings(root, "EDA503") == {at(root, "app.py", 'log.info("charged")')}
+
+
+def test_unstructured_handler_log_contextvars_bind_covers_the_handler(tmp_path):
+    root = project(
+        tmp_path,
+        {
+            "app.py": """
+                import logging
+                import structlog
+                from faststream.kafka import KafkaBroker
+
+                broker = KafkaBroker()
+                log = logging.getLogger(__name__)
+
+                @broker.subscriber("orders.placed")
+                async def charge(order: dict) -> None:
+                    structlog.contextvars.bind_contextvars(event_id=order["event_id"])
+                    log.info("charging")
+            """
+        },
+    )
+    assert findings(root, "EDA503") == set()
+
+
+@pytest.mark.parametrize("code", ["EDA501", "EDA502", "EDA503"])
+def test_debugging_rules_run_clean_on_an_empty_project(tmp_path, code):
+    assert findings(project(tmp_path, {"app.py": "x = 1\n"}), code) == set()

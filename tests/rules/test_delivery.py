@@ -1,0 +1,404 @@
+"""EDA402 and EDA403 beyond their examples: exact findings on every fixture, options, and the shapes the examples leave out."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import yaml
+
+from eventlint import api
+from eventlint.config import load_config
+from tests.helpers import FIXTURES, fixture, line_of
+
+CODES = ("EDA402", "EDA403")
+
+
+def findings(root, codes=CODES):
+    result = api.lint([root], load_config([root]), select=list(codes))
+    return [d for d in result.diagnostics if d.code in codes]
+
+
+def project(tmp_path, files: dict[str, str], options: dict | None = None, extra: dict | None = None):
+    """Write a small project; `options` go under rules.options (by code)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    config = {"exclude": [], **(extra or {})}
+    if options:
+        config["rules"] = {"options": options}
+    (tmp_path / "eventlint.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    for path, text in files.items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return tmp_path
+
+
+def at(name: str, path: str, snippet: str, code: str, occurrence: int = 1) -> tuple[str, str, int, str]:
+    return (name, path, line_of(fixture(name) / path, snippet, occurrence), code)
+
+
+# Every finding of both rules on the fixtures, each one read and judged a true positive.
+EXPECTED = {
+    # kombu Consumer(no_ack=True): the audit trail loses events on a crash
+    at("kombu", "services/audit/main.py", "no_ack=True", "EDA402"),
+    # pika consume(auto_ack=True)
+    at("pika", "services/analytics/main.py", "auto_ack=True", "EDA402"),
+    # the pull loop acks, then announces the receipt it sent: a crash in between loses the announcement
+    at("nats", "services/notifications/notifications/consumer.py", "await msg.ack()", "EDA402"),
+    # kafka-python with enable_auto_commit left on, and the handler sends e-mail
+    at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402"),
+    # the README's "RabbitMQ consumer with automatic acknowledgement"
+    at("shop", "services/notifications/notifications/shipments.py", "auto_ack=True", "EDA402"),
+    # DynamoDB put_item, then EventBridge put_events
+    at("aws_sam", "src/orders/app.py", "events.put_events(", "EDA403"),
+    # DynamoDB update_item, then EventBridge put_events
+    at("aws_sam", "src/orders/app.py", "    events.put_events(", "EDA403", 2),
+    # the processed-marker put_item, then put_events: a failed publish is never retried
+    at("aws_sam", "src/payments/app.py", "events.put_events(", "EDA403"),
+    # db.commit(), then dispatch
+    at("nameko", "services/orders/orders/service.py", "self.dispatch(events.ORDER_CREATED", "EDA403"),
+    at("nameko", "services/orders/orders/service.py", "self._notify(events.ORDER_CANCELLED", "EDA403"),
+    # repository.add -> session.add, then messaging.publish
+    at("shop", "services/orders/orders/api.py", "messaging.publish(", "EDA403"),
+    # INSERT / UPDATE through asyncpg, then aws_sns_sqs_publish through publish_event
+    at("tomodachi", "services/orders/orders/service.py", "await self.publish_event(", "EDA403", 1),
+    at("tomodachi", "services/orders/orders/service.py", "await self.publish_event(", "EDA403", 2),
+}
+
+
+def _expected_for(name):
+    return sorted((path, line, code) for fx, path, line, code in EXPECTED if fx == name)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()))
+def test_fixture_findings(name):
+    found = sorted((d.path, d.line, d.code) for d in findings(fixture(name)))
+    expected = _expected_for(name)
+    assert found == expected, [f"{d.path}:{d.line}: {d.code} {d.message}" for d in findings(fixture(name))]
+
+
+def test_messages_name_both_sides():
+    by_line = {d.line: d for d in findings(fixture("shop"))}
+    api_line = line_of(fixture("shop") / "services/orders/orders/api.py", "messaging.publish(")
+    message = by_line[api_line].message
+    assert "api.place_order" in message and "_session.add via OrderRepository.add" in message and "OrderPlaced" in message
+    assert by_line[api_line].service == "orders" and by_line[api_line].event == "OrderPlaced"
+    nats = findings(fixture("nats"))[0]
+    assert "ReceiptConsumer.run acknowledges the message (msg.ack)" in nats.message
+    assert "publishes notifications.receipt-sent" in nats.message
+
+
+# -- EDA402 ------------------------------------------------------------------------------
+
+PIKA_AUTO_ACK = {
+    "app.py": """
+        import pika
+
+        def on_message(channel, method, properties, body):
+            print(body)
+
+        channel = pika.BlockingConnection().channel()
+        channel.basic_consume(queue="audit", on_message_callback=on_message, auto_ack=True)
+    """
+}
+
+
+def test_auto_ack_is_reported_even_without_side_effects(tmp_path):
+    (found,) = findings(project(tmp_path, PIKA_AUTO_ACK))
+    assert found.line == 7 and "automatic acknowledgement (pika)" in found.message
+
+
+def test_option_ack_on_delivery_frameworks(tmp_path):
+    assert not findings(project(tmp_path, PIKA_AUTO_ACK, {"EDA402": {"ack-on-delivery-frameworks": []}}))
+
+
+KAFKA_AUTO_COMMIT = {
+    "app.py": """
+        import requests
+        from kafka import KafkaConsumer
+
+        def on_order(event):
+            requests.post("https://ledger.example/entries", json=event)
+
+        def run():
+            for message in KafkaConsumer("orders.placed", group_id="ledger"):
+                on_order(message.value)
+    """
+}
+
+
+def test_auto_commit_with_a_side_effect(tmp_path):
+    (found,) = findings(project(tmp_path, KAFKA_AUTO_COMMIT))
+    assert found.line == 8 and "(group ledger) with automatic offset commits (kafka-python)" in found.message
+    assert "makes a state-changing HTTP request (requests.post)" in found.message
+
+
+def test_option_auto_commit_frameworks(tmp_path):
+    assert not findings(project(tmp_path, KAFKA_AUTO_COMMIT, {"EDA402": {"auto-commit-frameworks": ["aiokafka"]}}))
+
+
+def test_option_classification_extends_side_effects(tmp_path):
+    files = {"app.py": KAFKA_AUTO_COMMIT["app.py"].replace("requests.post", "ledger.record").replace("import requests", "import ledger")}
+    files["ledger.py"] = "def record(url, json):\n    pass\n"
+    assert not findings(project(tmp_path / "a", files))
+    (found,) = findings(project(tmp_path / "b", files, {"EDA402": {"db-writes": ["ledger.record"]}}))
+    assert "writes to the database (ledger.record)" in found.message
+
+
+def test_confluent_auto_commit_with_stored_offsets_is_not_reported(tmp_path):
+    files = {
+        "app.py": """
+            import requests
+            from confluent_kafka import Consumer
+
+            def run():
+                consumer = Consumer({"group.id": "ledger", "enable.auto.offset.store": False})
+                consumer.subscribe(["orders.placed"])
+                while True:
+                    msg = consumer.poll(1.0)
+                    if msg is None:
+                        continue
+                    requests.post("https://ledger.example/entries", data=msg.value())
+                    consumer.store_offsets(message=msg)
+        """
+    }
+    assert not findings(project(tmp_path / "stored", files))
+    post = '        requests.post("https://ledger.example/entries", data=msg.value())\n'
+    store = "        consumer.store_offsets(message=msg)\n"
+    early = {"app.py": textwrap.dedent(files["app.py"]).replace(post + store, store + post)}
+    found = findings(project(tmp_path / "early", early))
+    assert [(d.line, "consumer.store_offsets" in d.message) for d in found] == [(11, True)]
+
+
+def test_ack_in_a_helper_is_reported_where_the_helper_is_called(tmp_path):
+    files = {
+        "app.py": """
+            import requests
+            from google.cloud import pubsub_v1
+
+            def done(message):
+                message.ack()
+
+            def callback(message):
+                done(message)
+                requests.post("https://carrier.example/shipments", data=message.data)
+
+            pubsub_v1.SubscriberClient().subscribe("projects/p/subscriptions/shipping", callback=callback)
+        """
+    }
+    (found,) = findings(project(tmp_path, files))
+    assert found.line == 8
+    assert "app.callback acknowledges the message (message.ack via app.done)" in found.message
+
+
+def test_ack_in_except_or_on_an_early_return_is_not_reported(tmp_path):
+    files = {
+        "app.py": """
+            import json
+
+            import requests
+            from google.cloud import pubsub_v1
+
+            def callback(message):
+                try:
+                    data = json.loads(message.data)
+                except ValueError:
+                    message.ack()
+                    return
+                if data.get("test"):
+                    message.ack()
+                    return
+                requests.post("https://carrier.example/shipments", json=data)
+                message.ack()
+
+            pubsub_v1.SubscriberClient().subscribe("projects/p/subscriptions/shipping", callback=callback)
+        """
+    }
+    assert not findings(project(tmp_path, files))
+
+
+def test_commit_before_publishing_in_a_loop_that_calls_the_handler(tmp_path):
+    """The loop function publishes, so its facts are there (role "publisher") even though the handler is another function."""
+    files = {
+        "app.py": """
+            from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+            def enrich(order):
+                return {"order": order, "vip": False}
+
+            async def run(producer: AIOKafkaProducer):
+                consumer = AIOKafkaConsumer("orders.placed", group_id="enricher", enable_auto_commit=False)
+                async for msg in consumer:
+                    enriched = enrich(msg.value)
+                    await consumer.commit()
+                    await producer.send("orders.enriched", enriched)
+        """
+    }
+    (found,) = findings(project(tmp_path, files))
+    assert found.line == 10 and "app.run acknowledges the message (consumer.commit)" in found.message
+    assert "publishes orders.enriched" in found.message
+
+
+def test_option_publications_are_work(tmp_path):
+    files = {
+        "app.py": """
+            from nats.aio.client import Client
+
+            async def run(nc: Client):
+                js = nc.jetstream()
+                sub = await js.pull_subscribe("orders.placed", "receipts")
+                for msg in await sub.fetch(10):
+                    await msg.ack()
+                    await nc.publish("receipts.sent", msg.data)
+        """
+    }
+    assert [d.line for d in findings(project(tmp_path / "on", files))] == [7]
+    assert not findings(project(tmp_path / "off", files, {"EDA402": {"publications-are-work": False}}))
+
+
+# -- EDA403 ------------------------------------------------------------------------------
+
+
+def test_a_shared_function_is_reported_once_in_its_own_name(tmp_path):
+    files = {
+        "app.py": """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def save_and_announce(session, order):
+                session.add(order)
+                producer.send("orders.placed", order.encode())
+
+            def place_order(session, order):
+                save_and_announce(session, order)
+
+            def reorder(session, order):
+                save_and_announce(session, order)
+        """
+    }
+    (found,) = findings(project(tmp_path, files))
+    assert found.line == 7 and found.message.startswith("app.save_and_announce writes to the database (session.add)")
+
+
+HELPERS = """
+    from faststream.kafka import KafkaBroker
+    from kafka import KafkaProducer
+
+    broker = KafkaBroker()
+    producer = KafkaProducer()
+
+    def save(session, order):
+        session.add(order)
+        session.commit()
+
+    def announce(order):
+        producer.send("orders.placed", order.encode())
+
+    @broker.subscriber("orders.requested")
+    async def place_order(order: dict, session) -> None:
+        save(session, order)
+        announce(order)
+"""
+
+
+def test_write_and_publication_in_different_helpers_meet_in_the_caller(tmp_path):
+    (found,) = findings(project(tmp_path, {"app.py": HELPERS}))
+    assert found.line == 17
+    assert "app.place_order writes to the database (session.add via app.save)" in found.message
+    assert "publishes orders.placed (KafkaProducer.send via app.announce)" in found.message
+
+
+def test_write_and_publication_in_different_helpers_of_a_plain_function(tmp_path):
+    source = HELPERS.replace('@broker.subscriber("orders.requested")\n    async def', "def")
+    (found,) = findings(project(tmp_path, {"app.py": source}))
+    assert found.line == 16
+
+
+BUS_PACK = """
+framework: team-bus
+modules: [bus]
+types:
+  - name: bus.Bus
+publish:
+  - call: bus.Bus.publish
+    fields:
+      event: {arg: 0}
+"""
+
+
+def test_option_in_process_frameworks(tmp_path):
+    files = {
+        "bus.py": "class Bus:\n    def publish(self, event):\n        pass\n",
+        "app.py": """
+            from bus import Bus
+
+            bus = Bus()
+
+            class OrderPlaced:
+                pass
+
+            def place_order(session, order):
+                session.add(order)
+                bus.publish(OrderPlaced())
+        """,
+        "team-bus.yaml": BUS_PACK,
+    }
+    extra = {"frameworks": ["team-bus.yaml"]}
+    assert [d.line for d in findings(project(tmp_path / "a", files, extra=extra))] == [10]
+    assert not findings(project(tmp_path / "b", files, {"EDA403": {"in-process-frameworks": ["team-bus"]}}, extra=extra))
+
+
+def test_option_outbox_calls_is_needed_for_a_relay_without_outbox_in_its_names(tmp_path):
+    from eventlint.rules import rule_by_code
+
+    example = rule_by_code("EDA403").valid[4]
+    assert example.options == {"outbox_calls": ["events.store.*"]}
+    files = example.all_files()
+    (found,) = findings(project(tmp_path, files))
+    assert "app.forward_events writes to the database (db.execute via store.mark_sent)" in found.message
+
+
+def test_early_ack_is_excused_by_an_ack_inside_the_work(tmp_path):
+    files = {
+        "app.py": """
+            import requests
+            from google.cloud import pubsub_v1
+
+            def process(message):
+                requests.post("https://carrier.example/shipments", data=message.data)
+                message.ack()
+
+            def callback(message):
+                if message.attributes.get("test"):
+                    message.ack()
+                    return
+                process(message)
+
+            pubsub_v1.SubscriberClient().subscribe("projects/p/subscriptions/shipping", callback=callback)
+        """
+    }
+    assert not findings(project(tmp_path, files))
+
+
+def test_a_failure_publication_in_an_except_clause_does_not_pair_with_the_success_write(tmp_path):
+    files = {
+        "app.py": """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def on_order(session, order):
+                try:
+                    session.add(order)
+                    session.commit()
+                except Exception:
+                    session.rollback()
+                    producer.send("orders.dead-letter", order.encode())
+                    raise
+        """
+    }
+    assert not findings(project(tmp_path / "error-path", files))
+    accepted = '        raise\n    producer.send("orders.accepted", order.encode())\n'
+    both = {"app.py": textwrap.dedent(files["app.py"]).replace("        raise\n", accepted)}
+    assert [d.line for d in findings(project(tmp_path / "success-path", both))] == [13]

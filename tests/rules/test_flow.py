@@ -1,0 +1,346 @@
+"""The flow family (EDA1xx) beyond its embedded examples: the fixtures, the options, and how channels match."""
+
+import textwrap
+
+import pytest
+
+from eventlint import api
+from eventlint.config import load_config
+from eventlint.rules.flow import CorrelationNames, channel_pattern, template_pattern
+from tests.helpers import fixture, line_of
+
+
+def lint(root, *select):
+    return api.lint([root], load_config([root]), select=list(select or ["EDA1"]))
+
+
+def found(result, code=None):
+    return sorted((d.code, d.path, d.line) for d in result.diagnostics if code is None or d.code == code)
+
+
+def write(tmp_path, files):
+    for path, text in files.items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return tmp_path
+
+
+# -- the reference shop ----------------------------------------------------------------------------
+
+
+def test_shop_is_fully_connected_and_drops_its_correlation_id_in_the_handlers():
+    shop = fixture("shop")
+    result = lint(shop)
+    line = lambda path, snippet: line_of(shop / path, snippet)  # noqa: E731
+    assert found(result) == sorted(
+        [
+            # payments, inventory and shipping publish from handlers without passing on the id they received
+            ("EDA103", "services/inventory/inventory/agents.py", line("services/inventory/inventory/agents.py", "await inventory_reserved.send(")),
+            ("EDA103", "services/payments/payments/handlers.py", line("services/payments/payments/handlers.py", "messaging.publish(")),
+            ("EDA103", "services/payments/payments/handlers.py", line_of(shop / "services/payments/payments/handlers.py", "messaging.publish(", 2)),
+            ("EDA103", "services/shipping/shipping/dispatch.py", line("services/shipping/shipping/dispatch.py", "basic_publish(")),
+            # place_order passes headers={"correlation_id": request_id}; cancel_order starts no correlation
+            ("EDA104", "services/orders/orders/api.py", line("services/orders/orders/api.py", "messaging.publish(topics.ORDER_CANCELLED")),
+        ]
+    )
+    [dropped] = [d for d in result.diagnostics if d.code == "EDA103" and "inventory" in d.path]
+    assert dropped.message.startswith("agents.reserve_stock handles PaymentCompleted on payments.completed and publishes ")
+    assert "InventoryReserved on inventory.reserved" in dropped.message
+    assert "payload fields (order_id, warehouse, event_id)" in dropped.message
+    assert "propagate.inject" in dropped.hint
+    [entry] = [d for d in result.diagnostics if d.code == "EDA104"]
+    assert entry.severity == "warning"
+
+
+# -- EDA101 / EDA102 on the fixtures ---------------------------------------------------------------
+
+
+def test_a_consumer_reading_a_topic_with_its_own_record_type_is_not_a_phantom():
+    # analytics reads orders.placed / orders.cancelled as its own OrderEvent record; orders publishes OrderPlaced there
+    result = lint(fixture("faust"), "EDA102")
+    assert not [d for d in result.diagnostics if d.path == "services/analytics/pipeline.py"]
+
+
+def test_amqp_publications_reach_queues_through_their_bindings():
+    pika = lint(fixture("pika"))
+    # orders/order.placed reaches billing.charge and shipping.orders through queue_bind; the fanout audit
+    # exchange (published with an empty routing key) reaches analytics.audit; only billing's invoices go nowhere
+    assert found(pika, "EDA102") == []
+    assert {d.path for d in pika.diagnostics if d.code == "EDA101"} == {"services/billing/billing/handlers.py"}
+
+
+def test_dead_letter_queues_are_fed_by_the_broker():
+    # tasks.dead-letter is bound to tasks.dlx, the x-dead-letter-exchange of tasks.high
+    result = lint(fixture("kombu"), "EDA102")
+    assert found(result) == []
+
+
+def test_orphans_and_phantoms_of_the_faststream_fixture():
+    root = fixture("faststream")
+    result = lint(root)
+    phantoms = {(d.path, d.line) for d in result.diagnostics if d.code == "EDA102"}
+    assert phantoms == {
+        ("services/billing/billing/handlers.py", line_of(root / "services/billing/billing/handlers.py", '@router.subscriber("payments.retry-requested"')),
+        ("services/inventory/inventory/service.py", line_of(root / "services/inventory/inventory/service.py", '@router.subscriber("inventory.reserve"')),
+        ("services/reporting/reporting/router.py", line_of(root / "services/reporting/reporting/router.py", '@router.subscriber("rebuild-requested"')),
+    }
+    messages = {d.message for d in result.diagnostics if d.code == "EDA101"}
+    assert "handlers.issue_invoice publishes InvoiceIssued on invoices.issued, which nothing in the analysed code consumes" in messages
+
+
+def test_google_pubsub_subscriptions_are_not_judged_without_a_binding(tmp_path):
+    root = fixture("google_pubsub")
+    assert found(lint(root, "EDA101")) == [] and found(lint(root, "EDA102")) == []
+
+
+def test_routed_frameworks_option_reaches_the_rules(tmp_path):
+    write(
+        tmp_path,
+        {
+            "app.py": """
+                from google.cloud import pubsub_v1
+
+                subscriber = pubsub_v1.SubscriberClient()
+
+                def on_order(message):
+                    message.ack()
+
+                subscriber.subscribe(subscriber.subscription_path("shop", "billing-orders"), callback=on_order)
+            """,
+            "eventlint.yaml": """
+                exclude: []
+                rules:
+                  options:
+                    EDA102: {routed-frameworks: []}
+            """,
+        },
+    )
+    result = lint(tmp_path, "EDA102")
+    assert found(result) == [("EDA102", "app.py", 8)]
+    assert "billing-orders" in result.diagnostics[0].message
+
+
+def test_a_phantom_names_the_routes_its_queue_is_bound_to():
+    root = fixture("aio_pika")
+    [phantom] = [d for d in lint(root, "EDA102").diagnostics]
+    assert phantom.message == (
+        "PaymentListener.on_payment_captured consumes orders.payment-captured (bound to payments/payment.captured), "
+        "which nothing in the analysed code publishes"
+    )
+    assert "external.published" in phantom.hint
+
+
+def test_the_hint_names_consumers_whose_destination_is_unknown():
+    result = lint(fixture("aws"), "EDA101")
+    assert result.diagnostics
+    assert all("services/payments/payments/worker.py:23 (os.environ['PAYMENTS_QUEUE_URL'])" in d.hint for d in result.diagnostics)
+
+
+def test_external_declarations_and_catalog_channels(tmp_path):
+    write(
+        tmp_path,
+        {
+            "app.py": """
+                from kafka import KafkaConsumer, KafkaProducer
+                from bus import Bus
+
+                producer = KafkaProducer()
+                bus = Bus()
+
+                def ship(order):
+                    producer.send("orders.shipped", {"order_id": order.id})
+                    bus.publish("OrderPlaced", {"order_id": order.id})
+
+                def on_order(event):
+                    print(event)
+
+                for message in KafkaConsumer("orders.placed", "payments.refunded", group_id="shipping"):
+                    on_order(message.value)
+            """,
+            "bus.py": """
+                class Bus:
+                    def publish(self, event_type, payload):
+                        pass
+            """,
+            "bus.yaml": """
+                framework: bus
+                modules: [bus]
+                types:
+                  - name: bus.Bus
+                publish:
+                  - call: bus.Bus.publish
+                    fields:
+                      event: {arg: 0}
+                      payload: {arg: 1}
+            """,
+            "eventlint.yaml": """
+                exclude: []
+                frameworks: [bus.yaml]
+                events:
+                  OrderPlaced: {channel: orders.placed}
+                external:
+                  consumed: ["orders.*"]
+                  published: [payments.refunded]
+            """,
+        },
+    )
+    # orders.shipped is consumed elsewhere (a glob), payments.refunded published elsewhere, and the catalog
+    # puts OrderPlaced on orders.placed, so the event-only publication meets the channel-only consumer
+    assert found(lint(tmp_path, "EDA101", "EDA102")) == []
+
+
+# -- EDA103 / EDA104 on the fixtures --------------------------------------------------------------
+
+
+def test_a_polling_loop_publishes_on_behalf_of_the_message_it_handled():
+    # ShipmentWorker.run fetches orders.placed, hands each to create_shipment, then publishes shipping.created
+    root = fixture("nats")
+    result = lint(root)
+    worker = "services/shipping/shipping/worker.py"
+    at = line_of(root / worker, "await self.js.publish(")
+    assert ("EDA103", worker, at) in found(result)
+    assert ("EDA104", worker, at) not in found(result)
+
+
+def test_faststream_publications_from_handlers(tmp_path):
+    root = fixture("faststream")
+    reported = {(d.path, d.line) for d in lint(root, "EDA103").diagnostics}
+    facts = api.facts([root], load_config([root]))
+    from_handlers = {(r.path, r.line) for h in facts.handlers if h.role == "handler" for r in h.publications}
+    decorators = {(p.path, p.line) for p in facts.publishers if p.headers is None}
+    # every .publish() in a handler generates a new correlation id unless given one; the @publisher
+    # decorators send the return value with the incoming one
+    assert decorators and reported == from_handlers - decorators
+    # FastStream gives every message a correlation id, so its entry points start one
+    assert found(lint(root, "EDA104")) == []
+
+
+def test_correlation_keywords_and_properties_count(tmp_path):
+    # kombu replies with correlation_id=...; aio-pika republishes with Message(correlation_id=...)
+    assert found(lint(fixture("kombu"), "EDA103")) == []
+    assert found(lint(fixture("aio_pika"), "EDA103")) == []
+
+
+def test_correlation_names_option_reaches_the_rules(tmp_path):
+    files = {
+        "app.py": """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order, flow_id):
+                producer.send("orders.placed", {"order_id": order.id}, headers=[("x-flow", flow_id)])
+
+            def cancel_order(order, request_id):
+                producer.send("orders.cancelled", {"order_id": order.id}, headers=[("x-request-id", request_id)])
+        """,
+        "eventlint.yaml": """
+            exclude: []
+            rules:
+              options:
+                EDA104: {correlation-names: [flow]}
+        """,
+    }
+    result = lint(write(tmp_path, files), "EDA104")
+    # x-flow is a correlation id under the option (an `x-` prefix is ignored); x-request-id no longer is
+    assert found(result) == [("EDA104", "app.py", 9)]
+
+
+def test_correlating_frameworks_option_reaches_the_rule(tmp_path):
+    files = {
+        "app.py": """
+            from faststream.kafka import KafkaBroker
+
+            broker = KafkaBroker()
+
+            async def place_order(order_id: str) -> None:
+                await broker.publish({"order_id": order_id}, topic="orders.placed")
+        """,
+        "eventlint.yaml": """
+            exclude: []
+            rules:
+              options:
+                EDA104: {correlating-frameworks: []}
+        """,
+    }
+    assert found(lint(write(tmp_path, files), "EDA104")) == [("EDA104", "app.py", 6)]
+
+
+def test_propagation_calls_option_reaches_the_rule(tmp_path):
+    files = {
+        "app.py": """
+            import json
+            import redis
+            from tracing import stamp
+
+            r = redis.Redis()
+
+            def on_order(message):
+                order = json.loads(message["data"])
+                stamp(order)
+                r.publish("payments.captured", json.dumps({"order_id": order["order_id"]}))
+
+            def listen():
+                pubsub = r.pubsub()
+                pubsub.subscribe("orders.placed")
+                for message in pubsub.listen():
+                    on_order(message)
+        """,
+        "tracing.py": """
+            def stamp(payload):
+                pass
+        """,
+        "eventlint.yaml": """
+            exclude: []
+            rules:
+              options:
+                EDA103: {propagation-calls: ["tracing.stamp"]}
+        """,
+    }
+    root = write(tmp_path, files)
+    assert found(lint(root, "EDA103")) == []
+    (root / "eventlint.yaml").write_text("exclude: []\n")
+    assert found(lint(root, "EDA103")) == [("EDA103", "app.py", 10)]
+
+
+# -- the matching primitives -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "channel", "matches"),
+    [
+        ("orders.*", "orders.placed", True),  # redis glob, NATS and AMQP word
+        ("orders.*", "payments.placed", False),
+        ("orders.>", "orders.placed.eu", True),  # NATS: the rest
+        ("orders.>", "orders", False),
+        ("order.#", "order", True),  # AMQP: zero or more words
+        ("order.#", "order.placed.eu", True),
+        ("#.cancelled", "order.cancelled", True),
+        ("#", "anything.at.all", True),
+        (r"^orders\..*", "orders.placed", True),  # a Kafka pattern subscription
+        (r"^orders\..*", "payments.captured", False),
+        ("orders.[ab]?", "orders.ax", True),
+        ("shop.orders/order.*", "shop.orders/order.paid", True),
+        ("shop.orders/order.*", "shop.payments/order.paid", False),
+    ],
+)
+def test_channel_patterns(pattern, channel, matches):
+    compiled = channel_pattern(pattern)
+    assert compiled is not None
+    assert (compiled.fullmatch(channel) is not None) is matches
+
+
+def test_plain_names_are_not_patterns_and_templates_need_a_literal_part():
+    assert channel_pattern("orders.placed") is None
+    assert channel_pattern("payments.refund-requested") is None
+    assert template_pattern("orders.{region}").fullmatch("orders.eu")
+    assert template_pattern("{prefix: shop.}") is None
+    assert template_pattern("${ssm:/shop/billing/refunds-queue-arn}") is None
+    assert template_pattern("os.environ['TOPIC']") is None
+
+
+def test_correlation_names_ignore_case_separators_and_an_x_prefix():
+    names = CorrelationNames(["correlation_id", "traceparent"])
+    assert "correlationId" in names and "X-Correlation-ID" in names and "cloudevent.traceparent" in names
+    assert "event_id" not in names and "content-type" not in names
