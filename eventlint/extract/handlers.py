@@ -171,6 +171,8 @@ class HandlerAnalysis:
                         self._params_given(target, call, lambda e: _is_message(e, itself)),
                     )
                 )
+            elif target is None and visit.depth + 1 <= MAX_DEPTH:
+                follow.extend(self._callbacks(call, scope, visit.depth + 1, message, itself))
         for clause in fn.excepts:
             excepts.append(
                 ExceptClause(
@@ -210,6 +212,36 @@ class HandlerAnalysis:
                 if isinstance(obj, VRef) and obj.kind == "external":
                     return f"{self.ev.patterns.canonical(obj.qname)}.{method}", None
         return text, None
+
+    def _callbacks(self, call: ir.Call, scope: Scope, depth: int, message: set[str], itself: set[str]) -> list[_Visit]:
+        """Project functions handed to a library call (`pool.submit(handle, msg)`, `Thread(target=handle)`).
+
+        The arguments after a positional callback are taken as its arguments, as `submit`,
+        `run_in_executor` and `call_soon` pass them.
+        """
+        out = []
+        positional = [a for a in call.args if not isinstance(a, ir.Starred)]
+        candidates = [(i, a) for i, a in enumerate(positional)] + [(None, v) for k, v in call.kwargs if k is not None]
+        for index, expr in candidates:
+            if not isinstance(expr, (ir.Name, ir.Attr)):
+                continue
+            value = self.ev.eval(expr, scope, call.line)
+            target = value.qname if isinstance(value, VRef) and value.kind == "function" else None
+            if isinstance(value, VMethod):
+                target = self.ev.method_function(value.obj, value.name)
+            if target is None or target not in self.project.functions:
+                continue
+            rest = positional[index + 1 :] if index is not None else []
+            forwarded = ir.Call(expr, tuple(rest), (), call.line, call.col)
+            out.append(
+                _Visit(
+                    target,
+                    depth,
+                    self._params_given(target, forwarded, lambda e: bool(ir.names_in(e) & message)),
+                    self._params_given(target, forwarded, lambda e: _is_message(e, itself)),
+                )
+            )
+        return out
 
     def _params_given(self, target: str, call: ir.Call, test: Callable[[ir.Expr], bool]) -> frozenset[str]:
         """Parameters of `target` that receive an argument passing `test` at this call."""

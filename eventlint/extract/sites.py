@@ -567,12 +567,32 @@ class SiteFinder:
                 target = callee.qname
             elif isinstance(callee, VMethod):
                 target = self.ev.method_function(callee.obj, callee.name)
+            if target is None or target not in self.project.functions:
+                # a project function handed over with the message: pool.submit(handle, msg)
+                target = self._callback(call, scope, messages)
             if target is not None and target in self.project.functions:
                 # a call whose result is kept is a parser or a lookup; the handler is called for its effect
                 candidates.append((id(call) in assigned_calls, call.line, call.col, target))
         if not candidates:
             return None
         return min(candidates)[3], None
+
+    def _callback(self, call: ir.Call, scope: Scope, messages: set[str]) -> str | None:
+        """A project function passed to a library call beside the message (`executor.submit(handle, msg)`)."""
+        for index, arg in enumerate(call.args):
+            if not isinstance(arg, (ir.Name, ir.Attr)) or ir.names_in(arg) & messages:
+                continue
+            rest = call.args[index + 1 :]
+            if not any(ir.names_in(other) & messages for other in rest):
+                continue
+            value = self.ev.eval(arg, scope, call.line)
+            if isinstance(value, VRef) and value.kind == "function":
+                return value.qname
+            if isinstance(value, VMethod):
+                found = self.ev.method_function(value.obj, value.name)
+                if found is not None:
+                    return found
+        return None
 
     # -- pass 2: call sites of wrappers -----------------------------------------------
 

@@ -10,7 +10,18 @@ from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subsc
 from eventlint.rules.base import Example, HandlerRule, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import chain, named, reaching_call, short, with_literal
 
-PAYMENTS = ("*charge*", "*Charge.create", "*PaymentIntent.create", "*PaymentIntent.confirm", "*refund*", "*payout*", "*capture_payment*")
+PAYMENTS = (
+    "*charge*",
+    "*Charge.create",
+    "*PaymentIntent.create",
+    "*PaymentIntent.confirm",
+    "*Refund.create",
+    "*Payout.create",
+    "*Transfer.create",
+    "*refund*",
+    "*payout*",
+    "*capture_payment*",
+)
 DB_WRITES = (
     "*session.add",
     "*Session.add",

@@ -10,9 +10,20 @@ from eventlint.rules.base import matches
 
 
 def named(call: HandlerCall, patterns: Iterable[str]) -> bool:
-    """The call's qualified name or its source text matches one of the globs."""
-    patterns = tuple(patterns)
-    return matches(call.name, patterns) or matches(call.text, patterns)
+    """Whether the call matches one of the globs.
+
+    A pattern with a dot (`requests.post`, `*session.add`) is matched against the call's
+    qualified name and its source text; a pattern without one (`*charge*`) against the
+    called function's own name, so a module path (`refunds.inbox.Inbox`) never makes a match.
+    """
+    dotted = tuple(p for p in patterns if "." in p)
+    plain = tuple(p for p in patterns if "." not in p)
+    if dotted and (matches(call.name, dotted) or matches(call.text, dotted)):
+        return True
+    if plain:
+        own = (call.name.rsplit(".", 1)[-1], call.text.rsplit(".", 1)[-1])
+        return any(matches(name, plain) for name in own)
+    return False
 
 
 def with_literal(call: HandlerCall, pattern: str) -> bool:

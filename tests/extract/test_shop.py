@@ -12,6 +12,9 @@ SHIPPING = "services/shipping/shipping/consumer.py"
 SHIPMENTS = "services/notifications/notifications/shipments.py"
 FAILED = "services/notifications/notifications/payments.py"
 MESSAGING = "libs/shopkit/shopkit/messaging.py"
+REFUNDS = "services/refunds/refunds/handlers.py"
+OUTBOX = "services/refunds/refunds/outbox.py"
+REFUNDS_WORKER = "services/refunds/refunds/worker.py"
 
 
 def at(path, snippet, occurrence=1):
@@ -20,8 +23,8 @@ def at(path, snippet, occurrence=1):
 
 def test_services_and_frameworks():
     facts = facts_of(ROOT)
-    assert [s.name for s in facts.services] == ["inventory", "notifications", "orders", "payments", "shipping"]
-    frameworks = {r.framework for r in (*facts.publishers, *facts.subscribers)}
+    assert [s.name for s in facts.services] == ["inventory", "notifications", "orders", "payments", "refunds", "shipping"]
+    frameworks = {r.framework for r in (*facts.publishers, *facts.subscribers)}  # refunds adds no new one
     assert frameworks == {"confluent-kafka", "faust", "aiokafka", "pika", "kafka-python"}
 
 
@@ -34,6 +37,9 @@ def test_publishers():
         (HANDLERS, at(HANDLERS, "        messaging.publish("), "PaymentFailed", "payments.failed", "payments", "payments.handlers.handle_order_placed"),
         (HANDLERS, at(HANDLERS, "messaging.publish(", 2), "PaymentCompleted", "payments.completed", "payments", "payments.handlers.handle_order_placed"),
         (AGENTS, at(AGENTS, "await inventory_reserved.send("), "InventoryReserved", "inventory.reserved", "inventory", "inventory.agents.reserve_stock"),
+        (AGENTS, at(AGENTS, "await stock_depleted.send("), "StockDepleted", "inventory.depleted", "inventory", "inventory.agents.reserve_stock"),
+        (REFUNDS, at(REFUNDS, '"orders.cancelled.dlq",') - 1, None, "orders.cancelled.dlq", "refunds", "refunds.handlers.handle_order_cancelled"),
+        (OUTBOX, at(OUTBOX, "producer.produce("), None, "payments.refunded", "refunds", "refunds.outbox.relay_outbox"),
         (DISPATCH, at(DISPATCH, "self._channel.basic_publish("), "ShipmentDispatched", "shipping/shipment.dispatched", "shipping", "shipping.dispatch.ShipmentPublisher.shipment_dispatched"),
     }
 
@@ -59,6 +65,8 @@ def test_subscribers():
         (SHIPPING, at(SHIPPING, "consumer = AIOKafkaConsumer("), None, "inventory.reserved", "shipping", "shipping.consumer.create_shipment"),
         (SHIPMENTS, at(SHIPMENTS, "channel.basic_consume("), None, "notifications.shipments", "notifications", "notifications.shipments.on_shipment"),
         (FAILED, at(FAILED, "consumer = KafkaConsumer("), None, "payments.failed", "notifications", "notifications.payments.notify_payment_failed"),
+        (FAILED, at(FAILED, 'KafkaConsumer("customers.registered"'), None, "customers.registered", "notifications", "notifications.payments.welcome"),
+        (REFUNDS_WORKER, at(REFUNDS_WORKER, "consumer.subscribe("), None, "orders.cancelled", "refunds", "refunds.handlers.handle_order_cancelled"),
     }
 
 

@@ -358,9 +358,17 @@ def test_swallowed_exception_one_finding_per_clause_and_options(tmp_path):
 # -- EDA503 unstructured-handler-log ------------------------------------------------------------
 
 
-def test_unstructured_handler_log_is_off_by_default():
-    result = api.lint([fixture("shop")], load_config([fixture("shop")]))
+def test_unstructured_handler_log_is_off_by_default(tmp_path):
+    # the shop turns EDA503 on in its eventlint.yaml; without that line it is off
+    import shutil
+
+    copy = tmp_path / "shop"
+    shutil.copytree(fixture("shop"), copy)
+    config = copy / "eventlint.yaml"
+    config.write_text(config.read_text().replace("rules:\n  extend-select: [EDA503]\n", ""))
+    result = api.lint([copy], load_config([copy]))
     assert not [d for d in result.diagnostics if d.code == "EDA503"]
+    assert [d for d in api.lint([fixture("shop")], load_config([fixture("shop")])).diagnostics if d.code == "EDA503"]
     shipments = fixture("shop") / "services/notifications/notifications/shipments.py"
     handlers = fixture("shop") / "services/payments/payments/handlers.py"
     assert findings(fixture("shop"), "EDA503") == {

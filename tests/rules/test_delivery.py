@@ -45,8 +45,9 @@ EXPECTED = {
     at("pika", "services/analytics/main.py", "auto_ack=True", "EDA402"),
     # the pull loop acks, then announces the receipt it sent: a crash in between loses the announcement
     at("nats", "services/notifications/notifications/consumer.py", "await msg.ack()", "EDA402"),
-    # kafka-python with enable_auto_commit left on, and the handler sends e-mail
+    # kafka-python with enable_auto_commit left on, and the handlers send e-mail
     at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402"),
+    at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402", 2),
     # the README's "RabbitMQ consumer with automatic acknowledgement"
     at("shop", "services/notifications/notifications/shipments.py", "auto_ack=True", "EDA402"),
     # DynamoDB put_item, then EventBridge put_events

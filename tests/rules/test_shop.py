@@ -1,0 +1,94 @@
+"""The reference system: `eventlint check fixtures/shop` reports every planted violation, and nothing in the twin."""
+
+from click.testing import CliRunner
+
+from eventlint import api
+from eventlint.cli import main
+from eventlint.rules import all_rules
+from tests.helpers import fixture, line_of
+
+SHOP = fixture("shop")
+
+
+def at(path, snippet, occurrence=1):
+    return (path, line_of(SHOP / path, snippet, occurrence))
+
+
+AGENTS = "services/inventory/inventory/agents.py"
+NOTIFY_PAYMENTS = "services/notifications/notifications/payments.py"
+SHIPMENTS = "services/notifications/notifications/shipments.py"
+ORDERS = "services/orders/orders/api.py"
+PAYMENTS = "services/payments/payments/handlers.py"
+WORKER = "services/payments/payments/worker.py"
+SHIPPING = "services/shipping/shipping/consumer.py"
+DISPATCH = "services/shipping/shipping/dispatch.py"
+
+PLANTED = {
+    "EDA101": {at(AGENTS, "await stock_depleted.send(")},
+    "EDA102": {at(NOTIFY_PAYMENTS, 'KafkaConsumer("customers.registered"')},
+    "EDA103": {
+        at(AGENTS, "await inventory_reserved.send("),
+        at(AGENTS, "await stock_depleted.send("),
+        at(PAYMENTS, "messaging.publish(", 1),
+        at(PAYMENTS, "messaging.publish(", 2),
+        at(DISPATCH, "self._channel.basic_publish("),
+    },
+    "EDA104": {at(ORDERS, "messaging.publish(topics.ORDER_CANCELLED")},
+    "EDA301": {at(ORDERS, "messaging.publish(topics.ORDER_CANCELLED"), at(AGENTS, "await inventory_reserved.send(")},
+    "EDA302": {at(PAYMENTS, "messaging.publish(", 1)},
+    "EDA303": {at(SHIPPING, "labels.submit(")},
+    "EDA401": {
+        at(PAYMENTS, "charge_card("),
+        at(NOTIFY_PAYMENTS, "    send_email(", 1),
+        at(NOTIFY_PAYMENTS, "    send_email(", 2),
+        at(SHIPMENTS, "send_email("),
+    },
+    "EDA402": {
+        at(NOTIFY_PAYMENTS, "consumer = KafkaConsumer(", 1),
+        at(NOTIFY_PAYMENTS, "consumer = KafkaConsumer(", 2),
+        at(SHIPMENTS, "channel.basic_consume("),
+    },
+    "EDA403": {at(ORDERS, "    messaging.publish(")},
+    "EDA501": {
+        at(AGENTS, "@app.agent(payments_completed)"),
+        at(AGENTS, "@app.agent(orders_cancelled)"),
+        at(NOTIFY_PAYMENTS, "consumer = KafkaConsumer(", 1),
+        at(NOTIFY_PAYMENTS, "consumer = KafkaConsumer(", 2),
+        at(SHIPMENTS, "channel.basic_consume("),
+        at(WORKER, "consumer.subscribe("),
+        at(SHIPPING, "consumer = AIOKafkaConsumer("),
+    },
+    "EDA502": {at(SHIPMENTS, "except Exception:")},
+    "EDA503": {at(SHIPMENTS, "log.exception("), at(PAYMENTS, "log.warning(")},
+}
+
+
+def test_every_rule_of_the_families_has_a_finding_in_the_shop():
+    families = {r.code for r in all_rules() if r.code[3] in "12345"}
+    assert set(PLANTED) == families
+
+
+def test_check_reports_exactly_the_planted_violations():
+    result = api.lint([SHOP])
+    found: dict[str, set] = {}
+    for d in result.diagnostics:
+        found.setdefault(d.code, set()).add((d.path, d.line))
+    assert found == PLANTED
+    assert result.exit_code == 1
+
+
+def test_the_refunds_twin_is_extracted_and_clean():
+    result = api.lint([SHOP])
+    facts = result.facts
+    twin = "services/refunds/"
+    assert [s for s in facts.subscribers if s.path.startswith(twin)]
+    assert len([p for p in facts.publishers if p.path.startswith(twin)]) == 2
+    assert {h.name for h in facts.handlers if h.path.startswith(twin) and h.role == "handler"} == {"refunds.handlers.handle_order_cancelled"}
+    assert [d for d in result.diagnostics if d.path.startswith(twin) or d.service == "refunds"] == []
+
+
+def test_readme_command_exits_one_with_a_summary():
+    result = CliRunner().invoke(main, ["check", str(SHOP), "--no-color"])
+    assert result.exit_code == 1
+    total = sum(len(sites) for sites in PLANTED.values())
+    assert result.output.splitlines()[-1].startswith(f"Found {total} problems (EDA101 × 1, EDA102 × 1, EDA103 × 5,")
