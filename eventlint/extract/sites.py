@@ -464,7 +464,7 @@ class SiteFinder:
         for source in spec:
             if source.kwargs and ctx.call is not None and ctx.scope is not None:
                 # the library's own keywords are not message attributes (Pub/Sub: publish(topic, data, **attrs))
-                taken = {s.kw for name, sp in pattern.fields if name != "headers" for s in sp if s.kw}
+                taken = {"headers"} | {kw for name, sp in pattern.fields if name != "headers" for kw in _keywords(sp)}
                 for item in self.ev.read_source(source, ctx):
                     key = item.get("name") if isinstance(item, VDict) else None
                     if isinstance(key, VStr) and key.value not in taken:
@@ -819,6 +819,17 @@ def _header_names(value: Value) -> list[str] | None:
     if isinstance(value, VConst) and value.value is None:
         return []
     return None
+
+
+def _keywords(spec: Spec) -> set[str]:
+    """Every keyword a field reads, inside `join` parts too."""
+    found: set[str] = set()
+    for source in spec:
+        if source.kw:
+            found.add(source.kw)
+        for part in source.join_parts:
+            found |= _keywords(part)
+    return found
 
 
 def _says_key(expr: ir.Expr) -> bool:
