@@ -52,7 +52,8 @@ def test_pre_commit_hook_runs_on_a_copy_of_the_shop(tmp_path):
         [pre_commit, "try-repo", str(REPO), "eventlint", "--all-files", "--verbose"],
         cwd=repo, capture_output=True, text=True, env=env, timeout=900,
     )
-    expected = api.lint([repo]).exit_code
-    assert proc.returncode == expected, proc.stdout + proc.stderr
+    result = api.lint([repo])
+    assert proc.returncode == result.exit_code == 1, proc.stdout + proc.stderr
     assert "eventlint" in proc.stdout
-    assert "Analysed" in proc.stdout and "5 services" in proc.stdout
+    assert f"Analysed {result.facts.files} files: {len(result.facts.services)} services" in proc.stdout
+    assert f"Found {len(result.diagnostics)} problems" in proc.stdout
