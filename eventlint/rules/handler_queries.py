@@ -33,37 +33,26 @@ def with_literal(call: HandlerCall, pattern: str) -> bool:
 
 def reaching_call(handler: Handler, call: HandlerCall) -> HandlerCall:
     """The call in the handler's own body through which `call` is reached (itself when it is there)."""
-    first_call_of: dict[str, HandlerCall] = {}
-    for candidate in sorted(handler.calls, key=lambda c: (c.depth, c.path, c.line, c.column)):
-        first_call_of.setdefault(candidate.name, candidate)
-    current = call
-    seen: set[tuple[str, int, int]] = set()
-    while current.depth > 0:
-        key = (current.path, current.line, current.column)
-        if key in seen:
-            break
-        seen.add(key)
-        parent = first_call_of.get(current.function)
-        if parent is None or parent.depth >= current.depth:
-            break
-        current = parent
-    return current
+    return _route(handler, call)[-1]
 
 
 def chain(handler: Handler, call: HandlerCall) -> list[str]:
     """Function names from the handler down to the one making `call` (for messages)."""
+    return [step.function for step in reversed(_route(handler, call))]
+
+
+def _route(handler: Handler, call: HandlerCall) -> list[HandlerCall]:
+    """`call`, then the call that reached its function, and so on up to a call in the handler itself."""
     first_call_of: dict[str, HandlerCall] = {}
     for candidate in sorted(handler.calls, key=lambda c: (c.depth, c.path, c.line, c.column)):
         first_call_of.setdefault(candidate.name, candidate)
-    names = [call.function]
-    current = call
-    while current.depth > 0:
-        parent = first_call_of.get(current.function)
-        if parent is None or parent.depth >= current.depth:
+    route = [call]
+    while route[-1].depth > 0:
+        parent = first_call_of.get(route[-1].function)
+        if parent is None or parent.depth >= route[-1].depth:
             break
-        names.append(parent.function)
-        current = parent
-    return list(reversed(names))
+        route.append(parent)
+    return route
 
 
 def short(name: str) -> str:
