@@ -40,7 +40,7 @@ config_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Configuration file (default: the nearest eventlint.yaml or pyproject.toml with [tool.eventlint]).",
 )
-paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
 def _write(output: str, output_file: Path | None, color: bool | None = None) -> None:

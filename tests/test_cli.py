@@ -136,3 +136,9 @@ def test_verbose_lists_skipped_paths(tmp_path):
     result = run("check", str(tmp_path), "--verbose")
     assert result.exit_code == 0
     assert "escape: skipped: symlink to outside the project root, not followed" in result.output
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error(tmp_path):
+    result = run("check", str(tmp_path / "nope"))
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
