@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
+
+import yaml
 
 from eventlint import api
 from eventlint.facts import ProjectFacts
@@ -47,3 +50,15 @@ def subs(facts: ProjectFacts) -> set[tuple]:
 def by_site(records, path: str, line: int) -> list:
     """The records at one site."""
     return [r for r in records if r.path == path and r.line == line]
+
+
+def write_project(root: Path, files: dict[str, str], config: dict | None = None) -> Path:
+    """A small project on disk: each file dedented, and `config` (when given) as its eventlint.yaml."""
+    root.mkdir(parents=True, exist_ok=True)
+    if config is not None:
+        (root / "eventlint.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    for path, text in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root

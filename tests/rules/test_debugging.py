@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
 from eventlint import api
 from eventlint.config import load_config
-from tests.helpers import fixture, line_of
+from tests.helpers import fixture, line_of, write_project
 
 
 def findings(root: Path, code: str) -> set[tuple[str, int]]:
@@ -19,16 +17,10 @@ def findings(root: Path, code: str) -> set[tuple[str, int]]:
 
 
 def project(tmp_path: Path, files: dict[str, str], options: dict | None = None, code: str = "") -> Path:
-    tmp_path.mkdir(parents=True, exist_ok=True)
     config: dict = {"exclude": []}
     if options:
         config["rules"] = {"options": {code: options}}
-    (tmp_path / "eventlint.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    for path, text in files.items():
-        target = tmp_path / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return tmp_path
+    return write_project(tmp_path, files, config)
 
 
 def at(root: Path, path: str, snippet: str, occurrence: int = 1) -> tuple[str, int]:

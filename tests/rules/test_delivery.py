@@ -5,11 +5,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-import yaml
 
 from eventlint import api
 from eventlint.config import load_config
-from tests.helpers import FIXTURES, fixture, line_of
+from tests.helpers import FIXTURES, fixture, line_of, write_project
 
 CODES = ("EDA402", "EDA403")
 
@@ -21,16 +20,10 @@ def findings(root, codes=CODES):
 
 def project(tmp_path, files: dict[str, str], options: dict | None = None, extra: dict | None = None):
     """Write a small project; `options` go under rules.options (by code)."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
     config = {"exclude": [], **(extra or {})}
     if options:
         config["rules"] = {"options": options}
-    (tmp_path / "eventlint.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    for path, text in files.items():
-        target = tmp_path / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return tmp_path
+    return write_project(tmp_path, files, config)
 
 
 def at(name: str, path: str, snippet: str, code: str, occurrence: int = 1) -> tuple[str, str, int, str]:

@@ -1,13 +1,12 @@
 """The flow family (EDA1xx) beyond its embedded examples: the fixtures, the options, and how channels match."""
 
-import textwrap
 
 import pytest
 
 from eventlint import api
 from eventlint.config import load_config
 from eventlint.rules.flow import CorrelationNames, channel_pattern, template_pattern
-from tests.helpers import fixture, line_of
+from tests.helpers import fixture, line_of, write_project
 
 
 def lint(root, *select):
@@ -22,11 +21,7 @@ def found(result, code=None):
 
 
 def write(tmp_path, files):
-    for path, text in files.items():
-        target = tmp_path / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return tmp_path
+    return write_project(tmp_path, files)
 
 
 # -- the reference shop ----------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from eventlint.catalog import Catalog, EventSpec
 from eventlint.config import load_config
 from eventlint.facts import Publication
 from eventlint.rules.ordering import KeyNotEntityId, parse_key
-from tests.helpers import FIXTURES, fixture, line_of
+from tests.helpers import FIXTURES, fixture, line_of, write_project
 
 FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
@@ -29,14 +28,7 @@ def findings(root: Path, code: str) -> set[tuple[str, int]]:
 
 
 def project(tmp_path: Path, files: dict[str, str], config: dict | None = None) -> Path:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    document = {"exclude": [], **(config or {})}
-    (tmp_path / "eventlint.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
-    for path, text in files.items():
-        target = tmp_path / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return tmp_path
+    return write_project(tmp_path, files, {"exclude": [], **(config or {})})
 
 
 def at(root: Path, path: str, snippet: str, occurrence: int = 1) -> tuple[str, int]:
