@@ -26,6 +26,9 @@ class EventSpec:
     schema: str | None = None
     description: str | None = None
     deprecated: bool | str = False
+    compatibility: str | None = None
+    payload: Mapping[str, Any] | None = field(default=None, compare=False)
+    source: str = "eventlint.yaml"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def load_catalog(config: Config) -> Catalog:
             schema=spec.get("schema"),
             description=spec.get("description"),
             deprecated=spec.get("deprecated", False),
+            compatibility=spec.get("compatibility"),
+            source=config.label,
         )
     external = config.raw.get("external") or {}
     if not isinstance(external, Mapping):
