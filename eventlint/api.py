@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from eventlint import suppress
@@ -13,11 +14,12 @@ from eventlint.config import Config, ConfigError, load_config
 from eventlint.discover import discover
 from eventlint.extract import extract
 from eventlint.facts import Diagnostic, ProjectFacts
+from eventlint.graph import EventGraph, build_graph, load_contexts
 from eventlint.rules import all_rules
 from eventlint.rules import engine as rule_engine
 from eventlint.rules.base import Rule
 
-__all__ = ["Config", "ConfigError", "Result", "facts", "lint", "load_config", "rules"]
+__all__ = ["Config", "ConfigError", "EventGraph", "Result", "facts", "graph", "lint", "load_config", "rules"]
 
 PathLike = str | os.PathLike[str]
 FAILING = ("error", "warning")
@@ -39,6 +41,11 @@ class Result:
         """1 when an error or warning remains; informational findings do not fail a run."""
         return 1 if any(d.severity in FAILING for d in self.diagnostics) else 0
 
+    @cached_property
+    def graph(self) -> EventGraph:
+        """The event graph of the checked project (for metrics, diagrams and traces)."""
+        return build_graph(self.facts, self.config, load_catalog(self.config))
+
     def baseline(self) -> str:
         """A baseline document recording every finding of this result."""
         sources = self.sources or suppress.SourceLines(Path(self.config.root))
@@ -56,6 +63,12 @@ def facts(paths: Sequence[PathLike] = (), config: Config | None = None) -> Proje
     return extract(discover(paths, config), config)
 
 
+def graph(paths: Sequence[PathLike] = (), config: Config | None = None) -> EventGraph:
+    """The event graph of the project that contains `paths`."""
+    config = config or load_config(paths)
+    return build_graph(facts(paths, config), config, load_catalog(config))
+
+
 def lint(
     paths: Sequence[PathLike] = (),
     config: Config | None = None,
@@ -71,6 +84,7 @@ def lint(
     catalog: Catalog = load_catalog(config)
     discovery = discover(paths, config)
     found = extract(discovery, config)
+    load_contexts(config, (s.name for s in found.services))  # a mistake there is a config error, whatever runs
     findings = rule_engine.run(selection, found, config, catalog)
     findings = suppress.apply_per_file_ignores(findings, selection.per_file_ignores)
     sources = suppress.SourceLines(discovery.root)
