@@ -255,12 +255,18 @@ class EventGraph:
 
     # -- derived views ---------------------------------------------------------------------
 
-    def service_graph(self) -> nx.DiGraph:
-        """A → B when B consumes an event A publishes (A ≠ B); edges carry the sorted `events`."""
+    def service_graph(self, ignore_events: Iterable[str] = ()) -> nx.DiGraph:
+        """A → B when B consumes an event A publishes (A ≠ B); edges carry the sorted `events`.
+
+        Events matching a glob of `ignore_events` make no dependency.
+        """
+        ignored = tuple(ignore_events)
         derived = nx.DiGraph()
         derived.add_nodes_from(self.services())
         pairs: dict[tuple[str, str], set[str]] = {}
         for event in self.events():
+            if any(fnmatchcase(event, pattern) for pattern in ignored):
+                continue
             for source in self.publishers_of(event):
                 for target in self.consumers_of(event):
                     if source != target:
@@ -339,9 +345,9 @@ class EventGraph:
             )
         return out
 
-    def cycles(self) -> list[tuple[str, ...]]:
+    def cycles(self, ignore_events: Iterable[str] = ()) -> list[tuple[str, ...]]:
         """One dependency cycle per strongly connected group of services: the shortest through its first member."""
-        deps = self.service_graph()
+        deps = self.service_graph(ignore_events)
         out = []
         for component in _components(deps):
             if len(component) < 2:

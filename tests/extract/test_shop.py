@@ -11,6 +11,7 @@ DISPATCH = "services/shipping/shipping/dispatch.py"
 SHIPPING = "services/shipping/shipping/consumer.py"
 SHIPMENTS = "services/notifications/notifications/shipments.py"
 FAILED = "services/notifications/notifications/payments.py"
+CANCELLED = "services/notifications/notifications/orders.py"
 MESSAGING = "libs/shopkit/shopkit/messaging.py"
 REFUNDS = "services/refunds/refunds/handlers.py"
 OUTBOX = "services/refunds/refunds/outbox.py"
@@ -35,7 +36,8 @@ def test_publishers():
         (ORDERS, at(ORDERS, "    messaging.publish("), "OrderPlaced", "orders.placed", "orders", "orders.api.place_order"),
         (ORDERS, at(ORDERS, "messaging.publish(topics.ORDER_CANCELLED"), "OrderCancelled", "orders.cancelled", "orders", "orders.api.cancel_order"),
         (HANDLERS, at(HANDLERS, "        messaging.publish("), "PaymentFailed", "payments.failed", "payments", "payments.handlers.handle_order_placed"),
-        (HANDLERS, at(HANDLERS, "messaging.publish(", 2), "PaymentCompleted", "payments.completed", "payments", "payments.handlers.handle_order_placed"),
+        (HANDLERS, at(HANDLERS, "messaging.publish(", 2), "OrderCancelled", "orders.cancelled", "payments", "payments.handlers.handle_order_placed"),
+        (HANDLERS, at(HANDLERS, "messaging.publish(", 3), "PaymentCompleted", "payments.completed", "payments", "payments.handlers.handle_order_placed"),
         (AGENTS, at(AGENTS, "await inventory_reserved.send("), "InventoryReserved", "inventory.reserved", "inventory", "inventory.agents.reserve_stock"),
         (AGENTS, at(AGENTS, "await stock_depleted.send("), "StockDepleted", "inventory.depleted", "inventory", "inventory.agents.reserve_stock"),
         (REFUNDS, at(REFUNDS, '"orders.cancelled.dlq",') - 1, None, "orders.cancelled.dlq", "refunds", "refunds.handlers.handle_order_cancelled"),
@@ -60,6 +62,8 @@ def test_subscribers():
     facts = facts_of(ROOT)
     assert subs(facts) == {
         (WORKER, at(WORKER, "consumer.subscribe("), None, "orders.placed", "payments", "payments.handlers.handle_order_placed"),
+        (WORKER, at(WORKER, "consumer.subscribe(", 2), None, "inventory.reserved", "payments", "payments.handlers.capture_payment"),
+        (CANCELLED, at(CANCELLED, "consumer = KafkaConsumer("), None, "orders.cancelled", "notifications", "notifications.orders.notify_order_cancelled"),
         (AGENTS, at(AGENTS, "@app.agent(payments_completed)"), "PaymentCompleted", "payments.completed", "inventory", "inventory.agents.reserve_stock"),
         (AGENTS, at(AGENTS, "@app.agent(orders_cancelled)"), "OrderCancelled", "orders.cancelled", "inventory", "inventory.agents.release_stock"),
         (SHIPPING, at(SHIPPING, "consumer = AIOKafkaConsumer("), None, "inventory.reserved", "shipping", "shipping.consumer.create_shipment"),
