@@ -170,6 +170,51 @@ class CouplingSummary:
         ]
 
 
+# -- traces ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TraceSite:
+    """Where an event of a trace is published."""
+
+    service: str | None
+    function: str | None
+    framework: str
+    channel: str | None
+    path: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """A handler that receives the event: its subscription site, and the events handling it causes."""
+
+    service: str | None
+    handler: str
+    framework: str
+    channel: str | None
+    path: str
+    line: int
+    column: int
+    handler_path: str
+    handler_line: int
+    sites: tuple[Site, ...]
+    causes: tuple[TraceEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    """An event in a trace: where it is published and who handles it; `repeated` when shown earlier (not expanded again)."""
+
+    event: str
+    channels: tuple[str, ...]
+    published: tuple[TraceSite, ...]
+    steps: tuple[TraceStep, ...] = ()
+    repeated: bool = False
+    truncated: bool = False
+
+
 # -- the graph -------------------------------------------------------------------------------
 
 
@@ -297,6 +342,52 @@ class EventGraph:
                 for caused, _ in self.caused_by(handler):
                     derived.add_edge(event, caused)
         return derived
+
+    # -- traces ----------------------------------------------------------------------------
+
+    def find_event(self, name: str) -> str | None:
+        """The event called `name`, or the one event travelling on channel `name`."""
+        if event_node(name) in self.graph:
+            return name
+        on_channel = [e for e in self.events() if name in self.event(e)["channels"]]
+        return on_channel[0] if len(on_channel) == 1 else None
+
+    def trace(self, event: str, max_depth: int = 25) -> TraceEvent:
+        """The causal chain from an event: its handlers, the events they publish, their handlers, and so on."""
+        published = tuple(_trace_site(data) for _, _, data in self.edges(PUBLISHES) if data["event"] == event)
+        expanded: set[str] = set()
+        return self._trace(event, published, expanded, max_depth)
+
+    def _trace(self, event: str, published: tuple[TraceSite, ...], expanded: set[str], depth: int) -> TraceEvent:
+        channels = tuple(self.event(event)["channels"])
+        if event in expanded:
+            return TraceEvent(event, channels, published, repeated=True)
+        if depth <= 0:
+            return TraceEvent(event, channels, published, truncated=True)
+        expanded.add(event)
+        steps = []
+        for handler, sub in self.handlers_of(event):
+            attrs = self.handler(handler)
+            caused: dict[str, list[TraceSite]] = {}
+            for name, data in self.caused_by(handler):
+                caused.setdefault(name, []).append(_trace_site(data))
+            causes = tuple(self._trace(name, tuple(sites), expanded, depth - 1) for name, sites in caused.items())
+            steps.append(
+                TraceStep(
+                    service=sub["service"],
+                    handler=handler,
+                    framework=sub["framework"],
+                    channel=sub["channel"],
+                    path=sub["path"],
+                    line=sub["line"],
+                    column=sub["column"],
+                    handler_path=attrs["path"],
+                    handler_line=attrs["line"],
+                    sites=tuple(attrs["sites"]),
+                    causes=causes,
+                )
+            )
+        return TraceEvent(event, channels, published, steps=tuple(steps))
 
     # -- metrics ---------------------------------------------------------------------------
 
@@ -442,16 +533,17 @@ def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog) -> EventG
     handlers = {h.name: h for h in facts.handlers}
     for subscription in flow.subscriptions:
         names = sorted({name for publication, name in representatives if flow.judged(subscription) and flow.reaches(publication, subscription)})
+        channel = None  # a subscription's channel names an event only when nothing published reaches it (a queue is no event's channel)
         if not names:
             own = _identity(flow, subscription)
             if own is None:
                 unresolved.append(subscription)
                 continue
-            names = [own]
+            names, channel = [own], subscription.channel
         target = subscription.handler or subscription.function or f"<{subscription.handler_expr or 'unknown handler'}>"
         _add_handler(graph, target, subscription, handlers)
         for name in names:
-            _add_event(graph, name, subscription.channel)
+            _add_event(graph, name, channel)
             attrs = _subscription_attrs(subscription, name)
             if subscription.service:
                 graph.add_edge(event_node(name), service_node(subscription.service), kind=CONSUMES, **attrs)
@@ -593,6 +685,18 @@ def _subscription_attrs(subscription: Subscription, event: str) -> dict[str, Any
         "service": subscription.service,
         "dead_letter": subscription.dead_letter,
     }
+
+
+def _trace_site(data: Mapping[str, Any]) -> TraceSite:
+    return TraceSite(
+        service=data["service"],
+        function=data.get("function"),
+        framework=data["framework"],
+        channel=data["channel"],
+        path=data["path"],
+        line=data["line"],
+        column=data["column"],
+    )
 
 
 def _instability(afferent: int, efferent: int) -> float | None:
