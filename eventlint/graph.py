@@ -17,7 +17,7 @@ for publications, `handler` for subscriptions). Only this module imports network
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -158,16 +158,29 @@ class CouplingSummary:
         }
 
     def lines(self) -> list[str]:
-        """The summary for `check --statistics`."""
-        chain = " → ".join(self.longest_chain) or "-"
-        cycles = "; ".join(" → ".join(c) for c in self.cycles) or "none"
+        """The summary for `check --statistics` (long lists shortened; the JSON form has them whole)."""
+        chain = _shorten(self.longest_chain, " → ") or "-"
+        cycles = "; ".join(_shorten(c, " → ") for c in self.cycles[:5]) or "none"
+        if len(self.cycles) > 5:
+            cycles += f"; and {len(self.cycles) - 5} more"
         return [
-            f"Coupling: {self.services} services, {self.events} events, {self.dependencies} service dependencies, "
-            f"density {self.density:.2f}, {self.coupled_pairs} coupled pairs ({self.coupled_share:.0%})",
+            f"Coupling: {_count(self.services, 'service')}, {_count(self.events, 'event')}, "
+            f"{_count(self.dependencies, 'service dependency', 'service dependencies')}, density {self.density:.2f}, "
+            f"{_count(self.coupled_pairs, 'coupled pair')} ({self.coupled_share:.0%})",
             f"  cycles: {cycles}",
-            f"  largest strongly connected group: {len(self.largest_component)} ({', '.join(self.largest_component) or '-'})",
-            f"  longest causal chain: {len(self.longest_chain)} events ({chain})",
+            f"  largest strongly connected group: {len(self.largest_component)} ({_shorten(self.largest_component, ', ') or '-'})",
+            f"  longest causal chain: {_count(len(self.longest_chain), 'event')} ({chain})",
         ]
+
+
+def _shorten(names: Sequence[str], separator: str, limit: int = 12) -> str:
+    if len(names) <= limit:
+        return separator.join(names)
+    return separator.join([*names[: limit - 2], f"… {len(names) - limit + 1} more …", names[-1]])
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 # -- traces ----------------------------------------------------------------------------------

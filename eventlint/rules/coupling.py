@@ -59,8 +59,12 @@ def _service_sites(graph: EventGraph, service: str) -> list[tuple[str, str, dict
     return published + consumed
 
 
-def _names(values: Iterable[str]) -> str:
-    return ", ".join(values)
+def _names(values: Iterable[str], limit: int = 0) -> str:
+    """Names joined by commas; with a limit, the rest counted (`a, b and 7 more`)."""
+    names = list(values)
+    if limit and len(names) > limit:
+        return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+    return ", ".join(names)
 
 
 # -- EDA601 -----------------------------------------------------------------------------------
@@ -112,6 +116,40 @@ class CrossContextInternalEvent(Rule):
             path=_path("billing"),
             files={_path("orders"): _service("orders", publishes=["orders.placed", "orders.fraud-suspected"])},
             config=_CONTEXTS,
+        ),
+        Example(
+            """
+            import pika
+
+            def on_order(channel, method, properties, body):
+                print(body)
+
+            channel = pika.BlockingConnection().channel()
+            channel.queue_declare(queue="billing")
+            channel.queue_bind(queue="billing", exchange="orders", routing_key="order.*")
+            channel.basic_consume(queue="billing", on_message_callback=on_order)  # expect: EDA601
+            channel.start_consuming()
+            """,
+            path=_path("billing"),
+            files={
+                _path("orders"): """
+                    import json
+                    import pika
+
+                    channel = pika.BlockingConnection().channel()
+
+                    def place(order):
+                        channel.basic_publish(exchange="orders", routing_key="order.placed", body=json.dumps(order))
+
+                    def audit(order):
+                        channel.basic_publish(exchange="orders", routing_key="order.audited", body=json.dumps(order))
+                    """
+            },
+            config="""
+            contexts:
+              ordering: {services: [orders], public: ["orders/order.placed"]}
+              billing: {services: [billing]}
+            """,
         ),
     ]
     valid = [
@@ -271,6 +309,21 @@ class ExcessiveFanIn(Rule):
             files={_path("shop"): _service("shop", publishes=["orders.placed", "orders.cancelled", "payments.completed"])},
             options={"max_events": 2},
         ),
+        Example(
+            _service("audit", consumes=["orders.placed", "payments.completed"], expect="consume:EDA603"),
+            path=_path("audit"),
+            files={
+                _path("orders"): _service("orders", publishes=["orders.placed"]),
+                _path("payments"): _service("payments", publishes=["payments.completed"]),
+            },
+            config="""
+            contexts:
+              ordering: {services: [orders], public: ["orders.*"]}
+              billing: {services: [payments], public: ["payments.*"]}
+              compliance: {services: [audit]}
+            """,
+            options={"max_contexts": 1},
+        ),
     ]
     valid = [
         Example(
@@ -289,7 +342,7 @@ class ExcessiveFanIn(Rule):
             others = sorted({c for e in metrics.events_consumed for c in graph.event(e)["contexts"] if c != home})
             problems = []
             if metrics.fan_in > self.options.max_events:
-                problems.append(f"{metrics.fan_in} events (limit {self.options.max_events}): {_names(metrics.events_consumed)}")
+                problems.append(f"{metrics.fan_in} events (limit {self.options.max_events}): {_names(metrics.events_consumed, 20)}")
             if len(others) > self.options.max_contexts:
                 problems.append(f"events of {len(others)} other contexts (limit {self.options.max_contexts}): {_names(others)}")
             edge = _first(e for e in consumes if e[1] == service)
@@ -352,6 +405,15 @@ class BroadcastEvent(Rule):
                 _path("mail"): _service("mail", consumes=["orders.placed"]),
             },
             options={"max_consumers": 2},
+        ),
+        Example(
+            _service("orders", publishes=["orders.placed"], expect="publish:EDA604"),
+            path=_path("orders"),
+            files={
+                **{_path(name): _service(name, consumes=["orders.placed"]) for name in ("billing", "mail", "stock", "loyalty")},
+                _path("reports"): _service("reports", consumes=["billing.invoiced"]),
+                _path("invoices"): _service("invoices", publishes=["billing.invoiced"]),
+            },
         ),
     ]
     valid = [
@@ -437,6 +499,14 @@ class SharedEventOwnership(Rule):
             events:
               orders.cancelled: {owner: orders}
             """,
+        ),
+        Example(
+            _service("orders", publishes=["orders.cancelled"], expect="publish:EDA605"),
+            path=_path("orders"),
+            files={
+                _path("payments"): _service("payments", publishes=["orders.cancelled"]),
+                _path("stock"): _service("stock", consumes=["orders.cancelled"]),
+            },
         ),
     ]
     valid = [
@@ -538,6 +608,16 @@ class ServiceWithoutContext(Rule):
               billing: {services: [billing]}
             """,
         ),
+        Example(
+            _service("billing", consumes=["orders.placed"]),
+            path=_path("billing"),
+            files={_path("orders"): _service("orders", publishes=["orders.placed"])},
+            config="""
+            contexts:
+              ordering: {services: [orders], public: [orders.placed]}
+            """,
+            options={"ignore_services": ["bill*"]},
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -611,6 +691,16 @@ class DistributedMonolith(Rule):
             files={_path("stock"): _service("stock", consumes=["orders.placed"], publishes=["stock.reserved"])},
             options={"max_component": 1},
         ),
+        Example(
+            _service("billing", consumes=["orders.placed"], publishes=["billing.invoiced"], expect="consume:EDA607"),
+            path=_path("billing"),
+            files={
+                _path("orders"): _service("orders", publishes=["orders.placed"]),
+                _path("mail"): _service("mail", consumes=["orders.placed", "billing.invoiced"]),
+                _path("stock"): _service("stock", consumes=["orders.placed", "billing.invoiced"]),
+                _path("ship"): _service("ship", consumes=["orders.placed"]),
+            },
+        ),
     ]
     valid = [
         Example(
@@ -642,7 +732,7 @@ class DistributedMonolith(Rule):
             return
         pairs = summary.services * (summary.services - 1) // 2
         cycles = f"{len(summary.cycles)} dependency cycle" + ("" if len(summary.cycles) == 1 else "s")
-        largest = f"{len(summary.largest_component)} ({_names(summary.largest_component)})" if group else "0"
+        largest = f"{len(summary.largest_component)} ({_names(summary.largest_component, 10)})" if group else "0"
         yield self.finding(
             _site(edge[2]),
             f"the services are coupled like a distributed monolith ({'; '.join(problems)}): {summary.coupled_pairs} of {pairs} "
