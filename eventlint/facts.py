@@ -123,6 +123,7 @@ class FieldRead:
     line: int
     column: int
     function: str
+    access: str = "item"
 
 
 @dataclass(frozen=True, slots=True)

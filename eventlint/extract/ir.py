@@ -159,6 +159,7 @@ class Read:
     line: int
     col: int
     names: tuple[str, ...] = ()
+    kind: str = "item"  # "item" for base["field"], "attr" for base.field
 
 
 @dataclass(frozen=True, slots=True)

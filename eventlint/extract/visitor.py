@@ -617,7 +617,7 @@ class _Visitor(cst.CSTVisitor):
             and id(node) not in self._callees
             and id(node) not in self._stores
         ):
-            builder.reads.append(ir.Read(node.value.value, node.attr.value, line, col, (node.value.value,)))
+            builder.reads.append(ir.Read(node.value.value, node.attr.value, line, col, (node.value.value,), "attr"))
         return True
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
