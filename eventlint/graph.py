@@ -471,6 +471,11 @@ class EventGraph:
         """Strongly connected groups of services (sorted members), largest first."""
         return _components(self.service_graph())
 
+    @staticmethod
+    def components_of(graph: nx.DiGraph) -> list[tuple[str, ...]]:
+        """Strongly connected groups of any derived graph (sorted members), largest first."""
+        return _components(graph)
+
     def longest_chain(self) -> tuple[str, ...]:
         """The longest causal chain of events (a cycle's events counted once each)."""
         return _longest_path(self.event_chains())
@@ -523,7 +528,7 @@ class EventGraph:
 def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog) -> EventGraph:
     """The event graph of the facts; contexts come from the configuration's `contexts` key."""
     contexts = load_contexts(config, (s.name for s in facts.services))
-    flow = Flow(facts, catalog)
+    flow = Flow(_Sources(facts, catalog))
     graph = nx.MultiDiGraph()
     context_of = {s: c.name for c in contexts.values() for s in c.services}
     services = sorted({s.name for s in facts.services} | {r.service for r in (*flow.publications, *flow.subscriptions) if r.service})
@@ -568,6 +573,12 @@ def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog) -> EventG
     _dedupe_causes(graph)
     _set_owners(graph, catalog, context_of)
     return EventGraph(graph=graph, contexts=contexts, unresolved=tuple(unresolved))
+
+
+@dataclass(frozen=True)
+class _Sources:
+    facts: ProjectFacts
+    catalog: Catalog
 
 
 def _identity(flow: Flow, record: Publication | Subscription) -> str | None:

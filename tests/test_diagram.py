@@ -85,14 +85,14 @@ def test_filters_and_levels():
     result = api.lint([SHOP])
     graph = result.graph
     by_event = diagram.build_view(graph, (), events=["OrderCancelled"])
-    assert {n.name for n in by_event.nodes if n.kind == "service"} == {"orders", "payments", "inventory", "notifications", "refunds"}
+    assert {n.name for n in by_event.nodes if n.kind == "service"} == {"orders", "shipping", "inventory", "notifications", "refunds"}
     assert {n.name for n in by_event.nodes if n.kind == "event"} == {"OrderCancelled"}
     by_channel = diagram.build_view(graph, (), events=["orders.cancelled"])
     assert by_channel.nodes == by_event.nodes
     shipping = diagram.build_view(graph, (), services=["shipping"], depth=0)
-    assert {n.name for n in shipping.nodes} == {"shipping", "InventoryReserved", "ShipmentDispatched"}
+    assert {n.name for n in shipping.nodes} == {"shipping", "InventoryReserved", "ShipmentDispatched", "OrderCancelled"}
     neighbours = diagram.build_view(graph, (), services=["shipping"])
-    assert {n.name for n in neighbours.nodes if n.kind == "service"} == {"shipping", "inventory", "notifications"}
+    assert {n.name for n in neighbours.nodes if n.kind == "service"} == {"shipping", "inventory", "notifications", "refunds"}
     payments = diagram.build_view(graph, (), contexts=["payments"])
     assert {n.name for n in payments.nodes if n.kind == "service"} == {"payments", "refunds"}
     contexts = diagram.build_view(graph, (), level="context")
@@ -171,10 +171,14 @@ def test_trace_order_placed_follows_the_chain_to_the_last_event(monkeypatch):
     swallowed = line_of(SHOP / "services/notifications/notifications/shipments.py", "except Exception:")
     assert after.strip().startswith("! can break silently:")
     assert f"EDA502 swallowed-exception at services/notifications/notifications/shipments.py:{swallowed}" in after
-    # the clean twin has no mark
-    refunds = text[text.index("→ refunds: refunds.handlers.handle_order_cancelled") :].splitlines()[1]
-    assert "publishes orders.cancelled.dlq" in refunds
-    assert text.rstrip().endswith("steps where the chain can break silently.")
+    assert text.rstrip().endswith("6 steps where the chain can break silently.")
+
+
+def test_trace_leaves_the_clean_twin_unmarked():
+    text = run("trace", "OrderCancelled", SHOP).output
+    assert "  published by orders in orders.api.cancel_order" in text and "  published by shipping in shipping.returns.on_parcel_returned" in text
+    after_refunds = text[text.index("→ refunds: refunds.handlers.handle_order_cancelled") :].splitlines()[1]
+    assert after_refunds.strip().startswith("publishes orders.cancelled.dlq")
 
 
 def test_trace_json_and_mermaid():
@@ -201,8 +205,8 @@ def test_trace_of_an_unknown_event_is_a_usage_error():
 
 def test_check_statistics_and_json_carry_the_coupling_summary():
     text = run("check", SHOP, "--statistics", "--no-color").output
-    assert "Coupling: 6 services, 10 events, 10 service dependencies, density 0.33, 9 coupled pairs (60%)" in text
+    assert "Coupling: 6 services, 10 events, 11 service dependencies, density 0.37, 9 coupled pairs (60%)" in text
     assert "  cycles: inventory → payments → inventory" in text
     document = json.loads(run("check", SHOP, "--format", "json").output)
-    assert document["coupling"]["largest_component"] == ["inventory", "payments"]
+    assert document["coupling"]["largest_component"] == ["inventory", "payments", "shipping"]
     assert document["coupling"]["longest_chain"] == ["OrderPlaced", "PaymentCompleted", "InventoryReserved", "ShipmentDispatched"]

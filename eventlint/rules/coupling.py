@@ -59,6 +59,11 @@ def _service_sites(graph: EventGraph, service: str) -> list[tuple[str, str, dict
     return published + consumed
 
 
+def _components_of(deps: Any) -> list[tuple[str, ...]]:
+    """Strongly connected groups of a dependency graph, through the graph module (rules do not import networkx)."""
+    return [c for c in EventGraph.components_of(deps) if len(c) > 1]
+
+
 def _names(values: Iterable[str], limit: int = 0) -> str:
     """Names joined by commas; with a limit, the rest counted (`a, b and 7 more`)."""
     names = list(values)
@@ -248,8 +253,11 @@ class EventCycle(Rule):
         graph = ctx.graph
         deps = graph.service_graph(self.options.ignore_events)
         consumes = graph.edges(CONSUMES)
+        groups = {c[0]: c for c in _components_of(deps)}
         for cycle in graph.cycles(self.options.ignore_events):
             steps = list(zip(cycle, cycle[1:]))
+            group = next((g for g in groups.values() if cycle[0] in g), ())
+            rest = [s for s in group if s not in cycle]
             links = [f"{b} consumes {_names(deps.edges[a, b]['events'])} from {a}" for a, b in steps]
             first_from, first_to = steps[0]
             events = deps.edges[first_from, first_to]["events"]
@@ -258,7 +266,8 @@ class EventCycle(Rule):
                 continue
             yield self.finding(
                 _site(edge[2]),
-                f"services {' → '.join(cycle)} depend on each other through events: {'; '.join(links)}",
+                f"services {' → '.join(cycle)} depend on each other through events: {'; '.join(links)}"
+                + (f" (one cycle of a group that also holds {_names(rest, 10)})" if rest else ""),
                 hint="break the loop: merge the services, move the work that needs the return event to the service owning "
                 "the data, or replace the return event by a query",
                 service=first_to,
@@ -460,10 +469,13 @@ class SharedEventOwnership(Rule):
     """Checks for events published by more than one service.
 
     ## What it does
-    Reports an event that several services publish. When the catalog declares
-    its `owner`, each other service's first publication is reported; otherwise
-    the event's first publication, naming every publisher. Dead-letter
-    destinations, which every consumer may feed, are left out by default.
+    Reports an event that several services publish, once per event, naming
+    every publisher and the declared owner. The finding is on the owner's first
+    publication when the catalog declares an owner that publishes it, else on
+    the event's first publication. (With a declared owner, EDA207
+    producer-not-owner also reports each other service's publication.)
+    Dead-letter destinations, which every consumer may feed, are left out by
+    default.
 
     ## Why is this bad?
     An event with two producers has no owner: nobody can change its schema or
@@ -471,8 +483,9 @@ class SharedEventOwnership(Rule):
     ideas of when it happens drift apart.
 
     ## How to fix it
-    Let one service own the event. Others ask it (a command or a request event)
-    or publish their own, differently named, event for what they observed.
+    Let one service own the event (declare `events.<Event>.owner`). Others ask
+    it (a command or a request event) or publish their own, differently named,
+    event for what they observed.
     """
 
     code = "EDA605"
@@ -489,24 +502,24 @@ class SharedEventOwnership(Rule):
 
     invalid = [
         Example(
-            _service("payments", publishes=["orders.cancelled"], expect="publish:EDA605"),
-            path=_path("payments"),
-            files={
-                _path("orders"): _service("orders", publishes=["orders.cancelled"]),
-                _path("stock"): _service("stock", consumes=["orders.cancelled"]),
-            },
-            config="""
-            events:
-              orders.cancelled: {owner: orders}
-            """,
-        ),
-        Example(
             _service("orders", publishes=["orders.cancelled"], expect="publish:EDA605"),
             path=_path("orders"),
             files={
                 _path("payments"): _service("payments", publishes=["orders.cancelled"]),
                 _path("stock"): _service("stock", consumes=["orders.cancelled"]),
             },
+        ),
+        Example(
+            _service("shipping", publishes=["orders.cancelled"]),
+            path=_path("shipping"),
+            files={
+                _path("sales"): _service("sales", publishes=["orders.cancelled"], expect="publish:EDA605"),
+                _path("stock"): _service("stock", consumes=["orders.cancelled"]),
+            },
+            config="""
+            events:
+              orders.cancelled: {owner: sales}
+            """,
         ),
     ]
     valid = [
@@ -529,28 +542,18 @@ class SharedEventOwnership(Rule):
                 continue
             spec = ctx.catalog.event(event)
             owner = spec.owner if spec else None
-            if owner:
-                for service in publishers:
-                    edge = _first(e for e in publishes if e[1] == event and e[0] == service)
-                    if service == owner or edge is None:
-                        continue
-                    yield self.finding(
-                        _site(edge[2]),
-                        f"{service} publishes {event}, owned by {owner} (also published by {_names(p for p in publishers if p != service)})",
-                        hint=f"ask {owner} to publish it (a command or request event), or publish an event of {service}'s own",
-                        service=service,
-                        event=event,
-                    )
+            sites = [e for e in publishes if e[1] == event]
+            edge = _first(e for e in sites if e[0] == owner) or _first(sites)
+            if edge is None:
                 continue
-            edge = _first(e for e in publishes if e[1] == event)
-            if edge is not None:
-                yield self.finding(
-                    _site(edge[2]),
-                    f"{event} is published by {len(publishers)} services ({_names(publishers)}) and has no declared owner",
-                    hint=f"let one service own {event} (declare `events.{event}.owner`); the others publish events of their own",
-                    service=edge[0],
-                    event=event,
-                )
+            if owner:
+                others = [p for p in publishers if p != owner]
+                message = f"{event}, owned by {owner}, is also published by {_names(others)}"
+                hint = f"let {_names(others)} ask {owner} to publish it (a command or request event), or publish events of their own"
+            else:
+                message = f"{event} is published by {len(publishers)} services ({_names(publishers)}) and has no declared owner"
+                hint = f"let one service own {event} (declare `events.{event}.owner`); the others publish events of their own"
+            yield self.finding(_site(edge[2]), message, hint=hint, service=edge[0], event=event)
 
 
 # -- EDA606 -----------------------------------------------------------------------------------

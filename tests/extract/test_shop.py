@@ -8,6 +8,7 @@ HANDLERS = "services/payments/payments/handlers.py"
 WORKER = "services/payments/payments/worker.py"
 AGENTS = "services/inventory/inventory/agents.py"
 DISPATCH = "services/shipping/shipping/dispatch.py"
+RETURNS = "services/shipping/shipping/returns.py"
 SHIPPING = "services/shipping/shipping/consumer.py"
 SHIPMENTS = "services/notifications/notifications/shipments.py"
 FAILED = "services/notifications/notifications/payments.py"
@@ -36,13 +37,13 @@ def test_publishers():
         (ORDERS, at(ORDERS, "    messaging.publish("), "OrderPlaced", "orders.placed", "orders", "orders.api.place_order"),
         (ORDERS, at(ORDERS, "messaging.publish(topics.ORDER_CANCELLED"), "OrderCancelled", "orders.cancelled", "orders", "orders.api.cancel_order"),
         (HANDLERS, at(HANDLERS, "        messaging.publish("), "PaymentFailed", "payments.failed", "payments", "payments.handlers.handle_order_placed"),
-        (HANDLERS, at(HANDLERS, "messaging.publish(", 2), "OrderCancelled", "orders.cancelled", "payments", "payments.handlers.handle_order_placed"),
-        (HANDLERS, at(HANDLERS, "messaging.publish(", 3), "PaymentCompleted", "payments.completed", "payments", "payments.handlers.handle_order_placed"),
+        (HANDLERS, at(HANDLERS, "messaging.publish(", 2), "PaymentCompleted", "payments.completed", "payments", "payments.handlers.handle_order_placed"),
         (AGENTS, at(AGENTS, "await inventory_reserved.send("), "InventoryReserved", "inventory.reserved", "inventory", "inventory.agents.reserve_stock"),
         (AGENTS, at(AGENTS, "await stock_depleted.send("), "StockDepleted", "inventory.depleted", "inventory", "inventory.agents.reserve_stock"),
         (REFUNDS, at(REFUNDS, '"orders.cancelled.dlq",') - 1, None, "orders.cancelled.dlq", "refunds", "refunds.handlers.handle_order_cancelled"),
         (OUTBOX, at(OUTBOX, "producer.produce("), None, "payments.refunded", "refunds", "refunds.outbox.relay_outbox"),
         (DISPATCH, at(DISPATCH, "self._channel.basic_publish("), "ShipmentDispatched", "shipping/shipment.dispatched", "shipping", "shipping.dispatch.ShipmentPublisher.shipment_dispatched"),
+        (RETURNS, at(RETURNS, "messaging.publish("), "OrderCancelled", "orders.cancelled", "shipping", "shipping.returns.on_parcel_returned"),
     }
 
 
@@ -62,7 +63,7 @@ def test_subscribers():
     facts = facts_of(ROOT)
     assert subs(facts) == {
         (WORKER, at(WORKER, "consumer.subscribe("), None, "orders.placed", "payments", "payments.handlers.handle_order_placed"),
-        (WORKER, at(WORKER, "consumer.subscribe(", 2), None, "inventory.reserved", "payments", "payments.handlers.capture_payment"),
+        (WORKER, at(WORKER, "consumer.subscribe(", 2), None, "inventory.reserved", "payments", "payments.captures.capture_payment"),
         (CANCELLED, at(CANCELLED, "consumer = KafkaConsumer("), None, "orders.cancelled", "notifications", "notifications.orders.notify_order_cancelled"),
         (AGENTS, at(AGENTS, "@app.agent(payments_completed)"), "PaymentCompleted", "payments.completed", "inventory", "inventory.agents.reserve_stock"),
         (AGENTS, at(AGENTS, "@app.agent(orders_cancelled)"), "OrderCancelled", "orders.cancelled", "inventory", "inventory.agents.release_stock"),

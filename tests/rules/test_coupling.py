@@ -60,8 +60,8 @@ def test_the_catalog_owner_places_an_event_in_its_context(tmp_path):
     [finding] = lint(tmp_path, files, "EDA601", config)
     assert "internal to context ordering" in finding.message
     [shared] = lint(tmp_path / "owner", files, "EDA605", config)
-    assert shared.message == "billing publishes orders.placed, owned by orders (also published by orders)"
-    assert shared.path == path("billing")
+    assert shared.message == "orders.placed, owned by orders, is also published by billing"
+    assert shared.path == path("orders")
 
 
 def test_fan_in_options_reach_the_rule(tmp_path):

@@ -251,7 +251,7 @@ def test_key_not_entity_id_reports_a_publisher_keying_by_another_entity(tmp_path
     found = lint(root, "EDA302")
     assert {(d.path, d.line) for d in found} == {
         at(root, "services/orders/orders/api.py", "    messaging.publish("),
-        at(root, "services/payments/payments/handlers.py", "messaging.publish(", 3),
+        at(root, "services/payments/payments/handlers.py", "messaging.publish(", 2),
         # the shop's planted violation: PaymentFailed keyed by the customer
         at(root, "services/payments/payments/handlers.py", "messaging.publish(", 1),
     }
