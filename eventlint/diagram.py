@@ -6,6 +6,7 @@ same project always gives the same bytes. Only this module imports graphviz.
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import re
@@ -254,8 +255,6 @@ def to_dot(view: View, title: str = "eventlint") -> str:
         if edge.severity:
             attrs.update(color=_LINE[edge.severity], fontcolor=_LINE[edge.severity], penwidth="2")
             attrs["tooltip"] = ", ".join(edge.findings)
-        if edge.kind == CONSUMES:
-            attrs["style"] = "solid"
         dot.edge(_mid_of(edge.source), _mid_of(edge.target), **attrs)
     return dot.source
 
@@ -386,7 +385,7 @@ def _metrics_table(rows: Iterable[Any], what: str, with_context: bool) -> str:
     head = [what, *(["context"] if with_context else ["services"]), "fan-in", "fan-out", "Ca", "Ce", "instability", "owned", "consumed"]
     out = ["<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for m in rows:
-        second = m.context or "-" if with_context else ", ".join(m.services)
+        second = (m.context or "-") if with_context else ", ".join(m.services)
         instability = "-" if m.instability is None else f"{m.instability:.2f}"
         cells = [m.name, second, m.fan_in, m.fan_out, m.afferent, m.efferent, instability, ", ".join(m.events_owned), ", ".join(m.events_consumed)]
         out.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
@@ -574,7 +573,5 @@ def _mtext(text: str) -> str:
 
 
 def _did_you_mean(name: str, choices: Sequence[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, list(choices), n=3)
     return f"; did you mean {', '.join(close)}?" if close else f"; known events: {', '.join(choices[:10])}" if choices else ""
