@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eventlint import suppress
-from eventlint.catalog import Catalog, load_catalog
+from eventlint import compat, suppress
+from eventlint.catalog import Catalog, EventSpec, load_catalog
+from eventlint.compat import Change, SchemaError
 from eventlint.config import Config, ConfigError, load_config
 from eventlint.discover import discover
 from eventlint.extract import extract
@@ -17,7 +19,20 @@ from eventlint.rules import all_rules
 from eventlint.rules import engine as rule_engine
 from eventlint.rules.base import Rule
 
-__all__ = ["Config", "ConfigError", "Result", "facts", "lint", "load_config", "rules"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Result",
+    "SchemaCheck",
+    "SchemaDiff",
+    "SchemaError",
+    "facts",
+    "lint",
+    "load_config",
+    "rules",
+    "schema_check",
+    "schema_diff",
+]
 
 PathLike = str | os.PathLike[str]
 FAILING = ("error", "warning")
@@ -93,3 +108,164 @@ def lint(
         baselined=absorbed,
         sources=sources,
     )
+
+
+# --- schema compatibility ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaDiff:
+    """The changes from one schema file to another, judged under a mode and an open-content policy."""
+
+    old: str
+    new: str
+    mode: str
+    policy: str
+    changes: tuple[Change, ...]
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(compat.breaks(self.changes, self.mode))
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.breaking else 0
+
+
+@dataclass(frozen=True)
+class SchemaFileCheck:
+    """One schema file of the catalog against the same file at a git ref."""
+
+    event: str
+    path: str
+    status: str  # "changed", "unchanged" or "new" (absent at the ref)
+    mode: str
+    changes: tuple[Change, ...] = ()
+    consumers: tuple[str, ...] = ()
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(compat.breaks(self.changes, self.mode))
+
+
+@dataclass(frozen=True)
+class SchemaCheck:
+    """Every catalogued schema file compared with the git ref `ref`."""
+
+    ref: str
+    policy: str
+    files: tuple[SchemaFileCheck, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.breaking for f in self.files) else 0
+
+
+def compatibility_settings(config: Config, spec: EventSpec | None = None) -> tuple[str, str]:
+    """(mode, open-content policy) for an event: its own `compatibility`, else `contracts.*`, else the defaults."""
+    contracts = config.raw.get("contracts") or {}
+    mode = (spec.compatibility if spec else None) or contracts.get("compatibility") or compat.DEFAULT_MODE
+    return mode, contracts.get("open-content") or compat.DEFAULT_POLICY
+
+
+def schema_diff(old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None) -> SchemaDiff:
+    """Compare two schema files (their `$ref`s resolve within their project, or their own folder)."""
+    config = config or load_config([old])
+    default_mode, default_policy = compatibility_settings(config)
+    mode, policy = mode or default_mode, policy or default_policy
+    old_schema, new_schema = _schema_file(Path(old), config), _schema_file(Path(new), config)
+    changes = compat.compare(old_schema, new_schema, policy)
+    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes))
+
+
+def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | None = None) -> SchemaCheck:
+    """Compare every schema file the catalog names with the same file at git ref `against` (no checkout)."""
+    config = config or load_config(paths)
+    root = Path(config.root)
+    _verify_ref(root, against)
+    catalog = load_catalog(config)
+    _, policy = compatibility_settings(config)
+    specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema]
+    if not specs:
+        return SchemaCheck(against, policy, ())
+    readers = _readers(facts(paths or [root], config), catalog)
+    work, then = compat.SchemaStore.from_directory(root), _git_store(root, against)
+    files: list[SchemaFileCheck] = []
+    for spec in specs:
+        mode, _ = compatibility_settings(config, spec)
+        consumers = tuple(sorted(set(spec.consumers) | readers.get(spec.name, set())))
+        for _, current in compat.load_versions(_catalog_path(config, spec), work):
+            if not then.exists(current.file):
+                files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers))
+                continue
+            before = compat.load_schema(current.file, then, label=f"{current.file}@{against}")
+            changes = tuple(compat.compare(before, current, policy))
+            files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers))
+    return SchemaCheck(against, policy, tuple(files))
+
+
+def _schema_file(path: Path, config: Config) -> compat.Schema:
+    resolved = path.resolve()
+    root = Path(config.root).resolve()
+    if not resolved.is_relative_to(root):
+        root = resolved.parent
+    return compat.load_schema(resolved, compat.SchemaStore.from_directory(root))
+
+
+def _catalog_path(config: Config, spec: EventSpec) -> str:
+    path = Path(spec.schema or "")
+    if path.is_absolute():
+        raise ConfigError(config.source, f"events.{spec.name}.schema", "expected a path relative to the configuration file")
+    return path.as_posix()
+
+
+def _readers(found: ProjectFacts, catalog: Catalog) -> dict[str, set[str]]:
+    """Event name → the services whose code subscribes to it (by event name, or by the channel the catalog gives it)."""
+    readers: dict[str, set[str]] = {}
+    for sub in found.subscribers:
+        if not sub.service:
+            continue
+        names = {sub.event} if sub.event in catalog.events else set()
+        names |= {spec.name for spec in catalog.for_channel(sub.channel)}
+        for name in names:
+            readers.setdefault(name, set()).add(sub.service)
+    return readers
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(None, "--against", f"cannot run git in {root}: {exc}") from exc
+
+
+def _verify_ref(root: Path, ref: str) -> None:
+    if ref.startswith("-"):
+        raise ConfigError(None, "--against", f"expected a git ref, got {ref!r}")
+    proc = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = detail[-1] if detail else "unknown revision"
+        raise ConfigError(None, "--against", f"{ref!r} is not a commit of a git repository at {root} ({reason})")
+
+
+def _git_store(root: Path, ref: str) -> compat.SchemaStore:
+    """Schema files as they were at `ref`, read with `git ls-tree` / `git cat-file` (no checkout, no network)."""
+
+    def read(rel: str) -> str | None:
+        listing = _git(root, "ls-tree", ref, "--", f"./{rel}").stdout.decode("utf-8", "replace").strip()
+        if not listing or "\n" in listing or not listing.startswith(("100644 blob", "100755 blob")):
+            return None  # absent, a folder, or a symlink (never followed)
+        proc = _git(root, "cat-file", "blob", f"{ref}:./{rel}")
+        if proc.returncode != 0:
+            return None
+        try:
+            return proc.stdout.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SchemaError(f"{rel}@{ref}", "", f"expected a UTF-8 file: {exc.reason}") from exc
+
+    def listdir(rel: str) -> list[str]:
+        proc = _git(root, "ls-tree", "--name-only", ref, "--", f"./{rel}/" if rel not in ("", ".") else "./")
+        return sorted(Path(line).name for line in proc.stdout.decode("utf-8", "replace").splitlines() if line)
+
+    return compat.SchemaStore(root, read, listdir, origin=f"@{ref}")
