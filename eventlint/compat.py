@@ -188,12 +188,22 @@ class SchemaStore:
         if rel not in self._documents:
             text = self._read(rel)
             if text is None:
-                raise SchemaError(self.display(rel), "", "file not found (or outside the project root)")
+                raise SchemaError(self.display(rel), "", "expected a file inside the project root (it is missing, or a symlink out of the root)")
             document = _parse(self.display(rel), text)
             check_schema(self.display(rel), document)
             self._documents[rel] = document
             self._remember_id(rel, document)
+            try:
+                self.check_refs(rel, document)
+            except SchemaError:
+                del self._documents[rel]
+                raise
         return self._documents[rel]
+
+    def check_refs(self, rel: str, document: Any) -> None:
+        """Resolve every `$ref` of a document now, so a URL or a missing target is reported even where no comparison looks."""
+        for pointer, ref in _refs(document, ""):
+            _resolve(_Node({"$ref": ref}, rel, pointer, self), ref)
 
     def by_id(self, uri: str, near: str) -> str | None:
         """The file whose root `$id` is `uri`, looking in the folder of `near` (the referring file)."""
@@ -347,6 +357,7 @@ def _node(value: Schema | Any) -> _Node:
         return _Node(value.document, value.file, "", value.store)
     store = SchemaStore.in_memory({"(schema)": value})
     check_schema("(schema)", value)
+    store.check_refs("(schema)", value)
     return _Node(value, "(schema)", "", store)
 
 
@@ -385,7 +396,7 @@ def _resolve(node: _Node, ref: str) -> _Node:
         if rel.startswith("../") or rel == ".." or posixpath.isabs(rel):
             raise SchemaError(file, where, f"$ref {ref!r} leaves the project root; expected a file inside it")
         if not store.exists(rel):
-            raise SchemaError(file, where, f"$ref {ref!r}: expected the file {rel} to exist")
+            raise SchemaError(file, where, f"$ref {ref!r}: expected the file {rel} to exist inside the project root")
     else:
         rel = node.file
     document = store.document(rel)
@@ -410,6 +421,22 @@ def _pointer(document: Any, fragment: str, file: str, where: str, ref: str) -> A
         else:
             raise SchemaError(file, where, f"$ref {ref!r}: expected {fragment} to exist in the target")
     return current
+
+
+_DATA_KEYWORDS = ("enum", "const", "default", "examples")
+
+
+def _refs(schema: Any, pointer: str) -> Iterator[tuple[str, str]]:
+    """Every `$ref` of a document with the pointer of the schema that holds it (data keywords skipped)."""
+    if isinstance(schema, Mapping):
+        if isinstance(schema.get("$ref"), str):
+            yield pointer, schema["$ref"]
+        for key, value in schema.items():
+            if key not in _DATA_KEYWORDS:
+                yield from _refs(value, f"{pointer}/{_escape(str(key))}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            yield from _refs(value, f"{pointer}/{index}")
 
 
 def _anchor(document: Any, name: str) -> Any:
