@@ -253,8 +253,8 @@ def _git_store(root: Path, ref: str) -> compat.SchemaStore:
     """Schema files as they were at `ref`, read with `git ls-tree` / `git cat-file` (no checkout, no network)."""
 
     def read(rel: str) -> str | None:
-        listing = _git(root, "ls-tree", ref, "--", f"./{rel}").stdout.decode("utf-8", "replace").strip()
-        if not listing or "\n" in listing or not listing.startswith(("100644 blob", "100755 blob")):
+        entries = [e for e in _git(root, "ls-tree", "-z", ref, "--", f"./{rel}").stdout.decode("utf-8", "replace").split("\0") if e]
+        if len(entries) != 1 or not entries[0].startswith(("100644 blob", "100755 blob")):
             return None  # absent, a folder, or a symlink (never followed)
         proc = _git(root, "cat-file", "blob", f"{ref}:./{rel}")
         if proc.returncode != 0:
@@ -265,7 +265,7 @@ def _git_store(root: Path, ref: str) -> compat.SchemaStore:
             raise SchemaError(f"{rel}@{ref}", "", f"expected a UTF-8 file: {exc.reason}") from exc
 
     def listdir(rel: str) -> list[str]:
-        proc = _git(root, "ls-tree", "--name-only", ref, "--", f"./{rel}/" if rel not in ("", ".") else "./")
-        return sorted(Path(line).name for line in proc.stdout.decode("utf-8", "replace").splitlines() if line)
+        proc = _git(root, "ls-tree", "-z", "--name-only", ref, "--", f"./{rel}/" if rel not in ("", ".") else "./")
+        return sorted(Path(entry).name for entry in proc.stdout.decode("utf-8", "replace").split("\0") if entry)
 
     return compat.SchemaStore(root, read, listdir, origin=f"@{ref}")

@@ -538,7 +538,7 @@ def _show(value: Any) -> str:
 
 
 class _Walker:
-    """Walks two schemas side by side; `lenient_depth` > 0 inside open-content subschemas under the lenient policy."""
+    """Walks an old and a new schema side by side and yields every difference with its two verdicts."""
 
     def __init__(self, policy: str) -> None:
         self.strict = policy == "strict"

@@ -220,3 +220,30 @@ def test_diff_errors_exit_2(tmp_path):
     result = run("schema", "diff", str(good), str(broken))
     assert result.exit_code == 2 and "expected JSON: line 1" in result.output
     assert run("schema", "diff", str(good), str(tmp_path / "missing.json")).exit_code == 2
+
+
+def test_project_in_a_subfolder_of_the_repository(tmp_path):
+    repo = tmp_path / "mono"
+    project = repo / "platform" / "shop"
+    write(project / "eventlint.yaml", "events:\n  OrderPlaced:\n    schema: schemas/order placed.json\n    consumers: [billing]\n")
+    write(project / "schemas/order placed.json", {"type": "object", "properties": {"id": {"type": "string"}}, "additionalProperties": False})
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "v1")
+    write(project / "schemas/order placed.json", {"type": "object", "properties": {}, "additionalProperties": False})
+    result = run("schema", "check", "--against", "HEAD", str(project))
+    assert result.exit_code == 1, result.output
+    assert "/properties/id: property-removed-closed-model: property 'id' removed (closed content model) [breaks BACKWARD]  BREAK" in result.output
+    assert "    hurts: billing" in result.output
+
+
+def test_a_symlink_at_the_ref_is_not_followed(repo):
+    (repo / "schemas/order_cancelled.json").unlink()
+    (repo / "schemas/order_cancelled.json").symlink_to("/etc/hostname")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a link")
+    (repo / "schemas/order_cancelled.json").unlink()
+    write(repo / "schemas/order_cancelled.json", {"type": "object"})
+    result = run("schema", "check", "--against", "HEAD", str(repo))
+    assert result.exit_code == 0, result.output
+    assert "OrderCancelled: schemas/order_cancelled.json: new since HEAD" in result.output
