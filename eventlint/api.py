@@ -194,7 +194,7 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
     for spec in specs:
         mode, _ = compatibility_settings(config, spec)
         consumers = tuple(sorted(set(spec.consumers) | readers.get(spec.name, set())))
-        for _, current in compat.load_versions(_catalog_path(config, spec), work):
+        for _, current in compat.load_versions(_catalog_path(spec), work):
             if not then.exists(current.file):
                 files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers))
                 continue
@@ -212,11 +212,9 @@ def _schema_file(path: Path, config: Config) -> compat.Schema:
     return compat.load_schema(resolved, compat.SchemaStore.from_directory(root))
 
 
-def _catalog_path(config: Config, spec: EventSpec) -> str:
-    path = Path(spec.schema or "")
-    if path.is_absolute():
-        raise ConfigError(config.source, f"events.{spec.name}.schema", "expected a path relative to the configuration file")
-    return path.as_posix()
+def _catalog_path(spec: EventSpec) -> Path:
+    """The event's schema file or folder; relative to the file that declares the event."""
+    return (Path(spec.base) / (spec.schema or "")).resolve()
 
 
 def _readers(found: ProjectFacts, catalog: Catalog) -> dict[str, set[str]]:
