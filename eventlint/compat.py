@@ -165,7 +165,7 @@ class SchemaStore:
         candidate = Path(path)
         if candidate.is_absolute():
             try:
-                return candidate.relative_to(self.root).as_posix()
+                return candidate.resolve().relative_to(self.root.resolve()).as_posix()
             except ValueError:
                 raise SchemaError(str(path), "", f"expected a file inside the project root {self.root}") from None
         rel = posixpath.normpath(candidate.as_posix())

@@ -247,3 +247,18 @@ def test_a_symlink_at_the_ref_is_not_followed(repo):
     result = run("schema", "check", "--against", "HEAD", str(repo))
     assert result.exit_code == 0, result.output
     assert "OrderCancelled: schemas/order_cancelled.json: new since HEAD" in result.output
+
+
+def test_schema_paths_are_relative_to_the_file_that_declares_the_event(tmp_path):
+    root = tmp_path / "shop"
+    write(root / "eventlint.yaml", "events: catalog/events.yaml\n")
+    write(root / "catalog/events.yaml", "OrderPlaced:\n  schema: schemas/order_placed.json\n  consumers: [billing]\n")
+    write(root / "catalog/schemas/order_placed.json", {"type": "object", "properties": {"total": {"type": "number"}}})
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "v1")
+    write(root / "catalog/schemas/order_placed.json", {"type": "object", "properties": {"total": {"type": "number", "minimum": 0}}})
+    result = run("schema", "check", "--against", "HEAD", str(root))
+    assert result.exit_code == 1, result.output
+    assert "OrderPlaced: catalog/schemas/order_placed.json: 1 change(s) since HEAD" in result.output
+    assert "/properties/total/minimum: minimum-added: minimum 0 added [breaks BACKWARD]  BREAK" in result.output
