@@ -163,9 +163,7 @@ class SchemaCheck:
 
 def compatibility_settings(config: Config, spec: EventSpec | None = None) -> tuple[str, str]:
     """(mode, open-content policy) for an event: its own `compatibility`, else `contracts.*`, else the defaults."""
-    contracts = config.raw.get("contracts") or {}
-    mode = (spec.compatibility if spec else None) or contracts.get("compatibility") or compat.DEFAULT_MODE
-    return mode, contracts.get("open-content") or compat.DEFAULT_POLICY
+    return compat.settings(config.raw.get("contracts"), spec.compatibility if spec else None)
 
 
 def schema_diff(old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None) -> SchemaDiff:

@@ -16,6 +16,8 @@ Public API (the rest is private):
 - ``history(versions, mode, policy="strict") -> list[Break]``: the breaks in an ordered
   version history under a mode; non-transitive modes compare each version with the
   one before, transitive modes with every earlier one.
+- ``settings(contracts, event_mode=None) -> tuple[str, str]``: the (mode, policy) that apply to an
+  event, from the `contracts` configuration key and the event's own `compatibility`.
 - ``SchemaError``: an unreadable, malformed or unresolvable schema (file, pointer, expectation).
 
 ``old``/``new``/versions may be ``Schema`` objects or plain mappings (then ``$ref``s
@@ -302,6 +304,13 @@ def history(versions: Sequence[tuple[str, Schema | Any]], mode: str = DEFAULT_MO
             if breaking:
                 found.append(Break(versions[before][0], versions[index][0], mode, tuple(breaking)))
     return found
+
+
+def settings(contracts: Mapping[str, Any] | None, event_mode: str | None = None) -> tuple[str, str]:
+    """(mode, open-content policy): the event's own mode, else `contracts.compatibility`, else BACKWARD; policy likewise."""
+    contracts = contracts or {}
+    mode = event_mode or contracts.get("compatibility") or DEFAULT_MODE
+    return str(mode), str(contracts.get("open-content") or DEFAULT_POLICY)
 
 
 def breaks(changes: Sequence[Change], mode: str) -> list[Change]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eventlint.compat import SchemaError, SchemaStore, compare, history, load_schema, load_versions
+from eventlint.compat import SchemaError, SchemaStore, compare, history, load_schema, load_versions, settings
 
 MISSING = object()
 
@@ -259,6 +259,12 @@ def test_strict_policy_breaks_each_step_of_the_same_history():
     assert [(b.older, b.newer) for b in history(DROPPED_AND_RETYPED, "BACKWARD", "strict")] == [("v2", "v3")]
     assert [(b.older, b.newer) for b in history(DROPPED_AND_RETYPED, "FORWARD", "strict")] == [("v1", "v2")]
     assert history(DROPPED_AND_RETYPED, "NONE", "strict") == []
+
+
+def test_settings_take_the_event_mode_then_the_project_default():
+    assert settings(None) == ("BACKWARD", "strict")
+    assert settings({"compatibility": "FULL", "open-content": "lenient"}) == ("FULL", "lenient")
+    assert settings({"compatibility": "FULL"}, "FORWARD_TRANSITIVE") == ("FORWARD_TRANSITIVE", "strict")
 
 
 def test_unknown_mode_or_policy_is_refused():
