@@ -297,6 +297,7 @@ def history(versions: Sequence[tuple[str, Schema | Any]], mode: str = DEFAULT_MO
     found: list[Break] = []
     if mode == "NONE":
         return found
+    versions = [(label, _as_schema(value, label)) for label, value in versions]  # check each version once
     for index in range(1, len(versions)):
         earlier = range(index) if mode.endswith("_TRANSITIVE") else range(index - 1, index)
         for before in earlier:
@@ -361,13 +362,19 @@ class _Node:
         return _Node(schema, self.file, self.pointer + "".join(f"/{_escape(str(p))}" for p in parts), self.store)
 
 
-def _node(value: Schema | Any) -> _Node:
+def _as_schema(value: Schema | Any, label: str = "(schema)") -> Schema:
+    """A plain mapping as a checked Schema whose `$ref`s resolve within itself."""
     if isinstance(value, Schema):
-        return _Node(value.document, value.file, "", value.store)
+        return value
     store = SchemaStore.in_memory({"(schema)": value})
     check_schema("(schema)", value)
     store.check_refs("(schema)", value)
-    return _Node(value, "(schema)", "", store)
+    return Schema(label, "(schema)", value, store)
+
+
+def _node(value: Schema | Any) -> _Node:
+    schema = _as_schema(value)
+    return _Node(schema.document, schema.file, "", schema.store)
 
 
 def _deref(node: _Node, seen: frozenset[str] = frozenset()) -> tuple[_Node, str | None]:
