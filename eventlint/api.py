@@ -17,7 +17,8 @@ from eventlint.extract import extract
 from eventlint.facts import Diagnostic, ProjectFacts
 from eventlint.rules import all_rules
 from eventlint.rules import engine as rule_engine
-from eventlint.rules.base import Rule
+from eventlint.rules.base import Rule, RuleContext
+from eventlint.rules.contracts import Contracts
 
 __all__ = [
     "Config",
@@ -186,7 +187,7 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
     specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema]
     if not specs:
         return SchemaCheck(against, policy, ())
-    readers = _readers(facts(paths or [root], config), catalog)
+    readers = _readers(facts(paths or [root], config), config, catalog)
     work, then = compat.SchemaStore.from_directory(root), _git_store(root, against)
     files: list[SchemaFileCheck] = []
     for spec in specs:
@@ -215,16 +216,14 @@ def _catalog_path(spec: EventSpec) -> Path:
     return (Path(spec.base) / (spec.schema or "")).resolve()
 
 
-def _readers(found: ProjectFacts, catalog: Catalog) -> dict[str, set[str]]:
-    """Event name → the services whose code subscribes to it (by event name, or by the channel the catalog gives it)."""
+def _readers(found: ProjectFacts, config: Config, catalog: Catalog) -> dict[str, set[str]]:
+    """Event name → the services whose code consumes it, judged as the contracts rules judge it (name, channel, routing)."""
+    contracts = Contracts(RuleContext(found, config, catalog))
     readers: dict[str, set[str]] = {}
     for sub in found.subscribers:
-        if not sub.service:
-            continue
-        names = {sub.event} if sub.event in catalog.events else set()
-        names |= {spec.name for spec in catalog.for_channel(sub.channel)}
-        for name in names:
-            readers.setdefault(name, set()).add(sub.service)
+        if sub.service:
+            for spec in contracts.consumed(sub):
+                readers.setdefault(spec.name, set()).add(sub.service)
     return readers
 
 
