@@ -789,11 +789,11 @@ class _Walker:
             elif pattern in pb:
                 added = new.child(pb[pattern], "patternProperties", pattern)
                 backward = self.strict and not self._accepts(extra_a, added, seen)
-                forward = self.strict and not self._accepts(added, extra_a, seen)
+                forward = (self.strict or _is_false(extra_a.schema)) and not self._accepts(added, extra_a, seen)
                 yield Change(at, "pattern-property-added", f"patternProperties {pattern!r} added", backward, forward)
             else:
                 removed = old.child(pa[pattern], "patternProperties", pattern)
-                backward = self.strict and not self._accepts(removed, extra_b, seen)
+                backward = (self.strict or _is_false(extra_b.schema)) and not self._accepts(removed, extra_b, seen)
                 forward = self.strict and not self._accepts(extra_b, removed, seen)
                 yield Change(at, "pattern-property-removed", f"patternProperties {pattern!r} removed", backward, forward)
 
