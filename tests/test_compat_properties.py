@@ -3,7 +3,8 @@
 Seeded, so every run sees the same few hundred schema pairs. Two properties:
 - soundness: when `compare` calls a change BACKWARD-compatible (strict policy), every sample
   value the old schema accepts is accepted by the new one (and the mirror image for FORWARD);
-- symmetry: BACKWARD from old to new is FORWARD from new to old.
+- symmetry: BACKWARD from old to new is FORWARD from new to old (under both policies), and
+  the lenient policy never breaks what the strict one allows.
 The generator leaves out what Confluent deliberately calls compatible although a validator
 would refuse some value (`default` making a required property safe, a `oneOf` branch added).
 """
@@ -135,6 +136,9 @@ def test_compatible_verdicts_are_sound_and_symmetric(seed):
         forward = any(c.breaks_forward for c in there)
         assert backward == any(c.breaks_forward for c in back), (old, new)
         assert forward == any(c.breaks_backward for c in back), (old, new)
+        lenient_there, lenient_back = compare(old, new, "lenient"), compare(new, old, "lenient")
+        assert any(c.breaks_backward for c in lenient_there) == any(c.breaks_forward for c in lenient_back), (old, new)
+        assert not any(c.breaks_backward for c in lenient_there) or backward, "lenient breaks only what strict breaks"
         accepts_old, accepts_new = Draft202012Validator(old).is_valid, Draft202012Validator(new).is_valid
         if not backward:
             refused = [v for v in SAMPLES if accepts_old(v) and not accepts_new(v)]
