@@ -829,7 +829,7 @@ class _Walker:
                 a, b = old.child(old.schema.get(keyword, True), keyword), new.child(new.schema.get(keyword, True), keyword)
                 yield from self.walk(a, b, f"{path}/{keyword}", seen)
         yield from self._conditional(old, new, path, seen)
-        da, db = _mapping(old.schema.get("dependentSchemas")), _mapping(new.schema.get("dependentSchemas"))
+        da, db = _dependent_schemas(old.schema), _dependent_schemas(new.schema)
         for name in sorted(set(da) | set(db)):
             a, b = old.child(da.get(name, True), "dependentSchemas", name), new.child(db.get(name, True), "dependentSchemas", name)
             yield from self.walk(a, b, f"{path}/dependentSchemas/{_escape(name)}", seen)
@@ -985,6 +985,13 @@ def _dependencies(schema: Mapping[str, Any]) -> dict[str, set[str]]:
         for name, value in _mapping(schema.get(keyword)).items():
             if isinstance(value, list):
                 found.setdefault(name, set()).update(_strings(value))
+    return found
+
+
+def _dependent_schemas(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """`dependentSchemas`, and the schema form of draft-07 `dependencies`."""
+    found = {name: value for name, value in _mapping(schema.get("dependencies")).items() if isinstance(value, (Mapping, bool))}
+    found.update(_mapping(schema.get("dependentSchemas")))
     return found
 
 

@@ -210,6 +210,14 @@ TABLE = [
     ("unique-items-removed", {"type": "array", "uniqueItems": True}, {"type": "array"}, ["unique-items-removed"], "F", None),
     ("contains-added", {"type": "array"}, {"type": "array", "contains": {"const": "gift"}}, ["const-added"], "B", None),
     ("property-names-constrained", {"type": "object"}, {"type": "object", "propertyNames": {"pattern": "^[a-z_]+$"}}, ["pattern-added"], "B", None),
+    (
+        "draft-07-schema-dependency-tightened",
+        {"$schema": "http://json-schema.org/draft-07/schema#", "dependencies": {"card": obj({"cvv": {"type": "string", "maxLength": 4}})}},
+        {"$schema": "http://json-schema.org/draft-07/schema#", "dependencies": {"card": obj({"cvv": {"type": "string", "maxLength": 3}})}},
+        ["max-length-tightened"],
+        "B",
+        None,
+    ),
     ("min-properties-tightened", {"type": "object", "minProperties": 1}, {"type": "object", "minProperties": 2}, ["min-properties-tightened"], "B", None),
     (
         "ref-to-anchor-relaxed",
