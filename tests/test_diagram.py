@@ -210,3 +210,12 @@ def test_check_statistics_and_json_carry_the_coupling_summary():
     document = json.loads(run("check", SHOP, "--format", "json").output)
     assert document["coupling"]["largest_component"] == ["inventory", "payments", "shipping"]
     assert document["coupling"]["longest_chain"] == ["OrderPlaced", "PaymentCompleted", "InventoryReserved", "ShipmentDispatched"]
+
+
+def test_large_views_bound_the_layout_and_place_edge_labels_after_it():
+    nodes = tuple(diagram.Node(id=f"service:s{i}", name=f"s{i}", kind="service") for i in range(30))
+    edges = tuple(diagram.Edge(f"service:s{i % 30}", f"service:s{(i * 7 + 1) % 30}", "kafka", "depends") for i in range(diagram.LARGE_VIEW_EDGES + 1))
+    large = diagram.to_dot(diagram.View("service", nodes, edges), "big")
+    assert "mclimit=0.1" in large and "nslimit=1" in large and "xlabel=kafka" in large and " label=kafka" not in large
+    small = diagram.to_dot(diagram.View("service", nodes, edges[:10]), "small")
+    assert "mclimit" not in small and "label=kafka" in small and "xlabel" not in small
