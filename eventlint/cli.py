@@ -265,6 +265,10 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
     result = api.lint(paths, config)
     found = result.graph.find_event(event)
     if found is None:
+        carried = [e for e in result.graph.events() if event in result.graph.event(e)["channels"]]
+        if carried:
+            click.echo(f"eventlint: error: channel '{event}' carries several events ({', '.join(carried)}); name one", err=True)
+            sys.exit(EXIT_ERROR)
         close = difflib.get_close_matches(event, result.graph.events(), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known events: {', '.join(result.graph.events()) or 'none'}"
         click.echo(f"eventlint: error: no event or channel named '{event}'{hint}", err=True)

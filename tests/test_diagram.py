@@ -219,3 +219,29 @@ def test_large_views_bound_the_layout_and_place_edge_labels_after_it():
     assert "mclimit=0.1" in large and "nslimit=1" in large and "xlabel=kafka" in large and " label=kafka" not in large
     small = diagram.to_dot(diagram.View("service", nodes, edges[:10]), "small")
     assert "mclimit" not in small and "label=kafka" in small and "xlabel" not in small
+
+
+def test_trace_of_a_channel_carrying_several_events_asks_for_one(tmp_path):
+    from tests.helpers import write_project
+
+    root = write_project(
+        tmp_path,
+        {
+            "services/orders/orders/app.py": """
+                import boto3
+
+                events = boto3.client("events")
+
+                def place(order):
+                    events.put_events(Entries=[{"Source": "shop.orders", "DetailType": "OrderPlaced", "Detail": "{}"}])
+
+                def cancel(order):
+                    events.put_events(Entries=[{"Source": "shop.orders", "DetailType": "OrderCancelled", "Detail": "{}"}])
+                """
+        },
+        {"exclude": []},
+    )
+    result = CliRunner().invoke(main, ["trace", "shop.orders", str(root)])
+    assert result.exit_code == 2
+    assert "channel 'shop.orders' carries several events (OrderCancelled, OrderPlaced); name one" in result.output
+    assert CliRunner().invoke(main, ["trace", "OrderPlaced", str(root)]).exit_code == 0
