@@ -7,17 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eventlint import suppress
+from eventlint import asyncapi, suppress
 from eventlint.catalog import Catalog, load_catalog
 from eventlint.config import Config, ConfigError, load_config
 from eventlint.discover import discover
 from eventlint.extract import extract
 from eventlint.facts import Diagnostic, ProjectFacts
+from eventlint.report.asyncapi import export_asyncapi
 from eventlint.rules import all_rules
 from eventlint.rules import engine as rule_engine
 from eventlint.rules.base import Rule
 
-__all__ = ["Config", "ConfigError", "Result", "facts", "lint", "load_config", "rules"]
+__all__ = ["Config", "ConfigError", "Result", "export_catalog", "facts", "lint", "load_config", "rules"]
 
 PathLike = str | os.PathLike[str]
 FAILING = ("error", "warning")
@@ -54,6 +55,17 @@ def facts(paths: Sequence[PathLike] = (), config: Config | None = None) -> Proje
     """Extract the facts of the project that contains `paths`."""
     config = config or load_config(paths)
     return extract(discover(paths, config), config)
+
+
+def export_catalog(
+    paths: Sequence[PathLike] = (), config: Config | None = None, service: str | None = None, syntax: str = "yaml"
+) -> str:
+    """The AsyncAPI 3.0 document of what the code does (with the catalog's payloads), as YAML or JSON text."""
+    config = config or load_config(paths)
+    catalog = load_catalog(config)
+    found = facts(paths, config)
+    document = export_asyncapi(found, catalog, Path(config.root), service=service, label=config.label)
+    return asyncapi.render(document, syntax)
 
 
 def lint(

@@ -178,5 +178,26 @@ def facts(paths: tuple[Path, ...], config_file: Path | None, output_format: str,
     _write(rendered, output_file)
 
 
+@main.group()
+def catalog() -> None:
+    """The event catalog: export it (AsyncAPI)."""
+
+
+@catalog.command("export")
+@paths_argument
+@config_option
+@click.option("--format", "output_format", type=click.Choice(["asyncapi"]), default="asyncapi", show_default=True, help="Document format.")
+@click.option("--service", help="Only this service's document (default: every service, each operation naming its service).")
+@click.option("--syntax", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True, help="Write YAML or JSON.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the document here.")
+@_config_errors
+def catalog_export(
+    paths: tuple[Path, ...], config_file: Path | None, output_format: str, service: str | None, syntax: str, output_file: Path | None
+) -> None:
+    """Write an AsyncAPI 3.0 document of what the code under PATHS sends and receives."""
+    config = api.load_config(paths, config_file)
+    _write(api.export_catalog(paths, config, service=service, syntax=syntax), output_file)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
