@@ -1,4 +1,4 @@
-"""AsyncAPI 2.6 and 3.0 documents read as the event catalog, and the helpers the export writes with.
+"""AsyncAPI 2.x and 3.x documents read as the event catalog, and the helpers the export writes with.
 
 A document is loaded (JSON, or YAML through yaml.safe_load), checked against the
 official JSON Schema of its version (vendored in eventlint/schemas/asyncapi/),
@@ -29,7 +29,8 @@ from jsonschema.exceptions import ValidationError
 from eventlint import schemas
 from eventlint.config import ConfigError, load_yaml_file
 
-SUPPORTED_VERSIONS = ("2.6.0", "3.0.0")
+# Every published 2.x and 3.x version; their official schemas are vendored in eventlint/schemas/asyncapi/.
+SUPPORTED_VERSIONS = ("2.0.0", "2.1.0", "2.2.0", "2.3.0", "2.4.0", "2.5.0", "2.6.0", "3.0.0", "3.1.0")
 SERVICE_EXTENSION = "x-eventlint-service"
 KEY_EXTENSION = "x-eventlint-key"
 DEPRECATED_EXTENSION = "x-eventlint-deprecated"
@@ -273,7 +274,7 @@ def problems(document: Any, version: str) -> list[tuple[str, str]]:
 
 def check_version(document: Any, file: Path) -> str:
     """The document's AsyncAPI version, when eventlint reads it."""
-    supported = " and ".join(SUPPORTED_VERSIONS)
+    supported = ", ".join(SUPPORTED_VERSIONS[:-1]) + " and " + SUPPORTED_VERSIONS[-1]
     if not isinstance(document, Mapping):
         raise ConfigError(file, "(top level)", f"expected an AsyncAPI document (a mapping with `asyncapi`, `info`, `channels`), got {_kind(document)}")
     if "asyncapi" not in document:
@@ -490,7 +491,7 @@ def _read_v3(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
             mpointer = f"{cpointer}/messages/{escape(key)}"
             obj, mfile, mfinal = resolver.follow(channel["messages"][key], cfile, mpointer)
             name = _message_name(obj, key, None) or key
-            message = _Message(name, address if isinstance(address, str) else None, obj, mfile, mfinal, "3.0.0")
+            message = _Message(name, address if isinstance(address, str) else None, obj, mfile, mfinal, str(document["asyncapi"]))
             found.append(message)
             for place in ((cfile, mpointer), (path, f"{pointer}/messages/{escape(key)}"), (mfile, mfinal)):
                 by_place.setdefault(place, message)
@@ -715,7 +716,8 @@ def render(document: Mapping[str, Any], syntax: str = "yaml") -> str:
     """The document as YAML (default) or JSON text, byte-identical for the same input."""
     ordered = canonical(document)
     if syntax == "json":
-        return json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"
+        # YAML may have given dates and times (an `example: 2024-05-01`); JSON has only their text
+        return json.dumps(ordered, indent=2, ensure_ascii=False, default=str) + "\n"
     return yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
 
 

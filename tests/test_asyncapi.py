@@ -9,6 +9,7 @@ events, owners, consumers and channels.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -207,6 +208,8 @@ def test_the_whole_catalog_round_trips_in_json_too(tmp_path):
     assert summary(reimport(tmp_path, text, "exported.json")) == summary(before)
     assert yaml.safe_load(exported(root)) == document
     # operations name their service; each channel address appears once
+    status = next(c for c in document["channels"].values() if c["address"] == "orders.{orderId}.status")
+    assert status["parameters"] == {"orderId": {}}
     services = {op["x-eventlint-service"] for op in document["operations"].values()}
     assert services == {"analytics", "orders", "payments", "warehouse"}
     addresses = [c["address"] for c in document["channels"].values()]
@@ -374,18 +377,69 @@ def test_a_2_6_schema_violation(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("version", "shown"), [("3.1.0", '"3.1.0"'), ("2.0.0", '"2.0.0"'), ("'1.2.0'", '"1.2.0"'), ("2.6", "2.6 (quote it")]
+    ("version", "shown"), [("3.2.0", '"3.2.0"'), ("2.7.0", '"2.7.0"'), ("'1.2.0'", '"1.2.0"'), ("2.6", "2.6 (quote it")]
 )
 def test_unsupported_version_says_which_are_supported(tmp_path, version, shown):
     output = bad(tmp_path, V3.replace("asyncapi: 3.0.0", f"asyncapi: {version}"))
     assert f"#/asyncapi: unsupported AsyncAPI version {shown}" in output
-    assert "eventlint reads 2.6.0 and 3.0.0" in output
+    assert "eventlint reads 2.0.0, 2.1.0, 2.2.0, 2.3.0, 2.4.0, 2.5.0, 2.6.0, 3.0.0 and 3.1.0" in output
+
+
+V2 = """\
+asyncapi: {version}
+info: {{title: Orders Service, version: 1.0.0}}
+channels:
+  orders.placed:
+    subscribe:
+      message:
+        name: OrderPlaced
+        payload: {{type: object, required: [order_id], properties: {{order_id: {{type: string}}}}}}
+  payments.completed:
+    publish:
+      message: {{$ref: '#/components/messages/PaymentCompleted'}}
+components:
+  messages:
+    PaymentCompleted:
+      payload: {{type: object}}
+"""
+
+
+@pytest.mark.parametrize("version", asyncapi.SUPPORTED_VERSIONS)
+def test_every_published_version_is_read(tmp_path, version):
+    text = V3.replace("3.0.0", version) if version.startswith("3.") else V2.format(version=version)
+    root = write_project(tmp_path / "p", {"asyncapi.yaml": text}, config={"catalog": "asyncapi.yaml"})
+    events = catalog_of(root).events
+    assert (events["OrderPlaced"].owner, events["OrderPlaced"].channel) == ("orders", "orders.placed")
+    if version.startswith("2."):
+        assert events["PaymentCompleted"].consumers == ("orders",)
+        assert events["OrderPlaced"].payload["required"] == ["order_id"]
+    # every version's official schema is the one applied: a wrong type is caught
+    broken = text.replace("version: 1.0.0", "version: [1]")
+    (root / "asyncapi.yaml").write_text(broken)
+    with pytest.raises(ConfigError) as info:
+        catalog_of(root)
+    assert info.value.key == "#/info/version" and f"[AsyncAPI {version} schema]" in info.value.message
 
 
 def test_a_url_ref_is_reported_not_fetched(tmp_path):
     text = V3.replace("payload: {$ref: '#/components/schemas/Placed'}", "payload: {$ref: 'https://schemas.example.com/placed.json'}")
     output = bad(tmp_path, text)
     assert "#/channels/placed/messages/OrderPlaced/payload/$ref: 'https://schemas.example.com/placed.json' is a URL; eventlint never fetches" in output
+
+
+def test_url_refs_eventlint_does_not_need_are_left_alone(tmp_path):
+    # as in AsyncAPI's Adeo case study: Avro schemas and binding keys referenced by URL
+    text = V3.replace(
+        "payload: {$ref: '#/components/schemas/Placed'}",
+        "payload:\n          schemaFormat: application/vnd.apache.avro;version=1.9.0\n"
+        "          schema: {$ref: 'https://schemas.example.com/OrderPlaced.avsc'}\n"
+        "        bindings:\n          kafka:\n            key:\n"
+        "              schemaFormat: application/vnd.apache.avro+json;version=1.9.0\n"
+        "              schema: {$ref: 'https://schemas.example.com/OrderKey.avsc'}",
+    )
+    root = write_project(tmp_path / "p", {"asyncapi.yaml": text}, config={"catalog": "asyncapi.yaml"})
+    placed = catalog_of(root).events["OrderPlaced"]
+    assert (placed.owner, placed.channel, placed.payload) == ("orders", "orders.placed", None)
 
 
 def test_refs_to_missing_files_pointers_and_outside_the_root(tmp_path):
@@ -462,12 +516,14 @@ def test_operation_must_name_a_message_of_the_document(tmp_path):
     assert "#/operations/sendPlaced/messages/0/$ref: '#/components/schemas/Placed' does not name a message of a channel of this document" in output
 
 
-def test_vendored_schemas_carry_their_licence():
+def test_vendored_schemas_are_the_published_files_with_their_licence():
     folder = Path(asyncapi.__file__).parent / "schemas" / "asyncapi"
-    for name in ("2.6.0.json", "3.0.0.json", "LICENSE", "NOTICE", "README.md"):
-        assert (folder / name).is_file(), name
-    assert "Apache License" in (folder / "LICENSE").read_text()
+    assert "Apache License" in (folder / "LICENSE").read_text() and "AsyncAPI Initiative" in (folder / "NOTICE").read_text()
+    readme = (folder / "README.md").read_text()
     for version in asyncapi.SUPPORTED_VERSIONS:
-        schema = json.loads((folder / f"{version}.json").read_text())
-        declared = schema["properties"]["asyncapi"]
+        data = (folder / f"{version}.json").read_bytes()
+        # unmodified: the checksum recorded when they were copied from @asyncapi/specs
+        assert f"| `{version}.json` | {version} | `{hashlib.sha256(data).hexdigest()}` |" in readme
+        declared = json.loads(data)["properties"]["asyncapi"]
         assert declared.get("const", (declared.get("enum") or [None])[0]) == version
+    assert sorted(p.stem for p in folder.glob("*.json")) == sorted(asyncapi.SUPPORTED_VERSIONS)

@@ -62,7 +62,7 @@ def export_asyncapi(
         "components": {"messages": {}},
     }
     for (event, channel), channel_id in channels.items():
-        entry = document["channels"].setdefault(channel_id, {"address": channel, "messages": {}})
+        entry = document["channels"].setdefault(channel_id, _channel(channel))
         entry["messages"][messages[event]] = {"$ref": f"#/components/messages/{messages[event]}"}
     for event, message_id in messages.items():
         spec = catalog.event(event)
@@ -141,6 +141,15 @@ def _channel_ids(events: set[tuple[str, str | None]]) -> dict[tuple[str, str | N
             name = unaddressed[event]
             ids[(event, channel)] = name if name not in taken else f"{name}_unaddressed"
     return ids
+
+
+def _channel(address: str | None) -> dict[str, Any]:
+    """A channel; each `{name}` in its address is declared as a parameter, as AsyncAPI requires."""
+    channel: dict[str, Any] = {"address": address, "messages": {}}
+    names = sorted(set(re.findall(r"\{([A-Za-z0-9_\-]+)\}", address or "")))
+    if names:
+        channel["parameters"] = {name: {} for name in names}
+    return channel
 
 
 def _message_ids(events: set[str]) -> dict[str, str]:
