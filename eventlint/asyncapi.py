@@ -12,6 +12,7 @@ what was expected. See docs/asyncapi.md for the mapping tables.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -360,8 +361,6 @@ def _show(value: Any) -> str:
 
 
 def _close(word: str, options: Sequence[str]) -> str | None:
-    import difflib
-
     found = difflib.get_close_matches(word, list(options), n=1)
     return found[0] if found else None
 
