@@ -62,6 +62,7 @@ class DeclaredEvent:
     compatibility: str | None = None
     payload: Mapping[str, Any] | None = field(default=None, compare=False)
     source: str = ""
+    line: int = 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,6 +110,7 @@ class Resolver:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._files: dict[Path, Any] = {}
+        self._nodes: dict[Path, Any] = {}
 
     def add(self, path: Path, data: Any) -> None:
         """Make an already-loaded (or in-memory) document available under `path`."""
@@ -118,6 +120,27 @@ class Resolver:
         if path not in self._files:
             self._files[path] = load_data_file(path, what)
         return self._files[path]
+
+    def line(self, where: Where) -> int:
+        """The 1-based line of a JSON pointer in its file (1 when it cannot be told)."""
+        if where[0] not in self._nodes:
+            try:
+                text = where[0].read_bytes().decode("utf-8-sig")
+                self._nodes[where[0]] = yaml.compose(text, Loader=yaml.SafeLoader)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                self._nodes[where[0]] = None
+        node, line = self._nodes[where[0]], 1
+        for raw in where[1].split("/")[1:]:
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, yaml.MappingNode):
+                key, node = next(((k, v) for k, v in node.value if getattr(k, "value", None) == token), (None, None))
+                line = key.start_mark.line + 1 if key is not None else 1
+            elif isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
+                node = node.value[int(token)]
+                line = node.start_mark.line + 1
+            else:
+                return 1
+        return line
 
     def target(self, ref: Any, file: Path, pointer: str) -> Where:
         """The file and JSON pointer a `$ref` at (file, pointer) names."""
@@ -621,7 +644,8 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         deprecated = _extension(obj, DEPRECATED_EXTENSION, message, lambda v: isinstance(v, (bool, str)), "true, false or a reason") or False
         compatibility = _extension(obj, COMPATIBILITY_EXTENSION, message, lambda v: v in COMPATIBILITY_MODES, f"one of {', '.join(COMPATIBILITY_MODES)}")
         payload = message_payload(message, resolver)
-    source = event.owner_at[0] if event.owner_at else event.documents[0]
+    # where the event is declared: the operation that sends it, else its message, else the first document
+    at = event.owner_at or ((message.file, message.pointer) if message is not None else (event.documents[0], ""))
     return DeclaredEvent(
         name=event.name,
         channel=event.channel,
@@ -632,7 +656,8 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         deprecated=deprecated,
         compatibility=compatibility,
         payload=payload,
-        source=str(source),
+        source=str(at[0]),
+        line=resolver.line(at),
     )
 
 
@@ -718,18 +743,3 @@ def render(document: Mapping[str, Any], syntax: str = "yaml") -> str:
         # YAML may have given dates and times (an `example: 2024-05-01`); JSON has only their text
         return json.dumps(ordered, indent=2, ensure_ascii=False, default=str) + "\n"
     return yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
-
-
-def load_schema_file(path: Path, root: Path, resolver: Resolver | None = None) -> tuple[Any, Path]:
-    """A JSON Schema file, or the latest version in a folder of versions (v1.json, v2.json, ...)."""
-    if path.is_dir():
-        versions = [p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", ".yaml", ".yml")]
-        if not versions:
-            raise ConfigError(path, "(folder)", "no schema versions (v1.json, v2.json, ...) in this folder")
-        path = max(versions, key=_version_key)
-    data = (resolver or Resolver(root)).load(path.resolve(), "schema")
-    return data, path.resolve()
-
-
-def _version_key(path: Path) -> tuple[tuple[int, ...], str]:
-    return tuple(int(n) for n in re.findall(r"\d+", path.stem)), path.name

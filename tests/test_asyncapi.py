@@ -164,6 +164,8 @@ def test_events_key_fields_win_and_a_schema_file_replaces_the_payload(tmp_path):
             "Unrelated": {"owner": "orders"},
         },
     )
+    (root / "schemas").mkdir()
+    (root / "schemas" / "order.json").write_text('{"type": "object"}')
     events = catalog_of(root).events
     placed = events["OrderPlaced"]
     assert (placed.owner, placed.channel, placed.consumers, placed.schema, placed.payload) == (
@@ -183,6 +185,88 @@ def test_service_name_from_extension_or_title():
     with pytest.raises(ConfigError) as info:
         asyncapi.service_name({"info": {"title": "Orders", "x-eventlint-service": 3}}, Path("a.yaml"))
     assert info.value.key == "#/info/x-eventlint-service"
+
+
+def test_declarations_point_at_the_operation_or_message_line(tmp_path):
+    events = catalog_of(DATA).events
+    for name, text in (("OrderCancelled", "  publishOrderCancelled:"), ("PaymentCompleted", '"subscribe": {'),
+                       ("StockReserved", "    reply:"), ("ReserveStock", "    ReserveStock:")):
+        spec = events[name]
+        lines = Path(spec.source).read_text().splitlines()
+        assert lines[spec.line - 1].startswith(text) or lines[spec.line - 1].strip() == text.strip(), (name, spec.line)
+
+
+def test_contract_rules_read_an_asyncapi_catalog(tmp_path):
+    document = """\
+        asyncapi: 3.0.0
+        info: {title: Orders Service, version: 1.0.0}
+        channels:
+          orderPlaced:
+            address: orders.placed
+            messages:
+              OrderPlaced:
+                payload:
+                  type: object
+                  additionalProperties: false
+                  required: [order_id, total_cents]
+                  properties:
+                    order_id: {type: string}
+                    total_cents: {type: integer}
+        operations:
+          publishOrderPlaced:
+            action: send
+            channel: {$ref: '#/channels/orderPlaced'}
+          billingConsumes:
+            action: receive
+            channel: {$ref: '#/channels/orderPlaced'}
+            x-eventlint-service: billing
+          loyaltyConsumes:
+            action: receive
+            channel: {$ref: '#/channels/orderPlaced'}
+            x-eventlint-service: loyalty
+        """
+    root = write_project(
+        tmp_path / "p",
+        {
+            "asyncapi.yaml": document,
+            "orders/api.py": """
+                import json
+                from kafka import KafkaProducer
+
+                producer = KafkaProducer()
+
+
+                def place(order):
+                    payload = {"order_id": order.id, "total": order.total}
+                    producer.send("orders.placed", json.dumps(payload).encode(), key=order.id.encode())
+            """,
+            "billing/consumer.py": """
+                from kafka import KafkaConsumer
+
+                for message in KafkaConsumer("orders.placed", group_id="billing"):
+                    print(message.value)
+            """,
+            "shipping/consumer.py": """
+                from kafka import KafkaConsumer
+
+                for message in KafkaConsumer("orders.placed", group_id="shipping"):
+                    print(message.value)
+            """,
+        },
+        config={
+            "services": {"orders": ["orders/**"], "billing": ["billing/**"], "shipping": ["shipping/**"], "loyalty": ["loyalty/**"]},
+            "catalog": "asyncapi.yaml",
+        },
+    )
+    result = api.lint([root], select=["EDA203", "EDA205", "EDA206"])
+    found = {(d.code, d.path, d.service) for d in result.diagnostics}
+    assert found == {
+        ("EDA203", "orders/api.py", "orders"),  # `total` is not in the closed payload schema, total_cents is missing
+        ("EDA205", "shipping/consumer.py", "shipping"),  # consumes OrderPlaced, not a receiver in the document
+        ("EDA206", "asyncapi.yaml", "loyalty"),  # the document says loyalty receives it; no code does
+    }
+    stale = next(d for d in result.diagnostics if d.code == "EDA206")
+    assert stale.line == 16  # the send operation, where the event is declared
 
 
 # --- round trips ---------------------------------------------------------------------------------
@@ -311,7 +395,7 @@ def test_export_with_a_missing_schema_file_names_the_event(tmp_path):
     root = write_project(tmp_path / "p", {}, config={"events": {"OrderPlaced": {"owner": "orders", "schema": "schemas/nope.json"}}})
     result = run("catalog", "export", str(root))
     assert result.exit_code == 2
-    assert "events.OrderPlaced.schema: not found in the project: schemas/nope.json" in result.output
+    assert "eventlint.yaml: events.OrderPlaced.schema: no such file or folder: schemas/nope.json" in result.output
 
 
 # --- bad input: exit 2, the file, the pointer, the expectation -----------------------------------

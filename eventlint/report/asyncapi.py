@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from eventlint import asyncapi
-from eventlint.catalog import Catalog, EventSpec
+from eventlint.catalog import Catalog, EventSpec, schema_versions
 from eventlint.config import ConfigError
 from eventlint.facts import ProjectFacts
 
@@ -66,7 +66,7 @@ def export_asyncapi(
         entry["messages"][messages[event]] = {"$ref": f"#/components/messages/{messages[event]}"}
     for event, message_id in messages.items():
         spec = catalog.event(event)
-        document["components"]["messages"][message_id] = _message(event, spec, resolver, inliner, root, label)
+        document["components"]["messages"][message_id] = _message(event, spec, resolver, inliner, label)
     if inliner.defs:
         document["components"]["schemas"] = inliner.defs
     _check(document)
@@ -204,7 +204,7 @@ def _site_key(site: str) -> tuple[str, int]:
     return path, int(line)
 
 
-def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner, root: Path, label: str) -> dict[str, Any]:
+def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner, label: str) -> dict[str, Any]:
     message: dict[str, Any] = {"name": event}
     if spec is None:
         return message
@@ -216,19 +216,19 @@ def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, in
         message[asyncapi.DEPRECATED_EXTENSION] = spec.deprecated
     if spec.compatibility:
         message[asyncapi.COMPATIBILITY_EXTENSION] = spec.compatibility
-    payload = _payload(spec, resolver, inliner, root, label)
+    payload = _payload(spec, resolver, inliner, label)
     if payload is not None:
         message["payload"] = payload
     return message
 
 
-def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner, root: Path, label: str) -> Any:
+def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner, label: str) -> Any:
     if spec.schema:
-        path = root / spec.schema
-        if not asyncapi.inside(path, root) or not path.exists():
-            raise ConfigError(label, f"events.{spec.name}.schema", f"not found in the project: {spec.schema}")
-        data, file = asyncapi.load_schema_file(path, root, resolver)
-        schema = inliner.inline(data, file, "")
+        versions = schema_versions(spec)
+        if not versions or not versions[-1].is_file():
+            raise ConfigError(label, f"events.{spec.name}.schema", f"no schema file: {spec.schema}")
+        latest = versions[-1].resolve()
+        schema = inliner.inline(resolver.load(latest, "schema"), latest, "")
     elif spec.payload is not None:
         # an inline payload (from an AsyncAPI document) is its own document: its `#/$defs/...` point into it
         where = Path(spec.source or "catalog").with_name(f"{Path(spec.source or 'catalog').name}#{spec.name}.payload")
