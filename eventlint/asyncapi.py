@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -150,7 +150,9 @@ class Resolver:
         parts = urlsplit(ref)
         if parts.scheme or parts.netloc:
             raise ConfigError(
-                file, at, f"{ref!r} is a URL; eventlint never fetches references: copy the file into the project and refer to it by a relative path"
+                file,
+                at,
+                f"{ref!r} is a URL; eventlint never fetches references: copy the file into the project and refer to it by a relative path",
             )
         fragment = unquote(parts.fragment)
         if fragment and not fragment.startswith("/"):
@@ -261,7 +263,9 @@ class Inliner:
         if not isinstance(node, Mapping):
             return node
         if "$ref" not in node:
-            return {key: (node[key] if key in _DATA_KEYWORDS else self._walk(node[key], file, f"{pointer}/{escape(str(key))}")) for key in node}
+            return {
+                key: (node[key] if key in _DATA_KEYWORDS else self._walk(node[key], file, f"{pointer}/{escape(str(key))}")) for key in node
+            }
         where = self.resolver.target(node["$ref"], file, pointer)
         if where in self._recursive:
             resolved: Any = {"$ref": self.prefix + self._name(where)}
@@ -300,7 +304,9 @@ def check_version(document: Any, file: Path) -> str:
     """The document's AsyncAPI version, when eventlint reads it."""
     supported = ", ".join(SUPPORTED_VERSIONS[:-1]) + " and " + SUPPORTED_VERSIONS[-1]
     if not isinstance(document, Mapping):
-        raise ConfigError(file, "(top level)", f"expected an AsyncAPI document (a mapping with `asyncapi`, `info`, `channels`), got {_kind(document)}")
+        raise ConfigError(
+            file, "(top level)", f"expected an AsyncAPI document (a mapping with `asyncapi`, `info`, `channels`), got {_kind(document)}"
+        )
     if "asyncapi" not in document:
         raise ConfigError(file, "(top level)", f"missing required key: asyncapi (the AsyncAPI version; eventlint reads {supported})")
     version = document["asyncapi"]
@@ -370,11 +376,27 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     return path, error.message
 
 
-_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "a boolean", "integer": "an integer", "number": "a number", "null": "null"}
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "boolean": "a boolean",
+    "integer": "an integer",
+    "number": "a number",
+    "null": "null",
+}
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer", float: "a number", type(None): "null"}
+    names = {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }
     return f"{names.get(type(value), type(value).__name__)} {_show(value)}"
 
 
@@ -394,7 +416,7 @@ def _close(word: str, options: Sequence[str]) -> str | None:
 
 @dataclass
 class _Message:
-    """A message on a channel: the event it is, where it is declared, the object itself."""
+    """A message on a channel: the event it is, the object itself and where it lives, where the channel lists it."""
 
     name: str
     channel: str | None
@@ -402,6 +424,7 @@ class _Message:
     file: Path
     pointer: str
     version: str
+    entry: Where
 
 
 @dataclass
@@ -430,7 +453,8 @@ class _Event:
 
 def service_name(document: Mapping[str, Any], file: Path) -> str:
     """The application a document describes: `x-eventlint-service` (root or info), else a slug of info.title."""
-    info = document.get("info") if isinstance(document.get("info"), Mapping) else {}
+    found = document.get("info")
+    info: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     for holder, pointer in ((document, ""), (info, "/info")):
         if SERVICE_EXTENSION in holder:
             value = holder[SERVICE_EXTENSION]
@@ -460,12 +484,13 @@ def read_document(path: Path, resolver: Resolver) -> list[_Event]:
         if message.channel is not None:
             if event.channel is not None and event.channel != message.channel:
                 raise ConfigError(
-                    path,
-                    show(message.pointer),
+                    message.entry[0],
+                    show(message.entry[1]),
                     f"message {message.name} is on channel {message.channel!r} here and on {event.channel!r} at "
-                    f"{show(event.channel_at[1]) if event.channel_at else '?'}; an event travels on one channel: give the messages distinct names",
+                    f"{show(event.channel_at[1]) if event.channel_at else '?'}; "
+                    "an event travels on one channel: give the messages distinct names",
                 )
-            event.channel, event.channel_at = message.channel, (message.file, message.pointer)
+            event.channel, event.channel_at = message.channel, message.entry
         if event.message is None or (event.message.obj.get("payload") is None and message.obj.get("payload") is not None):
             event.message = message
     for use in uses:
@@ -474,9 +499,10 @@ def read_document(path: Path, resolver: Resolver) -> list[_Event]:
             event.consumers.add(use.service)
         elif event.owner is not None and event.owner != use.service:
             raise ConfigError(
-                path,
+                use.where[0],
                 show(use.where[1]),
-                f"{use.service} sends {event.name} here and {event.owner} sends it at {show(event.owner_at[1]) if event.owner_at else '?'}; an event has one owner",
+                f"{use.service} sends {event.name} here and {event.owner} sends it at "
+                f"{show(event.owner_at[1]) if event.owner_at else '?'}; an event has one owner",
             )
         else:
             event.owner, event.owner_at = use.service, use.where
@@ -513,7 +539,9 @@ def _read_v3(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
             mpointer = f"{cpointer}/messages/{escape(key)}"
             obj, mfile, mfinal = resolver.follow(channel["messages"][key], cfile, mpointer)
             name = _message_name(obj, key, None) or key
-            message = _Message(name, address if isinstance(address, str) else None, obj, mfile, mfinal, str(document["asyncapi"]))
+            message = _Message(
+                name, address if isinstance(address, str) else None, obj, mfile, mfinal, str(document["asyncapi"]), (cfile, mpointer)
+            )
             found.append(message)
             for place in ((cfile, mpointer), (path, f"{pointer}/messages/{escape(key)}"), (mfile, mfinal)):
                 by_place.setdefault(place, message)
@@ -532,7 +560,9 @@ def _read_v3(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
         reply = operation.get("reply")
         if isinstance(reply, Mapping):
             reply, rfile, rpointer = resolver.follow(reply, ofile, f"{opointer}/reply")
-            reply_channel = _channel_of(reply.get("channel"), rfile, f"{rpointer}/channel", resolver, channel_messages) if reply.get("channel") else []
+            reply_channel = (
+                _channel_of(reply.get("channel"), rfile, f"{rpointer}/channel", resolver, channel_messages) if reply.get("channel") else []
+            )
             replies = _operation_messages(reply.get("messages"), reply_channel, rfile, f"{rpointer}/messages", resolver, by_place)
             opposite = "send" if action == "receive" else "receive"
             uses.extend(_Use(service, opposite, m, (rfile, rpointer)) for m in replies)
@@ -587,19 +617,22 @@ def _read_v2(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
             if "message" not in operation:
                 continue
             obj, mfile, mpointer = resolver.follow(operation["message"], ofile, f"{opointer}/message")
-            alternatives = [(obj, mfile, mpointer)]
+            alternatives = [(obj, mfile, mpointer, (ofile, f"{opointer}/message"))]
             if isinstance(obj.get("oneOf"), list):
-                alternatives = [resolver.follow(m, mfile, f"{mpointer}/oneOf/{i}") for i, m in enumerate(obj["oneOf"])]
-            for alt, afile, apointer in alternatives:
+                alternatives = [
+                    (*resolver.follow(m, mfile, f"{mpointer}/oneOf/{i}"), (mfile, f"{mpointer}/oneOf/{i}"))
+                    for i, m in enumerate(obj["oneOf"])
+                ]
+            for alt, afile, apointer, entry in alternatives:
                 key = apointer.rsplit("/", 1)[-1] if apointer.startswith("/components/messages/") else None
                 name = _message_name(alt, key, address) or address
-                message = _Message(name, address, alt, afile, apointer, str(document["asyncapi"]))
+                message = _Message(name, address, alt, afile, apointer, str(document["asyncapi"]), entry)
                 messages.append(message)
                 uses.append(_Use(service, action, message, (ofile, opointer)))
     return messages, uses
 
 
-def message_payload(message: _Message, resolver: Resolver) -> dict[str, Any] | None:
+def _message_payload(message: _Message, resolver: Resolver) -> dict[str, Any] | None:
     """The message's payload as a self-contained JSON Schema (recursion kept under `$defs`), or None."""
     obj = message.obj
     if "payload" not in obj:
@@ -622,7 +655,7 @@ def message_payload(message: _Message, resolver: Resolver) -> dict[str, Any] | N
     return schema
 
 
-def _extension(obj: Mapping[str, Any], name: str, message: _Message, check: Any, expected: str) -> Any:
+def _extension(obj: Mapping[str, Any], name: str, message: _Message, check: Callable[[Any], bool], expected: str) -> Any:
     if name not in obj:
         return None
     value = obj[name]
@@ -640,10 +673,14 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         obj = message.obj
         text = obj.get("description") or obj.get("summary")
         description = text.strip() if isinstance(text, str) and text.strip() else None
-        key = _extension(obj, KEY_EXTENSION, message, lambda v: isinstance(v, str) and v, "a payload field name")
-        deprecated = _extension(obj, DEPRECATED_EXTENSION, message, lambda v: isinstance(v, (bool, str)), "true, false or a reason") or False
-        compatibility = _extension(obj, COMPATIBILITY_EXTENSION, message, lambda v: v in COMPATIBILITY_MODES, f"one of {', '.join(COMPATIBILITY_MODES)}")
-        payload = message_payload(message, resolver)
+        key = _extension(obj, KEY_EXTENSION, message, lambda v: isinstance(v, str) and bool(v), "a payload field name")
+        deprecated = (
+            _extension(obj, DEPRECATED_EXTENSION, message, lambda v: isinstance(v, (bool, str)), "true, false or a reason") or False
+        )
+        compatibility = _extension(
+            obj, COMPATIBILITY_EXTENSION, message, lambda v: v in COMPATIBILITY_MODES, f"one of {', '.join(COMPATIBILITY_MODES)}"
+        )
+        payload = _message_payload(message, resolver)
     # where the event is declared: the operation that sends it, else its message, else the first document
     at = event.owner_at or ((message.file, message.pointer) if message is not None else (event.documents[0], ""))
     return DeclaredEvent(
@@ -681,19 +718,19 @@ def _merge(merged: dict[str, _Event], event: _Event) -> None:
     if have is None:
         merged[event.name] = event
         return
-    if have.owner and event.owner and have.owner != event.owner:
-        assert have.owner_at and event.owner_at
+    if have.owner_at and event.owner_at and have.owner != event.owner:
         raise ConfigError(
             event.owner_at[0],
             show(event.owner_at[1]),
-            f"{event.owner} sends {event.name} here, but {have.owner} sends it in {have.owner_at[0]} at {show(have.owner_at[1])}; an event has one owner",
+            f"{event.owner} sends {event.name} here, but {have.owner} sends it in {have.owner_at[0]} at {show(have.owner_at[1])}; "
+            "an event has one owner",
         )
-    if have.channel and event.channel and have.channel != event.channel:
-        assert have.channel_at and event.channel_at
+    if have.channel_at and event.channel_at and have.channel != event.channel:
         raise ConfigError(
             event.channel_at[0],
             show(event.channel_at[1]),
-            f"{event.name} travels on {event.channel!r} here, but on {have.channel!r} in {have.channel_at[0]} at {show(have.channel_at[1])}",
+            f"{event.name} travels on {event.channel!r} here, but on {have.channel!r} "
+            f"in {have.channel_at[0]} at {show(have.channel_at[1])}",
         )
     if event.owner and not have.owner:
         have.owner, have.owner_at = event.owner, event.owner_at

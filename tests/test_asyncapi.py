@@ -169,7 +169,11 @@ def test_events_key_fields_win_and_a_schema_file_replaces_the_payload(tmp_path):
     events = catalog_of(root).events
     placed = events["OrderPlaced"]
     assert (placed.owner, placed.channel, placed.consumers, placed.schema, placed.payload) == (
-        "storefront", "orders.v2.placed", ("billing",), "schemas/order.json", None
+        "storefront",
+        "orders.v2.placed",
+        ("billing",),
+        "schemas/order.json",
+        None,
     )
     assert placed.key == "order_id"  # not stated in the key: from the document
     assert list(events)[:2] == ["OrderPlaced", "Unrelated"]
@@ -189,8 +193,12 @@ def test_service_name_from_extension_or_title():
 
 def test_declarations_point_at_the_operation_or_message_line(tmp_path):
     events = catalog_of(DATA).events
-    for name, text in (("OrderCancelled", "  publishOrderCancelled:"), ("PaymentCompleted", '"subscribe": {'),
-                       ("StockReserved", "    reply:"), ("ReserveStock", "    ReserveStock:")):
+    for name, text in (
+        ("OrderCancelled", "  publishOrderCancelled:"),
+        ("PaymentCompleted", '"subscribe": {'),
+        ("StockReserved", "    reply:"),
+        ("ReserveStock", "    ReserveStock:"),
+    ):
         spec = events[name]
         lines = Path(spec.source).read_text().splitlines()
         assert lines[spec.line - 1].startswith(text) or lines[spec.line - 1].strip() == text.strip(), (name, spec.line)
@@ -305,9 +313,7 @@ def test_one_service_document(tmp_path):
     assert_valid_3_0(document)
     assert document["info"]["x-eventlint-service"] == "warehouse"
     actions = {(op["action"], m["$ref"].rsplit("/", 1)[-1]) for op in document["operations"].values() for m in op["messages"]}
-    assert actions == {
-        ("receive", "ReserveStock"), ("send", "StockReserved"), ("send", "StockUnavailable"), ("receive", "OrderPlaced")
-    }
+    assert actions == {("receive", "ReserveStock"), ("send", "StockReserved"), ("send", "StockUnavailable"), ("receive", "OrderPlaced")}
     assert set(document["components"]["messages"]) == {"ReserveStock", "StockReserved", "StockUnavailable", "OrderPlaced"}
     events = reimport(tmp_path, yaml.safe_dump(document)).events
     assert events["StockReserved"].owner == "warehouse" and events["OrderPlaced"].consumers == ("warehouse",)
@@ -333,7 +339,9 @@ def test_export_of_the_shop_is_valid_and_follows_the_code():
     assert sites == expected
     placed = document["channels"]["orders.placed"]
     assert placed == {"address": "orders.placed", "messages": {"OrderPlaced": {"$ref": "#/components/messages/OrderPlaced"}}}
-    sends = {k for k, op in document["operations"].items() if op["action"] == "send" and op["channel"]["$ref"] == "#/channels/orders.placed"}
+    sends = {
+        k for k, op in document["operations"].items() if op["action"] == "send" and op["channel"]["$ref"] == "#/channels/orders.placed"
+    }
     assert sends == {"orders.send.orders.placed"}
     assert document["components"]["messages"]["OrderPlaced"]["x-eventlint-key"] == "order_id"
 
@@ -363,18 +371,26 @@ def test_export_reads_schema_files_and_their_sibling_refs(tmp_path):
                     producer.send("orders.placed", {"order_id": order.id})
             """,
             "schemas/order_placed/v1.json": json.dumps({"type": "object", "properties": {"order_id": {"type": "string"}}}),
-            "schemas/order_placed/v2.json": json.dumps({
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$id": "https://shop.example/schemas/order_placed/v2.json",
-                "type": "object",
-                "required": ["order_id", "customer"],
-                "properties": {"order_id": {"type": "string"}, "customer": {"$ref": "../customer.json"},
-                               "tags": {"$ref": "#/$defs/tags"}},
-                "$defs": {"tags": {"type": "array", "items": {"type": "string"}}},
-            }),
+            "schemas/order_placed/v2.json": json.dumps(
+                {
+                    "$schema": "https://json-schema.org/draft/2020-12/schema",
+                    "$id": "https://shop.example/schemas/order_placed/v2.json",
+                    "type": "object",
+                    "required": ["order_id", "customer"],
+                    "properties": {
+                        "order_id": {"type": "string"},
+                        "customer": {"$ref": "../customer.json"},
+                        "tags": {"$ref": "#/$defs/tags"},
+                    },
+                    "$defs": {"tags": {"type": "array", "items": {"type": "string"}}},
+                }
+            ),
             "schemas/customer.json": json.dumps({"type": "object", "properties": {"id": {"type": "string"}, "referrer": {"$ref": "#"}}}),
         },
-        config={"services": {"orders": ["orders/**"]}, "events": {"OrderPlaced": {"owner": "orders", "channel": "orders.placed", "schema": "schemas/order_placed"}}},
+        config={
+            "services": {"orders": ["orders/**"]},
+            "events": {"OrderPlaced": {"owner": "orders", "channel": "orders.placed", "schema": "schemas/order_placed"}},
+        },
     )
     document = yaml.safe_load(exported(root))
     assert_valid_3_0(document)
@@ -384,7 +400,8 @@ def test_export_reads_schema_files_and_their_sibling_refs(tmp_path):
     assert payload["properties"]["tags"] == {"type": "array", "items": {"type": "string"}}
     assert payload["properties"]["customer"] == {"$ref": "#/components/schemas/customer"}
     assert document["components"]["schemas"]["customer"] == {
-        "type": "object", "properties": {"id": {"type": "string"}, "referrer": {"$ref": "#/components/schemas/customer"}}
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "referrer": {"$ref": "#/components/schemas/customer"}},
     }
     assert "$schema" not in payload and "$id" not in payload and "$defs" not in payload
     [operation] = document["operations"].values()
@@ -438,11 +455,18 @@ components:
 @pytest.mark.parametrize(
     ("text", "pointer", "expectation"),
     [
-        (V3.replace("action: send", "action: publish"), "#/operations/sendPlaced/action", 'expected one of "send", "receive", got "publish"'),
+        (
+            V3.replace("action: send", "action: publish"),
+            "#/operations/sendPlaced/action",
+            'expected one of "send", "receive", got "publish"',
+        ),
         (V3.replace("version: 1.0.0", "version: 1.0"), "#/info/version", "expected a string, got a number 1.0"),
         (V3.replace("address: orders.placed", "address: 3"), "#/channels/placed/address", "expected a string or null, got an integer 3"),
-        (V3.replace("      OrderPlaced:\n", "      OrderPlaced:\n        nmae: OrderPlaced\n"), "#/channels/placed/messages/OrderPlaced/nmae",
-         "unknown key 'nmae'; did you mean 'name'?"),
+        (
+            V3.replace("      OrderPlaced:\n", "      OrderPlaced:\n        nmae: OrderPlaced\n"),
+            "#/channels/placed/messages/OrderPlaced/nmae",
+            "unknown key 'nmae'; did you mean 'name'?",
+        ),
         (V3.replace("Placed: {type: object}", "Placed: {type: objekt}"), "#/components/schemas/Placed/type", 'expected one of "array"'),
         (V3.replace("info: {title: Orders, version: 1.0.0}", "info: {title: Orders}"), "#/info", "missing required key: version"),
     ],
@@ -454,10 +478,18 @@ def test_schema_violations_name_file_pointer_and_expectation(tmp_path, text, poi
 
 
 def test_a_2_6_schema_violation(tmp_path):
-    text = json.dumps({"asyncapi": "2.6.0", "info": {"title": "Payments", "version": "1"},
-                       "channels": {"payments.completed": {"subscribe": {"message": {"payload": {"type": "object"}}, "operationid": "x"}}}})
+    text = json.dumps(
+        {
+            "asyncapi": "2.6.0",
+            "info": {"title": "Payments", "version": "1"},
+            "channels": {"payments.completed": {"subscribe": {"message": {"payload": {"type": "object"}}, "operationid": "x"}}},
+        }
+    )
     output = bad(tmp_path, text, name="payments.json")
-    assert "payments.json: #/channels/payments.completed/subscribe/operationid: unknown key 'operationid'; did you mean 'operationId'?" in output
+    assert (
+        "payments.json: #/channels/payments.completed/subscribe/operationid: unknown key 'operationid'; did you mean 'operationId'?"
+        in output
+    )
 
 
 @pytest.mark.parametrize(
@@ -508,7 +540,10 @@ def test_every_published_version_is_read(tmp_path, version):
 def test_a_url_ref_is_reported_not_fetched(tmp_path):
     text = V3.replace("payload: {$ref: '#/components/schemas/Placed'}", "payload: {$ref: 'https://schemas.example.com/placed.json'}")
     output = bad(tmp_path, text)
-    assert "#/channels/placed/messages/OrderPlaced/payload/$ref: 'https://schemas.example.com/placed.json' is a URL; eventlint never fetches" in output
+    assert (
+        "#/channels/placed/messages/OrderPlaced/payload/$ref: 'https://schemas.example.com/placed.json' is a URL; eventlint never fetches"
+        in output
+    )
 
 
 def test_url_refs_eventlint_does_not_need_are_left_alone(tmp_path):
@@ -567,18 +602,27 @@ def test_syntax_errors(tmp_path):
 
 def test_conflicting_owners_across_documents_name_both_files(tmp_path):
     root = project(tmp_path, ["asyncapi/orders.yaml", "asyncapi/storefront.yaml"])
-    storefront = V3.replace("title: Orders", "title: Storefront").replace("payload: {$ref: '#/components/schemas/Placed'}", "payload: {type: object}")
+    storefront = V3.replace("title: Orders", "title: Storefront").replace(
+        "payload: {$ref: '#/components/schemas/Placed'}", "payload: {type: object}"
+    )
     (root / "asyncapi" / "storefront.yaml").write_text(storefront)
     with pytest.raises(ConfigError) as info:
         catalog_of(root)
     error = info.value
     assert error.file.endswith("storefront.yaml") and error.key == "#/operations/sendPlaced"
-    assert "storefront sends OrderPlaced here, but orders sends it in" in error.message and "orders.yaml at #/operations/publishOrderPlaced" in error.message
+    assert (
+        "storefront sends OrderPlaced here, but orders sends it in" in error.message
+        and "orders.yaml at #/operations/publishOrderPlaced" in error.message
+    )
 
 
 def test_conflicting_channels_across_documents_name_both_files(tmp_path):
     root = project(tmp_path, ["asyncapi/orders.yaml", "asyncapi/audit.yaml"])
-    audit = V3.replace("title: Orders", "title: Audit").replace("address: orders.placed", "address: audit.orders").replace("action: send", "action: receive")
+    audit = (
+        V3.replace("title: Orders", "title: Audit")
+        .replace("address: orders.placed", "address: audit.orders")
+        .replace("action: send", "action: receive")
+    )
     (root / "asyncapi" / "audit.yaml").write_text(audit)
     with pytest.raises(ConfigError) as info:
         catalog_of(root)
@@ -591,13 +635,50 @@ def test_one_event_on_two_channels_of_one_document(tmp_path):
         "operations:", "  again:\n    address: orders.placed.v2\n    messages:\n      OrderPlaced: {payload: {type: object}}\noperations:"
     )
     output = bad(tmp_path, text)
-    assert "#/channels/placed/messages/OrderPlaced: message OrderPlaced is on channel 'orders.placed' here and on 'orders.placed.v2'" in output
+    assert (
+        "#/channels/placed/messages/OrderPlaced: message OrderPlaced is on channel 'orders.placed' here and on 'orders.placed.v2'" in output
+    )
+
+
+def test_one_message_object_on_two_channels_names_both_entries(tmp_path):
+    # the shape of AsyncAPI's streetlights example: one component message listed by two channels
+    text = (
+        V3.replace(
+            "      OrderPlaced:\n        payload: {$ref: '#/components/schemas/Placed'}",
+            "      OrderPlaced: {$ref: '#/components/messages/OrderPlaced'}",
+        )
+        .replace(
+            "operations:",
+            "  placedAgain:\n    address: orders.placed.v2\n    messages:\n      again: {$ref: '#/components/messages/OrderPlaced'}\noperations:",
+        )
+        .replace("  schemas:", "  messages:\n    OrderPlaced: {name: OrderPlaced, payload: {type: object}}\n  schemas:")
+    )
+    output = bad(tmp_path, text)
+    assert (
+        "#/channels/placedAgain/messages/again: message OrderPlaced is on channel 'orders.placed.v2' here and on 'orders.placed' at #/channels/placed/messages/OrderPlaced"
+        in output
+    )
+
+
+def test_two_services_sending_one_event_in_one_document(tmp_path):
+    text = V3.replace(
+        "components:",
+        "  storefrontSends:\n    action: send\n    x-eventlint-service: storefront\n    channel: {$ref: '#/channels/placed'}\ncomponents:",
+    )
+    output = bad(tmp_path, text)
+    assert "#/operations/storefrontSends: storefront sends OrderPlaced here and orders sends it at #/operations/sendPlaced" in output
 
 
 def test_operation_must_name_a_message_of_the_document(tmp_path):
-    text = V3.replace("channel: {$ref: '#/channels/placed'}", "channel: {$ref: '#/channels/placed'}\n    messages: [{$ref: '#/components/schemas/Placed'}]")
+    text = V3.replace(
+        "channel: {$ref: '#/channels/placed'}",
+        "channel: {$ref: '#/channels/placed'}\n    messages: [{$ref: '#/components/schemas/Placed'}]",
+    )
     output = bad(tmp_path, text)
-    assert "#/operations/sendPlaced/messages/0/$ref: '#/components/schemas/Placed' does not name a message of a channel of this document" in output
+    assert (
+        "#/operations/sendPlaced/messages/0/$ref: '#/components/schemas/Placed' does not name a message of a channel of this document"
+        in output
+    )
 
 
 def test_vendored_schemas_are_the_published_files_with_their_licence():

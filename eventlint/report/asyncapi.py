@@ -246,5 +246,7 @@ def _check(document: dict[str, Any]) -> None:
     if found:
         pointer, message = found[0]
         raise ConfigError(
-            "(exported AsyncAPI document)", asyncapi.show(pointer), f"{message}; the catalog schema this came from is not a valid JSON Schema"
+            "(exported AsyncAPI document)",
+            asyncapi.show(pointer),
+            f"{message}; the catalog schema this came from is not a valid JSON Schema",
         )
