@@ -518,6 +518,12 @@ def _operation_service(operation: Mapping[str, Any], file: Path, pointer: str, d
     return value.strip()
 
 
+def _stored_under(where: Where, entry: Where) -> str | None:
+    """The key a message reached through a `$ref` is stored under (`#/components/messages/OrderPlaced`)."""
+    token = where[1].rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    return token if where != entry and token and not token.isdigit() else None
+
+
 def _message_name(message: Mapping[str, Any], key: str | None, fallback: str | None) -> str | None:
     for candidate in (message.get("name"), message.get("messageId"), key, message.get("title"), fallback):
         if isinstance(candidate, str) and candidate.strip():
@@ -624,7 +630,7 @@ def _read_v2(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
                     for i, m in enumerate(obj["oneOf"])
                 ]
             for alt, afile, apointer, entry in alternatives:
-                key = apointer.rsplit("/", 1)[-1] if apointer.startswith("/components/messages/") else None
+                key = _stored_under((afile, apointer), entry)
                 name = _message_name(alt, key, address) or address
                 message = _Message(name, address, alt, afile, apointer, str(document["asyncapi"]), entry)
                 messages.append(message)

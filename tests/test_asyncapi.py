@@ -291,6 +291,69 @@ def test_each_document_round_trips(tmp_path, document):
     assert before.events  # the document declared something
 
 
+def test_documents_sharing_a_messages_file_round_trip(tmp_path):
+    # one messages file shared by two applications' 2.x documents, its messages named only by their keys
+    shared = """\
+        commentLiked:
+          payload: {$ref: './schemas.yaml#/commentLiked'}
+        commentChanged:
+          payload: {$ref: './schemas.yaml#/commentChanged'}
+        """
+    schemas = """\
+        commentId: {type: string}
+        commentLiked:
+          type: object
+          properties:
+            commentId: {allOf: [{$ref: '#/commentId'}, {description: The comment that was liked}]}
+        commentChanged:
+          type: object
+          properties:
+            commentId: {$ref: '#/commentId'}
+            likes: {type: integer, minimum: 0}
+        """
+    comments = """\
+        asyncapi: 2.2.0
+        info: {title: Comments Service, version: 1.0.0}
+        channels:
+          comment/liked:
+            publish:
+              message: {$ref: '../common/messages.yaml#/commentLiked'}
+          comment/{commentId}/changed:
+            parameters:
+              commentId: {schema: {$ref: '../common/schemas.yaml#/commentId'}}
+            subscribe:
+              message: {$ref: '../common/messages.yaml#/commentChanged'}
+          comment/{commentId}/deleted:
+            subscribe:
+              message: {payload: {type: object}}
+        """
+    notifications = """\
+        asyncapi: 2.6.0
+        info: {title: Notifications Service, version: 1.0.0}
+        channels:
+          comment/liked:
+            publish:
+              message: {$ref: '../common/messages.yaml#/commentLiked'}
+        """
+    root = write_project(
+        tmp_path / "p",
+        {"common/messages.yaml": shared, "common/schemas.yaml": schemas, "comments/asyncapi.yaml": comments,
+         "notifications/asyncapi.yaml": notifications},
+        config={"catalog": ["comments/asyncapi.yaml", "notifications/asyncapi.yaml"]},
+    )
+    before = catalog_of(root)
+    assert {n: (e.owner, e.consumers, e.channel) for n, e in before.events.items()} == {
+        "commentChanged": ("comments", (), "comment/{commentId}/changed"),
+        "commentLiked": (None, ("comments", "notifications"), "comment/liked"),
+        # an inline message with no name, id or title is named by its channel
+        "comment/{commentId}/deleted": ("comments", (), "comment/{commentId}/deleted"),
+    }
+    assert before.events["commentChanged"].payload["properties"]["commentId"] == {"type": "string"}
+    text = exported(root)
+    assert_valid_3_0(yaml.safe_load(text))
+    assert summary(reimport(tmp_path, text)) == summary(before)
+
+
 def test_the_whole_catalog_round_trips_in_json_too(tmp_path):
     root = DATA
     before = catalog_of(root)

@@ -10,6 +10,7 @@ See docs/asyncapi.md.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -231,7 +232,7 @@ def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inl
         schema = inliner.inline(resolver.load(latest, "schema"), latest, "")
     elif spec.payload is not None:
         # an inline payload (from an AsyncAPI document) is its own document: its `#/$defs/...` point into it
-        where = Path(spec.source or "catalog").with_name(f"{Path(spec.source or 'catalog').name}#{spec.name}.payload")
+        where = Path(spec.source or ".") / f"<payload of {json.dumps(spec.name)}>"
         resolver.add(where, spec.payload)
         schema = inliner.inline(spec.payload, where, "")
     else:
