@@ -644,6 +644,16 @@ def test_a_missing_or_outside_catalog_file(tmp_path):
     assert result.exit_code == 2 and "eventlint.yaml: catalog: ../elsewhere.yaml is outside the project root" in result.output
 
 
+def test_catalog_in_pyproject(tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(DATA / "asyncapi", root / "docs" / "asyncapi")
+    (root / "pyproject.toml").write_text('[tool.eventlint]\ncatalog = ["docs/asyncapi/orders.yaml", "docs/asyncapi/nope.yaml"]\n')
+    result = run("check", str(root))
+    assert result.exit_code == 2 and "pyproject.toml: tool.eventlint.catalog[1]: file not found: docs/asyncapi/nope.yaml" in result.output
+    (root / "pyproject.toml").write_text('[tool.eventlint]\ncatalog = "docs/asyncapi/orders.yaml"\n')
+    assert catalog_of(root).events["OrderPlaced"].owner == "orders"
+
+
 def test_a_symlinked_document_pointing_outside_is_refused(tmp_path):
     (tmp_path / "elsewhere.yaml").write_text(V3)
     root = write_project(tmp_path / "p", {}, config={"catalog": "asyncapi.yaml"})
