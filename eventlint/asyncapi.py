@@ -111,6 +111,8 @@ class Resolver:
         self.root = root.resolve()
         self._files: dict[Path, Any] = {}
         self._nodes: dict[Path, Any] = {}
+        self._ids: dict[str, Path] = {}
+        self._indexed: set[Path] = set()
 
     def add(self, path: Path, data: Any) -> None:
         """Make an already-loaded (or in-memory) document available under `path`."""
@@ -143,28 +145,57 @@ class Resolver:
         return line
 
     def target(self, ref: Any, file: Path, pointer: str) -> Where:
-        """The file and JSON pointer a `$ref` at (file, pointer) names."""
+        """The file and JSON pointer a `$ref` at (file, pointer) names.
+
+        A relative reference names a file of the project (relative to the
+        referring file); a URL only the schema file beside the referring file
+        whose root `$id` it is, as JSON Schema tools resolve them without a
+        network; any other URL is an error, never fetched.
+        """
         at = f"{show(pointer)}/$ref" if pointer else "$ref"
         if not isinstance(ref, str):
             raise ConfigError(file, at, f"expected a reference string, got {ref!r}")
         parts = urlsplit(ref)
-        if parts.scheme or parts.netloc:
-            raise ConfigError(
-                file,
-                at,
-                f"{ref!r} is a URL; eventlint never fetches references: copy the file into the project and refer to it by a relative path",
-            )
         fragment = unquote(parts.fragment)
+        if parts.scheme or parts.netloc:
+            found = self._by_id(ref.split("#", 1)[0], file)
+            if found is None:
+                raise ConfigError(
+                    file,
+                    at,
+                    f"{ref!r} is a URL; eventlint never fetches references: copy the file into the project and refer to it by a relative path",
+                )
+            target = found
+        elif parts.path:
+            target = (file.parent / unquote(parts.path)).resolve()
+            if not inside(target, self.root):
+                raise ConfigError(file, at, f"{ref!r} points outside the project root {self.root}")
+            if not target.is_file():
+                raise ConfigError(file, at, f"{ref!r}: file not found: {target}")
+        else:
+            target = file
         if fragment and not fragment.startswith("/"):
-            raise ConfigError(file, at, f"{ref!r}: only JSON pointer fragments (#/...) are supported, not anchors")
-        if not parts.path:
-            return file, fragment
-        target = (file.parent / unquote(parts.path)).resolve()
-        if not inside(target, self.root):
-            raise ConfigError(file, at, f"{ref!r} points outside the project root {self.root}")
-        if not target.is_file():
-            raise ConfigError(file, at, f"{ref!r}: file not found: {target}")
+            anchored = _anchor(self.load(target), fragment, "")
+            if anchored is None:
+                raise ConfigError(file, at, f"{ref!r}: no $anchor {fragment!r} in {target.name}")
+            return target, anchored
         return target, fragment
+
+    def _by_id(self, uri: str, near: Path) -> Path | None:
+        folder = near.parent
+        if folder not in self._indexed:
+            self._indexed.add(folder)
+            candidates = sorted(folder.iterdir()) if folder.is_dir() and inside(folder, self.root) else []
+            for path in candidates:
+                if path.suffix.lower() not in (".json", ".yaml", ".yml") or not path.is_file():
+                    continue
+                try:
+                    document = self.load(path.resolve(), "schema")
+                except ConfigError:
+                    continue  # a broken neighbour is reported when something refers to it
+                if isinstance(document, Mapping) and isinstance(document.get("$id"), str):
+                    self._ids.setdefault(document["$id"].rstrip("#"), path.resolve())
+        return self._ids.get(uri.rstrip("#"))
 
     def lookup(self, where: Where, referrer: Where) -> Any:
         """The value at a JSON pointer of a file; a pointer that leads nowhere names the referrer."""
@@ -191,6 +222,30 @@ class Resolver:
             node = self.lookup(where, (file, pointer))
             file, pointer = where
         return node, file, pointer
+
+
+def _embedded(schema: Any, where: Where) -> Any:
+    """A whole file's schema, copied into another: its `$id` and `$schema` would change how the copy resolves."""
+    if where[1] or not isinstance(schema, dict):
+        return schema
+    return {k: v for k, v in schema.items() if k not in ("$id", "$schema")}
+
+
+def _anchor(node: Any, name: str, pointer: str) -> str | None:
+    """The JSON pointer of the subschema named `name` by `$anchor` (or a draft-07 `$id: "#name"`)."""
+    if isinstance(node, Mapping):
+        if node.get("$anchor") == name or node.get("$id") == f"#{name}":
+            return pointer
+        children: Iterable[tuple[str, Any]] = ((str(k), v) for k, v in node.items() if k not in _DATA_KEYWORDS)
+    elif isinstance(node, list):
+        children = ((str(i), v) for i, v in enumerate(node))
+    else:
+        return None
+    for key, child in children:
+        found = _anchor(child, name, f"{pointer}/{escape(key)}")
+        if found is not None:
+            return found
+    return None
 
 
 class Inliner:
@@ -220,7 +275,7 @@ class Inliner:
         while self._pending:
             where = self._pending.pop(0)
             if self._names[where] not in self.defs:
-                self.defs[self._names[where]] = self._walk(self.resolver.lookup(where, where), where[0], where[1])
+                self.defs[self._names[where]] = _embedded(self._walk(self.resolver.lookup(where, where), where[0], where[1]), where)
         return out
 
     def _children(self, node: Mapping[str, Any], pointer: str) -> Iterable[tuple[str, Any, str]]:
@@ -270,7 +325,7 @@ class Inliner:
         if where in self._recursive:
             resolved: Any = {"$ref": self.prefix + self._name(where)}
         else:
-            resolved = self._walk(self.resolver.lookup(where, (file, pointer)), where[0], where[1])
+            resolved = _embedded(self._walk(self.resolver.lookup(where, (file, pointer)), where[0], where[1]), where)
         siblings = {key: value for key, value, at in ((k, self._walk(v, file, a), a) for k, v, a in self._children(node, pointer))}
         siblings.update({k: node[k] for k in node if k in _DATA_KEYWORDS})
         if not siblings:

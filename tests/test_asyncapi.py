@@ -444,9 +444,18 @@ def test_export_reads_schema_files_and_their_sibling_refs(tmp_path):
                         "order_id": {"type": "string"},
                         "customer": {"$ref": "../customer.json"},
                         "tags": {"$ref": "#/$defs/tags"},
+                        "total": {"$ref": "https://shop.example/schemas/money.json"},
+                        "status": {"$ref": "#status"},
                     },
-                    "$defs": {"tags": {"type": "array", "items": {"type": "string"}}},
+                    "$defs": {
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "status": {"$anchor": "status", "enum": ["placed", "paid"]},
+                    },
                 }
+            ),
+            # found by its $id beside the referring file, as JSON Schema tools do without a network
+            "schemas/order_placed/money.json": json.dumps(
+                {"$id": "https://shop.example/schemas/money.json", "type": "object", "required": ["amount_minor", "currency"]}
             ),
             "schemas/customer.json": json.dumps({"type": "object", "properties": {"id": {"type": "string"}, "referrer": {"$ref": "#"}}}),
         },
@@ -461,6 +470,8 @@ def test_export_reads_schema_files_and_their_sibling_refs(tmp_path):
     # the latest version (v2) with its $defs inlined; the sibling file refers to itself, so it becomes a component
     assert payload["required"] == ["order_id", "customer"]
     assert payload["properties"]["tags"] == {"type": "array", "items": {"type": "string"}}
+    assert payload["properties"]["total"] == {"type": "object", "required": ["amount_minor", "currency"]}
+    assert payload["properties"]["status"] == {"$anchor": "status", "enum": ["placed", "paid"]}
     assert payload["properties"]["customer"] == {"$ref": "#/components/schemas/customer"}
     assert document["components"]["schemas"]["customer"] == {
         "type": "object",

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventlint import asyncapi
-from eventlint.catalog import Catalog, EventSpec, schema_versions
+from eventlint import asyncapi, compat
+from eventlint.catalog import Catalog, EventSpec
 from eventlint.config import ConfigError
 from eventlint.facts import ProjectFacts
 
@@ -37,12 +37,11 @@ class _Use:
 
 
 def export_asyncapi(
-    facts: ProjectFacts, catalog: Catalog, root: Path, service: str | None = None, label: str = "(config)"
+    facts: ProjectFacts, catalog: Catalog, root: Path, service: str | None = None
 ) -> dict[str, Any]:
     """The AsyncAPI 3.0 document of the project (or of one service), checked against the official schema.
 
-    `root` is the folder catalog schema paths are relative to; `label` names the
-    configuration in errors about them.
+    `root` is the project root: schema files are read inside it, never outside.
     """
     uses, events = _uses(facts, catalog)
     if service is not None:
@@ -67,7 +66,7 @@ def export_asyncapi(
         entry["messages"][messages[event]] = {"$ref": f"#/components/messages/{messages[event]}"}
     for event, message_id in messages.items():
         spec = catalog.event(event)
-        document["components"]["messages"][message_id] = _message(event, spec, resolver, inliner, label)
+        document["components"]["messages"][message_id] = _message(event, spec, resolver, inliner)
     if inliner.defs:
         document["components"]["schemas"] = inliner.defs
     _check(document)
@@ -205,7 +204,7 @@ def _site_key(site: str) -> tuple[str, int]:
     return path, int(line)
 
 
-def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner, label: str) -> dict[str, Any]:
+def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner) -> dict[str, Any]:
     message: dict[str, Any] = {"name": event}
     if spec is None:
         return message
@@ -217,19 +216,20 @@ def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, in
         message[asyncapi.DEPRECATED_EXTENSION] = spec.deprecated
     if spec.compatibility:
         message[asyncapi.COMPATIBILITY_EXTENSION] = spec.compatibility
-    payload = _payload(spec, resolver, inliner, label)
+    payload = _payload(spec, resolver, inliner)
     if payload is not None:
         message["payload"] = payload
     return message
 
 
-def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner, label: str) -> Any:
+def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner) -> Any:
     if spec.schema:
-        versions = schema_versions(spec)
-        if not versions or not versions[-1].is_file():
-            raise ConfigError(label, f"events.{spec.name}.schema", f"no schema file: {spec.schema}")
-        latest = versions[-1].resolve()
-        schema = inliner.inline(resolver.load(latest, "schema"), latest, "")
+        # the newest version, found the way every contract rule finds it
+        store = compat.SchemaStore.from_directory(resolver.root)
+        _, latest = compat.load_versions((Path(spec.base) / spec.schema).resolve(), store)[-1]
+        path = resolver.root / latest.file
+        resolver.add(path, latest.document)
+        schema = inliner.inline(latest.document, path, "")
     elif spec.payload is not None:
         # an inline payload (from an AsyncAPI document) is its own document: its `#/$defs/...` point into it
         where = Path(spec.source or ".") / f"<payload of {json.dumps(spec.name)}>"
