@@ -211,9 +211,13 @@ class Resolver:
                 raise ConfigError(referrer[0], f"{show(referrer[1])}/$ref", f"{show(where[1])}{place} does not exist")
         return node
 
-    def follow(self, node: Any, file: Path, pointer: str) -> tuple[Any, Path, str]:
-        """Follow a chain of `$ref`s to the object it names, and say where that object lives."""
+    def follow(self, node: Any, file: Path, pointer: str, what: str | None = None) -> tuple[Any, Path, str]:
+        """Follow a chain of `$ref`s to the object it names, and say where that object lives.
+
+        With `what` ("a channel"), the object must be a mapping, else the error names the first reference.
+        """
         seen: set[Where] = set()
+        start = (file, pointer)
         while isinstance(node, Mapping) and "$ref" in node:
             where = self.target(node["$ref"], file, pointer)
             if where in seen:
@@ -221,6 +225,10 @@ class Resolver:
             seen.add(where)
             node = self.lookup(where, (file, pointer))
             file, pointer = where
+        if what is not None and not isinstance(node, Mapping):
+            raise ConfigError(
+                start[0], f"{show(start[1])}/$ref" if seen else show(start[1]), f"expected {what} (a mapping), got {_kind(node)}"
+            )
         return node, file, pointer
 
 
@@ -443,6 +451,8 @@ _TYPE_NAMES = {
 
 
 def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
     names = {
         dict: "a mapping",
         list: "a list",
@@ -450,7 +460,6 @@ def _kind(value: Any) -> str:
         bool: "a boolean",
         int: "an integer",
         float: "a number",
-        type(None): "null",
     }
     return f"{names.get(type(value), type(value).__name__)} {_show(value)}"
 
@@ -593,12 +602,12 @@ def _read_v3(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
     channels = document.get("channels") or {}
     for channel_id in sorted(channels):
         pointer = f"/channels/{escape(channel_id)}"
-        channel, cfile, cpointer = resolver.follow(channels[channel_id], path, pointer)
+        channel, cfile, cpointer = resolver.follow(channels[channel_id], path, pointer, "a channel")
         address = channel.get("address")
         found: list[_Message] = []
         for key in sorted(channel.get("messages") or {}):
             mpointer = f"{cpointer}/messages/{escape(key)}"
-            obj, mfile, mfinal = resolver.follow(channel["messages"][key], cfile, mpointer)
+            obj, mfile, mfinal = resolver.follow(channel["messages"][key], cfile, mpointer, "a message")
             name = _message_name(obj, key, None) or key
             message = _Message(
                 name, address if isinstance(address, str) else None, obj, mfile, mfinal, str(document["asyncapi"]), (cfile, mpointer)
@@ -612,7 +621,7 @@ def _read_v3(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
     operations = document.get("operations") or {}
     for operation_id in sorted(operations):
         pointer = f"/operations/{escape(operation_id)}"
-        operation, ofile, opointer = resolver.follow(operations[operation_id], path, pointer)
+        operation, ofile, opointer = resolver.follow(operations[operation_id], path, pointer, "an operation")
         service = _operation_service(operation, ofile, opointer, default)
         action = str(operation.get("action"))
         on_channel = _channel_of(operation.get("channel"), ofile, f"{opointer}/channel", resolver, channel_messages)
@@ -620,7 +629,7 @@ def _read_v3(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
         uses.extend(_Use(service, action, m, (ofile, opointer)) for m in chosen)
         reply = operation.get("reply")
         if isinstance(reply, Mapping):
-            reply, rfile, rpointer = resolver.follow(reply, ofile, f"{opointer}/reply")
+            reply, rfile, rpointer = resolver.follow(reply, ofile, f"{opointer}/reply", "an operation reply")
             reply_channel = (
                 _channel_of(reply.get("channel"), rfile, f"{rpointer}/channel", resolver, channel_messages) if reply.get("channel") else []
             )
@@ -669,19 +678,19 @@ def _read_v2(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
     uses: list[_Use] = []
     channels = document.get("channels") or {}
     for address in sorted(channels):
-        channel, cfile, cpointer = resolver.follow(channels[address], path, f"/channels/{escape(address)}")
+        channel, cfile, cpointer = resolver.follow(channels[address], path, f"/channels/{escape(address)}", "a channel")
         for verb, action in (("publish", "receive"), ("subscribe", "send")):
             if verb not in channel:
                 continue
-            operation, ofile, opointer = resolver.follow(channel[verb], cfile, f"{cpointer}/{verb}")
+            operation, ofile, opointer = resolver.follow(channel[verb], cfile, f"{cpointer}/{verb}", "an operation")
             service = _operation_service(operation, ofile, opointer, default)
             if "message" not in operation:
                 continue
-            obj, mfile, mpointer = resolver.follow(operation["message"], ofile, f"{opointer}/message")
+            obj, mfile, mpointer = resolver.follow(operation["message"], ofile, f"{opointer}/message", "a message")
             alternatives = [(obj, mfile, mpointer, (ofile, f"{opointer}/message"))]
             if isinstance(obj.get("oneOf"), list):
                 alternatives = [
-                    (*resolver.follow(m, mfile, f"{mpointer}/oneOf/{i}"), (mfile, f"{mpointer}/oneOf/{i}"))
+                    (*resolver.follow(m, mfile, f"{mpointer}/oneOf/{i}", "a message"), (mfile, f"{mpointer}/oneOf/{i}"))
                     for i, m in enumerate(obj["oneOf"])
                 ]
             for alt, afile, apointer, entry in alternatives:
@@ -710,9 +719,14 @@ def _message_payload(message: _Message, resolver: Resolver) -> dict[str, Any] | 
     if isinstance(schema, bool):
         schema = {} if schema else {"not": {}}
     if not isinstance(schema, dict):
-        return None
+        raise ConfigError(message.file, show(pointer), f"expected a JSON Schema (a mapping), got {_kind(schema)}")
     if inliner.defs:
         schema = {**schema, "$defs": inliner.defs}
+    # the document's own parts were checked with it; what the references brought in is checked here
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(jsonschema.Draft7Validator.META_SCHEMA).iter_errors(schema))
+    if problem is not None:
+        at, expected = _describe(_leaves(problem)[0])
+        raise ConfigError(message.file, show(pointer), f"the payload is not a valid JSON Schema at {show(at)}: {expected}")
     return schema
 
 

@@ -337,8 +337,12 @@ def test_documents_sharing_a_messages_file_round_trip(tmp_path):
         """
     root = write_project(
         tmp_path / "p",
-        {"common/messages.yaml": shared, "common/schemas.yaml": schemas, "comments/asyncapi.yaml": comments,
-         "notifications/asyncapi.yaml": notifications},
+        {
+            "common/messages.yaml": shared,
+            "common/schemas.yaml": schemas,
+            "comments/asyncapi.yaml": comments,
+            "notifications/asyncapi.yaml": notifications,
+        },
         config={"catalog": ["comments/asyncapi.yaml", "notifications/asyncapi.yaml"]},
     )
     before = catalog_of(root)
@@ -643,6 +647,38 @@ def test_refs_to_missing_files_pointers_and_outside_the_root(tmp_path):
     (tmp_path / "outside.yaml").write_text("type: object\n")
     output = bad(tmp_path, V3.replace("'#/components/schemas/Placed'", "'../outside.yaml'"))
     assert "'../outside.yaml' points outside the project root" in output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expectation"),
+    [
+        # schema-valid references to the wrong kind of thing
+        (
+            "      OrderPlaced:\n        payload: {$ref: '#/components/schemas/Placed'}",
+            "      OrderPlaced: {$ref: '#/info/title'}",
+            '#/channels/placed/messages/OrderPlaced/$ref: expected a message (a mapping), got a string "Orders"',
+        ),
+        (
+            "payload: {$ref: '#/components/schemas/Placed'}",
+            "payload: {$ref: '#/info/version'}",
+            '#/channels/placed/messages/OrderPlaced/payload: expected a JSON Schema (a mapping), got a string "1.0.0"',
+        ),
+        (
+            "payload: {$ref: '#/components/schemas/Placed'}",
+            "payload: {$ref: 'schemas.yaml#/Placed'}",
+            '#/channels/placed/messages/OrderPlaced/payload: the payload is not a valid JSON Schema at #/properties/id/type: expected one of "array"',
+        ),
+        (
+            "payload: {$ref: '#/components/schemas/Placed'}",
+            "payload: {$ref: '#/components/schemas/Placed'}\n  loop: {$ref: '#/channels/loop'}",
+            "#/channels/loop/$ref: the references form a cycle",
+        ),
+    ],
+)
+def test_references_to_the_wrong_thing(tmp_path, old, new, expectation):
+    # a referenced file is not covered by the document's schema check: its schemas are checked when inlined
+    output = bad(tmp_path, V3.replace(old, new), extra={"schemas.yaml": "Placed: {type: object, properties: {id: {type: strin}}}\n"})
+    assert expectation in output
 
 
 def test_a_missing_or_outside_catalog_file(tmp_path):

@@ -36,9 +36,7 @@ class _Use:
     site: str | None = None
 
 
-def export_asyncapi(
-    facts: ProjectFacts, catalog: Catalog, root: Path, service: str | None = None
-) -> dict[str, Any]:
+def export_asyncapi(facts: ProjectFacts, catalog: Catalog, root: Path, service: str | None = None) -> dict[str, Any]:
     """The AsyncAPI 3.0 document of the project (or of one service), checked against the official schema.
 
     `root` is the project root: schema files are read inside it, never outside.
