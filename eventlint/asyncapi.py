@@ -12,6 +12,7 @@ what was expected. See docs/asyncapi.md for the mapping tables.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import re
@@ -232,6 +233,17 @@ class Resolver:
         return node, file, pointer
 
 
+def _json_data(value: Any) -> Any:
+    """JSON's view of a YAML value: dates and times (`default: 2024-05-01`) become their ISO text."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _json_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_data(v) for v in value]
+    return value
+
+
 def _embedded(schema: Any, where: Where) -> Any:
     """A whole file's schema, copied into another: its `$id` and `$schema` would change how the copy resolves."""
     if where[1] or not isinstance(schema, dict):
@@ -324,10 +336,11 @@ class Inliner:
         if isinstance(node, list):
             return [self._walk(v, file, f"{pointer}/{i}") for i, v in enumerate(node)]
         if not isinstance(node, Mapping):
-            return node
+            return _json_data(node)
         if "$ref" not in node:
             return {
-                key: (node[key] if key in _DATA_KEYWORDS else self._walk(node[key], file, f"{pointer}/{escape(str(key))}")) for key in node
+                str(key): (_json_data(node[key]) if key in _DATA_KEYWORDS else self._walk(node[key], file, f"{pointer}/{escape(str(key))}"))
+                for key in node
             }
         where = self.resolver.target(node["$ref"], file, pointer)
         if where in self._recursive:
@@ -335,7 +348,7 @@ class Inliner:
         else:
             resolved = _embedded(self._walk(self.resolver.lookup(where, (file, pointer)), where[0], where[1]), where)
         siblings = {key: value for key, value, at in ((k, self._walk(v, file, a), a) for k, v, a in self._children(node, pointer))}
-        siblings.update({k: node[k] for k in node if k in _DATA_KEYWORDS})
+        siblings.update({k: _json_data(node[k]) for k in node if k in _DATA_KEYWORDS})
         if not siblings:
             return resolved
         if isinstance(resolved, dict) and set(siblings) <= _ANNOTATIONS and "$ref" not in resolved:

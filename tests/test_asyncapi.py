@@ -486,6 +486,48 @@ def test_export_reads_schema_files_and_their_sibling_refs(tmp_path):
     assert operation["x-eventlint-sites"] == ["orders/api.py:7"]
 
 
+def test_export_of_unusual_names_and_yaml_values(tmp_path):
+    root = write_project(
+        tmp_path / "p",
+        {"schemas/placed.yaml": "type: object\nproperties:\n  placed_on: {type: string, format: date, default: 2024-01-01}\n"},
+        config={
+            "events": {
+                "Order Placed": {
+                    "owner": "orders",
+                    "channel": "orders placed/v1",
+                    "schema": "schemas/placed.yaml",
+                    "description": "Commande passée ✓",
+                },
+                "ordre.créé": {"owner": "orders", "channel": "ordres.créés", "consumers": ["facturation"]},
+            }
+        },
+    )
+    text = exported(root)
+    document = yaml.safe_load(text)
+    assert_valid_3_0(document)
+    # ids are ASCII (JavaScript validators read \w as ASCII); names and addresses keep their spelling
+    assert set(document["components"]["messages"]) == {"Order_Placed", "ordre.cr"}
+    assert document["components"]["messages"]["ordre.cr"]["name"] == "ordre.créé"
+    assert {c["address"] for c in document["channels"].values()} == {"orders placed/v1", "ordres.créés"}
+    # a YAML date is JSON text in a JSON Schema
+    assert document["components"]["messages"]["Order_Placed"]["payload"]["properties"]["placed_on"]["default"] == "2024-01-01"
+    assert exported(root, "--syntax", "json") == json.dumps(asyncapi.canonical(document), indent=2, ensure_ascii=False) + "\n"
+    assert summary(reimport(tmp_path, text))["ordre.créé"][:3] == ("orders", ("facturation",), "ordres.créés")
+
+
+def test_export_names_the_schema_that_is_not_valid(tmp_path):
+    # YAML 1.1 reads on/off/yes as booleans: the enum repeats true
+    root = write_project(
+        tmp_path / "p",
+        {"schemas/switch.yaml": "type: object\nproperties:\n  state: {enum: [on, off, yes]}\n"},
+        config={"events": {"LightSwitched": {"owner": "lights", "schema": "schemas/switch.yaml"}}},
+    )
+    result = run("catalog", "export", str(root))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "#/components/messages/LightSwitched/payload/properties/state/enum" in result.output
+    assert "(event LightSwitched, schema schemas/switch.yaml)" in result.output
+
+
 def test_export_with_a_missing_schema_file_names_the_event(tmp_path):
     root = write_project(tmp_path / "p", {}, config={"events": {"OrderPlaced": {"owner": "orders", "schema": "schemas/nope.json"}}})
     result = run("catalog", "export", str(root))

@@ -67,7 +67,7 @@ def export_asyncapi(facts: ProjectFacts, catalog: Catalog, root: Path, service: 
         document["components"]["messages"][message_id] = _message(event, spec, resolver, inliner)
     if inliner.defs:
         document["components"]["schemas"] = inliner.defs
-    _check(document)
+    _check(document, catalog)
     return document
 
 
@@ -111,7 +111,8 @@ def _events_of(event: str | None, channel: str | None, catalog: Catalog, carried
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^\w.\-]+", "_", text).strip("_") or "_"
+    # ASCII: the ids of components must match ^[\w\d\.\-_]+$, and JavaScript validators read \w as ASCII
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", text).strip("_") or "_"
 
 
 def _unique(names: Iterable[tuple[Any, str]]) -> dict[Any, str]:
@@ -240,12 +241,15 @@ def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inl
     return schema
 
 
-def _check(document: dict[str, Any]) -> None:
+def _check(document: dict[str, Any], catalog: Catalog) -> None:
     found = asyncapi.problems(document, VERSION)
     if found:
         pointer, message = found[0]
-        raise ConfigError(
-            "(exported AsyncAPI document)",
-            asyncapi.show(pointer),
-            f"{message}; the catalog schema this came from is not a valid JSON Schema",
-        )
+        source = ""
+        parts = pointer.split("/")
+        if len(parts) > 3 and parts[1] == "components" and parts[2] in ("messages", "schemas"):
+            # name the event and the schema it came from: that is what the user can fix
+            spec = next((e for e in catalog.events.values() if _slug(e.name) == parts[3].replace("~1", "/").replace("~0", "~")), None)
+            if spec is not None:
+                source = f" (event {spec.name}, schema {spec.schema or spec.source})"
+        raise ConfigError("(exported AsyncAPI document)", asyncapi.show(pointer), f"{message}{source}: the schema is not valid JSON Schema")
