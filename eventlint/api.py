@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from eventlint import adopt, plugins, suppress
@@ -41,6 +42,7 @@ from eventlint.facts import (
     SiteRef,
     Subscription,
 )
+from eventlint.graph import Context, EventGraph, Metrics, build_graph, load_contexts
 from eventlint.plugins import RuleSet
 from eventlint.rules import engine as rule_engine
 from eventlint.rules.base import (
@@ -62,7 +64,9 @@ __all__ = [
     "Catalog",
     "Config",
     "ConfigError",
+    "Context",
     "Diagnostic",
+    "EventGraph",
     "EventSpec",
     "Example",
     "ExceptClause",
@@ -70,6 +74,7 @@ __all__ = [
     "Handler",
     "HandlerCall",
     "HandlerRule",
+    "Metrics",
     "ProjectFacts",
     "ProjectRule",
     "Publication",
@@ -86,6 +91,7 @@ __all__ = [
     "builtin_rules",
     "call_matches",
     "facts",
+    "graph",
     "lint",
     "init_project",
     "load_config",
@@ -113,6 +119,11 @@ class Result:
     def exit_code(self) -> int:
         """1 when an error or warning remains; informational findings do not fail a run."""
         return 1 if any(d.severity in FAILING for d in self.diagnostics) else 0
+
+    @cached_property
+    def graph(self) -> EventGraph:
+        """The event graph of the checked project (for metrics, diagrams and traces)."""
+        return build_graph(self.facts, self.config, load_catalog(self.config))
 
     def baseline(self) -> str:
         """A baseline document recording every finding of this result."""
@@ -158,6 +169,12 @@ def configured_baseline(config: Config) -> Path | None:
     return path
 
 
+def graph(paths: Sequence[PathLike] = (), config: Config | None = None) -> EventGraph:
+    """The event graph of the project that contains `paths`."""
+    config = config or load_config(paths)
+    return build_graph(facts(paths, config), config, load_catalog(config))
+
+
 def lint(
     paths: Sequence[PathLike] = (),
     config: Config | None = None,
@@ -183,6 +200,7 @@ def lint(
     catalog: Catalog = load_catalog(config)
     discovery = discover(paths, config)
     found = extract(discovery, config)
+    load_contexts(config, (s.name for s in found.services))  # a mistake there is a config error, whatever runs
     guarded = {code: origin for code, origin in ruleset.origins.items()}
     findings = rule_engine.run(selection, found, config, catalog, guarded=guarded)
     if selection.is_selected("EDA002"):

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from eventlint.catalog import Catalog
 from eventlint.config import Config
 from eventlint.facts import Diagnostic, Handler, ProjectFacts, Publication, SiteRef, Subscription
+from eventlint.graph import EventGraph, build_graph
 
 
 class Severity(str, enum.Enum):
@@ -177,6 +178,11 @@ class RuleContext:
     facts: ProjectFacts
     config: Config
     catalog: Catalog
+
+    @cached_property
+    def graph(self) -> EventGraph:
+        """The event graph (services, events, handlers, contexts), built once per run for project rules."""
+        return build_graph(self.facts, self.config, self.catalog)
 
     @cached_property
     def handlers_by_name(self) -> dict[str, Handler]:
