@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import yaml
 
+from eventlint.catalog import Catalog
 from eventlint.config import Config
-from eventlint.facts import ProjectFacts, Publication, Subscription
+from eventlint.facts import ProjectFacts, Publication
+from eventlint.graph import PUBLISHES, EventGraph, build_graph
 
 BASELINE_FILE = "eventlint-baseline.json"
 # keys init derives from the code; every other key of an existing configuration is kept
@@ -31,11 +34,12 @@ HEADER = """\
 """
 
 
-def initial_config(facts: ProjectFacts, base: Config) -> dict[str, Any]:
+def initial_config(facts: ProjectFacts, base: Config, catalog: Catalog) -> dict[str, Any]:
     """The configuration mapping `init` writes: `base`'s own settings plus what the code shows."""
     data: dict[str, Any] = {k: v for k, v in base.raw.items() if k not in DERIVED}
     data["services"] = {s.name: list(s.paths) for s in sorted(facts.services, key=lambda s: s.name)}
-    events = infer_events(facts)
+    undeclared = replace(base, raw={k: v for k, v in base.raw.items() if k not in DERIVED})
+    events = infer_events(build_graph(facts, undeclared, catalog), facts)
     data["contexts"] = _contexts(facts, events)
     data["events"] = events
     data["baseline"] = BASELINE_FILE
@@ -48,46 +52,32 @@ def render(data: Mapping[str, Any]) -> str:
     return HEADER + body
 
 
-def infer_events(facts: ProjectFacts) -> dict[str, dict[str, Any]]:
-    """Every event published or consumed: owner, channel, key and consumers, by name."""
-    channel_events: dict[str, set[str]] = {}
-    for p in facts.publishers:
-        if p.event and p.channel:
-            channel_events.setdefault(p.channel, set()).add(p.event)
+def infer_events(graph: EventGraph, facts: ProjectFacts) -> dict[str, dict[str, Any]]:
+    """Every event of the graph (as routing joins publishers and consumers): owner, channel, key and consumers."""
+    at = {(p.path, p.line, p.column): p for p in facts.publishers}
     publications: dict[str, list[Publication]] = {}
-    for p in facts.publishers:
-        for name in _names(p, channel_events):
-            publications.setdefault(name, []).append(p)
-    subscriptions: dict[str, list[Subscription]] = {}
-    for s in facts.subscribers:
-        for name in _names(s, channel_events):
-            subscriptions.setdefault(name, []).append(s)
+    for _, event, data in graph.edges(PUBLISHES):
+        publication = at.get((data["path"], data["line"], data["column"]))
+        if publication is not None:
+            publications.setdefault(event, []).append(publication)
     events: dict[str, dict[str, Any]] = {}
-    for name in sorted(set(publications) | set(subscriptions)):
-        pubs, subs = publications.get(name, []), subscriptions.get(name, [])
+    for name in graph.events():
+        pubs = publications.get(name, [])
         spec: dict[str, Any] = {}
         owner = _owner(pubs)
         if owner:
             spec["owner"] = owner
-        channels = sorted({r.channel for r in (*pubs, *subs) if r.channel})
+        channels = sorted(set(graph.event(name).get("channels", ())))
         if len(channels) == 1:
             spec["channel"] = channels[0]
         key = _key(pubs)
         if key:
             spec["key"] = key
-        consumers = sorted({s.service for s in subs if s.service})
+        consumers = graph.consumers_of(name)
         if consumers:
             spec["consumers"] = consumers
         events[name] = spec
     return events
-
-
-def _names(record: Publication | Subscription, channel_events: Mapping[str, set[str]]) -> list[str]:
-    if record.event:
-        return [record.event]
-    if record.channel and record.channel in channel_events:
-        return sorted(channel_events[record.channel])
-    return [record.channel] if record.channel else []
 
 
 def _owner(pubs: list[Publication]) -> str | None:

@@ -259,7 +259,7 @@ def init_project(paths: Sequence[PathLike] = (), force: bool = False) -> InitOut
         raise ConfigError(existing[0], "init", "a configuration exists already; pass --force to replace it (its other settings are kept)")
     base = load_config([directory], existing[0]) if existing else Config(root=directory)
     found = facts([directory], base)
-    data = adopt.initial_config(found, base)
+    data = adopt.initial_config(found, base, load_catalog(replace(base, raw={k: v for k, v in base.raw.items() if k != 'events'})))
     for other in existing:
         if other != target and other.name != "pyproject.toml":
             other.unlink()

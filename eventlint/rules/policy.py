@@ -21,8 +21,9 @@ from typing import Any, ClassVar
 import yaml
 
 from eventlint import schemas
-from eventlint.config import Config, ConfigError
+from eventlint.config import ConfigError
 from eventlint.facts import Diagnostic, Publication, Subscription
+from eventlint.graph import CAUSES, DELIVERS, PUBLISHES
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 
 CONSTRAINTS = ("forbid-edge", "require-edge", "require-payload", "limit", "classify")
@@ -48,7 +49,7 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "require-payload": frozenset(
         {"service", "context", "function", "event", "channel", "owner", "event_context", "missing", "fields", "headers", "code"}
     ),
-    "limit": frozenset({"subject", "metric", "value", "max", "members", "code"}),
+    "limit": frozenset({"subject", "metric", "value", "max", "members", "code"}),  # subject: the service or event measured
     "classify": frozenset({"code"}),
 }
 
@@ -166,36 +167,44 @@ class PolicyRule(Rule):
 
 
 class View:
-    """What policies ask of the facts: event names, owners, contexts, consumers, metrics."""
+    """What policies ask of the event graph: event names, owners, contexts, consumers, metrics."""
 
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
-        self.context_of = contexts_of(ctx.config)
-        self._publishers: dict[str, set[str]] = {}
+        self.graph = ctx.graph
+        self._names: dict[tuple[str, int, int], set[str]] = {}
+        for kind in (PUBLISHES, CAUSES, DELIVERS):
+            for _, _, data in self.graph.edges(kind):
+                self._names.setdefault((data["path"], data["line"], data["column"]), set()).add(data["event"])
         self._consumers: dict[str, list[Subscription]] = {}
-        for pub in ctx.facts.publishers:
-            for name in self.names_of(pub):
-                if pub.service:
-                    self._publishers.setdefault(name, set()).add(pub.service)
         for sub in ctx.facts.subscribers:
             for name in self.names_of(sub):
                 self._consumers.setdefault(name, []).append(sub)
 
     def names_of(self, record: Publication | Subscription) -> list[str]:
-        """The logical event names a record is about: its event, else the catalog's events of its channel, else the channel."""
+        """The events a record is about, as the graph names them (logical name, catalog event of the channel, channel)."""
+        named = self._names.get(_site(record))
+        if named:
+            return sorted(named)
         if record.event:
             return [record.event]
         declared = sorted(e.name for e in self.ctx.catalog.for_channel(record.channel))
-        if declared:
-            return declared
-        return [record.channel] if record.channel else []
+        return declared or ([record.channel] if record.channel else [])
+
+    def _event(self, event: str) -> Mapping[str, Any]:
+        return self.graph.event(event) if event in self.graph.events() else {}
 
     def owner(self, event: str) -> str | None:
-        spec = self.ctx.catalog.event(event)
-        if spec and spec.owner:
-            return spec.owner
-        publishers = self._publishers.get(event, set())
-        return next(iter(publishers)) if len(publishers) == 1 else None
+        return self._event(event).get("owner")
+
+    def context_of(self, service: str | None) -> str | None:
+        return self.graph.context_of(service)
+
+    def is_public(self, event: str) -> bool:
+        """Part of its owning context's public contract (`contexts.<name>.public`)."""
+        data = self._event(event)
+        contexts = [self.graph.contexts[c] for c in data.get("contexts", ()) if c in self.graph.contexts]
+        return any(c.exposes(event, data.get("channels", ())) for c in contexts)
 
     def consumers_of(self, event: str) -> list[Subscription]:
         return sorted(self._consumers.get(event, []), key=_site)
@@ -203,40 +212,46 @@ class View:
     def event_matches(self, matcher: Mapping[str, Any] | None, name: str, record: Publication | Subscription) -> bool:
         if not matcher:
             return True
-        spec = self.ctx.catalog.event(name)
-        channel = record.channel or (spec.channel if spec else None)
-        owner = self.owner(name)
-        checks = (("name", name), ("channel", channel), ("owner", owner), ("context", self.context_of.get(owner or "")))
-        return all(_globs(matcher[key], value) for key, value in checks if key in matcher)
+        data = self._event(name)
+        channels = [c for c in (record.channel, *data.get("channels", ())) if c]
+        if "name" in matcher and not _globs(matcher["name"], name):
+            return False
+        if "channel" in matcher and not any(_globs(matcher["channel"], c) for c in channels):
+            return False
+        if "owner" in matcher and not _globs(matcher["owner"], self.owner(name)):
+            return False
+        if "context" in matcher and not any(_globs(matcher["context"], c) for c in data.get("contexts", ())):
+            return False
+        return "public" not in matcher or matcher["public"] == self.is_public(name)
 
     def service_matches(self, matcher: Mapping[str, Any] | None, service: str | None, function: str | None) -> bool:
         if not matcher:
             return True
-        checks = (("service", service), ("context", self.context_of.get(service or "")), ("function", function))
+        checks = (("service", service), ("context", self.context_of(service)), ("function", function))
         return all(_globs(matcher[key], value) for key, value in checks if key in matcher)
 
     def related(self, relation: str, service: str | None, event: str) -> bool:
-        owner = self.owner(event)
         if relation == "any":
             return True
+        owner = self.owner(event)
         if relation in ("same-service", "other-service"):
             if service is None or owner is None:
                 return False
             return (service == owner) == (relation == "same-service")
-        mine, theirs = self.context_of.get(service or ""), self.context_of.get(owner or "")
-        if mine is None or theirs is None:
+        mine, theirs = self.context_of(service), self._event(event).get("contexts", ())
+        if mine is None or not theirs:
             return False
-        return (mine == theirs) == (relation == "same-context")
+        return (mine in theirs) == (relation == "same-context")
 
     def edge_values(self, record: Publication | Subscription, event: str, **extra: str) -> dict[str, str]:
         owner = self.owner(event)
         values = {
             "service": record.service or "(no service)",
-            "context": self.context_of.get(record.service or "", "(no context)"),
+            "context": self.context_of(record.service) or "(no context)",
             "event": event,
             "channel": record.channel or "?",
             "owner": owner or "(unknown owner)",
-            "event_context": self.context_of.get(owner or "", "(no context)"),
+            "event_context": ", ".join(self._event(event).get("contexts", ())) or "(no context)",
         }
         values.update(extra)
         return values
@@ -249,53 +264,48 @@ class View:
         """(subject, members, where to report, service, event) for every measured subject, sorted."""
         if metric == "consumers-per-event":
             yield from self._consumers_per_event(events)
-        elif metric == "fan-out":
-            yield from self._fan(services, outgoing=True)
-        elif metric == "fan-in":
-            yield from self._fan(services, outgoing=False)
         elif metric == "chain-length":
             yield from self._chains(events)
+        else:
+            yield from self._service_metric(metric, services)
 
-    def _first_publication(self, event: str) -> Publication | None:
-        pubs = sorted((p for p in self.ctx.facts.publishers if event in self.names_of(p)), key=_site)
-        return pubs[0] if pubs else None
+    def _first(self, records: Iterable[Publication | Subscription]) -> Publication | Subscription | None:
+        ordered = sorted(records, key=_site)
+        return ordered[0] if ordered else None
 
     def _consumers_per_event(self, events: Mapping[str, Any] | None) -> Iterator[Any]:
-        for event in sorted(self._consumers):
-            subs = self.consumers_of(event)
-            if not self.event_matches(events, event, subs[0]):
+        for event in self.graph.events():
+            members = self.graph.consumers_of(event)
+            where = self._first(p for p in self.ctx.facts.publishers if event in self.names_of(p)) or self._first(self.consumers_of(event))
+            if where is None or not self.event_matches(events, event, where):
                 continue
-            members = sorted({s.service for s in subs if s.service})
-            where = self._first_publication(event) or subs[0]
             yield event, members, where, where.service, event
 
-    def _fan(self, services: Mapping[str, Any] | None, outgoing: bool) -> Iterator[Any]:
-        links: dict[str, set[str]] = {}
-        for event, subs in self._consumers.items():
-            for producer in self._publishers.get(event, ()):
-                for sub in subs:
-                    if sub.service and sub.service != producer:
-                        a, b = (producer, sub.service) if outgoing else (sub.service, producer)
-                        links.setdefault(a, set()).add(b)
-        for service in sorted(links):
+    def _service_metric(self, metric: str, services: Mapping[str, Any] | None) -> Iterator[Any]:
+        deps = self.graph.service_graph()
+        for service in self.graph.services():
             if not self.service_matches(services, service, None):
                 continue
+            members = {
+                "fan-in": lambda: self.graph.consumed_by(service),
+                "fan-out": lambda: self.graph.published_by(service),
+                "afferent": lambda: sorted(deps.successors(service)),
+                "efferent": lambda: sorted(deps.predecessors(service)),
+            }[metric]()
+            outgoing = metric in ("fan-out", "afferent")
             records: Iterable[Publication | Subscription] = self.ctx.facts.publishers if outgoing else self.ctx.facts.subscribers
-            where = min((r for r in records if r.service == service), key=_site)
-            yield service, sorted(links[service]), where, service, None
+            where = self._first(r for r in records if r.service == service)
+            if where is not None:
+                yield service, list(members), where, service, None
 
     def _chains(self, events: Mapping[str, Any] | None) -> Iterator[Any]:
         """The longest causal chain from each event nothing else causes: event -> handler -> event -> ..."""
-        causes: dict[str, set[str]] = {}
-        for handler in self.ctx.facts.handlers:
-            consumed = [n for s in self.ctx.subscriptions_of.get(handler.name, ()) for n in self.names_of(s)]
-            produced = [n for p in self.ctx.publications_of(handler) for n in self.names_of(p)]
-            for a in consumed:
-                causes.setdefault(a, set()).update(b for b in produced if b != a)
+        chains = self.graph.event_chains()
+        causes = {e: set(chains.successors(e)) - {e} for e in chains.nodes}
         caused = {b for targets in causes.values() for b in targets}
-        for start in sorted(set(causes) - caused):
+        for start in sorted(e for e in causes if causes[e] and e not in caused):
             chain = _longest(start, causes, ())
-            where = self._first_publication(start)
+            where = self._first(p for p in self.ctx.facts.publishers if start in self.names_of(p))
             if where is None or not self.event_matches(events, start, where):
                 continue
             yield start, list(chain), where, where.service, start
@@ -310,16 +320,6 @@ def _longest(event: str, causes: Mapping[str, set[str]], seen: tuple[str, ...]) 
             if len(candidate) > len(best):
                 best = candidate
     return best
-
-
-def contexts_of(config: Config) -> dict[str, str]:
-    """Service -> bounded context, from the `contexts` configuration key (first listing wins)."""
-    out: dict[str, str] = {}
-    raw = config.raw.get("contexts") or {}
-    for name in sorted(raw):
-        for service in (raw[name] or {}).get("services", ()):
-            out.setdefault(service, name)
-    return out
 
 
 def classifications(rules: Iterable[Rule]) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -463,7 +463,7 @@ def _check_constraint(kind: str, spec: Mapping[str, Any], where: str, fail: Any)
         raise fail(where, "expected `consumer`: which services must consume the matching events")
     if kind == "limit":
         metric = spec["metric"]
-        wrong = "event" if metric in ("fan-in", "fan-out") else "service"
+        wrong = "service" if metric in ("consumers-per-event", "chain-length") else "event"
         if wrong in spec:
             raise fail(f"{where}.{wrong}", f"{metric} measures {'services' if wrong == 'event' else 'events'}; use `{'service' if wrong == 'event' else 'event'}`")
 
@@ -517,4 +517,4 @@ def _site(record: Publication | Subscription) -> tuple[str, int, int]:
     return (record.path, record.line, record.column)
 
 
-__all__ = ["Policy", "PolicyRule", "classifications", "contexts_of", "load_policy_file", "policy_rule"]
+__all__ = ["Policy", "PolicyRule", "classifications", "load_policy_file", "policy_rule"]
