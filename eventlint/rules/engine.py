@@ -112,7 +112,7 @@ def run(
     findings: list[Diagnostic] = []
     for rule in selection.rules:
         origin = (guarded or {}).get(rule.code)
-        produced = _guarded_check(rule, ctx, origin, config) if origin else rule.check(ctx)
+        produced = _guarded_check(rule, ctx, origin, config, selection.is_selected("EDA002")) if origin else rule.check(ctx)
         for finding in produced:
             level = _severity_for(finding.code, selection.severity)
             if level is not None and level != finding.severity:
@@ -135,11 +135,12 @@ def plugin_error(config: Config, origin: str, message: str) -> Diagnostic:
     )
 
 
-def _guarded_check(rule: Rule, ctx: RuleContext, origin: str, config: Config) -> list[Diagnostic]:
+def _guarded_check(rule: Rule, ctx: RuleContext, origin: str, config: Config, report: bool) -> list[Diagnostic]:
     try:
         return list(rule.check(ctx))
     except Exception as exc:  # a third-party rule's bug must not take the run down
-        return [plugin_error(config, origin, f"failed in {rule.code} ({type(rule).__qualname__}.check): {type(exc).__name__}: {exc}")]
+        message = f"failed in {rule.code} ({type(rule).__qualname__}.check): {type(exc).__name__}: {exc}"
+        return [plugin_error(config, origin, message)] if report else []
 
 
 def _classified(options: Any, extra: Mapping[str, tuple[str, ...]]) -> Any:
