@@ -23,7 +23,7 @@ import yaml
 from eventlint import schemas
 from eventlint.config import ConfigError
 from eventlint.facts import Diagnostic, Publication, Subscription
-from eventlint.graph import CAUSES, DELIVERS, PUBLISHES
+from eventlint.graph import CAUSES, DELIVERS, PUBLISHES, event_node
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 
 CONSTRAINTS = ("forbid-edge", "require-edge", "require-payload", "limit", "classify")
@@ -192,7 +192,8 @@ class View:
         return declared or ([record.channel] if record.channel else [])
 
     def _event(self, event: str) -> Mapping[str, Any]:
-        return self.graph.event(event) if event in self.graph.events() else {}
+        node = event_node(event)
+        return self.graph.graph.nodes[node] if node in self.graph.graph else {}
 
     def owner(self, event: str) -> str | None:
         return self._event(event).get("owner")

@@ -103,6 +103,8 @@ def test_forbid_edge_by_context_is_reported_with_the_team_code_in_text_and_sarif
     assert [r["ruleId"] for r in run["results"]] == ["ACME001"]
     rule = run["tool"]["driver"]["rules"][0]
     assert rule["id"] == "ACME001" and rule["name"] == "payments-consumes-marketing"
+    assert "helpUri" not in rule  # the team's rule has no page in eventlint's docs
+    assert rule["help"]["text"].startswith("Reports every subscription") and "Money must not move" in rule["help"]["text"]
     assert run["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] == line
 
 
