@@ -63,15 +63,25 @@ def policy_rules(path: str | Path) -> tuple[type[Rule], ...]:
 
 
 def write_project(root: Path, files: Mapping[str, str], config: Mapping[str, Any] | str | None = None) -> Path:
-    """Write `files` (dedented) and eventlint.yaml under `root`; tests are not excluded by default here."""
+    """Write `files` (dedented) and eventlint.yaml under `root`; tests are not excluded by default here.
+
+    A configuration given as text is written as it is (its lines are where findings
+    about the configuration itself are reported), with `exclude: []` added when it has none.
+    """
     for rel, text in files.items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    data = yaml.safe_load(config) if isinstance(config, str) else dict(config or {})
-    data = data or {}
-    data.setdefault("exclude", [])
-    (root / "eventlint.yaml").write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
+    if isinstance(config, str):
+        text = textwrap.dedent(config).lstrip("\n")
+        data = yaml.safe_load(text) or {}
+        if "exclude" not in data:
+            text = text + ("" if not text or text.endswith("\n") else "\n") + "exclude: []\n"
+    else:
+        data = dict(config or {})
+        data.setdefault("exclude", [])
+        text = yaml.safe_dump(data, sort_keys=True)
+    (root / "eventlint.yaml").write_text(text, encoding="utf-8")
     return root
 
 
@@ -91,10 +101,11 @@ def lint_files(
         root = Path(tmp).resolve()
         sources = {"app.py": files} if isinstance(files, str) else dict(files)
         rules = _rules(rule)
-        data = yaml.safe_load(config) if isinstance(config, str) else dict(config or {})
-        data = data or {}
+        data: Mapping[str, Any] | str | None = config
         if options:
-            data.setdefault("rules", {}).setdefault("options", {})[rules[0].code] = dict(options)
+            merged = (yaml.safe_load(config) if isinstance(config, str) else dict(config or {})) or {}
+            merged.setdefault("rules", {}).setdefault("options", {})[rules[0].code] = dict(options)
+            data = merged
         write_project(root, sources, data)
         return lint_tree(root, rules, select=select)
 
@@ -169,9 +180,10 @@ def check_examples(rule: type[Rule]) -> None:
 def check_example(rule: type[Rule], example: Example, kind: str) -> None:
     """An invalid example produces findings exactly on its `# expect:` lines; a valid one none."""
     files = example.all_files()
-    config = yaml.safe_load(files.pop("eventlint.yaml", "")) or {}
+    config = files.pop("eventlint.yaml", "")
     reported = reported_codes(rule)
-    expected = expected_lines(files, reported)
+    # findings about the configuration itself are marked in its text, which is written as it is
+    expected = expected_lines({**files, "eventlint.yaml": config}, reported)
     if kind == "invalid" and not expected:
         raise AssertionError(f"{rule.code}: an invalid example marks its findings with `# expect: {reported[0]}`")
     if kind == "valid" and expected:
