@@ -201,7 +201,7 @@ def lint(
     discovery = discover(paths, config)
     found = extract(discovery, config)
     load_contexts(config, (s.name for s in found.services))  # a mistake there is a config error, whatever runs
-    guarded = {code: origin for code, origin in ruleset.origins.items()}
+    guarded = {code: ruleset.origin(code) for code in ruleset.plugin_codes}
     findings = rule_engine.run(selection, found, config, catalog, guarded=guarded)
     if selection.is_selected("EDA002"):
         findings += [rule_engine.plugin_error(config, p.origin, p.message) for p in ruleset.problems]

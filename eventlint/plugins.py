@@ -53,6 +53,7 @@ class RuleSet:
     origins: Mapping[str, str]
     frameworks: tuple[Path, ...] = ()
     problems: tuple[PluginProblem, ...] = ()
+    plugin_codes: frozenset[str] = frozenset()
 
     def origin(self, code: str) -> str:
         return self.origins.get(code, BUILTIN_ORIGIN)
@@ -94,7 +95,8 @@ def rule_set(config: Config | None = None, extra: Iterable[type[Rule]] = (), use
             continue
         rules[rule.code] = rule
         origins[rule.code] = origin
-    for rule in extra:
+    plugin_codes = frozenset(origins)
+    for rule in extra:  # rules under test: not guarded, so their exceptions surface in the test
         rules[rule.code] = rule
         origins[rule.code] = f"{rule.__module__}"
     if config is not None:
@@ -110,7 +112,7 @@ def rule_set(config: Config | None = None, extra: Iterable[type[Rule]] = (), use
                 rules[rule.code] = rule
                 origins[rule.code] = f"policy {entry}"
     ordered = tuple(sorted(rules.values(), key=lambda r: r.code))
-    return RuleSet(ordered, origins, plugins.frameworks, tuple(problems))
+    return RuleSet(ordered, origins, plugins.frameworks, tuple(problems), plugin_codes - {r.code for r in extra})
 
 
 @cache

@@ -87,6 +87,8 @@ def test_example_plugin_and_team_policy_are_reported_with_team_codes(tmp_path):
     listing = _run([bin_dir / "eventlint", "rules"], cwd=tmp_path)
     row = next(line for line in listing.stdout.splitlines() if line.startswith("ACME101"))
     assert "raw-broker-publish" in row and "eventlint-acme 0.1.0" in row
+    # the built-in policies ship in the wheel
+    assert any(line.startswith("EDA691 ") and "internal-event-consumed-elsewhere" in line for line in listing.stdout.splitlines())
 
     project = tmp_path / "project"
     for rel, text in FILES.items():

@@ -151,3 +151,20 @@ def test_broken_plugins_appear_in_sarif_and_the_run_goes_on(installed, tmp_path)
 def test_ignoring_eda002_silences_plugin_problems(installed, tmp_path):
     root = write_project(tmp_path / "repo", {"app.py": "x = 1\n"}, {"exclude": [], "rules": {"ignore": ["EDA002"]}})
     assert api.lint([root]).diagnostics == ()
+
+
+def test_a_rule_under_test_that_raises_fails_the_test_instead_of_being_reported():
+    from eventlint.api import ProjectRule
+    from eventlint.testing import lint_files
+
+    class Broken(ProjectRule):
+        """Raises."""
+
+        code = "TEAM900"
+        name = "broken"
+
+        def check(self, ctx):
+            raise ValueError("bug in the rule")
+
+    with pytest.raises(ValueError, match="bug in the rule"):
+        lint_files(Broken, "x = 1\n")
