@@ -7,7 +7,6 @@ import os
 import subprocess
 import textwrap
 import venv
-from pathlib import Path
 
 import pytest
 

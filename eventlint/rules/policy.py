@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, ClassVar
@@ -153,7 +153,8 @@ class PolicyRule(Rule):
     def _limit(self, view: View) -> Iterator[Diagnostic]:
         spec = self.policy.constraint
         metric, limit = spec["metric"], spec["max"]
-        for subject, members, where, service, event in view.measure(metric, spec.get("service"), spec.get("event")):
+        measured = view.measure(metric, spec.get("service"), spec.get("event"), spec.get("scope", "service"))
+        for subject, members, where, service, event in measured:
             if len(members) > limit:
                 values = {"subject": subject, "metric": metric, "value": str(len(members)), "max": str(limit)}
                 values["members"] = " -> ".join(members) if metric == "chain-length" else ", ".join(members)
@@ -260,15 +261,37 @@ class View:
     # -- metrics ---------------------------------------------------------------------
 
     def measure(
-        self, metric: str, services: Mapping[str, Any] | None, events: Mapping[str, Any] | None
+        self, metric: str, services: Mapping[str, Any] | None, events: Mapping[str, Any] | None, scope: str = "service"
     ) -> Iterator[tuple[str, list[str], Publication | Subscription, str | None, str | None]]:
         """(subject, members, where to report, service, event) for every measured subject, sorted."""
         if metric == "consumers-per-event":
             yield from self._consumers_per_event(events)
         elif metric == "chain-length":
             yield from self._chains(events)
+        elif scope == "context":
+            yield from self._context_metric(metric, services)
         else:
             yield from self._service_metric(metric, services)
+
+    def _context_metric(self, metric: str, contexts: Mapping[str, Any] | None) -> Iterator[Any]:
+        """The metric over bounded contexts, counting only what crosses a context's boundary."""
+        cmap = self.graph.context_map()
+        measured = self.graph.context_metrics()
+        for name in sorted(measured):
+            if contexts and "context" in contexts and not _globs(contexts["context"], name):
+                continue
+            m = measured[name]
+            members = {
+                "fan-in": lambda: list(m.events_consumed),
+                "fan-out": lambda: list(m.events_published),
+                "afferent": lambda: sorted(cmap.successors(name)),
+                "efferent": lambda: sorted(cmap.predecessors(name)),
+            }[metric]()
+            outgoing = metric in ("fan-out", "afferent")
+            records: Iterable[Publication | Subscription] = self.ctx.facts.publishers if outgoing else self.ctx.facts.subscribers
+            where = self._first(r for r in records if r.service in m.services)
+            if where is not None:
+                yield name, members, where, where.service, None
 
     def _first(self, records: Iterable[Publication | Subscription]) -> Publication | Subscription | None:
         ordered = sorted(records, key=_site)
@@ -464,6 +487,8 @@ def _check_constraint(kind: str, spec: Mapping[str, Any], where: str, fail: Any)
         raise fail(where, "expected `consumer`: which services must consume the matching events")
     if kind == "limit":
         metric = spec["metric"]
+        if spec.get("scope") == "context" and metric in ("consumers-per-event", "chain-length"):
+            raise fail(f"{where}.scope", f"{metric} measures events; `scope: context` applies to fan-in, fan-out, afferent and efferent")
         wrong = "service" if metric in ("consumers-per-event", "chain-length") else "event"
         if wrong in spec:
             raise fail(f"{where}.{wrong}", f"{metric} measures {'services' if wrong == 'event' else 'events'}; use `{'service' if wrong == 'event' else 'event'}`")

@@ -204,6 +204,23 @@ def test_limits(tmp_path, metric, limit, subject, members):
     assert f"{subject} has {metric} {value}, above the limit of {limit}: {members}" in found
 
 
+def test_limits_over_contexts_count_what_crosses_the_boundary(tmp_path):
+    policies = """
+    policies:
+      - id: ACME031
+        name: context-with-many-dependents
+        summary: A context limit.
+        limit: {metric: afferent, max: 0, scope: context, service: {context: "gr*"}}
+    """
+    result = api.lint([project(tmp_path, policies)], select=["ACME"])
+    root = tmp_path / "repo"
+    line = line_of(root / "services/marketing/campaigns.py", "producer.send(")
+    # analytics consumes marketing's event too, but inside growth: only money depends on growth
+    assert codes(result, "ACME031") == [
+        ("services/marketing/campaigns.py", line, "growth has afferent 1, above the limit of 0: money")
+    ]
+
+
 def test_a_chain_longer_than_the_limit(tmp_path):
     policy = tmp_path / "chain.yaml"
     policy.write_text(
@@ -306,6 +323,12 @@ def test_policies_reuse_severity_noqa_and_baseline(tmp_path):
             5,
             "policies[0].message",
             "unknown placeholder {servic}",
+        ),
+        (
+            "policies:\n  - id: ACME001\n    name: x\n    summary: y\n    limit: {metric: chain-length, max: 1, scope: context}\n",
+            5,
+            "policies[0].limit.scope",
+            "chain-length measures events",
         ),
         (
             "policies:\n  - id: ACME001\n    name: x\n    summary: y\n    limit: {metric: fan-in, max: 1, event: {name: x}}\n",
