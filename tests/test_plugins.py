@@ -168,3 +168,15 @@ def test_a_rule_under_test_that_raises_fails_the_test_instead_of_being_reported(
 
     with pytest.raises(ValueError, match="bug in the rule"):
         lint_files(Broken, "x = 1\n")
+
+
+def test_the_public_api_exports_what_the_docs_promise():
+    promised = {
+        "Rule", "ProjectRule", "HandlerRule", "PublicationRule", "SubscriptionRule", "RuleContext", "Severity",
+        "Example", "Diagnostic", "ProjectFacts", "Publication", "Subscription", "Binding", "Handler", "HandlerCall",
+        "ExceptClause", "FieldRead", "SiteRef", "Service", "Catalog", "EventSpec", "Config", "ConfigError",
+        "EventGraph", "Context", "Metrics", "matches", "call_matches", "lint", "facts", "graph", "rules", "rule_set",
+        "load_config", "Result",
+    }
+    assert promised <= set(api.__all__)
+    assert all(hasattr(api, name) for name in api.__all__)
