@@ -19,13 +19,15 @@ See docs/writing-rules.md.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from eventlint import adopt, plugins, suppress
+from eventlint import adopt, compat, plugins, suppress
 from eventlint.catalog import Catalog, EventSpec, load_catalog
+from eventlint.compat import Change, SchemaError
 from eventlint.config import CONFIG_FILES, Config, ConfigError, find_config, load_config
 from eventlint.discover import discover
 from eventlint.extract import extract
@@ -56,6 +58,7 @@ from eventlint.rules.base import (
     SubscriptionRule,
     matches,
 )
+from eventlint.rules.contracts import Contracts
 from eventlint.rules.handler_queries import named as call_matches
 from eventlint.rules.policy import classifications
 
@@ -83,6 +86,9 @@ __all__ = [
     "Rule",
     "RuleContext",
     "RuleSet",
+    "SchemaCheck",
+    "SchemaDiff",
+    "SchemaError",
     "Service",
     "Severity",
     "SiteRef",
@@ -98,6 +104,8 @@ __all__ = [
     "matches",
     "rule_set",
     "rules",
+    "schema_check",
+    "schema_diff",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -269,3 +277,158 @@ def init_project(paths: Sequence[PathLike] = (), force: bool = False) -> InitOut
     baseline_file = directory / adopt.BASELINE_FILE
     baseline_file.write_text(result.baseline(), encoding="utf-8")
     return InitOutcome(target, baseline_file, len(data["services"]), len(data["events"]), len(result.diagnostics))
+
+
+# --- schema compatibility ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaDiff:
+    """The changes from one schema file to another, judged under a mode and an open-content policy."""
+
+    old: str
+    new: str
+    mode: str
+    policy: str
+    changes: tuple[Change, ...]
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(compat.breaks(self.changes, self.mode))
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.breaking else 0
+
+
+@dataclass(frozen=True)
+class SchemaFileCheck:
+    """One schema file of the catalog against the same file at a git ref."""
+
+    event: str
+    path: str
+    status: str  # "changed", "unchanged" or "new" (absent at the ref)
+    mode: str
+    changes: tuple[Change, ...] = ()
+    consumers: tuple[str, ...] = ()
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(compat.breaks(self.changes, self.mode))
+
+
+@dataclass(frozen=True)
+class SchemaCheck:
+    """Every catalogued schema file compared with the git ref `ref`."""
+
+    ref: str
+    policy: str
+    files: tuple[SchemaFileCheck, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.breaking for f in self.files) else 0
+
+
+def compatibility_settings(config: Config, spec: EventSpec | None = None) -> tuple[str, str]:
+    """(mode, open-content policy) for an event: its own `compatibility`, else `contracts.*`, else the defaults."""
+    return compat.settings(config.raw.get("contracts"), spec.compatibility if spec else None)
+
+
+def schema_diff(old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None) -> SchemaDiff:
+    """Compare two schema files (their `$ref`s resolve within their project, or their own folder)."""
+    config = config or load_config([old])
+    default_mode, default_policy = compatibility_settings(config)
+    mode, policy = mode or default_mode, policy or default_policy
+    old_schema, new_schema = _schema_file(Path(old), config), _schema_file(Path(new), config)
+    changes = compat.compare(old_schema, new_schema, policy)
+    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes))
+
+
+def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | None = None) -> SchemaCheck:
+    """Compare every schema file the catalog names with the same file at git ref `against` (no checkout)."""
+    config = config or load_config(paths)
+    root = Path(config.root)
+    _verify_ref(root, against)
+    catalog = load_catalog(config)
+    _, policy = compatibility_settings(config)
+    specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema]
+    if not specs:
+        return SchemaCheck(against, policy, ())
+    readers = _readers(facts(paths or [root], config), config, catalog)
+    work, then = compat.SchemaStore.from_directory(root), _git_store(root, against)
+    files: list[SchemaFileCheck] = []
+    for spec in specs:
+        mode, _ = compatibility_settings(config, spec)
+        consumers = tuple(sorted(set(spec.consumers) | readers.get(spec.name, set())))
+        for _, current in compat.load_versions(_catalog_path(spec), work):
+            if not then.exists(current.file):
+                files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers))
+                continue
+            before = compat.load_schema(current.file, then, label=f"{current.file}@{against}")
+            changes = tuple(compat.compare(before, current, policy))
+            files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers))
+    return SchemaCheck(against, policy, tuple(files))
+
+
+def _schema_file(path: Path, config: Config) -> compat.Schema:
+    resolved = path.resolve()
+    root = Path(config.root).resolve()
+    if not resolved.is_relative_to(root):
+        root = resolved.parent
+    return compat.load_schema(resolved, compat.SchemaStore.from_directory(root))
+
+
+def _catalog_path(spec: EventSpec) -> Path:
+    """The event's schema file or folder; relative to the file that declares the event."""
+    return (Path(spec.base) / (spec.schema or "")).resolve()
+
+
+def _readers(found: ProjectFacts, config: Config, catalog: Catalog) -> dict[str, set[str]]:
+    """Event name → the services whose code consumes it, judged as the contracts rules judge it (name, channel, routing)."""
+    contracts = Contracts(RuleContext(found, config, catalog))
+    readers: dict[str, set[str]] = {}
+    for sub in found.subscribers:
+        if sub.service:
+            for spec in contracts.consumed(sub):
+                readers.setdefault(spec.name, set()).add(sub.service)
+    return readers
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(None, "--against", f"cannot run git in {root}: {exc}") from exc
+
+
+def _verify_ref(root: Path, ref: str) -> None:
+    if ref.startswith("-"):
+        raise ConfigError(None, "--against", f"expected a git ref, got {ref!r}")
+    proc = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = detail[-1] if detail else "unknown revision"
+        raise ConfigError(None, "--against", f"{ref!r} is not a commit of a git repository at {root} ({reason})")
+
+
+def _git_store(root: Path, ref: str) -> compat.SchemaStore:
+    """Schema files as they were at `ref`, read with `git ls-tree` / `git cat-file` (no checkout, no network)."""
+
+    def read(rel: str) -> str | None:
+        entries = [e for e in _git(root, "ls-tree", "-z", ref, "--", f"./{rel}").stdout.decode("utf-8", "replace").split("\0") if e]
+        if len(entries) != 1 or not entries[0].startswith(("100644 blob", "100755 blob")):
+            return None  # absent, a folder, or a symlink (never followed)
+        proc = _git(root, "cat-file", "blob", f"{ref}:./{rel}")
+        if proc.returncode != 0:
+            return None
+        try:
+            return proc.stdout.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SchemaError(f"{rel}@{ref}", "", f"expected a UTF-8 file: {exc.reason}") from exc
+
+    def listdir(rel: str) -> list[str]:
+        proc = _git(root, "ls-tree", "-z", "--name-only", ref, "--", f"./{rel}/" if rel not in ("", ".") else "./")
+        return sorted(Path(entry).name for entry in proc.stdout.decode("utf-8", "replace").split("\0") if entry)
+
+    return compat.SchemaStore(root, read, listdir, origin=f"@{ref}")

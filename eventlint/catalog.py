@@ -6,7 +6,6 @@ rules need today; schemas, AsyncAPI and compatibility build on it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,16 +48,6 @@ class Catalog:
     external_consumed: tuple[str, ...] = ()
     external_published: tuple[str, ...] = ()
     root: Path = Path(".")
-
-    def latest_view(self, spec: EventSpec) -> ObjectView | None:
-        """The top level of the event's newest schema, or None when it has none."""
-        if spec.payload is not None:
-            return object_view(spec.payload, spec.payload)
-        versions = schema_versions(spec)
-        if not versions:
-            return None
-        document = load_schema_document(versions[-1], self.root)
-        return object_view(document, document)
 
     def event(self, name: str | None) -> EventSpec | None:
         return self.events.get(name) if name else None
@@ -119,8 +108,6 @@ def _declared_events(config: Config) -> dict[str, EventSpec]:
             schema = _inside(config, spec["schema"], f"{where}.schema", base=source.parent if source else None)
             if not schema.exists():
                 raise ConfigError(label, f"{where}.schema", f"no such file or folder: {spec['schema']}")
-            if schema.is_dir() and not _versions(schema):
-                raise ConfigError(label, f"{where}.schema", "the folder holds no schema versions (v1.json, v2.json, ...)")
         events[str(name)] = EventSpec(
             name=str(name),
             owner=spec.get("owner"),
@@ -167,128 +154,6 @@ def _key_lines(source: Path, events: Mapping[str, Any]) -> dict[str, int]:
     return lines
 
 
-_VERSION = re.compile(r"^v(\d+)(?:\.(?:json|ya?ml))$", re.IGNORECASE)
-
-
-def _versions(folder: Path) -> list[Path]:
-    """Schema versions in a folder, oldest first: v1.json, v2.json, ... (numeric order)."""
-    found = [(int(m.group(1)), p) for p in folder.iterdir() if p.is_file() and (m := _VERSION.match(p.name))]
-    return [p for _, p in sorted(found)]
-
-
-def schema_versions(spec: EventSpec) -> list[Path]:
-    """The schema files of an event, oldest first (one file, or every version in its folder)."""
-    if spec.schema is None:
-        return []
-    path = Path(spec.base) / spec.schema
-    return _versions(path) if path.is_dir() else [path]
-
-
 def _listed(event: str | None, channel: str | None, patterns: tuple[str, ...]) -> bool:
     values: list[Any] = [v for v in (event, channel) if v]
     return any(fnmatchcase(v, p) for v in values for p in patterns)
-
-
-# -- schemas ------------------------------------------------------------------------------
-
-
-def load_schema_document(path: Path, root: Path) -> Mapping[str, Any]:
-    """A schema file (JSON, or YAML safe-loaded), which must be a JSON object."""
-    label = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(label, "(file)", f"cannot read the schema: {exc}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(label, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
-    else:
-        document = load_yaml_file(path, "schema")
-    if not isinstance(document, Mapping):
-        raise ConfigError(label, "(document)", "expected a JSON Schema object")
-    return document
-
-
-@dataclass(frozen=True)
-class ObjectView:
-    """The top-level object of a schema: its properties, required fields, and whether it is closed."""
-
-    properties: Mapping[str, Mapping[str, Any]]
-    required: tuple[str, ...]
-    closed: bool
-    patterns: tuple[str, ...] = ()
-    open_schema: bool = False
-
-    def defines(self, name: str) -> bool:
-        return name in self.properties or self.open_schema or any(re.search(p, name) for p in self.patterns)
-
-    def types_of(self, name: str) -> frozenset[str]:
-        """The JSON types a property accepts (empty when unconstrained)."""
-        prop = self.properties.get(name)
-        if not isinstance(prop, Mapping):
-            return frozenset()
-        declared = prop.get("type")
-        if isinstance(declared, str):
-            return frozenset({declared})
-        if isinstance(declared, list) and all(isinstance(t, str) for t in declared):
-            return frozenset(declared)
-        if "const" in prop or "enum" in prop:
-            values = [prop["const"]] if "const" in prop else list(prop.get("enum") or ())
-            return frozenset(_json_type(v) for v in values)
-        return frozenset()
-
-    def has_default(self, name: str) -> bool:
-        prop = self.properties.get(name)
-        return isinstance(prop, Mapping) and "default" in prop
-
-
-def object_view(schema: Mapping[str, Any], document: Mapping[str, Any], depth: int = 0) -> ObjectView:
-    """The top-level object of `schema`: local `$ref`s followed, `allOf` members merged."""
-    schema = _local(schema, document, depth)
-    properties: dict[str, Mapping[str, Any]] = {}
-    required: list[str] = []
-    closed = schema.get("additionalProperties") is False or schema.get("unevaluatedProperties") is False
-    patterns = [p for p in (schema.get("patternProperties") or {}) if isinstance(p, str)]
-    open_schema = isinstance(schema.get("additionalProperties"), Mapping) and bool(schema.get("additionalProperties"))
-    for name, prop in (schema.get("properties") or {}).items():
-        properties[str(name)] = _local(prop, document, depth) if isinstance(prop, Mapping) else {}
-    required.extend(r for r in schema.get("required") or () if isinstance(r, str))
-    for member in schema.get("allOf") or ():
-        if isinstance(member, Mapping) and depth < 16:
-            inner = object_view(member, document, depth + 1)
-            for name, prop in inner.properties.items():
-                properties.setdefault(name, prop)
-            required.extend(r for r in inner.required if r not in required)
-            patterns.extend(inner.patterns)
-            open_schema = open_schema or inner.open_schema
-    return ObjectView(properties, tuple(required), closed, tuple(patterns), open_schema)
-
-
-def _local(schema: Mapping[str, Any], document: Mapping[str, Any], depth: int) -> Mapping[str, Any]:
-    """Follow a `$ref` to a place in the same document (a few hops at most); other refs are left as they are."""
-    hops = 0
-    while isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#") and hops < 16:
-        target: Any = document
-        for part in schema["$ref"][1:].split("/")[1:]:
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(part) if isinstance(target, Mapping) else None
-        if not isinstance(target, Mapping):
-            break
-        schema, hops = target, hops + 1
-    return schema
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"

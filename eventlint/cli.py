@@ -13,7 +13,7 @@ import click
 
 from eventlint import __version__, api, suppress
 from eventlint.config import ConfigError
-from eventlint.report import formats, rule_docs, text
+from eventlint.report import formats, rule_docs, schema, text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,7 +27,7 @@ def _config_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ConfigError as exc:
+        except (ConfigError, api.SchemaError) as exc:
             click.echo(f"eventlint: error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -219,6 +219,45 @@ def facts(paths: tuple[Path, ...], config_file: Path | None, output_format: str,
     found = api.facts(paths, config)
     rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
     _write(rendered, output_file)
+
+
+@main.group("schema")
+def schema_group() -> None:
+    """JSON Schema compatibility of event schemas (Confluent's modes; see docs/compatibility.md)."""
+
+
+MODES = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"]
+schema_format = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+
+@schema_group.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", type=click.Choice(MODES, case_sensitive=False), help="Compatibility mode (default: contracts.compatibility, else BACKWARD).")
+@click.option("--open-content", "policy", type=click.Choice(["strict", "lenient"]), help="Open content model policy (default: contracts.open-content, else strict).")
+@config_option
+@schema_format
+@_config_errors
+def schema_diff(old: Path, new: Path, mode: str | None, policy: str | None, config_file: Path | None, output_format: str) -> None:
+    """Compare schema file OLD with NEW: every change and whether it breaks the mode (exit 1 on a break)."""
+    config = api.load_config([old], config_file)
+    result = api.schema_diff(old, new, mode.upper() if mode else None, policy, config)
+    click.echo(schema.diff_json(result) if output_format == "json" else schema.diff_text(result), nl=False)
+    sys.exit(result.exit_code)
+
+
+@schema_group.command("check")
+@paths_argument
+@click.option("--against", "against", required=True, metavar="REF", help="The git ref to compare with (e.g. origin/main, HEAD~1, v1.4.0).")
+@config_option
+@schema_format
+@_config_errors
+def schema_check(paths: tuple[Path, ...], against: str, config_file: Path | None, output_format: str) -> None:
+    """Compare every schema the catalog names with the same file at git REF (exit 1 on a break)."""
+    config = api.load_config(paths, config_file)
+    result = api.schema_check(against, paths, config)
+    click.echo(schema.check_json(result) if output_format == "json" else schema.check_text(result), nl=False)
+    sys.exit(result.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from eventlint.catalog import Catalog
+from eventlint.rules.schema_view import Schemas
 from eventlint.config import Config
 from eventlint.facts import Diagnostic, Handler, ProjectFacts, Publication, SiteRef, Subscription
 from eventlint.graph import EventGraph, build_graph
@@ -183,6 +184,11 @@ class RuleContext:
     def graph(self) -> EventGraph:
         """The event graph (services, events, handlers, contexts), built once per run for project rules."""
         return build_graph(self.facts, self.config, self.catalog)
+
+    @cached_property
+    def schemas(self) -> Schemas:
+        """The catalog's schemas, loaded on first use (compat.SchemaError for a broken one)."""
+        return Schemas(self.catalog, self.config.root)
 
     @cached_property
     def handlers_by_name(self) -> dict[str, Handler]:

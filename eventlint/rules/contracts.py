@@ -7,10 +7,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from eventlint.catalog import EventSpec, ObjectView, object_view
+from eventlint import compat
+from eventlint.catalog import EventSpec
 from eventlint.facts import Diagnostic, FieldRead, Publication, Subscription
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
+from eventlint.rules.schema_view import ObjectView
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
 # EventBridge events, Kafka records, CloudEvents): reading them is not reading the event.
@@ -75,6 +77,15 @@ class Contracts:
         source = os.path.abspath(spec.source)
         path = os.path.relpath(source, root) if source.startswith(root + os.sep) else spec.source
         return path.replace(os.sep, "/"), spec.line, 1
+
+    def consumers_by_event(self) -> dict[str, set[str]]:
+        """The services whose code consumes each catalogued event."""
+        found: dict[str, set[str]] = {}
+        for s in self.subscriptions:
+            if s.service is not None:
+                for spec in self.consumed(s):
+                    found.setdefault(spec.name, set()).add(s.service)
+        return found
 
     def services(self) -> set[str]:
         return {s.name for s in self.ctx.facts.services}
@@ -407,7 +418,7 @@ class PayloadSchemaMismatch(Rule):
             if p.payload_fields is None:
                 continue
             for spec in contracts.published(p):
-                view = ctx.catalog.latest_view(spec)
+                view = ctx.schemas.latest_view(spec)
                 if view is None:
                     continue
                 problems = _payload_problems(p, view)
@@ -556,7 +567,7 @@ class ConsumerReadsUnknownField(Rule):
             if len(names) != 1:
                 continue
             spec = ctx.catalog.events[next(iter(names))]
-            view = ctx.catalog.latest_view(spec)
+            view = ctx.schemas.latest_view(spec)
             if view is None or not view.properties:
                 continue
             for read in handler.reads:
@@ -726,15 +737,8 @@ class StaleConsumerDoc(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         contracts = _contracts(ctx)
         services = contracts.services()
-        consuming: dict[str, set[str]] = {}
-        unjudged: set[str] = set()
-        for s in contracts.subscriptions:
-            if s.service is None:
-                continue
-            if not (s.event or s.channel):
-                unjudged.add(s.service)
-            for spec in contracts.consumed(s):
-                consuming.setdefault(spec.name, set()).add(s.service)
+        consuming = contracts.consumers_by_event()
+        unjudged = {s.service for s in contracts.subscriptions if s.service and not (s.event or s.channel)}
         for spec in sorted(ctx.catalog.events.values(), key=lambda e: e.name):
             for consumer in spec.consumers:
                 if consumer not in services:
@@ -829,6 +833,126 @@ class ProducerNotOwner(Rule):
                     )
 
 
+# -- EDA208 ----------------------------------------------------------------------------------
+
+
+class BreakingSchemaChange(Rule):
+    """Checks for schema versions that break the event's declared compatibility.
+
+    ## What it does
+    For an event whose schema is a folder of versions (`v1.json`, `v2.json`,
+    ...), compares each version with the one before it (with every earlier one
+    for the `*_TRANSITIVE` modes) under the event's `compatibility` (else
+    `contracts.compatibility`, else `BACKWARD`) and the open-content policy
+    (`contracts.open-content`, default `strict`), and reports every version that
+    breaks it, at the newer file, with the changes that break it and the
+    services it would hurt: the documented consumers and those whose code
+    consumes the event. The comparison follows Confluent Schema Registry's JSON
+    Schema rules; docs/compatibility.md has the full table.
+
+    `eventlint schema check --against REF` judges the same way a working tree
+    against a git ref, for changes made to a version in place.
+
+    ## Why is this bad?
+    Producers and consumers upgrade at different times. Under BACKWARD,
+    consumers on the new schema must still read events written with the old
+    one (replays, retries, a topic's retained history); a newly required field
+    or a narrowed type makes them fail on every old event.
+
+    ## How to fix it
+    Make the change compatible (a new field optional or with a `default`, a type
+    widened rather than narrowed; under the default `strict` policy, close the
+    object with `additionalProperties: false` so that adding an optional field
+    is compatible), or publish a new event (`OrderPlacedV2`) on a
+    new channel and migrate consumers to it, or, when every consumer has
+    agreed, declare a weaker `compatibility` for the event.
+    """
+
+    code = "EDA208"
+    name = "breaking-schema-change"
+    severity = Severity.ERROR
+
+    _config = """
+    events:
+      PaymentCompleted: {owner: app, channel: payments.completed, schema: schemas/payment_completed/}
+    """
+    _v1 = """
+        type: object
+        properties:
+          order_id: {type: string}
+          amount_cents: {type: integer}
+        required: [order_id, amount_cents]
+        additionalProperties: false
+    """
+
+    invalid = [
+        Example(
+            "",
+            config=_config,
+            files={
+                "schemas/payment_completed/v1.yaml": _v1,
+                "schemas/payment_completed/v2.yaml": """
+                    # expect: EDA208
+                    type: object
+                    properties:
+                      order_id: {type: string}
+                      amount_cents: {type: integer}
+                      currency: {type: string}
+                    required: [order_id, amount_cents, currency]
+                    additionalProperties: false
+                """,
+            },
+        ),
+    ]
+    valid = [
+        Example(
+            "",
+            config=_config,
+            files={
+                "schemas/payment_completed/v1.yaml": _v1,
+                "schemas/payment_completed/v2.yaml": """
+                    type: object
+                    properties:
+                      order_id: {type: string}
+                      amount_cents: {type: integer}
+                      currency: {type: string, default: EUR}
+                    required: [order_id, amount_cents]
+                    additionalProperties: false
+                """,
+            },
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        consumers = contracts.consumers_by_event()
+        for spec in sorted(ctx.catalog.events.values(), key=lambda e: e.name):
+            versions = ctx.schemas.versions(spec)
+            if len(versions) < 2:
+                continue
+            mode, policy = compat.settings(ctx.config.raw.get("contracts"), spec.compatibility)
+            files = dict(versions)
+            hurt = sorted(set(spec.consumers) | consumers.get(spec.name, set()))
+            for brk in compat.history(versions, mode, policy):
+                changes = "; ".join(c.description for c in brk.changes[:3])
+                more = f" (and {len(brk.changes) - 3} more)" if len(brk.changes) > 3 else ""
+                who = f"; it would hurt {', '.join(hurt)}" if hurt else ""
+                yield self.finding(
+                    (_project_path(files[brk.newer].file, ctx), 1, 1),
+                    f"`{spec.name}` {brk.newer} breaks {mode} compatibility with {brk.older}: {changes}{more}{who}",
+                    hint="make the change compatible (optional fields, defaults, wider types), or publish a new event",
+                    event=spec.name,
+                    service=spec.owner,
+                )
+
+
+def _project_path(schema_file: str, ctx: RuleContext) -> str:
+    """A schema file (relative to the configuration's root) as a path relative to the project root."""
+    absolute = os.path.join(os.path.abspath(ctx.config.root), schema_file)
+    root = os.path.abspath(ctx.facts.root)
+    return os.path.relpath(absolute, root).replace(os.sep, "/") if absolute.startswith(root + os.sep) else schema_file
+
+
 # -- EDA209 ----------------------------------------------------------------------------------
 
 
@@ -906,6 +1030,7 @@ RULES: tuple[type[Rule], ...] = (
     UndocumentedConsumer,
     StaleConsumerDoc,
     ProducerNotOwner,
+    BreakingSchemaChange,
     DeprecatedEventUsed,
 )
 

@@ -43,6 +43,7 @@ PLANTED = {
     "EDA205": {at(AGENTS, "@app.agent(orders_cancelled)")},
     "EDA206": {at(CONFIG, "  OrderPlaced:")},
     "EDA207": {at(RETURNS, "messaging.publish(")},
+    "EDA208": {("schemas/payment_completed/v2.json", 1)},
     "EDA209": {at(AGENTS, "await stock_depleted.send(")},
     "EDA301": {at(ORDERS, "messaging.publish(topics.ORDER_CANCELLED"), at(AGENTS, "await inventory_reserved.send(")},
     "EDA302": {at(PAYMENTS, "messaging.publish(", 1)},
