@@ -101,18 +101,29 @@ def rule_set(config: Config | None = None, extra: Iterable[type[Rule]] = (), use
         origins[rule.code] = f"{rule.__module__}"
     if config is not None:
         for index, entry in enumerate(config.raw.get("policies") or ()):
-            path = (config.root / entry).resolve()
-            key = f"policies[{index}]"
-            if not path.is_file():
-                raise ConfigError(config.source, key, f"policy file not found: {entry}")
-            for rule in load_policy_file(path, shown=str(path)):
-                if rule.code in rules:
-                    where = f"{path}:{rule.policy.line}"
-                    raise ConfigError(where, "id", f"{rule.code} is already the code of {origins.get(rule.code, BUILTIN_ORIGIN)}'s {rules[rule.code].name}; choose a team prefix such as ACME001")
-                rules[rule.code] = rule
-                origins[rule.code] = f"policy {entry}"
+            for path, shown in _policy_files(config, entry, f"policies[{index}]"):
+                for rule in load_policy_file(path, shown=str(path)):
+                    if rule.code in rules:
+                        where = f"{path}:{rule.policy.line}"
+                        taken = f"{origins.get(rule.code, BUILTIN_ORIGIN)}'s {rules[rule.code].name}"
+                        raise ConfigError(where, "id", f"{rule.code} is already the code of {taken}; choose a team prefix such as ACME001")
+                    rules[rule.code] = rule
+                    origins[rule.code] = f"policy {shown}"
     ordered = tuple(sorted(rules.values(), key=lambda r: r.code))
     return RuleSet(ordered, origins, plugins.frameworks, tuple(problems), plugin_codes - {r.code for r in extra})
+
+
+def _policy_files(config: Config, entry: str, key: str) -> list[tuple[Path, str]]:
+    """The files of one `policies` entry: a path, or a glob (`eventlint/policies/*.yaml`) matching at least one file."""
+    if any(c in entry for c in "*?["):
+        found = sorted(p for p in config.root.glob(entry) if p.is_file())
+        if not found:
+            raise ConfigError(config.source, key, f"no policy file matches {entry}")
+        return [(p.resolve(), p.relative_to(config.root).as_posix()) for p in found]
+    path = (config.root / entry).resolve()
+    if not path.is_file():
+        raise ConfigError(config.source, key, f"policy file not found: {entry}")
+    return [(path, entry)]
 
 
 @cache

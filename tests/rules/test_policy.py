@@ -357,6 +357,20 @@ def test_a_missing_policy_file_names_the_config_key(tmp_path):
     assert "eventlint.yaml: policies[0]: policy file not found: team/nope.yaml" in result.output
 
 
+def test_policies_may_be_named_by_a_glob(tmp_path):
+    root = project(tmp_path, config={"policies": ["team/*.yaml"]})
+    (root / "team" / "more.yaml").write_text(
+        "policies:\n  - id: ACME099\n    name: any-growth-consumer\n    summary: s\n    forbid-edge: {event: {context: growth}}\n"
+    )
+    ruleset = api.rule_set(api.load_config([root]))
+    assert (ruleset.origin("ACME001"), ruleset.origin("ACME099")) == ("policy team/policies.yaml", "policy team/more.yaml")
+    result = CliRunner().invoke(main, ["check", str(root), "--config", str(root / "eventlint.yaml")])
+    assert "ACME099" in result.output and "ACME001" in result.output
+    (root / "eventlint.yaml").write_text(yaml.safe_dump({**CONFIG, "policies": ["nothing/*.yaml"]}))
+    missing = CliRunner().invoke(main, ["check", str(root)])
+    assert missing.exit_code == 2 and "policies[0]: no policy file matches nothing/*.yaml" in missing.output
+
+
 def test_policy_rules_load_from_the_testing_kit_with_the_same_errors(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("policies:\n  - id: ACME001\n    name: x\n    summary: y\n    forbid-edge: {consumer: {service: 3}}\n")
