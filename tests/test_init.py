@@ -136,3 +136,11 @@ def test_a_baseline_named_in_the_config_must_exist(shop):
     result = CliRunner().invoke(main, ["check", str(shop)])
     assert result.exit_code == 2
     assert "eventlint.yaml: baseline: baseline file not found: missing.json" in result.output
+
+
+def test_init_is_deterministic(shop):
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(shop)]).exit_code == 0
+    first = [(shop / name).read_bytes() for name in ("eventlint.yaml", "eventlint-baseline.json")]
+    assert runner.invoke(main, ["init", str(shop), "--force"]).exit_code == 0
+    assert [(shop / name).read_bytes() for name in ("eventlint.yaml", "eventlint-baseline.json")] == first
