@@ -152,7 +152,7 @@ class PolicyRule(Rule):
 
     def _limit(self, view: View) -> Iterator[Diagnostic]:
         spec = self.policy.constraint
-        metric, limit = spec["metric"], spec["max"]
+        metric, limit = spec["metric"], self.options.max
         measured = view.measure(metric, spec.get("service"), spec.get("event"), spec.get("scope", "service"))
         for subject, members, where, service, event in measured:
             if len(members) > limit:
@@ -428,7 +428,23 @@ def policy_rule(policy: Policy) -> type[PolicyRule]:
         "invalid": list(policy.invalid),
         "policy": policy,
     }
+    if policy.kind == "limit":
+        attrs["Options"] = limit_options(policy.constraint["max"])
     return type(f"Policy_{policy.id}", (PolicyRule,), attrs)
+
+
+def limit_options(default: int) -> type:
+    """The options of a limit policy: its `max`, which a configuration may change (rules.options.CODE.max)."""
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - max: the largest value that is not reported (the policy's `limit.max` by default)
+        """
+
+        max: int = default
+
+    return Options
 
 
 def policy_docstring(policy: Policy) -> str:

@@ -221,6 +221,22 @@ def test_limits_over_contexts_count_what_crosses_the_boundary(tmp_path):
     ]
 
 
+def test_a_limit_is_an_option_the_configuration_may_change(tmp_path):
+    policies = """
+    policies:
+      - id: ACME032
+        name: many-consumers
+        summary: A limit.
+        limit: {metric: consumers-per-event, max: 1}
+    """
+    assert codes(api.lint([project(tmp_path / "a", policies)], select=["ACME"]), "ACME032")
+    relaxed = project(tmp_path / "b", policies, {"rules": {"options": {"ACME032": {"max": 2}}}})
+    assert codes(api.lint([relaxed], select=["ACME"]), "ACME032") == []
+    wrong = project(tmp_path / "c", policies, {"rules": {"options": {"ACME032": {"max": "two"}}}})
+    with pytest.raises(ConfigError, match="rules.options.ACME032.max: expected an integer"):
+        api.lint([wrong], select=["ACME"])
+
+
 def test_a_chain_longer_than_the_limit(tmp_path):
     policy = tmp_path / "chain.yaml"
     policy.write_text(
