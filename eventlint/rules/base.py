@@ -23,6 +23,7 @@ from eventlint.catalog import Catalog
 from eventlint.rules.schema_view import Schemas
 from eventlint.config import Config
 from eventlint.facts import Diagnostic, Handler, ProjectFacts, Publication, SiteRef, Subscription
+from eventlint.graph import EventGraph, build_graph
 
 
 class Severity(str, enum.Enum):
@@ -133,6 +134,10 @@ class Rule:
         return docs
 
 
+class ProjectRule(Rule):
+    """A rule over the whole project: implement `check(ctx)` and read `ctx.facts`, `ctx.catalog`, `ctx.config`."""
+
+
 class HandlerRule(Rule):
     """A rule about what handlers do; `check_handler` sees one handler at a time."""
 
@@ -174,6 +179,11 @@ class RuleContext:
     facts: ProjectFacts
     config: Config
     catalog: Catalog
+
+    @cached_property
+    def graph(self) -> EventGraph:
+        """The event graph (services, events, handlers, contexts), built once per run for project rules."""
+        return build_graph(self.facts, self.config, self.catalog)
 
     @cached_property
     def schemas(self) -> Schemas:
