@@ -411,6 +411,13 @@ def test_export_of_the_shop_is_valid_and_follows_the_code():
     }
     assert sends == {"orders.send.orders.placed"}
     assert document["components"]["messages"]["OrderPlaced"]["x-eventlint-key"] == "order_id"
+    # notifications' queue is bound to shipping/shipment.*: it receives what shipping sends there, not a message of its own
+    shipments = facts.subscribers[[s.channel for s in facts.subscribers].index("notifications.shipments")]
+    site = f"{shipments.path}:{shipments.line}"
+    [receiving] = [op for op in document["operations"].values() if site in op.get("x-eventlint-sites", [])]
+    assert receiving["channel"] == {"$ref": "#/channels/shipping_shipment.dispatched"}
+    assert receiving["messages"] == [{"$ref": "#/channels/shipping_shipment.dispatched/messages/ShipmentDispatched"}]
+    assert not any(c["address"] == "notifications.shipments" for c in document["channels"].values())
 
 
 def test_export_is_byte_identical_across_runs(tmp_path):

@@ -20,7 +20,8 @@ from typing import Any
 from eventlint import asyncapi, compat
 from eventlint.catalog import Catalog, EventSpec
 from eventlint.config import ConfigError
-from eventlint.facts import ProjectFacts
+from eventlint.facts import ProjectFacts, Publication, Subscription
+from eventlint.routes import Flow
 
 VERSION = "3.0.0"
 
@@ -75,13 +76,19 @@ def _uses(facts: ProjectFacts, catalog: Catalog) -> tuple[list[_Use], set[tuple[
     """What each service sends and receives (code and catalog), and every (event, channel) to describe."""
     uses: set[_Use] = set()
     events: set[tuple[str, str | None]] = set()
-    sites = [(p, "send") for p in facts.publishers] + [(s, "receive") for s in facts.subscribers]
+    flow = Flow(facts, catalog)
     carried: dict[str, set[str]] = {}
-    for record, _ in sites:
+    records: list[Publication | Subscription] = [*flow.publications, *facts.subscribers]
+    for record in records:
         if record.event and record.channel:
             carried.setdefault(record.channel, set()).add(record.event)
-    for record, action in sites:
-        for event, channel in _events_of(record.event, record.channel, catalog, carried):
+    sites: list[tuple[Publication | Subscription, str, list[tuple[str, str | None]]]] = []
+    for publication in flow.publications:
+        sites.append((publication, "send", _events_of(publication.event, publication.channel, catalog, carried)))
+    for subscription in facts.subscribers:
+        sites.append((subscription, "receive", _received(subscription, flow, catalog, carried)))
+    for record, action, pairs in sites:
+        for event, channel in pairs:
             events.add((event, channel))
             if record.service:
                 uses.add(_Use(record.service, action, event, channel, f"{record.path}:{record.line}"))
@@ -92,6 +99,27 @@ def _uses(facts: ProjectFacts, catalog: Catalog) -> tuple[list[_Use], set[tuple[
         for consumer in spec.consumers:
             uses.add(_Use(consumer, "receive", spec.name, spec.channel))
     return sorted(uses, key=lambda u: (u.service, u.action, u.event, u.channel or "", u.site or "")), events
+
+
+def _received(subscription: Subscription, flow: Flow, catalog: Catalog, carried: dict[str, set[str]]) -> list[tuple[str, str | None]]:
+    """The (event, channel) pairs a subscription receives.
+
+    When neither the subscription, the catalog nor another site says what its channel
+    carries (an AMQP queue, a pattern), it receives what the publications routed to it
+    publish, on their channels: a queue what is sent to the exchanges and routing keys
+    it is bound to, a pattern what is sent on the channels it matches.
+    """
+    own = _events_of(subscription.event, subscription.channel, catalog, carried)
+    charted = subscription.event or (
+        subscription.channel and (catalog.for_channel(subscription.channel) or carried.get(subscription.channel))
+    )
+    if charted:
+        return own
+    pairs: set[tuple[str, str | None]] = set()
+    for publication in flow.publications:
+        if flow.reaches(publication, subscription):
+            pairs.update(_events_of(publication.event, publication.channel, catalog, carried))
+    return sorted(pairs, key=lambda ec: (ec[0], ec[1] or "")) or own
 
 
 def _events_of(event: str | None, channel: str | None, catalog: Catalog, carried: dict[str, set[str]]) -> list[tuple[str, str | None]]:
