@@ -528,7 +528,7 @@ class EventGraph:
 def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog) -> EventGraph:
     """The event graph of the facts; contexts come from the configuration's `contexts` key."""
     contexts = load_contexts(config, (s.name for s in facts.services))
-    flow = Flow(_Sources(facts, catalog))
+    flow = Flow(facts, catalog)
     graph = nx.MultiDiGraph()
     context_of = {s: c.name for c in contexts.values() for s in c.services}
     services = sorted({s.name for s in facts.services} | {r.service for r in (*flow.publications, *flow.subscriptions) if r.service})
@@ -573,12 +573,6 @@ def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog) -> EventG
     _dedupe_causes(graph)
     _set_owners(graph, catalog, context_of)
     return EventGraph(graph=graph, contexts=contexts, unresolved=tuple(unresolved))
-
-
-@dataclass(frozen=True)
-class _Sources:
-    facts: ProjectFacts
-    catalog: Catalog
 
 
 def _identity(flow: Flow, record: Publication | Subscription) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Protocol
 
 from eventlint.catalog import Catalog
 from eventlint.facts import Binding, ProjectFacts, Publication, Subscription
@@ -14,16 +13,6 @@ from eventlint.facts import Binding, ProjectFacts, Publication, Subscription
 ROUTED_FRAMEWORKS = ("google-pubsub",)
 
 Matcher = Callable[[str], bool]
-
-
-class Sources(Protocol):
-    """What Flow reads: a rule's context, or anything else holding the facts and the catalog."""
-
-    @property
-    def facts(self) -> ProjectFacts: ...
-
-    @property
-    def catalog(self) -> Catalog: ...
 _REGEX_SIGNS = re.compile(r"^\^|\$$|\\|\.\*|\.\+|\(|\|")
 _WILDCARDS = re.compile(r"[*#>?\[]")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -129,9 +118,8 @@ class Flow:
     a wrapper, whose call sites are recorded with their own channels.
     """
 
-    def __init__(self, sources: Sources, routed_frameworks: Iterable[str] = ROUTED_FRAMEWORKS) -> None:
-        facts = sources.facts
-        self.catalog = sources.catalog
+    def __init__(self, facts: ProjectFacts, catalog: Catalog, routed_frameworks: Iterable[str] = ROUTED_FRAMEWORKS) -> None:
+        self.catalog = catalog
         wrappers = wrapper_functions(facts.publishers)
         self.publications = [p for p in facts.publishers if not is_wrapper_call(p, wrappers)]
         self.subscriptions = list(facts.subscribers)

@@ -134,6 +134,10 @@ class Rule:
         return docs
 
 
+class ProjectRule(Rule):
+    """A rule over the whole project: implement `check(ctx)` and read `ctx.facts`, `ctx.catalog`, `ctx.config`."""
+
+
 class HandlerRule(Rule):
     """A rule about what handlers do; `check_handler` sees one handler at a time."""
 

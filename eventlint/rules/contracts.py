@@ -11,7 +11,7 @@ from eventlint import compat
 from eventlint.catalog import EventSpec
 from eventlint.facts import Diagnostic, FieldRead, Publication, Subscription
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
-from eventlint.rules.flow import Flow, channel_pattern, is_wrapper_call, wrapper_functions
+from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.schema_view import ObjectView
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
@@ -38,7 +38,7 @@ class Contracts:
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
         self.catalog = ctx.catalog
-        self.flow = Flow(ctx)
+        self.flow = Flow(ctx.facts, ctx.catalog)
         wrappers = wrapper_functions(ctx.facts.publishers)
         self.publications = [p for p in ctx.facts.publishers if not is_wrapper_call(p, wrappers)]
         self.subscriptions = list(ctx.facts.subscribers)

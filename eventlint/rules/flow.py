@@ -7,8 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subscription
-# Routing lives in eventlint.routes (the graph shares it); other rule modules import these names from here.
-from eventlint.routes import ROUTED_FRAMEWORKS, Flow, channel_pattern, is_wrapper_call, template_pattern, wrapper_functions
+from eventlint.routes import ROUTED_FRAMEWORKS, Flow, is_wrapper_call, template_pattern, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 from eventlint.rules.handler_queries import named, short
 
@@ -329,7 +328,7 @@ class OrphanEvent(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx, self.options.routed_frameworks)
+        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks)
         judged_subscriptions = [s for s in flow.subscriptions if flow.judged(s) and not flow.unbound_routed(s)]
         unrouted = {s.framework for s in flow.subscriptions if flow.unbound_routed(s)}
         unknown = unresolved(flow.subscriptions, flow)
@@ -544,7 +543,7 @@ class PhantomSubscription(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx, self.options.routed_frameworks)
+        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks)
         publications = [p for p in flow.publications if flow.judged(p) or template_pattern(p.channel_expr) is not None]
         unknown = unresolved(flow.publications, flow)
         maybe = f"; the destination of some publications is not statically known: {unknown}" if unknown else ""
