@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from eventlint.schemas import problems
+
 FACTS_VERSION = 1
 
 
@@ -232,6 +234,11 @@ class ProjectFacts:
         """Inverse of `to_json`; raises FactsFormatError on a document of another shape."""
         if not isinstance(data, dict) or data.get("eventlint_facts") != FACTS_VERSION:
             raise FactsFormatError(f"not an eventlint facts document of version {FACTS_VERSION}")
+        # a value of the wrong type would otherwise become a record that cannot be hashed, sorted or compared
+        found = problems(data, "facts", unknown_keys=False)
+        if found:
+            key, expectation = found[0]
+            raise FactsFormatError(f"malformed facts document: {key}: {expectation}")
         try:
             return cls(
                 root=data["root"],

@@ -43,3 +43,17 @@ def test_other_documents_are_refused():
         ProjectFacts.from_json({"eventlint_facts": 99, "root": "/"})
     with pytest.raises(FactsFormatError):
         ProjectFacts.from_json({"eventlint_facts": 1, "root": "/", "publishers": [{"event": "x"}]})
+
+
+def test_a_field_of_the_wrong_type_is_a_format_error_naming_the_key():
+    # found by tests/fuzz: a mapping where a string belongs made an unhashable record, and sorting it raised TypeError
+    document = json.loads(facts_json(facts_of("kafka_python")))
+    document["publishers"][0]["channel"] = {"name": "orders.placed"}
+    with pytest.raises(FactsFormatError, match=r"publishers\[0\]\.channel: expected a string or null"):
+        ProjectFacts.from_json(document)
+
+
+def test_fields_a_later_minor_release_adds_are_still_read():
+    document = json.loads(facts_json(facts_of("kafka_python")))
+    document["publishers"][0]["partition_count"] = 12
+    assert ProjectFacts.from_json(document).publishers[0].channel == document["publishers"][0]["channel"]
