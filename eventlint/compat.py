@@ -43,6 +43,8 @@ import yaml
 from jsonschema import Draft7Validator, Draft201909Validator, Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from eventlint.schemas import printable
+
 MODES = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE")
 POLICIES = ("strict", "lenient")
 DEFAULT_MODE = "BACKWARD"
@@ -69,7 +71,7 @@ class SchemaError(Exception):
         self.pointer = pointer
         self.message = message
         where = f" at {pointer}" if pointer else ""
-        super().__init__(f"{file}{where}: {message}")
+        super().__init__(printable(f"{file}{where}: {message}"))
 
 
 @dataclass(frozen=True)

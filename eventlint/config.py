@@ -43,7 +43,7 @@ class ConfigError(Exception):
         self.key = key
         self.message = message
         where = f"{self.file}: " if self.file else ""
-        super().__init__(f"{where}{key}: {message}")
+        super().__init__(schemas.printable(f"{where}{key}: {message}"))
 
 
 @dataclass(frozen=True)

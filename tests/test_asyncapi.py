@@ -18,7 +18,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from eventlint import api, asyncapi
+from eventlint import api, asyncapi, cli
 from eventlint.catalog import load_catalog
 from eventlint.cli import main
 from eventlint.config import ConfigError
@@ -861,3 +861,15 @@ def test_vendored_schemas_are_the_published_files_with_their_licence():
         declared = json.loads(data)["properties"]["asyncapi"]
         assert declared.get("const", (declared.get("enum") or [None])[0]) == version
     assert sorted(p.stem for p in folder.glob("*.json")) == sorted(asyncapi.SUPPORTED_VERSIONS)
+
+
+def test_asyncapi_errors_escape_unprintable_keys(tmp_path):
+    # found by tests/fuzz: a channel named "\r" made `catalog` errors span two lines
+    (tmp_path / "orders.yaml").write_text(
+        'asyncapi: 3.0.0\ninfo: {title: Orders, version: "1.0"}\nchannels:\n  "\\r": {unknown: 1}\n', encoding="utf-8"
+    )
+    (tmp_path / "eventlint.yaml").write_text("catalog: orders.yaml\n", encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("eventlint: error: ") and "orders.yaml" in line and "\\r" in line

@@ -450,3 +450,12 @@ def test_a_folder_of_versions_is_ordered_by_version_number(tmp_path):
     assert [label for label, _ in single] == ["v2.json"]
     with pytest.raises(SchemaError, match="folder of versions"):
         load_versions("schemas/missing", SchemaStore.from_directory(tmp_path))
+
+
+def test_schema_errors_escape_unprintable_keys(tmp_path):
+    # found by tests/fuzz: a property named "\r" with an invalid subschema made a two-line error
+    from eventlint.compat import SchemaError, compare
+
+    with pytest.raises(SchemaError) as caught:
+        compare({"type": "object"}, {"properties": {"a\rb": {"type": 3}}})
+    assert "\r" not in str(caught.value) and "a\\rb" in str(caught.value)

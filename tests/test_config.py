@@ -102,3 +102,13 @@ def test_explicit_config_file_must_exist(tmp_path):
 def test_keys_of_later_features_are_accepted(tmp_path):
     write(tmp_path / "eventlint.yaml", "contexts: {sales: {services: [orders]}}\nevents: {}\nrules: {}\npolicies: []\n")
     assert load_config([tmp_path]).raw["contexts"] == {"sales": {"services": ["orders"]}}
+
+
+def test_a_key_with_control_characters_is_escaped_so_the_error_stays_one_line(tmp_path):
+    # found by tests/fuzz: a key "\r" (or "\n") split the error across lines and hid what was wrong
+    (tmp_path / "eventlint.yaml").write_text('"\\r": 1\nevents:\n  "Order\\nPlaced": 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config([tmp_path])
+    text = str(caught.value)
+    assert "\n" not in text and "\r" not in text
+    assert "unknown key '\\r'" in text or "events.Order\\nPlaced" in text

@@ -31,6 +31,17 @@ _SCHEMA_TYPES = {
 }
 
 
+def printable(text: str) -> str:
+    """`text` with control characters and other unprintable ones escaped (`\\r`, `\\x00`, `\\udcff`).
+
+    Error messages quote keys and values from the user's files; escaping keeps each
+    message on one line that a terminal or a CI log shows as it is.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
+
+
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """The packaged schema `name` (e.g. "config"), parsed."""

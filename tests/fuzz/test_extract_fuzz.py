@@ -61,6 +61,7 @@ def analyse(files: dict[str, str], rules: bool = False) -> ProjectFacts:
         report = json.loads(json_report(result.facts, result.diagnostics, result.baselined))
         assert report["summary"]["problems"] == len(result.diagnostics)
         assert all(d["path"] and not d["path"].startswith("/") for d in report["diagnostics"]), report["diagnostics"]
+        json.dumps(result.graph.summary().to_json())  # the event graph `check --format json` and `graph` draw from
         return result.facts
 
 
