@@ -7,19 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eventlint import suppress
+from eventlint import merge, suppress
+from eventlint.cache import CACHE_DIR
+from eventlint.cache import clean as _clean_cache
 from eventlint.catalog import Catalog, load_catalog
 from eventlint.config import Config, ConfigError, load_config
 from eventlint.discover import discover
-from eventlint.extract import extract
+from eventlint.extract import Options, extract
 from eventlint.facts import Diagnostic, ProjectFacts
 from eventlint.rules import all_rules
 from eventlint.rules import engine as rule_engine
 from eventlint.rules.base import Rule
 
-__all__ = ["Config", "ConfigError", "Result", "facts", "lint", "load_config", "rules"]
+__all__ = ["FOREIGN", "Config", "ConfigError", "Options", "Result", "clean_cache", "facts", "lint", "load_config", "rules"]
 
 PathLike = str | os.PathLike[str]
+FOREIGN = merge.FOREIGN
 FAILING = ("error", "warning")
 
 
@@ -50,10 +53,16 @@ def rules() -> tuple[type[Rule], ...]:
     return all_rules()
 
 
-def facts(paths: Sequence[PathLike] = (), config: Config | None = None) -> ProjectFacts:
-    """Extract the facts of the project that contains `paths`."""
+def facts(paths: Sequence[PathLike] = (), config: Config | None = None, options: Options | None = None) -> ProjectFacts:
+    """Extract the facts of the project that contains `paths` (`options`: cache, prefilter, jobs, progress)."""
     config = config or load_config(paths)
-    return extract(discover(paths, config), config)
+    return extract(discover(paths, config), config, options)
+
+
+def clean_cache(config: Config) -> Path | None:
+    """Remove the project's cache directory; the directory removed, or None when there was none."""
+    directory = Path(config.root).resolve() / CACHE_DIR
+    return directory if _clean_cache(directory) else None
 
 
 def lint(
@@ -63,15 +72,21 @@ def lint(
     ignore: Sequence[str] = (),
     extend_select: Sequence[str] = (),
     baseline: PathLike | None = None,
+    options: Options | None = None,
+    foreign_facts: Sequence[PathLike] = (),
 ) -> Result:
-    """Check the project that contains `paths`."""
+    """Check the project that contains `paths`, merged with the facts files (or directories) `foreign_facts`."""
     config = config or load_config(paths)
+    foreign = merge.load_foreign(foreign_facts)
     available = all_rules()
     selection = rule_engine.select(available, config, select, ignore, extend_select)
     catalog: Catalog = load_catalog(config)
     discovery = discover(paths, config)
-    found = extract(discovery, config)
-    findings = rule_engine.run(selection, found, config, catalog)
+    found = extract(discovery, config, options)
+    if foreign:
+        found = merge.merge(found, foreign)
+    # other repositories' findings are theirs to report: their facts only inform the graph here
+    findings = [f for f in rule_engine.run(selection, found, config, catalog) if not merge.is_foreign(f.path)]
     findings = suppress.apply_per_file_ignores(findings, selection.per_file_ignores)
     sources = suppress.SourceLines(discovery.root)
     findings, used = suppress.apply_noqa(findings, sources)

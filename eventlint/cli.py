@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -43,6 +45,46 @@ config_option = click.option(
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
+no_cache_option = click.option("--no-cache", is_flag=True, help="Neither read nor write .eventlint_cache/ (results are the same, only slower).")
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that parse files on a cold run (default: every core, for runs large enough to gain).",
+)
+
+
+class _ProgressBar:
+    """A progress bar on stderr for runs that take more than a second on a terminal; silent otherwise."""
+
+    DELAY = 1.0
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.start < self.DELAY:
+            return
+        filled = self.WIDTH * done // max(total, 1)
+        click.echo(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} files", nl=False, err=True)
+        self.shown = True
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * (self.WIDTH + 30) + "\r", nl=False, err=True)
+            self.shown = False
+
+
+def _options(no_cache: bool, jobs: int | None, progress: _ProgressBar) -> api.Options:
+    return api.Options(cache=not no_cache, jobs=jobs, progress=progress)
+
+
 def _write(output: str, output_file: Path | None, color: bool | None = None) -> None:
     if output_file is None:
         click.echo(output, nl=False, color=color)
@@ -80,6 +122,15 @@ def main() -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list the paths that were skipped, and why.")
+@click.option(
+    "--facts",
+    "foreign_facts",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Merge another repository's facts (a file from `eventlint facts -o`, or a directory of them). Repeatable.",
+)
+@no_cache_option
+@jobs_option
 @_config_errors
 def check(
     paths: tuple[Path, ...],
@@ -95,12 +146,26 @@ def check(
     color: bool | None,
     exit_zero: bool,
     verbose: bool,
+    foreign_facts: tuple[Path, ...],
+    no_cache: bool,
+    jobs: int | None,
 ) -> None:
     """Check the project that contains PATHS (default: the current directory)."""
     config = api.load_config(paths, config_file)
-    result = api.lint(
-        paths, config, select=select or None, ignore=ignore, extend_select=extend_select, baseline=None if write_baseline else baseline
-    )
+    progress = _ProgressBar()
+    try:
+        result = api.lint(
+            paths,
+            config,
+            select=select or None,
+            ignore=ignore,
+            extend_select=extend_select,
+            baseline=None if write_baseline else baseline,
+            options=_options(no_cache, jobs, progress),
+            foreign_facts=foreign_facts,
+        )
+    finally:
+        progress.close()
     if write_baseline is not None:
         _write(result.baseline(), write_baseline)
         click.echo(f"Recorded {len(result.diagnostics)} findings in {write_baseline}.", err=True)
@@ -169,13 +234,48 @@ def explain(code: str) -> None:
 @config_option
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the facts here.")
+@click.option("--repository", metavar="NAME", help="Name this repository in the facts, for `check --facts` elsewhere (default: its directory's name).")
+@no_cache_option
+@jobs_option
 @_config_errors
-def facts(paths: tuple[Path, ...], config_file: Path | None, output_format: str, output_file: Path | None) -> None:
+def facts(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    output_format: str,
+    output_file: Path | None,
+    repository: str | None,
+    no_cache: bool,
+    jobs: int | None,
+) -> None:
     """Print every publisher and subscriber found under PATHS (the public facts format)."""
     config = api.load_config(paths, config_file)
-    found = api.facts(paths, config)
+    progress = _ProgressBar()
+    try:
+        found = api.facts(paths, config, _options(no_cache, jobs, progress))
+    finally:
+        progress.close()
+    if repository is not None:
+        if not repository.strip() or api.FOREIGN in repository:
+            raise api.ConfigError(None, "--repository", f"expected a non-empty name without '{api.FOREIGN}', got {repository!r}")
+        found = dataclasses.replace(found, repository=repository)
     rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
     _write(rendered, output_file)
+
+
+@main.group()
+def cache() -> None:
+    """Manage the cache of extracted facts (.eventlint_cache/ at the project root)."""
+
+
+@cache.command("clean")
+@paths_argument
+@config_option
+@_config_errors
+def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
+    """Remove the cache of the project that contains PATHS (default: the current directory)."""
+    config = api.load_config(paths, config_file)
+    removed = api.clean_cache(config)
+    click.echo(f"Removed {removed}." if removed else "No cache to remove.", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ class Service:
 
     name: str
     paths: tuple[str, ...]
+    repository: str | None = None  # set on services merged in from another repository's facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,7 @@ class ProjectFacts:
     diagnostics: tuple[Diagnostic, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     files: int = 0
+    repository: str | None = None  # the name `eventlint facts --repository` gave this repository
 
     def sorted(self) -> ProjectFacts:
         """Return a copy with every list in its canonical, deterministic order."""
@@ -211,11 +213,13 @@ class ProjectFacts:
 
     def to_json(self) -> dict[str, Any]:
         """The public, versioned JSON form (see docs/facts.md)."""
-        return {
-            "eventlint_facts": FACTS_VERSION,
+        out: dict[str, Any] = {"eventlint_facts": FACTS_VERSION}
+        if self.repository is not None:
+            out["repository"] = self.repository
+        return out | {
             "root": self.root,
             "files": self.files,
-            "services": [_record_to_json(s) for s in self.services],
+            "services": [_service_to_json(s) for s in self.services],
             "publishers": [_record_to_json(p) for p in self.publishers],
             "subscribers": [_record_to_json(s) for s in self.subscribers],
             "bindings": [_record_to_json(b) for b in self.bindings],
@@ -232,6 +236,7 @@ class ProjectFacts:
         try:
             return cls(
                 root=data["root"],
+                repository=data.get("repository"),
                 files=data.get("files", 0),
                 services=tuple(_record_from_json(Service, s) for s in data.get("services", ())),
                 publishers=tuple(_record_from_json(Publication, p) for p in data.get("publishers", ())),
@@ -259,6 +264,13 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(record):
         out[f.name] = _value_to_json(getattr(record, f.name))
+    return out
+
+
+def _service_to_json(service: Service) -> dict[str, Any]:
+    out = _record_to_json(service)
+    if service.repository is None:
+        del out["repository"]  # only merged services carry it: a repository's own facts stay as they were
     return out
 
 

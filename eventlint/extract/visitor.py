@@ -6,7 +6,6 @@ providers: they cost several times the parse); scopes are tracked with a stack.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -14,27 +13,20 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from eventlint.extract import ir
+from eventlint.extract.guard import ParseFailure, from_python, python_parse
 from eventlint.extract.positions import AstPositions, PositionMismatch
 
-
-class ParseFailure(Exception):
-    """A module libcst cannot read; carries a 1-based position for the diagnostic."""
-
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
+__all__ = ["ParseFailure", "parse_module"]
 
 
 def parse_module(source: bytes, path: str, module: str) -> ir.Module:
     """Parse `source` (bytes; PEP 263 cookies and BOMs honoured) and summarise it."""
-    python_tree, python_error = _python_parse(source)
+    python_tree, python_error = python_parse(source)
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         if python_error is not None:
-            raise _from_python(python_error) from None
+            raise from_python(python_error) from None
         first = str(exc).splitlines()
         detail = first[1].removeprefix("parser error: ") if len(first) > 1 else first[0]
         raise ParseFailure(
@@ -62,32 +54,6 @@ def parse_module(source: bytes, path: str, module: str) -> ir.Module:
         return visitor.result()
     except RecursionError:
         raise ParseFailure("the file nests too deeply to analyse") from None
-
-
-# CPython refuses these before libcst would see them; libcst's native parser can exhaust the
-# C stack on the same input and take the whole process down, so it is never given them.
-_REFUSED = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
-
-
-def _python_parse(source: bytes) -> tuple[ast.Module | None, SyntaxError | None]:
-    """CPython's own parse: its tree gives positions, its verdict guards libcst against pathological nesting."""
-    try:
-        return ast.parse(source), None
-    except SyntaxError as exc:
-        if any(text in (exc.msg or "") for text in _REFUSED):
-            raise _from_python(exc) from None
-        return None, exc
-    except (RecursionError, MemoryError):
-        raise ParseFailure("the file nests too deeply to parse") from None
-    except ValueError as exc:  # "source code string cannot contain null bytes"
-        raise ParseFailure(f"cannot parse the file: {exc}") from None
-
-
-def _from_python(exc: SyntaxError) -> ParseFailure:
-    message = exc.msg or "invalid syntax"
-    if "unicode error" in message or "encoding" in message:
-        return ParseFailure(f"cannot decode the file: {message}; declare its encoding (PEP 263) or save it as UTF-8")
-    return ParseFailure(f"syntax error: {message}", exc.lineno or 1, max(exc.offset or 1, 1))
 
 
 @dataclass

@@ -1,0 +1,110 @@
+"""An on-disk store of JSON entries under `.eventlint_cache/`, keyed by content.
+
+Entries are immutable: a key names its content (hashes of the inputs), so two
+runs writing the same key write the same bytes. Writes go to a temporary file in
+the same directory and are moved into place with `os.replace`, which is atomic,
+so concurrent runs never see half an entry. An entry that cannot be read or
+decoded is treated as missing and rewritten. The directory holds a `.gitignore`
+containing `*` so that it never shows up in `git status` (as ruff does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CACHE_DIR", "Cache", "clean", "digest"]
+
+CACHE_DIR = ".eventlint_cache"
+_GITIGNORE = "# Created by eventlint automatically.\n*\n"
+
+
+def digest(*parts: bytes | str) -> str:
+    """A hex key for the given parts (length-prefixed, so ("ab", "c") and ("a", "bc") differ)."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class Cache:
+    """JSON entries in `directory/<kind>/<key[:2]>/<key>.json`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._ready = False
+
+    def get(self, kind: str, key: str) -> Any | None:
+        """The stored value, or None when it is missing or unreadable (a corrupt entry is rebuilt)."""
+        try:
+            with open(self._path(kind, key), "rb") as handle:
+                return json.loads(handle.read())
+        except (OSError, ValueError):
+            return None
+
+    def get_text(self, kind: str, key: str) -> str | None:
+        """The stored JSON text itself (for callers that decode it their own way)."""
+        try:
+            with open(self._path(kind, key), encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, ValueError):
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Store `value`; a failure to write only costs the next run a rebuild."""
+        self.put_text(kind, key, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+    def put_text(self, kind: str, key: str, text: str) -> None:
+        path = self._path(kind, key)
+        try:
+            self._prepare()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
+                    handle.write(text)
+                os.replace(temp, path)
+            except BaseException:
+                _unlink(temp)
+                raise
+        except OSError:
+            pass  # a read-only checkout or a full disk: run without caching
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.directory / kind / key[:2] / f"{key}.json"
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(_GITIGNORE)
+            os.replace(temp, ignore)
+        self._ready = True
+
+
+def clean(directory: Path) -> bool:
+    """Remove a cache directory; True when there was one. Refuses a directory that is not a cache."""
+    if not directory.is_dir():
+        return False
+    if directory.name != CACHE_DIR or directory.is_symlink():
+        raise ValueError(f"{directory} is not an eventlint cache directory")
+    shutil.rmtree(directory)
+    return True
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
