@@ -59,10 +59,13 @@ def facts(paths: Sequence[PathLike] = (), config: Config | None = None, options:
     return extract(discover(paths, config), config, options)
 
 
-def clean_cache(config: Config) -> Path | None:
-    """Remove the project's cache directory; the directory removed, or None when there was none."""
-    directory = Path(config.root).resolve() / CACHE_DIR
-    return directory if _clean_cache(directory) else None
+def clean_cache(config: Config, directory: Path | None = None) -> Path | None:
+    """Remove the project's cache (`directory`, default `.eventlint_cache` at its root); None when there was none."""
+    directory = directory or Path(config.root).resolve() / CACHE_DIR
+    try:
+        return directory if _clean_cache(directory) else None
+    except ValueError as exc:
+        raise ConfigError(directory, "cache", str(exc)) from exc
 
 
 def lint(

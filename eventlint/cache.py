@@ -43,18 +43,27 @@ class Cache:
 
     def get(self, kind: str, key: str) -> Any | None:
         """The stored value, or None when it is missing or unreadable (a corrupt entry is rebuilt)."""
+        text = self.get_text(kind, key)
+        if text is None:
+            return None
         try:
-            with open(self._path(kind, key), "rb") as handle:
-                return json.loads(handle.read())
-        except (OSError, ValueError):
+            return json.loads(text)
+        except ValueError:
             return None
 
     def get_text(self, kind: str, key: str) -> str | None:
-        """The stored JSON text itself (for callers that decode it their own way)."""
+        """The stored JSON text itself (for callers that decode it their own way); None unless intact."""
         try:
-            with open(self._path(kind, key), encoding="utf-8") as handle:
-                return handle.read()
-        except (OSError, ValueError):
+            with open(self._path(kind, key), "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            return None
+        check, _, body = raw.partition(b"\n")
+        if check.decode("ascii", "replace") != digest(body):
+            return None
+        try:
+            return body.decode("utf-8", "surrogateescape")
+        except UnicodeDecodeError:  # pragma: no cover - surrogateescape decodes any bytes
             return None
 
     def put(self, kind: str, key: str, value: Any) -> None:
@@ -66,10 +75,11 @@ class Cache:
         try:
             self._prepare()
             path.parent.mkdir(parents=True, exist_ok=True)
+            body = text.encode("utf-8", "surrogateescape")
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
-                with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
-                    handle.write(text)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(digest(body).encode("ascii") + b"\n" + body)
                 os.replace(temp, path)
             except BaseException:
                 _unlink(temp)
@@ -97,10 +107,17 @@ def clean(directory: Path) -> bool:
     """Remove a cache directory; True when there was one. Refuses a directory that is not a cache."""
     if not directory.is_dir():
         return False
-    if directory.name != CACHE_DIR or directory.is_symlink():
-        raise ValueError(f"{directory} is not an eventlint cache directory")
+    if directory.is_symlink() or not (directory.name == CACHE_DIR or _marked(directory)):
+        raise ValueError(f"{directory} is not an eventlint cache directory (it has no .gitignore written by eventlint)")
     shutil.rmtree(directory)
     return True
+
+
+def _marked(directory: Path) -> bool:
+    try:
+        return (directory / ".gitignore").read_text(encoding="utf-8") == _GITIGNORE
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _unlink(path: str) -> None:

@@ -46,6 +46,11 @@ paths_argument = click.argument("paths", nargs=-1, type=click.Path(exists=True, 
 
 
 no_cache_option = click.option("--no-cache", is_flag=True, help="Neither read nor write .eventlint_cache/ (results are the same, only slower).")
+prefilter_option = click.option(
+    "--no-prefilter",
+    is_flag=True,
+    help="Parse every file, even those that cannot matter (to check the prefilter: results are the same, only slower).",
+)
 jobs_option = click.option(
     "--jobs",
     "-j",
@@ -81,8 +86,11 @@ class _ProgressBar:
             self.shown = False
 
 
-def _options(no_cache: bool, jobs: int | None, progress: _ProgressBar) -> api.Options:
-    return api.Options(cache=not no_cache, jobs=jobs, progress=progress)
+def _options(no_cache: bool, no_prefilter: bool, jobs: int | None, progress: _ProgressBar) -> api.Options:
+    directory = os.environ.get("EVENTLINT_CACHE_DIR")
+    return api.Options(
+        cache=not no_cache, cache_dir=Path(directory) if directory else None, prefilter=not no_prefilter, jobs=jobs, progress=progress
+    )
 
 
 def _write(output: str, output_file: Path | None, color: bool | None = None) -> None:
@@ -130,6 +138,7 @@ def main() -> None:
     help="Merge another repository's facts (a file from `eventlint facts -o`, or a directory of them). Repeatable.",
 )
 @no_cache_option
+@prefilter_option
 @jobs_option
 @_config_errors
 def check(
@@ -148,6 +157,7 @@ def check(
     verbose: bool,
     foreign_facts: tuple[Path, ...],
     no_cache: bool,
+    no_prefilter: bool,
     jobs: int | None,
 ) -> None:
     """Check the project that contains PATHS (default: the current directory)."""
@@ -161,7 +171,7 @@ def check(
             ignore=ignore,
             extend_select=extend_select,
             baseline=None if write_baseline else baseline,
-            options=_options(no_cache, jobs, progress),
+            options=_options(no_cache, no_prefilter, jobs, progress),
             foreign_facts=foreign_facts,
         )
     finally:
@@ -236,6 +246,7 @@ def explain(code: str) -> None:
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the facts here.")
 @click.option("--repository", metavar="NAME", help="Name this repository in the facts, for `check --facts` elsewhere (default: its directory's name).")
 @no_cache_option
+@prefilter_option
 @jobs_option
 @_config_errors
 def facts(
@@ -245,13 +256,14 @@ def facts(
     output_file: Path | None,
     repository: str | None,
     no_cache: bool,
+    no_prefilter: bool,
     jobs: int | None,
 ) -> None:
     """Print every publisher and subscriber found under PATHS (the public facts format)."""
     config = api.load_config(paths, config_file)
     progress = _ProgressBar()
     try:
-        found = api.facts(paths, config, _options(no_cache, jobs, progress))
+        found = api.facts(paths, config, _options(no_cache, no_prefilter, jobs, progress))
     finally:
         progress.close()
     if repository is not None:
@@ -274,7 +286,8 @@ def cache() -> None:
 def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
     """Remove the cache of the project that contains PATHS (default: the current directory)."""
     config = api.load_config(paths, config_file)
-    removed = api.clean_cache(config)
+    directory = os.environ.get("EVENTLINT_CACHE_DIR")
+    removed = api.clean_cache(config, Path(directory) if directory else None)
     click.echo(f"Removed {removed}." if removed else "No cache to remove.", err=True)
 
 

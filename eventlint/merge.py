@@ -25,7 +25,7 @@ from typing import Any
 
 from eventlint import schemas
 from eventlint.config import ConfigError
-from eventlint.facts import FactsFormatError, ProjectFacts, Service
+from eventlint.facts import FACTS_VERSION, FactsFormatError, ProjectFacts, Service
 
 __all__ = ["FOREIGN", "ForeignFacts", "is_foreign", "load_foreign", "merge", "repository_name"]
 
@@ -73,6 +73,11 @@ def _load(path: Path) -> ForeignFacts:
         raise ConfigError(path, "--facts", f"cannot read: {exc.strerror or exc}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(path, "--facts", f"expected a JSON facts document (`eventlint facts -o FILE`): {exc}") from exc
+    version = data.get("eventlint_facts") if isinstance(data, dict) else None
+    if version != FACTS_VERSION:
+        raise ConfigError(
+            path, "eventlint_facts", f"expected facts format version {FACTS_VERSION}, got {version!r}: write it with `eventlint facts -o` of this release"
+        )
     for key, message in schemas.problems(data, "facts"):
         raise ConfigError(path, key or "--facts", f"not an eventlint facts document: {message}")
     try:

@@ -26,12 +26,14 @@ from dataclasses import dataclass
 
 from eventlint.extract.patterns import PatternSet
 
+_S = rb"(?:[ \t]|\\\r?\n)"  # blanks, and line continuations
 _IMPORTS = re.compile(
-    rb"(?:^|[;:])[ \t]*(?:from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|(?:[^\n#;\\]|\\\n)*)"
-    rb"|import[ \t]+((?:[^\n#;\\]|\\\n)*))",
+    rb"(?:^|[;:])" + _S + rb"*(?:from(?:" + _S + rb"+|(?=\.))(\.*)" + _S + rb"*([\w.\x80-\xff]*)" + _S + rb"+import" + _S
+    + rb"*(\([^)]*\)|(?:[^\n#;\\]|\\\r?\n)*)|import" + _S + rb"+((?:[^\n#;\\]|\\\r?\n)*))",
     re.MULTILINE,
 )
-_NAME = re.compile(rb"[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*")
+_ID = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"  # bytes >= 0x80: UTF-8 of non-ASCII identifiers
+_NAME = re.compile(rb"\s*(" + _ID + rb"(?:\s*\.\s*" + _ID + rb")*)")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -81,8 +83,7 @@ def imported_names(data: bytes, module: str, is_package: bool) -> set[str]:
     for match in _IMPORTS.finditer(data):
         dots, base, names, plain = match.groups()
         if plain is not None:
-            for name in _NAME.findall(plain.replace(b"\\\n", b" ")):
-                found.add(_clean(name))
+            found.update(_first_names(plain))
             continue
         level = len(dots or b"")
         absolute = _clean(base) if base else ""
@@ -95,11 +96,19 @@ def imported_names(data: bytes, module: str, is_package: bool) -> set[str]:
             absolute = ".".join([*package, absolute] if absolute else package)
         if absolute:
             found.add(absolute)
-        for name in _NAME.findall((names or b"").replace(b"\\\n", b" ")):
-            text = _clean(name)
-            if text not in ("as", "import"):
-                found.add(f"{absolute}.{text}" if absolute else text)
+        for text in _first_names((names or b"").strip(b"()")):
+            found.add(f"{absolute}.{text}" if absolute else text)
     return found
+
+
+def _first_names(clause: bytes) -> list[str]:
+    """`a.b as c, d` -> ["a.b", "d"]: the dotted name that starts each comma-separated part."""
+    out = []
+    for part in re.sub(rb"#[^\n]*|\\\r?\n", b" ", clause).split(b","):
+        match = _NAME.match(part)
+        if match:
+            out.append(_clean(match.group(1)))
+    return out
 
 
 def _clean(name: bytes) -> str:
