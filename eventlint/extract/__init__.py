@@ -11,7 +11,9 @@ same facts with and without the cache, the prefilter or the pool.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import json
 import os
 import sys
@@ -92,7 +94,8 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
         keep = relevant([ScanFile(s.path, s.module, s.import_name, d) for s, d in python], patterns, texts)
     else:
         keep = {s.path for s, _ in python}
-    outcomes = _parse_all(python, keep, cache, options)
+    with _no_cyclic_gc():
+        outcomes = _parse_all(python, keep, cache, options)
 
     modules: list[tuple[ir.Module, str, str]] = []
     for (source, _), outcome in zip(python, outcomes):
@@ -110,7 +113,8 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
         elif outcome is not None:
             modules.append((outcome, source.import_name, source.sys_root))
 
-    facts = _facts(discovery, config, patterns, modules, templates, diagnostics, skipped)
+    with _no_cyclic_gc():
+        facts = _facts(discovery, config, patterns, modules, templates, diagnostics, skipped)
     if cache is not None:
         cache.put("run", run_key, facts.to_json())
     return facts
@@ -155,6 +159,20 @@ def _facts(
 
 
 # -- parsing: cache, pool ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parsing and resolving allocate millions of objects that stay alive
+    (or are freed by reference counting: syntax trees hold no cycles), and its repeated scans of them cost
+    a third of a parse. Memory is unaffected; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 Outcome = ir.Module | ParseFailure | None  # None: vetted by CPython, not needed
 
@@ -205,7 +223,7 @@ def _pooled(jobs: list[_Job], workers: int) -> Iterator[Outcome]:
     # fork shares the already-imported interpreter state with the workers; elsewhere the platform default
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable) as pool:
         yield from pool.map(_run_job, jobs, chunksize=chunk)
 
 

@@ -6,6 +6,7 @@ providers: they cost several times the parse); scopes are tracked with a stack.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,7 +44,7 @@ def parse_module(source: bytes, path: str, module: str) -> ir.Module:
             try:
                 positions = AstPositions(python_tree, source.decode(tree.encoding))
                 visitor = _Visitor(tree, path, module, positions.take, lambda: positions.last_end)
-                tree.visit(visitor)
+                walk(tree, visitor)
                 positions.check_consumed()
                 return visitor.result()
             except (PositionMismatch, UnicodeDecodeError, LookupError):
@@ -748,3 +749,86 @@ def _hook(visitor: type, prefix: str, node_type: type) -> Callable[..., object] 
         found = getattr(visitor, f"{prefix}_{node_type.__name__}", None)
         _HOOKS[key] = found
         return found
+
+
+# -- a read-only walk ---------------------------------------------------------------------------------
+#
+# libcst's `node.visit(visitor)` rebuilds every node on the way back up (and validates each rebuilt
+# node), even for a visitor that changes nothing: that was more than half the cost of a parse. This
+# walk calls the same hooks in the same order without rebuilding anything. The order of a node's
+# children is the order in which its own `_visit_and_replace_children` visits its fields, read once
+# per class from that method's source; a class whose order cannot be read is visited by libcst.
+
+_VISIT_HELPERS = frozenset({"visit_required", "visit_optional", "visit_sentinel", "visit_sequence", "visit_body_sequence", "visit_iterable"})
+_FIELD_ORDER: dict[type, tuple[str, ...] | None] = {}
+# Whitespace, comments, punctuation and operators hold nothing but more of the same: no hook of
+# `_Visitor` fires inside them, so visiting them is a no-op that the walk skips.
+_INERT_BASES = (
+    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
+    cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp, cst.Asynchronous,
+)  # fmt: skip
+_INERT = frozenset(
+    value for value in vars(cst).values() if isinstance(value, type) and issubclass(value, _INERT_BASES)
+)
+
+
+def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """Visit `node` and its descendants exactly as `node.visit(visitor)` would, without rebuilding them."""
+    cls = type(node)
+    if cls in _INERT and not _has_hooks(type(visitor), cls):
+        return
+    if cls in _FIELD_ORDER:
+        order = _FIELD_ORDER[cls]
+    else:
+        order = _FIELD_ORDER[cls] = _field_order(cls)
+    if order is None:
+        node.visit(visitor)
+        return
+    if visitor.on_visit(node):
+        for name in order:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                walk(value, visitor)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, cst.CSTNode):
+                        walk(item, visitor)
+    visitor.on_leave(node)
+
+
+@functools.cache
+def _has_hooks(visitor: type, cls: type) -> bool:
+    """Whether the visitor class itself (not libcst's no-op defaults) hooks `cls`."""
+    names = (f"visit_{cls.__name__}", f"leave_{cls.__name__}")
+    for klass in visitor.__mro__:
+        if klass is cst.CSTVisitor:
+            return False
+        if any(name in vars(klass) for name in names):
+            return True
+    return False
+
+
+def _field_order(cls: type) -> tuple[str, ...] | None:
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        source = textwrap.dedent(inspect.getsource(cls._visit_and_replace_children))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError):
+        return None
+    calls = []
+    for found in ast.walk(tree):
+        if isinstance(found, ast.Call) and isinstance(found.func, ast.Name) and found.func.id in _VISIT_HELPERS:
+            if len(found.args) < 2 or not isinstance(found.args[1], ast.Constant) or not isinstance(found.args[1].value, str):
+                return None
+            calls.append((found.lineno, found.col_offset, found.args[1].value))
+        elif isinstance(found, (ast.For, ast.While, ast.If, ast.IfExp, ast.comprehension)):
+            return None  # an order that depends on the data: leave it to libcst
+    names = [name for _, _, name in sorted(calls)]
+    if len(set(names)) != len(names) or any(not hasattr(cls, "__dataclass_fields__") or n not in cls.__dataclass_fields__ for n in names):
+        return None
+    return tuple(names)
