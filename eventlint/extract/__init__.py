@@ -27,11 +27,8 @@ from eventlint.config import Config
 from eventlint.discover import Discovery, SourceFile
 from eventlint.extract import codec, ir
 from eventlint.extract.guard import ParseFailure, python_parse
-from eventlint.extract.handlers import HandlerAnalysis
 from eventlint.extract.patterns import PatternSet, load_patterns
 from eventlint.extract.prefilter import ScanFile, relevant
-from eventlint.extract.resolve import Project
-from eventlint.extract.sites import SiteFinder
 from eventlint.resources import builtin_frameworks
 from eventlint.facts import Binding, Diagnostic, FactsFormatError, ProjectFacts, Skipped, Subscription
 
@@ -129,6 +126,11 @@ def _facts(
     diagnostics: list[Diagnostic],
     skipped: list[Skipped],
 ) -> ProjectFacts:
+    # imported here: a run answered from the cache never needs the resolver
+    from eventlint.extract.handlers import HandlerAnalysis
+    from eventlint.extract.resolve import Project
+    from eventlint.extract.sites import SiteFinder
+
     project = Project(modules, patterns)
     services = {f.path: f.service for f in discovery.files}
     finder = SiteFinder(project, services, config.payload_event_keys)

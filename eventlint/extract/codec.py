@@ -41,7 +41,8 @@ def encode(module: ir.Module) -> str:
 def decode(text: str) -> ir.Module:
     """The module; raises ValueError on text that is not an encoded module."""
     try:
-        value = _Decoder().dec(json.loads(text))
+        data = json.loads(text)
+        value = _Decoder().dec(data) if type(data) is list else data
     except (TypeError, IndexError, KeyError, RecursionError) as exc:
         raise ValueError(f"not an encoded module: {exc}") from exc
     if not isinstance(value, ir.Module):
@@ -77,13 +78,13 @@ class _Decoder:
         self.records: list[object] = []
 
     def dec(self, value: Any) -> Any:
-        if type(value) is not list:
-            return value
-        if value and type(value[0]) is int:
-            tag = value[0]
-            if tag == -1:
-                return self.records[value[1]]
-            record = _CLASSES[tag](*[self.dec(item) for item in value[1:]])
-            self.records.append(record)
-            return record
-        return tuple([self.dec(item) for item in value])
+        # the hot loop of a warm run with a changed file: plain values are handled inline
+        if not value or type(value[0]) is not int:
+            return tuple([self.dec(item) if type(item) is list else item for item in value])
+        tag = value[0]
+        if tag == -1:
+            return self.records[value[1]]
+        dec = self.dec
+        record = _CLASSES[tag](*[dec(item) if type(item) is list else item for item in value[1:]])
+        self.records.append(record)
+        return record
