@@ -1,25 +1,117 @@
-"""The one entry point for the CLI, the tests and plugins: configuration in, facts and findings out."""
+"""The one entry point for the CLI, the tests and plugins: configuration in, facts and findings out.
+
+This module is eventlint's public, stable API. Plugins import what they need
+from here (never from eventlint's internal modules, which may change):
+
+- rules: `Rule` (a check over the whole project; `ProjectRule` is the same base
+  under the name the docs use), `HandlerRule`, `PublicationRule`,
+  `SubscriptionRule`, `RuleContext`, `Severity`, `Example`, `Diagnostic`;
+- facts: `ProjectFacts`, `Publication`, `Subscription`, `Binding`, `Handler`,
+  `HandlerCall`, `ExceptClause`, `FieldRead`, `SiteRef`, `Service`;
+- catalog: `Catalog`, `EventSpec`; configuration: `Config`, `ConfigError`;
+- helpers: `matches` (globs on qualified names), `call_matches` (a handler's call
+  against globs, the way the built-in rules classify calls);
+- running: `lint`, `facts`, `rules`, `rule_set`, `load_config`, `Result`.
+
+See docs/writing-rules.md.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
-from eventlint import merge, suppress
+from eventlint import adopt, compat, merge, plugins, suppress
 from eventlint.cache import CACHE_DIR
 from eventlint.cache import clean as _clean_cache
-from eventlint.catalog import Catalog, load_catalog
-from eventlint.config import Config, ConfigError, load_config
+from eventlint.catalog import Catalog, EventSpec, load_catalog
+from eventlint.compat import Change, SchemaError
+from eventlint.config import CONFIG_FILES, Config, ConfigError, find_config, load_config
 from eventlint.discover import discover
 from eventlint.extract import Options, extract
-from eventlint.facts import Diagnostic, ProjectFacts
-from eventlint.rules import all_rules
+from eventlint.facts import (
+    Binding,
+    Diagnostic,
+    ExceptClause,
+    FieldRead,
+    Handler,
+    HandlerCall,
+    ProjectFacts,
+    Publication,
+    Service,
+    SiteRef,
+    Subscription,
+)
+from eventlint.graph import Context, EventGraph, Metrics, build_graph, load_contexts
+from eventlint.plugins import RuleSet
 from eventlint.rules import engine as rule_engine
-from eventlint.rules.base import Rule
+from eventlint.rules.base import (
+    Example,
+    HandlerRule,
+    ProjectRule,
+    PublicationRule,
+    Rule,
+    RuleContext,
+    Severity,
+    SubscriptionRule,
+    matches,
+)
+from eventlint.rules.contracts import Contracts
+from eventlint.rules.handler_queries import named as call_matches
+from eventlint.rules.policy import classifications
 
-__all__ = ["FOREIGN", "Config", "ConfigError", "Options", "Result", "clean_cache", "facts", "lint", "load_config", "rules"]
+__all__ = [
+    "Binding",
+    "Catalog",
+    "Config",
+    "ConfigError",
+    "Context",
+    "Diagnostic",
+    "EventGraph",
+    "EventSpec",
+    "Example",
+    "FOREIGN",
+    "ExceptClause",
+    "FieldRead",
+    "Handler",
+    "HandlerCall",
+    "HandlerRule",
+    "Metrics",
+    "Options",
+    "ProjectFacts",
+    "ProjectRule",
+    "Publication",
+    "PublicationRule",
+    "Result",
+    "Rule",
+    "RuleContext",
+    "RuleSet",
+    "SchemaCheck",
+    "SchemaDiff",
+    "SchemaError",
+    "Service",
+    "Severity",
+    "SiteRef",
+    "Subscription",
+    "SubscriptionRule",
+    "builtin_rules",
+    "call_matches",
+    "clean_cache",
+    "facts",
+    "graph",
+    "lint",
+    "init_project",
+    "load_config",
+    "matches",
+    "rule_set",
+    "rules",
+    "schema_check",
+    "schema_diff",
+]
 
 PathLike = str | os.PathLike[str]
 FOREIGN = merge.FOREIGN
@@ -42,20 +134,36 @@ class Result:
         """1 when an error or warning remains; informational findings do not fail a run."""
         return 1 if any(d.severity in FAILING for d in self.diagnostics) else 0
 
+    @cached_property
+    def graph(self) -> EventGraph:
+        """The event graph of the checked project (for metrics, diagrams and traces)."""
+        return build_graph(self.facts, self.config, load_catalog(self.config))
+
     def baseline(self) -> str:
         """A baseline document recording every finding of this result."""
         sources = self.sources or suppress.SourceLines(Path(self.config.root))
         return suppress.baseline_document(self.diagnostics, sources)
 
 
-def rules() -> tuple[type[Rule], ...]:
-    """Every available rule, sorted by code."""
-    return all_rules()
+def rules(config: Config | None = None) -> tuple[type[Rule], ...]:
+    """Every available rule, sorted by code: built-ins, built-in policies, plugins and the configuration's policies."""
+    return rule_set(config).rules
+
+
+def builtin_rules() -> tuple[type[Rule], ...]:
+    """The rules shipped with eventlint: the Python rules and the built-in policies (rules/policies)."""
+    return plugins.builtin_rules()
+
+
+def rule_set(config: Config | None = None, extra: Sequence[type[Rule]] = ()) -> RuleSet:
+    """The rules of a run with the origin of each, plugin framework packs and plugin problems."""
+    return plugins.rule_set(config, extra)
 
 
 def facts(paths: Sequence[PathLike] = (), config: Config | None = None, options: Options | None = None) -> ProjectFacts:
     """Extract the facts of the project that contains `paths` (`options`: cache, prefilter, jobs, progress)."""
     config = config or load_config(paths)
+    config = _with_plugin_frameworks(config, plugins.discover_plugins().frameworks)
     return extract(discover(paths, config), config, options)
 
 
@@ -68,6 +176,28 @@ def clean_cache(config: Config, directory: Path | None = None) -> Path | None:
         raise ConfigError(directory, "cache", str(exc)) from exc
 
 
+def _with_plugin_frameworks(config: Config, frameworks: Sequence[Path]) -> Config:
+    extra = tuple(p for p in frameworks if p not in config.frameworks)
+    return replace(config, frameworks=config.frameworks + extra) if extra else config
+
+
+def configured_baseline(config: Config) -> Path | None:
+    """The baseline file named by the `baseline` configuration key, relative to the config file."""
+    entry = config.raw.get("baseline")
+    if not isinstance(entry, str) or not entry:
+        return None
+    path = config.root / entry
+    if not path.is_file():
+        raise ConfigError(config.source, "baseline", f"baseline file not found: {entry} (write one with `eventlint check --write-baseline {entry}`)")
+    return path
+
+
+def graph(paths: Sequence[PathLike] = (), config: Config | None = None) -> EventGraph:
+    """The event graph of the project that contains `paths`."""
+    config = config or load_config(paths)
+    return build_graph(facts(paths, config), config, load_catalog(config))
+
+
 def lint(
     paths: Sequence[PathLike] = (),
     config: Config | None = None,
@@ -75,21 +205,35 @@ def lint(
     ignore: Sequence[str] = (),
     extend_select: Sequence[str] = (),
     baseline: PathLike | None = None,
+    extra_rules: Sequence[type[Rule]] = (),
+    use_config_baseline: bool = True,
     options: Options | None = None,
     foreign_facts: Sequence[PathLike] = (),
 ) -> Result:
-    """Check the project that contains `paths`, merged with the facts files (or directories) `foreign_facts`."""
+    """Check the project that contains `paths`, merged with the facts files (or directories) `foreign_facts`.
+
+    `extra_rules` run beside the installed ones (the testing kit uses it for a
+    rule that is not installed); `baseline` wins over the configuration's
+    `baseline` key, which `use_config_baseline=False` ignores (to write a new one).
+    """
     config = config or load_config(paths)
     foreign = merge.load_foreign(foreign_facts)
-    available = all_rules()
-    selection = rule_engine.select(available, config, select, ignore, extend_select)
+    ruleset = rule_set(config, extra_rules)
+    available = ruleset.rules
+    config = _with_plugin_frameworks(config, ruleset.frameworks)
+    candidates = rule_engine.select(available, config, select, ignore, extend_select)
+    selection = rule_engine.select(available, config, select, ignore, extend_select, classified=classifications(candidates.rules))
     catalog: Catalog = load_catalog(config)
     discovery = discover(paths, config)
     found = extract(discovery, config, options)
     if foreign:
         found = merge.merge(found, foreign)
+    load_contexts(config, (s.name for s in found.services))  # a mistake there is a config error, whatever runs
+    guarded = {code: ruleset.origin(code) for code in ruleset.plugin_codes}
     # other repositories' findings are theirs to report: their facts only inform the graph here
-    findings = [f for f in rule_engine.run(selection, found, config, catalog) if not merge.is_foreign(f.path)]
+    findings = [f for f in rule_engine.run(selection, found, config, catalog, guarded=guarded) if not merge.is_foreign(f.path)]
+    if selection.is_selected("EDA002"):
+        findings += [rule_engine.plugin_error(config, p.origin, p.message) for p in ruleset.problems]
     findings = suppress.apply_per_file_ignores(findings, selection.per_file_ignores)
     sources = suppress.SourceLines(discovery.root)
     findings, used = suppress.apply_noqa(findings, sources)
@@ -101,6 +245,8 @@ def lint(
             )
         findings = suppress.apply_per_file_ignores(findings, selection.per_file_ignores)
     absorbed = 0
+    if baseline is None and use_config_baseline:
+        baseline = configured_baseline(config)
     if baseline is not None:
         findings, absorbed = suppress.apply_baseline(findings, suppress.load_baseline(Path(baseline)), sources)
     return Result(
@@ -111,3 +257,199 @@ def lint(
         baselined=absorbed,
         sources=sources,
     )
+
+
+@dataclass(frozen=True)
+class InitOutcome:
+    """What `eventlint init` wrote."""
+
+    config_file: Path
+    baseline_file: Path
+    services: int
+    events: int
+    findings: int
+
+
+def init_project(paths: Sequence[PathLike] = (), force: bool = False) -> InitOutcome:
+    """Write eventlint.yaml (services, contexts, events, baseline) and the baseline of today's findings.
+
+    The configuration goes to the first path (a directory; default the current
+    one). An existing configuration there is a ConfigError unless `force`; its
+    settings other than those init derives are kept.
+    """
+    directory = Path(paths[0]) if paths else Path.cwd()
+    directory = (directory if directory.is_dir() else directory.parent).resolve()
+    target = directory / "eventlint.yaml"
+    existing = [directory / name for name in CONFIG_FILES if (directory / name).is_file()]
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file() and find_config(directory) == pyproject:
+        existing.append(pyproject)
+    if existing and not force:
+        raise ConfigError(existing[0], "init", "a configuration exists already; pass --force to replace it (its other settings are kept)")
+    base = load_config([directory], existing[0]) if existing else Config(root=directory)
+    found = facts([directory], base)
+    data = adopt.initial_config(found, base, load_catalog(replace(base, raw={k: v for k, v in base.raw.items() if k != 'events'})))
+    for other in existing:
+        if other != target and other.name != "pyproject.toml":
+            other.unlink()
+    target.write_text(adopt.render(data), encoding="utf-8")
+    config = load_config([directory], target)
+    result = lint([directory], config, use_config_baseline=False)
+    baseline_file = directory / adopt.BASELINE_FILE
+    baseline_file.write_text(result.baseline(), encoding="utf-8")
+    return InitOutcome(target, baseline_file, len(data["services"]), len(data["events"]), len(result.diagnostics))
+
+
+# --- schema compatibility ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaDiff:
+    """The changes from one schema file to another, judged under a mode and an open-content policy."""
+
+    old: str
+    new: str
+    mode: str
+    policy: str
+    changes: tuple[Change, ...]
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(compat.breaks(self.changes, self.mode))
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.breaking else 0
+
+
+@dataclass(frozen=True)
+class SchemaFileCheck:
+    """One schema file of the catalog against the same file at a git ref."""
+
+    event: str
+    path: str
+    status: str  # "changed", "unchanged" or "new" (absent at the ref)
+    mode: str
+    changes: tuple[Change, ...] = ()
+    consumers: tuple[str, ...] = ()
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(compat.breaks(self.changes, self.mode))
+
+
+@dataclass(frozen=True)
+class SchemaCheck:
+    """Every catalogued schema file compared with the git ref `ref`."""
+
+    ref: str
+    policy: str
+    files: tuple[SchemaFileCheck, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.breaking for f in self.files) else 0
+
+
+def compatibility_settings(config: Config, spec: EventSpec | None = None) -> tuple[str, str]:
+    """(mode, open-content policy) for an event: its own `compatibility`, else `contracts.*`, else the defaults."""
+    return compat.settings(config.raw.get("contracts"), spec.compatibility if spec else None)
+
+
+def schema_diff(old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None) -> SchemaDiff:
+    """Compare two schema files (their `$ref`s resolve within their project, or their own folder)."""
+    config = config or load_config([old])
+    default_mode, default_policy = compatibility_settings(config)
+    mode, policy = mode or default_mode, policy or default_policy
+    old_schema, new_schema = _schema_file(Path(old), config), _schema_file(Path(new), config)
+    changes = compat.compare(old_schema, new_schema, policy)
+    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes))
+
+
+def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | None = None) -> SchemaCheck:
+    """Compare every schema file the catalog names with the same file at git ref `against` (no checkout)."""
+    config = config or load_config(paths)
+    root = Path(config.root)
+    _verify_ref(root, against)
+    catalog = load_catalog(config)
+    _, policy = compatibility_settings(config)
+    specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema]
+    if not specs:
+        return SchemaCheck(against, policy, ())
+    readers = _readers(facts(paths or [root], config), config, catalog)
+    work, then = compat.SchemaStore.from_directory(root), _git_store(root, against)
+    files: list[SchemaFileCheck] = []
+    for spec in specs:
+        mode, _ = compatibility_settings(config, spec)
+        consumers = tuple(sorted(set(spec.consumers) | readers.get(spec.name, set())))
+        for _, current in compat.load_versions(_catalog_path(spec), work):
+            if not then.exists(current.file):
+                files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers))
+                continue
+            before = compat.load_schema(current.file, then, label=f"{current.file}@{against}")
+            changes = tuple(compat.compare(before, current, policy))
+            files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers))
+    return SchemaCheck(against, policy, tuple(files))
+
+
+def _schema_file(path: Path, config: Config) -> compat.Schema:
+    resolved = path.resolve()
+    root = Path(config.root).resolve()
+    if not resolved.is_relative_to(root):
+        root = resolved.parent
+    return compat.load_schema(resolved, compat.SchemaStore.from_directory(root))
+
+
+def _catalog_path(spec: EventSpec) -> Path:
+    """The event's schema file or folder; relative to the file that declares the event."""
+    return (Path(spec.base) / (spec.schema or "")).resolve()
+
+
+def _readers(found: ProjectFacts, config: Config, catalog: Catalog) -> dict[str, set[str]]:
+    """Event name → the services whose code consumes it, judged as the contracts rules judge it (name, channel, routing)."""
+    contracts = Contracts(RuleContext(found, config, catalog))
+    readers: dict[str, set[str]] = {}
+    for sub in found.subscribers:
+        if sub.service:
+            for spec in contracts.consumed(sub):
+                readers.setdefault(spec.name, set()).add(sub.service)
+    return readers
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(None, "--against", f"cannot run git in {root}: {exc}") from exc
+
+
+def _verify_ref(root: Path, ref: str) -> None:
+    if ref.startswith("-"):
+        raise ConfigError(None, "--against", f"expected a git ref, got {ref!r}")
+    proc = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = detail[-1] if detail else "unknown revision"
+        raise ConfigError(None, "--against", f"{ref!r} is not a commit of a git repository at {root} ({reason})")
+
+
+def _git_store(root: Path, ref: str) -> compat.SchemaStore:
+    """Schema files as they were at `ref`, read with `git ls-tree` / `git cat-file` (no checkout, no network)."""
+
+    def read(rel: str) -> str | None:
+        entries = [e for e in _git(root, "ls-tree", "-z", ref, "--", f"./{rel}").stdout.decode("utf-8", "replace").split("\0") if e]
+        if len(entries) != 1 or not entries[0].startswith(("100644 blob", "100755 blob")):
+            return None  # absent, a folder, or a symlink (never followed)
+        proc = _git(root, "cat-file", "blob", f"{ref}:./{rel}")
+        if proc.returncode != 0:
+            return None
+        try:
+            return proc.stdout.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SchemaError(f"{rel}@{ref}", "", f"expected a UTF-8 file: {exc.reason}") from exc
+
+    def listdir(rel: str) -> list[str]:
+        proc = _git(root, "ls-tree", "-z", "--name-only", ref, "--", f"./{rel}/" if rel not in ("", ".") else "./")
+        return sorted(Path(entry).name for entry in proc.stdout.decode("utf-8", "replace").split("\0") if entry)
+
+    return compat.SchemaStore(root, read, listdir, origin=f"@{ref}")

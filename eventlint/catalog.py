@@ -6,12 +6,15 @@ rules need today; schemas, AsyncAPI and compatibility build on it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
-from eventlint.config import Config, ConfigError
+from eventlint import schemas
+from eventlint.config import Config, ConfigError, load_yaml_file
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,12 @@ class EventSpec:
     compatibility: str | None = None
     payload: Mapping[str, Any] | None = field(default=None, compare=False)
     source: str = "eventlint.yaml"
+    line: int = 1
+    base: str = "."
+
+    @property
+    def has_schema(self) -> bool:
+        return self.schema is not None or self.payload is not None
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class Catalog:
     events: Mapping[str, EventSpec] = field(default_factory=dict)
     external_consumed: tuple[str, ...] = ()
     external_published: tuple[str, ...] = ()
+    root: Path = Path(".")
 
     def event(self, name: str | None) -> EventSpec | None:
         return self.events.get(name) if name else None
@@ -56,32 +66,7 @@ class Catalog:
 
 def load_catalog(config: Config) -> Catalog:
     """The catalog of a configuration; shape mistakes are ConfigErrors naming the key."""
-    raw_events = config.raw.get("events") or {}
-    events: dict[str, EventSpec] = {}
-    for name, spec in raw_events.items():
-        where = f"events.{name}"
-        if spec is None:
-            spec = {}
-        if not isinstance(spec, Mapping):
-            raise ConfigError(config.source, where, "expected a mapping (owner, schema, key, consumers, channel, ...)")
-        consumers = spec.get("consumers") or []
-        if not isinstance(consumers, list) or not all(isinstance(c, str) for c in consumers):
-            raise ConfigError(config.source, f"{where}.consumers", f"expected a list of service names, got {consumers!r}")
-        for key in ("owner", "key", "channel", "schema", "description"):
-            if key in spec and spec[key] is not None and not isinstance(spec[key], str):
-                raise ConfigError(config.source, f"{where}.{key}", f"expected a string, got {spec[key]!r}")
-        events[str(name)] = EventSpec(
-            name=str(name),
-            owner=spec.get("owner"),
-            key=spec.get("key"),
-            channel=spec.get("channel"),
-            consumers=tuple(consumers),
-            schema=spec.get("schema"),
-            description=spec.get("description"),
-            deprecated=spec.get("deprecated", False),
-            compatibility=spec.get("compatibility"),
-            source=config.label,
-        )
+    events = _declared_events(config)
     external = config.raw.get("external") or {}
     if not isinstance(external, Mapping):
         raise ConfigError(config.source, "external", "expected a mapping with `consumed` and `published` lists")
@@ -94,7 +79,79 @@ def load_catalog(config: Config) -> Catalog:
     unknown = sorted(set(external) - {"consumed", "published"})
     if unknown:
         raise ConfigError(config.source, f"external.{unknown[0]}", "unknown key; expected `consumed` or `published`")
-    return Catalog(events=events, external_consumed=lists["consumed"], external_published=lists["published"])
+    return Catalog(
+        events=events,
+        external_consumed=lists["consumed"],
+        external_published=lists["published"],
+        root=config.root,
+    )
+
+
+def _declared_events(config: Config) -> dict[str, EventSpec]:
+    """The `events` key: a mapping of event name to its declaration, or the path of a YAML file holding one."""
+    raw_events: Any = config.raw.get("events") or {}
+    source: Path | None = config.source
+    if isinstance(raw_events, str):
+        source = _inside(config, raw_events, "events")
+        if not source.is_file():
+            raise ConfigError(config.source, "events", f"file not found: {raw_events}")
+        raw_events = load_yaml_file(source, "event catalog") or {}
+        for key, message in schemas.problems({"events": raw_events}, "config"):
+            raise ConfigError(source, key.removeprefix("events."), message)
+    lines = _key_lines(source, raw_events) if source is not None else {}
+    label = str(source) if source is not None else config.label
+    events: dict[str, EventSpec] = {}
+    for name, spec in raw_events.items():
+        spec = spec or {}
+        where = f"events.{name}"
+        if spec.get("schema") is not None:
+            schema = _inside(config, spec["schema"], f"{where}.schema", base=source.parent if source else None)
+            if not schema.exists():
+                raise ConfigError(label, f"{where}.schema", f"no such file or folder: {spec['schema']}")
+        events[str(name)] = EventSpec(
+            name=str(name),
+            owner=spec.get("owner"),
+            key=spec.get("key"),
+            channel=spec.get("channel"),
+            consumers=tuple(spec.get("consumers") or ()),
+            schema=spec.get("schema"),
+            description=spec.get("description"),
+            deprecated=spec.get("deprecated", False),
+            compatibility=spec.get("compatibility"),
+            source=label,
+            line=lines.get(str(name), 1),
+            base=str((source.parent if source else config.root)),
+        )
+    return events
+
+
+def _inside(config: Config, relative: str, key: str, base: Path | None = None) -> Path:
+    """A path named in the configuration, which must stay inside the project (symlinks resolved)."""
+    root = config.root.resolve()
+    path = ((base or config.root) / relative).resolve()
+    if path != root and root not in path.parents:
+        raise ConfigError(config.label, key, f"{relative} is outside the project root {root}")
+    return path
+
+
+def _key_lines(source: Path, events: Mapping[str, Any]) -> dict[str, int]:
+    """The line where each event is declared in its file (1 when it cannot be told)."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    lines: dict[str, int] = {}
+    patterns = {
+        name: re.compile(
+            rf"^\s*(?:['\"]?{re.escape(str(name))}['\"]?\s*[:=]|\[tool\.eventlint\.events\.['\"]?{re.escape(str(name))}['\"]?\])"
+        )
+        for name in events
+    }
+    for number, line in enumerate(text.splitlines(), start=1):
+        for name, pattern in patterns.items():
+            if name not in lines and pattern.match(line):
+                lines[str(name)] = number
+    return lines
 
 
 def _listed(event: str | None, channel: str | None, patterns: tuple[str, ...]) -> bool:

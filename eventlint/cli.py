@@ -15,7 +15,7 @@ import click
 
 from eventlint import __version__, api, suppress
 from eventlint.config import ConfigError
-from eventlint.report import formats, rule_docs, text
+from eventlint.report import formats, rule_docs, schema, text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,7 +29,7 @@ def _config_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ConfigError as exc:
+        except (ConfigError, api.SchemaError) as exc:
             click.echo(f"eventlint: error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -140,6 +140,7 @@ def main() -> None:
 @no_cache_option
 @prefilter_option
 @jobs_option
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments for every current finding (Python files) and exit 0.")
 @_config_errors
 def check(
     paths: tuple[Path, ...],
@@ -159,6 +160,7 @@ def check(
     no_cache: bool,
     no_prefilter: bool,
     jobs: int | None,
+    add_noqa: bool,
 ) -> None:
     """Check the project that contains PATHS (default: the current directory)."""
     config = api.load_config(paths, config_file)
@@ -171,16 +173,25 @@ def check(
             ignore=ignore,
             extend_select=extend_select,
             baseline=None if write_baseline else baseline,
+            use_config_baseline=write_baseline is None,
             options=_options(no_cache, no_prefilter, jobs, progress),
             foreign_facts=foreign_facts,
         )
     finally:
         progress.close()
+    if add_noqa:
+        edits = suppress.add_noqa(result.diagnostics, Path(result.config.root))
+        added = sum(e.added for e in edits)
+        click.echo(f"Added {added} noqa directives to {sum(1 for e in edits if e.added)} files.", err=True)
+        for edit in edits:
+            for line in edit.unplaceable:
+                click.echo(f"{edit.path}:{line}: cannot carry a comment (inside a multi-line string or a continued line); not suppressed", err=True)
+        sys.exit(EXIT_CLEAN)
     if write_baseline is not None:
         _write(result.baseline(), write_baseline)
         click.echo(f"Recorded {len(result.diagnostics)} findings in {write_baseline}.", err=True)
         sys.exit(EXIT_CLEAN)
-    names = {r.code: r.name for r in api.rules()}
+    names = {r.code: r.name for r in api.rules(config)}
     use_color = False
     if output_format == "json":
         rendered = formats.json_report(result.facts, result.diagnostics, result.baselined)
@@ -204,34 +215,61 @@ def check(
 
 
 @main.command("rules")
+@config_option
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
-@click.option("--write-docs", type=click.Path(file_okay=False, path_type=Path), help="Write one Markdown page per rule into this directory.")
-def list_rules(output_format: str, write_docs: Path | None) -> None:
-    """List every rule: code, name, default status, summary."""
-    rules = list(api.rules())
+@click.option("--write-docs", type=click.Path(file_okay=False, path_type=Path), help="Write one Markdown page per built-in rule and policy into this directory.")
+@_config_errors
+def list_rules(config_file: Path | None, output_format: str, write_docs: Path | None) -> None:
+    """List every rule: code, name, default status, origin, summary (plugins and the configuration's policies too)."""
     if write_docs is not None:
+        builtin = list(api.builtin_rules())
         write_docs.mkdir(parents=True, exist_ok=True)
         for stale in write_docs.glob("EDA*.md"):
             stale.unlink()
-        for rule in rules:
+        for rule in builtin:
             (write_docs / f"{rule.code}.md").write_text(rule_docs.rule_markdown(rule), encoding="utf-8")
-        (write_docs / "README.md").write_text(rule_docs.rules_index(rules), encoding="utf-8")
-        click.echo(f"Wrote {len(rules)} rule pages to {write_docs}.")
+        (write_docs / "README.md").write_text(rule_docs.rules_index(builtin), encoding="utf-8")
+        click.echo(f"Wrote {len(builtin)} rule pages to {write_docs}.")
         return
+    config = api.load_config((), config_file)
+    ruleset = api.rule_set(config)
+    for problem in ruleset.problems:
+        click.echo(f"eventlint: warning: plugin {problem.origin} {problem.message}", err=True)
+    rules = list(ruleset.rules)
     if output_format == "markdown":
         click.echo(rule_docs.rules_index(rules), nl=False)
         return
     width = max(len(r.name) for r in rules)
+    origin_width = max(len(_origin_label(ruleset, r.code)) for r in rules)
     for rule in rules:
         status = rule.severity.value if rule.default_enabled else "off"
-        click.echo(f"{rule.code}  {rule.name:<{width}}  {status:<7}  {rule.summary()}")
+        click.echo(f"{rule.code:<7} {rule.name:<{width}}  {status:<7}  {_origin_label(ruleset, rule.code):<{origin_width}}  {rule.summary()}")
+
+
+def _origin_label(ruleset: api.RuleSet, code: str) -> str:
+    origin = ruleset.origin(code)
+    return origin.split(" (entry point")[0]
+
+
+@main.command()
+@paths_argument
+@click.option("--force", is_flag=True, help="Replace an existing configuration (its settings other than services, contexts, events and baseline are kept).")
+@_config_errors
+def init(paths: tuple[Path, ...], force: bool) -> None:
+    """Write eventlint.yaml for the project in PATH (default: here) from what the code does, with a baseline of today's findings."""
+    outcome = api.init_project(paths, force=force)
+    click.echo(
+        f"Wrote {outcome.config_file}: {outcome.services} services (a context each), {outcome.events} events.\n"
+        f"Wrote {outcome.baseline_file}: {outcome.findings} current findings accepted; `eventlint check` reports only new ones."
+    )
 
 
 @main.command()
 @click.argument("code")
+@_config_errors
 def explain(code: str) -> None:
     """Show the documentation of rule CODE (e.g. EDA401)."""
-    for rule in api.rules():
+    for rule in api.rules(api.load_config(())):
         if rule.code == code.upper() or rule.name == code:
             click.echo(rule_docs.rule_markdown(rule), nl=False)
             return
@@ -289,6 +327,45 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
     directory = os.environ.get("EVENTLINT_CACHE_DIR")
     removed = api.clean_cache(config, Path(directory) if directory else None)
     click.echo(f"Removed {removed}." if removed else "No cache to remove.", err=True)
+
+
+@main.group("schema")
+def schema_group() -> None:
+    """JSON Schema compatibility of event schemas (Confluent's modes; see docs/compatibility.md)."""
+
+
+MODES = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"]
+schema_format = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+
+@schema_group.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", type=click.Choice(MODES, case_sensitive=False), help="Compatibility mode (default: contracts.compatibility, else BACKWARD).")
+@click.option("--open-content", "policy", type=click.Choice(["strict", "lenient"]), help="Open content model policy (default: contracts.open-content, else strict).")
+@config_option
+@schema_format
+@_config_errors
+def schema_diff(old: Path, new: Path, mode: str | None, policy: str | None, config_file: Path | None, output_format: str) -> None:
+    """Compare schema file OLD with NEW: every change and whether it breaks the mode (exit 1 on a break)."""
+    config = api.load_config([old], config_file)
+    result = api.schema_diff(old, new, mode.upper() if mode else None, policy, config)
+    click.echo(schema.diff_json(result) if output_format == "json" else schema.diff_text(result), nl=False)
+    sys.exit(result.exit_code)
+
+
+@schema_group.command("check")
+@paths_argument
+@click.option("--against", "against", required=True, metavar="REF", help="The git ref to compare with (e.g. origin/main, HEAD~1, v1.4.0).")
+@config_option
+@schema_format
+@_config_errors
+def schema_check(paths: tuple[Path, ...], against: str, config_file: Path | None, output_format: str) -> None:
+    """Compare every schema the catalog names with the same file at git REF (exit 1 on a break)."""
+    config = api.load_config(paths, config_file)
+    result = api.schema_check(against, paths, config)
+    click.echo(schema.check_json(result) if output_format == "json" else schema.check_text(result), nl=False)
+    sys.exit(result.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,6 +42,8 @@ class Publication:
     channel_expr: str | None = None
     via: tuple[str, ...] = ()
     headers: tuple[str, ...] | None = None
+    payload_types: tuple[tuple[str, str], ...] = ()
+    payload_partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,7 @@ class FieldRead:
     line: int
     column: int
     function: str
+    access: str = "item"
 
 
 @dataclass(frozen=True, slots=True)

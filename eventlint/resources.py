@@ -18,3 +18,8 @@ def rules_dir() -> Path:
 def builtin_frameworks() -> list[Path]:
     """The built-in framework pattern files, in name order."""
     return sorted((rules_dir() / "frameworks").glob("*.yaml"))
+
+
+def builtin_policies() -> list[Path]:
+    """The built-in policy files (rules/policies/*.yaml), in name order."""
+    return sorted((rules_dir() / "policies").glob("*.yaml"))

@@ -193,3 +193,105 @@ def _read_lines(path: Path) -> list[str]:
         encoding = "utf-8"
     text = data.decode(encoding if encoding != "utf-8" else "utf-8-sig", errors="replace")
     return re.split(r"\r\n|\r|\n", text)
+
+
+# -- adding suppressions (check --add-noqa) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoqaEdit:
+    """What --add-noqa did to one file: the new text, the lines it changed, and findings it could not place."""
+
+    path: str
+    text: str
+    added: int
+    unplaceable: tuple[int, ...] = ()
+
+
+def add_noqa(findings: Iterable[Diagnostic], root: Path) -> list[NoqaEdit]:
+    """Per Python file, its text with `# noqa: CODES` on every line that has findings.
+
+    Only the end of each reported line changes: an existing `# noqa: X` gets the
+    new codes merged in, a bare `# noqa` already covers everything, otherwise
+    `  # noqa: CODES` is appended. A line whose end is inside a multi-line string
+    or continued with a backslash cannot carry a comment and is left as is
+    (reported as unplaceable). Running it twice changes nothing the second time.
+    """
+    by_path: dict[str, dict[int, set[str]]] = {}
+    for f in findings:
+        if f.path.endswith(".py") and f.line > 0:
+            by_path.setdefault(f.path, {}).setdefault(f.line, set()).add(f.code)
+    edits = []
+    for path in sorted(by_path):
+        edit = _add_noqa_to_file(root / path, path, by_path[path])
+        if edit is not None:
+            edits.append(edit)
+    return edits
+
+
+def _add_noqa_to_file(file: Path, path: str, codes_by_line: Mapping[int, set[str]]) -> NoqaEdit | None:
+    try:
+        data = file.read_bytes()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except (OSError, SyntaxError):
+        return None
+    bom = data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig" if encoding in ("utf-8", "utf-8-sig") else encoding)
+    lines = text.splitlines(keepends=True)
+    blocked = _lines_that_cannot_end_with_a_comment(text)
+    added = 0
+    unplaceable = []
+    for number in sorted(codes_by_line):
+        if not 0 < number <= len(lines):
+            continue
+        if number in blocked:
+            unplaceable.append(number)
+            continue
+        body = lines[number - 1]
+        ending = body[len(body.rstrip("\r\n")) :]
+        new = _with_noqa(body[: len(body) - len(ending)], sorted(codes_by_line[number]))
+        if new is not None:
+            lines[number - 1] = new + ending
+            added += 1
+    if not added and not unplaceable:
+        return None
+    new_text = "".join(lines)
+    if added:
+        payload = new_text.encode("utf-8" if encoding in ("utf-8", "utf-8-sig") else encoding)
+        file.write_bytes((b"\xef\xbb\xbf" if bom else b"") + payload)
+    return NoqaEdit(path, new_text, added, tuple(unplaceable))
+
+
+def _with_noqa(line: str, codes: list[str]) -> str | None:
+    """The line with its noqa comment covering `codes`, or None when it already does."""
+    for match in _NOQA.finditer(line):
+        existing = tuple(c.upper() for c in re.split(r"[\s,]+", match.group("codes") or "") if c)
+        if not existing:
+            return None  # a bare noqa covers everything
+        missing = [c for c in codes if not covers(existing, c)]
+        if not missing:
+            return None
+        merged = ", ".join([*existing, *missing])
+        return line[: match.start()] + f"# noqa: {merged}" + line[match.end() :]
+    for match in _IGNORE.finditer(line):
+        existing = tuple(c.strip().upper() for c in (match.group("codes") or "").split(",") if c.strip())
+        if not existing or all(covers(existing, c) for c in codes):
+            return None
+    stripped = line.rstrip()
+    separator = "  " if stripped else ""
+    return f"{stripped}{separator}# noqa: {', '.join(codes)}"
+
+
+def _lines_that_cannot_end_with_a_comment(text: str) -> set[int]:
+    """Lines whose end lies inside a string token (multi-line strings) or that end with a backslash."""
+    blocked = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.rstrip().endswith("\\"):
+            blocked.add(number)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.STRING or token.type == getattr(tokenize, "FSTRING_MIDDLE", -1):
+                blocked.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return blocked

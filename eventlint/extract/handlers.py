@@ -161,7 +161,7 @@ class HandlerAnalysis:
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
-                reads.append(FieldRead(call.args[0].value, mod.ir.path, call.line, call.col, visit.qname))  # type: ignore[union-attr]
+                reads.append(FieldRead(call.args[0].value, mod.ir.path, call.line, call.col, visit.qname, "get"))  # type: ignore[union-attr]
             if target is not None and visit.depth + 1 <= MAX_DEPTH:
                 follow.append(
                     _Visit(
@@ -188,7 +188,7 @@ class HandlerAnalysis:
             )
         for read in fn.reads:
             if read.base in itself or (read.base not in message and _decodes(read.names, itself)):
-                reads.append(FieldRead(read.field, mod.ir.path, read.line, read.col, visit.qname))
+                reads.append(FieldRead(read.field, mod.ir.path, read.line, read.col, visit.qname, read.kind))
         return follow
 
     def _callee(self, call: ir.Call, scope: Scope) -> tuple[str, str | None]:

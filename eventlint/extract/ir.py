@@ -118,6 +118,16 @@ class Assign:
 
 
 @dataclass(frozen=True, slots=True)
+class Store:
+    """`name[key] = value`: a payload dictionary filled in after it was built."""
+
+    target: str
+    key: Expr
+    value: Expr
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Loop:
     targets: tuple[str, ...]
     iter: Expr
@@ -149,6 +159,7 @@ class Read:
     line: int
     col: int
     names: tuple[str, ...] = ()
+    kind: str = "item"  # "item" for base["field"], "attr" for base.field
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +197,7 @@ class Function:
     global_names: tuple[str, ...] = ()
     excepts: tuple[Except, ...] = ()
     reads: tuple[Read, ...] = ()
+    stores: tuple[Store, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

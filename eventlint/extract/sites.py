@@ -43,7 +43,23 @@ MAX_RECORDS_PER_SITE = 64
 DESTINATION_FIELDS = ("event", "channel", "handler", "queue", "exchange", "routing_key")
 SERIALISERS = PASS_THROUGH - {"functools.partial", "functools.wraps", "asyncio.create_task", "asyncio.ensure_future", "typing.cast"}
 
-Shape = tuple[tuple[str, ...] | None, str | None]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What is known of a payload: its top-level fields, the event it names, literal types.
+
+    `partial` says fields may be missing from `fields` (a `**spread`, a key not
+    known statically, `.update(...)` after the literal).
+    """
+
+    fields: tuple[str, ...] | None = None
+    event: str | None = None
+    types: tuple[tuple[str, str], ...] = ()
+    partial: bool = False
+
+
+NO_SHAPE = Shape()
 
 
 @dataclass(frozen=True)
@@ -66,7 +82,7 @@ class Found:
     function: str | None
     values: tuple[tuple[str, tuple[Value, ...]], ...]
     origin: Origin | None = None
-    payload: Shape = (None, None)
+    payload: Shape = NO_SHAPE
     key: str | None = None
     handler: tuple[str | None, str | None] | None = None
     via: tuple[str, ...] = ()
@@ -302,11 +318,11 @@ class SiteFinder:
 
     def _payload(self, spec: Spec | None, ctx: SiteContext) -> Shape:
         if spec is None:
-            return None, None
+            return NO_SHAPE
         for source in spec:
             if source.returned:
                 shape = self._returned_shape(ctx.decorated)
-                if shape != (None, None):
+                if shape != NO_SHAPE:
                     return shape
                 continue
             if source.item is not None:
@@ -319,18 +335,18 @@ class SiteFinder:
             expr = argument(ctx.call, source.arg, source.kw)
             if expr is not None:
                 return self.payload_shape(expr, ctx.scope, ctx.call.line, 0)
-        return None, None
+        return NO_SHAPE
 
     def _returned_shape(self, decorated: str | None) -> Shape:
         scope = self.ev.scope_of(decorated) if decorated else None
         if scope is None or scope.func is None or not scope.func.returns:
-            return None, None
+            return NO_SHAPE
         return self.payload_shape(scope.func.returns[-1], scope, LAST_LINE, 0)
 
     def payload_shape(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> Shape:
         """Field names of a literal or constructed payload, and the event it names (class or type field)."""
         if depth > 8:
-            return None, None
+            return NO_SHAPE
         match expr:
             case ir.DictE(items):
                 return self._dict_shape(items, scope, line)
@@ -339,34 +355,68 @@ class SiteFinder:
             case ir.Name(name):
                 defined = self.ev.definition(name, scope, line)
                 if defined is None:
-                    return None, None
-                return self.payload_shape(defined[0], defined[1], defined[2], depth + 1)
+                    return NO_SHAPE
+                shape = self.payload_shape(defined[0], defined[1], defined[2], depth + 1)
+                return self._filled_in(shape, name, defined[1], defined[2], line)
             case ir.Call(func, args, kwargs):
-                callee = self.ev.eval(func, scope, line)
-                external = isinstance(callee, VRef) and callee.kind == "external"
-                if not external and isinstance(func, ir.Attr) and func.attr in SERIALISER_METHODS:
-                    # json.dumps(...).encode(), event.model_dump(): the shape is the receiver's
-                    return self.payload_shape(func.value, scope, line, depth + 1)
-                if isinstance(callee, VRef) and callee.kind == "external":
-                    qname = self.patterns.canonical(callee.qname)
-                    if qname in SERIALISERS or qname.rsplit(".", 1)[-1] in ("dumps", "asdict", "packb"):
-                        return self.payload_shape(args[0], scope, line, depth + 1) if args else (None, None)
-                    if qname == "builtins.dict":
-                        return tuple(k for k, _ in kwargs if k is not None), None
-                    wrapped = self._wrapped_payload(qname, expr, scope, line, depth)
-                    if wrapped is not None:
-                        return wrapped
-                    if _looks_like_event_class(qname, self.patterns.modules):
-                        return tuple(k for k, _ in kwargs if k is not None) or None, qname.rsplit(".", 1)[-1]
-                    return None, None
-                if isinstance(callee, VRef) and callee.kind == "class":
-                    return self._constructed(callee.qname, args, kwargs), callee.qname.rsplit(".", 1)[-1]
-                if isinstance(callee, VRef) and callee.kind == "function":
-                    target = self.ev.scope_of(callee.qname)
-                    if target is not None and target.func is not None and target.func.returns:
-                        bound = Scope(target.mod, target.func, target.cls, ArgBinding(expr, scope))
-                        return self.payload_shape(target.func.returns[-1], bound, LAST_LINE, depth + 1)
-        return None, None
+                return self._call_shape(expr, scope, line, depth)
+        return NO_SHAPE
+
+    def _call_shape(self, expr: ir.Call, scope: Scope, line: int, depth: int) -> Shape:
+        func, args, kwargs = expr.func, expr.args, expr.kwargs
+        callee = self.ev.eval(func, scope, line)
+        external = isinstance(callee, VRef) and callee.kind == "external"
+        if not external and isinstance(func, ir.Attr) and func.attr in SERIALISER_METHODS:
+            # json.dumps(...).encode(), event.model_dump(): the shape is the receiver's
+            return self.payload_shape(func.value, scope, line, depth + 1)
+        if isinstance(callee, VRef) and callee.kind == "external":
+            qname = self.patterns.canonical(callee.qname)
+            if qname in SERIALISERS or qname.rsplit(".", 1)[-1] in ("dumps", "asdict", "packb"):
+                return self.payload_shape(args[0], scope, line, depth + 1) if args else NO_SHAPE
+            if qname == "builtins.dict":
+                return self._keywords_shape(kwargs, scope, line, partial=bool(args))
+            wrapped = self._wrapped_payload(qname, expr, scope, line, depth)
+            if wrapped is not None:
+                return wrapped
+            if _looks_like_event_class(qname, self.patterns.modules):
+                shape = self._keywords_shape(kwargs, scope, line, partial=True)
+                return Shape(shape.fields or None, qname.rsplit(".", 1)[-1], shape.types, True)
+            return NO_SHAPE
+        if isinstance(callee, VRef) and callee.kind == "class":
+            return self._constructed(callee.qname, args, kwargs, scope, line)
+        if isinstance(callee, VRef) and callee.kind == "function":
+            target = self.ev.scope_of(callee.qname)
+            if target is not None and target.func is not None and target.func.returns:
+                bound = Scope(target.mod, target.func, target.cls, ArgBinding(expr, scope))
+                return self.payload_shape(target.func.returns[-1], bound, LAST_LINE, depth + 1)
+        return NO_SHAPE
+
+    def _filled_in(self, shape: Shape, name: str, scope: Scope, since: int, until: int) -> Shape:
+        """A dict bound to a name and filled in before it is sent: `payload["x"] = ...`, `payload.update(...)`."""
+        fn = scope.func
+        if shape.fields is None or fn is None:
+            return shape
+        fields, types, partial = list(shape.fields), dict(shape.types), shape.partial
+        for store in fn.stores:
+            if store.target != name or not since <= store.line <= until:
+                continue
+            key = self.ev.eval(store.key, scope, store.line)
+            if not isinstance(key, VStr):
+                partial = True
+                continue
+            if key.value not in fields:
+                fields.append(key.value)
+            literal = _literal_type(store.value)
+            if literal is not None:
+                types[key.value] = literal
+            else:
+                types.pop(key.value, None)
+        for call in fn.calls:
+            receiver = call.func.value if isinstance(call.func, ir.Attr) else None
+            if isinstance(receiver, ir.Name) and receiver.id == name and since <= call.line <= until:
+                if call.func.attr in ("update", "setdefault", "__setitem__", "pop", "popitem", "clear"):
+                    partial = True
+        return Shape(tuple(fields), shape.event, tuple(sorted(types.items())), partial)
 
     def _value_shape(self, value: Value) -> Shape:
         """The shape of a payload known only as a value (a mapping read from an `each` item)."""
@@ -378,38 +428,54 @@ class SiteFinder:
                 if isinstance(found, VStr):
                     event = found.value
                     break
-            return keys, event
+            partial = len(keys) != len(value.items)
+            return Shape(keys, event, partial=partial)
         if isinstance(value, VInst) and value.project:
-            return None, value.type.rsplit(".", 1)[-1]
-        return None, None
+            return Shape(None, value.type.rsplit(".", 1)[-1])
+        return NO_SHAPE
 
     def _dict_shape(self, items: tuple[ir.DictItem, ...], scope: Scope, line: int) -> Shape:
         keys: list[str] = []
+        types: dict[str, str] = {}
         event = None
+        partial = False
         for item in items:
-            if item.key is None:
-                continue
-            key = self.ev.eval(item.key, scope, line)
+            key = self.ev.eval(item.key, scope, line) if item.key is not None else None
             if not isinstance(key, VStr):
+                partial = True
                 continue
             keys.append(key.value)
+            literal = _literal_type(item.value)
+            if literal is not None:
+                types[key.value] = literal
             if key.value in self.payload_event_keys and event is None:
                 value = self.ev.eval(item.value, scope, line)
                 if isinstance(value, VStr):
                     event = value.value
                 elif isinstance(value, VRef) and value.kind == "class":
                     event = value.qname.rsplit(".", 1)[-1]
-        return tuple(keys), event
+        return Shape(tuple(keys), event, tuple(sorted(types.items())), partial)
 
-    def _constructed(self, cls_qname: str, args: tuple[ir.Expr, ...], kwargs: tuple[tuple[str | None, ir.Expr], ...]) -> tuple[str, ...]:
+    def _keywords_shape(self, kwargs: tuple[tuple[str | None, ir.Expr], ...], scope: Scope, line: int, partial: bool) -> Shape:
+        names = tuple(k for k, _ in kwargs if k is not None)
+        types = {k: t for k, v in kwargs if k is not None and (t := _literal_type(v)) is not None}
+        spread = any(k is None for k, _ in kwargs)
+        return Shape(names, None, tuple(sorted(types.items())), partial or spread)
+
+    def _constructed(
+        self, cls_qname: str, args: tuple[ir.Expr, ...], kwargs: tuple[tuple[str | None, ir.Expr], ...], scope: Scope, line: int
+    ) -> Shape:
+        """A project class built with arguments: the fields it is given, with the literal types of their values."""
         fields: list[str] = []
         for qname in reversed([cls_qname, *self.ev.class_bases(cls_qname)]):
             entry = self.project.classes.get(qname)
             if entry is not None:
                 fields.extend(f for f in entry[1].fields if f not in fields)
-        names = [fields[i] for i in range(min(len(args), len(fields))) if not isinstance(args[i], ir.Starred)]
-        names.extend(k for k, _ in kwargs if k is not None)
-        return tuple(names)
+        positional = [(fields[i], args[i]) for i in range(min(len(args), len(fields))) if not isinstance(args[i], ir.Starred)]
+        given = positional + [(k, v) for k, v in kwargs if k is not None]
+        types = {k: t for k, v in given if (t := _literal_type(v)) is not None}
+        # fields left to their defaults are serialised too, and are not known here: always partial
+        return Shape(tuple(name for name, _ in given), cls_qname.rsplit(".", 1)[-1], tuple(sorted(types.items())), True)
 
     def _wrapped_payload(self, qname: str, call: ir.Call, scope: Scope, line: int, depth: int) -> Shape | None:
         """A framework message object (aio_pika.Message(body=...)) wraps the real payload."""
@@ -420,7 +486,7 @@ class SiteFinder:
                 inner = argument(call, source.arg, source.kw)
                 if inner is not None:
                     return self.payload_shape(inner, scope, line, depth + 1)
-            return None, None
+            return NO_SHAPE
         return None
 
     def _key(self, spec: Spec | None, ctx: SiteContext) -> str | None:
@@ -695,7 +761,9 @@ class SiteFinder:
                             column=site.col,
                             function=site.function,
                             key=site.key,
-                            payload_fields=site.payload[0],
+                            payload_fields=site.payload.fields,
+                            payload_types=site.payload.types,
+                            payload_partial=site.payload.partial,
                             event_expr=ev_expr,
                             channel_expr=ch_expr,
                             via=site.via,
@@ -762,16 +830,16 @@ class SiteFinder:
 
     def _event_text(self, value: Value | None, site: Found, subscribe: bool = False) -> tuple[str | None, str | None]:
         if value is None:
-            if not subscribe and site.payload[1] is not None:
-                return site.payload[1], None
+            if not subscribe and site.payload.event is not None:
+                return site.payload.event, None
             return None, None
         if isinstance(value, VRef) and value.kind in ("class", "external"):
             return value.qname.rsplit(".", 1)[-1], None
         if isinstance(value, VInst) and value.project:
             return value.type.rsplit(".", 1)[-1], None
         text, expr = text_of(value)
-        if text is None and not subscribe and site.payload[1] is not None:
-            return site.payload[1], None
+        if text is None and not subscribe and site.payload.event is not None:
+            return site.payload.event, None
         return text, expr
 
     def _handler_name(self, value: Value | None) -> tuple[str | None, str | None]:
@@ -926,3 +994,19 @@ def _looks_like_event_class(qname: str, framework_modules: frozenset[str]) -> bo
     return short[:1].isupper() and not short.isupper()
 
 
+def _literal_type(expr: ir.Expr) -> str | None:
+    """The JSON type of a literal payload value, or None when it is not a literal."""
+    match expr:
+        case ir.Str() | ir.FStr():
+            return "string"
+        case ir.Const(value):
+            if value is None:
+                return "null"
+            if isinstance(value, bool):
+                return "boolean"
+            return "integer" if isinstance(value, int) else "number"
+        case ir.DictE():
+            return "object"
+        case ir.Seq():
+            return "array"
+    return None

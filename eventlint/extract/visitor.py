@@ -79,6 +79,7 @@ class _FunctionBuilder:
     excepts: list[ir.Except] = field(default_factory=list)
     open_excepts: list[_ExceptBuilder] = field(default_factory=list)
     reads: list[ir.Read] = field(default_factory=list)
+    stores: list[ir.Store] = field(default_factory=list)
 
     def build(self) -> ir.Function:
         return ir.Function(
@@ -98,6 +99,7 @@ class _FunctionBuilder:
             global_names=tuple(self.global_names),
             excepts=tuple(self.excepts),
             reads=tuple(self.reads),
+            stores=tuple(self.stores),
         )
 
 
@@ -466,6 +468,11 @@ class _Visitor(cst.CSTVisitor):
                     for name in _target_names(sub_target):
                         self._record(top, name, ir.Opaque(self._text(value)), line)
             return
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and isinstance(top, _FunctionBuilder):
+            index = target.slice[0].slice if len(target.slice) == 1 else None
+            if isinstance(index, cst.Index):
+                top.stores.append(ir.Store(target.value.value, self._expr(index.value), self._expr(value), line))
+            return
         name = self._target(target, top)
         if name is not None:
             self._record(top, name, self._expr(value), line, annotation)
@@ -577,7 +584,7 @@ class _Visitor(cst.CSTVisitor):
             and id(node) not in self._callees
             and id(node) not in self._stores
         ):
-            builder.reads.append(ir.Read(node.value.value, node.attr.value, line, col, (node.value.value,)))
+            builder.reads.append(ir.Read(node.value.value, node.attr.value, line, col, (node.value.value,), "attr"))
         return True
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:

@@ -108,7 +108,7 @@ def _sarif_rule(rule: Any) -> dict[str, Any]:
     markdown = "\n\n".join(
         f"## {title}\n\n{body}" for title, body in sections.items() if title in ("What it does", "Why is this bad?", "How to fix it")
     )
-    return {
+    entry = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary()},
@@ -118,6 +118,9 @@ def _sarif_rule(rule: Any) -> dict[str, Any]:
         "defaultConfiguration": {"level": _SARIF_LEVEL.get(rule.severity.value, "warning")},
         "properties": {"tags": ["event-driven", "architecture"]},
     }
+    if not rule.code.startswith("EDA"):
+        del entry["helpUri"]  # a team's or a plugin's rule has no page in eventlint's docs
+    return entry
 
 
 def github_report(diagnostics: Sequence[Diagnostic]) -> str:

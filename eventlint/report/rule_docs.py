@@ -43,7 +43,7 @@ def rules_index(rules: list[Any]) -> str:
 
 
 def _example(example: Any) -> list[str]:
-    files = example.all_files()
+    files = {path: text for path, text in example.all_files().items() if text.strip()}
     lines: list[str] = []
     for path, text in files.items():
         if len(files) > 1:

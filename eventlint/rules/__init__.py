@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from eventlint.rules import debugging, delivery, engine_rules, flow, ordering
+from eventlint.rules import contracts, debugging, delivery, engine_rules, flow, ordering
 from eventlint.rules.base import Example, HandlerRule, PublicationRule, Rule, RuleContext, Severity, SubscriptionRule
 
 BUILTIN: tuple[type[Rule], ...] = (
     *engine_rules.RULES,
     *flow.RULES,
+    *contracts.RULES,
     *ordering.RULES,
     *delivery.RULES,
     *debugging.RULES,

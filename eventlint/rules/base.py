@@ -22,8 +22,10 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from eventlint.catalog import Catalog
+from eventlint.rules.schema_view import Schemas
 from eventlint.config import Config
 from eventlint.facts import Diagnostic, Handler, ProjectFacts, Publication, SiteRef, Subscription
+from eventlint.graph import EventGraph, build_graph
 
 
 class Severity(str, enum.Enum):
@@ -134,6 +136,10 @@ class Rule:
         return docs
 
 
+class ProjectRule(Rule):
+    """A rule over the whole project: implement `check(ctx)` and read `ctx.facts`, `ctx.catalog`, `ctx.config`."""
+
+
 class HandlerRule(Rule):
     """A rule about what handlers do; `check_handler` sees one handler at a time."""
 
@@ -175,6 +181,16 @@ class RuleContext:
     facts: ProjectFacts
     config: Config
     catalog: Catalog
+
+    @cached_property
+    def graph(self) -> EventGraph:
+        """The event graph (services, events, handlers, contexts), built once per run for project rules."""
+        return build_graph(self.facts, self.config, self.catalog)
+
+    @cached_property
+    def schemas(self) -> Schemas:
+        """The catalog's schemas, loaded on first use (compat.SchemaError for a broken one)."""
+        return Schemas(self.catalog, self.config.root)
 
     @cached_property
     def handlers_by_name(self) -> dict[str, Handler]:

@@ -7,6 +7,7 @@ from it; codes and prefixes (`EDA4`) both work, `ALL` selects everything.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,7 @@ def select(
     cli_select: Sequence[str] | None = None,
     cli_ignore: Sequence[str] = (),
     cli_extend_select: Sequence[str] = (),
+    classified: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
 ) -> Selection:
     """The configured selection; a mistake is a ConfigError naming the key (CLI flags: the flag)."""
     raw = config.raw.get("rules") or {}
@@ -90,21 +92,64 @@ def select(
         if problems:
             key, message = problems[0]
             raise ConfigError(config.source, f"rules.options.{rule.code}.{key}", message)
-        instances.append(rule(configured))
+        instances.append(rule(_classified(configured, (classified or {}).get(rule.code, {}))))
     return Selection(tuple(instances), severity, _per_file_ignores(config, codes))
 
 
-def run(selection: Selection, facts: ProjectFacts, config: Config, catalog: Catalog) -> list[Diagnostic]:
-    """Every finding of the selected rules, with severity overrides applied, in deterministic order."""
+def run(
+    selection: Selection,
+    facts: ProjectFacts,
+    config: Config,
+    catalog: Catalog,
+    guarded: Mapping[str, str] | None = None,
+) -> list[Diagnostic]:
+    """Every finding of the selected rules, with severity overrides applied, in deterministic order.
+
+    `guarded` maps the codes of third-party rules to their origin: an exception
+    inside one of them becomes an EDA002 finding naming it, and the run goes on.
+    """
     ctx = RuleContext(facts=facts, config=config, catalog=catalog)
     findings: list[Diagnostic] = []
     for rule in selection.rules:
-        for finding in rule.check(ctx):
+        origin = (guarded or {}).get(rule.code)
+        produced = _guarded_check(rule, ctx, origin, config, selection.is_selected("EDA002")) if origin else rule.check(ctx)
+        for finding in produced:
             level = _severity_for(finding.code, selection.severity)
             if level is not None and level != finding.severity:
                 finding = _with_severity(finding, level)
             findings.append(finding)
     return sort_findings(findings)
+
+
+def plugin_error(config: Config, origin: str, message: str) -> Diagnostic:
+    """EDA002: a plugin that failed, reported at the configuration file (or the root)."""
+    where = config.source.name if config.source is not None and config.source.parent == config.root else "."
+    return Diagnostic(
+        code="EDA002",
+        message=f"plugin {origin} {message}",
+        path=where,
+        line=1,
+        column=1,
+        severity="error",
+        hint="upgrade or fix the plugin, or uninstall it; `eventlint rules` lists every plugin rule with its origin",
+    )
+
+
+def _guarded_check(rule: Rule, ctx: RuleContext, origin: str, config: Config, report: bool) -> list[Diagnostic]:
+    try:
+        return list(rule.check(ctx))
+    except Exception as exc:  # a third-party rule's bug must not take the run down
+        message = f"failed in {rule.code} ({type(rule).__qualname__}.check): {type(exc).__name__}: {exc}"
+        return [plugin_error(config, origin, message)] if report else []
+
+
+def _classified(options: Any, extra: Mapping[str, tuple[str, ...]]) -> Any:
+    """Options with the globs of classify policies appended to the fields they name."""
+    if not extra or not dataclasses.is_dataclass(options):
+        return options
+    names = {f.name for f in dataclasses.fields(options)}
+    changes = {name: tuple(getattr(options, name)) + tuple(g for g in globs if g not in getattr(options, name)) for name, globs in extra.items() if name in names}
+    return dataclasses.replace(options, **changes)
 
 
 def sort_findings(findings: Iterable[Diagnostic]) -> list[Diagnostic]:

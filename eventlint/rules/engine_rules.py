@@ -64,4 +64,36 @@ class UnusedSuppression(Rule):
         return iter(())
 
 
-RULES = (ParseError, UnusedSuppression)
+class PluginError(Rule):
+    """Checks for plugins that could not be used.
+
+    ## What it does
+    Reports a plugin, found through the `eventlint.rules` or `eventlint.frameworks`
+    entry points, that does not import, names something that is not a rule or a
+    framework pattern file, reuses the code of another rule, or raises an
+    exception inside `check`. The message names the distribution and the entry
+    point. The plugin's rule is left out; every other rule still runs.
+
+    ## Why is this bad?
+    A rule that silently does not run looks exactly like a rule that finds
+    nothing: the team believes a constraint holds that nobody checks.
+
+    ## How to fix it
+    Upgrade or fix the plugin, or uninstall it. `eventlint rules` lists every
+    rule with the package it comes from.
+
+    ## Examples
+    A plugin cannot be installed from an embedded example; tests/test_plugins.py
+    installs broken plugins and checks this rule's findings.
+    """
+
+    code = "EDA002"
+    name = "plugin-error"
+    severity = Severity.ERROR
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        # reported by eventlint.api from what loading and running the plugins met
+        return iter(())
+
+
+RULES = (ParseError, UnusedSuppression, PluginError)

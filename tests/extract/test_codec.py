@@ -53,5 +53,7 @@ def test_bad_text_is_refused(text):
         codec.decode(text)
 
 
-def test_fingerprint_names_every_field():
+def test_fingerprint_names_every_class_and_field():
     assert "Call(func,args,kwargs,line,col,awaited)" in codec.fingerprint()
+    for cls in (ir.Module, ir.Function, ir.Read, ir.Name, ir.Opaque):
+        assert f"{cls.__name__}(" in codec.fingerprint()

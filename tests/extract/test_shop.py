@@ -8,6 +8,7 @@ HANDLERS = "services/payments/payments/handlers.py"
 WORKER = "services/payments/payments/worker.py"
 AGENTS = "services/inventory/inventory/agents.py"
 DISPATCH = "services/shipping/shipping/dispatch.py"
+RETURNS = "services/shipping/shipping/returns.py"
 SHIPPING = "services/shipping/shipping/consumer.py"
 SHIPMENTS = "services/notifications/notifications/shipments.py"
 FAILED = "services/notifications/notifications/payments.py"
@@ -41,6 +42,7 @@ def test_publishers():
         (REFUNDS, at(REFUNDS, '"orders.cancelled.dlq",') - 1, None, "orders.cancelled.dlq", "refunds", "refunds.handlers.handle_order_cancelled"),
         (OUTBOX, at(OUTBOX, "producer.produce("), None, "payments.refunded", "refunds", "refunds.outbox.relay_outbox"),
         (DISPATCH, at(DISPATCH, "self._channel.basic_publish("), "ShipmentDispatched", "shipping/shipment.dispatched", "shipping", "shipping.dispatch.ShipmentPublisher.shipment_dispatched"),
+        (RETURNS, at(RETURNS, "messaging.publish("), "OrderCancelled", "orders.cancelled", "shipping", "shipping.returns.on_parcel_returned"),
     }
 
 

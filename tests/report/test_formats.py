@@ -27,7 +27,7 @@ def test_text_is_one_line_per_finding_then_a_summary():
     out = check("--no-color").output
     first = out.splitlines()[0]
     path, line, col, rest = first.split(":", 3)
-    assert path.endswith(".py") and line.isdigit() and col.isdigit() and rest.startswith(" EDA")
+    assert path.endswith((".py", ".yaml")) and line.isdigit() and col.isdigit() and rest.startswith(" EDA")
     assert "\x1b[" not in out
     assert out.rstrip().splitlines()[-1].startswith("Found ")
 

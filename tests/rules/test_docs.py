@@ -1,7 +1,7 @@
-"""docs/rules is generated from the rule classes; a stale page fails here (regenerate: eventlint rules --write-docs docs/rules)."""
+"""docs/rules is generated from the rule classes and the built-in policies; a stale page fails here (regenerate: eventlint rules --write-docs docs/rules)."""
 
 from eventlint.report.rule_docs import rule_markdown, rules_index
-from eventlint.rules import all_rules
+from eventlint.plugins import builtin_rules as all_rules
 from tests.helpers import REPO
 
 DOCS = REPO / "docs" / "rules"

@@ -1,60 +1,29 @@
-"""Every rule's embedded examples: invalid ones produce findings exactly on `# expect: CODE` lines, valid ones none."""
+"""Every rule's embedded examples, run through the testing kit (eventlint.testing) that teams use for theirs.
+
+Built-in Python rules and built-in policies (rules/policies/*.yaml) alike:
+invalid examples produce findings exactly on `# expect: CODE` lines, valid ones none.
+"""
 
 import re
 
 import pytest
-import yaml
 
-from eventlint import api
-from eventlint.config import load_config
-from eventlint.rules import all_rules
+from eventlint import testing
+from eventlint.plugins import builtin_rules
 
-EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
-
-
-def _cases():
-    for rule in all_rules():
-        for kind in ("invalid", "valid"):
-            for index, example in enumerate(getattr(rule, kind)):
-                yield pytest.param(rule, kind, example, id=f"{rule.code}-{kind}-{index}")
+# EDA002 reports broken plugins: an embedded example cannot install one (tests/test_plugins.py covers it)
+WITHOUT_EXAMPLES = {"EDA002"}
 
 
-def materialise(tmp_path, rule, example):
-    """Write an example project; its options go under rules.options.<CODE>."""
-    files = example.all_files()
-    config = yaml.safe_load(files.pop("eventlint.yaml", "")) or {}
-    if example.options:
-        config.setdefault("rules", {}).setdefault("options", {})[rule.code] = dict(example.options)
-    config.setdefault("exclude", [])
-    for path, text in files.items():
-        target = tmp_path / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    (tmp_path / "eventlint.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    expected = set()
-    for path, text in files.items():
-        for number, line in enumerate(text.splitlines(), start=1):
-            match = EXPECT.search(line)
-            if match and rule.code in re.split(r"\s*,\s*", match.group("codes")):
-                expected.add((path, number))
-    return expected
-
-
-@pytest.mark.parametrize(("rule", "kind", "example"), list(_cases()))
-def test_example(tmp_path, rule, kind, example):
-    expected = materialise(tmp_path, rule, example)
-    if kind == "invalid":
-        assert expected, "an invalid example marks its findings with `# expect: CODE`"
-    else:
-        assert not expected, "a valid example expects nothing"
-    result = api.lint([tmp_path], load_config([tmp_path]), select=[rule.code])
-    found = {(d.path, d.line) for d in result.diagnostics if d.code == rule.code}
-    assert found == expected, [f"{d.path}:{d.line}: {d.message}" for d in result.diagnostics]
+@pytest.mark.parametrize("case", testing.example_cases(builtin_rules()), ids=str)
+def test_example(case):
+    case.check()
 
 
 def test_every_rule_has_examples_and_docs():
-    for rule in all_rules():
-        assert rule.invalid and rule.valid, rule.code
+    for rule in builtin_rules():
+        if rule.code not in WITHOUT_EXAMPLES:
+            assert rule.invalid and rule.valid, rule.code
         assert re.fullmatch(r"EDA[0-6][0-9]{2}", rule.code), rule.code
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.name), rule.name
         sections = rule.sections()
@@ -64,6 +33,15 @@ def test_every_rule_has_examples_and_docs():
 
 
 def test_codes_and_names_are_unique():
-    rules = all_rules()
+    rules = builtin_rules()
     assert len({r.code for r in rules}) == len(rules)
     assert len({r.name for r in rules}) == len(rules)
+
+
+def test_the_kit_fails_an_example_whose_finding_is_on_another_line():
+    from eventlint.rules.delivery import NonIdempotentHandler
+
+    wrong = NonIdempotentHandler.invalid[0]
+    moved = testing.Example(wrong.source.replace("  # expect: EDA401", ""), files={**wrong.files, "extra.py": "x = 1  # expect: EDA401\n"})
+    with pytest.raises(AssertionError, match="expected"):
+        testing.check_example(NonIdempotentHandler, moved, "invalid")

@@ -5,7 +5,8 @@ import pytest
 
 from eventlint import api
 from eventlint.config import load_config
-from eventlint.rules.flow import CorrelationNames, channel_pattern, template_pattern
+from eventlint.routes import channel_pattern, template_pattern
+from eventlint.rules.flow import CorrelationNames
 from tests.helpers import fixture, line_of, write_project
 
 

@@ -22,6 +22,8 @@ PAYMENTS = "services/payments/payments/handlers.py"
 WORKER = "services/payments/payments/worker.py"
 SHIPPING = "services/shipping/shipping/consumer.py"
 DISPATCH = "services/shipping/shipping/dispatch.py"
+RETURNS = "services/shipping/shipping/returns.py"
+CONFIG = "eventlint.yaml"
 
 PLANTED = {
     "EDA101": {at(AGENTS, "await stock_depleted.send(")},
@@ -34,6 +36,15 @@ PLANTED = {
         at(DISPATCH, "self._channel.basic_publish("),
     },
     "EDA104": {at(ORDERS, "messaging.publish(topics.ORDER_CANCELLED")},
+    "EDA201": {at(NOTIFY_PAYMENTS, 'KafkaConsumer("customers.registered"')},
+    "EDA202": {at(CONFIG, "  StockDepleted:")},
+    "EDA203": {at(DISPATCH, "self._channel.basic_publish(")},
+    "EDA204": {at(NOTIFY_PAYMENTS, "event['reason']")},
+    "EDA205": {at(AGENTS, "@app.agent(orders_cancelled)")},
+    "EDA206": {at(CONFIG, "  OrderPlaced:")},
+    "EDA207": {at(RETURNS, "messaging.publish(")},
+    "EDA208": {("schemas/payment_completed/v2.json", 1)},
+    "EDA209": {at(AGENTS, "await stock_depleted.send(")},
     "EDA301": {at(ORDERS, "messaging.publish(topics.ORDER_CANCELLED"), at(AGENTS, "await inventory_reserved.send(")},
     "EDA302": {at(PAYMENTS, "messaging.publish(", 1)},
     "EDA303": {at(SHIPPING, "labels.submit(")},

@@ -1,0 +1,82 @@
+"""Output of `eventlint schema diff` and `eventlint schema check`: text and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from eventlint.compat import Change
+
+
+def change_line(change: Change, mode: str) -> str:
+    """`/path: kind: description [classification]`, marked when it breaks `mode`."""
+    mark = "  BREAK" if change.breaks(mode) else ""
+    return f"{change.path or '/'}: {change.kind}: {change.description} [{change.classification}]{mark}"
+
+
+def diff_text(diff: Any) -> str:
+    """The text report of a SchemaDiff."""
+    lines = [f"{diff.old} -> {diff.new} (mode {diff.mode}, open content {diff.policy})"]
+    lines.extend(f"  {change_line(c, diff.mode)}" for c in diff.changes)
+    if not diff.changes:
+        lines.append("  no changes")
+    broken = len(diff.breaking)
+    lines.append(f"{broken} of {len(diff.changes)} change(s) break {diff.mode}." if broken else f"Compatible under {diff.mode}.")
+    return "\n".join(lines) + "\n"
+
+
+def diff_json(diff: Any) -> str:
+    document = {
+        "old": diff.old,
+        "new": diff.new,
+        "mode": diff.mode,
+        "open_content": diff.policy,
+        "compatible": not diff.breaking,
+        "changes": [{**c.to_json(), "breaks_mode": c.breaks(diff.mode)} for c in diff.changes],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def check_text(result: Any) -> str:
+    """The text report of a SchemaCheck: each file with its status, each change, the consumers a break hurts."""
+    lines: list[str] = []
+    if not result.files:
+        lines.append("No event in the catalog names a schema (events.<Name>.schema).")
+    for f in result.files:
+        head = f"{f.event}: {f.path}"
+        if f.status == "new":
+            lines.append(f"{head}: new since {result.ref} (nothing to compare)")
+            continue
+        if f.status == "unchanged":
+            lines.append(f"{head}: unchanged since {result.ref}")
+            continue
+        lines.append(f"{head}: {len(f.changes)} change(s) since {result.ref} (mode {f.mode}, open content {result.policy})")
+        for change in f.changes:
+            lines.append(f"  {change_line(change, f.mode)}")
+            if change.breaks(f.mode):
+                hurt = ", ".join(f.consumers) if f.consumers else "no known consumer"
+                lines.append(f"    hurts: {hurt}")
+    broken = sum(1 for f in result.files for _ in f.breaking)
+    files = sum(1 for f in result.files if f.breaking)
+    lines.append(f"{broken} breaking change(s) in {files} schema file(s)." if broken else "No breaking schema change.")
+    return "\n".join(lines) + "\n"
+
+
+def check_json(result: Any) -> str:
+    document = {
+        "against": result.ref,
+        "open_content": result.policy,
+        "compatible": result.exit_code == 0,
+        "schemas": [
+            {
+                "event": f.event,
+                "path": f.path,
+                "status": f.status,
+                "mode": f.mode,
+                "consumers": list(f.consumers),
+                "changes": [{**c.to_json(), "breaks_mode": c.breaks(f.mode)} for c in f.changes],
+            }
+            for f in result.files
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,210 @@
+"""Which publications reach which subscriptions, from the facts alone (shared by the flow rules and the graph)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+
+from eventlint.catalog import Catalog
+from eventlint.facts import Binding, ProjectFacts, Publication, Subscription
+
+# Google Pub/Sub subscribers name a subscription, never the topic it is attached to.
+ROUTED_FRAMEWORKS = ("google-pubsub",)
+
+Matcher = Callable[[str], bool]
+_REGEX_SIGNS = re.compile(r"^\^|\$$|\\|\.\*|\.\+|\(|\|")
+_WILDCARDS = re.compile(r"[*#>?\[]")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+@cache
+def channel_pattern(text: str) -> re.Pattern[str] | None:
+    """The pattern a subscription channel or binding key stands for, or None for a plain name.
+
+    Kafka pattern subscriptions are regular expressions (`^orders\\..*`); Redis `psubscribe`
+    takes globs (`orders.*`, `orders.[ab]?`); NATS subjects and AMQP binding keys take
+    `*` (a word), `>` (the rest) and `#` (any words). A `*` is read broadly, as any run of
+    characters within one exchange/routing-key part, so a pattern never looks narrower than
+    the broker makes it.
+    """
+    if _REGEX_SIGNS.search(text):
+        try:
+            return re.compile(text)
+        except re.error:
+            return None
+    if not _WILDCARDS.search(text):
+        return None
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if text.startswith(".#", i):
+            out.append(r"(?:\..*)?")  # `order.#` also matches `order`
+            i += 2
+            continue
+        if text.startswith("#.", i) and i == 0:
+            out.append(r"(?:.*\.)?")
+            i += 2
+            continue
+        if char == "#":
+            out.append(".*")
+        elif char == "*":
+            out.append("[^/]*")
+        elif char == ">":
+            out.append(".+")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and "]" in text[i + 1 :]:
+            end = text.index("]", i + 1)
+            body = text[i + 1 : end]
+            out.append("[" + ("^" + re.escape(body[1:]) if body.startswith("^") else re.escape(body)) + "]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out))
+
+
+@cache
+def template_pattern(expr: str | None) -> re.Pattern[str] | None:
+    """A channel template with unknown parts (`orders.{region}`) as a pattern; None unless some part is literal."""
+    if not expr or "{" not in expr:
+        return None
+    parts = _PLACEHOLDER.split(expr)
+    literal = "".join(parts)
+    if not _PLACEHOLDER.search(expr) or not re.search(r"[A-Za-z0-9]", literal) or "{" in literal or "}" in literal:
+        return None
+    return re.compile(".+".join(re.escape(part) for part in parts))
+
+
+def _channel_matcher(channel: str) -> Matcher:
+    pattern = channel_pattern(channel)
+    if pattern is None:
+        return channel.__eq__
+    return lambda text: text == channel or pattern.fullmatch(text) is not None
+
+
+def _binding_matcher(binding: Binding) -> Matcher:
+    """A publication `exchange/routing_key` (or `exchange`, an empty key) that the binding routes to its queue."""
+    exchange = binding.exchange or ""
+    key = binding.routing_key
+    pattern = channel_pattern(key) if key else None
+
+    def match(channel: str) -> bool:
+        if channel == exchange:
+            return True  # published with an empty routing key: a fanout or headers exchange
+        if not channel.startswith(exchange + "/"):
+            return False
+        routing_key = channel[len(exchange) + 1 :]
+        if not key:
+            return True
+        return routing_key == key or (pattern is not None and pattern.fullmatch(routing_key) is not None)
+
+    return match
+
+
+class Flow:
+    """Which publications reach which subscriptions, from the facts alone.
+
+    Two records meet when they name the same event, or else by channel: a subscription's
+    channel (a pattern matches accordingly), the exchanges and routing keys its queue is bound
+    to, or the queue itself (AMQP's default exchange routes by queue name). Different event
+    names on one channel still meet: a consumer's event is often its own class for the message
+    (faust's `value_type`, a FastStream annotation), and it receives whatever the channel
+    carries. When a record knows only one of the two names, that name stands for both. A record
+    that knows neither cannot be judged and reaches nothing; so does the raw library call inside
+    a wrapper, whose call sites are recorded with their own channels.
+    """
+
+    def __init__(self, facts: ProjectFacts, catalog: Catalog, routed_frameworks: Iterable[str] = ROUTED_FRAMEWORKS) -> None:
+        self.catalog = catalog
+        wrappers = wrapper_functions(facts.publishers)
+        self.publications = [p for p in facts.publishers if not is_wrapper_call(p, wrappers)]
+        self.subscriptions = list(facts.subscribers)
+        self.bindings_of: dict[str, list[Binding]] = {}
+        for binding in facts.bindings:
+            if binding.queue and binding.exchange:
+                self.bindings_of.setdefault(binding.queue, []).append(binding)
+        self.dead_letters = {s.dead_letter for s in facts.subscribers if s.dead_letter} | {
+            b.dead_letter for b in facts.bindings if b.dead_letter
+        }
+        self.routed = frozenset(routed_frameworks)
+        self._matchers: dict[int, list[Matcher]] = {}
+        self._events: dict[str, str | None] = {}
+
+    def event(self, record: Publication | Subscription) -> str | None:
+        """The record's event, or the one event the catalog places on its channel."""
+        if record.event or not record.channel:
+            return record.event
+        if record.channel not in self._events:
+            specs = self.catalog.for_channel(record.channel)
+            self._events[record.channel] = specs[0].name if len(specs) == 1 else None
+        return self._events[record.channel]
+
+    def judged(self, record: Publication | Subscription) -> bool:
+        return bool(self.event(record) or record.channel)
+
+    def unbound_routed(self, subscription: Subscription) -> bool:
+        """A subscription to a broker-side subscription whose topic is attached outside the analysed code."""
+        return (
+            subscription.framework in self.routed
+            and subscription.channel is not None
+            and not self.bindings_of.get(subscription.channel)
+        )
+
+    def fed_by_dead_letters(self, subscription: Subscription) -> bool:
+        """The subscription consumes what the broker dead-letters from another queue or subscription."""
+        if subscription.channel is None:
+            return False
+        if subscription.channel in self.dead_letters:
+            return True
+        return any(b.exchange in self.dead_letters for b in self.bindings_of.get(subscription.channel, ()))
+
+    def addresses(self, subscription: Subscription) -> list[str]:
+        """The routes a subscription's queue is bound to, as `exchange/routing_key`."""
+        bindings = self.bindings_of.get(subscription.channel or "", ())
+        return [f"{b.exchange}/{b.routing_key}" if b.routing_key else str(b.exchange) for b in bindings]
+
+    def reaches(self, publication: Publication, subscription: Subscription) -> bool:
+        """The publication's messages can arrive at the subscription."""
+        pub_event, sub_event = self.event(publication), self.event(subscription)
+        if pub_event and sub_event and pub_event == sub_event:
+            return True
+        if publication.channel:
+            name: str | None = publication.channel
+        else:
+            template = template_pattern(publication.channel_expr)
+            if template is not None:
+                candidates = [subscription.channel] if subscription.channel else []
+                candidates += self.addresses(subscription)
+                return any(template.fullmatch(c) for c in candidates)
+            name = pub_event
+        return name is not None and any(match(name) for match in self._subscription_matchers(subscription, sub_event))
+
+    def _subscription_matchers(self, subscription: Subscription, event: str | None) -> list[Matcher]:
+        key = id(subscription)
+        if key not in self._matchers:
+            matchers: list[Matcher] = []
+            if subscription.channel:
+                matchers.append(_channel_matcher(subscription.channel))
+                matchers.extend(_binding_matcher(b) for b in self.bindings_of.get(subscription.channel, ()))
+            else:
+                template = template_pattern(subscription.channel_expr)
+                if template is not None:
+                    matchers.append(lambda text, t=template: t.fullmatch(text) is not None)
+                elif event:
+                    matchers.append(event.__eq__)
+            self._matchers[key] = matchers
+        return self._matchers[key]
+
+
+def wrapper_functions(publications: Iterable[Publication]) -> set[str]:
+    """Project functions that publish on their callers' behalf (named in some publication's `via`)."""
+    return {name for p in publications for name in p.via}
+
+
+def is_wrapper_call(publication: Publication, wrappers: set[str]) -> bool:
+    """The library call inside a project wrapper whose callers carry the channel."""
+    return publication.channel is None and publication.function in wrappers

@@ -1,0 +1,1038 @@
+"""Rules of the contracts family (EDA2xx): code and catalog agree on events, owners, consumers and payloads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from eventlint import compat
+from eventlint.catalog import EventSpec
+from eventlint.facts import Diagnostic, FieldRead, Publication, Subscription
+from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
+from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
+from eventlint.rules.schema_view import ObjectView
+
+# Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
+# EventBridge events, Kafka records, CloudEvents): reading them is not reading the event.
+ENVELOPE_FIELDS = (
+    "Records", "body", "Body", "Message", "MessageAttributes", "messageAttributes", "Sns",
+    "detail", "detail-type", "source", "value", "key", "headers", "attributes",
+    "data", "specversion", "datacontenttype", "receiptHandle", "ReceiptHandle", "messageId", "MessageId",
+)
+
+CATALOG_HINT = "declare it under `events` in eventlint.yaml (owner, channel, schema, consumers)"
+
+
+class Contracts:
+    """Which catalogued events each publication and subscription carries.
+
+    A publication carries the catalogued event of its name, or else the events the
+    catalog places on its channel. A subscription consumes the catalogued event of
+    its name, or else every catalogued event routed to it (its channel, a pattern,
+    the exchanges and routing keys its queue is bound to), judged the way the flow
+    rules judge publications reaching subscriptions.
+    """
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self.ctx = ctx
+        self.catalog = ctx.catalog
+        self.flow = Flow(ctx.facts, ctx.catalog)
+        wrappers = wrapper_functions(ctx.facts.publishers)
+        self.publications = [p for p in ctx.facts.publishers if not is_wrapper_call(p, wrappers)]
+        self.subscriptions = list(ctx.facts.subscribers)
+
+    @property
+    def active(self) -> bool:
+        """A catalog exists: without one, nothing is judged against it."""
+        return bool(self.catalog.events)
+
+    def published(self, publication: Publication) -> list[EventSpec]:
+        spec = self.catalog.event(publication.event)
+        if spec is not None:
+            return [spec]
+        return self.catalog.for_channel(publication.channel)
+
+    def consumed(self, subscription: Subscription) -> list[EventSpec]:
+        spec = self.catalog.event(subscription.event)
+        if spec is not None:
+            return [spec]
+        return [spec for spec in self._declared_publications if self.flow.reaches(self._as_publication(spec), subscription)]
+
+    def judged_publication(self, publication: Publication) -> bool:
+        return bool(publication.event or publication.channel)
+
+    def judged_subscription(self, subscription: Subscription) -> bool:
+        """A subscription whose events can be told: not a pattern, a dead-letter queue or a broker-side route."""
+        if not (subscription.event or subscription.channel):
+            return False
+        if subscription.channel and channel_pattern(subscription.channel) is not None:
+            return False
+        return not (self.flow.unbound_routed(subscription) or self.flow.fed_by_dead_letters(subscription))
+
+    def declared_at(self, spec: EventSpec) -> tuple[str, int, int]:
+        """Where an event is declared, relative to the project root when inside it."""
+        root = os.path.abspath(self.ctx.facts.root)
+        source = os.path.abspath(spec.source)
+        path = os.path.relpath(source, root) if source.startswith(root + os.sep) else spec.source
+        return path.replace(os.sep, "/"), spec.line, 1
+
+    def consumers_by_event(self) -> dict[str, set[str]]:
+        """The services whose code consumes each catalogued event."""
+        found: dict[str, set[str]] = {}
+        for s in self.subscriptions:
+            if s.service is not None:
+                for spec in self.consumed(s):
+                    found.setdefault(spec.name, set()).add(s.service)
+        return found
+
+    def services(self) -> set[str]:
+        return {s.name for s in self.ctx.facts.services}
+
+    @cached_property
+    def _declared_publications(self) -> list[EventSpec]:
+        return sorted(self.catalog.events.values(), key=lambda s: s.name)
+
+    def _as_publication(self, spec: EventSpec) -> Publication:
+        return Publication(spec.name, spec.channel, "catalog", spec.owner, spec.source, spec.line, 1, None)
+
+
+def _contracts(ctx: RuleContext) -> Contracts:
+    cached = ctx.__dict__.get("_contracts")
+    if cached is None:
+        cached = Contracts(ctx)
+        ctx.__dict__["_contracts"] = cached
+    return cached
+
+
+def _names(items: Iterable[str]) -> str:
+    return ", ".join(f"`{i}`" for i in items)
+
+
+# -- EDA201 ----------------------------------------------------------------------------------
+
+
+class UndeclaredEvent(Rule):
+    """Checks for events in the code that the catalog does not know.
+
+    ## What it does
+    When the project has an event catalog (the `events` key of eventlint.yaml, or
+    an AsyncAPI document named by `catalog`), finds publications and
+    subscriptions whose event is not declared there: neither its name nor its
+    channel is in the catalog, and it is not listed under `external`.
+
+    Subscriptions whose events cannot be told are not judged: a pattern
+    subscription, a dead-letter queue, a Google Pub/Sub subscription whose topic
+    is attached outside the code.
+
+    ## Why is this bad?
+    The catalog is where a team learns which events exist, who owns them and
+    what they carry. An event that appears only in code is a contract nobody
+    reviewed: its schema, owner and consumers are unknown, and it drifts.
+
+    ## How to fix it
+    Declare the event under `events` with its owner, channel and schema, or
+    list it under `external.published` / `external.consumed` when it belongs to
+    another repository.
+    """
+
+    code = "EDA201"
+    name = "undeclared-event"
+    severity = Severity.ERROR
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                producer.send("orders.placed", value=order.to_json(), key=order.id)
+
+            def give_coupon(order):
+                producer.send("marketing.coupons", value=order.to_json(), key=order.id)  # expect: EDA201
+            """,
+            config="""
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed, key: order_id}
+            """,
+        ),
+        Example(
+            """
+            import pika
+
+            channel = pika.BlockingConnection().channel()
+
+            def on_refund(ch, method, properties, body):
+                ch.basic_ack(method.delivery_tag)
+
+            channel.basic_consume(queue="refunds.requested", on_message_callback=on_refund)  # expect: EDA201
+            """,
+            config="""
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed}
+            """,
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                producer.send("orders.placed", value=order.to_json(), key=order.id)
+
+            def book(order):
+                producer.send("ledger.entries", value=order.to_json(), key=order.id)
+            """,
+            config="""
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed}
+            external:
+              published: [ledger.*]
+            """,
+        ),
+        Example(
+            # no catalog: nothing to judge against
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                producer.send("orders.placed", value=order.to_json(), key=order.id)
+            """
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        if not contracts.active:
+            return
+        catalog = contracts.catalog
+        for p in contracts.publications:
+            if contracts.judged_publication(p) and not contracts.published(p):
+                if not catalog.published_elsewhere(p.event, p.channel) and not catalog.consumed_elsewhere(p.event, p.channel):
+                    yield self.finding(p, f"{_what(p)} is published but not declared in the event catalog", hint=CATALOG_HINT)
+        for s in contracts.subscriptions:
+            if contracts.judged_subscription(s) and not contracts.consumed(s):
+                if not catalog.published_elsewhere(s.event, s.channel):
+                    yield self.finding(s, f"{_what(s)} is consumed but not declared in the event catalog", hint=CATALOG_HINT)
+
+
+def _what(record: Publication | Subscription) -> str:
+    if record.event and record.channel and record.event != record.channel:
+        return f"`{record.event}` on `{record.channel}`"
+    return f"`{record.event or record.channel}`"
+
+
+# -- EDA202 ----------------------------------------------------------------------------------
+
+
+class EventWithoutSchema(Rule):
+    """Checks for catalogued events that have no schema.
+
+    ## What it does
+    Finds events declared in the catalog without a `schema` (a JSON Schema file,
+    or a folder of versions) and, for events read from AsyncAPI, without a
+    message payload. The finding is at the event's declaration.
+
+    ## Why is this bad?
+    Without a schema the contract is whatever the producer sends today.
+    Consumers guess field names and types, and nothing can tell a compatible
+    change from a breaking one; EDA203, EDA204 and EDA208 have nothing to check.
+
+    ## How to fix it
+    Write the event's JSON Schema (draft 2020-12 or draft-07) and name it:
+    `events.OrderPlaced.schema: schemas/order_placed/` with `v1.json` inside.
+    """
+
+    code = "EDA202"
+    name = "event-without-schema"
+    severity = Severity.WARNING
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                producer.send("orders.placed", value=order.to_json(), key=order.id)
+            """,
+            config="""
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed}  # expect: EDA202
+            """,
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                producer.send("orders.placed", value=order.to_json(), key=order.id)
+            """,
+            config="""
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.json}
+            """,
+            files={"schemas/order_placed.json": '{"type": "object", "properties": {"order_id": {"type": "string"}}}'},
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        for spec in sorted(ctx.catalog.events.values(), key=lambda s: s.name):
+            if not spec.has_schema:
+                yield self.finding(
+                    contracts.declared_at(spec),
+                    f"event `{spec.name}` has no schema",
+                    hint=f"write its JSON Schema and name it in `events.{spec.name}.schema`",
+                    event=spec.name,
+                    service=spec.owner,
+                )
+
+
+# -- EDA203 ----------------------------------------------------------------------------------
+
+
+class PayloadSchemaMismatch(Rule):
+    """Checks for published payloads that do not match the event's schema.
+
+    ## What it does
+    For a publication of a catalogued event whose payload is written in the code
+    (a dict literal, `dict(...)`, a constructor call, or a name bound to one of
+    them, keys stored before the send included), compares its top-level fields
+    with the latest version of the event's schema and reports:
+    - a required field the payload does not set (only when every field of the
+      payload is known: no `**spread`, no computed key, no `.update(...)`, not a
+      class whose defaults are serialised too);
+    - a field a closed schema (`additionalProperties: false`) does not allow;
+    - a literal value whose JSON type the schema does not accept for that field
+      (`integer` is accepted where `number` is).
+
+    ## Why is this bad?
+    A producer that drifts from the schema breaks every consumer at run time,
+    far from the change that caused it: a missing `currency`, a `total` sent as
+    a string. The schema is the contract; the code should keep it.
+
+    ## How to fix it
+    Send what the schema says, or change the schema first (a new version,
+    checked for compatibility by EDA208 and `eventlint schema check`).
+
+    ## Limitations
+    Only top-level fields are compared; nested objects and values that are not
+    literals are not.
+    """
+
+    code = "EDA203"
+    name = "payload-schema-mismatch"
+    severity = Severity.ERROR
+
+    _config = """
+    events:
+      OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.json}
+    """
+    _schema = {
+        "schemas/order_placed.json": """
+            {
+              "$schema": "https://json-schema.org/draft/2020-12/schema",
+              "type": "object",
+              "properties": {
+                "order_id": {"type": "string"},
+                "total_cents": {"type": "integer"},
+                "currency": {"type": "string"}
+              },
+              "required": ["order_id", "total_cents", "currency"],
+              "additionalProperties": false
+            }
+        """
+    }
+
+    invalid = [
+        Example(
+            """
+            import json
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                payload = {"order_id": order.id, "total_cents": order.total_cents}
+                producer.send("orders.placed", json.dumps(payload).encode(), key=order.id)  # expect: EDA203
+            """,
+            config=_config,
+            files=_schema,
+        ),
+        Example(
+            """
+            import json
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                producer.send(  # expect: EDA203
+                    "orders.placed",
+                    json.dumps({"order_id": order.id, "total_cents": "1999", "currency": "EUR", "coupon": None}).encode(),
+                    key=order.id,
+                )
+            """,
+            config=_config,
+            files=_schema,
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            import json
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                payload = {"order_id": order.id, "total_cents": 1999}
+                payload["currency"] = "EUR"
+                producer.send("orders.placed", json.dumps(payload).encode(), key=order.id)
+
+            def replay(order, extra):
+                producer.send("orders.placed", json.dumps({"order_id": order.id, **extra}).encode(), key=order.id)
+            """,
+            config=_config,
+            files=_schema,
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        for p in contracts.publications:
+            if p.payload_fields is None:
+                continue
+            for spec in contracts.published(p):
+                view = ctx.schemas.latest_view(spec)
+                if view is None:
+                    continue
+                problems = _payload_problems(p, view)
+                if problems:
+                    yield self.finding(
+                        p,
+                        f"payload of `{spec.name}` does not match its schema: " + "; ".join(problems),
+                        hint="send what the schema says, or publish a new schema version first",
+                        event=spec.name,
+                    )
+
+
+def _payload_problems(p: Publication, view: ObjectView) -> list[str]:
+    fields = p.payload_fields or ()
+    problems: list[str] = []
+    if not p.payload_partial:
+        missing = [f for f in view.required if f not in fields]
+        if missing:
+            problems.append(f"misses required {_names(missing)}")
+    if view.closed:
+        extra = [f for f in fields if not view.defines(f)]
+        if extra:
+            problems.append(f"sets {_names(extra)}, which the closed schema does not allow")
+    for field, literal in p.payload_types:
+        accepted = view.types_of(field)
+        if accepted and not _accepts(accepted, literal):
+            problems.append(f"`{field}` is {_article(literal)} {literal}, the schema says {' or '.join(sorted(accepted))}")
+    return problems
+
+
+def _accepts(accepted: frozenset[str], literal: str) -> bool:
+    return literal in accepted or (literal == "integer" and "number" in accepted)
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+# -- EDA204 ----------------------------------------------------------------------------------
+
+
+class ConsumerReadsUnknownField(Rule):
+    """Checks for handlers that read fields the event's schema does not define, or optional fields unsafely.
+
+    ## What it does
+    For a handler that consumes one catalogued event with a schema, looks at the
+    message fields it reads (`event["x"]`, `event.get("x")`, also in the
+    functions it calls) and reports:
+    - a field the latest schema does not define;
+    - an optional field (not `required`, no `default`) read with `event["x"]`,
+      which raises `KeyError` on every message that leaves it out.
+
+    Fields of the envelopes frameworks wrap events in (`Records`, `body`,
+    `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
+    (`event.total`) are not judged: they read a model class, whose defaults the
+    code decides.
+
+    ## Why is this bad?
+    A consumer reading a field nobody promised to send works until the producer
+    changes, then fails on every message; an optional field read as required
+    fails on the first message without it.
+
+    ## How to fix it
+    Add the field to the schema (and have the owner send it), read optional
+    fields with `.get("x", default)`, or give them a `default` in the schema.
+    """
+
+    code = "EDA204"
+    name = "consumer-reads-unknown-field"
+    severity = Severity.ERROR
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - envelope_fields: field names of message envelopes, never judged against the event's schema
+        """
+
+        envelope_fields: tuple[str, ...] = ENVELOPE_FIELDS
+
+    _config = PayloadSchemaMismatch._config
+    _schema = {
+        "schemas/order_placed.json": """
+            {
+              "type": "object",
+              "properties": {
+                "order_id": {"type": "string"},
+                "total_cents": {"type": "integer"},
+                "coupon": {"type": ["string", "null"]},
+                "currency": {"type": "string", "default": "EUR"}
+              },
+              "required": ["order_id", "total_cents"]
+            }
+        """
+    }
+
+    invalid = [
+        Example(
+            """
+            import json
+            from kafka import KafkaConsumer
+
+            consumer = KafkaConsumer("orders.placed", group_id="billing")
+
+            def bill(order):
+                charge(order["order_id"], order["amount"])  # expect: EDA204
+                if order["coupon"]:  # expect: EDA204
+                    redeem(order["coupon"])  # expect: EDA204
+
+            for message in consumer:
+                bill(json.loads(message.value))
+            """,
+            config=_config,
+            files=_schema,
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            import json
+            from kafka import KafkaConsumer
+
+            consumer = KafkaConsumer("orders.placed", group_id="billing")
+
+            def bill(order):
+                charge(order["order_id"], order["total_cents"], order["currency"])
+                if order.get("coupon"):
+                    redeem(order.get("coupon"))
+
+            for message in consumer:
+                bill(json.loads(message.value))
+            """,
+            config=_config,
+            files=_schema,
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        consumed: dict[str, set[str]] = {}
+        for s in contracts.subscriptions:
+            if s.handler:
+                consumed.setdefault(s.handler, set()).update(spec.name for spec in contracts.consumed(s))
+        seen: set[tuple[str, int, int, str]] = set()
+        for handler in ctx.facts.handlers:
+            names = consumed.get(handler.name, set())
+            if len(names) != 1:
+                continue
+            spec = ctx.catalog.events[next(iter(names))]
+            view = ctx.schemas.latest_view(spec)
+            if view is None or not view.properties:
+                continue
+            for read in handler.reads:
+                key = (read.path, read.line, read.column, read.field)
+                if key in seen or read.access == "attr" or matches(read.field, self.options.envelope_fields):
+                    continue
+                message = _read_problem(read, view, spec.name)
+                if message:
+                    seen.add(key)
+                    yield self.finding(
+                        (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
+                        hint=f"add `{read.field}` to the schema, or read it with `.get()`",
+                    )
+
+
+def _read_problem(read: FieldRead, view: ObjectView, event: str) -> str | None:
+    if not view.defines(read.field):
+        return f"reads `{read.field}`, which the `{event}` schema does not define"
+    if read.access == "item" and read.field not in view.required and not view.has_default(read.field):
+        return f"reads optional `{read.field}` of `{event}` as required: messages without it raise KeyError"
+    return None
+
+
+# -- EDA205 / EDA206 -------------------------------------------------------------------------
+
+
+class UndocumentedConsumer(Rule):
+    """Checks for services that consume an event without being listed among its consumers.
+
+    ## What it does
+    For each subscription to a catalogued event, reports a service that is
+    neither the event's owner nor listed in `events.<Event>.consumers`.
+
+    ## Why is this bad?
+    The consumers list is who the owner must ask before changing the event. A
+    consumer missing from it is broken by a change nobody warned it about, and
+    is invisible in the catalog and its diagrams.
+
+    ## How to fix it
+    Add the service to the event's `consumers`, or stop consuming the event.
+    """
+
+    code = "EDA205"
+    name = "undocumented-consumer"
+    severity = Severity.ERROR
+
+    invalid = [
+        Example(
+            """
+            from nameko.events import event_handler
+
+            class MarketingService:
+                name = "marketing"
+
+                @event_handler("orders", "order_placed")  # expect: EDA205
+                def send_coupon(self, payload):
+                    pass
+            """,
+            config="""
+            services:
+              marketing: [app.py]
+            events:
+              order_placed: {owner: orders, channel: orders.order_placed, consumers: [payments]}
+            """,
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from nameko.events import event_handler
+
+            class MarketingService:
+                name = "marketing"
+
+                @event_handler("orders", "order_placed")
+                def send_coupon(self, payload):
+                    pass
+            """,
+            config="""
+            services:
+              marketing: [app.py]
+            events:
+              order_placed: {owner: orders, channel: orders.order_placed, consumers: [payments, marketing]}
+            """,
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        for s in contracts.subscriptions:
+            if s.service is None:
+                continue
+            for spec in contracts.consumed(s):
+                if s.service != spec.owner and s.service not in spec.consumers:
+                    yield self.finding(
+                        s,
+                        f"service `{s.service}` consumes `{spec.name}` but is not among its documented consumers",
+                        hint=f"add {s.service} to `events.{spec.name}.consumers`",
+                        event=spec.name,
+                    )
+
+
+class StaleConsumerDoc(Rule):
+    """Checks for documented consumers that no longer consume the event.
+
+    ## What it does
+    For each service listed in `events.<Event>.consumers`, reports it when the
+    service has no subscription that receives the event, or when no service of
+    that name exists in the project. A service with a subscription whose
+    destination is not statically known is given the benefit of the doubt.
+
+    ## Why is this bad?
+    A stale consumers list makes owners negotiate with teams that no longer
+    care, and hides the real impact of a change: the catalog says the event is
+    used where it is not.
+
+    ## How to fix it
+    Remove the service from the event's `consumers`; when it consumes the event
+    from another repository, list the event under `external.consumed` instead.
+    """
+
+    code = "EDA206"
+    name = "stale-consumer-doc"
+    severity = Severity.WARNING
+
+    invalid = [
+        Example(
+            """
+            from nameko.events import event_handler
+
+            class PaymentsService:
+                name = "payments"
+
+                @event_handler("orders", "order_placed")
+                def charge(self, payload):
+                    pass
+            """,
+            config="""
+            services:
+              payments: [app.py]
+            events:
+              order_placed: {owner: orders, consumers: [payments, loyalty]}  # expect: EDA206
+            """,
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from nameko.events import event_handler
+
+            class PaymentsService:
+                name = "payments"
+
+                @event_handler("orders", "order_placed")
+                def charge(self, payload):
+                    pass
+            """,
+            config="""
+            services:
+              payments: [app.py]
+            events:
+              order_placed: {owner: orders, consumers: [payments]}
+            """,
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        services = contracts.services()
+        consuming = contracts.consumers_by_event()
+        unjudged = {s.service for s in contracts.subscriptions if s.service and not (s.event or s.channel)}
+        for spec in sorted(ctx.catalog.events.values(), key=lambda e: e.name):
+            for consumer in spec.consumers:
+                if consumer not in services:
+                    message = f"`{consumer}`, a documented consumer of `{spec.name}`, is not a service of this project"
+                elif consumer in consuming.get(spec.name, set()) or consumer in unjudged:
+                    continue
+                else:
+                    message = f"`{consumer}` is documented as consuming `{spec.name}` but does not subscribe to it"
+                yield self.finding(
+                    contracts.declared_at(spec),
+                    message,
+                    hint=f"remove it from `events.{spec.name}.consumers`, or list the event under `external.consumed`",
+                    service=consumer,
+                    event=spec.name,
+                )
+
+
+# -- EDA207 ----------------------------------------------------------------------------------
+
+
+class ProducerNotOwner(Rule):
+    """Checks for services that publish an event they do not own.
+
+    ## What it does
+    Reports a publication of a catalogued event from a service other than the
+    event's `owner`.
+
+    ## Why is this bad?
+    An event has one owner, who decides its meaning, schema and versions. A
+    second producer couples two services to one contract: neither can change it
+    alone, and consumers cannot tell whose fact they are reading.
+
+    ## How to fix it
+    Publish your own event (and let the owner react to it), or move the
+    publication into the owning service. When ownership truly moved, change
+    `events.<Event>.owner`.
+    """
+
+    code = "EDA207"
+    name = "producer-not-owner"
+    severity = Severity.ERROR
+
+    invalid = [
+        Example(
+            """
+            import boto3
+
+            sns = boto3.client("sns")
+
+            def refund(payment):
+                sns.publish(TopicArn="arn:aws:sns:eu-west-1:123456789012:order-cancelled", Message=payment.to_json())  # expect: EDA207
+            """,
+            config="""
+            services:
+              payments: [app.py]
+            events:
+              OrderCancelled: {owner: orders, channel: order-cancelled}
+            """,
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            import boto3
+
+            sns = boto3.client("sns")
+
+            def cancel(order):
+                sns.publish(TopicArn="arn:aws:sns:eu-west-1:123456789012:order-cancelled", Message=order.to_json())
+            """,
+            config="""
+            services:
+              orders: [app.py]
+            events:
+              OrderCancelled: {owner: orders, channel: order-cancelled}
+            """,
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        for p in contracts.publications:
+            if p.service is None:
+                continue
+            for spec in contracts.published(p):
+                if spec.owner and p.service != spec.owner:
+                    yield self.finding(
+                        p,
+                        f"service `{p.service}` publishes `{spec.name}`, which `{spec.owner}` owns",
+                        hint=f"publish an event of your own, or move this into {spec.owner}",
+                        event=spec.name,
+                    )
+
+
+# -- EDA208 ----------------------------------------------------------------------------------
+
+
+class BreakingSchemaChange(Rule):
+    """Checks for schema versions that break the event's declared compatibility.
+
+    ## What it does
+    For an event whose schema is a folder of versions (`v1.json`, `v2.json`,
+    ...), compares each version with the one before it (with every earlier one
+    for the `*_TRANSITIVE` modes) under the event's `compatibility` (else
+    `contracts.compatibility`, else `BACKWARD`) and the open-content policy
+    (`contracts.open-content`, default `strict`), and reports every version that
+    breaks it, at the newer file, with the changes that break it and the
+    services it would hurt: the documented consumers and those whose code
+    consumes the event. The comparison follows Confluent Schema Registry's JSON
+    Schema rules; docs/compatibility.md has the full table.
+
+    `eventlint schema check --against REF` judges the same way a working tree
+    against a git ref, for changes made to a version in place.
+
+    ## Why is this bad?
+    Producers and consumers upgrade at different times. Under BACKWARD,
+    consumers on the new schema must still read events written with the old
+    one (replays, retries, a topic's retained history); a newly required field
+    or a narrowed type makes them fail on every old event.
+
+    ## How to fix it
+    Make the change compatible (a new field optional or with a `default`, a type
+    widened rather than narrowed; under the default `strict` policy, close the
+    object with `additionalProperties: false` so that adding an optional field
+    is compatible), or publish a new event (`OrderPlacedV2`) on a
+    new channel and migrate consumers to it, or, when every consumer has
+    agreed, declare a weaker `compatibility` for the event.
+    """
+
+    code = "EDA208"
+    name = "breaking-schema-change"
+    severity = Severity.ERROR
+
+    _config = """
+    events:
+      PaymentCompleted: {owner: app, channel: payments.completed, schema: schemas/payment_completed/}
+    """
+    _v1 = """
+        type: object
+        properties:
+          order_id: {type: string}
+          amount_cents: {type: integer}
+        required: [order_id, amount_cents]
+        additionalProperties: false
+    """
+
+    invalid = [
+        Example(
+            "",
+            config=_config,
+            files={
+                "schemas/payment_completed/v1.yaml": _v1,
+                "schemas/payment_completed/v2.yaml": """
+                    # expect: EDA208
+                    type: object
+                    properties:
+                      order_id: {type: string}
+                      amount_cents: {type: integer}
+                      currency: {type: string}
+                    required: [order_id, amount_cents, currency]
+                    additionalProperties: false
+                """,
+            },
+        ),
+    ]
+    valid = [
+        Example(
+            "",
+            config=_config,
+            files={
+                "schemas/payment_completed/v1.yaml": _v1,
+                "schemas/payment_completed/v2.yaml": """
+                    type: object
+                    properties:
+                      order_id: {type: string}
+                      amount_cents: {type: integer}
+                      currency: {type: string, default: EUR}
+                    required: [order_id, amount_cents]
+                    additionalProperties: false
+                """,
+            },
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        consumers = contracts.consumers_by_event()
+        for spec in sorted(ctx.catalog.events.values(), key=lambda e: e.name):
+            versions = ctx.schemas.versions(spec)
+            if len(versions) < 2:
+                continue
+            mode, policy = compat.settings(ctx.config.raw.get("contracts"), spec.compatibility)
+            files = dict(versions)
+            hurt = sorted(set(spec.consumers) | consumers.get(spec.name, set()))
+            for brk in compat.history(versions, mode, policy):
+                changes = "; ".join(c.description for c in brk.changes[:3])
+                more = f" (and {len(brk.changes) - 3} more)" if len(brk.changes) > 3 else ""
+                who = f"; it would hurt {', '.join(hurt)}" if hurt else ""
+                yield self.finding(
+                    (_project_path(files[brk.newer].file, ctx), 1, 1),
+                    f"`{spec.name}` {brk.newer} breaks {mode} compatibility with {brk.older}: {changes}{more}{who}",
+                    hint="make the change compatible (optional fields, defaults, wider types), or publish a new event",
+                    event=spec.name,
+                    service=spec.owner,
+                )
+
+
+def _project_path(schema_file: str, ctx: RuleContext) -> str:
+    """A schema file (relative to the configuration's root) as a path relative to the project root."""
+    absolute = os.path.join(os.path.abspath(ctx.config.root), schema_file)
+    root = os.path.abspath(ctx.facts.root)
+    return os.path.relpath(absolute, root).replace(os.sep, "/") if absolute.startswith(root + os.sep) else schema_file
+
+
+# -- EDA209 ----------------------------------------------------------------------------------
+
+
+class DeprecatedEventUsed(Rule):
+    """Checks for publications and subscriptions of events the catalog marks deprecated.
+
+    ## What it does
+    Reports every publication and subscription of an event whose catalog entry
+    has `deprecated: true` or `deprecated: "<what to use instead>"`.
+
+    ## Why is this bad?
+    A deprecated event is on its way out: new producers and consumers extend its
+    life and will break when it is removed.
+
+    ## How to fix it
+    Move to the replacement the deprecation names, then remove the old code.
+    """
+
+    code = "EDA209"
+    name = "deprecated-event-used"
+    severity = Severity.WARNING
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def pay(order):
+                producer.send("payments.legacy", value=order.to_json(), key=order.id)  # expect: EDA209
+            """,
+            config="""
+            events:
+              PaymentMade: {owner: app, channel: payments.legacy, deprecated: "use PaymentCompleted on payments.completed"}
+            """,
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def pay(order):
+                producer.send("payments.completed", value=order.to_json(), key=order.id)
+            """,
+            config="""
+            events:
+              PaymentMade: {owner: app, channel: payments.legacy, deprecated: true}
+              PaymentCompleted: {owner: app, channel: payments.completed}
+            """,
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        records: list[tuple[Publication | Subscription, list[EventSpec], str]] = [
+            (p, contracts.published(p), "publishes") for p in contracts.publications
+        ]
+        records += [(s, contracts.consumed(s), "consumes") for s in contracts.subscriptions]
+        for record, specs, verb in records:
+            for spec in specs:
+                if spec.deprecated:
+                    instead = f": {spec.deprecated}" if isinstance(spec.deprecated, str) else ""
+                    yield self.finding(record, f"{verb} deprecated event `{spec.name}`{instead}", event=spec.name)
+
+
+RULES: tuple[type[Rule], ...] = (
+    UndeclaredEvent,
+    EventWithoutSchema,
+    PayloadSchemaMismatch,
+    ConsumerReadsUnknownField,
+    UndocumentedConsumer,
+    StaleConsumerDoc,
+    ProducerNotOwner,
+    BreakingSchemaChange,
+    DeprecatedEventUsed,
+)
+
+__all__ = ["RULES", "Contracts"]
+

@@ -1,0 +1,143 @@
+"""What the contract rules need of an event's schemas: its versions, and the top level of the newest.
+
+Schemas are read through `eventlint.compat` (one loader: metaschema-checked, `$ref`s
+resolved inside the project, nothing fetched), once per run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eventlint import compat
+from eventlint.catalog import Catalog, EventSpec
+
+
+@dataclass(frozen=True)
+class ObjectView:
+    """The top-level object of a schema: its properties, required fields, and whether it is closed."""
+
+    properties: Mapping[str, Mapping[str, Any]]
+    required: tuple[str, ...]
+    closed: bool
+    patterns: tuple[str, ...] = ()
+    open_schema: bool = False
+
+    def defines(self, name: str) -> bool:
+        return name in self.properties or self.open_schema or any(_search(p, name) for p in self.patterns)
+
+    def types_of(self, name: str) -> frozenset[str]:
+        """The JSON types a property accepts (empty when unconstrained or not known)."""
+        prop = self.properties.get(name)
+        if not isinstance(prop, Mapping):
+            return frozenset()
+        declared = prop.get("type")
+        if isinstance(declared, str):
+            return frozenset({declared})
+        if isinstance(declared, list) and all(isinstance(t, str) for t in declared):
+            return frozenset(declared)
+        if "const" in prop or "enum" in prop:
+            values = [prop["const"]] if "const" in prop else list(prop.get("enum") or ())
+            return frozenset(_json_type(v) for v in values)
+        return frozenset()
+
+    def has_default(self, name: str) -> bool:
+        prop = self.properties.get(name)
+        return isinstance(prop, Mapping) and "default" in prop
+
+
+class Schemas:
+    """Every catalogued event's schema versions, loaded once (SchemaError for a broken schema)."""
+
+    def __init__(self, catalog: Catalog, root: Path) -> None:
+        self.catalog = catalog
+        self.store = compat.SchemaStore.from_directory(root)
+        self._versions: dict[str, list[tuple[str, compat.Schema]]] = {}
+
+    def versions(self, spec: EventSpec) -> list[tuple[str, compat.Schema]]:
+        if spec.schema is None:
+            return []
+        if spec.name not in self._versions:
+            self._versions[spec.name] = compat.load_versions((Path(spec.base) / spec.schema).resolve(), self.store)
+        return self._versions[spec.name]
+
+    def load_all(self) -> None:
+        """Load every schema now, so that a broken one is reported before any rule runs."""
+        for spec in sorted(self.catalog.events.values(), key=lambda s: s.name):
+            self.versions(spec)
+
+    def latest_view(self, spec: EventSpec) -> ObjectView | None:
+        """The top level of the event's newest schema (or its inline payload), None when it has none."""
+        if spec.payload is not None:
+            return object_view(spec.payload, spec.payload)
+        versions = self.versions(spec)
+        if not versions:
+            return None
+        document = versions[-1][1].document
+        return object_view(document, document) if isinstance(document, Mapping) else None
+
+
+def object_view(schema: Mapping[str, Any], document: Mapping[str, Any], depth: int = 0) -> ObjectView:
+    """The top-level object of `schema`: `$ref`s within the document followed, `allOf` members merged."""
+    schema = _local(schema, document)
+    properties: dict[str, Mapping[str, Any]] = {}
+    required: list[str] = []
+    extra = schema.get("additionalProperties")
+    closed = extra is False or schema.get("unevaluatedProperties") is False
+    patterns = [p for p in _mapping(schema.get("patternProperties")) if isinstance(p, str)]
+    open_schema = isinstance(extra, Mapping) and bool(extra)
+    for name, prop in _mapping(schema.get("properties")).items():
+        properties[str(name)] = _local(prop, document) if isinstance(prop, Mapping) else {}
+    required.extend(r for r in schema.get("required") or () if isinstance(r, str))
+    for member in schema.get("allOf") or ():
+        if isinstance(member, Mapping) and depth < 16:
+            inner = object_view(member, document, depth + 1)
+            for name, prop in inner.properties.items():
+                properties.setdefault(name, prop)
+            required.extend(r for r in inner.required if r not in required)
+            patterns.extend(inner.patterns)
+            open_schema = open_schema or inner.open_schema
+    return ObjectView(properties, tuple(required), closed, tuple(patterns), open_schema)
+
+
+def _local(schema: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow `$ref`s to places in the same document (a few hops at most); other refs are left as they are."""
+    for _ in range(16):
+        ref = schema.get("$ref")
+        if not (isinstance(ref, str) and ref.startswith("#/")):
+            break
+        target: Any = document
+        for part in ref[2:].split("/"):
+            target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, Mapping) else None
+        if not isinstance(target, Mapping):
+            break
+        schema = target
+    return schema
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _search(pattern: str, name: str) -> bool:
+    try:
+        return re.search(pattern, name) is not None
+    except re.error:
+        return False
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"

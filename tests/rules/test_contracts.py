@@ -1,0 +1,94 @@
+"""Contract rules beyond their embedded examples: routing, catalogs in their own file, broken schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from eventlint import api
+from eventlint.cli import main
+from tests.helpers import write_project
+
+PIKA_CONSUMER = """
+import pika
+
+channel = pika.BlockingConnection().channel()
+channel.queue_bind(queue="emails", exchange="shipping", routing_key="shipment.*")
+
+def on_message(ch, method, properties, body):
+    ch.basic_ack(method.delivery_tag)
+
+channel.basic_consume(queue="emails", on_message_callback=on_message)
+"""
+
+
+def _codes(root: Path, *codes: str) -> list[tuple[str, str, int]]:
+    result = api.lint([root], api.load_config([root]), select=list(codes))
+    return [(d.code, d.path, d.line) for d in result.diagnostics]
+
+
+def test_a_queue_bound_to_the_event_route_consumes_it(tmp_path: Path) -> None:
+    config = {
+        "services": {"notifications": "app.py"},
+        "events": {"ShipmentDispatched": {"owner": "shipping", "channel": "shipping/shipment.dispatched", "consumers": []}},
+    }
+    write_project(tmp_path, {"app.py": PIKA_CONSUMER}, config)
+    found = _codes(tmp_path, "EDA201", "EDA205")
+    assert [c for c, _, _ in found] == ["EDA205"], found
+
+
+def test_pattern_subscriptions_are_not_judged_undeclared(tmp_path: Path) -> None:
+    source = 'import redis\n\nr = redis.Redis()\np = r.pubsub()\np.psubscribe("audit.*")\n'
+    write_project(tmp_path, {"app.py": source}, {"events": {"OrderPlaced": {"channel": "orders.placed"}}})
+    assert _codes(tmp_path, "EDA201") == []
+
+
+def test_events_kept_in_their_own_file(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "app.py": 'from kafka import KafkaProducer\n\nKafkaProducer().send("orders.placed", b"{}", key=b"1")\n',
+            "catalog/events.yaml": "OrderPlaced:\n  owner: orders\n  channel: orders.placed\n",
+        },
+        {"services": {"app": "app.py"}, "events": "catalog/events.yaml"},
+    )
+    found = _codes(tmp_path, "EDA202", "EDA207")
+    assert ("EDA202", "catalog/events.yaml", 1) in found
+    assert ("EDA207", "app.py", 3) in found
+
+
+def test_a_documented_consumer_that_is_no_service_is_stale(tmp_path: Path) -> None:
+    write_project(tmp_path, {"app.py": ""}, {"events": {"OrderPlaced": {"owner": "app", "consumers": ["ghost"]}}})
+    result = api.lint([tmp_path], api.load_config([tmp_path]), select=["EDA206"])
+    assert [d.message for d in result.diagnostics] == ["`ghost`, a documented consumer of `OrderPlaced`, is not a service of this project"]
+
+
+def test_a_broken_schema_is_a_clear_error_with_exit_two(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "app.py": 'from kafka import KafkaProducer\n\nKafkaProducer().send("orders.placed", {"order_id": "1"})\n',
+            "schemas/order_placed.json": '{"type": "object", "properties": {"order_id": {"type": 12}}}',
+        },
+        {"events": {"OrderPlaced": {"channel": "orders.placed", "schema": "schemas/order_placed.json"}}},
+    )
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--select", "EDA203"])
+    assert result.exit_code == 2
+    assert "schemas/order_placed.json" in result.output and "/properties/order_id/type" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_schema_file_names_the_key(tmp_path: Path) -> None:
+    write_project(tmp_path, {"app.py": ""}, {"events": {"OrderPlaced": {"schema": "schemas/nope.json"}}})
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "events.OrderPlaced.schema" in result.output and "schemas/nope.json" in result.output
+
+
+def test_a_schema_outside_the_project_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "outside.json").write_text("{}", encoding="utf-8")
+    write_project(tmp_path / "proj", {"app.py": ""}, {"events": {"OrderPlaced": {"schema": "../outside.json"}}})
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "proj")])
+    assert result.exit_code == 2
+    assert "outside the project root" in result.output
