@@ -299,14 +299,22 @@ def _handler_from_json(data: dict[str, Any]) -> Handler:
 
 def _record_from_json(kind: type, data: dict[str, Any]) -> Any:
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(kind):
-        if f.name not in data:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise KeyError(f"{kind.__name__}.{f.name}")
+    for name, required in _field_specs(kind):
+        if name not in data:
+            if required:
+                raise KeyError(f"{kind.__name__}.{name}")
             continue
-        value = data[f.name]
-        values[f.name] = tuple(tuple(v) if isinstance(v, list) else v for v in value) if isinstance(value, list) else value
+        value = data[name]
+        values[name] = tuple(tuple(v) if isinstance(v, list) else v for v in value) if isinstance(value, list) else value
     return kind(**values)
+
+
+@functools.cache
+def _field_specs(kind: type) -> tuple[tuple[str, bool], ...]:
+    """(name, required) of each field: computed once per record class (reading a cached run's facts)."""
+    return tuple(
+        (f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING) for f in dataclasses.fields(kind)
+    )
 
 
 __all__ = [

@@ -222,6 +222,8 @@ def _pooled(jobs: list[_Job], workers: int) -> Iterator[Outcome]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from eventlint.extract import visitor  # noqa: F401  imported once here, inherited by every forked worker
+
     # fork shares the already-imported interpreter state with the workers; elsewhere the platform default
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
