@@ -40,6 +40,7 @@ class Cache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._ready = False
+        self._made: set[Path] = set()  # directories known to exist: a mkdir per entry was a tenth of a cold run
 
     def get(self, kind: str, key: str) -> Any | None:
         """The stored value, or None when it is missing or unreadable (a corrupt entry is rebuilt)."""
@@ -74,7 +75,9 @@ class Cache:
         path = self._path(kind, key)
         try:
             self._prepare()
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
             body = text.encode("utf-8", "surrogateescape")
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:

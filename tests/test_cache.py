@@ -24,6 +24,7 @@ APP = {
             producer.send("orders.placed", {"id": order.id})
         """,
     "broken.py": "def broken(:\n    pass\n",
+    "tools/report.py": "import csv\n\ndef rows(path):\n    return list(csv.reader(open(path)))\n",  # left out by the prefilter
 }
 
 
@@ -47,7 +48,7 @@ def test_corrupt_entries_are_ignored_and_rebuilt(tmp_path):
     expected = api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
     assert _facts(root) == expected
     entries = sorted((root / CACHE_DIR).rglob("*.json"))
-    assert {p.parent.parent.name for p in entries} == {"ir", "run"}
+    assert {p.parent.parent.name for p in entries} == {"ir", "run", "vet"}
     for entry in entries:
         entry.write_bytes(b"\x00{not json")
     assert _facts(root) == expected
@@ -135,3 +136,13 @@ def test_cli_honours_eventlint_cache_dir(tmp_path):
     result = CliRunner(env={"EVENTLINT_CACHE_DIR": str(elsewhere)}).invoke(main, ["facts", str(root)])
     assert result.exit_code == 0
     assert (elsewhere / ".gitignore").exists() and not (root / CACHE_DIR).exists()
+
+
+def test_a_vetted_file_that_breaks_is_reported_on_the_next_run(tmp_path):
+    root = write_project(tmp_path / "repo", APP, config={})
+    first = _facts(root)
+    assert [d["path"] for d in first["diagnostics"]] == ["broken.py"]
+    (root / "tools/report.py").write_text("def rows(:\n", encoding="utf-8")
+    second = _facts(root)
+    assert [d["path"] for d in second["diagnostics"]] == ["broken.py", "tools/report.py"]
+    assert second == api.facts([root], api.load_config([root]), Options(cache=False)).to_json()

@@ -92,7 +92,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
     else:
         keep = {s.path for s, _ in python}
     with _no_cyclic_gc():
-        outcomes = _parse_all(python, keep, cache, options)
+        outcomes = _parse_all(python, keep, cache, options, discovery.root.as_posix())
 
     modules: list[tuple[ir.Module, str, str]] = []
     for (source, _), outcome in zip(python, outcomes):
@@ -189,15 +189,27 @@ class _Job:
     cache_dir: str | None
 
 
-def _parse_all(python: list[tuple[SourceFile, bytes]], keep: set[str], cache: Cache | None, options: Options) -> list[Outcome]:
-    """The outcome of every Python file, in order: from the cache where possible, parsed otherwise."""
+def _parse_all(
+    python: list[tuple[SourceFile, bytes]], keep: set[str], cache: Cache | None, options: Options, root: str = ""
+) -> list[Outcome]:
+    """The outcome of every Python file, in order: from the cache where possible, parsed otherwise.
+
+    The files that only needed CPython's verdict, and got a clean one, are remembered together in one
+    entry (their keys), not one entry each: creating a file per vetted file was a third of a cold run.
+    """
     salt = _parser_fingerprint()
+    index_key = digest(salt, "vetted", root)
+    vetted = _vetted_index(cache, index_key)
     outcomes: list[Outcome] = [None] * len(python)
+    keys: list[str] = []
     todo: list[tuple[int, _Job]] = []
     for index, (source, data) in enumerate(python):
         parse = source.path in keep
         key = digest(salt, "ir" if parse else "vet", source.path, source.module, data)
+        keys.append(key)
         if cache is not None:
+            if not parse and key in vetted:
+                continue
             hit = _cached_outcome(cache, key, parse)
             if hit is not _MISS:
                 outcomes[index] = hit
@@ -215,7 +227,18 @@ def _parse_all(python: list[tuple[SourceFile, bytes]], keep: set[str], cache: Ca
         outcomes[index] = outcome
         if options.progress is not None:
             options.progress(done, len(todo))
+    if cache is not None:
+        clean = sorted(keys[i] for i, (source, _) in enumerate(python) if source.path not in keep and outcomes[i] is None)
+        if set(clean) != vetted:
+            cache.put("vet", index_key, clean)
     return outcomes
+
+
+def _vetted_index(cache: Cache | None, key: str) -> set[str]:
+    if cache is None:
+        return set()
+    stored = cache.get("vet", key)
+    return {k for k in stored if isinstance(k, str)} if isinstance(stored, list) else set()
 
 
 def _pooled(jobs: list[_Job], workers: int) -> Iterator[Outcome]:
@@ -248,9 +271,7 @@ def _run_job(job: _Job) -> Outcome:
         cache = Cache(Path(job.cache_dir))
         if isinstance(outcome, ParseFailure):
             cache.put("ir", job.key, {"failure": [outcome.message, outcome.line, outcome.column]})
-        elif outcome is None:
-            cache.put("ir", job.key, {"vetted": True})
-        else:
+        elif outcome is not None:  # (a clean verdict is recorded in the run's index of vetted files instead)
             cache.put_text("ir", job.key, codec.encode(outcome))
     return outcome
 

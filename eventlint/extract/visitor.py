@@ -564,7 +564,7 @@ class _Visitor(cst.CSTVisitor):
         index = node.slice[0].slice
         if not (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)):
             return
-        field_name = index.value.evaluated_value
+        field_name = string_value(index.value)
         if not isinstance(field_name, str):
             return
         line, col = self._position(node)
@@ -640,7 +640,7 @@ class _Visitor(cst.CSTVisitor):
                     args.append(value)
             return ir.Call(self._expr(node.func), tuple(args), tuple(kwargs), line, col, id(node) in self._awaited)
         if isinstance(node, cst.SimpleString):
-            value = node.evaluated_value
+            value = string_value(node)
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
             return ir.Str(value)
@@ -756,6 +756,16 @@ def _hook(visitor: type, prefix: str, node_type: type) -> Callable[..., object] 
         found = getattr(visitor, f"{prefix}_{node_type.__name__}", None)
         _HOOKS[key] = found
         return found
+
+
+def string_value(node: cst.SimpleString) -> str | bytes:
+    """The value of a string literal. libcst evaluates every literal with `ast.literal_eval` (a parse
+    per string); a literal without prefix, escapes or carriage returns is its text between the quotes."""
+    raw = node.value
+    if raw[:1] in ("'", '"') and "\\" not in raw and "\r" not in raw:
+        quote = 3 if raw[:3] in ("\'\'\'", '"""') and len(raw) >= 6 else 1
+        return raw[quote:-quote]
+    return node.evaluated_value
 
 
 # -- a read-only walk ---------------------------------------------------------------------------------

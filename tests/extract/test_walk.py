@@ -65,3 +65,20 @@ def test_inert_nodes_hold_no_hooked_node():
     assert not {cls.__name__ for cls in v._INERT} & hooked
     assert not any(v._has_hooks(v._Visitor, cls) for cls in v._INERT)
     assert v._has_hooks(v._Visitor, cst.Call)
+
+
+@pytest.mark.parametrize(
+    "literal",
+    ["''", '""', "'a'", '"a b"', "'''x'''", '"""y\nz"""', '""""""', "'\"'", '"\'\'"', "'\\n'", "r'\\d'", "b'x'", "u'x'",
+     "'caf\u00e9'", "f'x'" if False else "'{x}'", "'''a''b'''", "'\\\\'", '"tab\\t"'],
+)
+def test_string_value_matches_python(literal):
+    node = cst.parse_expression(literal)
+    assert v.string_value(node) == ast.literal_eval(literal)
+
+
+def test_string_literals_give_the_same_ir_as_libcst_evaluation(monkeypatch):
+    sources = [p.read_bytes() for p in SOURCES]
+    fast = [_ir(source, use_walk=True) for source in sources]
+    monkeypatch.setattr(v, "string_value", lambda node: node.evaluated_value)
+    assert fast == [_ir(source, use_walk=True) for source in sources]
