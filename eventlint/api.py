@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from eventlint import adopt, compat, merge, plugins, suppress
+from eventlint import adopt, asyncapi, compat, merge, plugins, suppress
 from eventlint.cache import CACHE_DIR
 from eventlint.cache import clean as _clean_cache
 from eventlint.catalog import Catalog, EventSpec, load_catalog
@@ -48,6 +48,7 @@ from eventlint.facts import (
 )
 from eventlint.graph import Context, EventGraph, Metrics, build_graph, load_contexts
 from eventlint.plugins import RuleSet
+from eventlint.report.asyncapi import export_asyncapi
 from eventlint.rules import engine as rule_engine
 from eventlint.rules.base import (
     Example,
@@ -101,6 +102,7 @@ __all__ = [
     "builtin_rules",
     "call_matches",
     "clean_cache",
+    "export_catalog",
     "facts",
     "graph",
     "lint",
@@ -174,6 +176,17 @@ def clean_cache(config: Config, directory: Path | None = None) -> Path | None:
         return directory if _clean_cache(directory) else None
     except ValueError as exc:
         raise ConfigError(directory, "cache", str(exc)) from exc
+
+
+def export_catalog(
+    paths: Sequence[PathLike] = (), config: Config | None = None, service: str | None = None, syntax: str = "yaml"
+) -> str:
+    """The AsyncAPI 3.0 document of what the code does (with the catalog's payloads), as YAML or JSON text."""
+    config = config or load_config(paths)
+    catalog = load_catalog(config)
+    found = facts(paths, config)
+    document = export_asyncapi(found, catalog, Path(config.root), service=service)
+    return asyncapi.render(document, syntax)
 
 
 def _with_plugin_frameworks(config: Config, frameworks: Sequence[Path]) -> Config:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from eventlint import schemas
+from eventlint import asyncapi, schemas
 from eventlint.config import Config, ConfigError, load_yaml_file
 
 
@@ -79,6 +79,9 @@ def load_catalog(config: Config) -> Catalog:
     unknown = sorted(set(external) - {"consumed", "published"})
     if unknown:
         raise ConfigError(config.source, f"external.{unknown[0]}", "unknown key; expected `consumed` or `published`")
+    documents = asyncapi_documents(config)
+    if documents:
+        events = _with_asyncapi(events, asyncapi.read_catalog(documents, config.root), config.root)
     return Catalog(
         events=events,
         external_consumed=lists["consumed"],
@@ -152,6 +155,58 @@ def _key_lines(source: Path, events: Mapping[str, Any]) -> dict[str, int]:
             if name not in lines and pattern.match(line):
                 lines[str(name)] = number
     return lines
+
+
+def asyncapi_documents(config: Config) -> list[Path]:
+    """The AsyncAPI documents named by the `catalog` key, relative to the configuration's folder."""
+    value = config.raw.get("catalog")
+    if value is None:
+        return []
+    entries = [value] if isinstance(value, str) else list(value)
+    key = "tool.eventlint.catalog" if config.source is not None and config.source.name == "pyproject.toml" else "catalog"
+    documents = []
+    for index, entry in enumerate(entries):
+        where = key if isinstance(value, str) else f"{key}[{index}]"
+        path = _inside(config, entry, where)
+        if not path.is_file():
+            raise ConfigError(config.label, where, f"file not found: {entry}")
+        documents.append(path)
+    return documents
+
+
+def _with_asyncapi(events: dict[str, EventSpec], declared: Mapping[str, asyncapi.DeclaredEvent], root: Path) -> dict[str, EventSpec]:
+    """Events of the `events` key and of AsyncAPI documents together: what the key states wins, consumers combine."""
+    merged = dict(events)
+    for name, found in declared.items():
+        stated = events.get(name)
+        if stated is None:
+            merged[name] = EventSpec(
+                name=name,
+                owner=found.owner,
+                key=found.key,
+                channel=found.channel,
+                consumers=found.consumers,
+                description=found.description,
+                deprecated=found.deprecated,
+                compatibility=found.compatibility,
+                payload=found.payload,
+                source=found.source,
+                line=found.line,
+                base=str(root),
+            )
+            continue
+        merged[name] = replace(
+            stated,
+            owner=stated.owner or found.owner,
+            key=stated.key or found.key,
+            channel=stated.channel or found.channel,
+            consumers=stated.consumers + tuple(c for c in found.consumers if c not in stated.consumers),
+            description=stated.description or found.description,
+            deprecated=stated.deprecated or found.deprecated,
+            compatibility=stated.compatibility or found.compatibility,
+            payload=None if stated.schema else found.payload,
+        )
+    return merged
 
 
 def _listed(event: str | None, channel: str | None, patterns: tuple[str, ...]) -> bool:

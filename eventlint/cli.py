@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import sys
 import time
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from eventlint import __version__, api, suppress
+from eventlint import __version__, api, diagram, suppress
 from eventlint.config import ConfigError
 from eventlint.report import formats, rule_docs, schema, text
 
@@ -194,7 +195,7 @@ def check(
     names = {r.code: r.name for r in api.rules(config)}
     use_color = False
     if output_format == "json":
-        rendered = formats.json_report(result.facts, result.diagnostics, result.baselined)
+        rendered = formats.json_report(result.facts, result.diagnostics, result.baselined, coupling=result.graph.summary().to_json())
     elif output_format == "sarif":
         sources = result.sources
         prints = {i: suppress.fingerprint(d, sources.line(d.path, d.line)) for i, d in enumerate(result.diagnostics)} if sources else {}
@@ -206,11 +207,18 @@ def check(
     else:
         use_color = color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         rendered = text.check_report(
-            result.facts, result.diagnostics, verbose=verbose, color=use_color, statistics=statistics, names=names, baselined=result.baselined
+            result.facts,
+            result.diagnostics,
+            verbose=verbose,
+            color=use_color,
+            statistics=statistics,
+            names=names,
+            baselined=result.baselined,
+            coupling=result.graph.summary().lines() if statistics else None,
         )
     _write(rendered, output_file, color=True if output_format == "text" and use_color else None)
     if statistics and output_format != "text":
-        click.echo("\n".join(text.statistics_table(result.diagnostics, names)), err=True)
+        click.echo("\n".join(text.statistics_table(result.diagnostics, names) + result.graph.summary().lines()), err=True)
     sys.exit(EXIT_CLEAN if exit_zero else result.exit_code)
 
 
@@ -329,6 +337,104 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
     click.echo(f"Removed {removed}." if removed else "No cache to remove.", err=True)
 
 
+@main.command("graph")
+@paths_argument
+@config_option
+@click.option("--format", "output_format", type=click.Choice(diagram.FORMATS), default="dot", show_default=True, help="Output format.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the diagram here (required for png).")
+@click.option("--level", type=click.Choice(diagram.LEVELS), default="event", show_default=True, help="Draw events, services only, or contexts.")
+@click.option("--context", "contexts", multiple=True, metavar="NAME", help="Only this bounded context (and what it exchanges).")
+@click.option("--event", "events", multiple=True, metavar="NAME", help="Only this event (name or channel), its publishers and consumers.")
+@click.option("--service", "services", multiple=True, metavar="NAME", help="Only this service and its neighbours.")
+@click.option("--depth", type=click.IntRange(min=0), help="Also services this many dependency steps away from the filtered ones.")
+@_config_errors
+def graph_command(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    output_format: str,
+    output_file: Path | None,
+    level: str,
+    contexts: tuple[str, ...],
+    events: tuple[str, ...],
+    services: tuple[str, ...],
+    depth: int | None,
+) -> None:
+    """Draw the event flow of the project that contains PATHS: services grouped by bounded context, events, findings."""
+    if output_format == "png" and output_file is None:
+        raise click.UsageError("--format png needs --output-file")
+    config = api.load_config(paths, config_file)
+    result = api.lint(paths, config)
+    try:
+        view = diagram.build_view(result.graph, result.diagnostics, level, contexts, events, services, depth)
+    except ValueError as exc:
+        click.echo(f"eventlint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    title = Path(config.root).name or "eventlint"
+    if output_format == "mermaid":
+        _write(diagram.to_mermaid(view), output_file)
+        return
+    if output_format == "json":
+        _write(diagram.to_json(view, result.graph), output_file)
+        return
+    dot = diagram.to_dot(view, title)
+    if output_format == "dot":
+        _write(dot, output_file)
+        return
+    try:
+        image = diagram.render(dot, "png" if output_format == "png" else "svg")
+    except diagram.GraphvizMissing as exc:
+        target = output_file.with_suffix(".dot") if output_file is not None else None
+        _write(exc.dot, target)
+        where = f" the DOT text is in {target}" if target else " the DOT text was written to standard output"
+        click.echo(f"eventlint: error: {exc};{where}", err=True)
+        sys.exit(EXIT_ERROR)
+    if output_format == "png":
+        assert output_file is not None
+        try:
+            output_file.write_bytes(image)
+        except OSError as exc:
+            raise ConfigError(output_file, "--output-file", f"cannot write: {exc.strerror or exc}") from exc
+        return
+    svg = image.decode("utf-8")
+    if output_format == "html":
+        names = {r.code: r.name for r in api.rules()}
+        _write(diagram.to_html(view, result.graph, svg, result.diagnostics, names, f"{title}: event flow"), output_file)
+        return
+    _write(svg, output_file)
+
+
+@main.command()
+@click.argument("event")
+@paths_argument
+@config_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "mermaid"]), default="text", show_default=True)
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the trace here.")
+@_config_errors
+def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_format: str, output_file: Path | None) -> None:
+    """Follow EVENT (name or channel) through its handlers to the events they publish, and on to the last one."""
+    config = api.load_config(paths, config_file)
+    result = api.lint(paths, config)
+    found = result.graph.find_event(event)
+    if found is None:
+        carried = [e for e in result.graph.events() if event in result.graph.event(e)["channels"]]
+        if carried:
+            click.echo(f"eventlint: error: channel '{event}' carries several events ({', '.join(carried)}); name one", err=True)
+            sys.exit(EXIT_ERROR)
+        close = difflib.get_close_matches(event, result.graph.events(), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known events: {', '.join(result.graph.events()) or 'none'}"
+        click.echo(f"eventlint: error: no event or channel named '{event}'{hint}", err=True)
+        sys.exit(EXIT_ERROR)
+    root = result.graph.trace(found)
+    names = {r.code: r.name for r in api.rules()}
+    if output_format == "json":
+        rendered = diagram.trace_json(root, result.diagnostics, names)
+    elif output_format == "mermaid":
+        rendered = diagram.trace_mermaid(root, result.diagnostics)
+    else:
+        rendered = diagram.trace_text(root, result.diagnostics, names)
+    _write(rendered, output_file)
+
+
 @main.group("schema")
 def schema_group() -> None:
     """JSON Schema compatibility of event schemas (Confluent's modes; see docs/compatibility.md)."""
@@ -366,6 +472,27 @@ def schema_check(paths: tuple[Path, ...], against: str, config_file: Path | None
     result = api.schema_check(against, paths, config)
     click.echo(schema.check_json(result) if output_format == "json" else schema.check_text(result), nl=False)
     sys.exit(result.exit_code)
+
+
+@main.group()
+def catalog() -> None:
+    """The event catalog: export it (AsyncAPI)."""
+
+
+@catalog.command("export")
+@paths_argument
+@config_option
+@click.option("--format", "output_format", type=click.Choice(["asyncapi"]), default="asyncapi", show_default=True, help="Document format.")
+@click.option("--service", help="Only this service's document (default: every service, each operation naming its service).")
+@click.option("--syntax", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True, help="Write YAML or JSON.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the document here.")
+@_config_errors
+def catalog_export(
+    paths: tuple[Path, ...], config_file: Path | None, output_format: str, service: str | None, syntax: str, output_file: Path | None
+) -> None:
+    """Write an AsyncAPI 3.0 document of what the code under PATHS sends and receives."""
+    config = api.load_config(paths, config_file)
+    _write(api.export_catalog(paths, config, service=service, syntax=syntax), output_file)
 
 
 if __name__ == "__main__":  # pragma: no cover

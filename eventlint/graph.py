@@ -17,7 +17,7 @@ for publications, `handler` for subscriptions). Only this module imports network
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -158,16 +158,74 @@ class CouplingSummary:
         }
 
     def lines(self) -> list[str]:
-        """The summary for `check --statistics`."""
-        chain = " → ".join(self.longest_chain) or "-"
-        cycles = "; ".join(" → ".join(c) for c in self.cycles) or "none"
+        """The summary for `check --statistics` (long lists shortened; the JSON form has them whole)."""
+        chain = _shorten(self.longest_chain, " → ") or "-"
+        cycles = "; ".join(_shorten(c, " → ") for c in self.cycles[:5]) or "none"
+        if len(self.cycles) > 5:
+            cycles += f"; and {len(self.cycles) - 5} more"
         return [
-            f"Coupling: {self.services} services, {self.events} events, {self.dependencies} service dependencies, "
-            f"density {self.density:.2f}, {self.coupled_pairs} coupled pairs ({self.coupled_share:.0%})",
+            f"Coupling: {_count(self.services, 'service')}, {_count(self.events, 'event')}, "
+            f"{_count(self.dependencies, 'service dependency', 'service dependencies')}, density {self.density:.2f}, "
+            f"{_count(self.coupled_pairs, 'coupled pair')} ({self.coupled_share:.0%})",
             f"  cycles: {cycles}",
-            f"  largest strongly connected group: {len(self.largest_component)} ({', '.join(self.largest_component) or '-'})",
-            f"  longest causal chain: {len(self.longest_chain)} events ({chain})",
+            f"  largest strongly connected group: {len(self.largest_component)} ({_shorten(self.largest_component, ', ') or '-'})",
+            f"  longest causal chain: {_count(len(self.longest_chain), 'event')} ({chain})",
         ]
+
+
+def _shorten(names: Sequence[str], separator: str, limit: int = 12) -> str:
+    if len(names) <= limit:
+        return separator.join(names)
+    return separator.join([*names[: limit - 2], f"… {len(names) - limit + 1} more …", names[-1]])
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+# -- traces ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TraceSite:
+    """Where an event of a trace is published."""
+
+    service: str | None
+    function: str | None
+    framework: str
+    channel: str | None
+    path: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """A handler that receives the event: its subscription site, and the events handling it causes."""
+
+    service: str | None
+    handler: str
+    framework: str
+    channel: str | None
+    path: str
+    line: int
+    column: int
+    handler_path: str
+    handler_line: int
+    sites: tuple[Site, ...]
+    causes: tuple[TraceEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    """An event in a trace: where it is published and who handles it; `repeated` when shown earlier (not expanded again)."""
+
+    event: str
+    channels: tuple[str, ...]
+    published: tuple[TraceSite, ...]
+    steps: tuple[TraceStep, ...] = ()
+    repeated: bool = False
+    truncated: bool = False
 
 
 # -- the graph -------------------------------------------------------------------------------
@@ -255,12 +313,18 @@ class EventGraph:
 
     # -- derived views ---------------------------------------------------------------------
 
-    def service_graph(self) -> nx.DiGraph:
-        """A → B when B consumes an event A publishes (A ≠ B); edges carry the sorted `events`."""
+    def service_graph(self, ignore_events: Iterable[str] = ()) -> nx.DiGraph:
+        """A → B when B consumes an event A publishes (A ≠ B); edges carry the sorted `events`.
+
+        Events matching a glob of `ignore_events` make no dependency.
+        """
+        ignored = tuple(ignore_events)
         derived = nx.DiGraph()
         derived.add_nodes_from(self.services())
         pairs: dict[tuple[str, str], set[str]] = {}
         for event in self.events():
+            if any(fnmatchcase(event, pattern) for pattern in ignored):
+                continue
             for source in self.publishers_of(event):
                 for target in self.consumers_of(event):
                     if source != target:
@@ -291,6 +355,52 @@ class EventGraph:
                 for caused, _ in self.caused_by(handler):
                     derived.add_edge(event, caused)
         return derived
+
+    # -- traces ----------------------------------------------------------------------------
+
+    def find_event(self, name: str) -> str | None:
+        """The event called `name`, or the one event travelling on channel `name`."""
+        if event_node(name) in self.graph:
+            return name
+        on_channel = [e for e in self.events() if name in self.event(e)["channels"]]
+        return on_channel[0] if len(on_channel) == 1 else None
+
+    def trace(self, event: str, max_depth: int = 25) -> TraceEvent:
+        """The causal chain from an event: its handlers, the events they publish, their handlers, and so on."""
+        published = tuple(_trace_site(data) for _, _, data in self.edges(PUBLISHES) if data["event"] == event)
+        expanded: set[str] = set()
+        return self._trace(event, published, expanded, max_depth)
+
+    def _trace(self, event: str, published: tuple[TraceSite, ...], expanded: set[str], depth: int) -> TraceEvent:
+        channels = tuple(self.event(event)["channels"])
+        if event in expanded:
+            return TraceEvent(event, channels, published, repeated=True)
+        if depth <= 0:
+            return TraceEvent(event, channels, published, truncated=True)
+        expanded.add(event)
+        steps = []
+        for handler, sub in self.handlers_of(event):
+            attrs = self.handler(handler)
+            caused: dict[str, list[TraceSite]] = {}
+            for name, data in self.caused_by(handler):
+                caused.setdefault(name, []).append(_trace_site(data))
+            causes = tuple(self._trace(name, tuple(sites), expanded, depth - 1) for name, sites in caused.items())
+            steps.append(
+                TraceStep(
+                    service=sub["service"],
+                    handler=handler,
+                    framework=sub["framework"],
+                    channel=sub["channel"],
+                    path=sub["path"],
+                    line=sub["line"],
+                    column=sub["column"],
+                    handler_path=attrs["path"],
+                    handler_line=attrs["line"],
+                    sites=tuple(attrs["sites"]),
+                    causes=causes,
+                )
+            )
+        return TraceEvent(event, channels, published, steps=tuple(steps))
 
     # -- metrics ---------------------------------------------------------------------------
 
@@ -339,9 +449,9 @@ class EventGraph:
             )
         return out
 
-    def cycles(self) -> list[tuple[str, ...]]:
+    def cycles(self, ignore_events: Iterable[str] = ()) -> list[tuple[str, ...]]:
         """One dependency cycle per strongly connected group of services: the shortest through its first member."""
-        deps = self.service_graph()
+        deps = self.service_graph(ignore_events)
         out = []
         for component in _components(deps):
             if len(component) < 2:
@@ -360,6 +470,11 @@ class EventGraph:
     def components(self) -> list[tuple[str, ...]]:
         """Strongly connected groups of services (sorted members), largest first."""
         return _components(self.service_graph())
+
+    @staticmethod
+    def components_of(graph: nx.DiGraph) -> list[tuple[str, ...]]:
+        """Strongly connected groups of any derived graph (sorted members), largest first."""
+        return _components(graph)
 
     def longest_chain(self) -> tuple[str, ...]:
         """The longest causal chain of events (a cycle's events counted once each)."""
@@ -436,16 +551,17 @@ def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog) -> EventG
     handlers = {h.name: h for h in facts.handlers}
     for subscription in flow.subscriptions:
         names = sorted({name for publication, name in representatives if flow.judged(subscription) and flow.reaches(publication, subscription)})
+        channel = None  # a subscription's channel names an event only when nothing published reaches it (a queue is no event's channel)
         if not names:
             own = _identity(flow, subscription)
             if own is None:
                 unresolved.append(subscription)
                 continue
-            names = [own]
+            names, channel = [own], subscription.channel
         target = subscription.handler or subscription.function or f"<{subscription.handler_expr or 'unknown handler'}>"
         _add_handler(graph, target, subscription, handlers)
         for name in names:
-            _add_event(graph, name, subscription.channel)
+            _add_event(graph, name, channel)
             attrs = _subscription_attrs(subscription, name)
             if subscription.service:
                 graph.add_edge(event_node(name), service_node(subscription.service), kind=CONSUMES, **attrs)
@@ -587,6 +703,18 @@ def _subscription_attrs(subscription: Subscription, event: str) -> dict[str, Any
         "service": subscription.service,
         "dead_letter": subscription.dead_letter,
     }
+
+
+def _trace_site(data: Mapping[str, Any]) -> TraceSite:
+    return TraceSite(
+        service=data["service"],
+        function=data.get("function"),
+        framework=data["framework"],
+        channel=data["channel"],
+        path=data["path"],
+        line=data["line"],
+        column=data["column"],
+    )
 
 
 def _instability(afferent: int, efferent: int) -> float | None:

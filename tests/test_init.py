@@ -90,7 +90,7 @@ def test_init_on_the_shop_is_green_and_catches_a_new_cross_context_consumer(shop
     }
     assert "public" not in config["contexts"]["refunds"]
     cancelled = config["events"]["OrderCancelled"]
-    assert (cancelled["owner"], cancelled["channel"], cancelled["consumers"]) == ("orders", "orders.cancelled", ["inventory", "refunds"])
+    assert (cancelled["owner"], cancelled["channel"], cancelled["consumers"]) == ("orders", "orders.cancelled", ["inventory", "notifications", "refunds"])
     assert config["events"]["PaymentCompleted"] == {
         "owner": "payments", "channel": "payments.completed", "key": "order_id", "consumers": ["inventory"],
     }

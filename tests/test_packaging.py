@@ -38,6 +38,13 @@ def test_wheel_install_ships_the_framework_packs(tmp_path):
         capture_output=True, text=True, check=True, cwd=elsewhere,
     ).stdout.strip()
     assert "site-packages" in where and Path(where, "frameworks", "kafka-python.yaml").is_file()
+    # the vendored AsyncAPI schemas ship too: the export validates its document against the 3.0.0 one
+    export = subprocess.run(
+        [bin_dir / "eventlint", "catalog", "export", str(fixture("shop")), "--syntax", "json"],
+        cwd=elsewhere, capture_output=True, text=True, timeout=120,
+    )
+    assert export.returncode == 0, export.stderr
+    assert json.loads(export.stdout)["asyncapi"] == "3.0.0"
 
 
 def test_pre_commit_hook_runs_on_a_copy_of_the_shop(tmp_path):

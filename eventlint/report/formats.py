@@ -20,8 +20,10 @@ INFORMATION_URI = "https://github.com/eventlint/eventlint"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def json_report(facts: ProjectFacts, diagnostics: Sequence[Diagnostic], baselined: int = 0) -> str:
-    document = {
+def json_report(
+    facts: ProjectFacts, diagnostics: Sequence[Diagnostic], baselined: int = 0, coupling: dict[str, Any] | None = None
+) -> str:
+    document: dict[str, Any] = {
         "eventlint_report": 1,
         "version": __version__,
         "summary": {
@@ -35,6 +37,8 @@ def json_report(facts: ProjectFacts, diagnostics: Sequence[Diagnostic], baseline
         "diagnostics": [_diagnostic_json(d) for d in diagnostics],
         "skipped": [{"path": s.path, "reason": s.reason} for s in facts.skipped],
     }
+    if coupling is not None:
+        document["coupling"] = coupling
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -27,6 +27,7 @@ def check_report(
     statistics: bool = False,
     names: dict[str, str] | None = None,
     baselined: int = 0,
+    coupling: list[str] | None = None,
 ) -> str:
     """The text report of a check: one line per finding (and its hint), then a summary."""
     lines: list[str] = []
@@ -39,6 +40,7 @@ def check_report(
         lines.extend(f"{s.path}: skipped: {s.reason}" for s in facts.skipped)
     if statistics:
         lines.extend(statistics_table(diagnostics, names or {}))
+        lines.extend(coupling or ())
     lines.append(summary(facts))
     if facts.skipped and not verbose:
         lines.append(f"Skipped {_plural(len(facts.skipped), 'path')} (run with --verbose to list them).")

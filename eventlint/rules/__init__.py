@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventlint.rules import contracts, debugging, delivery, engine_rules, flow, ordering
+from eventlint.rules import contracts, coupling, debugging, delivery, engine_rules, flow, ordering
 from eventlint.rules.base import Example, HandlerRule, PublicationRule, Rule, RuleContext, Severity, SubscriptionRule
 
 BUILTIN: tuple[type[Rule], ...] = (
@@ -12,6 +12,7 @@ BUILTIN: tuple[type[Rule], ...] = (
     *ordering.RULES,
     *delivery.RULES,
     *debugging.RULES,
+    *coupling.RULES,
 )
 
 

@@ -12,6 +12,7 @@ RETURNS = "services/shipping/shipping/returns.py"
 SHIPPING = "services/shipping/shipping/consumer.py"
 SHIPMENTS = "services/notifications/notifications/shipments.py"
 FAILED = "services/notifications/notifications/payments.py"
+CANCELLED = "services/notifications/notifications/orders.py"
 MESSAGING = "libs/shopkit/shopkit/messaging.py"
 REFUNDS = "services/refunds/refunds/handlers.py"
 OUTBOX = "services/refunds/refunds/outbox.py"
@@ -62,6 +63,8 @@ def test_subscribers():
     facts = facts_of(ROOT)
     assert subs(facts) == {
         (WORKER, at(WORKER, "consumer.subscribe("), None, "orders.placed", "payments", "payments.handlers.handle_order_placed"),
+        (WORKER, at(WORKER, "consumer.subscribe(", 2), None, "inventory.reserved", "payments", "payments.captures.capture_payment"),
+        (CANCELLED, at(CANCELLED, "consumer = KafkaConsumer("), None, "orders.cancelled", "notifications", "notifications.orders.notify_order_cancelled"),
         (AGENTS, at(AGENTS, "@app.agent(payments_completed)"), "PaymentCompleted", "payments.completed", "inventory", "inventory.agents.reserve_stock"),
         (AGENTS, at(AGENTS, "@app.agent(orders_cancelled)"), "OrderCancelled", "orders.cancelled", "inventory", "inventory.agents.release_stock"),
         (SHIPPING, at(SHIPPING, "consumer = AIOKafkaConsumer("), None, "inventory.reserved", "shipping", "shipping.consumer.create_shipment"),

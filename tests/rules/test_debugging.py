@@ -357,7 +357,7 @@ def test_unstructured_handler_log_is_off_by_default(tmp_path):
     copy = tmp_path / "shop"
     shutil.copytree(fixture("shop"), copy)
     config = copy / "eventlint.yaml"
-    config.write_text(config.read_text().replace("rules:\n  extend-select: [EDA503]\n", ""))
+    config.write_text(config.read_text().replace("  extend-select: [EDA503]\n", ""))
     result = api.lint([copy], load_config([copy]))
     assert not [d for d in result.diagnostics if d.code == "EDA503"]
     assert [d for d in api.lint([fixture("shop")], load_config([fixture("shop")])).diagnostics if d.code == "EDA503"]

@@ -41,6 +41,7 @@ EXPECTED = {
     # kafka-python with enable_auto_commit left on, and the handlers send e-mail
     at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402"),
     at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402", 2),
+    at("shop", "services/notifications/notifications/orders.py", "consumer = KafkaConsumer(", "EDA402"),
     # the README's "RabbitMQ consumer with automatic acknowledgement"
     at("shop", "services/notifications/notifications/shipments.py", "auto_ack=True", "EDA402"),
     # DynamoDB put_item, then EventBridge put_events

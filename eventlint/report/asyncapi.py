@@ -1,0 +1,283 @@
+"""`eventlint catalog export --format asyncapi`: an AsyncAPI 3.0 document of what the code does.
+
+One channel per channel address seen in the code or the catalog (an event
+whose channel is unknown gets a channel of its own with `address: null`), one
+message per event with the catalog's payload schema, and per service one
+`send` or `receive` operation per channel, marked with `x-eventlint-service`
+(and `x-eventlint-sites`, the places in the code, when the code does it).
+See docs/asyncapi.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eventlint import asyncapi, compat
+from eventlint.catalog import Catalog, EventSpec
+from eventlint.config import ConfigError
+from eventlint.facts import ProjectFacts, Publication, Subscription
+from eventlint.routes import Flow
+
+VERSION = "3.0.0"
+
+
+@dataclass(frozen=True, order=True)
+class _Use:
+    """A service sending or receiving an event on a channel; `site` is where the code does it."""
+
+    service: str
+    action: str
+    event: str
+    channel: str | None
+    site: str | None = None
+
+
+def export_asyncapi(facts: ProjectFacts, catalog: Catalog, root: Path, service: str | None = None) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of the project (or of one service), checked against the official schema.
+
+    `root` is the project root: schema files are read inside it, never outside.
+    """
+    uses, events = _uses(facts, catalog)
+    if service is not None:
+        known = sorted({u.service for u in uses} | {s.name for s in facts.services})
+        if service not in known:
+            raise ConfigError(None, "--service", f"no service {service!r}; the project has: {', '.join(known) or 'none'}")
+        uses = [u for u in uses if u.service == service]
+        events = {(u.event, u.channel) for u in uses}
+    channels = _channel_ids(events)
+    resolver = asyncapi.Resolver(root)
+    inliner = asyncapi.Inliner(resolver, "#/components/schemas/")
+    messages = _message_ids({e for e, _ in events})
+    document: dict[str, Any] = {
+        "asyncapi": VERSION,
+        "info": _info(root, service),
+        "channels": {},
+        "operations": _operations(uses, channels, messages),
+        "components": {"messages": {}},
+    }
+    for (event, channel), channel_id in channels.items():
+        entry = document["channels"].setdefault(channel_id, _channel(channel))
+        entry["messages"][messages[event]] = {"$ref": f"#/components/messages/{messages[event]}"}
+    for event, message_id in messages.items():
+        spec = catalog.event(event)
+        document["components"]["messages"][message_id] = _message(event, spec, resolver, inliner)
+    if inliner.defs:
+        document["components"]["schemas"] = inliner.defs
+    _check(document, catalog)
+    return document
+
+
+def _uses(facts: ProjectFacts, catalog: Catalog) -> tuple[list[_Use], set[tuple[str, str | None]]]:
+    """What each service sends and receives (code and catalog), and every (event, channel) to describe."""
+    uses: set[_Use] = set()
+    events: set[tuple[str, str | None]] = set()
+    flow = Flow(facts, catalog)
+    carried: dict[str, set[str]] = {}
+    records: list[Publication | Subscription] = [*flow.publications, *facts.subscribers]
+    for record in records:
+        if record.event and record.channel:
+            carried.setdefault(record.channel, set()).add(record.event)
+    sites: list[tuple[Publication | Subscription, str, list[tuple[str, str | None]]]] = []
+    for publication in flow.publications:
+        sites.append((publication, "send", _events_of(publication.event, publication.channel, catalog, carried)))
+    for subscription in facts.subscribers:
+        sites.append((subscription, "receive", _received(subscription, flow, catalog, carried)))
+    for record, action, pairs in sites:
+        for event, channel in pairs:
+            events.add((event, channel))
+            if record.service:
+                uses.add(_Use(record.service, action, event, channel, f"{record.path}:{record.line}"))
+    for spec in catalog.events.values():
+        events.add((spec.name, spec.channel))
+        if spec.owner:
+            uses.add(_Use(spec.owner, "send", spec.name, spec.channel))
+        for consumer in spec.consumers:
+            uses.add(_Use(consumer, "receive", spec.name, spec.channel))
+    return sorted(uses, key=lambda u: (u.service, u.action, u.event, u.channel or "", u.site or "")), events
+
+
+def _received(subscription: Subscription, flow: Flow, catalog: Catalog, carried: dict[str, set[str]]) -> list[tuple[str, str | None]]:
+    """The (event, channel) pairs a subscription receives.
+
+    When neither the subscription, the catalog nor another site says what its channel
+    carries (an AMQP queue, a pattern), it receives what the publications routed to it
+    publish, on their channels: a queue what is sent to the exchanges and routing keys
+    it is bound to, a pattern what is sent on the channels it matches.
+    """
+    own = _events_of(subscription.event, subscription.channel, catalog, carried)
+    charted = subscription.event or (
+        subscription.channel and (catalog.for_channel(subscription.channel) or carried.get(subscription.channel))
+    )
+    if charted:
+        return own
+    pairs: set[tuple[str, str | None]] = set()
+    for publication in flow.publications:
+        if flow.reaches(publication, subscription):
+            pairs.update(_events_of(publication.event, publication.channel, catalog, carried))
+    return sorted(pairs, key=lambda ec: (ec[0], ec[1] or "")) or own
+
+
+def _events_of(event: str | None, channel: str | None, catalog: Catalog, carried: dict[str, set[str]]) -> list[tuple[str, str | None]]:
+    """The (event, channel) pairs a site stands for.
+
+    What the code leaves unknown is filled in from the catalog (an event's
+    channel, a channel's events), else from the events other sites name on the
+    same channel; a channel nobody names an event for stands for its own event.
+    """
+    if event:
+        spec = catalog.event(event)
+        return [(event, channel or (spec.channel if spec else None))]
+    if channel:
+        names = sorted(d.name for d in catalog.for_channel(channel)) or sorted(carried.get(channel, ())) or [channel]
+        return [(name, channel) for name in names]
+    return []
+
+
+def _slug(text: str) -> str:
+    # ASCII: the ids of components must match ^[\w\d\.\-_]+$, and JavaScript validators read \w as ASCII
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", text).strip("_") or "_"
+
+
+def _unique(names: Iterable[tuple[Any, str]]) -> dict[Any, str]:
+    """Give each key its preferred id, with _2, _3, ... when two keys want the same one (in sorted order)."""
+    out: dict[Any, str] = {}
+    taken: set[str] = set()
+    for key, preferred in sorted(names, key=lambda kv: (kv[1], str(kv[0]))):
+        name, n = preferred, 2
+        while name in taken:
+            name, n = f"{preferred}_{n}", n + 1
+        taken.add(name)
+        out[key] = name
+    return out
+
+
+def _channel_ids(events: set[tuple[str, str | None]]) -> dict[tuple[str, str | None], str]:
+    by_address = _unique((c, _slug(c)) for c in {c for _, c in events if c is not None})
+    unaddressed = _unique((e, _slug(e)) for e in {e for e, c in events if c is None})
+    taken = set(by_address.values())
+    ids: dict[tuple[str, str | None], str] = {}
+    for event, channel in sorted(events, key=lambda ec: (ec[0], ec[1] or "")):
+        if channel is not None:
+            ids[(event, channel)] = by_address[channel]
+        else:
+            name = unaddressed[event]
+            ids[(event, channel)] = name if name not in taken else f"{name}_unaddressed"
+    return ids
+
+
+def _channel(address: str | None) -> dict[str, Any]:
+    """A channel; each `{name}` in its address is declared as a parameter, as AsyncAPI requires."""
+    channel: dict[str, Any] = {"address": address, "messages": {}}
+    names = sorted(set(re.findall(r"\{([A-Za-z0-9_\-]+)\}", address or "")))
+    if names:
+        channel["parameters"] = {name: {} for name in names}
+    return channel
+
+
+def _message_ids(events: set[str]) -> dict[str, str]:
+    return dict(sorted(_unique((e, _slug(e)) for e in events).items()))
+
+
+def _info(root: Path, service: str | None) -> dict[str, Any]:
+    if service is not None:
+        return {
+            "title": service,
+            "version": "0.0.0",
+            "description": f"What {service} sends and receives, found by eventlint in the code and the event catalog of {root.name}.",
+            asyncapi.SERVICE_EXTENSION: service,
+        }
+    return {
+        "title": f"{root.name} events",
+        "version": "0.0.0",
+        "description": (
+            f"The events of {root.name}, found by eventlint in the code and the event catalog. Several applications share "
+            f"this document: each operation names its service in {asyncapi.SERVICE_EXTENSION}."
+        ),
+    }
+
+
+def _operations(uses: list[_Use], channels: dict[tuple[str, str | None], str], messages: dict[str, str]) -> dict[str, Any]:
+    grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for use in uses:
+        channel_id = channels[(use.event, use.channel)]
+        entry = grouped.setdefault((use.service, use.action, channel_id), {"events": set(), "sites": set()})
+        entry["events"].add(use.event)
+        if use.site:
+            entry["sites"].add(use.site)
+    ids = _unique((key, _slug(f"{key[0]}.{key[1]}.{key[2]}")) for key in grouped)
+    operations: dict[str, Any] = {}
+    for key, entry in sorted(grouped.items()):
+        service, action, channel_id = key
+        ref = asyncapi.escape(channel_id)
+        operation: dict[str, Any] = {
+            "action": action,
+            "channel": {"$ref": f"#/channels/{ref}"},
+            "messages": [{"$ref": f"#/channels/{ref}/messages/{messages[e]}"} for e in sorted(entry["events"])],
+            asyncapi.SERVICE_EXTENSION: service,
+        }
+        if entry["sites"]:
+            operation["x-eventlint-sites"] = sorted(entry["sites"], key=_site_key)
+        operations[ids[key]] = operation
+    return operations
+
+
+def _site_key(site: str) -> tuple[str, int]:
+    path, _, line = site.rpartition(":")
+    return path, int(line)
+
+
+def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner) -> dict[str, Any]:
+    message: dict[str, Any] = {"name": event}
+    if spec is None:
+        return message
+    if spec.description:
+        message["description"] = spec.description
+    if spec.key:
+        message[asyncapi.KEY_EXTENSION] = spec.key
+    if spec.deprecated:
+        message[asyncapi.DEPRECATED_EXTENSION] = spec.deprecated
+    if spec.compatibility:
+        message[asyncapi.COMPATIBILITY_EXTENSION] = spec.compatibility
+    payload = _payload(spec, resolver, inliner)
+    if payload is not None:
+        message["payload"] = payload
+    return message
+
+
+def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner) -> Any:
+    if spec.schema:
+        # the newest version, found the way every contract rule finds it
+        store = compat.SchemaStore.from_directory(resolver.root)
+        _, latest = compat.load_versions((Path(spec.base) / spec.schema).resolve(), store)[-1]
+        path = resolver.root / latest.file
+        resolver.add(path, latest.document)
+        schema = inliner.inline(latest.document, path, "")
+    elif spec.payload is not None:
+        # an inline payload (from an AsyncAPI document) is its own document: its `#/$defs/...` point into it
+        where = Path(spec.source or ".") / f"<payload of {json.dumps(spec.name)}>"
+        resolver.add(where, spec.payload)
+        schema = inliner.inline(spec.payload, where, "")
+    else:
+        return None
+    if isinstance(schema, dict):
+        schema = {k: v for k, v in schema.items() if k != "$schema"}
+    return schema
+
+
+def _check(document: dict[str, Any], catalog: Catalog) -> None:
+    found = asyncapi.problems(document, VERSION)
+    if found:
+        pointer, message = found[0]
+        source = ""
+        parts = pointer.split("/")
+        if len(parts) > 3 and parts[1] == "components" and parts[2] in ("messages", "schemas"):
+            # name the event and the schema it came from: that is what the user can fix
+            spec = next((e for e in catalog.events.values() if _slug(e.name) == parts[3].replace("~1", "/").replace("~0", "~")), None)
+            if spec is not None:
+                source = f" (event {spec.name}, schema {spec.schema or spec.source})"
+        raise ConfigError("(exported AsyncAPI document)", asyncapi.show(pointer), f"{message}{source}: the schema is not valid JSON Schema")

@@ -1,0 +1,765 @@
+"""Rules of the coupling family (EDA6xx): bounded contexts, cycles, fan-in and the slide into a distributed monolith.
+
+These are project rules: they read the event graph (`ctx.graph`, see eventlint/graph.py
+and docs/graph.md), never one module alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from eventlint.facts import Diagnostic
+from eventlint.graph import CONSUMES, PUBLISHES, EventGraph
+from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
+
+DEAD_LETTER_EVENTS = ("*dlq*", "*DLQ*", "*dead-letter*", "*dead_letter*", "*deadletter*")
+
+
+def _service(name: str, consumes: Iterable[str] = (), publishes: Iterable[str] = (), expect: str = "") -> str:
+    """A small kafka-python service for the examples: one function per published topic, one consuming loop.
+
+    `expect` is put on the consuming line (`consume:CODE`) or on the first publishing line (`publish:CODE`).
+    """
+    where, _, code = expect.partition(":")
+    marker = f"  # expect: {code}" if code else ""
+    lines = ["from kafka import KafkaConsumer, KafkaProducer", "", 'producer = KafkaProducer(bootstrap_servers="kafka:9092")']
+    for index, topic in enumerate(publishes):
+        mark = marker if where == "publish" and index == 0 else ""
+        function = "publish_" + re.sub(r"\W", "_", topic)
+        lines += ["", "", f"def {function}(key):", f'    producer.send("{topic}", key=key, value={{"id": key}}){mark}']
+    topics = list(consumes)
+    if topics:
+        names = ", ".join(f'"{t}"' for t in topics)
+        mark = marker if where == "consume" else ""
+        lines += ["", "", "def on_message(event):", '    print(event["id"])', "", ""]
+        lines += [f'for message in KafkaConsumer({names}, group_id="{name}"):{mark}', "    on_message(message.value)"]
+    return "\n".join(lines) + "\n"
+
+
+def _path(service: str) -> str:
+    return f"services/{service}/{service}/app.py"
+
+
+def _site(edge: dict[str, Any]) -> tuple[str, int, int]:
+    return (edge["path"], edge["line"], edge["column"])
+
+
+def _first(edges: Iterable[tuple[str, str, dict[str, Any]]]) -> tuple[str, str, dict[str, Any]] | None:
+    ordered = sorted(edges, key=lambda e: (e[2]["path"], e[2]["line"], e[2]["column"], e[0], e[1]))
+    return ordered[0] if ordered else None
+
+
+def _service_sites(graph: EventGraph, service: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every publication and subscription edge of a service."""
+    published = [e for e in graph.edges(PUBLISHES) if e[0] == service]
+    consumed = [e for e in graph.edges(CONSUMES) if e[1] == service]
+    return published + consumed
+
+
+def _components_of(deps: Any) -> list[tuple[str, ...]]:
+    """Strongly connected groups of a dependency graph, through the graph module (rules do not import networkx)."""
+    return [c for c in EventGraph.components_of(deps) if len(c) > 1]
+
+
+def _names(values: Iterable[str], limit: int = 0) -> str:
+    """Names joined by commas; with a limit, the rest counted (`a, b and 7 more`)."""
+    names = list(values)
+    if limit and len(names) > limit:
+        return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+    return ", ".join(names)
+
+
+# -- EDA601 -----------------------------------------------------------------------------------
+
+
+class CrossContextInternalEvent(Rule):
+    """Checks for services consuming another bounded context's internal events.
+
+    ## What it does
+    With bounded contexts declared (`contexts` in eventlint.yaml), reports a
+    subscription of a service to an event owned by another context that the
+    owning context does not list under `public`. An event's context is the
+    context of its owner: the catalog's `owner`, else the one service that
+    publishes it (an event several contexts publish belongs to each). A service
+    in no context is outside every context.
+
+    ## Why is this bad?
+    A context's internal events change with its implementation; only its public
+    events are a contract. A consumer of an internal event ties the two
+    contexts' release schedules together, and the owning team cannot see the
+    dependency until it breaks.
+
+    ## How to fix it
+    Consume an event the owning context publishes for others (ask for one if it
+    is missing), or, when the event is meant to be a contract, add it to
+    `contexts.<owner>.public` so that the owning team knows it is one.
+    """
+
+    code = "EDA601"
+    name = "cross-context-internal-event"
+    severity = Severity.ERROR
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - ignore_events: events (names or globs) any context may consume, like platform-wide heartbeats
+        """
+
+        ignore_events: tuple[str, ...] = ()
+
+    _CONTEXTS = """
+        contexts:
+          ordering: {services: [orders], public: [orders.placed]}
+          billing: {services: [billing]}
+        """
+    invalid = [
+        Example(
+            _service("billing", consumes=["orders.placed", "orders.fraud-suspected"], expect="consume:EDA601"),
+            path=_path("billing"),
+            files={_path("orders"): _service("orders", publishes=["orders.placed", "orders.fraud-suspected"])},
+            config=_CONTEXTS,
+        ),
+        Example(
+            """
+            import pika
+
+            def on_order(channel, method, properties, body):
+                print(body)
+
+            channel = pika.BlockingConnection().channel()
+            channel.queue_declare(queue="billing")
+            channel.queue_bind(queue="billing", exchange="orders", routing_key="order.*")
+            channel.basic_consume(queue="billing", on_message_callback=on_order)  # expect: EDA601
+            channel.start_consuming()
+            """,
+            path=_path("billing"),
+            files={
+                _path("orders"): """
+                    import json
+                    import pika
+
+                    channel = pika.BlockingConnection().channel()
+
+                    def place(order):
+                        channel.basic_publish(exchange="orders", routing_key="order.placed", body=json.dumps(order))
+
+                    def audit(order):
+                        channel.basic_publish(exchange="orders", routing_key="order.audited", body=json.dumps(order))
+                    """
+            },
+            config="""
+            contexts:
+              ordering: {services: [orders], public: ["orders/order.placed"]}
+              billing: {services: [billing]}
+            """,
+        ),
+    ]
+    valid = [
+        Example(
+            _service("billing", consumes=["orders.placed"]),
+            path=_path("billing"),
+            files={_path("orders"): _service("orders", consumes=["orders.fraud-suspected"], publishes=["orders.placed", "orders.fraud-suspected"])},
+            config=_CONTEXTS,
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        graph = ctx.graph
+        if not graph.contexts:
+            return
+        for event, service, edge in graph.edges(CONSUMES):
+            if matches(event, self.options.ignore_events):
+                continue
+            node = graph.event(event)
+            home = graph.context_of(service)
+            if not node["contexts"] or home in node["contexts"]:
+                continue
+            closed = [c for c in node["contexts"] if not graph.contexts[c].exposes(event, node["channels"])]
+            if not closed:
+                continue
+            where = f"context {home}" if home else "no context"
+            keys = " or ".join(f"`contexts.{c}.public`" for c in closed)
+            yield self.finding(
+                _site(edge),
+                f"{service} ({where}) consumes {event}, internal to context {_names(closed)}: it is not in {keys}",
+                hint=f"consume an event {_names(closed)} publishes for other contexts, or add {event} to {keys} if it is a contract",
+                service=service,
+                event=event,
+            )
+
+
+# -- EDA602 -----------------------------------------------------------------------------------
+
+
+class EventCycle(Rule):
+    """Checks for services that depend on each other in a cycle through events.
+
+    ## What it does
+    Builds the service dependency graph (A → B when B consumes an event A
+    publishes) and reports each group of services that reach each other, with
+    one cycle through it: its services in order and the events that link them.
+    The finding is on the subscription of the cycle's first step. Services
+    consuming their own events make no cycle.
+
+    ## Why is this bad?
+    Services in an event cycle cannot change, deploy or fail on their own: a
+    slow consumer backs up its own supplier, a schema change ripples all the way
+    round, and a message can bounce between them forever. It is the shape of a
+    distributed monolith.
+
+    ## How to fix it
+    Break the loop: merge the services if they are really one, move the
+    responsibility that needs the return event to where the data lives, or
+    replace the return event by a query or a state the first service owns.
+    """
+
+    code = "EDA602"
+    name = "event-cycle"
+    severity = Severity.ERROR
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - ignore_events: events (names or globs) that make no dependency, such as replies that are meant to come back
+        """
+
+        ignore_events: tuple[str, ...] = ()
+
+    invalid = [
+        Example(
+            _service("orders", consumes=["stock.reserved"], publishes=["orders.placed"]),
+            path=_path("orders"),
+            files={_path("stock"): _service("stock", consumes=["orders.placed"], publishes=["stock.reserved"], expect="consume:EDA602")},
+        ),
+    ]
+    valid = [
+        Example(
+            _service("orders", publishes=["orders.placed"]),
+            path=_path("orders"),
+            files={_path("stock"): _service("stock", consumes=["orders.placed"], publishes=["stock.reserved"])},
+        ),
+        Example(
+            _service("orders", consumes=["stock.reserved"], publishes=["orders.placed"]),
+            path=_path("orders"),
+            files={_path("stock"): _service("stock", consumes=["orders.placed"], publishes=["stock.reserved"])},
+            options={"ignore_events": ["stock.*"]},
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        graph = ctx.graph
+        deps = graph.service_graph(self.options.ignore_events)
+        consumes = graph.edges(CONSUMES)
+        groups = {c[0]: c for c in _components_of(deps)}
+        for cycle in graph.cycles(self.options.ignore_events):
+            steps = list(zip(cycle, cycle[1:]))
+            group = next((g for g in groups.values() if cycle[0] in g), ())
+            rest = [s for s in group if s not in cycle]
+            links = [f"{b} consumes {_names(deps.edges[a, b]['events'])} from {a}" for a, b in steps]
+            first_from, first_to = steps[0]
+            events = deps.edges[first_from, first_to]["events"]
+            edge = _first(e for e in consumes if e[1] == first_to and e[0] in events and first_from in graph.publishers_of(e[0]))
+            if edge is None:
+                continue
+            yield self.finding(
+                _site(edge[2]),
+                f"services {' → '.join(cycle)} depend on each other through events: {'; '.join(links)}"
+                + (f" (one cycle of a group that also holds {_names(rest, 10)})" if rest else ""),
+                hint="break the loop: merge the services, move the work that needs the return event to the service owning "
+                "the data, or replace the return event by a query",
+                service=first_to,
+                event=edge[0],
+            )
+
+
+# -- EDA603 -----------------------------------------------------------------------------------
+
+
+class ExcessiveFanIn(Rule):
+    """Checks for services that consume too many events, or events of too many other contexts.
+
+    ## What it does
+    Reports a service that subscribes to more than `max_events` distinct events,
+    or to events owned by more than `max_contexts` bounded contexts other than
+    its own. The finding is on the service's first subscription.
+
+    ## Why is this bad?
+    A service that listens to everything knows everything: every producer's
+    change becomes its change, and it tends to grow into the place where the
+    whole business process is reassembled, which the events were meant to
+    spread out.
+
+    ## How to fix it
+    Split the service along the events it consumes, or have the producers
+    publish fewer, coarser events at the level the consumer needs.
+    """
+
+    code = "EDA603"
+    name = "excessive-fan-in"
+    severity = Severity.WARNING
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - max_events: most distinct events one service may consume
+        - max_contexts: most other bounded contexts whose events one service may consume
+        """
+
+        max_events: int = 10
+        max_contexts: int = 3
+
+    invalid = [
+        Example(
+            _service("audit", consumes=["orders.placed", "orders.cancelled", "payments.completed"], expect="consume:EDA603"),
+            path=_path("audit"),
+            files={_path("shop"): _service("shop", publishes=["orders.placed", "orders.cancelled", "payments.completed"])},
+            options={"max_events": 2},
+        ),
+        Example(
+            _service("audit", consumes=["orders.placed", "payments.completed"], expect="consume:EDA603"),
+            path=_path("audit"),
+            files={
+                _path("orders"): _service("orders", publishes=["orders.placed"]),
+                _path("payments"): _service("payments", publishes=["payments.completed"]),
+            },
+            config="""
+            contexts:
+              ordering: {services: [orders], public: ["orders.*"]}
+              billing: {services: [payments], public: ["payments.*"]}
+              compliance: {services: [audit]}
+            """,
+            options={"max_contexts": 1},
+        ),
+    ]
+    valid = [
+        Example(
+            _service("audit", consumes=["orders.placed", "orders.cancelled"]),
+            path=_path("audit"),
+            files={_path("shop"): _service("shop", publishes=["orders.placed", "orders.cancelled"])},
+            options={"max_events": 2},
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        graph = ctx.graph
+        consumes = graph.edges(CONSUMES)
+        for service, metrics in graph.service_metrics().items():
+            home = graph.context_of(service)
+            others = sorted({c for e in metrics.events_consumed for c in graph.event(e)["contexts"] if c != home})
+            problems = []
+            if metrics.fan_in > self.options.max_events:
+                problems.append(f"{metrics.fan_in} events (limit {self.options.max_events}): {_names(metrics.events_consumed, 20)}")
+            if len(others) > self.options.max_contexts:
+                problems.append(f"events of {len(others)} other contexts (limit {self.options.max_contexts}): {_names(others)}")
+            edge = _first(e for e in consumes if e[1] == service)
+            if not problems or edge is None:
+                continue
+            yield self.finding(
+                _site(edge[2]),
+                f"{service} consumes {'; and '.join(problems)}",
+                hint="split the service along the events it consumes, or have producers publish fewer, coarser events",
+                service=service,
+                event=None,
+            )
+
+
+# -- EDA604 -----------------------------------------------------------------------------------
+
+
+class BroadcastEvent(Rule):
+    """Checks for events consumed by too many services.
+
+    ## What it does
+    Reports an event consumed by more than `max_consumers` services, or, in a
+    project of at least `min_services` services, by more than `max_share` of
+    them. The finding is on the event's first publication (its first
+    subscription when nothing here publishes it).
+
+    ## Why is this bad?
+    An event every service reacts to is a broadcast: its schema can no longer
+    change, its producer carries everyone's expectations, and an outage or a bad
+    message hits the whole system at once.
+
+    ## How to fix it
+    Publish narrower events for the consumers that need them, or let one
+    service consume it and publish what the others need in their own terms.
+    """
+
+    code = "EDA604"
+    name = "broadcast-event"
+    severity = Severity.WARNING
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - max_consumers: most services one event may have as consumers
+        - max_share: largest share (0 to 1) of all services that may consume one event
+        - min_services: the share is judged only in projects with at least this many services
+        """
+
+        max_consumers: int = 5
+        max_share: float = 0.5
+        min_services: int = 6
+
+    invalid = [
+        Example(
+            _service("orders", publishes=["orders.placed"], expect="publish:EDA604"),
+            path=_path("orders"),
+            files={
+                _path("billing"): _service("billing", consumes=["orders.placed"]),
+                _path("stock"): _service("stock", consumes=["orders.placed"]),
+                _path("mail"): _service("mail", consumes=["orders.placed"]),
+            },
+            options={"max_consumers": 2},
+        ),
+        Example(
+            _service("orders", publishes=["orders.placed"], expect="publish:EDA604"),
+            path=_path("orders"),
+            files={
+                **{_path(name): _service(name, consumes=["orders.placed"]) for name in ("billing", "mail", "stock", "loyalty")},
+                _path("reports"): _service("reports", consumes=["billing.invoiced"]),
+                _path("invoices"): _service("invoices", publishes=["billing.invoiced"]),
+            },
+        ),
+    ]
+    valid = [
+        Example(
+            _service("orders", publishes=["orders.placed"]),
+            path=_path("orders"),
+            files={
+                _path("billing"): _service("billing", consumes=["orders.placed"]),
+                _path("stock"): _service("stock", consumes=["orders.placed"]),
+            },
+            options={"max_consumers": 2},
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        graph = ctx.graph
+        total = len(graph.services())
+        publishes, consumes = graph.edges(PUBLISHES), graph.edges(CONSUMES)
+        for event in graph.events():
+            consumers = graph.consumers_of(event)
+            share = len(consumers) / total if total else 0.0
+            too_many = len(consumers) > self.options.max_consumers
+            too_wide = total >= self.options.min_services and share > self.options.max_share
+            if not (too_many or too_wide):
+                continue
+            edge = _first(e for e in publishes if e[1] == event) or _first(e for e in consumes if e[0] == event)
+            if edge is None:
+                continue
+            limit = f"limit {self.options.max_consumers}" if too_many else f"limit {self.options.max_share:.0%} of {total} services"
+            yield self.finding(
+                _site(edge[2]),
+                f"{event} is consumed by {len(consumers)} services ({_names(consumers)}; {share:.0%} of all services, {limit})",
+                hint="publish narrower events for the consumers that need them, or let one service consume it and publish "
+                "what the others need",
+                service=edge[2]["service"],
+                event=event,
+            )
+
+
+# -- EDA605 -----------------------------------------------------------------------------------
+
+
+class SharedEventOwnership(Rule):
+    """Checks for events published by more than one service.
+
+    ## What it does
+    Reports an event that several services publish, once per event, naming
+    every publisher and the declared owner. The finding is on the owner's first
+    publication when the catalog declares an owner that publishes it, else on
+    the event's first publication. (With a declared owner, EDA207
+    producer-not-owner also reports each other service's publication.)
+    Dead-letter destinations, which every consumer may feed, are left out by
+    default.
+
+    ## Why is this bad?
+    An event with two producers has no owner: nobody can change its schema or
+    meaning alone, consumers cannot tell which one spoke, and the two producers'
+    ideas of when it happens drift apart.
+
+    ## How to fix it
+    Let one service own the event (declare `events.<Event>.owner`). Others ask
+    it (a command or a request event) or publish their own, differently named,
+    event for what they observed.
+    """
+
+    code = "EDA605"
+    name = "shared-event-ownership"
+    severity = Severity.ERROR
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - ignore_events: events (names or globs) any service may publish; dead-letter destinations by default
+        """
+
+        ignore_events: tuple[str, ...] = DEAD_LETTER_EVENTS
+
+    invalid = [
+        Example(
+            _service("orders", publishes=["orders.cancelled"], expect="publish:EDA605"),
+            path=_path("orders"),
+            files={
+                _path("payments"): _service("payments", publishes=["orders.cancelled"]),
+                _path("stock"): _service("stock", consumes=["orders.cancelled"]),
+            },
+        ),
+        Example(
+            _service("shipping", publishes=["orders.cancelled"]),
+            path=_path("shipping"),
+            files={
+                _path("sales"): _service("sales", publishes=["orders.cancelled"], expect="publish:EDA605"),
+                _path("stock"): _service("stock", consumes=["orders.cancelled"]),
+            },
+            config="""
+            events:
+              orders.cancelled: {owner: sales}
+            """,
+        ),
+    ]
+    valid = [
+        Example(
+            _service("payments", publishes=["payments.failed", "orders.cancelled.dlq"]),
+            path=_path("payments"),
+            files={
+                _path("orders"): _service("orders", consumes=["payments.failed"], publishes=["orders.cancelled", "orders.cancelled.dlq"]),
+                _path("stock"): _service("stock", consumes=["orders.cancelled"]),
+            },
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        graph = ctx.graph
+        publishes = graph.edges(PUBLISHES)
+        for event in graph.events():
+            publishers = graph.publishers_of(event)
+            if len(publishers) < 2 or matches(event, self.options.ignore_events):
+                continue
+            spec = ctx.catalog.event(event)
+            owner = spec.owner if spec else None
+            sites = [e for e in publishes if e[1] == event]
+            edge = _first(e for e in sites if e[0] == owner) or _first(sites)
+            if edge is None:
+                continue
+            if owner:
+                others = [p for p in publishers if p != owner]
+                message = f"{event}, owned by {owner}, is also published by {_names(others)}"
+                hint = f"let {_names(others)} ask {owner} to publish it (a command or request event), or publish events of their own"
+            else:
+                message = f"{event} is published by {len(publishers)} services ({_names(publishers)}) and has no declared owner"
+                hint = f"let one service own {event} (declare `events.{event}.owner`); the others publish events of their own"
+            yield self.finding(_site(edge[2]), message, hint=hint, service=edge[0], event=event)
+
+
+# -- EDA606 -----------------------------------------------------------------------------------
+
+
+class ServiceWithoutContext(Rule):
+    """Checks for services that belong to no bounded context.
+
+    ## What it does
+    When bounded contexts are declared (`contexts` in eventlint.yaml), reports
+    each service that publishes or consumes events and is listed in no
+    context. The finding is on the service's first publication or subscription.
+
+    ## Why is this bad?
+    The context rules cannot judge a service outside every context: its
+    subscriptions to other contexts' internal events pass unnoticed, and the
+    context map the team relies on is missing a piece. It usually means the
+    service is new, or was split off, and the map was not updated.
+
+    ## How to fix it
+    Add the service to the `services` of its context in eventlint.yaml.
+    """
+
+    code = "EDA606"
+    name = "service-without-context"
+    severity = Severity.WARNING
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - ignore_services: services (names or globs) that belong to no context on purpose, such as tooling
+        """
+
+        ignore_services: tuple[str, ...] = ()
+
+    invalid = [
+        Example(
+            _service("billing", consumes=["orders.placed"], expect="consume:EDA606"),
+            path=_path("billing"),
+            files={_path("orders"): _service("orders", publishes=["orders.placed"])},
+            config="""
+            contexts:
+              ordering: {services: [orders], public: [orders.placed]}
+            """,
+        ),
+    ]
+    valid = [
+        Example(
+            _service("billing", consumes=["orders.placed"]),
+            path=_path("billing"),
+            files={_path("orders"): _service("orders", publishes=["orders.placed"])},
+            config="""
+            contexts:
+              ordering: {services: [orders], public: [orders.placed]}
+              billing: {services: [billing]}
+            """,
+        ),
+        Example(
+            _service("billing", consumes=["orders.placed"]),
+            path=_path("billing"),
+            files={_path("orders"): _service("orders", publishes=["orders.placed"])},
+            config="""
+            contexts:
+              ordering: {services: [orders], public: [orders.placed]}
+            """,
+            options={"ignore_services": ["bill*"]},
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        graph = ctx.graph
+        if not graph.contexts:
+            return
+        for service in graph.services():
+            if graph.context_of(service) or matches(service, self.options.ignore_services):
+                continue
+            edge = _first(_service_sites(graph, service))
+            if edge is None:
+                continue
+            yield self.finding(
+                _site(edge[2]),
+                f"{service} publishes or consumes events but belongs to no bounded context (contexts: {_names(sorted(graph.contexts))})",
+                hint=f"add {service} to the `services` of its context under `contexts` in eventlint.yaml",
+                service=service,
+                event=None,
+            )
+
+
+# -- EDA607 -----------------------------------------------------------------------------------
+
+
+class DistributedMonolith(Rule):
+    """Checks whether the services, taken together, are coupled like a distributed monolith.
+
+    ## What it does
+    Measures the service dependency graph (A → B when B consumes an event A
+    publishes) and reports once for the project when one of these passes its
+    threshold: the share of service pairs coupled in either direction (judged
+    from `min_services` services on), the number of dependency cycles, or the
+    size of the largest group of services that all reach each other. The
+    message names the thresholds passed and the hint gives every number (so a
+    baseline keeps absorbing the finding while the numbers move); the finding is
+    on a subscription inside the largest group (or the first coupling
+    subscription).
+
+    ## Why is this bad?
+    Events promise services that change and fail independently. When most
+    pairs are coupled, or groups of services reach each other in loops, every
+    change needs coordinated releases and one failure spreads everywhere: the
+    cost of distribution without its benefits.
+
+    ## How to fix it
+    Look at the context map (`eventlint graph --level context`): merge services
+    that always change together, give contexts narrow public events, and break
+    the cycles reported by EDA602.
+    """
+
+    code = "EDA607"
+    name = "distributed-monolith"
+    severity = Severity.WARNING
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - max_coupled_share: largest share (0 to 1) of service pairs that may depend on each other, in either direction
+        - min_services: the share is judged only in projects with at least this many services
+        - max_cycles: most dependency cycles (strongly connected groups) allowed
+        - max_component: most services allowed in one strongly connected group
+        """
+
+        max_coupled_share: float = 0.5
+        min_services: int = 5
+        max_cycles: int = 2
+        max_component: int = 3
+
+    invalid = [
+        Example(
+            _service("orders", consumes=["stock.reserved"], publishes=["orders.placed"], expect="consume:EDA607"),
+            path=_path("orders"),
+            files={_path("stock"): _service("stock", consumes=["orders.placed"], publishes=["stock.reserved"])},
+            options={"max_component": 1},
+        ),
+        Example(
+            _service("billing", consumes=["orders.placed"], publishes=["billing.invoiced"], expect="consume:EDA607"),
+            path=_path("billing"),
+            files={
+                _path("orders"): _service("orders", publishes=["orders.placed"]),
+                _path("mail"): _service("mail", consumes=["orders.placed", "billing.invoiced"]),
+                _path("stock"): _service("stock", consumes=["orders.placed", "billing.invoiced"]),
+                _path("ship"): _service("ship", consumes=["orders.placed"]),
+            },
+        ),
+    ]
+    valid = [
+        Example(
+            _service("orders", consumes=["stock.reserved"], publishes=["orders.placed"]),
+            path=_path("orders"),
+            files={_path("stock"): _service("stock", consumes=["orders.placed"], publishes=["stock.reserved"])},
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        graph = ctx.graph
+        summary = graph.summary()
+        options = self.options
+        problems = []
+        if summary.services >= options.min_services and summary.coupled_share > options.max_coupled_share:
+            problems.append(f"coupled pairs above {options.max_coupled_share:.0%}")
+        if len(summary.cycles) > options.max_cycles:
+            problems.append(f"more than {options.max_cycles} dependency cycles")
+        if len(summary.largest_component) > options.max_component:
+            problems.append(f"a strongly connected group larger than {options.max_component}")
+        if not problems:
+            return
+        group = set(summary.largest_component)
+        consumes = graph.edges(CONSUMES)
+        inside = [e for e in consumes if e[1] in group and group & set(graph.publishers_of(e[0])) - {e[1]}]
+        coupling = [e for e in consumes if set(graph.publishers_of(e[0])) - {e[1]}]
+        edge = _first(inside) or _first(coupling)
+        if edge is None:
+            return
+        pairs = summary.services * (summary.services - 1) // 2
+        cycles = f"{len(summary.cycles)} dependency cycle" + ("" if len(summary.cycles) == 1 else "s")
+        largest = f"{len(summary.largest_component)} ({_names(summary.largest_component, 10)})" if group else "0"
+        numbers = (
+            f"{summary.coupled_pairs} of {pairs} service pairs coupled ({summary.coupled_share:.0%}), {cycles}, largest strongly "
+            f"connected group {largest}, density {summary.density:.2f}"
+        )
+        # The numbers go in the hint: the message names only the thresholds passed, so a baseline keeps
+        # absorbing this project-level finding while the same thresholds stay passed.
+        yield self.finding(
+            _site(edge[2]),
+            f"the services are coupled like a distributed monolith: {'; '.join(problems)}",
+            hint=f"{numbers}. See `eventlint graph --level context`: merge services that change together, narrow each context's "
+            "public events, break the cycles EDA602 reports",
+            service=edge[1],
+            event=edge[0],
+        )
+
+
+RULES = (
+    CrossContextInternalEvent,
+    EventCycle,
+    ExcessiveFanIn,
+    BroadcastEvent,
+    SharedEventOwnership,
+    ServiceWithoutContext,
+    DistributedMonolith,
+)
