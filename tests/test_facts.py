@@ -45,15 +45,17 @@ def test_other_documents_are_refused():
         ProjectFacts.from_json({"eventlint_facts": 1, "root": "/", "publishers": [{"event": "x"}]})
 
 
-def test_a_field_of_the_wrong_type_is_a_format_error_naming_the_key():
-    # found by tests/fuzz: a mapping where a string belongs made an unhashable record, and sorting it raised TypeError
+
+def test_check_facts_refuses_a_field_of_the_wrong_type_naming_file_and_key(tmp_path):
+    # found by tests/fuzz: ProjectFacts.from_json takes such a document, and its records cannot be hashed or sorted;
+    # a document from elsewhere must be refused before that, with the file and the key
+    from click.testing import CliRunner
+
+    from eventlint.cli import main
+
     document = json.loads(facts_json(facts_of("kafka_python")))
     document["publishers"][0]["channel"] = {"name": "orders.placed"}
-    with pytest.raises(FactsFormatError, match=r"publishers\[0\]\.channel: expected a string or null"):
-        ProjectFacts.from_json(document)
-
-
-def test_fields_a_later_minor_release_adds_are_still_read():
-    document = json.loads(facts_json(facts_of("kafka_python")))
-    document["publishers"][0]["partition_count"] = 12
-    assert ProjectFacts.from_json(document).publishers[0].channel == document["publishers"][0]["channel"]
+    (tmp_path / "other.json").write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(FIXTURES / "kafka_python"), "--facts", str(tmp_path / "other.json"), "--no-cache"])
+    assert result.exit_code == 2 and not isinstance(result.exception, TypeError)
+    assert "other.json" in result.stderr and "publishers[0].channel" in result.stderr

@@ -56,16 +56,11 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
-def problems(instance: Any, schema_name: str, unknown_keys: bool = True) -> list[tuple[str, str]]:
-    """Every way `instance` breaks the schema, as (key path, what was expected), sorted.
-
-    `unknown_keys=False` lets keys the schema does not name pass (a reader of a versioned
-    format that later minor releases may add fields to).
-    """
+def problems(instance: Any, schema_name: str) -> list[tuple[str, str]]:
+    """Every way `instance` breaks the schema, as (key path, what was expected), sorted."""
     found: list[tuple[str, str]] = []
     for error in _validator(schema_name).iter_errors(instance):
-        if unknown_keys or error.validator != "additionalProperties":
-            found.append(_describe(error))
+        found.append(_describe(error))
     return sorted(set(found))
 
 
