@@ -38,7 +38,7 @@ class Pack:
 PACKS: tuple[Pack, ...] = (
     Pack(
         "kafka-python",
-        ("from kafka import KafkaProducer, KafkaConsumer", "import kafka", "from kafka import KafkaProducer as Producer"),
+        ("from kafka import KafkaProducer, KafkaConsumer", "import kafka", "from kafka import KafkaProducer as Producer", "from kafka import *"),
         ("producer = KafkaProducer({a})", "consumer = KafkaConsumer({a})", "producer = Producer({a})"),
         ("producer.send({a})", "consumer.subscribe({a})", "consumer.assign({a})", "KafkaConsumer({a})",
          "kafka.KafkaProducer({a}).send({a})", "producer.send({a}).get({a})"),
@@ -377,6 +377,8 @@ def handler(draw: st.DrawFn, pack: Pack, args: st.SearchStrategy[str]) -> str:
     params = ", ".join(pack.handler_params) if draw(st.booleans()) else draw(parameters())
     coroutine = draw(st.booleans())
     inner = draw(handler_body(pack, args, coroutine))
+    if draw(st.integers(0, 5)) == 0:  # a framework decorator on a class
+        return "\n".join(decorators) + f"\nclass {name}({draw(identifiers())}):\n{indent(inner)}"
     head = "async def" if coroutine else "def"
     return "\n".join(decorators) + f"\n{head} {name}({params}):\n{indent(inner)}"
 

@@ -33,7 +33,8 @@ services:
 PUBLISHER = "services/orders/orders/publishing.py"
 CONSUMER = "services/payments/payments/handlers.py"
 FACTS_SCHEMA = jsonschema.Draft202012Validator(load_schema("facts"))
-IMPORTS = "from orders.publishing import *\nfrom orders import publishing\n"
+# the consumer imports the publisher (star and module), and itself: import cycles must not loop
+IMPORTS = "from orders.publishing import *\nfrom orders import publishing\nfrom . import handlers\nimport payments.handlers as me\n"
 
 
 def encode(source: str) -> bytes:
