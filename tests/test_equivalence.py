@@ -37,6 +37,7 @@ def _variants(root, tmp_path, monkeypatch) -> dict[str, str]:
     out["cold cache"] = _facts_json(root, Options(cache=True, cache_dir=cache_dir, jobs=1))
     out["warm cache"] = _facts_json(root, Options(cache=True, cache_dir=cache_dir, jobs=1))
     shutil.rmtree(cache_dir / "run")
+    shutil.rmtree(cache_dir / "facts")
     out["per-file cache only"] = _facts_json(root, Options(cache=True, cache_dir=cache_dir, jobs=1))
     out["per-file cache, no prefilter"] = _facts_json(root, Options(cache=True, cache_dir=cache_dir, prefilter=False, jobs=1))
     monkeypatch.setattr(extract, "POOL_THRESHOLD", 1)

@@ -16,10 +16,12 @@ import dataclasses
 import gc
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eventlint import __version__
 from eventlint.cache import CACHE_DIR, Cache, digest
@@ -28,7 +30,7 @@ from eventlint.discover import Discovery, SourceFile
 from eventlint.extract import codec, ir
 from eventlint.extract.guard import ParseFailure, python_parse
 from eventlint.extract.patterns import PatternSet, load_patterns
-from eventlint.extract.prefilter import ScanFile, relevant
+from eventlint.extract.prefilter import Scan, ScanFile, relevant, scan, triggers
 from eventlint.resources import builtin_frameworks
 from eventlint.facts import Binding, Diagnostic, FactsFormatError, ProjectFacts, Skipped, Subscription
 
@@ -83,16 +85,34 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
         cached = _cached_facts(cache, run_key)
         if cached is not None:
             return cached
-    patterns = load_patterns(config)
+    loaded: list[PatternSet] = []
+    packs_key = _packs_key(config) if cache is not None else ""
+    # a pack entry is written only after the packs loaded: these exact files passed the schema then
+    validated = cache is not None and _stored_trigger(cache, packs_key) is not None
+
+    def patterns() -> PatternSet:
+        if not loaded:
+            loaded.append(load_patterns(config, validated))
+        return loaded[0]
 
     python = [(s, d) for s, d in sources if s.kind == "python"]
     if options.prefilter:
-        texts = [d.decode("utf-8", "replace") for s, d in sources if s.kind == "template"]
-        keep = relevant([ScanFile(s.path, s.module, s.import_name, d) for s, d in python], patterns, texts)
+        keep = _prefilter(python, sources, patterns, cache, packs_key)
     else:
         keep = {s.path for s, _ in python}
     with _no_cyclic_gc():
         outcomes = _parse_all(python, keep, cache, options, discovery.root.as_posix())
+
+    facts_key = ""
+    if cache is not None:
+        # Facts are a function of each file's outcome (its IR, not its bytes): an edit that leaves every IR as
+        # it was (a comment, a docstring-free blank line at the end) gives the facts of the run that had it.
+        facts_key = _facts_key(discovery, config, sources, skipped, python, outcomes)
+        cached = _facts_entry(cache, facts_key)
+        if cached is not None:
+            cache.put("run", run_key, {"facts": facts_key})
+            return cached
+    outcomes = [_decoded(outcome, source, data) for (source, data), outcome in zip(python, outcomes)]
 
     modules: list[tuple[ir.Module, str, str]] = []
     for (source, _), outcome in zip(python, outcomes):
@@ -111,9 +131,12 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
             modules.append((outcome, source.import_name, source.sys_root))
 
     with _no_cyclic_gc():
-        facts = _facts(discovery, config, patterns, modules, templates, diagnostics, skipped)
+        facts = _facts(discovery, config, patterns(), modules, templates, diagnostics, skipped)
+    if cache is not None and not validated and not options.prefilter:  # (the prefilter wrote it otherwise)
+        cache.put("scan", packs_key, {"trigger": triggers(patterns()).pattern.decode("latin-1")})
     if cache is not None:
-        cache.put("run", run_key, facts.to_json())
+        cache.put("facts", facts_key, facts.to_json())
+        cache.put("run", run_key, {"facts": facts_key})
     return facts
 
 
@@ -160,6 +183,72 @@ def _facts(
     ).sorted()
 
 
+# -- prefilter ---------------------------------------------------------------------------------------
+
+
+def _prefilter(
+    python: list[tuple[SourceFile, bytes]],
+    sources: list[tuple[SourceFile, bytes]],
+    patterns: Callable[[], PatternSet],
+    cache: Cache | None,
+    packs_key: str = "",
+) -> set[str]:
+    """The paths the prefilter keeps. With a cache, the trigger and each file's scan come from the previous run
+    where their inputs are unchanged, so an edit costs neither loading (and validating) the packs nor a
+    rescan of every file; the packs are loaded only if the facts have to be computed after all."""
+    texts = [d.decode("utf-8", "replace") for s, d in sources if s.kind == "template"]
+    files = [ScanFile(s.path, s.module, s.import_name, d) for s, d in python]
+    if cache is None:
+        return relevant(files, patterns(), texts)
+    trigger = _stored_trigger(cache, packs_key)
+    if trigger is None:
+        trigger = triggers(patterns())
+        cache.put("scan", packs_key, {"trigger": trigger.pattern.decode("latin-1")})
+    scans_key = digest("scans", _code_fingerprint(), trigger.pattern)
+    stored = cache.get("scan", scans_key)
+    previous: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    keys = [digest(f.path, f.module, f.data) for f in files]
+    scans: list[Scan | None] = [_stored_scan(previous.get(key)) for key in keys]
+    current: dict[str, Any] = {}
+    for index, (key, f) in enumerate(zip(keys, files)):
+        found = scans[index]
+        if found is None:
+            found = scans[index] = scan(f, trigger)
+        current[key] = [found[0], found[1]]
+    if current.keys() != previous.keys():
+        cache.put("scan", scans_key, current)  # this run's files only: the entry never grows past the tree
+    return relevant(files, trigger, texts, scans)
+
+
+def _stored_trigger(cache: Cache, packs_key: str) -> re.Pattern[bytes] | None:
+    stored = cache.get("scan", packs_key)
+    if isinstance(stored, dict) and isinstance(stored.get("trigger"), str):
+        try:
+            return re.compile(stored["trigger"].encode("latin-1"))
+        except (re.error, UnicodeEncodeError):
+            return None
+    return None
+
+
+def _stored_scan(value: Any) -> Scan | None:
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], list) and isinstance(value[1], bool):
+        if all(isinstance(name, str) for name in value[0]):
+            return value[0], value[1]
+    return None
+
+
+def _packs_key(config: Config) -> str:
+    """The code and every input of `load_patterns`: the pack files' bytes and the frameworks disabled."""
+    parts: list[bytes | str] = [_code_fingerprint()]
+    for pack in [*builtin_frameworks(), *config.frameworks]:
+        try:
+            parts += [str(pack), Path(pack).read_bytes()]
+        except OSError:
+            parts += [str(pack), "unreadable"]
+    parts.append(json.dumps(sorted(config.disable_frameworks)))
+    return digest("packs", *parts)
+
+
 # -- parsing: cache, pool ------------------------------------------------------------------------------
 
 
@@ -176,7 +265,23 @@ def _no_cyclic_gc() -> Iterator[None]:
         if was_enabled:
             gc.enable()
 
-Outcome = ir.Module | ParseFailure | None  # None: vetted by CPython, not needed
+@dataclass(frozen=True)
+class _Encoded:
+    """A module's IR as its cache entry holds it, decoded only when the facts have to be computed."""
+
+    text: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class _Fresh:
+    """A module parsed by this run, with the digest of its encoded IR (with a cache only)."""
+
+    module: ir.Module
+    digest: str
+
+
+Outcome = ir.Module | _Encoded | _Fresh | ParseFailure | None  # None: vetted by CPython, not needed
 
 
 @dataclass(frozen=True)
@@ -272,7 +377,9 @@ def _run_job(job: _Job) -> Outcome:
         if isinstance(outcome, ParseFailure):
             cache.put("ir", job.key, {"failure": [outcome.message, outcome.line, outcome.column]})
         elif outcome is not None:  # (a clean verdict is recorded in the run's index of vetted files instead)
-            cache.put_text("ir", job.key, codec.encode(outcome))
+            text = codec.encode(outcome)
+            cache.put_text("ir", job.key, text)
+            return _Fresh(outcome, digest(text))
     return outcome
 
 
@@ -290,9 +397,28 @@ def _cached_outcome(cache: Cache, key: str, parse: bool) -> object:
                 message, line, column = data["failure"]
                 return ParseFailure(str(message), int(line), int(column))
             return None if data.get("vetted") is True and not parse else _MISS
-        return codec.decode(text) if parse else _MISS
+        if not parse:
+            return _MISS
+        if not text.startswith("[") or not text.endswith("]"):
+            return _MISS  # not an encoded module (decode would refuse it): rebuilt by this run
+        return _Encoded(text, digest(text))
     except (ValueError, TypeError, KeyError, AttributeError):
         return _MISS  # a corrupt entry: rebuilt by this run
+
+
+def _decoded(outcome: Outcome, source: SourceFile, data: bytes) -> Outcome:
+    """The outcome with its module decoded, for the resolver; an entry that does not decode is parsed again."""
+    if isinstance(outcome, _Fresh):
+        return outcome.module
+    if isinstance(outcome, _Encoded):
+        try:
+            return codec.decode(outcome.text)
+        except ValueError:
+            try:
+                return parse_file(data, source.path, source.module)
+            except ParseFailure as exc:
+                return exc
+    return outcome
 
 
 def _parser_fingerprint() -> str:
@@ -336,14 +462,46 @@ def _run_key(discovery: Discovery, config: Config, sources: list[tuple[SourceFil
     return digest(*parts)
 
 
-def _cached_facts(cache: Cache, key: str) -> ProjectFacts | None:
-    data = cache.get("run", key)
+def _facts_key(
+    discovery: Discovery,
+    config: Config,
+    sources: list[tuple[SourceFile, bytes]],
+    skipped: list[Skipped],
+    python: list[tuple[SourceFile, bytes]],
+    outcomes: list[Outcome],
+) -> str:
+    """Everything the facts are computed from once the files are parsed: the run key's parts, with each Python
+    file's bytes replaced by its outcome (the digest of its encoded IR, a parse failure, or a clean verdict)."""
+    signature: dict[str, str] = {}
+    for (source, _), outcome in zip(python, outcomes):
+        if isinstance(outcome, (_Encoded, _Fresh)):
+            signature[source.path] = "ir:" + outcome.digest
+        elif isinstance(outcome, ParseFailure):
+            signature[source.path] = json.dumps(["failure", outcome.message, outcome.line, outcome.column])
+        elif outcome is None:
+            signature[source.path] = "vetted"
+        else:  # pragma: no cover - with a cache every parsed module carries its digest
+            signature[source.path] = "ir:" + digest(codec.encode(outcome))
+    contents = [(source, signature[source.path].encode() if source.kind == "python" else data) for source, data in sources]
+    return digest("facts", _run_key(discovery, config, contents, skipped))
+
+
+def _facts_entry(cache: Cache, key: str) -> ProjectFacts | None:
+    data = cache.get("facts", key)
     if data is None:
         return None
     try:
         return ProjectFacts.from_json(data)
     except (FactsFormatError, ValueError, TypeError, KeyError, AttributeError):
         return None
+
+
+def _cached_facts(cache: Cache, key: str) -> ProjectFacts | None:
+    """The facts of a run with exactly these inputs: the run entry names its facts entry."""
+    pointer = cache.get("run", key)
+    if not isinstance(pointer, dict) or not isinstance(pointer.get("facts"), str):
+        return None
+    return _facts_entry(cache, pointer["facts"])
 
 
 def _declared_dead_letters(
