@@ -25,12 +25,14 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from eventlint import adopt, asyncapi, compat, plugins, suppress
+from eventlint import adopt, asyncapi, compat, merge, plugins, suppress
+from eventlint.cache import CACHE_DIR
+from eventlint.cache import clean as _clean_cache
 from eventlint.catalog import Catalog, EventSpec, load_catalog
 from eventlint.compat import Change, SchemaError
 from eventlint.config import CONFIG_FILES, Config, ConfigError, find_config, load_config
 from eventlint.discover import discover
-from eventlint.extract import extract
+from eventlint.extract import Options, extract
 from eventlint.facts import (
     Binding,
     Diagnostic,
@@ -73,12 +75,14 @@ __all__ = [
     "EventGraph",
     "EventSpec",
     "Example",
+    "FOREIGN",
     "ExceptClause",
     "FieldRead",
     "Handler",
     "HandlerCall",
     "HandlerRule",
     "Metrics",
+    "Options",
     "ProjectFacts",
     "ProjectRule",
     "Publication",
@@ -97,6 +101,7 @@ __all__ = [
     "SubscriptionRule",
     "builtin_rules",
     "call_matches",
+    "clean_cache",
     "export_catalog",
     "facts",
     "graph",
@@ -111,6 +116,7 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
+FOREIGN = merge.FOREIGN
 FAILING = ("error", "warning")
 
 
@@ -156,11 +162,20 @@ def rule_set(config: Config | None = None, extra: Sequence[type[Rule]] = ()) -> 
     return plugins.rule_set(config, extra)
 
 
-def facts(paths: Sequence[PathLike] = (), config: Config | None = None) -> ProjectFacts:
-    """Extract the facts of the project that contains `paths`."""
+def facts(paths: Sequence[PathLike] = (), config: Config | None = None, options: Options | None = None) -> ProjectFacts:
+    """Extract the facts of the project that contains `paths` (`options`: cache, prefilter, jobs, progress)."""
     config = config or load_config(paths)
     config = _with_plugin_frameworks(config, plugins.discover_plugins().frameworks)
-    return extract(discover(paths, config), config)
+    return extract(discover(paths, config), config, options)
+
+
+def clean_cache(config: Config, directory: Path | None = None) -> Path | None:
+    """Remove the project's cache (`directory`, default `.eventlint_cache` at its root); None when there was none."""
+    directory = directory or Path(config.root).resolve() / CACHE_DIR
+    try:
+        return directory if _clean_cache(directory) else None
+    except ValueError as exc:
+        raise ConfigError(directory, "cache", str(exc)) from exc
 
 
 def export_catalog(
@@ -205,14 +220,17 @@ def lint(
     baseline: PathLike | None = None,
     extra_rules: Sequence[type[Rule]] = (),
     use_config_baseline: bool = True,
+    options: Options | None = None,
+    foreign_facts: Sequence[PathLike] = (),
 ) -> Result:
-    """Check the project that contains `paths`.
+    """Check the project that contains `paths`, merged with the facts files (or directories) `foreign_facts`.
 
     `extra_rules` run beside the installed ones (the testing kit uses it for a
     rule that is not installed); `baseline` wins over the configuration's
     `baseline` key, which `use_config_baseline=False` ignores (to write a new one).
     """
     config = config or load_config(paths)
+    foreign = merge.load_foreign(foreign_facts)
     ruleset = rule_set(config, extra_rules)
     available = ruleset.rules
     config = _with_plugin_frameworks(config, ruleset.frameworks)
@@ -220,10 +238,13 @@ def lint(
     selection = rule_engine.select(available, config, select, ignore, extend_select, classified=classifications(candidates.rules))
     catalog: Catalog = load_catalog(config)
     discovery = discover(paths, config)
-    found = extract(discovery, config)
+    found = extract(discovery, config, options)
+    if foreign:
+        found = merge.merge(found, foreign)
     load_contexts(config, (s.name for s in found.services))  # a mistake there is a config error, whatever runs
     guarded = {code: ruleset.origin(code) for code in ruleset.plugin_codes}
-    findings = rule_engine.run(selection, found, config, catalog, guarded=guarded)
+    # other repositories' findings are theirs to report: their facts only inform the graph here
+    findings = [f for f in rule_engine.run(selection, found, config, catalog, guarded=guarded) if not merge.is_foreign(f.path)]
     if selection.is_selected("EDA002"):
         findings += [rule_engine.plugin_error(config, p.origin, p.message) for p in ruleset.problems]
     findings = suppress.apply_per_file_ignores(findings, selection.per_file_ignores)

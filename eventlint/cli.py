@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -44,6 +46,54 @@ config_option = click.option(
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
+no_cache_option = click.option("--no-cache", is_flag=True, help="Neither read nor write .eventlint_cache/ (results are the same, only slower).")
+prefilter_option = click.option(
+    "--no-prefilter",
+    is_flag=True,
+    help="Parse every file, even those that cannot matter (to check the prefilter: results are the same, only slower).",
+)
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that parse files on a cold run (default: every core, for runs large enough to gain).",
+)
+
+
+class _ProgressBar:
+    """A progress bar on stderr for runs that take more than a second on a terminal; silent otherwise."""
+
+    DELAY = 1.0
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.start < self.DELAY:
+            return
+        filled = self.WIDTH * done // max(total, 1)
+        click.echo(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} files", nl=False, err=True)
+        self.shown = True
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * (self.WIDTH + 30) + "\r", nl=False, err=True)
+            self.shown = False
+
+
+def _options(no_cache: bool, no_prefilter: bool, jobs: int | None, progress: _ProgressBar) -> api.Options:
+    directory = os.environ.get("EVENTLINT_CACHE_DIR")
+    return api.Options(
+        cache=not no_cache, cache_dir=Path(directory) if directory else None, prefilter=not no_prefilter, jobs=jobs, progress=progress
+    )
+
+
 def _write(output: str, output_file: Path | None, color: bool | None = None) -> None:
     if output_file is None:
         click.echo(output, nl=False, color=color)
@@ -81,6 +131,16 @@ def main() -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list the paths that were skipped, and why.")
+@click.option(
+    "--facts",
+    "foreign_facts",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Merge another repository's facts (a file from `eventlint facts -o`, or a directory of them). Repeatable.",
+)
+@no_cache_option
+@prefilter_option
+@jobs_option
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments for every current finding (Python files) and exit 0.")
 @_config_errors
 def check(
@@ -97,19 +157,29 @@ def check(
     color: bool | None,
     exit_zero: bool,
     verbose: bool,
+    foreign_facts: tuple[Path, ...],
+    no_cache: bool,
+    no_prefilter: bool,
+    jobs: int | None,
     add_noqa: bool,
 ) -> None:
     """Check the project that contains PATHS (default: the current directory)."""
     config = api.load_config(paths, config_file)
-    result = api.lint(
-        paths,
-        config,
-        select=select or None,
-        ignore=ignore,
-        extend_select=extend_select,
-        baseline=None if write_baseline else baseline,
-        use_config_baseline=write_baseline is None,
-    )
+    progress = _ProgressBar()
+    try:
+        result = api.lint(
+            paths,
+            config,
+            select=select or None,
+            ignore=ignore,
+            extend_select=extend_select,
+            baseline=None if write_baseline else baseline,
+            use_config_baseline=write_baseline is None,
+            options=_options(no_cache, no_prefilter, jobs, progress),
+            foreign_facts=foreign_facts,
+        )
+    finally:
+        progress.close()
     if add_noqa:
         edits = suppress.add_noqa(result.diagnostics, Path(result.config.root))
         added = sum(e.added for e in edits)
@@ -220,13 +290,51 @@ def explain(code: str) -> None:
 @config_option
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the facts here.")
+@click.option("--repository", metavar="NAME", help="Name this repository in the facts, for `check --facts` elsewhere (default: its directory's name).")
+@no_cache_option
+@prefilter_option
+@jobs_option
 @_config_errors
-def facts(paths: tuple[Path, ...], config_file: Path | None, output_format: str, output_file: Path | None) -> None:
+def facts(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    output_format: str,
+    output_file: Path | None,
+    repository: str | None,
+    no_cache: bool,
+    no_prefilter: bool,
+    jobs: int | None,
+) -> None:
     """Print every publisher and subscriber found under PATHS (the public facts format)."""
     config = api.load_config(paths, config_file)
-    found = api.facts(paths, config)
+    progress = _ProgressBar()
+    try:
+        found = api.facts(paths, config, _options(no_cache, no_prefilter, jobs, progress))
+    finally:
+        progress.close()
+    if repository is not None:
+        if not repository.strip() or api.FOREIGN in repository:
+            raise api.ConfigError(None, "--repository", f"expected a non-empty name without '{api.FOREIGN}', got {repository!r}")
+        found = dataclasses.replace(found, repository=repository)
     rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
     _write(rendered, output_file)
+
+
+@main.group()
+def cache() -> None:
+    """Manage the cache of extracted facts (.eventlint_cache/ at the project root)."""
+
+
+@cache.command("clean")
+@paths_argument
+@config_option
+@_config_errors
+def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
+    """Remove the cache of the project that contains PATHS (default: the current directory)."""
+    config = api.load_config(paths, config_file)
+    directory = os.environ.get("EVENTLINT_CACHE_DIR")
+    removed = api.clean_cache(config, Path(directory) if directory else None)
+    click.echo(f"Removed {removed}." if removed else "No cache to remove.", err=True)
 
 
 @main.command("graph")

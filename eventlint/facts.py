@@ -8,6 +8,7 @@ by `FACTS_VERSION` and described by `eventlint/schemas/facts.json`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ class Service:
 
     name: str
     paths: tuple[str, ...]
+    repository: str | None = None  # set on services merged in from another repository's facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +200,7 @@ class ProjectFacts:
     diagnostics: tuple[Diagnostic, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     files: int = 0
+    repository: str | None = None  # the name `eventlint facts --repository` gave this repository
 
     def sorted(self) -> ProjectFacts:
         """Return a copy with every list in its canonical, deterministic order."""
@@ -214,11 +217,13 @@ class ProjectFacts:
 
     def to_json(self) -> dict[str, Any]:
         """The public, versioned JSON form (see docs/facts.md)."""
-        return {
-            "eventlint_facts": FACTS_VERSION,
+        out: dict[str, Any] = {"eventlint_facts": FACTS_VERSION}
+        if self.repository is not None:
+            out["repository"] = self.repository
+        return out | {
             "root": self.root,
             "files": self.files,
-            "services": [_record_to_json(s) for s in self.services],
+            "services": [_service_to_json(s) for s in self.services],
             "publishers": [_record_to_json(p) for p in self.publishers],
             "subscribers": [_record_to_json(s) for s in self.subscribers],
             "bindings": [_record_to_json(b) for b in self.bindings],
@@ -235,6 +240,7 @@ class ProjectFacts:
         try:
             return cls(
                 root=data["root"],
+                repository=data.get("repository"),
                 files=data.get("files", 0),
                 services=tuple(_record_from_json(Service, s) for s in data.get("services", ())),
                 publishers=tuple(_record_from_json(Publication, p) for p in data.get("publishers", ())),
@@ -259,14 +265,24 @@ def _site_key(record: Any) -> tuple:
 
 
 def _record_to_json(record: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(record):
-        out[f.name] = _value_to_json(getattr(record, f.name))
+    return {name: _value_to_json(getattr(record, name)) for name in _field_names(type(record))}
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    # dataclasses.fields() per record was most of the cost of writing a large facts document
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _service_to_json(service: Service) -> dict[str, Any]:
+    out = _record_to_json(service)
+    if service.repository is None:
+        del out["repository"]  # only merged services carry it: a repository's own facts stay as they were
     return out
 
 
 def _value_to_json(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
+    if hasattr(type(value), "__dataclass_fields__"):
         return _record_to_json(value)
     if isinstance(value, tuple):
         return [_value_to_json(v) for v in value]
@@ -283,14 +299,22 @@ def _handler_from_json(data: dict[str, Any]) -> Handler:
 
 def _record_from_json(kind: type, data: dict[str, Any]) -> Any:
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(kind):
-        if f.name not in data:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise KeyError(f"{kind.__name__}.{f.name}")
+    for name, required in _field_specs(kind):
+        if name not in data:
+            if required:
+                raise KeyError(f"{kind.__name__}.{name}")
             continue
-        value = data[f.name]
-        values[f.name] = tuple(tuple(v) if isinstance(v, list) else v for v in value) if isinstance(value, list) else value
+        value = data[name]
+        values[name] = tuple(tuple(v) if isinstance(v, list) else v for v in value) if isinstance(value, list) else value
     return kind(**values)
+
+
+@functools.cache
+def _field_specs(kind: type) -> tuple[tuple[str, bool], ...]:
+    """(name, required) of each field: computed once per record class (reading a cached run's facts)."""
+    return tuple(
+        (f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING) for f in dataclasses.fields(kind)
+    )
 
 
 __all__ = [

@@ -6,7 +6,7 @@ providers: they cost several times the parse); scopes are tracked with a stack.
 
 from __future__ import annotations
 
-import ast
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -14,27 +14,20 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from eventlint.extract import ir
+from eventlint.extract.guard import ParseFailure, from_python, python_parse
 from eventlint.extract.positions import AstPositions, PositionMismatch
 
-
-class ParseFailure(Exception):
-    """A module libcst cannot read; carries a 1-based position for the diagnostic."""
-
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
+__all__ = ["ParseFailure", "parse_module"]
 
 
 def parse_module(source: bytes, path: str, module: str) -> ir.Module:
     """Parse `source` (bytes; PEP 263 cookies and BOMs honoured) and summarise it."""
-    python_tree, python_error = _python_parse(source)
+    python_tree, python_error = python_parse(source)
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         if python_error is not None:
-            raise _from_python(python_error) from None
+            raise from_python(python_error) from None
         first = str(exc).splitlines()
         detail = first[1].removeprefix("parser error: ") if len(first) > 1 else first[0]
         raise ParseFailure(
@@ -51,7 +44,7 @@ def parse_module(source: bytes, path: str, module: str) -> ir.Module:
             try:
                 positions = AstPositions(python_tree, source.decode(tree.encoding))
                 visitor = _Visitor(tree, path, module, positions.take, lambda: positions.last_end)
-                tree.visit(visitor)
+                walk(tree, visitor)
                 positions.check_consumed()
                 return visitor.result()
             except (PositionMismatch, UnicodeDecodeError, LookupError):
@@ -62,32 +55,6 @@ def parse_module(source: bytes, path: str, module: str) -> ir.Module:
         return visitor.result()
     except RecursionError:
         raise ParseFailure("the file nests too deeply to analyse") from None
-
-
-# CPython refuses these before libcst would see them; libcst's native parser can exhaust the
-# C stack on the same input and take the whole process down, so it is never given them.
-_REFUSED = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
-
-
-def _python_parse(source: bytes) -> tuple[ast.Module | None, SyntaxError | None]:
-    """CPython's own parse: its tree gives positions, its verdict guards libcst against pathological nesting."""
-    try:
-        return ast.parse(source), None
-    except SyntaxError as exc:
-        if any(text in (exc.msg or "") for text in _REFUSED):
-            raise _from_python(exc) from None
-        return None, exc
-    except (RecursionError, MemoryError):
-        raise ParseFailure("the file nests too deeply to parse") from None
-    except ValueError as exc:  # "source code string cannot contain null bytes"
-        raise ParseFailure(f"cannot parse the file: {exc}") from None
-
-
-def _from_python(exc: SyntaxError) -> ParseFailure:
-    message = exc.msg or "invalid syntax"
-    if "unicode error" in message or "encoding" in message:
-        return ParseFailure(f"cannot decode the file: {message}; declare its encoding (PEP 263) or save it as UTF-8")
-    return ParseFailure(f"syntax error: {message}", exc.lineno or 1, max(exc.offset or 1, 1))
 
 
 @dataclass
@@ -597,7 +564,7 @@ class _Visitor(cst.CSTVisitor):
         index = node.slice[0].slice
         if not (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)):
             return
-        field_name = index.value.evaluated_value
+        field_name = string_value(index.value)
         if not isinstance(field_name, str):
             return
         line, col = self._position(node)
@@ -673,7 +640,7 @@ class _Visitor(cst.CSTVisitor):
                     args.append(value)
             return ir.Call(self._expr(node.func), tuple(args), tuple(kwargs), line, col, id(node) in self._awaited)
         if isinstance(node, cst.SimpleString):
-            value = node.evaluated_value
+            value = string_value(node)
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
             return ir.Str(value)
@@ -789,3 +756,96 @@ def _hook(visitor: type, prefix: str, node_type: type) -> Callable[..., object] 
         found = getattr(visitor, f"{prefix}_{node_type.__name__}", None)
         _HOOKS[key] = found
         return found
+
+
+def string_value(node: cst.SimpleString) -> str | bytes:
+    """The value of a string literal. libcst evaluates every literal with `ast.literal_eval` (a parse
+    per string); a literal without prefix, escapes or carriage returns is its text between the quotes."""
+    raw = node.value
+    if raw[:1] in ("'", '"') and "\\" not in raw and "\r" not in raw:
+        quote = 3 if raw[:3] in ("\'\'\'", '"""') and len(raw) >= 6 else 1
+        return raw[quote:-quote]
+    return node.evaluated_value
+
+
+# -- a read-only walk ---------------------------------------------------------------------------------
+#
+# libcst's `node.visit(visitor)` rebuilds every node on the way back up (and validates each rebuilt
+# node), even for a visitor that changes nothing: that was more than half the cost of a parse. This
+# walk calls the same hooks in the same order without rebuilding anything. The order of a node's
+# children is the order in which its own `_visit_and_replace_children` visits its fields, read once
+# per class from that method's source; a class whose order cannot be read is visited by libcst.
+
+_VISIT_HELPERS = frozenset({"visit_required", "visit_optional", "visit_sentinel", "visit_sequence", "visit_body_sequence", "visit_iterable"})
+_FIELD_ORDER: dict[type, tuple[str, ...] | None] = {}
+# Whitespace, comments, punctuation and operators hold nothing but more of the same: no hook of
+# `_Visitor` fires inside them, so visiting them is a no-op that the walk skips.
+_INERT_BASES = (
+    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
+    cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp, cst.Asynchronous,
+)  # fmt: skip
+_INERT = frozenset(
+    value for value in vars(cst).values() if isinstance(value, type) and issubclass(value, _INERT_BASES)
+)
+
+
+def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """Visit `node` and its descendants exactly as `node.visit(visitor)` would, without rebuilding them."""
+    cls = type(node)
+    if cls in _INERT and not _has_hooks(type(visitor), cls):
+        return
+    if cls in _FIELD_ORDER:
+        order = _FIELD_ORDER[cls]
+    else:
+        order = _FIELD_ORDER[cls] = _field_order(cls)
+    if order is None:
+        node.visit(visitor)
+        return
+    if visitor.on_visit(node):
+        for name in order:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                walk(value, visitor)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, cst.CSTNode):
+                        walk(item, visitor)
+    visitor.on_leave(node)
+
+
+@functools.cache
+def _has_hooks(visitor: type, cls: type) -> bool:
+    """Whether the visitor class itself (not libcst's no-op defaults) hooks `cls`."""
+    names = (f"visit_{cls.__name__}", f"leave_{cls.__name__}")
+    for klass in visitor.__mro__:
+        if klass is cst.CSTVisitor:
+            return False
+        if any(name in vars(klass) for name in names):
+            return True
+    return False
+
+
+def _field_order(cls: type) -> tuple[str, ...] | None:
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        source = textwrap.dedent(inspect.getsource(cls._visit_and_replace_children))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError):
+        return None
+    calls = []
+    for found in ast.walk(tree):
+        if isinstance(found, ast.Call) and isinstance(found.func, ast.Name) and found.func.id in _VISIT_HELPERS:
+            if len(found.args) < 2 or not isinstance(found.args[1], ast.Constant) or not isinstance(found.args[1].value, str):
+                return None
+            calls.append((found.lineno, found.col_offset, found.args[1].value))
+        elif isinstance(found, (ast.For, ast.While, ast.If, ast.IfExp, ast.comprehension)):
+            return None  # an order that depends on the data: leave it to libcst
+    names = [name for _, _, name in sorted(calls)]
+    if len(set(names)) != len(names) or any(not hasattr(cls, "__dataclass_fields__") or n not in cls.__dataclass_fields__ for n in names):
+        return None
+    return tuple(names)

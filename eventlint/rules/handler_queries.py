@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -16,14 +17,19 @@ def named(call: HandlerCall, patterns: Iterable[str]) -> bool:
     qualified name and its source text; a pattern without one (`*charge*`) against the
     called function's own name, so a module path (`refunds.inbox.Inbox`) never makes a match.
     """
-    dotted = tuple(p for p in patterns if "." in p)
-    plain = tuple(p for p in patterns if "." not in p)
+    dotted, plain = _split(tuple(patterns))
     if dotted and (matches(call.name, dotted) or matches(call.text, dotted)):
         return True
     if plain:
         own = (call.name.rsplit(".", 1)[-1], call.text.rsplit(".", 1)[-1])
         return any(matches(name, plain) for name in own)
     return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _split(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(patterns with a dot, patterns without): asked for every call of every handler, computed once."""
+    return tuple(p for p in patterns if "." in p), tuple(p for p in patterns if "." not in p)
 
 
 def with_literal(call: HandlerCall, pattern: str) -> bool:

@@ -1,0 +1,163 @@
+"""Benchmark eventlint on a generated monorepo and print a Markdown table.
+
+    python benchmarks/run.py                       # 200k lines, 10% messaging, medians of 5
+    python benchmarks/run.py --write benchmarks/RESULTS.md
+
+Every scenario runs the real command line (`python -m eventlint.cli check`) in a
+fresh process; wall time includes interpreter start-up. Peak memory is the
+largest resident set of any one process of the run (a pool's workers each have
+their own). CPU is user + system time of every process of the run: on a shared
+machine it is steadier than wall time. The baseline is a plain `ast.parse` pass over the same files in one
+process, which is what the targets are stated against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+# Runs a command and reports its wall time and the peak RSS of its process tree (as JSON).
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kb": usage.ru_maxrss, "code": code}))
+"""
+_AST_PASS = """
+import ast, pathlib, sys
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.py")):
+    ast.parse(path.read_bytes())
+"""
+
+
+def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, env=env, check=True).stdout
+    result = json.loads(out)
+    if result["code"] not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} exited {result['code']}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--messaging", type=float, default=0.10)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per scenario; the median is reported")
+    parser.add_argument("--work", type=Path, default=None, help="where to generate the monorepo (default: a temporary directory)")
+    parser.add_argument("--write", type=Path, default=None, help="also write the table and the machine to this Markdown file")
+    parser.add_argument("--only", action="append", default=[], help="run only scenarios whose name contains this (repeatable)")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="eventlint-bench-"))
+    root = work / "monorepo"
+    size = generate(root, args.lines, args.messaging, args.seed)
+    env = dict(os.environ, EVENTLINT_CACHE_DIR=str(work / "cache"))
+    env.pop("NO_COLOR", None)
+    cli = [sys.executable, "-m", "eventlint.cli"]
+    check = [*cli, "check", str(root), "--exit-zero"]
+    clean = [*cli, "cache", "clean", str(root)]
+    touched = sorted(root.glob("services/*/*/domain/*_service.py"))[0]
+    original = touched.read_bytes()
+    load_before = os.getloadavg()
+
+    def cold(*extra: str):
+        def run(_: int):
+            subprocess.run(clean, env=env, capture_output=True, check=True)
+            return measure([*check, *extra], env)
+
+        return run
+
+    def warm(_: int):
+        return measure(check, env)
+
+    def one_changed(index: int):
+        touched.write_bytes(original + f"\n# benchmark edit {index}\n".encode())
+        return measure(check, env)
+
+    scenarios = [
+        ("plain ast.parse pass (baseline, 1 process)", lambda _: measure([sys.executable, "-c", _AST_PASS, str(root)], env)),
+        ("cold, all cores", cold()),
+        ("cold, --jobs 1", cold("--jobs", "1")),
+        ("cold, no prefilter, all cores", cold("--no-prefilter")),
+        ("cold, no prefilter, --jobs 1", cold("--no-prefilter", "--jobs", "1")),
+        ("warm, nothing changed", warm),
+        ("one file changed", one_changed),
+    ]
+    if args.only:
+        scenarios = [scenarios[0]] + [s for s in scenarios[1:] if any(part in s[0] for part in args.only)]
+    rows = []
+    for name, run in scenarios:
+        if name.startswith("warm"):
+            subprocess.run(check, env=env, capture_output=True, check=False)  # fill the cache
+        results = [run(i) for i in range(args.repeat)]
+        wall = statistics.median(r["wall"] for r in results)
+        cpu = statistics.median(r["cpu"] for r in results)
+        rss = max(r["rss_kb"] for r in results) / 1024
+        rows.append((name, wall, cpu, size["lines"] / wall, rss))
+        print(f"{name}: {wall:.2f} s wall, {cpu:.2f} s CPU", file=sys.stderr)
+    touched.write_bytes(original)
+    load_after = os.getloadavg()
+
+    baseline = rows[0][1]
+    table = ["| scenario | wall (median) | CPU (median) | lines/s | peak MB | wall × ast.parse |", "|---|---:|---:|---:|---:|---:|"]
+    for name, wall, cpu, rate, rss in rows:
+        table.append(f"| {name} | {wall:.2f} s | {cpu:.2f} s | {rate:,.0f} | {rss:.0f} | {wall / baseline:.1f} |")
+    machine = _machine(load_before, load_after)
+    header = (
+        f"Generated monorepo: {size['files']} files, {size['lines']:,} lines, {size['messaging_files']} touching a broker "
+        f"(seed {args.seed}); median of {args.repeat} runs each."
+    )
+    print(header + "\n\n" + "\n".join(table))
+    if args.write is not None:
+        args.write.write_text(_document(header, table, machine), encoding="utf-8")
+
+
+def _machine(before: tuple[float, ...], after: tuple[float, ...]) -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import libcst
+
+        libcst_version = getattr(libcst, "__version__", None) or "?"
+    except ImportError:  # pragma: no cover
+        libcst_version = "?"
+    from importlib.metadata import version
+
+    return (
+        f"- CPU: {cpu}, {os.cpu_count()} cores\n"
+        f"- {platform.system()} {platform.release()}, Python {platform.python_version()}, libcst {version('libcst') or libcst_version}\n"
+        f"- load average (1 min) before/after: {before[0]:.2f} / {after[0]:.2f} (the machine is shared)\n"
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
+    )
+
+
+def _document(header: str, table: list[str], machine: str) -> str:
+    return (
+        "# Benchmark results\n\n"
+        "Written by `python benchmarks/run.py --write benchmarks/RESULTS.md`.\n\n"
+        f"{header}\n\n" + "\n".join(table) + "\n\n## Machine\n\n" + machine
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""An on-disk store of JSON entries under `.eventlint_cache/`, keyed by content.
+
+Entries are immutable: a key names its content (hashes of the inputs), so two
+runs writing the same key write the same bytes. Writes go to a temporary file in
+the same directory and are moved into place with `os.replace`, which is atomic,
+so concurrent runs never see half an entry. An entry that cannot be read or
+decoded is treated as missing and rewritten. The directory holds a `.gitignore`
+containing `*` so that it never shows up in `git status` (as ruff does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CACHE_DIR", "Cache", "clean", "digest"]
+
+CACHE_DIR = ".eventlint_cache"
+_GITIGNORE = "# Created by eventlint automatically.\n*\n"
+
+
+def digest(*parts: bytes | str) -> str:
+    """A hex key for the given parts (length-prefixed, so ("ab", "c") and ("a", "bc") differ)."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class Cache:
+    """JSON entries in `directory/<kind>/<key[:2]>/<key>.json`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._ready = False
+        self._made: set[Path] = set()  # directories known to exist: a mkdir per entry was a tenth of a cold run
+
+    def get(self, kind: str, key: str) -> Any | None:
+        """The stored value, or None when it is missing or unreadable (a corrupt entry is rebuilt)."""
+        text = self.get_text(kind, key)
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+
+    def get_text(self, kind: str, key: str) -> str | None:
+        """The stored JSON text itself (for callers that decode it their own way); None unless intact."""
+        try:
+            with open(self._path(kind, key), "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            return None
+        check, _, body = raw.partition(b"\n")
+        if check.decode("ascii", "replace") != digest(body):
+            return None
+        try:
+            return body.decode("utf-8", "surrogateescape")
+        except UnicodeDecodeError:  # pragma: no cover - surrogateescape decodes any bytes
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Store `value`; a failure to write only costs the next run a rebuild."""
+        self.put_text(kind, key, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+    def put_text(self, kind: str, key: str, text: str) -> None:
+        path = self._path(kind, key)
+        try:
+            self._prepare()
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
+            body = text.encode("utf-8", "surrogateescape")
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(digest(body).encode("ascii") + b"\n" + body)
+                os.replace(temp, path)
+            except BaseException:
+                _unlink(temp)
+                raise
+        except OSError:
+            pass  # a read-only checkout or a full disk: run without caching
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.directory / kind / key[:2] / f"{key}.json"
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(_GITIGNORE)
+            os.replace(temp, ignore)
+        self._ready = True
+
+
+def clean(directory: Path) -> bool:
+    """Remove a cache directory; True when there was one. Refuses a directory that is not a cache."""
+    if not directory.is_dir():
+        return False
+    if directory.is_symlink() or not (directory.name == CACHE_DIR or _marked(directory)):
+        raise ValueError(f"{directory} is not an eventlint cache directory (it has no .gitignore written by eventlint)")
+    shutil.rmtree(directory)
+    return True
+
+
+def _marked(directory: Path) -> bool:
+    try:
+        return (directory / ".gitignore").read_text(encoding="utf-8") == _GITIGNORE
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

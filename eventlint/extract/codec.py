@@ -1,0 +1,92 @@
+"""The IR of a module as compact JSON, for the per-file cache (never pickle: the cache is data).
+
+A record is a list `[tag, field, ...]` whose tag is the index of its class in
+`_CLASSES`; a tuple is a plain list (no IR tuple starts with an integer, which
+is what tells the two apart). The IR shares objects (a call is in its function's
+`calls` and in the assignment that keeps its result, or in an `except` clause),
+and the resolver relies on that identity: so records are numbered in the order
+they are finished, and a record met again is written `[-1, number]`. Decoding
+rebuilds the exact dataclasses with the same sharing, so `decode(encode(m)) == m`
+and every `is` that held still holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from eventlint.extract import ir
+
+# Every record class of the IR, by name: a class added to ir.py is encoded without a change here,
+# and the fingerprint (names and fields) keeps entries written before the change from being misread.
+FORMAT = 2
+_CLASSES: tuple[type, ...] = tuple(
+    sorted(
+        (v for v in vars(ir).values() if isinstance(v, type) and dataclasses.is_dataclass(v) and v.__module__ == ir.__name__),
+        key=lambda cls: cls.__name__,
+    )
+)
+_TAG = {cls: index for index, cls in enumerate(_CLASSES)}
+_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES}
+
+
+def fingerprint() -> str:
+    """Changes whenever the shape of the IR changes, so old cache entries are never misread."""
+    return f"{FORMAT}:" + ";".join(f"{cls.__name__}({','.join(_FIELDS[cls])})" for cls in _CLASSES)
+
+
+def encode(module: ir.Module) -> str:
+    return json.dumps(_Encoder().enc(module), separators=(",", ":"), ensure_ascii=False)
+
+
+def decode(text: str) -> ir.Module:
+    """The module; raises ValueError on text that is not an encoded module."""
+    try:
+        data = json.loads(text)
+        value = _Decoder().dec(data) if type(data) is list else data
+    except (TypeError, IndexError, KeyError, RecursionError) as exc:
+        raise ValueError(f"not an encoded module: {exc}") from exc
+    if not isinstance(value, ir.Module):
+        raise ValueError("not an encoded module")
+    return value
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.numbers: dict[int, int] = {}
+        self.keep: list[object] = []  # keeps ids stable while encoding
+
+    def enc(self, value: Any) -> Any:
+        cls = type(value)
+        tag = _TAG.get(cls)
+        if tag is not None:
+            number = self.numbers.get(id(value))
+            if number is not None:
+                return [-1, number]
+            out = [tag, *[self.enc(getattr(value, name)) for name in _FIELDS[cls]]]
+            self.numbers[id(value)] = len(self.keep)
+            self.keep.append(value)
+            return out
+        if cls is tuple:
+            if value and type(value[0]) is int:
+                raise TypeError("an IR tuple starting with an integer cannot be encoded")
+            return [self.enc(item) for item in value]
+        return value
+
+
+class _Decoder:
+    def __init__(self) -> None:
+        self.records: list[object] = []
+
+    def dec(self, value: Any) -> Any:
+        # the hot loop of a warm run with a changed file: plain values are handled inline
+        if not value or type(value[0]) is not int:
+            return tuple([self.dec(item) if type(item) is list else item for item in value])
+        tag = value[0]
+        if tag == -1:
+            return self.records[value[1]]
+        dec = self.dec
+        record = _CLASSES[tag](*[dec(item) if type(item) is list else item for item in value[1:]])
+        self.records.append(record)
+        return record

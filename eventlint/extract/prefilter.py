@@ -1,0 +1,171 @@
+"""Which files can matter to the facts, found from their bytes without parsing them.
+
+A file is *seeded* when its bytes name a messaging library or anything a loaded
+pattern names (a framework module, the root of a qualified name a pack matches,
+a registry's variable name), or when a SAM / Serverless template names it. Then
+the import graph, scanned with a regular expression, decides the rest:
+
+- every file that imports a seeded file, directly or transitively, can publish
+  through it (a wrapper call, a call of a publishing function) and is kept;
+- every file those files import, transitively, can hold what the resolver
+  follows: handlers, helpers, constants, event classes, wrapper definitions.
+
+A file outside that set imports nothing that leads to a broker and is imported
+by nothing that does, so the resolver never reaches it and it cannot hold a
+site: parsing it cannot change a fact. The scan over-approximates on purpose
+(an import inside a string or comment counts; every module an import could name
+counts), so the kept set is always a superset of what a full run reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from eventlint.extract.patterns import PatternSet
+
+_S = rb"(?:[ \t]|\\\r?\n)"  # blanks, and line continuations
+_IMPORTS = re.compile(
+    rb"(?:^|[;:])" + _S + rb"*(?:from(?:" + _S + rb"+|(?=\.))(\.*)" + _S + rb"*([\w.\x80-\xff]*)" + _S + rb"+import" + _S
+    + rb"*(\([^)]*\)|(?:[^\n#;\\]|\\\r?\n)*)|import" + _S + rb"+((?:[^\n#;\\]|\\\r?\n)*))",
+    re.MULTILINE,
+)
+_ID = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"  # bytes >= 0x80: UTF-8 of non-ASCII identifiers
+_NAME = re.compile(rb"\s*(" + _ID + rb"(?:\s*\.\s*" + _ID + rb")*)")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass(frozen=True)
+class ScanFile:
+    """What the prefilter needs to know of one Python file."""
+
+    path: str
+    module: str
+    import_name: str
+    data: bytes
+
+
+def triggers(patterns: PatternSet) -> re.Pattern[bytes]:
+    """A pattern that finds any name the loaded packs could match in a file's bytes."""
+    roots: set[str] = set(patterns.modules)
+    qnames: list[str] = [
+        *patterns.call_sites,
+        *patterns.decorator_sites,
+        *patterns.type_binds,
+        *patterns.aliases,
+        *patterns.aliases.values(),
+        *patterns.call_producers,
+        *patterns.attr_producers,
+        *patterns.decorator_producers,
+        *(p.target for p in patterns.param_producers),
+    ]
+    roots.update(q.split(".")[0] for q in qnames if q)
+    fragments: set[str] = set()
+    for site in patterns.registries:
+        if site.registry_call:
+            roots.add(site.registry_call.split(".")[0])
+        if site.registry_assigned:
+            pieces = [p for p in re.split(r"[*?\[\]]+", site.registry_assigned) if p]
+            fragments.add(max(pieces, key=len) if pieces else "")
+    if "" in fragments:  # a registry matching any variable name: every file may hold one
+        return re.compile(rb"")
+    words = [re.escape(r.encode()) for r in sorted(roots) if r]
+    alternatives = [rb"\b(?:" + rb"|".join(words) + rb")\b"] if words else []
+    alternatives += [re.escape(f.encode()) for f in sorted(fragments)]
+    return re.compile(rb"|".join(alternatives)) if alternatives else re.compile(rb"(?!)")
+
+
+def imported_names(data: bytes, module: str, is_package: bool) -> set[str]:
+    """Every dotted name the file's import statements could load (relative imports made absolute)."""
+    found: set[str] = set()
+    for match in _IMPORTS.finditer(data):
+        dots, base, names, plain = match.groups()
+        if plain is not None:
+            found.update(_first_names(plain))
+            continue
+        level = len(dots or b"")
+        absolute = _clean(base) if base else ""
+        if level:
+            package = module.split(".") if module else []
+            if not is_package:
+                package = package[:-1]
+            if level > 1:
+                package = package[: len(package) - (level - 1)] if len(package) >= level - 1 else []
+            absolute = ".".join([*package, absolute] if absolute else package)
+        if absolute:
+            found.add(absolute)
+        for text in _first_names((names or b"").strip(b"()")):
+            found.add(f"{absolute}.{text}" if absolute else text)
+    return found
+
+
+def _first_names(clause: bytes) -> list[str]:
+    """`a.b as c, d` -> ["a.b", "d"]: the dotted name that starts each comma-separated part."""
+    out = []
+    for part in re.sub(rb"#[^\n]*|\\\r?\n", b" ", clause).split(b","):
+        match = _NAME.match(part)
+        if match:
+            out.append(_clean(match.group(1)))
+    return out
+
+
+def _clean(name: bytes) -> str:
+    return re.sub(r"\s+", "", name.decode("utf-8", "replace"))
+
+
+def module_names(path: str, module: str, import_name: str) -> set[str]:
+    """Every name under which the resolver indexes a module (see resolve.Project)."""
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    path_name = ".".join(parts)
+    names = {module, import_name, path_name}
+    if path_name.startswith("src."):
+        names.add(path_name[4:])
+    return {n for n in names if n}
+
+
+def relevant(files: Sequence[ScanFile], patterns: PatternSet, template_texts: Iterable[str] = ()) -> set[str]:
+    """The paths of the files that can matter to the facts (see the module docstring)."""
+    trigger = triggers(patterns)
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for index, f in enumerate(files):
+        for name in module_names(f.path, f.module, f.import_name):
+            by_name[name].append(index)
+    template_words: set[str] = set()
+    for text in template_texts:
+        template_words.update(_WORD.findall(text))
+
+    imports: list[set[int]] = []
+    importers: dict[int, set[int]] = defaultdict(set)
+    seeds: list[int] = []
+    for index, f in enumerate(files):
+        targets: set[int] = set()
+        for dotted in imported_names(f.data, f.module, f.path.endswith("__init__.py")):
+            parts = dotted.split(".")
+            for end in range(1, len(parts) + 1):
+                targets.update(by_name.get(".".join(parts[:end]), ()))
+        targets.discard(index)
+        imports.append(targets)
+        for target in targets:
+            importers[target].add(index)
+        stem = f.path.rsplit("/", 1)[-1][:-3]
+        if trigger.search(f.data) is not None or stem in template_words:
+            seeds.append(index)
+
+    kept = _closure(seeds, lambda i: importers.get(i, ()))
+    kept = _closure(sorted(kept), lambda i: imports[i])
+    return {files[i].path for i in kept}
+
+
+def _closure(start: Iterable[int], step) -> set[int]:
+    seen = set(start)
+    queue = deque(seen)
+    while queue:
+        for nxt in step(queue.popleft()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen

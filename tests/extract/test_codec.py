@@ -1,0 +1,59 @@
+"""The per-file cache's IR codec: exact round trip, object sharing kept, bad input refused."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from eventlint.extract import codec, ir
+from eventlint.extract.visitor import parse_module
+from tests.helpers import FIXTURES
+
+SOURCES = sorted(FIXTURES.rglob("*.py"))
+
+
+def _sharing(module: ir.Module) -> list[int]:
+    """For each record met in a walk, the index of its first meeting: equal lists mean equal sharing."""
+    seen: dict[int, int] = {}
+    out: list[int] = []
+
+    def walk(value: object) -> None:
+        if dataclasses.is_dataclass(value):
+            out.append(seen.setdefault(id(value), len(seen)))
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+        elif isinstance(value, tuple):
+            for item in value:
+                walk(item)
+
+    walk(module)
+    return out
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_round_trip_is_exact_and_keeps_sharing(path):
+    module = parse_module(path.read_bytes(), path.relative_to(FIXTURES).as_posix(), "m")
+    decoded = codec.decode(codec.encode(module))
+    assert decoded == module
+    assert _sharing(decoded) == _sharing(module)
+
+
+def test_calls_kept_by_an_assignment_stay_the_same_object():
+    module = parse_module(b"def f(c):\n    r = c.poll()\n    try:\n        g()\n    except E:\n        log(r)\n", "a.py", "a")
+    decoded = codec.decode(codec.encode(module))
+    fn = next(f for f in decoded.functions if f.name == "f")
+    assert any(fn.assigns[0].value is call for call in fn.calls)
+    assert any(fn.excepts[0].calls[0] is call for call in fn.calls)
+
+
+@pytest.mark.parametrize("text", ["", "[", "3", "[99]", "[25, 1]", '{"a": 1}', "[-1, 4]"])
+def test_bad_text_is_refused(text):
+    with pytest.raises(ValueError):
+        codec.decode(text)
+
+
+def test_fingerprint_names_every_class_and_field():
+    assert "Call(func,args,kwargs,line,col,awaited)" in codec.fingerprint()
+    for cls in (ir.Module, ir.Function, ir.Read, ir.Name, ir.Opaque):
+        assert f"{cls.__name__}(" in codec.fingerprint()

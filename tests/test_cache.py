@@ -1,0 +1,148 @@
+"""The on-disk cache: where it lives, that git ignores it, corrupt entries, concurrent writers, cleaning."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+
+from click.testing import CliRunner
+
+from eventlint import api
+from eventlint.cache import CACHE_DIR, Cache, clean, digest
+from eventlint.cli import main
+from eventlint.extract import Options
+from tests.helpers import write_project
+
+APP = {
+    "app.py": """
+        from kafka import KafkaProducer
+
+        producer = KafkaProducer()
+
+        def place(order):
+            producer.send("orders.placed", {"id": order.id})
+        """,
+    "broken.py": "def broken(:\n    pass\n",
+    "tools/report.py": "import csv\n\ndef rows(path):\n    return list(csv.reader(open(path)))\n",  # left out by the prefilter
+}
+
+
+def _facts(root, **options):
+    return api.facts([root], api.load_config([root]), Options(cache=True, **options)).to_json()
+
+
+def test_cache_lives_at_the_root_and_git_ignores_it(tmp_path):
+    root = write_project(tmp_path / "repo", APP, config={})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    _facts(root)
+    cache_dir = root / CACHE_DIR
+    assert (cache_dir / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=root, capture_output=True, text=True, check=True)
+    assert CACHE_DIR not in status.stdout
+    assert "app.py" in status.stdout
+
+
+def test_corrupt_entries_are_ignored_and_rebuilt(tmp_path):
+    root = write_project(tmp_path / "repo", APP, config={})
+    expected = api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
+    assert _facts(root) == expected
+    entries = sorted((root / CACHE_DIR).rglob("*.json"))
+    assert {p.parent.parent.name for p in entries} == {"ir", "run", "vet"}
+    for entry in entries:
+        entry.write_bytes(b"\x00{not json")
+    assert _facts(root) == expected
+    for entry in entries:  # rewritten whole: a checksum line, then the JSON it checks
+        check, _, body = entry.read_bytes().partition(b"\n")
+        assert check.decode() == digest(body)
+        json.loads(body)
+    for entry in entries:  # valid JSON of another shape, or a truncated entry, is no better
+        entry.write_text('{"eventlint_facts": 1, "root": 3}' if "run" in entry.parts else "[99, 1]", encoding="utf-8")
+    assert _facts(root) == expected
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:-5])
+    assert _facts(root) == expected
+
+
+def test_a_changed_file_is_parsed_again(tmp_path):
+    root = write_project(tmp_path / "repo", APP, config={})
+    first = _facts(root)
+    (root / "app.py").write_text((root / "app.py").read_text().replace("orders.placed", "orders.created"), encoding="utf-8")
+    second = _facts(root)
+    assert [p["channel"] for p in first["publishers"]] == ["orders.placed"]
+    assert [p["channel"] for p in second["publishers"]] == ["orders.created"]
+
+
+def test_concurrent_writers_never_leave_a_partial_entry(tmp_path):
+    cache = Cache(tmp_path / CACHE_DIR)
+    value = {"data": "x" * 200_000}
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(20):
+                cache.put("ir", "k" * 40, value)
+                read = cache.get("ir", "k" * 40)
+                assert read is None or read == value
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert cache.get("ir", "k" * 40) == value
+    assert not [p for p in (tmp_path / CACHE_DIR).rglob(".tmp-*")]
+
+
+def test_digest_separates_its_parts():
+    assert digest("ab", "c") != digest("a", "bc")
+    assert digest(b"x") == digest("x")
+
+
+def test_clean_refuses_a_directory_that_is_not_a_cache(tmp_path):
+    other = tmp_path / "precious"
+    other.mkdir()
+    (other / "data.txt").write_text("keep", encoding="utf-8")
+    try:
+        clean(other)
+    except ValueError as exc:
+        assert "not an eventlint cache" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("clean() removed a directory it did not create")
+    assert (other / "data.txt").exists()
+
+
+def test_cli_cache_clean_and_no_cache(tmp_path):
+    root = write_project(tmp_path / "repo", APP, config={})
+    runner = CliRunner(env={"EVENTLINT_CACHE_DIR": None})
+    first = runner.invoke(main, ["check", str(root), "--no-cache"])
+    assert not (root / CACHE_DIR).exists()
+    second = runner.invoke(main, ["check", str(root)])
+    assert (root / CACHE_DIR / ".gitignore").exists()
+    assert (first.exit_code, first.output) == (second.exit_code, second.output)
+    cleaned = runner.invoke(main, ["cache", "clean", str(root)])
+    assert cleaned.exit_code == 0 and "Removed" in cleaned.output
+    assert not (root / CACHE_DIR).exists()
+    again = runner.invoke(main, ["cache", "clean", str(root)])
+    assert again.exit_code == 0 and "No cache" in again.output
+
+
+def test_cli_honours_eventlint_cache_dir(tmp_path):
+    root = write_project(tmp_path / "repo", APP, config={})
+    elsewhere = tmp_path / "ci-cache"
+    result = CliRunner(env={"EVENTLINT_CACHE_DIR": str(elsewhere)}).invoke(main, ["facts", str(root)])
+    assert result.exit_code == 0
+    assert (elsewhere / ".gitignore").exists() and not (root / CACHE_DIR).exists()
+
+
+def test_a_vetted_file_that_breaks_is_reported_on_the_next_run(tmp_path):
+    root = write_project(tmp_path / "repo", APP, config={})
+    first = _facts(root)
+    assert [d["path"] for d in first["diagnostics"]] == ["broken.py"]
+    (root / "tools/report.py").write_text("def rows(:\n", encoding="utf-8")
+    second = _facts(root)
+    assert [d["path"] for d in second["diagnostics"]] == ["broken.py", "tools/report.py"]
+    assert second == api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
