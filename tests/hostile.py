@@ -43,7 +43,10 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         return
     record = _active[-1]
     if event == "open":
-        path, mode = args[0], args[1]
+        path, mode, flags = args[0], args[1], args[2] if len(args) > 2 else 0
+        if mode is None:  # os.open(): only flags
+            writes = isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND)
+            mode = "w" if writes else "r"
         if isinstance(path, (str, bytes, os.PathLike)):
             record.opened.append((os.fsdecode(path), str(mode)))
     elif event == "import":

@@ -159,6 +159,13 @@ CASES = [
          r"eventlint: error: no event or channel named 'OrderPlaced'; did you mean orders\.placed\?"),
     Case("export-unknown-service", project(), ["catalog", "export", "{root}", "--service", "shop"],
          r"eventlint: error: --service: no service 'shop'; the project has: app"),
+    # --- facts of other repositories (check --facts) -------------------------------------------
+    Case("facts-not-json", project(**{"other.json": "{nope"}), ["check", "{root}", "--facts", "{root}/other.json"],
+         r"eventlint: error: {root}/other\.json: --facts: expected a JSON facts document \(`eventlint facts -o FILE`\): Expecting property name enclosed in double quotes: line 1 column 2 \(char 1\)"),
+    Case("facts-wrong-version", project(**{"other.json": '{"publishers": []}'}), ["check", "{root}", "--facts", "{root}/other.json"],
+         r"eventlint: error: {root}/other\.json: eventlint_facts: expected facts format version 1, got None: write it with `eventlint facts -o` of this release"),
+    Case("facts-invalid-document", project(**{"other.json": '{"eventlint_facts": 1, "root": ".", "publishers": [{"event": 3}]}'}), ["check", "{root}", "--facts", "{root}/other.json"],
+         r"eventlint: error: {root}/other\.json: \(top level\): not an eventlint facts document: missing required key: 'services'"),
     # --- AsyncAPI --------------------------------------------------------------------------------
     Case("asyncapi-missing-file", project(**{"eventlint.yaml": "catalog: asyncapi.yaml\n"}), ["check", "{root}"],
          r"eventlint: error: {root}/eventlint\.yaml: catalog: file not found: asyncapi\.yaml"),
