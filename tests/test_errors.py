@@ -86,6 +86,8 @@ CASES = [
          r"eventlint: error: {root}/pyproject\.toml: \(syntax\): invalid TOML: Invalid value \(at end of document\)"),
     Case("config-pyproject-key", project(**{"pyproject.toml": "[tool.eventlint]\nselect = ['EDA4']\n"}), ["check", "{root}"],
          r"eventlint: error: {root}/pyproject\.toml: tool\.eventlint\.select: unknown key 'select'.*"),
+    Case("config-limits", project(**{"eventlint.yaml": "limits: {file-timeout: -1}\n"}), ["check", "{root}"],
+         r"eventlint: error: {root}/eventlint\.yaml: limits\.file-timeout: expected a number of at least 0, got -1"),
     Case("config-frameworks-missing", project(**{"eventlint.yaml": "frameworks: [bus.yaml]\n"}), ["check", "{root}"],
          r"eventlint: error: {root}/eventlint\.yaml: frameworks\[0\]: file not found: bus\.yaml"),
     Case("config-disable-framework", project(**{"eventlint.yaml": "disable-frameworks: [kafka-pyhton]\n"}), ["check", "{root}"],

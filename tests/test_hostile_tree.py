@@ -137,6 +137,7 @@ def test_a_hostile_tree_completes_and_reports_every_skip(hostile):
     started = time.perf_counter()
     with recording() as record:
         result = run(["facts", str(root), "--format", "json"])
+        facts_opened = list(record.opened)
         checked = run(["check", str(root), "--verbose", "--format", "text"])
     elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.output
@@ -147,7 +148,9 @@ def test_a_hostile_tree_completes_and_reports_every_skip(hostile):
     channels = {p["channel"] for p in facts["publishers"]}
 
     # what was read: the good files, the latin-1 file with its cookie, the UTF-8 BOM, the big ones
-    assert {"orders.placed", "café.cookie", "utf8.bom", "after.blob", "after.long"} <= channels
+    assert {"orders.placed", "café.cookie", "utf8.bom", "after.long"} <= channels
+    # the 5 MB file is over the default size budget: not even read
+    assert problems["app/blob.py"] == "the file is 4.8 MB, above limits.max-file-size (1.0 MB) (the file was not analysed)"
     # what was skipped, and why
     assert skipped["app/loop.py"] == "symlink loop, not followed"
     assert skipped["app/ping.py"] == skipped["app/pong.py"] == "symlink loop, not followed"
@@ -178,7 +181,9 @@ def test_a_hostile_tree_completes_and_reports_every_skip(hostile):
     written = {p for p, m in record.opened if any(c in m for c in "wax+")}
     assert written and all(inside(p, cache) for p in written), sorted(written - {p for p in written if inside(p, cache)})
     assert not [f for f in record.imported + record.executed if str(root) in f]
-    assert not {"leaked.secret", "leaked.pkg", "locked.file", "locked.dir", "bad.name"} & channels
+    assert not {"leaked.secret", "leaked.pkg", "locked.file", "locked.dir", "bad.name", "after.blob"} & channels
+    # (check reads every file's lines afterwards, for `# noqa` comments; that is text, not analysis)
+    assert not [p for p, _ in facts_opened if p.endswith("app/blob.py")]
     assert snapshot(root, outside) == before
     assert elapsed < 240, f"the hostile tree took {elapsed:.1f}s"
     print(f"hostile tree: facts + check in {elapsed:.1f}s")

@@ -27,6 +27,7 @@ from eventlint.config import Config
 from eventlint.discover import Discovery, SourceFile
 from eventlint.extract import codec, ir
 from eventlint.extract.guard import ParseFailure, python_parse
+from eventlint.extract.limits import Expired, Limits, OverBudget, deadline, limits_of, timed_out, too_large
 from eventlint.extract.patterns import PatternSet, load_patterns
 from eventlint.extract.prefilter import ScanFile, relevant
 from eventlint.resources import builtin_frameworks
@@ -66,10 +67,16 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
     skipped: list[Skipped] = list(discovery.skipped)
     sources: list[tuple[SourceFile, bytes]] = []
     templates: list[SourceFile] = []
+    limits = limits_of(config.raw)
+    oversized: list[tuple[SourceFile, OverBudget]] = []
     for source in discovery.files:
         if source.kind == "template":
             templates.append(source)  # templates.py reads it itself and reports what it cannot read
         try:
+            large = too_large(source.abspath.stat().st_size, limits) if source.kind == "python" else None
+            if large is not None:  # not even read: the size alone decides
+                oversized.append((source, large))
+                continue
             data = source.abspath.read_bytes()
         except OSError as exc:
             if source.kind == "python":
@@ -78,7 +85,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
             data = b""
         sources.append((source, data))
 
-    run_key = _run_key(discovery, config, sources, skipped) if cache is not None else ""
+    run_key = _run_key(discovery, config, sources, skipped, limits, oversized) if cache is not None else ""
     if cache is not None:
         cached = _cached_facts(cache, run_key)
         if cached is not None:
@@ -92,10 +99,11 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
     else:
         keep = {s.path for s, _ in python}
     with _no_cyclic_gc():
-        outcomes = _parse_all(python, keep, cache, options, discovery.root.as_posix())
+        outcomes = _parse_all(python, keep, cache, options, discovery.root.as_posix(), limits.file_timeout)
 
     modules: list[tuple[ir.Module, str, str]] = []
-    for (source, _), outcome in zip(python, outcomes):
+    failures = [*zip([s for s, _ in python], outcomes), *oversized]
+    for source, outcome in sorted(failures, key=lambda pair: pair[0].path):
         if isinstance(outcome, ParseFailure):
             diagnostics.append(
                 Diagnostic(
@@ -104,7 +112,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
                     path=source.path,
                     line=outcome.line,
                     column=outcome.column,
-                    hint="fix the file so Python can parse it; every other file was still checked",
+                    hint=getattr(outcome, "hint", "fix the file so Python can parse it; every other file was still checked"),
                 )
             )
         elif outcome is not None:
@@ -112,7 +120,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
 
     with _no_cyclic_gc():
         facts = _facts(discovery, config, patterns, modules, templates, diagnostics, skipped)
-    if cache is not None:
+    if cache is not None and not any(isinstance(o, OverBudget) for o in outcomes):
         cache.put("run", run_key, facts.to_json())
     return facts
 
@@ -187,10 +195,11 @@ class _Job:
     parse: bool  # False: the prefilter left it out; only CPython's verdict is wanted
     key: str
     cache_dir: str | None
+    timeout: float = 0.0  # limits.file-timeout; 0: none
 
 
 def _parse_all(
-    python: list[tuple[SourceFile, bytes]], keep: set[str], cache: Cache | None, options: Options, root: str = ""
+    python: list[tuple[SourceFile, bytes]], keep: set[str], cache: Cache | None, options: Options, root: str = "", timeout: float = 0.0
 ) -> list[Outcome]:
     """The outcome of every Python file, in order: from the cache where possible, parsed otherwise.
 
@@ -214,7 +223,7 @@ def _parse_all(
             if hit is not _MISS:
                 outcomes[index] = hit
                 continue
-        todo.append((index, _Job(source.path, source.module, data, parse, key, str(cache.directory) if cache else None)))
+        todo.append((index, _Job(source.path, source.module, data, parse, key, str(cache.directory) if cache else None, timeout)))
 
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     parsed = sum(1 for _, job in todo if job.parse)
@@ -258,21 +267,30 @@ def _run_job(job: _Job) -> Outcome:
     """Parse (or only vet) one file; store the outcome in the cache when there is one."""
     outcome: Outcome
     try:
-        if job.parse:
-            outcome = parse_file(job.data, job.path, job.module)
-        else:
-            tree, error = python_parse(job.data)
-            # a file CPython refuses gets the full treatment, so its diagnostic is the one a full run gives
-            outcome = parse_file(job.data, job.path, job.module) if error is not None else None
-            del tree
+        with deadline(job.timeout):
+            outcome = _analyse(job)
     except ParseFailure as exc:
         outcome = exc
+    except Expired:  # the timer fired as the file finished, before it was cleared
+        outcome = timed_out(job.timeout)
+    if isinstance(outcome, OverBudget):
+        return outcome  # the machine's verdict, not the file's: never cached
     if job.cache_dir is not None:
         cache = Cache(Path(job.cache_dir))
         if isinstance(outcome, ParseFailure):
             cache.put("ir", job.key, {"failure": [outcome.message, outcome.line, outcome.column]})
         elif outcome is not None:  # (a clean verdict is recorded in the run's index of vetted files instead)
             cache.put_text("ir", job.key, codec.encode(outcome))
+    return outcome
+
+
+def _analyse(job: _Job) -> Outcome:
+    if job.parse:
+        return parse_file(job.data, job.path, job.module)
+    tree, error = python_parse(job.data)
+    # a file CPython refuses gets the full treatment, so its diagnostic is the one a full run gives
+    outcome = parse_file(job.data, job.path, job.module) if error is not None else None
+    del tree
     return outcome
 
 
@@ -317,7 +335,14 @@ def _code_fingerprint() -> str:
     return digest(*parts)
 
 
-def _run_key(discovery: Discovery, config: Config, sources: list[tuple[SourceFile, bytes]], skipped: list[Skipped]) -> str:
+def _run_key(
+    discovery: Discovery,
+    config: Config,
+    sources: list[tuple[SourceFile, bytes]],
+    skipped: list[Skipped],
+    limits: Limits = Limits(),
+    oversized: Sequence[tuple[SourceFile, OverBudget]] = (),
+) -> str:
     """Everything the facts depend on: code, packs, the relevant settings, every file and how it was discovered."""
     parts: list[bytes | str] = [_code_fingerprint(), discovery.root.as_posix()]
     # the pack files themselves (not the loaded patterns: a warm run should not parse 18 YAML files)
@@ -333,6 +358,7 @@ def _run_key(discovery: Discovery, config: Config, sources: list[tuple[SourceFil
     for source, data in sources:
         parts += [source.path, source.kind, source.service or "", source.module, source.import_name, source.sys_root, digest(data)]
     parts.append(str(len(discovery.files)))
+    parts.append(json.dumps([limits.max_file_bytes, [[s.path, o.message] for s, o in oversized]]))
     return digest(*parts)
 
 
