@@ -120,3 +120,26 @@ def test_the_check_command_reports_the_budget_and_exits_1(tmp_path):
     result = run(["check", str(tmp_path), "--no-cache", "--select", "EDA000"])
     assert result.exit_code == 1
     assert "app/slow.py:1:1: EDA000 analysing the file took longer than limits.file-timeout (0.2 s)" in result.output
+
+
+def test_a_pool_worker_that_dies_costs_its_file_only(tmp_path, monkeypatch):
+    """A worker killed mid-file (as the OOM killer would) breaks the pool; the run redoes the rest and names the file."""
+    import os
+
+    monkeypatch.setattr(extract, "POOL_THRESHOLD", 1)
+    for i in range(6):
+        write(tmp_path, f"app/m{i}.py", KAFKA.format(channel=f"topic.{i}"))
+    analyse = extract._analyse
+
+    def dies_on_m3(job):
+        if job.path == "app/m3.py":
+            os._exit(137)  # in the forked worker only
+        return analyse(job)
+
+    monkeypatch.setattr(extract, "_analyse", dies_on_m3)
+    found = api.facts([tmp_path], api.load_config([tmp_path]), Options(jobs=2))
+    assert sorted(p.channel for p in found.publishers) == [f"topic.{i}" for i in (0, 1, 2, 4, 5)]
+    [diag] = found.diagnostics
+    assert (diag.code, diag.path) == ("EDA000", "app/m3.py")
+    assert diag.message == "the process analysing the file died (out of memory, or a crash in the parser) (the file was not analysed)"
+    assert "--jobs 1" in (diag.hint or "")

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eventlint import __version__
 from eventlint.cache import CACHE_DIR, Cache, digest
@@ -27,7 +28,7 @@ from eventlint.config import Config
 from eventlint.discover import Discovery, SourceFile
 from eventlint.extract import codec, ir
 from eventlint.extract.guard import ParseFailure, python_parse
-from eventlint.extract.limits import Expired, Limits, OverBudget, deadline, limits_of, timed_out, too_large
+from eventlint.extract.limits import Expired, Limits, OverBudget, deadline, limits_of, process_died, timed_out, too_large
 from eventlint.extract.patterns import PatternSet, load_patterns
 from eventlint.extract.prefilter import ScanFile, relevant
 from eventlint.resources import builtin_frameworks
@@ -253,14 +254,35 @@ def _vetted_index(cache: Cache | None, key: str) -> set[str]:
 def _pooled(jobs: list[_Job], workers: int) -> Iterator[Outcome]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     from eventlint.extract import visitor  # noqa: F401  imported once here, inherited by every forked worker
 
     # fork shares the already-imported interpreter state with the workers; elsewhere the platform default
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable) as pool:
-        yield from pool.map(_run_job, jobs, chunksize=chunk)
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable) as pool:
+            for outcome in pool.map(_run_job, jobs, chunksize=chunk):
+                done += 1
+                yield outcome
+    except BrokenProcessPool:
+        # A worker died (the kernel's OOM killer, a crash in native code) and took its chunk with it.
+        # The rest is redone one process per file, so the file that kills its process is the one reported.
+        for job in jobs[done:]:
+            yield _isolated(job, context)
+
+
+def _isolated(job: _Job, context: Any) -> Outcome:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=gc.disable) as pool:
+        try:
+            return pool.submit(_run_job, job).result()
+        except BrokenProcessPool:
+            return process_died()
 
 
 def _run_job(job: _Job) -> Outcome:

@@ -18,7 +18,10 @@ Two limits, both set under `limits` in the configuration:
   elapsed time is checked after the file: reported the same way, not cut short.
 
 A file over a budget is an EDA000 finding that names the limit, and every other
-file is still checked. Such an outcome is never cached: it depends on the
+file is still checked. So is a file whose pool worker dies (the kernel's OOM
+killer, a crash in native code): the pool breaks, and the files it had not
+finished are redone one process each, so the file that kills its process is
+the one reported and the run completes. Such an outcome is never cached: it depends on the
 machine, not on the file.
 """
 
@@ -73,6 +76,16 @@ def too_large(size: int, limits: Limits) -> OverBudget | None:
 
 def timed_out(seconds: float) -> OverBudget:
     return OverBudget(f"analysing the file took longer than limits.file-timeout ({seconds:g} s)")
+
+
+class ProcessDied(OverBudget):
+    """The pool worker analysing the file died; the file alone was redone in a process of its own, which died too."""
+
+    hint = "exclude the file (`extend-exclude`) if it is generated; `--jobs 1` shows whether the parser itself crashes on it"
+
+
+def process_died() -> OverBudget:
+    return ProcessDied("the process analysing the file died (out of memory, or a crash in the parser)")
 
 
 @contextlib.contextmanager
