@@ -7,8 +7,10 @@ across: repeated runs (5 on the shop, 2 elsewhere, to bound CI time), a process
 pool (`--jobs 2` with the pool threshold lowered so the pool really runs), a
 fresh cache and the warm cache after it, and a run from another working
 directory with a relative path (and one from inside the project with `.`).
-Commands that take no cache or jobs options (graph, trace, catalog export) are
-compared across repetitions and working directories.
+Commands that take no cache or jobs options (graph, trace, catalog export,
+schema check against HEAD, schema diff of the shop's two OrderPlaced versions)
+are compared across repetitions and working directories; `schema diff` names its
+two files as given, so from another directory only those names differ.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _invoke(args: list[str], cwd: Path, cache_dir: Path | None) -> tuple[int, st
     return result.exit_code, result.stdout
 
 
-def _commands(target: str, event: str | None) -> dict[str, tuple[list[str], bool]]:
+def _commands(target: str, event: str | None, versioned: str | None) -> dict[str, tuple[list[str], bool]]:
     """name -> (arguments, whether it takes --no-cache/--jobs)."""
     commands: dict[str, tuple[list[str], bool]] = {}
     for fmt in CHECK_FORMATS:
@@ -56,6 +58,12 @@ def _commands(target: str, event: str | None) -> dict[str, tuple[list[str], bool
             commands[f"trace {fmt}"] = (["trace", event, target, "--format", fmt], False)
     for syntax in ("yaml", "json"):
         commands[f"catalog export {syntax}"] = (["catalog", "export", target, "--syntax", syntax], False)
+    for fmt in ("text", "json"):
+        commands[f"schema check {fmt}"] = (["schema", "check", target, "--against", "HEAD", "--format", fmt], False)
+    if versioned:  # a schema folder with two versions: the shop's OrderPlaced
+        versions = f"{target}/{versioned}"
+        for fmt in ("text", "json"):
+            commands[f"schema diff {fmt}"] = (["schema", "diff", f"{versions}/v1.json", f"{versions}/v2.json", "--format", fmt], False)
     return commands
 
 
@@ -67,9 +75,10 @@ def _first_event(root: Path) -> str | None:
 @pytest.mark.parametrize("root", FIXTURE_PARAMS)
 def test_every_output_is_byte_identical_however_it_is_run(root, tmp_path, monkeypatch):
     event = _first_event(root)
-    absolute = _commands(str(root), event)
-    from_parent = _commands(root.name, event)
-    from_inside = _commands(".", event)
+    versioned = "schemas/order_placed" if (root / "schemas/order_placed/v2.json").is_file() else None
+    absolute = _commands(str(root), event, versioned)
+    from_parent = _commands(root.name, event, versioned)
+    from_inside = _commands(".", event, versioned)
     repeats = REPEATS.get(root.name, 2)
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -83,6 +92,9 @@ def test_every_output_is_byte_identical_however_it_is_run(root, tmp_path, monkey
         parent_args, _ = from_parent[name]
         inside_args, _ = from_inside[name]
         suffix = plain[len(args):]
+        if name.startswith("schema diff"):  # it names the two files as they were given, like diff(1)
+            assert _invoke([*parent_args, *suffix], root.parent, None)[1] == reference[1].replace(f"{root}/", f"{root.name}/")
+            continue
         assert _invoke([*parent_args, *suffix], root.parent, None) == reference, f"{name}: relative path from the parent differs"
         assert _invoke([*inside_args, *suffix], root, None) == reference, f"{name}: `.` from inside differs"
         if tunable:
