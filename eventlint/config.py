@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from eventlint import schemas
+from eventlint.globs import glob_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -102,6 +103,10 @@ def parse_config(data: Any, source: Path, prefix: str = "") -> Config:
         data = {}
     for key, message in schemas.problems(data, "config"):
         raise ConfigError(source, _prefixed(prefix, key), message)
+    for key, pattern in _globs(data):
+        problem = glob_problem(pattern)
+        if problem:
+            raise ConfigError(source, _prefixed(prefix, key), problem)
     root = source.parent
     services = None
     if "services" in data:
@@ -126,6 +131,17 @@ def parse_config(data: Any, source: Path, prefix: str = "") -> Config:
         payload_event_keys=tuple(data.get("payload-event-keys", DEFAULT_PAYLOAD_EVENT_KEYS)),
         raw=data,
     )
+
+
+def _globs(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key path, glob) of every path glob in a schema-valid configuration."""
+    found: list[tuple[str, str]] = []
+    for key in ("include", "exclude", "extend-exclude"):
+        found += [(f"{key}[{i}]", g) for i, g in enumerate(data.get(key, ()))]
+    for name, globs in (data.get("services") or {}).items():
+        found += [(f"services.{name}", globs)] if isinstance(globs, str) else [(f"services.{name}[{i}]", g) for i, g in enumerate(globs)]
+    found += [(f"per-file-ignores.{glob}", glob) for glob in data.get("per-file-ignores") or {}]
+    return found
 
 
 def _load_file(source: Path) -> Config:

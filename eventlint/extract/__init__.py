@@ -29,6 +29,7 @@ from eventlint.config import Config
 from eventlint.discover import Discovery, SourceFile
 from eventlint.extract import codec, ir
 from eventlint.extract.guard import ParseFailure, python_parse
+from eventlint.extract.limits import Expired, Limits, OverBudget, deadline, limits_of, process_died, timed_out, too_large
 from eventlint.extract.patterns import PatternSet, load_patterns
 from eventlint.extract.prefilter import Scan, ScanFile, relevant, scan, triggers
 from eventlint.resources import builtin_frameworks
@@ -68,10 +69,16 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
     skipped: list[Skipped] = list(discovery.skipped)
     sources: list[tuple[SourceFile, bytes]] = []
     templates: list[SourceFile] = []
+    limits = limits_of(config.raw)
+    oversized: list[tuple[SourceFile, OverBudget]] = []
     for source in discovery.files:
         if source.kind == "template":
             templates.append(source)  # templates.py reads it itself and reports what it cannot read
         try:
+            large = too_large(source.abspath.stat().st_size, limits) if source.kind == "python" else None
+            if large is not None:  # not even read: the size alone decides
+                oversized.append((source, large))
+                continue
             data = source.abspath.read_bytes()
         except OSError as exc:
             if source.kind == "python":
@@ -80,7 +87,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
             data = b""
         sources.append((source, data))
 
-    run_key = _run_key(discovery, config, sources, skipped) if cache is not None else ""
+    run_key = _run_key(discovery, config, sources, skipped, limits, oversized) if cache is not None else ""
     if cache is not None:
         cached = _cached_facts(cache, run_key)
         if cached is not None:
@@ -101,13 +108,14 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
     else:
         keep = {s.path for s, _ in python}
     with _no_cyclic_gc():
-        outcomes = _parse_all(python, keep, cache, options, discovery.root.as_posix())
+        outcomes = _parse_all(python, keep, cache, options, discovery.root.as_posix(), limits.file_timeout)
 
     facts_key = ""
-    if cache is not None:
+    budgeted = any(isinstance(o, OverBudget) for o in outcomes)  # the machine's verdict: nothing is cached
+    if cache is not None and not budgeted:
         # Facts are a function of each file's outcome (its IR, not its bytes): an edit that leaves every IR as
         # it was (a comment, a docstring-free blank line at the end) gives the facts of the run that had it.
-        facts_key = _facts_key(discovery, config, sources, skipped, python, outcomes)
+        facts_key = _facts_key(discovery, config, sources, skipped, python, outcomes, limits, oversized)
         cached = _facts_entry(cache, facts_key)
         if cached is not None:
             cache.put("run", run_key, {"facts": facts_key})
@@ -115,7 +123,8 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
     outcomes = [_decoded(outcome, source, data) for (source, data), outcome in zip(python, outcomes)]
 
     modules: list[tuple[ir.Module, str, str]] = []
-    for (source, _), outcome in zip(python, outcomes):
+    failures = [*zip([s for s, _ in python], outcomes), *oversized]
+    for source, outcome in sorted(failures, key=lambda pair: pair[0].path):
         if isinstance(outcome, ParseFailure):
             diagnostics.append(
                 Diagnostic(
@@ -124,7 +133,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
                     path=source.path,
                     line=outcome.line,
                     column=outcome.column,
-                    hint="fix the file so Python can parse it; every other file was still checked",
+                    hint=getattr(outcome, "hint", "fix the file so Python can parse it; every other file was still checked"),
                 )
             )
         elif outcome is not None:
@@ -134,7 +143,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
         facts = _facts(discovery, config, patterns(), modules, templates, diagnostics, skipped)
     if cache is not None and not validated and not options.prefilter:  # (the prefilter wrote it otherwise)
         cache.put("scan", packs_key, {"trigger": triggers(patterns()).pattern.decode("latin-1")})
-    if cache is not None:
+    if cache is not None and not budgeted:
         cache.put("facts", facts_key, facts.to_json())
         cache.put("run", run_key, {"facts": facts_key})
     return facts
@@ -292,10 +301,11 @@ class _Job:
     parse: bool  # False: the prefilter left it out; only CPython's verdict is wanted
     key: str
     cache_dir: str | None
+    timeout: float = 0.0  # limits.file-timeout; 0: none
 
 
 def _parse_all(
-    python: list[tuple[SourceFile, bytes]], keep: set[str], cache: Cache | None, options: Options, root: str = ""
+    python: list[tuple[SourceFile, bytes]], keep: set[str], cache: Cache | None, options: Options, root: str = "", timeout: float = 0.0
 ) -> list[Outcome]:
     """The outcome of every Python file, in order: from the cache where possible, parsed otherwise.
 
@@ -319,7 +329,7 @@ def _parse_all(
             if hit is not _MISS:
                 outcomes[index] = hit
                 continue
-        todo.append((index, _Job(source.path, source.module, data, parse, key, str(cache.directory) if cache else None)))
+        todo.append((index, _Job(source.path, source.module, data, parse, key, str(cache.directory) if cache else None, timeout)))
 
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     parsed = sum(1 for _, job in todo if job.parse)
@@ -349,29 +359,49 @@ def _vetted_index(cache: Cache | None, key: str) -> set[str]:
 def _pooled(jobs: list[_Job], workers: int) -> Iterator[Outcome]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     from eventlint.extract import visitor  # noqa: F401  imported once here, inherited by every forked worker
 
     # fork shares the already-imported interpreter state with the workers; elsewhere the platform default
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable) as pool:
-        yield from pool.map(_run_job, jobs, chunksize=chunk)
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable) as pool:
+            for outcome in pool.map(_run_job, jobs, chunksize=chunk):
+                done += 1
+                yield outcome
+    except BrokenProcessPool:
+        # A worker died (the kernel's OOM killer, a crash in native code) and took its chunk with it.
+        # The rest is redone one process per file, so the file that kills its process is the one reported.
+        for job in jobs[done:]:
+            yield _isolated(job, context)
+
+
+def _isolated(job: _Job, context: Any) -> Outcome:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=gc.disable) as pool:
+        try:
+            return pool.submit(_run_job, job).result()
+        except BrokenProcessPool:
+            return process_died()
 
 
 def _run_job(job: _Job) -> Outcome:
     """Parse (or only vet) one file; store the outcome in the cache when there is one."""
     outcome: Outcome
     try:
-        if job.parse:
-            outcome = parse_file(job.data, job.path, job.module)
-        else:
-            tree, error = python_parse(job.data)
-            # a file CPython refuses gets the full treatment, so its diagnostic is the one a full run gives
-            outcome = parse_file(job.data, job.path, job.module) if error is not None else None
-            del tree
+        with deadline(job.timeout):
+            outcome = _analyse(job)
     except ParseFailure as exc:
         outcome = exc
+    except Expired:  # the timer fired as the file finished, before it was cleared
+        outcome = timed_out(job.timeout)
+    if isinstance(outcome, OverBudget):
+        return outcome  # the machine's verdict, not the file's: never cached
     if job.cache_dir is not None:
         cache = Cache(Path(job.cache_dir))
         if isinstance(outcome, ParseFailure):
@@ -380,6 +410,16 @@ def _run_job(job: _Job) -> Outcome:
             text = codec.encode(outcome)
             cache.put_text("ir", job.key, text)
             return _Fresh(outcome, digest(text))
+    return outcome
+
+
+def _analyse(job: _Job) -> Outcome:
+    if job.parse:
+        return parse_file(job.data, job.path, job.module)
+    tree, error = python_parse(job.data)
+    # a file CPython refuses gets the full treatment, so its diagnostic is the one a full run gives
+    outcome = parse_file(job.data, job.path, job.module) if error is not None else None
+    del tree
     return outcome
 
 
@@ -443,7 +483,14 @@ def _code_fingerprint() -> str:
     return digest(*parts)
 
 
-def _run_key(discovery: Discovery, config: Config, sources: list[tuple[SourceFile, bytes]], skipped: list[Skipped]) -> str:
+def _run_key(
+    discovery: Discovery,
+    config: Config,
+    sources: list[tuple[SourceFile, bytes]],
+    skipped: list[Skipped],
+    limits: Limits = Limits(),
+    oversized: Sequence[tuple[SourceFile, OverBudget]] = (),
+) -> str:
     """Everything the facts depend on: code, packs, the relevant settings, every file and how it was discovered."""
     parts: list[bytes | str] = [_code_fingerprint(), discovery.root.as_posix()]
     # the pack files themselves (not the loaded patterns: a warm run should not parse 18 YAML files)
@@ -459,6 +506,7 @@ def _run_key(discovery: Discovery, config: Config, sources: list[tuple[SourceFil
     for source, data in sources:
         parts += [source.path, source.kind, source.service or "", source.module, source.import_name, source.sys_root, digest(data)]
     parts.append(str(len(discovery.files)))
+    parts.append(json.dumps([limits.max_file_bytes, [[s.path, o.message] for s, o in oversized]]))
     return digest(*parts)
 
 
@@ -469,6 +517,8 @@ def _facts_key(
     skipped: list[Skipped],
     python: list[tuple[SourceFile, bytes]],
     outcomes: list[Outcome],
+    limits: Limits = Limits(),
+    oversized: Sequence[tuple[SourceFile, OverBudget]] = (),
 ) -> str:
     """Everything the facts are computed from once the files are parsed: the run key's parts, with each Python
     file's bytes replaced by its outcome (the digest of its encoded IR, a parse failure, or a clean verdict)."""
@@ -483,7 +533,7 @@ def _facts_key(
         else:  # pragma: no cover - with a cache every parsed module carries its digest
             signature[source.path] = "ir:" + digest(codec.encode(outcome))
     contents = [(source, signature[source.path].encode() if source.kind == "python" else data) for source, data in sources]
-    return digest("facts", _run_key(discovery, config, contents, skipped))
+    return digest("facts", _run_key(discovery, config, contents, skipped, limits, oversized))
 
 
 def _facts_entry(cache: Cache, key: str) -> ProjectFacts | None:
