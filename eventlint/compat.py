@@ -253,7 +253,17 @@ def check_schema(file: str, document: Any) -> None:
     error = best_match(validator(validator.META_SCHEMA).iter_errors(document))
     if error is not None:
         pointer = "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
-        raise SchemaError(file, pointer, f"not a valid schema: {error.message}")
+        raise SchemaError(file, pointer, f"not a valid schema: {_metaschema_message(error)}")
+
+
+_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
+
+
+def _metaschema_message(error: Any) -> str:
+    """The metaschema's complaint, said plainly where jsonschema's words name no expectation."""
+    if error.absolute_path and error.absolute_path[-1] == "type" and error.validator in ("anyOf", "enum"):
+        return f"expected a JSON Schema type ({', '.join(_TYPES)}) or a list of them, got {error.instance!r}"
+    return str(error.message)
 
 
 def load_schema(path: Path | str, store: SchemaStore, label: str | None = None) -> Schema:

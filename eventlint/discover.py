@@ -2,7 +2,9 @@
 
 The walk never follows a symbolic link: a link whose target is inside the root
 is skipped because the target is reached on its own, and one that points outside
-the root (or nowhere, or at itself) is reported in `skipped`. Directories that are
+the root (or nowhere, or at itself) is reported in `skipped`, and so are unreadable
+directories, FIFOs and other non-files named like sources (never opened: a read
+would block), and names that are not UTF-8 (no module can have them). Directories that are
 never source (VCS data, virtualenvs, caches, build output) are pruned, and inside
 a git work tree whatever git ignores is left out.
 """
@@ -10,6 +12,7 @@ a git work tree whatever git ignores is left out.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -96,8 +99,10 @@ def discover(paths: Sequence[str | os.PathLike[str]], config: Config) -> Discove
             continue
         if real.is_dir():
             _walk(real, root, found, skipped)
-        else:
+        elif real.is_file():
             found.setdefault(_relative(real, root), real)
+        else:
+            skipped.append(Skipped(_relative(real, root), f"not a regular file ({_file_type(real)}), not read"))
 
     ignored = _git_visible(root)
     files: dict[str, tuple[Path, str]] = {}
@@ -135,6 +140,9 @@ def _walk(top: Path, root: Path, found: dict[str, Path], skipped: list[Skipped])
         subdirs = []
         for entry in entries:
             path = Path(entry.path)
+            if not _printable(entry.name):
+                skipped.append(Skipped(_printable_form(_relative(path, root)), "name is not valid UTF-8 (no module can have it), not read"))
+                continue
             if entry.is_symlink():
                 reason = _symlink_reason(path, root)
                 if reason:
@@ -150,7 +158,37 @@ def _walk(top: Path, root: Path, found: dict[str, Path], skipped: list[Skipped])
                 subdirs.append(path)
             elif entry.is_file(follow_symlinks=False):
                 found.setdefault(_relative(path, root), path)
+            elif _kind(entry.name) is not None:
+                skipped.append(Skipped(_relative(path, root), f"not a regular file ({_file_type(path)}), not read"))
         stack.extend(reversed(subdirs))
+
+
+def _printable(name: str) -> bool:
+    """Whether a name decoded from the file system is real text (not bytes smuggled in as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable_form(text: str) -> str:
+    """A name that is not UTF-8, with its undecodable bytes written as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _file_type(path: Path) -> str:
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "unknown type"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file or directory"
 
 
 def _symlink_reason(path: Path, root: Path) -> str | None:

@@ -54,6 +54,15 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{prefix}{body}(?:/.*)?$")
 
 
+def glob_problem(pattern: str) -> str | None:
+    """Why `pattern` is not a usable glob (a character class such as `[z-a]`), or None when it is."""
+    try:
+        compile_glob(pattern)
+    except re.error as exc:
+        return f"invalid glob {pattern!r}: {exc.msg}"
+    return None
+
+
 def matches(path: str, pattern: str) -> bool:
     """Whether the root-relative POSIX `path` matches `pattern`."""
     return compile_glob(pattern).match(path) is not None

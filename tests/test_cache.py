@@ -48,7 +48,7 @@ def test_corrupt_entries_are_ignored_and_rebuilt(tmp_path):
     expected = api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
     assert _facts(root) == expected
     entries = sorted((root / CACHE_DIR).rglob("*.json"))
-    assert {p.parent.parent.name for p in entries} == {"ir", "run", "vet"}
+    assert {p.parent.parent.name for p in entries} == {"facts", "ir", "run", "scan", "vet"}
     for entry in entries:
         entry.write_bytes(b"\x00{not json")
     assert _facts(root) == expected
@@ -57,7 +57,11 @@ def test_corrupt_entries_are_ignored_and_rebuilt(tmp_path):
         assert check.decode() == digest(body)
         json.loads(body)
     for entry in entries:  # valid JSON of another shape, or a truncated entry, is no better
-        entry.write_text('{"eventlint_facts": 1, "root": 3}' if "run" in entry.parts else "[99, 1]", encoding="utf-8")
+        entry.write_text('{"eventlint_facts": 1, "root": 3}' if "ir" not in entry.parts else "[99, 1]", encoding="utf-8")
+    assert _facts(root) == expected
+    for entry in entries:  # intact (the checksum holds) but not what its kind holds: an IR that does not decode
+        body = b'{"facts": "0"}' if "run" in entry.parts else b'{"trigger": 1, "x": ["a", 1]}' if "scan" in entry.parts else b"[99, 1]"
+        entry.write_bytes(digest(body).encode() + b"\n" + body)
     assert _facts(root) == expected
     for entry in entries:
         entry.write_bytes(entry.read_bytes()[:-5])
@@ -71,6 +75,40 @@ def test_a_changed_file_is_parsed_again(tmp_path):
     second = _facts(root)
     assert [p["channel"] for p in first["publishers"]] == ["orders.placed"]
     assert [p["channel"] for p in second["publishers"]] == ["orders.created"]
+
+
+def _entries(root, kind):
+    return sorted((root / CACHE_DIR / kind).rglob("*.json"))
+
+
+def test_an_edit_that_leaves_the_ir_as_it_was_reuses_the_facts(tmp_path):
+    """Facts are keyed by each file's IR, not its bytes: a comment added to a parsed file changes no IR."""
+    root = write_project(tmp_path / "repo", APP, config={})
+    first = _facts(root)
+    facts_entries = _entries(root, "facts")
+    app = root / "app.py"
+    app.write_text(app.read_text() + "\n# a comment at the end changes no IR\n", encoding="utf-8")
+    assert _facts(root) == first == api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
+    assert _entries(root, "facts") == facts_entries  # answered from the same entry
+    assert len(_entries(root, "run")) == 2  # the new inputs point to it
+    app.write_text(app.read_text().replace("def place(order):", "\ndef place(order):"), encoding="utf-8")
+    moved = _facts(root)  # every line below moved: a new IR, new facts
+    assert moved == api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
+    assert [p["line"] for p in moved["publishers"]] == [p["line"] + 1 for p in first["publishers"]]
+    assert len(_entries(root, "facts")) == 2
+
+
+def test_an_edit_to_a_left_out_file_reuses_the_facts_unless_it_breaks_the_file(tmp_path):
+    root = write_project(tmp_path / "repo", APP, config={})
+    first = _facts(root)
+    report = root / "tools" / "report.py"
+    report.write_text(report.read_text() + "\n\ndef more():\n    return 2\n", encoding="utf-8")
+    assert _facts(root) == first
+    assert len(_entries(root, "facts")) == 1
+    report.write_text(report.read_text() + "\ndef broken(:\n", encoding="utf-8")
+    broken = _facts(root)
+    assert broken == api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
+    assert any(d["path"] == "tools/report.py" and d["code"] == "EDA000" for d in broken["diagnostics"])
 
 
 def test_concurrent_writers_never_leave_a_partial_entry(tmp_path):
@@ -146,3 +184,17 @@ def test_a_vetted_file_that_breaks_is_reported_on_the_next_run(tmp_path):
     second = _facts(root)
     assert [d["path"] for d in second["diagnostics"]] == ["broken.py", "tools/report.py"]
     assert second == api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
+
+
+def test_a_pack_edited_after_a_cached_run_is_validated_again(tmp_path):
+    """The cache skips re-validating pack files only while they are byte for byte the ones that passed."""
+    root = write_project(tmp_path / "repo", APP, config={"frameworks": ["bus.yaml"]})
+    bus = root / "bus.yaml"
+    bus.write_text("framework: our-bus\nmodules: [our]\npublish:\n  - call: our.Bus.publish\n    fields: {channel: {arg: 0}}\n")
+    runner = CliRunner(env={"EVENTLINT_CACHE_DIR": None})
+    assert runner.invoke(main, ["facts", str(root)]).exit_code == 0
+    assert runner.invoke(main, ["facts", str(root)]).exit_code == 0  # warm
+    bus.write_text(bus.read_text().replace("channel: {arg: 0}", "topic: {arg: 0}"))
+    result = runner.invoke(main, ["facts", str(root)])
+    assert result.exit_code == 2
+    assert "bus.yaml: publish[0].fields.topic: unknown key 'topic'" in result.output

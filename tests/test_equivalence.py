@@ -37,6 +37,7 @@ def _variants(root, tmp_path, monkeypatch) -> dict[str, str]:
     out["cold cache"] = _facts_json(root, Options(cache=True, cache_dir=cache_dir, jobs=1))
     out["warm cache"] = _facts_json(root, Options(cache=True, cache_dir=cache_dir, jobs=1))
     shutil.rmtree(cache_dir / "run")
+    shutil.rmtree(cache_dir / "facts")
     out["per-file cache only"] = _facts_json(root, Options(cache=True, cache_dir=cache_dir, jobs=1))
     out["per-file cache, no prefilter"] = _facts_json(root, Options(cache=True, cache_dir=cache_dir, prefilter=False, jobs=1))
     monkeypatch.setattr(extract, "POOL_THRESHOLD", 1)
@@ -106,3 +107,27 @@ def test_prefilter_leaves_files_out_of_the_generated_monorepo(monorepo):
     kept = prefilter_module.relevant(files, load_patterns(config))
     assert 0 < len(kept) < len(files)
     assert any("/reports/" in f.path and f.path not in kept for f in files)
+
+
+def test_edits_after_a_cached_run_give_the_facts_and_output_of_a_run_without_cache(monorepo, tmp_path):
+    """Each edit is answered from a different layer of the cache (the facts entry by IR, the per-file IR,
+    the cached scans); each must give what a run without any cache gives."""
+    root = tmp_path / "repo"
+    shutil.copytree(monorepo, root)
+    cache_dir = tmp_path / "cache"
+    kept = sorted(root.glob("services/*/*/domain/*_service.py"))[0]
+    left_out = sorted(root.glob("services/*/*/reports/*.py"))[0]
+    edits = [
+        (kept, "\n# a comment: the same IR\n"),
+        (kept, "\n\ndef added_by_the_test(value):\n    return value + 1\n"),
+        (left_out, "\n\ndef also_added(value):\n    return value\n"),
+        (kept, "\nimport kafka\n"),  # a new import of a messaging library: the file's scan changes
+        (left_out, "\ndef broken(:\n"),
+    ]
+    _facts_json(root, Options(cache=True, cache_dir=cache_dir, jobs=1))
+    for path, text in edits:
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+        expected = _facts_json(root, Options(prefilter=False, jobs=1))
+        assert _facts_json(root, Options(cache=True, cache_dir=cache_dir, jobs=1)) == expected, text
+        assert _check_output(root, cache_dir) == _check_output(root, cache_dir, "--no-cache", "--jobs", "1"), text
+    assert '"code": "EDA000"' in expected

@@ -16,10 +16,12 @@ import dataclasses
 import gc
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eventlint import __version__
 from eventlint.cache import CACHE_DIR, Cache, digest
@@ -27,8 +29,9 @@ from eventlint.config import Config
 from eventlint.discover import Discovery, SourceFile
 from eventlint.extract import codec, ir
 from eventlint.extract.guard import ParseFailure, python_parse
+from eventlint.extract.limits import Expired, Limits, OverBudget, deadline, limits_of, process_died, timed_out, too_large
 from eventlint.extract.patterns import PatternSet, load_patterns
-from eventlint.extract.prefilter import ScanFile, relevant
+from eventlint.extract.prefilter import Scan, ScanFile, relevant, scan, triggers
 from eventlint.resources import builtin_frameworks
 from eventlint.facts import Binding, Diagnostic, FactsFormatError, ProjectFacts, Skipped, Subscription
 
@@ -66,10 +69,16 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
     skipped: list[Skipped] = list(discovery.skipped)
     sources: list[tuple[SourceFile, bytes]] = []
     templates: list[SourceFile] = []
+    limits = limits_of(config.raw)
+    oversized: list[tuple[SourceFile, OverBudget]] = []
     for source in discovery.files:
         if source.kind == "template":
             templates.append(source)  # templates.py reads it itself and reports what it cannot read
         try:
+            large = too_large(source.abspath.stat().st_size, limits) if source.kind == "python" else None
+            if large is not None:  # not even read: the size alone decides
+                oversized.append((source, large))
+                continue
             data = source.abspath.read_bytes()
         except OSError as exc:
             if source.kind == "python":
@@ -78,24 +87,44 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
             data = b""
         sources.append((source, data))
 
-    run_key = _run_key(discovery, config, sources, skipped) if cache is not None else ""
+    run_key = _run_key(discovery, config, sources, skipped, limits, oversized) if cache is not None else ""
     if cache is not None:
         cached = _cached_facts(cache, run_key)
         if cached is not None:
             return cached
-    patterns = load_patterns(config)
+    loaded: list[PatternSet] = []
+    packs_key = _packs_key(config) if cache is not None else ""
+    # a pack entry is written only after the packs loaded: these exact files passed the schema then
+    validated = cache is not None and _stored_trigger(cache, packs_key) is not None
+
+    def patterns() -> PatternSet:
+        if not loaded:
+            loaded.append(load_patterns(config, validated))
+        return loaded[0]
 
     python = [(s, d) for s, d in sources if s.kind == "python"]
     if options.prefilter:
-        texts = [d.decode("utf-8", "replace") for s, d in sources if s.kind == "template"]
-        keep = relevant([ScanFile(s.path, s.module, s.import_name, d) for s, d in python], patterns, texts)
+        keep = _prefilter(python, sources, patterns, cache, packs_key)
     else:
         keep = {s.path for s, _ in python}
     with _no_cyclic_gc():
-        outcomes = _parse_all(python, keep, cache, options, discovery.root.as_posix())
+        outcomes = _parse_all(python, keep, cache, options, discovery.root.as_posix(), limits.file_timeout)
+
+    facts_key = ""
+    budgeted = any(isinstance(o, OverBudget) for o in outcomes)  # the machine's verdict: nothing is cached
+    if cache is not None and not budgeted:
+        # Facts are a function of each file's outcome (its IR, not its bytes): an edit that leaves every IR as
+        # it was (a comment, a docstring-free blank line at the end) gives the facts of the run that had it.
+        facts_key = _facts_key(discovery, config, sources, skipped, python, outcomes, limits, oversized)
+        cached = _facts_entry(cache, facts_key)
+        if cached is not None:
+            cache.put("run", run_key, {"facts": facts_key})
+            return cached
+    outcomes = [_decoded(outcome, source, data) for (source, data), outcome in zip(python, outcomes)]
 
     modules: list[tuple[ir.Module, str, str]] = []
-    for (source, _), outcome in zip(python, outcomes):
+    failures = [*zip([s for s, _ in python], outcomes), *oversized]
+    for source, outcome in sorted(failures, key=lambda pair: pair[0].path):
         if isinstance(outcome, ParseFailure):
             diagnostics.append(
                 Diagnostic(
@@ -104,16 +133,19 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
                     path=source.path,
                     line=outcome.line,
                     column=outcome.column,
-                    hint="fix the file so Python can parse it; every other file was still checked",
+                    hint=getattr(outcome, "hint", "fix the file so Python can parse it; every other file was still checked"),
                 )
             )
         elif outcome is not None:
             modules.append((outcome, source.import_name, source.sys_root))
 
     with _no_cyclic_gc():
-        facts = _facts(discovery, config, patterns, modules, templates, diagnostics, skipped)
-    if cache is not None:
-        cache.put("run", run_key, facts.to_json())
+        facts = _facts(discovery, config, patterns(), modules, templates, diagnostics, skipped)
+    if cache is not None and not validated and not options.prefilter:  # (the prefilter wrote it otherwise)
+        cache.put("scan", packs_key, {"trigger": triggers(patterns()).pattern.decode("latin-1")})
+    if cache is not None and not budgeted:
+        cache.put("facts", facts_key, facts.to_json())
+        cache.put("run", run_key, {"facts": facts_key})
     return facts
 
 
@@ -160,6 +192,72 @@ def _facts(
     ).sorted()
 
 
+# -- prefilter ---------------------------------------------------------------------------------------
+
+
+def _prefilter(
+    python: list[tuple[SourceFile, bytes]],
+    sources: list[tuple[SourceFile, bytes]],
+    patterns: Callable[[], PatternSet],
+    cache: Cache | None,
+    packs_key: str = "",
+) -> set[str]:
+    """The paths the prefilter keeps. With a cache, the trigger and each file's scan come from the previous run
+    where their inputs are unchanged, so an edit costs neither loading (and validating) the packs nor a
+    rescan of every file; the packs are loaded only if the facts have to be computed after all."""
+    texts = [d.decode("utf-8", "replace") for s, d in sources if s.kind == "template"]
+    files = [ScanFile(s.path, s.module, s.import_name, d) for s, d in python]
+    if cache is None:
+        return relevant(files, patterns(), texts)
+    trigger = _stored_trigger(cache, packs_key)
+    if trigger is None:
+        trigger = triggers(patterns())
+        cache.put("scan", packs_key, {"trigger": trigger.pattern.decode("latin-1")})
+    scans_key = digest("scans", _code_fingerprint(), trigger.pattern)
+    stored = cache.get("scan", scans_key)
+    previous: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    keys = [digest(f.path, f.module, f.data) for f in files]
+    scans: list[Scan | None] = [_stored_scan(previous.get(key)) for key in keys]
+    current: dict[str, Any] = {}
+    for index, (key, f) in enumerate(zip(keys, files)):
+        found = scans[index]
+        if found is None:
+            found = scans[index] = scan(f, trigger)
+        current[key] = [found[0], found[1]]
+    if current.keys() != previous.keys():
+        cache.put("scan", scans_key, current)  # this run's files only: the entry never grows past the tree
+    return relevant(files, trigger, texts, scans)
+
+
+def _stored_trigger(cache: Cache, packs_key: str) -> re.Pattern[bytes] | None:
+    stored = cache.get("scan", packs_key)
+    if isinstance(stored, dict) and isinstance(stored.get("trigger"), str):
+        try:
+            return re.compile(stored["trigger"].encode("latin-1"))
+        except (re.error, UnicodeEncodeError):
+            return None
+    return None
+
+
+def _stored_scan(value: Any) -> Scan | None:
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], list) and isinstance(value[1], bool):
+        if all(isinstance(name, str) for name in value[0]):
+            return value[0], value[1]
+    return None
+
+
+def _packs_key(config: Config) -> str:
+    """The code and every input of `load_patterns`: the pack files' bytes and the frameworks disabled."""
+    parts: list[bytes | str] = [_code_fingerprint()]
+    for pack in [*builtin_frameworks(), *config.frameworks]:
+        try:
+            parts += [str(pack), Path(pack).read_bytes()]
+        except OSError:
+            parts += [str(pack), "unreadable"]
+    parts.append(json.dumps(sorted(config.disable_frameworks)))
+    return digest("packs", *parts)
+
+
 # -- parsing: cache, pool ------------------------------------------------------------------------------
 
 
@@ -176,7 +274,23 @@ def _no_cyclic_gc() -> Iterator[None]:
         if was_enabled:
             gc.enable()
 
-Outcome = ir.Module | ParseFailure | None  # None: vetted by CPython, not needed
+@dataclass(frozen=True)
+class _Encoded:
+    """A module's IR as its cache entry holds it, decoded only when the facts have to be computed."""
+
+    text: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class _Fresh:
+    """A module parsed by this run, with the digest of its encoded IR (with a cache only)."""
+
+    module: ir.Module
+    digest: str
+
+
+Outcome = ir.Module | _Encoded | _Fresh | ParseFailure | None  # None: vetted by CPython, not needed
 
 
 @dataclass(frozen=True)
@@ -187,10 +301,11 @@ class _Job:
     parse: bool  # False: the prefilter left it out; only CPython's verdict is wanted
     key: str
     cache_dir: str | None
+    timeout: float = 0.0  # limits.file-timeout; 0: none
 
 
 def _parse_all(
-    python: list[tuple[SourceFile, bytes]], keep: set[str], cache: Cache | None, options: Options, root: str = ""
+    python: list[tuple[SourceFile, bytes]], keep: set[str], cache: Cache | None, options: Options, root: str = "", timeout: float = 0.0
 ) -> list[Outcome]:
     """The outcome of every Python file, in order: from the cache where possible, parsed otherwise.
 
@@ -214,7 +329,7 @@ def _parse_all(
             if hit is not _MISS:
                 outcomes[index] = hit
                 continue
-        todo.append((index, _Job(source.path, source.module, data, parse, key, str(cache.directory) if cache else None)))
+        todo.append((index, _Job(source.path, source.module, data, parse, key, str(cache.directory) if cache else None, timeout)))
 
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     parsed = sum(1 for _, job in todo if job.parse)
@@ -244,35 +359,67 @@ def _vetted_index(cache: Cache | None, key: str) -> set[str]:
 def _pooled(jobs: list[_Job], workers: int) -> Iterator[Outcome]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     from eventlint.extract import visitor  # noqa: F401  imported once here, inherited by every forked worker
 
     # fork shares the already-imported interpreter state with the workers; elsewhere the platform default
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable) as pool:
-        yield from pool.map(_run_job, jobs, chunksize=chunk)
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable) as pool:
+            for outcome in pool.map(_run_job, jobs, chunksize=chunk):
+                done += 1
+                yield outcome
+    except BrokenProcessPool:
+        # A worker died (the kernel's OOM killer, a crash in native code) and took its chunk with it.
+        # The rest is redone one process per file, so the file that kills its process is the one reported.
+        for job in jobs[done:]:
+            yield _isolated(job, context)
+
+
+def _isolated(job: _Job, context: Any) -> Outcome:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=gc.disable) as pool:
+        try:
+            return pool.submit(_run_job, job).result()
+        except BrokenProcessPool:
+            return process_died()
 
 
 def _run_job(job: _Job) -> Outcome:
     """Parse (or only vet) one file; store the outcome in the cache when there is one."""
     outcome: Outcome
     try:
-        if job.parse:
-            outcome = parse_file(job.data, job.path, job.module)
-        else:
-            tree, error = python_parse(job.data)
-            # a file CPython refuses gets the full treatment, so its diagnostic is the one a full run gives
-            outcome = parse_file(job.data, job.path, job.module) if error is not None else None
-            del tree
+        with deadline(job.timeout):
+            outcome = _analyse(job)
     except ParseFailure as exc:
         outcome = exc
+    except Expired:  # the timer fired as the file finished, before it was cleared
+        outcome = timed_out(job.timeout)
+    if isinstance(outcome, OverBudget):
+        return outcome  # the machine's verdict, not the file's: never cached
     if job.cache_dir is not None:
         cache = Cache(Path(job.cache_dir))
         if isinstance(outcome, ParseFailure):
             cache.put("ir", job.key, {"failure": [outcome.message, outcome.line, outcome.column]})
         elif outcome is not None:  # (a clean verdict is recorded in the run's index of vetted files instead)
-            cache.put_text("ir", job.key, codec.encode(outcome))
+            text = codec.encode(outcome)
+            cache.put_text("ir", job.key, text)
+            return _Fresh(outcome, digest(text))
+    return outcome
+
+
+def _analyse(job: _Job) -> Outcome:
+    if job.parse:
+        return parse_file(job.data, job.path, job.module)
+    tree, error = python_parse(job.data)
+    # a file CPython refuses gets the full treatment, so its diagnostic is the one a full run gives
+    outcome = parse_file(job.data, job.path, job.module) if error is not None else None
+    del tree
     return outcome
 
 
@@ -290,9 +437,28 @@ def _cached_outcome(cache: Cache, key: str, parse: bool) -> object:
                 message, line, column = data["failure"]
                 return ParseFailure(str(message), int(line), int(column))
             return None if data.get("vetted") is True and not parse else _MISS
-        return codec.decode(text) if parse else _MISS
+        if not parse:
+            return _MISS
+        if not text.startswith("[") or not text.endswith("]"):
+            return _MISS  # not an encoded module (decode would refuse it): rebuilt by this run
+        return _Encoded(text, digest(text))
     except (ValueError, TypeError, KeyError, AttributeError):
         return _MISS  # a corrupt entry: rebuilt by this run
+
+
+def _decoded(outcome: Outcome, source: SourceFile, data: bytes) -> Outcome:
+    """The outcome with its module decoded, for the resolver; an entry that does not decode is parsed again."""
+    if isinstance(outcome, _Fresh):
+        return outcome.module
+    if isinstance(outcome, _Encoded):
+        try:
+            return codec.decode(outcome.text)
+        except ValueError:
+            try:
+                return parse_file(data, source.path, source.module)
+            except ParseFailure as exc:
+                return exc
+    return outcome
 
 
 def _parser_fingerprint() -> str:
@@ -317,7 +483,14 @@ def _code_fingerprint() -> str:
     return digest(*parts)
 
 
-def _run_key(discovery: Discovery, config: Config, sources: list[tuple[SourceFile, bytes]], skipped: list[Skipped]) -> str:
+def _run_key(
+    discovery: Discovery,
+    config: Config,
+    sources: list[tuple[SourceFile, bytes]],
+    skipped: list[Skipped],
+    limits: Limits = Limits(),
+    oversized: Sequence[tuple[SourceFile, OverBudget]] = (),
+) -> str:
     """Everything the facts depend on: code, packs, the relevant settings, every file and how it was discovered."""
     parts: list[bytes | str] = [_code_fingerprint(), discovery.root.as_posix()]
     # the pack files themselves (not the loaded patterns: a warm run should not parse 18 YAML files)
@@ -333,17 +506,52 @@ def _run_key(discovery: Discovery, config: Config, sources: list[tuple[SourceFil
     for source, data in sources:
         parts += [source.path, source.kind, source.service or "", source.module, source.import_name, source.sys_root, digest(data)]
     parts.append(str(len(discovery.files)))
+    parts.append(json.dumps([limits.max_file_bytes, [[s.path, o.message] for s, o in oversized]]))
     return digest(*parts)
 
 
-def _cached_facts(cache: Cache, key: str) -> ProjectFacts | None:
-    data = cache.get("run", key)
+def _facts_key(
+    discovery: Discovery,
+    config: Config,
+    sources: list[tuple[SourceFile, bytes]],
+    skipped: list[Skipped],
+    python: list[tuple[SourceFile, bytes]],
+    outcomes: list[Outcome],
+    limits: Limits = Limits(),
+    oversized: Sequence[tuple[SourceFile, OverBudget]] = (),
+) -> str:
+    """Everything the facts are computed from once the files are parsed: the run key's parts, with each Python
+    file's bytes replaced by its outcome (the digest of its encoded IR, a parse failure, or a clean verdict)."""
+    signature: dict[str, str] = {}
+    for (source, _), outcome in zip(python, outcomes):
+        if isinstance(outcome, (_Encoded, _Fresh)):
+            signature[source.path] = "ir:" + outcome.digest
+        elif isinstance(outcome, ParseFailure):
+            signature[source.path] = json.dumps(["failure", outcome.message, outcome.line, outcome.column])
+        elif outcome is None:
+            signature[source.path] = "vetted"
+        else:  # pragma: no cover - with a cache every parsed module carries its digest
+            signature[source.path] = "ir:" + digest(codec.encode(outcome))
+    contents = [(source, signature[source.path].encode() if source.kind == "python" else data) for source, data in sources]
+    return digest("facts", _run_key(discovery, config, contents, skipped, limits, oversized))
+
+
+def _facts_entry(cache: Cache, key: str) -> ProjectFacts | None:
+    data = cache.get("facts", key)
     if data is None:
         return None
     try:
         return ProjectFacts.from_json(data)
     except (FactsFormatError, ValueError, TypeError, KeyError, AttributeError):
         return None
+
+
+def _cached_facts(cache: Cache, key: str) -> ProjectFacts | None:
+    """The facts of a run with exactly these inputs: the run entry names its facts entry."""
+    pointer = cache.get("run", key)
+    if not isinstance(pointer, dict) or not isinstance(pointer.get("facts"), str):
+        return None
+    return _facts_entry(cache, pointer["facts"])
 
 
 def _declared_dead_letters(

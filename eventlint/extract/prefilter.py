@@ -127,9 +127,27 @@ def module_names(path: str, module: str, import_name: str) -> set[str]:
     return {n for n in names if n}
 
 
-def relevant(files: Sequence[ScanFile], patterns: PatternSet, template_texts: Iterable[str] = ()) -> set[str]:
-    """The paths of the files that can matter to the facts (see the module docstring)."""
-    trigger = triggers(patterns)
+Scan = tuple[list[str], bool]  # (the dotted names a file's imports could load, whether its bytes name a trigger)
+
+
+def scan(f: ScanFile, trigger: re.Pattern[bytes]) -> Scan:
+    """What the prefilter reads from one file's bytes (a function of its path, module and bytes, and the trigger)."""
+    names = sorted(imported_names(f.data, f.module, f.path.endswith("__init__.py")))
+    return names, trigger.search(f.data) is not None
+
+
+def relevant(
+    files: Sequence[ScanFile],
+    patterns: PatternSet | re.Pattern[bytes],
+    template_texts: Iterable[str] = (),
+    scans: Sequence[Scan | None] = (),
+) -> set[str]:
+    """The paths of the files that can matter to the facts (see the module docstring).
+
+    `patterns` is the loaded packs or their `triggers`; `scans` may give each file's `scan` as a previous run
+    found it (None: scan it now).
+    """
+    trigger = patterns if isinstance(patterns, re.Pattern) else triggers(patterns)
     by_name: dict[str, list[int]] = defaultdict(list)
     for index, f in enumerate(files):
         for name in module_names(f.path, f.module, f.import_name):
@@ -142,8 +160,10 @@ def relevant(files: Sequence[ScanFile], patterns: PatternSet, template_texts: It
     importers: dict[int, set[int]] = defaultdict(set)
     seeds: list[int] = []
     for index, f in enumerate(files):
+        known = scans[index] if index < len(scans) else None
+        names, seeded = known if known is not None else scan(f, trigger)
         targets: set[int] = set()
-        for dotted in imported_names(f.data, f.module, f.path.endswith("__init__.py")):
+        for dotted in names:
             parts = dotted.split(".")
             for end in range(1, len(parts) + 1):
                 targets.update(by_name.get(".".join(parts[:end]), ()))
@@ -152,7 +172,7 @@ def relevant(files: Sequence[ScanFile], patterns: PatternSet, template_texts: It
         for target in targets:
             importers[target].add(index)
         stem = f.path.rsplit("/", 1)[-1][:-3]
-        if trigger.search(f.data) is not None or stem in template_words:
+        if seeded or stem in template_words:
             seeds.append(index)
 
     kept = _closure(seeds, lambda i: importers.get(i, ()))

@@ -10,7 +10,6 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from eventlint import __version__
 from eventlint.facts import Diagnostic, ProjectFacts
@@ -153,6 +152,9 @@ def _gh_property(text: str) -> str:
 
 def junit_report(diagnostics: Sequence[Diagnostic], names: dict[str, str]) -> str:
     """JUnit XML: a test suite per file with findings, a test case per finding."""
+    # imported here: xml.sax.saxutils pulls in urllib, http.client and ssl, a tenth of every run's imports
+    from xml.sax.saxutils import escape, quoteattr
+
     by_path: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in diagnostics:
         by_path[d.path].append(d)

@@ -112,6 +112,9 @@ def _describe(error: ValidationError) -> tuple[str, str]:
         return path, f"expected one of {options}, got {_show(instance)}"
     if validator == "pattern":
         return path, f"{_show(instance)} does not match the pattern {leaf.validator_value}"
+    if validator in ("minimum", "maximum"):
+        bound = "at least" if validator == "minimum" else "at most"
+        return path, f"expected a number of {bound} {leaf.validator_value}, got {_show(instance)}"
     if validator in ("minItems", "minLength"):
         return path, f"must not be empty, got {_show(instance)}"
     if validator == "oneOf" or validator == "anyOf":

@@ -1,0 +1,107 @@
+"""Output never wavers: every command that reads a project, in every format, gives the same bytes however it is run.
+
+For each fixture under fixtures/ (the shop in the fast suite, the others marked
+slow: CI runs them), each command's output (stdout bytes and exit
+code) is compared with a reference run (`--no-cache --jobs 1`, absolute path)
+across: repeated runs (5 on the shop, 2 elsewhere, to bound CI time), a process
+pool (`--jobs 2` with the pool threshold lowered so the pool really runs), a
+fresh cache and the warm cache after it, and a run from another working
+directory with a relative path (and one from inside the project with `.`).
+Commands that take no cache or jobs options (graph, trace, catalog export,
+schema check against HEAD, schema diff of the shop's two OrderPlaced versions)
+are compared across repetitions and working directories; `schema diff` names its
+two files as given, so from another directory only those names differ.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from eventlint import api, extract
+from eventlint.cli import main
+from tests.helpers import FIXTURES
+
+FIXTURE_ROOTS = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and any(p.rglob("*.py")))
+# The shop (every rule family, schemas, contexts) runs in the fast suite (~20 s); the other fixtures
+# (~5 s each, ~100 s together) run in CI with the slow tests.
+FIXTURE_PARAMS = [pytest.param(p, marks=() if p.name == "shop" else pytest.mark.slow, id=p.name) for p in FIXTURE_ROOTS]
+REPEATS = {"shop": 5}
+CHECK_FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+def _invoke(args: list[str], cwd: Path, cache_dir: Path | None) -> tuple[int, str]:
+    env = {"EVENTLINT_CACHE_DIR": str(cache_dir)} if cache_dir else {}
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner(env=env).invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout
+
+
+def _commands(target: str, event: str | None, versioned: str | None) -> dict[str, tuple[list[str], bool]]:
+    """name -> (arguments, whether it takes --no-cache/--jobs)."""
+    commands: dict[str, tuple[list[str], bool]] = {}
+    for fmt in CHECK_FORMATS:
+        commands[f"check {fmt}"] = (["check", target, "--format", fmt, "--no-color"], True)
+    for fmt in ("json", "text"):
+        commands[f"facts {fmt}"] = (["facts", target, "--format", fmt], True)
+    for fmt in ("json", "mermaid", "dot"):
+        commands[f"graph {fmt}"] = (["graph", target, "--format", fmt], False)
+    if event is not None:
+        for fmt in ("text", "json", "mermaid"):
+            commands[f"trace {fmt}"] = (["trace", event, target, "--format", fmt], False)
+    for syntax in ("yaml", "json"):
+        commands[f"catalog export {syntax}"] = (["catalog", "export", target, "--syntax", syntax], False)
+    for fmt in ("text", "json"):
+        commands[f"schema check {fmt}"] = (["schema", "check", target, "--against", "HEAD", "--format", fmt], False)
+    if versioned:  # a schema folder with two versions: the shop's OrderPlaced
+        versions = f"{target}/{versioned}"
+        for fmt in ("text", "json"):
+            commands[f"schema diff {fmt}"] = (["schema", "diff", f"{versions}/v1.json", f"{versions}/v2.json", "--format", fmt], False)
+    return commands
+
+
+def _first_event(root: Path) -> str | None:
+    events = sorted(api.graph([root]).events())
+    return events[0] if events else None
+
+
+@pytest.mark.parametrize("root", FIXTURE_PARAMS)
+def test_every_output_is_byte_identical_however_it_is_run(root, tmp_path, monkeypatch):
+    event = _first_event(root)
+    versioned = "schemas/order_placed" if (root / "schemas/order_placed/v2.json").is_file() else None
+    absolute = _commands(str(root), event, versioned)
+    from_parent = _commands(root.name, event, versioned)
+    from_inside = _commands(".", event, versioned)
+    repeats = REPEATS.get(root.name, 2)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    for name, (args, tunable) in absolute.items():
+        plain = [*args, "--no-cache", "--jobs", "1"] if tunable else args
+        reference = _invoke(plain, outside, None)
+        assert reference[0] in (0, 1), (name, reference)
+        assert reference[1], f"{name}: no output"
+        for attempt in range(1, repeats):
+            assert _invoke(plain, outside, None) == reference, f"{name}: run {attempt + 1} differs"
+        parent_args, _ = from_parent[name]
+        inside_args, _ = from_inside[name]
+        suffix = plain[len(args):]
+        if name.startswith("schema diff"):  # it names the two files as they were given, like diff(1)
+            assert _invoke([*parent_args, *suffix], root.parent, None)[1] == reference[1].replace(f"{root}/", f"{root.name}/")
+            continue
+        assert _invoke([*parent_args, *suffix], root.parent, None) == reference, f"{name}: relative path from the parent differs"
+        assert _invoke([*inside_args, *suffix], root, None) == reference, f"{name}: `.` from inside differs"
+        if tunable:
+            cache = tmp_path / f"cache-{name.replace(' ', '-')}"
+            assert _invoke([*args, "--jobs", "1"], outside, cache) == reference, f"{name}: fresh cache differs"
+            assert any(cache.rglob("*.json")), f"{name}: the cache was not written"
+            assert _invoke([*args, "--jobs", "1"], outside, cache) == reference, f"{name}: warm cache differs"
+            with monkeypatch.context() as patch:
+                patch.setattr(extract, "POOL_THRESHOLD", 1)  # the fixtures are small: make the pool run
+                assert _invoke([*args, "--no-cache", "--jobs", "2"], outside, None) == reference, f"{name}: --jobs 2 differs"
