@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import keyword
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 class Pack:
     """One framework's vocabulary: imports, objects (`name = Factory(...)`), calls and decorators.
 
-    `{a}` in a template stands for an argument list. Templates starting with `await ` only
-    go into coroutines.
+    `{a}` in a template stands for an argument list, `{v}` for an expression. Templates
+    that await or use `async with`/`async for` only go into coroutines.
     """
 
     name: str
@@ -32,7 +32,7 @@ class Pack:
     calls: tuple[str, ...]
     decorators: tuple[str, ...] = ()
     handler_params: tuple[str, ...] = ("message",)
-    in_class: tuple[str, ...] = field(default=())
+    in_class: tuple[str, ...] = ()
 
 
 PACKS: tuple[Pack, ...] = (
