@@ -66,6 +66,7 @@ from eventlint.rules.handler_queries import named as call_matches
 from eventlint.rules.policy import classifications
 
 __all__ = [
+    "FOREIGN",
     "Binding",
     "Catalog",
     "Config",
@@ -75,7 +76,6 @@ __all__ = [
     "EventGraph",
     "EventSpec",
     "Example",
-    "FOREIGN",
     "ExceptClause",
     "FieldRead",
     "Handler",
@@ -105,8 +105,8 @@ __all__ = [
     "export_catalog",
     "facts",
     "graph",
-    "lint",
     "init_project",
+    "lint",
     "load_config",
     "matches",
     "rule_set",

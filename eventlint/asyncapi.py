@@ -29,7 +29,12 @@ import yaml
 from jsonschema.exceptions import ValidationError
 
 from eventlint import schemas
-from eventlint.config import ConfigError, load_yaml_file
+from eventlint.config import (
+    FAST_SAFE_LOADER,
+    ConfigError,
+    load_yaml_file,
+    read_text_file,
+)
 
 # Every published 2.x and 3.x version; their official schemas are vendored in eventlint/schemas/asyncapi/.
 SUPPORTED_VERSIONS = ("2.0.0", "2.1.0", "2.2.0", "2.3.0", "2.4.0", "2.5.0", "2.6.0", "3.0.0", "3.1.0")
@@ -80,23 +85,11 @@ def show(pointer: str) -> str:
     return f"#{pointer}" if pointer else "(top level)"
 
 
-# libyaml's safe loader when it is installed (about 7x faster on large documents), else PyYAML's; both only safe-load.
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_data_file(path: Path, what: str) -> Any:
     """A JSON (`.json`) or YAML file, safely loaded; failures are ConfigErrors naming the file."""
     if path.suffix.lower() != ".json":
-        try:
-            return yaml.load(path.read_bytes().decode("utf-8-sig"), Loader=_SAFE_LOADER)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            return load_yaml_file(path, what)  # the configuration's loader words the error
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(path, "(file)", f"cannot read the {what} file: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, "(file)", f"the {what} file is not UTF-8: {exc.reason} at byte {exc.start}") from exc
+        return load_yaml_file(path, what)  # libyaml's safe loader when installed, PyYAML's words for errors
+    text = read_text_file(path, what)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -137,7 +130,7 @@ class Resolver:
         if where[0] not in self._nodes:
             try:
                 text = where[0].read_bytes().decode("utf-8-sig")
-                self._nodes[where[0]] = yaml.compose(text, Loader=_SAFE_LOADER)
+                self._nodes[where[0]] = yaml.compose(text, Loader=FAST_SAFE_LOADER)
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 self._nodes[where[0]] = None
         node, line = self._nodes[where[0]], 1

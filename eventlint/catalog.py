@@ -123,7 +123,7 @@ def _declared_events(config: Config) -> dict[str, EventSpec]:
             compatibility=spec.get("compatibility"),
             source=label,
             line=lines.get(str(name), 1),
-            base=str((source.parent if source else config.root)),
+            base=str(source.parent if source else config.root),
         )
     return events
 

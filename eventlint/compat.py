@@ -967,7 +967,7 @@ def _same_shape(a: Any, b: Any) -> bool:
     tb = _types(b) if isinstance(b, Mapping) else None
     if ta is None or tb is None:
         return True
-    widen = lambda t: t | ({"number"} if "integer" in t else set()) | ({"integer"} if "number" in t else set())  # noqa: E731
+    widen = lambda t: t | ({"number"} if "integer" in t else set()) | ({"integer"} if "number" in t else set())
     return bool(widen(ta) & widen(tb))
 
 

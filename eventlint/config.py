@@ -153,19 +153,24 @@ def _load_file(source: Path) -> Config:
 
 # libyaml's safe loader when it is installed (reading the 18 framework packs took a third of a
 # one-file-changed run with PyYAML's), else PyYAML's; both only safe-load.
-_FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_text_file(path: Path, what: str, label: str | Path | None = None) -> str:
+    """A UTF-8 file's text (a BOM is dropped); unreadable or undecodable is a ConfigError naming it."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(label or path, "(file)", f"cannot read the {what} file: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(label or path, "(file)", f"the {what} file is not UTF-8: {exc.reason} at byte {exc.start}") from exc
 
 
 def load_yaml_file(path: Path, what: str) -> Any:
     """Safe-load one YAML document, turning every failure into a ConfigError."""
+    text = read_text_file(path, what)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(path, "(file)", f"cannot read the {what} file: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, "(file)", f"the {what} file is not UTF-8: {exc.reason} at byte {exc.start}") from exc
-    try:
-        return yaml.load(text, Loader=_FAST_SAFE_LOADER)  # libyaml's scanner, the same safe constructor
+        return yaml.load(text, Loader=FAST_SAFE_LOADER)  # libyaml's scanner, the same safe constructor
     except yaml.YAMLError:
         pass  # PyYAML's own loader words the error (libyaml's messages differ)
     try:

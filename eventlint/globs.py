@@ -15,8 +15,7 @@ from functools import lru_cache
 def compile_glob(pattern: str) -> re.Pattern[str]:
     """The regular expression for one glob over POSIX paths relative to the root."""
     pat = pattern.strip().replace("\\", "/")
-    if pat.startswith("./"):
-        pat = pat[2:]
+    pat = pat.removeprefix("./")
     anchored = "/" in pat.rstrip("/")
     pat = pat.strip("/")
     out = []

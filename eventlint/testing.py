@@ -229,8 +229,8 @@ def _rules(rule: RuleLike | Sequence[RuleLike]) -> list[type[Rule]]:
 
 __all__ = [
     "Example",
-    "Expect",
     "ExampleCase",
+    "Expect",
     "assert_findings",
     "check_example",
     "check_examples",

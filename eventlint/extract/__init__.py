@@ -29,11 +29,27 @@ from eventlint.config import Config
 from eventlint.discover import Discovery, SourceFile
 from eventlint.extract import codec, ir
 from eventlint.extract.guard import ParseFailure, python_parse
-from eventlint.extract.limits import Expired, Limits, OverBudget, deadline, limits_of, process_died, timed_out, too_large
+from eventlint.extract.limits import (
+    Expired,
+    Limits,
+    OverBudget,
+    deadline,
+    limits_of,
+    process_died,
+    timed_out,
+    too_large,
+)
 from eventlint.extract.patterns import PatternSet, load_patterns
 from eventlint.extract.prefilter import Scan, ScanFile, relevant, scan, triggers
+from eventlint.facts import (
+    Binding,
+    Diagnostic,
+    FactsFormatError,
+    ProjectFacts,
+    Skipped,
+    Subscription,
+)
 from eventlint.resources import builtin_frameworks
-from eventlint.facts import Binding, Diagnostic, FactsFormatError, ProjectFacts, Skipped, Subscription
 
 __all__ = ["Options", "extract", "parse_file"]
 
@@ -56,7 +72,9 @@ class Options:
 
 def parse_file(source: bytes, path: str, module: str) -> ir.Module:
     """The IR of one module; raises ParseFailure for a file libcst cannot read."""
-    from eventlint.extract.visitor import parse_module  # libcst is imported only when something is parsed
+    from eventlint.extract.visitor import (
+        parse_module,  # libcst is imported only when something is parsed
+    )
 
     return parse_module(source, path, module)
 

@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from eventlint.extract import ir
 from eventlint.extract.resolve import Evaluator, ModInfo, Project, Scope, argument
 from eventlint.extract.values import VInst, VMethod, VRef
-from eventlint.facts import ExceptClause, FieldRead, Handler, HandlerCall, Publication, SiteRef, Subscription
+from eventlint.facts import (
+    ExceptClause,
+    FieldRead,
+    Handler,
+    HandlerCall,
+    Publication,
+    SiteRef,
+    Subscription,
+)
 
 MAX_DEPTH = 5
 MAX_FUNCTIONS = 200

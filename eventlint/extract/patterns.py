@@ -9,7 +9,6 @@ tables keyed by canonical qualified names; `resolve.py` does the matching.
 from __future__ import annotations
 
 import os
-
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field

@@ -35,7 +35,19 @@ from eventlint.extract.resolve import (
     as_text_value,
     flatten,
 )
-from eventlint.extract.values import Value, VConst, VDict, VInst, VList, VMethod, VParam, VRef, VStr, VTemplate, VUnknown
+from eventlint.extract.values import (
+    Value,
+    VConst,
+    VDict,
+    VInst,
+    VList,
+    VMethod,
+    VParam,
+    VRef,
+    VStr,
+    VTemplate,
+    VUnknown,
+)
 from eventlint.facts import Binding, Publication, Subscription
 
 MAX_WRAPPER_DEPTH = 6
@@ -358,7 +370,7 @@ class SiteFinder:
                     return NO_SHAPE
                 shape = self.payload_shape(defined[0], defined[1], defined[2], depth + 1)
                 return self._filled_in(shape, name, defined[1], defined[2], line)
-            case ir.Call(func, args, kwargs):
+            case ir.Call():
                 return self._call_shape(expr, scope, line, depth)
         return NO_SHAPE
 

@@ -7,7 +7,6 @@ from collections import Counter
 
 from eventlint.facts import Diagnostic, ProjectFacts
 
-
 _STYLES = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 

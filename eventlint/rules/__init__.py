@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
-from eventlint.rules import contracts, coupling, debugging, delivery, engine_rules, flow, ordering
-from eventlint.rules.base import Example, HandlerRule, PublicationRule, Rule, RuleContext, Severity, SubscriptionRule
+from eventlint.rules import (
+    contracts,
+    coupling,
+    debugging,
+    delivery,
+    engine_rules,
+    flow,
+    ordering,
+)
+from eventlint.rules.base import (
+    Example,
+    HandlerRule,
+    PublicationRule,
+    Rule,
+    RuleContext,
+    Severity,
+    SubscriptionRule,
+)
 
 BUILTIN: tuple[type[Rule], ...] = (
     *engine_rules.RULES,

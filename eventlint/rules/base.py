@@ -17,15 +17,21 @@ import re
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import Any, ClassVar
 
 from eventlint.catalog import Catalog
-from eventlint.rules.schema_view import Schemas
 from eventlint.config import Config
-from eventlint.facts import Diagnostic, Handler, ProjectFacts, Publication, SiteRef, Subscription
+from eventlint.facts import (
+    Diagnostic,
+    Handler,
+    ProjectFacts,
+    Publication,
+    SiteRef,
+    Subscription,
+)
 from eventlint.graph import EventGraph, build_graph
+from eventlint.rules.schema_view import Schemas
 
 
 class Severity(str, enum.Enum):

@@ -10,8 +10,8 @@ from functools import cached_property
 from eventlint import compat
 from eventlint.catalog import EventSpec
 from eventlint.facts import Diagnostic, FieldRead, Publication, Subscription
-from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
+from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.schema_view import ObjectView
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,

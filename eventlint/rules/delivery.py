@@ -7,8 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subscription
-from eventlint.rules.base import Example, HandlerRule, Rule, RuleContext, Severity, matches
-from eventlint.rules.handler_queries import chain, named, reaching_call, short, with_literal
+from eventlint.rules.base import (
+    Example,
+    HandlerRule,
+    Rule,
+    RuleContext,
+    Severity,
+    matches,
+)
+from eventlint.rules.handler_queries import (
+    chain,
+    named,
+    reaching_call,
+    short,
+    with_literal,
+)
 
 PAYMENTS = (
     "*charge*",

@@ -7,7 +7,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subscription
-from eventlint.routes import ROUTED_FRAMEWORKS, Flow, is_wrapper_call, template_pattern, wrapper_functions
+from eventlint.routes import (
+    ROUTED_FRAMEWORKS,
+    Flow,
+    is_wrapper_call,
+    template_pattern,
+    wrapper_functions,
+)
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 from eventlint.rules.handler_queries import named, short
 

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import yaml
 
 from eventlint import schemas
-from eventlint.config import ConfigError
+from eventlint.config import FAST_SAFE_LOADER, ConfigError, read_text_file
 from eventlint.facts import Diagnostic, Publication, Subscription
 from eventlint.graph import CAUSES, DELIVERS, PUBLISHES, event_node
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
@@ -362,21 +362,13 @@ def classifications(rules: Iterable[Rule]) -> dict[str, dict[str, tuple[str, ...
 
 # -- loading ---------------------------------------------------------------------------
 
-_FAST_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_policy_file(path: Path, shown: str | None = None) -> list[type[PolicyRule]]:
     """The rules of one policy file; any mistake is a ConfigError naming the file, line and key."""
     label = shown or str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(label, "(file)", f"cannot read the policy file: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(label, "(file)", f"the policy file is not UTF-8: {exc.reason} at byte {exc.start}") from exc
+    text = read_text_file(path, "policy", label)
     try:  # libyaml's safe loader when installed (the built-in policies were a tenth of a warm run with PyYAML's)
-        node = yaml.compose(text, Loader=_FAST_SAFE_LOADER)
-        data = yaml.load(text, Loader=_FAST_SAFE_LOADER)
+        node = yaml.compose(text, Loader=FAST_SAFE_LOADER)
+        data = yaml.load(text, Loader=FAST_SAFE_LOADER)
     except yaml.YAMLError:
         node, data = _load_slowly(text, label)
     return _policy_rules(node, data, label)
