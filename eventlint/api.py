@@ -130,6 +130,7 @@ class Result:
     rules: tuple[type[Rule], ...] = ()
     baselined: int = 0
     sources: suppress.SourceLines | None = field(default=None, compare=False)
+    context: RuleContext | None = field(default=None, compare=False, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -138,7 +139,9 @@ class Result:
 
     @cached_property
     def graph(self) -> EventGraph:
-        """The event graph of the checked project (for metrics, diagrams and traces)."""
+        """The event graph of the checked project (for metrics, diagrams and traces): the one the rules used."""
+        if self.context is not None:
+            return self.context.graph
         return build_graph(self.facts, self.config, load_catalog(self.config))
 
     def baseline(self) -> str:
@@ -244,7 +247,8 @@ def lint(
     load_contexts(config, (s.name for s in found.services))  # a mistake there is a config error, whatever runs
     guarded = {code: ruleset.origin(code) for code in ruleset.plugin_codes}
     # other repositories' findings are theirs to report: their facts only inform the graph here
-    findings = [f for f in rule_engine.run(selection, found, config, catalog, guarded=guarded) if not merge.is_foreign(f.path)]
+    context = RuleContext(facts=found, config=config, catalog=catalog)
+    findings = [f for f in rule_engine.run(selection, found, config, catalog, guarded=guarded, ctx=context) if not merge.is_foreign(f.path)]
     if selection.is_selected("EDA002"):
         findings += [rule_engine.plugin_error(config, p.origin, p.message) for p in ruleset.problems]
     findings = suppress.apply_per_file_ignores(findings, selection.per_file_ignores)
@@ -269,6 +273,7 @@ def lint(
         rules=tuple(type(r) for r in selection.rules),
         baselined=absorbed,
         sources=sources,
+        context=context,
     )
 
 

@@ -102,13 +102,15 @@ def run(
     config: Config,
     catalog: Catalog,
     guarded: Mapping[str, str] | None = None,
+    ctx: RuleContext | None = None,
 ) -> list[Diagnostic]:
     """Every finding of the selected rules, with severity overrides applied, in deterministic order.
 
     `guarded` maps the codes of third-party rules to their origin: an exception
     inside one of them becomes an EDA002 finding naming it, and the run goes on.
+    `ctx`, when given, is the context the rules share (so its graph can serve the caller too).
     """
-    ctx = RuleContext(facts=facts, config=config, catalog=catalog)
+    ctx = ctx or RuleContext(facts=facts, config=config, catalog=catalog)
     findings: list[Diagnostic] = []
     for rule in selection.rules:
         origin = (guarded or {}).get(rule.code)
