@@ -16,8 +16,9 @@ compares the facts with `labels/<name>.yaml`:
   location (kind, path, line), one to one, nearest line first.
 - **names**: at matched locations, a labelled record whose `event` or `channel` is known is
   found when some reported record there carries one of those names (or one of the site's
-  `aliases`); a reported record carrying a name is correct when it equals a labelled name there.
-  A name reported where the label says `null` (only known at run time) counts against precision.
+  `aliases`); a reported record carrying a name is correct when every name it carries (its
+  `event` and its `channel`) is among the names labelled there. A name reported where the label
+  says `null` (only known at run time, or no logical event) counts against precision.
 - **edges**: service -> event -> service. Reported edges are the pairs of records that eventlint's
   own flow (`eventlint.routes.Flow.reaches`: same event, same channel, patterns, AMQP bindings)
   connects; each record's service is the labelled service of its site (when it matched one), else
@@ -309,6 +310,7 @@ class RepoResult:
     missed_edges: list[Edge]
     extra_edges: list[tuple[str, str, str]]
     error: str | None = None
+    by_framework: dict[str, dict[str, Score]] = field(default_factory=dict)
 
     def to_json(self, details: bool) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -362,11 +364,14 @@ def score_repo(labels: Labels, facts: Mapping[str, Any], tolerance: int = DEFAUL
             else:
                 missed_names.append(s)
     for r_loc, l_loc in sorted(matched.items()):
+        labelled_here = frozenset().union(*(s.names for s in label_at[l_loc]))
         for r in record_at[r_loc]:
             if not r.names:
                 continue
             names.reported += 1
-            if any(r.names & s.names for s in label_at[l_loc]):
+            # every name the record carries must be right: an envelope class or a builtin type
+            # reported as the event is wrong even when the channel next to it is right
+            if r.names <= labelled_here:
                 names.correct += 1
             else:
                 wrong_names.append((r, label_at[l_loc][0]))
@@ -403,7 +408,19 @@ def score_repo(labels: Labels, facts: Mapping[str, Any], tolerance: int = DEFAUL
             edges.correct += 1
         else:
             extra_edges.append((a, n, b))
-    return RepoResult(labels.name, sites, names, edges, missed_sites, extra_sites, wrong_names, missed_names, missed_edges, extra_edges)
+    result = RepoResult(labels.name, sites, names, edges, missed_sites, extra_sites, wrong_names, missed_names, missed_edges, extra_edges)
+    # recall by the labelled framework (a location counts under its first record's framework)
+    missed_name_ids = {id(s) for s in missed_names}
+    for loc, ss in label_at.items():
+        fw = result.by_framework.setdefault(ss[0].framework or "?", {"sites": Score(), "names": Score()})
+        fw["sites"].labelled += 1
+        fw["sites"].found += loc in matched_labels
+    for s in labels.sites:
+        if s.names:
+            fw = result.by_framework.setdefault(s.framework or "?", {"sites": Score(), "names": Score()})
+            fw["names"].labelled += 1
+            fw["names"].found += id(s) not in missed_name_ids
+    return result
 
 
 def _edge_name_matches(name: str, edge: Edge) -> bool:
@@ -427,7 +444,7 @@ def _fmt(x: float | None) -> str:
 
 
 def render_table(results: Sequence[RepoResult], total: RepoResult) -> str:
-    head = f"{"repository":<40} {'sites R':>8} {'sites P':>8} {'names R':>8} {'names P':>8} {'edges R':>8} {'edges P':>8}  counts (sites f/l c/r; names; edges)"
+    head = f"{'repository':<40} {'sites R':>8} {'sites P':>8} {'names R':>8} {'names P':>8} {'edges R':>8} {'edges P':>8}  counts (sites f/l c/r; names; edges)"
     lines = [head, "-" * len(head)]
     for r in [*results, total]:
         counts = (
@@ -440,6 +457,25 @@ def render_table(results: Sequence[RepoResult], total: RepoResult) -> str:
             f"{name:<40} {_fmt(r.sites.recall):>8} {_fmt(r.sites.precision):>8} {_fmt(r.names.recall):>8} "
             f"{_fmt(r.names.precision):>8} {_fmt(r.edges.recall):>8} {_fmt(r.edges.precision):>8}  {counts}"
         )
+    return "\n".join(lines)
+
+
+def framework_totals(results: Sequence[RepoResult]) -> dict[str, dict[str, Score]]:
+    totals: dict[str, dict[str, Score]] = {}
+    for r in results:
+        for fw, scores in r.by_framework.items():
+            into = totals.setdefault(fw, {"sites": Score(), "names": Score()})
+            into["sites"].add(scores["sites"])
+            into["names"].add(scores["names"])
+    return dict(sorted(totals.items()))
+
+
+def render_frameworks(totals: Mapping[str, Mapping[str, Score]]) -> str:
+    head = f"{'framework (labelled)':<24} {'sites R':>8} {'names R':>8}  counts (sites found/labelled; names)"
+    lines = [head, "-" * len(head)]
+    for fw, scores in totals.items():
+        st, nm = scores["sites"], scores["names"]
+        lines.append(f"{fw:<24} {_fmt(st.recall):>8} {_fmt(nm.recall):>8}  {st.found}/{st.labelled}; {nm.found}/{nm.labelled}")
     return "\n".join(lines)
 
 
@@ -461,6 +497,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=int, default=DEFAULT_TOLERANCE, help="line tolerance for matching sites")
     parser.add_argument("--labels", type=Path, default=HERE / "labels", help="the labels directory")
     parser.add_argument("--repos", type=Path, default=HERE / "repos.yaml", help="the repository list")
+    parser.add_argument(
+        "--facts",
+        type=Path,
+        help="read each repository's facts from FACTS/<name>.json instead of running eventlint (to re-score saved facts)",
+    )
+    parser.add_argument(
+        "--save-facts",
+        type=Path,
+        help="write each repository's facts to SAVE_FACTS/<name>.json as they are produced",
+    )
     parser.add_argument(
         "--eventlint",
         default=os.environ.get("EVENTLINT", str(Path(sys.executable).with_name("eventlint"))),
@@ -484,13 +530,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"score.py: {exc}", file=sys.stderr)
             return 2
         root = args.directory / name / (repo.get("subdir") or "")
-        if not root.is_dir():
+        if args.facts is None and not root.is_dir():
             print(f"score.py: {root}: no checkout (see benchmarks/field/fetch.md)", file=sys.stderr)
             return 2
         config = root / labels.config if labels.config else None
         try:
-            facts = run_eventlint(root, config, command)
-        except (RuntimeError, json.JSONDecodeError) as exc:
+            if args.facts is not None:
+                facts = json.loads((args.facts / f"{name}.json").read_text(encoding="utf-8"))
+            else:
+                facts = run_eventlint(root, config, command)
+            if args.save_facts is not None:
+                args.save_facts.mkdir(parents=True, exist_ok=True)
+                (args.save_facts / f"{name}.json").write_text(json.dumps(facts, indent=1, sort_keys=True), encoding="utf-8")
+        except (OSError, RuntimeError, json.JSONDecodeError) as exc:
             empty = score_repo(labels, {"publishers": [], "subscribers": []}, args.tolerance)
             empty.error = str(exc)
             results.append(empty)
@@ -506,10 +558,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "tolerance": args.tolerance,
             "repositories": {r.name: r.to_json(args.details) for r in results},
             "total": total.to_json(False),
+            "frameworks": {
+                fw: {k: v.to_json() for k, v in scores.items()} for fw, scores in framework_totals(results).items()
+            },
         }
         print(json.dumps(doc, indent=2, sort_keys=True))
     else:
         print(render_table(results, total))
+        print()
+        print(render_frameworks(framework_totals(results)))
         if args.details:
             for r in results:
                 print()
