@@ -559,7 +559,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "repositories": {r.name: r.to_json(args.details) for r in results},
             "total": total.to_json(False),
             "frameworks": {
-                fw: {k: v.to_json() for k, v in scores.items()} for fw, scores in framework_totals(results).items()
+                fw: {k: {"found": v.found, "labelled": v.labelled, "recall": _round(v.recall)} for k, v in scores.items()}
+                for fw, scores in framework_totals(results).items()
             },
         }
         print(json.dumps(doc, indent=2, sort_keys=True))
