@@ -217,10 +217,12 @@ def reported_links(facts: Mapping[str, Any], records: Sequence[Record]) -> list[
         from eventlint.catalog import Catalog
         from eventlint.facts import ProjectFacts
         from eventlint.routes import Flow
-    except ImportError:  # an eventlint without the flow module: plain name equality
+
+        project = ProjectFacts.from_json(dict(facts))
+        flow = Flow(project, Catalog())
+    except Exception as exc:  # an eventlint whose flow API moved: say so, and judge by name equality
+        print(f"score.py: edges judged by equal names, eventlint's Flow is unavailable ({exc!r})", file=sys.stderr)
         return [(p, s) for p in pubs for s in subs if p.names & s.names]
-    project = ProjectFacts.from_json(dict(facts))
-    flow = Flow(project, Catalog())
     # ProjectFacts keeps the JSON order, so the i-th publisher is the i-th record of its kind.
     by_identity_pub = {id(p): r for p, r in zip(project.publishers, pubs)}
     by_identity_sub = {id(s): r for s, r in zip(project.subscribers, subs)}
