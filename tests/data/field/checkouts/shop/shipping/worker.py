@@ -1,0 +1,9 @@
+from kafka import KafkaConsumer
+
+consumer = KafkaConsumer(
+    "orders.placed",
+    group_id="shipping",
+)
+
+for message in consumer:
+    print("shipping", message.value)
