@@ -283,7 +283,7 @@ def _discovery_notes(plan: workspace.Plan, checked: workspace.Checked, cwd: Path
 
 @main.command("rules")
 @config_option
-@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--format", "--output-format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--write-docs", type=click.Path(file_okay=False, path_type=Path), help="Write one Markdown page per built-in rule and policy into this directory.")
 @_config_errors
 def list_rules(config_file: Path | None, output_format: str, write_docs: Path | None) -> None:
@@ -305,6 +305,9 @@ def list_rules(config_file: Path | None, output_format: str, write_docs: Path | 
     rules = list(ruleset.rules)
     if output_format == "markdown":
         click.echo(rule_docs.rules_index(rules), nl=False)
+        return
+    if output_format == "json":
+        click.echo(rule_docs.rules_json(rules, {r.code: _origin_label(ruleset, r.code) for r in rules}), nl=False)
         return
     width = max(len(r.name) for r in rules)
     origin_width = max(len(_origin_label(ruleset, r.code)) for r in rules)
@@ -399,8 +402,19 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
 @main.command("graph")
 @paths_argument
 @config_option
-@click.option("--format", "output_format", type=click.Choice(diagram.FORMATS), default="dot", show_default=True, help="Output format.")
-@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the diagram here (required for png).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(diagram.FORMATS),
+    default=None,
+    help="Output format (default: from --output-file's extension, else dot).",
+)
+@click.option(
+    "--output-file",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the diagram here (required for png); .dot .gv .svg .png .mmd .json .html choose the format.",
+)
 @click.option("--level", type=click.Choice(diagram.LEVELS), default="event", show_default=True, help="Draw events, services only, or contexts.")
 @click.option("--context", "contexts", multiple=True, metavar="NAME", help="Only this bounded context (and what it exchanges).")
 @click.option("--event", "events", multiple=True, metavar="NAME", help="Only this event (name or channel), its publishers and consumers.")
@@ -410,7 +424,7 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
 def graph_command(
     paths: tuple[Path, ...],
     config_file: Path | None,
-    output_format: str,
+    output_format: str | None,
     output_file: Path | None,
     level: str,
     contexts: tuple[str, ...],
@@ -419,6 +433,7 @@ def graph_command(
     depth: int | None,
 ) -> None:
     """Draw the event flow of the project that contains PATHS: services grouped by bounded context, events, findings."""
+    output_format = _graph_format(output_format, output_file)
     if output_format == "png" and output_file is None:
         raise click.UsageError("--format png needs --output-file")
     config = api.load_config(paths, config_file)
@@ -460,6 +475,23 @@ def graph_command(
         _write(diagram.to_html(view, result.graph, svg, result.diagnostics, names, f"{title}: event flow"), output_file)
         return
     _write(svg, output_file)
+
+
+GRAPH_EXTENSIONS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mermaid", ".mermaid": "mermaid", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _graph_format(given: str | None, output_file: Path | None) -> str:
+    """The diagram format: --format, else the output file's extension, else DOT; an extension that disagrees is an error."""
+    if output_file is None:
+        return given or "dot"
+    suffix = output_file.suffix.lower()
+    implied = GRAPH_EXTENSIONS.get(suffix)
+    if given is None and implied is None:
+        known = " ".join(sorted(GRAPH_EXTENSIONS))
+        raise click.UsageError(f"cannot tell the format from {output_file.name!r}: use one of {known}, or give --format")
+    if given is not None and implied is not None and implied != given:
+        raise click.UsageError(f"--format {given} would write {given} into {output_file.name!r}, which names {implied}; drop --format or rename the file")
+    return given or implied  # type: ignore[return-value]
 
 
 @main.command()
