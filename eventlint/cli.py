@@ -16,7 +16,8 @@ import click
 
 from eventlint import __version__, api, diagram, suppress, workspace
 from eventlint.config import ConfigError
-from eventlint.report import formats, positions, rule_docs, schema, text
+from eventlint.report import config_schema, formats, positions, rule_docs, schema, text
+from eventlint.schemas import load_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -285,9 +286,19 @@ def _discovery_notes(plan: workspace.Plan, checked: workspace.Checked, cwd: Path
 @config_option
 @click.option("--format", "--output-format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--write-docs", type=click.Path(file_okay=False, path_type=Path), help="Write one Markdown page per built-in rule and policy into this directory.")
+@click.option(
+    "--write-schema",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"Write the configuration's JSON Schema for editors (every rule code and option) to this file ({config_schema.SCHEMA_FILE}).",
+)
 @_config_errors
-def list_rules(config_file: Path | None, output_format: str, write_docs: Path | None) -> None:
+def list_rules(config_file: Path | None, output_format: str, write_docs: Path | None, write_schema: Path | None) -> None:
     """List every rule: code, name, default status, origin, summary (plugins and the configuration's policies too)."""
+    if write_schema is not None:
+        builtin = list(api.builtin_rules())
+        _write(config_schema.render(config_schema.editor_schema(load_schema("config"), builtin)), write_schema)
+        click.echo(f"Wrote the configuration schema ({len(builtin)} rules) to {write_schema}.")
+        return
     if write_docs is not None:
         builtin = list(api.builtin_rules())
         write_docs.mkdir(parents=True, exist_ok=True)
