@@ -482,8 +482,11 @@ def graph_command(
         return
     svg = image.decode("utf-8")
     if output_format == "html":
-        names = {r.code: r.name for r in api.rules()}
-        _write(diagram.to_html(view, result.graph, svg, result.diagnostics, names, f"{title}: event flow"), output_file)
+        rules = api.rules(config)
+        names = {r.code: r.name for r in rules}
+        explain = {r.code: rule_docs.rule_markdown(r) for r in rules}
+        page = diagram.to_html(view, result.graph, svg, result.diagnostics, names, f"{title}: event flow", explain, str(Path(config.root).resolve()))
+        _write(page, output_file)
         return
     _write(svg, output_file)
 
