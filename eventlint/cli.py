@@ -277,7 +277,7 @@ def _discovery_notes(plan: workspace.Plan, checked: workspace.Checked, cwd: Path
         )
     elif plan.how == "below":
         roots = [workspace.relative_to(Path(c.root).resolve(), ".", cwd, True) for _, c in plan.projects]
-        click.echo(f"eventlint: note: no configuration at or above {plan.start}; checking {len(roots)} projects below it: {', '.join(roots)}", err=True)
+        click.echo(f"eventlint: note: no configuration at or above {plan.start}; checking {len(roots)} project{'s' if len(roots) != 1 else ''} below it: {', '.join(roots)}", err=True)
     for problem in checked.problems(cwd):
         click.echo(f"eventlint: {level}: {problem}", err=True)
 
