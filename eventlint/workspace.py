@@ -56,6 +56,8 @@ def plan(paths: Sequence[Path], config_file: Path | None) -> Plan:
 def find_configs(directory: Path) -> list[Path]:
     """Every configuration file below `directory` (one per folder, the first of CONFIG_FILES, then pyproject.toml).
 
+    The first configuration on each way down wins: the folders below it are its
+    project's (their files are that project's files), not projects of their own.
     The walk prunes what discovery prunes (VCS data, virtualenvs, caches, build
     output) and hidden folders, and never follows a symbolic link.
     """
@@ -68,6 +70,7 @@ def find_configs(directory: Path) -> list[Path]:
         config = find_config_in(here)
         if config is not None:
             found.append(config)
+            dirs[:] = []  # the folders below belong to this project: checking them again would report twice
     return found
 
 

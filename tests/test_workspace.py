@@ -158,3 +158,22 @@ def test_a_project_with_sites_but_no_service_warns(tmp_path):
     )
     result = _run(tmp_path, "check", "--no-cache", "--strict")
     assert "no service found; run `eventlint init`" in result.stderr and result.exit_code == 2
+
+
+def test_a_configuration_inside_a_project_does_not_make_a_second_project(tmp_path):
+    from eventlint import workspace
+
+    for folder in ("a", "a/inner", "b/deep"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "eventlint.yaml").write_text("")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "eventlint.yaml").write_text("")
+    (tmp_path / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "node_modules" / "x" / "eventlint.yaml").write_text("")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "pyproject.toml").write_text("[tool.eventlint]\nexclude = []\n")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    (tmp_path / "e").symlink_to(tmp_path / "c", target_is_directory=True)  # never followed
+    found = [p.relative_to(tmp_path).as_posix() for p in workspace.find_configs(tmp_path)]
+    assert found == ["a/eventlint.yaml", "b/deep/eventlint.yaml", "c/pyproject.toml"]
