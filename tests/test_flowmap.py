@@ -155,3 +155,52 @@ def test_wheel_zooms_in_and_fit_shows_everything_again(page):
     browser.evaluate("document.getElementById('fm-fit').click()")
     assert browser.evaluate("document.querySelector('#fm-canvas svg').getAttribute('viewBox')") == home
     assert browser.errors() == []
+
+
+def test_dragging_the_background_pans(page):
+    browser, _, _ = page
+    browser.evaluate("document.getElementById('fm-fit').click()")
+    browser.wheel(*_centre(_canvas(browser)), -600)  # zoom in first, so there is room to move
+    before = [float(v) for v in browser.evaluate("document.querySelector('#fm-canvas svg').getAttribute('viewBox')").split()]
+    canvas = _canvas(browser)
+    x, y = canvas["x"] + 10, canvas["y"] + 10  # a corner: background, not a node
+    browser.call("Input.dispatchMouseEvent", {"type": "mousePressed", "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1})
+    browser.call("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x + 120, "y": y + 60, "button": "left", "buttons": 1})
+    browser.call("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x + 120, "y": y + 60, "button": "left", "buttons": 0, "clickCount": 1})
+    after = [float(v) for v in browser.evaluate("document.querySelector('#fm-canvas svg').getAttribute('viewBox')").split()]
+    assert after[0] < before[0] and after[1] < before[1] and after[2:] == before[2:]  # moved with the mouse, same zoom
+
+
+def test_enter_in_the_search_box_centres_and_opens_the_first_match(page):
+    browser, _, _ = page
+    browser.evaluate("document.getElementById('fm-fit').click(); var s = document.getElementById('fm-search'); s.focus(); s.value = '';")
+    browser.call("Input.insertText", {"text": "StockDepleted"})
+    browser.call("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13})
+    browser.call("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13})
+    assert browser.evaluate("document.querySelector('#fm-panel h3').textContent") == "StockDepleted"
+    [node] = [r for r in _rects(browser) if r["name"] == "StockDepleted"]
+    canvas = _canvas(browser)
+    assert abs(node["x"] + node["w"] / 2 - (canvas["x"] + canvas["w"] / 2)) < canvas["w"] * 0.1
+    browser.evaluate("var s = document.getElementById('fm-search'); s.value = ''; s.dispatchEvent(new Event('input'));")
+
+
+@pytest.mark.parametrize("level", ["service", "context"])
+def test_every_level_loads_and_every_node_opens(tmp_path, level):
+    html = tmp_path / f"{level}.html"
+    assert CliRunner().invoke(main, ["graph", str(SHOP), "--level", level, "-o", str(html)]).exit_code == 0
+    browser = Browser(CHROMIUM, tmp_path / "profile")
+    try:
+        browser.open(html.as_uri())
+        assert browser.evaluate("document.documentElement.getAttribute('data-flowmap')") == "ready"
+        rects = _rects(browser)
+        assert rects and all(r["mid"] for r in rects)
+        for r in rects:
+            browser.click(*_centre(r))
+            assert browser.evaluate("document.querySelector('#fm-panel h3').textContent") == r["name"]
+        assert browser.errors() == []
+    finally:
+        browser.close()
+
+
+def _centre(rect):
+    return rect["x"] + rect["w"] / 2, rect["y"] + rect["h"] / 2
