@@ -177,3 +177,13 @@ def test_a_configuration_inside_a_project_does_not_make_a_second_project(tmp_pat
     (tmp_path / "e").symlink_to(tmp_path / "c", target_is_directory=True)  # never followed
     found = [p.relative_to(tmp_path).as_posix() for p in workspace.find_configs(tmp_path)]
     assert found == ["a/eventlint.yaml", "b/deep/eventlint.yaml", "c/pyproject.toml"]
+
+
+def test_github_annotations_give_columns_only_on_one_line_regions(repo):
+    lines = _run(repo, "check", "shop", "--format", "github", "--no-cache").stdout.splitlines()
+    several = [line for line in lines if ",endLine=" in line and f",line={line.split(',line=')[1].split(',')[0]}," in line
+               and line.split(",endLine=")[1].split(",")[0] != line.split(",line=")[1].split(",")[0]]
+    assert several, "the shop has a finding on a call over several lines"
+    assert all(",col=" not in line and ",endColumn=" not in line for line in several)
+    single = [line for line in lines if ",endColumn=" in line]
+    assert single and all(line.split(",endLine=")[1].split(",")[0] == line.split(",line=")[1].split(",")[0] for line in single)

@@ -151,8 +151,11 @@ def github_report(diagnostics: Sequence[Diagnostic]) -> str:
         props = f"file={_gh_property(d.path)},line={d.line},col={d.column}"
         if d.end_line:
             props += f",endLine={d.end_line}"
-        if d.end_column:
+        if d.end_column and (d.end_line in (None, d.line)):
+            # GitHub's checks API takes columns only on a one-line region; on several lines it wants none
             props += f",endColumn={d.end_column}"
+        elif d.end_line and d.end_line != d.line:
+            props = props.replace(f",col={d.column}", "")
         props += f",title={_gh_property(d.code)}"
         message = d.message + (f"\n{d.hint}" if d.hint else "")
         lines.append(f"::{command} {props}::{_gh_data(message)}")
