@@ -75,7 +75,12 @@ def find_configs(directory: Path) -> list[Path]:
 
 
 def find_config_in(directory: Path) -> Path | None:
-    """The configuration file in `directory` itself, if any."""
+    """The configuration file in `directory` itself, if any (the same precedence as `find_config`)."""
+    for name in CONFIG_FILES:
+        if (directory / name).is_file():
+            return directory / name
+    if not (directory / "pyproject.toml").is_file():
+        return None  # most folders: no file to parse, and no walk up
     found = find_config(directory)
     return found if found is not None and found.parent == directory else None
 
