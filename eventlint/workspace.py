@@ -35,7 +35,9 @@ class Plan:
 
     projects: tuple[tuple[tuple[Path, ...], Config], ...]
     start: Path
-    how: str = "configured"  # "configured", "below" (the configurations below the start) or "inferred" (no configuration)
+    # "configured" (one configuration), "several" (the paths' nearest configurations differ), "below" (the
+    # configurations below the start) or "inferred" (no configuration)
+    how: str = "configured"
 
     @property
     def inferred(self) -> bool:
@@ -43,8 +45,21 @@ class Plan:
 
 
 def plan(paths: Sequence[Path], config_file: Path | None) -> Plan:
-    """One project for an explicit or enclosing configuration; else every configuration below the start; else inferred."""
+    """The projects of a run over `paths`.
+
+    An explicit configuration, or the one at or above the first path, is one
+    project; paths whose nearest configurations differ are one project each;
+    with none at or above, every configuration below the start is a project;
+    with none anywhere, one inferred project.
+    """
     start = (Path(paths[0]) if paths else Path.cwd()).resolve()
+    if config_file is None and len(paths) > 1:
+        nearest = [find_config(Path(p).resolve()) for p in paths]
+        if None not in nearest and len(set(nearest)) > 1:  # paths in different projects: each checked as its own
+            groups: dict[Path, list[Path]] = {}
+            for path, found in zip(paths, nearest):
+                groups.setdefault(found, []).append(Path(path))  # type: ignore[arg-type]
+            return Plan(tuple((tuple(group), load_config(group, found)) for found, group in sorted(groups.items())), start, "several")
     if config_file is not None or find_config(start) is not None:
         return Plan(((tuple(paths), load_config(paths, config_file)),), start)
     below = find_configs(start) if start.is_dir() else []

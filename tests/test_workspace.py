@@ -123,6 +123,8 @@ def test_a_repository_root_without_configuration_checks_every_project_below(repo
     assert both.exit_code == max(alone_shop.exit_code, alone_bus.exit_code)
     text = _run(mono, "check", "--no-cache", "--no-color").stdout
     assert "2 projects: Analysed" in text
+    named = _run(mono, "check", "shop", "libs/bus/shop", "--format", "json", "--no-cache")  # paths in two projects
+    assert [(d["path"], d["line"], d["code"]) for d in json.loads(named.stdout)["diagnostics"]] == got
 
 
 def test_a_run_without_configuration_says_what_it_looked_for(tmp_path):
