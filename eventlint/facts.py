@@ -163,8 +163,20 @@ class Handler:
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another place that belongs to a finding (another publication of the same event, the candidate site that
+    could be what the finding says is missing), with what it is."""
+
+    path: str
+    line: int
+    column: int
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """A finding: from the engine (EDA000) or a rule; `service`/`event` say what it concerns."""
+    """A finding: from the engine (EDA000) or a rule; `service`/`event` say what it concerns; `related` the other
+    places that belong to it (rendered as SARIF `relatedLocations`)."""
 
     code: str
     message: str
@@ -177,6 +189,7 @@ class Diagnostic:
     end_column: int | None = None
     service: str | None = None
     event: str | None = None
+    related: tuple[Related, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +241,7 @@ class ProjectFacts:
             "subscribers": [_record_to_json(s) for s in self.subscribers],
             "bindings": [_record_to_json(b) for b in self.bindings],
             "handlers": [_record_to_json(h) for h in self.handlers],
-            "diagnostics": [_record_to_json(d) for d in self.diagnostics],
+            "diagnostics": [_diagnostic_to_json(d) for d in self.diagnostics],
             "skipped": [_record_to_json(s) for s in self.skipped],
         }
 
@@ -252,7 +265,7 @@ class ProjectFacts:
                 subscribers=tuple(_record_from_json(Subscription, s) for s in data.get("subscribers", ())),
                 bindings=tuple(_record_from_json(Binding, b) for b in data.get("bindings", ())),
                 handlers=tuple(_handler_from_json(h) for h in data.get("handlers", ())),
-                diagnostics=tuple(_record_from_json(Diagnostic, d) for d in data.get("diagnostics", ())),
+                diagnostics=tuple(_diagnostic_from_json(d) for d in data.get("diagnostics", ())),
                 skipped=tuple(_record_from_json(Skipped, s) for s in data.get("skipped", ())),
             )
         except (KeyError, TypeError) as exc:
@@ -277,6 +290,13 @@ def _record_to_json(record: Any) -> dict[str, Any]:
 def _field_names(kind: type) -> tuple[str, ...]:
     # dataclasses.fields() per record was most of the cost of writing a large facts document
     return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _diagnostic_to_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    out = _record_to_json(diagnostic)
+    if not diagnostic.related:
+        del out["related"]  # extraction's diagnostics have none: the facts document stays as it was
+    return out
 
 
 def _service_to_json(service: Service) -> dict[str, Any]:
@@ -307,6 +327,11 @@ def _handler_from_json(data: dict[str, Any]) -> Handler:
     return _record_from_json(Handler, values)
 
 
+def _diagnostic_from_json(data: dict[str, Any]) -> Diagnostic:
+    related = tuple(_record_from_json(Related, item) for item in data.get("related", ()))
+    return _record_from_json(Diagnostic, {k: v for k, v in data.items() if k != "related"} | {"related": related})
+
+
 def _record_from_json(kind: type, data: dict[str, Any]) -> Any:
     values: dict[str, Any] = {}
     for name, required in _field_specs(kind):
@@ -331,6 +356,7 @@ __all__ = [
     "FACTS_VERSION",
     "Binding",
     "Diagnostic",
+    "Related",
     "ExceptClause",
     "FactsFormatError",
     "FieldRead",

@@ -12,7 +12,40 @@ from eventlint.facts import Binding, ProjectFacts, Publication, Subscription
 # Google Pub/Sub subscribers name a subscription, never the topic it is attached to.
 ROUTED_FRAMEWORKS = ("google-pubsub",)
 
+# The transport each single-transport framework speaks. A framework missing here (FastStream,
+# Dapr and tomodachi speak several; a plug-in pack or an in-house bus is unknown) is compatible
+# with every transport: precision first, an unknown transport cannot rule a site out.
+TRANSPORTS = {
+    "kafka-python": "kafka",
+    "aiokafka": "kafka",
+    "confluent-kafka": "kafka",
+    "faust": "kafka",
+    "pika": "amqp",
+    "aio-pika": "amqp",
+    "kombu": "amqp",
+    "nameko": "amqp",
+    "aws-sns": "aws",
+    "aws-sqs": "aws",
+    "aws-eventbridge": "aws",
+    "aws-sam": "aws",
+    "serverless": "aws",
+    "google-pubsub": "gcp-pubsub",
+    "nats": "nats",
+    "redis": "redis",
+}
+
+# Transports whose broker routes by the event (EventBridge rules match `detail-type`), not by the
+# channel the publication names (its `Source`): such a publication whose event is not statically
+# known could reach any consumer of its transport.
+EVENT_ROUTED = frozenset({"aws-eventbridge"})
+
 Matcher = Callable[[str], bool]
+
+
+def compatible(framework: str, other: str) -> bool:
+    """Messages sent through one framework could arrive through the other (same transport, or one not known)."""
+    mine, theirs = TRANSPORTS.get(framework), TRANSPORTS.get(other)
+    return mine is None or theirs is None or mine == theirs
 _REGEX_SIGNS = re.compile(r"^\^|\$$|\\|\.\*|\.\+|\(|\|")
 _WILDCARDS = re.compile(r"[*#>?\[]")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -133,6 +166,7 @@ class Flow:
         self.routed = frozenset(routed_frameworks)
         self._matchers: dict[int, list[Matcher]] = {}
         self._events: dict[str, str | None] = {}
+        self._unresolved: dict[bool, list] = {}
 
     def event(self, record: Publication | Subscription) -> str | None:
         """The record's event, or the one event the catalog places on its channel."""
@@ -182,6 +216,29 @@ class Flow:
                 return any(template.fullmatch(c) for c in candidates)
             name = pub_event
         return name is not None and any(match(name) for match in self._subscription_matchers(subscription, sub_event))
+
+    def unresolved(self, record: Publication | Subscription) -> bool:
+        """Its destination is not statically known, not even in part (a template `orders.{}` is judged by its pattern)."""
+        if record.framework in EVENT_ROUTED and record.event is None and record.event_expr:
+            return True
+        return not self.judged(record) and template_pattern(record.channel_expr) is None
+
+    def could_be(self, unknown: Publication | Subscription, known: Publication | Subscription) -> bool:
+        """The unresolved site `unknown` could be the counterpart of `known`: the publication that feeds a
+        subscription, or the subscription that receives a publication. Only a site of a compatible transport
+        could; one whose destination is known, even in part, is judged by `reaches` instead. Every absence
+        rule asks this one question before it claims that nothing publishes or consumes something."""
+        return isinstance(unknown, Publication) != isinstance(known, Publication) and (
+            self.unresolved(unknown) and compatible(unknown.framework, known.framework)
+        )
+
+    def candidates(self, known: Publication | Subscription) -> list[Publication | Subscription]:
+        """The unresolved sites that could be `known`'s missing counterpart, in site order."""
+        side = isinstance(known, Publication)
+        if side not in self._unresolved:
+            pool = self.subscriptions if side else self.publications
+            self._unresolved[side] = sorted((r for r in pool if self.unresolved(r)), key=lambda r: (r.path, r.line, r.column))
+        return [r for r in self._unresolved[side] if self.could_be(r, known)]
 
     def _subscription_matchers(self, subscription: Subscription, event: str | None) -> list[Matcher]:
         key = id(subscription)

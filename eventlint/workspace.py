@@ -201,7 +201,14 @@ def rebase(
 ) -> tuple[Diagnostic, ...]:
     """The findings with their paths made relative to `base` (see `relative_to`)."""
     root = project_root.resolve()
-    return tuple(dataclasses.replace(d, path=relative_to(root, d.path, base, absolute_outside)) for d in diagnostics)
+    return tuple(
+        dataclasses.replace(
+            d,
+            path=relative_to(root, d.path, base, absolute_outside),
+            related=tuple(dataclasses.replace(r, path=relative_to(root, r.path, base, absolute_outside)) for r in d.related),
+        )
+        for d in diagnostics
+    )
 
 
 def rebase_skipped(skipped: Sequence[Skipped], project_root: Path, base: Path, absolute_outside: bool = False) -> tuple[Skipped, ...]:

@@ -10,6 +10,7 @@ from fnmatch import fnmatchcase
 
 from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Subscription
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
+from eventlint.rules.delivery import ACK_ON_DELIVERY
 from eventlint.rules.handler_queries import short
 
 DEAD_LETTER_CHANNELS = (
@@ -101,7 +102,10 @@ class NoDeadLetter(Rule):
     reported unless a template in the project consumes the same queue without
     one (`infrastructure_frameworks`). Fire-and-forget transports (Redis
     pub/sub, core NATS) never redeliver, and an in-process bus raises into the
-    publisher, so neither is checked. One finding is reported per subscription
+    publisher, so neither is checked. A consumer that acknowledges each message
+    on delivery (pika `auto_ack=True`, aio-pika/kombu `no_ack=True`) can never
+    dead-letter a failure: EDA402 reports that root cause, once, and this rule
+    does not repeat it. One finding is reported per subscription
     site, naming every channel of it that lacks a dead-letter path.
 
     ## Why is this bad?
@@ -146,6 +150,7 @@ class NoDeadLetter(Rule):
         - retry_channels: globs (case-insensitive) on retry channels; publishing there is evidence
         - dead_letter_calls: globs (case-insensitive) on calls that move a failed message aside (a team's `send_to_dlq` helper); evidence
         - external_references: globs on a template's unresolved channel expressions that name a queue defined in another stack or parameter store, whose dead-letter policy is not visible; not reported
+        - ack_on_delivery_frameworks: frameworks whose `ack: auto` subscriptions (pika `auto_ack=True`, `no_ack=True`) acknowledge each message when it is delivered: no failure can ever be dead-lettered there, which EDA402 reports once; not reported
         """
 
         frameworks: tuple[str, ...] = (
@@ -173,6 +178,7 @@ class NoDeadLetter(Rule):
         retry_channels: tuple[str, ...] = RETRY_CHANNELS
         dead_letter_calls: tuple[str, ...] = DEAD_LETTER_CALLS
         external_references: tuple[str, ...] = ("!ImportValue*", "Fn::ImportValue*", "${ssm:*", "${cf:*", "{{resolve:*")
+        ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
 
     invalid = [
         Example(
@@ -391,6 +397,8 @@ class NoDeadLetter(Rule):
             return False
         if framework in options.fire_and_forget_frameworks and subscription.ack is None:
             return False
+        if subscription.ack == "auto" and framework in options.ack_on_delivery_frameworks:
+            return False  # acknowledged on delivery: nothing can be dead-lettered; EDA402 says so once
         handler = ctx.handlers_by_name.get(subscription.handler or "")
         if handler is not None and any(imatches(d, options.fire_and_forget_decorators) for d in handler.decorators):
             return False
