@@ -196,10 +196,13 @@ class OrphanEvent(Rule):
     Unknown is not absent: when a consumer of a compatible transport (Kafka
     clients with Kafka clients, AMQP with AMQP, SNS/SQS/EventBridge together;
     a multi-transport framework such as FastStream with any) has a destination
-    that is not statically known, it could be the missing consumer. The
-    finding is then reported at `info` severity with those consumers as
-    related locations (`unresolved_candidates`: `quiet` drops it, `report`
-    keeps the rule's severity).
+    that is not statically known, it could be the missing consumer, and
+    nothing is reported (`unresolved_candidates: quiet`, the default: on the
+    field check all 16 such findings, reported at `info`, were true but
+    pointless, the unresolved sites being the real counterparts). `info`
+    reports it at info severity with those consumers as related locations;
+    `report` keeps the rule's severity. `eventlint facts --unresolved` shows
+    why those destinations are unknown.
 
     ## Why is this bad?
     An event nobody consumes is work and storage for nothing, and usually a
@@ -226,7 +229,7 @@ class OrphanEvent(Rule):
         """
 
         routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
-        unresolved_candidates: UnresolvedCandidates = "info"
+        unresolved_candidates: UnresolvedCandidates = "quiet"
 
     invalid = [
         Example(
@@ -441,11 +444,11 @@ class PhantomSubscription(Rule):
     Unknown is not absent: when a publication of a compatible transport has a
     destination that is not statically known (an EventBridge `put_events`
     whose `DetailType` comes from a helper, a `publish(data, topic)` closure),
-    it could be the missing publisher. The finding is then reported at `info`
-    severity with those publications as related locations
-    (`unresolved_candidates`: `quiet` drops it, `report` keeps the rule's
-    severity). A partly known destination (`orders.{}`) is matched as a
-    pattern instead.
+    it could be the missing publisher, and nothing is reported
+    (`unresolved_candidates: quiet`, the default, as for EDA101: measured on
+    the field check). `info` reports it at info severity with those
+    publications as related locations; `report` keeps the rule's severity. A
+    partly known destination (`orders.{}`) is matched as a pattern instead.
 
     ## Why is this bad?
     A handler waiting for messages that never come is dead code that looks
@@ -472,7 +475,7 @@ class PhantomSubscription(Rule):
         """
 
         routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
-        unresolved_candidates: UnresolvedCandidates = "info"
+        unresolved_candidates: UnresolvedCandidates = "quiet"
 
     invalid = [
         Example(

@@ -38,21 +38,17 @@ def test_shop_flow_findings_and_the_refunds_twin_is_clean():
             ("EDA101", "services/inventory/inventory/agents.py", line("services/inventory/inventory/agents.py", "await stock_depleted.send(")),
             # notifications waits for customers.registered, which nothing publishes
             ("EDA102", "services/notifications/notifications/payments.py", line("services/notifications/notifications/payments.py", 'KafkaConsumer("customers.registered"')),
-            # payments, inventory and shipping publish from handlers without passing on the id they received
-            ("EDA103", "services/inventory/inventory/agents.py", line("services/inventory/inventory/agents.py", "await inventory_reserved.send(")),
-            ("EDA103", "services/inventory/inventory/agents.py", line("services/inventory/inventory/agents.py", "await stock_depleted.send(")),
+            # payments publishes from handlers without passing on the id it received; inventory and shipping, one
+            # hop later, receive messages that carry no id to pass on: reported once, at payments
             ("EDA103", "services/payments/payments/handlers.py", line("services/payments/payments/handlers.py", "messaging.publish(")),
             ("EDA103", "services/payments/payments/handlers.py", line_of(shop / "services/payments/payments/handlers.py", "messaging.publish(", 2)),
-            ("EDA103", "services/shipping/shipping/dispatch.py", line("services/shipping/shipping/dispatch.py", "basic_publish(")),
             # place_order passes headers={"correlation_id": request_id}; cancel_order starts no correlation
             ("EDA104", "services/orders/orders/api.py", line("services/orders/orders/api.py", "messaging.publish(topics.ORDER_CANCELLED")),
         ]
     )
-    [dropped] = [d for d in result.diagnostics if d.code == "EDA103" and "inventory" in d.path and "InventoryReserved" in d.message]
-    assert dropped.message.startswith("agents.reserve_stock handles PaymentCompleted on payments.completed and publishes ")
-    assert "InventoryReserved on inventory.reserved" in dropped.message
-    assert "payload fields (order_id, warehouse, event_id)" in dropped.message
-    assert "propagate.inject" in dropped.hint
+    dropped = [d for d in result.diagnostics if d.code == "EDA103" and "payments" in d.path]
+    assert all(" handles " in d.message and "without the incoming correlation id" in d.message for d in dropped)
+    assert all("propagate.inject" in d.hint for d in dropped)
     [entry] = [d for d in result.diagnostics if d.code == "EDA104"]
     assert entry.severity == "warning"
 
@@ -135,8 +131,17 @@ def test_a_phantom_names_the_routes_its_queue_is_bound_to():
     assert "external.published" in phantom.hint
 
 
-def test_consumers_whose_destination_is_unknown_are_named_and_lower_the_severity():
-    result = lint(fixture("aws"), "EDA101")
+def test_consumers_whose_destination_is_unknown_are_named_and_lower_the_severity(tmp_path):
+    import shutil
+
+    root = tmp_path / "aws"
+    shutil.copytree(fixture("aws"), root)
+    config = root / "eventlint.yaml"
+    text = config.read_text() if config.exists() else ""
+    assert "rules:" not in text
+    config.write_text(text + "\nrules:\n  options:\n    EDA101: {unresolved-candidates: info}\n")
+    assert lint(fixture("aws"), "EDA101").diagnostics == ()  # the default: quiet
+    result = lint(root, "EDA101")
     assert result.diagnostics
     for d in result.diagnostics:
         assert d.severity == "info"
@@ -207,8 +212,13 @@ def test_a_polling_loop_publishes_on_behalf_of_the_message_it_handled():
     result = lint(root)
     worker = "services/shipping/shipping/worker.py"
     at = line_of(root / worker, "await self.js.publish(")
-    assert ("EDA103", worker, at) in found(result)
+    # judged as a handler's publication (not EDA104); orders.placed arrives with no correlation id (EDA104 at
+    # orders' api), so the worker has none to pass on and EDA103 does not repeat it one hop later
     assert ("EDA104", worker, at) not in found(result)
+    assert ("EDA103", worker, at) not in found(result)
+    assert [p for p, _ in [(d.path, d.line) for d in result.diagnostics if d.code == "EDA104"]] and all(
+        d.path == "services/orders/orders/api.py" for d in result.diagnostics if d.code == "EDA104"
+    )
 
 
 def test_faststream_publications_from_handlers(tmp_path):
@@ -389,7 +399,8 @@ EVENTBRIDGE_HELPER = {
 
 
 def test_a_phantom_with_a_compatible_unresolved_publication_is_info_naming_it(tmp_path):
-    result = lint(write(tmp_path, EVENTBRIDGE_HELPER), "EDA102")
+    config = {"rules": {"options": {"EDA102": {"unresolved-candidates": "info"}}}}
+    result = lint(write_project(tmp_path, EVENTBRIDGE_HELPER, config), "EDA102")
     [d] = result.diagnostics
     assert (d.code, d.severity, d.path) == ("EDA102", "info", "billing/consume.py")
     assert "whose publisher was not found; 1 publication whose destination is not statically known could be it" in d.message
