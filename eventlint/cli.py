@@ -46,6 +46,14 @@ config_option = click.option(
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
+TRACE_SUFFIXES = (".json", ".jsonl", ".ndjson")
+traces_option = click.option(
+    "--traces",
+    "traces",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A trace export (OTLP JSON or Jaeger JSON) to compare the code with (docs/runtime.md). Repeatable.",
+)
 no_cache_option = click.option("--no-cache", is_flag=True, help="Neither read nor write .eventlint_cache/ (results are the same, only slower).")
 prefilter_option = click.option(
     "--no-prefilter",
@@ -138,6 +146,7 @@ def main() -> None:
     type=click.Path(exists=True, path_type=Path),
     help="Merge another repository's facts (a file from `eventlint facts -o`, or a directory of them). Repeatable.",
 )
+@traces_option
 @no_cache_option
 @prefilter_option
 @jobs_option
@@ -162,6 +171,7 @@ def check(
     no_prefilter: bool,
     jobs: int | None,
     add_noqa: bool,
+    traces: tuple[Path, ...] = (),
 ) -> None:
     """Check the project that contains PATHS (default: the current directory)."""
     config = api.load_config(paths, config_file)
@@ -177,9 +187,11 @@ def check(
             use_config_baseline=write_baseline is None,
             options=_options(no_cache, no_prefilter, jobs, progress),
             foreign_facts=foreign_facts,
+            traces=traces,
         )
     finally:
         progress.close()
+    _runtime_warnings(result.runtime)
     if add_noqa:
         edits = suppress.add_noqa(result.diagnostics, Path(result.config.root))
         added = sum(e.added for e in edits)
@@ -195,7 +207,8 @@ def check(
     names = {r.code: r.name for r in api.rules(config)}
     use_color = False
     if output_format == "json":
-        rendered = formats.json_report(result.facts, result.diagnostics, result.baselined, coupling=result.graph.summary().to_json())
+        runtime = result.runtime.to_json() if result.runtime is not None else None
+        rendered = formats.json_report(result.facts, result.diagnostics, result.baselined, coupling=result.graph.summary().to_json(), runtime=runtime)
     elif output_format == "sarif":
         sources = result.sources
         prints = {i: suppress.fingerprint(d, sources.line(d.path, d.line)) for i, d in enumerate(result.diagnostics)} if sources else {}
@@ -220,6 +233,74 @@ def check(
     if statistics and output_format != "text":
         click.echo("\n".join(text.statistics_table(result.diagnostics, names) + result.graph.summary().lines()), err=True)
     sys.exit(EXIT_CLEAN if exit_zero else result.exit_code)
+
+
+@main.command("runtime")
+@click.argument("inputs", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="TRACES... [PATHS]...")
+@config_option
+@traces_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True, help="Report format.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--select", "select", multiple=True, metavar="CODES", help="Only these rules (default: the runtime family, EDA7).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@no_cache_option
+@_config_errors
+def runtime_command(
+    inputs: tuple[Path, ...],
+    config_file: Path | None,
+    traces: tuple[Path, ...],
+    output_format: str,
+    output_file: Path | None,
+    select: tuple[str, ...],
+    exit_zero: bool,
+    no_cache: bool,
+) -> None:
+    """Compare trace exports (OTLP JSON or Jaeger JSON: *.json, *.jsonl, *.ndjson) with the code under PATHS.
+
+    Reports flows seen at runtime that the code lacks (EDA701), flows of the code never seen in the
+    traces' window (EDA702) and consumers whose spans start a new trace (EDA703), with per-edge
+    message counts, p50/p95 producer-to-consumer latency and errors.
+    """
+    files = tuple(p for p in inputs if p.is_file() and p.suffix.lower() in TRACE_SUFFIXES) + traces
+    paths = tuple(p for p in inputs if not (p.is_file() and p.suffix.lower() in TRACE_SUFFIXES))
+    if not files:
+        raise click.UsageError("name at least one trace export (a .json, .jsonl or .ndjson file, or --traces FILE)")
+    config = api.load_config(paths, config_file)
+    result = api.lint(paths, config, select=select or ["EDA7"], options=_options(no_cache, False, None, _ProgressBar()), traces=files)
+    chosen = [c.strip().upper() for value in (select or ("EDA7",)) for c in value.split(",") if c.strip()]
+    # the configuration's extend-select adds rules to any selection; this command reports the chosen ones only
+    result = dataclasses.replace(result, diagnostics=tuple(d for d in result.diagnostics if d.code.startswith(tuple(chosen))))
+    comparison = result.runtime
+    assert comparison is not None
+    _runtime_warnings(comparison)
+    if output_format == "json":
+        rendered = formats.json_report(result.facts, result.diagnostics, result.baselined, runtime=comparison.to_json())
+    elif output_format == "sarif":
+        sources = result.sources
+        prints = {i: suppress.fingerprint(d, sources.line(d.path, d.line)) for i, d in enumerate(result.diagnostics)} if sources else {}
+        rendered = formats.sarif_report(result.diagnostics, result.rules, prints)
+    else:
+        names = {r.code: r.name for r in api.rules(config)}
+        rendered = text.check_report(result.facts, result.diagnostics, names=names, baselined=result.baselined)
+        rendered += "\n".join(comparison.edge_lines()) + "\n"
+    _write(rendered, output_file)
+    sys.exit(EXIT_CLEAN if exit_zero else result.exit_code)
+
+
+def _runtime_warnings(comparison: Any) -> None:
+    """What could not be read in the trace files, and the runtime services no configured service matches (stderr)."""
+    if comparison is None:
+        return
+    for problem in comparison.problems:
+        click.echo(f"eventlint: warning: {problem}", err=True)
+    if comparison.unknown_services:
+        click.echo(
+            f"eventlint: warning: runtime services not in the repository: {', '.join(comparison.unknown_services)} "
+            "(map a differing name under runtime.service-names)",
+            err=True,
+        )
+    if comparison.without_destination:
+        click.echo(f"eventlint: warning: {comparison.without_destination} messaging spans name no destination; not compared", err=True)
 
 
 @main.command("rules")

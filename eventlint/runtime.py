@@ -31,7 +31,9 @@ def runtime_event(system: str, destination: str, routing_key: str, graph: EventG
     the destination name itself (a topic, a queue, an exchange published with an empty
     key) and the routing key alone (AMQP's default exchange routes by queue name). Each is
     looked up as an event name, a channel of exactly one event, the catalog's channel of
-    exactly one event, or a pattern channel of exactly one event. (#13's event-identity
+    exactly one event, a pattern channel of exactly one event, or a queue the code consumes
+    that one event feeds; an exchange named without a key, as the one event the code
+    publishes there. (#13's event-identity
     resolver replaces this function when it lands.)
     """
     del system  # one namespace of channels per project today; the resolver may split them by system
@@ -50,6 +52,13 @@ def runtime_event(system: str, destination: str, routing_key: str, graph: EventG
         patterned = sorted({e for e in events for c in graph.event(e)["channels"] if _pattern_matches(c, candidate)})
         if len(patterned) == 1:
             return patterned[0]
+        queued = sorted({data["event"] for _, _, data in graph.edges(DELIVERS) if data.get("channel") == candidate})
+        if len(queued) == 1:
+            return queued[0]  # a queue (or subscription) the code consumes from, fed by one event
+    if destination and not routing_key:
+        routed = sorted({e for e in events for c in graph.event(e)["channels"] if c.startswith(destination + "/")})
+        if len(routed) == 1:
+            return routed[0]  # an exchange that carries one event of the code, whatever the key
     return None
 
 
