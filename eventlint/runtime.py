@@ -11,7 +11,7 @@ the code's edges never seen, and the consumer spans that started a new trace.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from eventlint.catalog import Catalog
 from eventlint.config import Config, ConfigError
 from eventlint.graph import DELIVERS, EventGraph
 from eventlint.routes import channel_pattern
-from eventlint.traces import Observations, Problem, Span
+from eventlint.traces import Observations, Problem
 
 Destination = tuple[str, str, str]  # system, destination name, routing key
 
@@ -383,8 +383,8 @@ def _side(name: str | None, known: bool) -> str:
 
 
 def _time(ns: int) -> str:
-    moment = datetime.datetime.fromtimestamp(ns / 1e9, tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = datetime.datetime.fromtimestamp(ns // 1000 / 1e6, tz=datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _ms(value: float | None) -> str:
@@ -394,6 +394,3 @@ def _ms(value: float | None) -> str:
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
-
-def services_seen(spans: Iterable[Span]) -> set[str]:
-    return {s.service for s in spans}

@@ -111,6 +111,7 @@ class Observations:
     local_roots: dict[str, str] = field(default_factory=dict)
     services: set[str] = field(default_factory=set)
     validated: set[str] = field(default_factory=set, repr=False)
+    keep: list[Span] | None = field(default=None, repr=False)  # every messaging span, when a caller asks (tests)
     _strings: dict[str, str] = field(default_factory=dict, repr=False)
 
     def intern(self, text: str) -> str:
@@ -124,6 +125,8 @@ class Observations:
             self.end_ns = end
 
     def add(self, span: Span) -> None:
+        if self.keep is not None:
+            self.keep.append(span)
         self.messaging += 1
         self.services.add(span.service)
         if span.role == "producer":
@@ -132,9 +135,9 @@ class Observations:
             self.consumers.append(span)
 
 
-def read(paths: Iterable[str | os.PathLike[str]]) -> Observations:
-    """Read every trace file; what cannot be read becomes a Problem and the rest is still read."""
-    seen = Observations()
+def read(paths: Iterable[str | os.PathLike[str]], keep: bool = False) -> Observations:
+    """Read every trace file; what cannot be read becomes a Problem and the rest is still read (`keep`: list every span)."""
+    seen = Observations(keep=[] if keep else None)
     for path in paths:
         read_file(os.fspath(path), seen)
     return seen

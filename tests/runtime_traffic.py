@@ -115,6 +115,7 @@ def run(path: Path, orders: int = 20, plant: bool = True) -> list[ReadableSpan]:
         providers[name] = provider
     broker = Broker({name: p.get_tracer("shop.messaging") for name, p in providers.items()})
     counter = itertools.count(1)
+    exported = 0
 
     def payments_on_placed(m: Message) -> None:
         order = m.value["order_id"]
@@ -166,8 +167,10 @@ def run(path: Path, orders: int = 20, plant: bool = True) -> list[ReadableSpan]:
         if order % 3 == 0:
             broker.publish("orders", "kafka", "orders.cancelled", {"order_id": order}, key=str(order))
         broker.drain()
+        finished = memory.get_finished_spans()
+        exporter.export(finished[exported:])  # one batch, one JSON line, per order
+        exported = len(finished)
     spans = list(memory.get_finished_spans())
-    exporter.export(spans)
     exporter.shutdown()
     for provider in providers.values():
         provider.shutdown()

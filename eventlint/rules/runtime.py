@@ -146,7 +146,7 @@ class RuntimeOnlyEdge(Rule):
             flow = f"{producer or '?'} -> {edge.event} -> {consumer or '(no consumer seen)'}"
             yield self.finding(
                 where,
-                f"runtime flow {flow} ran {edge.count} times (e.g. trace {edge.example_trace}) and is not in the code's event graph: {edge.why}",
+                f"runtime flow {flow} ran {_times(edge.count)} (e.g. trace {edge.example_trace}) and is not in the code's event graph: {edge.why}",
                 hint="declare another repository's end under `external.consumed`/`external.published`, map service names under "
                 "`runtime.service-names`, or teach eventlint the pattern the code uses (docs/runtime.md)",
                 service=edge.producer if edge.producer_known else edge.consumer,
@@ -268,13 +268,17 @@ class BrokenTracePropagation(Rule):
                 continue  # the handler is in another repository (EDA701 names it) or unknown to the code
             yield self.finding(
                 where,
-                f"{broken.consumer} handled {broken.event} in {broken.count} spans that started a new trace (e.g. trace "
+                f"{broken.consumer} handled {broken.event} in {broken.count} {'span' if broken.count == 1 else 'spans'} that started a new trace (e.g. trace "
                 f"{broken.example_trace}): the producer's trace context did not arrive with the message",
                 hint="inject the context into the message headers when publishing and extract it before the consumer span starts; "
                 "EDA104 and EDA103 check the correlation id statically",
                 service=broken.consumer,
                 event=broken.event,
             )
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
 
 
 RULES = (RuntimeOnlyEdge, CodeOnlyEdge, BrokenTracePropagation)
