@@ -428,6 +428,7 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
 @click.option("--event", "events", multiple=True, metavar="NAME", help="Only this event (name or channel), its publishers and consumers.")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="Only this service and its neighbours.")
 @click.option("--depth", type=click.IntRange(min=0), help="Also services this many dependency steps away from the filtered ones.")
+@traces_option
 @_config_errors
 def graph_command(
     paths: tuple[Path, ...],
@@ -439,17 +440,21 @@ def graph_command(
     events: tuple[str, ...],
     services: tuple[str, ...],
     depth: int | None,
+    traces: tuple[Path, ...] = (),
 ) -> None:
     """Draw the event flow of the project that contains PATHS: services grouped by bounded context, events, findings."""
     if output_format == "png" and output_file is None:
         raise click.UsageError("--format png needs --output-file")
     config = api.load_config(paths, config_file)
-    result = api.lint(paths, config)
+    result = api.lint(paths, config, traces=traces)
     try:
         view = diagram.build_view(result.graph, result.diagnostics, level, contexts, events, services, depth)
     except ValueError as exc:
         click.echo(f"eventlint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    if result.runtime is not None:
+        _runtime_warnings(result.runtime)
+        view = diagram.overlay(view, result.runtime)
     title = Path(config.root).name or "eventlint"
     if output_format == "mermaid":
         _write(diagram.to_mermaid(view), output_file)
@@ -490,11 +495,14 @@ def graph_command(
 @config_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "mermaid"]), default="text", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the trace here.")
+@traces_option
 @_config_errors
-def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_format: str, output_file: Path | None) -> None:
+def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_format: str, output_file: Path | None, traces: tuple[Path, ...] = ()) -> None:
     """Follow EVENT (name or channel) through its handlers to the events they publish, and on to the last one."""
     config = api.load_config(paths, config_file)
-    result = api.lint(paths, config)
+    result = api.lint(paths, config, traces=traces)
+    _runtime_warnings(result.runtime)
+    seen = diagram.runtime_steps(result.runtime) if result.runtime is not None else None
     found = result.graph.find_event(event)
     if found is None:
         carried = [e for e in result.graph.events() if event in result.graph.event(e)["channels"]]
@@ -508,11 +516,11 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
     root = result.graph.trace(found)
     names = {r.code: r.name for r in api.rules()}
     if output_format == "json":
-        rendered = diagram.trace_json(root, result.diagnostics, names)
+        rendered = diagram.trace_json(root, result.diagnostics, names, seen)
     elif output_format == "mermaid":
-        rendered = diagram.trace_mermaid(root, result.diagnostics)
+        rendered = diagram.trace_mermaid(root, result.diagnostics, seen)
     else:
-        rendered = diagram.trace_text(root, result.diagnostics, names)
+        rendered = diagram.trace_text(root, result.diagnostics, names, seen)
     _write(rendered, output_file)
 
 

@@ -208,3 +208,36 @@ def _jaeger_span(trace: str, span: str, process: str, kind: str, parent: str | N
         ],
         "processID": process,
     }
+
+
+def test_graph_overlay_draws_runtime_only_dashed_and_code_only_grey(shop_export):
+    path, _ = shop_export
+    code, dot, _ = _run("graph", str(SHOP), "--traces", str(path))
+    assert code == 0
+    lines = dot.splitlines()
+    analytics = next(line for line in lines if "-> service_analytics" in line)
+    assert "style=dashed" in analytics and "20 msgs, p95" in analytics
+    failed = next(line for line in lines if "event_PaymentFailed" in line and "-> service_notifications" in line)
+    assert "#b0b0b0" in failed  # the planted code-only edge
+    placed = next(line for line in lines if "event_OrderPlaced" in line and "-> service_payments" in line)
+    assert "20 msgs, p95" in placed and "#b0b0b0" not in placed and "dashed" not in placed
+    code, plain, _ = _run("graph", str(SHOP))
+    assert "msgs" not in plain and "dashed" not in plain
+
+
+def test_trace_marks_the_steps_seen_at_runtime(shop_export):
+    path, _ = shop_export
+    code, out, _ = _run("trace", "OrderPlaced", str(SHOP), "--traces", str(path), "--format", "json")
+    assert code == 0
+
+    def steps(event):
+        for consumer in event["consumers"]:
+            yield event["event"], consumer
+            for caused in consumer["publishes"]:
+                yield from steps(caused)
+
+    seen = {(e, c["service"]): c["runtime_messages"] for e, c in steps(json.loads(out)["trace"])}
+    assert seen[("OrderPlaced", "payments")] == 20
+    assert seen[("PaymentFailed", "notifications")] == 0
+    _, text, _ = _run("trace", "OrderPlaced", str(SHOP), "--traces", str(path))
+    assert "(not seen at runtime)" in text and "(runtime: 20 msgs)" in text
