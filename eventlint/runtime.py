@@ -19,7 +19,7 @@ from eventlint.catalog import Catalog
 from eventlint.config import Config, ConfigError
 from eventlint.graph import DELIVERS, EventGraph
 from eventlint.routes import channel_pattern
-from eventlint.traces import Observations, Problem
+from eventlint.traces import Observations, Problem, Tally
 
 Destination = tuple[str, str, str]  # system, destination name, routing key
 
@@ -88,6 +88,13 @@ class Edge:
     example_trace: str = ""
     in_code: bool = False
     why: str = ""
+
+    def add(self, tally: Tally) -> None:
+        self.count += tally.count
+        self.errors += tally.errors
+        self.latencies_ms.extend(tally.latencies_ms)
+        if not self.example_trace or (tally.example_trace and tally.example_trace < self.example_trace):
+            self.example_trace = tally.example_trace
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -251,42 +258,24 @@ def compare(seen: Observations, graph: EventGraph, config: Config, catalog: Cata
             edges[key] = Edge(p, name, c, _label(dest), resolved, p_known, c_known)
         return edges[key]
 
-    consumer_ids = {s.span_id: s for s in seen.consumers}
-    used: set[str] = set()
+    seen.finish()
     broken: dict[tuple[str, str], Broken] = {}
-    for span in seen.consumers:
-        parent = consumer_ids.get(span.parent_id)
-        if parent is not None and parent.service == span.service and parent.destination == span.destination:
-            continue  # a process span under its receive span: the same delivery, counted once
-        source = next((i for i in (span.parent_id, *span.links) if i in seen.producers), None)
-        dest: Destination = (span.system, span.destination, span.routing_key)
-        if source is not None:
-            producer, pdest, start, error = seen.producers[source]
-            used.add(source)
-            if not pdest[1] and pdest[2] == span.destination:
-                dest = pdest  # published to the default exchange, consumed from the queue of that name
-            elif pdest[1] == span.destination and pdest[2] and not span.routing_key:
-                dest = pdest  # the consumer names only the exchange: the producer knows the routing key
-            found = edge(producer, dest, span.service)
-            found.latencies_ms.append((span.start_ns - start) / 1e6)
-            found.errors += int(error) + int(span.error)
-        else:
-            found = edge(None, dest, span.service)
-            found.errors += int(span.error)
-            started_here = not span.parent_id and not span.links
-            local_root = seen.local_roots.get(span.parent_id) == span.service
-            if started_here or local_root:
-                name, _ = event(dest)
-                c, c_known = service(span.service)
-                item = broken.setdefault((c, name), Broken(c, name, _label(dest), c_known, example_trace=span.trace_id))
-                item.count += 1
-        found.count += 1
-        found.example_trace = found.example_trace or span.trace_id
-    for span_id, (producer, dest, _start, error) in seen.producers.items():
-        if span_id not in used:
-            found = edge(producer, dest, None)
-            found.count += 1
-            found.errors += int(error)
+    for (producer, pdest, consumer, cdest), tally in seen.pairs.items():
+        dest = cdest
+        if not pdest[1] and pdest[2] == cdest[1]:
+            dest = pdest  # published to the default exchange, consumed from the queue of that name
+        elif pdest[1] == cdest[1] and pdest[2] and not cdest[2]:
+            dest = pdest  # the consumer names only the exchange: the producer knows the routing key
+        edge(producer, dest, consumer).add(tally)
+    for (consumer, dest), tally in seen.consumed_only.items():
+        edge(None, dest, consumer).add(tally)
+        if tally.broken:
+            name, _ = event(dest)
+            c, c_known = service(consumer)
+            item = broken.setdefault((c, name), Broken(c, name, _label(dest), c_known, example_trace=tally.broken_trace))
+            item.count += tally.broken
+    for (producer, dest), tally in seen.produced_only.items():
+        edge(producer, dest, None).add(tally)
 
     code = _code_edges(graph)
     publishers = {(p, e) for p, e, _ in code} | {(p, e) for e in graph.events() for p in graph.publishers_of(e)}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,11 @@ GROUP = ("messaging.consumer.group.name", "messaging.kafka.consumer.group", "mes
 SUBSCRIPTION = ("messaging.destination.subscription.name",)
 SERVICE = "service.name"
 MESSAGING_KEYS = frozenset((*SYSTEM, *DESTINATION, *OPERATION, *ROUTING_KEY, *GROUP, *SUBSCRIPTION))
+# attribute name -> (slot, rank): one pass over a span's attributes fills the slots, the newest name winning
+_ORDER = (SYSTEM, DESTINATION, OPERATION, ROUTING_KEY, GROUP, SUBSCRIPTION, ("error",), ("otel.status_code",))
+FIELDS = {name: (slot, rank) for slot, names in enumerate(_ORDER) for rank, name in enumerate(names)}
+SLOTS = len(_ORDER)
+ERROR = 6  # slots from here on say nothing about messaging
 
 PRODUCING = frozenset(("publish", "send", "create"))
 CONSUMING = frozenset(("receive", "process", "deliver"))
@@ -88,15 +94,33 @@ class Span:
 
 # -- what the reader keeps -------------------------------------------------------------------
 
+Destination = tuple[str, str, str]  # system, destination name, routing key
+# (producer service, its destination, consumer service, the consumer's destination)
+PairKey = tuple[str, Destination, str, Destination]
+
+
+@dataclass
+class Tally:
+    """Messages seen on one runtime edge: how many, errors, producer → consumer latencies (ms), an example trace."""
+
+    count: int = 0
+    errors: int = 0
+    latencies_ms: array = field(default_factory=lambda: array("d"))
+    example_trace: str = ""
+    broken: int = 0  # consumer spans that started a new trace (consumer-only tallies)
+    broken_trace: str = ""
+
 
 @dataclass
 class Observations:
     """Everything read from the trace files, folded as it streams in.
 
-    Producer spans are kept by span id (for the consumer spans that continue or link
-    them); consumer spans are kept compactly until every file is read, since a consumer
-    may come before its producer. Other spans leave their time and, for a root, its id
-    and service (a consumer whose parent is a local root started its own trace).
+    Producer spans are kept by span id, compactly, for the consumer spans that continue
+    or link them; a consumer span is joined to its producer as soon as both were read
+    and folded into a `Tally` per edge, so only consumers read before their producer
+    wait (`pending`) for the end. Receive spans are kept by id too (a process span under
+    one is the same delivery), and non-messaging root spans by id (a consumer whose
+    parent is its own service's root started its own trace).
     """
 
     files: list[str] = field(default_factory=list)
@@ -106,33 +130,72 @@ class Observations:
     without_destination: int = 0
     start_ns: int | None = None
     end_ns: int | None = None
-    producers: dict[str, tuple[str, tuple[str, str, str], int, bool]] = field(default_factory=dict)
-    consumers: list[Span] = field(default_factory=list)
+    producers: dict[str, tuple[str, Destination, int, bool, bool]] = field(default_factory=dict)  # service, dest, start, error, consumed
+    pairs: dict[PairKey, Tally] = field(default_factory=dict)
+    consumed_only: dict[tuple[str, Destination], Tally] = field(default_factory=dict)
+    produced_only: dict[tuple[str, Destination], Tally] = field(default_factory=dict)
+    pending: list[tuple[str, str, str, tuple[str, ...], str, Destination, int, bool]] = field(default_factory=list)
+    receivers: dict[str, tuple[str, Destination]] = field(default_factory=dict)
     local_roots: dict[str, str] = field(default_factory=dict)
     services: set[str] = field(default_factory=set)
     validated: set[str] = field(default_factory=set, repr=False)
     keep: list[Span] | None = field(default=None, repr=False)  # every messaging span, when a caller asks (tests)
+    finished: bool = False
     _strings: dict[str, str] = field(default_factory=dict, repr=False)
+    _dests: dict[Destination, Destination] = field(default_factory=dict, repr=False)
 
     def intern(self, text: str) -> str:
         return self._strings.setdefault(text, text)
 
-    def see(self, start: int, end: int) -> None:
-        self.spans += 1
-        if start and (self.start_ns is None or start < self.start_ns):
-            self.start_ns = start
-        if end and (self.end_ns is None or end > self.end_ns):
-            self.end_ns = end
+    def consume(self, trace: str, span_id: str, parent: str, links: tuple[str, ...], service: str, dest: Destination, start: int, error: bool, receive: bool) -> None:
+        """A consumer span: joined to its producer now if that was read, else kept for `finish`."""
+        if receive:
+            self.receivers[span_id] = (service, dest)
+        if not self._join(trace, parent, links, service, dest, start, error):
+            self.pending.append((trace, span_id, parent, links, service, dest, start, error))
 
-    def add(self, span: Span) -> None:
-        if self.keep is not None:
-            self.keep.append(span)
-        self.messaging += 1
-        self.services.add(span.service)
-        if span.role == "producer":
-            self.producers[span.span_id] = (span.service, (span.system, span.destination, span.routing_key), span.start_ns, span.error)
+    def _join(self, trace: str, parent: str, links: tuple[str, ...], service: str, dest: Destination, start: int, error: bool) -> bool:
+        producers = self.producers
+        for source in (parent, *links) if links else (parent,):
+            found = producers.get(source)
+            if found is not None:
+                break
         else:
-            self.consumers.append(span)
+            return False
+        producer, pdest, pstart, perror, consumed = found
+        if not consumed:
+            producers[source] = (producer, pdest, pstart, perror, True)
+        key = (producer, pdest, service, dest)
+        tally = self.pairs.get(key)
+        if tally is None:
+            tally = self.pairs[key] = Tally(example_trace=trace)
+        tally.count += 1
+        tally.errors += perror + error
+        tally.latencies_ms.append((start - pstart) / 1e6)
+        return True
+
+    def finish(self) -> None:
+        """Join the consumers that came before their producers; what stays alone is tallied by itself."""
+        if self.finished:
+            return
+        self.finished = True
+        for trace, _span_id, parent, links, service, dest, start, error in self.pending:
+            if self.receivers.get(parent) == (service, dest):
+                continue  # a process span under its receive span: the same delivery, counted once
+            if self._join(trace, parent, links, service, dest, start, error):
+                continue
+            tally = self.consumed_only.setdefault((service, dest), Tally(example_trace=trace))
+            tally.count += 1
+            tally.errors += error
+            if (not parent and not links) or self.local_roots.get(parent) == service:
+                tally.broken += 1
+                tally.broken_trace = tally.broken_trace or trace
+        self.pending.clear()
+        for producer, dest, _start, error, consumed in self.producers.values():
+            if not consumed:
+                tally = self.produced_only.setdefault((producer, dest), Tally())
+                tally.count += 1
+                tally.errors += error
 
 
 def read(paths: Iterable[str | os.PathLike[str]], keep: bool = False) -> Observations:
@@ -140,6 +203,7 @@ def read(paths: Iterable[str | os.PathLike[str]], keep: bool = False) -> Observa
     seen = Observations(keep=[] if keep else None)
     for path in paths:
         read_file(os.fspath(path), seen)
+    seen.finish()
     return seen
 
 
@@ -209,16 +273,14 @@ def _read_record(path: str, line: int, record: Any, seen: Observations) -> None:
                 return
         origin = f"{path}:{line}" if line else path
         try:
-            for span in _otlp_spans(record, seen, origin):
-                seen.add(span)
+            _otlp_spans(record, seen, origin)
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             seen.problems.append(Problem(path, line, f"malformed OTLP JSON ({type(exc).__name__}: {exc}); the rest of the record is skipped"))
         return
     if isinstance(record, dict) and isinstance(record.get("data"), list):
         origin = f"{path}:{line}" if line else path
         try:
-            for span in _jaeger_spans(record, seen, origin):
-                seen.add(span)
+            _jaeger_spans(record, seen, origin)
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             seen.problems.append(Problem(path, line, f"malformed Jaeger JSON ({type(exc).__name__}: {exc}); the rest of the record is skipped"))
         return
@@ -279,48 +341,79 @@ def _any_value(value: Any) -> Any:
     return json.dumps(value, sort_keys=True)
 
 
-def _attributes(items: Any) -> dict[str, Any]:
-    if not items:
-        return {}
-    return {kv["key"]: _any_value(kv.get("value")) for kv in items}
-
-
 def _get(d: Mapping[str, Any], camel: str, snake: str, default: Any = None) -> Any:
     value = d.get(camel)
     return d.get(snake, default) if value is None else value
 
 
-def _otlp_spans(record: Mapping[str, Any], seen: Observations, origin: str) -> Iterator[Span]:
-    for resource_spans in _get(record, "resourceSpans", "resource_spans", ()) or ():
-        resource = _attributes((resource_spans.get("resource") or {}).get("attributes"))
-        service = seen.intern(str(resource.get(SERVICE) or "unknown_service"))
-        for scope_spans in _get(resource_spans, "scopeSpans", "scope_spans", ()) or _get(resource_spans, "instrumentationLibrarySpans", "instrumentation_library_spans", ()) or ():
-            for raw in scope_spans.get("spans") or ():
-                start = int(_get(raw, "startTimeUnixNano", "start_time_unix_nano", 0) or 0)
-                end = int(_get(raw, "endTimeUnixNano", "end_time_unix_nano", 0) or 0)
-                seen.see(start, end)
-                kind = raw.get("kind", 0)
-                kind = KINDS.get(kind, "") if isinstance(kind, int) else KIND_NAMES.get(kind, "")
-                attrs = raw.get("attributes")
-                names = {kv["key"] for kv in attrs} if attrs else set()
-                span_id = str(_get(raw, "spanId", "span_id", ""))
-                parent = str(_get(raw, "parentSpanId", "parent_span_id", "") or "")
-                if not names & MESSAGING_KEYS:
-                    if not parent and kind in ("server", "internal", "client", ""):
-                        seen.local_roots[span_id] = service
-                    continue
-                status = raw.get("status") or {}
-                error = status.get("code") in STATUS_ERROR
-                links = tuple(str(_get(link, "spanId", "span_id", "")) for link in raw.get("links") or ())
-                span = _messaging_span(
-                    _attributes(attrs), kind, str(_get(raw, "traceId", "trace_id", "")), span_id, parent, links, service, start, end, error, origin, seen
-                )
-                if span is not None:
-                    yield span
+def _otlp_spans(record: Mapping[str, Any], seen: Observations, origin: str) -> None:
+    """Fold every span of an OTLP record into `seen` (the hot loop: a million spans a run)."""
+    low, high, count = seen.start_ns, seen.end_ns, 0
+    roots = seen.local_roots
+    fields = FIELDS
+    try:
+        for resource_spans in _get(record, "resourceSpans", "resource_spans", ()) or ():
+            service = "unknown_service"
+            for kv in (resource_spans.get("resource") or {}).get("attributes") or ():
+                if kv.get("key") == SERVICE:
+                    service = str(_any_value(kv.get("value")))
+            service = seen.intern(service)
+            scopes = _get(resource_spans, "scopeSpans", "scope_spans") or _get(resource_spans, "instrumentationLibrarySpans", "instrumentation_library_spans", ())
+            for scope_spans in scopes or ():
+                for raw in scope_spans.get("spans") or ():
+                    count += 1
+                    start = int(raw.get("startTimeUnixNano") or raw.get("start_time_unix_nano") or 0)
+                    end = int(raw.get("endTimeUnixNano") or raw.get("end_time_unix_nano") or 0)
+                    if start and (low is None or start < low):
+                        low = start
+                    if end and (high is None or end > high):
+                        high = end
+                    found = None
+                    for kv in raw.get("attributes") or ():
+                        field_ = fields.get(kv["key"])
+                        if field_ is not None:
+                            if found is None:
+                                found = [None] * SLOTS
+                            slot, rank = field_
+                            if found[slot] is None or rank < found[slot][0]:
+                                value = kv.get("value")
+                                text = value.get("stringValue") if value.__class__ is dict else None
+                                found[slot] = (rank, text if text is not None else _any_value(value))
+                    parent = raw.get("parentSpanId") or raw.get("parent_span_id") or ""
+                    span_id = raw.get("spanId") or raw.get("span_id") or ""
+                    if found is None or not any(found[:ERROR]):
+                        if not parent:
+                            roots[span_id] = service
+                        continue
+                    kind = raw.get("kind", 0)
+                    kind = KINDS.get(kind, "") if isinstance(kind, int) else KIND_NAMES.get(kind, "")
+                    status = raw.get("status")
+                    error = bool(status) and status.get("code") in STATUS_ERROR
+                    links = tuple(str(link.get("spanId") or link.get("span_id") or "") for link in raw["links"]) if raw.get("links") else ()
+                    trace = raw.get("traceId") or raw.get("trace_id") or ""
+                    _fold(seen, found, kind, str(trace), str(span_id), str(parent), links, service, start, end, error, origin)
+    finally:
+        seen.start_ns, seen.end_ns = low, high
+        seen.spans += count
 
 
-def _messaging_span(
-    attrs: Mapping[str, Any],
+def _slots(attrs: Mapping[str, Any]) -> list[Any] | None:
+    """The messaging attributes of a plain mapping (Jaeger tags) in slots, or None when there are none."""
+    found: list[Any] | None = None
+    for key, value in attrs.items():
+        field_ = FIELDS.get(key)
+        if field_ is not None:
+            if found is None:
+                found = [None] * SLOTS
+            slot, rank = field_
+            if found[slot] is None or rank < found[slot][0]:
+                found[slot] = (rank, value)
+    return found if found is not None and any(found[:ERROR]) else None
+
+
+def _fold(
+    seen: Observations,
+    found: list[Any],
     kind: str,
     trace_id: str,
     span_id: str,
@@ -331,59 +424,51 @@ def _messaging_span(
     end: int,
     error: bool,
     origin: str,
-    seen: Observations,
-) -> Span | None:
-    operation = str(_first(attrs, OPERATION) or "").lower()
+) -> None:
+    """One messaging span into `seen`: a producer kept by id, a consumer joined or kept for later."""
+    system, destination, operation, routing_key, group, subscription, error_tag, status_tag = [None if v is None else v[1] for v in found]
+    operation = str(operation).lower() if operation else ""
     if kind == "producer" or operation in PRODUCING:
         role = "producer"
     elif kind == "consumer" or operation in CONSUMING:
         role = "consumer"
     else:
-        return None  # settle, ack, or a client span with no operation: no message moves
-    destination = _first(attrs, DESTINATION)
+        return  # settle, ack, or a client span with no operation: no message moves
     if destination is None:
-        destination = _first(attrs, SUBSCRIPTION)
+        destination = subscription
     if destination is None:
         seen.without_destination += 1
-        return None
-    return Span(
-        trace_id=trace_id,
-        span_id=span_id,
-        parent_id=parent,
-        links=links,
-        role=role,
-        service=service,
-        system=seen.intern(str(_first(attrs, SYSTEM) or "").lower()),
-        destination=seen.intern(str(destination)),
-        routing_key=seen.intern(str(_first(attrs, ROUTING_KEY) or "")),
-        group=seen.intern(str(_first(attrs, GROUP) or "")),
-        start_ns=start,
-        end_ns=end,
-        error=error or attrs.get("error") is True or attrs.get("otel.status_code") == "ERROR",
-        origin=origin,
-    )
-
-
-def _first(attrs: Mapping[str, Any], names: tuple[str, ...]) -> Any:
-    for name in names:
-        value = attrs.get(name)
-        if value is not None and value != "":
-            return value
-        if name in attrs and name in DESTINATION:
-            return value  # the default exchange is an empty name, and still a destination
-    return None
+        return
+    error = error or error_tag in (True, "true") or status_tag == "ERROR"
+    key = (str(system or "").lower(), str(destination), str(routing_key or ""))
+    dest = seen._dests.get(key)
+    if dest is None:
+        dest = seen._dests[key] = key
+    seen.messaging += 1
+    seen.services.add(service)
+    if seen.keep is not None:
+        seen.keep.append(Span(trace_id, span_id, parent, links, role, service, dest[0], dest[1], dest[2], str(group or ""), start, end, error, origin))
+    if role == "producer":
+        seen.producers[span_id] = (service, dest, start, error, False)
+    else:
+        seen.consume(trace_id, span_id, parent, links, service, dest, start, error, operation == "receive")
 
 
 # -- Jaeger JSON -----------------------------------------------------------------------------
 
 
-def _jaeger_spans(record: Mapping[str, Any], seen: Observations, origin: str) -> Iterator[Span]:
+def _jaeger_spans(record: Mapping[str, Any], seen: Observations, origin: str) -> None:
+    """Fold every span of a Jaeger document into `seen` (times are microseconds there)."""
     for trace in record["data"]:
         processes = trace.get("processes") or {}
         for raw in trace.get("spans") or ():
             start = int(raw.get("startTime", 0)) * 1000
             end = start + int(raw.get("duration", 0)) * 1000
-            seen.see(start, end)
+            seen.spans += 1
+            if start and (seen.start_ns is None or start < seen.start_ns):
+                seen.start_ns = start
+            if end and (seen.end_ns is None or end > seen.end_ns):
+                seen.end_ns = end
             process = raw.get("process") or processes.get(raw.get("processID"), {})
             service = seen.intern(str(process.get("serviceName") or "unknown_service"))
             tags = {t["key"]: t.get("value") for t in raw.get("tags") or ()}
@@ -399,14 +484,12 @@ def _jaeger_spans(record: Mapping[str, Any], seen: Observations, origin: str) ->
                 parent = str(raw["parentSpanID"])
             kind = str(tags.get("span.kind") or "").lower()
             span_id = str(raw.get("spanID", ""))
-            if not tags.keys() & MESSAGING_KEYS:
-                if not parent and not links and kind in ("server", "internal", "client", ""):
+            found = _slots(tags)
+            if found is None:
+                if not parent and not links:
                     seen.local_roots[span_id] = service
                 continue
-            error = tags.get("error") in (True, "true") or tags.get("otel.status_code") == "ERROR"
-            span = _messaging_span(tags, kind, str(raw.get("traceID", "")), span_id, parent, tuple(links), service, start, end, error, origin, seen)
-            if span is not None:
-                yield span
+            _fold(seen, found, kind, str(raw.get("traceID", "")), span_id, parent, tuple(links), service, start, end, False, origin)
 
 
 def peak_memory_mb() -> float | None:
