@@ -245,3 +245,10 @@ def test_trace_marks_the_steps_seen_at_runtime(shop_export):
     assert seen[("PaymentFailed", "notifications")] == 0
     _, text, _ = _run("trace", "OrderPlaced", str(SHOP), "--traces", str(path))
     assert "(not seen at runtime)" in text and "(runtime: 20 msgs)" in text
+
+
+def test_same_export_same_report(shop_export):
+    path, _ = shop_export
+    first = _run("runtime", str(path), str(SHOP), "--format", "json")
+    again = _run("runtime", str(path), str(SHOP), "--format", "json", "--no-cache")
+    assert first == again
