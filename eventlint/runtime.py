@@ -89,6 +89,15 @@ class Edge:
     in_code: bool = False
     why: str = ""
 
+    @property
+    def relevant(self) -> bool:
+        """The edge touches this repository: one of its services, or an event of its code.
+
+        A company-wide export carries other teams' flows between their own services on
+        their own topics; those say nothing about this code.
+        """
+        return bool((self.producer and self.producer_known) or (self.consumer and self.consumer_known) or self.resolved)
+
     def add(self, tally: Tally) -> None:
         self.count += tally.count
         self.errors += tally.errors
@@ -165,6 +174,7 @@ class Comparison:
     problems: tuple[Problem, ...]
     unknown_services: tuple[str, ...]
     without_destination: int = 0
+    unrelated: int = 0
 
     @property
     def window(self) -> str:
@@ -175,6 +185,11 @@ class Comparison:
 
     def runtime_only(self) -> list[Edge]:
         return [e for e in self.edges if not e.in_code]
+
+    @property
+    def foreign(self) -> int:
+        """Runtime edges between services outside the repository on destinations the code does not know (left out)."""
+        return self.unrelated
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -192,6 +207,7 @@ class Comparison:
                 for b in self.broken
             ],
             "unknown_services": list(self.unknown_services),
+            "unrelated_edges": self.unrelated,
             "problems": [str(p) for p in self.problems],
         }
 
@@ -209,6 +225,8 @@ class Comparison:
         for c in self.code_only:
             if c.judged:
                 lines.append(f"  {c.producer} -> {c.event} -> {c.consumer}  0 msgs  [code only]")
+        if self.unrelated:
+            lines.append(f"  ({self.unrelated} runtime edges between other repositories' services on destinations this code does not know: left out)")
         unjudged = sum(1 for c in self.code_only if not c.judged)
         if unjudged:
             lines.append(f"  ({unjudged} code edges not judged: a service at one end sent no messaging spans in the window)")
@@ -231,13 +249,11 @@ def compare(seen: Observations, graph: EventGraph, config: Config, catalog: Cata
     for runtime_name, configured in sorted(names.items()):
         if configured not in services:
             raise ConfigError(config.source, f"runtime.service-names.{runtime_name}", f"unknown service '{configured}'; expected one of: {', '.join(sorted(services)) or 'none'}")
-    unknown: set[str] = set()
 
     def service(name: str) -> tuple[str, bool]:
         mapped = names.get(name, name)
         if mapped in services:
             return mapped, True
-        unknown.add(name)
         return name, False
 
     events: dict[Destination, tuple[str, bool]] = {}
@@ -292,7 +308,9 @@ def compare(seen: Observations, graph: EventGraph, config: Config, catalog: Cata
             continue  # the hop's context was cut: both halves ran
         judged = producer in observed and consumer in observed
         code_only.append(CodeEdge(producer, name, consumer, *site, judged))
-    ordered = sorted(edges.values(), key=lambda e: (e.event, e.producer or "", e.consumer or ""))
+    relevant = [e for e in edges.values() if e.relevant]
+    ordered = sorted(relevant, key=lambda e: (e.event, e.producer or "", e.consumer or ""))
+    unknown = {name for e in relevant for name, known in ((e.producer, e.producer_known), (e.consumer, e.consumer_known)) if name and not known}
     return Comparison(
         edges=ordered,
         code_only=code_only,
@@ -305,6 +323,7 @@ def compare(seen: Observations, graph: EventGraph, config: Config, catalog: Cata
         problems=tuple(seen.problems),
         unknown_services=tuple(sorted(unknown)),
         without_destination=seen.without_destination,
+        unrelated=len(edges) - len(relevant),
     )
 
 

@@ -252,3 +252,15 @@ def test_same_export_same_report(shop_export):
     first = _run("runtime", str(path), str(SHOP), "--format", "json")
     again = _run("runtime", str(path), str(SHOP), "--format", "json", "--no-cache")
     assert first == again
+
+
+def test_other_teams_flows_on_unknown_destinations_are_left_out(tmp_path):
+    spans = [_jaeger_span("t9", "91", "p0", "producer"), _jaeger_span("t9", "92", "p1", "consumer", parent="91")]
+    for span in spans:
+        span["tags"][2]["value"] = "ledger.posted"
+    trace = {"data": [{"traceID": "t9", "spans": spans, "processes": {"p0": {"serviceName": "ledger"}, "p1": {"serviceName": "audit"}}}]}
+    (tmp_path / "foreign.json").write_text(json.dumps(trace))
+    result = api.lint([SHOP], api.load_config([SHOP]), select=["EDA7"], traces=[tmp_path / "foreign.json"])
+    assert result.runtime is not None and result.runtime.unrelated == 1
+    assert result.runtime.edges == [] and result.runtime.unknown_services == ()
+    assert not [d for d in result.diagnostics if d.code == "EDA701"]
