@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
@@ -216,11 +217,20 @@ def read_file(path: str, seen: Observations) -> None:
         seen.problems.append(Problem(path, 0, f"cannot read: {exc.strerror or exc}"))
         return
     with handle:
-        first = handle.readline()
-        if _record_line(first):
+        first = handle.readline(LINE_LIMIT)
+        whole_line = first.endswith(b"\n") or not handle.read(1)
+        if whole_line and _record_line(first):
+            handle.seek(len(first))
             _read_lines(path, first, handle, seen)
             return
-        text = first + handle.read()
+    try:
+        if _stream_document(path, seen):
+            return
+    except UnicodeDecodeError as exc:
+        seen.problems.append(Problem(path, 0, f"not UTF-8 text: {exc.reason}"))
+        return
+    with open(path, "rb") as handle:
+        text = handle.read()
     try:
         document = json.loads(text)
     except UnicodeDecodeError as exc:
@@ -233,6 +243,133 @@ def read_file(path: str, seen: Observations) -> None:
     _read_record(path, 0, document, seen)
 
 
+_DOCUMENT_HEAD = re.compile(r'\ufeff?\s*\{\s*"(data|resourceSpans|resource_spans)"\s*:\s*\[')
+_SPACE = re.compile(r"\s*")
+CHUNK = 1 << 20
+LINE_LIMIT = 16 << 20  # a JSON lines record longer than this is read by the document streamer
+
+
+class _Text:
+    """A text file decoded a chunk at a time, with a cursor; `need` reads on until `n` characters lie ahead."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.buffer = ""
+        self.pos = 0
+        self.newlines = 0  # newlines in the text dropped so far (for line numbers)
+
+    def need(self, n: int = 1) -> bool:
+        while len(self.buffer) - self.pos < n:
+            more = self.handle.read(max(CHUNK, len(self.buffer)))
+            if not more:
+                return False
+            if self.pos > 0:
+                self.drop()
+            self.buffer += more
+        return True
+
+    def drop(self) -> None:
+        """Forget the text before the cursor."""
+        self.newlines += self.buffer.count("\n", 0, self.pos)
+        self.buffer, self.pos = self.buffer[self.pos :], 0
+
+    def skip_space(self) -> bool:
+        while True:
+            self.pos = _SPACE.match(self.buffer, self.pos).end()
+            if self.pos < len(self.buffer) or not self.need():
+                return self.pos < len(self.buffer)
+
+    def value(self, decoder: json.JSONDecoder) -> Any:
+        """The JSON value at the cursor, reading on while it is incomplete; ValueError at the end of the file."""
+        while True:
+            try:
+                item, self.pos = decoder.raw_decode(self.buffer, self.pos)
+                return item
+            except ValueError:
+                if not self.need(len(self.buffer) - self.pos + 1):
+                    raise
+
+    def line(self) -> int:
+        return self.newlines + self.buffer.count("\n", 0, self.pos) + 1
+
+
+def _stream_document(path: str, seen: Observations) -> bool:
+    """One JSON document whose first key is the array of traces (Jaeger `data`, OTLP `resourceSpans`), element by element.
+
+    Only the text not yet decoded and one element's objects are in memory, not the
+    whole tree. The document's other keys are skipped; records after it (a JSON lines
+    file whose first line was very long) are read as JSON lines. False (nothing read)
+    when the document starts otherwise: the caller then loads it whole.
+    """
+    with open(path, encoding="utf-8") as handle:
+        text = _Text(handle)
+        text.need(64)
+        head = _DOCUMENT_HEAD.match(text.buffer)
+        if head is None:
+            return False
+        key = "data" if head.group(1) == "data" else "resourceSpans"
+        decoder = json.JSONDecoder()
+        text.pos, index = head.end(), 0
+        try:
+            while True:  # the array's elements
+                if not text.skip_space():
+                    raise ValueError("the file ends inside the array")
+                char = text.buffer[text.pos]
+                if char == "]":
+                    text.pos += 1
+                    break
+                if char == "," and index:
+                    text.pos += 1
+                    continue
+                try:
+                    item = text.value(decoder)
+                except ValueError:
+                    raise ValueError(f"element {index + 1} is cut short or malformed") from None
+                index += 1
+                _read_record(path, 0, {key: [item]}, seen)
+                if text.pos > CHUNK:
+                    text.drop()
+            while True:  # the document's other keys, up to its end
+                if not text.skip_space():
+                    raise ValueError("the file ends inside the document")
+                char = text.buffer[text.pos]
+                if char == "}":
+                    text.pos += 1
+                    break
+                if char != ",":
+                    raise ValueError(f"unexpected {char!r}")
+                text.pos += 1
+                text.skip_space()
+                text.value(decoder)  # the key
+                text.skip_space()
+                if text.buffer[text.pos : text.pos + 1] != ":":
+                    raise ValueError("expected ':'")
+                text.pos += 1
+                text.skip_space()
+                text.value(decoder)
+        except ValueError as exc:
+            seen.problems.append(Problem(path, 0, f"truncated or malformed JSON after {index} `{key}` elements ({exc}); those were read"))
+            return True
+        start = text.line()
+        text.drop()
+        lines = _lines(text.buffer, handle)
+        next(lines, None)  # the rest of the line the document ends on
+        _read_lines(path, None, lines, seen, first_number=start + 1)
+    return True
+
+
+def _lines(rest: str, handle: Any) -> Iterator[str]:
+    pending = rest
+    while True:
+        more = handle.read(CHUNK)
+        if not more:
+            break
+        pending += more
+        *complete, pending = pending.split("\n")
+        yield from complete
+    yield from pending.split("\n")
+
+
 def _record_line(line: bytes) -> bool:
     """The file's first line is a whole record (JSON lines), or one cut short (a truncated JSON lines file)."""
     head = line.lstrip()[:200]
@@ -241,8 +378,8 @@ def _record_line(line: bytes) -> bool:
     return any(key in head for key in (b'"resourceSpans"', b'"resource_spans"', b'"data"'))
 
 
-def _read_lines(path: str, first: bytes, handle: Any, seen: Observations) -> None:
-    number = 0
+def _read_lines(path: str, first: bytes | None, handle: Iterable[Any], seen: Observations, first_number: int = 1) -> None:
+    number = first_number - 1
     for line in _chain(first, handle):
         number += 1
         if not line.strip():
@@ -258,8 +395,9 @@ def _read_lines(path: str, first: bytes, handle: Any, seen: Observations) -> Non
         _read_record(path, number, record, seen)
 
 
-def _chain(first: bytes, handle: Any) -> Iterator[bytes]:
-    yield first
+def _chain(first: bytes | None, handle: Iterable[Any]) -> Iterator[Any]:
+    if first is not None:
+        yield first
     yield from handle
 
 

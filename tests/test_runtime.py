@@ -264,3 +264,33 @@ def test_other_teams_flows_on_unknown_destinations_are_left_out(tmp_path):
     assert result.runtime is not None and result.runtime.unrelated == 1
     assert result.runtime.edges == [] and result.runtime.unknown_services == ()
     assert not [d for d in result.diagnostics if d.code == "EDA701"]
+
+
+def test_one_big_document_is_streamed_element_by_element_and_its_cut_is_named(tmp_path):
+    whole = traces.read([JAEGER])
+    text = JAEGER.read_text()
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[: text.index('"traceID": "000000000000000000000000000c0003"')])
+    seen = traces.read([cut])
+    assert [p.message for p in seen.problems] == [
+        "truncated or malformed JSON after 2 `data` elements (element 3 is cut short or malformed); those were read"
+    ]
+    assert seen.spans == 4 and whole.spans == 7
+    reordered = tmp_path / "reordered.json"  # `data` not first: loaded whole, same result
+    document = json.loads(text)
+    reordered.write_text(json.dumps({"total": 0, **document}))
+    again = traces.read([reordered])
+    assert (again.spans, again.messaging, sorted(again.pairs)) == (whole.spans, whole.messaging, sorted(whole.pairs))
+
+
+def test_a_json_lines_file_with_a_huge_first_line_reads_the_same(shop_export, tmp_path, monkeypatch):
+    path, _ = shop_export
+    lines = path.read_bytes().splitlines(keepends=True)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(b"".join(lines[:-1]) + lines[-1][:100])
+    normal = traces.read([cut])
+    monkeypatch.setattr(traces, "LINE_LIMIT", 100)  # every first line is "huge" now
+    streamed = traces.read([cut])
+    assert [str(p) for p in streamed.problems] == [str(p) for p in normal.problems]
+    assert normal.problems[0].line == len(lines)
+    assert (streamed.spans, streamed.messaging, streamed.pairs.keys()) == (normal.spans, normal.messaging, normal.pairs.keys())
