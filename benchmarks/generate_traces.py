@@ -101,10 +101,26 @@ def _request(batch: dict[str, list[dict]]) -> dict:
 
 
 def write_jaeger(path: Path, total: int, seed: int) -> None:
+    """One document `{"data": [...]}` (what Jaeger's UI downloads), written trace by trace."""
     rng = random.Random(seed)
-    traces: dict[str, dict] = {}
-    for service, span in generate(total, rng):
-        trace = traces.setdefault(span["traceId"], {"traceID": span["traceId"], "spans": [], "processes": {}})
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"data": [')
+        first = True
+        for trace in _jaeger_traces(generate(total, rng)):
+            out.write(("" if first else ",\n") + json.dumps(trace, separators=(",", ":")))
+            first = False
+        out.write('], "total": 0, "limit": 0, "offset": 0, "errors": null}\n')
+
+
+def _jaeger_traces(spans):
+    """Jaeger traces from consecutive spans of one trace (the generator makes each trace's spans together)."""
+    trace = None
+    for service, span in spans:
+        if trace is not None and trace["traceID"] != span["traceId"]:
+            yield trace
+            trace = None
+        if trace is None:
+            trace = {"traceID": span["traceId"], "spans": [], "processes": {}}
         trace["processes"][service] = {"serviceName": service, "tags": []}
         refs = [{"refType": "CHILD_OF", "traceID": span["traceId"], "spanID": span["parentSpanId"]}] if span["parentSpanId"] else []
         tags = [{"key": a["key"], "type": "string", "value": a["value"]["stringValue"]} for a in span["attributes"]]
@@ -114,7 +130,8 @@ def write_jaeger(path: Path, total: int, seed: int) -> None:
             {"traceID": span["traceId"], "spanID": span["spanId"], "operationName": span["name"], "references": refs, "startTime": start,
              "duration": (int(span["endTimeUnixNano"]) // 1000) - start, "tags": tags, "processID": service}
         )
-    path.write_text(json.dumps({"data": list(traces.values())}), encoding="utf-8")
+    if trace is not None:
+        yield trace
 
 
 def main() -> None:
