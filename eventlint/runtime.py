@@ -186,10 +186,6 @@ class Comparison:
     def runtime_only(self) -> list[Edge]:
         return [e for e in self.edges if not e.in_code]
 
-    @property
-    def foreign(self) -> int:
-        """Runtime edges between services outside the repository on destinations the code does not know (left out)."""
-        return self.unrelated
 
     def to_json(self) -> dict[str, Any]:
         return {
