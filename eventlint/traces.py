@@ -219,7 +219,9 @@ def read_file(path: str, seen: Observations) -> None:
     with handle:
         first = handle.readline(LINE_LIMIT)
         whole_line = first.endswith(b"\n") or not handle.read(1)
-        if whole_line and _record_line(first):
+        handle.seek(len(first))
+        # JSON lines: the first line is a record, or is cut short and the second line starts one
+        if whole_line and _record_line(first) and (_parses(first) or _record_line(handle.readline(LINE_LIMIT))):
             handle.seek(len(first))
             _read_lines(path, first, handle, seen)
             return
@@ -368,6 +370,14 @@ def _lines(rest: str, handle: Any) -> Iterator[str]:
         *complete, pending = pending.split("\n")
         yield from complete
     yield from pending.split("\n")
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:  # UnicodeDecodeError too
+        return False
+    return True
 
 
 def _record_line(line: bytes) -> bool:

@@ -294,3 +294,11 @@ def test_a_json_lines_file_with_a_huge_first_line_reads_the_same(shop_export, tm
     assert [str(p) for p in streamed.problems] == [str(p) for p in normal.problems]
     assert normal.problems[0].line == len(lines)
     assert (streamed.spans, streamed.messaging, streamed.pairs.keys()) == (normal.spans, normal.messaging, normal.pairs.keys())
+
+
+def test_a_document_with_one_trace_a_line_is_a_document_not_json_lines(tmp_path):
+    document = json.loads(JAEGER.read_text())
+    path = tmp_path / "download.json"
+    path.write_text('{"data": [' + ",\n".join(json.dumps(t) for t in document["data"]) + '], "total": 0}\n')
+    seen = traces.read([path])
+    assert not seen.problems and seen.spans == 7
