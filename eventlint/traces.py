@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -638,13 +637,3 @@ def _jaeger_spans(record: Mapping[str, Any], seen: Observations, origin: str) ->
                     seen.local_roots[span_id] = service
                 continue
             _fold(seen, found, kind, str(raw.get("traceID", "")), span_id, parent, tuple(links), service, start, end, False, origin)
-
-
-def peak_memory_mb() -> float | None:
-    """This process's peak resident memory in MB (Linux and macOS), for the benchmark."""
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
