@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from eventlint import adopt, asyncapi, compat, merge, plugins, suppress
+from eventlint import adopt, asyncapi, compat, merge, plugins, suppress, traces as trace_files
 from eventlint.cache import CACHE_DIR
 from eventlint.cache import clean as _clean_cache
 from eventlint.catalog import Catalog, EventSpec, load_catalog
@@ -64,6 +64,7 @@ from eventlint.rules.base import (
 from eventlint.rules.contracts import Contracts
 from eventlint.rules.handler_queries import named as call_matches
 from eventlint.rules.policy import classifications
+from eventlint.runtime import Comparison
 
 __all__ = [
     "FOREIGN",
@@ -137,6 +138,11 @@ class Result:
         """1 when an error or warning remains; informational findings do not fail a run."""
         return 1 if any(d.severity in FAILING for d in self.diagnostics) else 0
 
+    @property
+    def runtime(self) -> Comparison | None:
+        """The traces of the run against the event graph (None without traces)."""
+        return self.context.runtime if self.context is not None else None
+
     @cached_property
     def graph(self) -> EventGraph:
         """The event graph of the checked project (for metrics, diagrams and traces): the one the rules used."""
@@ -192,6 +198,19 @@ def export_catalog(
     return asyncapi.render(document, syntax)
 
 
+def read_traces(config: Config, extra: Sequence[PathLike] = ()) -> trace_files.Observations | None:
+    """The trace files of `runtime.traces` (relative to the configuration) and `extra`, read; None when there are none."""
+    runtime = config.raw.get("runtime") or {}
+    base = Path(config.source).parent if config.source else Path(config.root)
+    paths = [base / p for p in runtime.get("traces") or ()] + [Path(p) for p in extra]
+    if not paths:
+        return None
+    try:
+        return trace_files.read(paths)
+    except trace_files.MissingExtra as exc:
+        raise ConfigError(None, "--traces", str(exc)) from exc
+
+
 def _with_plugin_frameworks(config: Config, frameworks: Sequence[Path]) -> Config:
     extra = tuple(p for p in frameworks if p not in config.frameworks)
     return replace(config, frameworks=config.frameworks + extra) if extra else config
@@ -225,6 +244,7 @@ def lint(
     use_config_baseline: bool = True,
     options: Options | None = None,
     foreign_facts: Sequence[PathLike] = (),
+    traces: Sequence[PathLike] = (),
 ) -> Result:
     """Check the project that contains `paths`, merged with the facts files (or directories) `foreign_facts`.
 
@@ -247,7 +267,7 @@ def lint(
     load_contexts(config, (s.name for s in found.services))  # a mistake there is a config error, whatever runs
     guarded = {code: ruleset.origin(code) for code in ruleset.plugin_codes}
     # other repositories' findings are theirs to report: their facts only inform the graph here
-    context = RuleContext(facts=found, config=config, catalog=catalog)
+    context = RuleContext(facts=found, config=config, catalog=catalog, traces=read_traces(config, traces))
     findings = [f for f in rule_engine.run(selection, found, config, catalog, guarded=guarded, ctx=context) if not merge.is_foreign(f.path)]
     if selection.is_selected("EDA002"):
         findings += [rule_engine.plugin_error(config, p.origin, p.message) for p in ruleset.problems]

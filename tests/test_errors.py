@@ -170,6 +170,12 @@ CASES = [
          r"eventlint: error: no event or channel named 'OrderPlaced'; did you mean orders\.placed\?"),
     Case("export-unknown-service", project(), ["catalog", "export", "{root}", "--service", "shop"],
          r"eventlint: error: --service: no service 'shop'; the project has: app"),
+    # --- trace exports (eventlint runtime, --traces) -------------------------------------------
+    Case("runtime-no-traces", project(), ["runtime", "{root}"],
+         r"Error: name at least one trace export \(a \.json, \.jsonl or \.ndjson file, or --traces FILE\)"),
+    Case("runtime-unknown-service-name",
+         project(**{"eventlint.yaml": "runtime:\n  service-names: {orders-api: orders}\n", "t.json": '{"data": []}'}), ["runtime", "{root}/t.json", "{root}"],
+         r"eventlint: error: {root}/eventlint\.yaml: runtime\.service-names\.orders-api: unknown service 'orders'; expected one of: app"),
     # --- facts of other repositories (check --facts) -------------------------------------------
     Case("facts-not-json", project(**{"other.json": "{nope"}), ["check", "{root}", "--facts", "{root}/other.json"],
          r"eventlint: error: {root}/other\.json: --facts: expected a JSON facts document \(`eventlint facts -o FILE`\): Expecting property name enclosed in double quotes: line 1 column 2 \(char 1\)"),

@@ -32,6 +32,8 @@ from eventlint.facts import (
 )
 from eventlint.graph import EventGraph, build_graph
 from eventlint.rules.schema_view import Schemas
+from eventlint.runtime import Comparison, compare
+from eventlint.traces import Observations
 
 
 class Severity(str, enum.Enum):
@@ -187,11 +189,17 @@ class RuleContext:
     facts: ProjectFacts
     config: Config
     catalog: Catalog
+    traces: Observations | None = None
 
     @cached_property
     def graph(self) -> EventGraph:
         """The event graph (services, events, handlers, contexts), built once per run for project rules."""
         return build_graph(self.facts, self.config, self.catalog)
+
+    @cached_property
+    def runtime(self) -> Comparison | None:
+        """The traces of the run (`--traces`) against the event graph; None without traces."""
+        return None if self.traces is None else compare(self.traces, self.graph, self.config, self.catalog)
 
     @cached_property
     def schemas(self) -> Schemas:
