@@ -130,6 +130,8 @@ class PatternSet:
     decorator_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
     untyped_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
     registries: list[SitePattern] = field(default_factory=list)
+    # names a framework injects into handler parameters (not the message): FastStream's Context, Depends, Logger
+    injected: set[str] = field(default_factory=set)
     _by_root_and_name: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     @property
@@ -216,6 +218,9 @@ def _compile(patterns: PatternSet, path: Path, data: Any, validated: bool = Fals
         other = patterns.frameworks[name].path
         raise ConfigError(path, "framework", f"'{name}' is already defined by {other}")
     patterns.frameworks[name] = Framework(name, str(path), tuple(data.get("modules", ())), data.get("description", ""))
+    for qname in data.get("injected", ()):
+        patterns.injected.add(qname)
+        patterns._known(qname)
 
     for index, entry in enumerate(data.get("types", ())):
         where = f"types[{index}]"

@@ -927,6 +927,8 @@ class Evaluator:
             params = [p for p in fn.params if p.kind in ("pos", "kwonly")]
             if scope.cls is not None and params and params[0].name in ("self", "cls"):
                 params = params[1:]
+            if self.patterns.injected:
+                params = [p for p in params if not self._injected_param(p, Scope(scope.mod))]
             annotation = params[int(which)].annotation if int(which) < len(params) else None
         if annotation is None:
             return []
@@ -934,6 +936,31 @@ class Evaluator:
         if isinstance(value, VRef) and (value.kind == "class" or value.kind == "external" and _could_be_event(value.qname)):
             return [VRef(value.qname, "class")]
         return []
+
+    def _injected_param(self, param: ir.Param, scope: Scope) -> bool:
+        """Whether the framework fills `param` itself (a pack's `injected` names): `logger: Logger`,
+        `user=Context("message.headers.user")`, `db=Depends(get_db)`, `x: Annotated[str, Context()]`."""
+        if isinstance(param.default, ir.Call) and self._is_injected(param.default.func, scope):
+            return True
+        annotation = param.annotation
+        if annotation is None:
+            return False
+        if isinstance(annotation, ir.Sub) and isinstance(annotation.index, ir.Seq):
+            # Annotated[T, Context("...")]: the metadata after the type says who fills it
+            if any(isinstance(m, ir.Call) and self._is_injected(m.func, scope) for m in annotation.index.items[1:]):
+                return True
+        if isinstance(annotation, ir.Opaque):
+            # the IR keeps `Annotated[str, Context("x")]` as text: the callables named after the first comma
+            head, _, metadata = annotation.text.partition(",")
+            if re.match(r"\s*(?:[\w.]+\.)?Annotated\s*\[", head):
+                called = re.findall(r"([A-Za-z_][\w.]*)\s*\(", metadata)
+                return any(self._is_injected(self._dotted_expr(name), scope) for name in called)
+            return False
+        return self._is_injected(annotation, scope)
+
+    def _is_injected(self, expr: ir.Expr, scope: Scope) -> bool:
+        value = self.eval(expr, scope)
+        return isinstance(value, VRef) and value.kind == "external" and self.patterns.canonical(value.qname) in self.patterns.injected
 
     def _transform(self, source: Source, value: Value) -> tuple[list[Value], bool]:
         """The converted values, and whether a key may be there in a mapping that is not fully known."""
