@@ -167,7 +167,8 @@ class SiteFinder:
                     function = self.project.function_qname(mod, scope.func)
                     self.candidates.append(Candidate(call, scope, function))
             return
-        receiver = callee.obj if isinstance(callee, VMethod) else None
+        # calling an instance (`self.publish(msg)` on nameko's Publisher) reads the instance's own binds
+        receiver = callee.obj if isinstance(callee, VMethod) else callee if isinstance(callee, VInst) else None
         cls_qname = self._cls_qname(scope)
         if isinstance(receiver, VInst) and receiver.project and cls_qname == receiver.type:
             # `self.subscribe(...)` inside the bus class itself is its implementation, not a use of it
