@@ -781,6 +781,7 @@ class SiteFinder:
                             channel_expr=ch_expr,
                             via=site.via,
                             headers=site.headers,
+                            kind=_first_text(site.get("kind")),
                         )
                     )
             elif kind == "subscribe":
@@ -806,6 +807,8 @@ class SiteFinder:
                             handler_expr=h_expr,
                             via=site.via,
                             function=site.function,
+                            kind=_first_text(site.get("kind")),
+                            queue_type=_per_record(site, channel, "queue_type", binds),
                         )
                     )
             else:
