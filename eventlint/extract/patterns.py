@@ -56,6 +56,8 @@ class Source:
     kwargs: bool = False
     when_present: tuple[int | None, str | None] | None = None
     when_absent: tuple[int | None, str | None] | None = None
+    when_value: tuple[Source, frozenset[str]] | None = None
+    placeholders: str | None = None
 
 
 Spec = tuple[Source, ...]
@@ -370,7 +372,15 @@ def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
         kwargs=bool(raw.get("kwargs", False)),
         when_present=_argref(raw.get("when_present")),
         when_absent=_argref(raw.get("when_absent")),
+        when_value=_when_value(raw.get("when_value"), path, where),
+        placeholders=raw.get("placeholders"),
     )
+
+
+def _when_value(raw: Mapping[str, Any] | None, path: Path, where: str) -> tuple[Source, frozenset[str]] | None:
+    if raw is None:
+        return None
+    return _source(raw["read"], path, f"{where}.when_value.read"), frozenset(_map_key(v) for v in raw["in"])
 
 
 def _argref(raw: Mapping[str, Any] | None) -> tuple[int | None, str | None] | None:

@@ -835,6 +835,10 @@ class Evaluator:
                 given = ctx.call is not None and argument(ctx.call, condition[0], condition[1]) is not None
                 if given != wanted:
                     return False
+        if source.when_value is not None:
+            read, accepted = source.when_value
+            if not any(_map_key_of(v) in accepted for value in self.read_source(read, ctx) for v in flatten(value)):
+                return False
         return True
 
     def _raw_source(self, source: Source, ctx: SiteContext) -> list[Value]:
@@ -994,6 +998,8 @@ class Evaluator:
                 if match and match.groups() and match.group(1) is not None:
                     group = match.group(1)
                     value = VTemplate(group) if "{" in group else VStr(group)
+        if source.placeholders is not None and isinstance(value, VStr) and "{" in value.value:
+            value = VStr(re.sub(r"\{[A-Za-z_]\w*\}", lambda _: source.placeholders or "", value.value))
         if source.format is not None:
             inner = as_text_value(value)
             if isinstance(inner, VStr):
