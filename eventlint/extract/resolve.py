@@ -708,6 +708,10 @@ class Evaluator:
     # -- calls -------------------------------------------------------------------
 
     def call(self, call: ir.Call, scope: Scope, line: int) -> Value:
+        if isinstance(call.func, ir.Call) and call.args and self.patterns.decorator_producers:
+            applied = self._applied_decorator(call, scope, line)
+            if applied is not None:
+                return applied
         callee = self.eval(call.func, scope, line)
         for key in self.callable_keys(callee):
             producers = self.patterns.call_producers.get(key)
@@ -739,6 +743,21 @@ class Evaluator:
                 if method in SERIALISER_METHODS and isinstance(obj, (VDict, VList)):
                     return obj
         return VUnknown(ir.unparse(call))
+
+    def _applied_decorator(self, call: ir.Call, scope: Scope, line: int) -> Value | None:
+        """`app.agent(channel)(process)`: the object the decorator would have made of the project function."""
+        inner = call.func
+        assert isinstance(inner, ir.Call)
+        target = self.eval(call.args[0], scope, line)
+        if not (isinstance(target, VRef) and target.kind == "function"):
+            return None
+        callee = self.eval(inner.func, scope, line)
+        keys = [self.patterns.canonical(callee.qname)] if isinstance(callee, VRef) and callee.kind == "external" else self.callable_keys(callee)
+        for key in keys:
+            for producer in self.patterns.decorator_producers.get(key, ()):
+                receiver = callee.obj if isinstance(callee, VMethod) else None
+                return self._instance(producer, inner, scope, receiver, decorated=target.qname)
+        return None
 
     def callable_keys(self, callee: Value) -> list[str]:
         """Pattern keys a call to `callee` may match, most specific first."""

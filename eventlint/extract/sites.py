@@ -99,6 +99,9 @@ class Found:
     handler: tuple[str | None, str | None] | None = None
     via: tuple[str, ...] = ()
     headers: tuple[str, ...] | None = None
+    # a decorator applied by hand (`app.agent(channel)(fn)`): the function holding that call, whose callers
+    # bind its parameters; `function` stays the decorated one, as for `@`
+    wrapper: str | None = None
 
     def get(self, name: str) -> tuple[Value, ...]:
         for key, values in self.values:
@@ -150,6 +153,8 @@ class SiteFinder:
 
     def _call_sites(self, scope: Scope, call: ir.Call, collect: bool = False) -> Iterator[Found]:
         mod = scope.mod
+        if isinstance(call.func, ir.Call) and call.args and self.patterns.decorator_sites:
+            yield from self._applied_decorator(scope, call)
         callee = self.ev.eval(call.func, scope, call.line)
         patterns: list[SitePattern] = []
         for key in self.ev.callable_keys(callee):
@@ -176,6 +181,28 @@ class SiteFinder:
         for pattern in patterns:
             ctx = SiteContext(call=call, scope=scope, receiver=receiver, cls_qname=cls_qname)
             yield from self._build(pattern, scope, call.line, call.col, ctx, origin=Origin(pattern, call, scope))
+
+    def _applied_decorator(self, scope: Scope, call: ir.Call) -> Iterator[Found]:
+        """`app.agent(channel)(process)`: a decorator applied by hand to a project function registers it as `@` would."""
+        inner = call.func
+        assert isinstance(inner, ir.Call)
+        target = self.ev.eval(call.args[0], scope, call.line)
+        if not (isinstance(target, VRef) and target.kind == "function"):
+            return
+        callee = self.ev.eval(inner.func, scope, inner.line)
+        keys = [self.patterns.canonical(callee.qname)] if isinstance(callee, VRef) and callee.kind == "external" else self.ev.callable_keys(callee)
+        receiver = callee.obj if isinstance(callee, VMethod) else None
+        # the site is this call, inside this function: a channel passed in as a parameter is bound at its callers
+        function = self.project.function_qname(scope.mod, scope.func) if scope.func is not None else None
+        for key in keys:
+            patterns = self.patterns.decorator_sites.get(key, ())
+            for pattern in patterns:
+                ctx = SiteContext(call=inner, scope=scope, receiver=receiver, decorated=target.qname, cls_qname=self._cls_qname(scope))
+                origin = Origin(pattern, call, scope)
+                for found in self._build(pattern, scope, call.line, call.col, ctx, origin=origin, decorated=target.qname):
+                    yield replace(found, wrapper=function)
+            if patterns:
+                return
 
     def _cls_qname(self, scope: Scope) -> str | None:
         """The class whose code this is, looking through nested functions to their method."""
@@ -684,7 +711,7 @@ class SiteFinder:
         seen: set[tuple] = set()
         while todo:
             item, depth = todo.pop(0)
-            wrapper = item.function
+            wrapper = item.wrapper if isinstance(item, Found) and item.wrapper is not None else item.function
             if wrapper is None or depth >= MAX_WRAPPER_DEPTH:
                 continue
             for caller, call in self._callers(wrapper, by_terminal):
@@ -699,12 +726,13 @@ class SiteFinder:
         return out
 
     def _depends_on_params(self, found: Found) -> bool:
-        if found.origin is None or found.function is None:
+        function = found.wrapper if found.wrapper is not None else found.function
+        if found.origin is None or function is None:
             return False
         for name, values in found.values:
             if name in DESTINATION_FIELDS:
                 for value in values:
-                    if isinstance(value, VParam) and value.func == found.function:
+                    if isinstance(value, VParam) and value.func == function:
                         return True
                     if isinstance(value, VTemplate) and value.params:
                         return True
@@ -727,12 +755,15 @@ class SiteFinder:
             return
         else:
             assert item.origin is not None
-            via = (item.function or "", *item.via)
+            via = (item.wrapper or item.function or "", *item.via)
             bound = _rebind(item.origin.scope, call, caller)
             inner = (f for f in self._call_sites(bound, item.origin.call) if f.pattern is item.pattern)
         function = self.project.function_qname(caller.mod, caller.func) if caller.func is not None else None
         for found in inner:
-            yield replace(found, mod=caller.mod, line=call.line, col=call.col, function=function, via=via)
+            if found.wrapper is not None:
+                yield replace(found, mod=caller.mod, line=call.line, col=call.col, wrapper=function, via=via)
+            else:
+                yield replace(found, mod=caller.mod, line=call.line, col=call.col, function=function, via=via)
 
     def _calls_by_terminal(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
         index: dict[str, list[tuple[Scope, ir.Call]]] = defaultdict(list)
