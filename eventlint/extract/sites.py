@@ -309,6 +309,8 @@ class SiteFinder:
         items: list[Value | None] = [None]
         if pattern.each is not None:
             items = [i for v in self.ev.read_spec(pattern.each, ctx) for i in flatten(v)]
+            if not items:
+                items = self._appended(pattern.each, ctx)
         function = decorated or (self.project.function_qname(scope.mod, scope.func) if scope.func is not None else None)
         for item in items:
             # every item of one call is reported at the call's first line: the site is the call
@@ -341,6 +343,34 @@ class SiteFinder:
                 handler=handler,
                 headers=self._headers(pattern, item_ctx),
             )
+
+    def _appended(self, spec: Spec, ctx: SiteContext) -> list[Value]:
+        """The items of a list the function starts empty and fills before the call (`entries.append(...)` in a
+        loop): what each `append` / `extend` before the call adds, so `put_events(Entries=entries)` is not lost."""
+        call, scope = ctx.call, ctx.scope
+        if call is None or scope is None or scope.func is None:
+            return []
+        out: list[Value] = []
+        for source in spec:
+            expr = argument(call, source.arg, source.kw)
+            if not isinstance(expr, ir.Name):
+                continue
+            for other in scope.func.calls:
+                func = other.func
+                if (
+                    isinstance(func, ir.Attr)
+                    and isinstance(func.value, ir.Name)
+                    and func.value.id == expr.id
+                    and func.attr in ("append", "extend")
+                    and len(other.args) == 1
+                    and other.line <= call.line
+                    and other is not call
+                ):
+                    added = self.ev.eval(other.args[0], scope, other.line)
+                    out.extend(flatten(added) if func.attr == "extend" else [added])
+            if out:
+                break
+        return out[:MAX_RECORDS_PER_SITE]
 
     def _handler(self, spec: Spec, ctx: SiteContext, scope: Scope) -> tuple[list[Value], tuple[str | None, str | None] | None]:
         """Handler values from the first source that yields one; `loop` follows a polling consumer."""
