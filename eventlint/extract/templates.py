@@ -1,4 +1,5 @@
-"""Subscriptions declared outside Python: AWS SAM templates and Serverless Framework files.
+"""Subscriptions declared outside Python: AWS SAM templates, Serverless Framework files and plain
+CloudFormation (YAML, or JSON as `cdk synth` writes it).
 
 A Lambda function's triggers live in its deployment template, not in its code:
 `Events:` of an `AWS::Serverless::Function`, or `events:` of a function in
@@ -6,6 +7,8 @@ A Lambda function's triggers live in its deployment template, not in its code:
 CloudWatch Events, Kinesis, DynamoDB streams, Kafka, MQ) becomes a Subscription
 whose site is the event entry in the template and whose handler is the Python
 function the template names, found among the project's modules by file path.
+Plain CloudFormation has no `Events`: its AWS::Lambda::EventSourceMapping resources and
+SNS subscriptions of Lambda functions are the triggers.
 
 Dead letters: a queue trigger reports the queue's RedrivePolicy target; a stream
 or Kafka trigger its DestinationConfig.OnFailure; an asynchronous trigger (SNS,
@@ -36,10 +39,12 @@ from eventlint.discover import Discovery, SourceFile
 from eventlint.extract.resolve import ModInfo, Project
 from eventlint.facts import Binding, Diagnostic, Publication, Subscription
 
-__all__ = ["SAM", "SERVERLESS", "TemplateFacts", "TemplateLoader", "load_template", "template_facts", "template_subscriptions"]
+__all__ = ["CLOUDFORMATION", "SAM", "SERVERLESS", "TemplateFacts", "TemplateLoader", "load_template", "template_facts", "template_subscriptions"]
 
 SAM = "aws-sam"
 SERVERLESS = "serverless"
+CLOUDFORMATION = "cloudformation"  # plain CloudFormation (YAML or JSON), CDK-synthesised templates included
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 SAM_FUNCTION = "AWS::Serverless::Function"
 
@@ -254,7 +259,12 @@ def template_facts(discovery: Discovery, templates: Iterable[SourceFile], projec
         if framework is None:
             continue
         template = _Template(source, document, framework, modules, services)
-        found.extend(template.sam() if framework == SAM else template.serverless())
+        if framework == SAM:
+            found.extend(template.sam())
+        elif framework == SERVERLESS:
+            found.extend(template.serverless())
+        else:
+            found.extend(template.cloudformation())
         out.bindings.extend(template.topic_subscriptions())
         for key, names in template.environment().items():
             out.environment.setdefault(key, set()).update(names)
@@ -274,6 +284,11 @@ def _framework_of(document: Any) -> str | None:
             return SAM
     if isinstance(document.get("functions"), dict) and ("service" in document or "provider" in document):
         return SERVERLESS
+    if isinstance(resources, dict) and (
+        "AWSTemplateFormatVersion" in document
+        or any(isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::") for r in resources.values())
+    ):
+        return CLOUDFORMATION
     return None
 
 
@@ -494,6 +509,73 @@ class _Template:
             return self._names_routes([options.get("queue")], None, None)
         return []
 
+    # -- plain CloudFormation ----------------------------------------------------
+
+    def cloudformation(self) -> Iterator[Subscription]:
+        """Lambda event source mappings (SQS, Kinesis, DynamoDB streams, Kafka, MQ) and SNS subscriptions of
+        Lambda functions, each a subscription of the function the mapping names."""
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict):
+                continue
+            props = _mapping(resource.get("Properties"))
+            line, column = _key_at(self.resources, logical_id, getattr(resource, "at", (1, 1)))
+            if resource.get("Type") == "AWS::Lambda::EventSourceMapping":
+                function = self._lambda_function(props.get("FunctionName"))
+                if function is None:
+                    continue
+                handler = self._cloudformation_handler(*function)
+                source = props.get("EventSourceArn")
+                dead = self._first_dead_letter(_path(props, "DestinationConfig", "OnFailure", "Destination"))
+                source_type = self._source_type(source)
+                if source_type == "AWS::SQS::Queue":
+                    routes = [self._route(source, dead_letter=self._queue_dead_letter(source))]
+                elif props.get("Topics"):
+                    routes = self._names_routes(props.get("Topics"), dead, None)
+                elif props.get("Queues"):
+                    routes = self._names_routes(props.get("Queues"), None, None)
+                else:
+                    route = self._route(source, dead_letter=dead)
+                    dynamodb = source_type in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable") or (
+                        isinstance(source, str) and ":dynamodb:" in source
+                    )
+                    routes = [dataclasses.replace(route, kind=CHANGE_STREAM) if dynamodb else route]
+                yield from self._records(routes, handler, line, column)
+            elif resource.get("Type") == "AWS::SNS::Subscription" and str(props.get("Protocol", "")).lower() == "lambda":
+                function = self._lambda_function(props.get("Endpoint"))
+                if function is None:
+                    continue
+                redrive = _mapping(_json_value(props.get("RedrivePolicy")))
+                routes = [self._route(props.get("TopicArn"), dead_letter=self._first_dead_letter(redrive.get("deadLetterTargetArn")))]
+                yield from self._records(routes, self._cloudformation_handler(*function), line, column)
+
+    def _lambda_function(self, reference: Any) -> tuple[str, dict] | None:
+        """The AWS::Lambda::Function of this template a FunctionName / Endpoint points at."""
+        logical_id = _referenced_id(reference)
+        resource = self.resources.get(logical_id) if isinstance(logical_id, str) else None
+        if not isinstance(resource, dict) or resource.get("Type") != LAMBDA_FUNCTION:
+            return None
+        return str(logical_id), _mapping(resource.get("Properties"))
+
+    def _cloudformation_handler(self, logical_id: str, props: dict) -> _Handler:
+        return self._handler(self._code_directory(props), props.get("Handler"), props.get("Runtime"), logical_id)
+
+    def _code_directory(self, props: dict) -> str | None:
+        """A function's code directory when `Code` is a local path (a template before `cloudformation package`);
+        S3 objects, inline code and CDK assets (copies under cdk.out) are not the project's files."""
+        code = props.get("Code")
+        if isinstance(code, str) and "://" not in code:
+            return posixpath.normpath(posixpath.join(self.directory, code))
+        return None
+
+    def _source_type(self, value: Any) -> str | None:
+        logical_id = _referenced_id(value)
+        resource = self.resources.get(logical_id) if isinstance(logical_id, str) else None
+        if isinstance(resource, dict):
+            return resource.get("Type")
+        if isinstance(value, str) and value.startswith("arn:") and ":sqs:" in value:
+            return "AWS::SQS::Queue"
+        return None
+
     # -- shared ----------------------------------------------------------------
 
     def _records(self, routes: list[_Route], handler: _Handler, line: int, column: int) -> Iterator[Subscription]:
@@ -534,7 +616,7 @@ class _Template:
             if not isinstance(resource, dict):
                 continue
             props = _mapping(resource.get("Properties"))
-            line, column = getattr(resource, "at", (1, 1))
+            line, column = _key_at(self.resources, logical_id, getattr(resource, "at", (1, 1)))
             if resource.get("Type") == "AWS::SNS::Subscription":
                 pairs = [(props.get("TopicArn"), props)]
             elif resource.get("Type") == "AWS::SNS::Topic" and isinstance(props.get("Subscription"), list):
@@ -589,11 +671,19 @@ class _Template:
                     continue
                 own = _mapping(_mapping(props.get("Environment")).get("Variables"))
                 yield directory, {**shared, **own}
-        else:
+        elif self.framework == SERVERLESS:
             shared = _mapping(_mapping(self.document.get("provider")).get("environment"))
             for function in _mapping(self.document.get("functions")).values():
                 if isinstance(function, dict):
                     yield self.directory, {**shared, **_mapping(function.get("environment"))}
+        else:
+            for resource in self.resources.values():
+                if not isinstance(resource, dict) or resource.get("Type") != LAMBDA_FUNCTION:
+                    continue
+                props = _mapping(resource.get("Properties"))
+                directory = self._code_directory(props)
+                if directory is not None:
+                    yield directory, _mapping(_mapping(props.get("Environment")).get("Variables"))
 
     def _resource_of(self, value: Any, resource_type: str, marker: str) -> str | None:
         """The name of the topic or queue `value` stands for: a Ref/GetAtt of such a resource of this template,
@@ -793,7 +883,7 @@ class _Template:
 
 
 def _resources(document: dict, framework: str) -> dict:
-    if framework == SAM:
+    if framework in (SAM, CLOUDFORMATION):
         return _mapping(document.get("Resources"))
     declared = document.get("resources")
     merged: dict = {}

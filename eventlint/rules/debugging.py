@@ -167,6 +167,7 @@ class NoDeadLetter(Rule):
             "redis",
             "aws-sam",
             "serverless",
+            "cloudformation",
         )
         infrastructure_frameworks: tuple[str, ...] = ("aws-sqs", "google-pubsub")
         fire_and_forget_frameworks: tuple[str, ...] = ("redis", "nats")

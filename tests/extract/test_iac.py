@@ -31,7 +31,7 @@ def test_environment_variables_name_the_templates_resources():
 def test_sns_subscriptions_of_sqs_queues_are_bindings():
     facts = facts_of(ROOT)
     assert {(b.path, b.line, b.framework, b.queue, b.exchange, b.routing_key) for b in facts.bindings} == {
-        (TEMPLATE, at(TEMPLATE, "Type: AWS::SNS::Subscription"), "aws-sam", "billing-order-events", "order-events", None),
+        (TEMPLATE, at(TEMPLATE, "BillingQueueSubscription:"), "aws-sam", "billing-order-events", "order-events", None),
     }
 
 
