@@ -58,6 +58,7 @@ class Source:
     when_absent: tuple[int | None, str | None] | None = None
     when_value: tuple[Source, frozenset[str]] | None = None
     placeholders: str | None = None
+    items: bool = False
 
 
 Spec = tuple[Source, ...]
@@ -374,6 +375,7 @@ def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
         when_absent=_argref(raw.get("when_absent")),
         when_value=_when_value(raw.get("when_value"), path, where),
         placeholders=raw.get("placeholders"),
+        items=bool(raw.get("items", False)),
     )
 
 

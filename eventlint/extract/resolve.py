@@ -878,7 +878,7 @@ class Evaluator:
         if source.decorated_name:
             return [VStr(ctx.decorated)] if ctx.decorated else []
         if source.annotation is not None:
-            return self._annotation(source.annotation, ctx)
+            return self._annotation(source.annotation, ctx, source.items)
         if source.class_attr is not None:
             if ctx.cls_qname is None:
                 return []
@@ -937,7 +937,7 @@ class Evaluator:
                 break
         return out
 
-    def _annotation(self, which: int | str, ctx: SiteContext) -> list[Value]:
+    def _annotation(self, which: int | str, ctx: SiteContext, items: bool = False) -> list[Value]:
         if ctx.decorated is None:
             return []
         scope = self.scope_of(ctx.decorated)
@@ -955,6 +955,14 @@ class Evaluator:
             annotation = params[int(which)].annotation if int(which) < len(params) else None
         if annotation is None:
             return []
+        if items:
+            # a batch handler's list[Reading] / List[Reading] / Sequence[Reading]: the element class
+            if not isinstance(annotation, ir.Sub):
+                return []
+            container = self.eval(annotation.value, Scope(scope.mod))
+            if not (isinstance(container, VRef) and container.qname in LIST_ANNOTATIONS) or isinstance(annotation.index, ir.Seq):
+                return []
+            annotation = annotation.index
         value = self.eval(annotation, Scope(scope.mod))
         if isinstance(value, VRef) and (value.kind == "class" or value.kind == "external" and _could_be_event(value.qname)):
             return [VRef(value.qname, "class")]
@@ -1118,6 +1126,11 @@ def _has_param(value: Value) -> bool:
 
 def _says_something(value: Value) -> bool:
     return not isinstance(value, (VUnknown, VParam)) and not (isinstance(value, VConst) and value.value is None)
+
+
+LIST_ANNOTATIONS = frozenset(
+    {"builtins.list", "builtins.tuple", "typing.List", "typing.Tuple", "typing.Sequence", "collections.abc.Sequence", "typing.Iterable", "collections.abc.Iterable"}
+)
 
 
 def _could_be_event(qname: str) -> bool:

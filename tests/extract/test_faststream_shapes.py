@@ -38,8 +38,8 @@ def test_batch_publish_reads_no_message_as_a_channel():
 def test_subscribers_are_exact():
     facts = facts_of(ROOT)
     assert subs(facts) == {
-        # a batch handler's annotation is a list of events: the event stays unknown rather than wrong
-        (APP, at(APP, '@broker.subscriber("readings.raw"'), None, "readings.raw", "telemetry", "telemetry.app.store_batch"),
+        # batch=True: the handler's List[Reading] holds the events
+        (APP, at(APP, '@broker.subscriber("readings.raw"'), "Reading", "readings.raw", "telemetry", "telemetry.app.store_batch"),
         # `logger: Logger` and `Depends(...)` are injected: the event is the body's class
         (APP, at(APP, '@broker.subscriber("readings.checked"'), "Reading", "readings.checked", "telemetry", "telemetry.app.check"),
         # `KafkaMessage` and `Annotated[str, Context(...)]` are injected too
