@@ -44,6 +44,7 @@ class Publication:
     headers: tuple[str, ...] | None = None
     payload_types: tuple[tuple[str, str], ...] = ()
     payload_partial: bool = False
+    kind: str | None = None  # what the message is when not a published event: `task` (a Celery task message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,8 @@ class Subscription:
     handler_expr: str | None = None
     via: tuple[str, ...] = ()
     function: str | None = None
+    kind: str | None = None  # `task` (a Celery task), `change` (a data store's change stream: nothing publishes it)
+    queue_type: str | None = None  # the consumed queue's declared type (RabbitMQ x-queue-type: classic, quorum, stream)
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,12 +160,21 @@ class Flow:
             return False
         if subscription.channel in self.dead_letters:
             return True
-        return any(b.exchange in self.dead_letters for b in self.bindings_of.get(subscription.channel, ()))
+        return any(b.exchange in self.dead_letters for b in self.bindings(subscription))
+
+    def bindings(self, subscription: Subscription) -> list[Binding]:
+        """The bindings of the queue a subscription consumes: its channel, or (a FastStream RabbitMQ
+        subscriber, whose channel is `exchange/routing_key`) its queue, bound by the same framework."""
+        found = self.bindings_of.get(subscription.channel or "")
+        if found:
+            return found
+        if subscription.group and subscription.group != subscription.channel:
+            return [b for b in self.bindings_of.get(subscription.group, ()) if b.framework == subscription.framework]
+        return []
 
     def addresses(self, subscription: Subscription) -> list[str]:
         """The routes a subscription's queue is bound to, as `exchange/routing_key`."""
-        bindings = self.bindings_of.get(subscription.channel or "", ())
-        return [f"{b.exchange}/{b.routing_key}" if b.routing_key else str(b.exchange) for b in bindings]
+        return [f"{b.exchange}/{b.routing_key}" if b.routing_key else str(b.exchange) for b in self.bindings(subscription)]
 
     def reaches(self, publication: Publication, subscription: Subscription) -> bool:
         """The publication's messages can arrive at the subscription."""
@@ -189,7 +198,7 @@ class Flow:
             matchers: list[Matcher] = []
             if subscription.channel:
                 matchers.append(_channel_matcher(subscription.channel))
-                matchers.extend(_binding_matcher(b) for b in self.bindings_of.get(subscription.channel, ()))
+                matchers.extend(_binding_matcher(b) for b in self.bindings(subscription))
             else:
                 template = template_pattern(subscription.channel_expr)
                 if template is not None:

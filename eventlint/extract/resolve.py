@@ -708,6 +708,10 @@ class Evaluator:
     # -- calls -------------------------------------------------------------------
 
     def call(self, call: ir.Call, scope: Scope, line: int) -> Value:
+        if isinstance(call.func, ir.Call) and call.args and self.patterns.decorator_producers:
+            applied = self._applied_decorator(call, scope, line)
+            if applied is not None:
+                return applied
         callee = self.eval(call.func, scope, line)
         for key in self.callable_keys(callee):
             producers = self.patterns.call_producers.get(key)
@@ -739,6 +743,21 @@ class Evaluator:
                 if method in SERIALISER_METHODS and isinstance(obj, (VDict, VList)):
                     return obj
         return VUnknown(ir.unparse(call))
+
+    def _applied_decorator(self, call: ir.Call, scope: Scope, line: int) -> Value | None:
+        """`app.agent(channel)(process)`: the object the decorator would have made of the project function."""
+        inner = call.func
+        assert isinstance(inner, ir.Call)
+        target = self.eval(call.args[0], scope, line)
+        if not (isinstance(target, VRef) and target.kind == "function"):
+            return None
+        callee = self.eval(inner.func, scope, line)
+        keys = [self.patterns.canonical(callee.qname)] if isinstance(callee, VRef) and callee.kind == "external" else self.callable_keys(callee)
+        for key in keys:
+            for producer in self.patterns.decorator_producers.get(key, ()):
+                receiver = callee.obj if isinstance(callee, VMethod) else None
+                return self._instance(producer, inner, scope, receiver, decorated=target.qname)
+        return None
 
     def callable_keys(self, callee: Value) -> list[str]:
         """Pattern keys a call to `callee` may match, most specific first."""
@@ -835,6 +854,10 @@ class Evaluator:
                 given = ctx.call is not None and argument(ctx.call, condition[0], condition[1]) is not None
                 if given != wanted:
                     return False
+        if source.when_value is not None:
+            read, accepted = source.when_value
+            if not any(_map_key_of(v) in accepted for value in self.read_source(read, ctx) for v in flatten(value)):
+                return False
         return True
 
     def _raw_source(self, source: Source, ctx: SiteContext) -> list[Value]:
@@ -855,7 +878,7 @@ class Evaluator:
         if source.decorated_name:
             return [VStr(ctx.decorated)] if ctx.decorated else []
         if source.annotation is not None:
-            return self._annotation(source.annotation, ctx)
+            return self._annotation(source.annotation, ctx, source.items)
         if source.class_attr is not None:
             if ctx.cls_qname is None:
                 return []
@@ -914,7 +937,7 @@ class Evaluator:
                 break
         return out
 
-    def _annotation(self, which: int | str, ctx: SiteContext) -> list[Value]:
+    def _annotation(self, which: int | str, ctx: SiteContext, items: bool = False) -> list[Value]:
         if ctx.decorated is None:
             return []
         scope = self.scope_of(ctx.decorated)
@@ -927,13 +950,48 @@ class Evaluator:
             params = [p for p in fn.params if p.kind in ("pos", "kwonly")]
             if scope.cls is not None and params and params[0].name in ("self", "cls"):
                 params = params[1:]
+            if self.patterns.injected:
+                params = [p for p in params if not self._injected_param(p, Scope(scope.mod))]
             annotation = params[int(which)].annotation if int(which) < len(params) else None
         if annotation is None:
             return []
+        if items:
+            # a batch handler's list[Reading] / List[Reading] / Sequence[Reading]: the element class
+            if not isinstance(annotation, ir.Sub):
+                return []
+            container = self.eval(annotation.value, Scope(scope.mod))
+            if not (isinstance(container, VRef) and container.qname in LIST_ANNOTATIONS) or isinstance(annotation.index, ir.Seq):
+                return []
+            annotation = annotation.index
         value = self.eval(annotation, Scope(scope.mod))
         if isinstance(value, VRef) and (value.kind == "class" or value.kind == "external" and _could_be_event(value.qname)):
             return [VRef(value.qname, "class")]
         return []
+
+    def _injected_param(self, param: ir.Param, scope: Scope) -> bool:
+        """Whether the framework fills `param` itself (a pack's `injected` names): `logger: Logger`,
+        `user=Context("message.headers.user")`, `db=Depends(get_db)`, `x: Annotated[str, Context()]`."""
+        if isinstance(param.default, ir.Call) and self._is_injected(param.default.func, scope):
+            return True
+        annotation = param.annotation
+        if annotation is None:
+            return False
+        if isinstance(annotation, ir.Sub) and isinstance(annotation.index, ir.Seq):
+            # Annotated[T, Context("...")]: the metadata after the type says who fills it
+            if any(isinstance(m, ir.Call) and self._is_injected(m.func, scope) for m in annotation.index.items[1:]):
+                return True
+        if isinstance(annotation, ir.Opaque):
+            # the IR keeps `Annotated[str, Context("x")]` as text: the callables named after the first comma
+            head, _, metadata = annotation.text.partition(",")
+            if re.match(r"\s*(?:[\w.]+\.)?Annotated\s*\[", head):
+                called = re.findall(r"([A-Za-z_][\w.]*)\s*\(", metadata)
+                return any(self._is_injected(self._dotted_expr(name), scope) for name in called)
+            return False
+        return self._is_injected(annotation, scope)
+
+    def _is_injected(self, expr: ir.Expr, scope: Scope) -> bool:
+        value = self.eval(expr, scope)
+        return isinstance(value, VRef) and value.kind == "external" and self.patterns.canonical(value.qname) in self.patterns.injected
 
     def _transform(self, source: Source, value: Value) -> tuple[list[Value], bool]:
         """The converted values, and whether a key may be there in a mapping that is not fully known."""
@@ -967,6 +1025,8 @@ class Evaluator:
                 if match and match.groups() and match.group(1) is not None:
                     group = match.group(1)
                     value = VTemplate(group) if "{" in group else VStr(group)
+        if source.placeholders is not None and isinstance(value, VStr) and "{" in value.value:
+            value = VStr(re.sub(r"\{[A-Za-z_]\w*\}", lambda _: source.placeholders or "", value.value))
         if source.format is not None:
             inner = as_text_value(value)
             if isinstance(inner, VStr):
@@ -1066,6 +1126,11 @@ def _has_param(value: Value) -> bool:
 
 def _says_something(value: Value) -> bool:
     return not isinstance(value, (VUnknown, VParam)) and not (isinstance(value, VConst) and value.value is None)
+
+
+LIST_ANNOTATIONS = frozenset(
+    {"builtins.list", "builtins.tuple", "typing.List", "typing.Tuple", "typing.Sequence", "collections.abc.Sequence", "typing.Iterable", "collections.abc.Iterable"}
+)
 
 
 def _could_be_event(qname: str) -> bool:

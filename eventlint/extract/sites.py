@@ -99,6 +99,9 @@ class Found:
     handler: tuple[str | None, str | None] | None = None
     via: tuple[str, ...] = ()
     headers: tuple[str, ...] | None = None
+    # a decorator applied by hand (`app.agent(channel)(fn)`): the function holding that call, whose callers
+    # bind its parameters; `function` stays the decorated one, as for `@`
+    wrapper: str | None = None
 
     def get(self, name: str) -> tuple[Value, ...]:
         for key, values in self.values:
@@ -150,6 +153,8 @@ class SiteFinder:
 
     def _call_sites(self, scope: Scope, call: ir.Call, collect: bool = False) -> Iterator[Found]:
         mod = scope.mod
+        if isinstance(call.func, ir.Call) and call.args and self.patterns.decorator_sites:
+            yield from self._applied_decorator(scope, call)
         callee = self.ev.eval(call.func, scope, call.line)
         patterns: list[SitePattern] = []
         for key in self.ev.callable_keys(callee):
@@ -167,7 +172,8 @@ class SiteFinder:
                     function = self.project.function_qname(mod, scope.func)
                     self.candidates.append(Candidate(call, scope, function))
             return
-        receiver = callee.obj if isinstance(callee, VMethod) else None
+        # calling an instance (`self.publish(msg)` on nameko's Publisher) reads the instance's own binds
+        receiver = callee.obj if isinstance(callee, VMethod) else callee if isinstance(callee, VInst) else None
         cls_qname = self._cls_qname(scope)
         if isinstance(receiver, VInst) and receiver.project and cls_qname == receiver.type:
             # `self.subscribe(...)` inside the bus class itself is its implementation, not a use of it
@@ -175,6 +181,28 @@ class SiteFinder:
         for pattern in patterns:
             ctx = SiteContext(call=call, scope=scope, receiver=receiver, cls_qname=cls_qname)
             yield from self._build(pattern, scope, call.line, call.col, ctx, origin=Origin(pattern, call, scope))
+
+    def _applied_decorator(self, scope: Scope, call: ir.Call) -> Iterator[Found]:
+        """`app.agent(channel)(process)`: a decorator applied by hand to a project function registers it as `@` would."""
+        inner = call.func
+        assert isinstance(inner, ir.Call)
+        target = self.ev.eval(call.args[0], scope, call.line)
+        if not (isinstance(target, VRef) and target.kind == "function"):
+            return
+        callee = self.ev.eval(inner.func, scope, inner.line)
+        keys = [self.patterns.canonical(callee.qname)] if isinstance(callee, VRef) and callee.kind == "external" else self.ev.callable_keys(callee)
+        receiver = callee.obj if isinstance(callee, VMethod) else None
+        # the site is this call, inside this function: a channel passed in as a parameter is bound at its callers
+        function = self.project.function_qname(scope.mod, scope.func) if scope.func is not None else None
+        for key in keys:
+            patterns = self.patterns.decorator_sites.get(key, ())
+            for pattern in patterns:
+                ctx = SiteContext(call=inner, scope=scope, receiver=receiver, decorated=target.qname, cls_qname=self._cls_qname(scope))
+                origin = Origin(pattern, call, scope)
+                for found in self._build(pattern, scope, call.line, call.col, ctx, origin=origin, decorated=target.qname):
+                    yield replace(found, wrapper=function)
+            if patterns:
+                return
 
     def _cls_qname(self, scope: Scope) -> str | None:
         """The class whose code this is, looking through nested functions to their method."""
@@ -281,6 +309,8 @@ class SiteFinder:
         items: list[Value | None] = [None]
         if pattern.each is not None:
             items = [i for v in self.ev.read_spec(pattern.each, ctx) for i in flatten(v)]
+            if not items:
+                items = self._appended(pattern.each, ctx)
         function = decorated or (self.project.function_qname(scope.mod, scope.func) if scope.func is not None else None)
         for item in items:
             # every item of one call is reported at the call's first line: the site is the call
@@ -313,6 +343,34 @@ class SiteFinder:
                 handler=handler,
                 headers=self._headers(pattern, item_ctx),
             )
+
+    def _appended(self, spec: Spec, ctx: SiteContext) -> list[Value]:
+        """The items of a list the function starts empty and fills before the call (`entries.append(...)` in a
+        loop): what each `append` / `extend` before the call adds, so `put_events(Entries=entries)` is not lost."""
+        call, scope = ctx.call, ctx.scope
+        if call is None or scope is None or scope.func is None:
+            return []
+        out: list[Value] = []
+        for source in spec:
+            expr = argument(call, source.arg, source.kw)
+            if not isinstance(expr, ir.Name):
+                continue
+            for other in scope.func.calls:
+                func = other.func
+                if (
+                    isinstance(func, ir.Attr)
+                    and isinstance(func.value, ir.Name)
+                    and func.value.id == expr.id
+                    and func.attr in ("append", "extend")
+                    and len(other.args) == 1
+                    and other.line <= call.line
+                    and other is not call
+                ):
+                    added = self.ev.eval(other.args[0], scope, other.line)
+                    out.extend(flatten(added) if func.attr == "extend" else [added])
+            if out:
+                break
+        return out[:MAX_RECORDS_PER_SITE]
 
     def _handler(self, spec: Spec, ctx: SiteContext, scope: Scope) -> tuple[list[Value], tuple[str | None, str | None] | None]:
         """Handler values from the first source that yields one; `loop` follows a polling consumer."""
@@ -683,7 +741,7 @@ class SiteFinder:
         seen: set[tuple] = set()
         while todo:
             item, depth = todo.pop(0)
-            wrapper = item.function
+            wrapper = item.wrapper if isinstance(item, Found) and item.wrapper is not None else item.function
             if wrapper is None or depth >= MAX_WRAPPER_DEPTH:
                 continue
             for caller, call in self._callers(wrapper, by_terminal):
@@ -698,12 +756,13 @@ class SiteFinder:
         return out
 
     def _depends_on_params(self, found: Found) -> bool:
-        if found.origin is None or found.function is None:
+        function = found.wrapper if found.wrapper is not None else found.function
+        if found.origin is None or function is None:
             return False
         for name, values in found.values:
             if name in DESTINATION_FIELDS:
                 for value in values:
-                    if isinstance(value, VParam) and value.func == found.function:
+                    if isinstance(value, VParam) and value.func == function:
                         return True
                     if isinstance(value, VTemplate) and value.params:
                         return True
@@ -726,12 +785,15 @@ class SiteFinder:
             return
         else:
             assert item.origin is not None
-            via = (item.function or "", *item.via)
+            via = (item.wrapper or item.function or "", *item.via)
             bound = _rebind(item.origin.scope, call, caller)
             inner = (f for f in self._call_sites(bound, item.origin.call) if f.pattern is item.pattern)
         function = self.project.function_qname(caller.mod, caller.func) if caller.func is not None else None
         for found in inner:
-            yield replace(found, mod=caller.mod, line=call.line, col=call.col, function=function, via=via)
+            if found.wrapper is not None:
+                yield replace(found, mod=caller.mod, line=call.line, col=call.col, wrapper=function, via=via)
+            else:
+                yield replace(found, mod=caller.mod, line=call.line, col=call.col, function=function, via=via)
 
     def _calls_by_terminal(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
         index: dict[str, list[tuple[Scope, ir.Call]]] = defaultdict(list)
@@ -780,6 +842,7 @@ class SiteFinder:
                             channel_expr=ch_expr,
                             via=site.via,
                             headers=site.headers,
+                            kind=_first_text(site.get("kind")),
                         )
                     )
             elif kind == "subscribe":
@@ -805,6 +868,8 @@ class SiteFinder:
                             handler_expr=h_expr,
                             via=site.via,
                             function=site.function,
+                            kind=_first_text(site.get("kind")),
+                            queue_type=_per_record(site, channel, "queue_type", binds),
                         )
                     )
             else:
