@@ -933,7 +933,7 @@ class BreakingSchemaChange(Rule):
             mode, policy = compat.settings(ctx.config.raw.get("contracts"), spec.compatibility)
             files = dict(versions)
             hurt = sorted(set(spec.consumers) | consumers.get(spec.name, set()))
-            for brk in compat.history(versions, mode, policy):
+            for brk in compat.history(versions, mode, policy, compat.protobuf_level(ctx.config.raw.get("contracts"))):
                 changes = "; ".join(c.description for c in brk.changes[:3])
                 more = f" (and {len(brk.changes) - 3} more)" if len(brk.changes) > 3 else ""
                 who = f"; it would hurt {', '.join(hurt)}" if hurt else ""
