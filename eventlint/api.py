@@ -330,6 +330,8 @@ class SchemaDiff:
     mode: str
     policy: str
     changes: tuple[Change, ...]
+    format: str = "json-schema"
+    protobuf_level: str = compat.DEFAULT_PROTOBUF_LEVEL
 
     @property
     def breaking(self) -> tuple[Change, ...]:
@@ -384,7 +386,7 @@ def schema_diff(
     level = protobuf_level or compat.protobuf_level(config.raw.get("contracts"))
     old_schema, new_schema = _schema_file(Path(old), config), _schema_file(Path(new), config)
     changes = compat.compare(old_schema, new_schema, policy, level)
-    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes))
+    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes), new_schema.format, level)
 
 
 def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | None = None) -> SchemaCheck:
