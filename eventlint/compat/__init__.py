@@ -77,6 +77,7 @@ __all__ = [
     "compare",
     "format_of",
     "history",
+    "json_view",
     "load_schema",
     "load_versions",
     "protobuf_level",
@@ -155,6 +156,12 @@ def history(
         raise ValueError(f"compatibility mode must be one of {', '.join(MODES)}, got {mode!r}")
     checked = [(label, _as_schema(value, label)) for label, value in versions]  # check each version once
     return History(checked, lambda a, b: compare(a, b, policy, protobuf_level)).breaks(mode)
+
+
+def json_view(schema: Schema) -> Any:
+    """The data a schema accepts as JSON Schema (the document itself for JSON Schema), for the contract rules."""
+    view = getattr(format_of_name(schema.format), "json_view", None)
+    return view(schema.document) if view is not None else schema.document
 
 
 def format_of_name(name: str) -> Format:

@@ -202,3 +202,62 @@ def _spell(schema: Any) -> str:
     if schema.type == "map":
         return f"map<{_spell(schema.values)}>"
     return str(schema.type)
+
+
+_JSON_TYPES = {
+    "null": "null",
+    "boolean": "boolean",
+    "int": "integer",
+    "long": "integer",
+    "float": "number",
+    "double": "number",
+    "bytes": "string",
+    "string": "string",
+    "fixed": "string",
+    "enum": "string",
+}
+
+
+def json_view(document: avro.schema.Schema) -> dict[str, Any]:
+    """The data a record accepts, said as JSON Schema (what the contract rules read): fields, types, defaults, nesting.
+
+    A field without a default that cannot be null is required; a record takes no other
+    field (a writer drops unknown keys silently, which is the mismatch the rules report).
+    A named type met again inside itself is left open.
+    """
+    return _view(document, frozenset())
+
+
+def _view(schema: Any, inside: frozenset[str]) -> dict[str, Any]:
+    kind = schema.type
+    if kind in ("record", "error"):
+        if schema.fullname in inside:
+            return {}
+        inner = inside | {schema.fullname}
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for field in schema.fields:
+            prop = _view(field.type, inner)
+            if field.has_default:
+                prop = {**prop, "default": field.default}
+            elif not _nullable(field.type):
+                required.append(field.name)
+            properties[field.name] = prop
+        return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+    if kind == "union":
+        branches = [_view(branch, inside) for branch in schema.schemas]
+        simple = [b for b in branches if set(b) == {"type"} and isinstance(b["type"], str)]
+        if len(simple) == len(branches):
+            return {"type": sorted({b["type"] for b in simple})}
+        return {"anyOf": branches}
+    if kind == "array":
+        return {"type": "array", "items": _view(schema.items, inside)}
+    if kind == "map":
+        return {"type": "object", "additionalProperties": _view(schema.values, inside)}
+    if kind == "enum":
+        return {"type": "string", "enum": list(schema.symbols)}
+    return {"type": _JSON_TYPES.get(kind, "string")} if kind in _JSON_TYPES else {}
+
+
+def _nullable(schema: Any) -> bool:
+    return schema.type == "null" or (schema.type == "union" and any(s.type == "null" for s in schema.schemas))

@@ -358,6 +358,24 @@ class PayloadSchemaMismatch(Rule):
         """
     }
 
+    _avro_config = """
+    events:
+      OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.avsc}
+    """
+    _avro_schema = {
+        "schemas/order_placed.avsc": """
+            {
+              "type": "record", "name": "OrderPlaced", "namespace": "shop.orders",
+              "fields": [
+                {"name": "order_id", "type": "string"},
+                {"name": "total_cents", "type": "long"},
+                {"name": "currency", "type": "string", "default": "EUR"},
+                {"name": "coupon", "type": ["null", "string"], "default": null}
+              ]
+            }
+        """
+    }
+
     invalid = [
         Example(
             """
@@ -389,6 +407,23 @@ class PayloadSchemaMismatch(Rule):
             """,
             config=_config,
             files=_schema,
+        ),
+        Example(
+            """
+            from confluent_kafka import SerializingProducer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroSerializer
+
+            registry = SchemaRegistryClient({"url": "http://registry:8081"})
+            with open("schemas/order_placed.avsc") as f:
+                serializer = AvroSerializer(registry, f.read())
+            producer = SerializingProducer({"bootstrap.servers": "kafka:9092", "value.serializer": serializer})
+
+            def place_order(order):
+                producer.produce("orders.placed", value={"order_id": order.id, "total_cents": 19.99, "note": "gift"})  # expect: EDA203
+            """,
+            config=_avro_config,
+            files=_avro_schema,
         ),
     ]
     valid = [
@@ -515,6 +550,32 @@ class ConsumerReadsUnknownField(Rule):
     }
 
     invalid = [
+        Example(
+            """
+            from confluent_kafka import DeserializingConsumer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroDeserializer
+
+            registry = SchemaRegistryClient({"url": "http://registry:8081"})
+            consumer = DeserializingConsumer({
+                "bootstrap.servers": "kafka:9092",
+                "group.id": "billing",
+                "value.deserializer": AvroDeserializer(registry),
+            })
+            consumer.subscribe(["orders.placed"])
+
+            def bill(order):
+                charge(order["order_id"], order["total_cents"], order["currency"])
+                redeem(order["coupon_code"])  # expect: EDA204
+
+            while True:
+                message = consumer.poll(1.0)
+                if message is not None:
+                    bill(message.value())
+            """,
+            config=PayloadSchemaMismatch._avro_config,
+            files=PayloadSchemaMismatch._avro_schema,
+        ),
         Example(
             """
             import json

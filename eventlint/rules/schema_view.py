@@ -76,7 +76,8 @@ class Schemas:
         versions = self.versions(spec)
         if not versions:
             return None
-        document = versions[-1][1].document
+        latest = versions[-1][1]
+        document = compat.json_view(latest)
         return object_view(document, document) if isinstance(document, Mapping) else None
 
 
