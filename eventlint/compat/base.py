@@ -27,13 +27,13 @@ DEFAULT_PROTOBUF_LEVEL = "WIRE_JSON"
 class SchemaError(Exception):
     """A schema that cannot be used: which file, where in it (JSON pointer or line), what was expected."""
 
-    def __init__(self, file: str, pointer: str, message: str, line: int | None = None) -> None:
+    def __init__(self, file: str, pointer: str, message: str, line: int | None = None, show_line: bool = True) -> None:
         self.file = file
         self.pointer = pointer
         self.message = message
         self.line = line
         where = f" at {pointer}" if pointer else ""
-        where += f":{line}" if line is not None and not pointer else ""
+        where += f":{line}" if line is not None and show_line and not pointer else ""
         super().__init__(printable(f"{file}{where}: {message}"))
 
 

@@ -152,11 +152,12 @@ def _parse(rel: str, text: str) -> Any:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-            raise SchemaError(rel, "", f"expected YAML: {where}{getattr(exc, 'problem', None) or exc}") from exc
+            line = mark.line + 1 if mark is not None else None
+            raise SchemaError(rel, "", f"expected YAML: {where}{getattr(exc, 'problem', None) or exc}", line=line, show_line=False) from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SchemaError(rel, "", f"expected JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+        raise SchemaError(rel, "", f"expected JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", line=exc.lineno, show_line=False) from exc
 
 
 def _json_type(value: Any) -> str:

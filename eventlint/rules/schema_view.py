@@ -50,19 +50,30 @@ class ObjectView:
 
 
 class Schemas:
-    """Every catalogued event's schema versions, loaded once (SchemaError for a broken schema)."""
+    """Every catalogued event's schema versions, loaded once; a broken schema is kept as its error (EDA210 reports it)."""
 
     def __init__(self, catalog: Catalog, root: Path) -> None:
         self.catalog = catalog
         self.store = compat.SchemaStore.from_directory(root)
         self._versions: dict[str, list[tuple[str, compat.Schema]]] = {}
+        self.errors: dict[str, compat.SchemaError] = {}
 
     def versions(self, spec: EventSpec) -> list[tuple[str, compat.Schema]]:
+        """The event's versions, oldest first; none when it names no schema or its schema is broken (see `errors`)."""
         if spec.schema is None:
             return []
         if spec.name not in self._versions:
-            self._versions[spec.name] = compat.load_versions((Path(spec.base) / spec.schema).resolve(), self.store)
+            try:
+                self._versions[spec.name] = compat.load_versions((Path(spec.base) / spec.schema).resolve(), self.store)
+            except compat.SchemaError as exc:
+                self.errors[spec.name] = exc
+                self._versions[spec.name] = []
         return self._versions[spec.name]
+
+    def error(self, spec: EventSpec) -> compat.SchemaError | None:
+        """Why the event's schema cannot be used, if it cannot."""
+        self.versions(spec)
+        return self.errors.get(spec.name)
 
     def load_all(self) -> None:
         """Load every schema now, so that a broken one is reported before any rule runs."""
