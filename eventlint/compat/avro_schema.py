@@ -77,7 +77,7 @@ def _line_of(text: str, message: str) -> int:
 
 def compare(old: Schema, new: Schema, options: Options = Options()) -> list[Change]:
     """The incompatibilities between two versions, each with its BACKWARD and FORWARD verdict (from avro.compatibility)."""
-    merged: dict[tuple[str, str], list[Any]] = {}
+    merged: dict[tuple[str, str], list[Any]] = {}  # (path, rule) → [descriptions, breaks BACKWARD, breaks FORWARD]
     for reader, writer, is_backward in ((new.document, old.document, True), (old.document, new.document, False)):
         result = avro_compat.ReaderWriterCompatibilityChecker().get_compatibility(reader, writer)
         if result.compatibility is not avro_compat.SchemaCompatibilityType.incompatible:
@@ -87,11 +87,11 @@ def compare(old: Schema, new: Schema, options: Options = Options()) -> list[Chan
             kind = _RULES.get(result.incompatibilities[0].value, "incompatible")
             found = [("", kind, "; ".join(sorted(result.messages)) or "incompatible")]
         for path, kind, description in found:
-            entry = merged.setdefault((path, kind), [description, False, False])
-            if description not in entry[0].split("; "):
-                entry[0] = f"{entry[0]}; {description}"
+            entry = merged.setdefault((path, kind), [[], False, False])
+            if description not in entry[0]:
+                entry[0].append(description)
             entry[1 if is_backward else 2] = True
-    return sorted_changes(Change(path, kind, desc, back, fwd) for (path, kind), (desc, back, fwd) in merged.items())
+    return sorted_changes(Change(path, kind, "; ".join(desc), back, fwd) for (path, kind), (desc, back, fwd) in merged.items())
 
 
 class _Explainer:

@@ -996,7 +996,8 @@ class BreakingSchemaChange(Rule):
             files = dict(versions)
             hurt = sorted(set(spec.consumers) | consumers.get(spec.name, set()))
             for brk in compat.history(versions, mode, policy, compat.protobuf_level(ctx.config.raw.get("contracts"))):
-                changes = "; ".join(c.description for c in brk.changes[:3])
+                rule_ids = files[brk.newer].format == "protobuf"  # buf's rule id beside each change, as buf prints it
+                changes = "; ".join(f"{c.description} ({c.kind})" if rule_ids else c.description for c in brk.changes[:3])
                 more = f" (and {len(brk.changes) - 3} more)" if len(brk.changes) > 3 else ""
                 who = f"; it would hurt {', '.join(hurt)}" if hurt else ""
                 yield self.finding(
