@@ -313,11 +313,13 @@ class PayloadSchemaMismatch(Rule):
     For a publication of a catalogued event whose payload is written in the code
     (a dict literal, `dict(...)`, a constructor call, or a name bound to one of
     them, keys stored before the send included), compares its top-level fields
-    with the latest version of the event's schema and reports:
+    with the latest version of the event's schema (JSON Schema, Avro record or
+    Protobuf message: see docs/compatibility.md for how each reads) and reports:
     - a required field the payload does not set (only when every field of the
       payload is known: no `**spread`, no computed key, no `.update(...)`, not a
       class whose defaults are serialised too);
-    - a field a closed schema (`additionalProperties: false`) does not allow;
+    - a field a closed schema (`additionalProperties: false`, an Avro record, a
+      Protobuf message) does not allow;
     - a literal value whose JSON type the schema does not accept for that field
       (`integer` is accepted where `number` is).
 
@@ -500,12 +502,13 @@ class ConsumerReadsUnknownField(Rule):
     """Checks for handlers that read fields the event's schema does not define, or optional fields unsafely.
 
     ## What it does
-    For a handler that consumes one catalogued event with a schema, looks at the
-    message fields it reads (`event["x"]`, `event.get("x")`, also in the
-    functions it calls) and reports:
+    For a handler that consumes one catalogued event with a schema (JSON Schema,
+    Avro or Protobuf), looks at the message fields it reads (`event["x"]`,
+    `event.get("x")`, also in the functions it calls) and reports:
     - a field the latest schema does not define;
-    - an optional field (not `required`, no `default`) read with `event["x"]`,
-      which raises `KeyError` on every message that leaves it out.
+    - an optional field (not `required`, no `default`; for Avro, a field without
+      a default that may be null) read with `event["x"]`, which raises
+      `KeyError` on every message that leaves it out.
 
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
