@@ -1,6 +1,6 @@
 """The schema_registry fixture: an Avro and a Protobuf event family, each with a compatible and a breaking version.
 
-`check` reports exactly the breaking versions (EDA208) and the planted read (EDA204);
+`check` reports exactly the breaking versions (EDA208) and the planted reads (EDA204);
 `schema check --against REF` judges an edited `.avsc` and `.proto` against the committed
 ones in a real temporary git repository.
 """
@@ -27,6 +27,7 @@ def test_check_reports_the_breaking_versions_and_nothing_else_about_contracts():
     got = sorted((d.code, d.path, d.line) for d in found)
     assert got == [
         ("EDA204", "services/billing/billing/consumer.py", 21),
+        ("EDA204", "services/orders/orders/payments.py", 21),
         ("EDA208", "schemas/order_placed/v3.avsc", 1),
         ("EDA208", "schemas/payment_captured/v3.proto", 1),
         ("EDA208", "schemas/payment_captured/v3.proto", 1),
@@ -35,6 +36,7 @@ def test_check_reports_the_breaking_versions_and_nothing_else_about_contracts():
     assert "v3.avsc breaks BACKWARD compatibility with v2.avsc: field `sales_channel` added" in messages
     assert "v3.proto breaks BACKWARD_TRANSITIVE compatibility with v1.proto" in messages
     assert "(FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED)" in messages
+    assert "reads `.provider_ref`, which the `PaymentCaptured` Protobuf message does not define" in messages
     assert not any("v2.avsc breaks" in d.message or "v2.proto breaks" in d.message for d in found)  # the compatible versions
 
 

@@ -59,6 +59,7 @@ from eventlint.compat.json_schema import check_schema
 
 __all__ = [
     "DEFAULT_MODE",
+    "attribute_names",
     "DEFAULT_POLICY",
     "DEFAULT_PROTOBUF_LEVEL",
     "MODES",
@@ -162,6 +163,12 @@ def json_view(schema: Schema) -> Any:
     """The data a schema accepts as JSON Schema (the document itself for JSON Schema), for the contract rules."""
     view = getattr(format_of_name(schema.format), "json_view", None)
     return view(schema.document) if view is not None else schema.document
+
+
+def attribute_names(schema: Schema) -> frozenset[str] | None:
+    """The attributes a decoded message has when the format fixes them (a generated Protobuf class), else None."""
+    names = getattr(format_of_name(schema.format), "attribute_names", None)
+    return names(schema.document) if names is not None else None
 
 
 def format_of_name(name: str) -> Format:

@@ -425,6 +425,13 @@ _JSON_TYPES = {
 }
 
 
+def attribute_names(document: ProtoFile) -> frozenset[str]:
+    """The fields of the file's first message: the attributes its generated Python class has."""
+    if not document.order:
+        return frozenset()
+    return frozenset(f.name for f in document.messages[document.order[0]].fields.values())
+
+
 def json_view(document: ProtoFile) -> dict[str, Any]:
     """The first message of the file (Confluent's serializer's choice) as the JSON its proto3 JSON mapping accepts.
 

@@ -23,6 +23,15 @@ ENVELOPE_FIELDS = (
     "data", "specversion", "datacontenttype", "receiptHandle", "ReceiptHandle", "messageId", "MessageId",
 )
 
+# the methods and attributes every generated Protobuf message class has besides its fields
+PROTOBUF_MESSAGE_API = frozenset(
+    "ByteSize Clear ClearExtension ClearField CopyFrom DESCRIPTOR DiscardUnknownFields Extensions FindInitializationErrors "
+    "FromString HasExtension HasField IsInitialized ListFields MergeFrom MergeFromString ParseFromString SerializePartialToString "
+    "SerializeToString SetInParent UnknownFields WhichOneof".split()
+    # and a broker message's own accessors, when the handler holds the message rather than its value
+    + "error key headers latency leader_epoch offset partition timestamp topic value".split()
+)
+
 CATALOG_HINT = "declare it under `events` in eventlint.yaml (owner, channel, schema, consumers)"
 
 
@@ -512,8 +521,10 @@ class ConsumerReadsUnknownField(Rule):
 
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
-    (`event.total`) are not judged: they read a model class, whose defaults the
-    code decides.
+    (`event.total`) are judged only against a Protobuf schema, whose generated
+    class has exactly the message's fields as attributes (reading another raises
+    `AttributeError`); other attribute reads are left alone: they read a model
+    class, whose fields and defaults the code decides.
 
     ## Why is this bad?
     A consumer reading a field nobody promised to send works until the producer
@@ -582,6 +593,46 @@ class ConsumerReadsUnknownField(Rule):
         ),
         Example(
             """
+            from confluent_kafka import DeserializingConsumer
+            from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
+
+            from app.gen import payment_pb2
+
+            consumer = DeserializingConsumer({
+                "bootstrap.servers": "kafka:9092",
+                "group.id": "orders",
+                "value.deserializer": ProtobufDeserializer(payment_pb2.PaymentCaptured, {"use.deprecated.format": False}),
+            })
+            consumer.subscribe(["payments.captured"])
+
+            def on_payment(payment):
+                mark_paid(payment.order_id, payment.provider_ref)  # expect: EDA204
+
+            while True:
+                message = consumer.poll(1.0)
+                if message is not None:
+                    on_payment(message.value())
+            """,
+            config="""
+            events:
+              PaymentCaptured: {owner: billing, channel: payments.captured, schema: schemas/payment_captured.proto}
+            """,
+            files={
+                "schemas/payment_captured.proto": """
+                    syntax = "proto3";
+                    package shop.billing.v1;
+
+                    message PaymentCaptured {
+                      string order_id = 1;
+                      reserved 2;
+                      reserved "provider_ref";
+                      string provider_reference = 3;
+                    }
+                """,
+            },
+        ),
+        Example(
+            """
             import json
             from kafka import KafkaConsumer
 
@@ -635,9 +686,22 @@ class ConsumerReadsUnknownField(Rule):
             view = ctx.schemas.latest_view(spec)
             if view is None or not view.properties:
                 continue
+            attributes = ctx.schemas.latest_attributes(spec)
             for read in handler.reads:
                 key = (read.path, read.line, read.column, read.field)
-                if key in seen or read.access == "attr" or matches(read.field, self.options.envelope_fields):
+                if key in seen or matches(read.field, self.options.envelope_fields):
+                    continue
+                if read.access == "attr":
+                    # a generated Protobuf class has exactly its fields as attributes; other models decide their own
+                    if attributes is None or read.field in attributes or read.field in PROTOBUF_MESSAGE_API:
+                        continue
+                    seen.add(key)
+                    yield self.finding(
+                        (read.path, read.line, read.column),
+                        f"reads `.{read.field}`, which the `{spec.name}` Protobuf message does not define",
+                        service=handler.service, event=spec.name,
+                        hint=f"read a field the message defines, or add `{read.field}` to the .proto (a renamed field keeps its number)",
+                    )
                     continue
                 message = _read_problem(read, view, spec.name)
                 if message:

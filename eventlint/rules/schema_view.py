@@ -80,6 +80,11 @@ class Schemas:
         for spec in sorted(self.catalog.events.values(), key=lambda s: s.name):
             self.versions(spec)
 
+    def latest_attributes(self, spec: EventSpec) -> frozenset[str] | None:
+        """The attribute names a decoded message of the event has, when its format fixes them (Protobuf), else None."""
+        versions = [] if spec.payload is not None else self.versions(spec)
+        return compat.attribute_names(versions[-1][1]) if versions else None
+
     def latest_view(self, spec: EventSpec) -> ObjectView | None:
         """The top level of the event's newest schema (or its inline payload), None when it has none."""
         if spec.payload is not None:
