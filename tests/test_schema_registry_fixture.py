@@ -64,3 +64,17 @@ def test_schema_check_against_a_ref_covers_avro_and_protobuf(tmp_path):
     assert "/fields/total_cents: type-mismatch: type long → int" in result.output
     assert "/PaymentCaptured/card_last4: FIELD_NO_DELETE_UNLESS_NAME_RESERVED:" in result.output
     assert "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED" not in result.output  # the number is reserved
+
+
+def test_the_asyncapi_export_keeps_each_schema_s_format():
+    import yaml
+
+    result = CliRunner().invoke(main, ["catalog", "export", str(ROOT)])
+    assert result.exit_code == 0, result.output  # the export is checked against the official AsyncAPI 3.0 schema
+    messages = yaml.safe_load(result.output)["components"]["messages"]
+    avro = messages["OrderPlaced"]["payload"]
+    assert avro["schemaFormat"] == "application/vnd.apache.avro+json;version=1.9.0"
+    assert avro["schema"]["name"] == "OrderPlaced" and "sales_channel" in [f["name"] for f in avro["schema"]["fields"]]
+    proto = messages["PaymentCaptured"]["payload"]
+    assert proto["schemaFormat"] == "application/vnd.google.protobuf;version=3"
+    assert "string provider_reference = 5;" in proto["schema"]

@@ -81,6 +81,7 @@ __all__ = [
     "json_view",
     "load_schema",
     "load_versions",
+    "multi_format",
     "protobuf_level",
     "settings",
 ]
@@ -163,6 +164,12 @@ def json_view(schema: Schema) -> Any:
     """The data a schema accepts as JSON Schema (the document itself for JSON Schema), for the contract rules."""
     view = getattr(format_of_name(schema.format), "json_view", None)
     return view(schema.document) if view is not None else schema.document
+
+
+def multi_format(schema: Schema) -> tuple[str, Any]:
+    """(AsyncAPI `schemaFormat`, the schema as AsyncAPI carries it) for an Avro or Protobuf version."""
+    module = format_of_name(schema.format)
+    return module.SCHEMA_FORMAT, module.multi_format(schema)  # type: ignore[attr-defined]
 
 
 def attribute_names(schema: Schema) -> frozenset[str] | None:

@@ -27,6 +27,7 @@ from eventlint.compat.base import Change, Options, Schema, SchemaError, SchemaSt
 
 name = "avro"
 suffixes = (".avsc",)
+SCHEMA_FORMAT = "application/vnd.apache.avro+json;version=1.9.0"  # AsyncAPI's name for Avro schemas
 
 _RULES = {
     "name_mismatch": "name-mismatch",
@@ -261,3 +262,8 @@ def _view(schema: Any, inside: frozenset[str]) -> dict[str, Any]:
 
 def _nullable(schema: Any) -> bool:
     return schema.type == "null" or (schema.type == "union" and any(s.type == "null" for s in schema.schemas))
+
+
+def multi_format(schema: Schema) -> Any:
+    """The schema as written (its JSON), for an AsyncAPI multi-format schema object."""
+    return json.loads(schema.store.text(schema.file))

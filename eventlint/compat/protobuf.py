@@ -32,6 +32,7 @@ from eventlint.compat.base import PROTOBUF_LEVELS, Change, Options, Schema, Sche
 
 name = "protobuf"
 suffixes = (".proto",)
+SCHEMA_FORMAT = "application/vnd.google.protobuf;version=3"  # AsyncAPI's name for Protobuf schemas
 
 # which scalar types buf accepts in place of each other (measured with buf 1.75's FIELD_WIRE[_JSON]_COMPATIBLE_TYPE)
 _WIRE_GROUPS = (
@@ -479,3 +480,8 @@ def _scalar_view(document: ProtoFile, f: ProtoField, inside: frozenset[str]) -> 
     if f.kind == "message":
         return _view(document, f.type, inside)
     return {"type": _JSON_TYPES.get(f.type, ["string"])}
+
+
+def multi_format(schema: Schema) -> str:
+    """The `.proto` text, for an AsyncAPI multi-format schema object."""
+    return schema.store.text(schema.file)

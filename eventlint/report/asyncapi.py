@@ -254,6 +254,10 @@ def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inl
         # the newest version, found the way every contract rule finds it
         store = compat.SchemaStore.from_directory(resolver.root)
         _, latest = compat.load_versions((Path(spec.base) / spec.schema).resolve(), store)[-1]
+        if latest.format != "json-schema":
+            # AsyncAPI 3's multi-format schema object: the Avro or Protobuf schema as it is, with its format
+            schema_format, document = compat.multi_format(latest)
+            return {"schemaFormat": schema_format, "schema": document}
         path = resolver.root / latest.file
         resolver.add(path, latest.document)
         schema = inliner.inline(latest.document, path, "")
