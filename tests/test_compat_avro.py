@@ -117,3 +117,76 @@ def test_avro_and_json_schema_versions_do_not_mix(tmp_path):
     store = SchemaStore.from_directory(tmp_path)
     with pytest.raises(SchemaError, match="expected a json-schema schema"):
         compare(load_schema(tmp_path / "old.json", store), load_schema(tmp_path / "new.avsc", store))
+
+
+def _random_type(rng, depth, names):
+    """A random Avro type: primitives, enums, fixed, arrays, maps, unions and nested records (fresh names)."""
+    kind = rng.choice(["prim"] * 4 + ["enum", "fixed", "array", "map", "union", "record"] * (depth > 0))
+    if kind == "prim":
+        return rng.choice(["null", "boolean", "int", "long", "float", "double", "bytes", "string"])
+    if kind == "enum":
+        names.append(f"E{len(names)}")
+        symbols = rng.sample(["A", "B", "C", "D"], rng.randint(1, 4))
+        extra = {"default": symbols[0]} if rng.random() < 0.3 else {}
+        return {"type": "enum", "name": names[-1], "symbols": symbols, **extra}
+    if kind == "fixed":
+        names.append(f"F{len(names)}")
+        return {"type": "fixed", "name": names[-1], "size": rng.choice([4, 8])}
+    if kind == "array":
+        return {"type": "array", "items": _random_type(rng, depth - 1, names)}
+    if kind == "map":
+        return {"type": "map", "values": _random_type(rng, depth - 1, names)}
+    if kind == "union":
+        branches = list(dict.fromkeys(rng.sample(["null", "int", "long", "string", "bytes", "double"], rng.randint(1, 3))))
+        return branches
+    return _random_record(rng, depth - 1, names)
+
+
+def _random_record(rng, depth, names, name=None):
+    record_name = name or f"R{len(names)}"
+    names.append(record_name)
+    fields = []
+    for index in range(rng.randint(0, 4)):
+        field = {"name": rng.choice(["a", "b", "c", "d", "e"]) + str(index % 2), "type": _random_type(rng, depth, names)}
+        if rng.random() < 0.3 and field["type"] == "null":
+            field["default"] = None
+        fields.append(field)
+    unique = list({f["name"]: f for f in fields}.values())
+    return {"type": "record", "name": record_name, "fields": unique}
+
+
+def _near(rng, record):
+    """A small edit of `record`: a field dropped, added (with or without a default), or its type changed."""
+    fields = [dict(f) for f in record["fields"]]
+    edit = rng.choice(["drop", "add", "add-default", "retype"])
+    if edit == "drop" and fields:
+        fields.pop(rng.randrange(len(fields)))
+    elif edit.startswith("add"):
+        fields.append({"name": "z9", "type": "string", **({"default": ""} if edit == "add-default" else {})})
+    elif fields:
+        target = fields[rng.randrange(len(fields))]
+        target["type"] = rng.choice(["int", "long", "float", "double", "string", "bytes", ["null", "string"], ["null", "long"]])
+        target.pop("default", None)
+    return {**record, "fields": fields}
+
+
+def test_attribution_never_changes_the_checker_s_verdict():
+    """On 300 random pairs (fixed seed), a change breaks a direction exactly when avro.compatibility says it is incompatible."""
+    import random
+
+    import avro.compatibility as checker
+    import avro.schema
+
+    from eventlint.compat import avro_schema
+    from eventlint.compat.base import Schema
+
+    rng = random.Random(20261207)
+    for _ in range(300):
+        old = _random_record(rng, 2, [], name="Event")
+        new = _random_record(rng, 2, [], name="Event") if rng.random() < 0.3 else _near(rng, old)
+        a, b = avro.schema.parse(json.dumps(old)), avro.schema.parse(json.dumps(new))
+        changes = avro_schema.compare(Schema("old", "old.avsc", a, None, "avro"), Schema("new", "new.avsc", b, None, "avro"))
+        for reader, writer, flag in ((b, a, "breaks_backward"), (a, b, "breaks_forward")):
+            result = checker.ReaderWriterCompatibilityChecker().get_compatibility(reader, writer)
+            incompatible = result.compatibility is checker.SchemaCompatibilityType.incompatible
+            assert any(getattr(c, flag) for c in changes) == incompatible, (old, new, flag, changes)

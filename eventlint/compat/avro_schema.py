@@ -54,6 +54,8 @@ def parse(file: str, text: str) -> avro.schema.Schema:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SchemaError(file, "", f"expected Avro schema JSON: column {exc.colno}: {exc.msg}", line=exc.lineno) from exc
+    except RecursionError:
+        raise SchemaError(file, "", "expected Avro schema JSON: nested too deeply", line=1) from None
     try:
         return avro.schema.make_avsc_object(data)
     except RecursionError:
