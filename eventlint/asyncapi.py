@@ -69,6 +69,9 @@ class DeclaredEvent:
     payload: Mapping[str, Any] | None = field(default=None, compare=False)
     source: str = ""
     line: int = 1
+    schema_file: str | None = None  # an Avro/Protobuf payload kept in a file (`schema: {$ref: order.avsc}`), root-relative
+    payload_format: str | None = None  # the schemaFormat of an inline Avro (a mapping) or Protobuf (text in `schema_text`) payload
+    schema_text: str | None = field(default=None, compare=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -752,6 +755,32 @@ def _message_payload(message: _Message, resolver: Resolver) -> dict[str, Any] | 
     return schema
 
 
+_FOREIGN_FORMATS = ("application/vnd.apache.avro", "application/vnd.google.protobuf")
+
+
+def _foreign_payload(message: _Message, resolver: Resolver) -> tuple[str, Any] | None:
+    """An Avro or Protobuf payload (AsyncAPI 3 multi-format schema): (schemaFormat, the schema, or its file's path), else None."""
+    payload = message.obj.get("payload")
+    if not (message.version.startswith("3.") and isinstance(payload, Mapping)):
+        return None
+    schema_format = payload.get("schemaFormat")
+    if not (isinstance(schema_format, str) and schema_format.startswith(_FOREIGN_FORMATS)):
+        return None
+    schema = payload.get("schema")
+    ref = schema.get("$ref") if isinstance(schema, Mapping) else None
+    if isinstance(ref, str):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", ref):
+            return None  # a registry URL: never fetched, and not needed to read the rest of the document
+        if ref.startswith("#"):
+            schema, _, _ = resolver.follow(schema, message.file, f"{message.pointer}/payload/schema")
+            return schema_format, schema
+        target = (message.file.parent / ref.split("#", 1)[0]).resolve()
+        if not inside(target, resolver.root) or not target.is_file():
+            raise ConfigError(message.file, f"{show(message.pointer)}/payload/schema/$ref", f"expected a schema file inside the project root, got {ref!r}")
+        return schema_format, target.relative_to(resolver.root).as_posix()
+    return schema_format, schema
+
+
 def _extension(obj: Mapping[str, Any], name: str, message: _Message, check: Callable[[Any], bool], expected: str) -> Any:
     if name not in obj:
         return None
@@ -766,6 +795,7 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
     description = key = compatibility = None
     deprecated: bool | str = False
     payload = None
+    payload_format = schema_file = schema_text = None
     if message is not None:
         obj = message.obj
         text = obj.get("description") or obj.get("summary")
@@ -778,6 +808,15 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
             obj, COMPATIBILITY_EXTENSION, message, lambda v: v in COMPATIBILITY_MODES, f"one of {', '.join(COMPATIBILITY_MODES)}"
         )
         payload = _message_payload(message, resolver)
+        foreign = _foreign_payload(message, resolver) if payload is None else None
+        if foreign is not None:
+            payload_format, found = foreign
+            if isinstance(found, str) and found.endswith((".avsc", ".proto")) and "\n" not in found:
+                schema_file = found
+            elif isinstance(found, str):
+                schema_text = found
+            elif isinstance(found, Mapping):
+                payload = found
     # where the event is declared: the operation that sends it, else its message, else the first document
     at = event.owner_at or ((message.file, message.pointer) if message is not None else (event.documents[0], ""))
     return DeclaredEvent(
@@ -792,6 +831,9 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         payload=payload,
         source=str(at[0]),
         line=resolver.line(at),
+        schema_file=schema_file,
+        payload_format=payload_format if schema_file is None else None,
+        schema_text=schema_text,
     )
 
 

@@ -31,13 +31,15 @@ class EventSpec:
     deprecated: bool | str = False
     compatibility: str | None = None
     payload: Mapping[str, Any] | None = field(default=None, compare=False)
+    payload_format: str | None = None  # an inline AsyncAPI payload in Avro or Protobuf: its schemaFormat
+    payload_text: str | None = field(default=None, compare=False)  # an inline Protobuf payload's text
     source: str = "eventlint.yaml"
     line: int = 1
     base: str = "."
 
     @property
     def has_schema(self) -> bool:
-        return self.schema is not None or self.payload is not None
+        return self.schema is not None or self.payload is not None or self.payload_text is not None
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,9 @@ def _with_asyncapi(events: dict[str, EventSpec], declared: Mapping[str, asyncapi
                 deprecated=found.deprecated,
                 compatibility=found.compatibility,
                 payload=found.payload,
+                payload_format=found.payload_format,
+                payload_text=found.schema_text,
+                schema=found.schema_file,
                 source=found.source,
                 line=found.line,
                 base=str(root),
@@ -205,6 +210,10 @@ def _with_asyncapi(events: dict[str, EventSpec], declared: Mapping[str, asyncapi
             deprecated=stated.deprecated or found.deprecated,
             compatibility=stated.compatibility or found.compatibility,
             payload=None if stated.schema else found.payload,
+            payload_format=None if stated.schema else found.payload_format,
+            payload_text=None if stated.schema else found.schema_text,
+            schema=stated.schema or found.schema_file,
+            base=stated.base if stated.schema else str(root) if found.schema_file else stated.base,
         )
     return merged
 

@@ -78,6 +78,7 @@ __all__ = [
     "compare",
     "format_of",
     "history",
+    "inline_schema",
     "json_view",
     "load_schema",
     "load_versions",
@@ -164,6 +165,16 @@ def json_view(schema: Schema) -> Any:
     """The data a schema accepts as JSON Schema (the document itself for JSON Schema), for the contract rules."""
     view = getattr(format_of_name(schema.format), "json_view", None)
     return view(schema.document) if view is not None else schema.document
+
+
+def inline_schema(schema_format: str, document: Any, file: str) -> Schema:
+    """An Avro (a mapping) or Protobuf (its text) schema written inside an AsyncAPI document, loaded like a file."""
+    import json
+
+    name = "avro" if schema_format.startswith("application/vnd.apache.avro") else "protobuf"
+    text = document if isinstance(document, str) else json.dumps(document)
+    store = SchemaStore(Path("."), lambda rel: text if rel == "(payload)" else None, origin=f" ({file})")
+    return format_of_name(name).load("(payload)", store, "(payload)")
 
 
 def multi_format(schema: Schema) -> tuple[str, Any]:

@@ -1228,9 +1228,13 @@ class BrokenSchema(Rule):
             error = ctx.schemas.error(spec)
             if error is None:
                 continue
-            file = error.file.split("@", 1)[0]
+            if spec.payload_format is not None:  # an inline payload of an AsyncAPI message: at the message
+                where = (_contracts(ctx).declared_at(spec)[0], spec.line, 1)
+            else:
+                file = error.file.split("@", 1)[0]
+                where = (_project_path(file, ctx), error.line or _pointer_line(ctx, file, error.pointer), 1)
             yield self.finding(
-                (_project_path(file, ctx), error.line or _pointer_line(ctx, file, error.pointer), 1),
+                where,
                 f"schema of `{spec.name}` cannot be used: {error.message}" + (f" (at {error.pointer})" if error.pointer else ""),
                 hint="fix the schema file; the contract rules skip this event until it loads",
                 event=spec.name,

@@ -64,18 +64,30 @@ def test_a_documented_consumer_that_is_no_service_is_stale(tmp_path: Path) -> No
     assert [d.message for d in result.diagnostics] == ["`ghost`, a documented consumer of `OrderPlaced`, is not a service of this project"]
 
 
-def test_a_broken_schema_is_a_clear_error_with_exit_two(tmp_path: Path) -> None:
+def test_a_broken_schema_is_one_finding_and_the_other_events_are_still_checked(tmp_path: Path) -> None:
     write_project(
         tmp_path,
         {
-            "app.py": 'from kafka import KafkaProducer\n\nKafkaProducer().send("orders.placed", {"order_id": "1"})\n',
-            "schemas/order_placed.json": '{"type": "object", "properties": {"order_id": {"type": 12}}}',
+            "app.py": (
+                "from kafka import KafkaProducer\n\nproducer = KafkaProducer()\n"
+                'producer.send("orders.placed", {"order_id": "1"})\n'
+                'producer.send("orders.cancelled", {"order_id": 1})\n'
+            ),
+            "schemas/order_placed.json": '{\n  "type": "object",\n  "properties": {\n    "order_id": {"type": 12}\n  }\n}\n',
+            "schemas/order_cancelled.json": '{"type": "object", "properties": {"order_id": {"type": "string"}}}',
         },
-        {"events": {"OrderPlaced": {"channel": "orders.placed", "schema": "schemas/order_placed.json"}}},
+        {
+            "events": {
+                "OrderPlaced": {"channel": "orders.placed", "schema": "schemas/order_placed.json"},
+                "OrderCancelled": {"channel": "orders.cancelled", "schema": "schemas/order_cancelled.json"},
+            }
+        },
     )
-    result = CliRunner().invoke(main, ["check", str(tmp_path), "--select", "EDA203"])
-    assert result.exit_code == 2
-    assert "schemas/order_placed.json" in result.output and "/properties/order_id/type" in result.output
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--select", "EDA203,EDA210"])
+    assert result.exit_code == 1
+    assert "schemas/order_placed.json:4:1: EDA210 schema of `OrderPlaced` cannot be used: not a valid schema" in result.output
+    assert "(at /properties/order_id/type)" in result.output
+    assert "app.py:5:1: EDA203 payload of `OrderCancelled` does not match its schema" in result.output  # still checked
     assert "Traceback" not in result.output
 
 
