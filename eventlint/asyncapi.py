@@ -63,6 +63,7 @@ class DeclaredEvent:
     owner: str | None = None
     consumers: tuple[str, ...] = ()
     description: str | None = None
+    also_on: tuple[str, ...] = ()  # the other channels the event's message is listed on
     key: str | None = None
     deprecated: bool | str = False
     compatibility: str | None = None
@@ -531,6 +532,7 @@ class _Event:
     name: str
     channel: str | None = None
     channel_at: Where | None = None
+    also_on: list[str] = field(default_factory=list)
     owner: str | None = None
     owner_at: Where | None = None
     consumers: set[str] = field(default_factory=set)
@@ -570,15 +572,10 @@ def read_document(path: Path, resolver: Resolver) -> list[_Event]:
     for message in messages:
         event = events.setdefault(message.name, _Event(message.name, documents=[path]))
         if message.channel is not None:
-            if event.channel is not None and event.channel != message.channel:
-                raise ConfigError(
-                    message.entry[0],
-                    show(message.entry[1]),
-                    f"message {message.name} is on channel {message.channel!r} here and on {event.channel!r} at "
-                    f"{show(event.channel_at[1]) if event.channel_at else '?'}; "
-                    "an event travels on one channel: give the messages distinct names",
-                )
-            event.channel, event.channel_at = message.channel, message.entry
+            if event.channel is None:
+                event.channel, event.channel_at = message.channel, message.entry
+            elif message.channel != event.channel and message.channel not in event.also_on:
+                event.also_on.append(message.channel)  # one message listed by several channels: one event on each
         if event.message is None or (event.message.obj.get("payload") is None and message.obj.get("payload") is not None):
             event.message = message
     for use in uses:
@@ -822,6 +819,7 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
     return DeclaredEvent(
         name=event.name,
         channel=event.channel,
+        also_on=tuple(event.also_on),
         owner=event.owner,
         consumers=tuple(sorted(event.consumers)),
         description=description,
@@ -840,8 +838,8 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
 def read_catalog(documents: Sequence[Path], root: Path) -> dict[str, DeclaredEvent]:
     """The events several AsyncAPI documents declare together: owners and consumers combine.
 
-    The same event with two different owners, or on two different channels, is
-    an error naming both files. The payload and description come from the
+    The same event with two different owners is an error naming both files; an
+    event on several channels (in one document or several) is one event on each. The payload and description come from the
     owner's document, else from the first document that has them.
     """
     resolver = Resolver(root)
@@ -864,19 +862,15 @@ def _merge(merged: dict[str, _Event], event: _Event) -> None:
             f"{event.owner} sends {event.name} here, but {have.owner} sends it in {have.owner_at[0]} at {show(have.owner_at[1])}; "
             "an event has one owner",
         )
-    if have.channel_at and event.channel_at and have.channel != event.channel:
-        raise ConfigError(
-            event.channel_at[0],
-            show(event.channel_at[1]),
-            f"{event.name} travels on {event.channel!r} here, but on {have.channel!r} "
-            f"in {have.channel_at[0]} at {show(have.channel_at[1])}",
-        )
     if event.owner and not have.owner:
         have.owner, have.owner_at = event.owner, event.owner_at
         if event.message is not None and event.message.obj.get("payload") is not None:
             have.message = event.message
     if event.channel and not have.channel:
         have.channel, have.channel_at = event.channel, event.channel_at
+    for channel in ([event.channel] if event.channel else []) + event.also_on:
+        if channel != have.channel and channel not in have.also_on:
+            have.also_on.append(channel)
     if have.message is None or (have.message.obj.get("payload") is None and event.message and event.message.obj.get("payload") is not None):
         have.message = event.message
     have.consumers |= event.consumers

@@ -93,11 +93,12 @@ def _uses(facts: ProjectFacts, catalog: Catalog) -> tuple[list[_Use], set[tuple[
             if record.service:
                 uses.add(_Use(record.service, action, event, channel, f"{record.path}:{record.line}"))
     for spec in catalog.events.values():
-        events.add((spec.name, spec.channel))
-        if spec.owner:
-            uses.add(_Use(spec.owner, "send", spec.name, spec.channel))
-        for consumer in spec.consumers:
-            uses.add(_Use(consumer, "receive", spec.name, spec.channel))
+        for channel in spec.channels or (None,):
+            events.add((spec.name, channel))
+            if spec.owner:
+                uses.add(_Use(spec.owner, "send", spec.name, channel))
+            for consumer in spec.consumers:
+                uses.add(_Use(consumer, "receive", spec.name, channel))
     return sorted(uses, key=lambda u: (u.service, u.action, u.event, u.channel or "", u.site or "")), events
 
 

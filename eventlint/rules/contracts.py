@@ -68,7 +68,11 @@ class Contracts:
         spec = self.catalog.event(subscription.event)
         if spec is not None:
             return [spec]
-        return [spec for spec in self._declared_publications if self.flow.reaches(self._as_publication(spec), subscription)]
+        return [
+            spec
+            for spec in self._declared_publications
+            if any(self.flow.reaches(self._as_publication(spec, channel), subscription) for channel in spec.channels or (None,))
+        ]
 
     def judged_publication(self, publication: Publication) -> bool:
         return bool(publication.event or publication.channel)
@@ -104,8 +108,8 @@ class Contracts:
     def _declared_publications(self) -> list[EventSpec]:
         return sorted(self.catalog.events.values(), key=lambda s: s.name)
 
-    def _as_publication(self, spec: EventSpec) -> Publication:
-        return Publication(spec.name, spec.channel, "catalog", spec.owner, spec.source, spec.line, 1, None)
+    def _as_publication(self, spec: EventSpec, channel: str | None) -> Publication:
+        return Publication(spec.name, channel, "catalog", spec.owner, spec.source, spec.line, 1, None)
 
 
 def _contracts(ctx: RuleContext) -> Contracts:
