@@ -594,6 +594,29 @@ def read_document(path: Path, resolver: Resolver) -> list[_Event]:
     return [events[name] for name in sorted(events)]
 
 
+def _bound_address(channel: Mapping[str, Any], address: Any) -> Any:
+    """The channel as the code names it, from its bindings when they say more than the address.
+
+    An AMQP `routingKey` channel is `exchange/routing_key` (the address is the routing key,
+    none for a fanout exchange), as publications to an exchange are named; an AMQP `queue`
+    channel is the queue; a Kafka binding's `topic` is the topic.
+    """
+    bindings = channel.get("bindings")
+    if not isinstance(bindings, Mapping):
+        return address
+    amqp, kafka = bindings.get("amqp"), bindings.get("kafka")
+    if isinstance(amqp, Mapping):
+        exchange = amqp.get("exchange") if isinstance(amqp.get("exchange"), Mapping) else {}
+        queue = amqp.get("queue") if isinstance(amqp.get("queue"), Mapping) else {}
+        if amqp.get("is", "routingKey") == "routingKey" and isinstance(exchange.get("name"), str) and exchange["name"]:
+            return f"{exchange['name']}/{address}" if isinstance(address, str) and address else exchange["name"]
+        if amqp.get("is") == "queue" and isinstance(queue.get("name"), str) and queue["name"]:
+            return queue["name"]
+    if isinstance(kafka, Mapping) and isinstance(kafka.get("topic"), str) and kafka["topic"]:
+        return kafka["topic"]
+    return address
+
+
 def _operation_service(operation: Mapping[str, Any], file: Path, pointer: str, default: str) -> str:
     if SERVICE_EXTENSION not in operation:
         return default
@@ -624,7 +647,7 @@ def _read_v3(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
     for channel_id in sorted(channels):
         pointer = f"/channels/{escape(channel_id)}"
         channel, cfile, cpointer = resolver.follow(channels[channel_id], path, pointer, "a channel")
-        address = channel.get("address")
+        address = _bound_address(channel, channel.get("address"))
         found: list[_Message] = []
         for key in sorted(channel.get("messages") or {}):
             mpointer = f"{cpointer}/messages/{escape(key)}"
@@ -717,7 +740,7 @@ def _read_v2(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
             for alt, afile, apointer, entry in alternatives:
                 key = _stored_under((afile, apointer), entry)
                 name = _message_name(alt, key, address) or address
-                message = _Message(name, address, alt, afile, apointer, str(document["asyncapi"]), entry)
+                message = _Message(name, _bound_address(channel, address), alt, afile, apointer, str(document["asyncapi"]), entry)
                 messages.append(message)
                 uses.append(_Use(service, action, message, (ofile, opointer)))
     return messages, uses

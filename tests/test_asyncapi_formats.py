@@ -1,9 +1,10 @@
-"""AsyncAPI 3 messages whose payload is Avro or Protobuf (a multi-format schema object): read on import, judged like files."""
+"""AsyncAPI 3 messages whose payload is Avro or Protobuf (a multi-format schema object), and channel bindings, read on import."""
 
 from __future__ import annotations
 
-from eventlint import testing
-from eventlint.rules.contracts import BrokenSchema, EventWithoutSchema, PayloadSchemaMismatch
+from eventlint import api, testing
+from eventlint.catalog import load_catalog
+from eventlint.rules.contracts import BrokenSchema, EventWithoutSchema, PayloadSchemaMismatch, UndeclaredEvent
 
 ASYNCAPI = """\
 asyncapi: 3.0.0
@@ -84,3 +85,46 @@ def test_a_broken_inline_protobuf_payload_is_one_finding_at_the_message():
     found = testing.lint_files([BrokenSchema], files, config="catalog: asyncapi.yaml\n")
     assert [(d.code, d.path) for d in found] == [("EDA210", "asyncapi.yaml")]
     assert "schema of `OrderRefunded` cannot be used: expected Protobuf syntax" in found[0].message
+
+
+RABBIT = """\
+asyncapi: 3.0.0
+info: {title: shipping, version: '1'}
+channels:
+  dispatched:
+    address: shipment.dispatched
+    messages:
+      ShipmentDispatched: {payload: {type: object, properties: {order_id: {type: string}}}}
+    bindings:
+      amqp:
+        is: routingKey
+        exchange: {name: shipping, type: topic}
+  audit:
+    address: null
+    messages:
+      AuditLogged: {payload: {type: object}}
+    bindings:
+      amqp: {is: queue, queue: {name: audit-log}}
+  billing:
+    address: billing-events
+    messages:
+      InvoiceIssued: {payload: {type: object}}
+    bindings:
+      kafka: {topic: billing.invoices.v1}
+operations:
+  sendDispatched: {action: send, channel: {$ref: '#/channels/dispatched'}}
+"""
+
+
+def test_channel_bindings_name_the_channel_as_the_code_does(tmp_path):
+    """AMQP exchange/routing key and queue bindings, and a Kafka binding's topic, give the event's channel."""
+    code = (
+        "import pika\n\nchannel = pika.BlockingConnection().channel()\n\n\n"
+        "def dispatch(order):\n"
+        "    channel.basic_publish(exchange='shipping', routing_key='shipment.dispatched', body=b'{}')\n"
+    )
+    root = testing.write_project(tmp_path, {"shipping/app.py": code, "asyncapi.yaml": RABBIT}, "catalog: asyncapi.yaml\n")
+    catalog = load_catalog(api.load_config([root]))
+    channels = {name: spec.channel for name, spec in catalog.events.items()}
+    assert channels == {"AuditLogged": "audit-log", "InvoiceIssued": "billing.invoices.v1", "ShipmentDispatched": "shipping/shipment.dispatched"}
+    assert testing.lint_tree(root, [UndeclaredEvent]) == []  # the pika publication is the catalogued event
