@@ -190,3 +190,29 @@ def test_attribution_never_changes_the_checker_s_verdict():
             result = checker.ReaderWriterCompatibilityChecker().get_compatibility(reader, writer)
             incompatible = result.compatibility is checker.SchemaCompatibilityType.incompatible
             assert any(getattr(c, flag) for c in changes) == incompatible, (old, new, flag, changes)
+
+
+def test_the_contract_view_of_an_avro_record():
+    """EDA203/EDA204 read a record as JSON Schema: required = no default and not nullable; logical types left open."""
+    import avro.schema
+
+    from eventlint.compat import avro_schema
+
+    record = avro.schema.parse(json.dumps({
+        "type": "record", "name": "OrderPlaced", "fields": [
+            {"name": "order_id", "type": "string"},
+            {"name": "note", "type": ["null", "string"]},
+            {"name": "currency", "type": "string", "default": "EUR"},
+            {"name": "placed_on", "type": {"type": "int", "logicalType": "date"}},
+            {"name": "lines", "type": {"type": "array", "items": {"type": "record", "name": "Line", "fields": [{"name": "sku", "type": "string"}]}}},
+            {"name": "status", "type": {"type": "enum", "name": "Status", "symbols": ["NEW", "PAID"]}},
+        ],
+    }))
+    view = avro_schema.json_view(record)
+    assert view["required"] == ["order_id", "placed_on", "lines", "status"]
+    assert view["additionalProperties"] is False
+    props = view["properties"]
+    assert props["note"] == {"type": ["null", "string"]} and props["currency"] == {"type": "string", "default": "EUR"}
+    assert props["placed_on"] == {}
+    assert props["lines"]["items"]["properties"]["sku"] == {"type": "string"}
+    assert props["status"] == {"type": "string", "enum": ["NEW", "PAID"]}

@@ -109,3 +109,26 @@ def test_a_broken_proto_is_one_error_with_file_line_and_reason(tmp_path, capfd, 
         load_schema(tmp_path / "bad.proto", SchemaStore.from_directory(tmp_path))
     assert str(caught.value).startswith(f"bad.proto:{line}: {reason}") or (reason == "import cycle" and reason in str(caught.value))
     assert capfd.readouterr().err == ""  # the parser prints nothing of its own
+
+
+def test_the_contract_view_of_the_first_message(tmp_path):
+    """EDA203/EDA204 read the file's first message: fields by name and JSON name, none required in proto3, no other field."""
+    from eventlint.compat import protobuf
+
+    (tmp_path / "p.proto").write_text(
+        'syntax = "proto3";\npackage shop.v1;\n'
+        "message PaymentCaptured {\n  string order_id = 1;\n  int64 amount_cents = 2;\n  repeated string tags = 3;\n"
+        "  map<string, int32> counts = 4;\n  Method method = 5;\n  enum Method { METHOD_UNSPECIFIED = 0; METHOD_CARD = 1; }\n}\n"
+        "message Other { string x = 1; }\n",
+        encoding="utf-8",
+    )
+    schema = load_schema(tmp_path / "p.proto", SchemaStore.from_directory(tmp_path))
+    view = protobuf.json_view(schema.document)
+    assert view["required"] == [] and view["additionalProperties"] is False
+    props = view["properties"]
+    assert set(props) == {"order_id", "orderId", "amount_cents", "amountCents", "tags", "counts", "method"}
+    assert props["amount_cents"] == {"type": ["integer", "string"]}  # int64 is a JSON string or number
+    assert props["tags"] == {"type": "array", "items": {"type": ["string"]}}
+    assert props["counts"] == {"type": "object", "additionalProperties": {"type": ["integer"]}}
+    assert props["method"]["type"] == ["integer", "string"]
+    assert protobuf.attribute_names(schema.document) == {"order_id", "amount_cents", "tags", "counts", "method"}

@@ -259,6 +259,8 @@ def _view(schema: Any, inside: frozenset[str]) -> dict[str, Any]:
         return {"type": "object", "additionalProperties": _view(schema.values, inside)}
     if kind == "enum":
         return {"type": "string", "enum": list(schema.symbols)}
+    if getattr(schema, "logical_type", None) or schema.props.get("logicalType"):
+        return {}  # a date, a decimal, a timestamp: the code sends Python objects the serializer converts
     return {"type": _JSON_TYPES.get(kind, "string")} if kind in _JSON_TYPES else {}
 
 
