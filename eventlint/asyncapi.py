@@ -778,8 +778,8 @@ def _message_payload(message: _Message, resolver: Resolver) -> dict[str, Any] | 
 _FOREIGN_FORMATS = ("application/vnd.apache.avro", "application/vnd.google.protobuf")
 
 
-def _foreign_payload(message: _Message, resolver: Resolver) -> tuple[str, Any] | None:
-    """An Avro or Protobuf payload (AsyncAPI 3 multi-format schema): (schemaFormat, the schema, or its file's path), else None."""
+def _foreign_payload(message: _Message, resolver: Resolver) -> tuple[str, str, Any] | None:
+    """An Avro or Protobuf payload (AsyncAPI 3 multi-format schema): (schemaFormat, "file" or "inline", path or schema), else None."""
     payload = message.obj.get("payload")
     if not (message.version.startswith("3.") and isinstance(payload, Mapping)):
         return None
@@ -793,12 +793,16 @@ def _foreign_payload(message: _Message, resolver: Resolver) -> tuple[str, Any] |
             return None  # a registry URL: never fetched, and not needed to read the rest of the document
         if ref.startswith("#"):
             schema, _, _ = resolver.follow(schema, message.file, f"{message.pointer}/payload/schema")
-            return schema_format, schema
+            return schema_format, "inline", schema
         target = (message.file.parent / ref.split("#", 1)[0]).resolve()
         if not inside(target, resolver.root) or not target.is_file():
             raise ConfigError(message.file, f"{show(message.pointer)}/payload/schema/$ref", f"expected a schema file inside the project root, got {ref!r}")
-        return schema_format, target.relative_to(resolver.root).as_posix()
-    return schema_format, schema
+        if target.suffix.lower() in (".avsc", ".proto"):
+            return schema_format, "file", target.relative_to(resolver.root).as_posix()
+        if schema_format.startswith("application/vnd.apache.avro"):  # Avro kept in a .json file: read as written
+            return schema_format, "inline", resolver.load(target, "Avro schema")
+        return schema_format, "inline", target.read_text(encoding="utf-8", errors="replace")
+    return schema_format, "inline", schema
 
 
 def _extension(obj: Mapping[str, Any], name: str, message: _Message, check: Callable[[Any], bool], expected: str) -> Any:
@@ -830,13 +834,13 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         payload = _message_payload(message, resolver)
         foreign = _foreign_payload(message, resolver) if payload is None else None
         if foreign is not None:
-            payload_format, found = foreign
-            if isinstance(found, str) and found.endswith((".avsc", ".proto")) and "\n" not in found:
+            payload_format, where, found = foreign
+            if where == "file":
                 schema_file = found
             elif isinstance(found, str):
-                schema_text = found
+                schema_text = found  # a .proto written inline
             elif isinstance(found, Mapping):
-                payload = found
+                payload = found  # an Avro record written inline
     # where the event is declared: the operation that sends it, else its message, else the first document
     at = event.owner_at or ((message.file, message.pointer) if message is not None else (event.documents[0], ""))
     return DeclaredEvent(

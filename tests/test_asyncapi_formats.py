@@ -128,3 +128,10 @@ def test_channel_bindings_name_the_channel_as_the_code_does(tmp_path):
     channels = {name: spec.channel for name, spec in catalog.events.items()}
     assert channels == {"AuditLogged": "audit-log", "InvoiceIssued": "billing.invoices.v1", "ShipmentDispatched": "shipping/shipment.dispatched"}
     assert testing.lint_tree(root, [UndeclaredEvent]) == []  # the pika publication is the catalogued event
+
+
+def test_an_avro_schema_kept_in_a_json_file_is_read_as_avro(tmp_path):
+    text = ASYNCAPI.replace("schemas/order_cancelled.avsc", "schemas/order_cancelled.avro.json")
+    files = {"orders/app.py": CODE, "asyncapi.yaml": text, "schemas/order_cancelled.avro.json": CANCELLED}
+    found = testing.lint_files([PayloadSchemaMismatch], files, config="catalog: asyncapi.yaml\n")
+    assert any(d.line == 11 and "misses required `reason`" in d.message for d in found), [testing.describe(d) for d in found]

@@ -29,6 +29,7 @@ A format is a module with ``name``, ``suffixes``, ``load`` and ``compare`` (see
 from __future__ import annotations
 
 import importlib
+import json
 import posixpath
 import re
 from collections.abc import Sequence
@@ -169,8 +170,6 @@ def json_view(schema: Schema) -> Any:
 
 def inline_schema(schema_format: str, document: Any, file: str) -> Schema:
     """An Avro (a mapping) or Protobuf (its text) schema written inside an AsyncAPI document, loaded like a file."""
-    import json
-
     name = "avro" if schema_format.startswith("application/vnd.apache.avro") else "protobuf"
     text = document if isinstance(document, str) else json.dumps(document)
     store = SchemaStore(Path("."), lambda rel: text if rel == "(payload)" else None, origin=f" ({file})")
@@ -191,10 +190,10 @@ def attribute_names(schema: Schema) -> frozenset[str] | None:
 
 def format_of_name(name: str) -> Format:
     """The format module called `name` (`json-schema`, `avro`, `protobuf`)."""
-    for suffix, module in _FORMATS.items():
-        if module == _NAMES.get(name):
-            return format_of(f"x{suffix}")
-    raise ValueError(f"unknown schema format {name!r}")
+    module = _NAMES.get(name)
+    if module is None:
+        raise ValueError(f"unknown schema format {name!r}")
+    return json_schema if module == "json_schema" else importlib.import_module(f"eventlint.compat.{module}")  # type: ignore[return-value]
 
 
 def _as_schema(value: Schema | Any, label: str = "(schema)") -> Schema:

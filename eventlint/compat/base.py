@@ -181,7 +181,13 @@ class Schema:
 
 
 class Format(Protocol):
-    """One schema format: how its files are named, loaded and compared."""
+    """One schema format: how its files are named, loaded and compared.
+
+    A format module may also offer `json_view(document)` (the data it describes, as
+    JSON Schema, for the contract rules), `attribute_names(document)` (when a decoded
+    message's attributes are fixed, as a generated Protobuf class's are) and
+    `multi_format(schema)` with `SCHEMA_FORMAT` (how an AsyncAPI export carries it).
+    """
 
     name: str
     suffixes: tuple[str, ...]
