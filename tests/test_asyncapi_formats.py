@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from eventlint import api, testing
 from eventlint.catalog import load_catalog
-from eventlint.rules.contracts import BrokenSchema, EventWithoutSchema, PayloadSchemaMismatch, UndeclaredEvent
+from eventlint.rules.contracts import EventWithoutSchema, PayloadSchemaMismatch, UndeclaredEvent
+from eventlint.rules.engine_rules import BrokenSchema
 
 ASYNCAPI = """\
 asyncapi: 3.0.0
@@ -72,7 +73,7 @@ def test_avro_and_protobuf_payloads_are_schemas_the_contract_rules_use():
     files = {"orders/app.py": CODE, "asyncapi.yaml": ASYNCAPI, "schemas/order_cancelled.avsc": CANCELLED}
     found = testing.lint_files([EventWithoutSchema, PayloadSchemaMismatch, BrokenSchema], files, config="catalog: asyncapi.yaml\n")
     got = sorted((d.path, d.line, d.code) for d in found)
-    assert got == sorted(testing.expected_lines(files, ["EDA202", "EDA203", "EDA210"])), [testing.describe(d) for d in found]
+    assert got == sorted(testing.expected_lines(files, ["EDA202", "EDA203", "EDA003"])), [testing.describe(d) for d in found]
     messages = {d.line: d.message for d in found}
     assert "`total_cents` is a string, the schema says integer" in messages[7]
     assert "misses required `reason`" in messages[11]  # the .avsc file the message's $ref names
@@ -83,7 +84,7 @@ def test_a_broken_inline_protobuf_payload_is_one_finding_at_the_message():
     broken = ASYNCAPI.replace("int64 amount_cents = 2;", "int64 amount_cents = ;")
     files = {"orders/app.py": CODE.replace("  # expect: EDA203", ""), "asyncapi.yaml": broken, "schemas/order_cancelled.avsc": CANCELLED}
     found = testing.lint_files([BrokenSchema], files, config="catalog: asyncapi.yaml\n")
-    assert [(d.code, d.path) for d in found] == [("EDA210", "asyncapi.yaml")]
+    assert [(d.code, d.path) for d in found] == [("EDA003", "asyncapi.yaml")]
     assert "schema of `OrderRefunded` cannot be used: expected Protobuf syntax" in found[0].message
 
 

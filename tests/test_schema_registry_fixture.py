@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from eventlint import testing
 from eventlint.cli import main
-from eventlint.rules.contracts import BreakingSchemaChange, BrokenSchema, ConsumerReadsUnknownField, PayloadSchemaMismatch
+from eventlint.rules.contracts import BreakingSchemaChange, ConsumerReadsUnknownField, PayloadSchemaMismatch
+from eventlint.rules.engine_rules import BrokenSchema
 from tests.helpers import fixture
 
 ROOT = fixture("schema_registry")

@@ -50,7 +50,7 @@ class ObjectView:
 
 
 class Schemas:
-    """Every catalogued event's schema versions, loaded once; a broken schema is kept as its error (EDA210 reports it)."""
+    """Every catalogued event's schema versions, loaded once; a broken schema is kept as its error (EDA003 reports it)."""
 
     def __init__(self, catalog: Catalog, root: Path) -> None:
         self.catalog = catalog

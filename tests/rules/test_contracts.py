@@ -83,9 +83,9 @@ def test_a_broken_schema_is_one_finding_and_the_other_events_are_still_checked(t
             }
         },
     )
-    result = CliRunner().invoke(main, ["check", str(tmp_path), "--select", "EDA203,EDA210"])
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--select", "EDA203,EDA003"])
     assert result.exit_code == 1
-    assert "schemas/order_placed.json:4:1: EDA210 schema of `OrderPlaced` cannot be used: not a valid schema" in result.output
+    assert "schemas/order_placed.json:4:1: EDA003 schema of `OrderPlaced` cannot be used: not a valid schema" in result.output
     assert "(at /properties/order_id/type)" in result.output
     assert "app.py:5:1: EDA203 payload of `OrderCancelled` does not match its schema" in result.output  # still checked
     assert "Traceback" not in result.output
