@@ -164,8 +164,9 @@ def history(
 
 def json_view(schema: Schema) -> Any:
     """The data a schema accepts as JSON Schema (the document itself for JSON Schema), for the contract rules."""
-    view = getattr(format_of_name(schema.format), "json_view", None)
-    return view(schema.document) if view is not None else schema.document
+    if schema.format == json_schema.name:
+        return json_schema.contract_view(schema)
+    return format_of_name(schema.format).json_view(schema.document)  # type: ignore[attr-defined]
 
 
 def inline_schema(schema_format: str, document: Any, file: str) -> Schema:

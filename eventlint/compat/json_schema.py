@@ -137,6 +137,29 @@ def compare(old: Schema | Any, new: Schema | Any, options: Options = Options()) 
     return sorted_changes(walker.walk(a, b, "", frozenset()))
 
 
+def contract_view(schema: Schema) -> Any:
+    """The newest version as the contract rules read it: `$ref`s of the root, its `allOf` parts and its properties
+    followed, across files too (the rules themselves follow only `#/...` references)."""
+    root, _ = _deref(_Node(schema.document, schema.file, "", schema.store))
+    return _view_object(root, 0)
+
+
+def _view_object(node: _Node, depth: int) -> Any:
+    if not isinstance(node.schema, Mapping) or depth > 8:
+        return node.schema
+    view = dict(node.schema)
+    properties = node.schema.get("properties")
+    if isinstance(properties, Mapping):
+        view["properties"] = {
+            name: _deref(node.child(prop, "properties", name))[0].schema if isinstance(prop, Mapping) else prop
+            for name, prop in properties.items()
+        }
+    members = node.schema.get("allOf")
+    if isinstance(members, list):
+        view["allOf"] = [_view_object(_deref(node.child(m, "allOf", i))[0], depth + 1) for i, m in enumerate(members)]
+    return view
+
+
 def as_schema(value: Schema | Any, label: str = "(schema)") -> Schema:
     """A plain mapping as a checked Schema whose `$ref`s resolve within itself."""
     return _as_schema(value, label)

@@ -345,8 +345,9 @@ class PayloadSchemaMismatch(Rule):
     checked for compatibility by EDA208 and `eventlint schema check`).
 
     ## Limitations
-    Only top-level fields are compared; nested objects and values that are not
-    literals are not.
+    Only top-level fields are compared (a `$ref` at the root, in `allOf` or on a
+    property is followed, into other schema files too); nested objects and values
+    that are not literals are not.
     """
 
     code = "EDA203"

@@ -104,3 +104,27 @@ def test_a_schema_outside_the_project_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(tmp_path / "proj")])
     assert result.exit_code == 2
     assert "outside the project root" in result.output
+
+
+def test_payload_and_reads_follow_refs_into_other_schema_files(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "app.py": (
+                "import json\nfrom kafka import KafkaConsumer, KafkaProducer\n\nproducer = KafkaProducer()\n"
+                'producer.send("orders.placed", json.dumps({"order_id": "1", "total": "12"}).encode())\n\n\n'
+                "def bill(order):\n    charge(order[\"order_id\"], order[\"amount\"])\n\n\n"
+                'for message in KafkaConsumer("orders.placed", group_id="billing"):\n    bill(json.loads(message.value))\n'
+            ),
+            "schemas/order_placed.json": '{"$ref": "common.json#/$defs/Order"}',
+            "schemas/common.json": (
+                '{"$defs": {"Money": {"type": "integer"}, "Order": {"type": "object", "additionalProperties": false,'
+                ' "required": ["order_id", "total"], "properties": {"order_id": {"type": "string"}, "total": {"$ref": "#/$defs/Money"}}}}}'
+            ),
+        },
+        {"events": {"OrderPlaced": {"channel": "orders.placed", "schema": "schemas/order_placed.json"}}},
+    )
+    found = sorted((d.code, d.line, d.message) for d in api.lint([tmp_path], api.load_config([tmp_path]), select=["EDA203", "EDA204"]).diagnostics)
+    assert [(code, line) for code, line, _ in found] == [("EDA203", 5), ("EDA204", 9)]
+    assert "`total` is a string, the schema says integer" in found[0][2]
+    assert "reads `amount`, which the `OrderPlaced` schema does not define" in found[1][2]
