@@ -350,6 +350,8 @@ class SchemaDiff:
     mode: str
     policy: str
     changes: tuple[Change, ...]
+    format: str = "json-schema"
+    protobuf_level: str = compat.DEFAULT_PROTOBUF_LEVEL
 
     @property
     def breaking(self) -> tuple[Change, ...]:
@@ -394,14 +396,17 @@ def compatibility_settings(config: Config, spec: EventSpec | None = None) -> tup
     return compat.settings(config.raw.get("contracts"), spec.compatibility if spec else None)
 
 
-def schema_diff(old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None) -> SchemaDiff:
-    """Compare two schema files (their `$ref`s resolve within their project, or their own folder)."""
+def schema_diff(
+    old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None, protobuf_level: str | None = None
+) -> SchemaDiff:
+    """Compare two schema files of one format (their references resolve within their project, or their own folder)."""
     config = config or load_config([old])
     default_mode, default_policy = compatibility_settings(config)
     mode, policy = mode or default_mode, policy or default_policy
+    level = protobuf_level or compat.protobuf_level(config.raw.get("contracts"))
     old_schema, new_schema = _schema_file(Path(old), config), _schema_file(Path(new), config)
-    changes = compat.compare(old_schema, new_schema, policy)
-    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes))
+    changes = compat.compare(old_schema, new_schema, policy, level)
+    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes), new_schema.format, level)
 
 
 def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | None = None) -> SchemaCheck:
@@ -425,7 +430,7 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
                 files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers))
                 continue
             before = compat.load_schema(current.file, then, label=f"{current.file}@{against}")
-            changes = tuple(compat.compare(before, current, policy))
+            changes = tuple(compat.compare(before, current, policy, compat.protobuf_level(config.raw.get("contracts"))))
             files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers))
     return SchemaCheck(against, policy, tuple(files))
 

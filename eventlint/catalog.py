@@ -26,18 +26,26 @@ class EventSpec:
     key: str | None = None
     channel: str | None = None
     consumers: tuple[str, ...] = ()
+    also_on: tuple[str, ...] = ()  # further channels (an AsyncAPI message listed by several channels)
     schema: str | None = None
     description: str | None = None
     deprecated: bool | str = False
     compatibility: str | None = None
     payload: Mapping[str, Any] | None = field(default=None, compare=False)
+    payload_format: str | None = None  # an inline AsyncAPI payload in Avro or Protobuf: its schemaFormat
+    payload_text: str | None = field(default=None, compare=False)  # an inline Protobuf payload's text
     source: str = "eventlint.yaml"
     line: int = 1
     base: str = "."
 
     @property
+    def channels(self) -> tuple[str, ...]:
+        """Every channel the event travels on, its main `channel` first."""
+        return ((self.channel,) if self.channel else ()) + tuple(c for c in self.also_on if c != self.channel)
+
+    @property
     def has_schema(self) -> bool:
-        return self.schema is not None or self.payload is not None
+        return self.schema is not None or self.payload is not None or self.payload_text is not None
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,7 @@ class Catalog:
         return self.events.get(name) if name else None
 
     def for_channel(self, channel: str | None) -> list[EventSpec]:
-        return [e for e in self.events.values() if channel and e.channel == channel]
+        return [e for e in self.events.values() if channel and channel in e.channels]
 
     def consumed_elsewhere(self, event: str | None, channel: str | None) -> bool:
         """Declared as consumed by another repository (by event name or channel, globs allowed)."""
@@ -185,11 +193,15 @@ def _with_asyncapi(events: dict[str, EventSpec], declared: Mapping[str, asyncapi
                 owner=found.owner,
                 key=found.key,
                 channel=found.channel,
+                also_on=found.also_on,
                 consumers=found.consumers,
                 description=found.description,
                 deprecated=found.deprecated,
                 compatibility=found.compatibility,
                 payload=found.payload,
+                payload_format=found.payload_format,
+                payload_text=found.schema_text,
+                schema=found.schema_file,
                 source=found.source,
                 line=found.line,
                 base=str(root),
@@ -200,11 +212,16 @@ def _with_asyncapi(events: dict[str, EventSpec], declared: Mapping[str, asyncapi
             owner=stated.owner or found.owner,
             key=stated.key or found.key,
             channel=stated.channel or found.channel,
+            also_on=tuple(c for c in (found.channel, *found.also_on) if c and c != (stated.channel or found.channel)),
             consumers=stated.consumers + tuple(c for c in found.consumers if c not in stated.consumers),
             description=stated.description or found.description,
             deprecated=stated.deprecated or found.deprecated,
             compatibility=stated.compatibility or found.compatibility,
             payload=None if stated.schema else found.payload,
+            payload_format=None if stated.schema else found.payload_format,
+            payload_text=None if stated.schema else found.schema_text,
+            schema=stated.schema or found.schema_file,
+            base=stated.base if stated.schema else str(root) if found.schema_file else stated.base,
         )
     return merged
 

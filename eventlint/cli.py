@@ -633,7 +633,7 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
 
 @main.group("schema")
 def schema_group() -> None:
-    """JSON Schema compatibility of event schemas (Confluent's modes; see docs/compatibility.md)."""
+    """Compatibility of event schemas: JSON Schema, Avro and Protobuf (Confluent's modes, buf's levels; see docs/compatibility.md)."""
 
 
 MODES = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"]
@@ -644,14 +644,15 @@ schema_format = click.option("--format", "output_format", type=click.Choice(["te
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mode", type=click.Choice(MODES, case_sensitive=False), help="Compatibility mode (default: contracts.compatibility, else BACKWARD).")
-@click.option("--open-content", "policy", type=click.Choice(["strict", "lenient"]), help="Open content model policy (default: contracts.open-content, else strict).")
+@click.option("--open-content", "policy", type=click.Choice(["strict", "lenient"]), help="JSON Schema open content model policy (default: contracts.open-content, else strict).")
+@click.option("--protobuf-level", "level", type=click.Choice(["WIRE_JSON", "WIRE"], case_sensitive=False), help="buf's breaking level for .proto files (default: contracts.protobuf-level, else WIRE_JSON).")
 @config_option
 @schema_format
 @_config_errors
-def schema_diff(old: Path, new: Path, mode: str | None, policy: str | None, config_file: Path | None, output_format: str) -> None:
-    """Compare schema file OLD with NEW: every change and whether it breaks the mode (exit 1 on a break)."""
+def schema_diff(old: Path, new: Path, mode: str | None, policy: str | None, level: str | None, config_file: Path | None, output_format: str) -> None:
+    """Compare schema file OLD with NEW (.json/.yaml, .avsc or .proto): every change and whether it breaks the mode (exit 1 on a break)."""
     config = api.load_config([old], config_file)
-    result = api.schema_diff(old, new, mode.upper() if mode else None, policy, config)
+    result = api.schema_diff(old, new, mode.upper() if mode else None, policy, config, protobuf_level=level.upper() if level else None)
     click.echo(schema.diff_json(result) if output_format == "json" else schema.diff_text(result), nl=False)
     sys.exit(result.exit_code)
 

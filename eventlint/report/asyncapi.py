@@ -93,11 +93,12 @@ def _uses(facts: ProjectFacts, catalog: Catalog) -> tuple[list[_Use], set[tuple[
             if record.service:
                 uses.add(_Use(record.service, action, event, channel, f"{record.path}:{record.line}"))
     for spec in catalog.events.values():
-        events.add((spec.name, spec.channel))
-        if spec.owner:
-            uses.add(_Use(spec.owner, "send", spec.name, spec.channel))
-        for consumer in spec.consumers:
-            uses.add(_Use(consumer, "receive", spec.name, spec.channel))
+        for channel in spec.channels or (None,):
+            events.add((spec.name, channel))
+            if spec.owner:
+                uses.add(_Use(spec.owner, "send", spec.name, channel))
+            for consumer in spec.consumers:
+                uses.add(_Use(consumer, "receive", spec.name, channel))
     return sorted(uses, key=lambda u: (u.service, u.action, u.event, u.channel or "", u.site or "")), events
 
 
@@ -254,6 +255,10 @@ def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inl
         # the newest version, found the way every contract rule finds it
         store = compat.SchemaStore.from_directory(resolver.root)
         _, latest = compat.load_versions((Path(spec.base) / spec.schema).resolve(), store)[-1]
+        if latest.format != "json-schema":
+            # AsyncAPI 3's multi-format schema object: the Avro or Protobuf schema as it is, with its format
+            schema_format, document = compat.multi_format(latest)
+            return {"schemaFormat": schema_format, "schema": document}
         path = resolver.root / latest.file
         resolver.add(path, latest.document)
         schema = inliner.inline(latest.document, path, "")
