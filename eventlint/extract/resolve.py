@@ -184,10 +184,8 @@ class Project:
             self.mods[module.name] = info
             in_package = "." in import_name or module.path.endswith("__init__.py")
             names = {module.name: sys_root if module.name == import_name else "", import_name: sys_root}
-            path_name = _path_module_name(module.path)
-            names.setdefault(path_name, "")
-            if path_name.startswith("src."):
-                names.setdefault(path_name[4:], "src")
+            for name, root in _namespace_names(module.path, sys_root):
+                names.setdefault(name, root)
             for name, root in names.items():
                 self._import_index[name].append((root, module.name, in_package))
 
@@ -203,7 +201,11 @@ class Project:
         if not candidates:
             return None
         importer_root = importer.sys_root if importer is not None else ""
-        usable = [(root, name) for root, name, _ in candidates if _is_ancestor(root, importer_root)]
+        importer_name = importer.name if importer is not None else None
+        # a module never imports itself: `from kafka import KafkaProducer` in a file named kafka.py
+        # that is imported as `utils.kafka` means the library
+        candidates = [c for c in candidates if c[1] != importer_name]
+        usable = [(root, name) for root, name, _ in candidates if _root_visible(root, importer_root)]
         if not usable and dotted.split(".")[0] not in STDLIB:
             usable = [(root, name) for root, name, in_package in candidates if in_package]
             usable.sort(key=lambda item: (len(item[0]), item[1]))
@@ -227,6 +229,7 @@ class Evaluator:
         self._active: set[tuple] = set()
         self._depth = 0
         self._synthetic: dict[str, ir.Expr] = {}
+        self._qualifying: set[tuple[str, str]] = set()
 
     # -- entry points ----------------------------------------------------------
 
@@ -563,6 +566,16 @@ class Evaluator:
 
     def qualified(self, dotted: str, importer: ModInfo | None) -> Value:
         """The value of a fully qualified name as seen from `importer`."""
+        key = (dotted, importer.name if importer is not None else "")
+        if key in self._qualifying:  # `from b import x` in a, `from a import x` in b
+            return VUnknown(dotted, "import cycle")
+        self._qualifying.add(key)
+        try:
+            return self._qualified(dotted, importer)
+        finally:
+            self._qualifying.discard(key)
+
+    def _qualified(self, dotted: str, importer: ModInfo | None) -> Value:
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
             mod = self.project.find_module(".".join(parts[:cut]), importer)
@@ -1121,6 +1134,38 @@ def _path_module_name(path: str) -> str:
 
 def _is_ancestor(root: str, other: str) -> bool:
     return root == "" or other == root or other.startswith(root + "/")
+
+
+def _root_visible(root: str, importer_root: str) -> bool:
+    """Whether a module under sys.path root `root` is importable from code whose own root is `importer_root`.
+
+    The importer's folder and every folder above it are plausible sys.path entries (the
+    script's directory, a working directory, an editable install); a `src/` folder
+    counts as the folder that contains it (a service run from its own folder with
+    `src/` on the path).
+    """
+    if _is_ancestor(root, importer_root):
+        return True
+    if root == "src" or root.endswith("/src"):
+        return _is_ancestor(root[:-4].rstrip("/"), importer_root)
+    return False
+
+
+def _namespace_names(path: str, sys_root: str) -> list[tuple[str, str]]:
+    """(dotted name, sys.path root) for each folder above a module's own root (PEP 420 namespace packages).
+
+    `scripts/utils/kafka.py` (no `__init__.py` anywhere) is `kafka` with `scripts/utils` on
+    sys.path, `utils.kafka` with `scripts` on it, and `scripts.utils.kafka` from the root.
+    """
+    parts = (path[:-3] if path.endswith(".py") else path).split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    depth = len(sys_root.split("/")) if sys_root else 0
+    out: list[tuple[str, str]] = []
+    for cut in range(depth, -1, -1):
+        if cut < len(parts):
+            out.append((".".join(parts[cut:]), "/".join(parts[:cut])))
+    return out
 
 
 _BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance"})

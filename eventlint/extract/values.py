@@ -91,7 +91,23 @@ class VParam:
 
 @dataclass(frozen=True, slots=True)
 class VUnknown:
+    """A value not known statically: its source text, and why (a category of UNKNOWN_REASONS, or "")."""
+
     text: str
+    reason: str = ""
+
+
+# Why a value stays unknown, as reported in facts (`unresolved`) and by `eventlint facts --unresolved`.
+UNKNOWN_REASONS = {
+    "parameter": "a parameter of a function that no call site in the project binds",
+    "runtime-input": "read at run time (a consumed message, a loop variable, a request, the command line)",
+    "config-not-found": "a configuration value (environment variable, settings key) with no default found",
+    "import-not-resolved": "the name comes from a module outside the analysed code",
+    "call-result": "returned by a call eventlint cannot follow (a library function, a method of an unknown object)",
+    "import-cycle": "the name is imported in a cycle between modules",
+    "not-static": "an expression eventlint does not evaluate (arithmetic, a comprehension, a conditional)",
+    "name-not-found": "a name with no assignment, parameter or import in scope",
+}
 
 
 Value = Union[VStr, VTemplate, VConst, VRef, VInst, VMethod, VList, VDict, VParam, VUnknown]
