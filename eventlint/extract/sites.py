@@ -52,6 +52,7 @@ from eventlint.facts import Binding, Publication, Subscription
 
 MAX_WRAPPER_DEPTH = 6
 MAX_RECORDS_PER_SITE = 64
+MAX_FACTORY_DEPTH = 3
 DESTINATION_FIELDS = ("event", "channel", "handler", "queue", "exchange", "routing_key")
 SERIALISERS = PASS_THROUGH - {"functools.partial", "functools.wraps", "asyncio.create_task", "asyncio.ensure_future", "typing.cast"}
 
@@ -129,6 +130,7 @@ class SiteFinder:
         # names holding consumed messages in functions that run a consuming loop
         self.loop_messages: dict[str, set[str]] = {}
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
+        self._by_terminal: dict[str, list[tuple[Scope, ir.Call]]] | None = None
 
     # -- pass 1: direct sites ------------------------------------------------------
 
@@ -558,7 +560,7 @@ class SiteFinder:
 
     # -- polling consumers: who handles the messages -------------------------------
 
-    def _loop_handler(self, scope: Scope, call: ir.Call) -> tuple[str | None, str | None]:
+    def _loop_handler(self, scope: Scope, call: ir.Call, depth: int = 0) -> tuple[str | None, str | None]:
         mod, fn = scope.mod, scope.func
         if fn is None:
             return None, ir.unparse(call)
@@ -580,6 +582,17 @@ class SiteFinder:
             if loop.iter is call or (isinstance(loop.iter, ir.Await) and loop.iter.value is call):
                 ranges = [(loop.line, loop.end_line or loop.line)]
                 return self._handler_in(mod, fn, set(loop.targets), ranges) or (self.project.function_qname(mod, fn), None)
+        found = self._handler_from_storages(mod, fn, storages, result_is_messages)
+        if found is not None:
+            return found
+        through = self._factory_handler(scope, call, depth)
+        if through is not None:
+            return through
+        return None, f"messages of {ir.unparse(call)}"
+
+    def _handler_from_storages(
+        self, mod: ModInfo, fn: ir.Function, storages: list[str], result_is_messages: bool = False
+    ) -> tuple[str | None, str | None] | None:
         for storage in storages:
             for candidate in self._functions_using(mod, fn, storage):
                 seeds: set[str] = set()
@@ -600,7 +613,53 @@ class SiteFinder:
                     continue
                 handler = self._handler_in(mod, candidate, seeds, ranges or None)
                 return handler or (self.project.function_qname(mod, candidate), None)
-        return None, f"messages of {ir.unparse(call)}"
+        return None
+
+    def _factory_handler(self, scope: Scope, call: ir.Call, depth: int) -> tuple[str | None, str | None] | None:
+        """The handler of a consumer made in a factory (`return KafkaConsumer(...)`, also as a tuple item or a
+        dict value): found where each caller keeps the result. Several callers must agree, else it stays unknown."""
+        fn = scope.func
+        if fn is None or fn.name == ir.MODULE_BODY or depth >= MAX_FACTORY_DEPTH:
+            return None
+        position = _returned_position(fn, call)
+        if position is None:
+            return None
+        qname = self.project.function_qname(scope.mod, fn)
+        if scope.args is not None:
+            callers = [(scope.args.caller, scope.args.call)]
+        else:
+            callers = list(self._callers(qname, self._terminal_index()))
+        handlers: set[tuple[str | None, str | None]] = set()
+        for caller, factory_call in callers:
+            if caller.func is None:
+                continue
+            storages = _kept_as(caller.func, factory_call, position)
+            found = self._handler_from_storages(caller.mod, caller.func, storages)
+            if found is None and storages:
+                found = self._factory_handler_of_storage(caller, storages, depth)
+            if found is not None and found[0] is not None:
+                handlers.add(found)
+        return handlers.pop() if len(handlers) == 1 else None
+
+    def _factory_handler_of_storage(
+        self, caller: Scope, storages: list[str], depth: int
+    ) -> tuple[str | None, str | None] | None:
+        """A factory of a factory: the caller returns what it kept, so its own callers hold the consumer."""
+        fn = caller.func
+        assert fn is not None
+        for ret in fn.returns:
+            if isinstance(ret, ir.Name) and ret.id in storages:
+                for assign in fn.assigns:
+                    if assign.target == ret.id and _is_call(assign.value):
+                        inner = assign.value.value if isinstance(assign.value, ir.Await) else assign.value
+                        assert isinstance(inner, ir.Call)
+                        return self._factory_handler(caller.unbound(), inner, depth + 1)
+        return None
+
+    def _terminal_index(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
+        if self._by_terminal is None:
+            self._by_terminal = self._calls_by_terminal()
+        return self._by_terminal
 
     def _functions_using(self, mod: ModInfo, fn: ir.Function, storage: str) -> list[ir.Function]:
         if storage.startswith("self.") and fn.cls is not None:
@@ -677,7 +736,7 @@ class SiteFinder:
     def through_wrappers(self, direct: list[Found]) -> list[Found]:
         """Sites reached through project functions whose destination or client is a parameter."""
         out: list[Found] = []
-        by_terminal = self._calls_by_terminal()
+        by_terminal = self._terminal_index()
         todo: list[tuple[Found | Candidate, int]] = [(f, 0) for f in direct if self._depends_on_params(f)]
         todo += [(c, 0) for c in self.candidates]
         seen: set[tuple] = set()
@@ -989,6 +1048,43 @@ def _first_text(values: tuple[Value, ...]) -> str | None:
         if expr is not None:
             return expr
     return None
+
+
+def _returned_position(fn: ir.Function, call: ir.Call) -> tuple[int | str, ...] | None:
+    """How `fn` returns the result of `call`: () as is, (i, n) as item i of an n-tuple, ("k",) under key k of a dict."""
+    names = {a.target for a in fn.assigns if (a.value.value if isinstance(a.value, ir.Await) else a.value) is call}
+
+    def holds(expr: ir.Expr) -> bool:
+        expr = expr.value if isinstance(expr, ir.Await) else expr
+        return expr is call or isinstance(expr, ir.Name) and expr.id in names
+
+    found: set[tuple[int | str, ...]] = set()
+    for ret in fn.returns:
+        if holds(ret):
+            found.add(())
+        elif isinstance(ret, ir.Seq) and not any(isinstance(item, ir.Starred) for item in ret.items):
+            found.update((index, len(ret.items)) for index, item in enumerate(ret.items) if holds(item))
+        elif isinstance(ret, ir.DictE):
+            found.update((item.key.value,) for item in ret.items if isinstance(item.key, ir.Str) and holds(item.value))
+    return found.pop() if len(found) == 1 else None
+
+
+def _kept_as(fn: ir.Function, call: ir.Call, position: tuple[int | str, ...]) -> list[str]:
+    """The names `fn` keeps the factory's result (or the item at `position`) under."""
+    out: list[str] = []
+    for assign in fn.assigns:
+        value = assign.value.value if isinstance(assign.value, ir.Await) else assign.value
+        if not position and value is call:
+            out.append(assign.target)
+        elif position and isinstance(value, ir.Sub):
+            base = value.value.value if isinstance(value.value, ir.Await) else value.value
+            index = value.index
+            literal = index.value if isinstance(index, (ir.Const, ir.Str)) else None
+            if base is not call or isinstance(literal, bool):
+                continue
+            if literal == position[0] or len(position) == 2 and isinstance(literal, int) and literal + position[1] == position[0]:
+                out.append(assign.target)
+    return out
 
 
 def _is_call(expr: ir.Expr) -> bool:
