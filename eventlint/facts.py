@@ -44,6 +44,8 @@ class Publication:
     headers: tuple[str, ...] | None = None
     payload_types: tuple[tuple[str, str], ...] = ()
     payload_partial: bool = False
+    unresolved: str | None = None  # why the name stays unknown: "category: detail" (docs/facts.md)
+    provenance: str | None = None  # where a name from configuration came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ class Subscription:
     handler_expr: str | None = None
     via: tuple[str, ...] = ()
     function: str | None = None
+    unresolved: str | None = None  # why the name or handler stays unknown: "category: detail" (docs/facts.md)
+    provenance: str | None = None  # where a name from configuration came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +274,14 @@ def _site_key(record: Any) -> tuple:
 
 
 def _record_to_json(record: Any) -> dict[str, Any]:
-    return {name: _value_to_json(getattr(record, name)) for name in _field_names(type(record))}
+    out = {name: _value_to_json(getattr(record, name)) for name in _field_names(type(record))}
+    for name in _OMITTED_WHEN_NULL:
+        if name in out and out[name] is None:
+            del out[name]  # present only when there is something to say: older documents stay as they were
+    return out
+
+
+_OMITTED_WHEN_NULL = ("unresolved", "provenance")
 
 
 @functools.cache

@@ -82,6 +82,8 @@ SERIALISER_METHODS = frozenset(
     }
 )
 STRING_METHODS = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "encode": lambda s: s}
+# Calls that read an environment variable, with an optional default as the second argument.
+ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "typing_extensions"}
 
 
@@ -294,13 +296,14 @@ class Evaluator:
             case ir.Lambda(_, body):
                 if isinstance(body, ir.Call):
                     return self.eval(body.func, scope, line)
-                return VUnknown(ir.unparse(expr))
-        return VUnknown(ir.unparse(expr))
+                return VUnknown(ir.unparse(expr), "not-static")
+        return VUnknown(ir.unparse(expr), "not-static")
 
     def _join(self, parts: list[str | Value], expr: ir.Expr) -> Value:
         joined = join_text(parts)
         if joined is None:
-            return VUnknown(ir.unparse(expr))
+            reasons = sorted({p.reason for p in parts if isinstance(p, VUnknown) and p.reason})
+            return VUnknown(ir.unparse(expr), reasons[0] if len(reasons) == 1 else "not-static")
         return joined
 
     def _subscript(self, value: Value, index: Value, expr: ir.Expr) -> Value:
@@ -311,7 +314,9 @@ class Evaluator:
         if isinstance(value, VList) and isinstance(index, VConst) and isinstance(index.value, int):
             if -len(value.items) <= index.value < len(value.items):
                 return value.items[index.value]
-        return VUnknown(ir.unparse(expr))
+        if isinstance(value, VRef) and value.qname == "os.environ":
+            return VUnknown(ir.unparse(expr), "config-not-found")
+        return VUnknown(ir.unparse(expr), _reason_of(value))
 
     # -- names -------------------------------------------------------------------
 
@@ -347,7 +352,7 @@ class Evaluator:
                     return self.eval(bound[0], bound[1], bound[2])
                 return self._param(scope.mod, fn, index, param)
         if any(name in loop.targets for loop in fn.loops):
-            return VUnknown(name)
+            return VUnknown(name, "runtime-input")
         nested = f"{fn.name}.{name}"
         if nested in scope.mod.functions:
             return self.function_value(f"{scope.mod.name}.{nested}")
@@ -458,7 +463,7 @@ class Evaluator:
         found = self._global_or_none(mod, name, line, set())
         if found is not None:
             return found
-        return VRef(f"builtins.{name}", "external") if name in _BUILTINS else VUnknown(name)
+        return VRef(f"builtins.{name}", "external") if name in _BUILTINS else VUnknown(name, "name-not-found")
 
     def _global_or_none(self, mod: ModInfo, name: str, line: int, seen: set[str]) -> Value | None:
         if mod.name in seen:
@@ -568,7 +573,7 @@ class Evaluator:
         """The value of a fully qualified name as seen from `importer`."""
         key = (dotted, importer.name if importer is not None else "")
         if key in self._qualifying:  # `from b import x` in a, `from a import x` in b
-            return VUnknown(dotted, "import cycle")
+            return VUnknown(dotted, "import-cycle")
         self._qualifying.add(key)
         try:
             return self._qualified(dotted, importer)
@@ -627,7 +632,7 @@ class Evaluator:
             case VStr() if attr in STRING_METHODS or attr == "format":
                 return VMethod(value, attr)
         if isinstance(value, VUnknown):
-            return VUnknown(f"{value.text}.{attr}")
+            return VUnknown(f"{value.text}.{attr}", value.reason)
         return VMethod(value, attr)
 
     def _attr_producer(self, type_name: str, attr: str, receiver: Value) -> Value | None:
@@ -732,11 +737,13 @@ class Evaluator:
         match callee:
             case VRef(qname, "external") if qname in PASS_THROUGH and call.args:
                 return self.eval(call.args[0], scope, line)
+            case VRef(qname, "external") if qname in ENV_READERS:
+                return self._environment(call, scope, line)
             case VRef(qname, "external"):
                 canonical = self.patterns.canonical(qname)
                 if self.patterns.is_type(canonical):
                     return VInst(canonical)
-                return VUnknown(ir.unparse(call))
+                return VUnknown(ir.unparse(call), "call-result")
             case VRef(qname, "class"):
                 return VInst(qname, project=True)
             case VRef(qname, "function"):
@@ -751,7 +758,18 @@ class Evaluator:
                     return self._returns(target, call, scope, line)
                 if method in SERIALISER_METHODS and isinstance(obj, (VDict, VList)):
                     return obj
-        return VUnknown(ir.unparse(call))
+                if isinstance(obj, (VParam, VUnknown)):
+                    return VUnknown(ir.unparse(call), _reason_of(obj))
+        return VUnknown(ir.unparse(call), "call-result")
+
+    def _environment(self, call: ir.Call, scope: Scope, line: int) -> Value:
+        """`os.getenv("X", "d")`, `os.environ.get("X", "d")`: the default, marked as such; else unknown."""
+        name = self.eval(call.args[0], scope, line) if call.args else None
+        default = argument(call, 1, "default")
+        value = self.eval(default, scope, line) if default is not None else None
+        if isinstance(name, VStr) and isinstance(value, VStr) and value.value.strip():  # "" is a placeholder
+            return VStr(value.value, f"default of environment variable {name.value} ({scope.mod.ir.path}:{call.line})")
+        return VUnknown(ir.unparse(call), "config-not-found")
 
     def callable_keys(self, callee: Value) -> list[str]:
         """Pattern keys a call to `callee` may match, most specific first."""
@@ -775,7 +793,7 @@ class Evaluator:
         bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope))
         value = self.eval(target.func.returns[-1], bound)
         if isinstance(value, VUnknown):
-            return VUnknown(ir.unparse(call))
+            return VUnknown(ir.unparse(call), value.reason)
         return value
 
     def _format(self, text: str, call: ir.Call, scope: Scope, line: int) -> Value:
@@ -979,11 +997,11 @@ class Evaluator:
                 match = re.search(source.regex, text)
                 if match and match.groups() and match.group(1) is not None:
                     group = match.group(1)
-                    value = VTemplate(group) if "{" in group else VStr(group)
+                    value = VTemplate(group) if "{" in group else VStr(group, value.origin if isinstance(value, VStr) else "")
         if source.format is not None:
             inner = as_text_value(value)
             if isinstance(inner, VStr):
-                value = VStr(source.format.replace("{}", inner.value))
+                value = VStr(source.format.replace("{}", inner.value), inner.origin)
             elif isinstance(inner, (VTemplate, VParam, VUnknown)):
                 value = VTemplate(source.format.replace("{}", "{" + _short_text(inner) + "}"), _has_param(inner))
         return value
@@ -1026,6 +1044,7 @@ def join_text(parts: list[str | Value]) -> Value | None:
     exact = True
     params = False
     known = False
+    origins: list[str] = []
     for part in parts:
         if isinstance(part, str):
             out.append(part)
@@ -1033,6 +1052,8 @@ def join_text(parts: list[str | Value]) -> Value | None:
         elif isinstance(part, VStr):
             out.append(part.value)
             known = True
+            if part.origin and part.origin not in origins:
+                origins.append(part.origin)
         elif isinstance(part, VConst) and part.value is not None and not isinstance(part.value, bool):
             out.append(str(part.value))
             known = True
@@ -1047,7 +1068,7 @@ def join_text(parts: list[str | Value]) -> Value | None:
             params = params or isinstance(part, VParam)
     text = "".join(out)
     if exact:
-        return VStr(text)
+        return VStr(text, "; ".join(origins))
     if not known and not params:
         return None
     return VTemplate(text, params)
@@ -1071,6 +1092,17 @@ def as_text_value(value: Value) -> Value:
             if bound is not None:
                 return bound
     return value
+
+
+def _reason_of(value: Value) -> str:
+    """Why a value built from `value` stays unknown."""
+    if isinstance(value, VUnknown):
+        return value.reason
+    if isinstance(value, VParam) or isinstance(value, VTemplate) and value.params:
+        return "parameter"
+    if isinstance(value, VRef) and value.kind == "external":
+        return "import-not-resolved"
+    return "not-static"
 
 
 def _has_param(value: Value) -> bool:

@@ -131,6 +131,8 @@ class SiteFinder:
         self.loop_messages: dict[str, set[str]] = {}
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
         self._by_terminal: dict[str, list[tuple[Scope, ir.Call]]] | None = None
+        # wrappers evaluated again at one or more call sites: their own parameters are not unknowns
+        self.bound_wrappers: set[str] = set()
 
     # -- pass 1: direct sites ------------------------------------------------------
 
@@ -751,6 +753,7 @@ class SiteFinder:
                     continue
                 seen.add(key)
                 for new in self._specialise(item, caller, call):
+                    self.bound_wrappers.add(wrapper)
                     out.append(new)
                     if self._depends_on_params(new):
                         todo.append((new, depth + 1))
@@ -821,6 +824,9 @@ class SiteFinder:
                 for event, channel in self._combinations(site, ("event", "channel")):
                     ev_text, ev_expr = self._event_text(event, site)
                     ch_text, ch_expr = text_of(channel)
+                    unresolved = None
+                    if ev_text is None and ch_text is None:
+                        unresolved = self._unresolved(site, (("channel", channel), ("event", event)))
                     publishers.append(
                         Publication(
                             event=ev_text,
@@ -839,6 +845,8 @@ class SiteFinder:
                             channel_expr=ch_expr,
                             via=site.via,
                             headers=site.headers,
+                            unresolved=unresolved,
+                            provenance=_provenance(event, channel),
                         )
                     )
             elif kind == "subscribe":
@@ -846,6 +854,14 @@ class SiteFinder:
                     ev_text, ev_expr = self._event_text(event, site, subscribe=True)
                     ch_text, ch_expr = text_of(channel)
                     h_name, h_expr = site.handler if site.handler is not None else self._handler_name(handler)
+                    unresolved = None
+                    if ev_text is None and ch_text is None:
+                        unresolved = self._unresolved(site, (("channel", channel), ("event", event)))
+                    elif h_name is None:
+                        if site.handler is not None:
+                            unresolved = f"handler-not-found: no project function was found receiving `{h_expr}`"
+                        else:
+                            unresolved = self._unresolved(site, (("handler", handler),))
                     subscribers.append(
                         Subscription(
                             event=ev_text,
@@ -864,6 +880,8 @@ class SiteFinder:
                             handler_expr=h_expr,
                             via=site.via,
                             function=site.function,
+                            unresolved=unresolved,
+                            provenance=_provenance(event, channel),
                         )
                     )
             else:
@@ -882,6 +900,31 @@ class SiteFinder:
                         )
                     )
         return publishers, subscribers, bindings
+
+    def _unresolved(self, site: Found, fields: tuple[tuple[str, Value | None], ...]) -> str | None:
+        """Why a site's name (or handler) stays unknown, "category: detail"; None when nothing is known to be missing
+        or when the value is a parameter of a wrapper whose call sites carry the names."""
+        for name, value in fields:
+            if value is None:
+                continue
+            value = as_text_value(value)
+            text = _text_hint(value)
+            if isinstance(value, VParam):
+                if value.func in self.bound_wrappers:
+                    return None
+                return f"parameter: {name} is parameter `{value.name}` of {value.func}, and no call site in the analysed code passes it"
+            if isinstance(value, VTemplate):
+                if value.params:
+                    if site.function in self.bound_wrappers:
+                        return None
+                    return f"parameter: {name} `{text}` is built from a parameter of {site.function}, and no call site passes it"
+                return f"partial: {name} is only partly known: `{text}`"
+            if isinstance(value, VUnknown):
+                return f"{value.reason or 'not-static'}: {name} is `{text}`"
+            if isinstance(value, VRef) and value.kind == "external":
+                return f"import-not-resolved: {name} is `{text}`, from a module outside the analysed code"
+            return f"not-static: {name} is `{text}`"
+        return None
 
     def _subscriber_service(self, handler: str | None, service: str | None) -> str | None:
         """The service whose code handles the messages; the site's own service when that is unknown."""
@@ -933,6 +976,16 @@ class SiteFinder:
                     return call, None
                 return None, type_name
         return None, text_of(value)[1]
+
+
+def _provenance(*values: Value | None) -> str | None:
+    """Where the names of a record came from, when configuration gave them (an environment default)."""
+    origins: list[str] = []
+    for value in values:
+        value = as_text_value(value) if value is not None else None
+        if isinstance(value, VStr) and value.origin and value.origin not in origins:
+            origins.append(value.origin)
+    return "; ".join(origins) or None
 
 
 def _header_names(value: Value) -> list[str] | None:

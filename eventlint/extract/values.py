@@ -8,9 +8,10 @@ from typing import Union
 
 @dataclass(frozen=True, slots=True)
 class VStr:
-    """A string known exactly."""
+    """A string known exactly; `origin` says where it came from when that is a configuration default."""
 
     value: str
+    origin: str = ""
 
 
 @dataclass(frozen=True, slots=True)

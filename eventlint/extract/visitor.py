@@ -226,8 +226,8 @@ class _Visitor(cst.CSTVisitor):
         return top if isinstance(top, _FunctionBuilder) else None
 
     def _qualname(self, name: str) -> str:
-        outer = [s.name for s in self._stack[1:]]
-        return ".".join([*outer, name])
+        # the enclosing def or class already carries its own qualified name
+        return f"{self._stack[-1].name}.{name}" if len(self._stack) > 1 else name
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         line, col = self._pos(node)

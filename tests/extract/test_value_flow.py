@@ -113,3 +113,100 @@ def test_callers_that_disagree_leave_the_handler_unknown(tmp_path):
     }
     [sub] = facts_of(write_project(tmp_path / "repo", files)).subscribers
     assert (sub.channel, sub.handler) == ("audit.events", None)
+
+
+NOTIFIER = '''
+import functools
+from functools import partial
+
+import redis
+from aiokafka import AIOKafkaProducer
+
+
+class Notifier:
+    def __init__(self):
+        self.client = AIOKafkaProducer(bootstrap_servers="kafka:9092")
+
+    async def notify(self, order):
+        async def publish(data, topic):
+            await self.client.send_and_wait(topic, data)
+
+        await publish(order, "orders.notified")
+        await publish(order, topic="orders.audited")
+
+
+def handle(region, message):
+    print(region, message)
+
+
+def listen():
+    pubsub = redis.Redis().pubsub()
+    pubsub.subscribe(**{"orders.eu": functools.partial(handle, "eu")})
+    pubsub.subscribe(**{"orders.us": partial(handle, "us")})
+    pubsub.run_in_thread(sleep_time=0.01)
+'''
+
+
+def test_nested_helpers_in_methods_and_partial_handlers(tmp_path):
+    facts = facts_of(write_project(tmp_path / "repo", {"svc/app.py": NOTIFIER}))
+    assert pubs(facts) == {
+        ("svc/app.py", 14, None, None, None, "app.Notifier.notify.publish"),
+        ("svc/app.py", 16, None, "orders.notified", None, "app.Notifier.notify"),
+        ("svc/app.py", 17, None, "orders.audited", None, "app.Notifier.notify"),
+    }
+    assert subs(facts) == {
+        ("svc/app.py", 26, None, "orders.eu", None, "app.handle"),
+        ("svc/app.py", 27, None, "orders.us", None, "app.handle"),
+    }
+    [inner] = [p for p in facts.publishers if p.line == 14]
+    assert inner.unresolved is None  # its call sites carry the names
+
+
+PUBLISHER = '''
+import os
+from os import environ
+
+from external_topics import AUDIT
+from kafka import KafkaConsumer, KafkaProducer
+
+producer = KafkaProducer()
+TOPIC = os.getenv("ORDERS_TOPIC", "orders.placed")
+PREFIX = environ.get("PREFIX", "prod")
+UNSET = os.environ.get("UNSET_TOPIC", "")
+
+
+def publish_all(payload):
+    producer.send(TOPIC, payload)
+    producer.send(f"{PREFIX}.orders.cancelled", payload)
+    producer.send(os.environ["REFUNDS_TOPIC"], payload)
+    producer.send(AUDIT, payload)
+    for topic in payload["topics"]:
+        producer.send(topic, payload)
+    producer.send(UNSET, payload)
+
+
+def forward(topic, payload):
+    producer.send(topic, payload)
+
+
+def consume():
+    for message in KafkaConsumer(os.getenv("IN_TOPIC")):
+        print(message)
+'''
+
+
+def test_environment_defaults_carry_their_provenance_and_unknowns_their_reason(tmp_path):
+    facts = facts_of(write_project(tmp_path / "repo", {"app/pub.py": PUBLISHER}))
+    got = {(p.line, p.channel, p.provenance, p.unresolved) for p in facts.publishers}
+    assert got == {
+        (14, "orders.placed", "default of environment variable ORDERS_TOPIC (app/pub.py:8)", None),
+        (15, "prod.orders.cancelled", "default of environment variable PREFIX (app/pub.py:9)", None),
+        (16, None, None, "config-not-found: channel is `os.environ['REFUNDS_TOPIC']`"),
+        (17, None, None, "import-not-resolved: channel is `external_topics.AUDIT`, from a module outside the analysed code"),
+        (19, None, None, "runtime-input: channel is `topic`"),
+        # an empty default is a placeholder, not a name
+        (20, None, None, "config-not-found: channel is `os.environ.get('UNSET_TOPIC', '')`"),
+        (24, None, None, "parameter: channel is parameter `topic` of pub.forward, and no call site in the analysed code passes it"),
+    }
+    [sub] = facts.subscribers
+    assert (sub.channel, sub.unresolved) == (None, "config-not-found: channel is `os.getenv('IN_TOPIC')`")
