@@ -46,6 +46,7 @@ class Publication:
     payload_partial: bool = False
     unresolved: str | None = None  # why the name stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
+    derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class Subscription:
     function: str | None = None
     unresolved: str | None = None  # why the name or handler stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
+    derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,12 +278,12 @@ def _site_key(record: Any) -> tuple:
 def _record_to_json(record: Any) -> dict[str, Any]:
     out = {name: _value_to_json(getattr(record, name)) for name in _field_names(type(record))}
     for name in _OMITTED_WHEN_NULL:
-        if name in out and out[name] is None:
+        if name in out and out[name] in (None, False):
             del out[name]  # present only when there is something to say: older documents stay as they were
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived")
 
 
 @functools.cache

@@ -32,10 +32,12 @@ from eventlint.extract.values import (
     VMethod,
     VParam,
     VRef,
+    VSet,
     VStr,
     VTemplate,
     VUnknown,
 )
+from eventlint.extract.values import DERIVED, MAX_SET
 
 LAST_LINE = 1 << 30
 MAX_DEPTH = 40
@@ -82,6 +84,8 @@ SERIALISER_METHODS = frozenset(
     }
 )
 STRING_METHODS = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "encode": lambda s: s}
+# Base classes whose fields are read from the environment, their defaults written in the class.
+SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"})
 # Calls that read an environment variable, with an optional default as the second argument.
 ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "typing_extensions"}
@@ -144,20 +148,25 @@ class ArgBinding:
 
 @dataclass(frozen=True)
 class Scope:
-    """Where an expression is evaluated: a module, optionally a function and a class, and bound arguments."""
+    """Where an expression is evaluated: a module, optionally a function and a class, and bound arguments.
+
+    `self_type` is the project class `self` is an instance of when a method inherited from a base
+    class is evaluated for a subclass (the subclass's attributes win).
+    """
 
     mod: ModInfo
     func: ir.Function | None = None
     cls: ir.Class | None = None
     args: ArgBinding | None = None
+    self_type: str | None = None
 
     @cached_property
     def key(self) -> tuple:
         bound = (id(self.args.call), self.args.caller.key) if self.args is not None else None
-        return (self.mod.name, self.func.name if self.func else "", self.cls.name if self.cls else "", bound)
+        return (self.mod.name, self.func.name if self.func else "", self.cls.name if self.cls else "", bound, self.self_type)
 
     def unbound(self) -> Scope:
-        return Scope(self.mod, self.func, self.cls) if self.args is not None else self
+        return Scope(self.mod, self.func, self.cls, None, self.self_type) if self.args is not None else self
 
 
 class Project:
@@ -292,25 +301,73 @@ class Evaluator:
             case ir.Concat(left, right):
                 return self._join([self.eval(left, scope, line), self.eval(right, scope, line)], expr)
             case ir.Sub(value, index):
-                return self._subscript(self.eval(value, scope, line), self.eval(index, scope, line), expr)
+                return self._subscript(self.eval(value, scope, line), self.eval(index, scope, line), expr, scope, line)
             case ir.Lambda(_, body):
                 if isinstance(body, ir.Call):
                     return self.eval(body.func, scope, line)
                 return VUnknown(ir.unparse(expr), "not-static")
+            case ir.Choice(options):
+                values = [self.eval(o, scope, line) for o in options]
+                if len(values) == 1 or all(v == values[0] for v in values):
+                    return values[0]
+                return self._set(values, expr, scope, line)
         return VUnknown(ir.unparse(expr), "not-static")
 
+    def _set(self, values: list[Value], expr: ir.Expr, scope: Scope, line: int) -> Value:
+        """One of several values: a set when each is a known string (or a set of them), else unknown."""
+        texts: list[str] = []
+        for value in values:
+            items = value.items if isinstance(value, VSet) else (value,)
+            for item in items:
+                if not isinstance(item, VStr):
+                    return VUnknown(ir.unparse(expr), _reason_of(item) if not isinstance(item, VStr) else "not-static")
+                if item.value not in texts:
+                    texts.append(item.value)
+        if len(texts) > MAX_SET:
+            return VUnknown(ir.unparse(expr), "too-many-values")
+        if len(texts) == 1:
+            return VStr(texts[0])
+        where = f"{scope.mod.ir.path}:{line}" if line != LAST_LINE else scope.mod.ir.path
+        origin = f"{DERIVED}{len(texts)} values of `{ir.unparse(expr)}` ({where})"
+        return VSet(tuple(VStr(t, origin) for t in sorted(texts)))
+
     def _join(self, parts: list[str | Value], expr: ir.Expr) -> Value:
+        if any(isinstance(p, VSet) for p in parts):
+            columns = [p.items if isinstance(p, VSet) else (p,) for p in parts]
+            size = 1
+            for column in columns:
+                size *= len(column)
+            if size > MAX_SET:
+                return VUnknown(ir.unparse(expr), "too-many-values")
+            joined = [join_text(list(combination)) for combination in product(*columns)]
+            strings = [j for j in joined if isinstance(j, VStr)]
+            if len(strings) != len(joined):
+                return VUnknown(ir.unparse(expr), "partial")
+            texts = sorted({j.value for j in strings})
+            origins = sorted({p.items[0].origin for p in parts if isinstance(p, VSet)})
+            origin = f"{DERIVED}{len(texts)} values of `{ir.unparse(expr)}`, from " + "; ".join(o[len(DERIVED):] for o in origins)
+            return VSet(tuple(VStr(t, origin) for t in texts)) if len(texts) > 1 else VStr(texts[0])
         joined = join_text(parts)
         if joined is None:
             reasons = sorted({p.reason for p in parts if isinstance(p, VUnknown) and p.reason})
             return VUnknown(ir.unparse(expr), reasons[0] if len(reasons) == 1 else "not-static")
         return joined
 
-    def _subscript(self, value: Value, index: Value, expr: ir.Expr) -> Value:
+    def _subscript(self, value: Value, index: Value, expr: ir.Expr, scope: Scope | None = None, line: int = LAST_LINE) -> Value:
         if isinstance(value, (VDict, VInst)) and isinstance(index, VStr):
             found = value.get(index.value)
             if found is not None:
                 return found
+        if isinstance(value, VDict) and isinstance(index, VSet) and scope is not None:
+            found_all = [value.get(item.value) for item in index.items]
+            if all(f is not None for f in found_all):
+                return self._set([f for f in found_all if f is not None], expr, scope, line)
+        if isinstance(value, VDict) and _has_param(index) and _literal_string_map(value):
+            # known once the caller's argument is bound (the wrapper pass evaluates it again there)
+            return VTemplate(ir.unparse(expr), True)
+        if isinstance(value, VDict) and scope is not None and not isinstance(index, (VStr, VConst)) and _literal_string_map(value):
+            # TOPICS[kind] with `kind` not known: one of the mapping's values
+            return self._set([v for _, v, _, _ in value.items], expr, scope, line)
         if isinstance(value, VList) and isinstance(index, VConst) and isinstance(index.value, int):
             if -len(value.items) <= index.value < len(value.items):
                 return value.items[index.value]
@@ -332,7 +389,7 @@ class Evaluator:
             if found is not None:
                 return found
             parent = mod.functions.get(current.func.parent) if current.func.parent else None
-            current = Scope(mod, parent, self.class_of(mod, parent)) if parent is not None else None
+            current = Scope(mod, parent, self.class_of(mod, parent), None, scope.self_type) if parent is not None else None
             line = LAST_LINE
         at_module = scope.func is None or scope.func.name == ir.MODULE_BODY
         return self.global_(mod, name, line if at_module else LAST_LINE)
@@ -350,7 +407,7 @@ class Evaluator:
                 bound = self._bound_argument(scope, index, param)
                 if bound is not None:
                     return self.eval(bound[0], bound[1], bound[2])
-                return self._param(scope.mod, fn, index, param)
+                return self._param(scope.mod, fn, index, param, scope.self_type)
         if any(name in loop.targets for loop in fn.loops):
             return VUnknown(name, "runtime-input")
         nested = f"{fn.name}.{name}"
@@ -390,11 +447,11 @@ class Evaluator:
         decorators = {ir.unparse(d.expr) for d in fn.decorators}
         return 0 if "staticmethod" in decorators else 1
 
-    def _param(self, mod: ModInfo, fn: ir.Function, index: int, param: ir.Param) -> Value:
+    def _param(self, mod: ModInfo, fn: ir.Function, index: int, param: ir.Param, self_type: str | None = None) -> Value:
         cls = self.class_of(mod, fn)
         decorators = {ir.unparse(d.expr) for d in fn.decorators}
         if cls is not None and index == 0 and "staticmethod" not in decorators:
-            cls_qname = f"{mod.name}.{cls.name}"
+            cls_qname = self_type or f"{mod.name}.{cls.name}"
             if "classmethod" in decorators:
                 return VRef(cls_qname, "class")
             return VInst(cls_qname, project=True)
@@ -613,7 +670,14 @@ class Evaluator:
                     return found
                 return VUnknown(f"{qname.rsplit('.', 1)[-1]}.{attr}")
             case VInst(type_name, _, True):
+                passed = value.get(attr)
+                if passed is not None:  # KafkaSettings(topic="billing"): what the constructor was given wins
+                    return passed
                 found = self._instance_attr(type_name, attr)
+                if isinstance(found, VStr) and not found.origin:
+                    origin = self._settings_default(type_name, attr)
+                    if origin:
+                        return VStr(found.value, origin)
                 if found is not None:
                     return found
                 for base in self.class_bases(type_name):
@@ -666,8 +730,9 @@ class Evaluator:
             methods.sort(key=lambda f: (not f.name.endswith(".__init__"), f.line))
             bindings = [(fn, a) for fn in methods for a in fn.assigns if a.target == f"self.{attr}"]
             candidates: list[Value] = []
+            self_type = cls_qname if qname != cls_qname else None  # a base's method, run for the subclass
             for fn, assign in bindings:
-                value = self._assigned(assign, Scope(mod, fn, cls))
+                value = self._assigned(assign, Scope(mod, fn, cls, None, self_type))
                 if _says_something(value):
                     return value
                 candidates.append(value)
@@ -745,17 +810,28 @@ class Evaluator:
                     return VInst(canonical)
                 return VUnknown(ir.unparse(call), "call-result")
             case VRef(qname, "class"):
-                return VInst(qname, project=True)
+                return VInst(qname, self._constructor_fields(qname, call, scope, line), project=True)
             case VRef(qname, "function"):
                 return self._returns(qname, call, scope, line)
             case VMethod(VStr(text), "format"):
                 return self._format(text, call, scope, line)
             case VMethod(VStr(text), method) if method in STRING_METHODS:
                 return VStr(STRING_METHODS[method](text))
+            case VMethod(VDict() as mapping, "get") if call.args and _literal_string_map(mapping):
+                key = self.eval(call.args[0], scope, line)
+                default = self.eval(call.args[1], scope, line) if len(call.args) > 1 else None
+                if isinstance(key, VStr):
+                    found = mapping.get(key.value)
+                    return found if found is not None else default if default is not None else VConst(None)
+                options = [v for _, v, _, _ in mapping.items] + ([default] if default is not None else [])
+                if _has_param(key):
+                    return VTemplate(ir.unparse(call), True)
+                return self._set(options, call, scope, line)
             case VMethod(obj, method):
                 target = self.method_function(obj, method)
                 if target is not None:
-                    return self._returns(target, call, scope, line)
+                    inherited = isinstance(obj, VInst) and obj.project and not target.startswith(obj.type + ".")
+                    return self._returns(target, call, scope, line, obj.type if inherited else None)
                 if method in SERIALISER_METHODS and isinstance(obj, (VDict, VList)):
                     return obj
                 if isinstance(obj, (VParam, VUnknown)):
@@ -770,6 +846,52 @@ class Evaluator:
         if isinstance(name, VStr) and isinstance(value, VStr) and value.value.strip():  # "" is a placeholder
             return VStr(value.value, f"default of environment variable {name.value} ({scope.mod.ir.path}:{call.line})")
         return VUnknown(ir.unparse(call), "config-not-found")
+
+    def _settings_default(self, cls_qname: str, attr: str) -> str:
+        """Where a settings class (pydantic `BaseSettings`) declares the default of `attr`; "" for other classes.
+
+        The environment overrides such a default at run time, so the record says where the name came from.
+        """
+        chain = [cls_qname, *self.class_bases(cls_qname)]
+        if not any(base in SETTINGS_BASES for base in chain):
+            return ""
+        for qname in chain:
+            entry = self.project.classes.get(qname)
+            if entry is None:
+                continue
+            mod, cls = entry
+            for assign in reversed(cls.attrs):
+                if assign.target == attr:
+                    return f"default of settings field {cls.name}.{attr} ({mod.ir.path}:{assign.line})"
+        return ""
+
+    def _constructor_fields(self, qname: str, call: ir.Call, scope: Scope, line: int) -> tuple[tuple[str, Value], ...]:
+        """Field values passed to a class with a generated `__init__` (dataclass, attrs, pydantic model, settings).
+
+        Only for classes whose chain defines no `__init__` of its own: there the arguments are the fields,
+        keywords by name and positions in the order the fields are declared.
+        """
+        if not call.args and not call.kwargs:
+            return ()
+        chain = [qname, *self.class_bases(qname)]
+        fields: list[str] = []
+        for name in reversed(chain):
+            entry = self.project.classes.get(name)
+            if entry is None:
+                continue
+            mod, cls = entry
+            if f"{cls.name}.__init__" in mod.functions:
+                return ()
+            fields.extend(f for f in cls.fields if f not in fields)
+        bound: dict[str, Value] = {}
+        for index, expr in enumerate(call.args):
+            if isinstance(expr, ir.Starred) or index >= len(fields):
+                break
+            bound[fields[index]] = self.eval(expr, scope, line)
+        for key, expr in call.kwargs:
+            if key is not None and key in fields:
+                bound[key] = self.eval(expr, scope, line)
+        return tuple(sorted(bound.items()))
 
     def callable_keys(self, callee: Value) -> list[str]:
         """Pattern keys a call to `callee` may match, most specific first."""
@@ -786,11 +908,11 @@ class Evaluator:
                 return [f"{t}.__call__" for t in types]
         return []
 
-    def _returns(self, qname: str, call: ir.Call, scope: Scope, line: int) -> Value:
+    def _returns(self, qname: str, call: ir.Call, scope: Scope, line: int, self_type: str | None = None) -> Value:
         target = self.scope_of(qname)
         if target is None or target.func is None or not target.func.returns:
-            return VUnknown(ir.unparse(call))
-        bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope))
+            return VUnknown(ir.unparse(call), "call-result")
+        bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope), self_type)
         value = self.eval(target.func.returns[-1], bound)
         if isinstance(value, VUnknown):
             return VUnknown(ir.unparse(call), value.reason)
@@ -1074,8 +1196,15 @@ def join_text(parts: list[str | Value]) -> Value | None:
     return VTemplate(text, params)
 
 
+def _literal_string_map(value: VDict) -> bool:
+    """A dict literal whose keys and values are all plain strings (a routing table, not a registry)."""
+    return bool(value.items) and all(isinstance(k, VStr) and isinstance(v, VStr) for k, v, _, _ in value.items)
+
+
 def flatten(value: Value) -> tuple[Value, ...]:
-    """The items of a (nested) list value; any other value stands alone."""
+    """The items of a (nested) list value or of a set of possibilities; any other value stands alone."""
+    if isinstance(value, VSet):
+        return tuple(value.items)
     if isinstance(value, VList):
         out: list[Value] = []
         for item in value.items:

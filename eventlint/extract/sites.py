@@ -48,6 +48,7 @@ from eventlint.extract.values import (
     VTemplate,
     VUnknown,
 )
+from eventlint.extract.values import DERIVED
 from eventlint.facts import Binding, Publication, Subscription
 
 MAX_WRAPPER_DEPTH = 6
@@ -131,6 +132,7 @@ class SiteFinder:
         self.loop_messages: dict[str, set[str]] = {}
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
         self._by_terminal: dict[str, list[tuple[Scope, ir.Call]]] | None = None
+        self._subclass_index: dict[str, list[str]] | None = None
         # wrappers evaluated again at one or more call sites: their own parameters are not unknowns
         self.bound_wrappers: set[str] = set()
 
@@ -141,10 +143,14 @@ class SiteFinder:
         for mod in sorted(self.project.mods.values(), key=lambda m: m.name):
             for fn in mod.ir.functions:
                 scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+                owner = self._cls_qname(scope) if fn.name != ir.MODULE_BODY else None
+                subclasses = self._subclasses().get(owner, ()) if owner is not None else ()
                 for call in fn.calls:
-                    found.extend(self._call_sites(scope, call, collect=True))
+                    sites = list(self._call_sites(scope, call, collect=True))
+                    found.extend(self._with_subclasses(sites, subclasses, lambda sub: self._call_sites(replace(scope, self_type=sub), call)))
                 if fn.decorators:
-                    found.extend(self._decorator_sites(mod, fn))
+                    sites = list(self._decorator_sites(mod, fn))
+                    found.extend(self._with_subclasses(sites, subclasses, lambda sub: self._decorator_sites(mod, fn, sub)))
             for cls in mod.ir.classes:
                 scope = Scope(mod, None, cls)
                 for call in cls.calls:
@@ -182,6 +188,8 @@ class SiteFinder:
 
     def _cls_qname(self, scope: Scope) -> str | None:
         """The class whose code this is, looking through nested functions to their method."""
+        if scope.self_type is not None:
+            return scope.self_type
         if scope.cls is not None:
             return f"{scope.mod.name}.{scope.cls.name}"
         fn = scope.func
@@ -206,7 +214,34 @@ class SiteFinder:
                     todo.extend(ir.names_in(assign.value))
         return False
 
-    def _decorator_sites(self, mod: ModInfo, fn: ir.Function) -> Iterator[Found]:
+    def _with_subclasses(self, sites: list[Found], subclasses, evaluate) -> list[Found]:
+        """A site in a method, and the same site evaluated for each subclass that inherits the method.
+
+        A subclass's evaluation is kept when it names a channel, event or handler the base's does not
+        (`topic = "orders.placed"` on the subclass, its own `handle`); the base's own records are then
+        dropped when they name nothing: an abstract base's `self.topic` is never sent to as such.
+        """
+        if not sites or not subclasses:
+            return sites
+        derived: list[Found] = []
+        for sub in subclasses:
+            derived.extend(_new_destinations(sites + derived, evaluate(sub)))
+        if not derived:
+            return sites
+        kept = [f for f in sites if _names_something(f)]
+        return kept + derived
+
+    def _subclasses(self) -> dict[str, list[str]]:
+        """Project classes by each of their (transitive) bases, sorted: whose inherited methods run for whom."""
+        if self._subclass_index is None:
+            index: dict[str, list[str]] = defaultdict(list)
+            for qname in sorted(self.project.classes):
+                for base in self.ev.class_bases(qname):
+                    index[base].append(qname)
+            self._subclass_index = index
+        return self._subclass_index
+
+    def _decorator_sites(self, mod: ModInfo, fn: ir.Function, self_type: str | None = None) -> Iterator[Found]:
         cls = self.ev.class_of(mod, fn)
         scope = self.ev.enclosing_scope(mod, fn)
         decorated = self.project.function_qname(mod, fn)
@@ -233,7 +268,7 @@ class SiteFinder:
                         scope=scope,
                         receiver=receiver,
                         decorated=decorated,
-                        cls_qname=f"{mod.name}.{cls.name}" if cls is not None else None,
+                        cls_qname=self_type or (f"{mod.name}.{cls.name}" if cls is not None else None),
                     )
                     yield from self._build(pattern, scope, dec.line, dec.col, ctx, decorated=decorated)
                 if patterns:
@@ -583,8 +618,11 @@ class SiteFinder:
         for loop in fn.loops:
             if loop.iter is call or (isinstance(loop.iter, ir.Await) and loop.iter.value is call):
                 ranges = [(loop.line, loop.end_line or loop.line)]
-                return self._handler_in(mod, fn, set(loop.targets), ranges) or (self.project.function_qname(mod, fn), None)
-        found = self._handler_from_storages(mod, fn, storages, result_is_messages)
+                return self._handler_in(mod, fn, set(loop.targets), ranges, scope.self_type) or (
+                    self.project.function_qname(mod, fn),
+                    None,
+                )
+        found = self._handler_from_storages(mod, fn, storages, result_is_messages, scope.self_type)
         if found is not None:
             return found
         through = self._factory_handler(scope, call, depth)
@@ -593,7 +631,7 @@ class SiteFinder:
         return None, f"messages of {ir.unparse(call)}"
 
     def _handler_from_storages(
-        self, mod: ModInfo, fn: ir.Function, storages: list[str], result_is_messages: bool = False
+        self, mod: ModInfo, fn: ir.Function, storages: list[str], result_is_messages: bool = False, self_type: str | None = None
     ) -> tuple[str | None, str | None] | None:
         for storage in storages:
             for candidate in self._functions_using(mod, fn, storage):
@@ -613,7 +651,7 @@ class SiteFinder:
                         ranges = None  # `msg = consumer.poll()`: the messages live in the whole function
                 if not seeds:
                     continue
-                handler = self._handler_in(mod, candidate, seeds, ranges or None)
+                handler = self._handler_in(mod, candidate, seeds, ranges or None, self_type)
                 return handler or (self.project.function_qname(mod, candidate), None)
         return None
 
@@ -675,7 +713,12 @@ class SiteFinder:
         return sorted(mod.ir.functions, key=lambda f: (f is not fn, f.line))
 
     def _handler_in(
-        self, mod: ModInfo, fn: ir.Function, seeds: set[str], ranges: list[tuple[int, int]] | None = None
+        self,
+        mod: ModInfo,
+        fn: ir.Function,
+        seeds: set[str],
+        ranges: list[tuple[int, int]] | None = None,
+        self_type: str | None = None,
     ) -> tuple[str, None] | None:
         """The project function the messages are handed to in `fn` (within `ranges` of lines, when given)."""
         messages = set(seeds)
@@ -693,7 +736,7 @@ class SiteFinder:
         qname = self.project.function_qname(mod, fn)
         self.loop_messages.setdefault(qname, set()).update(messages)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
-        scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+        scope = Scope(mod, fn, self.ev.class_of(mod, fn), None, self_type)
         candidates: list[tuple[bool, int, int, str]] = []
         for call in fn.calls:
             if ranges is not None and not any(start <= call.line <= end for start, end in ranges):
@@ -847,6 +890,7 @@ class SiteFinder:
                             headers=site.headers,
                             unresolved=unresolved,
                             provenance=_provenance(event, channel),
+                            derived=_derived(event, channel),
                         )
                     )
             elif kind == "subscribe":
@@ -882,6 +926,7 @@ class SiteFinder:
                             function=site.function,
                             unresolved=unresolved,
                             provenance=_provenance(event, channel),
+                            derived=_derived(event, channel),
                         )
                     )
             else:
@@ -923,6 +968,8 @@ class SiteFinder:
                 return f"{value.reason or 'not-static'}: {name} is `{text}`"
             if isinstance(value, VRef) and value.kind == "external":
                 return f"import-not-resolved: {name} is `{text}`, from a module outside the analysed code"
+            if isinstance(value, VConst) and value.value is None:
+                return f"not-static: {name} is None where the site is written (a placeholder set elsewhere)"
             return f"not-static: {name} is `{text}`"
         return None
 
@@ -976,6 +1023,42 @@ class SiteFinder:
                     return call, None
                 return None, type_name
         return None, text_of(value)[1]
+
+
+def _new_destinations(base: list[Found], derived: Iterator[Found]) -> list[Found]:
+    """Sites evaluated for a subclass that name a channel, event or handler the base class's evaluation did not."""
+    seen = {_destinations(f) for f in base}
+    base_handlers = {f.handler for f in base}
+    out: list[Found] = []
+    for found in derived:
+        key = _destinations(found)
+        if key in seen:
+            continue
+        names = any(text_of(v)[0] is not None for name, values in key[1] if name != "handler" for v in values)
+        handled = any(isinstance(v, (VRef, VMethod)) for name, values in key[1] if name == "handler" for v in values)
+        loop_handler = found.handler is not None and found.handler[0] is not None and found.handler not in base_handlers
+        if names or handled or loop_handler:
+            seen.add(key)
+            out.append(found)
+    return out
+
+
+def _names_something(found: Found) -> bool:
+    return any(text_of(v)[0] is not None for name, values in found.values if name in ("event", "channel", "queue") for v in values)
+
+
+def _destinations(found: Found) -> tuple:
+    fields = tuple((name, values) for name, values in found.values if name in DESTINATION_FIELDS)
+    return (found.pattern.framework, fields, found.handler)
+
+
+def _derived(*values: Value | None) -> bool:
+    """Whether a record's name is one of several possibilities (an item of a VSet)."""
+    for value in values:
+        value = as_text_value(value) if value is not None else None
+        if isinstance(value, VStr) and value.origin.startswith(DERIVED):
+            return True
+    return False
 
 
 def _provenance(*values: Value | None) -> str | None:
@@ -1036,8 +1119,10 @@ def _is_none(value: Value) -> bool:
 def _rebind(scope: Scope, call: ir.Call, caller: Scope) -> Scope:
     """`scope` with the innermost unbound function in its chain of callers bound to `call` in `caller`."""
     if scope.args is None:
-        return Scope(scope.mod, scope.func, scope.cls, ArgBinding(call, caller))
-    return Scope(scope.mod, scope.func, scope.cls, ArgBinding(scope.args.call, _rebind(scope.args.caller, call, caller)))
+        return Scope(scope.mod, scope.func, scope.cls, ArgBinding(call, caller), scope.self_type)
+    return Scope(
+        scope.mod, scope.func, scope.cls, ArgBinding(scope.args.call, _rebind(scope.args.caller, call, caller)), scope.self_type
+    )
 
 
 def _per_record(site: Found, channel: Value | None, name: str, binds: dict[str, tuple]) -> str | None:

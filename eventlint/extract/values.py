@@ -82,6 +82,14 @@ class VDict:
 
 
 @dataclass(frozen=True, slots=True)
+class VSet:
+    """One of a few known strings (`"a" if x else "b"`, `TOPICS[kind]` over a literal dict, f-strings over
+    those): each item carries in its `origin` that it is one possibility of several."""
+
+    items: tuple[VStr, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class VParam:
     """A parameter of the enclosing project function: known only at its call sites."""
 
@@ -108,7 +116,13 @@ UNKNOWN_REASONS = {
     "import-cycle": "the name is imported in a cycle between modules",
     "not-static": "an expression eventlint does not evaluate (arithmetic, a comprehension, a conditional)",
     "name-not-found": "a name with no assignment, parameter or import in scope",
+    "too-many-values": "one of more possible names than eventlint lists (MAX_SET)",
 }
 
+# A finite set of names is listed up to this size; beyond it the value is unknown ("too-many-values").
+MAX_SET = 16
+# The origin of each item of a VSet starts with this: the record is one possibility of several ("derived").
+DERIVED = "one of "
 
-Value = Union[VStr, VTemplate, VConst, VRef, VInst, VMethod, VList, VDict, VParam, VUnknown]
+
+Value = Union[VStr, VTemplate, VConst, VRef, VInst, VMethod, VList, VDict, VSet, VParam, VUnknown]

@@ -710,6 +710,8 @@ class _Visitor(cst.CSTVisitor):
             return ir.Lambda(names, self._expr(node.body))
         if isinstance(node, cst.NamedExpr):
             return self._expr(node.value)
+        if isinstance(node, cst.IfExp):
+            return ir.Choice((self._expr(node.body), self._expr(node.orelse)))
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
             iters = []
             clause: cst.CompFor | None = node.for_in

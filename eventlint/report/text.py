@@ -82,6 +82,7 @@ def facts_text(facts: ProjectFacts) -> str:
         what = _what(p.event, p.event_expr, p.channel, p.channel_expr)
         extra = f"  key={p.key}" if p.key else ""
         via = f"  via {' -> '.join(p.via)}" if p.via else ""
+        via += "  (derived)" if p.derived else ""
         out.append(f"  {p.path}:{p.line}:{p.column}  [{p.service or '-'}] {p.framework}: {what}  in {p.function or '-'}{extra}{via}")
     out.append("")
     out.append("subscribers:")
@@ -89,6 +90,7 @@ def facts_text(facts: ProjectFacts) -> str:
         what = _what(s.event, s.event_expr, s.channel, s.channel_expr)
         handler = s.handler or (f"<unresolved: {s.handler_expr}>" if s.handler_expr else "-")
         group = f"  group={s.group}" if s.group else ""
+        group += "  (derived)" if s.derived else ""
         out.append(f"  {s.path}:{s.line}:{s.column}  [{s.service or '-'}] {s.framework}: {what} -> {handler}{group}")
     unresolved = unresolved_lines(facts)
     if unresolved:

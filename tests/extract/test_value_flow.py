@@ -210,3 +210,169 @@ def test_environment_defaults_carry_their_provenance_and_unknowns_their_reason(t
     }
     [sub] = facts.subscribers
     assert (sub.channel, sub.unresolved) == (None, "config-not-found: channel is `os.getenv('IN_TOPIC')`")
+
+
+BASES = '''
+from kafka import KafkaConsumer, KafkaProducer
+
+
+class BaseWorker:
+    topic = None
+    group = "workers"
+
+    def __init__(self):
+        self.consumer = KafkaConsumer(self.topic, group_id=self.group)
+
+    def run(self):
+        for message in self.consumer:
+            self.handle(message.value)
+
+    def handle(self, value):
+        raise NotImplementedError
+
+
+class BasePublisher:
+    TOPIC: str
+
+    def __init__(self):
+        self.producer = KafkaProducer()
+
+    def publish(self, event):
+        self.producer.send(self.TOPIC, event)
+'''
+
+SUBCLASSES = '''
+from base import BasePublisher, BaseWorker
+
+
+class OrdersWorker(BaseWorker):
+    topic = "orders.placed"
+
+    def handle(self, value):
+        print(value)
+
+
+class RefundsWorker(BaseWorker):
+    topic = "payments.refunded"
+    group = "refunds"
+
+    def handle(self, value):
+        print("refund", value)
+
+
+class InvoicePublisher(BasePublisher):
+    TOPIC = "billing.invoiced"
+'''
+
+
+def test_class_attributes_read_through_a_subclass(tmp_path):
+    facts = facts_of(write_project(tmp_path / "repo", {"workers/base.py": BASES, "workers/subs.py": SUBCLASSES}))
+    # the inherited methods run once per subclass, with the subclass's attributes and methods;
+    # the abstract base's own `self.topic = None` names nothing and is not reported
+    assert pubs(facts) == {("workers/base.py", 26, None, "billing.invoiced", None, "base.BasePublisher.publish")}
+    assert {(s.line, s.channel, s.handler, s.group) for s in facts.subscribers} == {
+        (9, "orders.placed", "subs.OrdersWorker.handle", "workers"),
+        (9, "payments.refunded", "subs.RefundsWorker.handle", "refunds"),
+    }
+
+
+ROUTER = '''
+import json
+
+from kafka import KafkaProducer
+
+producer = KafkaProducer()
+TOPICS = {"order": "orders.events", "payment": "payments.events"}
+
+
+def emit(kind, payload):
+    producer.send(TOPICS[kind], json.dumps(payload).encode())
+
+
+def on_change(record, deleted):
+    action = "Deleted" if deleted else "Modified"
+    producer.send(f"catalog.Product{action}", b"")
+
+
+def route(message):
+    producer.send(TOPICS.get(message["type"], "misc.events"), b"")
+
+
+def many(a, b, c, d, e):
+    x = ("a" if a else "b") + ("c" if b else "d") + ("e" if c else "f") + ("g" if d else "h") + ("i" if e else "j")
+    producer.send(x, b"")
+
+
+def main():
+    emit("order", {})
+'''
+
+
+def test_finite_value_sets_give_one_derived_record_per_name(tmp_path):
+    facts = facts_of(write_project(tmp_path / "repo", {"app/pub.py": ROUTER}))
+    got = {(p.line, p.channel, p.derived, p.unresolved) for p in facts.publishers}
+    assert got == {
+        # the wrapper's lookup is bound at its call site: exactly the caller's topic, not every value
+        (10, None, False, None),
+        (28, "orders.events", False, None),
+        (15, "catalog.ProductDeleted", True, None),
+        (15, "catalog.ProductModified", True, None),
+        (19, "misc.events", True, None),
+        (19, "orders.events", True, None),
+        (19, "payments.events", True, None),
+        # 2**5 possible names is past the bound: unknown, with the reason
+        (24, None, False, "too-many-values: channel is `('a' if ... else 'b') + ('c' if ... else 'd') + ('e' if ... else 'f')"
+         " + ('g' if ... else 'h') + ('i' if ... else 'j')`"),
+    }
+    [deleted] = [p for p in facts.publishers if p.channel == "catalog.ProductDeleted"]
+    assert deleted.provenance == (
+        "one of 2 values of `f'catalog.Product{action}'`, from 2 values of `('Deleted' if ... else 'Modified')` (app/pub.py:14)"
+    )
+
+
+SETTINGS = '''
+from dataclasses import dataclass
+
+from pydantic_settings import BaseSettings
+
+
+class KafkaSettings(BaseSettings):
+    orders_topic: str = "orders.placed"
+    bootstrap: str = "kafka:9092"
+
+
+@dataclass
+class ChannelConfig:
+    topic: str = "default.topic"
+    group: str = "g"
+
+
+settings = KafkaSettings()
+billing = ChannelConfig(topic="billing.invoiced")
+plain = ChannelConfig()
+positional = ChannelConfig("audit.logged")
+'''
+
+SENDER = '''
+from kafka import KafkaProducer
+
+from config import billing, plain, positional, settings
+
+producer = KafkaProducer(bootstrap_servers=settings.bootstrap)
+producer.send(settings.orders_topic, b"")
+producer.send(billing.topic, b"")
+producer.send(plain.topic, b"")
+producer.send(positional.topic, b"")
+'''
+
+
+def test_settings_defaults_and_constructor_fields(tmp_path):
+    facts = facts_of(write_project(tmp_path / "repo", {"app/config.py": SETTINGS, "app/pub.py": SENDER}))
+    assert {(p.line, p.channel, p.provenance) for p in facts.publishers} == {
+        # a settings field's default: the environment may override it, so the record says where it came from
+        (6, "orders.placed", "default of settings field KafkaSettings.orders_topic (app/config.py:7)"),
+        # what the constructor was given wins over the class's default (keyword, then position)
+        (7, "billing.invoiced", None),
+        (8, "default.topic", None),
+        (9, "audit.logged", None),
+    }
