@@ -447,6 +447,11 @@ def explain(code: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the facts here.")
 @click.option("--repository", metavar="NAME", help="Name this repository in the facts, for `check --facts` elsewhere (default: its directory's name).")
+@click.option(
+    "--unresolved",
+    is_flag=True,
+    help="List only the sites whose event, channel or handler stayed unknown, with the reason (what to declare).",
+)
 @no_cache_option
 @prefilter_option
 @jobs_option
@@ -457,6 +462,7 @@ def facts(
     output_format: str,
     output_file: Path | None,
     repository: str | None,
+    unresolved: bool,
     no_cache: bool,
     no_prefilter: bool,
     jobs: int | None,
@@ -472,7 +478,10 @@ def facts(
         if not repository.strip() or api.FOREIGN in repository:
             raise api.ConfigError(None, "--repository", f"expected a non-empty name without '{api.FOREIGN}', got {repository!r}")
         found = dataclasses.replace(found, repository=repository)
-    rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
+    if unresolved:
+        rendered = text.unresolved_json(found) if output_format == "json" else text.unresolved_text(found)
+    else:
+        rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
     _write(rendered, output_file)
 
 
