@@ -67,6 +67,7 @@ class DeclaredEvent:
     deprecated: bool | str = False
     compatibility: str | None = None
     payload: Mapping[str, Any] | None = field(default=None, compare=False)
+    aliases: tuple[str, ...] = ()  # the message's other names: `name`, `messageId`, `title`, the payload's `title`
     source: str = ""
     line: int = 1
 
@@ -766,6 +767,7 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
     description = key = compatibility = None
     deprecated: bool | str = False
     payload = None
+    aliases: list[str] = []
     if message is not None:
         obj = message.obj
         text = obj.get("description") or obj.get("summary")
@@ -778,6 +780,9 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
             obj, COMPATIBILITY_EXTENSION, message, lambda v: v in COMPATIBILITY_MODES, f"one of {', '.join(COMPATIBILITY_MODES)}"
         )
         payload = _message_payload(message, resolver)
+        for candidate in (obj.get("name"), obj.get("messageId"), obj.get("title"), (payload or {}).get("title")):
+            if isinstance(candidate, str) and candidate.strip() and candidate.strip() != event.name and candidate.strip() not in aliases:
+                aliases.append(candidate.strip())
     # where the event is declared: the operation that sends it, else its message, else the first document
     at = event.owner_at or ((message.file, message.pointer) if message is not None else (event.documents[0], ""))
     return DeclaredEvent(
@@ -790,6 +795,7 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         deprecated=deprecated,
         compatibility=compatibility,
         payload=payload,
+        aliases=tuple(aliases),
         source=str(at[0]),
         line=resolver.line(at),
     )

@@ -416,9 +416,9 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
     result = api.lint(paths, config)
     found = result.graph.find_event(event)
     if found is None:
-        carried = [e for e in result.graph.events() if event in result.graph.event(e)["channels"]]
+        carried = result.graph.candidates(event)
         if carried:
-            click.echo(f"eventlint: error: channel '{event}' carries several events ({', '.join(carried)}); name one", err=True)
+            click.echo(f"eventlint: error: '{event}' names several events ({', '.join(carried)}); name one", err=True)
             sys.exit(EXIT_ERROR)
         close = difflib.get_close_matches(event, result.graph.events(), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known events: {', '.join(result.graph.events()) or 'none'}"

@@ -31,6 +31,7 @@ from eventlint.facts import (
     Subscription,
 )
 from eventlint.graph import EventGraph, build_graph
+from eventlint.identity import Identity
 from eventlint.rules.schema_view import Schemas
 
 
@@ -192,6 +193,13 @@ class RuleContext:
     def graph(self) -> EventGraph:
         """The event graph (services, events, handlers, contexts), built once per run for project rules."""
         return build_graph(self.facts, self.config, self.catalog)
+
+    @cached_property
+    def identity(self) -> Identity:
+        """Which event each record stands for, under whichever name (identity.py); the graph's own when it is built."""
+        if "graph" in self.__dict__ and self.graph.identity is not None:
+            return self.graph.identity
+        return Identity.of(self.facts, self.catalog)
 
     @cached_property
     def schemas(self) -> Schemas:

@@ -49,16 +49,21 @@ class Contracts:
         return bool(self.catalog.events)
 
     def published(self, publication: Publication) -> list[EventSpec]:
-        spec = self.catalog.event(publication.event)
+        spec = self.flow.identity.declared(publication)
         if spec is not None:
             return [spec]
         return self.catalog.for_channel(publication.channel)
 
     def consumed(self, subscription: Subscription) -> list[EventSpec]:
-        spec = self.catalog.event(subscription.event)
+        spec = self.flow.identity.declared(subscription)
         if spec is not None:
             return [spec]
-        return [spec for spec in self._declared_publications if self.flow.reaches(self._as_publication(spec), subscription)]
+        found = [spec for spec in self._declared_publications if self.flow.reaches(self._as_publication(spec), subscription)]
+        if found:
+            return found
+        # what the code publishes to it, when that resolves to catalog events under another name (an alias, a class)
+        sent = {self.flow.identity.declared(p) for p in self.publications if self.flow.reaches(p, subscription)}
+        return sorted((s for s in sent if s is not None), key=lambda s: s.name)
 
     def judged_publication(self, publication: Publication) -> bool:
         return bool(publication.event or publication.channel)
