@@ -14,9 +14,11 @@ Precedence (the first that applies wins; see docs/graph.md):
 2. the record's event name is another name of exactly one catalog event (its
    `aliases:`, AsyncAPI message `name`/`title`, payload schema `title`);
 3. the record's channel (or, for a queue, an `exchange/routing_key` it is bound
-   to) is the `channel:` of exactly one catalog event, or the event the record
-   names is declared on that channel;
-4. without a catalog declaration: the record's event name, else its channel,
+   to) is the `channel:` of exactly one catalog event;
+4. a catalog key spelled `name@transport` (`test@kafka`, as `eventlint init`
+   writes for a name used on two brokers) names the record's event or channel
+   on the record's transport;
+5. without a catalog declaration: the record's event name, else its channel,
    else its channel template. Such an identity includes the record's transport
    (derived from the framework, `TRANSPORTS`): when one name is used on two
    known transports (Kafka topic `test` and Redis channel `test`), each is its
@@ -149,7 +151,12 @@ class Identity:
         on_channel = self._on_channel(record)
         if len(on_channel) == 1:
             return on_channel[0], None
+        transport = transport_of(record.framework)
         base = record.event or record.channel or _template(record.channel_expr)
+        if transport is not None:
+            for name in (record.event, record.channel):
+                if name and f"{name}@{transport}" in events:
+                    return f"{name}@{transport}", None
         return None, base
 
     def _on_channel(self, record: Record) -> list[str]:
