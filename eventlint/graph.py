@@ -543,10 +543,10 @@ class EventGraph:
 # -- building it -----------------------------------------------------------------------------
 
 
-def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog) -> EventGraph:
+def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog, identity: Identity | None = None) -> EventGraph:
     """The event graph of the facts; contexts come from the configuration's `contexts` key."""
     contexts = load_contexts(config, (s.name for s in facts.services))
-    flow = Flow(facts, catalog)
+    flow = Flow(facts, catalog, identity=identity)
     graph = nx.MultiDiGraph()
     context_of = {s: c.name for c in contexts.values() for s in c.services}
     services = sorted({s.name for s in facts.services} | {r.service for r in (*flow.publications, *flow.subscriptions) if r.service})

@@ -123,7 +123,13 @@ class Flow:
     (a binding joins what it binds, an SNS topic to an SQS queue).
     """
 
-    def __init__(self, facts: ProjectFacts, catalog: Catalog, routed_frameworks: Iterable[str] = ROUTED_FRAMEWORKS) -> None:
+    def __init__(
+        self,
+        facts: ProjectFacts,
+        catalog: Catalog,
+        routed_frameworks: Iterable[str] = ROUTED_FRAMEWORKS,
+        identity: Identity | None = None,
+    ) -> None:
         self.catalog = catalog
         wrappers = wrapper_functions(facts.publishers)
         self.publications = [p for p in facts.publishers if not is_wrapper_call(p, wrappers)]
@@ -136,7 +142,7 @@ class Flow:
             b.dead_letter for b in facts.bindings if b.dead_letter
         }
         self.routed = frozenset(routed_frameworks)
-        self.identity = Identity.of(facts, catalog)
+        self.identity = identity if identity is not None else Identity.of(facts, catalog)
         self._matchers: dict[int, list[tuple[str | None, bool, Matcher]]] = {}
 
     def event(self, record: Publication | Subscription) -> str | None:

@@ -175,7 +175,7 @@ def test_trace_asks_which_event_a_name_on_two_brokers_means():
     root = str(FIXTURES / "brokers")
     ambiguous = runner.invoke(main, ["trace", "test", root])
     assert ambiguous.exit_code == 2
-    assert "'test' names several events (test@kafka, test@redis)" in ambiguous.output
+    assert "'test' carries several events (test@kafka, test@redis); name one" in ambiguous.output
     chosen = runner.invoke(main, ["trace", "test@redis", root])
     assert chosen.exit_code == 0, chosen.output
     assert "redis-subscriber" in chosen.output and "kafka-consumer" not in chosen.output

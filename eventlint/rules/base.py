@@ -192,13 +192,11 @@ class RuleContext:
     @cached_property
     def graph(self) -> EventGraph:
         """The event graph (services, events, handlers, contexts), built once per run for project rules."""
-        return build_graph(self.facts, self.config, self.catalog)
+        return build_graph(self.facts, self.config, self.catalog, self.identity)
 
     @cached_property
     def identity(self) -> Identity:
-        """Which event each record stands for, under whichever name (identity.py); the graph's own when it is built."""
-        if "graph" in self.__dict__ and self.graph.identity is not None:
-            return self.graph.identity
+        """Which event each record stands for, under whichever name (identity.py); the graph and the rules share it."""
         return Identity.of(self.facts, self.catalog)
 
     @cached_property

@@ -38,7 +38,7 @@ class Contracts:
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
         self.catalog = ctx.catalog
-        self.flow = Flow(ctx.facts, ctx.catalog)
+        self.flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
         wrappers = wrapper_functions(ctx.facts.publishers)
         self.publications = [p for p in ctx.facts.publishers if not is_wrapper_call(p, wrappers)]
         self.subscriptions = list(ctx.facts.subscribers)
