@@ -196,3 +196,35 @@ def test_a_baseline_written_under_an_earlier_name_still_absorbs_the_finding(tmp_
     assert (kept, absorbed) == ([new], 0)
     kept, absorbed = suppress.apply_baseline([new], recorded, sources, lambda e: ("ShipmentScheduledEvent", "shipment_scheduled"))
     assert (kept, absorbed) == ([], 1)
+
+
+def test_policy_name_globs_match_an_event_with_or_without_its_transport(tmp_path):
+    from tests.helpers import write_project
+
+    root = write_project(
+        tmp_path,
+        {
+            "services/orders/orders/app.py": """
+                import redis
+                from kafka import KafkaProducer
+
+                producer = KafkaProducer()
+                r = redis.Redis()
+
+                def recalculate(order):
+                    producer.send("orders.internal", key=order.id.encode(), value={"id": order.id})
+                    r.publish("orders.internal", order.id)
+                """,
+            "services/billing/billing/app.py": """
+                from kafka import KafkaConsumer
+
+                for message in KafkaConsumer("orders.internal", group_id="billing"):
+                    print(message.value)
+                """,
+        },
+        {"exclude": [], "rules": {"select": ["EDA691"]}},
+    )
+    result = api.lint([root], load_config([root]))
+    assert result.graph.events() == ["orders.internal@kafka", "orders.internal@redis"]
+    assert [(d.code, d.path) for d in result.diagnostics] == [("EDA691", "services/billing/billing/app.py")]
+    assert "orders.internal@kafka" in result.diagnostics[0].message
