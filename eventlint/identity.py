@@ -81,6 +81,12 @@ def unqualified(text: str) -> str:
     return _QUALIFIED.sub("", text)
 
 
+def transport_suffix(event: str) -> str:
+    """`@kafka` for a transport-qualified id (`test@kafka`), else the empty string."""
+    match = _QUALIFIED.search(event)
+    return match.group(0) if match is not None and match.end() == len(event) else ""
+
+
 def _template(expr: str | None) -> str | None:
     """A channel template with a literal part (`orders.{region}`), which stands for its event."""
     if not expr or not _PLACEHOLDER.search(expr):

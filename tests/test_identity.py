@@ -228,3 +228,11 @@ def test_policy_name_globs_match_an_event_with_or_without_its_transport(tmp_path
     assert result.graph.events() == ["orders.internal@kafka", "orders.internal@redis"]
     assert [(d.code, d.path) for d in result.diagnostics] == [("EDA691", "services/billing/billing/app.py")]
     assert "orders.internal@kafka" in result.diagnostics[0].message
+
+
+def test_the_asyncapi_export_keeps_a_channel_per_broker():
+    root = FIXTURES / "brokers"
+    config = load_config([root])
+    document = export_asyncapi(api.facts([root], config), api.load_catalog(config), root)
+    assert {k: v["address"] for k, v in document["channels"].items()} == {"test_kafka": "test", "test_redis": "test"}
+    assert sorted(document["components"]["messages"]) == ["test_kafka", "test_redis"]

@@ -21,6 +21,7 @@ from eventlint import asyncapi, compat
 from eventlint.catalog import Catalog, EventSpec
 from eventlint.config import ConfigError
 from eventlint.facts import ProjectFacts, Publication, Subscription
+from eventlint.identity import transport_suffix, unqualified
 from eventlint.routes import Flow
 
 VERSION = "3.0.0"
@@ -61,7 +62,7 @@ def export_asyncapi(facts: ProjectFacts, catalog: Catalog, root: Path, service: 
         "components": {"messages": {}},
     }
     for (event, channel), channel_id in channels.items():
-        entry = document["channels"].setdefault(channel_id, _channel(channel))
+        entry = document["channels"].setdefault(channel_id, _channel(unqualified(channel) if channel else channel))
         entry["messages"][messages[event]] = {"$ref": f"#/components/messages/{messages[event]}"}
     for event, message_id in messages.items():
         spec = catalog.event(event)
@@ -135,11 +136,17 @@ def _events_of(record: Publication | Subscription, flow: Flow, catalog: Catalog,
     event, channel = flow.event(record), record.channel
     if event:
         spec = catalog.event(event)
-        return [(event, channel or (spec.channel if spec else None))]
+        return [_on_broker(event, channel or (spec.channel if spec else None))]
     if channel:
         names = sorted(d.name for d in catalog.for_channel(channel)) or sorted(carried.get(channel, ())) or [flow.identity.node(record) or channel]
-        return [(name, channel) for name in names]
+        return [_on_broker(name, channel) for name in names]
     return []
+
+
+def _on_broker(event: str, channel: str | None) -> tuple[str, str | None]:
+    """An event told apart by its transport (`test@kafka`) travels on a channel of that broker: `test@kafka`, address `test`."""
+    suffix = transport_suffix(event)
+    return event, (channel + suffix if channel and suffix and not channel.endswith(suffix) else channel)
 
 
 def _slug(text: str) -> str:
