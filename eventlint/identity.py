@@ -107,7 +107,9 @@ class Identity:
     _aliases: dict[str, set[str]] = field(default_factory=dict)
     _by_alias: dict[str, list[str]] = field(default_factory=dict)
     _by_channel: dict[str, list[str]] = field(default_factory=dict)
-    _memo: dict[Record, tuple[str | None, str | None]] = field(default_factory=dict)
+    # by id(): hashing a record hashes every field, and routing asks about each pair of records;
+    # the record is kept with its answer so that a reused id (a short-lived record) is never mistaken
+    _memo: dict[int, tuple[Record, tuple[str | None, str | None]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, facts: ProjectFacts, catalog: Catalog) -> Identity:
@@ -141,10 +143,12 @@ class Identity:
 
     def _resolve(self, record: Record) -> tuple[str | None, str | None]:
         """(catalog event name or None, undeclared base name or None)."""
-        found = self._memo.get(record)
-        if found is None:
-            found = self._memo[record] = self._lookup(record)
-        return found
+        found = self._memo.get(id(record))
+        if found is not None and found[0] is record:
+            return found[1]
+        answer = self._lookup(record)
+        self._memo[id(record)] = (record, answer)
+        return answer
 
     def _lookup(self, record: Record) -> tuple[str | None, str | None]:
         events = self.catalog.events
@@ -205,10 +209,10 @@ class Identity:
 
     def same_broker(self, a: Record, b: Record) -> bool:
         """Two records may travel on one broker: a catalog event names them both, or their transports are compatible."""
-        first, second = self._resolve(a)[0], self._resolve(b)[0]
-        if first is not None and first == second:
+        if compatible(self.transport(a), self.transport(b)):
             return True
-        return compatible(self.transport(a), self.transport(b))
+        first = self._resolve(a)[0]
+        return first is not None and first == self._resolve(b)[0]
 
     def aliases(self, event: str) -> tuple[str, ...]:
         """Every name the event goes by in the catalog and the code (its id, key, channels, class names), sorted."""

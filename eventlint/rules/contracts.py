@@ -58,12 +58,12 @@ class Contracts:
         spec = self.flow.identity.declared(subscription)
         if spec is not None:
             return [spec]
-        found = [spec for spec in self._declared_publications if self.flow.reaches(self._as_publication(spec), subscription)]
+        found = [spec for spec, as_sent in self._declared_publications if self.flow.reaches(as_sent, subscription)]
         if found:
             return found
         # what the code publishes to it, when that resolves to catalog events under another name (an alias, a class)
-        sent = {self.flow.identity.declared(p) for p in self.publications if self.flow.reaches(p, subscription)}
-        return sorted((s for s in sent if s is not None), key=lambda s: s.name)
+        sent = {spec.name: spec for spec, p in self._declared_in_code if self.flow.reaches(p, subscription)}
+        return [sent[name] for name in sorted(sent)]
 
     def judged_publication(self, publication: Publication) -> bool:
         return bool(publication.event or publication.channel)
@@ -96,8 +96,19 @@ class Contracts:
         return {s.name for s in self.ctx.facts.services}
 
     @cached_property
-    def _declared_publications(self) -> list[EventSpec]:
-        return sorted(self.catalog.events.values(), key=lambda s: s.name)
+    def _declared_in_code(self) -> list[tuple[EventSpec, Publication]]:
+        """One publication per distinct (catalog event, channel, template, framework) among those the catalog declares."""
+        seen: dict[tuple, tuple[EventSpec, Publication]] = {}
+        for p in self.publications:
+            spec = self.flow.identity.declared(p)
+            if spec is not None:
+                seen.setdefault((spec.name, p.event, p.channel, p.channel_expr, p.framework), (spec, p))
+        return [seen[key] for key in sorted(seen, key=lambda k: tuple("" if v is None else v for v in k))]
+
+    @cached_property
+    def _declared_publications(self) -> list[tuple[EventSpec, Publication]]:
+        """Each catalogued event, and a publication of it as the catalog declares it (made once: routing remembers records)."""
+        return [(spec, self._as_publication(spec)) for spec in sorted(self.catalog.events.values(), key=lambda s: s.name)]
 
     def _as_publication(self, spec: EventSpec) -> Publication:
         return Publication(spec.name, spec.channel, "catalog", spec.owner, spec.source, spec.line, 1, None)
