@@ -285,7 +285,7 @@ def lint(
     if baseline is None and use_config_baseline:
         baseline = configured_baseline(config)
     if baseline is not None:
-        findings, absorbed = suppress.apply_baseline(findings, suppress.load_baseline(Path(baseline)), sources)
+        findings, absorbed = suppress.apply_baseline(findings, suppress.load_baseline(Path(baseline)), sources, context.identity.aliases)
     return Result(
         config=config,
         facts=found,

@@ -68,6 +68,7 @@ class DeclaredEvent:
     deprecated: bool | str = False
     compatibility: str | None = None
     payload: Mapping[str, Any] | None = field(default=None, compare=False)
+    aliases: tuple[str, ...] = ()  # the message's other names: `name`, `messageId`, `title`, the payload's `title`
     source: str = ""
     line: int = 1
     schema_file: str | None = None  # an Avro/Protobuf payload kept in a file (`schema: {$ref: order.avsc}`), root-relative
@@ -820,6 +821,7 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
     deprecated: bool | str = False
     payload = None
     payload_format = schema_file = schema_text = None
+    aliases: list[str] = []
     if message is not None:
         obj = message.obj
         text = obj.get("description") or obj.get("summary")
@@ -841,6 +843,9 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
                 schema_text = found  # a .proto written inline
             elif isinstance(found, Mapping):
                 payload = found  # an Avro record written inline
+        for candidate in (obj.get("name"), obj.get("messageId"), obj.get("title"), (payload or {}).get("title")):
+            if isinstance(candidate, str) and candidate.strip() and candidate.strip() != event.name and candidate.strip() not in aliases:
+                aliases.append(candidate.strip())
     # where the event is declared: the operation that sends it, else its message, else the first document
     at = event.owner_at or ((message.file, message.pointer) if message is not None else (event.documents[0], ""))
     return DeclaredEvent(
@@ -854,6 +859,7 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         deprecated=deprecated,
         compatibility=compatibility,
         payload=payload,
+        aliases=tuple(aliases),
         source=str(at[0]),
         line=resolver.line(at),
         schema_file=schema_file,

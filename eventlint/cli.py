@@ -621,9 +621,11 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
     seen = diagram.runtime_steps(result.runtime) if result.runtime is not None else None
     found = result.graph.find_event(event)
     if found is None:
-        carried = [e for e in result.graph.events() if event in result.graph.event(e)["channels"]]
+        carried = result.graph.candidates(event)
         if carried:
-            click.echo(f"eventlint: error: channel '{event}' carries several events ({', '.join(carried)}); name one", err=True)
+            on_channel = all(event in result.graph.event(e)["channels"] for e in carried)
+            what = f"channel '{event}' carries" if on_channel else f"'{event}' names"
+            click.echo(f"eventlint: error: {what} several events ({', '.join(carried)}); name one", err=True)
             sys.exit(EXIT_ERROR)
         close = difflib.get_close_matches(event, result.graph.events(), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known events: {', '.join(result.graph.events()) or 'none'}"

@@ -47,7 +47,7 @@ class Contracts:
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
         self.catalog = ctx.catalog
-        self.flow = Flow(ctx.facts, ctx.catalog)
+        self.flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
         wrappers = wrapper_functions(ctx.facts.publishers)
         self.publications = [p for p in ctx.facts.publishers if not is_wrapper_call(p, wrappers)]
         self.subscriptions = list(ctx.facts.subscribers)
@@ -58,20 +58,24 @@ class Contracts:
         return bool(self.catalog.events)
 
     def published(self, publication: Publication) -> list[EventSpec]:
-        spec = self.catalog.event(publication.event)
+        spec = self.flow.identity.declared(publication)
         if spec is not None:
             return [spec]
         return self.catalog.for_channel(publication.channel)
 
     def consumed(self, subscription: Subscription) -> list[EventSpec]:
-        spec = self.catalog.event(subscription.event)
+        spec = self.flow.identity.declared(subscription)
         if spec is not None:
             return [spec]
-        return [
-            spec
-            for spec in self._declared_publications
-            if any(self.flow.reaches(self._as_publication(spec, channel), subscription) for channel in spec.channels or (None,))
-        ]
+        found: dict[str, EventSpec] = {}
+        for spec, as_sent in self._declared_publications:
+            if spec.name not in found and self.flow.reaches(as_sent, subscription):
+                found[spec.name] = spec
+        if found:
+            return list(found.values())
+        # what the code publishes to it, when that resolves to catalog events under another name (an alias, a class)
+        sent = {spec.name: spec for spec, p in self._declared_in_code if self.flow.reaches(p, subscription)}
+        return [sent[name] for name in sorted(sent)]
 
     def judged_publication(self, publication: Publication) -> bool:
         return bool(publication.event or publication.channel)
@@ -104,8 +108,23 @@ class Contracts:
         return {s.name for s in self.ctx.facts.services}
 
     @cached_property
-    def _declared_publications(self) -> list[EventSpec]:
-        return sorted(self.catalog.events.values(), key=lambda s: s.name)
+    def _declared_in_code(self) -> list[tuple[EventSpec, Publication]]:
+        """One publication per distinct (catalog event, channel, template, framework) among those the catalog declares."""
+        seen: dict[tuple, tuple[EventSpec, Publication]] = {}
+        for p in self.publications:
+            spec = self.flow.identity.declared(p)
+            if spec is not None:
+                seen.setdefault((spec.name, p.event, p.channel, p.channel_expr, p.framework), (spec, p))
+        return [seen[key] for key in sorted(seen, key=lambda k: tuple("" if v is None else v for v in k))]
+
+    @cached_property
+    def _declared_publications(self) -> list[tuple[EventSpec, Publication]]:
+        """Each catalogued event, and a publication of it on each channel the catalog declares (made once: routing remembers records)."""
+        return [
+            (spec, self._as_publication(spec, channel))
+            for spec in sorted(self.catalog.events.values(), key=lambda s: s.name)
+            for channel in spec.channels or (None,)
+        ]
 
     def _as_publication(self, spec: EventSpec, channel: str | None) -> Publication:
         return Publication(spec.name, channel, "catalog", spec.owner, spec.source, spec.line, 1, None)

@@ -334,7 +334,7 @@ class OrphanEvent(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks)
+        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
         judged_subscriptions = [s for s in flow.subscriptions if flow.judged(s) and not flow.unbound_routed(s)]
         unrouted = {s.framework for s in flow.subscriptions if flow.unbound_routed(s)}
         unknown = unresolved(flow.subscriptions, flow)
@@ -565,7 +565,7 @@ class PhantomSubscription(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks)
+        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
         publications = [p for p in flow.publications if flow.judged(p) or template_pattern(p.channel_expr) is not None]
         unknown = unresolved(flow.publications, flow)
         maybe = f"; the destination of some publications is not statically known: {unknown}" if unknown else ""
