@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Related, Subscription
+from eventlint.identity import transport_of
 from eventlint.routes import (
     ROUTED_FRAMEWORKS,
-    TRANSPORTS,
     Flow,
     is_wrapper_call,
     template_pattern,
@@ -370,7 +370,7 @@ class OrphanEvent(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks)
+        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
         receiving = [
             s
             for s in flow.subscriptions
@@ -388,7 +388,7 @@ class OrphanEvent(Rule):
                 continue
             if any(flow.reaches(publication, s) for s in receiving):
                 continue
-            transport = TRANSPORTS.get(publication.framework, publication.framework)
+            transport = transport_of(publication.framework) or publication.framework
             orphans.setdefault((event or "", publication.channel or "", transport), []).append(publication)
         for publications in sorted(orphans.values(), key=lambda ps: _site(ps[0])):
             first = publications[0]
@@ -439,7 +439,10 @@ class PhantomSubscription(Rule):
     names, channels and patterns, and for an AMQP queue the exchanges and
     routing keys it is bound to. A queue that receives what the broker
     dead-letters from another queue is fed, and a subscription whose
-    destination is not statically known is not judged.
+    destination is not statically known is not judged. Neither are Celery
+    tasks (kind `task`: beat schedules and canvas primitives start them too)
+    nor change streams (kind `change`, such as a DynamoDB stream trigger: the
+    table emits them, no code publishes them); see `unpublished_kinds`.
 
     Unknown is not absent: when a publication of a compatible transport has a
     destination that is not statically known (an EventBridge `put_events`
@@ -471,10 +474,12 @@ class PhantomSubscription(Rule):
     class Options:
         """
         - routed_frameworks: frameworks whose subscribers name a subscription, not a topic (Google Pub/Sub); such a subscriber is judged only through a binding to its topic
+        - unpublished_kinds: kinds of subscription that code is not expected to publish to: `change` (a DynamoDB stream: the table emits it), `task` (a Celery task: beat schedules and canvas primitives start tasks too)
         - unresolved_candidates: what to do when publications of a compatible transport whose destination is not statically known could be the missing publisher: `info` reports at info severity with those publications as related locations, `quiet` reports nothing, `report` reports at the rule's severity anyway
         """
 
         routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
+        unpublished_kinds: tuple[str, ...] = ("change", "task")
         unresolved_candidates: UnresolvedCandidates = "quiet"
 
     invalid = [
@@ -621,15 +626,28 @@ class PhantomSubscription(Rule):
             subscriber.subscribe(path, callback=on_order)
             """
         ),
+        Example(
+            """
+            from celery import Celery
+
+            app = Celery("shop", broker="amqp://rabbitmq/")
+
+            @app.task(name="carts.purge_abandoned")
+            def purge_abandoned_carts():
+                print("purged")
+            """
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks)
+        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
         publications = [p for p in flow.publications if flow.judged(p) or template_pattern(p.channel_expr) is not None]
         reported: set[tuple] = set()
         for subscription in flow.subscriptions:
             event = flow.event(subscription)
             if not flow.judged(subscription) or flow.unbound_routed(subscription) or flow.fed_by_dead_letters(subscription):
+                continue
+            if subscription.kind in self.options.unpublished_kinds:
                 continue
             routes = flow.addresses(subscription)
             if any(ctx.catalog.published_elsewhere(event, name) for name in (subscription.channel, *routes)):
@@ -874,7 +892,7 @@ def _uncorrelated_upstream(ctx: RuleContext, names: CorrelationNames, propagatio
     Such a handler has no incoming id to pass on; the problem is where the flow starts, which EDA104
     (or EDA103 one hop earlier) reports. Reporting the handler too would say one thing twice.
     """
-    flow = Flow(ctx.facts, ctx.catalog)
+    flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
     calls = calls_by_site(ctx.facts.handlers)
     memo: dict[int, bool] = {}
 
