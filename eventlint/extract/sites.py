@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
 from eventlint.extract import ir
+from eventlint.extract.dispatch import Dispatch, Route
 from eventlint.extract.patterns import SitePattern, Spec
 from eventlint.extract.resolve import (
     LAST_LINE,
@@ -129,6 +130,7 @@ class SiteFinder:
         # names holding consumed messages in functions that run a consuming loop
         self.loop_messages: dict[str, set[str]] = {}
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
+        self.dispatch = Dispatch(project, self.ev, payload_event_keys)
 
     # -- pass 1: direct sites ------------------------------------------------------
 
@@ -631,6 +633,8 @@ class SiteFinder:
                     changed = True
         qname = self.project.function_qname(mod, fn)
         self.loop_messages.setdefault(qname, set()).update(messages)
+        if self.dispatch.routes(qname, self.loop_messages[qname]):
+            return qname, None  # the loop dispatches: each route's handler is found from here (records)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
         scope = Scope(mod, fn, self.ev.class_of(mod, fn))
         candidates: list[tuple[bool, int, int, str]] = []
@@ -787,26 +791,25 @@ class SiteFinder:
                     ev_text, ev_expr = self._event_text(event, site, subscribe=True)
                     ch_text, ch_expr = text_of(channel)
                     h_name, h_expr = site.handler if site.handler is not None else self._handler_name(handler)
-                    subscribers.append(
-                        Subscription(
-                            event=ev_text,
-                            channel=ch_text,
-                            framework=site.pattern.framework,
-                            service=self._subscriber_service(h_name, service),
-                            path=path,
-                            line=site.line,
-                            column=site.col,
-                            handler=h_name,
-                            group=_per_record(site, channel, "group", binds),
-                            ack=_per_record(site, channel, "ack", binds),
-                            dead_letter=_per_record(site, channel, "dead_letter", binds),
-                            event_expr=ev_expr,
-                            channel_expr=ch_expr,
-                            handler_expr=h_expr,
-                            via=site.via,
-                            function=site.function,
-                        )
+                    record = Subscription(
+                        event=ev_text,
+                        channel=ch_text,
+                        framework=site.pattern.framework,
+                        service=self._subscriber_service(h_name, service),
+                        path=path,
+                        line=site.line,
+                        column=site.col,
+                        handler=h_name,
+                        group=_per_record(site, channel, "group", binds),
+                        ack=_per_record(site, channel, "ack", binds),
+                        dead_letter=_per_record(site, channel, "dead_letter", binds),
+                        event_expr=ev_expr,
+                        channel_expr=ch_expr,
+                        handler_expr=h_expr,
+                        via=site.via,
+                        function=site.function,
                     )
+                    subscribers.extend(self._dispatched(record, service))
             else:
                 for queue, exchange, routing_key in self._combinations(site, ("queue", "exchange", "routing_key")):
                     bindings.append(
@@ -823,6 +826,43 @@ class SiteFinder:
                         )
                     )
         return publishers, subscribers, bindings
+
+    def _dispatched(self, record: Subscription, service: str | None) -> list[Subscription]:
+        """One record per handler that the record's handler dispatches the message to (`extract/dispatch.py`).
+
+        A topic-keyed route takes the record of its topic (other topics stay with the dispatching
+        function); an event-keyed route gives one record per event, when the record names none.
+        """
+        name = record.handler
+        if name is None or name not in self.project.functions:
+            return [record]
+        routes = self.dispatch.routes(name, self.loop_messages.get(name))
+        if not routes:
+            return [record]
+        chosen: list[Route] = []
+        if record.channel is not None:
+            chosen = [r for r in routes if r.kind == "channel" and r.key == record.channel]
+        if not chosen:
+            chosen = [r for r in routes if r.kind == "event" and (record.event is None or r.key == record.event)]
+        if not chosen:
+            chosen = [r for r in routes if r.kind == "routing_key"]
+        if not chosen:
+            return [record]
+        out = []
+        for route in sorted(set(chosen), key=lambda r: (r.key, r.handler, r.where)):
+            out.append(
+                replace(
+                    record,
+                    event=route.key if route.kind == "event" else record.event,
+                    event_expr=None if route.kind == "event" else record.event_expr,
+                    handler=route.handler,
+                    handler_expr=None,
+                    service=self._subscriber_service(route.handler, service),
+                    via=(*record.via, route.where),
+                    function=name,
+                )
+            )
+        return out
 
     def _subscriber_service(self, handler: str | None, service: str | None) -> str | None:
         """The service whose code handles the messages; the site's own service when that is unknown."""
