@@ -55,14 +55,18 @@ class Dispatch:
         self.project = project
         self.ev = evaluator
         self.event_keys = frozenset(event_keys)
-        self._memo: dict[tuple[str, frozenset[str], bool], tuple[Route, ...]] = {}
+        self._memo: dict[tuple[str, frozenset[str], frozenset[str]], tuple[Route, ...]] = {}
         self._raw: frozenset[str] = frozenset()
 
-    def routes(self, qname: str, messages: set[str] | None = None, depth: int = 0) -> tuple[Route, ...]:
-        raw = messages is not None and depth == 0
+    def routes(
+        self, qname: str, messages: set[str] | None = None, raw: frozenset[str] = frozenset(), depth: int = 0
+    ) -> tuple[Route, ...]:
         """The routes in `qname`, or in the one project function it hands the message to (a few levels down).
 
         `messages` are the names holding the message (a consuming loop's); by default the parameters.
+        `raw` are those that hold the transport's record itself (`for message in pubsub.listen()`,
+        `msg = consumer.poll()`): its fields name the address, and an event type only once decoded
+        (redis hands out `{"type": "message", ...}`; `msg.value["type"]` is the event's).
         """
         entry = self.project.functions.get(qname)
         if entry is None or depth > MAX_DEPTH:
@@ -78,15 +82,13 @@ class Dispatch:
         scope = Scope(mod, fn, self.ev.class_of(mod, fn))
         derived = _derived(fn, messages)
         itself = decoded_names(fn, frozenset(messages))
-        # a consuming loop's own variable is the transport's record (redis' {"type": "message", ...}):
-        # its fields name the address, and an event type only once it is decoded (msg.value["type"])
-        self._raw = frozenset(messages) if raw else frozenset()
+        self._raw = raw
         found = self._mapped(qname, fn, scope, derived, itself) + self._branches(qname, fn, scope, derived, itself)
         if not found:
             inner = self._sole_callee(fn, scope, derived)
             if inner is not None:
                 target, given = inner
-                found = self.routes(target, given, depth + 1)
+                found = self.routes(target, given, frozenset(), depth + 1)
         self._memo[key] = found
         return found
 

@@ -129,6 +129,8 @@ class SiteFinder:
         self.candidates: list[Candidate] = []
         # names holding consumed messages in functions that run a consuming loop
         self.loop_messages: dict[str, set[str]] = {}
+        # of those, the names that hold the transport's own record (the loop variable, `msg = consumer.poll()`)
+        self.loop_seeds: dict[str, set[str]] = {}
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
         self.dispatch = Dispatch(project, self.ev, payload_event_keys)
 
@@ -633,7 +635,8 @@ class SiteFinder:
                     changed = True
         qname = self.project.function_qname(mod, fn)
         self.loop_messages.setdefault(qname, set()).update(messages)
-        if self.dispatch.routes(qname, self.loop_messages[qname]):
+        self.loop_seeds.setdefault(qname, set()).update(seeds)
+        if self.dispatch.routes(qname, self.loop_messages[qname], frozenset(self.loop_seeds[qname])):
             return qname, None  # the loop dispatches: each route's handler is found from here (records)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
         scope = Scope(mod, fn, self.ev.class_of(mod, fn))
@@ -836,7 +839,7 @@ class SiteFinder:
         name = record.handler
         if name is None or name not in self.project.functions:
             return [record]
-        routes = self.dispatch.routes(name, self.loop_messages.get(name))
+        routes = self.dispatch.routes(name, self.loop_messages.get(name), frozenset(self.loop_seeds.get(name, ())))
         if not routes:
             return [record]
         chosen: list[Route] = []
