@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlint import __version__
 from eventlint.cache import CACHE_DIR, Cache, digest
@@ -50,6 +50,9 @@ from eventlint.facts import (
     Subscription,
 )
 from eventlint.resources import builtin_frameworks
+
+if TYPE_CHECKING:
+    from eventlint.extract.resolve import Project
 
 __all__ = ["Options", "extract", "parse_file"]
 
@@ -182,10 +185,13 @@ def _facts(
     from eventlint.extract.sites import SiteFinder
 
     project = Project(modules, patterns)
+    buses = _inhouse(project)
     services = {f.path: f.service for f in discovery.files}
     finder = SiteFinder(project, services, config.payload_event_keys)
     direct = finder.direct()
     publishers, subscribers, bindings = finder.records(direct + finder.through_wrappers(direct))
+    if buses:
+        publishers.extend(finder.collected_events())
     subscribers, bindings = _declared_dead_letters(subscribers, bindings)
 
     if templates:
@@ -208,6 +214,18 @@ def _facts(
         skipped=tuple(skipped),
         files=len(discovery.files),
     ).sorted()
+
+
+def _inhouse(project: Project) -> list[Any]:
+    """In-house buses recognised from their shape (`inhouse.py`): their pack joins the project's patterns."""
+    from eventlint.extract.inhouse import pack, recognise
+    from eventlint.extract.patterns import extended
+    from eventlint.extract.resolve import Evaluator
+
+    buses = recognise(project, Evaluator(project))
+    if buses:
+        project.patterns = extended(project.patterns, pack(buses), "(in-house bus recognised by eventlint)")
+    return buses
 
 
 # -- prefilter ---------------------------------------------------------------------------------------

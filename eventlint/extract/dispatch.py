@@ -139,10 +139,10 @@ class Dispatch:
         for call in fn.calls:
             if not _passes(call, derived):
                 continue
-            lookup = _lookup(call.func, fn, call.line)
-            if lookup is None:
+            found = lookup(call.func, fn, call.line)
+            if found is None:
                 continue
-            mapping, key = lookup
+            mapping, key = found
             kind = self._kind(key, fn, itself, "eq")
             if kind is None:
                 continue
@@ -285,7 +285,7 @@ def _effects(calls: tuple[ir.Call, ...], fn: ir.Function | None) -> list[ir.Call
     return [c for c in calls if id(c) not in nested and id(c) not in kept]
 
 
-def _lookup(func: ir.Expr, fn: ir.Function, line: int) -> tuple[ir.Expr, ir.Expr] | None:
+def lookup(func: ir.Expr, fn: ir.Function, line: int) -> tuple[ir.Expr, ir.Expr] | None:
     """(mapping, key) when the called thing is looked up in a mapping: `m[k]`, `m.get(k)`, through a local name."""
     match func:
         case ir.Sub(mapping, key):
@@ -295,11 +295,11 @@ def _lookup(func: ir.Expr, fn: ir.Function, line: int) -> tuple[ir.Expr, ir.Expr
         case ir.Name(name):
             assigned = _last_assign(fn, name, line)
             if assigned is not None and not isinstance(assigned, ir.Name):
-                return _lookup(assigned, fn, line)
+                return lookup(assigned, fn, line)
             for loop in fn.loops:
                 # for handler in HANDLERS[type(event)]: handler(event)
                 if loop.targets == (name,) and loop.line <= line <= (loop.end_line or loop.line):
-                    return _lookup(loop.iter, fn, line)
+                    return lookup(loop.iter, fn, line)
     return None
 
 

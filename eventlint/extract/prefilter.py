@@ -2,7 +2,8 @@
 
 A file is *seeded* when its bytes name a messaging library or anything a loaded
 pattern names (a framework module, the root of a qualified name a pack matches,
-a registry's variable name), or when a SAM / Serverless template names it. Then
+a registry's variable name) or the shape of an in-house bus (`[type(event)]`,
+`self.events.append(`), or when a SAM / Serverless template names it. Then
 the import graph, scanned with a regular expression, decides the rest:
 
 - every file that imports a seeded file, directly or transitively, can publish
@@ -35,6 +36,9 @@ _IMPORTS = re.compile(
 _ID = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"  # bytes >= 0x80: UTF-8 of non-ASCII identifiers
 _NAME = re.compile(rb"\s*(" + _ID + rb"(?:\s*\.\s*" + _ID + rb")*)")
 _WORD = re.compile(r"[A-Za-z_]\w*")
+# an in-house bus's dispatch (`[type(event)]`) and a domain object's event list (`self.events.append(`);
+# kept in step with extract/inhouse.py, which this module does not import (it would bring in libcst)
+INHOUSE_TRIGGER = rb"\[type\(|\.__class__\]|\.(?:_?events|_?domain_events|_?pending_events)\.(?:append|pop)\("
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,8 @@ def triggers(patterns: PatternSet) -> re.Pattern[bytes]:
     words = [re.escape(r.encode()) for r in sorted(roots) if r]
     alternatives = [rb"\b(?:" + rb"|".join(words) + rb")\b"] if words else []
     alternatives += [re.escape(f.encode()) for f in sorted(fragments)]
-    return re.compile(rb"|".join(alternatives)) if alternatives else re.compile(rb"(?!)")
+    alternatives.append(INHOUSE_TRIGGER)  # the shapes of an in-house bus (extract/inhouse.py)
+    return re.compile(rb"|".join(alternatives))
 
 
 def imported_names(data: bytes, module: str, is_package: bool) -> set[str]:

@@ -830,6 +830,31 @@ class SiteFinder:
                     )
         return publishers, subscribers, bindings
 
+    def collected_events(self) -> list[Publication]:
+        """Events a domain object collects for its unit of work to publish (`inhouse.collected_events`)."""
+        from eventlint.extract.inhouse import FRAMEWORK, collected_events
+
+        out = []
+        for item in collected_events(self.project, self.ev):
+            scope = Scope(item.mod, item.fn, self.ev.class_of(item.mod, item.fn))
+            shape = self.payload_shape(item.call.args[0], scope, item.call.line, 0)
+            out.append(
+                Publication(
+                    event=item.event.rsplit(".", 1)[-1],
+                    channel=None,
+                    framework=FRAMEWORK,
+                    service=self.services.get(item.mod.ir.path),
+                    path=item.mod.ir.path,
+                    line=item.call.line,
+                    column=item.call.col,
+                    function=self.project.function_qname(item.mod, item.fn),
+                    payload_fields=shape.fields,
+                    payload_types=shape.types,
+                    payload_partial=shape.partial,
+                )
+            )
+        return out
+
     def _dispatched(self, record: Subscription, service: str | None) -> list[Subscription]:
         """One record per handler that the record's handler dispatches the message to (`extract/dispatch.py`).
 
