@@ -38,7 +38,7 @@ _NAME = re.compile(rb"\s*(" + _ID + rb"(?:\s*\.\s*" + _ID + rb")*)")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 # an in-house bus's dispatch (`[type(event)]`) and a domain object's event list (`self.events.append(`);
 # kept in step with extract/inhouse.py, which this module does not import (it would bring in libcst)
-INHOUSE_TRIGGER = rb"\[type\(|\.__class__\]|\.(?:_?events|_?domain_events|_?pending_events)\.(?:append|pop)\("
+INHOUSE_TRIGGER = rb"(?:\[|\.get\()type\(|\.__class__[\],)]|\.(?:_?events|_?domain_events|_?pending_events)\.(?:append|pop)\("
 
 
 @dataclass(frozen=True)
