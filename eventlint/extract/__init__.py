@@ -71,6 +71,9 @@ class Options:
     prefilter: bool = True
     jobs: int | None = None  # None: every core, above POOL_THRESHOLD files to parse
     progress: Progress | None = None
+    # receives (file name, YAML text) of a pack for each in-house bus recognised (`eventlint init`);
+    # a run answered from the facts cache has none to give: pass cache=False with it
+    bus_packs: list[tuple[str, str]] | None = None
 
 
 def parse_file(source: bytes, path: str, module: str) -> ir.Module:
@@ -161,7 +164,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
             modules.append((outcome, source.import_name, source.sys_root))
 
     with _no_cyclic_gc():
-        facts = _facts(discovery, config, patterns(), modules, templates, diagnostics, skipped)
+        facts = _facts(discovery, config, patterns(), modules, templates, diagnostics, skipped, options.bus_packs)
     if cache is not None and not validated and not options.prefilter:  # (the prefilter wrote it otherwise)
         cache.put("scan", packs_key, {"trigger": triggers(patterns()).pattern.decode("latin-1")})
     if cache is not None and not budgeted:
@@ -178,6 +181,7 @@ def _facts(
     templates: list[SourceFile],
     diagnostics: list[Diagnostic],
     skipped: list[Skipped],
+    bus_packs: list[tuple[str, str]] | None = None,
 ) -> ProjectFacts:
     # imported here: a run answered from the cache never needs the resolver
     from eventlint.extract.handlers import HandlerAnalysis
@@ -185,7 +189,7 @@ def _facts(
     from eventlint.extract.sites import SiteFinder
 
     project = Project(modules, patterns)
-    buses = _inhouse(project)
+    buses = _inhouse(project, bus_packs)
     services = {f.path: f.service for f in discovery.files}
     finder = SiteFinder(project, services, config.payload_event_keys)
     direct = finder.direct()
@@ -216,15 +220,18 @@ def _facts(
     ).sorted()
 
 
-def _inhouse(project: Project) -> list[Any]:
-    """In-house buses recognised from their shape (`inhouse.py`): their pack joins the project's patterns."""
-    from eventlint.extract.inhouse import pack, recognise
+def _inhouse(project: Project, bus_packs: list[tuple[str, str]] | None) -> list[Any]:
+    """In-house buses recognised from their shape (`inhouse.py`): the pack of those no pack describes joins the patterns."""
+    from eventlint.extract.inhouse import pack, pack_file, recognise
     from eventlint.extract.patterns import extended
     from eventlint.extract.resolve import Evaluator
 
     buses = recognise(project, Evaluator(project))
-    if buses:
-        project.patterns = extended(project.patterns, pack(buses), "(in-house bus recognised by eventlint)")
+    new = [bus for bus in buses if not bus.described]
+    if new:
+        project.patterns = extended(project.patterns, pack(new), "(in-house bus recognised by eventlint)")
+        if bus_packs is not None:
+            bus_packs.extend(pack_file(bus) for bus in new)
     return buses
 
 

@@ -23,7 +23,8 @@ A class whose bus a loaded pack already describes is left to that pack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eventlint.extract import ir
@@ -49,6 +50,7 @@ class Bus:
     decorators: tuple[tuple[str, int, str], ...]  # (method, key index, key) returning a registering decorator
     arguments: tuple[tuple[int, str], ...]  # constructor (index, parameter) that carries a handler map
     assigned: tuple[str, ...]  # module-level handler maps
+    described: bool = False  # a loaded pack already names the class: the pack's sites stand
 
 
 @dataclass(frozen=True)
@@ -62,26 +64,40 @@ class Collected:
 
 
 def recognise(project: Project, ev: Evaluator) -> list[Bus]:
-    """Every bus class of the project with both halves, in a stable order."""
+    """Every bus class of the project with both halves, in a stable order (`described` when a pack names it)."""
     described = set(project.patterns.type_binds)
     buses = []
     for qname, (mod, cls) in sorted(project.classes.items()):
-        if qname in described or "." in cls.name:
+        if "." in cls.name:
             continue
         bus = _bus(project, ev, qname, mod, cls)
         if bus is not None:
-            buses.append(bus)
+            buses.append(replace(bus, described=qname in described))
     return buses
 
 
-def pack(buses: list[Bus]) -> dict[str, Any]:
+def pack_file(bus: Bus) -> tuple[str, str]:
+    """(file name, YAML text) of a pack describing one bus, for the team to confirm or edit."""
+    import yaml
+
+    name = "inhouse-" + re.sub(r"(?<!^)(?=[A-Z])", "-", bus.cls.rsplit(".", 1)[-1]).lower()
+    data = pack([bus], framework=name)
+    data["description"] = f"The in-house bus {bus.cls} ({bus.path}:{bus.line}), as eventlint recognised it: confirm or edit."
+    header = (
+        "# Written by `eventlint init`: the in-house bus it recognised from the code's shape.\n"
+        "# Listed under `frameworks:`, this file describes the bus from now on (see docs/frameworks.md).\n"
+    )
+    return f"{name}.yaml", header + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+
+
+def pack(buses: list[Bus], framework: str = FRAMEWORK) -> dict[str, Any]:
     """The pack (framework.json shape) describing the buses."""
     publish: list[dict[str, Any]] = []
     subscribe: list[dict[str, Any]] = []
     for bus in buses:
         for method, index, name in bus.publish:
-            source = {"arg": index, "kw": name}
-            publish.append({"call": f"{bus.cls}.{method}", "fields": {"event": source, "payload": source}})
+            fields = {"event": {"arg": index, "kw": name}, "payload": {"arg": index, "kw": name}}
+            publish.append({"call": f"{bus.cls}.{method}", "fields": fields})
         for method, k_index, key, h_index, handler in bus.subscribe:
             fields = {"event": {"arg": k_index, "kw": key}, "handler": {"arg": h_index, "kw": handler}}
             subscribe.append({"call": f"{bus.cls}.{method}", "requires": ["handler"], "fields": fields})
@@ -93,7 +109,7 @@ def pack(buses: list[Bus]) -> dict[str, Any]:
             subscribe.append({"registry": {"assigned": name}})
     modules = sorted({bus.cls.split(".")[0] for bus in buses})
     out: dict[str, Any] = {
-        "framework": FRAMEWORK,
+        "framework": framework,
         "description": "In-house message bus recognised by eventlint: " + ", ".join(b.cls for b in buses),
         "modules": modules,
         "types": [{"name": bus.cls} for bus in buses],
