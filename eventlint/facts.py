@@ -44,6 +44,7 @@ class Publication:
     headers: tuple[str, ...] | None = None
     payload_types: tuple[tuple[str, str], ...] = ()
     payload_partial: bool = False
+    kind: str | None = None  # "command" or "event", from the message class's name or bases; None when not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class Subscription:
     handler_expr: str | None = None
     via: tuple[str, ...] = ()
     function: str | None = None
+    kind: str | None = None  # "command" or "event", as on Publication
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,8 +226,8 @@ class ProjectFacts:
             "root": self.root,
             "files": self.files,
             "services": [_service_to_json(s) for s in self.services],
-            "publishers": [_record_to_json(p) for p in self.publishers],
-            "subscribers": [_record_to_json(s) for s in self.subscribers],
+            "publishers": [_site_to_json(p) for p in self.publishers],
+            "subscribers": [_site_to_json(s) for s in self.subscribers],
             "bindings": [_record_to_json(b) for b in self.bindings],
             "handlers": [_record_to_json(h) for h in self.handlers],
             "diagnostics": [_record_to_json(d) for d in self.diagnostics],
@@ -277,6 +279,13 @@ def _record_to_json(record: Any) -> dict[str, Any]:
 def _field_names(kind: type) -> tuple[str, ...]:
     # dataclasses.fields() per record was most of the cost of writing a large facts document
     return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _site_to_json(record: Publication | Subscription) -> dict[str, Any]:
+    out = _record_to_json(record)
+    if record.kind is None:
+        del out["kind"]  # only messages known to be a command or an event carry it
+    return out
 
 
 def _service_to_json(service: Service) -> dict[str, Any]:

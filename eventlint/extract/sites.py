@@ -70,6 +70,7 @@ class Shape:
     event: str | None = None
     types: tuple[tuple[str, str], ...] = ()
     partial: bool = False
+    cls: str | None = None  # the project class the payload is built from
 
 
 NO_SHAPE = Shape()
@@ -432,7 +433,7 @@ class SiteFinder:
             if isinstance(receiver, ir.Name) and receiver.id == name and since <= call.line <= until:
                 if call.func.attr in ("update", "setdefault", "__setitem__", "pop", "popitem", "clear"):
                     partial = True
-        return Shape(tuple(fields), shape.event, tuple(sorted(types.items())), partial)
+        return Shape(tuple(fields), shape.event, tuple(sorted(types.items())), partial, shape.cls)
 
     def _value_shape(self, value: Value) -> Shape:
         """The shape of a payload known only as a value (a mapping read from an `each` item)."""
@@ -447,7 +448,7 @@ class SiteFinder:
             partial = len(keys) != len(value.items)
             return Shape(keys, event, partial=partial)
         if isinstance(value, VInst) and value.project:
-            return Shape(None, value.type.rsplit(".", 1)[-1])
+            return Shape(None, value.type.rsplit(".", 1)[-1], cls=value.type)
         return NO_SHAPE
 
     def _dict_shape(self, items: tuple[ir.DictItem, ...], scope: Scope, line: int) -> Shape:
@@ -491,7 +492,7 @@ class SiteFinder:
         given = positional + [(k, v) for k, v in kwargs if k is not None]
         types = {k: t for k, v in given if (t := _literal_type(v)) is not None}
         # fields left to their defaults are serialised too, and are not known here: always partial
-        return Shape(tuple(name for name, _ in given), cls_qname.rsplit(".", 1)[-1], tuple(sorted(types.items())), True)
+        return Shape(tuple(name for name, _ in given), cls_qname.rsplit(".", 1)[-1], tuple(sorted(types.items())), True, cls_qname)
 
     def _wrapped_payload(self, qname: str, call: ir.Call, scope: Scope, line: int, depth: int) -> Shape | None:
         """A framework message object (aio_pika.Message(body=...)) wraps the real payload."""
@@ -787,6 +788,7 @@ class SiteFinder:
                             channel_expr=ch_expr,
                             via=site.via,
                             headers=site.headers,
+                            kind=self._kind_of(event, site.payload.cls if event is None or ev_text == site.payload.event else None),
                         )
                     )
             elif kind == "subscribe":
@@ -811,6 +813,7 @@ class SiteFinder:
                         handler_expr=h_expr,
                         via=site.via,
                         function=site.function,
+                        kind=self._kind_of(event),
                     )
                     subscribers.extend(self._dispatched(record, service))
             else:
@@ -851,9 +854,28 @@ class SiteFinder:
                     payload_fields=shape.fields,
                     payload_types=shape.types,
                     payload_partial=shape.partial,
+                    kind=self._kind_of(VRef(item.event, "class")),
                 )
             )
         return out
+
+    def _kind_of(self, event: Value | None, payload_class: str | None = None) -> str | None:
+        """"command" or "event" when the message's project class says so by its name or a base's."""
+        qname = None
+        if isinstance(event, VRef) and event.kind == "class":
+            qname = event.qname
+        elif isinstance(event, VInst) and event.project:
+            qname = event.type
+        elif payload_class is not None:
+            qname = payload_class
+        if qname is None or qname not in self.project.classes:
+            return None
+        shorts = [n.rsplit(".", 1)[-1] for n in (qname, *self.ev.class_bases(qname))]
+        if any(s == "Command" or s.endswith("Command") for s in shorts):
+            return "command"
+        if any(s in ("Event", "DomainEvent") or s.endswith("Event") for s in shorts):
+            return "event"
+        return None
 
     def _dispatched(self, record: Subscription, service: str | None) -> list[Subscription]:
         """One record per handler that the record's handler dispatches the message to (`extract/dispatch.py`).
@@ -883,6 +905,7 @@ class SiteFinder:
                     record,
                     event=route.key if route.kind == "event" else record.event,
                     event_expr=None if route.kind == "event" else record.event_expr,
+                    kind=None if route.kind == "event" else record.kind,
                     handler=route.handler,
                     handler_expr=None,
                     service=self._subscriber_service(route.handler, service),
