@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from eventlint.extract import ir
 from eventlint.extract.handlers import decoded_names
 from eventlint.extract.resolve import Evaluator, Project, Scope, flatten
-from eventlint.extract.values import Value, VList, VMethod, VRef, VStr
+from eventlint.extract.values import Value, VDict, VInst, VMethod, VRef, VStr
 
 MAX_DEPTH = 3
 # fields of a message that name where it came from, and what a route keyed by them is
@@ -55,11 +55,17 @@ class Dispatch:
         self.project = project
         self.ev = evaluator
         self.event_keys = frozenset(event_keys)
-        self._memo: dict[tuple[str, frozenset[str], frozenset[str]], tuple[Route, ...]] = {}
+        self._memo: dict[tuple, tuple[Route, ...]] = {}
         self._raw: frozenset[str] = frozenset()
+        self._registries: dict[tuple[str, str, str], list[tuple[Value, str]]] = {}
 
     def routes(
-        self, qname: str, messages: set[str] | None = None, raw: frozenset[str] = frozenset(), depth: int = 0
+        self,
+        qname: str,
+        messages: set[str] | None = None,
+        raw: frozenset[str] = frozenset(),
+        depth: int = 0,
+        given: frozenset[tuple[str, str]] = frozenset(),
     ) -> tuple[Route, ...]:
         """The routes in `qname`, or in the one project function it hands the message to (a few levels down).
 
@@ -67,6 +73,8 @@ class Dispatch:
         `raw` are those that hold the transport's record itself (`for message in pubsub.listen()`,
         `msg = consumer.poll()`): its fields name the address, and an event type only once decoded
         (redis hands out `{"type": "message", ...}`; `msg.value["type"]` is the event's).
+        `given` are parameters known to hold a value of the message that names something, as
+        (parameter, kind): `registry.dispatch(message["channel"], payload)` gives ("channel", "channel").
         """
         entry = self.project.functions.get(qname)
         if entry is None or depth > MAX_DEPTH:
@@ -75,7 +83,7 @@ class Dispatch:
         if messages is None:
             skip = 1 if fn.cls is not None and fn.params and not _is_static(fn) else 0
             messages = {p.name for p in fn.params[skip:]}
-        key = (qname, frozenset(messages), raw)
+        key = (qname, frozenset(messages), raw, given)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = ()  # cycle-safe
@@ -83,12 +91,13 @@ class Dispatch:
         derived = _derived(fn, messages)
         itself = decoded_names(fn, frozenset(messages))
         self._raw = raw
+        self._given = dict(given)
         found = self._mapped(qname, fn, scope, derived, itself) + self._branches(qname, fn, scope, derived, itself)
         if not found:
-            inner = self._sole_callee(fn, scope, derived)
+            inner = self._sole_callee(fn, scope, derived, itself)
             if inner is not None:
-                target, given = inner
-                found = self.routes(target, given, frozenset(), depth + 1)
+                target, params, kinds = inner
+                found = self.routes(target, params, frozenset(), depth + 1, kinds)
         self._memo[key] = found
         return found
 
@@ -146,11 +155,9 @@ class Dispatch:
             kind = self._kind(key, fn, itself, "eq")
             if kind is None:
                 continue
-            value = self.ev.eval(mapping, scope, call.line)
-            items = getattr(value, "items", None)
-            if not isinstance(items, tuple) or isinstance(value, VList):
-                continue
             where = f"{qname}:{call.line}"
+            value = self.ev.eval(mapping, scope, call.line)
+            items = value.items if isinstance(value, VDict) else ()
             for k, v, _, _ in items:
                 name = _value_key(k, kind) if k is not None else None
                 if name is None:
@@ -159,7 +166,94 @@ class Dispatch:
                     target = self._function_of(handler)
                     if target is not None:
                         out.append(Route(_route_kind(kind), name, target, where))
+            for key, target in self._decorated(mapping, scope, call.line):
+                name = _value_key(key, kind)
+                if name is not None:
+                    out.append(Route(_route_kind(kind), name, target, where))
         return tuple(out)
+
+    # -- registries filled by decorators -------------------------------------------------
+
+    def _decorated(self, mapping: ir.Expr, scope: Scope, line: int) -> list[tuple[Value, str]]:
+        """(key, function) of each `@register("key")` whose decorator stores the function in `mapping`.
+
+        `mapping` is a module-level name (`HANDLERS[topic] = fn` in a decorator function) or an
+        attribute of a project object (`self._handlers[topic] = fn` in a decorator method).
+        """
+        owner = self._registry_owner(mapping, scope, line)
+        if owner is None:
+            return []
+        if owner not in self._registries:
+            self._registries[owner] = self._registrations(owner)
+        return self._registries[owner]
+
+    def _registry_owner(self, mapping: ir.Expr, scope: Scope, line: int) -> tuple[str, str, str] | None:
+        """("module", module, name) or ("class", class, attribute) of the registry a lookup reads."""
+        mod = scope.mod
+        match mapping:
+            case ir.Name(name):
+                if name in mod.globals and not any(a.target == name for a in (scope.func.assigns if scope.func else ())):
+                    return ("module", mod.name, name)
+                target = mod.imports.get(name)
+                if target is not None and "." in target:
+                    module, _, attr = target.rpartition(".")
+                    found = self.project.find_module(module, mod)
+                    if found is not None:
+                        return ("module", found.name, attr)
+            case ir.Attr(base, attr):
+                value = self.ev.eval(base, scope, line)
+                if isinstance(value, VInst) and value.project:
+                    return ("class", value.type, attr)
+        return None
+
+    def _registrations(self, owner: tuple[str, str, str]) -> list[tuple[Value, str]]:
+        form, where, name = owner
+        decorators: set[tuple[str, int]] = set()  # (decorator function, index of its key parameter)
+        if form == "module":
+            mod = self.project.mods.get(where)
+            functions = [(mod, fn) for fn in mod.ir.functions if fn.cls is None] if mod is not None else []
+            stored = name
+        else:
+            entry = self.project.classes.get(where)
+            if entry is None:
+                return []
+            mod, cls = entry
+            functions = [(mod, fn) for fn in mod.ir.functions if fn.cls == cls.name]
+            stored = f"self.{name}"
+        for mod, fn in functions:
+            offset = 1 if form == "class" else 0
+            params = [p.name for p in fn.params[offset:]]
+            for inner in mod.ir.functions:
+                if inner.parent != fn.name or not inner.params:
+                    continue
+                if not any(isinstance(r, ir.Name) and r.id == inner.name.rsplit(".", 1)[-1] for r in fn.returns):
+                    continue
+                decorated = inner.params[0].name
+                for store in inner.stores:
+                    if store.target == stored and isinstance(store.key, ir.Name) and store.key.id in params:
+                        if isinstance(store.value, ir.Name) and store.value.id == decorated:
+                            decorators.add((self.project.function_qname(mod, fn), params.index(store.key.id)))
+        if not decorators:
+            return []
+        by_name = dict(decorators)
+        out: list[tuple[Value, str]] = []
+        for qname, (mod, fn) in sorted(self.project.functions.items()):
+            for dec in fn.decorators:
+                if not isinstance(dec.expr, ir.Call):
+                    continue
+                terminal = dec.expr.func.attr if isinstance(dec.expr.func, ir.Attr) else getattr(dec.expr.func, "id", None)
+                if not any(d.rsplit(".", 1)[-1] == terminal for d in by_name):
+                    continue
+                scope = self.ev.enclosing_scope(mod, fn)
+                callee = self.ev.eval(dec.expr.func, scope, dec.line)
+                target = self._function_of(callee)
+                if isinstance(callee, VMethod) and isinstance(callee.obj, VInst) and callee.obj.type != where and form == "class":
+                    continue  # another object's method of the same name
+                if target in by_name:
+                    index = by_name[target]
+                    if index < len(dec.expr.args):
+                        out.append((self.ev.eval(dec.expr.args[index], scope, dec.line), qname))
+        return out
 
     # -- shared -------------------------------------------------------------------------
 
@@ -176,6 +270,8 @@ class Dispatch:
                 return self._field_kind(field, inner)
             case ir.Sub(inner, ir.Str(field)) | ir.Call(ir.Attr(inner, "get"), (ir.Str(field), *_), _) if _reads(inner, derived):
                 return self._field_kind(field, inner)
+            case ir.Name(name) if name in self._given and not _last_assign(fn, name):
+                return self._given[name]
             case ir.Name(name) if depth < 3:
                 assigned = _last_assign(fn, name)
                 if assigned is not None:
@@ -211,8 +307,10 @@ class Dispatch:
             return self.ev.method_function(value.obj, value.name)
         return None
 
-    def _sole_callee(self, fn: ir.Function, scope: Scope, derived: set[str]) -> tuple[str, set[str]] | None:
-        """The one project function `fn` hands the message to, and its parameters that receive it."""
+    def _sole_callee(
+        self, fn: ir.Function, scope: Scope, derived: set[str], itself: set[str]
+    ) -> tuple[str, set[str], frozenset[tuple[str, str]]] | None:
+        """The one project function `fn` hands the message to, its parameters that receive it, and the kinds of those."""
         targets: dict[str, ir.Call] = {}
         for call in _effects(fn.calls, fn):
             if not _passes(call, derived) or _is_logger(call):
@@ -227,14 +325,17 @@ class Dispatch:
         skip = 1 if callee.cls is not None and callee.params and not _is_static(callee) else 0
         params = callee.params[skip:]
         given = set()
+        kinds = set()
         for index, param in enumerate(params):
-            for position, arg in enumerate(call.args):
-                if position == index and param.kind == "pos" and ir.names_in(arg) & derived:
+            passed = [arg for position, arg in enumerate(call.args) if position == index and param.kind == "pos"]
+            passed += [arg for name, arg in call.kwargs if name == param.name]
+            for arg in passed:
+                if ir.names_in(arg) & derived:
                     given.add(param.name)
-            for name, arg in call.kwargs:
-                if name == param.name and ir.names_in(arg) & derived:
-                    given.add(param.name)
-        return (target, given) if given else None
+                    kind = self._kind(arg, fn, itself, "eq")
+                    if kind is not None:
+                        kinds.add((param.name, kind))
+        return (target, given, frozenset(kinds)) if given else None
 
 
 def _route_kind(kind: str) -> str:

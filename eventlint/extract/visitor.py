@@ -472,10 +472,12 @@ class _Visitor(cst.CSTVisitor):
                     for name in _target_names(sub_target):
                         self._record(top, name, ir.Opaque(self._text(value)), line)
             return
-        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and isinstance(top, _FunctionBuilder):
+        if isinstance(target, cst.Subscript) and isinstance(top, _FunctionBuilder):
+            # name[key] = value, and self.attr[key] = value (a registry filled by a decorator)
+            stored = self._target(target.value, top) if isinstance(target.value, (cst.Name, cst.Attribute)) else None
             index = target.slice[0].slice if len(target.slice) == 1 else None
-            if isinstance(index, cst.Index):
-                top.stores.append(ir.Store(target.value.value, self._expr(index.value), self._expr(value), line))
+            if stored is not None and (isinstance(target.value, cst.Name) or stored.startswith("self.")) and isinstance(index, cst.Index):
+                top.stores.append(ir.Store(stored, self._expr(index.value), self._expr(value), line))
             return
         name = self._target(target, top)
         if name is not None:

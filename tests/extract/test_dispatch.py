@@ -229,3 +229,75 @@ def test_a_polled_transport_record_type_is_not_an_event(tmp_path):
         """,
     )
     assert all(event is None for event, _, _ in found)
+
+
+def test_a_decorator_registry_object_dispatched_by_channel():
+    facts = facts_of(ROOT)
+    listener = "search/search/listener.py"
+    where = f"search.registry.Registry.dispatch:{line_of(ROOT / 'search/search/registry.py', 'handler(payload)')}"
+    assert records(facts, listener) == {
+        (None, "products.updated", "search", "search.indexers.reindex_product", (where,)),
+        (None, "products.deleted", "search", "search.indexers.drop_product", (where,)),
+        (None, "products.viewed", "search", "search.listener.listen", ()),
+    }
+
+
+def test_a_module_level_registry_filled_by_a_decorator_function(tmp_path):
+    found = _project(
+        tmp_path,
+        """
+        import json
+        from kafka import KafkaConsumer
+
+        HANDLERS = {}
+
+        def on(event_type):
+            def register(fn):
+                HANDLERS[event_type] = fn
+                return fn
+            return register
+
+        @on("OrderPlaced")
+        def placed(event):
+            pass
+
+        @on("OrderCancelled")
+        def cancelled(event):
+            pass
+
+        def run():
+            for msg in KafkaConsumer("orders", group_id="svc"):
+                event = json.loads(msg.value)
+                HANDLERS[event["event_type"]](event)
+        """,
+    )
+    assert found == {("OrderPlaced", "orders", "svc.consumer.placed"), ("OrderCancelled", "orders", "svc.consumer.cancelled")}
+
+
+def test_a_registry_that_stores_something_else_is_no_route(tmp_path):
+    found = _project(
+        tmp_path,
+        """
+        from kafka import KafkaConsumer
+
+        HANDLERS = {}
+
+        def on(topic):
+            def register(fn):
+                HANDLERS[topic] = wrap(fn)
+                return fn
+            return register
+
+        def wrap(fn):
+            return fn
+
+        @on("orders")
+        def placed(event):
+            pass
+
+        def run():
+            for msg in KafkaConsumer("orders", group_id="svc"):
+                HANDLERS[msg.topic](msg.value)
+        """,
+    )
+    assert found == {(None, "orders", "svc.consumer.run")}
