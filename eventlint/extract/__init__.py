@@ -222,14 +222,16 @@ def _facts(
 
 def _inhouse(project: Project, bus_packs: list[tuple[str, str]] | None) -> list[Any]:
     """In-house buses recognised from their shape (`inhouse.py`): the pack of those no pack describes joins the patterns."""
-    from eventlint.extract.inhouse import pack, pack_file, recognise
+    from eventlint.extract.inhouse import FRAMEWORK, pack, pack_file, recognise
     from eventlint.extract.patterns import extended
     from eventlint.extract.resolve import Evaluator
 
     buses = recognise(project, Evaluator(project))
     new = [bus for bus in buses if not bus.described]
     if new:
-        project.patterns = extended(project.patterns, pack(new), "(in-house bus recognised by eventlint)")
+        # a team's own pack may be called `inhouse` too: the recognised buses then go by another name
+        name = FRAMEWORK if FRAMEWORK not in project.patterns.frameworks else f"{FRAMEWORK}-recognised"
+        project.patterns = extended(project.patterns, pack(new, name), "(in-house bus recognised by eventlint)")
         if bus_packs is not None:
             bus_packs.extend(pack_file(bus) for bus in new)
     return buses

@@ -176,3 +176,18 @@ def test_a_dispatcher_with_subscribe_and_publish(tmp_path):
     )
     assert {(p.event, p.framework, p.function) for p in facts.publishers} == {("OrderPlaced", "inhouse", "app.place")}
     assert {(s.event, s.framework, s.handler) for s in facts.subscribers} == {("OrderPlaced", "inhouse", "app.notify")}
+
+
+def test_a_team_pack_called_inhouse_does_not_clash_with_a_recognised_bus(tmp_path):
+    root = tmp_path / "inhouse"
+    shutil.copytree(ROOT, root)
+    (root / "team.yaml").write_text(
+        "framework: inhouse\nmodules: [notifications]\ntypes:\n  - name: notifications.Hub\n"
+        "publish:\n  - call: notifications.Hub.post\n    fields:\n      event: {arg: 0}\n",
+        encoding="utf-8",
+    )
+    config = (root / "eventlint.yaml").read_text(encoding="utf-8")
+    (root / "eventlint.yaml").write_text(config + "frameworks: [team.yaml]\n", encoding="utf-8")
+    facts = facts_of(root)
+    assert {s.framework for s in facts.subscribers} == {"inhouse-recognised"}
+    assert len(facts.subscribers) == 4
