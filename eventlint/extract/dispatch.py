@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from eventlint.extract import ir
 from eventlint.extract.handlers import decoded_names
-from eventlint.extract.resolve import Evaluator, Project, Scope, flatten
+from eventlint.extract.resolve import STDLIB, Evaluator, Project, Scope, flatten
 from eventlint.extract.values import Value, VDict, VInst, VMethod, VRef, VStr
 
 MAX_DEPTH = 3
@@ -55,6 +55,7 @@ class Dispatch:
         self.project = project
         self.ev = evaluator
         self.event_keys = frozenset(event_keys)
+        self.libraries = project.patterns.modules
         self._memo: dict[tuple, tuple[Route, ...]] = {}
         self._raw: frozenset[str] = frozenset()
         self._registries: dict[tuple[str, str, str], list[tuple[Value, str]]] = {}
@@ -159,7 +160,7 @@ class Dispatch:
             value = self.ev.eval(mapping, scope, call.line)
             items = value.items if isinstance(value, VDict) else ()
             for k, v, _, _ in items:
-                name = _value_key(k, kind) if k is not None else None
+                name = _value_key(k, kind, self.libraries) if k is not None else None
                 if name is None:
                     continue
                 for handler in flatten(v):
@@ -167,7 +168,7 @@ class Dispatch:
                     if target is not None:
                         out.append(Route(_route_kind(kind), name, target, where))
             for key, target in self._decorated(mapping, scope, call.line):
-                name = _value_key(key, kind)
+                name = _value_key(key, kind, self.libraries)
                 if name is not None:
                     out.append(Route(_route_kind(kind), name, target, where))
         return tuple(out)
@@ -286,7 +287,7 @@ class Dispatch:
         return "event" if field in self.event_keys else None
 
     def _key_text(self, expr: ir.Expr, kind: str, scope: Scope, line: int) -> str | None:
-        return _value_key(self.ev.eval(expr, scope, line), kind)
+        return _value_key(self.ev.eval(expr, scope, line), kind, self.libraries)
 
     def _target(self, call: ir.Call, scope: Scope, derived: set[str]) -> str | None:
         callee = self.ev.eval(call.func, scope, call.line)
@@ -342,11 +343,17 @@ def _route_kind(kind: str) -> str:
     return "event" if kind == "class" else kind
 
 
-def _value_key(value: Value, kind: str) -> str | None:
-    """A mapping key or a tested value as the name of a channel, routing key or event."""
+def _value_key(value: Value, kind: str, libraries: frozenset[str] = frozenset()) -> str | None:
+    """A mapping key or a tested value as the name of a channel, routing key or event.
+
+    A class is an event when it is the project's or a shared library's, not the standard
+    library's (`isinstance(data, Mapping)`) nor a messaging library's (`isinstance(msg, Message)`).
+    """
     if isinstance(value, VStr):
         return value.value if kind != "class" else None
     if isinstance(value, VRef) and value.kind in ("class", "external") and kind in ("class", "event"):
+        if value.kind == "external" and value.qname.split(".")[0] in STDLIB | libraries:
+            return None
         short = value.qname.rsplit(".", 1)[-1]
         return short if short[:1].isupper() else None
     return None

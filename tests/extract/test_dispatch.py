@@ -301,3 +301,24 @@ def test_a_registry_that_stores_something_else_is_no_route(tmp_path):
         """,
     )
     assert found == {(None, "orders", "svc.consumer.run")}
+
+
+def test_a_standard_library_class_is_no_event(tmp_path):
+    found = _project(
+        tmp_path,
+        """
+        import json
+        from collections.abc import Mapping
+        from kafka import KafkaConsumer
+        from svc import handlers
+
+        def run():
+            for msg in KafkaConsumer("orders", group_id="svc"):
+                data = json.loads(msg.value)
+                if isinstance(data, Mapping):
+                    handlers.on_placed(data)
+                elif isinstance(data, list):
+                    handlers.on_cancelled(data)
+        """,
+    )
+    assert all(event is None for event, _, _ in found)
