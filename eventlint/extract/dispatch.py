@@ -58,6 +58,9 @@ class Dispatch:
         self.libraries = project.patterns.modules
         self._memo: dict[tuple, tuple[Route, ...]] = {}
         self._raw: frozenset[str] = frozenset()
+        self._given: dict[str, str] = {}
+        # a function whose routes are those of the one function it hands the message to: that function
+        self.receivers: dict[str, str] = {}
         self._registries: dict[tuple[str, str, str], list[tuple[Value, str]]] = {}
 
     def routes(
@@ -99,6 +102,8 @@ class Dispatch:
             if inner is not None:
                 target, params, kinds = inner
                 found = self.routes(target, params, frozenset(), depth + 1, kinds)
+                if found:
+                    self.receivers[qname] = self.receivers.get(target, target)
         self._memo[key] = found
         return found
 

@@ -897,7 +897,11 @@ class SiteFinder:
         if not chosen:
             chosen = [r for r in routes if r.kind == "routing_key"]
         if not chosen:
-            return [record]
+            receiver = self.dispatch.receivers.get(name)
+            if receiver is None:
+                return [record]
+            # not dispatched: the function the loop hands every message to still handles it
+            return [replace(record, handler=receiver, handler_expr=None, service=self._subscriber_service(receiver, service))]
         out = []
         for route in sorted(set(chosen), key=lambda r: (r.key, r.handler, r.where)):
             out.append(
