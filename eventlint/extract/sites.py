@@ -881,7 +881,8 @@ class SiteFinder:
         """One record per handler that the record's handler dispatches the message to (`extract/dispatch.py`).
 
         A topic-keyed route takes the record of its topic (other topics stay with the dispatching
-        function); an event-keyed route gives one record per event, when the record names none.
+        function); an event-keyed route gives one record per event, when the record names none,
+        and the record itself stays for the events the dispatch does not name.
         """
         name = record.handler
         if name is None or name not in self.project.functions:
@@ -892,17 +893,21 @@ class SiteFinder:
         chosen: list[Route] = []
         if record.channel is not None:
             chosen = [r for r in routes if r.kind == "channel" and r.key == record.channel]
+        keep = False
         if not chosen:
             chosen = [r for r in routes if r.kind == "event" and (record.event is None or r.key == record.event)]
+            keep = bool(chosen) and record.event is None
         if not chosen:
             chosen = [r for r in routes if r.kind == "routing_key"]
+            keep = bool(chosen)
         if not chosen:
             receiver = self.dispatch.receivers.get(name)
             if receiver is None:
                 return [record]
             # not dispatched: the function the loop hands every message to still handles it
             return [replace(record, handler=receiver, handler_expr=None, service=self._subscriber_service(receiver, service))]
-        out = []
+        # events or routing keys the dispatch does not name still reach the dispatching function
+        out = [record] if keep else []
         for route in sorted(set(chosen), key=lambda r: (r.key, r.handler, r.where)):
             out.append(
                 replace(

@@ -43,10 +43,11 @@ def test_a_dict_keyed_by_the_event_type_in_a_callback():
     assert records(facts, NOTIFY) == {
         ("UserRegistered", "notifications", "notify", "notify.senders.welcome_email", (where,)),
         ("PasswordReset", "notifications", "notify", "notify.senders.reset_email", (where,)),
+        # event types the map does not name still reach the callback
+        (None, "notifications", "notify", "notify.callbacks.on_message", ()),
     }
-    # the dispatching callback is still analysed (it acks), as the function that consumes
     roles = {h.name: h.role for h in facts.handlers}
-    assert roles["notify.callbacks.on_message"] == "consumer"
+    assert roles["notify.callbacks.on_message"] == "handler"
     assert roles["notify.senders.welcome_email"] == "handler"
 
 
@@ -68,6 +69,7 @@ def test_isinstance_on_a_decoded_event_names_the_event_class():
     assert records(facts, AUDIT) == {
         ("AccountOpened", "accounts", "audit", "audit.consumer.AccountAuditor.on_opened", (f"audit.consumer.AccountAuditor.run:{opened}",)),
         ("AccountClosed", "accounts", "audit", "audit.consumer.AccountAuditor.on_closed", (f"audit.consumer.AccountAuditor.run:{closed}",)),
+        (None, "accounts", "audit", "audit.consumer.AccountAuditor.run", ()),
     }
 
 
@@ -117,7 +119,11 @@ def test_match_on_a_mapping_key_and_a_local_handler_variable(tmp_path):
                         handlers.on_cancelled(event)
         """,
     )
-    assert found == {("OrderPlaced", "orders", "svc.handlers.on_placed"), ("OrderCancelled", "orders", "svc.handlers.on_cancelled")}
+    assert found == {
+        ("OrderPlaced", "orders", "svc.handlers.on_placed"),
+        ("OrderCancelled", "orders", "svc.handlers.on_cancelled"),
+        (None, "orders", "svc.consumer.run"),  # other event types reach the loop and go no further
+    }
 
 
 def test_a_type_field_of_the_transport_record_is_not_an_event(tmp_path):
@@ -272,7 +278,11 @@ def test_a_module_level_registry_filled_by_a_decorator_function(tmp_path):
                 HANDLERS[event["event_type"]](event)
         """,
     )
-    assert found == {("OrderPlaced", "orders", "svc.consumer.placed"), ("OrderCancelled", "orders", "svc.consumer.cancelled")}
+    assert found == {
+        ("OrderPlaced", "orders", "svc.consumer.placed"),
+        ("OrderCancelled", "orders", "svc.consumer.cancelled"),
+        (None, "orders", "svc.consumer.run"),
+    }
 
 
 def test_a_registry_that_stores_something_else_is_no_route(tmp_path):
@@ -323,3 +333,58 @@ def test_a_standard_library_class_is_no_event(tmp_path):
         """,
     )
     assert all(event is None for event, _, _ in found)
+
+
+def test_routing_key_arms_in_a_pika_callback(tmp_path):
+    found = _project(
+        tmp_path,
+        """
+        import json
+        import pika
+        from svc import handlers
+
+        def on_message(ch, method, properties, body):
+            if method.routing_key == "order.placed":
+                handlers.on_placed(json.loads(body))
+            elif method.routing_key == "order.cancelled":
+                handlers.on_cancelled(json.loads(body))
+            ch.basic_ack(delivery_tag=method.delivery_tag)
+
+        def main():
+            channel = pika.BlockingConnection(pika.ConnectionParameters("rabbitmq")).channel()
+            channel.basic_consume(queue="orders", on_message_callback=on_message)
+            channel.start_consuming()
+        """,
+    )
+    # the queue is the channel; each routing key's handler gets its own record, other keys reach the callback
+    assert found == {
+        (None, "orders", "svc.handlers.on_placed"),
+        (None, "orders", "svc.handlers.on_cancelled"),
+        (None, "orders", "svc.consumer.on_message"),
+    }
+
+
+def test_an_event_type_tested_in_a_decorated_handler_that_does_the_work_itself(tmp_path):
+    found = _project(
+        tmp_path,
+        """
+        from faststream.kafka import KafkaBroker
+
+        broker = KafkaBroker("kafka:9092")
+        db = {}
+
+        @broker.subscriber("orders")
+        async def on_order(event: dict):
+            if event["type"] == "OrderPlaced":
+                db.setdefault(event["id"], event)
+            elif event["type"] in ("OrderCancelled", "OrderRefunded"):
+                db.pop(event["id"], None)
+        """,
+    )
+    # the arms work on the message themselves: the handler stays, each event gets its record
+    assert found == {
+        (None, "orders", "svc.consumer.on_order"),
+        ("OrderPlaced", "orders", "svc.consumer.on_order"),
+        ("OrderCancelled", "orders", "svc.consumer.on_order"),
+        ("OrderRefunded", "orders", "svc.consumer.on_order"),
+    }
