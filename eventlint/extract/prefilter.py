@@ -38,7 +38,7 @@ _NAME = re.compile(rb"\s*(" + _ID + rb"(?:\s*\.\s*" + _ID + rb")*)")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 # an in-house bus's dispatch (`[type(event)]`) and a domain object's event list (`self.events.append(`);
 # kept in step with extract/inhouse.py, which this module does not import (it would bring in libcst)
-INHOUSE_TRIGGER = rb"(?:\[|\.get\()type\(|\.__class__[\],)]|\.(?:_?events|_?domain_events|_?pending_events)\.(?:append|pop)\("
+_INHOUSE = re.compile(rb"(?:\[|\.get\()type\(|\.__class__[\],)]|\.(?:_?events|_?domain_events|_?pending_events)\.(?:append|pop)\(")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,15 @@ class ScanFile:
     module: str
     import_name: str
     data: bytes
+
+
+def _inhouse_shape(data: bytes) -> bool:
+    """Whether the bytes may hold an in-house bus's dispatch or a domain object's event list.
+
+    Searched apart from the packs' trigger, behind substring tests: an alternation without a
+    common literal would cost the trigger's own fast scan on every file.
+    """
+    return (b"type(" in data or b"__class__" in data or b"events." in data) and _INHOUSE.search(data) is not None
 
 
 def triggers(patterns: PatternSet) -> re.Pattern[bytes]:
@@ -78,8 +87,7 @@ def triggers(patterns: PatternSet) -> re.Pattern[bytes]:
     words = [re.escape(r.encode()) for r in sorted(roots) if r]
     alternatives = [rb"\b(?:" + rb"|".join(words) + rb")\b"] if words else []
     alternatives += [re.escape(f.encode()) for f in sorted(fragments)]
-    alternatives.append(INHOUSE_TRIGGER)  # the shapes of an in-house bus (extract/inhouse.py)
-    return re.compile(rb"|".join(alternatives))
+    return re.compile(rb"|".join(alternatives)) if alternatives else re.compile(rb"(?!)")
 
 
 def imported_names(data: bytes, module: str, is_package: bool) -> set[str]:
@@ -138,7 +146,7 @@ Scan = tuple[list[str], bool]  # (the dotted names a file's imports could load, 
 def scan(f: ScanFile, trigger: re.Pattern[bytes]) -> Scan:
     """What the prefilter reads from one file's bytes (a function of its path, module and bytes, and the trigger)."""
     names = sorted(imported_names(f.data, f.module, f.path.endswith("__init__.py")))
-    return names, trigger.search(f.data) is not None
+    return names, trigger.search(f.data) is not None or _inhouse_shape(f.data)
 
 
 def relevant(
