@@ -87,6 +87,9 @@ class Dispatch:
         if messages is None:
             skip = 1 if fn.cls is not None and fn.params and not _is_static(fn) else 0
             messages = {p.name for p in fn.params[skip:]}
+            # a callback's unannotated parameter may be the transport's record (redis hands a handler
+            # {"type": "message", ...}); one the framework decodes into a declared type is the payload
+            raw = frozenset(p.name for p in fn.params[skip:] if p.annotation is None)
         key = (qname, frozenset(messages), raw, given)
         if key in self._memo:
             return self._memo[key]

@@ -388,3 +388,23 @@ def test_an_event_type_tested_in_a_decorated_handler_that_does_the_work_itself(t
         ("OrderCancelled", "orders", "svc.consumer.on_order"),
         ("OrderRefunded", "orders", "svc.consumer.on_order"),
     }
+
+
+def test_a_callback_given_the_transport_record_names_no_event_from_it(tmp_path):
+    found = _project(
+        tmp_path,
+        """
+        import redis
+        from svc import handlers
+
+        def on_alert(message):
+            if message["type"] == "message":
+                handlers.on_placed(message["data"])
+
+        def listen():
+            pubsub = redis.Redis().pubsub()
+            pubsub.subscribe(**{"alerts": on_alert})
+            pubsub.run_in_thread(sleep_time=0.01)
+        """,
+    )
+    assert all(event is None for event, _, _ in found)
