@@ -20,15 +20,84 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from dataclasses import dataclass, field
+
 import yaml
 
 from eventlint.catalog import EventSpec
 from eventlint.facts import Diagnostic, Edit, Fix
-from eventlint.rules.base import RuleContext
+from eventlint.rules.base import Example, RuleContext
 
 SAFE, UNSAFE = "safe", "unsafe"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 _FLOW_LIST = re.compile(r"(?P<key>consumers\s*:\s*)\[(?P<items>[^\[\]{}#'\"]*)\]")
+
+
+@dataclass(frozen=True)
+class FixExample:
+    """A project with one finding of `code` (`before`), and its files once the fix is applied (`after`, dedented)."""
+
+    code: str
+    before: Example
+    after: dict[str, str] = field(default_factory=dict)
+    applicability: str = SAFE
+
+
+_MARKETING = """
+from nameko.events import event_handler
+
+class MarketingService:
+    name = "marketing"
+
+    @event_handler("orders", "order_placed")
+    def send_coupon(self, payload):
+        pass
+"""
+_PAYMENTS = _MARKETING.replace("MarketingService", "PaymentsService").replace('"marketing"', '"payments"').replace("send_coupon", "charge")
+
+
+def _catalog(events: str, services: str = "marketing: [app.py]") -> str:
+    return f"services:\n  {services}\nevents:\n{events}"
+
+
+# The before/after pairs the test suite applies and re-checks (tests/test_fixes.py); docs/fixes.md shows them.
+EXAMPLES = [
+    FixExample(
+        "EDA205",
+        Example(_MARKETING, config=_catalog("  order_placed:\n    owner: orders\n    consumers: [payments]   # ask them first\n")),
+        {"eventlint.yaml": _catalog("  order_placed:\n    owner: orders\n    consumers: [payments, marketing]   # ask them first\n")},
+    ),
+    FixExample(
+        "EDA205",
+        Example(_MARKETING, config=_catalog("  order_placed:\n    owner: orders\n    consumers:\n      - payments\n    description: An order.\n")),
+        {"eventlint.yaml": _catalog("  order_placed:\n    owner: orders\n    consumers:\n      - payments\n      - marketing\n    description: An order.\n")},
+    ),
+    FixExample(
+        "EDA205",
+        Example(_MARKETING, config=_catalog("  order_placed:\n    owner: orders\n    channel: orders.order_placed\n# the end\n")),
+        {"eventlint.yaml": _catalog("  order_placed:\n    owner: orders\n    channel: orders.order_placed\n    consumers: [marketing]\n# the end\n")},
+    ),
+    FixExample(
+        "EDA205",
+        Example(_MARKETING, config=_catalog("  order_placed: {owner: orders, channel: orders.order_placed}\n")),
+        {"eventlint.yaml": _catalog("  order_placed: {owner: orders, channel: orders.order_placed, consumers: [marketing]}\n")},
+    ),
+    FixExample(
+        "EDA206",
+        Example(
+            _PAYMENTS,
+            files={"loyalty.py": "POINTS = 10\n"},
+            config=_catalog("  order_placed: {owner: orders, consumers: [payments, loyalty]}\n", "payments: [app.py]\n  loyalty: [loyalty.py]"),
+        ),
+        {"eventlint.yaml": _catalog("  order_placed: {owner: orders, consumers: [payments]}\n", "payments: [app.py]\n  loyalty: [loyalty.py]")},
+    ),
+    FixExample(
+        "EDA206",
+        Example(_PAYMENTS, config=_catalog("  order_placed:\n    owner: orders\n    consumers:\n      - payments\n      - loyalty  # billing's\n", "payments: [app.py]")),
+        {"eventlint.yaml": _catalog("  order_placed:\n    owner: orders\n    consumers:\n      - payments\n", "payments: [app.py]")},
+        applicability=UNSAFE,  # `loyalty` is no service here: it may consume from another repository
+    ),
+]
 
 
 def attach(diagnostics: Iterable[Diagnostic], ctx: RuleContext) -> list[Diagnostic]:
