@@ -352,6 +352,17 @@ def _discovery_notes(plan: workspace.Plan, checked: workspace.Checked, cwd: Path
         click.echo(f"eventlint: {level}: {problem}", err=True)
 
 
+@main.command("server")
+def server() -> None:
+    """Run the language server (LSP over stdio) for editors; see docs/editors.md."""
+    try:
+        from eventlint import server as lsp  # pygls is an optional extra
+    except ImportError:
+        click.echo("eventlint: error: the language server needs pygls and lsprotocol: pip install 'eventlint[lsp]'", err=True)
+        sys.exit(EXIT_ERROR)
+    lsp.serve()
+
+
 @main.command("runtime")
 @click.argument("inputs", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="TRACES... [PATHS]...")
 @config_option
