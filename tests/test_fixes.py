@@ -117,3 +117,4 @@ def test_fix_on_the_shop_removes_every_safely_fixable_finding_and_adds_none(tmp_
     assert f"Fixed {len(fixable)} problems." in result.stderr
     after = {(d.code, d.path, d.message) for d in api.lint([shop]).diagnostics}
     assert after == {(d.code, d.path, d.message) for d in before} - fixable
+
