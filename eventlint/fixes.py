@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from eventlint.catalog import EventSpec
+from eventlint.extract.fixes import add_key_argument
 from eventlint.facts import Diagnostic, Edit, Fix
 from eventlint.rules.base import Example, RuleContext
 
@@ -59,6 +60,16 @@ _PAYMENTS = _MARKETING.replace("MarketingService", "PaymentsService").replace('"
 def _catalog(events: str, services: str = "marketing: [app.py]") -> str:
     return f"services:\n  {services}\nevents:\n{events}"
 
+
+_FAUST = """
+import faust
+
+app = faust.App("fulfillment")
+shipments = app.topic("fulfillment.shipments")
+
+async def schedule(order):
+    await shipments.send(value={"order_id": order.order_id, "lines": order.lines})
+"""
 
 # The before/after pairs the test suite applies and re-checks (tests/test_fixes.py); docs/fixes.md shows them.
 EXAMPLES = [
@@ -97,6 +108,12 @@ EXAMPLES = [
         {"eventlint.yaml": _catalog("  order_placed:\n    owner: orders\n    consumers:\n      - payments\n", "payments: [app.py]")},
         applicability=UNSAFE,  # `loyalty` is no service here: it may consume from another repository
     ),
+    FixExample(
+        "EDA301",
+        Example(_FAUST, config="events:\n  ShipmentScheduled:\n    owner: fulfillment\n    key: order_id\n    channel: fulfillment.shipments\n"),
+        {"app.py": _FAUST.replace('order.lines})', 'order.lines}, key=order.order_id)').lstrip("\n")},
+        applicability=UNSAFE,  # the key's type must suit the producer's key serializer
+    ),
 ]
 
 
@@ -126,7 +143,39 @@ def _propose(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> F
             spec, ctx, texts, remove=d.service, applicability=SAFE if ours else UNSAFE,
             message=f"Remove `{d.service}` from `events.{spec.name}.consumers`",
         )
+    if d.code == "EDA301":
+        return _key_fix(d, ctx)
     return None
+
+
+# -- EDA301: pass the declared key ---------------------------------------------------------------
+
+_KEYED = ("kafka-python", "confluent-kafka", "aiokafka", "faust")
+
+
+def _key_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
+    """`key=<the payload's value of the declared key>` on a direct Kafka call; unsafe, as the key's type
+    must suit the producer's key serializer (kafka-python without one wants bytes)."""
+    sites = [p for p in ctx.facts.publishers if (p.path, p.line, p.column) == (d.path, d.line, d.column) and not p.via]
+    if len(sites) != 1 or sites[0].framework not in _KEYED or sites[0].key:
+        return None
+    site = sites[0]
+    # the event the finding names, else the one catalogued on the site's channel
+    specs = [ctx.catalog.events[d.event]] if d.event in ctx.catalog.events else [
+        e for e in ctx.catalog.events.values() if site.channel is not None and e.channel == site.channel
+    ]
+    if len(specs) != 1 or not specs[0].key or not specs[0].key.isidentifier():
+        return None
+    spec = specs[0]
+    try:
+        source = (Path(ctx.facts.root) / d.path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = add_key_argument(source, d.line, d.column, site.framework, spec.key)
+    if found is None:
+        return None
+    line, column, text = found
+    return Fix(UNSAFE, f"Pass `{spec.key}` as the key", (Edit(d.path, line, column, line, column, text),))
 
 
 # -- catalog edits --------------------------------------------------------------------------

@@ -33,7 +33,9 @@ def test_concise_is_one_line_per_finding_and_a_total():
         assert result.exit_code == 1
         fixable = sum(1 for f in findings if f["fix"] and f["fix"]["applicability"] == "safe")
         assert len(lines) == len(findings) + 2 and lines[-2] == f"Found {len(findings)} problems."
-        assert lines[-1] == f"[*] {fixable} fixable with the `--fix` option."
+        hidden = sum(1 for f in findings if f["fix"] and f["fix"]["applicability"] == "unsafe")
+        tail = f"; {hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option" if hidden else ""
+        assert lines[-1] == f"[*] {fixable} fixable with the `--fix` option{tail}."
         for line, finding in zip(lines, findings):
             assert re.match(r"^\S+:\d+:\d+: EDA\d{3} ", line), line
             mark = "[*] " if finding["fix"] and finding["fix"]["applicability"] == "safe" else ""

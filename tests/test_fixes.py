@@ -118,3 +118,27 @@ def test_fix_on_the_shop_removes_every_safely_fixable_finding_and_adds_none(tmp_
     after = {(d.code, d.path, d.message) for d in api.lint([shop]).diagnostics}
     assert after == {(d.code, d.path, d.message) for d in before} - fixable
 
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'await shipments.send(value={"order_id": make_id(order), "lines": order.lines})',  # evaluated twice would differ
+        'await shipments.send({"order_id": order.order_id})',  # faust's first positional is the key, not the value
+        'await shipments.send(value=order.to_json())',  # the key's value is not in the call
+        'await shipments.send(**options)',
+    ],
+)
+def test_no_key_fix_where_the_key_value_is_not_plain(tmp_path, call):
+    source = fixes._FAUST.replace('await shipments.send(value={"order_id": order.order_id, "lines": order.lines})', call)
+    root = write_project(tmp_path, {"app.py": source}, config=fixes.EXAMPLES[-1].before.config)
+    found = [d for d in api.lint([root], select=["EDA301"]).diagnostics if d.code == "EDA301"]
+    assert len(found) == 1
+    assert [d.fix for d in found] == [None] * len(found)
+
+
+def test_no_key_fix_through_a_publishing_helper():
+    found = [d for d in api.lint([SHOP], select=["EDA301"]).diagnostics]
+    by_path = {d.path: d.fix for d in found}
+    assert by_path["services/orders/orders/api.py"] is None  # `messaging.publish(...)`: the helper's key parameter is not known
+    assert by_path["services/inventory/inventory/agents.py"].applicability == "unsafe"
