@@ -285,7 +285,7 @@ def lint(
     if baseline is None and use_config_baseline:
         baseline = configured_baseline(config)
     if baseline is not None:
-        findings, absorbed = suppress.apply_baseline(findings, suppress.load_baseline(Path(baseline)), sources)
+        findings, absorbed = suppress.apply_baseline(findings, suppress.load_baseline(Path(baseline)), sources, context.identity.aliases)
     findings = fixes.attach(findings, context)
     return Result(
         config=config,
@@ -307,6 +307,7 @@ class InitOutcome:
     services: int
     events: int
     findings: int
+    bus_packs: tuple[str, ...] = ()  # packs written for the in-house buses recognised, relative to the directory
 
 
 def init_project(paths: Sequence[PathLike] = (), force: bool = False) -> InitOutcome:
@@ -326,17 +327,35 @@ def init_project(paths: Sequence[PathLike] = (), force: bool = False) -> InitOut
     if existing and not force:
         raise ConfigError(existing[0], "init", "a configuration exists already; pass --force to replace it (its other settings are kept)")
     base = load_config([directory], existing[0]) if existing else Config(root=directory)
-    found = facts([directory], base)
+    bus_packs: list[tuple[str, str]] = []
+    found = facts([directory], base, Options(bus_packs=bus_packs))
     data = adopt.initial_config(found, base, load_catalog(replace(base, raw={k: v for k, v in base.raw.items() if k != 'events'})))
     for other in existing:
         if other != target and other.name != "pyproject.toml":
             other.unlink()
+    written = _write_bus_packs(directory, bus_packs)
+    if written:
+        # listed, each pack describes its bus from now on; the team confirms or edits it
+        listed = [str(p) for p in base.raw.get("frameworks", ())] if isinstance(base.raw.get("frameworks"), list) else []
+        data["frameworks"] = listed + [w for w in written if w not in listed]
     target.write_text(adopt.render(data), encoding="utf-8")
     config = load_config([directory], target)
     result = lint([directory], config, use_config_baseline=False)
     baseline_file = directory / adopt.BASELINE_FILE
     baseline_file.write_text(result.baseline(), encoding="utf-8")
-    return InitOutcome(target, baseline_file, len(data["services"]), len(data["events"]), len(result.diagnostics))
+    return InitOutcome(target, baseline_file, len(data["services"]), len(data["events"]), len(result.diagnostics), tuple(written))
+
+
+def _write_bus_packs(directory: Path, packs: list[tuple[str, str]]) -> list[str]:
+    """Write each recognised in-house bus's pack under eventlint/ (an existing file is the team's: kept)."""
+    written = []
+    for name, text in packs:
+        path = directory / "eventlint" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        written.append(f"eventlint/{name}")
+    return written
 
 
 # --- schema compatibility ------------------------------------------------------------------
@@ -351,6 +370,8 @@ class SchemaDiff:
     mode: str
     policy: str
     changes: tuple[Change, ...]
+    format: str = "json-schema"
+    protobuf_level: str = compat.DEFAULT_PROTOBUF_LEVEL
 
     @property
     def breaking(self) -> tuple[Change, ...]:
@@ -395,14 +416,17 @@ def compatibility_settings(config: Config, spec: EventSpec | None = None) -> tup
     return compat.settings(config.raw.get("contracts"), spec.compatibility if spec else None)
 
 
-def schema_diff(old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None) -> SchemaDiff:
-    """Compare two schema files (their `$ref`s resolve within their project, or their own folder)."""
+def schema_diff(
+    old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None, protobuf_level: str | None = None
+) -> SchemaDiff:
+    """Compare two schema files of one format (their references resolve within their project, or their own folder)."""
     config = config or load_config([old])
     default_mode, default_policy = compatibility_settings(config)
     mode, policy = mode or default_mode, policy or default_policy
+    level = protobuf_level or compat.protobuf_level(config.raw.get("contracts"))
     old_schema, new_schema = _schema_file(Path(old), config), _schema_file(Path(new), config)
-    changes = compat.compare(old_schema, new_schema, policy)
-    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes))
+    changes = compat.compare(old_schema, new_schema, policy, level)
+    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes), new_schema.format, level)
 
 
 def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | None = None) -> SchemaCheck:
@@ -426,7 +450,7 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
                 files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers))
                 continue
             before = compat.load_schema(current.file, then, label=f"{current.file}@{against}")
-            changes = tuple(compat.compare(before, current, policy))
+            changes = tuple(compat.compare(before, current, policy, compat.protobuf_level(config.raw.get("contracts"))))
             files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers))
     return SchemaCheck(against, policy, tuple(files))
 

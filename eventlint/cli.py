@@ -492,6 +492,8 @@ def init(paths: tuple[Path, ...], force: bool) -> None:
         f"Wrote {outcome.config_file}: {outcome.services} services (a context each), {outcome.events} events.\n"
         f"Wrote {outcome.baseline_file}: {outcome.findings} current findings accepted; `eventlint check` reports only new ones."
     )
+    for pack in outcome.bus_packs:
+        click.echo(f"Wrote {pack}: the in-house bus eventlint recognised; confirm or edit it (listed under frameworks:).")
 
 
 @main.command()
@@ -513,6 +515,11 @@ def explain(code: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the facts here.")
 @click.option("--repository", metavar="NAME", help="Name this repository in the facts, for `check --facts` elsewhere (default: its directory's name).")
+@click.option(
+    "--unresolved",
+    is_flag=True,
+    help="List only the sites whose event, channel or handler stayed unknown, with the reason (what to declare).",
+)
 @no_cache_option
 @prefilter_option
 @jobs_option
@@ -523,6 +530,7 @@ def facts(
     output_format: str,
     output_file: Path | None,
     repository: str | None,
+    unresolved: bool,
     no_cache: bool,
     no_prefilter: bool,
     jobs: int | None,
@@ -538,7 +546,10 @@ def facts(
         if not repository.strip() or api.FOREIGN in repository:
             raise api.ConfigError(None, "--repository", f"expected a non-empty name without '{api.FOREIGN}', got {repository!r}")
         found = dataclasses.replace(found, repository=repository)
-    rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
+    if unresolved:
+        rendered = text.unresolved_json(found) if output_format == "json" else text.unresolved_text(found)
+    else:
+        rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
     _write(rendered, output_file)
 
 
@@ -678,9 +689,11 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
     seen = diagram.runtime_steps(result.runtime) if result.runtime is not None else None
     found = result.graph.find_event(event)
     if found is None:
-        carried = [e for e in result.graph.events() if event in result.graph.event(e)["channels"]]
+        carried = result.graph.candidates(event)
         if carried:
-            click.echo(f"eventlint: error: channel '{event}' carries several events ({', '.join(carried)}); name one", err=True)
+            on_channel = all(event in result.graph.event(e)["channels"] for e in carried)
+            what = f"channel '{event}' carries" if on_channel else f"'{event}' names"
+            click.echo(f"eventlint: error: {what} several events ({', '.join(carried)}); name one", err=True)
             sys.exit(EXIT_ERROR)
         close = difflib.get_close_matches(event, result.graph.events(), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known events: {', '.join(result.graph.events()) or 'none'}"
@@ -699,7 +712,7 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
 
 @main.group("schema")
 def schema_group() -> None:
-    """JSON Schema compatibility of event schemas (Confluent's modes; see docs/compatibility.md)."""
+    """Compatibility of event schemas: JSON Schema, Avro and Protobuf (Confluent's modes, buf's levels; see docs/compatibility.md)."""
 
 
 MODES = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"]
@@ -710,14 +723,15 @@ schema_format = click.option("--format", "output_format", type=click.Choice(["te
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mode", type=click.Choice(MODES, case_sensitive=False), help="Compatibility mode (default: contracts.compatibility, else BACKWARD).")
-@click.option("--open-content", "policy", type=click.Choice(["strict", "lenient"]), help="Open content model policy (default: contracts.open-content, else strict).")
+@click.option("--open-content", "policy", type=click.Choice(["strict", "lenient"]), help="JSON Schema open content model policy (default: contracts.open-content, else strict).")
+@click.option("--protobuf-level", "level", type=click.Choice(["WIRE_JSON", "WIRE"], case_sensitive=False), help="buf's breaking level for .proto files (default: contracts.protobuf-level, else WIRE_JSON).")
 @config_option
 @schema_format
 @_config_errors
-def schema_diff(old: Path, new: Path, mode: str | None, policy: str | None, config_file: Path | None, output_format: str) -> None:
-    """Compare schema file OLD with NEW: every change and whether it breaks the mode (exit 1 on a break)."""
+def schema_diff(old: Path, new: Path, mode: str | None, policy: str | None, level: str | None, config_file: Path | None, output_format: str) -> None:
+    """Compare schema file OLD with NEW (.json/.yaml, .avsc or .proto): every change and whether it breaks the mode (exit 1 on a break)."""
     config = api.load_config([old], config_file)
-    result = api.schema_diff(old, new, mode.upper() if mode else None, policy, config)
+    result = api.schema_diff(old, new, mode.upper() if mode else None, policy, config, protobuf_level=level.upper() if level else None)
     click.echo(schema.diff_json(result) if output_format == "json" else schema.diff_text(result), nl=False)
     sys.exit(result.exit_code)
 

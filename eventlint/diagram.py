@@ -111,6 +111,8 @@ def select(
     named_events = []
     for name in events:
         found = graph.find_event(name)
+        if found is None and len(graph.candidates(name)) > 1:
+            raise ValueError(f"--event: '{name}' names several events ({', '.join(graph.candidates(name))}); name one")
         if found is None:
             raise ValueError(f"--event: no event or channel '{name}'{_did_you_mean(name, graph.events())}")
         named_events.append(found)

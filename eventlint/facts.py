@@ -44,6 +44,10 @@ class Publication:
     headers: tuple[str, ...] | None = None
     payload_types: tuple[tuple[str, str], ...] = ()
     payload_partial: bool = False
+    kind: str | None = None  # what the message is: "event" or "command" (from its class), "task" (a Celery task), "change" (a data store's change stream, which nothing publishes); None when not known
+    unresolved: str | None = None  # why the name stays unknown: "category: detail" (docs/facts.md)
+    provenance: str | None = None  # where a name from configuration came from
+    derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,11 @@ class Subscription:
     handler_expr: str | None = None
     via: tuple[str, ...] = ()
     function: str | None = None
+    kind: str | None = None  # what the message is: "event" or "command" (from its class), "task" (a Celery task), "change" (a data store's change stream, which nothing publishes); None when not known
+    queue_type: str | None = None  # the consumed queue's declared type (RabbitMQ x-queue-type: classic, quorum, stream)
+    unresolved: str | None = None  # why the name or handler stays unknown: "category: detail" (docs/facts.md)
+    provenance: str | None = None  # where a name from configuration came from
+    derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,8 +255,8 @@ class ProjectFacts:
             "root": self.root,
             "files": self.files,
             "services": [_service_to_json(s) for s in self.services],
-            "publishers": [_record_to_json(p) for p in self.publishers],
-            "subscribers": [_record_to_json(s) for s in self.subscribers],
+            "publishers": [_site_to_json(p) for p in self.publishers],
+            "subscribers": [_site_to_json(s) for s in self.subscribers],
             "bindings": [_record_to_json(b) for b in self.bindings],
             "handlers": [_record_to_json(h) for h in self.handlers],
             "diagnostics": [_diagnostic_to_json(d) for d in self.diagnostics],
@@ -292,7 +301,14 @@ def _site_key(record: Any) -> tuple:
 
 
 def _record_to_json(record: Any) -> dict[str, Any]:
-    return {name: _value_to_json(getattr(record, name)) for name in _field_names(type(record))}
+    out = {name: _value_to_json(getattr(record, name)) for name in _field_names(type(record))}
+    for name in _OMITTED_WHEN_NULL:
+        if name in out and out[name] in (None, False):
+            del out[name]  # present only when there is something to say: older documents stay as they were
+    return out
+
+
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived")
 
 
 @functools.cache
@@ -304,6 +320,13 @@ def _field_names(kind: type) -> tuple[str, ...]:
 def _diagnostic_to_json(diagnostic: Diagnostic) -> dict[str, Any]:
     out = _record_to_json(diagnostic)
     del out["fix"]  # fixes belong to a check's report, not to the facts document
+    return out
+
+
+def _site_to_json(record: Publication | Subscription) -> dict[str, Any]:
+    out = _record_to_json(record)
+    if record.kind is None:
+        del out["kind"]  # only messages known to be a command or an event carry it
     return out
 
 

@@ -102,11 +102,18 @@ class Comp:
 
 
 @dataclass(frozen=True, slots=True)
+class Choice:
+    """`a if test else b`: one of the options."""
+
+    options: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Opaque:
     text: str
 
 
-Expr = Union[Name, Attr, Call, Str, Const, FStr, Concat, Seq, DictE, Sub, Await, Starred, Lambda, Comp, Opaque]
+Expr = Union[Name, Attr, Call, Str, Const, FStr, Concat, Seq, DictE, Sub, Await, Starred, Lambda, Comp, Choice, Opaque]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +170,21 @@ class Read:
 
 
 @dataclass(frozen=True, slots=True)
+class Branch:
+    """One arm of an `if`/`elif` or a `match` case that tests one value against keys.
+
+    `test` is "eq" (`subject == key`, `subject in (k1, k2)`, `case "key":`) or "isinstance"
+    (`isinstance(subject, K)`, `case K():`); `calls` are the calls made in the arm's body
+    (the same objects as in the function's `calls`), the test's own calls left out.
+    """
+
+    subject: Expr
+    keys: tuple[Expr, ...]
+    test: str
+    calls: tuple[Call, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
     name: str
     annotation: Expr | None
@@ -198,6 +220,7 @@ class Function:
     excepts: tuple[Except, ...] = ()
     reads: tuple[Read, ...] = ()
     stores: tuple[Store, ...] = ()
+    branches: tuple[Branch, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +294,8 @@ def unparse(expr: Expr | None) -> str:
             return f"lambda {', '.join(params)}: {unparse(body)}"
         case Comp(elt, _):
             return f"[{unparse(elt)} for ...]"
+        case Choice(options) if len(options) == 2:
+            return f"({unparse(options[0])} if ... else {unparse(options[1])})"
         case Opaque(text):
             return text
     return "?"
@@ -314,4 +339,6 @@ def names_in(expr: Expr | None) -> set[str]:
             case Comp(elt, iters):
                 stack.append(elt)
                 stack.extend(iters)
+            case Choice(options):
+                stack.extend(options)
     return found

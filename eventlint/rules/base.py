@@ -31,6 +31,7 @@ from eventlint.facts import (
     Subscription,
 )
 from eventlint.graph import EventGraph, build_graph
+from eventlint.identity import Identity
 from eventlint.rules.schema_view import Schemas
 from eventlint.runtime import Comparison, compare
 from eventlint.traces import Observations
@@ -194,7 +195,12 @@ class RuleContext:
     @cached_property
     def graph(self) -> EventGraph:
         """The event graph (services, events, handlers, contexts), built once per run for project rules."""
-        return build_graph(self.facts, self.config, self.catalog)
+        return build_graph(self.facts, self.config, self.catalog, self.identity)
+
+    @cached_property
+    def identity(self) -> Identity:
+        """Which event each record stands for, under whichever name (identity.py); the graph and the rules share it."""
+        return Identity.of(self.facts, self.catalog)
 
     @cached_property
     def runtime(self) -> Comparison | None:
