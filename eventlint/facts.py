@@ -183,6 +183,27 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text from (line, column) to (end_line, end_column) of `path` with `content` (1-based, columns in characters)."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A change that makes a finding go away: `safe` keeps the program's meaning, `unsafe` may change it (ruff's split)."""
+
+    applicability: str
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A finding: from the engine (EDA000) or a rule; `service`/`event` say what it concerns; `related` the other
     places that belong to it (rendered as SARIF `relatedLocations`)."""
@@ -199,6 +220,7 @@ class Diagnostic:
     service: str | None = None
     event: str | None = None
     related: tuple[Related, ...] = ()
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +334,7 @@ def _diagnostic_to_json(diagnostic: Diagnostic) -> dict[str, Any]:
     out = _record_to_json(diagnostic)
     if not diagnostic.related:
         del out["related"]  # extraction's diagnostics have none: the facts document stays as it was
+    del out["fix"]  # fixes belong to a check's report, not to the facts document
     return out
 
 
@@ -380,9 +403,11 @@ __all__ = [
     "Binding",
     "Diagnostic",
     "Related",
+    "Edit",
     "ExceptClause",
     "FactsFormatError",
     "FieldRead",
+    "Fix",
     "Handler",
     "HandlerCall",
     "ProjectFacts",

@@ -1158,6 +1158,8 @@ class SiteFinder:
                 return site.payload.event, None
             return None, None
         if isinstance(value, VRef) and value.kind in ("class", "external"):
+            if value.kind == "external" and value.qname.removeprefix("builtins.") in PLAIN_TYPES:
+                return None, None  # `value_type=str`: a serialisation type, not the name of an event
             return value.qname.rsplit(".", 1)[-1], None
         if isinstance(value, VInst) and value.project:
             return value.type.rsplit(".", 1)[-1], None
@@ -1187,6 +1189,11 @@ class SiteFinder:
                 return None, type_name
         return None, text_of(value)[1]
 
+
+
+# Built-in types a framework accepts where it otherwise takes an event class (faust `value_type=str`,
+# FastStream `msg: bytes`): they say how a message is encoded, never which event it is.
+PLAIN_TYPES = frozenset({"str", "bytes", "bytearray", "int", "float", "bool", "dict", "list", "tuple", "set", "object", "memoryview"})
 
 def _new_destinations(base: list[Found], derived: Iterator[Found]) -> list[Found]:
     """Sites evaluated for a subclass that name a channel, event or handler the base class's evaluation did not."""
