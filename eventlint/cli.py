@@ -140,6 +140,13 @@ def main() -> None:
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path), help="Record today's findings in this file and exit 0.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="warning",
+    show_default=True,
+    help="Exit 1 when a finding of this severity or a higher one remains (error: errors only; info: any finding).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Also list the paths that were skipped, and why.")
 @click.option(
     "--facts",
@@ -171,6 +178,7 @@ def check(
     write_baseline: Path | None,
     color: bool | None,
     exit_zero: bool,
+    fail_on: str,
     verbose: bool,
     foreign_facts: tuple[Path, ...],
     no_cache: bool,
@@ -287,7 +295,13 @@ def check(
         click.echo("\n".join(text.statistics_table(diagnostics, names) + coupling_tail), err=True)
     if strict and checked.problems(cwd):
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_CLEAN if exit_zero else checked.exit_code)
+    failing = _FAIL_ON[fail_on]
+    sys.exit(EXIT_CLEAN if exit_zero or not any(d.severity in failing for d in diagnostics) else EXIT_FINDINGS)
+
+
+# `check --fail-on SEVERITY`: the severities that fail the run (the default, warning, is what
+# `api.Result.exit_code` has always meant: errors and warnings fail, informational findings do not).
+_FAIL_ON = {"error": ("error",), "warning": ("error", "warning"), "info": ("error", "warning", "info")}
 
 
 MAX_FIX_ROUNDS = 10

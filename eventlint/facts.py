@@ -172,6 +172,17 @@ class Handler:
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another place that belongs to a finding (another publication of the same event, the candidate site that
+    could be what the finding says is missing), with what it is."""
+
+    path: str
+    line: int
+    column: int
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Edit:
     """Replace the text from (line, column) to (end_line, end_column) of `path` with `content` (1-based, columns in characters)."""
 
@@ -194,7 +205,8 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """A finding: from the engine (EDA000) or a rule; `service`/`event` say what it concerns."""
+    """A finding: from the engine (EDA000) or a rule; `service`/`event` say what it concerns; `related` the other
+    places that belong to it (rendered as SARIF `relatedLocations`)."""
 
     code: str
     message: str
@@ -207,6 +219,7 @@ class Diagnostic:
     end_column: int | None = None
     service: str | None = None
     event: str | None = None
+    related: tuple[Related, ...] = ()
     fix: Fix | None = None
 
 
@@ -283,7 +296,7 @@ class ProjectFacts:
                 subscribers=tuple(_record_from_json(Subscription, s) for s in data.get("subscribers", ())),
                 bindings=tuple(_record_from_json(Binding, b) for b in data.get("bindings", ())),
                 handlers=tuple(_handler_from_json(h) for h in data.get("handlers", ())),
-                diagnostics=tuple(_record_from_json(Diagnostic, d) for d in data.get("diagnostics", ())),
+                diagnostics=tuple(_diagnostic_from_json(d) for d in data.get("diagnostics", ())),
                 skipped=tuple(_record_from_json(Skipped, s) for s in data.get("skipped", ())),
             )
         except (KeyError, TypeError) as exc:
@@ -319,6 +332,8 @@ def _field_names(kind: type) -> tuple[str, ...]:
 
 def _diagnostic_to_json(diagnostic: Diagnostic) -> dict[str, Any]:
     out = _record_to_json(diagnostic)
+    if not diagnostic.related:
+        del out["related"]  # extraction's diagnostics have none: the facts document stays as it was
     del out["fix"]  # fixes belong to a check's report, not to the facts document
     return out
 
@@ -358,6 +373,11 @@ def _handler_from_json(data: dict[str, Any]) -> Handler:
     return _record_from_json(Handler, values)
 
 
+def _diagnostic_from_json(data: dict[str, Any]) -> Diagnostic:
+    related = tuple(_record_from_json(Related, item) for item in data.get("related", ()))
+    return _record_from_json(Diagnostic, {k: v for k, v in data.items() if k != "related"} | {"related": related})
+
+
 def _record_from_json(kind: type, data: dict[str, Any]) -> Any:
     values: dict[str, Any] = {}
     for name, required in _field_specs(kind):
@@ -382,6 +402,7 @@ __all__ = [
     "FACTS_VERSION",
     "Binding",
     "Diagnostic",
+    "Related",
     "Edit",
     "ExceptClause",
     "FactsFormatError",

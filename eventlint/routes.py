@@ -13,10 +13,30 @@ from eventlint.identity import Identity, compatible, transport_of
 # Google Pub/Sub subscribers name a subscription, never the topic it is attached to.
 ROUTED_FRAMEWORKS = ("google-pubsub",)
 
+# Transports whose broker routes by the event (EventBridge rules match `detail-type`), not by the
+# channel the publication names (its `Source`): such a publication whose event is not statically
+# known could reach any consumer of its transport.
+EVENT_ROUTED = frozenset({"aws-eventbridge"})
+
 Matcher = Callable[[str], bool]
 _REGEX_SIGNS = re.compile(r"^\^|\$$|\\|\.\*|\.\+|\(|\|")
 _WILDCARDS = re.compile(r"[*#>?\[]")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+# "Could this unresolved site be the missing counterpart" asks whether messages can pass between two
+# records at all, which is looser than being on one broker: SNS and EventBridge deliver to SQS queues and
+# Lambda functions (one AWS family, templates included), and a Dapr pub/sub component can be any broker.
+_DELIVERY_FAMILY: dict[str, str | None] = {"sns": "aws", "sqs": "aws", "eventbridge": "aws", "dapr": None}
+_AWS_TEMPLATES = frozenset({"aws-sam", "serverless", "cloudformation"})
+
+
+def delivery_family(framework: str) -> str | None:
+    """The family of transports a framework's messages can pass between, or None when it could be any."""
+    if framework in _AWS_TEMPLATES:
+        return "aws"
+    transport = transport_of(framework)
+    return None if transport is None else _DELIVERY_FAMILY.get(transport, transport)
 
 
 @cache
@@ -144,6 +164,7 @@ class Flow:
         self.routed = frozenset(routed_frameworks)
         self.identity = identity if identity is not None else Identity.of(facts, catalog)
         self._matchers: dict[int, list[tuple[str | None, bool, Matcher]]] = {}
+        self._unresolved: dict[bool, list] = {}
 
     def event(self, record: Publication | Subscription) -> str | None:
         """The record's event identity: the catalog's (by name, alias or channel), else its own name (see identity.py)."""
@@ -209,6 +230,29 @@ class Flow:
             for binding_transport, through_binding, match in self._subscription_matchers(subscription, sub_event)
             if (compatible(transport, binding_transport) if through_binding else same_broker)
         )
+
+    def unresolved(self, record: Publication | Subscription) -> bool:
+        """Its destination is not statically known, not even in part (a template `orders.{}` is judged by its pattern)."""
+        if record.framework in EVENT_ROUTED and record.event is None and record.event_expr:
+            return True
+        return not self.judged(record) and template_pattern(record.channel_expr) is None
+
+    def could_be(self, unknown: Publication | Subscription, known: Publication | Subscription) -> bool:
+        """The unresolved site `unknown` could be the counterpart of `known`: the publication that feeds a
+        subscription, or the subscription that receives a publication. Only a site of a compatible transport
+        could; one whose destination is known, even in part, is judged by `reaches` instead. Every absence
+        rule asks this one question before it claims that nothing publishes or consumes something."""
+        return isinstance(unknown, Publication) != isinstance(known, Publication) and (
+            self.unresolved(unknown) and compatible(delivery_family(unknown.framework), delivery_family(known.framework))
+        )
+
+    def candidates(self, known: Publication | Subscription) -> list[Publication | Subscription]:
+        """The unresolved sites that could be `known`'s missing counterpart, in site order."""
+        side = isinstance(known, Publication)
+        if side not in self._unresolved:
+            pool = self.subscriptions if side else self.publications
+            self._unresolved[side] = sorted((r for r in pool if self.unresolved(r)), key=lambda r: (r.path, r.line, r.column))
+        return [r for r in self._unresolved[side] if self.could_be(r, known)]
 
     def _subscription_matchers(self, subscription: Subscription, event: str | None) -> list[tuple[str | None, bool, Matcher]]:
         """(transport of the binding, through a binding, matcher) for each way a name can reach the subscription."""

@@ -209,7 +209,8 @@ def _rebased(d: Diagnostic, root: Path, base: Path, absolute_outside: bool) -> D
     if fix is not None:  # a fix's edits name their files as the finding does
         edits = tuple(dataclasses.replace(e, path=relative_to(root, e.path, base, absolute_outside)) for e in fix.edits)
         fix = dataclasses.replace(fix, edits=edits)
-    return dataclasses.replace(d, path=relative_to(root, d.path, base, absolute_outside), fix=fix)
+    related = tuple(dataclasses.replace(r, path=relative_to(root, r.path, base, absolute_outside)) for r in d.related)
+    return dataclasses.replace(d, path=relative_to(root, d.path, base, absolute_outside), fix=fix, related=related)
 
 
 def rebase_skipped(skipped: Sequence[Skipped], project_root: Path, base: Path, absolute_outside: bool = False) -> tuple[Skipped, ...]:

@@ -144,6 +144,45 @@ def test_a_path_that_does_not_exist_is_a_usage_error(tmp_path):
     assert "does not exist" in result.output
 
 
+# -- check --fail-on ---------------------------------------------------------------------------------
+
+ORPHAN = """
+from kafka import KafkaProducer
+
+producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+def ship(order):
+    producer.send("orders.shipped", {"order_id": order.id})
+"""
+
+
+@pytest.mark.parametrize(
+    "severity, fail_on, expected",
+    [
+        ("warning", None, 1),  # the default: errors and warnings fail, as before
+        ("warning", "warning", 1),
+        ("warning", "error", 0),
+        ("warning", "info", 1),
+        ("info", None, 0),
+        ("info", "info", 1),
+        ("error", "error", 1),
+    ],
+)
+def test_fail_on_sets_the_lowest_failing_severity(tmp_path, severity, fail_on, expected):
+    (tmp_path / "app.py").write_text(ORPHAN)
+    (tmp_path / "eventlint.yaml").write_text(f"rules:\n  select: [EDA101]\n  severity: {{EDA101: {severity}}}\n")
+    args = ["check", str(tmp_path)] + (["--fail-on", fail_on] if fail_on else [])
+    result = CliRunner().invoke(main, args)
+    assert "EDA101" in result.output
+    assert result.exit_code == expected, result.output
+
+
+def test_fail_on_refuses_an_unknown_severity(tmp_path):
+    (tmp_path / "app.py").write_text(ORPHAN)
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--fail-on", "fatal"])
+    assert result.exit_code == 2 and "fatal" in result.output
+
+
 UNRESOLVED_PROJECT = {
     "app/pub.py": (
         "import os\n"

@@ -60,6 +60,7 @@ def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
         "end_column": d.end_column,
         "service": d.service,
         "event": d.event,
+        "related": [{"path": r.path, "line": r.line, "column": r.column, "message": r.message} for r in d.related],
         "fix": _fix_json(d.fix),
     }
 
@@ -122,6 +123,18 @@ def sarif_report(
                 {"physicalLocation": {"artifactLocation": {"uri": quote(d.path, safe="/._-~"), "uriBaseId": "%SRCROOT%"}, "region": region}}
             ],
         }
+        if d.related:
+            result["relatedLocations"] = [
+                {
+                    "id": number,
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": quote(r.path, safe="/._-~"), "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": r.line, "startColumn": r.column},
+                    },
+                    **({"message": {"text": r.message}} if r.message else {}),
+                }
+                for number, r in enumerate(d.related, start=1)
+            ]
         if d.code in index:
             result["ruleIndex"] = index[d.code]
         if position in fingerprints:

@@ -48,6 +48,9 @@ def check_report(
     lines: list[str] = []
     for d in diagnostics:
         lines.append(diagnostic_line(d, color))
+        for r in d.related:
+            note = f"  = related: {r.path}:{r.line}:{r.column}" + (f": {r.message}" if r.message else "")
+            lines.append(f"{_DIM}{note}{_RESET}" if color else note)
         if d.hint:
             hint = f"  = hint: {d.hint}"
             lines.append(f"{_DIM}{hint}{_RESET}" if color else hint)

@@ -271,6 +271,11 @@ def coerce_options(rule: type[Rule], raw: Mapping[str, Any]) -> tuple[Any, list[
 
 def _convert(value: Any, expected: Any) -> tuple[Any, str | None]:
     origin = typing.get_origin(expected)
+    if origin is typing.Literal:
+        choices = typing.get_args(expected)
+        if value in choices:
+            return value, None
+        return None, f"expected one of {', '.join(map(str, choices))}, got {value!r}"
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return None, f"expected a list of strings, got {value!r}"

@@ -788,7 +788,8 @@ class AckBeforeProcessing(Rule):
                 yield self.finding(
                     first,
                     f"{who} consumes {channels} with automatic acknowledgement ({first.framework}): the broker forgets "
-                    f"each message when it is delivered, so a crash or an exception in {who} loses it",
+                    f"each message when it is delivered, so a crash or an exception in {who} loses it, and no "
+                    "dead-letter destination can ever receive it",
                     hint="turn automatic acknowledgement off (pika auto_ack=False, aio-pika/kombu no_ack=False, "
                     "xreadgroup without noack) and acknowledge at the end of the handler, after its work",
                 )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subscription
+from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Related, Subscription
+from eventlint.identity import transport_of
 from eventlint.routes import (
     ROUTED_FRAMEWORKS,
     Flow,
@@ -58,17 +61,36 @@ def describe(event: str | None, channel: str | None, expr: str | None = None) ->
     return event or channel or (f"to {expr}" if expr else "to an unknown destination")
 
 
-def unresolved(records: Iterable[Publication | Subscription], flow: Flow, limit: int = 3) -> str:
-    """Where records whose destination is not statically known are, for a hint."""
-    sites = [
-        f"{r.path}:{r.line} ({r.channel_expr})" if r.channel_expr else f"{r.path}:{r.line}"
-        for r in records
-        if not flow.judged(r) and template_pattern(r.channel_expr) is None
-    ]
-    if not sites:
-        return ""
-    more = f" and {len(sites) - limit} more" if len(sites) > limit else ""
-    return "; ".join(sites[:limit]) + more
+# -- absence: unknown is not absent ---------------------------------------------------------------
+
+# What an absence rule does when sites with unresolved destinations could be the missing counterpart.
+UnresolvedCandidates = Literal["info", "quiet", "report"]
+
+def related_sites(records: Sequence[Publication | Subscription], what: str, limit: int = 20) -> tuple[Related, ...]:
+    """Records as related locations of a finding (at most `limit`, one per site)."""
+    seen: dict[tuple[str, int, int], Related] = {}
+    for r in records:
+        expr = f" ({r.channel_expr})" if getattr(r, "channel_expr", None) else ""
+        seen.setdefault((r.path, r.line, r.column), Related(r.path, r.line, r.column, what + expr))
+    return tuple(seen[k] for k in sorted(seen))[:limit]
+
+
+def unless_unknown(
+    finding: Diagnostic, candidates: Sequence[Publication | Subscription], choice: str, message: str, what: str
+) -> Diagnostic | None:
+    """An absence finding as the rule's option says, when unresolved `candidates` could be what it says is missing."""
+    if not candidates:
+        return finding
+    if choice == "quiet":
+        return None
+    related = finding.related + related_sites(candidates, what)
+    if choice == "report":
+        return dataclasses.replace(finding, related=related)
+    return dataclasses.replace(finding, severity="info", message=message, related=related)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # -- correlation evidence --------------------------------------------------------------------
@@ -168,7 +190,19 @@ class OrphanEvent(Rule):
     to the exchange and routing key published to (topic wildcards `*` and `#`
     included). A publication whose destination is not statically known is not
     judged, and neither is the library call inside a wrapper whose callers
-    name the channel.
+    name the channel. One event published from several places is one finding,
+    at its first publication, with the others as related locations.
+
+    Unknown is not absent: when a consumer of a compatible transport (Kafka
+    clients with Kafka clients, AMQP with AMQP, SNS/SQS/EventBridge together;
+    a multi-transport framework such as FastStream with any) has a destination
+    that is not statically known, it could be the missing consumer, and
+    nothing is reported (`unresolved_candidates: quiet`, the default: on the
+    field check all 16 such findings, reported at `info`, were true but
+    pointless, the unresolved sites being the real counterparts). `info`
+    reports it at info severity with those consumers as related locations;
+    `report` keeps the rule's severity. `eventlint facts --unresolved` shows
+    why those destinations are unknown.
 
     ## Why is this bad?
     An event nobody consumes is work and storage for nothing, and usually a
@@ -191,9 +225,11 @@ class OrphanEvent(Rule):
     class Options:
         """
         - routed_frameworks: frameworks whose subscribers name a subscription, not a topic (Google Pub/Sub); while one has no binding, their publications are not reported
+        - unresolved_candidates: what to do when consumers of a compatible transport whose destination is not statically known could receive the event: `info` reports at info severity with those consumers as related locations, `quiet` reports nothing, `report` reports at the rule's severity anyway
         """
 
         routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
+        unresolved_candidates: UnresolvedCandidates = "quiet"
 
     invalid = [
         Example(
@@ -335,31 +371,59 @@ class OrphanEvent(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
-        judged_subscriptions = [s for s in flow.subscriptions if flow.judged(s) and not flow.unbound_routed(s)]
+        receiving = [
+            s
+            for s in flow.subscriptions
+            if (flow.judged(s) or template_pattern(s.channel_expr) is not None) and not flow.unbound_routed(s)
+        ]
         unrouted = {s.framework for s in flow.subscriptions if flow.unbound_routed(s)}
-        unknown = unresolved(flow.subscriptions, flow)
-        maybe = f"; the destination of some consumers is not statically known: {unknown}" if unknown else ""
-        reported: set[tuple] = set()
-        for publication in flow.publications:
+        # One finding per event: the same orphan published from five lines is one problem, reported at
+        # its first publication with the others as related locations.
+        orphans: dict[tuple, list[Publication]] = {}
+        for publication in sorted(flow.publications, key=_site):
             event = flow.event(publication)
             if not flow.judged(publication) or publication.framework in unrouted:
                 continue
             if ctx.catalog.consumed_elsewhere(event, publication.channel):
                 continue
-            if any(flow.reaches(publication, s) for s in judged_subscriptions):
+            if any(flow.reaches(publication, s) for s in receiving):
                 continue
-            key = (*_site(publication), event, publication.channel)
-            if key in reported:
-                continue
-            reported.add(key)
-            yield self.finding(
-                publication,
-                f"{_who(publication.function)} publishes {describe(event, publication.channel)}, which nothing in the "
-                "analysed code consumes",
-                hint=f"publish to the channel a consumer reads, remove the publication if nothing needs it, or "
-                f"{EXTERNAL_CONSUMED_HINT}{maybe}",
-                event=event,
+            transport = transport_of(publication.framework) or publication.framework
+            orphans.setdefault((event or "", publication.channel or "", transport), []).append(publication)
+        for publications in sorted(orphans.values(), key=lambda ps: _site(ps[0])):
+            first = publications[0]
+            event = flow.event(first)
+            others = [p for p in publications[1:] if _site(p) != _site(first)]
+            also = f" (and {_plural(len(related_sites(others, '')), 'other publication')} of it)" if others else ""
+            finding = dataclasses.replace(
+                self.finding(
+                    first,
+                    f"{_who(first.function)} publishes {describe(event, first.channel)}{also}, which nothing in the "
+                    "analysed code consumes",
+                    hint=f"publish to the channel a consumer reads, remove the publication if nothing needs it, or "
+                    f"{EXTERNAL_CONSUMED_HINT}",
+                    event=event,
+                ),
+                related=related_sites(others, "also publishes it"),
             )
+            candidates = _unique(c for p in publications for c in flow.candidates(p))
+            result = unless_unknown(
+                finding,
+                candidates,
+                self.options.unresolved_candidates,
+                f"{_who(first.function)} publishes {describe(event, first.channel)}{also}; no consumer of it was found, "
+                f"but {_plural(len(candidates), 'consumer')} whose destination is not statically known could receive it",
+                "consumer with an unresolved destination",
+            )
+            if result is not None:
+                yield result
+
+
+def _unique(records: Iterable[Publication | Subscription]) -> list[Publication | Subscription]:
+    seen: dict[tuple[str, int, int], Publication | Subscription] = {}
+    for r in records:
+        seen.setdefault(_site(r), r)
+    return [seen[k] for k in sorted(seen)]
 
 
 # -- EDA102 -----------------------------------------------------------------------------------
@@ -379,6 +443,15 @@ class PhantomSubscription(Rule):
     tasks (kind `task`: beat schedules and canvas primitives start them too)
     nor change streams (kind `change`, such as a DynamoDB stream trigger: the
     table emits them, no code publishes them); see `unpublished_kinds`.
+
+    Unknown is not absent: when a publication of a compatible transport has a
+    destination that is not statically known (an EventBridge `put_events`
+    whose `DetailType` comes from a helper, a `publish(data, topic)` closure),
+    it could be the missing publisher, and nothing is reported
+    (`unresolved_candidates: quiet`, the default, as for EDA101: measured on
+    the field check). `info` reports it at info severity with those
+    publications as related locations; `report` keeps the rule's severity. A
+    partly known destination (`orders.{}`) is matched as a pattern instead.
 
     ## Why is this bad?
     A handler waiting for messages that never come is dead code that looks
@@ -402,10 +475,12 @@ class PhantomSubscription(Rule):
         """
         - routed_frameworks: frameworks whose subscribers name a subscription, not a topic (Google Pub/Sub); such a subscriber is judged only through a binding to its topic
         - unpublished_kinds: kinds of subscription that code is not expected to publish to: `change` (a DynamoDB stream: the table emits it), `task` (a Celery task: beat schedules and canvas primitives start tasks too)
+        - unresolved_candidates: what to do when publications of a compatible transport whose destination is not statically known could be the missing publisher: `info` reports at info severity with those publications as related locations, `quiet` reports nothing, `report` reports at the rule's severity anyway
         """
 
         routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
         unpublished_kinds: tuple[str, ...] = ("change", "task")
+        unresolved_candidates: UnresolvedCandidates = "quiet"
 
     invalid = [
         Example(
@@ -567,8 +642,6 @@ class PhantomSubscription(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
         publications = [p for p in flow.publications if flow.judged(p) or template_pattern(p.channel_expr) is not None]
-        unknown = unresolved(flow.publications, flow)
-        maybe = f"; the destination of some publications is not statically known: {unknown}" if unknown else ""
         reported: set[tuple] = set()
         for subscription in flow.subscriptions:
             event = flow.event(subscription)
@@ -587,13 +660,24 @@ class PhantomSubscription(Rule):
             reported.add(key)
             who = short(subscription.handler) if subscription.handler else "a consumer"
             bound = f" (bound to {', '.join(routes)})" if routes else ""
-            yield self.finding(
+            finding = self.finding(
                 subscription,
                 f"{who} consumes {describe(event, subscription.channel)}{bound}, which nothing in the analysed code publishes",
                 hint="check the name against the publisher's (a typo, a renamed topic, a missing binding), remove the "
-                f"subscription if nothing will publish there, or {EXTERNAL_PUBLISHED_HINT}{maybe}",
+                f"subscription if nothing will publish there, or {EXTERNAL_PUBLISHED_HINT}",
                 event=event,
             )
+            candidates = flow.candidates(subscription)
+            result = unless_unknown(
+                finding,
+                candidates,
+                self.options.unresolved_candidates,
+                f"{who} consumes {describe(event, subscription.channel)}{bound}, whose publisher was not found; "
+                f"{_plural(len(candidates), 'publication')} whose destination is not statically known could be it",
+                "publication with an unresolved destination",
+            )
+            if result is not None:
+                yield result
 
 
 # -- EDA103 -----------------------------------------------------------------------------------
@@ -612,7 +696,10 @@ class CorrelationIdDropped(Rule):
     publishing call counts. Publications whose headers the code does not
     spell out (a header dict built at run time, a FastStream `@publisher`
     that sends the return value with the incoming correlation id) are not
-    judged.
+    judged. A handler whose incoming messages are all published, in the
+    analysed code, without any correlation id has none to pass on: the
+    problem is where the flow starts, which EDA104 reports, so it is not
+    reported again one hop later.
 
     ## Why is this bad?
     The correlation id is the thread that ties a flow together across
@@ -781,7 +868,10 @@ class CorrelationIdDropped(Rule):
                     continue
                 key = (*_site(publication), publication.event, publication.channel)
                 found.setdefault(key, (publication, []))[1].append(handler)
+        uncorrelated = _uncorrelated_upstream(ctx, names, self.options.propagation_calls)
         for publication, handlers in found.values():
+            if all(uncorrelated(s) for h in handlers for s in handling[h]) and any(handling[h] for h in handlers):
+                continue  # nothing it handles arrives with an id to pass on: EDA104 reports where the flow starts
             incoming = sorted({describe(s.event, s.channel) for h in handlers for s in handling[h]})
             who = ", ".join(sorted(short(h.name) for h in handlers))
             handles = f" handles {', '.join(incoming)} and" if incoming else ""
@@ -794,6 +884,41 @@ class CorrelationIdDropped(Rule):
                 "opentelemetry.propagate.inject(headers) before publishing",
                 service=handlers[0].service,
             )
+
+
+def _uncorrelated_upstream(ctx: RuleContext, names: CorrelationNames, propagation: tuple[str, ...]):
+    """A test: every publication that reaches this subscription is known to carry no correlation id (and one does).
+
+    Such a handler has no incoming id to pass on; the problem is where the flow starts, which EDA104
+    (or EDA103 one hop earlier) reports. Reporting the handler too would say one thing twice.
+    """
+    flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
+    calls = calls_by_site(ctx.facts.handlers)
+    memo: dict[int, bool] = {}
+
+    def test(subscription: Subscription) -> bool:
+        key = id(subscription)
+        if key not in memo:
+            feeding = [p for p in flow.publications if flow.reaches(p, subscription)]
+            memo[key] = (
+                bool(feeding)
+                and all(_known_uncorrelated(p, calls, names, propagation, ctx) for p in feeding)
+                and not flow.candidates(subscription)
+            )
+        return memo[key]
+
+    return test
+
+
+def _known_uncorrelated(
+    publication: Publication, calls: dict, names: CorrelationNames, propagation: tuple[str, ...], ctx: RuleContext
+) -> bool:
+    if publication.framework in CORRELATING_FRAMEWORKS:
+        return False
+    function = ctx.handlers_by_name.get(publication.function or "")
+    if function is not None and propagates(function, propagation):
+        return False
+    return carries_correlation(publication, calls.get(_site(publication)), names) is False
 
 
 # -- EDA104 -----------------------------------------------------------------------------------

@@ -112,15 +112,63 @@ def test_sarif_passes_microsofts_validator_and_the_official_schema(tmp_path):
     if not (tools / "node_modules" / ".bin" / "sarif-multitool").exists():
         tools.mkdir(parents=True, exist_ok=True)
         subprocess.run([npm, "install", "--silent", "--prefix", str(tools), "@microsoft/sarif-multitool"], check=True, timeout=600)
-    log = tmp_path / "shop.sarif"
-    log.write_text(check("--format", "sarif").output)
+    related = tmp_path / "related"
+    related.mkdir()
+    logs = {"shop.sarif": check("--format", "sarif").output, "related.sarif": run(related_project(related), "--format", "sarif")}
+    assert "relatedLocations" in logs["related.sarif"]
     schema = json.loads((tools / "node_modules" / "@microsoft" / "sarif-multitool-linux" / "sarif-2.1.0.json").read_text())
-    jsonschema.validate(json.loads(log.read_text()), schema)
-    proc = subprocess.run(
-        [str(tools / "node_modules" / ".bin" / "sarif-multitool"), "validate", str(log), "--output", str(tmp_path / "v.sarif")],
-        capture_output=True, text=True, timeout=300,
+    for name, text in logs.items():
+        log = tmp_path / name
+        log.write_text(text)
+        jsonschema.validate(json.loads(text), schema)
+        proc = subprocess.run(
+            [str(tools / "node_modules" / ".bin" / "sarif-multitool"), "validate", str(log), "--output", str(tmp_path / f"v-{name}")],
+            capture_output=True, text=True, timeout=300,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        report = json.loads((tmp_path / f"v-{name}").read_text())
+        errors = [r for run in report["runs"] for r in run.get("results", []) if r.get("level") == "error"]
+        assert errors == [], (name, errors)
+
+
+RELATED = {
+    # one orphan event published from two places: one finding, the second publication related
+    "app.py": (
+        "from kafka import KafkaProducer\n"
+        "\n"
+        'producer = KafkaProducer(bootstrap_servers="kafka:9092")\n'
+        "\n"
+        "def ship(order):\n"
+        '    producer.send("orders.shipped", {"order_id": order.id})\n'
+        "\n"
+        "def reship(order):\n"
+        '    producer.send("orders.shipped", {"order_id": order.id})\n'
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads((tmp_path / "v.sarif").read_text())
-    errors = [r for run in report["runs"] for r in run.get("results", []) if r.get("level") == "error"]
-    assert errors == [], errors
+}
+
+
+def related_project(tmp_path):
+    for name, text in RELATED.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def run(root, *args):
+    result = CliRunner().invoke(main, ["check", str(root), "--select", "EDA101", *args])
+    assert result.exit_code in (0, 1), result.output
+    return result.stdout
+
+
+def test_related_locations_in_text_json_and_sarif(tmp_path, monkeypatch):
+    root = related_project(tmp_path)
+    monkeypatch.chdir(root)
+    text = run(".", "--no-color")
+    assert "app.py:6:5: EDA101" in text and "  = related: app.py:9:5: also publishes it" in text
+    [d] = json.loads(run(".", "--format", "json"))["diagnostics"]
+    assert d["related"] == [{"path": "app.py", "line": 9, "column": 5, "message": "also publishes it"}]
+    [result] = json.loads(run(".", "--format", "sarif"))["runs"][0]["results"]
+    [related] = result["relatedLocations"]
+    assert related["id"] == 1 and related["message"] == {"text": "also publishes it"}
+    assert related["physicalLocation"]["artifactLocation"] == {"uri": "app.py", "uriBaseId": "%SRCROOT%"}
+    assert related["physicalLocation"]["region"] == {"startLine": 9, "startColumn": 5}
+

@@ -53,8 +53,9 @@ def test_no_dead_letter_amqp_queues_without_a_dead_letter_exchange():
     runner = fixture("kombu") / "services/worker/worker/runner.py"
     # tasks.high has a dead-letter exchange and tasks.low has none, on the same site; the dead-letter queue's own
     # consumer and the RPC reply queue are not reported
+    # the audit Consumer(no_ack=True) acknowledges on delivery: EDA402 reports it, once (#19)
+    assert ("services/audit/main.py", line_of(audit, "Consumer(channel, queues=[audit_queue]")) in findings(fixture("kombu"), "EDA402")
     assert findings(fixture("kombu"), "EDA501") == {
-        ("services/audit/main.py", line_of(audit, "Consumer(channel, queues=[audit_queue]")),
         ("services/audit/main.py", line_of(audit, "queue.get(block=True")),
         ("services/worker/worker/runner.py", line_of(runner, "Consumer(queues=task_queues")),
     }
@@ -447,3 +448,36 @@ def test_unstructured_handler_log_contextvars_bind_covers_the_handler(tmp_path):
 @pytest.mark.parametrize("code", ["EDA501", "EDA502", "EDA503"])
 def test_debugging_rules_run_clean_on_an_empty_project(tmp_path, code):
     assert findings(project(tmp_path, {"app.py": "x = 1\n"}), code) == set()
+
+
+# -- one problem, one finding (#19): an auto-ack consumer is EDA402's, not EDA501's -------------------
+
+PIKA_CONSUMER = """
+    import json
+    import pika
+
+    def charge(ch, method, properties, body):
+        order = json.loads(body)
+        print("charging", order["order_id"])
+
+    channel = pika.BlockingConnection(pika.ConnectionParameters("rabbitmq")).channel()
+    channel.queue_declare(queue="billing")
+    channel.basic_consume(queue="billing", on_message_callback=charge, auto_ack=True)
+    channel.start_consuming()
+"""
+
+
+def test_an_auto_ack_consumer_is_reported_once_by_eda402(tmp_path):
+    root = write_project(tmp_path, {"app.py": PIKA_CONSUMER})
+    result = api.lint([root], load_config([root]), select=["EDA402", "EDA501"])
+    [d] = result.diagnostics
+    assert d.code == "EDA402" and "no dead-letter destination can ever receive it" in d.message
+
+
+def test_a_consumer_acknowledging_after_the_work_without_a_dead_letter_is_still_eda501(tmp_path):
+    source = PIKA_CONSUMER.replace(
+        'print("charging", order["order_id"])', 'print("charging", order["order_id"])\n        ch.basic_ack(method.delivery_tag)'
+    ).replace(", auto_ack=True", "")
+    root = write_project(tmp_path, {"app.py": source})
+    result = api.lint([root], load_config([root]), select=["EDA402", "EDA501"])
+    assert [d.code for d in result.diagnostics] == ["EDA501"]
