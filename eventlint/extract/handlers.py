@@ -219,7 +219,90 @@ class HandlerAnalysis:
                     return f"{obj.type}.{method}", None
                 if isinstance(obj, VRef) and obj.kind == "external":
                     return f"{self.ev.patterns.canonical(obj.qname)}.{method}", None
+        if isinstance(call.func, ir.Attr):
+            made_by = self._made_by(call.func.value, scope, call.line, 0)
+            if made_by is not None:
+                return f"{made_by}.{call.func.attr}", None
         return text, None
+
+    def _made_by(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> str | None:
+        """What made the object `expr` holds, as a qualified name: `httpx.AsyncClient` for
+        `client = httpx.AsyncClient(...)`, `sqlalchemy.orm.Session` for a parameter annotated so,
+        `boto3.client.ses` for `boto3.client("ses")`, `httpx.AsyncClient.stream` for a method's result.
+
+        Followed through local and module assignments, `with ... as` targets, aliases, `self.x`
+        attributes assigned in any method, and annotated parameters; None when nothing external made it.
+        """
+        if depth > 4:
+            return None
+        match expr:
+            case ir.Await(value):
+                return self._made_by(value, scope, line, depth + 1)
+            case ir.Call(func, args, _):
+                callee = self.ev.eval(func, scope, line)
+                if isinstance(callee, VRef) and callee.kind == "external":
+                    name = self.ev.patterns.canonical(callee.qname)
+                    if name.rsplit(".", 1)[-1] in ("client", "resource") and args and isinstance(args[0], ir.Str):
+                        name = f"{name}.{args[0].value}"  # boto3.client("ses"), session.resource("dynamodb")
+                    return name
+                if isinstance(func, ir.Attr):
+                    made = self._made_by(func.value, scope, line, depth + 1)
+                    return f"{made}.{func.attr}" if made is not None else None
+                return None
+            case ir.Name(name):
+                fn = scope.func
+                if fn is not None:
+                    for param in fn.params:
+                        if param.name == name and param.annotation is not None:
+                            return self._annotated(param.annotation, scope)
+                found = self.ev.definition(name, scope, line)
+                if found is None:
+                    return None
+                value, where, at = found
+                return self._made_by(value, where, at + 1, depth + 1)
+            case ir.Attr(ir.Name("self"), attr) if scope.cls is not None:
+                return self._self_attr(scope, attr, depth)
+            case ir.Attr(value, attr):
+                made = self._made_by(value, scope, line, depth + 1)
+                return f"{made}.{attr}" if made is not None else None
+        return None
+
+    def _self_attr(self, scope: Scope, attr: str, depth: int) -> str | None:
+        """What made `self.<attr>`: its assignments in the class's methods, or its annotation."""
+        cls = scope.cls
+        assert cls is not None
+        mod = scope.mod
+        prefix = f"{cls.name}."
+        for name, fn in sorted(mod.functions.items(), key=lambda f: (not f[0].endswith(".__init__"), f[1].line)):
+            if not name.startswith(prefix) or "." in name[len(prefix) :]:
+                continue
+            for assign in fn.assigns:
+                if assign.target != f"self.{attr}":
+                    continue
+                made = self._made_by(assign.value, Scope(mod, fn, cls), assign.line + 1, depth + 1)
+                if made is None and assign.annotation is not None:
+                    made = self._annotated(assign.annotation, scope)
+                if made is not None:
+                    return made
+        for name, annotation in cls.annotations:
+            if name == attr:
+                return self._annotated(annotation, scope)
+        return None
+
+    def _annotated(self, annotation: ir.Expr, scope: Scope) -> str | None:
+        """The external class an annotation names (`AsyncSession`, `Optional[httpx.Client]`)."""
+        if isinstance(annotation, ir.Sub):
+            return self._annotated(annotation.index, scope)
+        if isinstance(annotation, ir.Seq):
+            for item in annotation.items:
+                found = self._annotated(item, scope)
+                if found is not None:
+                    return found
+            return None
+        value = self.ev.eval(annotation, Scope(scope.mod))
+        if isinstance(value, VRef) and value.kind == "external" and not value.qname.startswith("builtins."):
+            return self.ev.patterns.canonical(value.qname)
+        return None
 
     def _callbacks(self, call: ir.Call, scope: Scope, depth: int, message: set[str], itself: set[str]) -> list[_Visit]:
         """Project functions handed to a library call (`pool.submit(handle, msg)`, `Thread(target=handle)`).
