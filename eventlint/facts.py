@@ -100,6 +100,7 @@ class HandlerCall:
     in_except: bool = False
     fields: tuple[str, ...] = ()
     awaited: bool = False
+    forwards_message: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,6 +166,7 @@ class HandlerAnalysis:
                     in_except=id(call) in in_except,
                     fields=_argument_fields(args, itself),
                     awaited=call.awaited,
+                    forwards_message=any(_carries_message(a, itself) for a in args),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -396,6 +397,20 @@ def _is_message(expr: ir.Expr, message: set[str]) -> bool:
             return True
         case ir.Call(_, args, _) if args:
             return _is_message(args[0], message)
+    return False
+
+
+def _carries_message(expr: ir.Expr, message: set[str], depth: int = 0) -> bool:
+    """The message itself, or a dict literal (possibly serialised: `json.dumps({...})`) holding it as a value."""
+    if _is_message(expr, message):
+        return True
+    if depth > 2:
+        return False
+    match expr:
+        case ir.DictE(items):
+            return any(_carries_message(item.value, message, depth + 1) for item in items)
+        case ir.Call(_, args, kwargs):
+            return any(_carries_message(a, message, depth + 1) for a in (*args, *(v for _, v in kwargs)))
     return False
 
 

@@ -39,13 +39,44 @@ class NonIdempotentHandler(HandlerRule):
     """Checks for handlers whose side effects repeat when a message is redelivered.
 
     ## What it does
-    Follows each handler into the project functions it calls and looks for a
-    side effect that is not idempotent — charging a payment, writing to a
-    database, an HTTP POST/PUT/PATCH, sending an e-mail or SMS — when nothing in
-    the handler shows the message was deduplicated: no lookup of the incoming
-    event id before the effect, no `INSERT ... ON CONFLICT DO NOTHING` or
-    upsert, no idempotency key on the call (Stripe's `idempotency_key=`), no
-    Redis `SET NX`, no idempotency decorator.
+    Follows each handler into the project functions it calls (five levels) and
+    looks for a side effect that is not idempotent when nothing in the handler
+    shows the message was deduplicated. What counts is data, in
+    `rules/knowledge/side-effects.yaml` (the defaults of the options below):
+
+    - money: Stripe (resources and `StripeClient` services), Adyen checkout,
+      Braintree `transaction.sale`, PayPal payments and order captures;
+    - database writes: SQLAlchemy sessions sync and async (`add`, `merge`,
+      bulk writes), Django `save` / `objects.create` / `bulk_*`, SQL `INSERT`,
+      `UPDATE`, `UPSERT`, `MERGE` through `execute` (DB-API, psycopg, sqlite3,
+      asyncpg `execute`/`fetchrow`/`fetchval`), DynamoDB `put_item` /
+      `update_item` / batch writes, MongoDB inserts and updates, Redis counters;
+    - state-changing HTTP: `POST`/`PUT`/`PATCH` with requests, httpx and aiohttp,
+      module-level or on a `Session` / `Client` / `AsyncClient` /
+      `ClientSession` (with a `base_url` or not), and `.request("POST", ...)`;
+    - messages to people: smtplib, SES, SNS `publish(PhoneNumber=...)`, Twilio,
+      SendGrid, Firebase Cloud Messaging, APNs;
+    - object storage: S3 `put_object` / uploads, GCS `upload_from_*`.
+
+    Calls are recognised through the object they are made on: a client made at
+    module level or in a function (`client = httpx.AsyncClient(...)`), kept on
+    `self` in any method, handed in as an annotated parameter
+    (`session: AsyncSession`), renamed (`api = client`), or opened by
+    `with ... as`. Deletes and overwrites of a key (HTTP `DELETE`, Redis `SET`,
+    SQL `DELETE`) leave the same state when repeated and are not counted.
+
+    Evidence of deduplication: a lookup of the incoming event id before the
+    effect (`already_processed(event_id)`, an inbox table, `exists`), a
+    conditional write (Redis `SET NX` / `SETNX`, DynamoDB
+    `ConditionExpression="attribute_not_exists(...)"`, Mongo `$setOnInsert`),
+    SQL `ON CONFLICT` / `ON DUPLICATE KEY` / `INSERT OR IGNORE` / `MERGE`,
+    catching the duplicate-key error a dedup insert raises (`IntegrityError`,
+    `UniqueViolation`, `DuplicateKeyError`, `ConditionalCheckFailedException`),
+    an idempotency key on the call (Stripe `idempotency_key=` or
+    `options={"idempotency_key": ...}`, an `Idempotency-Key` header), or an
+    idempotency decorator. A claim written *before* the effect (`SET NX`, a
+    conditional put) and not released in an `except` clause when the effect
+    fails is reported too: the redelivery is skipped and the work is lost.
 
     ## Why is this bad?
     Brokers deliver at least once: a consumer that crashes after the effect but
@@ -55,8 +86,17 @@ class NonIdempotentHandler(HandlerRule):
     ## How to fix it
     Record the ids of processed events and skip the ones already seen (an
     inbox table written in the same transaction as the effect, or Redis
-    `SET key NX`), or make the effect idempotent itself: pass the event id as
-    the payment provider's idempotency key, or write with an upsert.
+    `SET key NX` released when the effect fails), or make the effect idempotent
+    itself: pass the event id as the payment provider's idempotency key, or
+    write with an upsert.
+
+    ## Limitations
+    - An entry with a condition is written `GLOB if keyword NAME`,
+      `GLOB if literal REGEX` or `GLOB if field KEY` (in options and `classify`
+      policies too); a client whose maker the extraction cannot see (a factory
+      in a library, a dependency-injection container) is known only by its text
+      (`*client.post`, `*session.add`).
+    - A claim and the effect it guards are compared only within one function.
     """
 
     code = "EDA401"

@@ -15,7 +15,7 @@ from eventlint.routes import (
     wrapper_functions,
 )
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
-from eventlint.rules.handler_queries import named, short
+from eventlint.rules.handler_queries import dead_letter_sites, named, short
 
 # Compared ignoring case, `-`, `_`, `.` and a leading `x-`; a dotted name (`cloudevent.traceparent`)
 # also matches by its last part.
@@ -340,10 +340,13 @@ class OrphanEvent(Rule):
         unknown = unresolved(flow.subscriptions, flow)
         maybe = f"; the destination of some consumers is not statically known: {unknown}" if unknown else ""
         reported: set[tuple] = set()
+        dead_letters = dead_letter_sites(ctx.facts.handlers, ctx.publications_of, ctx.facts.publishers)
         for publication in flow.publications:
             event = flow.event(publication)
             if not flow.judged(publication) or publication.framework in unrouted:
                 continue
+            if _site(publication) in dead_letters:
+                continue  # a consumer's dead-letter path: read by people and replay tools, not by a handler here
             if ctx.catalog.consumed_elsewhere(event, publication.channel):
                 continue
             if any(flow.reaches(publication, s) for s in judged_subscriptions):
