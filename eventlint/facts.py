@@ -101,6 +101,7 @@ class HandlerCall:
     fields: tuple[str, ...] = ()
     awaited: bool = False
     forwards_message: bool = False
+    placeholders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ into called project functions, so a rule can ask whether a call uses the event.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -167,6 +168,7 @@ class HandlerAnalysis:
                     fields=_argument_fields(args, itself),
                     awaited=call.awaited,
                     forwards_message=any(_carries_message(a, itself) for a in args),
+                    placeholders=_placeholders(call, fn),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -398,6 +400,73 @@ def _is_message(expr: ir.Expr, message: set[str]) -> bool:
         case ir.Call(_, args, _) if args:
             return _is_message(args[0], message)
     return False
+
+
+FRESH_ID_CALLS = ("uuid1", "uuid4", "uuid6", "uuid7", "ulid", "token_hex", "token_urlsafe")
+
+
+def _placeholders(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
+    """Keywords and dict keys of the call given an empty value or a fresh id (`correlation_id=""`,
+    `{"correlation_id": str(uuid4())}`, `headers=[("traceparent", b"")]`), also through a dict
+    assigned to a name in the same function before the call."""
+    found: set[str] = set()
+
+    def judge(key: str, value: ir.Expr) -> None:
+        kind = _placeholder_kind(value)
+        if kind is not None:
+            found.add(f"{key}:{kind}")
+
+    def scan(expr: ir.Expr, depth: int) -> None:
+        if depth > 3:
+            return
+        match expr:
+            case ir.DictE(items):
+                for item in items:
+                    if isinstance(item.key, ir.Str):
+                        judge(item.key.value, item.value)
+                    scan(item.value, depth + 1)
+            case ir.Seq(items):
+                if len(items) == 2 and isinstance(items[0], ir.Str):
+                    judge(items[0].value, items[1])
+                for item in items:
+                    scan(item, depth + 1)
+            case ir.Call(func, args, kwargs):
+                for key, value in kwargs:
+                    if key is not None:
+                        judge(key, value)
+                    scan(value, depth + 1)
+                for arg in args:
+                    scan(arg, depth + 1)
+                if isinstance(func, ir.Attr):
+                    scan(func.value, depth + 1)  # json.dumps(payload).encode()
+            case ir.Attr(value, _) | ir.Await(value):
+                scan(value, depth + 1)
+            case ir.Name(name):
+                before = [a for a in fn.assigns if a.target == name and a.line <= call.line]
+                if before:
+                    scan(before[-1].value, depth + 1)
+
+    for key, value in call.kwargs:
+        if key is not None:
+            judge(key, value)
+        scan(value, 0)
+    for arg in call.args:
+        scan(arg, 0)
+    return tuple(sorted(found))
+
+
+def _placeholder_kind(value: ir.Expr) -> str | None:
+    match value:
+        case ir.Str(""):
+            return "empty"
+        case ir.Const(None):
+            return "empty"
+    text = ir.unparse(value)
+    if text in ('b""', "b''", "None", '""', "''"):
+        return "empty"
+    if re.search(r"(^|[.\s(])(%s)\(\)" % "|".join(FRESH_ID_CALLS), text):
+        return "fresh"
+    return None
 
 
 def _carries_message(expr: ir.Expr, message: set[str], depth: int = 0) -> bool:

@@ -599,6 +599,15 @@ class CorrelationIdDropped(Rule):
     that sends the return value with the incoming correlation id) are not
     judged.
 
+    A publication that names a correlation id still drops the incoming one
+    when every correlation name it carries is given an empty value
+    (`"correlation_id": ""`, `None`, a Kafka header `("traceparent", b"")`),
+    or a freshly generated one (`str(uuid4())`, `uuid7()`, `ulid()`) while the
+    message it handles carries one: the handler reads it, takes it as a
+    parameter, or a publication reaching its subscription carries one. The
+    values are read in the call's keywords, dict literals and header pairs,
+    and in a dict assigned to a name in the same function before the call.
+
     ## Why is this bad?
     The correlation id is the thread that ties a flow together across
     services. A handler that publishes without it starts an unrelated trace:
@@ -762,23 +771,71 @@ class CorrelationIdDropped(Rule):
             for publication in ctx.publications_of(handler):
                 if is_wrapper_call(publication, wrappers):
                     continue
-                if carries_correlation(publication, calls.get(_site(publication)), names) is not False:
+                call = calls.get(_site(publication))
+                carried = carries_correlation(publication, call, names)
+                why = None
+                if carried is True:
+                    why = self._placeholder(publication, call, names, handler, handling[handler], ctx)
+                    if why is None:
+                        continue
+                elif carried is None:
                     continue
                 key = (*_site(publication), publication.event, publication.channel)
-                found.setdefault(key, (publication, []))[1].append(handler)
-        for publication, handlers in found.values():
+                found.setdefault(key, (publication, [], why))[1].append(handler)
+        for publication, handlers, why in found.values():
             incoming = sorted({describe(s.event, s.channel) for h in handlers for s in handling[h]})
             who = ", ".join(sorted(short(h.name) for h in handlers))
             handles = f" handles {', '.join(incoming)} and" if incoming else ""
             what = describe(publication.event, publication.channel, publication.channel_expr)
             yield self.finding(
                 publication,
-                f"{who}{handles} publishes {what} without the incoming correlation id: {_missing(publication)}",
+                f"{who}{handles} publishes {what} without the incoming correlation id: {why or _missing(publication)}",
                 hint="copy the incoming message's correlation id (or traceparent) into what the handler publishes: a "
                 "`correlation_id` header, property or payload field; with OpenTelemetry, call "
                 "opentelemetry.propagate.inject(headers) before publishing",
                 service=handlers[0].service,
             )
+
+
+    def _placeholder(
+        self,
+        publication: Publication,
+        call: HandlerCall | None,
+        names: CorrelationNames,
+        handler: Handler,
+        subscriptions: list[Subscription],
+        ctx: RuleContext,
+    ) -> str | None:
+        """Why a publication that names a correlation id still drops the incoming one: every correlation
+        name it carries is given an empty value, or a fresh id while the incoming message carries one."""
+        if call is None or not call.placeholders:
+            return None
+        given = {p.rsplit(":", 1)[0]: p.rsplit(":", 1)[1] for p in call.placeholders}
+        carried = set(names.among(publication.payload_fields)) | set(names.among(publication.headers))
+        carried |= set(names.among(call.keywords))
+        if not carried or not carried <= set(given):
+            return None
+        kinds = {given[n] for n in carried}
+        shown = ", ".join(sorted(carried))
+        if kinds == {"empty"}:
+            return f"it passes an empty {shown}"
+        if self._incoming_carries(handler, subscriptions, names, ctx):
+            return f"it passes a freshly generated {shown} although the message it handles carries one"
+        return None
+
+    def _incoming_carries(self, handler: Handler, subscriptions: list[Subscription], names: CorrelationNames, ctx: RuleContext) -> bool:
+        """The consumed message carries a correlation id: the handler reads one, takes one as a parameter, or a
+        publication that reaches its subscriptions carries one."""
+        if names.among(r.field for r in handler.reads) or names.among(handler.params):
+            return True
+        if not subscriptions:
+            return False
+        flow = Flow(ctx.facts, ctx.catalog)
+        for publication in ctx.facts.publishers:
+            if names.among(publication.payload_fields) or names.among(publication.headers):
+                if any(flow.reaches(publication, s) for s in subscriptions):
+                    return True
+        return False
 
 
 # -- EDA104 -----------------------------------------------------------------------------------
