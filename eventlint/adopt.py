@@ -20,11 +20,13 @@ from eventlint.catalog import Catalog
 from eventlint.config import Config
 from eventlint.facts import ProjectFacts, Publication
 from eventlint.graph import PUBLISHES, EventGraph, build_graph
+from eventlint.report.config_schema import EDITOR_COMMENT
 
 BASELINE_FILE = "eventlint-baseline.json"
 # keys init derives from the code; every other key of an existing configuration is kept
 DERIVED = ("services", "contexts", "events", "baseline")
-HEADER = """\
+HEADER = f"""\
+{EDITOR_COMMENT}
 # Written by `eventlint init` from what the code does today: review it, then commit it.
 # - services: where each service's files are; contexts: one per service to start with,
 #   `public` lists the events other services consume today (merge contexts as you see fit);

@@ -14,9 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
-from eventlint import __version__, api, diagram, suppress
+from eventlint import __version__, api, diagram, suppress, workspace
 from eventlint.config import ConfigError
-from eventlint.report import formats, rule_docs, schema, text
+from eventlint.report import config_schema, formats, positions, rule_docs, schema, text
+from eventlint.schemas import load_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,12 +115,13 @@ def main() -> None:
 @paths_argument
 @config_option
 @click.option(
+    "--output-format",
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "sarif", "github", "junit"]),
+    type=click.Choice(["text", "concise", "json", "sarif", "github", "junit"]),
     default="text",
     show_default=True,
-    help="Report format.",
+    help="Report format (`--output-format` is the same option, as in ruff).",
 )
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--select", "select", multiple=True, metavar="CODES", help="Only these rules (codes or prefixes, comma-separated).")
@@ -142,6 +144,7 @@ def main() -> None:
 @prefilter_option
 @jobs_option
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments for every current finding (Python files) and exit 0.")
+@click.option("--strict", is_flag=True, help="Exit 2 when a project has no Python file, no service, or no recognised publisher or subscriber.")
 @_config_errors
 def check(
     paths: tuple[Path, ...],
@@ -162,14 +165,18 @@ def check(
     no_prefilter: bool,
     jobs: int | None,
     add_noqa: bool,
+    strict: bool,
 ) -> None:
-    """Check the project that contains PATHS (default: the current directory)."""
-    config = api.load_config(paths, config_file)
+    """Check the project that contains PATHS (default: the current directory).
+
+    With no configuration at or above PATHS, every configuration below them is a
+    project of its own, all checked in one report.
+    """
+    plan = workspace.plan(paths, config_file)
     progress = _ProgressBar()
     try:
-        result = api.lint(
-            paths,
-            config,
+        checked = workspace.check(
+            plan,
             select=select or None,
             ignore=ignore,
             extend_select=extend_select,
@@ -180,8 +187,10 @@ def check(
         )
     finally:
         progress.close()
+    cwd = Path.cwd().resolve()
+    _discovery_notes(plan, checked, cwd, strict)
     if add_noqa:
-        edits = suppress.add_noqa(result.diagnostics, Path(result.config.root))
+        edits = [e for r in checked.results for e in suppress.add_noqa(r.diagnostics, Path(r.config.root))]
         added = sum(e.added for e in edits)
         click.echo(f"Added {added} noqa directives to {sum(1 for e in edits if e.added)} files.", err=True)
         for edit in edits:
@@ -189,46 +198,107 @@ def check(
                 click.echo(f"{edit.path}:{line}: cannot carry a comment (inside a multi-line string or a continued line); not suppressed", err=True)
         sys.exit(EXIT_CLEAN)
     if write_baseline is not None:
-        _write(result.baseline(), write_baseline)
-        click.echo(f"Recorded {len(result.diagnostics)} findings in {write_baseline}.", err=True)
+        if len(checked.results) > 1:
+            roots = ", ".join(str(r.config.root) for r in checked.results)
+            raise ConfigError(None, "--write-baseline", f"a baseline belongs to one project; run it in each of {roots}")
+        _write(checked.results[0].baseline(), write_baseline)
+        click.echo(f"Recorded {len(checked.results[0].diagnostics)} findings in {write_baseline}.", err=True)
         sys.exit(EXIT_CLEAN)
-    names = {r.code: r.name for r in api.rules(config)}
+    rules = {r.code: r for result in checked.results for r in result.rules}
+    names = {r.code: r.name for result in checked.results for r in api.rules(result.config)}
     use_color = False
+    # machine formats: paths from the repository root (where CI and code scanning stand); text: from here
+    for_people = output_format in ("text", "concise")
+    base = cwd if for_people else workspace.report_base(Path(checked.results[0].config.root), cwd)
+    diagnostics = checked.diagnostics(base, absolute_outside=for_people)
+    if not for_people:
+        diagnostics = positions.with_end_positions(diagnostics, base)
     if output_format == "json":
-        rendered = formats.json_report(result.facts, result.diagnostics, result.baselined, coupling=result.graph.summary().to_json())
+        coupling = checked.results[0].graph.summary().to_json() if len(checked.results) == 1 else None
+        rendered = formats.json_report(checked.facts(base), diagnostics, checked.baselined, coupling=coupling)
     elif output_format == "sarif":
-        sources = result.sources
-        prints = {i: suppress.fingerprint(d, sources.line(d.path, d.line)) for i, d in enumerate(result.diagnostics)} if sources else {}
-        rendered = formats.sarif_report(result.diagnostics, result.rules, prints)
+        prints = _fingerprints(checked, base)
+        found = {i: prints[_identity(d)] for i, d in enumerate(diagnostics) if _identity(d) in prints}
+        provenance = workspace.provenance(base) if workspace.repository_root(base) == base else None
+        rendered = formats.sarif_report(diagnostics, list(rules.values()), found, workspace.base_uri(base), provenance)
     elif output_format == "github":
-        rendered = formats.github_report(result.diagnostics)
+        rendered = formats.github_report(diagnostics)
     elif output_format == "junit":
-        rendered = formats.junit_report(result.diagnostics, names)
+        rendered = formats.junit_report(diagnostics, names)
+    elif output_format == "concise":
+        rendered = text.concise_report(checked.facts(base, True), diagnostics, baselined=checked.baselined)
     else:
         use_color = color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        coupling_lines = checked.results[0].graph.summary().lines() if statistics and len(checked.results) == 1 else None
         rendered = text.check_report(
-            result.facts,
-            result.diagnostics,
+            checked.facts(base, True),
+            diagnostics,
             verbose=verbose,
             color=use_color,
             statistics=statistics,
             names=names,
-            baselined=result.baselined,
-            coupling=result.graph.summary().lines() if statistics else None,
+            baselined=checked.baselined,
+            coupling=coupling_lines,
+            projects=len(checked.results),
         )
     _write(rendered, output_file, color=True if output_format == "text" and use_color else None)
     if statistics and output_format != "text":
-        click.echo("\n".join(text.statistics_table(result.diagnostics, names) + result.graph.summary().lines()), err=True)
-    sys.exit(EXIT_CLEAN if exit_zero else result.exit_code)
+        coupling_tail = checked.results[0].graph.summary().lines() if len(checked.results) == 1 else []
+        click.echo("\n".join(text.statistics_table(diagnostics, names) + coupling_tail), err=True)
+    if strict and checked.problems(cwd):
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_CLEAN if exit_zero else checked.exit_code)
+
+
+def _fingerprints(checked: workspace.Checked, base: Path) -> dict[Any, str]:
+    """Each rebased finding's fingerprint, from its line as its own project names it (stable wherever the run stands)."""
+    prints: dict[Any, str] = {}
+    for result in checked.results:
+        if result.sources is None:
+            continue
+        rebased = workspace.rebase(result.diagnostics, Path(result.config.root), base)
+        for original, moved in zip(result.diagnostics, rebased):
+            prints[_identity(moved)] = suppress.fingerprint(original, result.sources.line(original.path, original.line))
+    return prints
+
+
+def _identity(d: api.Diagnostic) -> tuple[str, int, int, str, str]:
+    return (d.path, d.line, d.column, d.code, d.message)
+
+
+def _discovery_notes(plan: workspace.Plan, checked: workspace.Checked, cwd: Path, strict: bool) -> None:
+    """Say how the projects were found, and warn (or with --strict, fail) when a run recognised nothing."""
+    level = "error" if strict else "warning"
+    if plan.inferred:
+        click.echo(
+            f"eventlint: note: no configuration at or above {plan.start} nor below it (looked for {', '.join(workspace.LOOKED_FOR)}); "
+            "services were inferred from the layout; `eventlint init` writes a configuration",
+            err=True,
+        )
+    elif plan.how == "below":
+        roots = [workspace.relative_to(Path(c.root).resolve(), ".", cwd, True) for _, c in plan.projects]
+        click.echo(f"eventlint: note: no configuration at or above {plan.start}; checking {len(roots)} project{'s' if len(roots) != 1 else ''} below it: {', '.join(roots)}", err=True)
+    for problem in checked.problems(cwd):
+        click.echo(f"eventlint: {level}: {problem}", err=True)
 
 
 @main.command("rules")
 @config_option
-@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--format", "--output-format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--write-docs", type=click.Path(file_okay=False, path_type=Path), help="Write one Markdown page per built-in rule and policy into this directory.")
+@click.option(
+    "--write-schema",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"Write the configuration's JSON Schema for editors (every rule code and option) to this file ({config_schema.SCHEMA_FILE}).",
+)
 @_config_errors
-def list_rules(config_file: Path | None, output_format: str, write_docs: Path | None) -> None:
+def list_rules(config_file: Path | None, output_format: str, write_docs: Path | None, write_schema: Path | None) -> None:
     """List every rule: code, name, default status, origin, summary (plugins and the configuration's policies too)."""
+    if write_schema is not None:
+        builtin = list(api.builtin_rules())
+        _write(config_schema.render(config_schema.editor_schema(load_schema("config"), builtin)), write_schema)
+        click.echo(f"Wrote the configuration schema ({len(builtin)} rules) to {write_schema}.")
+        return
     if write_docs is not None:
         builtin = list(api.builtin_rules())
         write_docs.mkdir(parents=True, exist_ok=True)
@@ -246,6 +316,9 @@ def list_rules(config_file: Path | None, output_format: str, write_docs: Path | 
     rules = list(ruleset.rules)
     if output_format == "markdown":
         click.echo(rule_docs.rules_index(rules), nl=False)
+        return
+    if output_format == "json":
+        click.echo(rule_docs.rules_json(rules, {r.code: _origin_label(ruleset, r.code) for r in rules}), nl=False)
         return
     width = max(len(r.name) for r in rules)
     origin_width = max(len(_origin_label(ruleset, r.code)) for r in rules)
@@ -340,8 +413,19 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
 @main.command("graph")
 @paths_argument
 @config_option
-@click.option("--format", "output_format", type=click.Choice(diagram.FORMATS), default="dot", show_default=True, help="Output format.")
-@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the diagram here (required for png).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(diagram.FORMATS),
+    default=None,
+    help="Output format (default: from --output-file's extension, else dot).",
+)
+@click.option(
+    "--output-file",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the diagram here (required for png); .dot .gv .svg .png .mmd .json .html choose the format.",
+)
 @click.option("--level", type=click.Choice(diagram.LEVELS), default="event", show_default=True, help="Draw events, services only, or contexts.")
 @click.option("--context", "contexts", multiple=True, metavar="NAME", help="Only this bounded context (and what it exchanges).")
 @click.option("--event", "events", multiple=True, metavar="NAME", help="Only this event (name or channel), its publishers and consumers.")
@@ -351,7 +435,7 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
 def graph_command(
     paths: tuple[Path, ...],
     config_file: Path | None,
-    output_format: str,
+    output_format: str | None,
     output_file: Path | None,
     level: str,
     contexts: tuple[str, ...],
@@ -360,6 +444,7 @@ def graph_command(
     depth: int | None,
 ) -> None:
     """Draw the event flow of the project that contains PATHS: services grouped by bounded context, events, findings."""
+    output_format = _graph_format(output_format, output_file)
     if output_format == "png" and output_file is None:
         raise click.UsageError("--format png needs --output-file")
     config = api.load_config(paths, config_file)
@@ -397,10 +482,30 @@ def graph_command(
         return
     svg = image.decode("utf-8")
     if output_format == "html":
-        names = {r.code: r.name for r in api.rules()}
-        _write(diagram.to_html(view, result.graph, svg, result.diagnostics, names, f"{title}: event flow"), output_file)
+        rules = api.rules(config)
+        names = {r.code: r.name for r in rules}
+        explain = {r.code: rule_docs.rule_markdown(r) for r in rules}
+        page = diagram.to_html(view, result.graph, svg, result.diagnostics, names, f"{title}: event flow", explain, str(Path(config.root).resolve()))
+        _write(page, output_file)
         return
     _write(svg, output_file)
+
+
+GRAPH_EXTENSIONS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mermaid", ".mermaid": "mermaid", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _graph_format(given: str | None, output_file: Path | None) -> str:
+    """The diagram format: --format, else the output file's extension, else DOT; an extension that disagrees is an error."""
+    if output_file is None:
+        return given or "dot"
+    suffix = output_file.suffix.lower()
+    implied = GRAPH_EXTENSIONS.get(suffix)
+    if given is None and implied is None:
+        known = " ".join(sorted(GRAPH_EXTENSIONS))
+        raise click.UsageError(f"cannot tell the format from {output_file.name!r}: use one of {known}, or give --format")
+    if given is not None and implied is not None and implied != given:
+        raise click.UsageError(f"--format {given} would write {given} into {output_file.name!r}, which names {implied}; drop --format or rename the file")
+    return given or implied  # type: ignore[return-value]
 
 
 @main.command()

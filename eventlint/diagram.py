@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import graphviz
@@ -349,10 +350,29 @@ def to_json(view: View, graph: EventGraph) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def to_html(view: View, graph: EventGraph, svg: str, diagnostics: Iterable[Diagnostic], names: Mapping[str, str], title: str) -> str:
-    """One self-contained page: the SVG inline, the findings per service, the metrics and the summary."""
+RULE_DOCS = "https://github.com/eventlint/eventlint/blob/main/docs/rules/{code}.md"
+_ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+def to_html(
+    view: View,
+    graph: EventGraph,
+    svg: str,
+    diagnostics: Iterable[Diagnostic],
+    names: Mapping[str, str],
+    title: str,
+    explain: Mapping[str, str] | None = None,
+    root: str | None = None,
+) -> str:
+    """One self-contained page that works offline: the interactive flow map, the metrics, the findings per service.
+
+    The map is the Graphviz SVG with pan and zoom, search, filters by context,
+    severity and rule, a legend, and a panel listing a clicked node's findings
+    with links to their rule's documentation (`explain` text embedded) and to
+    `file:line` (under `root`, the project's absolute path).
+    """
     findings = sorted(diagnostics, key=lambda d: (d.service or "~", d.path, d.line, d.column, d.code))
-    body = [f"<h1>{html.escape(title)}</h1>", '<div class="diagram">', _strip_xml_prolog(svg), "</div>"]
+    body = [f"<h1>{html.escape(title)}</h1>", _flow_map(view, graph, svg, findings, names, explain or {}, root)]
     body.append("<h2>Coupling</h2><ul>")
     body.extend(f"<li>{html.escape(line.strip())}</li>" for line in graph.summary().lines())
     body.append("</ul>")
@@ -372,19 +392,122 @@ def to_html(view: View, graph: EventGraph, svg: str, diagnostics: Iterable[Diagn
         for d in items:
             name = names.get(d.code, "")
             body.append(
-                f'<li class="{html.escape(d.severity)}"><code>{html.escape(d.path)}:{d.line}:{d.column}</code> '
-                f"<b>{html.escape(d.code)}</b> {html.escape(name)}: {html.escape(d.message)}</li>"
+                f'<li class="{html.escape(d.severity)}"><a href="{html.escape(_file_href(root, d))}"><code>{html.escape(d.path)}:{d.line}:{d.column}</code></a> '
+                f'<a href="{html.escape(_doc_href(d.code))}"><b>{html.escape(d.code)}</b></a> {html.escape(name)}: {html.escape(d.message)}</li>'
             )
         body.append("</ul>")
     style = (
         "body{font-family:Helvetica,Arial,sans-serif;margin:2em;color:#222}"
-        ".diagram{overflow:auto;border:1px solid #ddd;padding:1em}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
         "li.error{color:#c0392b}li.warning{color:#8a5a00}li.info{color:#2b6cb0}"
-    )
+    ) + (_ASSETS / "flowmap.css").read_text(encoding="utf-8")
+    script = (_ASSETS / "flowmap.js").read_text(encoding="utf-8")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n</head>\n<body>\n" + "\n".join(body)
+        + f"\n<script>{script}</script>\n</body>\n</html>\n"
+    )
+
+
+def _doc_href(code: str) -> str:
+    return RULE_DOCS.format(code=code) if code.startswith("EDA") else "#"
+
+
+def _file_href(root: str | None, d: Diagnostic) -> str:
+    if root is None:
+        return d.path
+    return PurePosixPath(root, d.path).as_uri() if root.startswith("/") else Path(root, d.path).as_uri()
+
+
+def _flow_map(
+    view: View,
+    graph: EventGraph,
+    svg: str,
+    findings: Sequence[Diagnostic],
+    names: Mapping[str, str],
+    explain: Mapping[str, str],
+    root: str | None,
+) -> str:
+    """The interactive map: toolbar (search, filters, zoom), the SVG, the findings panel, the legend, and its data."""
+
+    def about(node: Node) -> list[Diagnostic]:
+        if node.kind == "event":
+            return [d for d in findings if d.event == node.name]
+        members = graph.contexts[node.name].services if node.kind == "context" and node.name in graph.contexts else (node.name,)
+        return [d for d in findings if d.service in members]
+
+    nodes = []
+    for node in view.nodes:
+        found = sorted(about(node), key=lambda d: (_RANK.get(d.severity, 3), d.code, d.path, d.line, d.column))
+        nodes.append(
+            {
+                "mid": _mid_of(node.id),
+                "name": node.name,
+                "kind": node.kind,
+                "context": node.group,
+                "severity": _worst(found),
+                "findings": [
+                    {
+                        "code": d.code,
+                        "name": names.get(d.code, ""),
+                        "severity": d.severity,
+                        "message": d.message,
+                        "hint": d.hint,
+                        "path": d.path,
+                        "line": d.line,
+                        "column": d.column,
+                        "href": _file_href(root, d),
+                        "doc": _doc_href(d.code),
+                    }
+                    for d in found
+                ],
+            }
+        )
+    codes = sorted({f["code"] for n in nodes for f in n["findings"]})
+    data = {
+        "nodes": nodes,
+        "edges": [{"source": _mid_of(e.source), "target": _mid_of(e.target), "findings": list(e.findings)} for e in view.edges],
+        "explain": {code: explain[code] for code in codes if code in explain},
+    }
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    contexts = sorted({n.group for n in view.nodes if n.group} | {n.name for n in view.nodes if n.kind == "context"})
+    context_options = "".join(f'<option value="{html.escape(c)}">{html.escape(c)}</option>' for c in contexts)
+    rule_options = "".join(f'<option value="{c}">{c} {html.escape(names.get(c, ""))}</option>' for c in codes)
+    severities = "".join(
+        f'<label><input type="checkbox" name="fm-severity" value="{s}" checked> {label}</label>'
+        for s, label in (("error", "error"), ("warning", "warning"), ("info", "info"), ("none", "no finding"))
+    )
+    names_list = "".join(f'<option value="{html.escape(n.name)}"></option>' for n in view.nodes)
+    legend = (
+        '<div class="legend" id="fm-legend"><b>Legend</b>'
+        '<span><i class="sw service"></i> service</span><span><i class="sw event"></i> event</span>'
+        '<span><i class="sw context"></i> bounded context</span>'
+        '<span><i class="sw error"></i> worst finding: error</span><span><i class="sw warning"></i> warning</span>'
+        '<span><i class="sw info"></i> info</span><span><i class="sw dim"></i> filtered out</span>'
+        "<span>edge: publishes / consumes, labelled by framework; coloured when a finding sits on it</span>"
+        "<span>drag to pan, wheel to zoom, click a node for its findings</span></div>"
+    )
+    return "\n".join(
+        [
+            '<div id="flowmap">',
+            '<div class="toolbar">',
+            f'<input id="fm-search" type="search" placeholder="Search a service or event" list="fm-names" aria-label="Search"><datalist id="fm-names">{names_list}</datalist>',
+            f'<label class="group">context <select id="fm-context"><option value="">all</option>{context_options}</select></label>',
+            f'<label class="group">rule <select id="fm-rule"><option value="">all</option>{rule_options}</select></label>',
+            f'<span class="group">{severities}</span>',
+            '<span class="group"><button id="fm-zoom-in" type="button" title="Zoom in">+</button>'
+            '<button id="fm-zoom-out" type="button" title="Zoom out">\u2212</button>'
+            '<button id="fm-fit" type="button" title="Show everything">Fit</button></span>',
+            '<span id="fm-status" aria-live="polite"></span>',
+            "</div>",
+            '<div class="stage">',
+            f'<div id="fm-canvas">{_strip_xml_prolog(svg)}</div>',
+            '<aside id="fm-panel"><p>Click a service or event to see its findings.</p></aside>',
+            "</div>",
+            legend,
+            f'<script type="application/json" id="flowmap-data">{payload}</script>',
+            "</div>",
+        ]
     )
 
 

@@ -78,7 +78,7 @@ def test_check_json_format(tmp_path):
     (tmp_path / "broken.py").write_text("class :\n")
     result = run("check", str(tmp_path), "--format", "json")
     assert result.exit_code == 1
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     assert [d["code"] for d in document["diagnostics"]] == ["EDA000"]
 
 

@@ -51,7 +51,9 @@ def test_html_is_one_self_contained_page(tmp_path):
     assert run("graph", SHOP, "--format", "html", "-o", out).exit_code == 0
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
-    assert "src=" not in page and "href=\"http" not in page  # nothing fetched from elsewhere
+    assert "src=" not in page and "<link" not in page and "url(" not in page and "@import" not in page  # nothing fetched from elsewhere
+    assert all(href.startswith(("https://github.com/eventlint/eventlint/blob/main/docs/rules/", "file://", "#"))
+               for href in re.findall(r'href="([^"]*)"', page))  # links only: a rule's page, a file
     assert "Findings per service" in page and "EDA606" in page and "instability" in page
     assert "longest causal chain: 4 events (OrderPlaced → PaymentCompleted → InventoryReserved → ShipmentDispatched)" in page
 

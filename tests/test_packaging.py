@@ -64,3 +64,24 @@ def test_pre_commit_hook_runs_on_a_copy_of_the_shop(tmp_path):
     assert "eventlint" in proc.stdout
     assert f"Analysed {result.facts.files} files: {len(result.facts.services)} services" in proc.stdout
     assert f"Found {len(result.diagnostics)} problems" in proc.stdout
+
+
+def test_pre_commit_hook_at_a_repository_root_finds_the_configuration_in_a_sub_folder(tmp_path):
+    """The hook runs at the root; the shop's configuration is in shop/: the check finds it and says so (issue 20)."""
+    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")
+    repo = tmp_path / "monorepo"
+    shutil.copytree(fixture("shop"), repo / "shop")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "shop"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+    proc = subprocess.run(
+        [pre_commit, "try-repo", str(REPO), "eventlint", "--all-files", "--verbose"],
+        cwd=repo, capture_output=True, text=True, env=env, timeout=900,
+    )
+    result = api.lint([repo / "shop"])
+    assert proc.returncode == result.exit_code == 1, proc.stdout + proc.stderr
+    assert "checking 1 project below it: shop" in proc.stdout
+    assert f"Analysed {result.facts.files} files: {len(result.facts.services)} services" in proc.stdout
+    assert f"Found {len(result.diagnostics)} problems" in proc.stdout
+    assert "shop/services/payments/payments/handlers.py:" in proc.stdout  # clickable from the root

@@ -144,7 +144,8 @@ def test_broken_plugins_appear_in_sarif_and_the_run_goes_on(installed, tmp_path)
     root = write_project(tmp_path / "repo", {"app.py": "from teambus import Bus\nBus().send('LOUD')\n"}, {"exclude": []})
     result = CliRunner().invoke(main, ["check", str(root), "--format", "sarif"])
     assert result.exit_code == 1
-    ids = [r["ruleId"] for r in json.loads(result.output)["runs"][0]["results"]]
+    assert "no service found" in result.stderr  # the warning goes to stderr: stdout stays one SARIF document
+    ids = [r["ruleId"] for r in json.loads(result.stdout)["runs"][0]["results"]]
     assert "TEAM101" in ids and ids.count("EDA002") == 5
 
 

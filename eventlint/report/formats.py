@@ -57,8 +57,20 @@ def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def sarif_report(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], fingerprints: dict[int, str]) -> str:
-    """SARIF 2.1.0 as GitHub code scanning accepts it: rule metadata with help, relative URIs, fingerprints."""
+def sarif_report(
+    diagnostics: Sequence[Diagnostic],
+    rules: Sequence[Any],
+    fingerprints: dict[int, str],
+    base_uri: str | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> str:
+    """SARIF 2.1.0 as GitHub code scanning accepts it: rule metadata with help, relative URIs, fingerprints.
+
+    Paths are relative to `%SRCROOT%`, which `base_uri` (an absolute file URI
+    ending in `/`, the repository root) defines; `provenance` is the run's
+    `versionControlDetails` (repository, commit, branch).
+    """
+    from urllib.parse import quote  # only SARIF needs it
     ordered = sorted(rules, key=lambda r: r.code)
     index = {r.code: i for i, r in enumerate(ordered)}
     results = []
@@ -73,7 +85,7 @@ def sarif_report(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], finger
             "level": _SARIF_LEVEL.get(d.severity, "warning"),
             "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
             "locations": [
-                {"physicalLocation": {"artifactLocation": {"uri": d.path, "uriBaseId": "%SRCROOT%"}, "region": region}}
+                {"physicalLocation": {"artifactLocation": {"uri": quote(d.path, safe="/._-~"), "uriBaseId": "%SRCROOT%"}, "region": region}}
             ],
         }
         if d.code in index:
@@ -100,6 +112,11 @@ def sarif_report(diagnostics: Sequence[Diagnostic], rules: Sequence[Any], finger
             }
         ],
     }
+    run: dict[str, Any] = document["runs"][0]  # type: ignore[index]
+    if base_uri is not None:
+        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": base_uri}}
+    if provenance is not None:
+        run["versionControlProvenance"] = [provenance]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -134,8 +151,11 @@ def github_report(diagnostics: Sequence[Diagnostic]) -> str:
         props = f"file={_gh_property(d.path)},line={d.line},col={d.column}"
         if d.end_line:
             props += f",endLine={d.end_line}"
-        if d.end_column:
+        if d.end_column and (d.end_line in (None, d.line)):
+            # GitHub's checks API takes columns only on a one-line region; on several lines it wants none
             props += f",endColumn={d.end_column}"
+        elif d.end_line and d.end_line != d.line:
+            props = props.replace(f",col={d.column}", "")
         props += f",title={_gh_property(d.code)}"
         message = d.message + (f"\n{d.hint}" if d.hint else "")
         lines.append(f"::{command} {props}::{_gh_data(message)}")

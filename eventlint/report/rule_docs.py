@@ -67,3 +67,49 @@ def _default(f: dataclasses.Field[Any]) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def option_schema(rule: Any, name: str) -> dict[str, Any]:
+    """The JSON Schema of one option of a rule, from its type annotation (what `coerce_options` accepts)."""
+    import typing
+
+    expected = typing.get_type_hints(rule.Options).get(name)
+    if typing.get_origin(expected) is tuple:
+        return {"type": "array", "items": {"type": "string"}}
+    kinds = {bool: "boolean", int: "integer", float: "number", str: "string"}
+    return {"type": kinds[expected]} if expected in kinds else {}
+
+
+def _default_value(f: dataclasses.Field[Any]) -> Any:
+    if f.default is not dataclasses.MISSING:
+        value = f.default
+    elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        value = f.default_factory()  # type: ignore[misc]
+    else:
+        return None
+    return list(value) if isinstance(value, tuple) else value
+
+
+def rules_json(rules: list[Any], origins: dict[str, str]) -> str:
+    """`eventlint rules --format json`: every rule with its status, origin, summary and options (like `ruff rule --all --output-format json`)."""
+    import json
+
+    entries = []
+    for rule in rules:
+        docs = rule.option_docs()
+        entries.append(
+            {
+                "code": rule.code,
+                "name": rule.name,
+                "severity": rule.severity.value,
+                "default_enabled": rule.default_enabled,
+                "origin": origins.get(rule.code, ""),
+                "summary": rule.summary(),
+                "explanation": rule_markdown(rule),
+                "options": [
+                    {"name": f.name, "schema": option_schema(rule, f.name), "default": _default_value(f), "doc": docs.get(f.name, "")}
+                    for f in rule.option_fields()
+                ],
+            }
+        )
+    return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"

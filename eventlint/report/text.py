@@ -27,6 +27,7 @@ def check_report(
     names: dict[str, str] | None = None,
     baselined: int = 0,
     coupling: list[str] | None = None,
+    projects: int = 1,
 ) -> str:
     """The text report of a check: one line per finding (and its hint), then a summary."""
     lines: list[str] = []
@@ -40,7 +41,7 @@ def check_report(
     if statistics:
         lines.extend(statistics_table(diagnostics, names or {}))
         lines.extend(coupling or ())
-    lines.append(summary(facts))
+    lines.append(summary(facts) if projects == 1 else f"{_plural(projects, 'project')}: {summary(facts)}")
     if facts.skipped and not verbose:
         lines.append(f"Skipped {_plural(len(facts.skipped), 'path')} (run with --verbose to list them).")
     if baselined:
@@ -50,7 +51,24 @@ def check_report(
         per_code = ", ".join(f"{code} × {n}" for code, n in sorted(counts.items()))
         lines.append(f"Found {_plural(len(diagnostics), 'problem')} ({per_code}).")
     else:
-        lines.append("All checks passed.")
+        lines.append(verdict(facts))
+    return "\n".join(lines) + "\n"
+
+
+def verdict(facts: ProjectFacts) -> str:
+    """The last line of a clean run: never a green pass for a run that recognised no messaging code."""
+    if not facts.publishers and not facts.subscribers:
+        return "Nothing checked: no publisher or subscriber recognised."
+    return "All checks passed."
+
+
+def concise_report(facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], baselined: int = 0) -> str:
+    """One line per finding (`path:line:col: CODE message`, no hints), then one line of totals (ruff's `concise`)."""
+    lines = [diagnostic_line(d) for d in diagnostics]
+    if diagnostics:
+        lines.append(f"Found {_plural(len(diagnostics), 'problem')}." + (f" ({baselined} in the baseline not shown.)" if baselined else ""))
+    else:
+        lines.append(verdict(facts))
     return "\n".join(lines) + "\n"
 
 

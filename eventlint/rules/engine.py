@@ -65,16 +65,16 @@ def select(
         items = [v.strip() for value in values for v in value.split(",") if v.strip()]
         return patterns(flag, items, "command line")
 
-    chosen = parse_flag("--select", cli_select) if cli_select else patterns("rules.select", raw["select"]) if "select" in raw else None
-    extra = patterns("rules.extend-select", raw.get("extend-select", [])) + parse_flag("--extend-select", cli_extend_select)
-    dropped = patterns("rules.ignore", raw.get("ignore", [])) + parse_flag("--ignore", cli_ignore)
-
-    selected = []
-    for rule in available:
-        on = rule.default_enabled if chosen is None else _matches(rule.code, chosen)
-        on = (on or _matches(rule.code, extra)) and not _matches(rule.code, dropped)
-        if on:
-            selected.append(rule)
+    layers = [
+        (
+            patterns("rules.select", raw["select"]) if "select" in raw else None,
+            patterns("rules.extend-select", raw.get("extend-select", [])),
+            patterns("rules.ignore", raw.get("ignore", [])),
+        ),
+        (parse_flag("--select", cli_select) if cli_select else None, parse_flag("--extend-select", cli_extend_select), parse_flag("--ignore", cli_ignore)),
+    ]
+    on_codes = resolve_selection([r.code for r in available if r.default_enabled], codes, layers)
+    selected = [rule for rule in available if rule.code in on_codes]
 
     severity = _severities(raw.get("severity", {}), codes, config)
     options = raw.get("options", {})
@@ -156,6 +156,45 @@ def _classified(options: Any, extra: Mapping[str, tuple[str, ...]]) -> Any:
 
 def sort_findings(findings: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(set(findings), key=lambda d: (d.path, d.line, d.column, d.code, d.message))
+
+
+Layer = tuple[Sequence[str] | None, Sequence[str], Sequence[str]]
+
+
+def resolve_selection(defaults: Iterable[str], codes: Sequence[str], layers: Sequence[Layer]) -> set[str]:
+    """The selected codes after each layer (select, extend-select, ignore) in turn: the configuration, then the flags.
+
+    ruff's resolution: a layer's `select` replaces everything before it (earlier
+    layers' extend-select and ignore included); without one, the layer's
+    extend-select adds and its ignore removes. Within a layer the more specific
+    pattern wins (`EDA401` over `EDA4` over `ALL`), and at equal specificity
+    ignore wins over select. An empty `select` with only an `ignore` carries
+    the ignore over to the next layer.
+    """
+    selected = set(defaults)
+    carried: Sequence[str] = ()
+    for chosen, extra, dropped in layers:
+        updates: dict[str, bool] = {}
+        enable = [*(chosen or ()), *extra]
+        disable = [*dropped, *carried]
+        carried = ()
+        for specificity in sorted({_specificity(p) for p in (*enable, *disable)}):
+            for pattern in (p for p in enable if _specificity(p) == specificity):
+                updates.update((c, True) for c in codes if _matches(c, [pattern]))
+            for pattern in (p for p in disable if _specificity(p) == specificity):
+                updates.update((c, False) for c in codes if _matches(c, [pattern]))
+        if chosen is not None:
+            selected = {c for c, on in updates.items() if on}
+            if not chosen and not extra and dropped:
+                carried = dropped
+        else:
+            selected |= {c for c, on in updates.items() if on}
+            selected -= {c for c, on in updates.items() if not on}
+    return selected
+
+
+def _specificity(pattern: str) -> int:
+    return 0 if pattern == "ALL" else len(pattern)
 
 
 def _matches(code: str, patterns: Sequence[str]) -> bool:

@@ -65,7 +65,7 @@ def test_junit_is_well_formed_xml():
 def test_junit_clean_run_has_a_passing_case(tmp_path):
     (tmp_path / "app.py").write_text("x = 1\n")
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "junit"])
-    root = ET.fromstring(result.output)
+    root = ET.fromstring(result.stdout)
     assert result.exit_code == 0 and root.get("failures") == "0" and root.findall(".//testcase")
 
 

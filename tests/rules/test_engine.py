@@ -196,3 +196,69 @@ def test_explain_and_rules_commands():
     listed = runner.invoke(main, ["rules"])
     assert "EDA401  non-idempotent-handler" in listed.output
     assert "EDA001  unused-suppression" in listed.output and " off " in listed.output
+
+
+# --- selection like ruff's: each layer (configuration, then flags) in turn ------------------------
+
+CODES = ["EDA000", "EDA001", "EDA401", "EDA402", "EDA501", "EDA503"]
+DEFAULTS = ["EDA000", "EDA401", "EDA402", "EDA501"]  # EDA001 and EDA503 are off by default
+
+
+def layer(select=None, extend=(), ignore=()):
+    return (select, list(extend), list(ignore))
+
+
+@pytest.mark.parametrize(
+    ("configured", "flags", "expected"),
+    [
+        pytest.param(layer(), layer(), DEFAULTS, id="defaults"),
+        pytest.param(layer(select=["EDA4"]), layer(), ["EDA401", "EDA402"], id="config-select-replaces-defaults"),
+        pytest.param(layer(extend=["EDA503"]), layer(), [*DEFAULTS, "EDA503"], id="config-extend-adds"),
+        pytest.param(layer(ignore=["EDA5"]), layer(), ["EDA000", "EDA401", "EDA402"], id="config-ignore-removes"),
+        pytest.param(layer(extend=["EDA503"]), layer(select=["EDA401"]), ["EDA401"], id="flag-select-drops-config-extend"),
+        pytest.param(layer(ignore=["EDA401"]), layer(select=["EDA401"]), ["EDA401"], id="flag-select-overrides-config-ignore"),
+        pytest.param(layer(select=["EDA0"], ignore=["EDA401"]), layer(select=["EDA4"]), ["EDA401", "EDA402"], id="flag-select-replaces-all"),
+        pytest.param(layer(select=["EDA4"]), layer(extend=["EDA503"]), ["EDA401", "EDA402", "EDA503"], id="flag-extend-adds-to-config"),
+        pytest.param(layer(select=["EDA4"]), layer(ignore=["EDA402"]), ["EDA401"], id="flag-ignore-removes-from-config"),
+        pytest.param(layer(extend=["EDA503"]), layer(ignore=["EDA5"]), ["EDA000", "EDA401", "EDA402"], id="flag-ignore-beats-config-extend"),
+        pytest.param(layer(select=["EDA4"], ignore=["EDA401"]), layer(extend=["EDA401"]), ["EDA401", "EDA402"], id="flag-extend-beats-config-ignore"),
+        pytest.param(layer(select=["EDA401"], ignore=["EDA4"]), layer(), ["EDA401"], id="more-specific-select-wins"),
+        pytest.param(layer(select=["EDA4"], ignore=["EDA401"]), layer(), ["EDA402"], id="more-specific-ignore-wins"),
+        pytest.param(layer(select=["EDA401"], ignore=["EDA401"]), layer(), [], id="equal-specificity-ignore-wins"),
+        pytest.param(layer(), layer(select=["ALL"], ignore=["EDA5"]), ["EDA000", "EDA001", "EDA401", "EDA402"], id="all-minus-family"),
+        pytest.param(layer(select=[], ignore=["EDA401"]), layer(extend=["EDA4"]), ["EDA402"], id="empty-select-carries-ignore"),
+        pytest.param(layer(select=["EDA4"]), layer(select=["EDA0"], extend=["EDA503"], ignore=["EDA001"]), ["EDA000", "EDA503"], id="flags-all-three"),
+    ],
+)
+def test_selection_layers_resolve_like_ruff(configured, flags, expected):
+    from eventlint.rules.engine import resolve_selection
+
+    assert sorted(resolve_selection(DEFAULTS, CODES, [configured, flags])) == expected
+
+
+def _yaml_layer(select=None, extend=(), ignore=()):
+    parts = ([f"select: [{', '.join(select)}]"] if select is not None else []) + [f"extend-select: [{', '.join(extend)}]", f"ignore: [{', '.join(ignore)}]"]
+    return "rules: {" + ", ".join(parts) + "}\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "cli", "expected"),
+    [
+        (_yaml_layer(extend=["EDA001"]), {"select": ["EDA401"]}, ["EDA401"]),
+        (_yaml_layer(select=["EDA0"], ignore=["EDA401"]), {"select": ["EDA401"]}, ["EDA401"]),
+        (_yaml_layer(select=["EDA4"], ignore=["EDA401"]), {"extend_select": ["EDA401"]}, ["EDA401", "EDA402"]),
+        (_yaml_layer(select=["EDA4"], ignore=["EDA401"]), {}, ["EDA402"]),
+        (_yaml_layer(select=["EDA0", "EDA4"]), {"ignore": ["EDA000"]}, ["EDA401", "EDA402"]),
+    ],
+)
+def test_configuration_and_flags_reach_the_run(tmp_path, config, cli, expected):
+    result = api.lint([project(tmp_path, config=config)], **cli)
+    assert sorted({d.code for d in result.diagnostics}) == expected
+
+
+def test_select_on_the_command_line_replaces_the_shops_extend_select():
+    from tests.helpers import fixture
+
+    result = CliRunner().invoke(main, ["check", str(fixture("shop")), "--select", "EDA208", "--format", "concise", "--no-cache"])
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 1 and lines[-1] == "Found 1 problem." and " EDA208 " in lines[0]
