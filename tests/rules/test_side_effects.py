@@ -235,3 +235,39 @@ def test_knowledge_schema_names_the_bad_key():
     keys = [key for key, _ in schemas.problems(broken, "side_effects")]
     assert keys and keys[0].startswith("effects.payments")
     assert schemas.problems({**broken, "effects": {"payments": ["*.charge"]}}, "side_effects") == []
+
+
+def test_a_classify_policy_adds_storage_writes_and_conditional_writes(tmp_path):
+    policy = tmp_path / "acme.yaml"
+    policy.write_text(
+        textwrap.dedent(
+            """
+            policies:
+              - id: ACME401
+                name: acme-vault-and-ledger
+                summary: Our vault stores files; our ledger's post_once is a conditional write.
+                classify:
+                  storage-writes: ["*vault.store"]
+                  conditional-writes: ["*ledger.post_once if keyword event_id"]
+            """
+        ),
+        encoding="utf-8",
+    )
+    modules = {"acme/__init__.py": "", "acme/vault.py": "def store(data):\n    pass\n",
+               "acme/ledger.py": "def post_once(amount, event_id):\n    pass\n"}
+    plain = {"app.py": handler("from acme import vault\n", "", 'vault.store(event["pdf"])'), **modules}
+    claimed = {
+        "app.py": handler(
+            "from acme import ledger, vault\n",
+            "",
+            'if not ledger.post_once(event["amount"], event_id=event["id"]):\n    return\nvault.store(event["pdf"])',
+        ),
+        **modules,
+    }
+    config = {"policies": [str(policy)]}
+    for files in (plain, claimed):
+        assert lint_files(NonIdempotentHandler, files) == []
+    found = lint_files(NonIdempotentHandler, plain, config=config, select=["EDA401", "ACME401"])
+    assert [d.message for d in found if "writes to object storage (vault.store)" in d.message and "nothing deduplicates" in d.message]
+    found = lint_files(NonIdempotentHandler, claimed, config=config, select=["EDA401", "ACME401"])
+    assert [d.message for d in found if "claims the message (ledger.post_once" in d.message], [d.message for d in found]
