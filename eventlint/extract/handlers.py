@@ -469,13 +469,31 @@ def _placeholder_kind(value: ir.Expr) -> str | None:
     return None
 
 
+# attributes that hold a message's whole payload (aiokafka `msg.value`, aio-pika `message.body`, Pub/Sub
+# `message.data`); any other attribute of the message is one of its fields
+PAYLOAD_ATTRS = frozenset({"value", "body", "data", "payload", "raw", "raw_body", "content", "message"})
+PAYLOAD_CONVERSIONS = frozenset({"decode", "encode", "dict", "to_dict", "json", "model_dump", "model_dump_json", "SerializeToString"})
+
+
 def _carries_message(expr: ir.Expr, message: set[str], depth: int = 0) -> bool:
-    """The message itself, or a dict literal (possibly serialised: `json.dumps({...})`) holding it as a value."""
-    if _is_message(expr, message):
-        return True
-    if depth > 2:
+    """The message itself or its whole payload (`msg`, `msg.value()`, `body.decode()`, `json.loads(body)`),
+    possibly inside a dict literal or a serialisation of one (`json.dumps({"original": msg.value()})`);
+    not a field of it (`order.order_id`)."""
+    if depth > 6:
         return False
     match expr:
+        case ir.Name(name):
+            return name in message
+        case ir.Attr(value, attr):
+            return attr in PAYLOAD_ATTRS and _carries_message(value, message, depth + 1)
+        case ir.Await(value):
+            return _carries_message(value, message, depth + 1)
+        case ir.Call(ir.Attr(ir.Name(name), method), _, _) if name in message:
+            return method in PAYLOAD_ATTRS or method in PAYLOAD_CONVERSIONS  # msg.value(), body.decode(); not msg.key()
+        case ir.Call(ir.Attr(receiver, _), _, _) if not isinstance(receiver, ir.Name) and _carries_message(
+            receiver, message, depth + 1
+        ):
+            return True  # msg.value().decode()
         case ir.DictE(items):
             return any(_carries_message(item.value, message, depth + 1) for item in items)
         case ir.Call(_, args, kwargs):

@@ -58,6 +58,13 @@ def test_dead_letter_path_is_silent(failure):
     assert codes(failure) == []
 
 
-def test_a_failure_event_built_from_fields_is_still_an_orphan_and_no_dead_letter():
-    failure = 'producer.produce("billing-failures", value=json.dumps({"reason": str(exc)}))'
+@pytest.mark.parametrize(
+    "failure",
+    [
+        'producer.produce("billing-failures", value=json.dumps({"reason": str(exc)}))',
+        'producer.produce("billing-failures", key=msg.key(), value=json.dumps({"offset": msg.offset(), "reason": str(exc)}))',
+    ],
+    ids=["reason-only", "key-and-offset"],
+)
+def test_a_failure_event_built_from_fields_is_still_an_orphan_and_no_dead_letter(failure):
     assert codes(failure) == ["EDA101", "EDA201", "EDA501"]
