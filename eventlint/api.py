@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from eventlint import adopt, asyncapi, compat, merge, plugins, suppress
+from eventlint import adopt, asyncapi, compat, merge, plugins, suppress, traces as trace_files
 from eventlint.cache import CACHE_DIR
 from eventlint.cache import clean as _clean_cache
 from eventlint.catalog import Catalog, EventSpec, load_catalog
@@ -64,6 +64,7 @@ from eventlint.rules.base import (
 from eventlint.rules.contracts import Contracts
 from eventlint.rules.handler_queries import named as call_matches
 from eventlint.rules.policy import classifications
+from eventlint.runtime import Comparison
 
 __all__ = [
     "FOREIGN",
@@ -137,6 +138,11 @@ class Result:
         """1 when an error or warning remains; informational findings do not fail a run."""
         return 1 if any(d.severity in FAILING for d in self.diagnostics) else 0
 
+    @property
+    def runtime(self) -> Comparison | None:
+        """The traces of the run against the event graph (None without traces)."""
+        return self.context.runtime if self.context is not None else None
+
     @cached_property
     def graph(self) -> EventGraph:
         """The event graph of the checked project (for metrics, diagrams and traces): the one the rules used."""
@@ -192,6 +198,19 @@ def export_catalog(
     return asyncapi.render(document, syntax)
 
 
+def read_traces(config: Config, extra: Sequence[PathLike] = ()) -> trace_files.Observations | None:
+    """The trace files of `runtime.traces` (relative to the configuration) and `extra`, read; None when there are none."""
+    runtime = config.raw.get("runtime") or {}
+    base = Path(config.source).parent if config.source else Path(config.root)
+    paths = [base / p for p in runtime.get("traces") or ()] + [Path(p) for p in extra]
+    if not paths:
+        return None
+    try:
+        return trace_files.read(paths)
+    except trace_files.MissingExtra as exc:
+        raise ConfigError(None, "--traces", str(exc)) from exc
+
+
 def _with_plugin_frameworks(config: Config, frameworks: Sequence[Path]) -> Config:
     extra = tuple(p for p in frameworks if p not in config.frameworks)
     return replace(config, frameworks=config.frameworks + extra) if extra else config
@@ -225,6 +244,7 @@ def lint(
     use_config_baseline: bool = True,
     options: Options | None = None,
     foreign_facts: Sequence[PathLike] = (),
+    traces: Sequence[PathLike] = (),
 ) -> Result:
     """Check the project that contains `paths`, merged with the facts files (or directories) `foreign_facts`.
 
@@ -247,7 +267,7 @@ def lint(
     load_contexts(config, (s.name for s in found.services))  # a mistake there is a config error, whatever runs
     guarded = {code: ruleset.origin(code) for code in ruleset.plugin_codes}
     # other repositories' findings are theirs to report: their facts only inform the graph here
-    context = RuleContext(facts=found, config=config, catalog=catalog)
+    context = RuleContext(facts=found, config=config, catalog=catalog, traces=read_traces(config, traces))
     findings = [f for f in rule_engine.run(selection, found, config, catalog, guarded=guarded, ctx=context) if not merge.is_foreign(f.path)]
     if selection.is_selected("EDA002"):
         findings += [rule_engine.plugin_error(config, p.origin, p.message) for p in ruleset.problems]
@@ -265,7 +285,7 @@ def lint(
     if baseline is None and use_config_baseline:
         baseline = configured_baseline(config)
     if baseline is not None:
-        findings, absorbed = suppress.apply_baseline(findings, suppress.load_baseline(Path(baseline)), sources)
+        findings, absorbed = suppress.apply_baseline(findings, suppress.load_baseline(Path(baseline)), sources, context.identity.aliases)
     return Result(
         config=config,
         facts=found,
@@ -330,6 +350,8 @@ class SchemaDiff:
     mode: str
     policy: str
     changes: tuple[Change, ...]
+    format: str = "json-schema"
+    protobuf_level: str = compat.DEFAULT_PROTOBUF_LEVEL
 
     @property
     def breaking(self) -> tuple[Change, ...]:
@@ -374,14 +396,17 @@ def compatibility_settings(config: Config, spec: EventSpec | None = None) -> tup
     return compat.settings(config.raw.get("contracts"), spec.compatibility if spec else None)
 
 
-def schema_diff(old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None) -> SchemaDiff:
-    """Compare two schema files (their `$ref`s resolve within their project, or their own folder)."""
+def schema_diff(
+    old: PathLike, new: PathLike, mode: str | None = None, policy: str | None = None, config: Config | None = None, protobuf_level: str | None = None
+) -> SchemaDiff:
+    """Compare two schema files of one format (their references resolve within their project, or their own folder)."""
     config = config or load_config([old])
     default_mode, default_policy = compatibility_settings(config)
     mode, policy = mode or default_mode, policy or default_policy
+    level = protobuf_level or compat.protobuf_level(config.raw.get("contracts"))
     old_schema, new_schema = _schema_file(Path(old), config), _schema_file(Path(new), config)
-    changes = compat.compare(old_schema, new_schema, policy)
-    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes))
+    changes = compat.compare(old_schema, new_schema, policy, level)
+    return SchemaDiff(str(old), str(new), mode, policy, tuple(changes), new_schema.format, level)
 
 
 def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | None = None) -> SchemaCheck:
@@ -405,7 +430,7 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
                 files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers))
                 continue
             before = compat.load_schema(current.file, then, label=f"{current.file}@{against}")
-            changes = tuple(compat.compare(before, current, policy))
+            changes = tuple(compat.compare(before, current, policy, compat.protobuf_level(config.raw.get("contracts"))))
             files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers))
     return SchemaCheck(against, policy, tuple(files))
 

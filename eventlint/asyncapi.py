@@ -63,12 +63,17 @@ class DeclaredEvent:
     owner: str | None = None
     consumers: tuple[str, ...] = ()
     description: str | None = None
+    also_on: tuple[str, ...] = ()  # the other channels the event's message is listed on
     key: str | None = None
     deprecated: bool | str = False
     compatibility: str | None = None
     payload: Mapping[str, Any] | None = field(default=None, compare=False)
+    aliases: tuple[str, ...] = ()  # the message's other names: `name`, `messageId`, `title`, the payload's `title`
     source: str = ""
     line: int = 1
+    schema_file: str | None = None  # an Avro/Protobuf payload kept in a file (`schema: {$ref: order.avsc}`), root-relative
+    payload_format: str | None = None  # the schemaFormat of an inline Avro (a mapping) or Protobuf (text in `schema_text`) payload
+    schema_text: str | None = field(default=None, compare=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -528,6 +533,7 @@ class _Event:
     name: str
     channel: str | None = None
     channel_at: Where | None = None
+    also_on: list[str] = field(default_factory=list)
     owner: str | None = None
     owner_at: Where | None = None
     consumers: set[str] = field(default_factory=set)
@@ -567,15 +573,10 @@ def read_document(path: Path, resolver: Resolver) -> list[_Event]:
     for message in messages:
         event = events.setdefault(message.name, _Event(message.name, documents=[path]))
         if message.channel is not None:
-            if event.channel is not None and event.channel != message.channel:
-                raise ConfigError(
-                    message.entry[0],
-                    show(message.entry[1]),
-                    f"message {message.name} is on channel {message.channel!r} here and on {event.channel!r} at "
-                    f"{show(event.channel_at[1]) if event.channel_at else '?'}; "
-                    "an event travels on one channel: give the messages distinct names",
-                )
-            event.channel, event.channel_at = message.channel, message.entry
+            if event.channel is None:
+                event.channel, event.channel_at = message.channel, message.entry
+            elif message.channel != event.channel and message.channel not in event.also_on:
+                event.also_on.append(message.channel)  # one message listed by several channels: one event on each
         if event.message is None or (event.message.obj.get("payload") is None and message.obj.get("payload") is not None):
             event.message = message
     for use in uses:
@@ -592,6 +593,29 @@ def read_document(path: Path, resolver: Resolver) -> list[_Event]:
         else:
             event.owner, event.owner_at = use.service, use.where
     return [events[name] for name in sorted(events)]
+
+
+def _bound_address(channel: Mapping[str, Any], address: Any) -> Any:
+    """The channel as the code names it, from its bindings when they say more than the address.
+
+    An AMQP `routingKey` channel is `exchange/routing_key` (the address is the routing key,
+    none for a fanout exchange), as publications to an exchange are named; an AMQP `queue`
+    channel is the queue; a Kafka binding's `topic` is the topic.
+    """
+    bindings = channel.get("bindings")
+    if not isinstance(bindings, Mapping):
+        return address
+    amqp, kafka = bindings.get("amqp"), bindings.get("kafka")
+    if isinstance(amqp, Mapping):
+        exchange = amqp.get("exchange") if isinstance(amqp.get("exchange"), Mapping) else {}
+        queue = amqp.get("queue") if isinstance(amqp.get("queue"), Mapping) else {}
+        if amqp.get("is", "routingKey") == "routingKey" and isinstance(exchange.get("name"), str) and exchange["name"]:
+            return f"{exchange['name']}/{address}" if isinstance(address, str) and address else exchange["name"]
+        if amqp.get("is") == "queue" and isinstance(queue.get("name"), str) and queue["name"]:
+            return queue["name"]
+    if isinstance(kafka, Mapping) and isinstance(kafka.get("topic"), str) and kafka["topic"]:
+        return kafka["topic"]
+    return address
 
 
 def _operation_service(operation: Mapping[str, Any], file: Path, pointer: str, default: str) -> str:
@@ -624,7 +648,7 @@ def _read_v3(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
     for channel_id in sorted(channels):
         pointer = f"/channels/{escape(channel_id)}"
         channel, cfile, cpointer = resolver.follow(channels[channel_id], path, pointer, "a channel")
-        address = channel.get("address")
+        address = _bound_address(channel, channel.get("address"))
         found: list[_Message] = []
         for key in sorted(channel.get("messages") or {}):
             mpointer = f"{cpointer}/messages/{escape(key)}"
@@ -717,7 +741,7 @@ def _read_v2(document: Mapping[str, Any], path: Path, resolver: Resolver, defaul
             for alt, afile, apointer, entry in alternatives:
                 key = _stored_under((afile, apointer), entry)
                 name = _message_name(alt, key, address) or address
-                message = _Message(name, address, alt, afile, apointer, str(document["asyncapi"]), entry)
+                message = _Message(name, _bound_address(channel, address), alt, afile, apointer, str(document["asyncapi"]), entry)
                 messages.append(message)
                 uses.append(_Use(service, action, message, (ofile, opointer)))
     return messages, uses
@@ -752,6 +776,36 @@ def _message_payload(message: _Message, resolver: Resolver) -> dict[str, Any] | 
     return schema
 
 
+_FOREIGN_FORMATS = ("application/vnd.apache.avro", "application/vnd.google.protobuf")
+
+
+def _foreign_payload(message: _Message, resolver: Resolver) -> tuple[str, str, Any] | None:
+    """An Avro or Protobuf payload (AsyncAPI 3 multi-format schema): (schemaFormat, "file" or "inline", path or schema), else None."""
+    payload = message.obj.get("payload")
+    if not (message.version.startswith("3.") and isinstance(payload, Mapping)):
+        return None
+    schema_format = payload.get("schemaFormat")
+    if not (isinstance(schema_format, str) and schema_format.startswith(_FOREIGN_FORMATS)):
+        return None
+    schema = payload.get("schema")
+    ref = schema.get("$ref") if isinstance(schema, Mapping) else None
+    if isinstance(ref, str):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", ref):
+            return None  # a registry URL: never fetched, and not needed to read the rest of the document
+        if ref.startswith("#"):
+            schema, _, _ = resolver.follow(schema, message.file, f"{message.pointer}/payload/schema")
+            return schema_format, "inline", schema
+        target = (message.file.parent / ref.split("#", 1)[0]).resolve()
+        if not inside(target, resolver.root) or not target.is_file():
+            raise ConfigError(message.file, f"{show(message.pointer)}/payload/schema/$ref", f"expected a schema file inside the project root, got {ref!r}")
+        if target.suffix.lower() in (".avsc", ".proto"):
+            return schema_format, "file", target.relative_to(resolver.root).as_posix()
+        if schema_format.startswith("application/vnd.apache.avro"):  # Avro kept in a .json file: read as written
+            return schema_format, "inline", resolver.load(target, "Avro schema")
+        return schema_format, "inline", target.read_text(encoding="utf-8", errors="replace")
+    return schema_format, "inline", schema
+
+
 def _extension(obj: Mapping[str, Any], name: str, message: _Message, check: Callable[[Any], bool], expected: str) -> Any:
     if name not in obj:
         return None
@@ -766,6 +820,8 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
     description = key = compatibility = None
     deprecated: bool | str = False
     payload = None
+    payload_format = schema_file = schema_text = None
+    aliases: list[str] = []
     if message is not None:
         obj = message.obj
         text = obj.get("description") or obj.get("summary")
@@ -778,11 +834,24 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
             obj, COMPATIBILITY_EXTENSION, message, lambda v: v in COMPATIBILITY_MODES, f"one of {', '.join(COMPATIBILITY_MODES)}"
         )
         payload = _message_payload(message, resolver)
+        foreign = _foreign_payload(message, resolver) if payload is None else None
+        if foreign is not None:
+            payload_format, where, found = foreign
+            if where == "file":
+                schema_file = found
+            elif isinstance(found, str):
+                schema_text = found  # a .proto written inline
+            elif isinstance(found, Mapping):
+                payload = found  # an Avro record written inline
+        for candidate in (obj.get("name"), obj.get("messageId"), obj.get("title"), (payload or {}).get("title")):
+            if isinstance(candidate, str) and candidate.strip() and candidate.strip() != event.name and candidate.strip() not in aliases:
+                aliases.append(candidate.strip())
     # where the event is declared: the operation that sends it, else its message, else the first document
     at = event.owner_at or ((message.file, message.pointer) if message is not None else (event.documents[0], ""))
     return DeclaredEvent(
         name=event.name,
         channel=event.channel,
+        also_on=tuple(event.also_on),
         owner=event.owner,
         consumers=tuple(sorted(event.consumers)),
         description=description,
@@ -790,16 +859,20 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         deprecated=deprecated,
         compatibility=compatibility,
         payload=payload,
+        aliases=tuple(aliases),
         source=str(at[0]),
         line=resolver.line(at),
+        schema_file=schema_file,
+        payload_format=payload_format if schema_file is None else None,
+        schema_text=schema_text,
     )
 
 
 def read_catalog(documents: Sequence[Path], root: Path) -> dict[str, DeclaredEvent]:
     """The events several AsyncAPI documents declare together: owners and consumers combine.
 
-    The same event with two different owners, or on two different channels, is
-    an error naming both files. The payload and description come from the
+    The same event with two different owners is an error naming both files; an
+    event on several channels (in one document or several) is one event on each. The payload and description come from the
     owner's document, else from the first document that has them.
     """
     resolver = Resolver(root)
@@ -822,19 +895,15 @@ def _merge(merged: dict[str, _Event], event: _Event) -> None:
             f"{event.owner} sends {event.name} here, but {have.owner} sends it in {have.owner_at[0]} at {show(have.owner_at[1])}; "
             "an event has one owner",
         )
-    if have.channel_at and event.channel_at and have.channel != event.channel:
-        raise ConfigError(
-            event.channel_at[0],
-            show(event.channel_at[1]),
-            f"{event.name} travels on {event.channel!r} here, but on {have.channel!r} "
-            f"in {have.channel_at[0]} at {show(have.channel_at[1])}",
-        )
     if event.owner and not have.owner:
         have.owner, have.owner_at = event.owner, event.owner_at
         if event.message is not None and event.message.obj.get("payload") is not None:
             have.message = event.message
     if event.channel and not have.channel:
         have.channel, have.channel_at = event.channel, event.channel_at
+    for channel in ([event.channel] if event.channel else []) + event.also_on:
+        if channel != have.channel and channel not in have.also_on:
+            have.also_on.append(channel)
     if have.message is None or (have.message.obj.get("payload") is None and event.message and event.message.obj.get("payload") is not None):
         have.message = event.message
     have.consumers |= event.consumers

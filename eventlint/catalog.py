@@ -6,8 +6,9 @@ rules need today; schemas, AsyncAPI and compatibility build on it.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -26,18 +27,27 @@ class EventSpec:
     key: str | None = None
     channel: str | None = None
     consumers: tuple[str, ...] = ()
+    also_on: tuple[str, ...] = ()  # further channels (an AsyncAPI message listed by several channels)
     schema: str | None = None
+    aliases: tuple[str, ...] = ()  # other names of the event (identity.py): declared, AsyncAPI names, schema title
     description: str | None = None
     deprecated: bool | str = False
     compatibility: str | None = None
     payload: Mapping[str, Any] | None = field(default=None, compare=False)
+    payload_format: str | None = None  # an inline AsyncAPI payload in Avro or Protobuf: its schemaFormat
+    payload_text: str | None = field(default=None, compare=False)  # an inline Protobuf payload's text
     source: str = "eventlint.yaml"
     line: int = 1
     base: str = "."
 
     @property
+    def channels(self) -> tuple[str, ...]:
+        """Every channel the event travels on, its main `channel` first."""
+        return ((self.channel,) if self.channel else ()) + tuple(c for c in self.also_on if c != self.channel)
+
+    @property
     def has_schema(self) -> bool:
-        return self.schema is not None or self.payload is not None
+        return self.schema is not None or self.payload is not None or self.payload_text is not None
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class Catalog:
         return self.events.get(name) if name else None
 
     def for_channel(self, channel: str | None) -> list[EventSpec]:
-        return [e for e in self.events.values() if channel and e.channel == channel]
+        return [e for e in self.events.values() if channel and channel in e.channels]
 
     def consumed_elsewhere(self, event: str | None, channel: str | None) -> bool:
         """Declared as consumed by another repository (by event name or channel, globs allowed)."""
@@ -107,8 +117,9 @@ def _declared_events(config: Config) -> dict[str, EventSpec]:
     for name, spec in raw_events.items():
         spec = spec or {}
         where = f"events.{name}"
+        schema_path = None
         if spec.get("schema") is not None:
-            schema = _inside(config, spec["schema"], f"{where}.schema", base=source.parent if source else None)
+            schema = schema_path = _inside(config, spec["schema"], f"{where}.schema", base=source.parent if source else None)
             if not schema.exists():
                 raise ConfigError(label, f"{where}.schema", f"no such file or folder: {spec['schema']}")
         events[str(name)] = EventSpec(
@@ -118,6 +129,7 @@ def _declared_events(config: Config) -> dict[str, EventSpec]:
             channel=spec.get("channel"),
             consumers=tuple(spec.get("consumers") or ()),
             schema=spec.get("schema"),
+            aliases=_aliases(spec.get("aliases") or (), _schema_title(schema_path)),
             description=spec.get("description"),
             deprecated=spec.get("deprecated", False),
             compatibility=spec.get("compatibility"),
@@ -185,11 +197,16 @@ def _with_asyncapi(events: dict[str, EventSpec], declared: Mapping[str, asyncapi
                 owner=found.owner,
                 key=found.key,
                 channel=found.channel,
+                also_on=found.also_on,
                 consumers=found.consumers,
+                aliases=found.aliases,
                 description=found.description,
                 deprecated=found.deprecated,
                 compatibility=found.compatibility,
                 payload=found.payload,
+                payload_format=found.payload_format,
+                payload_text=found.schema_text,
+                schema=found.schema_file,
                 source=found.source,
                 line=found.line,
                 base=str(root),
@@ -200,13 +217,57 @@ def _with_asyncapi(events: dict[str, EventSpec], declared: Mapping[str, asyncapi
             owner=stated.owner or found.owner,
             key=stated.key or found.key,
             channel=stated.channel or found.channel,
+            also_on=tuple(c for c in (found.channel, *found.also_on) if c and c != (stated.channel or found.channel)),
             consumers=stated.consumers + tuple(c for c in found.consumers if c not in stated.consumers),
+            aliases=_aliases(stated.aliases, *found.aliases),
             description=stated.description or found.description,
             deprecated=stated.deprecated or found.deprecated,
             compatibility=stated.compatibility or found.compatibility,
             payload=None if stated.schema else found.payload,
+            payload_format=None if stated.schema else found.payload_format,
+            payload_text=None if stated.schema else found.schema_text,
+            schema=stated.schema or found.schema_file,
+            base=stated.base if stated.schema else str(root) if found.schema_file else stated.base,
         )
     return merged
+
+
+def _aliases(declared: Iterable[str], *found: str | None) -> tuple[str, ...]:
+    """Declared aliases first, then names found in schemas and documents, each once."""
+    out: list[str] = []
+    for name in (*declared, *found):
+        if name and name not in out:
+            out.append(str(name))
+    return tuple(out)
+
+
+def _schema_title(path: Path | None) -> str | None:
+    """The `title` of a JSON Schema file (the newest version of a folder) or the `name` of an Avro record, else None.
+
+    A schema that does not read is no title here: compat reports it when the schema is checked.
+    """
+    if path is None:
+        return None
+    if path.is_dir():
+        versions = sorted((p for p in path.iterdir() if p.suffix in (".json", ".avsc")), key=_version_order)
+        if not versions:
+            return None
+        path = versions[-1]
+    if path.suffix not in (".json", ".avsc"):
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(document, Mapping):
+        return None
+    title = document.get("title") if path.suffix == ".json" else document.get("name")
+    return title if isinstance(title, str) and title.strip() else None
+
+
+def _version_order(path: Path) -> tuple[int, str]:
+    digits = re.findall(r"\d+", path.stem)
+    return (int(digits[-1]) if digits else -1, path.name)
 
 
 def _listed(event: str | None, channel: str | None, patterns: tuple[str, ...]) -> bool:

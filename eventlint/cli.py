@@ -47,6 +47,14 @@ config_option = click.option(
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
+TRACE_SUFFIXES = (".json", ".jsonl", ".ndjson")
+traces_option = click.option(
+    "--traces",
+    "traces",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A trace export (OTLP JSON or Jaeger JSON) to compare the code with (docs/runtime.md). Repeatable.",
+)
 no_cache_option = click.option("--no-cache", is_flag=True, help="Neither read nor write .eventlint_cache/ (results are the same, only slower).")
 prefilter_option = click.option(
     "--no-prefilter",
@@ -140,6 +148,7 @@ def main() -> None:
     type=click.Path(exists=True, path_type=Path),
     help="Merge another repository's facts (a file from `eventlint facts -o`, or a directory of them). Repeatable.",
 )
+@traces_option
 @no_cache_option
 @prefilter_option
 @jobs_option
@@ -166,6 +175,7 @@ def check(
     jobs: int | None,
     add_noqa: bool,
     strict: bool,
+    traces: tuple[Path, ...] = (),
 ) -> None:
     """Check the project that contains PATHS (default: the current directory).
 
@@ -184,11 +194,14 @@ def check(
             use_config_baseline=write_baseline is None,
             options=_options(no_cache, no_prefilter, jobs, progress),
             foreign_facts=foreign_facts,
+            traces=traces,
         )
     finally:
         progress.close()
     cwd = Path.cwd().resolve()
     _discovery_notes(plan, checked, cwd, strict)
+    for result in checked.results:
+        _runtime_warnings(result.runtime)
     if add_noqa:
         edits = [e for r in checked.results for e in suppress.add_noqa(r.diagnostics, Path(r.config.root))]
         added = sum(e.added for e in edits)
@@ -214,8 +227,10 @@ def check(
     if not for_people:
         diagnostics = positions.with_end_positions(diagnostics, base)
     if output_format == "json":
-        coupling = checked.results[0].graph.summary().to_json() if len(checked.results) == 1 else None
-        rendered = formats.json_report(checked.facts(base), diagnostics, checked.baselined, coupling=coupling)
+        single = checked.results[0] if len(checked.results) == 1 else None
+        coupling = single.graph.summary().to_json() if single is not None else None
+        runtime = single.runtime.to_json() if single is not None and single.runtime is not None else None
+        rendered = formats.json_report(checked.facts(base), diagnostics, checked.baselined, coupling=coupling, runtime=runtime)
     elif output_format == "sarif":
         prints = _fingerprints(checked, base)
         found = {i: prints[_identity(d)] for i, d in enumerate(diagnostics) if _identity(d) in prints}
@@ -280,6 +295,74 @@ def _discovery_notes(plan: workspace.Plan, checked: workspace.Checked, cwd: Path
         click.echo(f"eventlint: note: no configuration at or above {plan.start}; checking {len(roots)} project{'s' if len(roots) != 1 else ''} below it: {', '.join(roots)}", err=True)
     for problem in checked.problems(cwd):
         click.echo(f"eventlint: {level}: {problem}", err=True)
+
+
+@main.command("runtime")
+@click.argument("inputs", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="TRACES... [PATHS]...")
+@config_option
+@traces_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True, help="Report format.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option("--select", "select", multiple=True, metavar="CODES", help="Only these rules (default: the runtime family, EDA7).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@no_cache_option
+@_config_errors
+def runtime_command(
+    inputs: tuple[Path, ...],
+    config_file: Path | None,
+    traces: tuple[Path, ...],
+    output_format: str,
+    output_file: Path | None,
+    select: tuple[str, ...],
+    exit_zero: bool,
+    no_cache: bool,
+) -> None:
+    """Compare trace exports (OTLP JSON or Jaeger JSON: *.json, *.jsonl, *.ndjson) with the code under PATHS.
+
+    Reports flows seen at runtime that the code lacks (EDA701), flows of the code never seen in the
+    traces' window (EDA702) and consumers whose spans start a new trace (EDA703), with per-edge
+    message counts, p50/p95 producer-to-consumer latency and errors.
+    """
+    files = tuple(p for p in inputs if p.is_file() and p.suffix.lower() in TRACE_SUFFIXES) + traces
+    paths = tuple(p for p in inputs if not (p.is_file() and p.suffix.lower() in TRACE_SUFFIXES))
+    if not files:
+        raise click.UsageError("name at least one trace export (a .json, .jsonl or .ndjson file, or --traces FILE)")
+    config = api.load_config(paths, config_file)
+    result = api.lint(paths, config, select=select or ["EDA7"], options=_options(no_cache, False, None, _ProgressBar()), traces=files)
+    chosen = [c.strip().upper() for value in (select or ("EDA7",)) for c in value.split(",") if c.strip()]
+    # the configuration's extend-select adds rules to any selection; this command reports the chosen ones only
+    result = dataclasses.replace(result, diagnostics=tuple(d for d in result.diagnostics if d.code.startswith(tuple(chosen))))
+    comparison = result.runtime
+    assert comparison is not None
+    _runtime_warnings(comparison)
+    if output_format == "json":
+        rendered = formats.json_report(result.facts, result.diagnostics, result.baselined, runtime=comparison.to_json())
+    elif output_format == "sarif":
+        sources = result.sources
+        prints = {i: suppress.fingerprint(d, sources.line(d.path, d.line)) for i, d in enumerate(result.diagnostics)} if sources else {}
+        rendered = formats.sarif_report(result.diagnostics, result.rules, prints)
+    else:
+        names = {r.code: r.name for r in api.rules(config)}
+        rendered = text.check_report(result.facts, result.diagnostics, names=names, baselined=result.baselined)
+        rendered += "\n".join(comparison.edge_lines()) + "\n"
+    _write(rendered, output_file)
+    sys.exit(EXIT_CLEAN if exit_zero else result.exit_code)
+
+
+def _runtime_warnings(comparison: Any) -> None:
+    """What could not be read in the trace files, and the runtime services no configured service matches (stderr)."""
+    if comparison is None:
+        return
+    for problem in comparison.problems:
+        click.echo(f"eventlint: warning: {problem}", err=True)
+    if comparison.unknown_services:
+        click.echo(
+            f"eventlint: warning: runtime services not in the repository: {', '.join(comparison.unknown_services)} "
+            "(map a differing name under runtime.service-names)",
+            err=True,
+        )
+    if comparison.without_destination:
+        click.echo(f"eventlint: warning: {comparison.without_destination} messaging spans name no destination; not compared", err=True)
 
 
 @main.command("rules")
@@ -364,6 +447,11 @@ def explain(code: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the facts here.")
 @click.option("--repository", metavar="NAME", help="Name this repository in the facts, for `check --facts` elsewhere (default: its directory's name).")
+@click.option(
+    "--unresolved",
+    is_flag=True,
+    help="List only the sites whose event, channel or handler stayed unknown, with the reason (what to declare).",
+)
 @no_cache_option
 @prefilter_option
 @jobs_option
@@ -374,6 +462,7 @@ def facts(
     output_format: str,
     output_file: Path | None,
     repository: str | None,
+    unresolved: bool,
     no_cache: bool,
     no_prefilter: bool,
     jobs: int | None,
@@ -389,7 +478,10 @@ def facts(
         if not repository.strip() or api.FOREIGN in repository:
             raise api.ConfigError(None, "--repository", f"expected a non-empty name without '{api.FOREIGN}', got {repository!r}")
         found = dataclasses.replace(found, repository=repository)
-    rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
+    if unresolved:
+        rendered = text.unresolved_json(found) if output_format == "json" else text.unresolved_text(found)
+    else:
+        rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
     _write(rendered, output_file)
 
 
@@ -431,6 +523,7 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
 @click.option("--event", "events", multiple=True, metavar="NAME", help="Only this event (name or channel), its publishers and consumers.")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="Only this service and its neighbours.")
 @click.option("--depth", type=click.IntRange(min=0), help="Also services this many dependency steps away from the filtered ones.")
+@traces_option
 @_config_errors
 def graph_command(
     paths: tuple[Path, ...],
@@ -442,18 +535,22 @@ def graph_command(
     events: tuple[str, ...],
     services: tuple[str, ...],
     depth: int | None,
+    traces: tuple[Path, ...] = (),
 ) -> None:
     """Draw the event flow of the project that contains PATHS: services grouped by bounded context, events, findings."""
     output_format = _graph_format(output_format, output_file)
     if output_format == "png" and output_file is None:
         raise click.UsageError("--format png needs --output-file")
     config = api.load_config(paths, config_file)
-    result = api.lint(paths, config)
+    result = api.lint(paths, config, traces=traces)
     try:
         view = diagram.build_view(result.graph, result.diagnostics, level, contexts, events, services, depth)
     except ValueError as exc:
         click.echo(f"eventlint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    if result.runtime is not None:
+        _runtime_warnings(result.runtime)
+        view = diagram.overlay(view, result.runtime)
     title = Path(config.root).name or "eventlint"
     if output_format == "mermaid":
         _write(diagram.to_mermaid(view), output_file)
@@ -514,16 +611,21 @@ def _graph_format(given: str | None, output_file: Path | None) -> str:
 @config_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "mermaid"]), default="text", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the trace here.")
+@traces_option
 @_config_errors
-def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_format: str, output_file: Path | None) -> None:
+def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_format: str, output_file: Path | None, traces: tuple[Path, ...] = ()) -> None:
     """Follow EVENT (name or channel) through its handlers to the events they publish, and on to the last one."""
     config = api.load_config(paths, config_file)
-    result = api.lint(paths, config)
+    result = api.lint(paths, config, traces=traces)
+    _runtime_warnings(result.runtime)
+    seen = diagram.runtime_steps(result.runtime) if result.runtime is not None else None
     found = result.graph.find_event(event)
     if found is None:
-        carried = [e for e in result.graph.events() if event in result.graph.event(e)["channels"]]
+        carried = result.graph.candidates(event)
         if carried:
-            click.echo(f"eventlint: error: channel '{event}' carries several events ({', '.join(carried)}); name one", err=True)
+            on_channel = all(event in result.graph.event(e)["channels"] for e in carried)
+            what = f"channel '{event}' carries" if on_channel else f"'{event}' names"
+            click.echo(f"eventlint: error: {what} several events ({', '.join(carried)}); name one", err=True)
             sys.exit(EXIT_ERROR)
         close = difflib.get_close_matches(event, result.graph.events(), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; known events: {', '.join(result.graph.events()) or 'none'}"
@@ -532,17 +634,17 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
     root = result.graph.trace(found)
     names = {r.code: r.name for r in api.rules()}
     if output_format == "json":
-        rendered = diagram.trace_json(root, result.diagnostics, names)
+        rendered = diagram.trace_json(root, result.diagnostics, names, seen)
     elif output_format == "mermaid":
-        rendered = diagram.trace_mermaid(root, result.diagnostics)
+        rendered = diagram.trace_mermaid(root, result.diagnostics, seen)
     else:
-        rendered = diagram.trace_text(root, result.diagnostics, names)
+        rendered = diagram.trace_text(root, result.diagnostics, names, seen)
     _write(rendered, output_file)
 
 
 @main.group("schema")
 def schema_group() -> None:
-    """JSON Schema compatibility of event schemas (Confluent's modes; see docs/compatibility.md)."""
+    """Compatibility of event schemas: JSON Schema, Avro and Protobuf (Confluent's modes, buf's levels; see docs/compatibility.md)."""
 
 
 MODES = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"]
@@ -553,14 +655,15 @@ schema_format = click.option("--format", "output_format", type=click.Choice(["te
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mode", type=click.Choice(MODES, case_sensitive=False), help="Compatibility mode (default: contracts.compatibility, else BACKWARD).")
-@click.option("--open-content", "policy", type=click.Choice(["strict", "lenient"]), help="Open content model policy (default: contracts.open-content, else strict).")
+@click.option("--open-content", "policy", type=click.Choice(["strict", "lenient"]), help="JSON Schema open content model policy (default: contracts.open-content, else strict).")
+@click.option("--protobuf-level", "level", type=click.Choice(["WIRE_JSON", "WIRE"], case_sensitive=False), help="buf's breaking level for .proto files (default: contracts.protobuf-level, else WIRE_JSON).")
 @config_option
 @schema_format
 @_config_errors
-def schema_diff(old: Path, new: Path, mode: str | None, policy: str | None, config_file: Path | None, output_format: str) -> None:
-    """Compare schema file OLD with NEW: every change and whether it breaks the mode (exit 1 on a break)."""
+def schema_diff(old: Path, new: Path, mode: str | None, policy: str | None, level: str | None, config_file: Path | None, output_format: str) -> None:
+    """Compare schema file OLD with NEW (.json/.yaml, .avsc or .proto): every change and whether it breaks the mode (exit 1 on a break)."""
     config = api.load_config([old], config_file)
-    result = api.schema_diff(old, new, mode.upper() if mode else None, policy, config)
+    result = api.schema_diff(old, new, mode.upper() if mode else None, policy, config, protobuf_level=level.upper() if level else None)
     click.echo(schema.diff_json(result) if output_format == "json" else schema.diff_text(result), nl=False)
     sys.exit(result.exit_code)
 

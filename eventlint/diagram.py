@@ -11,7 +11,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -19,6 +19,8 @@ import graphviz
 
 from eventlint.facts import Diagnostic
 from eventlint.graph import CONSUMES, PUBLISHES, EventGraph, TraceEvent, TraceStep
+from eventlint.runtime import Comparison
+from eventlint.runtime import Edge as RuntimeEdge
 
 LEVELS = ("event", "service", "context")
 FORMATS = ("dot", "svg", "png", "mermaid", "json", "html")
@@ -32,6 +34,7 @@ INSTALL_HINT = "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu) or 
 _FILL = {"error": "#f8d7da", "warning": "#fff3cd", "info": "#d1ecf1"}
 _LINE = {"error": "#c0392b", "warning": "#b7791f", "info": "#2b6cb0"}
 _RANK = {"error": 0, "warning": 1, "info": 2}
+_CODE_ONLY = "#b0b0b0"
 
 
 class GraphvizMissing(Exception):
@@ -55,6 +58,7 @@ class Edge:
     kind: str
     severity: str | None = None
     findings: tuple[str, ...] = ()
+    runtime: str | None = None  # with --traces: "seen", "runtime-only" or "code-only"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Node:
     group: str | None = None
     severity: str | None = None
     findings: int = 0
+    runtime_only: bool = False  # with --traces: seen at runtime only (a service of another repository, an unknown destination)
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ def select(
     named_events = []
     for name in events:
         found = graph.find_event(name)
+        if found is None and len(graph.candidates(name)) > 1:
+            raise ValueError(f"--event: '{name}' names several events ({', '.join(graph.candidates(name))}); name one")
         if found is None:
             raise ValueError(f"--event: no event or channel '{name}'{_did_you_mean(name, graph.events())}")
         named_events.append(found)
@@ -235,6 +242,68 @@ def _context_view(
     return View("context", tuple(nodes), edges, (), descriptions)
 
 
+# -- runtime overlay (--traces) --------------------------------------------------------------
+
+
+def overlay(view: View, comparison: Comparison) -> View:
+    """The view with the traces drawn on it: counts and p95 latency on seen edges, runtime-only edges
+    (and their nodes) added, code edges never seen in the window marked code-only. Event and service levels."""
+    if view.level not in ("event", "service"):
+        return view
+    halves: dict[tuple[str, str], list[RuntimeEdge]] = {}
+    for edge in comparison.edges:
+        producer, consumer = _id("service", edge.producer or ""), _id("service", edge.consumer or "")
+        event = _id("event", edge.event)
+        if view.level == "event":
+            if edge.producer:
+                halves.setdefault((producer, event), []).append(edge)
+            if edge.consumer:
+                halves.setdefault((event, consumer), []).append(edge)
+        elif edge.producer and edge.consumer:
+            halves.setdefault((producer, consumer), []).append(edge)
+    judged = {s for c in comparison.code_only if c.judged for s in (c.producer, c.consumer)}
+    observed = {e.producer for e in comparison.edges if e.producer} | {e.consumer for e in comparison.edges if e.consumer} | judged
+    nodes = {n.id: n for n in view.nodes}
+    edges: list[Edge] = []
+    drawn: set[tuple[str, str]] = set()
+    for edge in view.edges:
+        seen = halves.get((edge.source, edge.target), [])
+        drawn.add((edge.source, edge.target))
+        if seen:
+            edges.append(replace(edge, label=_runtime_label(edge.label, seen), runtime="seen"))
+        elif {edge.source, edge.target} & {_id("service", s) for s in observed}:
+            edges.append(replace(edge, runtime="code-only"))
+        else:
+            edges.append(edge)
+    for (source, target), seen in sorted(halves.items()):
+        if (source, target) in drawn or all(e.in_code for e in seen):
+            continue
+        for ident in (source, target):
+            if ident not in nodes:
+                kind, _, name = ident.partition(":")
+                nodes[ident] = Node(ident, name, kind, runtime_only=True)
+        edges.append(Edge(source, target, _runtime_label("", seen), "runtime", runtime="runtime-only"))
+    return replace(view, nodes=tuple(sorted(nodes.values(), key=lambda n: (n.kind != "service", n.id))), edges=tuple(edges))
+
+
+def _runtime_label(label: str, seen: Sequence[RuntimeEdge]) -> str:
+    count = sum(e.count for e in seen)
+    latencies = sorted(v for e in seen for v in e.latencies_ms)
+    text = f"{count} msgs"
+    if latencies:
+        text += f", p95 {latencies[max(0, -(-len(latencies) * 95 // 100) - 1)]:.1f}ms"
+    return f"{label}\n{text}" if label else text
+
+
+def runtime_steps(comparison: Comparison) -> dict[tuple[str, str], int]:
+    """(event, consuming service) → messages seen, for `trace --traces`."""
+    out: dict[tuple[str, str], int] = {}
+    for edge in comparison.edges:
+        if edge.consumer:
+            out[(edge.event, edge.consumer)] = out.get((edge.event, edge.consumer), 0) + edge.count
+    return out
+
+
 # -- DOT, SVG, PNG ---------------------------------------------------------------------------
 
 
@@ -263,6 +332,10 @@ def to_dot(view: View, title: str = "eventlint") -> str:
         if edge.severity:
             attrs.update(color=_LINE[edge.severity], fontcolor=_LINE[edge.severity], penwidth="2")
             attrs["tooltip"] = ", ".join(edge.findings)
+        if edge.runtime == "runtime-only":
+            attrs.update(style="dashed")
+        elif edge.runtime == "code-only":
+            attrs.update(color=_CODE_ONLY, fontcolor=_CODE_ONLY)
         dot.edge(_mid_of(edge.source), _mid_of(edge.target), **attrs)
     return dot.source
 
@@ -278,6 +351,8 @@ def _dot_node(dot: graphviz.Digraph, node: Node) -> None:
     if node.severity:
         attrs.update(fillcolor=_FILL[node.severity], color=_LINE[node.severity], penwidth="2")
         attrs["label"] = f"{node.name}\n{node.findings} finding{'s' if node.findings != 1 else ''}"
+    if node.runtime_only:
+        attrs.update(style="dashed" if node.kind == "service" else "dashed,filled")
     dot.node(_mid_of(node.id), **attrs)
 
 
@@ -304,8 +379,9 @@ def to_mermaid(view: View) -> str:
         lines.append("  end")
     lines.extend(f"  {_mermaid_node(n)}" for n in grouped.get(None, ()))
     for index, edge in enumerate(view.edges):
-        label = f'|"{_mtext(edge.label)}"|' if edge.label else ""
-        lines.append(f"  {_mid_of(edge.source)} -->{label} {_mid_of(edge.target)}")
+        label = f'|"{_mtext(edge.label).replace(chr(10), "<br/>")}"|' if edge.label else ""
+        arrow = "-.->" if edge.runtime == "runtime-only" else "-->"
+        lines.append(f"  {_mid_of(edge.source)} {arrow}{label} {_mid_of(edge.target)}")
     for severity in ("error", "warning", "info"):
         lines.append(f"  classDef {severity} fill:{_FILL[severity]},stroke:{_LINE[severity]},stroke-width:2px")
         flagged = [_mid_of(n.id) for n in view.nodes if n.severity == severity]
@@ -314,6 +390,9 @@ def to_mermaid(view: View) -> str:
         styled = [str(i) for i, e in enumerate(view.edges) if e.severity == severity]
         if styled:
             lines.append(f"  linkStyle {','.join(styled)} stroke:{_LINE[severity]},stroke-width:2px")
+    grey = [str(i) for i, e in enumerate(view.edges) if e.runtime == "code-only"]
+    if grey:
+        lines.append(f"  linkStyle {','.join(grey)} stroke:{_CODE_ONLY}")  # after the severities, as in DOT: never seen wins
     return "\n".join(lines) + "\n"
 
 
@@ -335,6 +414,7 @@ def to_json(view: View, graph: EventGraph) -> str:
         ],
         "edges": [
             {"source": e.source, "target": e.target, "label": e.label, "kind": e.kind, "severity": e.severity, "findings": list(e.findings)}
+            | ({"runtime": e.runtime} if e.runtime else {})
             for e in view.edges
         ],
         "contexts": {
@@ -537,17 +617,28 @@ def step_findings(step: TraceStep, diagnostics: Iterable[Diagnostic]) -> list[Di
     return sorted(set(found), key=lambda d: (d.code, d.path, d.line, d.column))
 
 
-def trace_text(root: TraceEvent, diagnostics: Sequence[Diagnostic], names: Mapping[str, str]) -> str:
-    """The causal chain as an indented tree with file:line at every step; `!` marks where it can break silently."""
+def trace_text(root: TraceEvent, diagnostics: Sequence[Diagnostic], names: Mapping[str, str], runtime: Mapping[tuple[str, str], int] | None = None) -> str:
+    """The causal chain as an indented tree with file:line at every step; `!` marks where it can break silently.
+
+    With `runtime` (`trace --traces`), every step says whether the traces show it and how many messages.
+    """
     lines: list[str] = []
-    _trace_event_lines(root, 0, diagnostics, names, lines, root=True)
+    _trace_event_lines(root, 0, diagnostics, names, lines, root=True, runtime=runtime)
     breaks = sum(1 for line in lines if line.lstrip().startswith("! "))
     lines.append("")
     lines.append(f"{breaks} step{'s' if breaks != 1 else ''} where the chain can break silently." if breaks else "No step where the chain can break silently.")
     return "\n".join(lines) + "\n"
 
 
-def _trace_event_lines(event: TraceEvent, indent: int, diagnostics: Sequence[Diagnostic], names: Mapping[str, str], out: list[str], root: bool = False) -> None:
+def _trace_event_lines(
+    event: TraceEvent,
+    indent: int,
+    diagnostics: Sequence[Diagnostic],
+    names: Mapping[str, str],
+    out: list[str],
+    root: bool = False,
+    runtime: Mapping[tuple[str, str], int] | None = None,
+) -> None:
     pad = " " * indent
     channels = f" on {', '.join(c for c in event.channels if c != event.event)}" if [c for c in event.channels if c != event.event] else ""
     if root:
@@ -566,7 +657,11 @@ def _trace_event_lines(event: TraceEvent, indent: int, diagnostics: Sequence[Dia
     if not event.steps:
         out.append(f"{pad}  (no consumer in the analysed code)")
     for step in event.steps:
-        out.append(f"{pad}  → {step.service or '-'}: {step.handler}  [{step.framework}]  {step.path}:{step.line}")
+        seen = ""
+        if runtime is not None:
+            count = runtime.get((event.event, step.service or ""), 0)
+            seen = f"  (runtime: {count} msgs)" if count else "  (not seen at runtime)"
+        out.append(f"{pad}  → {step.service or '-'}: {step.handler}  [{step.framework}]  {step.path}:{step.line}{seen}")
         found = step_findings(step, diagnostics)
         breaking = [d for d in found if d.code in BREAKING]
         other = [d for d in found if d.code not in BREAKING]
@@ -575,7 +670,7 @@ def _trace_event_lines(event: TraceEvent, indent: int, diagnostics: Sequence[Dia
         if other:
             out.append(f"{pad}      · also: {_grouped(other, names)}")
         for caused in step.causes:
-            _trace_event_lines(caused, indent + 6, diagnostics, names, out)
+            _trace_event_lines(caused, indent + 6, diagnostics, names, out, runtime=runtime)
 
 
 def _grouped(found: Sequence[Diagnostic], names: Mapping[str, str]) -> str:
@@ -590,13 +685,13 @@ def _grouped(found: Sequence[Diagnostic], names: Mapping[str, str]) -> str:
     return "; ".join(parts)
 
 
-def trace_json(root: TraceEvent, diagnostics: Sequence[Diagnostic], names: Mapping[str, str]) -> str:
-    """The causal chain as nested JSON."""
-    document = {"eventlint_trace": 1, "trace": _trace_event_json(root, diagnostics, names)}
+def trace_json(root: TraceEvent, diagnostics: Sequence[Diagnostic], names: Mapping[str, str], runtime: Mapping[tuple[str, str], int] | None = None) -> str:
+    """The causal chain as nested JSON (with `runtime`, each consumer's `runtime_messages`)."""
+    document = {"eventlint_trace": 1, "trace": _trace_event_json(root, diagnostics, names, runtime)}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _trace_event_json(event: TraceEvent, diagnostics: Sequence[Diagnostic], names: Mapping[str, str]) -> dict[str, Any]:
+def _trace_event_json(event: TraceEvent, diagnostics: Sequence[Diagnostic], names: Mapping[str, str], runtime: Mapping[tuple[str, str], int] | None = None) -> dict[str, Any]:
     return {
         "event": event.event,
         "channels": list(event.channels),
@@ -606,12 +701,15 @@ def _trace_event_json(event: TraceEvent, diagnostics: Sequence[Diagnostic], name
         ],
         "repeated": event.repeated,
         "truncated": event.truncated,
-        "consumers": [_trace_step_json(step, diagnostics, names) for step in event.steps],
+        "consumers": [_trace_step_json(step, diagnostics, names, runtime, event.event) for step in event.steps],
     }
 
 
-def _trace_step_json(step: TraceStep, diagnostics: Sequence[Diagnostic], names: Mapping[str, str]) -> dict[str, Any]:
+def _trace_step_json(
+    step: TraceStep, diagnostics: Sequence[Diagnostic], names: Mapping[str, str], runtime: Mapping[tuple[str, str], int] | None = None, event: str = ""
+) -> dict[str, Any]:
     found = step_findings(step, diagnostics)
+    extra = {"runtime_messages": runtime.get((event, step.service or ""), 0)} if runtime is not None else {}
     return {
         "service": step.service,
         "handler": step.handler,
@@ -624,16 +722,21 @@ def _trace_step_json(step: TraceStep, diagnostics: Sequence[Diagnostic], names: 
         "handler_line": step.handler_line,
         "breaks_silently": any(d.code in BREAKING for d in found),
         "findings": [{"code": d.code, "name": names.get(d.code), "message": d.message, "path": d.path, "line": d.line} for d in found],
-        "publishes": [_trace_event_json(e, diagnostics, names) for e in step.causes],
+        "publishes": [_trace_event_json(e, diagnostics, names, runtime) for e in step.causes],
+        **extra,
     }
 
 
-def trace_mermaid(root: TraceEvent, diagnostics: Sequence[Diagnostic]) -> str:
-    """The causal chain as a Mermaid flowchart: events as stadiums, handlers as boxes, breaking steps in red."""
+def trace_mermaid(root: TraceEvent, diagnostics: Sequence[Diagnostic], runtime: Mapping[tuple[str, str], int] | None = None) -> str:
+    """The causal chain as a Mermaid flowchart: events as stadiums, handlers as boxes, breaking steps in red.
+
+    With `runtime`, a step's edge carries its message count, and steps never seen are grey.
+    """
     lines = ["flowchart LR"]
     declared: set[str] = set()
     edges: list[str] = []
     breaking: list[str] = []
+    unseen: list[str] = []
 
     def event_id(event: TraceEvent) -> str:
         ident = _mid("event", event.event)
@@ -651,7 +754,13 @@ def trace_mermaid(root: TraceEvent, diagnostics: Sequence[Diagnostic]) -> str:
                 lines.append(f'  {ident}["{_mtext((step.service or "-") + ": " + step.handler)}<br/>{_mtext(step.path)}:{step.line}"]')
                 if any(d.code in BREAKING for d in step_findings(step, diagnostics)):
                     breaking.append(ident)
-            edges.append(f"  {source} -->|{_mtext(step.framework)}| {ident}")
+            label = step.framework
+            if runtime is not None:
+                count = runtime.get((event.event, step.service or ""), 0)
+                label += f", {count} msgs" if count else ", not seen"
+                if not count and ident not in unseen:
+                    unseen.append(ident)
+            edges.append(f"  {source} -->|{_mtext(label)}| {ident}")
             for caused in step.causes:
                 edges.append(f"  {ident} --> {event_id(caused)}")
                 if not caused.repeated:
@@ -662,6 +771,9 @@ def trace_mermaid(root: TraceEvent, diagnostics: Sequence[Diagnostic]) -> str:
     lines.append(f"  classDef breaks fill:{_FILL['error']},stroke:{_LINE['error']},stroke-width:2px")
     if breaking:
         lines.append(f"  class {','.join(breaking)} breaks")
+    if unseen:
+        lines.append(f"  classDef unseen stroke:{_CODE_ONLY},color:{_CODE_ONLY}")
+        lines.append(f"  class {','.join(i for i in unseen if i not in breaking)} unseen")
     return "\n".join(lines) + "\n"
 
 

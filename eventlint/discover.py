@@ -55,6 +55,9 @@ TEMPLATE_GLOBS = (
     "*-template.yml",
     "serverless.yml",
     "serverless.yaml",
+    # CloudFormation in JSON, as `cdk synth` writes it (cdk.out/<Stack>.template.json)
+    "template.json",
+    "*.template.json",
 )
 SERVICE_PARENTS = ("services", "apps")
 

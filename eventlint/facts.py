@@ -44,6 +44,10 @@ class Publication:
     headers: tuple[str, ...] | None = None
     payload_types: tuple[tuple[str, str], ...] = ()
     payload_partial: bool = False
+    kind: str | None = None  # what the message is when not a published event: `task` (a Celery task message)
+    unresolved: str | None = None  # why the name stays unknown: "category: detail" (docs/facts.md)
+    provenance: str | None = None  # where a name from configuration came from
+    derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,11 @@ class Subscription:
     handler_expr: str | None = None
     via: tuple[str, ...] = ()
     function: str | None = None
+    kind: str | None = None  # `task` (a Celery task), `change` (a data store's change stream: nothing publishes it)
+    queue_type: str | None = None  # the consumed queue's declared type (RabbitMQ x-queue-type: classic, quorum, stream)
+    unresolved: str | None = None  # why the name or handler stays unknown: "category: detail" (docs/facts.md)
+    provenance: str | None = None  # where a name from configuration came from
+    derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +281,14 @@ def _site_key(record: Any) -> tuple:
 
 
 def _record_to_json(record: Any) -> dict[str, Any]:
-    return {name: _value_to_json(getattr(record, name)) for name in _field_names(type(record))}
+    out = {name: _value_to_json(getattr(record, name)) for name in _field_names(type(record))}
+    for name in _OMITTED_WHEN_NULL:
+        if name in out and out[name] in (None, False):
+            del out[name]  # present only when there is something to say: older documents stay as they were
+    return out
+
+
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived")
 
 
 @functools.cache

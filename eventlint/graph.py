@@ -27,7 +27,8 @@ import networkx as nx
 from eventlint.catalog import Catalog
 from eventlint.config import Config, ConfigError
 from eventlint.facts import Handler, ProjectFacts, Publication, Subscription
-from eventlint.routes import Flow, template_pattern
+from eventlint.identity import Identity
+from eventlint.routes import Flow
 
 SERVICE, EVENT, HANDLER = "service", "event", "handler"
 PUBLISHES, CONSUMES, DELIVERS, CAUSES = "publishes", "consumes", "delivers", "causes"
@@ -238,6 +239,7 @@ class EventGraph:
     graph: nx.MultiDiGraph
     contexts: dict[str, Context] = field(default_factory=dict)
     unresolved: tuple[Publication | Subscription, ...] = ()
+    identity: Identity | None = None
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -254,6 +256,16 @@ class EventGraph:
     def event(self, name: str) -> dict[str, Any]:
         """The attributes of an event node (`channels`, `owner`, `contexts`, `declared`)."""
         return self.graph.nodes[event_node(name)]
+
+    def aliases(self, event: str) -> tuple[str, ...]:
+        """Every name the event goes by (its id, catalog key and channel, the code's names and channels), sorted."""
+        channels = tuple(self.event(event)["channels"]) if event_node(event) in self.graph else ()
+        known = self.identity.aliases(event) if self.identity is not None else (event,)
+        return tuple(sorted({*known, *channels}))
+
+    def is_public(self, event: str, context: str) -> bool:
+        """The event, under any of its names, is in the context's `public` list."""
+        return self.contexts[context].exposes(event, self.aliases(event))
 
     def context_of(self, service: str | None) -> str | None:
         """The bounded context a service belongs to, or None."""
@@ -359,11 +371,17 @@ class EventGraph:
     # -- traces ----------------------------------------------------------------------------
 
     def find_event(self, name: str) -> str | None:
-        """The event called `name`, or the one event travelling on channel `name`."""
+        """The event called `name`, or the one event that goes by `name` (a channel, catalog key or alias)."""
         if event_node(name) in self.graph:
             return name
-        on_channel = [e for e in self.events() if name in self.event(e)["channels"]]
-        return on_channel[0] if len(on_channel) == 1 else None
+        candidates = self.candidates(name)
+        return candidates[0] if len(candidates) == 1 else None
+
+    def candidates(self, name: str) -> list[str]:
+        """The events of the graph that go by `name` (several when a channel carries several, or a name is on two brokers)."""
+        if event_node(name) in self.graph:
+            return [name]
+        return [e for e in self.events() if name in self.aliases(e)]
 
     def trace(self, event: str, max_depth: int = 25) -> TraceEvent:
         """The causal chain from an event: its handlers, the events they publish, their handlers, and so on."""
@@ -525,10 +543,10 @@ class EventGraph:
 # -- building it -----------------------------------------------------------------------------
 
 
-def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog) -> EventGraph:
+def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog, identity: Identity | None = None) -> EventGraph:
     """The event graph of the facts; contexts come from the configuration's `contexts` key."""
     contexts = load_contexts(config, (s.name for s in facts.services))
-    flow = Flow(facts, catalog)
+    flow = Flow(facts, catalog, identity=identity)
     graph = nx.MultiDiGraph()
     context_of = {s: c.name for c in contexts.values() for s in c.services}
     services = sorted({s.name for s in facts.services} | {r.service for r in (*flow.publications, *flow.subscriptions) if r.service})
@@ -572,17 +590,12 @@ def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog) -> EventG
 
     _dedupe_causes(graph)
     _set_owners(graph, catalog, context_of)
-    return EventGraph(graph=graph, contexts=contexts, unresolved=tuple(unresolved))
+    return EventGraph(graph=graph, contexts=contexts, unresolved=tuple(unresolved), identity=flow.identity)
 
 
 def _identity(flow: Flow, record: Publication | Subscription) -> str | None:
-    """The event a record stands for: its event name, else its channel, else a channel template."""
-    name = flow.event(record) or record.channel
-    if name:
-        return name
-    if template_pattern(record.channel_expr) is not None:
-        return record.channel_expr
-    return None
+    """The event a record stands for (identity.py): the catalog's, else its event name, channel or channel template."""
+    return flow.identity.node(record)
 
 
 def _add_event(graph: nx.MultiDiGraph, name: str, channel: str | None) -> None:

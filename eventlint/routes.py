@@ -8,6 +8,7 @@ from functools import cache
 
 from eventlint.catalog import Catalog
 from eventlint.facts import Binding, ProjectFacts, Publication, Subscription
+from eventlint.identity import Identity, compatible, transport_of
 
 # Google Pub/Sub subscribers name a subscription, never the topic it is attached to.
 ROUTED_FRAMEWORKS = ("google-pubsub",)
@@ -116,9 +117,19 @@ class Flow:
     carries. When a record knows only one of the two names, that name stands for both. A record
     that knows neither cannot be judged and reaches nothing; so does the raw library call inside
     a wrapper, whose call sites are recorded with their own channels.
+
+    Event names are identities (`identity.py`): a catalog event meets whatever resolves to it.
+    Channels meet only on one broker: a Kafka topic `test` never feeds a Redis channel `test`
+    (a binding joins what it binds, an SNS topic to an SQS queue).
     """
 
-    def __init__(self, facts: ProjectFacts, catalog: Catalog, routed_frameworks: Iterable[str] = ROUTED_FRAMEWORKS) -> None:
+    def __init__(
+        self,
+        facts: ProjectFacts,
+        catalog: Catalog,
+        routed_frameworks: Iterable[str] = ROUTED_FRAMEWORKS,
+        identity: Identity | None = None,
+    ) -> None:
         self.catalog = catalog
         wrappers = wrapper_functions(facts.publishers)
         self.publications = [p for p in facts.publishers if not is_wrapper_call(p, wrappers)]
@@ -131,17 +142,12 @@ class Flow:
             b.dead_letter for b in facts.bindings if b.dead_letter
         }
         self.routed = frozenset(routed_frameworks)
-        self._matchers: dict[int, list[Matcher]] = {}
-        self._events: dict[str, str | None] = {}
+        self.identity = identity if identity is not None else Identity.of(facts, catalog)
+        self._matchers: dict[int, list[tuple[str | None, bool, Matcher]]] = {}
 
     def event(self, record: Publication | Subscription) -> str | None:
-        """The record's event, or the one event the catalog places on its channel."""
-        if record.event or not record.channel:
-            return record.event
-        if record.channel not in self._events:
-            specs = self.catalog.for_channel(record.channel)
-            self._events[record.channel] = specs[0].name if len(specs) == 1 else None
-        return self._events[record.channel]
+        """The record's event identity: the catalog's (by name, alias or channel), else its own name (see identity.py)."""
+        return self.identity.event(record)
 
     def judged(self, record: Publication | Subscription) -> bool:
         return bool(self.event(record) or record.channel)
@@ -160,42 +166,64 @@ class Flow:
             return False
         if subscription.channel in self.dead_letters:
             return True
-        return any(b.exchange in self.dead_letters for b in self.bindings_of.get(subscription.channel, ()))
+        return any(b.exchange in self.dead_letters for b in self.bindings(subscription))
 
-    def addresses(self, subscription: Subscription) -> list[str]:
-        """The routes a subscription's queue is bound to, as `exchange/routing_key`."""
-        bindings = self.bindings_of.get(subscription.channel or "", ())
-        return [f"{b.exchange}/{b.routing_key}" if b.routing_key else str(b.exchange) for b in bindings]
+    def bindings(self, subscription: Subscription) -> list[Binding]:
+        """The bindings of the queue a subscription consumes: its channel, or (a FastStream RabbitMQ
+        subscriber, whose channel is `exchange/routing_key`) its queue, bound by the same framework."""
+        found = self.bindings_of.get(subscription.channel or "")
+        if found:
+            return found
+        if subscription.group and subscription.group != subscription.channel:
+            return [b for b in self.bindings_of.get(subscription.group, ()) if b.framework == subscription.framework]
+        return []
+
+    def addresses(self, subscription: Subscription, transport: str | None = None) -> list[str]:
+        """The routes a subscription's queue is bound to, as `exchange/routing_key` (those a `transport` can reach)."""
+        return [
+            f"{b.exchange}/{b.routing_key}" if b.routing_key else str(b.exchange)
+            for b in self.bindings(subscription)
+            if compatible(transport, transport_of(b.framework))
+        ]
 
     def reaches(self, publication: Publication, subscription: Subscription) -> bool:
         """The publication's messages can arrive at the subscription."""
         pub_event, sub_event = self.event(publication), self.event(subscription)
         if pub_event and sub_event and pub_event == sub_event:
             return True
+        same_broker = self.identity.same_broker(publication, subscription)
         if publication.channel:
             name: str | None = publication.channel
         else:
             template = template_pattern(publication.channel_expr)
             if template is not None:
-                candidates = [subscription.channel] if subscription.channel else []
-                candidates += self.addresses(subscription)
+                candidates = [subscription.channel] if subscription.channel and same_broker else []
+                candidates += self.addresses(subscription, transport_of(publication.framework))
                 return any(template.fullmatch(c) for c in candidates)
             name = pub_event
-        return name is not None and any(match(name) for match in self._subscription_matchers(subscription, sub_event))
+        if name is None:
+            return False
+        transport = transport_of(publication.framework)
+        return any(
+            match(name)
+            for binding_transport, through_binding, match in self._subscription_matchers(subscription, sub_event)
+            if (compatible(transport, binding_transport) if through_binding else same_broker)
+        )
 
-    def _subscription_matchers(self, subscription: Subscription, event: str | None) -> list[Matcher]:
+    def _subscription_matchers(self, subscription: Subscription, event: str | None) -> list[tuple[str | None, bool, Matcher]]:
+        """(transport of the binding, through a binding, matcher) for each way a name can reach the subscription."""
         key = id(subscription)
         if key not in self._matchers:
-            matchers: list[Matcher] = []
+            matchers: list[tuple[str | None, bool, Matcher]] = []
             if subscription.channel:
-                matchers.append(_channel_matcher(subscription.channel))
-                matchers.extend(_binding_matcher(b) for b in self.bindings_of.get(subscription.channel, ()))
+                matchers.append((None, False, _channel_matcher(subscription.channel)))
+                matchers.extend((transport_of(b.framework), True, _binding_matcher(b)) for b in self.bindings(subscription))
             else:
                 template = template_pattern(subscription.channel_expr)
                 if template is not None:
-                    matchers.append(lambda text, t=template: t.fullmatch(text) is not None)
+                    matchers.append((None, False, lambda text, t=template: t.fullmatch(text) is not None))
                 elif event:
-                    matchers.append(event.__eq__)
+                    matchers.append((None, False, event.__eq__))
             self._matchers[key] = matchers
         return self._matchers[key]
 

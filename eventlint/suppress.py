@@ -17,8 +17,8 @@ import json
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from eventlint.config import ConfigError
@@ -166,20 +166,43 @@ def load_baseline(path: Path) -> Counter[tuple[str, str, str]]:
 
 
 def apply_baseline(
-    findings: Iterable[Diagnostic], baseline: Counter[tuple[str, str, str]], sources: SourceLines
+    findings: Iterable[Diagnostic],
+    baseline: Counter[tuple[str, str, str]],
+    sources: SourceLines,
+    names: Callable[[str], Iterable[str]] | None = None,
 ) -> tuple[list[Diagnostic], int]:
-    """Findings not recorded in the baseline, and how many were absorbed by it."""
+    """Findings not recorded in the baseline, and how many were absorbed by it.
+
+    `names(event)` gives the other names of a finding's event (identity.py): a baseline written
+    when the event was named otherwise (its channel, a class name, without the `@transport`
+    that now tells two brokers apart) still absorbs the finding.
+    """
     remaining = Counter(baseline)
     kept: list[Diagnostic] = []
     absorbed = 0
     for finding in findings:
-        key = (finding.code, finding.path, fingerprint(finding, sources.line(finding.path, finding.line)))
-        if remaining[key] > 0:
-            remaining[key] -= 1
-            absorbed += 1
+        line = sources.line(finding.path, finding.line)
+        for key in _baseline_keys(finding, line, names):
+            if remaining[key] > 0:
+                remaining[key] -= 1
+                absorbed += 1
+                break
         else:
             kept.append(finding)
     return kept, absorbed
+
+
+def _baseline_keys(finding: Diagnostic, line: str, names: Callable[[str], Iterable[str]] | None) -> Iterator[tuple[str, str, str]]:
+    """The finding's fingerprint, then those it had under the event's earlier names."""
+    yield (finding.code, finding.path, fingerprint(finding, line))
+    if names is None or not finding.event or finding.event not in finding.message:
+        return
+    seen = {finding.message}
+    for other in names(finding.event):
+        message = finding.message.replace(finding.event, other)
+        if message not in seen:
+            seen.add(message)
+            yield (finding.code, finding.path, fingerprint(replace(finding, message=message), line))
 
 
 def _read_lines(path: Path) -> list[str]:

@@ -785,7 +785,7 @@ def test_conflicting_owners_across_documents_name_both_files(tmp_path):
     )
 
 
-def test_conflicting_channels_across_documents_name_both_files(tmp_path):
+def test_one_event_on_channels_of_two_documents_is_one_event_on_both(tmp_path):
     root = project(tmp_path, ["asyncapi/orders.yaml", "asyncapi/audit.yaml"])
     audit = (
         V3.replace("title: Orders", "title: Audit")
@@ -793,23 +793,38 @@ def test_conflicting_channels_across_documents_name_both_files(tmp_path):
         .replace("action: send", "action: receive")
     )
     (root / "asyncapi" / "audit.yaml").write_text(audit)
-    with pytest.raises(ConfigError) as info:
-        catalog_of(root)
-    assert info.value.file.endswith("audit.yaml") and info.value.key == "#/channels/placed/messages/OrderPlaced"
-    assert "OrderPlaced travels on 'audit.orders' here, but on 'orders.placed' in" in info.value.message
+    placed = catalog_of(root).events["OrderPlaced"]
+    assert placed.channels == ("orders.placed", "audit.orders")
+    assert "audit" in placed.consumers
+
+
+def _on_two_channels(tmp_path: Path, text: str) -> Path:
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "asyncapi.yaml").write_text(text, encoding="utf-8")
+    (root / "app").mkdir()
+    (root / "app" / "audit.py").write_text(
+        "from kafka import KafkaConsumer\n\nfor message in KafkaConsumer('orders.placed.v2', group_id='audit'):\n    print(message.value)\n",
+        encoding="utf-8",
+    )
+    (root / "eventlint.yaml").write_text("catalog: [asyncapi.yaml]\nservices:\n  audit: [app/**]\n", encoding="utf-8")
+    return root
 
 
 def test_one_event_on_two_channels_of_one_document(tmp_path):
     text = V3.replace(
         "operations:", "  again:\n    address: orders.placed.v2\n    messages:\n      OrderPlaced: {payload: {type: object}}\noperations:"
     )
-    output = bad(tmp_path, text)
-    assert (
-        "#/channels/placed/messages/OrderPlaced: message OrderPlaced is on channel 'orders.placed' here and on 'orders.placed.v2'" in output
-    )
+    root = _on_two_channels(tmp_path, text)
+    catalog = catalog_of(root)
+    assert sorted(catalog.events["OrderPlaced"].channels) == ["orders.placed", "orders.placed.v2"]  # channels in id order
+    assert [e.name for e in catalog.for_channel("orders.placed.v2")] == ["OrderPlaced"]
+    # a consumer of the second channel consumes the event: it is undocumented (EDA205), not undeclared (EDA201)
+    result = run("check", str(root), "--select", "EDA201,EDA205", "--no-cache")
+    assert "EDA201" not in result.output and "EDA205" in result.output and "OrderPlaced" in result.output
 
 
-def test_one_message_object_on_two_channels_names_both_entries(tmp_path):
+def test_one_message_object_on_two_channels_is_one_event_exported_on_both(tmp_path):
     # the shape of AsyncAPI's streetlights example: one component message listed by two channels
     text = (
         V3.replace(
@@ -822,11 +837,11 @@ def test_one_message_object_on_two_channels_names_both_entries(tmp_path):
         )
         .replace("  schemas:", "  messages:\n    OrderPlaced: {name: OrderPlaced, payload: {type: object}}\n  schemas:")
     )
-    output = bad(tmp_path, text)
-    assert (
-        "#/channels/placedAgain/messages/again: message OrderPlaced is on channel 'orders.placed.v2' here and on 'orders.placed' at #/channels/placed/messages/OrderPlaced"
-        in output
-    )
+    root = _on_two_channels(tmp_path, text)
+    assert catalog_of(root).events["OrderPlaced"].channels == ("orders.placed", "orders.placed.v2")
+    document = yaml.safe_load(exported(root))
+    addresses = sorted(c["address"] for c in document["channels"].values() if "OrderPlaced" in c.get("messages", {}))
+    assert addresses == ["orders.placed", "orders.placed.v2"]
 
 
 def test_two_services_sending_one_event_in_one_document(tmp_path):

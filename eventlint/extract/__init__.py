@@ -189,11 +189,15 @@ def _facts(
     subscribers, bindings = _declared_dead_letters(subscribers, bindings)
 
     if templates:
-        from eventlint.extract.templates import template_subscriptions
+        from eventlint.extract.templates import template_facts
 
-        found, problems = template_subscriptions(discovery, templates, project)
-        subscribers.extend(found)
-        diagnostics.extend(problems)
+        declared = template_facts(discovery, templates, project)
+        # a topic ARN or queue URL read from an environment variable the template sets for this code
+        publishers = [declared.resolve(p) for p in publishers]  # type: ignore[misc]
+        subscribers = [declared.resolve(s) for s in subscribers]  # type: ignore[misc]
+        subscribers.extend(declared.subscriptions)
+        bindings = [*bindings, *declared.bindings]
+        diagnostics.extend(declared.problems)
 
     handlers = HandlerAnalysis(project, finder.ev, services).handlers(subscribers, publishers, finder.loop_messages)
 

@@ -102,11 +102,18 @@ class Comp:
 
 
 @dataclass(frozen=True, slots=True)
+class Choice:
+    """`a if test else b`: one of the options."""
+
+    options: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Opaque:
     text: str
 
 
-Expr = Union[Name, Attr, Call, Str, Const, FStr, Concat, Seq, DictE, Sub, Await, Starred, Lambda, Comp, Opaque]
+Expr = Union[Name, Attr, Call, Str, Const, FStr, Concat, Seq, DictE, Sub, Await, Starred, Lambda, Comp, Choice, Opaque]
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +278,8 @@ def unparse(expr: Expr | None) -> str:
             return f"lambda {', '.join(params)}: {unparse(body)}"
         case Comp(elt, _):
             return f"[{unparse(elt)} for ...]"
+        case Choice(options) if len(options) == 2:
+            return f"({unparse(options[0])} if ... else {unparse(options[1])})"
         case Opaque(text):
             return text
     return "?"
@@ -314,4 +323,6 @@ def names_in(expr: Expr | None) -> set[str]:
             case Comp(elt, iters):
                 stack.append(elt)
                 stack.extend(iters)
+            case Choice(options):
+                stack.extend(options)
     return found

@@ -21,8 +21,8 @@ from eventlint.config import Config, ConfigError, load_yaml_file
 from eventlint.resources import builtin_frameworks
 
 SITE_FIELDS = {
-    "publish": frozenset({"event", "channel", "key", "payload", "headers"}),
-    "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter"}),
+    "publish": frozenset({"event", "channel", "key", "payload", "headers", "kind"}),
+    "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter", "kind", "queue_type"}),
     "bind": frozenset({"queue", "exchange", "routing_key", "dead_letter"}),
 }
 
@@ -56,6 +56,9 @@ class Source:
     kwargs: bool = False
     when_present: tuple[int | None, str | None] | None = None
     when_absent: tuple[int | None, str | None] | None = None
+    when_value: tuple[Source, frozenset[str]] | None = None
+    placeholders: str | None = None
+    items: bool = False
 
 
 Spec = tuple[Source, ...]
@@ -130,6 +133,8 @@ class PatternSet:
     decorator_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
     untyped_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
     registries: list[SitePattern] = field(default_factory=list)
+    # names a framework injects into handler parameters (not the message): FastStream's Context, Depends, Logger
+    injected: set[str] = field(default_factory=set)
     _by_root_and_name: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     @property
@@ -216,6 +221,9 @@ def _compile(patterns: PatternSet, path: Path, data: Any, validated: bool = Fals
         other = patterns.frameworks[name].path
         raise ConfigError(path, "framework", f"'{name}' is already defined by {other}")
     patterns.frameworks[name] = Framework(name, str(path), tuple(data.get("modules", ())), data.get("description", ""))
+    for qname in data.get("injected", ()):
+        patterns.injected.add(qname)
+        patterns._known(qname)
 
     for index, entry in enumerate(data.get("types", ())):
         where = f"types[{index}]"
@@ -365,7 +373,16 @@ def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
         kwargs=bool(raw.get("kwargs", False)),
         when_present=_argref(raw.get("when_present")),
         when_absent=_argref(raw.get("when_absent")),
+        when_value=_when_value(raw.get("when_value"), path, where),
+        placeholders=raw.get("placeholders"),
+        items=bool(raw.get("items", False)),
     )
+
+
+def _when_value(raw: Mapping[str, Any] | None, path: Path, where: str) -> tuple[Source, frozenset[str]] | None:
+    if raw is None:
+        return None
+    return _source(raw["read"], path, f"{where}.when_value.read"), frozenset(_map_key(v) for v in raw["in"])
 
 
 def _argref(raw: Mapping[str, Any] | None) -> tuple[int | None, str | None] | None:

@@ -120,10 +120,8 @@ def module_names(path: str, module: str, import_name: str) -> set[str]:
     parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
-    path_name = ".".join(parts)
-    names = {module, import_name, path_name}
-    if path_name.startswith("src."):
-        names.add(path_name[4:])
+    # every dotted suffix of the path: a superset of the resolver's namespace names at each folder above the module
+    names = {module, import_name, *(".".join(parts[cut:]) for cut in range(len(parts)))}
     return {n for n in names if n}
 
 

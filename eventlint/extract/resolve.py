@@ -32,10 +32,12 @@ from eventlint.extract.values import (
     VMethod,
     VParam,
     VRef,
+    VSet,
     VStr,
     VTemplate,
     VUnknown,
 )
+from eventlint.extract.values import DERIVED, MAX_SET
 
 LAST_LINE = 1 << 30
 MAX_DEPTH = 40
@@ -82,6 +84,10 @@ SERIALISER_METHODS = frozenset(
     }
 )
 STRING_METHODS = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "encode": lambda s: s}
+# Base classes whose fields are read from the environment, their defaults written in the class.
+SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"})
+# Calls that read an environment variable, with an optional default as the second argument.
+ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "typing_extensions"}
 
 
@@ -142,20 +148,25 @@ class ArgBinding:
 
 @dataclass(frozen=True)
 class Scope:
-    """Where an expression is evaluated: a module, optionally a function and a class, and bound arguments."""
+    """Where an expression is evaluated: a module, optionally a function and a class, and bound arguments.
+
+    `self_type` is the project class `self` is an instance of when a method inherited from a base
+    class is evaluated for a subclass (the subclass's attributes win).
+    """
 
     mod: ModInfo
     func: ir.Function | None = None
     cls: ir.Class | None = None
     args: ArgBinding | None = None
+    self_type: str | None = None
 
     @cached_property
     def key(self) -> tuple:
         bound = (id(self.args.call), self.args.caller.key) if self.args is not None else None
-        return (self.mod.name, self.func.name if self.func else "", self.cls.name if self.cls else "", bound)
+        return (self.mod.name, self.func.name if self.func else "", self.cls.name if self.cls else "", bound, self.self_type)
 
     def unbound(self) -> Scope:
-        return Scope(self.mod, self.func, self.cls) if self.args is not None else self
+        return Scope(self.mod, self.func, self.cls, None, self.self_type) if self.args is not None else self
 
 
 class Project:
@@ -184,10 +195,8 @@ class Project:
             self.mods[module.name] = info
             in_package = "." in import_name or module.path.endswith("__init__.py")
             names = {module.name: sys_root if module.name == import_name else "", import_name: sys_root}
-            path_name = _path_module_name(module.path)
-            names.setdefault(path_name, "")
-            if path_name.startswith("src."):
-                names.setdefault(path_name[4:], "src")
+            for name, root in _namespace_names(module.path, sys_root):
+                names.setdefault(name, root)
             for name, root in names.items():
                 self._import_index[name].append((root, module.name, in_package))
 
@@ -203,7 +212,11 @@ class Project:
         if not candidates:
             return None
         importer_root = importer.sys_root if importer is not None else ""
-        usable = [(root, name) for root, name, _ in candidates if _is_ancestor(root, importer_root)]
+        importer_name = importer.name if importer is not None else None
+        # a module never imports itself: `from kafka import KafkaProducer` in a file named kafka.py
+        # that is imported as `utils.kafka` means the library
+        candidates = [c for c in candidates if c[1] != importer_name]
+        usable = [(root, name) for root, name, _ in candidates if _root_visible(root, importer_root)]
         if not usable and dotted.split(".")[0] not in STDLIB:
             usable = [(root, name) for root, name, in_package in candidates if in_package]
             usable.sort(key=lambda item: (len(item[0]), item[1]))
@@ -227,6 +240,7 @@ class Evaluator:
         self._active: set[tuple] = set()
         self._depth = 0
         self._synthetic: dict[str, ir.Expr] = {}
+        self._qualifying: set[tuple[str, str]] = set()
 
     # -- entry points ----------------------------------------------------------
 
@@ -287,28 +301,79 @@ class Evaluator:
             case ir.Concat(left, right):
                 return self._join([self.eval(left, scope, line), self.eval(right, scope, line)], expr)
             case ir.Sub(value, index):
-                return self._subscript(self.eval(value, scope, line), self.eval(index, scope, line), expr)
+                return self._subscript(self.eval(value, scope, line), self.eval(index, scope, line), expr, scope, line)
             case ir.Lambda(_, body):
                 if isinstance(body, ir.Call):
                     return self.eval(body.func, scope, line)
-                return VUnknown(ir.unparse(expr))
-        return VUnknown(ir.unparse(expr))
+                return VUnknown(ir.unparse(expr), "not-static")
+            case ir.Choice(options):
+                values = [self.eval(o, scope, line) for o in options]
+                if len(values) == 1 or all(v == values[0] for v in values):
+                    return values[0]
+                return self._set(values, expr, scope, line)
+        return VUnknown(ir.unparse(expr), "not-static")
+
+    def _set(self, values: list[Value], expr: ir.Expr, scope: Scope, line: int) -> Value:
+        """One of several values: a set when each is a known string (or a set of them), else unknown."""
+        texts: list[str] = []
+        for value in values:
+            items = value.items if isinstance(value, VSet) else (value,)
+            for item in items:
+                if not isinstance(item, VStr):
+                    return VUnknown(ir.unparse(expr), _reason_of(item) if not isinstance(item, VStr) else "not-static")
+                if item.value not in texts:
+                    texts.append(item.value)
+        if len(texts) > MAX_SET:
+            return VUnknown(ir.unparse(expr), "too-many-values")
+        if len(texts) == 1:
+            return VStr(texts[0])
+        where = f"{scope.mod.ir.path}:{line}" if line != LAST_LINE else scope.mod.ir.path
+        origin = f"{DERIVED}{len(texts)} values of `{ir.unparse(expr)}` ({where})"
+        return VSet(tuple(VStr(t, origin) for t in sorted(texts)))
 
     def _join(self, parts: list[str | Value], expr: ir.Expr) -> Value:
+        if any(isinstance(p, VSet) for p in parts):
+            columns = [p.items if isinstance(p, VSet) else (p,) for p in parts]
+            size = 1
+            for column in columns:
+                size *= len(column)
+            if size > MAX_SET:
+                return VUnknown(ir.unparse(expr), "too-many-values")
+            joined = [join_text(list(combination)) for combination in product(*columns)]
+            strings = [j for j in joined if isinstance(j, VStr)]
+            if len(strings) != len(joined):
+                return VUnknown(ir.unparse(expr), "partial")
+            texts = sorted({j.value for j in strings})
+            origins = sorted({p.items[0].origin for p in parts if isinstance(p, VSet)})
+            origin = f"{DERIVED}{len(texts)} values of `{ir.unparse(expr)}`, from " + "; ".join(o[len(DERIVED):] for o in origins)
+            return VSet(tuple(VStr(t, origin) for t in texts)) if len(texts) > 1 else VStr(texts[0])
         joined = join_text(parts)
         if joined is None:
-            return VUnknown(ir.unparse(expr))
+            reasons = sorted({p.reason for p in parts if isinstance(p, VUnknown) and p.reason})
+            return VUnknown(ir.unparse(expr), reasons[0] if len(reasons) == 1 else "not-static")
         return joined
 
-    def _subscript(self, value: Value, index: Value, expr: ir.Expr) -> Value:
+    def _subscript(self, value: Value, index: Value, expr: ir.Expr, scope: Scope | None = None, line: int = LAST_LINE) -> Value:
         if isinstance(value, (VDict, VInst)) and isinstance(index, VStr):
             found = value.get(index.value)
             if found is not None:
                 return found
+        if isinstance(value, VDict) and isinstance(index, VSet) and scope is not None:
+            found_all = [value.get(item.value) for item in index.items]
+            if all(f is not None for f in found_all):
+                return self._set([f for f in found_all if f is not None], expr, scope, line)
+        if isinstance(value, VDict) and _has_param(index) and _literal_string_map(value):
+            # known once the caller's argument is bound (the wrapper pass evaluates it again there)
+            return VTemplate(ir.unparse(expr), True)
+        if isinstance(value, VDict) and scope is not None and not isinstance(index, (VStr, VConst)) and _literal_string_map(value):
+            # TOPICS[kind] with `kind` not known: one of the mapping's values
+            return self._set([v for _, v, _, _ in value.items], expr, scope, line)
         if isinstance(value, VList) and isinstance(index, VConst) and isinstance(index.value, int):
             if -len(value.items) <= index.value < len(value.items):
                 return value.items[index.value]
-        return VUnknown(ir.unparse(expr))
+        if isinstance(value, VRef) and value.qname == "os.environ":
+            return VUnknown(ir.unparse(expr), "config-not-found")
+        return VUnknown(ir.unparse(expr), _reason_of(value))
 
     # -- names -------------------------------------------------------------------
 
@@ -324,7 +389,7 @@ class Evaluator:
             if found is not None:
                 return found
             parent = mod.functions.get(current.func.parent) if current.func.parent else None
-            current = Scope(mod, parent, self.class_of(mod, parent)) if parent is not None else None
+            current = Scope(mod, parent, self.class_of(mod, parent), None, scope.self_type) if parent is not None else None
             line = LAST_LINE
         at_module = scope.func is None or scope.func.name == ir.MODULE_BODY
         return self.global_(mod, name, line if at_module else LAST_LINE)
@@ -342,9 +407,9 @@ class Evaluator:
                 bound = self._bound_argument(scope, index, param)
                 if bound is not None:
                     return self.eval(bound[0], bound[1], bound[2])
-                return self._param(scope.mod, fn, index, param)
+                return self._param(scope.mod, fn, index, param, scope.self_type)
         if any(name in loop.targets for loop in fn.loops):
-            return VUnknown(name)
+            return VUnknown(name, "runtime-input")
         nested = f"{fn.name}.{name}"
         if nested in scope.mod.functions:
             return self.function_value(f"{scope.mod.name}.{nested}")
@@ -382,11 +447,11 @@ class Evaluator:
         decorators = {ir.unparse(d.expr) for d in fn.decorators}
         return 0 if "staticmethod" in decorators else 1
 
-    def _param(self, mod: ModInfo, fn: ir.Function, index: int, param: ir.Param) -> Value:
+    def _param(self, mod: ModInfo, fn: ir.Function, index: int, param: ir.Param, self_type: str | None = None) -> Value:
         cls = self.class_of(mod, fn)
         decorators = {ir.unparse(d.expr) for d in fn.decorators}
         if cls is not None and index == 0 and "staticmethod" not in decorators:
-            cls_qname = f"{mod.name}.{cls.name}"
+            cls_qname = self_type or f"{mod.name}.{cls.name}"
             if "classmethod" in decorators:
                 return VRef(cls_qname, "class")
             return VInst(cls_qname, project=True)
@@ -455,7 +520,7 @@ class Evaluator:
         found = self._global_or_none(mod, name, line, set())
         if found is not None:
             return found
-        return VRef(f"builtins.{name}", "external") if name in _BUILTINS else VUnknown(name)
+        return VRef(f"builtins.{name}", "external") if name in _BUILTINS else VUnknown(name, "name-not-found")
 
     def _global_or_none(self, mod: ModInfo, name: str, line: int, seen: set[str]) -> Value | None:
         if mod.name in seen:
@@ -563,6 +628,16 @@ class Evaluator:
 
     def qualified(self, dotted: str, importer: ModInfo | None) -> Value:
         """The value of a fully qualified name as seen from `importer`."""
+        key = (dotted, importer.name if importer is not None else "")
+        if key in self._qualifying:  # `from b import x` in a, `from a import x` in b
+            return VUnknown(dotted, "import-cycle")
+        self._qualifying.add(key)
+        try:
+            return self._qualified(dotted, importer)
+        finally:
+            self._qualifying.discard(key)
+
+    def _qualified(self, dotted: str, importer: ModInfo | None) -> Value:
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
             mod = self.project.find_module(".".join(parts[:cut]), importer)
@@ -595,7 +670,14 @@ class Evaluator:
                     return found
                 return VUnknown(f"{qname.rsplit('.', 1)[-1]}.{attr}")
             case VInst(type_name, _, True):
+                passed = value.get(attr)
+                if passed is not None:  # KafkaSettings(topic="billing"): what the constructor was given wins
+                    return passed
                 found = self._instance_attr(type_name, attr)
+                if isinstance(found, VStr) and not found.origin:
+                    origin = self._settings_default(type_name, attr)
+                    if origin:
+                        return VStr(found.value, origin)
                 if found is not None:
                     return found
                 for base in self.class_bases(type_name):
@@ -614,7 +696,7 @@ class Evaluator:
             case VStr() if attr in STRING_METHODS or attr == "format":
                 return VMethod(value, attr)
         if isinstance(value, VUnknown):
-            return VUnknown(f"{value.text}.{attr}")
+            return VUnknown(f"{value.text}.{attr}", value.reason)
         return VMethod(value, attr)
 
     def _attr_producer(self, type_name: str, attr: str, receiver: Value) -> Value | None:
@@ -648,8 +730,9 @@ class Evaluator:
             methods.sort(key=lambda f: (not f.name.endswith(".__init__"), f.line))
             bindings = [(fn, a) for fn in methods for a in fn.assigns if a.target == f"self.{attr}"]
             candidates: list[Value] = []
+            self_type = cls_qname if qname != cls_qname else None  # a base's method, run for the subclass
             for fn, assign in bindings:
-                value = self._assigned(assign, Scope(mod, fn, cls))
+                value = self._assigned(assign, Scope(mod, fn, cls, None, self_type))
                 if _says_something(value):
                     return value
                 candidates.append(value)
@@ -708,6 +791,10 @@ class Evaluator:
     # -- calls -------------------------------------------------------------------
 
     def call(self, call: ir.Call, scope: Scope, line: int) -> Value:
+        if isinstance(call.func, ir.Call) and call.args and self.patterns.decorator_producers:
+            applied = self._applied_decorator(call, scope, line)
+            if applied is not None:
+                return applied
         callee = self.eval(call.func, scope, line)
         for key in self.callable_keys(callee):
             producers = self.patterns.call_producers.get(key)
@@ -719,26 +806,111 @@ class Evaluator:
         match callee:
             case VRef(qname, "external") if qname in PASS_THROUGH and call.args:
                 return self.eval(call.args[0], scope, line)
+            case VRef(qname, "external") if qname in ENV_READERS:
+                return self._environment(call, scope, line)
             case VRef(qname, "external"):
                 canonical = self.patterns.canonical(qname)
                 if self.patterns.is_type(canonical):
                     return VInst(canonical)
-                return VUnknown(ir.unparse(call))
+                return VUnknown(ir.unparse(call), "call-result")
             case VRef(qname, "class"):
-                return VInst(qname, project=True)
+                return VInst(qname, self._constructor_fields(qname, call, scope, line), project=True)
             case VRef(qname, "function"):
                 return self._returns(qname, call, scope, line)
             case VMethod(VStr(text), "format"):
                 return self._format(text, call, scope, line)
             case VMethod(VStr(text), method) if method in STRING_METHODS:
                 return VStr(STRING_METHODS[method](text))
+            case VMethod(VDict() as mapping, "get") if call.args and _literal_string_map(mapping):
+                key = self.eval(call.args[0], scope, line)
+                default = self.eval(call.args[1], scope, line) if len(call.args) > 1 else None
+                if isinstance(key, VStr):
+                    found = mapping.get(key.value)
+                    return found if found is not None else default if default is not None else VConst(None)
+                options = [v for _, v, _, _ in mapping.items] + ([default] if default is not None else [])
+                if _has_param(key):
+                    return VTemplate(ir.unparse(call), True)
+                return self._set(options, call, scope, line)
             case VMethod(obj, method):
                 target = self.method_function(obj, method)
                 if target is not None:
-                    return self._returns(target, call, scope, line)
+                    inherited = isinstance(obj, VInst) and obj.project and not target.startswith(obj.type + ".")
+                    return self._returns(target, call, scope, line, obj.type if inherited else None)
                 if method in SERIALISER_METHODS and isinstance(obj, (VDict, VList)):
                     return obj
-        return VUnknown(ir.unparse(call))
+                if isinstance(obj, (VParam, VUnknown)):
+                    return VUnknown(ir.unparse(call), _reason_of(obj))
+        return VUnknown(ir.unparse(call), "call-result")
+
+    def _environment(self, call: ir.Call, scope: Scope, line: int) -> Value:
+        """`os.getenv("X", "d")`, `os.environ.get("X", "d")`: the default, marked as such; else unknown."""
+        name = self.eval(call.args[0], scope, line) if call.args else None
+        default = argument(call, 1, "default")
+        value = self.eval(default, scope, line) if default is not None else None
+        if isinstance(name, VStr) and isinstance(value, VStr) and value.value.strip():  # "" is a placeholder
+            return VStr(value.value, f"default of environment variable {name.value} ({scope.mod.ir.path}:{call.line})")
+        return VUnknown(ir.unparse(call), "config-not-found")
+
+    def _settings_default(self, cls_qname: str, attr: str) -> str:
+        """Where a settings class (pydantic `BaseSettings`) declares the default of `attr`; "" for other classes.
+
+        The environment overrides such a default at run time, so the record says where the name came from.
+        """
+        chain = [cls_qname, *self.class_bases(cls_qname)]
+        if not any(base in SETTINGS_BASES for base in chain):
+            return ""
+        for qname in chain:
+            entry = self.project.classes.get(qname)
+            if entry is None:
+                continue
+            mod, cls = entry
+            for assign in reversed(cls.attrs):
+                if assign.target == attr:
+                    return f"default of settings field {cls.name}.{attr} ({mod.ir.path}:{assign.line})"
+        return ""
+
+    def _constructor_fields(self, qname: str, call: ir.Call, scope: Scope, line: int) -> tuple[tuple[str, Value], ...]:
+        """Field values passed to a class with a generated `__init__` (dataclass, attrs, pydantic model, settings).
+
+        Only for classes whose chain defines no `__init__` of its own: there the arguments are the fields,
+        keywords by name and positions in the order the fields are declared.
+        """
+        if not call.args and not call.kwargs:
+            return ()
+        chain = [qname, *self.class_bases(qname)]
+        fields: list[str] = []
+        for name in reversed(chain):
+            entry = self.project.classes.get(name)
+            if entry is None:
+                continue
+            mod, cls = entry
+            if f"{cls.name}.__init__" in mod.functions:
+                return ()
+            fields.extend(f for f in cls.fields if f not in fields)
+        bound: dict[str, Value] = {}
+        for index, expr in enumerate(call.args):
+            if isinstance(expr, ir.Starred) or index >= len(fields):
+                break
+            bound[fields[index]] = self.eval(expr, scope, line)
+        for key, expr in call.kwargs:
+            if key is not None and key in fields:
+                bound[key] = self.eval(expr, scope, line)
+        return tuple(sorted(bound.items()))
+
+    def _applied_decorator(self, call: ir.Call, scope: Scope, line: int) -> Value | None:
+        """`app.agent(channel)(process)`: the object the decorator would have made of the project function."""
+        inner = call.func
+        assert isinstance(inner, ir.Call)
+        target = self.eval(call.args[0], scope, line)
+        if not (isinstance(target, VRef) and target.kind == "function"):
+            return None
+        callee = self.eval(inner.func, scope, line)
+        keys = [self.patterns.canonical(callee.qname)] if isinstance(callee, VRef) and callee.kind == "external" else self.callable_keys(callee)
+        for key in keys:
+            for producer in self.patterns.decorator_producers.get(key, ()):
+                receiver = callee.obj if isinstance(callee, VMethod) else None
+                return self._instance(producer, inner, scope, receiver, decorated=target.qname)
+        return None
 
     def callable_keys(self, callee: Value) -> list[str]:
         """Pattern keys a call to `callee` may match, most specific first."""
@@ -755,14 +927,14 @@ class Evaluator:
                 return [f"{t}.__call__" for t in types]
         return []
 
-    def _returns(self, qname: str, call: ir.Call, scope: Scope, line: int) -> Value:
+    def _returns(self, qname: str, call: ir.Call, scope: Scope, line: int, self_type: str | None = None) -> Value:
         target = self.scope_of(qname)
         if target is None or target.func is None or not target.func.returns:
-            return VUnknown(ir.unparse(call))
-        bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope))
+            return VUnknown(ir.unparse(call), "call-result")
+        bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope), self_type)
         value = self.eval(target.func.returns[-1], bound)
         if isinstance(value, VUnknown):
-            return VUnknown(ir.unparse(call))
+            return VUnknown(ir.unparse(call), value.reason)
         return value
 
     def _format(self, text: str, call: ir.Call, scope: Scope, line: int) -> Value:
@@ -835,6 +1007,10 @@ class Evaluator:
                 given = ctx.call is not None and argument(ctx.call, condition[0], condition[1]) is not None
                 if given != wanted:
                     return False
+        if source.when_value is not None:
+            read, accepted = source.when_value
+            if not any(_map_key_of(v) in accepted for value in self.read_source(read, ctx) for v in flatten(value)):
+                return False
         return True
 
     def _raw_source(self, source: Source, ctx: SiteContext) -> list[Value]:
@@ -855,7 +1031,7 @@ class Evaluator:
         if source.decorated_name:
             return [VStr(ctx.decorated)] if ctx.decorated else []
         if source.annotation is not None:
-            return self._annotation(source.annotation, ctx)
+            return self._annotation(source.annotation, ctx, source.items)
         if source.class_attr is not None:
             if ctx.cls_qname is None:
                 return []
@@ -914,7 +1090,7 @@ class Evaluator:
                 break
         return out
 
-    def _annotation(self, which: int | str, ctx: SiteContext) -> list[Value]:
+    def _annotation(self, which: int | str, ctx: SiteContext, items: bool = False) -> list[Value]:
         if ctx.decorated is None:
             return []
         scope = self.scope_of(ctx.decorated)
@@ -927,13 +1103,48 @@ class Evaluator:
             params = [p for p in fn.params if p.kind in ("pos", "kwonly")]
             if scope.cls is not None and params and params[0].name in ("self", "cls"):
                 params = params[1:]
+            if self.patterns.injected:
+                params = [p for p in params if not self._injected_param(p, Scope(scope.mod))]
             annotation = params[int(which)].annotation if int(which) < len(params) else None
         if annotation is None:
             return []
+        if items:
+            # a batch handler's list[Reading] / List[Reading] / Sequence[Reading]: the element class
+            if not isinstance(annotation, ir.Sub):
+                return []
+            container = self.eval(annotation.value, Scope(scope.mod))
+            if not (isinstance(container, VRef) and container.qname in LIST_ANNOTATIONS) or isinstance(annotation.index, ir.Seq):
+                return []
+            annotation = annotation.index
         value = self.eval(annotation, Scope(scope.mod))
         if isinstance(value, VRef) and (value.kind == "class" or value.kind == "external" and _could_be_event(value.qname)):
             return [VRef(value.qname, "class")]
         return []
+
+    def _injected_param(self, param: ir.Param, scope: Scope) -> bool:
+        """Whether the framework fills `param` itself (a pack's `injected` names): `logger: Logger`,
+        `user=Context("message.headers.user")`, `db=Depends(get_db)`, `x: Annotated[str, Context()]`."""
+        if isinstance(param.default, ir.Call) and self._is_injected(param.default.func, scope):
+            return True
+        annotation = param.annotation
+        if annotation is None:
+            return False
+        if isinstance(annotation, ir.Sub) and isinstance(annotation.index, ir.Seq):
+            # Annotated[T, Context("...")]: the metadata after the type says who fills it
+            if any(isinstance(m, ir.Call) and self._is_injected(m.func, scope) for m in annotation.index.items[1:]):
+                return True
+        if isinstance(annotation, ir.Opaque):
+            # the IR keeps `Annotated[str, Context("x")]` as text: the callables named after the first comma
+            head, _, metadata = annotation.text.partition(",")
+            if re.match(r"\s*(?:[\w.]+\.)?Annotated\s*\[", head):
+                called = re.findall(r"([A-Za-z_][\w.]*)\s*\(", metadata)
+                return any(self._is_injected(self._dotted_expr(name), scope) for name in called)
+            return False
+        return self._is_injected(annotation, scope)
+
+    def _is_injected(self, expr: ir.Expr, scope: Scope) -> bool:
+        value = self.eval(expr, scope)
+        return isinstance(value, VRef) and value.kind == "external" and self.patterns.canonical(value.qname) in self.patterns.injected
 
     def _transform(self, source: Source, value: Value) -> tuple[list[Value], bool]:
         """The converted values, and whether a key may be there in a mapping that is not fully known."""
@@ -966,11 +1177,13 @@ class Evaluator:
                 match = re.search(source.regex, text)
                 if match and match.groups() and match.group(1) is not None:
                     group = match.group(1)
-                    value = VTemplate(group) if "{" in group else VStr(group)
+                    value = VTemplate(group) if "{" in group else VStr(group, value.origin if isinstance(value, VStr) else "")
+        if source.placeholders is not None and isinstance(value, VStr) and "{" in value.value:
+            value = VStr(re.sub(r"\{[A-Za-z_]\w*\}", lambda _: source.placeholders or "", value.value), value.origin)
         if source.format is not None:
             inner = as_text_value(value)
             if isinstance(inner, VStr):
-                value = VStr(source.format.replace("{}", inner.value))
+                value = VStr(source.format.replace("{}", inner.value), inner.origin)
             elif isinstance(inner, (VTemplate, VParam, VUnknown)):
                 value = VTemplate(source.format.replace("{}", "{" + _short_text(inner) + "}"), _has_param(inner))
         return value
@@ -1013,6 +1226,7 @@ def join_text(parts: list[str | Value]) -> Value | None:
     exact = True
     params = False
     known = False
+    origins: list[str] = []
     for part in parts:
         if isinstance(part, str):
             out.append(part)
@@ -1020,6 +1234,8 @@ def join_text(parts: list[str | Value]) -> Value | None:
         elif isinstance(part, VStr):
             out.append(part.value)
             known = True
+            if part.origin and part.origin not in origins:
+                origins.append(part.origin)
         elif isinstance(part, VConst) and part.value is not None and not isinstance(part.value, bool):
             out.append(str(part.value))
             known = True
@@ -1034,14 +1250,21 @@ def join_text(parts: list[str | Value]) -> Value | None:
             params = params or isinstance(part, VParam)
     text = "".join(out)
     if exact:
-        return VStr(text)
+        return VStr(text, "; ".join(origins))
     if not known and not params:
         return None
     return VTemplate(text, params)
 
 
+def _literal_string_map(value: VDict) -> bool:
+    """A dict literal whose keys and values are all plain strings (a routing table, not a registry)."""
+    return bool(value.items) and all(isinstance(k, VStr) and isinstance(v, VStr) for k, v, _, _ in value.items)
+
+
 def flatten(value: Value) -> tuple[Value, ...]:
-    """The items of a (nested) list value; any other value stands alone."""
+    """The items of a (nested) list value or of a set of possibilities; any other value stands alone."""
+    if isinstance(value, VSet):
+        return tuple(value.items)
     if isinstance(value, VList):
         out: list[Value] = []
         for item in value.items:
@@ -1060,12 +1283,28 @@ def as_text_value(value: Value) -> Value:
     return value
 
 
+def _reason_of(value: Value) -> str:
+    """Why a value built from `value` stays unknown."""
+    if isinstance(value, VUnknown):
+        return value.reason
+    if isinstance(value, VParam) or isinstance(value, VTemplate) and value.params:
+        return "parameter"
+    if isinstance(value, VRef) and value.kind == "external":
+        return "import-not-resolved"
+    return "not-static"
+
+
 def _has_param(value: Value) -> bool:
     return isinstance(value, VParam) or isinstance(value, VTemplate) and value.params
 
 
 def _says_something(value: Value) -> bool:
     return not isinstance(value, (VUnknown, VParam)) and not (isinstance(value, VConst) and value.value is None)
+
+
+LIST_ANNOTATIONS = frozenset(
+    {"builtins.list", "builtins.tuple", "typing.List", "typing.Tuple", "typing.Sequence", "collections.abc.Sequence", "typing.Iterable", "collections.abc.Iterable"}
+)
 
 
 def _could_be_event(qname: str) -> bool:
@@ -1121,6 +1360,38 @@ def _path_module_name(path: str) -> str:
 
 def _is_ancestor(root: str, other: str) -> bool:
     return root == "" or other == root or other.startswith(root + "/")
+
+
+def _root_visible(root: str, importer_root: str) -> bool:
+    """Whether a module under sys.path root `root` is importable from code whose own root is `importer_root`.
+
+    The importer's folder and every folder above it are plausible sys.path entries (the
+    script's directory, a working directory, an editable install); a `src/` folder
+    counts as the folder that contains it (a service run from its own folder with
+    `src/` on the path).
+    """
+    if _is_ancestor(root, importer_root):
+        return True
+    if root == "src" or root.endswith("/src"):
+        return _is_ancestor(root[:-4].rstrip("/"), importer_root)
+    return False
+
+
+def _namespace_names(path: str, sys_root: str) -> list[tuple[str, str]]:
+    """(dotted name, sys.path root) for each folder above a module's own root (PEP 420 namespace packages).
+
+    `scripts/utils/kafka.py` (no `__init__.py` anywhere) is `kafka` with `scripts/utils` on
+    sys.path, `utils.kafka` with `scripts` on it, and `scripts.utils.kafka` from the root.
+    """
+    parts = (path[:-3] if path.endswith(".py") else path).split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    depth = len(sys_root.split("/")) if sys_root else 0
+    out: list[tuple[str, str]] = []
+    for cut in range(depth, -1, -1):
+        if cut < len(parts):
+            out.append((".".join(parts[cut:]), "/".join(parts[:cut])))
+    return out
 
 
 _BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance"})

@@ -48,10 +48,12 @@ from eventlint.extract.values import (
     VTemplate,
     VUnknown,
 )
+from eventlint.extract.values import DERIVED
 from eventlint.facts import Binding, Publication, Subscription
 
 MAX_WRAPPER_DEPTH = 6
 MAX_RECORDS_PER_SITE = 64
+MAX_FACTORY_DEPTH = 3
 DESTINATION_FIELDS = ("event", "channel", "handler", "queue", "exchange", "routing_key")
 SERIALISERS = PASS_THROUGH - {"functools.partial", "functools.wraps", "asyncio.create_task", "asyncio.ensure_future", "typing.cast"}
 
@@ -99,6 +101,9 @@ class Found:
     handler: tuple[str | None, str | None] | None = None
     via: tuple[str, ...] = ()
     headers: tuple[str, ...] | None = None
+    # a decorator applied by hand (`app.agent(channel)(fn)`): the function holding that call, whose callers
+    # bind its parameters; `function` stays the decorated one, as for `@`
+    wrapper: str | None = None
 
     def get(self, name: str) -> tuple[Value, ...]:
         for key, values in self.values:
@@ -129,6 +134,10 @@ class SiteFinder:
         # names holding consumed messages in functions that run a consuming loop
         self.loop_messages: dict[str, set[str]] = {}
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
+        self._by_terminal: dict[str, list[tuple[Scope, ir.Call]]] | None = None
+        self._subclass_index: dict[str, list[str]] | None = None
+        # wrappers evaluated again at one or more call sites: their own parameters are not unknowns
+        self.bound_wrappers: set[str] = set()
 
     # -- pass 1: direct sites ------------------------------------------------------
 
@@ -137,10 +146,14 @@ class SiteFinder:
         for mod in sorted(self.project.mods.values(), key=lambda m: m.name):
             for fn in mod.ir.functions:
                 scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+                owner = self._cls_qname(scope) if fn.name != ir.MODULE_BODY else None
+                subclasses = self._subclasses().get(owner, ()) if owner is not None else ()
                 for call in fn.calls:
-                    found.extend(self._call_sites(scope, call, collect=True))
+                    sites = list(self._call_sites(scope, call, collect=True))
+                    found.extend(self._with_subclasses(sites, subclasses, lambda sub: self._call_sites(replace(scope, self_type=sub), call)))
                 if fn.decorators:
-                    found.extend(self._decorator_sites(mod, fn))
+                    sites = list(self._decorator_sites(mod, fn))
+                    found.extend(self._with_subclasses(sites, subclasses, lambda sub: self._decorator_sites(mod, fn, sub)))
             for cls in mod.ir.classes:
                 scope = Scope(mod, None, cls)
                 for call in cls.calls:
@@ -150,6 +163,8 @@ class SiteFinder:
 
     def _call_sites(self, scope: Scope, call: ir.Call, collect: bool = False) -> Iterator[Found]:
         mod = scope.mod
+        if isinstance(call.func, ir.Call) and call.args and self.patterns.decorator_sites:
+            yield from self._applied_decorator(scope, call)
         callee = self.ev.eval(call.func, scope, call.line)
         patterns: list[SitePattern] = []
         for key in self.ev.callable_keys(callee):
@@ -167,7 +182,8 @@ class SiteFinder:
                     function = self.project.function_qname(mod, scope.func)
                     self.candidates.append(Candidate(call, scope, function))
             return
-        receiver = callee.obj if isinstance(callee, VMethod) else None
+        # calling an instance (`self.publish(msg)` on nameko's Publisher) reads the instance's own binds
+        receiver = callee.obj if isinstance(callee, VMethod) else callee if isinstance(callee, VInst) else None
         cls_qname = self._cls_qname(scope)
         if isinstance(receiver, VInst) and receiver.project and cls_qname == receiver.type:
             # `self.subscribe(...)` inside the bus class itself is its implementation, not a use of it
@@ -176,8 +192,32 @@ class SiteFinder:
             ctx = SiteContext(call=call, scope=scope, receiver=receiver, cls_qname=cls_qname)
             yield from self._build(pattern, scope, call.line, call.col, ctx, origin=Origin(pattern, call, scope))
 
+    def _applied_decorator(self, scope: Scope, call: ir.Call) -> Iterator[Found]:
+        """`app.agent(channel)(process)`: a decorator applied by hand to a project function registers it as `@` would."""
+        inner = call.func
+        assert isinstance(inner, ir.Call)
+        target = self.ev.eval(call.args[0], scope, call.line)
+        if not (isinstance(target, VRef) and target.kind == "function"):
+            return
+        callee = self.ev.eval(inner.func, scope, inner.line)
+        keys = [self.patterns.canonical(callee.qname)] if isinstance(callee, VRef) and callee.kind == "external" else self.ev.callable_keys(callee)
+        receiver = callee.obj if isinstance(callee, VMethod) else None
+        # the site is this call, inside this function: a channel passed in as a parameter is bound at its callers
+        function = self.project.function_qname(scope.mod, scope.func) if scope.func is not None else None
+        for key in keys:
+            patterns = self.patterns.decorator_sites.get(key, ())
+            for pattern in patterns:
+                ctx = SiteContext(call=inner, scope=scope, receiver=receiver, decorated=target.qname, cls_qname=self._cls_qname(scope))
+                origin = Origin(pattern, call, scope)
+                for found in self._build(pattern, scope, call.line, call.col, ctx, origin=origin, decorated=target.qname):
+                    yield replace(found, wrapper=function)
+            if patterns:
+                return
+
     def _cls_qname(self, scope: Scope) -> str | None:
         """The class whose code this is, looking through nested functions to their method."""
+        if scope.self_type is not None:
+            return scope.self_type
         if scope.cls is not None:
             return f"{scope.mod.name}.{scope.cls.name}"
         fn = scope.func
@@ -202,7 +242,34 @@ class SiteFinder:
                     todo.extend(ir.names_in(assign.value))
         return False
 
-    def _decorator_sites(self, mod: ModInfo, fn: ir.Function) -> Iterator[Found]:
+    def _with_subclasses(self, sites: list[Found], subclasses, evaluate) -> list[Found]:
+        """A site in a method, and the same site evaluated for each subclass that inherits the method.
+
+        A subclass's evaluation is kept when it names a channel, event or handler the base's does not
+        (`topic = "orders.placed"` on the subclass, its own `handle`); the base's own records are then
+        dropped when they name nothing: an abstract base's `self.topic` is never sent to as such.
+        """
+        if not sites or not subclasses:
+            return sites
+        derived: list[Found] = []
+        for sub in subclasses:
+            derived.extend(_new_destinations(sites + derived, evaluate(sub)))
+        if not derived:
+            return sites
+        kept = [f for f in sites if _names_something(f)]
+        return kept + derived
+
+    def _subclasses(self) -> dict[str, list[str]]:
+        """Project classes by each of their (transitive) bases, sorted: whose inherited methods run for whom."""
+        if self._subclass_index is None:
+            index: dict[str, list[str]] = defaultdict(list)
+            for qname in sorted(self.project.classes):
+                for base in self.ev.class_bases(qname):
+                    index[base].append(qname)
+            self._subclass_index = index
+        return self._subclass_index
+
+    def _decorator_sites(self, mod: ModInfo, fn: ir.Function, self_type: str | None = None) -> Iterator[Found]:
         cls = self.ev.class_of(mod, fn)
         scope = self.ev.enclosing_scope(mod, fn)
         decorated = self.project.function_qname(mod, fn)
@@ -229,7 +296,7 @@ class SiteFinder:
                         scope=scope,
                         receiver=receiver,
                         decorated=decorated,
-                        cls_qname=f"{mod.name}.{cls.name}" if cls is not None else None,
+                        cls_qname=self_type or (f"{mod.name}.{cls.name}" if cls is not None else None),
                     )
                     yield from self._build(pattern, scope, dec.line, dec.col, ctx, decorated=decorated)
                 if patterns:
@@ -281,6 +348,8 @@ class SiteFinder:
         items: list[Value | None] = [None]
         if pattern.each is not None:
             items = [i for v in self.ev.read_spec(pattern.each, ctx) for i in flatten(v)]
+            if not items:
+                items = self._appended(pattern.each, ctx)
         function = decorated or (self.project.function_qname(scope.mod, scope.func) if scope.func is not None else None)
         for item in items:
             # every item of one call is reported at the call's first line: the site is the call
@@ -313,6 +382,34 @@ class SiteFinder:
                 handler=handler,
                 headers=self._headers(pattern, item_ctx),
             )
+
+    def _appended(self, spec: Spec, ctx: SiteContext) -> list[Value]:
+        """The items of a list the function starts empty and fills before the call (`entries.append(...)` in a
+        loop): what each `append` / `extend` before the call adds, so `put_events(Entries=entries)` is not lost."""
+        call, scope = ctx.call, ctx.scope
+        if call is None or scope is None or scope.func is None:
+            return []
+        out: list[Value] = []
+        for source in spec:
+            expr = argument(call, source.arg, source.kw)
+            if not isinstance(expr, ir.Name):
+                continue
+            for other in scope.func.calls:
+                func = other.func
+                if (
+                    isinstance(func, ir.Attr)
+                    and isinstance(func.value, ir.Name)
+                    and func.value.id == expr.id
+                    and func.attr in ("append", "extend")
+                    and len(other.args) == 1
+                    and other.line <= call.line
+                    and other is not call
+                ):
+                    added = self.ev.eval(other.args[0], scope, other.line)
+                    out.extend(flatten(added) if func.attr == "extend" else [added])
+            if out:
+                break
+        return out[:MAX_RECORDS_PER_SITE]
 
     def _handler(self, spec: Spec, ctx: SiteContext, scope: Scope) -> tuple[list[Value], tuple[str | None, str | None] | None]:
         """Handler values from the first source that yields one; `loop` follows a polling consumer."""
@@ -558,7 +655,7 @@ class SiteFinder:
 
     # -- polling consumers: who handles the messages -------------------------------
 
-    def _loop_handler(self, scope: Scope, call: ir.Call) -> tuple[str | None, str | None]:
+    def _loop_handler(self, scope: Scope, call: ir.Call, depth: int = 0) -> tuple[str | None, str | None]:
         mod, fn = scope.mod, scope.func
         if fn is None:
             return None, ir.unparse(call)
@@ -579,7 +676,21 @@ class SiteFinder:
         for loop in fn.loops:
             if loop.iter is call or (isinstance(loop.iter, ir.Await) and loop.iter.value is call):
                 ranges = [(loop.line, loop.end_line or loop.line)]
-                return self._handler_in(mod, fn, set(loop.targets), ranges) or (self.project.function_qname(mod, fn), None)
+                return self._handler_in(mod, fn, set(loop.targets), ranges, scope.self_type) or (
+                    self.project.function_qname(mod, fn),
+                    None,
+                )
+        found = self._handler_from_storages(mod, fn, storages, result_is_messages, scope.self_type)
+        if found is not None:
+            return found
+        through = self._factory_handler(scope, call, depth)
+        if through is not None:
+            return through
+        return None, f"messages of {ir.unparse(call)}"
+
+    def _handler_from_storages(
+        self, mod: ModInfo, fn: ir.Function, storages: list[str], result_is_messages: bool = False, self_type: str | None = None
+    ) -> tuple[str | None, str | None] | None:
         for storage in storages:
             for candidate in self._functions_using(mod, fn, storage):
                 seeds: set[str] = set()
@@ -598,9 +709,55 @@ class SiteFinder:
                         ranges = None  # `msg = consumer.poll()`: the messages live in the whole function
                 if not seeds:
                     continue
-                handler = self._handler_in(mod, candidate, seeds, ranges or None)
+                handler = self._handler_in(mod, candidate, seeds, ranges or None, self_type)
                 return handler or (self.project.function_qname(mod, candidate), None)
-        return None, f"messages of {ir.unparse(call)}"
+        return None
+
+    def _factory_handler(self, scope: Scope, call: ir.Call, depth: int) -> tuple[str | None, str | None] | None:
+        """The handler of a consumer made in a factory (`return KafkaConsumer(...)`, also as a tuple item or a
+        dict value): found where each caller keeps the result. Several callers must agree, else it stays unknown."""
+        fn = scope.func
+        if fn is None or fn.name == ir.MODULE_BODY or depth >= MAX_FACTORY_DEPTH:
+            return None
+        position = _returned_position(fn, call)
+        if position is None:
+            return None
+        qname = self.project.function_qname(scope.mod, fn)
+        if scope.args is not None:
+            callers = [(scope.args.caller, scope.args.call)]
+        else:
+            callers = list(self._callers(qname, self._terminal_index()))
+        handlers: set[tuple[str | None, str | None]] = set()
+        for caller, factory_call in callers:
+            if caller.func is None:
+                continue
+            storages = _kept_as(caller.func, factory_call, position)
+            found = self._handler_from_storages(caller.mod, caller.func, storages)
+            if found is None and storages:
+                found = self._factory_handler_of_storage(caller, storages, depth)
+            if found is not None and found[0] is not None:
+                handlers.add(found)
+        return handlers.pop() if len(handlers) == 1 else None
+
+    def _factory_handler_of_storage(
+        self, caller: Scope, storages: list[str], depth: int
+    ) -> tuple[str | None, str | None] | None:
+        """A factory of a factory: the caller returns what it kept, so its own callers hold the consumer."""
+        fn = caller.func
+        assert fn is not None
+        for ret in fn.returns:
+            if isinstance(ret, ir.Name) and ret.id in storages:
+                for assign in fn.assigns:
+                    if assign.target == ret.id and _is_call(assign.value):
+                        inner = assign.value.value if isinstance(assign.value, ir.Await) else assign.value
+                        assert isinstance(inner, ir.Call)
+                        return self._factory_handler(caller.unbound(), inner, depth + 1)
+        return None
+
+    def _terminal_index(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
+        if self._by_terminal is None:
+            self._by_terminal = self._calls_by_terminal()
+        return self._by_terminal
 
     def _functions_using(self, mod: ModInfo, fn: ir.Function, storage: str) -> list[ir.Function]:
         if storage.startswith("self.") and fn.cls is not None:
@@ -614,7 +771,12 @@ class SiteFinder:
         return sorted(mod.ir.functions, key=lambda f: (f is not fn, f.line))
 
     def _handler_in(
-        self, mod: ModInfo, fn: ir.Function, seeds: set[str], ranges: list[tuple[int, int]] | None = None
+        self,
+        mod: ModInfo,
+        fn: ir.Function,
+        seeds: set[str],
+        ranges: list[tuple[int, int]] | None = None,
+        self_type: str | None = None,
     ) -> tuple[str, None] | None:
         """The project function the messages are handed to in `fn` (within `ranges` of lines, when given)."""
         messages = set(seeds)
@@ -632,7 +794,7 @@ class SiteFinder:
         qname = self.project.function_qname(mod, fn)
         self.loop_messages.setdefault(qname, set()).update(messages)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
-        scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+        scope = Scope(mod, fn, self.ev.class_of(mod, fn), None, self_type)
         candidates: list[tuple[bool, int, int, str]] = []
         for call in fn.calls:
             if ranges is not None and not any(start <= call.line <= end for start, end in ranges):
@@ -677,13 +839,13 @@ class SiteFinder:
     def through_wrappers(self, direct: list[Found]) -> list[Found]:
         """Sites reached through project functions whose destination or client is a parameter."""
         out: list[Found] = []
-        by_terminal = self._calls_by_terminal()
+        by_terminal = self._terminal_index()
         todo: list[tuple[Found | Candidate, int]] = [(f, 0) for f in direct if self._depends_on_params(f)]
         todo += [(c, 0) for c in self.candidates]
         seen: set[tuple] = set()
         while todo:
             item, depth = todo.pop(0)
-            wrapper = item.function
+            wrapper = item.wrapper if isinstance(item, Found) and item.wrapper is not None else item.function
             if wrapper is None or depth >= MAX_WRAPPER_DEPTH:
                 continue
             for caller, call in self._callers(wrapper, by_terminal):
@@ -692,18 +854,20 @@ class SiteFinder:
                     continue
                 seen.add(key)
                 for new in self._specialise(item, caller, call):
+                    self.bound_wrappers.add(wrapper)
                     out.append(new)
                     if self._depends_on_params(new):
                         todo.append((new, depth + 1))
         return out
 
     def _depends_on_params(self, found: Found) -> bool:
-        if found.origin is None or found.function is None:
+        function = found.wrapper if found.wrapper is not None else found.function
+        if found.origin is None or function is None:
             return False
         for name, values in found.values:
             if name in DESTINATION_FIELDS:
                 for value in values:
-                    if isinstance(value, VParam) and value.func == found.function:
+                    if isinstance(value, VParam) and value.func == function:
                         return True
                     if isinstance(value, VTemplate) and value.params:
                         return True
@@ -726,12 +890,15 @@ class SiteFinder:
             return
         else:
             assert item.origin is not None
-            via = (item.function or "", *item.via)
+            via = (item.wrapper or item.function or "", *item.via)
             bound = _rebind(item.origin.scope, call, caller)
             inner = (f for f in self._call_sites(bound, item.origin.call) if f.pattern is item.pattern)
         function = self.project.function_qname(caller.mod, caller.func) if caller.func is not None else None
         for found in inner:
-            yield replace(found, mod=caller.mod, line=call.line, col=call.col, function=function, via=via)
+            if found.wrapper is not None:
+                yield replace(found, mod=caller.mod, line=call.line, col=call.col, wrapper=function, via=via)
+            else:
+                yield replace(found, mod=caller.mod, line=call.line, col=call.col, function=function, via=via)
 
     def _calls_by_terminal(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
         index: dict[str, list[tuple[Scope, ir.Call]]] = defaultdict(list)
@@ -762,6 +929,9 @@ class SiteFinder:
                 for event, channel in self._combinations(site, ("event", "channel")):
                     ev_text, ev_expr = self._event_text(event, site)
                     ch_text, ch_expr = text_of(channel)
+                    unresolved = None
+                    if ev_text is None and ch_text is None:
+                        unresolved = self._unresolved(site, (("channel", channel), ("event", event)))
                     publishers.append(
                         Publication(
                             event=ev_text,
@@ -780,6 +950,10 @@ class SiteFinder:
                             channel_expr=ch_expr,
                             via=site.via,
                             headers=site.headers,
+                            kind=_first_text(site.get("kind")),
+                            unresolved=unresolved,
+                            provenance=_provenance(event, channel),
+                            derived=_derived(event, channel),
                         )
                     )
             elif kind == "subscribe":
@@ -787,6 +961,14 @@ class SiteFinder:
                     ev_text, ev_expr = self._event_text(event, site, subscribe=True)
                     ch_text, ch_expr = text_of(channel)
                     h_name, h_expr = site.handler if site.handler is not None else self._handler_name(handler)
+                    unresolved = None
+                    if ev_text is None and ch_text is None:
+                        unresolved = self._unresolved(site, (("channel", channel), ("event", event)))
+                    elif h_name is None:
+                        if site.handler is not None:
+                            unresolved = f"handler-not-found: no project function was found receiving `{h_expr}`"
+                        else:
+                            unresolved = self._unresolved(site, (("handler", handler),))
                     subscribers.append(
                         Subscription(
                             event=ev_text,
@@ -805,6 +987,11 @@ class SiteFinder:
                             handler_expr=h_expr,
                             via=site.via,
                             function=site.function,
+                            kind=_first_text(site.get("kind")),
+                            queue_type=_per_record(site, channel, "queue_type", binds),
+                            unresolved=unresolved,
+                            provenance=_provenance(event, channel),
+                            derived=_derived(event, channel),
                         )
                     )
             else:
@@ -823,6 +1010,33 @@ class SiteFinder:
                         )
                     )
         return publishers, subscribers, bindings
+
+    def _unresolved(self, site: Found, fields: tuple[tuple[str, Value | None], ...]) -> str | None:
+        """Why a site's name (or handler) stays unknown, "category: detail"; None when nothing is known to be missing
+        or when the value is a parameter of a wrapper whose call sites carry the names."""
+        for name, value in fields:
+            if value is None:
+                continue
+            value = as_text_value(value)
+            text = _text_hint(value)
+            if isinstance(value, VParam):
+                if value.func in self.bound_wrappers:
+                    return None
+                return f"parameter: {name} is parameter `{value.name}` of {value.func}, and no call site in the analysed code passes it"
+            if isinstance(value, VTemplate):
+                if value.params:
+                    if site.function in self.bound_wrappers:
+                        return None
+                    return f"parameter: {name} `{text}` is built from a parameter of {site.function}, and no call site passes it"
+                return f"partial: {name} is only partly known: `{text}`"
+            if isinstance(value, VUnknown):
+                return f"{value.reason or 'not-static'}: {name} is `{text}`"
+            if isinstance(value, VRef) and value.kind == "external":
+                return f"import-not-resolved: {name} is `{text}`, from a module outside the analysed code"
+            if isinstance(value, VConst) and value.value is None:
+                return f"not-static: {name} is None where the site is written (a placeholder set elsewhere)"
+            return f"not-static: {name} is `{text}`"
+        return None
 
     def _subscriber_service(self, handler: str | None, service: str | None) -> str | None:
         """The service whose code handles the messages; the site's own service when that is unknown."""
@@ -876,6 +1090,52 @@ class SiteFinder:
         return None, text_of(value)[1]
 
 
+def _new_destinations(base: list[Found], derived: Iterator[Found]) -> list[Found]:
+    """Sites evaluated for a subclass that name a channel, event or handler the base class's evaluation did not."""
+    seen = {_destinations(f) for f in base}
+    base_handlers = {f.handler for f in base}
+    out: list[Found] = []
+    for found in derived:
+        key = _destinations(found)
+        if key in seen:
+            continue
+        names = any(text_of(v)[0] is not None for name, values in key[1] if name != "handler" for v in values)
+        handled = any(isinstance(v, (VRef, VMethod)) for name, values in key[1] if name == "handler" for v in values)
+        loop_handler = found.handler is not None and found.handler[0] is not None and found.handler not in base_handlers
+        if names or handled or loop_handler:
+            seen.add(key)
+            out.append(found)
+    return out
+
+
+def _names_something(found: Found) -> bool:
+    return any(text_of(v)[0] is not None for name, values in found.values if name in ("event", "channel", "queue") for v in values)
+
+
+def _destinations(found: Found) -> tuple:
+    fields = tuple((name, values) for name, values in found.values if name in DESTINATION_FIELDS)
+    return (found.pattern.framework, fields, found.handler)
+
+
+def _derived(*values: Value | None) -> bool:
+    """Whether a record's name is one of several possibilities (an item of a VSet)."""
+    for value in values:
+        value = as_text_value(value) if value is not None else None
+        if isinstance(value, VStr) and value.origin.startswith(DERIVED):
+            return True
+    return False
+
+
+def _provenance(*values: Value | None) -> str | None:
+    """Where the names of a record came from, when configuration gave them (an environment default)."""
+    origins: list[str] = []
+    for value in values:
+        value = as_text_value(value) if value is not None else None
+        if isinstance(value, VStr) and value.origin and value.origin not in origins:
+            origins.append(value.origin)
+    return "; ".join(origins) or None
+
+
 def _header_names(value: Value) -> list[str] | None:
     """Header names in a mapping, a list of (name, value) pairs, or a properties object; None when unknown."""
     if isinstance(value, VDict):
@@ -924,8 +1184,10 @@ def _is_none(value: Value) -> bool:
 def _rebind(scope: Scope, call: ir.Call, caller: Scope) -> Scope:
     """`scope` with the innermost unbound function in its chain of callers bound to `call` in `caller`."""
     if scope.args is None:
-        return Scope(scope.mod, scope.func, scope.cls, ArgBinding(call, caller))
-    return Scope(scope.mod, scope.func, scope.cls, ArgBinding(scope.args.call, _rebind(scope.args.caller, call, caller)))
+        return Scope(scope.mod, scope.func, scope.cls, ArgBinding(call, caller), scope.self_type)
+    return Scope(
+        scope.mod, scope.func, scope.cls, ArgBinding(scope.args.call, _rebind(scope.args.caller, call, caller)), scope.self_type
+    )
 
 
 def _per_record(site: Found, channel: Value | None, name: str, binds: dict[str, tuple]) -> str | None:
@@ -989,6 +1251,43 @@ def _first_text(values: tuple[Value, ...]) -> str | None:
         if expr is not None:
             return expr
     return None
+
+
+def _returned_position(fn: ir.Function, call: ir.Call) -> tuple[int | str, ...] | None:
+    """How `fn` returns the result of `call`: () as is, (i, n) as item i of an n-tuple, ("k",) under key k of a dict."""
+    names = {a.target for a in fn.assigns if (a.value.value if isinstance(a.value, ir.Await) else a.value) is call}
+
+    def holds(expr: ir.Expr) -> bool:
+        expr = expr.value if isinstance(expr, ir.Await) else expr
+        return expr is call or isinstance(expr, ir.Name) and expr.id in names
+
+    found: set[tuple[int | str, ...]] = set()
+    for ret in fn.returns:
+        if holds(ret):
+            found.add(())
+        elif isinstance(ret, ir.Seq) and not any(isinstance(item, ir.Starred) for item in ret.items):
+            found.update((index, len(ret.items)) for index, item in enumerate(ret.items) if holds(item))
+        elif isinstance(ret, ir.DictE):
+            found.update((item.key.value,) for item in ret.items if isinstance(item.key, ir.Str) and holds(item.value))
+    return found.pop() if len(found) == 1 else None
+
+
+def _kept_as(fn: ir.Function, call: ir.Call, position: tuple[int | str, ...]) -> list[str]:
+    """The names `fn` keeps the factory's result (or the item at `position`) under."""
+    out: list[str] = []
+    for assign in fn.assigns:
+        value = assign.value.value if isinstance(assign.value, ir.Await) else assign.value
+        if not position and value is call:
+            out.append(assign.target)
+        elif position and isinstance(value, ir.Sub):
+            base = value.value.value if isinstance(value.value, ir.Await) else value.value
+            index = value.index
+            literal = index.value if isinstance(index, (ir.Const, ir.Str)) else None
+            if base is not call or isinstance(literal, bool):
+                continue
+            if literal == position[0] or len(position) == 2 and isinstance(literal, int) and literal + position[1] == position[0]:
+                out.append(assign.target)
+    return out
 
 
 def _is_call(expr: ir.Expr) -> bool:

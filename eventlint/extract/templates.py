@@ -1,4 +1,5 @@
-"""Subscriptions declared outside Python: AWS SAM templates and Serverless Framework files.
+"""Subscriptions declared outside Python: AWS SAM templates, Serverless Framework files and plain
+CloudFormation (YAML, or JSON as `cdk synth` writes it).
 
 A Lambda function's triggers live in its deployment template, not in its code:
 `Events:` of an `AWS::Serverless::Function`, or `events:` of a function in
@@ -6,6 +7,8 @@ A Lambda function's triggers live in its deployment template, not in its code:
 CloudWatch Events, Kinesis, DynamoDB streams, Kafka, MQ) becomes a Subscription
 whose site is the event entry in the template and whose handler is the Python
 function the template names, found among the project's modules by file path.
+Plain CloudFormation has no `Events`: its AWS::Lambda::EventSourceMapping resources and
+SNS subscriptions of Lambda functions are the triggers.
 
 Dead letters: a queue trigger reports the queue's RedrivePolicy target; a stream
 or Kafka trigger its DestinationConfig.OnFailure; an asynchronous trigger (SNS,
@@ -21,6 +24,7 @@ from a template. A template that does not parse is an EDA000 diagnostic.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import posixpath
@@ -33,12 +37,14 @@ import yaml
 
 from eventlint.discover import Discovery, SourceFile
 from eventlint.extract.resolve import ModInfo, Project
-from eventlint.facts import Diagnostic, Subscription
+from eventlint.facts import Binding, Diagnostic, Publication, Subscription
 
-__all__ = ["SAM", "SERVERLESS", "TemplateLoader", "load_template", "template_subscriptions"]
+__all__ = ["CLOUDFORMATION", "SAM", "SERVERLESS", "TemplateFacts", "TemplateLoader", "load_template", "template_facts", "template_subscriptions"]
 
 SAM = "aws-sam"
 SERVERLESS = "serverless"
+CLOUDFORMATION = "cloudformation"  # plain CloudFormation (YAML or JSON), CDK-synthesised templates included
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 SAM_FUNCTION = "AWS::Serverless::Function"
 
@@ -78,6 +84,15 @@ NAME_PROPERTY = {
     "AWS::Lambda::Function": "FunctionName",
     SAM_FUNCTION: "FunctionName",
 }
+
+# The resource an environment variable must name for a publication or subscription of the framework to read it.
+ENV_RESOURCE_TYPES = {"aws-sns": "AWS::SNS::Topic", "aws-sqs": "AWS::SQS::Queue"}
+# os.environ["X"], os.environ.get("X"[, default]), os.getenv("X"[, default]), environ[...] imported from os
+ENV_READ = re.compile(
+    r"""(?:os\.)?(?:environ\[\s*(['"])(\w+)\1\s*\]|environ\.get\(\s*(['"])(\w+)\3\s*(?:,[^()]*)?\)|getenv\(\s*(['"])(\w+)\5\s*(?:,[^()]*)?\))"""
+)
+# Triggers whose records a data store emits itself: no code publishes them.
+CHANGE_STREAM = "change"
 
 # A parse failure is only reported for a file that shows signs of being a template:
 # `template.yaml` is also a common name for unrelated (often Jinja) files.
@@ -180,14 +195,51 @@ def load_template(text: str) -> Any:
 # -- entry point -----------------------------------------------------------------
 
 
+@dataclass
+class TemplateFacts:
+    """What the templates add: their subscriptions and SNS->SQS subscriptions (as bindings), the templates
+    that could not be read, and, per function code directory, the topic or queue each environment variable names."""
+
+    subscriptions: list[Subscription] = dataclasses.field(default_factory=list)
+    bindings: list[Binding] = dataclasses.field(default_factory=list)
+    problems: list[Diagnostic] = dataclasses.field(default_factory=list)
+    # (code directory, variable, resource type) -> the names it stands for
+    environment: dict[tuple[str, str, str], set[str]] = dataclasses.field(default_factory=dict)
+
+    def resolve(self, record: Publication | Subscription) -> Publication | Subscription:
+        """The record with its channel read from the deployment template, when the code reads it from an
+        environment variable the template sets, for this file, to one topic or queue of its own."""
+        resource_type = ENV_RESOURCE_TYPES.get(record.framework)
+        if record.channel is not None or resource_type is None or not record.channel_expr:
+            return record
+        match = ENV_READ.fullmatch(record.channel_expr.strip())
+        if match is None:
+            return record
+        variable = next(g for g in match.groups()[1::2] if g)
+        names: set[str] = set()
+        for (directory, name, kind), values in self.environment.items():
+            if name == variable and kind == resource_type and _inside(record.path, directory):
+                names |= values
+        if len(names) != 1:
+            return record  # not set for this code, or set to different resources by different functions
+        return dataclasses.replace(record, channel=next(iter(names)), channel_expr=None)
+
+
 def template_subscriptions(
     discovery: Discovery, templates: Iterable[SourceFile], project: Project
 ) -> tuple[list[Subscription], list[Diagnostic]]:
     """The subscriptions SAM and Serverless templates declare, and the templates that could not be read."""
+    found = template_facts(discovery, templates, project)
+    return found.subscriptions, found.problems
+
+
+def template_facts(discovery: Discovery, templates: Iterable[SourceFile], project: Project) -> TemplateFacts:
+    """Everything SAM and Serverless templates say (see TemplateFacts)."""
     modules = {info.ir.path: info for info in project.mods.values()}
     services = {f.path: f.service for f in discovery.files}
-    found: list[Subscription] = []
-    problems: list[Diagnostic] = []
+    out = TemplateFacts()
+    found = out.subscriptions
+    problems = out.problems
     for source in templates:
         try:
             text = source.abspath.read_bytes().decode("utf-8-sig")
@@ -207,8 +259,16 @@ def template_subscriptions(
         if framework is None:
             continue
         template = _Template(source, document, framework, modules, services)
-        found.extend(template.sam() if framework == SAM else template.serverless())
-    return found, problems
+        if framework == SAM:
+            found.extend(template.sam())
+        elif framework == SERVERLESS:
+            found.extend(template.serverless())
+        else:
+            found.extend(template.cloudformation())
+        out.bindings.extend(template.topic_subscriptions())
+        for key, names in template.environment().items():
+            out.environment.setdefault(key, set()).update(names)
+    return out
 
 
 def _framework_of(document: Any) -> str | None:
@@ -224,6 +284,11 @@ def _framework_of(document: Any) -> str | None:
             return SAM
     if isinstance(document.get("functions"), dict) and ("service" in document or "provider" in document):
         return SERVERLESS
+    if isinstance(resources, dict) and (
+        "AWSTemplateFormatVersion" in document
+        or any(isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::") for r in resources.values())
+    ):
+        return CLOUDFORMATION
     return None
 
 
@@ -271,6 +336,7 @@ class _Route:
     event_expr: str | None = None
     dead_letter: str | None = None
     group: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -368,7 +434,9 @@ class _Template:
             return self._pattern_routes(props.get("Pattern"), failed or rule_dead)
         if kind in ("Kinesis", "DynamoDB"):
             dead = self._first_dead_letter(_path(props, "DestinationConfig", "OnFailure", "Destination"))
-            return [self._route(props.get("Stream"), dead_letter=dead)]
+            route = self._route(props.get("Stream"), dead_letter=dead)
+            # a DynamoDB stream carries the table's own change records: no code publishes them
+            return [dataclasses.replace(route, kind=CHANGE_STREAM) if kind == "DynamoDB" else route]
         if kind in ("MSK", "SelfManagedKafka"):
             dead = self._first_dead_letter(_path(props, "DestinationConfig", "OnFailure", "Destination"))
             group = _text(props.get("ConsumerGroupId"))
@@ -432,13 +500,81 @@ class _Template:
             arn = options.get("arn") if isinstance(value, dict) else value
             failure = _mapping(options.get("destinations")).get("onFailure")
             dead = self._first_dead_letter(failure.get("arn") if isinstance(failure, dict) else failure)
-            return [self._route(arn, dead_letter=dead)]
+            route = self._route(arn, dead_letter=dead)
+            return [dataclasses.replace(route, kind=CHANGE_STREAM) if self._dynamodb_stream(options, arn) else route]
         if kind in ("msk", "kafka"):
             group = self._literal(options.get("consumerGroupId"))
             return self._names_routes([options.get("topic")], None, group)
         if kind in ("activemq", "rabbitmq"):
             return self._names_routes([options.get("queue")], None, None)
         return []
+
+    # -- plain CloudFormation ----------------------------------------------------
+
+    def cloudformation(self) -> Iterator[Subscription]:
+        """Lambda event source mappings (SQS, Kinesis, DynamoDB streams, Kafka, MQ) and SNS subscriptions of
+        Lambda functions, each a subscription of the function the mapping names."""
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict):
+                continue
+            props = _mapping(resource.get("Properties"))
+            line, column = _key_at(self.resources, logical_id, getattr(resource, "at", (1, 1)))
+            if resource.get("Type") == "AWS::Lambda::EventSourceMapping":
+                function = self._lambda_function(props.get("FunctionName"))
+                if function is None:
+                    continue
+                handler = self._cloudformation_handler(*function)
+                source = props.get("EventSourceArn")
+                dead = self._first_dead_letter(_path(props, "DestinationConfig", "OnFailure", "Destination"))
+                source_type = self._source_type(source)
+                if source_type == "AWS::SQS::Queue":
+                    routes = [self._route(source, dead_letter=self._queue_dead_letter(source))]
+                elif props.get("Topics"):
+                    routes = self._names_routes(props.get("Topics"), dead, None)
+                elif props.get("Queues"):
+                    routes = self._names_routes(props.get("Queues"), None, None)
+                else:
+                    route = self._route(source, dead_letter=dead)
+                    dynamodb = source_type in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable") or (
+                        isinstance(source, str) and ":dynamodb:" in source
+                    )
+                    routes = [dataclasses.replace(route, kind=CHANGE_STREAM) if dynamodb else route]
+                yield from self._records(routes, handler, line, column)
+            elif resource.get("Type") == "AWS::SNS::Subscription" and str(props.get("Protocol", "")).lower() == "lambda":
+                function = self._lambda_function(props.get("Endpoint"))
+                if function is None:
+                    continue
+                redrive = _mapping(_json_value(props.get("RedrivePolicy")))
+                routes = [self._route(props.get("TopicArn"), dead_letter=self._first_dead_letter(redrive.get("deadLetterTargetArn")))]
+                yield from self._records(routes, self._cloudformation_handler(*function), line, column)
+
+    def _lambda_function(self, reference: Any) -> tuple[str, dict] | None:
+        """The AWS::Lambda::Function of this template a FunctionName / Endpoint points at."""
+        logical_id = _referenced_id(reference)
+        resource = self.resources.get(logical_id) if isinstance(logical_id, str) else None
+        if not isinstance(resource, dict) or resource.get("Type") != LAMBDA_FUNCTION:
+            return None
+        return str(logical_id), _mapping(resource.get("Properties"))
+
+    def _cloudformation_handler(self, logical_id: str, props: dict) -> _Handler:
+        return self._handler(self._code_directory(props), props.get("Handler"), props.get("Runtime"), logical_id)
+
+    def _code_directory(self, props: dict) -> str | None:
+        """A function's code directory when `Code` is a local path (a template before `cloudformation package`);
+        S3 objects, inline code and CDK assets (copies under cdk.out) are not the project's files."""
+        code = props.get("Code")
+        if isinstance(code, str) and "://" not in code:
+            return posixpath.normpath(posixpath.join(self.directory, code))
+        return None
+
+    def _source_type(self, value: Any) -> str | None:
+        logical_id = _referenced_id(value)
+        resource = self.resources.get(logical_id) if isinstance(logical_id, str) else None
+        if isinstance(resource, dict):
+            return resource.get("Type")
+        if isinstance(value, str) and value.startswith("arn:") and ":sqs:" in value:
+            return "AWS::SQS::Queue"
+        return None
 
     # -- shared ----------------------------------------------------------------
 
@@ -458,7 +594,123 @@ class _Template:
                 event_expr=route.event_expr,
                 channel_expr=route.channel_expr,
                 handler_expr=handler.expr,
+                kind=route.kind,
             )
+
+    def _dynamodb_stream(self, options: dict, arn: Any) -> bool:
+        """A Serverless `stream` event on a DynamoDB table (its `type`, its ARN, or a GetAtt of a table here)."""
+        if options.get("type") == "dynamodb":
+            return True
+        if isinstance(arn, str):
+            return ":dynamodb:" in self._variables(arn)
+        logical_id = _referenced_id(arn)
+        resource = _mapping(self.resources.get(logical_id)) if isinstance(logical_id, str) else {}
+        return resource.get("Type") in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
+
+    # -- SNS -> SQS subscriptions and environment variables ---------------------
+
+    def topic_subscriptions(self) -> Iterator[Binding]:
+        """Each SQS queue subscribed to an SNS topic (AWS::SNS::Subscription, or a topic's `Subscription` list),
+        as a binding of the queue to the topic: the queue receives everything published to the topic."""
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict):
+                continue
+            props = _mapping(resource.get("Properties"))
+            line, column = _key_at(self.resources, logical_id, getattr(resource, "at", (1, 1)))
+            if resource.get("Type") == "AWS::SNS::Subscription":
+                pairs = [(props.get("TopicArn"), props)]
+            elif resource.get("Type") == "AWS::SNS::Topic" and isinstance(props.get("Subscription"), list):
+                pairs = [({"Ref": logical_id}, _mapping(entry)) for entry in props["Subscription"]]
+            else:
+                continue
+            for topic, subscription in pairs:
+                if str(subscription.get("Protocol", "")).lower() != "sqs":
+                    continue
+                topic_name = self._resource_of(topic, "AWS::SNS::Topic", ":sns:")
+                queue_name = self._resource_of(subscription.get("Endpoint"), "AWS::SQS::Queue", ":sqs:")
+                if topic_name is None or queue_name is None:
+                    continue
+                redrive = _mapping(_json_value(subscription.get("RedrivePolicy")))
+                yield Binding(
+                    framework=self.framework,
+                    queue=queue_name,
+                    exchange=topic_name,
+                    routing_key=None,
+                    service=self.source.service,
+                    path=self.source.path,
+                    line=line,
+                    column=column,
+                    dead_letter=self._first_dead_letter(redrive.get("deadLetterTargetArn")),
+                )
+
+    def environment(self) -> dict[tuple[str, str, str], set[str]]:
+        """(function code directory, variable, resource type) -> the topic or queue the variable names there."""
+        out: dict[tuple[str, str, str], set[str]] = {}
+        for directory, variables in self._function_environments():
+            for variable, value in variables.items():
+                for resource_type, marker in (("AWS::SNS::Topic", ":sns:"), ("AWS::SQS::Queue", ":sqs:")):
+                    name = self._resource_of(value, resource_type, marker)
+                    if name is not None and isinstance(variable, str):
+                        out.setdefault((directory, variable, resource_type), set()).add(name)
+        return out
+
+    def _function_environments(self) -> Iterator[tuple[str, dict]]:
+        if self.framework == SAM:
+            globals_ = _mapping(_mapping(self.document.get("Globals")).get("Function"))
+            shared = _mapping(_mapping(globals_.get("Environment")).get("Variables"))
+            for resource in self.resources.values():
+                if not isinstance(resource, dict) or resource.get("Type") != SAM_FUNCTION:
+                    continue
+                props = _mapping(resource.get("Properties"))
+                code_uri = props.get("CodeUri", globals_.get("CodeUri"))
+                if code_uri is None:
+                    directory = self.directory
+                elif isinstance(code_uri, str) and "://" not in code_uri:
+                    directory = posixpath.normpath(posixpath.join(self.directory, code_uri))
+                else:
+                    continue
+                own = _mapping(_mapping(props.get("Environment")).get("Variables"))
+                yield directory, {**shared, **own}
+        elif self.framework == SERVERLESS:
+            shared = _mapping(_mapping(self.document.get("provider")).get("environment"))
+            for function in _mapping(self.document.get("functions")).values():
+                if isinstance(function, dict):
+                    yield self.directory, {**shared, **_mapping(function.get("environment"))}
+        else:
+            for resource in self.resources.values():
+                if not isinstance(resource, dict) or resource.get("Type") != LAMBDA_FUNCTION:
+                    continue
+                props = _mapping(resource.get("Properties"))
+                directory = self._code_directory(props)
+                if directory is not None:
+                    yield directory, _mapping(_mapping(props.get("Environment")).get("Variables"))
+
+    def _resource_of(self, value: Any, resource_type: str, marker: str) -> str | None:
+        """The name of the topic or queue `value` stands for: a Ref/GetAtt of such a resource of this template,
+        or a literal (or Sub) ARN of that service or SQS queue URL; None for anything else."""
+        logical_id = _referenced_id(value)
+        if logical_id is not None:
+            resource = self.resources.get(logical_id)
+            if not isinstance(resource, dict) or resource.get("Type") != resource_type:
+                return None
+            return self._resource_name(logical_id)
+        if isinstance(value, dict) and _intrinsic_key(value) == "Fn::Sub":
+            argument = value["Fn::Sub"]
+            text = argument[0] if _pair(argument) else argument
+            if marker == ":sqs:" and isinstance(text, str) and text.startswith("https://sqs."):
+                last = text.rsplit("/", 1)[-1]
+                return last if last and "${" not in last else None
+            if not isinstance(text, str) or marker not in text:
+                return None
+            return self._from_sub(argument)
+        text = self._literal(value)
+        if text is None:
+            return None
+        if text.startswith("arn:"):
+            return _name_from_text(text) if marker in text else None
+        if marker == ":sqs:" and re.fullmatch(r"https://sqs\.[^/]+/[^/]+/[^/]+", text):
+            return text.rsplit("/", 1)[1]
+        return None
 
     def _handler(self, base: str | None, handler: Any, runtime: Any, function_name: str) -> _Handler:
         """Find `module.function` (dots or slashes in the module part) below the function's code directory."""
@@ -631,13 +883,17 @@ class _Template:
 
 
 def _resources(document: dict, framework: str) -> dict:
-    if framework == SAM:
+    if framework in (SAM, CLOUDFORMATION):
         return _mapping(document.get("Resources"))
     declared = document.get("resources")
     merged: dict = {}
     for part in declared if isinstance(declared, list) else [declared]:
         merged.update(_mapping(_mapping(part).get("Resources")))
     return merged
+
+
+def _inside(path: str, directory: str) -> bool:
+    return directory in ("", ".") or path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
 def _mapping(value: Any) -> dict:

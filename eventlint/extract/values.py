@@ -8,9 +8,10 @@ from typing import Union
 
 @dataclass(frozen=True, slots=True)
 class VStr:
-    """A string known exactly."""
+    """A string known exactly; `origin` says where it came from when that is a configuration default."""
 
     value: str
+    origin: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,14 @@ class VDict:
 
 
 @dataclass(frozen=True, slots=True)
+class VSet:
+    """One of a few known strings (`"a" if x else "b"`, `TOPICS[kind]` over a literal dict, f-strings over
+    those): each item carries in its `origin` that it is one possibility of several."""
+
+    items: tuple[VStr, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class VParam:
     """A parameter of the enclosing project function: known only at its call sites."""
 
@@ -91,7 +100,29 @@ class VParam:
 
 @dataclass(frozen=True, slots=True)
 class VUnknown:
+    """A value not known statically: its source text, and why (a category of UNKNOWN_REASONS, or "")."""
+
     text: str
+    reason: str = ""
 
 
-Value = Union[VStr, VTemplate, VConst, VRef, VInst, VMethod, VList, VDict, VParam, VUnknown]
+# Why a value stays unknown, as reported in facts (`unresolved`) and by `eventlint facts --unresolved`.
+UNKNOWN_REASONS = {
+    "parameter": "a parameter of a function that no call site in the project binds",
+    "runtime-input": "read at run time (a consumed message, a loop variable, a request, the command line)",
+    "config-not-found": "a configuration value (environment variable, settings key) with no default found",
+    "import-not-resolved": "the name comes from a module outside the analysed code",
+    "call-result": "returned by a call eventlint cannot follow (a library function, a method of an unknown object)",
+    "import-cycle": "the name is imported in a cycle between modules",
+    "not-static": "an expression eventlint does not evaluate (arithmetic, a comprehension, a conditional)",
+    "name-not-found": "a name with no assignment, parameter or import in scope",
+    "too-many-values": "one of more possible names than eventlint lists (MAX_SET)",
+}
+
+# A finite set of names is listed up to this size; beyond it the value is unknown ("too-many-values").
+MAX_SET = 16
+# The origin of each item of a VSet starts with this: the record is one possibility of several ("derived").
+DERIVED = "one of "
+
+
+Value = Union[VStr, VTemplate, VConst, VRef, VInst, VMethod, VList, VDict, VSet, VParam, VUnknown]

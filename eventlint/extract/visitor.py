@@ -226,8 +226,8 @@ class _Visitor(cst.CSTVisitor):
         return top if isinstance(top, _FunctionBuilder) else None
 
     def _qualname(self, name: str) -> str:
-        outer = [s.name for s in self._stack[1:]]
-        return ".".join([*outer, name])
+        # the enclosing def or class already carries its own qualified name
+        return f"{self._stack[-1].name}.{name}" if len(self._stack) > 1 else name
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         line, col = self._pos(node)
@@ -460,9 +460,27 @@ class _Visitor(cst.CSTVisitor):
         if isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+            starred = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
             if values is not None and len(values) == len(elements):
                 for sub_target, sub_value in zip(elements, values):
                     self._assign(sub_target, sub_value.value, line)
+            elif values is None and len(starred) <= 1:
+                # `_, producer, consumer, _ = make_clients(cfg)`: each name is one item of the value,
+                # counted from the end after a starred target
+                whole = self._expr(value)
+                star = starred[0] if starred else len(elements)
+                for index, sub_target in enumerate(elements):
+                    if index == star:
+                        for name in _target_names(sub_target):
+                            self._record(top, name, ir.Opaque(self._text(value)), line)
+                        continue
+                    position = index if index < star else index - len(elements)
+                    name = self._target(sub_target, top)
+                    if name is not None:
+                        self._record(top, name, ir.Sub(whole, ir.Const(position)), line)
+                    else:
+                        for name in _target_names(sub_target):
+                            self._record(top, name, ir.Opaque(self._text(value)), line)
             else:
                 for sub_target in elements:
                     for name in _target_names(sub_target):
@@ -692,6 +710,8 @@ class _Visitor(cst.CSTVisitor):
             return ir.Lambda(names, self._expr(node.body))
         if isinstance(node, cst.NamedExpr):
             return self._expr(node.value)
+        if isinstance(node, cst.IfExp):
+            return ir.Choice((self._expr(node.body), self._expr(node.orelse)))
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
             iters = []
             clause: cst.CompFor | None = node.for_in

@@ -21,6 +21,7 @@ from eventlint import asyncapi, compat
 from eventlint.catalog import Catalog, EventSpec
 from eventlint.config import ConfigError
 from eventlint.facts import ProjectFacts, Publication, Subscription
+from eventlint.identity import transport_suffix, unqualified
 from eventlint.routes import Flow
 
 VERSION = "3.0.0"
@@ -61,7 +62,7 @@ def export_asyncapi(facts: ProjectFacts, catalog: Catalog, root: Path, service: 
         "components": {"messages": {}},
     }
     for (event, channel), channel_id in channels.items():
-        entry = document["channels"].setdefault(channel_id, _channel(channel))
+        entry = document["channels"].setdefault(channel_id, _channel(unqualified(channel) if channel else channel))
         entry["messages"][messages[event]] = {"$ref": f"#/components/messages/{messages[event]}"}
     for event, message_id in messages.items():
         spec = catalog.event(event)
@@ -80,11 +81,12 @@ def _uses(facts: ProjectFacts, catalog: Catalog) -> tuple[list[_Use], set[tuple[
     carried: dict[str, set[str]] = {}
     records: list[Publication | Subscription] = [*flow.publications, *facts.subscribers]
     for record in records:
-        if record.event and record.channel:
-            carried.setdefault(record.channel, set()).add(record.event)
+        event = flow.event(record)
+        if event and record.channel:
+            carried.setdefault(record.channel, set()).add(event)
     sites: list[tuple[Publication | Subscription, str, list[tuple[str, str | None]]]] = []
     for publication in flow.publications:
-        sites.append((publication, "send", _events_of(publication.event, publication.channel, catalog, carried)))
+        sites.append((publication, "send", _events_of(publication, flow, catalog, carried)))
     for subscription in facts.subscribers:
         sites.append((subscription, "receive", _received(subscription, flow, catalog, carried)))
     for record, action, pairs in sites:
@@ -93,11 +95,12 @@ def _uses(facts: ProjectFacts, catalog: Catalog) -> tuple[list[_Use], set[tuple[
             if record.service:
                 uses.add(_Use(record.service, action, event, channel, f"{record.path}:{record.line}"))
     for spec in catalog.events.values():
-        events.add((spec.name, spec.channel))
-        if spec.owner:
-            uses.add(_Use(spec.owner, "send", spec.name, spec.channel))
-        for consumer in spec.consumers:
-            uses.add(_Use(consumer, "receive", spec.name, spec.channel))
+        for channel in spec.channels or (None,):
+            events.add((spec.name, channel))
+            if spec.owner:
+                uses.add(_Use(spec.owner, "send", spec.name, channel))
+            for consumer in spec.consumers:
+                uses.add(_Use(consumer, "receive", spec.name, channel))
     return sorted(uses, key=lambda u: (u.service, u.action, u.event, u.channel or "", u.site or "")), events
 
 
@@ -109,8 +112,8 @@ def _received(subscription: Subscription, flow: Flow, catalog: Catalog, carried:
     publish, on their channels: a queue what is sent to the exchanges and routing keys
     it is bound to, a pattern what is sent on the channels it matches.
     """
-    own = _events_of(subscription.event, subscription.channel, catalog, carried)
-    charted = subscription.event or (
+    own = _events_of(subscription, flow, catalog, carried)
+    charted = flow.event(subscription) or (
         subscription.channel and (catalog.for_channel(subscription.channel) or carried.get(subscription.channel))
     )
     if charted:
@@ -118,24 +121,33 @@ def _received(subscription: Subscription, flow: Flow, catalog: Catalog, carried:
     pairs: set[tuple[str, str | None]] = set()
     for publication in flow.publications:
         if flow.reaches(publication, subscription):
-            pairs.update(_events_of(publication.event, publication.channel, catalog, carried))
+            pairs.update(_events_of(publication, flow, catalog, carried))
     return sorted(pairs, key=lambda ec: (ec[0], ec[1] or "")) or own
 
 
-def _events_of(event: str | None, channel: str | None, catalog: Catalog, carried: dict[str, set[str]]) -> list[tuple[str, str | None]]:
+def _events_of(record: Publication | Subscription, flow: Flow, catalog: Catalog, carried: dict[str, set[str]]) -> list[tuple[str, str | None]]:
     """The (event, channel) pairs a site stands for.
 
+    The event is the record's identity (identity.py: the catalog's event under any of its names).
     What the code leaves unknown is filled in from the catalog (an event's
     channel, a channel's events), else from the events other sites name on the
-    same channel; a channel nobody names an event for stands for its own event.
+    same channel; a channel nobody names an event for stands for its own event
+    (`name@transport` when the same name is used on two brokers).
     """
+    event, channel = flow.event(record), record.channel
     if event:
         spec = catalog.event(event)
-        return [(event, channel or (spec.channel if spec else None))]
+        return [_on_broker(event, channel or (spec.channel if spec else None))]
     if channel:
-        names = sorted(d.name for d in catalog.for_channel(channel)) or sorted(carried.get(channel, ())) or [channel]
-        return [(name, channel) for name in names]
+        names = sorted(d.name for d in catalog.for_channel(channel)) or sorted(carried.get(channel, ())) or [flow.identity.node(record) or channel]
+        return [_on_broker(name, channel) for name in names]
     return []
+
+
+def _on_broker(event: str, channel: str | None) -> tuple[str, str | None]:
+    """An event told apart by its transport (`test@kafka`) travels on a channel of that broker: `test@kafka`, address `test`."""
+    suffix = transport_suffix(event)
+    return event, (channel + suffix if channel and suffix and not channel.endswith(suffix) else channel)
 
 
 def _slug(text: str) -> str:
@@ -254,6 +266,10 @@ def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inl
         # the newest version, found the way every contract rule finds it
         store = compat.SchemaStore.from_directory(resolver.root)
         _, latest = compat.load_versions((Path(spec.base) / spec.schema).resolve(), store)[-1]
+        if latest.format != "json-schema":
+            # AsyncAPI 3's multi-format schema object: the Avro or Protobuf schema as it is, with its format
+            schema_format, document = compat.multi_format(latest)
+            return {"schemaFormat": schema_format, "schema": document}
         path = resolver.root / latest.file
         resolver.add(path, latest.document)
         schema = inliner.inline(latest.document, path, "")

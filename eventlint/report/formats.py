@@ -20,7 +20,11 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def json_report(
-    facts: ProjectFacts, diagnostics: Sequence[Diagnostic], baselined: int = 0, coupling: dict[str, Any] | None = None
+    facts: ProjectFacts,
+    diagnostics: Sequence[Diagnostic],
+    baselined: int = 0,
+    coupling: dict[str, Any] | None = None,
+    runtime: dict[str, Any] | None = None,
 ) -> str:
     document: dict[str, Any] = {
         "eventlint_report": 1,
@@ -38,6 +42,8 @@ def json_report(
     }
     if coupling is not None:
         document["coupling"] = coupling
+    if runtime is not None:
+        document["runtime"] = runtime
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

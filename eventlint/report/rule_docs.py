@@ -49,7 +49,7 @@ def _example(example: Any) -> list[str]:
         if len(files) > 1:
             lines.append(f"`{path}`:")
             lines.append("")
-        language = "yaml" if path.endswith((".yaml", ".yml")) else "python"
+        language = "yaml" if path.endswith((".yaml", ".yml")) else "json" if path.endswith(".json") else "python"
         shown = "\n".join(line.split("  # expect:")[0].rstrip() if "# expect:" in line else line for line in text.rstrip().splitlines())
         lines += [f"```{language}", shown, "```", ""]
     return lines[:-1]

@@ -16,7 +16,7 @@ def change_line(change: Change, mode: str) -> str:
 
 def diff_text(diff: Any) -> str:
     """The text report of a SchemaDiff."""
-    lines = [f"{diff.old} -> {diff.new} (mode {diff.mode}, open content {diff.policy})"]
+    lines = [f"{diff.old} -> {diff.new} (mode {diff.mode}{_settings(diff)})"]
     lines.extend(f"  {change_line(c, diff.mode)}" for c in diff.changes)
     if not diff.changes:
         lines.append("  no changes")
@@ -25,12 +25,21 @@ def diff_text(diff: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _settings(diff: Any) -> str:
+    """What else judged the diff: the open-content policy (JSON Schema) or buf's level (Protobuf)."""
+    if diff.format == "protobuf":
+        return f", buf level {diff.protobuf_level}"
+    return "" if diff.format == "avro" else f", open content {diff.policy}"
+
+
 def diff_json(diff: Any) -> str:
     document = {
         "old": diff.old,
         "new": diff.new,
         "mode": diff.mode,
         "open_content": diff.policy,
+        "format": diff.format,
+        **({"protobuf_level": diff.protobuf_level} if diff.format == "protobuf" else {}),
         "compatible": not diff.breaking,
         "changes": [{**c.to_json(), "breaks_mode": c.breaks(diff.mode)} for c in diff.changes],
     }

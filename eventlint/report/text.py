@@ -100,6 +100,7 @@ def facts_text(facts: ProjectFacts) -> str:
         what = _what(p.event, p.event_expr, p.channel, p.channel_expr)
         extra = f"  key={p.key}" if p.key else ""
         via = f"  via {' -> '.join(p.via)}" if p.via else ""
+        via += "  (derived)" if p.derived else ""
         out.append(f"  {p.path}:{p.line}:{p.column}  [{p.service or '-'}] {p.framework}: {what}  in {p.function or '-'}{extra}{via}")
     out.append("")
     out.append("subscribers:")
@@ -107,7 +108,13 @@ def facts_text(facts: ProjectFacts) -> str:
         what = _what(s.event, s.event_expr, s.channel, s.channel_expr)
         handler = s.handler or (f"<unresolved: {s.handler_expr}>" if s.handler_expr else "-")
         group = f"  group={s.group}" if s.group else ""
+        group += "  (derived)" if s.derived else ""
         out.append(f"  {s.path}:{s.line}:{s.column}  [{s.service or '-'}] {s.framework}: {what} -> {handler}{group}")
+    unresolved = unresolved_lines(facts)
+    if unresolved:
+        out.append("")
+        out.append("unresolved:")
+        out.extend(f"  {line}" for line in unresolved)
     if facts.bindings:
         out.append("")
         out.append("bindings:")
@@ -119,6 +126,58 @@ def facts_text(facts: ProjectFacts) -> str:
         out.extend(f"  {diagnostic_line(d)}" for d in facts.diagnostics)
         out.extend(f"  {s.path}: skipped: {s.reason}" for s in facts.skipped)
     return "\n".join(out) + "\n"
+
+
+def unresolved_records(facts: ProjectFacts) -> list[dict[str, object]]:
+    """Every publisher and subscriber whose name or handler stayed unknown, with the reason, in file order."""
+    rows: list[dict[str, object]] = []
+    for kind, records in (("publisher", facts.publishers), ("subscriber", facts.subscribers)):
+        for r in records:
+            if r.unresolved is None:
+                continue
+            category, _, detail = r.unresolved.partition(": ")
+            rows.append(
+                {
+                    "path": r.path,
+                    "line": r.line,
+                    "column": r.column,
+                    "kind": kind,
+                    "framework": r.framework,
+                    "service": r.service,
+                    "reason": category,
+                    "detail": detail,
+                }
+            )
+    rows.sort(key=lambda row: (row["path"], row["line"], row["column"], row["kind"], row["reason"], row["detail"]))
+    # one line per site and reason: a site with several records (one per handler) is listed once
+    unique: list[dict[str, object]] = []
+    for row in rows:
+        if not unique or unique[-1] != row:
+            unique.append(row)
+    return unique
+
+
+def unresolved_lines(facts: ProjectFacts) -> list[str]:
+    """`path:line:col  kind framework: reason: detail` for each unresolved site."""
+    return [
+        f"{r['path']}:{r['line']}:{r['column']}  {r['kind']} {r['framework']}: {r['reason']}: {r['detail']}"
+        for r in unresolved_records(facts)
+    ]
+
+
+def unresolved_text(facts: ProjectFacts) -> str:
+    lines = unresolved_lines(facts)
+    if not lines:
+        return "Every publisher and subscriber found has a known name and handler.\n"
+    counts: dict[str, int] = {}
+    for r in unresolved_records(facts):
+        counts[str(r["reason"])] = counts.get(str(r["reason"]), 0) + 1
+    tally = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return "\n".join([*lines, "", f"{_plural(len(lines), 'unresolved site')} ({tally})."]) + "\n"
+
+
+def unresolved_json(facts: ProjectFacts) -> str:
+    return json.dumps(unresolved_records(facts), indent=2, ensure_ascii=False) + "\n"
 
 
 def facts_json(facts: ProjectFacts) -> str:

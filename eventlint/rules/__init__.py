@@ -10,6 +10,7 @@ from eventlint.rules import (
     engine_rules,
     flow,
     ordering,
+    runtime,
 )
 from eventlint.rules.base import (
     Example,
@@ -29,6 +30,7 @@ BUILTIN: tuple[type[Rule], ...] = (
     *delivery.RULES,
     *debugging.RULES,
     *coupling.RULES,
+    *runtime.RULES,
 )
 
 

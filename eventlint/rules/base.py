@@ -31,7 +31,10 @@ from eventlint.facts import (
     Subscription,
 )
 from eventlint.graph import EventGraph, build_graph
+from eventlint.identity import Identity
 from eventlint.rules.schema_view import Schemas
+from eventlint.runtime import Comparison, compare
+from eventlint.traces import Observations
 
 
 class Severity(str, enum.Enum):
@@ -187,11 +190,22 @@ class RuleContext:
     facts: ProjectFacts
     config: Config
     catalog: Catalog
+    traces: Observations | None = None
 
     @cached_property
     def graph(self) -> EventGraph:
         """The event graph (services, events, handlers, contexts), built once per run for project rules."""
-        return build_graph(self.facts, self.config, self.catalog)
+        return build_graph(self.facts, self.config, self.catalog, self.identity)
+
+    @cached_property
+    def identity(self) -> Identity:
+        """Which event each record stands for, under whichever name (identity.py); the graph and the rules share it."""
+        return Identity.of(self.facts, self.catalog)
+
+    @cached_property
+    def runtime(self) -> Comparison | None:
+        """The traces of the run (`--traces`) against the event graph; None without traces."""
+        return None if self.traces is None else compare(self.traces, self.graph, self.config, self.catalog)
 
     @cached_property
     def schemas(self) -> Schemas:

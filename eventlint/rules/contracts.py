@@ -23,6 +23,15 @@ ENVELOPE_FIELDS = (
     "data", "specversion", "datacontenttype", "receiptHandle", "ReceiptHandle", "messageId", "MessageId",
 )
 
+# the methods and attributes every generated Protobuf message class has besides its fields
+PROTOBUF_MESSAGE_API = frozenset(
+    "ByteSize Clear ClearExtension ClearField CopyFrom DESCRIPTOR DiscardUnknownFields Extensions FindInitializationErrors "
+    "FromString HasExtension HasField IsInitialized ListFields MergeFrom MergeFromString ParseFromString SerializePartialToString "
+    "SerializeToString SetInParent UnknownFields WhichOneof".split()
+    # and a broker message's own accessors, when the handler holds the message rather than its value
+    + "error key headers latency leader_epoch offset partition timestamp topic value".split()
+)
+
 CATALOG_HINT = "declare it under `events` in eventlint.yaml (owner, channel, schema, consumers)"
 
 
@@ -39,7 +48,7 @@ class Contracts:
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
         self.catalog = ctx.catalog
-        self.flow = Flow(ctx.facts, ctx.catalog)
+        self.flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
         wrappers = wrapper_functions(ctx.facts.publishers)
         self.publications = [p for p in ctx.facts.publishers if not is_wrapper_call(p, wrappers)]
         self.subscriptions = list(ctx.facts.subscribers)
@@ -50,16 +59,24 @@ class Contracts:
         return bool(self.catalog.events)
 
     def published(self, publication: Publication) -> list[EventSpec]:
-        spec = self.catalog.event(publication.event)
+        spec = self.flow.identity.declared(publication)
         if spec is not None:
             return [spec]
         return self.catalog.for_channel(publication.channel)
 
     def consumed(self, subscription: Subscription) -> list[EventSpec]:
-        spec = self.catalog.event(subscription.event)
+        spec = self.flow.identity.declared(subscription)
         if spec is not None:
             return [spec]
-        return [spec for spec in self._declared_publications if self.flow.reaches(self._as_publication(spec), subscription)]
+        found: dict[str, EventSpec] = {}
+        for spec, as_sent in self._declared_publications:
+            if spec.name not in found and self.flow.reaches(as_sent, subscription):
+                found[spec.name] = spec
+        if found:
+            return list(found.values())
+        # what the code publishes to it, when that resolves to catalog events under another name (an alias, a class)
+        sent = {spec.name: spec for spec, p in self._declared_in_code if self.flow.reaches(p, subscription)}
+        return [sent[name] for name in sorted(sent)]
 
     def judged_publication(self, publication: Publication) -> bool:
         return bool(publication.event or publication.channel)
@@ -92,11 +109,26 @@ class Contracts:
         return {s.name for s in self.ctx.facts.services}
 
     @cached_property
-    def _declared_publications(self) -> list[EventSpec]:
-        return sorted(self.catalog.events.values(), key=lambda s: s.name)
+    def _declared_in_code(self) -> list[tuple[EventSpec, Publication]]:
+        """One publication per distinct (catalog event, channel, template, framework) among those the catalog declares."""
+        seen: dict[tuple, tuple[EventSpec, Publication]] = {}
+        for p in self.publications:
+            spec = self.flow.identity.declared(p)
+            if spec is not None:
+                seen.setdefault((spec.name, p.event, p.channel, p.channel_expr, p.framework), (spec, p))
+        return [seen[key] for key in sorted(seen, key=lambda k: tuple("" if v is None else v for v in k))]
 
-    def _as_publication(self, spec: EventSpec) -> Publication:
-        return Publication(spec.name, spec.channel, "catalog", spec.owner, spec.source, spec.line, 1, None)
+    @cached_property
+    def _declared_publications(self) -> list[tuple[EventSpec, Publication]]:
+        """Each catalogued event, and a publication of it on each channel the catalog declares (made once: routing remembers records)."""
+        return [
+            (spec, self._as_publication(spec, channel))
+            for spec in sorted(self.catalog.events.values(), key=lambda s: s.name)
+            for channel in spec.channels or (None,)
+        ]
+
+    def _as_publication(self, spec: EventSpec, channel: str | None) -> Publication:
+        return Publication(spec.name, channel, "catalog", spec.owner, spec.source, spec.line, 1, None)
 
 
 def _contracts(ctx: RuleContext) -> Contracts:
@@ -317,11 +349,13 @@ class PayloadSchemaMismatch(Rule):
     For a publication of a catalogued event whose payload is written in the code
     (a dict literal, `dict(...)`, a constructor call, or a name bound to one of
     them, keys stored before the send included), compares its top-level fields
-    with the latest version of the event's schema and reports:
+    with the latest version of the event's schema (JSON Schema, Avro record or
+    Protobuf message: see docs/compatibility.md for how each reads) and reports:
     - a required field the payload does not set (only when every field of the
       payload is known: no `**spread`, no computed key, no `.update(...)`, not a
       class whose defaults are serialised too);
-    - a field a closed schema (`additionalProperties: false`) does not allow;
+    - a field a closed schema (`additionalProperties: false`, an Avro record, a
+      Protobuf message) does not allow;
     - a literal value whose JSON type the schema does not accept for that field
       (`integer` is accepted where `number` is).
 
@@ -335,8 +369,9 @@ class PayloadSchemaMismatch(Rule):
     checked for compatibility by EDA208 and `eventlint schema check`).
 
     ## Limitations
-    Only top-level fields are compared; nested objects and values that are not
-    literals are not.
+    Only top-level fields are compared (a `$ref` at the root, in `allOf` or on a
+    property is followed, into other schema files too); nested objects and values
+    that are not literals are not.
     """
 
     code = "EDA203"
@@ -359,6 +394,24 @@ class PayloadSchemaMismatch(Rule):
               },
               "required": ["order_id", "total_cents", "currency"],
               "additionalProperties": false
+            }
+        """
+    }
+
+    _avro_config = """
+    events:
+      OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.avsc}
+    """
+    _avro_schema = {
+        "schemas/order_placed.avsc": """
+            {
+              "type": "record", "name": "OrderPlaced", "namespace": "shop.orders",
+              "fields": [
+                {"name": "order_id", "type": "string"},
+                {"name": "total_cents", "type": "long"},
+                {"name": "currency", "type": "string", "default": "EUR"},
+                {"name": "coupon", "type": ["null", "string"], "default": null}
+              ]
             }
         """
     }
@@ -394,6 +447,23 @@ class PayloadSchemaMismatch(Rule):
             """,
             config=_config,
             files=_schema,
+        ),
+        Example(
+            """
+            from confluent_kafka import SerializingProducer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroSerializer
+
+            registry = SchemaRegistryClient({"url": "http://registry:8081"})
+            with open("schemas/order_placed.avsc") as f:
+                serializer = AvroSerializer(registry, f.read())
+            producer = SerializingProducer({"bootstrap.servers": "kafka:9092", "value.serializer": serializer})
+
+            def place_order(order):
+                producer.produce("orders.placed", value={"order_id": order.id, "total_cents": 19.99, "note": "gift"})  # expect: EDA203
+            """,
+            config=_avro_config,
+            files=_avro_schema,
         ),
     ]
     valid = [
@@ -469,17 +539,20 @@ class ConsumerReadsUnknownField(Rule):
     """Checks for handlers that read fields the event's schema does not define, or optional fields unsafely.
 
     ## What it does
-    For a handler that consumes one catalogued event with a schema, looks at the
-    message fields it reads (`event["x"]`, `event.get("x")`, also in the
-    functions it calls) and reports:
+    For a handler that consumes one catalogued event with a schema (JSON Schema,
+    Avro or Protobuf), looks at the message fields it reads (`event["x"]`,
+    `event.get("x")`, also in the functions it calls) and reports:
     - a field the latest schema does not define;
-    - an optional field (not `required`, no `default`) read with `event["x"]`,
-      which raises `KeyError` on every message that leaves it out.
+    - an optional field (not `required`, no `default`; for Avro, a field without
+      a default that may be null) read with `event["x"]`, which raises
+      `KeyError` on every message that leaves it out.
 
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
-    (`event.total`) are not judged: they read a model class, whose defaults the
-    code decides.
+    (`event.total`) are judged only against a Protobuf schema, whose generated
+    class has exactly the message's fields as attributes (reading another raises
+    `AttributeError`); other attribute reads are left alone: they read a model
+    class, whose fields and defaults the code decides.
 
     ## Why is this bad?
     A consumer reading a field nobody promised to send works until the producer
@@ -520,6 +593,72 @@ class ConsumerReadsUnknownField(Rule):
     }
 
     invalid = [
+        Example(
+            """
+            from confluent_kafka import DeserializingConsumer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroDeserializer
+
+            registry = SchemaRegistryClient({"url": "http://registry:8081"})
+            consumer = DeserializingConsumer({
+                "bootstrap.servers": "kafka:9092",
+                "group.id": "billing",
+                "value.deserializer": AvroDeserializer(registry),
+            })
+            consumer.subscribe(["orders.placed"])
+
+            def bill(order):
+                charge(order["order_id"], order["total_cents"], order["currency"])
+                redeem(order["coupon_code"])  # expect: EDA204
+
+            while True:
+                message = consumer.poll(1.0)
+                if message is not None:
+                    bill(message.value())
+            """,
+            config=PayloadSchemaMismatch._avro_config,
+            files=PayloadSchemaMismatch._avro_schema,
+        ),
+        Example(
+            """
+            from confluent_kafka import DeserializingConsumer
+            from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
+
+            from app.gen import payment_pb2
+
+            consumer = DeserializingConsumer({
+                "bootstrap.servers": "kafka:9092",
+                "group.id": "orders",
+                "value.deserializer": ProtobufDeserializer(payment_pb2.PaymentCaptured, {"use.deprecated.format": False}),
+            })
+            consumer.subscribe(["payments.captured"])
+
+            def on_payment(payment):
+                mark_paid(payment.order_id, payment.provider_ref)  # expect: EDA204
+
+            while True:
+                message = consumer.poll(1.0)
+                if message is not None:
+                    on_payment(message.value())
+            """,
+            config="""
+            events:
+              PaymentCaptured: {owner: billing, channel: payments.captured, schema: schemas/payment_captured.proto}
+            """,
+            files={
+                "schemas/payment_captured.proto": """
+                    syntax = "proto3";
+                    package shop.billing.v1;
+
+                    message PaymentCaptured {
+                      string order_id = 1;
+                      reserved 2;
+                      reserved "provider_ref";
+                      string provider_reference = 3;
+                    }
+                """,
+            },
+        ),
         Example(
             """
             import json
@@ -575,9 +714,22 @@ class ConsumerReadsUnknownField(Rule):
             view = ctx.schemas.latest_view(spec)
             if view is None or not view.properties:
                 continue
+            attributes = ctx.schemas.latest_attributes(spec)
             for read in handler.reads:
                 key = (read.path, read.line, read.column, read.field)
-                if key in seen or read.access == "attr" or matches(read.field, self.options.envelope_fields):
+                if key in seen or matches(read.field, self.options.envelope_fields):
+                    continue
+                if read.access == "attr":
+                    # a generated Protobuf class has exactly its fields as attributes; other models decide their own
+                    if attributes is None or read.field in attributes or read.field in PROTOBUF_MESSAGE_API:
+                        continue
+                    seen.add(key)
+                    yield self.finding(
+                        (read.path, read.line, read.column),
+                        f"reads `.{read.field}`, which the `{spec.name}` Protobuf message does not define",
+                        service=handler.service, event=spec.name,
+                        hint=f"read a field the message defines, or add `{read.field}` to the .proto (a renamed field keeps its number)",
+                    )
                     continue
                 message = _read_problem(read, view, spec.name)
                 if message:
@@ -938,8 +1090,9 @@ class BreakingSchemaChange(Rule):
             mode, policy = compat.settings(ctx.config.raw.get("contracts"), spec.compatibility)
             files = dict(versions)
             hurt = sorted(set(spec.consumers) | consumers.get(spec.name, set()))
-            for brk in compat.history(versions, mode, policy):
-                changes = "; ".join(c.description for c in brk.changes[:3])
+            for brk in compat.history(versions, mode, policy, compat.protobuf_level(ctx.config.raw.get("contracts"))):
+                rule_ids = files[brk.newer].format == "protobuf"  # buf's rule id beside each change, as buf prints it
+                changes = "; ".join(f"{c.description} ({c.kind})" if rule_ids else c.description for c in brk.changes[:3])
                 more = f" (and {len(brk.changes) - 3} more)" if len(brk.changes) > 3 else ""
                 who = f"; it would hurt {', '.join(hurt)}" if hurt else ""
                 yield self.finding(

@@ -177,7 +177,7 @@ class CrossContextInternalEvent(Rule):
             home = graph.context_of(service)
             if not node["contexts"] or home in node["contexts"]:
                 continue
-            closed = [c for c in node["contexts"] if not graph.contexts[c].exposes(event, node["channels"])]
+            closed = [c for c in node["contexts"] if not graph.is_public(event, c)]
             if not closed:
                 continue
             where = f"context {home}" if home else "no context"

@@ -131,7 +131,9 @@ class NoDeadLetter(Rule):
     reported even when their queue has one. A `basic_reject(requeue=False)`
     is not evidence: without a dead-letter exchange it drops the message.
     FastStream NATS subscribers are all taken to be core NATS (at most once),
-    JetStream ones included.
+    JetStream ones included. Consumers of a RabbitMQ stream queue
+    (`x-queue-type: stream`, `QueueType.STREAM`) are not reported: a stream
+    keeps every message and cannot dead-letter.
     """
 
     code = "EDA501"
@@ -150,6 +152,7 @@ class NoDeadLetter(Rule):
         - retry_channels: globs (case-insensitive) on retry channels; publishing there is evidence
         - dead_letter_calls: globs (case-insensitive) on calls that move a failed message aside (a team's `send_to_dlq` helper); evidence
         - external_references: globs on a template's unresolved channel expressions that name a queue defined in another stack or parameter store, whose dead-letter policy is not visible; not reported
+        - no_dead_letter_queue_types: queue types that cannot dead-letter (a RabbitMQ stream keeps every message and has no dead-letter exchange); their consumers are not reported
         """
 
         frameworks: tuple[str, ...] = (
@@ -168,6 +171,7 @@ class NoDeadLetter(Rule):
             "redis",
             "aws-sam",
             "serverless",
+            "cloudformation",
         )
         infrastructure_frameworks: tuple[str, ...] = ("aws-sqs", "google-pubsub")
         fire_and_forget_frameworks: tuple[str, ...] = ("redis", "nats")
@@ -177,6 +181,7 @@ class NoDeadLetter(Rule):
         retry_channels: tuple[str, ...] = RETRY_CHANNELS
         dead_letter_calls: tuple[str, ...] = DEAD_LETTER_CALLS
         external_references: tuple[str, ...] = ("!ImportValue*", "Fn::ImportValue*", "${ssm:*", "${cf:*", "{{resolve:*")
+        no_dead_letter_queue_types: tuple[str, ...] = ("stream",)
 
     invalid = [
         Example(
@@ -246,6 +251,26 @@ class NoDeadLetter(Rule):
         ),
     ]
     valid = [
+        Example(
+            """
+            from kombu import Connection, Consumer, Exchange, Queue
+
+            history = Queue(
+                "orders.history",
+                exchange=Exchange("orders"),
+                routing_key="order.placed",
+                queue_arguments={"x-queue-type": "stream"},
+            )
+
+            def on_order(body, message):
+                print(body["order_id"])
+                message.ack()
+
+            with Connection("amqp://rabbitmq//") as connection:
+                with Consumer(connection.channel(), queues=[history], callbacks=[on_order]):
+                    connection.drain_events()
+            """
+        ),
         Example(
             """
             from confluent_kafka import Consumer, Producer
@@ -408,6 +433,8 @@ class NoDeadLetter(Rule):
         options = self.options
         if subscription.dead_letter:
             return False
+        if subscription.queue_type in options.no_dead_letter_queue_types:
+            return False  # the broker cannot dead-letter from it: there is no path to ask for
         framework = subscription.framework
         if framework not in options.frameworks and framework not in options.infrastructure_frameworks:
             return False

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 
+from eventlint import compat
 from eventlint.facts import Diagnostic
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 
@@ -96,4 +99,122 @@ class PluginError(Rule):
         return iter(())
 
 
-RULES = (ParseError, UnusedSuppression, PluginError)
+class BrokenSchema(Rule):
+    """Checks for catalogued schemas that cannot be read: not parseable, not valid in their format, or unresolvable.
+
+    ## What it does
+    Loads every schema the catalog names (JSON Schema, Avro `.avsc`, Protobuf
+    `.proto`; a file or a folder of versions) and reports one finding per event
+    whose schema cannot be used, at the file and line of the mistake, with the
+    reason: invalid JSON or YAML, a JSON Schema that fails its metaschema, an
+    unknown Avro type, a `.proto` syntax error, an import that is not found or
+    that imports itself, a `$ref` to a URL or outside the project (eventlint
+    never fetches anything). The run goes on: the other events are checked, and
+    the contract rules skip this one.
+
+    ## Why is this bad?
+    A schema nobody can read is no contract: producers and consumers cannot be
+    checked against it, and the registry will refuse it at deploy time.
+
+    ## How to fix it
+    Fix the file at the line named; vendor a remote `$ref` into the project
+    (or let a `$id` beside the referring file name it).
+    """
+
+    code = "EDA003"
+    name = "broken-schema"
+    severity = Severity.ERROR
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                producer.send("orders.placed", value=order.to_json(), key=order.id)
+            """,
+            config="""
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.yaml}
+            """,
+            files={
+                "schemas/order_placed.yaml": """
+                    type: object
+                    properties:
+                      order_id:
+                        type: text  # expect: EDA003
+                """,
+            },
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def place_order(order):
+                producer.send("orders.placed", value=order.to_json(), key=order.id)
+            """,
+            config="""
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.avsc}
+            """,
+            files={
+                "schemas/order_placed.avsc": """
+                    {"type": "record", "name": "OrderPlaced", "fields": [{"name": "order_id", "type": "string"}]}
+                """,
+            },
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        for spec in sorted(ctx.catalog.events.values(), key=lambda e: e.name):
+            error = ctx.schemas.error(spec)
+            if error is None:
+                continue
+            if spec.payload_format is not None:  # an inline payload of an AsyncAPI message: at the message
+                where = (_project_path(spec.source, ctx), spec.line, 1)
+            else:
+                file = error.file.split("@", 1)[0]
+                where = (_project_path(file, ctx), error.line or _pointer_line(ctx, file, error.pointer), 1)
+            yield self.finding(
+                where,
+                f"schema of `{spec.name}` cannot be used: {error.message}" + (f" (at {error.pointer})" if error.pointer else ""),
+                hint="fix the schema file; the contract rules skip this event until it loads",
+                event=spec.name,
+                service=spec.owner,
+            )
+
+
+def _pointer_line(ctx: RuleContext, schema_file: str, pointer: str) -> int:
+    """The line of a JSON pointer's last key in a JSON or YAML file (1 when it cannot be told)."""
+    parts = [p for p in pointer.split("/") if p]
+    if not parts:
+        return 1
+    try:
+        text = ctx.schemas.store.text(schema_file)  # the store reads nothing outside the project root
+    except compat.SchemaError:
+        return 1
+    key = re.escape(parts[-1].replace("~1", "/").replace("~0", "~"))
+    pattern = re.compile(rf'"{key}"\s*:|^\s*-?\s*[\'"]?{key}[\'"]?\s*:', re.MULTILINE)
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return 1
+    if len(parts) >= 2:  # prefer the occurrence after its parent key
+        parent = re.search(rf'"{re.escape(parts[-2])}"\s*:|^\s*[\'"]?{re.escape(parts[-2])}[\'"]?\s*:', text, re.MULTILINE)
+        later = [m for m in matches if parent is None or m.start() > parent.start()]
+        matches = later or matches
+    return text.count("\n", 0, matches[0].start()) + 1
+
+def _project_path(schema_file: str, ctx: RuleContext) -> str:
+    """A file named relative to the configuration's root (or absolute) as a path relative to the project root."""
+    absolute = os.path.join(os.path.abspath(ctx.config.root), schema_file)
+    root = os.path.abspath(ctx.facts.root)
+    return os.path.relpath(absolute, root).replace(os.sep, "/") if absolute.startswith(root + os.sep) else schema_file
+
+
+RULES = (ParseError, UnusedSuppression, PluginError, BrokenSchema)

@@ -334,7 +334,7 @@ class OrphanEvent(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks)
+        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
         judged_subscriptions = [s for s in flow.subscriptions if flow.judged(s) and not flow.unbound_routed(s)]
         unrouted = {s.framework for s in flow.subscriptions if flow.unbound_routed(s)}
         unknown = unresolved(flow.subscriptions, flow)
@@ -378,7 +378,10 @@ class PhantomSubscription(Rule):
     names, channels and patterns, and for an AMQP queue the exchanges and
     routing keys it is bound to. A queue that receives what the broker
     dead-letters from another queue is fed, and a subscription whose
-    destination is not statically known is not judged.
+    destination is not statically known is not judged. Neither are Celery
+    tasks (kind `task`: beat schedules and canvas primitives start them too)
+    nor change streams (kind `change`, such as a DynamoDB stream trigger: the
+    table emits them, no code publishes them); see `unpublished_kinds`.
 
     ## Why is this bad?
     A handler waiting for messages that never come is dead code that looks
@@ -401,9 +404,11 @@ class PhantomSubscription(Rule):
     class Options:
         """
         - routed_frameworks: frameworks whose subscribers name a subscription, not a topic (Google Pub/Sub); such a subscriber is judged only through a binding to its topic
+        - unpublished_kinds: kinds of subscription that code is not expected to publish to: `change` (a DynamoDB stream: the table emits it), `task` (a Celery task: beat schedules and canvas primitives start tasks too)
         """
 
         routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
+        unpublished_kinds: tuple[str, ...] = ("change", "task")
 
     invalid = [
         Example(
@@ -549,10 +554,21 @@ class PhantomSubscription(Rule):
             subscriber.subscribe(path, callback=on_order)
             """
         ),
+        Example(
+            """
+            from celery import Celery
+
+            app = Celery("shop", broker="amqp://rabbitmq/")
+
+            @app.task(name="carts.purge_abandoned")
+            def purge_abandoned_carts():
+                print("purged")
+            """
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks)
+        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
         publications = [p for p in flow.publications if flow.judged(p) or template_pattern(p.channel_expr) is not None]
         unknown = unresolved(flow.publications, flow)
         maybe = f"; the destination of some publications is not statically known: {unknown}" if unknown else ""
@@ -560,6 +576,8 @@ class PhantomSubscription(Rule):
         for subscription in flow.subscriptions:
             event = flow.event(subscription)
             if not flow.judged(subscription) or flow.unbound_routed(subscription) or flow.fed_by_dead_letters(subscription):
+                continue
+            if subscription.kind in self.options.unpublished_kinds:
                 continue
             routes = flow.addresses(subscription)
             if any(ctx.catalog.published_elsewhere(event, name) for name in (subscription.channel, *routes)):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from eventlint.catalog import Catalog
 from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subscription
+from eventlint.identity import Identity
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import chain, named, short
 
@@ -455,7 +456,7 @@ class PublishWithoutKey(Rule):
             message += ": the producer spreads one entity's events over partitions and consumers see them out of order"
         else:
             message += ": a FIFO queue or topic orders by message group and rejects a message without one"
-        declared = {field for m, _ in needing for _, field, _ in declared_keys(m, ctx.catalog)}
+        declared = {field for m, _ in needing for _, field, _ in declared_keys(m, ctx.catalog, ctx.identity)}
         entity = f"the entity id ({', '.join(sorted(declared))}, the declared key)" if declared else "the entity id"
         if callers:
             hint = f"give {publisher_name(owner)} a key parameter, pass it to the library call, and have callers pass {entity}"
@@ -839,7 +840,7 @@ class KeyNotEntityId(Rule):
             reasons: dict[str, str] = {}
             first: dict[str, str] = {}
             for member in members:
-                for event, field, label in declared_keys(member, ctx.catalog):
+                for event, field, label in declared_keys(member, ctx.catalog, ctx.identity):
                     reason = self._mismatch(key, field, owner, ctx.catalog)
                     if reason is not None and label not in wrong.get(field, []):
                         wrong.setdefault(field, []).append(label)
@@ -886,10 +887,11 @@ class KeyNotEntityId(Rule):
         return None
 
 
-def declared_keys(p: Publication, catalog: Catalog) -> list[tuple[str, str, str]]:
-    """(event, declared key field, how to name it) for a publication: its event's key, or,
-    for a publication of unknown event, the one key shared by the events declared on its channel."""
-    spec = catalog.event(p.event)
+def declared_keys(p: Publication, catalog: Catalog, identity: Identity | None = None) -> list[tuple[str, str, str]]:
+    """(event, declared key field, how to name it) for a publication: its event's key (the catalog event it
+    resolves to under any of its names), or, for a publication of unknown event, the one key shared by the
+    events declared on its channel."""
+    spec = identity.declared(p) if identity is not None and p.event else catalog.event(p.event)
     if spec is not None:
         return [(spec.name, spec.key, spec.name)] if spec.key else []
     if p.event is None and p.channel:

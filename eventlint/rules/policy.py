@@ -24,6 +24,7 @@ from eventlint import schemas
 from eventlint.config import FAST_SAFE_LOADER, ConfigError, read_text_file
 from eventlint.facts import Diagnostic, Publication, Subscription
 from eventlint.graph import CAUSES, DELIVERS, PUBLISHES, event_node
+from eventlint.identity import unqualified
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 
 CONSTRAINTS = ("forbid-edge", "require-edge", "require-payload", "limit", "classify")
@@ -189,10 +190,13 @@ class View:
         named = self._names.get(_site(record))
         if named:
             return sorted(named)
-        if record.event:
-            return [record.event]
-        declared = sorted(e.name for e in self.ctx.catalog.for_channel(record.channel))
-        return declared or ([record.channel] if record.channel else [])
+        identity = self.ctx.identity
+        if identity.declared(record) is None and not record.event:
+            declared = sorted(e.name for e in self.ctx.catalog.for_channel(record.channel))
+            if declared:
+                return declared
+        name = identity.node(record)
+        return [name] if name else []
 
     def _event(self, event: str) -> Mapping[str, Any]:
         node = event_node(event)
@@ -207,8 +211,7 @@ class View:
     def is_public(self, event: str) -> bool:
         """Part of its owning context's public contract (`contexts.<name>.public`)."""
         data = self._event(event)
-        contexts = [self.graph.contexts[c] for c in data.get("contexts", ()) if c in self.graph.contexts]
-        return any(c.exposes(event, data.get("channels", ())) for c in contexts)
+        return any(self.graph.is_public(event, c) for c in data.get("contexts", ()) if c in self.graph.contexts)
 
     def consumers_of(self, event: str) -> list[Subscription]:
         return sorted(self._consumers.get(event, []), key=_site)
@@ -218,7 +221,7 @@ class View:
             return True
         data = self._event(name)
         channels = [c for c in (record.channel, *data.get("channels", ())) if c]
-        if "name" in matcher and not _globs(matcher["name"], name):
+        if "name" in matcher and not (_globs(matcher["name"], name) or _globs(matcher["name"], unqualified(name))):
             return False
         if "channel" in matcher and not any(_globs(matcher["channel"], c) for c in channels):
             return False

@@ -50,33 +50,74 @@ class ObjectView:
 
 
 class Schemas:
-    """Every catalogued event's schema versions, loaded once (SchemaError for a broken schema)."""
+    """Every catalogued event's schema versions, loaded once; a broken schema is kept as its error (EDA003 reports it)."""
 
     def __init__(self, catalog: Catalog, root: Path) -> None:
         self.catalog = catalog
         self.store = compat.SchemaStore.from_directory(root)
         self._versions: dict[str, list[tuple[str, compat.Schema]]] = {}
+        self.errors: dict[str, compat.SchemaError] = {}
 
     def versions(self, spec: EventSpec) -> list[tuple[str, compat.Schema]]:
+        """The event's versions, oldest first; none when it names no schema or its schema is broken (see `errors`)."""
         if spec.schema is None:
             return []
         if spec.name not in self._versions:
-            self._versions[spec.name] = compat.load_versions((Path(spec.base) / spec.schema).resolve(), self.store)
+            try:
+                self._versions[spec.name] = compat.load_versions((Path(spec.base) / spec.schema).resolve(), self.store)
+            except compat.SchemaError as exc:
+                self.errors[spec.name] = exc
+                self._versions[spec.name] = []
         return self._versions[spec.name]
+
+    def error(self, spec: EventSpec) -> compat.SchemaError | None:
+        """Why the event's schema cannot be used, if it cannot."""
+        self.versions(spec)
+        self.inline(spec)
+        return self.errors.get(spec.name)
 
     def load_all(self) -> None:
         """Load every schema now, so that a broken one is reported before any rule runs."""
         for spec in sorted(self.catalog.events.values(), key=lambda s: s.name):
             self.versions(spec)
 
+    def inline(self, spec: EventSpec) -> compat.Schema | None:
+        """An inline Avro or Protobuf payload of an AsyncAPI message, loaded (None for JSON Schema or none; broken: see `errors`)."""
+        if spec.payload_format is None or (spec.payload is None and spec.payload_text is None):
+            return None
+        key = f"(inline) {spec.name}"
+        if key not in self._versions:
+            try:
+                loaded = compat.inline_schema(spec.payload_format, spec.payload_text or spec.payload, spec.source)
+                self._versions[key] = [("(payload)", loaded)]
+            except compat.SchemaError as exc:
+                self.errors[spec.name] = exc
+                self._versions[key] = []
+        found = self._versions[key]
+        return found[0][1] if found else None
+
+    def latest(self, spec: EventSpec) -> compat.Schema | None:
+        """The event's newest schema (a catalogued file, or an inline Avro/Protobuf payload), None for none or JSON Schema inline."""
+        if spec.payload_format is not None:
+            return self.inline(spec)
+        if spec.payload is not None:
+            return None
+        versions = self.versions(spec)
+        return versions[-1][1] if versions else None
+
+    def latest_attributes(self, spec: EventSpec) -> frozenset[str] | None:
+        """The attribute names a decoded message of the event has, when its format fixes them (Protobuf), else None."""
+        latest = self.latest(spec)
+        return compat.attribute_names(latest) if latest is not None else None
+
     def latest_view(self, spec: EventSpec) -> ObjectView | None:
         """The top level of the event's newest schema (or its inline payload), None when it has none."""
-        if spec.payload is not None:
+        if spec.payload is not None and spec.payload_format is None:
             return object_view(spec.payload, spec.payload)
-        versions = self.versions(spec)
-        if not versions:
+        latest = self.latest(spec)
+        if latest is None:
             return None
-        document = versions[-1][1].document
+        document = compat.json_view(latest)
         return object_view(document, document) if isinstance(document, Mapping) else None
 
 

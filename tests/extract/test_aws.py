@@ -31,7 +31,7 @@ def test_publishers_are_exact():
         (RECEIPTS, line(RECEIPTS, "self._sqs.send_message("), "RefundRequested", "refund-requests.fifo", "payments", "payments.receipts.ReceiptSender.request_refund"),
         (TRACKING, line(TRACKING, "shipment_topic.publish("), "ParcelScanned", "shipment-updates", "shipping", "shipping.tracking.parcel_scanned"),
         (TRACKING, line(TRACKING, "returns_queue.send_message("), None, "returns", "shipping", "shipping.tracking.parcel_returned"),
-        (TRACKING, line(TRACKING, "warehouse_queue.send_message("), None, None, "shipping", "shipping.tracking.parcel_returned"),
+        (TRACKING, line(TRACKING, "warehouse_queue.send_message("), None, "warehouse-inbound", "shipping", "shipping.tracking.parcel_returned"),
     }
     assert {p.framework for p in facts.publishers} == {"aws-sns", "aws-sqs", "aws-eventbridge"}
 
@@ -74,12 +74,12 @@ def test_environment_addresses_are_null_with_their_expression():
     assert cancelled.channel is None
     assert cancelled.channel_expr == "os.environ['CANCELLATIONS_TOPIC_ARN']"
     assert cancelled.payload_fields == ("event_type", "order_id", "reason")
+    assert cancelled.unresolved is None  # the payload names the event: the record is not unresolved
     [warehouse] = by_site(facts.publishers, TRACKING, line(TRACKING, "warehouse_queue.send_message("))
-    # the default of os.environ.get is what runs locally, not what runs in production: not guessed
-    assert warehouse.channel is None
-    assert warehouse.channel_expr == (
-        "os.environ.get('WAREHOUSE_QUEUE_URL', 'https://sqs.eu-west-1.amazonaws.com/123456789012/warehouse-inbound')"
-    )
+    # the default of os.environ.get is taken (issue #13), and the record says it is only a default
+    assert warehouse.channel == "warehouse-inbound"
+    assert warehouse.provenance == f"default of environment variable WAREHOUSE_QUEUE_URL ({TRACKING}:9)"
+    assert warehouse.unresolved is None
     assert warehouse.payload_fields == ("tracking_id", "action")
 
 

@@ -15,7 +15,7 @@ def test_every_builtin_pack_loads_and_names_its_modules():
     assert len(builtin_frameworks()) == len(names) >= 17
     assert {"kafka-python", "confluent-kafka", "aiokafka", "faust", "faststream", "pika", "aio-pika", "kombu",
             "nameko", "tomodachi", "dapr", "aws-sns", "aws-sqs", "aws-eventbridge", "google-pubsub", "redis",
-            "nats"} <= names
+            "nats", "celery"} <= names
     assert all(fw.modules for fw in patterns.frameworks.values())
 
 
@@ -37,6 +37,10 @@ def pack(tmp_path, text):
         ("framework: x\nsubscribe:\n  - decorator: a.b\n    untyped: true\n", "subscribe[0].untyped", "applies to `call` sites only"),
         ("framework: kafka-python\n", "framework", "is already defined by"),
         ("framework: x\ntypes:\n  - name: a.B\n    from: [{call: a.b, when: {equals: 1}}]\n", "types[0].from[0].when", "expected `arg` or `kw`"),
+        ("framework: x\ninjected: [Logger()]\n", "injected[0]", ""),
+        ("framework: x\nbind:\n  - call: a.Q\n    fields: {routing_key: {const: null, when_value: {read: {arg: 1}}}}\n", "bind[0].fields.routing_key.when_value", "'in'"),
+        ("framework: x\nbind:\n  - call: a.Q\n    fields: {routing_key: {arg: 2, placeholders: 1}}\n", "bind[0].fields.routing_key.placeholders", ""),
+        ("framework: x\npublish:\n  - call: a.B.c\n    fields: {queue_type: {const: stream}}\n", "publish[0].fields.queue_type", "not a publish field"),
     ],
 )
 def test_pack_mistakes_name_file_and_key(tmp_path, text, key, fragment):

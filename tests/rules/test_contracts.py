@@ -64,18 +64,30 @@ def test_a_documented_consumer_that_is_no_service_is_stale(tmp_path: Path) -> No
     assert [d.message for d in result.diagnostics] == ["`ghost`, a documented consumer of `OrderPlaced`, is not a service of this project"]
 
 
-def test_a_broken_schema_is_a_clear_error_with_exit_two(tmp_path: Path) -> None:
+def test_a_broken_schema_is_one_finding_and_the_other_events_are_still_checked(tmp_path: Path) -> None:
     write_project(
         tmp_path,
         {
-            "app.py": 'from kafka import KafkaProducer\n\nKafkaProducer().send("orders.placed", {"order_id": "1"})\n',
-            "schemas/order_placed.json": '{"type": "object", "properties": {"order_id": {"type": 12}}}',
+            "app.py": (
+                "from kafka import KafkaProducer\n\nproducer = KafkaProducer()\n"
+                'producer.send("orders.placed", {"order_id": "1"})\n'
+                'producer.send("orders.cancelled", {"order_id": 1})\n'
+            ),
+            "schemas/order_placed.json": '{\n  "type": "object",\n  "properties": {\n    "order_id": {"type": 12}\n  }\n}\n',
+            "schemas/order_cancelled.json": '{"type": "object", "properties": {"order_id": {"type": "string"}}}',
         },
-        {"events": {"OrderPlaced": {"channel": "orders.placed", "schema": "schemas/order_placed.json"}}},
+        {
+            "events": {
+                "OrderPlaced": {"channel": "orders.placed", "schema": "schemas/order_placed.json"},
+                "OrderCancelled": {"channel": "orders.cancelled", "schema": "schemas/order_cancelled.json"},
+            }
+        },
     )
-    result = CliRunner().invoke(main, ["check", str(tmp_path), "--select", "EDA203"])
-    assert result.exit_code == 2
-    assert "schemas/order_placed.json" in result.output and "/properties/order_id/type" in result.output
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--select", "EDA203,EDA003"])
+    assert result.exit_code == 1
+    assert "schemas/order_placed.json:4:1: EDA003 schema of `OrderPlaced` cannot be used: not a valid schema" in result.output
+    assert "(at /properties/order_id/type)" in result.output
+    assert "app.py:5:1: EDA203 payload of `OrderCancelled` does not match its schema" in result.output  # still checked
     assert "Traceback" not in result.output
 
 
@@ -92,3 +104,27 @@ def test_a_schema_outside_the_project_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(tmp_path / "proj")])
     assert result.exit_code == 2
     assert "outside the project root" in result.output
+
+
+def test_payload_and_reads_follow_refs_into_other_schema_files(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "app.py": (
+                "import json\nfrom kafka import KafkaConsumer, KafkaProducer\n\nproducer = KafkaProducer()\n"
+                'producer.send("orders.placed", json.dumps({"order_id": "1", "total": "12"}).encode())\n\n\n'
+                "def bill(order):\n    charge(order[\"order_id\"], order[\"amount\"])\n\n\n"
+                'for message in KafkaConsumer("orders.placed", group_id="billing"):\n    bill(json.loads(message.value))\n'
+            ),
+            "schemas/order_placed.json": '{"$ref": "common.json#/$defs/Order"}',
+            "schemas/common.json": (
+                '{"$defs": {"Money": {"type": "integer"}, "Order": {"type": "object", "additionalProperties": false,'
+                ' "required": ["order_id", "total"], "properties": {"order_id": {"type": "string"}, "total": {"$ref": "#/$defs/Money"}}}}}'
+            ),
+        },
+        {"events": {"OrderPlaced": {"channel": "orders.placed", "schema": "schemas/order_placed.json"}}},
+    )
+    found = sorted((d.code, d.line, d.message) for d in api.lint([tmp_path], api.load_config([tmp_path]), select=["EDA203", "EDA204"]).diagnostics)
+    assert [(code, line) for code, line, _ in found] == [("EDA203", 5), ("EDA204", 9)]
+    assert "`total` is a string, the schema says integer" in found[0][2]
+    assert "reads `amount`, which the `OrderPlaced` schema does not define" in found[1][2]

@@ -24,7 +24,7 @@ def test_every_rule_has_examples_and_docs():
     for rule in builtin_rules():
         if rule.code not in WITHOUT_EXAMPLES:
             assert rule.invalid and rule.valid, rule.code
-        assert re.fullmatch(r"EDA[0-6][0-9]{2}", rule.code), rule.code
+        assert re.fullmatch(r"EDA[0-7][0-9]{2}", rule.code), rule.code
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.name), rule.name
         sections = rule.sections()
         assert {"What it does", "Why is this bad?", "How to fix it"} <= set(sections), rule.code

@@ -1,30 +1,19 @@
-"""JSON Schema compatibility between versions of an event's schema, the way Confluent Schema Registry judges it.
+"""JSON Schema: compatibility between versions of an event's schema, the way Confluent Schema Registry judges it.
 
-Public API (the rest is private):
+The format behind `eventlint.compat` for `.json`, `.yaml` and `.yml` files:
 
-- ``load_versions(path, store) -> list[tuple[str, Schema]]``: a schema file, or a folder
-  of versions (``v1.json``, ``v2.yaml``, ... ordered by version number), loaded,
-  checked against its metaschema, labelled by file name.
-- ``load_schema(path, store) -> Schema``: one schema file.
-- ``SchemaStore.from_directory(root)`` / ``SchemaStore(root, read, listdir)``: where
-  files come from (the working tree, or a git ref through ``read``); every file
-  lives under ``root`` and nothing outside it is ever read.
-- ``compare(old, new, policy="strict") -> list[Change]``: every difference, with a
-  JSON pointer, a stable ``kind``, a description and whether it breaks BACKWARD
+- ``load(rel, store, label) -> Schema``: the file, parsed, checked against its
+  metaschema, every `$ref` resolved inside the project (never a URL).
+- ``compare(old, new, options) -> list[Change]``: every difference, with a JSON
+  pointer, a stable ``kind``, a description and whether it breaks BACKWARD
   (consumers on ``new`` reading data written with ``old``) and FORWARD (consumers on
   ``old`` reading data written with ``new``).
-- ``history(versions, mode, policy="strict") -> list[Break]``: the breaks in an ordered
-  version history under a mode; non-transitive modes compare each version with the
-  one before, transitive modes with every earlier one.
-- ``settings(contracts, event_mode=None) -> tuple[str, str]``: the (mode, policy) that apply to an
-  event, from the `contracts` configuration key and the event's own `compatibility`.
-- ``SchemaError``: an unreadable, malformed or unresolvable schema (file, pointer, expectation).
 
-``old``/``new``/versions may be ``Schema`` objects or plain mappings (then ``$ref``s
-resolve within the mapping only). Policies: ``strict`` (Confluent's default: an open
-content model may already carry any property, so adding one breaks BACKWARD and
-removing one breaks FORWARD) and ``lenient`` (data is assumed to carry only the
-properties its writer's schema declares). See docs/compatibility.md.
+``old``/``new`` may also be plain mappings (then ``$ref``s resolve within the
+mapping only). Policies: ``strict`` (Confluent's default: an open content model
+may already carry any property, so adding one breaks BACKWARD and removing one
+breaks FORWARD) and ``lenient`` (data is assumed to carry only the properties its
+writer's schema declares). See docs/compatibility.md.
 """
 
 from __future__ import annotations
@@ -32,10 +21,9 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urlsplit
 
@@ -43,199 +31,68 @@ import yaml
 from jsonschema import Draft7Validator, Draft201909Validator, Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from eventlint.schemas import printable
+from eventlint.compat.base import POLICIES, Change, Options, Schema, SchemaError, SchemaStore, sorted_changes
 
-MODES = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE")
-POLICIES = ("strict", "lenient")
-DEFAULT_MODE = "BACKWARD"
-DEFAULT_POLICY = "strict"
-SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
+name = "json-schema"
+suffixes = (".json", ".yaml", ".yml")
+SCHEMA_SUFFIXES = suffixes
 
 _DRAFTS: dict[str, Any] = {
     "https://json-schema.org/draft/2020-12/schema": Draft202012Validator,
     "https://json-schema.org/draft/2019-09/schema": Draft201909Validator,
     "http://json-schema.org/draft-07/schema": Draft7Validator,
 }
-_VERSION_FILE = re.compile(r"^v(\d+)\.(json|ya?ml)$", re.IGNORECASE)
 _LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains")
 _UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains")
 _SUBSCHEMAS = ("contains", "propertyNames", "unevaluatedItems")
 _COMBINERS = ("anyOf", "oneOf", "allOf")
 
 
-class SchemaError(Exception):
-    """A schema that cannot be used: which file, where in it (JSON pointer), what was expected."""
-
-    def __init__(self, file: str, pointer: str, message: str) -> None:
-        self.file = file
-        self.pointer = pointer
-        self.message = message
-        where = f" at {pointer}" if pointer else ""
-        super().__init__(printable(f"{file}{where}: {message}"))
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference between two schema versions and what it breaks."""
-
-    path: str
-    kind: str
-    description: str
-    breaks_backward: bool
-    breaks_forward: bool
-
-    def breaks(self, mode: str) -> bool:
-        """Whether this change violates `mode` (a Confluent compatibility mode)."""
-        if mode == "NONE":
-            return False
-        if mode.startswith("BACKWARD"):
-            return self.breaks_backward
-        if mode.startswith("FORWARD"):
-            return self.breaks_forward
-        return self.breaks_backward or self.breaks_forward
-
-    @property
-    def classification(self) -> str:
-        """`compatible`, `breaks BACKWARD`, `breaks FORWARD` or `breaks BACKWARD and FORWARD`."""
-        broken = [name for name, hit in (("BACKWARD", self.breaks_backward), ("FORWARD", self.breaks_forward)) if hit]
-        return "breaks " + " and ".join(broken) if broken else "compatible"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "kind": self.kind,
-            "description": self.description,
-            "breaks_backward": self.breaks_backward,
-            "breaks_forward": self.breaks_forward,
-        }
+def document(store: SchemaStore, rel: str) -> Any:
+    """The parsed, metaschema-checked JSON Schema document at `rel` (cached in the store)."""
+    if rel not in store.documents:
+        text = store.text(rel)
+        document = _parse(store.display(rel), text)
+        check_schema(store.display(rel), document)
+        store.documents[rel] = document
+        _remember_id(store, rel, document)
+        try:
+            check_refs(store, rel, document)
+        except SchemaError:
+            del store.documents[rel]
+            raise
+    return store.documents[rel]
 
 
-@dataclass(frozen=True)
-class Break:
-    """Version `newer` violates `mode` with respect to version `older`, through `changes`."""
-
-    older: str
-    newer: str
-    mode: str
-    changes: tuple[Change, ...]
+def check_refs(store: SchemaStore, rel: str, document: Any) -> None:
+    """Resolve every `$ref` of a document now, so a URL or a missing target is reported even where no comparison looks."""
+    for pointer, ref in _refs(document, ""):
+        _resolve(_Node({"$ref": ref}, rel, pointer, store), ref)
 
 
-class SchemaStore:
-    """Schema files under one root, read through `read` (posix path relative to root → text, None if absent)."""
-
-    def __init__(
-        self, root: Path | str, read: Callable[[str], str | None], listdir: Callable[[str], list[str]] | None = None, origin: str = ""
-    ) -> None:
-        self.root = Path(root)
-        self.origin = origin
-        self._read = read
-        self._listdir = listdir or (lambda folder: [])
-        self._documents: dict[str, Any] = {}
-        self._ids: dict[str, str] = {}
-        self._indexed: set[str] = set()
-
-    @classmethod
-    def from_directory(cls, root: Path | str) -> SchemaStore:
-        """Files of the working tree under `root`; a symlink out of the root reads as absent."""
-        base = Path(root).resolve()
-
-        def read(rel: str) -> str | None:
-            target = (base / rel).resolve()
-            if not target.is_relative_to(base) or not target.is_file():
-                return None
-            try:
-                return target.read_bytes().decode("utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise SchemaError(rel, "", f"expected a readable UTF-8 file: {exc}") from exc
-
-        def listdir(rel: str) -> list[str]:
-            folder = (base / rel).resolve()
-            if not folder.is_relative_to(base) or not folder.is_dir():
-                return []
-            return sorted(p.name for p in folder.iterdir())
-
-        return cls(base, read, listdir)
-
-    @classmethod
-    def in_memory(cls, files: Mapping[str, Any]) -> SchemaStore:
-        """Already-parsed documents by relative path (tests, plain mappings)."""
-        store = cls(Path("."), lambda rel: None)
-        for rel, document in files.items():
-            store._documents[rel] = document
-        return store
-
-    def relative(self, path: Path | str) -> str:
-        """`path` as a posix path relative to the root; SchemaError when it lies outside."""
-        candidate = Path(path)
-        if candidate.is_absolute():
-            try:
-                return candidate.resolve().relative_to(self.root.resolve()).as_posix()
-            except ValueError:
-                raise SchemaError(str(path), "", f"expected a file inside the project root {self.root}") from None
-        rel = posixpath.normpath(candidate.as_posix())
-        if rel.startswith("../") or rel == "..":
-            raise SchemaError(str(path), "", f"expected a file inside the project root {self.root}")
-        return rel
-
-    def display(self, rel: str) -> str:
-        """How messages name a file of this store (`path@ref` for a git ref)."""
-        return f"{rel}{self.origin}"
-
-    def exists(self, rel: str) -> bool:
-        return rel in self._documents or self._read(rel) is not None
-
-    def listdir(self, rel: str) -> list[str]:
-        return self._listdir(rel)
-
-    def document(self, rel: str) -> Any:
-        """The parsed, metaschema-checked document at `rel` (cached)."""
-        if rel not in self._documents:
-            text = self._read(rel)
-            if text is None:
-                raise SchemaError(self.display(rel), "", "expected a file inside the project root (it is missing, or a symlink out of the root)")
-            document = _parse(self.display(rel), text)
-            check_schema(self.display(rel), document)
-            self._documents[rel] = document
-            self._remember_id(rel, document)
-            try:
-                self.check_refs(rel, document)
-            except SchemaError:
-                del self._documents[rel]
-                raise
-        return self._documents[rel]
-
-    def check_refs(self, rel: str, document: Any) -> None:
-        """Resolve every `$ref` of a document now, so a URL or a missing target is reported even where no comparison looks."""
-        for pointer, ref in _refs(document, ""):
-            _resolve(_Node({"$ref": ref}, rel, pointer, self), ref)
-
-    def by_id(self, uri: str, near: str) -> str | None:
-        """The file whose root `$id` is `uri`, looking in the folder of `near` (the referring file)."""
-        folder = posixpath.dirname(near)
-        if folder not in self._indexed:
-            self._indexed.add(folder)
-            for name in self.listdir(folder):
-                rel = posixpath.join(folder, name) if folder else name
-                if name.lower().endswith(SCHEMA_SUFFIXES) and rel not in self._documents:
-                    try:
-                        self.document(rel)
-                    except SchemaError:
-                        continue  # a broken neighbour is reported when something uses it
-        return self._ids.get(uri.rstrip("#"))
-
-    def _remember_id(self, rel: str, document: Any) -> None:
-        if isinstance(document, Mapping) and isinstance(document.get("$id"), str):
-            self._ids.setdefault(document["$id"].rstrip("#"), rel)
+def _ids(store: SchemaStore) -> dict[str, str]:
+    return store.memo.setdefault(("json-schema", "ids"), {})
 
 
-@dataclass(frozen=True)
-class Schema:
-    """One loaded schema version: the file it came from, its document and the store its `$ref`s resolve in."""
+def by_id(store: SchemaStore, uri: str, near: str) -> str | None:
+    """The file whose root `$id` is `uri`, looking in the folder of `near` (the referring file)."""
+    folder = posixpath.dirname(near)
+    indexed = store.memo.setdefault(("json-schema", "indexed"), set())
+    if folder not in indexed:
+        indexed.add(folder)
+        for name in store.listdir(folder):
+            rel = posixpath.join(folder, name) if folder else name
+            if name.lower().endswith(SCHEMA_SUFFIXES) and rel not in store.documents:
+                try:
+                    document(store, rel)
+                except SchemaError:
+                    continue  # a broken neighbour is reported when something uses it
+    return _ids(store).get(uri.rstrip("#"))
 
-    label: str
-    file: str
-    document: Any
-    store: SchemaStore = field(compare=False, repr=False)
+
+def _remember_id(store: SchemaStore, rel: str, document: Any) -> None:
+    if isinstance(document, Mapping) and isinstance(document.get("$id"), str):
+        _ids(store).setdefault(document["$id"].rstrip("#"), rel)
 
 
 def check_schema(file: str, document: Any) -> None:
@@ -266,69 +123,46 @@ def _metaschema_message(error: Any) -> str:
     return str(error.message)
 
 
-def load_schema(path: Path | str, store: SchemaStore, label: str | None = None) -> Schema:
-    """The schema file at `path` (relative to the store's root, or absolute inside it)."""
-    rel = store.relative(path)
-    return Schema(label=label or posixpath.basename(rel), file=rel, document=store.document(rel), store=store)
+def load(rel: str, store: SchemaStore, label: str) -> Schema:
+    """The JSON Schema file at `rel` (relative to the store's root)."""
+    return Schema(label=label, file=rel, document=document(store, rel), store=store, format=name)
 
 
-def load_versions(path: Path | str, store: SchemaStore) -> list[tuple[str, Schema]]:
-    """A schema file as one version, or a folder's `v<N>.json|yaml` files ordered by N."""
-    rel = store.relative(path)
-    if store.exists(rel):
-        schema = load_schema(rel, store)
-        return [(schema.label, schema)]
-    numbered: list[tuple[int, str]] = []
-    for name in store.listdir(rel):
-        match = _VERSION_FILE.match(name)
-        if match:
-            numbered.append((int(match.group(1)), name))
-    if not numbered:
-        raise SchemaError(rel, "", "expected a schema file or a folder of versions (v1.json, v2.json, ...)")
-    numbered.sort()
-    duplicates = sorted({n for n, _ in numbered if sum(1 for m, _ in numbered if m == n) > 1})
-    if duplicates:
-        raise SchemaError(rel, "", f"expected one file per version, found several for v{duplicates[0]}")
-    return [(name, load_schema(posixpath.join(rel, name), store, label=name)) for _, name in numbered]
-
-
-def compare(old: Schema | Any, new: Schema | Any, policy: str = DEFAULT_POLICY) -> list[Change]:
+def compare(old: Schema | Any, new: Schema | Any, options: Options = Options()) -> list[Change]:
     """Every difference from `old` to `new`, sorted by path then kind."""
-    if policy not in POLICIES:
-        raise ValueError(f"open-content policy must be one of {', '.join(POLICIES)}, got {policy!r}")
+    if options.policy not in POLICIES:
+        raise ValueError(f"open-content policy must be one of {', '.join(POLICIES)}, got {options.policy!r}")
     a, b = _node(old), _node(new)
-    walker = _Walker(policy)
-    changes = list(walker.walk(a, b, "", frozenset()))
-    return sorted(set(changes), key=lambda c: (c.path, c.kind, c.description))
+    walker = _Walker(options.policy)
+    return sorted_changes(walker.walk(a, b, "", frozenset()))
 
 
-def history(versions: Sequence[tuple[str, Schema | Any]], mode: str = DEFAULT_MODE, policy: str = DEFAULT_POLICY) -> list[Break]:
-    """The breaks of `mode` in an ordered history: each later version against the previous one (or all earlier ones)."""
-    if mode not in MODES:
-        raise ValueError(f"compatibility mode must be one of {', '.join(MODES)}, got {mode!r}")
-    found: list[Break] = []
-    if mode == "NONE":
-        return found
-    versions = [(label, _as_schema(value, label)) for label, value in versions]  # check each version once
-    for index in range(1, len(versions)):
-        earlier = range(index) if mode.endswith("_TRANSITIVE") else range(index - 1, index)
-        for before in earlier:
-            breaking = [c for c in compare(versions[before][1], versions[index][1], policy) if c.breaks(mode)]
-            if breaking:
-                found.append(Break(versions[before][0], versions[index][0], mode, tuple(breaking)))
-    return found
+def contract_view(schema: Schema) -> Any:
+    """The newest version as the contract rules read it: `$ref`s of the root, its `allOf` parts and its properties
+    followed, across files too (the rules themselves follow only `#/...` references)."""
+    root, _ = _deref(_Node(schema.document, schema.file, "", schema.store))
+    return _view_object(root, 0)
 
 
-def settings(contracts: Mapping[str, Any] | None, event_mode: str | None = None) -> tuple[str, str]:
-    """(mode, open-content policy): the event's own mode, else `contracts.compatibility`, else BACKWARD; policy likewise."""
-    contracts = contracts or {}
-    mode = event_mode or contracts.get("compatibility") or DEFAULT_MODE
-    return str(mode), str(contracts.get("open-content") or DEFAULT_POLICY)
+def _view_object(node: _Node, depth: int) -> Any:
+    if not isinstance(node.schema, Mapping) or depth > 8:
+        return node.schema
+    view = dict(node.schema)
+    properties = node.schema.get("properties")
+    if isinstance(properties, Mapping):
+        view["properties"] = {
+            name: _deref(node.child(prop, "properties", name))[0].schema if isinstance(prop, Mapping) else prop
+            for name, prop in properties.items()
+        }
+    members = node.schema.get("allOf")
+    if isinstance(members, list):
+        view["allOf"] = [_view_object(_deref(node.child(m, "allOf", i))[0], depth + 1) for i, m in enumerate(members)]
+    return view
 
 
-def breaks(changes: Sequence[Change], mode: str) -> list[Change]:
-    """The changes that violate `mode`."""
-    return [c for c in changes if c.breaks(mode)]
+def as_schema(value: Schema | Any, label: str = "(schema)") -> Schema:
+    """A plain mapping as a checked Schema whose `$ref`s resolve within itself."""
+    return _as_schema(value, label)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -341,11 +175,12 @@ def _parse(rel: str, text: str) -> Any:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-            raise SchemaError(rel, "", f"expected YAML: {where}{getattr(exc, 'problem', None) or exc}") from exc
+            line = mark.line + 1 if mark is not None else None
+            raise SchemaError(rel, "", f"expected YAML: {where}{getattr(exc, 'problem', None) or exc}", line=line, show_line=False) from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SchemaError(rel, "", f"expected JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+        raise SchemaError(rel, "", f"expected JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}", line=exc.lineno, show_line=False) from exc
 
 
 def _json_type(value: Any) -> str:
@@ -380,7 +215,7 @@ def _as_schema(value: Schema | Any, label: str = "(schema)") -> Schema:
         return value
     store = SchemaStore.in_memory({"(schema)": value})
     check_schema("(schema)", value)
-    store.check_refs("(schema)", value)
+    check_refs(store, "(schema)", value)
     return Schema(label, "(schema)", value, store)
 
 
@@ -414,7 +249,7 @@ def _resolve(node: _Node, ref: str) -> _Node:
     store = node.store
     file = store.display(node.file)
     if parts.scheme or parts.netloc:
-        rel = store.by_id(base, node.file)
+        rel = by_id(store, base, node.file)
         if rel is None:
             raise SchemaError(
                 file, where, f"$ref {ref!r} points outside the project; expected a reference within the schemas folder (eventlint never fetches URLs)"
@@ -427,8 +262,8 @@ def _resolve(node: _Node, ref: str) -> _Node:
             raise SchemaError(file, where, f"$ref {ref!r}: expected the file {rel} to exist inside the project root")
     else:
         rel = node.file
-    document = store.document(rel)
-    return _Node(_pointer(document, fragment, file, where, ref), rel, fragment if fragment.startswith("/") else "", store)
+    target_document = document(store, rel)
+    return _Node(_pointer(target_document, fragment, file, where, ref), rel, fragment if fragment.startswith("/") else "", store)
 
 
 def _pointer(document: Any, fragment: str, file: str, where: str, ref: str) -> Any:

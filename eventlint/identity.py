@@ -1,0 +1,239 @@
+"""One identity per event: every name a message goes by, resolved to one canonical event id.
+
+A message is known by many names: its catalog key (`ShipmentScheduled`), the
+catalog's `channel:` for it (`shipment_scheduled`), the class the code builds,
+the topic, queue, subject or `exchange/routing_key` it travels on, an AsyncAPI
+channel address and message name, a CloudEvents type, a schema title. Every
+consumer of event names (the rules, the graph, trace, diagrams, the AsyncAPI
+export, policies, the baseline) asks this module which event a record stands
+for, so one event is one node and one name everywhere.
+
+Precedence (the first that applies wins; see docs/graph.md):
+
+1. the record's event name is a catalog key;
+2. the record's event name is another name of exactly one catalog event (its
+   `aliases:`, AsyncAPI message `name`/`title`, payload schema `title`);
+3. the record's channel (or, for a queue, an `exchange/routing_key` it is bound
+   to) is the `channel:` of exactly one catalog event;
+4. a catalog key spelled `name@transport` (`test@kafka`, as `eventlint init`
+   writes for a name used on two brokers) names the record's event or channel
+   on the record's transport;
+5. without a catalog declaration: the record's event name, else its channel,
+   else its channel template. Such an identity includes the record's transport
+   (derived from the framework, `TRANSPORTS`): when one name is used on two
+   known transports (Kafka topic `test` and Redis channel `test`), each is its
+   own event, shown as `test@kafka` and `test@redis`. A name used on one
+   transport keeps its plain spelling. A record whose transport is not known
+   from its framework (FastStream, tomodachi, SAM templates, a team's own pack)
+   is taken to be on any transport.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from eventlint.catalog import Catalog, EventSpec
+from eventlint.facts import Binding, ProjectFacts, Publication, Subscription
+
+# The broker a framework's records travel on. Frameworks that speak to several brokers
+# (FastStream, tomodachi, SAM/Serverless templates) are absent: their transport is unknown.
+TRANSPORTS: Mapping[str, str] = {
+    "kafka-python": "kafka",
+    "aiokafka": "kafka",
+    "confluent-kafka": "kafka",
+    "faust": "kafka",
+    "pika": "amqp",
+    "aio-pika": "amqp",
+    "kombu": "amqp",
+    "nameko": "amqp",
+    "celery": "amqp",
+    "redis": "redis",
+    "nats": "nats",
+    "aws-sns": "sns",
+    "aws-sqs": "sqs",
+    "aws-eventbridge": "eventbridge",
+    "google-pubsub": "pubsub",
+    "dapr": "dapr",
+    "inhouse": "inhouse",
+}
+
+# `name@transport`, the spelling of a transport-qualified identity
+_QUALIFIED = re.compile(r"@(" + "|".join(sorted({re.escape(t) for t in TRANSPORTS.values()})) + r")\b")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+Record = Publication | Subscription
+
+
+def transport_of(framework: str | None) -> str | None:
+    """The transport a framework's records travel on, or None when the framework alone does not tell."""
+    return TRANSPORTS.get(framework or "")
+
+
+def compatible(a: str | None, b: str | None) -> bool:
+    """Two records may be on the same broker: their transports are equal or one is unknown."""
+    return a is None or b is None or a == b
+
+
+def unqualified(text: str) -> str:
+    """The text with transport qualifiers (`test@kafka` -> `test`) removed: how older output spelled it."""
+    return _QUALIFIED.sub("", text)
+
+
+def transport_suffix(event: str) -> str:
+    """`@kafka` for a transport-qualified id (`test@kafka`), else the empty string."""
+    match = _QUALIFIED.search(event)
+    return match.group(0) if match is not None and match.end() == len(event) else ""
+
+
+def _template(expr: str | None) -> str | None:
+    """A channel template with a literal part (`orders.{region}`), which stands for its event."""
+    if not expr or not _PLACEHOLDER.search(expr):
+        return None
+    literal = _PLACEHOLDER.sub("", expr)
+    if not re.search(r"[A-Za-z0-9]", literal) or "{" in literal or "}" in literal:
+        return None
+    return expr
+
+
+@dataclass
+class Identity:
+    """The resolver: which event a publication or subscription stands for (see the module docstring)."""
+
+    catalog: Catalog
+    bindings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    _qualify: frozenset[str] = frozenset()
+    _aliases: dict[str, set[str]] = field(default_factory=dict)
+    _by_alias: dict[str, list[str]] = field(default_factory=dict)
+    _by_channel: dict[str, list[str]] = field(default_factory=dict)
+    # by id(): hashing a record hashes every field, and routing asks about each pair of records;
+    # the record is kept with its answer so that a reused id (a short-lived record) is never mistaken
+    _memo: dict[int, tuple[Record, tuple[str | None, str | None]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, facts: ProjectFacts, catalog: Catalog) -> Identity:
+        """The resolver for a project's facts and catalog."""
+        addresses: dict[str, list[str]] = {}
+        for binding in facts.bindings:
+            if binding.queue and binding.exchange:
+                addresses.setdefault(binding.queue, []).append(_address(binding))
+        identity = cls(catalog, {q: tuple(a) for q, a in addresses.items()})
+        for spec in sorted(catalog.events.values(), key=lambda s: s.name):
+            for alias in spec.aliases:
+                if alias != spec.name:
+                    identity._by_alias.setdefault(alias, []).append(spec.name)
+            if spec.channel:
+                identity._by_channel.setdefault(spec.channel, []).append(spec.name)
+        identity._qualify = identity._ambiguous(facts)
+        for record in (*facts.publishers, *facts.subscribers):
+            name = identity.node(record)
+            if name is not None:
+                seen = identity._aliases.setdefault(name, set())
+                seen.update(v for v in (record.event, record.channel, unqualified(name)) if v)
+        for spec in catalog.events.values():
+            identity._aliases.setdefault(spec.name, set()).update(v for v in (spec.name, spec.channel, *spec.aliases) if v)
+        return identity
+
+    # -- the catalog's part ----------------------------------------------------------------
+
+    def declared(self, record: Record) -> EventSpec | None:
+        """The catalog event the record stands for, by the precedence of the module docstring."""
+        return self.catalog.event(self._resolve(record)[0])
+
+    def _resolve(self, record: Record) -> tuple[str | None, str | None]:
+        """(catalog event name or None, undeclared base name or None)."""
+        found = self._memo.get(id(record))
+        if found is not None and found[0] is record:
+            return found[1]
+        answer = self._lookup(record)
+        self._memo[id(record)] = (record, answer)
+        return answer
+
+    def _lookup(self, record: Record) -> tuple[str | None, str | None]:
+        events = self.catalog.events
+        if record.event:
+            if record.event in events:
+                return record.event, None
+            named = self._by_alias.get(record.event, ())
+            if len(named) == 1:
+                return named[0], None
+        on_channel = self._on_channel(record)
+        if len(on_channel) == 1:
+            return on_channel[0], None
+        transport = transport_of(record.framework)
+        base = record.event or record.channel or _template(record.channel_expr)
+        if transport is not None:
+            for name in (record.event, record.channel):
+                if name and f"{name}@{transport}" in events:
+                    return f"{name}@{transport}", None
+        return None, base
+
+    def _on_channel(self, record: Record) -> list[str]:
+        if not record.channel:
+            return []
+        declared = self._by_channel.get(record.channel)
+        if declared is None and isinstance(record, Subscription):
+            found = {e for address in self.bindings.get(record.channel, ()) for e in self._by_channel.get(address, ())}
+            declared = sorted(found)
+        return list(declared or ())
+
+    # -- identities ------------------------------------------------------------------------
+
+    def event(self, record: Record) -> str | None:
+        """The record's event: catalogued, else its own event name (transport-qualified when ambiguous); None when only a channel is known."""
+        declared, base = self._resolve(record)
+        if declared is not None:
+            return declared
+        if not record.event:
+            return None
+        return self._qualified(base, record)
+
+    def node(self, record: Record) -> str | None:
+        """The event id the record stands for in the graph: its event, else its channel, else its channel template."""
+        declared, base = self._resolve(record)
+        if declared is not None:
+            return declared
+        return self._qualified(base, record) if base else None
+
+    def _qualified(self, base: str | None, record: Record) -> str | None:
+        if base is None:
+            return None
+        transport = transport_of(record.framework)
+        if transport is not None and base in self._qualify:
+            return f"{base}@{transport}"
+        return base
+
+    def transport(self, record: Record) -> str | None:
+        return transport_of(record.framework)
+
+    def same_broker(self, a: Record, b: Record) -> bool:
+        """Two records may travel on one broker: a catalog event names them both, or their transports are compatible."""
+        if compatible(self.transport(a), self.transport(b)):
+            return True
+        first = self._resolve(a)[0]
+        return first is not None and first == self._resolve(b)[0]
+
+    def aliases(self, event: str) -> tuple[str, ...]:
+        """Every name the event goes by in the catalog and the code (its id, key, channels, class names), sorted."""
+        return tuple(sorted(self._aliases.get(event, ()) | {event}))
+
+    def find(self, name: str) -> list[str]:
+        """The events `name` could mean: an id, an alias, a catalog channel or a channel of the code."""
+        if name in self._aliases:
+            return [name]
+        return sorted(e for e, names in self._aliases.items() if name in names)
+
+    def _ambiguous(self, facts: ProjectFacts) -> frozenset[str]:
+        """Undeclared names used on two or more known transports."""
+        transports: dict[str, set[str]] = {}
+        for record in (*facts.publishers, *facts.subscribers):
+            declared, base = self._resolve(record)
+            transport = transport_of(record.framework)
+            if declared is None and base and transport is not None:
+                transports.setdefault(base, set()).add(transport)
+        return frozenset(name for name, found in transports.items() if len(found) > 1)
+
+
+def _address(binding: Binding) -> str:
+    return f"{binding.exchange}/{binding.routing_key}" if binding.routing_key else str(binding.exchange)
