@@ -63,6 +63,13 @@ CASES = [
         'with smtplib.SMTP("mail.example") as smtp:\n    smtp.noop()',
     ),
     (
+        "aiosmtplib",
+        "import aiosmtplib\n",
+        "",
+        'await aiosmtplib.send(event["mail"], hostname="smtp.example")',
+        'await aiosmtplib.SMTP(hostname="smtp.example").connect()',
+    ),
+    (
         "ses-client",
         "import boto3\n",
         'ses = boto3.client("ses")\n',
