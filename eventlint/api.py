@@ -306,6 +306,7 @@ class InitOutcome:
     services: int
     events: int
     findings: int
+    bus_packs: tuple[str, ...] = ()  # packs written for the in-house buses recognised, relative to the directory
 
 
 def init_project(paths: Sequence[PathLike] = (), force: bool = False) -> InitOutcome:
@@ -325,17 +326,35 @@ def init_project(paths: Sequence[PathLike] = (), force: bool = False) -> InitOut
     if existing and not force:
         raise ConfigError(existing[0], "init", "a configuration exists already; pass --force to replace it (its other settings are kept)")
     base = load_config([directory], existing[0]) if existing else Config(root=directory)
-    found = facts([directory], base)
+    bus_packs: list[tuple[str, str]] = []
+    found = facts([directory], base, Options(bus_packs=bus_packs))
     data = adopt.initial_config(found, base, load_catalog(replace(base, raw={k: v for k, v in base.raw.items() if k != 'events'})))
     for other in existing:
         if other != target and other.name != "pyproject.toml":
             other.unlink()
+    written = _write_bus_packs(directory, bus_packs)
+    if written:
+        # listed, each pack describes its bus from now on; the team confirms or edits it
+        listed = [str(p) for p in base.raw.get("frameworks", ())] if isinstance(base.raw.get("frameworks"), list) else []
+        data["frameworks"] = listed + [w for w in written if w not in listed]
     target.write_text(adopt.render(data), encoding="utf-8")
     config = load_config([directory], target)
     result = lint([directory], config, use_config_baseline=False)
     baseline_file = directory / adopt.BASELINE_FILE
     baseline_file.write_text(result.baseline(), encoding="utf-8")
-    return InitOutcome(target, baseline_file, len(data["services"]), len(data["events"]), len(result.diagnostics))
+    return InitOutcome(target, baseline_file, len(data["services"]), len(data["events"]), len(result.diagnostics), tuple(written))
+
+
+def _write_bus_packs(directory: Path, packs: list[tuple[str, str]]) -> list[str]:
+    """Write each recognised in-house bus's pack under eventlint/ (an existing file is the team's: kept)."""
+    written = []
+    for name, text in packs:
+        path = directory / "eventlint" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        written.append(f"eventlint/{name}")
+    return written
 
 
 # --- schema compatibility ------------------------------------------------------------------

@@ -426,6 +426,8 @@ def init(paths: tuple[Path, ...], force: bool) -> None:
         f"Wrote {outcome.config_file}: {outcome.services} services (a context each), {outcome.events} events.\n"
         f"Wrote {outcome.baseline_file}: {outcome.findings} current findings accepted; `eventlint check` reports only new ones."
     )
+    for pack in outcome.bus_packs:
+        click.echo(f"Wrote {pack}: the in-house bus eventlint recognised; confirm or edit it (listed under frameworks:).")
 
 
 @main.command()

@@ -44,7 +44,7 @@ class Publication:
     headers: tuple[str, ...] | None = None
     payload_types: tuple[tuple[str, str], ...] = ()
     payload_partial: bool = False
-    kind: str | None = None  # what the message is when not a published event: `task` (a Celery task message)
+    kind: str | None = None  # what the message is: "event" or "command" (from its class), "task" (a Celery task), "change" (a data store's change stream, which nothing publishes); None when not known
     unresolved: str | None = None  # why the name stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
@@ -70,7 +70,7 @@ class Subscription:
     handler_expr: str | None = None
     via: tuple[str, ...] = ()
     function: str | None = None
-    kind: str | None = None  # `task` (a Celery task), `change` (a data store's change stream: nothing publishes it)
+    kind: str | None = None  # what the message is: "event" or "command" (from its class), "task" (a Celery task), "change" (a data store's change stream, which nothing publishes); None when not known
     queue_type: str | None = None  # the consumed queue's declared type (RabbitMQ x-queue-type: classic, quorum, stream)
     unresolved: str | None = None  # why the name or handler stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
@@ -235,8 +235,8 @@ class ProjectFacts:
             "root": self.root,
             "files": self.files,
             "services": [_service_to_json(s) for s in self.services],
-            "publishers": [_record_to_json(p) for p in self.publishers],
-            "subscribers": [_record_to_json(s) for s in self.subscribers],
+            "publishers": [_site_to_json(p) for p in self.publishers],
+            "subscribers": [_site_to_json(s) for s in self.subscribers],
             "bindings": [_record_to_json(b) for b in self.bindings],
             "handlers": [_record_to_json(h) for h in self.handlers],
             "diagnostics": [_record_to_json(d) for d in self.diagnostics],
@@ -295,6 +295,13 @@ _OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived")
 def _field_names(kind: type) -> tuple[str, ...]:
     # dataclasses.fields() per record was most of the cost of writing a large facts document
     return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _site_to_json(record: Publication | Subscription) -> dict[str, Any]:
+    out = _record_to_json(record)
+    if record.kind is None:
+        del out["kind"]  # only messages known to be a command or an event carry it
+    return out
 
 
 def _service_to_json(service: Service) -> dict[str, Any]:

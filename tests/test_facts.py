@@ -8,7 +8,7 @@ import pytest
 from eventlint.facts import FactsFormatError, ProjectFacts
 from eventlint.report.text import facts_json
 from eventlint.schemas import load_schema
-from tests.helpers import FIXTURES, facts_of
+from tests.helpers import FIXTURES, facts_of, fixture
 
 ALL_FIXTURES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
@@ -59,3 +59,14 @@ def test_check_facts_refuses_a_field_of_the_wrong_type_naming_file_and_key(tmp_p
     result = CliRunner().invoke(main, ["check", str(FIXTURES / "kafka_python"), "--facts", str(tmp_path / "other.json"), "--no-cache"])
     assert result.exit_code == 2 and not isinstance(result.exception, TypeError)
     assert "other.json" in result.stderr and "publishers[0].channel" in result.stderr
+
+
+def test_the_message_kind_is_written_only_when_known_and_round_trips():
+    facts = facts_of(fixture("inhouse"))
+    document = facts.to_json()
+    kinds = {(p["event"], p.get("kind")) for p in document["publishers"]}
+    assert kinds == {("Allocate", "command"), ("CreateBatch", "command"), ("Allocated", "event"), ("OutOfStock", "event")}
+    assert ProjectFacts.from_json(document) == facts
+    # a message class that says neither: no key at all (documents written before stay as they were)
+    plain = facts_of(fixture("kafka_python")).to_json()
+    assert plain["publishers"] and all("kind" not in p for p in plain["publishers"])

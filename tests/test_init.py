@@ -135,3 +135,36 @@ def test_init_is_deterministic(shop):
     first = [(shop / name).read_bytes() for name in ("eventlint.yaml", "eventlint-baseline.json")]
     assert runner.invoke(main, ["init", str(shop), "--force"]).exit_code == 0
     assert [(shop / name).read_bytes() for name in ("eventlint.yaml", "eventlint-baseline.json")] == first
+
+
+def test_init_writes_a_pack_for_each_in_house_bus_it_recognised(tmp_path):
+    root = tmp_path / "inhouse"
+    shutil.copytree(fixture("inhouse"), root)
+    (root / "eventlint.yaml").unlink()
+    before = api.facts([root])
+    result = CliRunner().invoke(main, ["init", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote eventlint/inhouse-message-bus.yaml" in result.output
+    config = yaml.safe_load((root / "eventlint.yaml").read_text(encoding="utf-8"))
+    assert config["frameworks"] == ["eventlint/inhouse-message-bus.yaml"]
+    written = yaml.safe_load((root / "eventlint/inhouse-message-bus.yaml").read_text(encoding="utf-8"))
+    assert written["framework"] == "inhouse-message-bus"
+    assert written["types"] == [{"name": "allocation.service_layer.messagebus.MessageBus"}]
+    # listed, the pack describes the bus: the same sites, now under the team's framework name
+    after = api.facts([root])
+
+    def sites(facts):
+        return (
+            {(p.path, p.line, p.event) for p in facts.publishers},
+            {(s.path, s.line, s.event, s.handler) for s in facts.subscribers},
+        )
+
+    assert sites(after) == sites(before)
+    assert {s.framework for s in after.subscribers} == {"inhouse-message-bus"}
+    # a second init keeps the team's edits to the pack
+    (root / "eventlint/inhouse-message-bus.yaml").write_text(
+        (root / "eventlint/inhouse-message-bus.yaml").read_text(encoding="utf-8") + "# edited\n", encoding="utf-8"
+    )
+    again = CliRunner().invoke(main, ["init", "--force", str(root)])
+    assert again.exit_code == 0, again.output
+    assert (root / "eventlint/inhouse-message-bus.yaml").read_text(encoding="utf-8").endswith("# edited\n")

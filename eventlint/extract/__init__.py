@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlint import __version__
 from eventlint.cache import CACHE_DIR, Cache, digest
@@ -51,6 +51,9 @@ from eventlint.facts import (
 )
 from eventlint.resources import builtin_frameworks
 
+if TYPE_CHECKING:
+    from eventlint.extract.resolve import Project
+
 __all__ = ["Options", "extract", "parse_file"]
 
 Progress = Callable[[int, int], None]
@@ -68,6 +71,9 @@ class Options:
     prefilter: bool = True
     jobs: int | None = None  # None: every core, above POOL_THRESHOLD files to parse
     progress: Progress | None = None
+    # receives (file name, YAML text) of a pack for each in-house bus recognised (`eventlint init`);
+    # a run answered from the facts cache has none to give: pass cache=False with it
+    bus_packs: list[tuple[str, str]] | None = None
 
 
 def parse_file(source: bytes, path: str, module: str) -> ir.Module:
@@ -158,7 +164,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
             modules.append((outcome, source.import_name, source.sys_root))
 
     with _no_cyclic_gc():
-        facts = _facts(discovery, config, patterns(), modules, templates, diagnostics, skipped)
+        facts = _facts(discovery, config, patterns(), modules, templates, diagnostics, skipped, options.bus_packs)
     if cache is not None and not validated and not options.prefilter:  # (the prefilter wrote it otherwise)
         cache.put("scan", packs_key, {"trigger": triggers(patterns()).pattern.decode("latin-1")})
     if cache is not None and not budgeted:
@@ -175,6 +181,7 @@ def _facts(
     templates: list[SourceFile],
     diagnostics: list[Diagnostic],
     skipped: list[Skipped],
+    bus_packs: list[tuple[str, str]] | None = None,
 ) -> ProjectFacts:
     # imported here: a run answered from the cache never needs the resolver
     from eventlint.extract.handlers import HandlerAnalysis
@@ -182,10 +189,13 @@ def _facts(
     from eventlint.extract.sites import SiteFinder
 
     project = Project(modules, patterns)
+    buses = _inhouse(project, bus_packs)
     services = {f.path: f.service for f in discovery.files}
     finder = SiteFinder(project, services, config.payload_event_keys)
     direct = finder.direct()
     publishers, subscribers, bindings = finder.records(direct + finder.through_wrappers(direct))
+    if buses:
+        publishers.extend(finder.collected_events())
     subscribers, bindings = _declared_dead_letters(subscribers, bindings)
 
     if templates:
@@ -212,6 +222,23 @@ def _facts(
         skipped=tuple(skipped),
         files=len(discovery.files),
     ).sorted()
+
+
+def _inhouse(project: Project, bus_packs: list[tuple[str, str]] | None) -> list[Any]:
+    """In-house buses recognised from their shape (`inhouse.py`): the pack of those no pack describes joins the patterns."""
+    from eventlint.extract.inhouse import FRAMEWORK, pack, pack_file, recognise
+    from eventlint.extract.patterns import extended
+    from eventlint.extract.resolve import Evaluator
+
+    buses = recognise(project, Evaluator(project))
+    new = [bus for bus in buses if not bus.described]
+    if new:
+        # a team's own pack may be called `inhouse` too: the recognised buses then go by another name
+        name = FRAMEWORK if FRAMEWORK not in project.patterns.frameworks else f"{FRAMEWORK}-recognised"
+        project.patterns = extended(project.patterns, pack(new, name), "(in-house bus recognised by eventlint)")
+        if bus_packs is not None:
+            bus_packs.extend(pack_file(bus) for bus in new)
+    return buses
 
 
 # -- prefilter ---------------------------------------------------------------------------------------

@@ -143,7 +143,7 @@ class HandlerAnalysis:
         mod, fn = self.project.functions[visit.qname]
         scope = Scope(mod, fn, self.ev.class_of(mod, fn))
         message = _derived(fn, visit.tainted)
-        itself = _decoded(fn, visit.message)
+        itself = decoded_names(fn, visit.message)
         in_except = {id(call) for clause in fn.excepts for call in clause.calls}
         names: dict[int, str] = {}
         follow: list[_Visit] = []
@@ -501,7 +501,7 @@ def _carries_message(expr: ir.Expr, message: set[str], depth: int = 0) -> bool:
     return False
 
 
-def _decoded(fn: ir.Function, message: frozenset[str]) -> set[str]:
+def decoded_names(fn: ir.Function, message: frozenset[str]) -> set[str]:
     """Names bound to the message or a decoding of it (not to values computed from its fields)."""
     names = set(message)
     changed = True

@@ -170,6 +170,21 @@ class Read:
 
 
 @dataclass(frozen=True, slots=True)
+class Branch:
+    """One arm of an `if`/`elif` or a `match` case that tests one value against keys.
+
+    `test` is "eq" (`subject == key`, `subject in (k1, k2)`, `case "key":`) or "isinstance"
+    (`isinstance(subject, K)`, `case K():`); `calls` are the calls made in the arm's body
+    (the same objects as in the function's `calls`), the test's own calls left out.
+    """
+
+    subject: Expr
+    keys: tuple[Expr, ...]
+    test: str
+    calls: tuple[Call, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
     name: str
     annotation: Expr | None
@@ -205,6 +220,7 @@ class Function:
     excepts: tuple[Except, ...] = ()
     reads: tuple[Read, ...] = ()
     stores: tuple[Store, ...] = ()
+    branches: tuple[Branch, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 A file is *seeded* when its bytes name a messaging library or anything a loaded
 pattern names (a framework module, the root of a qualified name a pack matches,
-a registry's variable name), or when a SAM / Serverless template names it. Then
+a registry's variable name) or the shape of an in-house bus (`[type(event)]`,
+`self.events.append(`), or when a SAM / Serverless template names it. Then
 the import graph, scanned with a regular expression, decides the rest:
 
 - every file that imports a seeded file, directly or transitively, can publish
@@ -35,6 +36,9 @@ _IMPORTS = re.compile(
 _ID = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"  # bytes >= 0x80: UTF-8 of non-ASCII identifiers
 _NAME = re.compile(rb"\s*(" + _ID + rb"(?:\s*\.\s*" + _ID + rb")*)")
 _WORD = re.compile(r"[A-Za-z_]\w*")
+# an in-house bus's dispatch (`[type(event)]`) and a domain object's event list (`self.events.append(`);
+# kept in step with extract/inhouse.py, which this module does not import (it would bring in libcst)
+_INHOUSE = re.compile(rb"(?:\[|\.get\()type\(|\.__class__[\],)]|\.(?:_?events|_?domain_events|_?pending_events)\.(?:append|pop)\(")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,15 @@ class ScanFile:
     module: str
     import_name: str
     data: bytes
+
+
+def _inhouse_shape(data: bytes) -> bool:
+    """Whether the bytes may hold an in-house bus's dispatch or a domain object's event list.
+
+    Searched apart from the packs' trigger, behind substring tests: an alternation without a
+    common literal would cost the trigger's own fast scan on every file.
+    """
+    return (b"type(" in data or b"__class__" in data or b"events." in data) and _INHOUSE.search(data) is not None
 
 
 def triggers(patterns: PatternSet) -> re.Pattern[bytes]:
@@ -131,7 +144,7 @@ Scan = tuple[list[str], bool]  # (the dotted names a file's imports could load, 
 def scan(f: ScanFile, trigger: re.Pattern[bytes]) -> Scan:
     """What the prefilter reads from one file's bytes (a function of its path, module and bytes, and the trigger)."""
     names = sorted(imported_names(f.data, f.module, f.path.endswith("__init__.py")))
-    return names, trigger.search(f.data) is not None
+    return names, trigger.search(f.data) is not None or _inhouse_shape(f.data)
 
 
 def relevant(

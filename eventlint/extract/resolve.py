@@ -912,6 +912,22 @@ class Evaluator:
                 return self._instance(producer, inner, scope, receiver, decorated=target.qname)
         return None
 
+    def runtime_name(self, qname: str) -> str:
+        """The dotted name a project function has at run time (`module.__name__` + its qualified name).
+
+        Colliding modules get a longer, root-relative qualified name here (`app1.app.worker`), but the
+        interpreter, and so Celery's default task name or faust's agent name, knows the module by its
+        import name (`app.worker`).
+        """
+        entry = self.project.functions.get(qname)
+        if entry is None:
+            return qname
+        mod = entry[0]
+        prefix = mod.ir.name
+        if qname.startswith(prefix + ".") and mod.import_name:
+            return mod.import_name + qname[len(prefix):]
+        return qname
+
     def callable_keys(self, callee: Value) -> list[str]:
         """Pattern keys a call to `callee` may match, most specific first."""
         match callee:
@@ -1029,7 +1045,7 @@ class Evaluator:
         if source.decorated:
             return [VRef(ctx.decorated, "function")] if ctx.decorated else []
         if source.decorated_name:
-            return [VStr(ctx.decorated)] if ctx.decorated else []
+            return [VStr(self.runtime_name(ctx.decorated))] if ctx.decorated else []
         if source.annotation is not None:
             return self._annotation(source.annotation, ctx, source.items)
         if source.class_attr is not None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
 from eventlint.extract import ir
+from eventlint.extract.dispatch import Dispatch, Route
 from eventlint.extract.patterns import SitePattern, Spec
 from eventlint.extract.resolve import (
     LAST_LINE,
@@ -71,6 +72,7 @@ class Shape:
     event: str | None = None
     types: tuple[tuple[str, str], ...] = ()
     partial: bool = False
+    cls: str | None = None  # the project class the payload is built from
 
 
 NO_SHAPE = Shape()
@@ -133,11 +135,14 @@ class SiteFinder:
         self.candidates: list[Candidate] = []
         # names holding consumed messages in functions that run a consuming loop
         self.loop_messages: dict[str, set[str]] = {}
+        # of those, the names that hold the transport's own record (the loop variable, `msg = consumer.poll()`)
+        self.loop_seeds: dict[str, set[str]] = {}
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
         self._by_terminal: dict[str, list[tuple[Scope, ir.Call]]] | None = None
         self._subclass_index: dict[str, list[str]] | None = None
         # wrappers evaluated again at one or more call sites: their own parameters are not unknowns
         self.bound_wrappers: set[str] = set()
+        self.dispatch = Dispatch(project, self.ev, payload_event_keys)
 
     # -- pass 1: direct sites ------------------------------------------------------
 
@@ -525,7 +530,7 @@ class SiteFinder:
             if isinstance(receiver, ir.Name) and receiver.id == name and since <= call.line <= until:
                 if call.func.attr in ("update", "setdefault", "__setitem__", "pop", "popitem", "clear"):
                     partial = True
-        return Shape(tuple(fields), shape.event, tuple(sorted(types.items())), partial)
+        return Shape(tuple(fields), shape.event, tuple(sorted(types.items())), partial, shape.cls)
 
     def _value_shape(self, value: Value) -> Shape:
         """The shape of a payload known only as a value (a mapping read from an `each` item)."""
@@ -540,7 +545,7 @@ class SiteFinder:
             partial = len(keys) != len(value.items)
             return Shape(keys, event, partial=partial)
         if isinstance(value, VInst) and value.project:
-            return Shape(None, value.type.rsplit(".", 1)[-1])
+            return Shape(None, value.type.rsplit(".", 1)[-1], cls=value.type)
         return NO_SHAPE
 
     def _dict_shape(self, items: tuple[ir.DictItem, ...], scope: Scope, line: int) -> Shape:
@@ -584,7 +589,7 @@ class SiteFinder:
         given = positional + [(k, v) for k, v in kwargs if k is not None]
         types = {k: t for k, v in given if (t := _literal_type(v)) is not None}
         # fields left to their defaults are serialised too, and are not known here: always partial
-        return Shape(tuple(name for name, _ in given), cls_qname.rsplit(".", 1)[-1], tuple(sorted(types.items())), True)
+        return Shape(tuple(name for name, _ in given), cls_qname.rsplit(".", 1)[-1], tuple(sorted(types.items())), True, cls_qname)
 
     def _wrapped_payload(self, qname: str, call: ir.Call, scope: Scope, line: int, depth: int) -> Shape | None:
         """A framework message object (aio_pika.Message(body=...)) wraps the real payload."""
@@ -793,6 +798,9 @@ class SiteFinder:
                     changed = True
         qname = self.project.function_qname(mod, fn)
         self.loop_messages.setdefault(qname, set()).update(messages)
+        self.loop_seeds.setdefault(qname, set()).update(seeds)
+        if self.dispatch.routes(qname, self.loop_messages[qname], frozenset(self.loop_seeds[qname])):
+            return qname, None  # the loop dispatches: each route's handler is found from here (records)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
         scope = Scope(mod, fn, self.ev.class_of(mod, fn), None, self_type)
         candidates: list[tuple[bool, int, int, str]] = []
@@ -950,7 +958,7 @@ class SiteFinder:
                             channel_expr=ch_expr,
                             via=site.via,
                             headers=site.headers,
-                            kind=_first_text(site.get("kind")),
+                            kind=_first_text(site.get("kind")) or self._kind_of(event, site.payload.cls if event is None or ev_text == site.payload.event else None),
                             unresolved=unresolved,
                             provenance=_provenance(event, channel),
                             derived=_derived(event, channel),
@@ -969,31 +977,30 @@ class SiteFinder:
                             unresolved = f"handler-not-found: no project function was found receiving `{h_expr}`"
                         else:
                             unresolved = self._unresolved(site, (("handler", handler),))
-                    subscribers.append(
-                        Subscription(
-                            event=ev_text,
-                            channel=ch_text,
-                            framework=site.pattern.framework,
-                            service=self._subscriber_service(h_name, service),
-                            path=path,
-                            line=site.line,
-                            column=site.col,
-                            handler=h_name,
-                            group=_per_record(site, channel, "group", binds),
-                            ack=_per_record(site, channel, "ack", binds),
-                            dead_letter=_per_record(site, channel, "dead_letter", binds),
-                            event_expr=ev_expr,
-                            channel_expr=ch_expr,
-                            handler_expr=h_expr,
-                            via=site.via,
-                            function=site.function,
-                            kind=_first_text(site.get("kind")),
-                            queue_type=_per_record(site, channel, "queue_type", binds),
-                            unresolved=unresolved,
-                            provenance=_provenance(event, channel),
-                            derived=_derived(event, channel),
-                        )
+                    record = Subscription(
+                        event=ev_text,
+                        channel=ch_text,
+                        framework=site.pattern.framework,
+                        service=self._subscriber_service(h_name, service),
+                        path=path,
+                        line=site.line,
+                        column=site.col,
+                        handler=h_name,
+                        group=_per_record(site, channel, "group", binds),
+                        ack=_per_record(site, channel, "ack", binds),
+                        dead_letter=_per_record(site, channel, "dead_letter", binds),
+                        event_expr=ev_expr,
+                        channel_expr=ch_expr,
+                        handler_expr=h_expr,
+                        via=site.via,
+                        function=site.function,
+                        kind=_first_text(site.get("kind")) or self._kind_of(event),
+                        queue_type=_per_record(site, channel, "queue_type", binds),
+                        unresolved=unresolved,
+                        provenance=_provenance(event, channel),
+                        derived=_derived(event, channel),
                     )
+                    subscribers.extend(self._dispatched(record, service))
             else:
                 for queue, exchange, routing_key in self._combinations(site, ("queue", "exchange", "routing_key")):
                     bindings.append(
@@ -1038,6 +1045,97 @@ class SiteFinder:
             return f"not-static: {name} is `{text}`"
         return None
 
+    def collected_events(self) -> list[Publication]:
+        """Events a domain object collects for its unit of work to publish (`inhouse.collected_events`)."""
+        from eventlint.extract.inhouse import FRAMEWORK, collected_events
+
+        out = []
+        for item in collected_events(self.project, self.ev):
+            scope = Scope(item.mod, item.fn, self.ev.class_of(item.mod, item.fn))
+            shape = self.payload_shape(item.call.args[0], scope, item.call.line, 0)
+            out.append(
+                Publication(
+                    event=item.event.rsplit(".", 1)[-1],
+                    channel=None,
+                    framework=FRAMEWORK,
+                    service=self.services.get(item.mod.ir.path),
+                    path=item.mod.ir.path,
+                    line=item.call.line,
+                    column=item.call.col,
+                    function=self.project.function_qname(item.mod, item.fn),
+                    payload_fields=shape.fields,
+                    payload_types=shape.types,
+                    payload_partial=shape.partial,
+                    kind=self._kind_of(VRef(item.event, "class")),
+                )
+            )
+        return out
+
+    def _kind_of(self, event: Value | None, payload_class: str | None = None) -> str | None:
+        """"command" or "event" when the message's project class says so by its name or a base's."""
+        qname = None
+        if isinstance(event, VRef) and event.kind == "class":
+            qname = event.qname
+        elif isinstance(event, VInst) and event.project:
+            qname = event.type
+        elif payload_class is not None:
+            qname = payload_class
+        if qname is None or qname not in self.project.classes:
+            return None
+        shorts = [n.rsplit(".", 1)[-1] for n in (qname, *self.ev.class_bases(qname))]
+        if any(s == "Command" or s.endswith("Command") for s in shorts):
+            return "command"
+        if any(s in ("Event", "DomainEvent") or s.endswith("Event") for s in shorts):
+            return "event"
+        return None
+
+    def _dispatched(self, record: Subscription, service: str | None) -> list[Subscription]:
+        """One record per handler that the record's handler dispatches the message to (`extract/dispatch.py`).
+
+        A topic-keyed route takes the record of its topic (other topics stay with the dispatching
+        function); an event-keyed route gives one record per event, when the record names none,
+        and the record itself stays for the events the dispatch does not name.
+        """
+        name = record.handler
+        if name is None or name not in self.project.functions:
+            return [record]
+        routes = self.dispatch.routes(name, self.loop_messages.get(name), frozenset(self.loop_seeds.get(name, ())))
+        if not routes:
+            return [record]
+        chosen: list[Route] = []
+        if record.channel is not None:
+            chosen = [r for r in routes if r.kind == "channel" and r.key == record.channel]
+        keep = False
+        if not chosen:
+            chosen = [r for r in routes if r.kind == "event" and (record.event is None or r.key == record.event)]
+            keep = bool(chosen) and record.event is None
+        if not chosen:
+            chosen = [r for r in routes if r.kind == "routing_key"]
+            keep = bool(chosen)
+        if not chosen:
+            receiver = self.dispatch.receivers.get(name)
+            if receiver is None:
+                return [record]
+            # not dispatched: the function the loop hands every message to still handles it
+            return [replace(record, handler=receiver, handler_expr=None, service=self._subscriber_service(receiver, service))]
+        # events or routing keys the dispatch does not name still reach the dispatching function
+        out = [record] if keep else []
+        for route in sorted(set(chosen), key=lambda r: (r.key, r.handler, r.where)):
+            out.append(
+                replace(
+                    record,
+                    event=route.key if route.kind == "event" else record.event,
+                    event_expr=None if route.kind == "event" else record.event_expr,
+                    kind=None if route.kind == "event" else record.kind,
+                    handler=route.handler,
+                    handler_expr=None,
+                    service=self._subscriber_service(route.handler, service),
+                    via=(*record.via, route.where),
+                    function=name,
+                )
+            )
+        return out
+
     def _subscriber_service(self, handler: str | None, service: str | None) -> str | None:
         """The service whose code handles the messages; the site's own service when that is unknown."""
         entry = self.project.functions.get(handler) if handler else None
@@ -1060,6 +1158,8 @@ class SiteFinder:
                 return site.payload.event, None
             return None, None
         if isinstance(value, VRef) and value.kind in ("class", "external"):
+            if value.kind == "external" and value.qname.removeprefix("builtins.") in PLAIN_TYPES:
+                return None, None  # `value_type=str`: a serialisation type, not the name of an event
             return value.qname.rsplit(".", 1)[-1], None
         if isinstance(value, VInst) and value.project:
             return value.type.rsplit(".", 1)[-1], None
@@ -1089,6 +1189,11 @@ class SiteFinder:
                 return None, type_name
         return None, text_of(value)[1]
 
+
+
+# Built-in types a framework accepts where it otherwise takes an event class (faust `value_type=str`,
+# FastStream `msg: bytes`): they say how a message is encoded, never which event it is.
+PLAIN_TYPES = frozenset({"str", "bytes", "bytearray", "int", "float", "bool", "dict", "list", "tuple", "set", "object", "memoryview"})
 
 def _new_destinations(base: list[Found], derived: Iterator[Found]) -> list[Found]:
     """Sites evaluated for a subclass that name a channel, event or handler the base class's evaluation did not."""

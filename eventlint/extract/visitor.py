@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -80,6 +81,7 @@ class _FunctionBuilder:
     open_excepts: list[_ExceptBuilder] = field(default_factory=list)
     reads: list[ir.Read] = field(default_factory=list)
     stores: list[ir.Store] = field(default_factory=list)
+    branches: list[ir.Branch] = field(default_factory=list)
 
     def build(self) -> ir.Function:
         return ir.Function(
@@ -100,6 +102,7 @@ class _FunctionBuilder:
             excepts=tuple(self.excepts),
             reads=tuple(self.reads),
             stores=tuple(self.stores),
+            branches=tuple(self.branches),
         )
 
 
@@ -170,6 +173,7 @@ class _Visitor(cst.CSTVisitor):
         self._callees: set[int] = set()
         self._stores: set[int] = set()
         self._except_owners: list[_FunctionBuilder | None] = []
+        self._branching: list[_BranchFrame] = []
 
     # libcst looks up `visit_<Node>_<attribute>` hooks for every field of every node, and
     # formats a method name per node; this visitor has no attribute hooks and caches the rest.
@@ -486,10 +490,12 @@ class _Visitor(cst.CSTVisitor):
                     for name in _target_names(sub_target):
                         self._record(top, name, ir.Opaque(self._text(value)), line)
             return
-        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and isinstance(top, _FunctionBuilder):
+        if isinstance(target, cst.Subscript) and isinstance(top, _FunctionBuilder):
+            # name[key] = value, and self.attr[key] = value (a registry filled by a decorator)
+            stored = self._target(target.value, top) if isinstance(target.value, (cst.Name, cst.Attribute)) else None
             index = target.slice[0].slice if len(target.slice) == 1 else None
-            if isinstance(index, cst.Index):
-                top.stores.append(ir.Store(target.value.value, self._expr(index.value), self._expr(value), line))
+            if stored is not None and (isinstance(target.value, cst.Name) or stored.startswith("self.")) and isinstance(index, cst.Index):
+                top.stores.append(ir.Store(stored, self._expr(index.value), self._expr(value), line))
             return
         name = self._target(target, top)
         if name is not None:
@@ -528,6 +534,80 @@ class _Visitor(cst.CSTVisitor):
             if isinstance(top, _FunctionBuilder):
                 for clause in top.open_excepts:
                     clause.calls.append(call)
+
+    # -- branches: dispatch on a value (if/elif, match) -------------------------------
+
+    def visit_If(self, node: cst.If) -> bool:
+        builder = self._function()
+        if builder is not None:
+            self._arm_ends(node, builder)
+        self._branching.append(_BranchFrame(node, builder, len(builder.calls) if builder is not None else 0))
+        return True
+
+    def visit_Else(self, node: cst.Else) -> bool:
+        builder = self._function()
+        if builder is not None:
+            self._arm_ends(node, builder)
+        return True
+
+    def _arm_ends(self, node: cst.CSTNode, builder: _FunctionBuilder) -> None:
+        """`node` is the `elif`/`else` of the enclosing `if`: that `if`'s own arm ends here."""
+        if self._branching:
+            frame = self._branching[-1]
+            if isinstance(frame.node, cst.If) and frame.node.orelse is node and frame.builder is builder:
+                frame.end = len(builder.calls)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        frame = self._branching.pop()
+        builder = frame.builder
+        if builder is None or builder is not self._function():
+            return
+        test = _branch_test(original_node.test)
+        if test is None:
+            return
+        subject, keys, kind = test
+        end = frame.end if frame.end is not None else len(builder.calls)
+        skip = {id(c) for c in self._test_calls(original_node.test)}
+        calls = tuple(c for c in builder.calls[frame.start : end] if id(c) not in skip)
+        builder.branches.append(ir.Branch(self._expr(subject), tuple(self._expr(k) for k in keys), kind, calls))
+
+    def _test_calls(self, test: cst.BaseExpression) -> list[ir.Call]:
+        """The calls a branch's test makes (they are not the arm's)."""
+        if isinstance(test, cst.Comparison):
+            return [c for part in (test.left, *(t.comparator for t in test.comparisons)) for c in self._test_calls(part)]
+        if isinstance(test, cst.BooleanOperation):
+            return self._test_calls(test.left) + self._test_calls(test.right)
+        if isinstance(test, cst.UnaryOperation):
+            return self._test_calls(test.expression)
+        return _calls_in(self._expr(test))
+
+    def visit_Match(self, node: cst.Match) -> bool:
+        builder = self._function()
+        self._branching.append(_BranchFrame(node, builder, len(builder.calls) if builder is not None else 0))
+        return True
+
+    def leave_Match(self, original_node: cst.Match) -> None:
+        self._branching.pop()
+
+    def visit_MatchCase(self, node: cst.MatchCase) -> bool:
+        frame = self._branching[-1] if self._branching else None
+        if frame is not None and frame.builder is not None:
+            frame.start = len(frame.builder.calls)
+        return True
+
+    def leave_MatchCase(self, original_node: cst.MatchCase) -> None:
+        frame = self._branching[-1] if self._branching else None
+        if frame is None or frame.builder is None or frame.builder is not self._function() or not isinstance(frame.node, cst.Match):
+            return
+        test = _case_test(frame.node.subject, original_node.pattern)
+        if test is None:
+            return
+        subject, keys, kind = test
+        skip = {id(c) for c in self._test_calls(original_node.guard)} if original_node.guard is not None else set()
+        calls = tuple(c for c in frame.builder.calls[frame.start :] if id(c) not in skip)
+        converted = self._expr(subject) if isinstance(subject, cst.BaseExpression) else ir.Sub(self._expr(subject[0]), ir.Str(subject[1]))
+        frame.builder.branches.append(ir.Branch(converted, tuple(self._expr(k) for k in keys), kind, calls))
+
 
     # -- exceptions and reads ----------------------------------------------------
 
@@ -720,6 +800,93 @@ class _Visitor(cst.CSTVisitor):
                 clause = clause.inner_for_in
             return ir.Comp(self._expr(node.elt), tuple(iters))
         return ir.Opaque(self._text(node))
+
+
+@dataclass
+class _BranchFrame:
+    """An `if` or `match` being visited: where the calls of its current arm start (and end)."""
+
+    node: cst.CSTNode
+    builder: _FunctionBuilder | None
+    start: int
+    end: int | None = None
+
+
+Test = tuple[Any, tuple[cst.BaseExpression, ...], str]
+
+
+def _branch_test(test: cst.BaseExpression) -> Test | None:
+    """`x == k`, `k == x`, `x is K`, `x in (k1, k2)`, `isinstance(x, K)`, `isinstance(x, (A, B))`, and `or` of these."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if isinstance(target.operator, (cst.Equal, cst.Is)):
+            return test.left, (target.comparator,), "eq"
+        if isinstance(target.operator, cst.In) and isinstance(target.comparator, (cst.Tuple, cst.List, cst.Set)):
+            items = tuple(e.value for e in target.comparator.elements if not isinstance(e, cst.StarredElement))
+            if items and len(items) == len(target.comparator.elements):
+                return test.left, items, "eq"
+        return None
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance":
+        args = test.args
+        if len(args) == 2 and all(a.keyword is None and not a.star for a in args):
+            kinds = args[1].value
+            if isinstance(kinds, cst.Tuple):
+                return args[0].value, tuple(e.value for e in kinds.elements), "isinstance"
+            return args[0].value, (kinds,), "isinstance"
+        return None
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        left, right = _branch_test(test.left), _branch_test(test.right)
+        if left is not None and right is not None and left[2] == right[2] and left[0].deep_equals(right[0]):
+            return left[0], left[1] + right[1], left[2]
+    return None
+
+
+def _case_test(subject: cst.BaseExpression, pattern: cst.MatchPattern) -> Test | None:
+    """A `case` over literal values, classes, or one literal key of a mapping (`case {"type": "x"}`)."""
+    if isinstance(pattern, cst.MatchAs):
+        return _case_test(subject, pattern.pattern) if pattern.pattern is not None else None
+    if isinstance(pattern, cst.MatchValue):
+        return subject, (pattern.value,), "eq"
+    if isinstance(pattern, cst.MatchClass):
+        return subject, (pattern.cls,), "isinstance"
+    if isinstance(pattern, cst.MatchOr):
+        found = [_case_test(subject, p.pattern) for p in pattern.patterns]
+        if found and all(f is not None and f[2] == found[0][2] and f[0] is found[0][0] for f in found):
+            return subject, tuple(k for f in found for k in f[1]), found[0][2]  # type: ignore[index]
+        return None
+    if isinstance(pattern, cst.MatchMapping) and len(pattern.elements) == 1:
+        element = pattern.elements[0]
+        if isinstance(element.key, cst.SimpleString) and isinstance(element.pattern, cst.MatchValue):
+            key = string_value(element.key)
+            if isinstance(key, str):
+                return (subject, key), (element.pattern.value,), "eq"
+    return None
+
+
+def _calls_in(expr: ir.Expr) -> list[ir.Call]:
+    """The calls inside an expression, itself included."""
+    found: list[ir.Call] = []
+    stack: list[object] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Call):
+            found.append(node)
+            stack.append(node.func)
+            stack.extend(node.args)
+            stack.extend(v for _, v in node.kwargs)
+        elif isinstance(node, (ir.Attr, ir.Await, ir.Starred)):
+            stack.append(node.value)
+        elif isinstance(node, ir.Sub):
+            stack.extend((node.value, node.index))
+        elif isinstance(node, ir.Seq):
+            stack.extend(node.items)
+        elif isinstance(node, ir.Concat):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, ir.FStr):
+            stack.extend(p for p in node.parts if not isinstance(p, str))
+        elif isinstance(node, ir.DictE):
+            stack.extend(i.value for i in node.items)
+    return found
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:

@@ -108,6 +108,7 @@ def facts_text(facts: ProjectFacts) -> str:
         what = _what(s.event, s.event_expr, s.channel, s.channel_expr)
         handler = s.handler or (f"<unresolved: {s.handler_expr}>" if s.handler_expr else "-")
         group = f"  group={s.group}" if s.group else ""
+        group += f"  via {' -> '.join(s.via)}" if s.via else ""  # wrappers, then the dispatch site
         group += "  (derived)" if s.derived else ""
         out.append(f"  {s.path}:{s.line}:{s.column}  [{s.service or '-'}] {s.framework}: {what} -> {handler}{group}")
     unresolved = unresolved_lines(facts)

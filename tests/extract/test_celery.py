@@ -1,7 +1,7 @@
 """Celery: @app.task / @shared_task consumers, .delay() / .apply_async() / send_task("name") senders, kind `task`."""
 
 from eventlint import api
-from tests.helpers import facts_of, fixture, line_of, pubs, subs
+from tests.helpers import facts_of, fixture, line_of, pubs, subs, write_project
 
 ROOT = fixture("celery")
 WORKER = "services/shop/shop/worker.py"
@@ -48,3 +48,29 @@ def test_a_task_nothing_sends_is_not_a_phantom_subscription():
     # purge_abandoned_carts runs from a beat schedule (no EDA102); every task sent by name or object meets its
     # consumer, except the one whose worker is in another repository
     assert flow == [("EDA101", VIEWS, at(VIEWS, 'send_task("analytics.track_upload"'))]
+
+
+def test_default_task_names_use_the_module_name_python_gives_not_a_disambiguated_one(tmp_path):
+    # two deployables, each run from its own folder (`celery -A app.worker worker`), each with an
+    # app/worker.py: eventlint tells the modules apart internally, but Celery names a task after
+    # the module's __name__, which is `app.worker` in both
+    worker = """
+        from celery import Celery
+
+        app = Celery("app", broker="amqp://guest@rabbit//")
+
+        @app.task
+        def {name}(user_id):
+            return user_id
+        """
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "app1/app/__init__.py": "",
+            "app1/app/worker.py": worker.format(name="sync_notification"),
+            "app2/app/__init__.py": "",
+            "app2/app/worker.py": worker.format(name="notify"),
+        },
+    )
+    facts = facts_of(root)
+    assert sorted(s.channel for s in facts.subscribers) == ["app.worker.notify", "app.worker.sync_notification"]

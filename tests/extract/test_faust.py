@@ -124,3 +124,34 @@ def test_headers_are_the_keys_of_the_headers_mapping():
         # a sink sends what the agent yields: faust sets the headers, the code does not say
         (AGENTS, line_of(ROOT / AGENTS, "@app.agent(placed_orders, sink=")): None,
     }
+
+
+def test_a_builtin_value_type_is_not_an_event(tmp_path):
+    # faust's own "raw" example: the topic carries plain strings; `str` is the encoding, not an event
+    from tests.helpers import write_project
+
+    root = write_project(
+        tmp_path / "greeter",
+        {
+            "app.py": """
+                import faust
+
+                app = faust.App("greeter", broker="kafka://localhost:9092")
+                greetings = app.topic("greetings", value_type=str, value_serializer="raw")
+                orders = app.topic("orders", value_type=bytes)
+
+                @app.agent(greetings)
+                async def greet(stream):
+                    async for greeting in stream:
+                        print(greeting)
+
+                @app.timer(interval=1.0)
+                async def produce():
+                    await greetings.send(value="Hello, World!")
+                    await orders.send(value=b"x")
+                """
+        },
+    )
+    facts = facts_of(root)
+    assert {(p.event, p.channel) for p in facts.publishers} == {(None, "greetings"), (None, "orders")}
+    assert {(s.event, s.channel) for s in facts.subscribers} == {(None, "greetings")}
