@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from eventlint import adopt, asyncapi, compat, merge, plugins, suppress, traces as trace_files
+from eventlint import adopt, asyncapi, compat, fixes, merge, plugins, suppress, traces as trace_files
 from eventlint.cache import CACHE_DIR
 from eventlint.cache import clean as _clean_cache
 from eventlint.catalog import Catalog, EventSpec, load_catalog
@@ -286,6 +286,7 @@ def lint(
         baseline = configured_baseline(config)
     if baseline is not None:
         findings, absorbed = suppress.apply_baseline(findings, suppress.load_baseline(Path(baseline)), sources, context.identity.aliases)
+    findings = fixes.attach(findings, context)
     return Result(
         config=config,
         facts=found,

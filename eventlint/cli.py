@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from eventlint import __version__, api, diagram, suppress, workspace
+from eventlint import __version__, api, diagram, fixes, suppress, workspace
 from eventlint.config import ConfigError
 from eventlint.report import config_schema, formats, positions, rule_docs, schema, text
 from eventlint.schemas import load_schema
@@ -154,6 +154,9 @@ def main() -> None:
 @jobs_option
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments for every current finding (Python files) and exit 0.")
 @click.option("--strict", is_flag=True, help="Exit 2 when a project has no Python file, no service, or no recognised publisher or subscriber.")
+@click.option("--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes (`[*]` in the report), then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply the unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them; exit 1 when there is one.")
 @_config_errors
 def check(
     paths: tuple[Path, ...],
@@ -175,6 +178,9 @@ def check(
     jobs: int | None,
     add_noqa: bool,
     strict: bool,
+    apply_fixes: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
     traces: tuple[Path, ...] = (),
 ) -> None:
     """Check the project that contains PATHS (default: the current directory).
@@ -184,8 +190,9 @@ def check(
     """
     plan = workspace.plan(paths, config_file)
     progress = _ProgressBar()
-    try:
-        checked = workspace.check(
+
+    def run(plan: workspace.Plan) -> workspace.Checked:
+        return workspace.check(
             plan,
             select=select or None,
             ignore=ignore,
@@ -196,9 +203,27 @@ def check(
             foreign_facts=foreign_facts,
             traces=traces,
         )
+
+    try:
+        checked = run(plan)
     finally:
         progress.close()
     cwd = Path.cwd().resolve()
+    if diff:
+        changed, count = _fix_round(checked, unsafe_fixes, write=False)
+        click.echo("".join(fixes.unified_diff(os.path.relpath(path, cwd), before, after) for path, (before, after) in sorted(changed.items())), nl=False)
+        click.echo(f"Would fix {_plural(count, 'problem')}.", err=True)
+        sys.exit(EXIT_FINDINGS if changed else EXIT_CLEAN)
+    if apply_fixes:
+        fixed = 0
+        for _ in range(MAX_FIX_ROUNDS):  # a fix that overlaps another waits for the next round, as in ruff
+            changed, count = _fix_round(checked, unsafe_fixes, write=True)
+            if not changed:
+                break
+            fixed += count
+            plan = workspace.plan(paths, config_file)  # the catalog may have changed
+            checked = run(plan)
+        click.echo(f"Fixed {_plural(fixed, 'problem')}.", err=True)
     _discovery_notes(plan, checked, cwd, strict)
     for result in checked.results:
         _runtime_warnings(result.runtime)
@@ -265,6 +290,36 @@ def check(
     sys.exit(EXIT_CLEAN if exit_zero else checked.exit_code)
 
 
+MAX_FIX_ROUNDS = 10
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _fix_round(checked: workspace.Checked, unsafe: bool, write: bool) -> tuple[dict[str, tuple[str, str]], int]:
+    """Apply (or with write=False, only compute) one round of non-overlapping fixes: {path: (before, after)}, and how many."""
+    changed: dict[str, tuple[str, str]] = {}
+    count = 0
+    for result in checked.results:
+        root = Path(result.config.root)
+        chosen = fixes.select(result.diagnostics, unsafe)
+        texts: dict[str, str] = {}
+        for fix in chosen:
+            for edit in fix.edits:
+                target = root / edit.path
+                if edit.path not in texts and target.is_file() and not target.is_symlink():
+                    texts[edit.path] = target.read_text(encoding="utf-8")
+        new, applied = fixes.plan(chosen, texts)
+        count += applied
+        for rel, after in sorted(new.items()):
+            target = root / rel
+            changed[str(target)] = (texts[rel], after)
+            if write:
+                target.write_text(after, encoding="utf-8")
+    return changed, count
+
+
 def _fingerprints(checked: workspace.Checked, base: Path) -> dict[Any, str]:
     """Each rebased finding's fingerprint, from its line as its own project names it (stable wherever the run stands)."""
     prints: dict[Any, str] = {}
@@ -295,6 +350,17 @@ def _discovery_notes(plan: workspace.Plan, checked: workspace.Checked, cwd: Path
         click.echo(f"eventlint: note: no configuration at or above {plan.start}; checking {len(roots)} project{'s' if len(roots) != 1 else ''} below it: {', '.join(roots)}", err=True)
     for problem in checked.problems(cwd):
         click.echo(f"eventlint: {level}: {problem}", err=True)
+
+
+@main.command("server")
+def server() -> None:
+    """Run the language server (LSP over stdio) for editors; see docs/editors.md."""
+    try:
+        from eventlint import server as lsp  # pygls is an optional extra
+    except ImportError:
+        click.echo("eventlint: error: the language server needs pygls and lsprotocol: pip install 'eventlint[lsp]'", err=True)
+        sys.exit(EXIT_ERROR)
+    lsp.serve()
 
 
 @main.command("runtime")

@@ -174,6 +174,27 @@ class Handler:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text from (line, column) to (end_line, end_column) of `path` with `content` (1-based, columns in characters)."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A change that makes a finding go away: `safe` keeps the program's meaning, `unsafe` may change it (ruff's split)."""
+
+    applicability: str
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A finding: from the engine (EDA000) or a rule; `service`/`event` say what it concerns."""
 
@@ -188,6 +209,7 @@ class Diagnostic:
     end_column: int | None = None
     service: str | None = None
     event: str | None = None
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +261,7 @@ class ProjectFacts:
             "subscribers": [_site_to_json(s) for s in self.subscribers],
             "bindings": [_record_to_json(b) for b in self.bindings],
             "handlers": [_record_to_json(h) for h in self.handlers],
-            "diagnostics": [_record_to_json(d) for d in self.diagnostics],
+            "diagnostics": [_diagnostic_to_json(d) for d in self.diagnostics],
             "skipped": [_record_to_json(s) for s in self.skipped],
         }
 
@@ -295,6 +317,12 @@ _OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived")
 def _field_names(kind: type) -> tuple[str, ...]:
     # dataclasses.fields() per record was most of the cost of writing a large facts document
     return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _diagnostic_to_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    out = _record_to_json(diagnostic)
+    del out["fix"]  # fixes belong to a check's report, not to the facts document
+    return out
 
 
 def _site_to_json(record: Publication | Subscription) -> dict[str, Any]:
@@ -356,9 +384,11 @@ __all__ = [
     "FACTS_VERSION",
     "Binding",
     "Diagnostic",
+    "Edit",
     "ExceptClause",
     "FactsFormatError",
     "FieldRead",
+    "Fix",
     "Handler",
     "HandlerCall",
     "ProjectFacts",

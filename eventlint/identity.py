@@ -48,7 +48,7 @@ TRANSPORTS: Mapping[str, str] = {
     "aio-pika": "amqp",
     "kombu": "amqp",
     "nameko": "amqp",
-    "celery": "amqp",
+    "celery": "celery",  # task messages: a task name meets only Celery's own senders and workers, whatever the broker
     "redis": "redis",
     "nats": "nats",
     "aws-sns": "sns",
@@ -57,6 +57,8 @@ TRANSPORTS: Mapping[str, str] = {
     "google-pubsub": "pubsub",
     "dapr": "dapr",
     "inhouse": "inhouse",
+    "blinker": "inhouse",  # in-process signals and emitters
+    "pyee": "inhouse",
 }
 
 # `name@transport`, the spelling of a transport-qualified identity

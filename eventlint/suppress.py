@@ -17,7 +17,7 @@ import json
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -283,6 +283,15 @@ def _add_noqa_to_file(file: Path, path: str, codes_by_line: Mapping[int, set[str
         payload = new_text.encode("utf-8" if encoding in ("utf-8", "utf-8-sig") else encoding)
         file.write_bytes((b"\xef\xbb\xbf" if bom else b"") + payload)
     return NoqaEdit(path, new_text, added, tuple(unplaceable))
+
+
+def noqa_line(text: str, number: int, codes: Sequence[str]) -> str | None:
+    """Line `number` of `text` (without its line break) with a noqa comment covering `codes`; None when it
+    already does or cannot carry a comment (an editor's quick fix, one line at a time, as `--add-noqa` writes it)."""
+    lines = text.splitlines()
+    if not 0 < number <= len(lines) or number in _lines_that_cannot_end_with_a_comment(text):
+        return None
+    return _with_noqa(lines[number - 1], sorted(codes))
 
 
 def _with_noqa(line: str, codes: list[str]) -> str | None:

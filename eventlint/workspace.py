@@ -201,7 +201,15 @@ def rebase(
 ) -> tuple[Diagnostic, ...]:
     """The findings with their paths made relative to `base` (see `relative_to`)."""
     root = project_root.resolve()
-    return tuple(dataclasses.replace(d, path=relative_to(root, d.path, base, absolute_outside)) for d in diagnostics)
+    return tuple(_rebased(d, root, base, absolute_outside) for d in diagnostics)
+
+
+def _rebased(d: Diagnostic, root: Path, base: Path, absolute_outside: bool) -> Diagnostic:
+    fix = d.fix
+    if fix is not None:  # a fix's edits name their files as the finding does
+        edits = tuple(dataclasses.replace(e, path=relative_to(root, e.path, base, absolute_outside)) for e in fix.edits)
+        fix = dataclasses.replace(fix, edits=edits)
+    return dataclasses.replace(d, path=relative_to(root, d.path, base, absolute_outside), fix=fix)
 
 
 def rebase_skipped(skipped: Sequence[Skipped], project_root: Path, base: Path, absolute_outside: bool = False) -> tuple[Skipped, ...]:

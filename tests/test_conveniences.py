@@ -31,10 +31,15 @@ def test_concise_is_one_line_per_finding_and_a_total():
         result = invoke("check", str(SHOP), option, "concise")
         lines = result.stdout.splitlines()
         assert result.exit_code == 1
-        assert len(lines) == len(findings) + 1 and lines[-1] == f"Found {len(findings)} problems."
+        fixable = sum(1 for f in findings if f["fix"] and f["fix"]["applicability"] == "safe")
+        assert len(lines) == len(findings) + 2 and lines[-2] == f"Found {len(findings)} problems."
+        hidden = sum(1 for f in findings if f["fix"] and f["fix"]["applicability"] == "unsafe")
+        tail = f"; {hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option" if hidden else ""
+        assert lines[-1] == f"[*] {fixable} fixable with the `--fix` option{tail}."
         for line, finding in zip(lines, findings):
             assert re.match(r"^\S+:\d+:\d+: EDA\d{3} ", line), line
-            assert line.endswith(f": {finding['code']} {finding['message']}")
+            mark = "[*] " if finding["fix"] and finding["fix"]["applicability"] == "safe" else ""
+            assert line.endswith(f": {finding['code']} {mark}{finding['message']}")
 
 
 def test_rules_json_lists_every_rule_with_its_options():

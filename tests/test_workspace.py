@@ -52,7 +52,7 @@ def _run(cwd: Path, *args: str):
 
 def _paths(fmt: str, out: str) -> list[str]:
     if fmt in ("text", "concise"):
-        return [line.split(":", 1)[0] for line in out.splitlines() if line and not line.startswith((" ", "Analysed", "Found", "Skipped"))]
+        return [line.split(":", 1)[0] for line in out.splitlines() if line and not line.startswith((" ", "Analysed", "Found", "Skipped", "[*] "))]
     if fmt == "json":
         return [d["path"] for d in json.loads(out)["diagnostics"]]
     if fmt == "sarif":

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventlint import __version__
-from eventlint.facts import Diagnostic, ProjectFacts
+from eventlint.facts import Diagnostic, Fix, ProjectFacts
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/eventlint/eventlint"
@@ -60,6 +60,34 @@ def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
         "end_column": d.end_column,
         "service": d.service,
         "event": d.event,
+        "fix": _fix_json(d.fix),
+    }
+
+
+def _fix_json(fix: Fix | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability,
+        "message": fix.message,
+        "edits": [
+            {"path": e.path, "line": e.line, "column": e.column, "end_line": e.end_line, "end_column": e.end_column, "content": e.content}
+            for e in fix.edits
+        ],
+    }
+
+
+def _sarif_fix(fix: Fix, quote: Any) -> dict[str, Any]:
+    changes: dict[str, list[dict[str, Any]]] = {}
+    for e in fix.edits:
+        region = {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line, "endColumn": e.end_column}
+        changes.setdefault(e.path, []).append({"deletedRegion": region, "insertedContent": {"text": e.content}})
+    return {
+        "description": {"text": fix.message},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": quote(path, safe="/._-~"), "uriBaseId": "%SRCROOT%"}, "replacements": replacements}
+            for path, replacements in changes.items()
+        ],
     }
 
 
@@ -98,6 +126,8 @@ def sarif_report(
             result["ruleIndex"] = index[d.code]
         if position in fingerprints:
             result["partialFingerprints"] = {"eventlint/v1": fingerprints[position]}
+        if d.fix is not None:
+            result["fixes"] = [_sarif_fix(d.fix, quote)]
         results.append(result)
     document = {
         "$schema": SARIF_SCHEMA,

@@ -12,10 +12,25 @@ _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
 def diagnostic_line(d: Diagnostic, color: bool = False) -> str:
-    """`path:line:col: CODE message`, the shape editors and CI annotators parse."""
+    """`path:line:col: CODE message`, the shape editors and CI annotators parse; `[*]` marks a safe fix (as ruff does)."""
+    mark = "[*] " if d.fix is not None and d.fix.applicability == "safe" else ""
     if not color:
-        return f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"
-    return f"{_BOLD}{d.path}{_RESET}:{d.line}:{d.column}: {_STYLES.get(d.severity, '')}{_BOLD}{d.code}{_RESET} {d.message}"
+        return f"{d.path}:{d.line}:{d.column}: {d.code} {mark}{d.message}"
+    return f"{_BOLD}{d.path}{_RESET}:{d.line}:{d.column}: {_STYLES.get(d.severity, '')}{_BOLD}{d.code}{_RESET} {mark}{d.message}"
+
+
+def fixable_line(diagnostics: tuple[Diagnostic, ...]) -> str | None:
+    """`[*] N fixable with the `--fix` option.` (and the unsafe ones `--unsafe-fixes` would add), or None."""
+    safe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == "safe")
+    unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability != "safe")
+    if not safe and not unsafe:
+        return None
+    parts = []
+    if safe:
+        parts.append(f"[*] {safe} fixable with the `--fix` option")
+    if unsafe:
+        parts.append(f"{_plural(unsafe, 'hidden fix', 'hidden fixes')} can be enabled with the `--unsafe-fixes` option")
+    return ("; ".join(parts) if safe else parts[0][0].upper() + parts[0][1:]) + "."
 
 
 def check_report(
@@ -50,6 +65,9 @@ def check_report(
         counts = Counter(d.code for d in diagnostics)
         per_code = ", ".join(f"{code} × {n}" for code, n in sorted(counts.items()))
         lines.append(f"Found {_plural(len(diagnostics), 'problem')} ({per_code}).")
+        fixable = fixable_line(diagnostics)
+        if fixable:
+            lines.append(fixable)
     else:
         lines.append(verdict(facts))
     return "\n".join(lines) + "\n"
@@ -67,6 +85,9 @@ def concise_report(facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], bas
     lines = [diagnostic_line(d) for d in diagnostics]
     if diagnostics:
         lines.append(f"Found {_plural(len(diagnostics), 'problem')}." + (f" ({baselined} in the baseline not shown.)" if baselined else ""))
+        fixable = fixable_line(diagnostics)
+        if fixable:
+            lines.append(fixable)
     else:
         lines.append(verdict(facts))
     return "\n".join(lines) + "\n"
@@ -192,5 +213,5 @@ def _what(event: str | None, event_expr: str | None, channel: str | None, channe
     return f"{ev} @ {ch}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {words or word + 's'}"

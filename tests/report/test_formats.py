@@ -29,7 +29,8 @@ def test_text_is_one_line_per_finding_then_a_summary():
     path, line, col, rest = first.split(":", 3)
     assert path.endswith((".py", ".yaml")) and line.isdigit() and col.isdigit() and rest.startswith(" EDA")
     assert "\x1b[" not in out
-    assert out.rstrip().splitlines()[-1].startswith("Found ")
+    *_, found, fixable = out.rstrip().splitlines()  # ruff's order: the count, then what --fix would fix
+    assert found.startswith("Found ") and fixable.startswith("[*] ") and "`--fix`" in fixable
 
 
 def test_text_colour_when_asked():

@@ -120,4 +120,5 @@ def test_readme_command_exits_one_with_a_summary():
     result = CliRunner().invoke(main, ["check", str(SHOP), "--no-color"])
     assert result.exit_code == 1
     total = sum(len(sites) for sites in PLANTED.values())
-    assert result.output.splitlines()[-1].startswith(f"Found {total} problems (EDA101 × 1, EDA102 × 1, EDA103 × 5,")
+    assert result.output.splitlines()[-2].startswith(f"Found {total} problems (EDA101 × 1, EDA102 × 1, EDA103 × 5,")
+    assert result.output.splitlines()[-1].startswith("[*] ")  # then, as in ruff, what --fix would fix

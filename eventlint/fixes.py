@@ -1,0 +1,415 @@
+"""Fixes: the edits that make a finding go away, offered only where their shape is unambiguous.
+
+A fix is `safe` when it keeps what the program does (documenting a consumer the
+code shows), `unsafe` when it may change it or lose information a person put
+there (removing a consumer that may live in another repository). `--fix` applies
+the safe ones, `--unsafe-fixes` both (ruff's split).
+
+Catalog fixes (EDA205, EDA206) are line-level edits of the YAML, so comments,
+key order and layout survive byte for byte: every proposed edit is applied in
+memory and the file re-read with safe YAML; unless the result differs from the
+original only in that one event's `consumers`, the fix is not offered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from dataclasses import dataclass, field
+
+import yaml
+
+from eventlint.catalog import EventSpec
+from eventlint.extract.fixes import add_key_argument
+from eventlint.facts import Diagnostic, Edit, Fix
+from eventlint.rules.base import Example, RuleContext
+
+SAFE, UNSAFE = "safe", "unsafe"
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
+_FLOW_LIST = re.compile(r"(?P<key>consumers\s*:\s*)\[(?P<items>[^\[\]{}#'\"]*)\]")
+
+
+@dataclass(frozen=True)
+class FixExample:
+    """A project with one finding of `code` (`before`), and its files once the fix is applied (`after`, dedented)."""
+
+    code: str
+    before: Example
+    after: dict[str, str] = field(default_factory=dict)
+    applicability: str = SAFE
+
+
+_MARKETING = """
+from nameko.events import event_handler
+
+class MarketingService:
+    name = "marketing"
+
+    @event_handler("orders", "order_placed")
+    def send_coupon(self, payload):
+        pass
+"""
+_PAYMENTS = _MARKETING.replace("MarketingService", "PaymentsService").replace('"marketing"', '"payments"').replace("send_coupon", "charge")
+
+
+def _catalog(events: str, services: str = "marketing: [app.py]") -> str:
+    return f"services:\n  {services}\nevents:\n{events}"
+
+
+_FAUST = """
+import faust
+
+app = faust.App("fulfillment")
+shipments = app.topic("fulfillment.shipments")
+
+async def schedule(order):
+    await shipments.send(value={"order_id": order.order_id, "lines": order.lines})
+"""
+
+# The before/after pairs the test suite applies and re-checks (tests/test_fixes.py); docs/fixes.md shows them.
+EXAMPLES = [
+    FixExample(
+        "EDA205",
+        Example(_MARKETING, config=_catalog("  order_placed:\n    owner: orders\n    consumers: [payments]   # ask them first\n")),
+        {"eventlint.yaml": _catalog("  order_placed:\n    owner: orders\n    consumers: [payments, marketing]   # ask them first\n")},
+    ),
+    FixExample(
+        "EDA205",
+        Example(_MARKETING, config=_catalog("  order_placed:\n    owner: orders\n    consumers:\n      - payments\n    description: An order.\n")),
+        {"eventlint.yaml": _catalog("  order_placed:\n    owner: orders\n    consumers:\n      - payments\n      - marketing\n    description: An order.\n")},
+    ),
+    FixExample(
+        "EDA205",
+        Example(_MARKETING, config=_catalog("  order_placed:\n    owner: orders\n    channel: orders.order_placed\n# the end\n")),
+        {"eventlint.yaml": _catalog("  order_placed:\n    owner: orders\n    channel: orders.order_placed\n    consumers: [marketing]\n# the end\n")},
+    ),
+    FixExample(
+        "EDA205",
+        Example(_MARKETING, config=_catalog("  order_placed: {owner: orders, channel: orders.order_placed}\n")),
+        {"eventlint.yaml": _catalog("  order_placed: {owner: orders, channel: orders.order_placed, consumers: [marketing]}\n")},
+    ),
+    FixExample(
+        "EDA206",
+        Example(
+            _PAYMENTS,
+            files={"loyalty.py": "POINTS = 10\n"},
+            config=_catalog("  order_placed: {owner: orders, consumers: [payments, loyalty]}\n", "payments: [app.py]\n  loyalty: [loyalty.py]"),
+        ),
+        {"eventlint.yaml": _catalog("  order_placed: {owner: orders, consumers: [payments]}\n", "payments: [app.py]\n  loyalty: [loyalty.py]")},
+    ),
+    FixExample(
+        "EDA206",
+        Example(_PAYMENTS, config=_catalog("  order_placed:\n    owner: orders\n    consumers:\n      - payments\n      - loyalty  # billing's\n", "payments: [app.py]")),
+        {"eventlint.yaml": _catalog("  order_placed:\n    owner: orders\n    consumers:\n      - payments\n", "payments: [app.py]")},
+        applicability=UNSAFE,  # `loyalty` is no service here: it may consume from another repository
+    ),
+    FixExample(
+        "EDA301",
+        Example(_FAUST, config="events:\n  ShipmentScheduled:\n    owner: fulfillment\n    key: order_id\n    channel: fulfillment.shipments\n"),
+        {"app.py": _FAUST.replace('order.lines})', 'order.lines}, key=order.order_id)').lstrip("\n")},
+        applicability=UNSAFE,  # the key's type must suit the producer's key serializer
+    ),
+]
+
+
+def attach(diagnostics: Iterable[Diagnostic], ctx: RuleContext) -> list[Diagnostic]:
+    """The findings, each with the fix it can be given (if any)."""
+    texts: dict[str, str | None] = {}
+    out = []
+    for d in diagnostics:
+        fix = _propose(d, ctx, texts) if d.fix is None else d.fix
+        out.append(dataclasses.replace(d, fix=fix) if fix is not None else d)
+    return out
+
+
+def _propose(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> Fix | None:
+    if d.code == "EDA205" and d.service and d.event:
+        spec = ctx.catalog.events.get(d.event)
+        if spec is None:
+            return None
+        return _consumers_fix(spec, ctx, texts, add=d.service, applicability=SAFE, message=f"Add `{d.service}` to `events.{spec.name}.consumers`")
+    if d.code == "EDA206" and d.service and d.event:
+        spec = ctx.catalog.events.get(d.event)
+        if spec is None:
+            return None
+        # a name that is no service here may be another repository's consumer: removing it loses what a person wrote
+        ours = any(s.name == d.service for s in ctx.facts.services)
+        return _consumers_fix(
+            spec, ctx, texts, remove=d.service, applicability=SAFE if ours else UNSAFE,
+            message=f"Remove `{d.service}` from `events.{spec.name}.consumers`",
+        )
+    if d.code == "EDA301":
+        return _key_fix(d, ctx)
+    return None
+
+
+# -- EDA301: pass the declared key ---------------------------------------------------------------
+
+_KEYED = ("kafka-python", "confluent-kafka", "aiokafka", "faust")
+
+
+def _key_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
+    """`key=<the payload's value of the declared key>` on a direct Kafka call; unsafe, as the key's type
+    must suit the producer's key serializer (kafka-python without one wants bytes)."""
+    sites = [p for p in ctx.facts.publishers if (p.path, p.line, p.column) == (d.path, d.line, d.column) and not p.via]
+    if len(sites) != 1 or sites[0].framework not in _KEYED or sites[0].key:
+        return None
+    site = sites[0]
+    # the event the finding names, else the one catalogued on the site's channel
+    specs = [ctx.catalog.events[d.event]] if d.event in ctx.catalog.events else [
+        e for e in ctx.catalog.events.values() if site.channel is not None and e.channel == site.channel
+    ]
+    if len(specs) != 1 or not specs[0].key or not specs[0].key.isidentifier():
+        return None
+    spec = specs[0]
+    try:
+        source = (Path(ctx.facts.root) / d.path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = add_key_argument(source, d.line, d.column, site.framework, spec.key)
+    if found is None:
+        return None
+    line, column, text = found
+    return Fix(UNSAFE, f"Pass `{spec.key}` as the key", (Edit(d.path, line, column, line, column, text),))
+
+
+# -- catalog edits --------------------------------------------------------------------------
+
+
+def _consumers_fix(
+    spec: EventSpec,
+    ctx: RuleContext,
+    texts: dict[str, str | None],
+    applicability: str,
+    message: str,
+    add: str | None = None,
+    remove: str | None = None,
+) -> Fix | None:
+    name = add or remove
+    if name is None or not _NAME.match(name):
+        return None
+    source = os.path.abspath(spec.source)
+    if not source.endswith((".yaml", ".yml")):
+        return None
+    if source not in texts:
+        try:
+            texts[source] = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            texts[source] = None
+    text = texts[source]
+    if text is None:
+        return None
+    lines = text.splitlines(keepends=True)
+    edit = _consumers_edit(lines, spec.line, add=add, remove=remove)
+    if edit is None:
+        return None
+    line, column, end_line, end_column, content = edit
+    root = os.path.abspath(ctx.facts.root)
+    path = os.path.relpath(source, root).replace(os.sep, "/") if source.startswith(root + os.sep) else source
+    proposed = Edit(path, line, column, end_line, end_column, content)
+    if not _only_consumers_changed(text, apply_edits(text, [proposed]), spec.name, add=add, remove=remove):
+        return None
+    return Fix(applicability, message, (proposed,))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _significant(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _consumers_edit(lines: list[str], key_line: int, add: str | None, remove: str | None) -> tuple[int, int, int, int, str] | None:
+    """(line, column, end_line, end_column, content) of the edit, or None when the shape is not one we edit."""
+    if not 1 <= key_line <= len(lines):
+        return None
+    head = lines[key_line - 1]
+    if "\t" in head:
+        return None
+    base = _indent(head)
+    body = head.split(":", 1)[1] if ":" in head else ""
+    if body.strip().startswith("{"):
+        return _flow_mapping_edit(head, key_line, add, remove)
+    if body.strip() and not body.strip().startswith("#"):
+        return None  # `Name: something` on one line that is neither a block nor a flow mapping
+    # the event's block: the lines below it indented deeper
+    block: list[int] = []
+    for number in range(key_line + 1, len(lines) + 1):
+        text = lines[number - 1]
+        if not _significant(text):
+            continue
+        if "\t" in text[: _indent(text) + 1]:
+            return None
+        if _indent(text) <= base:
+            break
+        block.append(number)
+    if not block:
+        return None
+    child = _indent(lines[block[0] - 1])
+    keys = [n for n in block if _indent(lines[n - 1]) == child]
+    found = [n for n in keys if re.match(r"consumers\s*:", lines[n - 1].strip())]
+    if not found:
+        if add is None:
+            return None
+        last = block[-1]
+        # after the event's last line (which ends with a newline unless the file does not)
+        if lines[last - 1].endswith("\n"):
+            return (last + 1, 1, last + 1, 1, f"{' ' * child}consumers: [{add}]\n")
+        end = len(lines[last - 1]) + 1
+        return (last, end, last, end, f"\n{' ' * child}consumers: [{add}]")
+    number = found[0]
+    text = lines[number - 1]
+    match = _FLOW_LIST.search(text)
+    if match is not None:
+        return _flow_list_edit(number, match, add, remove)
+    after = text.split(":", 1)[1].strip()
+    if after and not after.startswith("#"):
+        return None
+    sequence: list[int] = []
+    for n in (n for n in block if n > number):
+        stripped = lines[n - 1].strip()
+        if _indent(lines[n - 1]) == child and not stripped.startswith("-"):
+            break
+        if not stripped.startswith("- "):
+            return None
+        sequence.append(n)
+    if not sequence:
+        return None
+    names = [lines[n - 1].strip()[2:].split("#", 1)[0].strip() for n in sequence]
+    if not all(_NAME.match(v) for v in names):
+        return None
+    if add is not None:
+        last = sequence[-1]
+        prefix = lines[last - 1][: lines[last - 1].index("-")]
+        ending = "" if lines[last - 1].endswith("\n") else "\n"
+        if ending:
+            return (last, len(lines[last - 1]) + 1, last, len(lines[last - 1]) + 1, f"\n{prefix}- {add}")
+        return (last + 1, 1, last + 1, 1, f"{prefix}- {add}\n")
+    if names.count(remove) != 1 or len(names) == 1:
+        return None  # emptying the list changes its type (null); leave that to a person
+    n = sequence[names.index(remove)]
+    return (n, 1, n + 1, 1, "")
+
+
+def _flow_list_edit(number: int, match: re.Match[str], add: str | None, remove: str | None) -> tuple[int, int, int, int, str] | None:
+    raw = match.group("items")
+    names = [item.strip() for item in raw.split(",")] if raw.strip() else []
+    if not all(_NAME.match(item) for item in names):
+        return None
+    if add is not None:
+        if add in names:
+            return None
+        names.append(add)
+    else:
+        if names.count(remove) != 1:
+            return None
+        names.remove(remove)
+    start, end = match.start("items"), match.end("items")
+    return (number, start + 1, number, end + 1, ", ".join(names))
+
+
+def _flow_mapping_edit(head: str, number: int, add: str | None, remove: str | None) -> tuple[int, int, int, int, str] | None:
+    value = head.split(":", 1)[1]
+    if value.count("{") != 1 or value.count("}") != 1 or "'" in value or '"' in value:
+        return None
+    match = _FLOW_LIST.search(head)
+    if match is not None:
+        return _flow_list_edit(number, match, add, remove)
+    if add is None:
+        return None
+    close = head.index("}")
+    inner = head[head.index("{") + 1 : close]
+    separator = ", " if inner.strip() else ""
+    return (number, close + 1, number, close + 1, f"{separator}consumers: [{add}]")
+
+
+def _only_consumers_changed(before: str, after: str, event: str, add: str | None, remove: str | None) -> bool:
+    try:
+        old, new = yaml.safe_load(before), yaml.safe_load(after)
+    except yaml.YAMLError:
+        return False
+    events_old, events_new = _events(old), _events(new)
+    if events_old is None or events_new is None or event not in events_old or event not in events_new:
+        return False
+    was, now = dict(events_old[event]), dict(events_new[event])
+    consumers_old, consumers_new = list(was.pop("consumers", None) or []), list(now.pop("consumers", None) or [])
+    expected = consumers_old + [add] if add is not None else [c for c in consumers_old if c != remove]
+    if consumers_new != expected or was != now:
+        return False
+    rest_old = {k: v for k, v in events_old.items() if k != event}
+    rest_new = {k: v for k, v in events_new.items() if k != event}
+    if rest_old != rest_new:
+        return False
+    # everything outside the catalog is untouched too
+    return _without_events(old) == _without_events(new)
+
+
+def _events(document: object) -> dict | None:
+    if not isinstance(document, dict):
+        return None
+    events = document.get("events", document)
+    if not isinstance(events, dict) or not all(isinstance(v, dict) for v in events.values()):
+        return None
+    return events
+
+
+def _without_events(document: object) -> object:
+    return {k: v for k, v in document.items() if k != "events"} if isinstance(document, dict) and "events" in document else None
+
+
+# -- applying ---------------------------------------------------------------------------------
+
+
+def _offset(lines: list[str], line: int, column: int) -> int:
+    return sum(len(text) for text in lines[: line - 1]) + column - 1
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """`text` with `edits` (of one file, not overlapping) applied."""
+    lines = text.splitlines(keepends=True)
+    spans = sorted(((_offset(lines, e.line, e.column), _offset(lines, e.end_line, e.end_column), e.content) for e in edits), reverse=True)
+    for start, end, content in spans:
+        text = text[:start] + content + text[end:]
+    return text
+
+
+def select(diagnostics: Iterable[Diagnostic], unsafe: bool) -> list[Fix]:
+    """The fixes to apply: safe ones, and unsafe ones too when asked."""
+    return [d.fix for d in diagnostics if d.fix is not None and (unsafe or d.fix.applicability == SAFE)]
+
+
+def plan(fixes: Sequence[Fix], read: dict[str, str]) -> tuple[dict[str, str], int]:
+    """The new text of each file, applying whole fixes whose edits do not overlap an earlier one's (ruff's rule).
+
+    `read` maps each edit's path to the file's current text. Returns the changed
+    texts and how many fixes went in; the rest wait for the next round.
+    """
+    taken: dict[str, list[tuple[int, int]]] = {}
+    chosen: dict[str, list[Edit]] = {}
+    applied = 0
+    for fix in fixes:
+        spans = []
+        for e in fix.edits:
+            if e.path not in read:
+                break
+            lines = read[e.path].splitlines(keepends=True)
+            spans.append((e.path, _offset(lines, e.line, e.column), _offset(lines, e.end_line, e.end_column)))
+        else:
+            if any(not (end <= s or start >= t) or (start == end == s) for path, start, end in spans for s, t in taken.get(path, [])):
+                continue
+            for (path, start, end), e in zip(spans, fix.edits):
+                taken.setdefault(path, []).append((start, end))
+                chosen.setdefault(path, []).append(e)
+            applied += 1
+    return {path: apply_edits(read[path], edits) for path, edits in chosen.items()}, applied
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"))
