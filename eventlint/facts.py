@@ -109,6 +109,8 @@ class HandlerCall:
     in_except: bool = False
     fields: tuple[str, ...] = ()
     awaited: bool = False
+    forwards_message: bool = False
+    placeholders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

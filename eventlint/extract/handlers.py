@@ -12,6 +12,7 @@ into called project functions, so a rule can ask whether a call uses the event.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -166,6 +167,8 @@ class HandlerAnalysis:
                     in_except=id(call) in in_except,
                     fields=_argument_fields(args, itself),
                     awaited=call.awaited,
+                    forwards_message=any(_carries_message(a, itself) for a in args),
+                    placeholders=_placeholders(call, fn),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -219,7 +222,90 @@ class HandlerAnalysis:
                     return f"{obj.type}.{method}", None
                 if isinstance(obj, VRef) and obj.kind == "external":
                     return f"{self.ev.patterns.canonical(obj.qname)}.{method}", None
+        if isinstance(call.func, ir.Attr):
+            made_by = self._made_by(call.func.value, scope, call.line, 0)
+            if made_by is not None:
+                return f"{made_by}.{call.func.attr}", None
         return text, None
+
+    def _made_by(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> str | None:
+        """What made the object `expr` holds, as a qualified name: `httpx.AsyncClient` for
+        `client = httpx.AsyncClient(...)`, `sqlalchemy.orm.Session` for a parameter annotated so,
+        `boto3.client.ses` for `boto3.client("ses")`, `httpx.AsyncClient.stream` for a method's result.
+
+        Followed through local and module assignments, `with ... as` targets, aliases, `self.x`
+        attributes assigned in any method, and annotated parameters; None when nothing external made it.
+        """
+        if depth > 4:
+            return None
+        match expr:
+            case ir.Await(value):
+                return self._made_by(value, scope, line, depth + 1)
+            case ir.Call(func, args, _):
+                callee = self.ev.eval(func, scope, line)
+                if isinstance(callee, VRef) and callee.kind == "external":
+                    name = self.ev.patterns.canonical(callee.qname)
+                    if name.rsplit(".", 1)[-1] in ("client", "resource") and args and isinstance(args[0], ir.Str):
+                        name = f"{name}.{args[0].value}"  # boto3.client("ses"), session.resource("dynamodb")
+                    return name
+                if isinstance(func, ir.Attr):
+                    made = self._made_by(func.value, scope, line, depth + 1)
+                    return f"{made}.{func.attr}" if made is not None else None
+                return None
+            case ir.Name(name):
+                fn = scope.func
+                if fn is not None:
+                    for param in fn.params:
+                        if param.name == name and param.annotation is not None:
+                            return self._annotated(param.annotation, scope)
+                found = self.ev.definition(name, scope, line)
+                if found is None:
+                    return None
+                value, where, at = found
+                return self._made_by(value, where, at + 1, depth + 1)
+            case ir.Attr(ir.Name("self"), attr) if scope.cls is not None:
+                return self._self_attr(scope, attr, depth)
+            case ir.Attr(value, attr):
+                made = self._made_by(value, scope, line, depth + 1)
+                return f"{made}.{attr}" if made is not None else None
+        return None
+
+    def _self_attr(self, scope: Scope, attr: str, depth: int) -> str | None:
+        """What made `self.<attr>`: its assignments in the class's methods, or its annotation."""
+        cls = scope.cls
+        assert cls is not None
+        mod = scope.mod
+        prefix = f"{cls.name}."
+        for name, fn in sorted(mod.functions.items(), key=lambda f: (not f[0].endswith(".__init__"), f[1].line)):
+            if not name.startswith(prefix) or "." in name[len(prefix) :]:
+                continue
+            for assign in fn.assigns:
+                if assign.target != f"self.{attr}":
+                    continue
+                made = self._made_by(assign.value, Scope(mod, fn, cls), assign.line + 1, depth + 1)
+                if made is None and assign.annotation is not None:
+                    made = self._annotated(assign.annotation, scope)
+                if made is not None:
+                    return made
+        for name, annotation in cls.annotations:
+            if name == attr:
+                return self._annotated(annotation, scope)
+        return None
+
+    def _annotated(self, annotation: ir.Expr, scope: Scope) -> str | None:
+        """The external class an annotation names (`AsyncSession`, `Optional[httpx.Client]`)."""
+        if isinstance(annotation, ir.Sub):
+            return self._annotated(annotation.index, scope)
+        if isinstance(annotation, ir.Seq):
+            for item in annotation.items:
+                found = self._annotated(item, scope)
+                if found is not None:
+                    return found
+            return None
+        value = self.ev.eval(annotation, Scope(scope.mod))
+        if isinstance(value, VRef) and value.kind == "external" and not value.qname.startswith("builtins."):
+            return self.ev.patterns.canonical(value.qname)
+        return None
 
     def _callbacks(self, call: ir.Call, scope: Scope, depth: int, message: set[str], itself: set[str]) -> list[_Visit]:
         """Project functions handed to a library call (`pool.submit(handle, msg)`, `Thread(target=handle)`).
@@ -313,6 +399,105 @@ def _is_message(expr: ir.Expr, message: set[str]) -> bool:
             return True
         case ir.Call(_, args, _) if args:
             return _is_message(args[0], message)
+    return False
+
+
+FRESH_ID_CALLS = ("uuid1", "uuid4", "uuid6", "uuid7", "ulid", "token_hex", "token_urlsafe")
+
+
+def _placeholders(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
+    """Keywords and dict keys of the call given an empty value or a fresh id (`correlation_id=""`,
+    `{"correlation_id": str(uuid4())}`, `headers=[("traceparent", b"")]`), also through a dict
+    assigned to a name in the same function before the call."""
+    found: set[str] = set()
+
+    def judge(key: str, value: ir.Expr) -> None:
+        kind = _placeholder_kind(value)
+        if kind is not None:
+            found.add(f"{key}:{kind}")
+
+    def scan(expr: ir.Expr, depth: int) -> None:
+        if depth > 3:
+            return
+        match expr:
+            case ir.DictE(items):
+                for item in items:
+                    if isinstance(item.key, ir.Str):
+                        judge(item.key.value, item.value)
+                    scan(item.value, depth + 1)
+            case ir.Seq(items):
+                if len(items) == 2 and isinstance(items[0], ir.Str):
+                    judge(items[0].value, items[1])
+                for item in items:
+                    scan(item, depth + 1)
+            case ir.Call(func, args, kwargs):
+                for key, value in kwargs:
+                    if key is not None:
+                        judge(key, value)
+                    scan(value, depth + 1)
+                for arg in args:
+                    scan(arg, depth + 1)
+                if isinstance(func, ir.Attr):
+                    scan(func.value, depth + 1)  # json.dumps(payload).encode()
+            case ir.Attr(value, _) | ir.Await(value):
+                scan(value, depth + 1)
+            case ir.Name(name):
+                before = [a for a in fn.assigns if a.target == name and a.line <= call.line]
+                if before:
+                    scan(before[-1].value, depth + 1)
+
+    for key, value in call.kwargs:
+        if key is not None:
+            judge(key, value)
+        scan(value, 0)
+    for arg in call.args:
+        scan(arg, 0)
+    return tuple(sorted(found))
+
+
+def _placeholder_kind(value: ir.Expr) -> str | None:
+    match value:
+        case ir.Str(""):
+            return "empty"
+        case ir.Const(None):
+            return "empty"
+    text = ir.unparse(value)
+    if text in ('b""', "b''", "None", '""', "''"):
+        return "empty"
+    if re.search(r"(^|[.\s(])(%s)\(\)" % "|".join(FRESH_ID_CALLS), text):
+        return "fresh"
+    return None
+
+
+# attributes that hold a message's whole payload (aiokafka `msg.value`, aio-pika `message.body`, Pub/Sub
+# `message.data`); any other attribute of the message is one of its fields
+PAYLOAD_ATTRS = frozenset({"value", "body", "data", "payload", "raw", "raw_body", "content", "message"})
+PAYLOAD_CONVERSIONS = frozenset({"decode", "encode", "dict", "to_dict", "json", "model_dump", "model_dump_json", "SerializeToString"})
+
+
+def _carries_message(expr: ir.Expr, message: set[str], depth: int = 0) -> bool:
+    """The message itself or its whole payload (`msg`, `msg.value()`, `body.decode()`, `json.loads(body)`),
+    possibly inside a dict literal or a serialisation of one (`json.dumps({"original": msg.value()})`);
+    not a field of it (`order.order_id`)."""
+    if depth > 6:
+        return False
+    match expr:
+        case ir.Name(name):
+            return name in message
+        case ir.Attr(value, attr):
+            return attr in PAYLOAD_ATTRS and _carries_message(value, message, depth + 1)
+        case ir.Await(value):
+            return _carries_message(value, message, depth + 1)
+        case ir.Call(ir.Attr(ir.Name(name), method), _, _) if name in message:
+            return method in PAYLOAD_ATTRS or method in PAYLOAD_CONVERSIONS  # msg.value(), body.decode(); not msg.key()
+        case ir.Call(ir.Attr(receiver, _), _, _) if not isinstance(receiver, ir.Name) and _carries_message(
+            receiver, message, depth + 1
+        ):
+            return True  # msg.value().decode()
+        case ir.DictE(items):
+            return any(_carries_message(item.value, message, depth + 1) for item in items)
+        case ir.Call(_, args, kwargs):
+            return any(_carries_message(a, message, depth + 1) for a in (*args, *(v for _, v in kwargs)))
     return False
 
 

@@ -12,6 +12,7 @@ from eventlint.catalog import EventSpec
 from eventlint.facts import Diagnostic, FieldRead, Publication, Subscription
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
+from eventlint.rules.handler_queries import dead_letter_sites
 from eventlint.rules.schema_view import ObjectView
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
@@ -246,7 +247,11 @@ class UndeclaredEvent(Rule):
         if not contracts.active:
             return
         catalog = contracts.catalog
+        # a consumer's dead-letter path carries the original messages, not an event of its own
+        dead_letters = dead_letter_sites(ctx.facts.handlers, ctx.publications_of, ctx.facts.publishers)
         for p in contracts.publications:
+            if (p.path, p.line, p.column) in dead_letters:
+                continue
             if contracts.judged_publication(p) and not contracts.published(p):
                 if not catalog.published_elsewhere(p.event, p.channel) and not catalog.consumed_elsewhere(p.event, p.channel):
                     yield self.finding(p, f"{_what(p)} is published but not declared in the event catalog", hint=CATALOG_HINT)

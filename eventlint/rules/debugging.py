@@ -90,9 +90,13 @@ class NoDeadLetter(Rule):
     `RedrivePolicy` or a Lambda `OnFailure` / `DeadLetterQueue` / `onError`
     destination in a SAM or Serverless template), and no handler code that
     moves failed messages aside itself: a publication to a dead-letter or
-    retry channel (`orders.placed.dlq`, `orders-dead-letter`,
-    `orders.retry.1`) or a call of a dead-letter helper, in the handler, the
-    functions it calls, or the function that calls it from a polling loop.
+    retry channel (`orders.placed.dlq`, `orders-dead-letter`, `orders.DLT`,
+    `orders.retry.1`), a publication from an `except` clause that forwards the
+    original message (`producer.produce("billing-failures", value=msg.value())`
+    whatever the destination is called), or a call of a dead-letter helper, in
+    the handler, the functions it calls, or the function that calls it from a
+    polling loop. Such publications are the consumer's dead-letter path: EDA101
+    and EDA201 do not report them as orphan or undeclared events.
 
     What counts as evidence depends on the transport. Kafka has no dead-letter
     queue in the broker, so the application must publish to a dead-letter
@@ -285,6 +289,29 @@ class NoDeadLetter(Rule):
         ),
         Example(
             """
+            from confluent_kafka import Consumer, Producer
+
+            from billing.handlers import handle
+
+            producer = Producer({"bootstrap.servers": "kafka:9092"})
+
+            def run() -> None:
+                consumer = Consumer({"bootstrap.servers": "kafka:9092", "group.id": "billing", "enable.auto.commit": False})
+                consumer.subscribe(["orders.placed"])
+                while True:
+                    msg = consumer.poll(1.0)
+                    if msg is None or msg.error():
+                        continue
+                    try:
+                        handle(msg.value())
+                    except Exception:
+                        producer.produce("billing-failures", key=msg.key(), value=msg.value())
+                    consumer.commit(message=msg)
+            """,
+            files={"billing/__init__.py": "", "billing/handlers.py": "def handle(value):\n    return value\n"},
+        ),
+        Example(
+            """
             import json
             from kafka import KafkaConsumer, KafkaProducer
             from billing import ledger
@@ -465,8 +492,13 @@ class NoDeadLetter(Rule):
     def _moves_aside(self, handler: Handler, ctx: RuleContext) -> bool:
         options = self.options
         channels = options.dead_letter_channels + options.retry_channels
+        # a publication from an `except` clause that forwards the original message is a dead-letter path,
+        # whatever the destination is called (orders-failed, parking-lot)
+        forwarded = {(c.path, c.line, c.column) for c in handler.calls if c.in_except and c.forwards_message}
         for publication in ctx.publications_of(handler):
             if imatches(publication.channel, channels) or imatches(publication.channel_expr, channels):
+                return True
+            if (publication.path, publication.line, publication.column) in forwarded:
                 return True
         return any(call_named(call, options.dead_letter_calls) for call in handler.calls)
 

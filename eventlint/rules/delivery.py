@@ -15,6 +15,7 @@ from eventlint.rules.base import (
     Severity,
     matches,
 )
+from eventlint.rules import knowledge
 from eventlint.rules.handler_queries import (
     chain,
     named,
@@ -23,77 +24,59 @@ from eventlint.rules.handler_queries import (
     with_literal,
 )
 
-PAYMENTS = (
-    "*charge*",
-    "*Charge.create",
-    "*PaymentIntent.create",
-    "*PaymentIntent.confirm",
-    "*Refund.create",
-    "*Payout.create",
-    "*Transfer.create",
-    "*refund*",
-    "*payout*",
-    "*capture_payment*",
-)
-DB_WRITES = (
-    "*session.add",
-    "*Session.add",
-    "*session.add_all",
-    "*.objects.create",
-    "*.objects.bulk_create",
-    "*.save",
-    "*.insert_one",
-    "*.insert_many",
-    "*.put_item",
-    "*.update_item",
-    "*.bulk_write",
-    "*db.add",
-)
+_KNOWN = knowledge.load()
+PAYMENTS = _KNOWN.effects["payments"]
+DB_WRITES = _KNOWN.effects["db-writes"]
 SQL_EXECUTE = ("*.execute", "*.executemany", "*.exec_driver_sql")
 SQL_WRITE = r"\b(insert\s+into|update\s+\w+\s+set)\b"
-HTTP_WRITES = (
-    "requests.post",
-    "requests.put",
-    "requests.patch",
-    "requests.Session.post",
-    "httpx.post",
-    "httpx.put",
-    "httpx.patch",
-    "httpx.Client.post",
-    "httpx.AsyncClient.post",
-    "aiohttp.ClientSession.post",
-    "aiohttp.ClientSession.put",
-    "*session.post",
-    "*session.put",
-    "*session.patch",
-    "*client.post",
-    "*client.put",
-    "*client.patch",
-)
-MESSAGES = (
-    "*send_mail*",
-    "*send_email*",
-    "*sendmail",
-    "*SMTP*.send_message",
-    "*smtp.send_message",
-    "*send_sms*",
-    "*.messages.create",
-    "*send_push*",
-    "*send_notification*",
-)
+HTTP_WRITES = _KNOWN.effects["http-writes"]
+MESSAGES = _KNOWN.effects["messages"]
+STORAGE_WRITES = _KNOWN.effects["storage-writes"]
+RELEASE_CALLS = ("*.delete", "*.delete_item", "*.delete_one", "*.srem", "*.hdel", "*release*", "*unmark*", "*.rollback")
 
 
 class NonIdempotentHandler(HandlerRule):
     """Checks for handlers whose side effects repeat when a message is redelivered.
 
     ## What it does
-    Follows each handler into the project functions it calls and looks for a
-    side effect that is not idempotent — charging a payment, writing to a
-    database, an HTTP POST/PUT/PATCH, sending an e-mail or SMS — when nothing in
-    the handler shows the message was deduplicated: no lookup of the incoming
-    event id before the effect, no `INSERT ... ON CONFLICT DO NOTHING` or
-    upsert, no idempotency key on the call (Stripe's `idempotency_key=`), no
-    Redis `SET NX`, no idempotency decorator.
+    Follows each handler into the project functions it calls (five levels) and
+    looks for a side effect that is not idempotent when nothing in the handler
+    shows the message was deduplicated. What counts is data, in
+    `rules/knowledge/side-effects.yaml` (the defaults of the options below):
+
+    - money: Stripe (resources and `StripeClient` services), Adyen checkout,
+      Braintree `transaction.sale`, PayPal payments and order captures;
+    - database writes: SQLAlchemy sessions sync and async (`add`, `merge`,
+      bulk writes), Django `save` / `objects.create` / `bulk_*`, SQL `INSERT`,
+      `UPDATE`, `UPSERT`, `MERGE` through `execute` (DB-API, psycopg, sqlite3,
+      asyncpg `execute`/`fetchrow`/`fetchval`), DynamoDB `put_item` /
+      `update_item` / batch writes, MongoDB inserts and updates, Redis counters;
+    - state-changing HTTP: `POST`/`PUT`/`PATCH` with requests, httpx and aiohttp,
+      module-level or on a `Session` / `Client` / `AsyncClient` /
+      `ClientSession` (with a `base_url` or not), and `.request("POST", ...)`;
+    - messages to people: smtplib, SES, SNS `publish(PhoneNumber=...)`, Twilio,
+      SendGrid, Firebase Cloud Messaging, APNs;
+    - object storage: S3 `put_object` / uploads, GCS `upload_from_*`.
+
+    Calls are recognised through the object they are made on: a client made at
+    module level or in a function (`client = httpx.AsyncClient(...)`), kept on
+    `self` in any method, handed in as an annotated parameter
+    (`session: AsyncSession`), renamed (`api = client`), or opened by
+    `with ... as`. Deletes and overwrites of a key (HTTP `DELETE`, Redis `SET`,
+    SQL `DELETE`) leave the same state when repeated and are not counted.
+
+    Evidence of deduplication: a lookup of the incoming event id before the
+    effect (`already_processed(event_id)`, an inbox table, `exists`), a
+    conditional write (Redis `SET NX` / `SETNX`, DynamoDB
+    `ConditionExpression="attribute_not_exists(...)"`, Mongo `$setOnInsert`),
+    SQL `ON CONFLICT` / `ON DUPLICATE KEY` / `INSERT OR IGNORE` / `MERGE`,
+    catching the duplicate-key error a dedup insert raises (`IntegrityError`,
+    `UniqueViolation`, `DuplicateKeyError`, `ConditionalCheckFailedException`),
+    an idempotency key on the call (Stripe `idempotency_key=` or
+    `options={"idempotency_key": ...}`, an `Idempotency-Key` header), or an
+    idempotency decorator. A claim written *before* the effect (`SET NX`, a
+    conditional put) and not released in an `except` clause when the effect
+    fails is reported too: the redelivery is skipped and the work is lost.
 
     ## Why is this bad?
     Brokers deliver at least once: a consumer that crashes after the effect but
@@ -103,8 +86,17 @@ class NonIdempotentHandler(HandlerRule):
     ## How to fix it
     Record the ids of processed events and skip the ones already seen (an
     inbox table written in the same transaction as the effect, or Redis
-    `SET key NX`), or make the effect idempotent itself: pass the event id as
-    the payment provider's idempotency key, or write with an upsert.
+    `SET key NX` released when the effect fails), or make the effect idempotent
+    itself: pass the event id as the payment provider's idempotency key, or
+    write with an upsert.
+
+    ## Limitations
+    - An entry with a condition is written `GLOB if keyword NAME`,
+      `GLOB if literal REGEX` or `GLOB if field KEY` (in options and `classify`
+      policies too); a client whose maker the extraction cannot see (a factory
+      in a library, a dependency-injection container) is known only by its text
+      (`*client.post`, `*session.add`).
+    - A claim and the effect it guards are compared only within one function.
     """
 
     code = "EDA401"
@@ -114,14 +106,19 @@ class NonIdempotentHandler(HandlerRule):
     @dataclass(frozen=True)
     class Options:
         """
-        - payments: globs on a call's qualified name or text that move money
-        - db_writes: globs on calls that write to a database
+        - payments: calls that move money (globs on a call's qualified name or text, optionally `GLOB if keyword|literal|field ...`)
+        - db_writes: calls that write to a database
         - sql_execute: globs on calls that run SQL; a write when their SQL text inserts or updates
-        - http_writes: globs on HTTP calls that change state
-        - messages: globs on calls that send e-mail, SMS or push messages
-        - dedup_calls: globs on calls that look up or record an event id; evidence when they use the message
+        - http_writes: HTTP calls that change state
+        - messages: calls that send e-mail, SMS or push messages
+        - storage_writes: calls that write to object storage
+        - dedup_calls: calls that look up or record an event id; evidence when they use the message
+        - conditional_writes: writes that do nothing when the record exists (Redis SET NX, DynamoDB attribute_not_exists, Mongo $setOnInsert); the write is its own dedup
         - idempotency_keywords: keyword arguments that make a call idempotent
+        - idempotency_headers: header names (dict keys in a call's arguments) that make a call idempotent
         - idempotency_decorators: globs on decorators that make a handler idempotent
+        - duplicate_errors: globs on exception types a dedup insert raises on a duplicate; catching one is evidence
+        - release_calls: calls in an `except` clause that release a claim taken before the effect
         - upsert_sql: regular expression on SQL text that makes a write idempotent
         """
 
@@ -130,21 +127,15 @@ class NonIdempotentHandler(HandlerRule):
         sql_execute: tuple[str, ...] = SQL_EXECUTE
         http_writes: tuple[str, ...] = HTTP_WRITES
         messages: tuple[str, ...] = MESSAGES
-        dedup_calls: tuple[str, ...] = (
-            "*processed*",
-            "*already*",
-            "*seen*",
-            "*dedup*",
-            "*idempot*",
-            "*duplicate*",
-            "*inbox*",
-            "*.exists",
-            "*.setnx",
-            "*.sismember",
-        )
-        idempotency_keywords: tuple[str, ...] = ("idempotency_key", "IdempotencyKey", "idempotency_token", "ClientToken")
+        storage_writes: tuple[str, ...] = STORAGE_WRITES
+        dedup_calls: tuple[str, ...] = _KNOWN.dedup_calls
+        conditional_writes: tuple[str, ...] = _KNOWN.conditional_writes
+        idempotency_keywords: tuple[str, ...] = _KNOWN.keywords
+        idempotency_headers: tuple[str, ...] = _KNOWN.headers
         idempotency_decorators: tuple[str, ...] = ("*idempotent*", "*dedup*", "*deduplicate*")
-        upsert_sql: str = r"on\s+conflict|on\s+duplicate\s+key|insert\s+or\s+(ignore|replace)|merge\s+into"
+        duplicate_errors: tuple[str, ...] = _KNOWN.duplicate_errors
+        release_calls: tuple[str, ...] = RELEASE_CALLS
+        upsert_sql: str = _KNOWN.upsert_sql
 
     invalid = [
         Example(
@@ -187,6 +178,112 @@ class NonIdempotentHandler(HandlerRule):
                 session.add(Welcome(order["id"]))  # expect: EDA401
                 session.commit()
             """
+        ),
+        Example(
+            """
+            import redis
+            from kafka import KafkaConsumer
+            from notify import send_email
+
+            r = redis.Redis()
+
+            def on_signup(event):
+                if not r.set(f"welcome:{event['user_id']}", 1, nx=True, ex=86400):
+                    return
+                send_email(event["email"], "Welcome!")  # expect: EDA401
+
+            for message in KafkaConsumer("users.signed-up", group_id="mail"):
+                on_signup(message.value)
+            """,
+            files={"notify.py": "def send_email(to, subject):\n    pass\n"},
+        ),
+        Example(
+            """
+            import httpx
+            from aiokafka import AIOKafkaConsumer
+
+            client = httpx.AsyncClient(base_url="https://payments.example")
+
+            async def settle(event: dict) -> None:
+                await client.post("/v1/payouts", json=event)  # expect: EDA401
+
+            async def run() -> None:
+                consumer = AIOKafkaConsumer("invoices.due", group_id="payouts", enable_auto_commit=False)
+                await consumer.start()
+                async for msg in consumer:
+                    await settle(msg.value)
+                    await consumer.commit()
+            """
+        ),
+        Example(
+            """
+            from faststream.rabbit import RabbitBroker
+            from twilio.rest import Client
+
+            broker = RabbitBroker()
+
+            class Notifier:
+                def __init__(self, sid: str, token: str) -> None:
+                    self.twilio = Client(sid, token)
+
+                def text(self, phone: str, body: str) -> None:
+                    self.twilio.messages.create(to=phone, from_="+15005550006", body=body)
+
+            notifier = Notifier("AC123", "secret")
+
+            @broker.subscriber("deliveries.arrived")
+            async def on_arrival(event: dict) -> None:
+                notifier.text(event["phone"], "Your parcel has arrived")  # expect: EDA401
+            """
+        ),
+        Example(
+            """
+            import boto3
+            from faststream.kafka import KafkaBroker
+
+            broker = KafkaBroker()
+            sns = boto3.client("sns")
+
+            @broker.subscriber("logins.suspicious")
+            async def warn(event: dict) -> None:
+                sns.publish(PhoneNumber=event["phone"], Message="New sign-in to your account")  # expect: EDA401
+            """
+        ),
+        Example(
+            """
+            import boto3
+            from faststream.kafka import KafkaBroker
+
+            broker = KafkaBroker()
+            s3 = boto3.client("s3")
+
+            @broker.subscriber("reports.requested")
+            async def render(event: dict) -> None:
+                s3.put_object(Bucket="reports", Key=f"{event['user_id']}/latest.pdf", Body=b"%PDF")  # expect: EDA401
+            """
+        ),
+        Example(
+            """
+            from kafka import KafkaConsumer
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+            from ledger.models import Entry
+
+            class Ledger:
+                def __init__(self, session: AsyncSession) -> None:
+                    self.db = session
+
+                async def record(self, event: dict) -> None:
+                    self.db.add(Entry(event))
+                    await self.db.commit()
+
+            async def on_payment(ledger: Ledger, event: dict) -> None:
+                await ledger.record(event)  # expect: EDA401
+
+            for message in KafkaConsumer("payments.captured", group_id="ledger"):
+                on_payment(Ledger(None), message.value)
+            """,
+            files={"ledger/__init__.py": "", "ledger/models.py": "class Entry:\n    def __init__(self, data):\n        self.data = data\n"},
         ),
     ]
     valid = [
@@ -244,14 +341,95 @@ class NonIdempotentHandler(HandlerRule):
             r = redis.Redis()
 
             def on_signup(event):
-                if not r.set(f"welcome:{event['user_id']}", 1, nx=True, ex=86400):
+                key = f"welcome:{event['user_id']}"
+                if not r.set(key, 1, nx=True, ex=86400):
                     return
-                send_email(event["email"], "Welcome!")
+                try:
+                    send_email(event["email"], "Welcome!")
+                except Exception:
+                    r.delete(key)
+                    raise
 
             for message in KafkaConsumer("users.signed-up", group_id="mail"):
                 on_signup(message.value)
             """,
             files={"notify.py": "def send_email(to, subject):\n    pass\n"},
+        ),
+        Example(
+            """
+            import httpx
+            from aiokafka import AIOKafkaConsumer
+
+            client = httpx.AsyncClient(base_url="https://payments.example")
+
+            async def settle(event: dict) -> None:
+                await client.post("/v1/payouts", json=event, headers={"Idempotency-Key": event["event_id"]})
+
+            async def run() -> None:
+                consumer = AIOKafkaConsumer("invoices.due", group_id="payouts", enable_auto_commit=False)
+                await consumer.start()
+                async for msg in consumer:
+                    await settle(msg.value)
+                    await consumer.commit()
+            """
+        ),
+        Example(
+            """
+            import boto3
+            from aws_lambda_powertools.utilities.data_classes import SQSEvent
+
+            table = boto3.resource("dynamodb").Table("receipts")
+
+            def handler(event, context):
+                for record in SQSEvent(event).records:
+                    try:
+                        table.put_item(
+                            Item={"pk": record.message_id, "body": record.body},
+                            ConditionExpression="attribute_not_exists(pk)",
+                        )
+                    except table.meta.client.exceptions.ConditionalCheckFailedException:
+                        continue
+            """
+        ),
+        Example(
+            """
+            from pymongo import MongoClient
+            from kafka import KafkaConsumer
+
+            shipments = MongoClient().shop.shipments
+
+            def on_order(event):
+                shipments.update_one(
+                    {"_id": event["order_id"]},
+                    {"$setOnInsert": {"status": "pending", "items": event["items"]}},
+                    upsert=True,
+                )
+
+            consumer = KafkaConsumer("orders.placed", group_id="shipping", enable_auto_commit=False)
+            for message in consumer:
+                on_order(message.value)
+                consumer.commit()
+            """
+        ),
+        Example(
+            """
+            import psycopg
+            from kafka import KafkaConsumer
+            from billing.gateway import charge_credit_card
+
+            def on_order(conn: psycopg.Connection, event):
+                try:
+                    with conn.transaction():
+                        conn.execute("INSERT INTO inbox (event_id) VALUES (%s)", (event["event_id"],))
+                        charge_credit_card(event["customer_id"], event["total"])
+                except psycopg.errors.UniqueViolation:
+                    return
+
+            conn = psycopg.connect()
+            for message in KafkaConsumer("orders.placed", group_id="billing"):
+                on_order(conn, message.value)
+            """,
+            files={"billing/__init__.py": "", "billing/gateway.py": "def charge_credit_card(customer, amount):\n    return customer, amount\n"},
         ),
     ]
 
@@ -259,7 +437,8 @@ class NonIdempotentHandler(HandlerRule):
         options = self.options
         if any(named_decorator(d, options.idempotency_decorators) for d in handler.decorators):
             return
-        if self._deduplicated(handler):
+        claims = [c for c in handler.calls if knowledge.matches_any(c, options.conditional_writes) and not c.in_except]
+        if self._deduplicated(handler) and not claims:
             return
         for call in handler.calls:
             what = self._effect(call)
@@ -269,6 +448,20 @@ class NonIdempotentHandler(HandlerRule):
             effect = short(call.name if "." in call.name else call.text)
             route = chain(handler, call)[1:]
             via = f" via {' -> '.join(short(name) for name in route)}" if route else ""
+            if claims or self._deduplicated(handler):
+                claim = self._unreleased_claim(handler, call, claims)
+                if claim is None:
+                    continue
+                yield self.finding(
+                    (site.path, site.line, site.column),
+                    f"{short(handler.name)} claims the message ({short(claim.name if '.' in claim.name else claim.text)}, "
+                    f"line {claim.line}) before it {what} ({effect}{via}) and never releases the claim when that fails: "
+                    "the redelivery is skipped as a duplicate and the work is lost",
+                    hint="release the claim in an except clause (delete the key) and re-raise, or record the message as "
+                    "processed after the effect, in the same transaction when the effect is a database write",
+                    service=handler.service,
+                )
+                return
             yield self.finding(
                 (site.path, site.line, site.column),
                 f"{short(handler.name)} {what} ({effect}{via}) and nothing deduplicates the incoming message: "
@@ -283,28 +476,54 @@ class NonIdempotentHandler(HandlerRule):
         options = self.options
         if any(k in options.idempotency_keywords for k in call.keywords):
             return None
-        if any(with_literal(call, options.upsert_sql) for _ in (0,)):
+        if (set(options.idempotency_headers) | set(options.idempotency_keywords)) & set(call.fields):
+            return None  # Idempotency-Key header, Stripe's options={"idempotency_key": ...}
+        if with_literal(call, options.upsert_sql):
             return None
-        if named(call, options.payments):
-            return "moves money"
-        if named(call, options.db_writes):
-            return "writes to the database"
-        if named(call, options.sql_execute) and with_literal(call, SQL_WRITE):
-            return "writes to the database"
-        if named(call, options.http_writes):
-            return "makes a state-changing HTTP request"
-        if named(call, options.messages):
-            return "sends a message to a person"
-        return None
+        if knowledge.matches_any(call, options.conditional_writes):
+            return None
+        return _classify(call, options)
 
     def _deduplicated(self, handler: Handler) -> bool:
         options = self.options
         for call in handler.calls:
-            if named(call, options.dedup_calls) and call.uses_message:
+            if knowledge.matches_any(call, options.dedup_calls) and call.uses_message:
                 return True
-            if "nx" in call.keywords and named(call, ("*.set",)):
+            if knowledge.matches_any(call, options.conditional_writes):
                 return True
-        return False
+        return any(matches(t, options.duplicate_errors) for clause in handler.excepts for t in clause.types)
+
+    def _unreleased_claim(self, handler: Handler, effect: HandlerCall, claims: list[HandlerCall]) -> HandlerCall | None:
+        """A conditional write made before `effect` in the same function, with no except clause there releasing it."""
+        for claim in claims:
+            if claim.function != effect.function or claim.path != effect.path or claim.line >= effect.line:
+                continue
+            released = any(
+                clause.function == claim.function and matches_release(clause.calls, self.options.release_calls)
+                for clause in handler.excepts
+            )
+            if not released:
+                return claim
+        return None
+
+
+def matches_release(calls: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
+    return any(matches(c, patterns) for c in calls)
+
+
+def _classify(call: HandlerCall, options: Any) -> str | None:
+    """The kind of side effect a call is, by the rule's options (None: not one)."""
+    if knowledge.matches_any(call, options.payments):
+        return "moves money"
+    if _db_write(call, options):
+        return "writes to the database"
+    if knowledge.matches_any(call, options.http_writes):
+        return "makes a state-changing HTTP request"
+    if knowledge.matches_any(call, options.messages):
+        return "sends a message to a person"
+    if knowledge.matches_any(call, getattr(options, "storage_writes", ())):
+        return "writes to object storage"
+    return None
 
 
 def named_decorator(name: str, patterns: tuple[str, ...]) -> bool:
@@ -371,19 +590,12 @@ class _Work:
 
 def _effect(call: HandlerCall, options: Any) -> str | None:
     """EDA401's classification of a call as a side effect, read from the rule's own options."""
-    if named(call, options.payments):
-        return "moves money"
-    if _db_write(call, options):
-        return "writes to the database"
-    if named(call, options.http_writes):
-        return "makes a state-changing HTTP request"
-    if named(call, options.messages):
-        return "sends a message to a person"
-    return None
+    return _classify(call, options)
 
 
 def _db_write(call: HandlerCall, options: Any) -> bool:
-    return named(call, options.db_writes) or (named(call, options.sql_execute) and with_literal(call, options.sql_write))
+    sql_write = getattr(options, "sql_write", SQL_WRITE)
+    return knowledge.matches_any(call, options.db_writes) or (named(call, options.sql_execute) and with_literal(call, sql_write))
 
 
 def _callee_index(handler: Handler) -> dict[str, HandlerCall]:
@@ -540,6 +752,7 @@ class AckBeforeProcessing(Rule):
         - sql_write: regular expression on SQL text that writes
         - http_writes: globs on HTTP calls that change state
         - messages: globs on calls that send e-mail, SMS or push messages
+        - storage_writes: calls that write to object storage
         - publications_are_work: a publication is work that must not be lost, like a side effect
         """
 
@@ -553,6 +766,7 @@ class AckBeforeProcessing(Rule):
         sql_write: str = SQL_WRITE
         http_writes: tuple[str, ...] = HTTP_WRITES
         messages: tuple[str, ...] = MESSAGES
+        storage_writes: tuple[str, ...] = STORAGE_WRITES
         publications_are_work: bool = True
 
     invalid = [

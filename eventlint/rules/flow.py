@@ -18,7 +18,7 @@ from eventlint.routes import (
     wrapper_functions,
 )
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
-from eventlint.rules.handler_queries import named, short
+from eventlint.rules.handler_queries import dead_letter_sites, named, short
 
 # Compared ignoring case, `-`, `_`, `.` and a leading `x-`; a dotted name (`cloudevent.traceparent`)
 # also matches by its last part.
@@ -380,10 +380,13 @@ class OrphanEvent(Rule):
         # One finding per event: the same orphan published from five lines is one problem, reported at
         # its first publication with the others as related locations.
         orphans: dict[tuple, list[Publication]] = {}
+        dead_letters = dead_letter_sites(ctx.facts.handlers, ctx.publications_of, ctx.facts.publishers)
         for publication in sorted(flow.publications, key=_site):
             event = flow.event(publication)
             if not flow.judged(publication) or publication.framework in unrouted:
                 continue
+            if _site(publication) in dead_letters:
+                continue  # a consumer's dead-letter path: read by people and replay tools, not by a handler here
             if ctx.catalog.consumed_elsewhere(event, publication.channel):
                 continue
             if any(flow.reaches(publication, s) for s in receiving):
@@ -701,6 +704,15 @@ class CorrelationIdDropped(Rule):
     problem is where the flow starts, which EDA104 reports, so it is not
     reported again one hop later.
 
+    A publication that names a correlation id still drops the incoming one
+    when every correlation name it carries is given an empty value
+    (`"correlation_id": ""`, `None`, a Kafka header `("traceparent", b"")`),
+    or a freshly generated one (`str(uuid4())`, `uuid7()`, `ulid()`) while the
+    message it handles carries one: the handler reads it, takes it as a
+    parameter, or a publication reaching its subscription carries one. The
+    values are read in the call's keywords, dict literals and header pairs,
+    and in a dict assigned to a name in the same function before the call.
+
     ## Why is this bad?
     The correlation id is the thread that ties a flow together across
     services. A handler that publishes without it starts an unrelated trace:
@@ -855,7 +867,7 @@ class CorrelationIdDropped(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         names = CorrelationNames(self.options.correlation_names)
         wrappers = wrapper_functions(ctx.facts.publishers)
-        found: dict[tuple, tuple[Publication, list[Handler]]] = {}
+        found: dict[tuple, tuple[Publication, list[Handler], str | None]] = {}
         handling = handling_functions(ctx)
         for handler in handling:
             if propagates(handler, self.options.propagation_calls):
@@ -864,13 +876,20 @@ class CorrelationIdDropped(Rule):
             for publication in ctx.publications_of(handler):
                 if is_wrapper_call(publication, wrappers):
                     continue
-                if carries_correlation(publication, calls.get(_site(publication)), names) is not False:
+                call = calls.get(_site(publication))
+                carried = carries_correlation(publication, call, names)
+                why = None
+                if carried is True:
+                    why = self._placeholder(publication, call, names, handler, handling[handler], ctx)
+                    if why is None:
+                        continue
+                elif carried is None:
                     continue
                 key = (*_site(publication), publication.event, publication.channel)
-                found.setdefault(key, (publication, []))[1].append(handler)
+                found.setdefault(key, (publication, [], why))[1].append(handler)
         uncorrelated = _uncorrelated_upstream(ctx, names, self.options.propagation_calls)
-        for publication, handlers in found.values():
-            if all(uncorrelated(s) for h in handlers for s in handling[h]) and any(handling[h] for h in handlers):
+        for publication, handlers, why in found.values():
+            if why is None and all(uncorrelated(s) for h in handlers for s in handling[h]) and any(handling[h] for h in handlers):
                 continue  # nothing it handles arrives with an id to pass on: EDA104 reports where the flow starts
             incoming = sorted({describe(s.event, s.channel) for h in handlers for s in handling[h]})
             who = ", ".join(sorted(short(h.name) for h in handlers))
@@ -878,12 +897,53 @@ class CorrelationIdDropped(Rule):
             what = describe(publication.event, publication.channel, publication.channel_expr)
             yield self.finding(
                 publication,
-                f"{who}{handles} publishes {what} without the incoming correlation id: {_missing(publication)}",
+                f"{who}{handles} publishes {what} without the incoming correlation id: {why or _missing(publication)}",
                 hint="copy the incoming message's correlation id (or traceparent) into what the handler publishes: a "
                 "`correlation_id` header, property or payload field; with OpenTelemetry, call "
                 "opentelemetry.propagate.inject(headers) before publishing",
                 service=handlers[0].service,
             )
+
+
+    def _placeholder(
+        self,
+        publication: Publication,
+        call: HandlerCall | None,
+        names: CorrelationNames,
+        handler: Handler,
+        subscriptions: list[Subscription],
+        ctx: RuleContext,
+    ) -> str | None:
+        """Why a publication that names a correlation id still drops the incoming one: every correlation
+        name it carries is given an empty value, or a fresh id while the incoming message carries one."""
+        if call is None or not call.placeholders:
+            return None
+        given = {p.rsplit(":", 1)[0]: p.rsplit(":", 1)[1] for p in call.placeholders}
+        carried = set(names.among(publication.payload_fields)) | set(names.among(publication.headers))
+        carried |= set(names.among(call.keywords))
+        if not carried or not carried <= set(given):
+            return None
+        kinds = {given[n] for n in carried}
+        shown = ", ".join(sorted(carried))
+        if kinds == {"empty"}:
+            return f"it passes an empty {shown}"
+        if self._incoming_carries(handler, subscriptions, names, ctx):
+            return f"it passes a freshly generated {shown} although the message it handles carries one"
+        return None
+
+    def _incoming_carries(self, handler: Handler, subscriptions: list[Subscription], names: CorrelationNames, ctx: RuleContext) -> bool:
+        """The consumed message carries a correlation id: the handler reads one, takes one as a parameter, or a
+        publication that reaches its subscriptions carries one."""
+        if names.among(r.field for r in handler.reads) or names.among(handler.params):
+            return True
+        if not subscriptions:
+            return False
+        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
+        for publication in ctx.facts.publishers:
+            if names.among(publication.payload_fields) or names.among(publication.headers):
+                if any(flow.reaches(publication, s) for s in subscriptions):
+                    return True
+        return False
 
 
 def _uncorrelated_upstream(ctx: RuleContext, names: CorrelationNames, propagation: tuple[str, ...]):

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from fnmatch import fnmatchcase
 
-from eventlint.facts import Handler, HandlerCall
+from eventlint.facts import Handler, HandlerCall, Publication
 from eventlint.rules.base import matches
+
+# Destinations named like a dead-letter queue or topic (compared ignoring case): orders.dlq,
+# orders-dlq, orders.DLT (Spring Kafka's convention), dead-letter, dead_letter, .dlx exchanges.
+DEAD_LETTER_CHANNELS = (
+    "*dlq*",
+    "*dead*letter*",
+    "*.dlt",
+    "*-dlt",
+    "*_dlt",
+    "*.dlx",
+    "*-dlx",
+    "*_dlx",
+    "*.dead",
+    "*-dead",
+    "*_dead",
+)
 
 
 def named(call: HandlerCall, patterns: Iterable[str]) -> bool:
@@ -59,6 +76,30 @@ def _route(handler: Handler, call: HandlerCall) -> list[HandlerCall]:
             break
         route.append(parent)
     return route
+
+
+def dead_letter_sites(
+    handlers: Iterable[Handler], publications_of: Callable[[Handler], list[Publication]], publishers: Iterable[Publication]
+) -> frozenset[tuple[str, int, int]]:
+    """Sites of publications that move a failed message aside: to a destination named like a dead-letter
+    queue, or from an `except` clause of a handler or consuming loop with the original message as an argument.
+    """
+    sites = set()
+    for publication in publishers:
+        names = (publication.channel, publication.channel_expr)
+        if any(n and any(fnmatchcase(n.lower(), p) for p in DEAD_LETTER_CHANNELS) for n in names):
+            sites.add((publication.path, publication.line, publication.column))
+    for handler in handlers:
+        if handler.role == "publisher":
+            continue
+        forwarded = {(c.path, c.line, c.column) for c in handler.calls if c.in_except and c.forwards_message}
+        if not forwarded:
+            continue
+        for publication in publications_of(handler):
+            site = (publication.path, publication.line, publication.column)
+            if site in forwarded:
+                sites.add(site)
+    return frozenset(sites)
 
 
 def short(name: str) -> str:

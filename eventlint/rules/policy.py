@@ -35,6 +35,8 @@ CLASSIFY_TARGETS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "db-writes": (("EDA401", "db_writes"), ("EDA402", "db_writes"), ("EDA403", "db_writes")),
     "http-writes": (("EDA401", "http_writes"), ("EDA402", "http_writes")),
     "messages": (("EDA401", "messages"), ("EDA402", "messages")),
+    "storage-writes": (("EDA401", "storage_writes"), ("EDA402", "storage_writes")),
+    "conditional-writes": (("EDA401", "conditional_writes"),),
     "idempotency": (("EDA401", "dedup_calls"),),
     "idempotency-decorators": (("EDA401", "idempotency_decorators"),),
     "dead-letter": (("EDA501", "dead_letter_calls"), ("EDA502", "dead_letter_calls")),

@@ -1,0 +1,119 @@
+"""The side-effect knowledge of the delivery rules, read from rules/knowledge/side-effects.yaml.
+
+An entry is a glob on a call (`named`'s convention: with a dot, the qualified name or source
+text; without, the called function's own name), optionally with one condition written
+`GLOB if keyword NAME[|NAME]`, `GLOB if literal REGEX` or `GLOB if field KEY[|KEY]`; the YAML's
+mapping form (`{call: GLOB, literal: REGEX}`) is turned into that string, which is also what a
+team writes in a rule option or a `classify` policy.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from eventlint import schemas
+from eventlint.config import FAST_SAFE_LOADER
+from eventlint.facts import HandlerCall
+from eventlint.resources import rules_dir
+from eventlint.rules.handler_queries import named
+
+CONDITIONS = ("keyword", "literal", "field")
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The built-in knowledge file, as option-ready strings."""
+
+    effects: dict[str, tuple[str, ...]]
+    dedup_calls: tuple[str, ...]
+    conditional_writes: tuple[str, ...]
+    keywords: tuple[str, ...]
+    headers: tuple[str, ...]
+    upsert_sql: str
+    duplicate_errors: tuple[str, ...]
+
+
+def entry_text(entry: str | dict[str, Any]) -> str:
+    """The string form of a YAML entry."""
+    if isinstance(entry, str):
+        return entry
+    (kind, value), = ((k, v) for k, v in entry.items() if k != "call")
+    if isinstance(value, list):
+        value = "|".join(value)
+    return f"{entry['call']} if {kind} {value}"
+
+
+@functools.cache
+def load() -> Knowledge:
+    """Read and validate the shipped knowledge file (a mistake in it is a bug: it raises)."""
+    path = rules_dir() / "knowledge" / "side-effects.yaml"
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
+    found = schemas.problems(data, "side_effects")
+    if found:
+        key, message = found[0]
+        raise ValueError(f"{path}: {key}: {message}")
+    dedup = data["dedup"]
+    return Knowledge(
+        effects={k: tuple(entry_text(e) for e in v) for k, v in data["effects"].items()},
+        dedup_calls=tuple(entry_text(e) for e in dedup["calls"]),
+        conditional_writes=tuple(entry_text(e) for e in dedup["conditional-writes"]),
+        keywords=tuple(dedup["keywords"]),
+        headers=tuple(dedup["headers"]),
+        upsert_sql=dedup["upsert-sql"],
+        duplicate_errors=tuple(dedup["duplicate-errors"]),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(entry: str) -> tuple[str, str | None, str | None]:
+    glob, sep, rest = entry.partition(" if ")
+    if not sep:
+        return entry, None, None
+    kind, _, value = rest.strip().partition(" ")
+    if kind not in CONDITIONS or not value:
+        # an option value a person wrote: take it as a plain glob rather than guess
+        return entry, None, None
+    return glob.strip(), kind, value.strip()
+
+
+def matches_entry(call: HandlerCall, entry: str) -> bool:
+    """The call matches one knowledge entry, condition included."""
+    glob, kind, value = _parse(entry)
+    if not named(call, (glob,)):
+        return False
+    if kind is None:
+        return True
+    assert value is not None
+    if kind == "keyword":
+        return bool(set(value.split("|")) & set(call.keywords))
+    if kind == "field":
+        return bool(set(value.split("|")) & set(call.fields))
+    return any(re.search(value, text, re.IGNORECASE) for text in call.literals)
+
+
+def matches_any(call: HandlerCall, entries: Iterable[str]) -> bool:
+    """The call matches one of the entries."""
+    return any(matches_entry(call, e) for e in entries)
+
+
+def bad_entries(entries: Iterable[str]) -> list[str]:
+    """Entries whose condition cannot be read (for a clear message where options are checked)."""
+    out = []
+    for entry in entries:
+        _, sep, rest = entry.partition(" if ")
+        if sep:
+            kind, _, value = rest.strip().partition(" ")
+            if kind not in CONDITIONS or not value:
+                out.append(entry)
+            elif kind == "literal":
+                try:
+                    re.compile(value)
+                except re.error:
+                    out.append(entry)
+    return out
