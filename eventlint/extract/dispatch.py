@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eventlint.extract import ir
-from eventlint.extract.handlers import decoded_names
+from eventlint.extract.handlers import decoded_names, derived_names
 from eventlint.extract.resolve import STDLIB, Evaluator, Project, Scope, flatten
 from eventlint.extract.values import Value, VDict, VInst, VMethod, VRef, VStr
 
@@ -95,7 +95,7 @@ class Dispatch:
             return self._memo[key]
         self._memo[key] = ()  # cycle-safe
         scope = Scope(mod, fn, self.ev.class_of(mod, fn))
-        derived = _derived(fn, messages)
+        derived = derived_names(fn, messages)
         itself = decoded_names(fn, frozenset(messages))
         self._raw = raw
         self._given = dict(given)
@@ -426,23 +426,6 @@ def _last_assign(fn: ir.Function, name: str, line: int | None = None) -> ir.Expr
             if found is None or assign.line >= found.line:
                 found = assign
     return found.value if found is not None else None
-
-
-def _derived(fn: ir.Function, seeds: set[str]) -> set[str]:
-    """Names holding the message or a value read from it."""
-    names = set(seeds)
-    changed = True
-    while changed:
-        changed = False
-        for assign in fn.assigns:
-            if assign.target not in names and ir.names_in(assign.value) & names:
-                names.add(assign.target)
-                changed = True
-        for loop in fn.loops:
-            if ir.names_in(loop.iter) & names and not set(loop.targets) <= names:
-                names.update(loop.targets)
-                changed = True
-    return names
 
 
 def _is_static(fn: ir.Function) -> bool:

@@ -142,7 +142,7 @@ class HandlerAnalysis:
     ) -> list[_Visit]:
         mod, fn = self.project.functions[visit.qname]
         scope = Scope(mod, fn, self.ev.class_of(mod, fn))
-        message = _derived(fn, visit.tainted)
+        message = derived_names(fn, visit.tainted)
         itself = decoded_names(fn, visit.message)
         in_except = {id(call) for clause in fn.excepts for call in clause.calls}
         names: dict[int, str] = {}
@@ -369,7 +369,7 @@ class HandlerAnalysis:
         return tuple(out)
 
 
-def _derived(fn: ir.Function, tainted: frozenset[str]) -> set[str]:
+def derived_names(fn: ir.Function, tainted: frozenset[str] | set[str]) -> set[str]:
     """Names in `fn` that hold the message or something computed from it."""
     names = set(tainted)
     changed = True

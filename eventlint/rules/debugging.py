@@ -11,21 +11,8 @@ from fnmatch import fnmatchcase
 from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Subscription
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 from eventlint.rules.delivery import ACK_ON_DELIVERY
-from eventlint.rules.handler_queries import short
+from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, short
 
-DEAD_LETTER_CHANNELS = (
-    "*dlq*",
-    "*dead*letter*",
-    "*.dlt",
-    "*-dlt",
-    "*_dlt",
-    "*.dlx",
-    "*-dlx",
-    "*_dlx",
-    "*.dead",
-    "*-dead",
-    "*_dead",
-)
 RETRY_CHANNELS = ("*.retry*", "*-retry*", "*_retry*", "retry.*", "retry-*", "retry_*")
 DEAD_LETTER_CALLS = ("*dead*letter*", "*dlq*")
 FAILURE_CALLS = (
