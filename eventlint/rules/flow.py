@@ -866,6 +866,7 @@ class CorrelationIdDropped(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         names = CorrelationNames(self.options.correlation_names)
+        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)  # one router (and its match caches) for both questions below
         wrappers = wrapper_functions(ctx.facts.publishers)
         found: dict[tuple, tuple[Publication, list[Handler], str | None]] = {}
         handling = handling_functions(ctx)
@@ -880,14 +881,14 @@ class CorrelationIdDropped(Rule):
                 carried = carries_correlation(publication, call, names)
                 why = None
                 if carried is True:
-                    why = self._placeholder(publication, call, names, handler, handling[handler], ctx)
+                    why = self._placeholder(publication, call, names, handler, handling[handler], ctx, flow)
                     if why is None:
                         continue
                 elif carried is None:
                     continue
                 key = (*_site(publication), publication.event, publication.channel)
                 found.setdefault(key, (publication, [], why))[1].append(handler)
-        uncorrelated = _uncorrelated_upstream(ctx, names, self.options.propagation_calls)
+        uncorrelated = _uncorrelated_upstream(ctx, names, self.options.propagation_calls, flow)
         for publication, handlers, why in found.values():
             if why is None and all(uncorrelated(s) for h in handlers for s in handling[h]) and any(handling[h] for h in handlers):
                 continue  # nothing it handles arrives with an id to pass on: EDA104 reports where the flow starts
@@ -913,6 +914,7 @@ class CorrelationIdDropped(Rule):
         handler: Handler,
         subscriptions: list[Subscription],
         ctx: RuleContext,
+        flow: Flow,
     ) -> str | None:
         """Why a publication that names a correlation id still drops the incoming one: every correlation
         name it carries is given an empty value, or a fresh id while the incoming message carries one."""
@@ -927,18 +929,19 @@ class CorrelationIdDropped(Rule):
         shown = ", ".join(sorted(carried))
         if kinds == {"empty"}:
             return f"it passes an empty {shown}"
-        if self._incoming_carries(handler, subscriptions, names, ctx):
+        if self._incoming_carries(handler, subscriptions, names, ctx, flow):
             return f"it passes a freshly generated {shown} although the message it handles carries one"
         return None
 
-    def _incoming_carries(self, handler: Handler, subscriptions: list[Subscription], names: CorrelationNames, ctx: RuleContext) -> bool:
+    def _incoming_carries(
+        self, handler: Handler, subscriptions: list[Subscription], names: CorrelationNames, ctx: RuleContext, flow: Flow
+    ) -> bool:
         """The consumed message carries a correlation id: the handler reads one, takes one as a parameter, or a
         publication that reaches its subscriptions carries one."""
         if names.among(r.field for r in handler.reads) or names.among(handler.params):
             return True
         if not subscriptions:
             return False
-        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
         for publication in ctx.facts.publishers:
             if names.among(publication.payload_fields) or names.among(publication.headers):
                 if any(flow.reaches(publication, s) for s in subscriptions):
@@ -946,13 +949,12 @@ class CorrelationIdDropped(Rule):
         return False
 
 
-def _uncorrelated_upstream(ctx: RuleContext, names: CorrelationNames, propagation: tuple[str, ...]):
+def _uncorrelated_upstream(ctx: RuleContext, names: CorrelationNames, propagation: tuple[str, ...], flow: Flow):
     """A test: every publication that reaches this subscription is known to carry no correlation id (and one does).
 
     Such a handler has no incoming id to pass on; the problem is where the flow starts, which EDA104
     (or EDA103 one hop earlier) reports. Reporting the handler too would say one thing twice.
     """
-    flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
     calls = calls_by_site(ctx.facts.handlers)
     memo: dict[int, bool] = {}
 
