@@ -27,7 +27,7 @@ import networkx as nx
 from eventlint.catalog import Catalog
 from eventlint.config import Config, ConfigError
 from eventlint.facts import Handler, ProjectFacts, Publication, Subscription
-from eventlint.identity import Identity
+from eventlint.identity import Identity, transport_of
 from eventlint.routes import Flow
 
 SERVICE, EVENT, HANDLER = "service", "event", "handler"
@@ -284,6 +284,14 @@ class EventGraph:
             if data["kind"] == kind
         ]
         return sorted(out, key=lambda e: (e[0], e[1], e[2].get("path", ""), e[2].get("line", 0), e[2].get("column", 0)))
+
+    def transports_of(self, event: str) -> set[str | None]:
+        """The transports (identity.TRANSPORTS) of the sites that publish or deliver the event; None for a framework that does not tell."""
+        node = event_node(event)
+        if node not in self.graph:
+            return set()
+        sites = [*self.graph.in_edges(node, data="framework"), *self.graph.out_edges(node, data="framework")]
+        return {transport_of(framework) for _, _, framework in sites if framework is not None}
 
     def publishers_of(self, event: str) -> list[str]:
         """Services that publish the event."""

@@ -61,6 +61,23 @@ TRANSPORTS: Mapping[str, str] = {
     "pyee": "inhouse",
 }
 
+# OpenTelemetry's `messaging.system` values (current and older semantic conventions) as
+# the transports above: a runtime destination on one broker is matched only to events the
+# code may send on it. A system not listed is a broker no framework pack speaks to.
+RUNTIME_SYSTEMS: Mapping[str, str] = {
+    "kafka": "kafka",
+    "rabbitmq": "amqp",
+    "amqp": "amqp",
+    "aws_sqs": "sqs",
+    "aws.sqs": "sqs",
+    "aws_sns": "sns",
+    "aws.sns": "sns",
+    "gcp_pubsub": "pubsub",
+    "redis": "redis",
+    "nats": "nats",
+    "celery": "celery",
+}
+
 # `name@transport`, the spelling of a transport-qualified identity
 _QUALIFIED = re.compile(r"@(" + "|".join(sorted({re.escape(t) for t in TRANSPORTS.values()})) + r")\b")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -71,6 +88,14 @@ Record = Publication | Subscription
 def transport_of(framework: str | None) -> str | None:
     """The transport a framework's records travel on, or None when the framework alone does not tell."""
     return TRANSPORTS.get(framework or "")
+
+
+def runtime_transport(system: str | None) -> str | None:
+    """The transport of a span's `messaging.system` (None when the span names none)."""
+    if not system:
+        return None
+    system = system.lower()
+    return RUNTIME_SYSTEMS.get(system, system)
 
 
 def compatible(a: str | None, b: str | None) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 from eventlint.catalog import Catalog
 from eventlint.config import Config, ConfigError
 from eventlint.graph import DELIVERS, EventGraph
+from eventlint.identity import compatible, runtime_transport, transport_suffix
 from eventlint.routes import channel_pattern
 from eventlint.traces import Observations, Problem, Tally
 
@@ -29,37 +30,53 @@ def runtime_event(system: str, destination: str, routing_key: str, graph: EventG
 
     A destination is tried as the code writes channels: `exchange/routing_key` (AMQP),
     the destination name itself (a topic, a queue, an exchange published with an empty
-    key) and the routing key alone (AMQP's default exchange routes by queue name). Each is
-    looked up as an event name, a channel of exactly one event, the catalog's channel of
-    exactly one event, a pattern channel of exactly one event, or a queue the code consumes
-    that one event feeds; an exchange named without a key, as the one event the code
-    publishes there. (#13's event-identity
-    resolver replaces this function when it lands.)
+    key) and the routing key alone (AMQP's default exchange routes by queue name). Each
+    is looked up through the event-identity resolver (identity.py: an event id, or a name
+    of exactly one event — catalog key, alias, catalog channel, or a channel, queue or
+    class name of the code), then as a pattern channel of exactly one event; an exchange
+    named without a key, as the one event the code publishes there. Only events the code
+    may send on the span's broker are candidates: `messaging.system` gives the transport
+    (`identity.RUNTIME_SYSTEMS`), so a Kafka topic `orders` is never the code's Redis
+    channel `orders`.
     """
-    del system  # one namespace of channels per project today; the resolver may split them by system
+    transport = runtime_transport(system)
     candidates = [f"{destination}/{routing_key}"] if destination and routing_key else []
     candidates += [c for c in (destination, routing_key) if c]
-    events = graph.events()
+    events = [e for e in graph.events() if _on(graph, e, transport)]
     for candidate in candidates:
-        if candidate in events:
-            return candidate
-        carried = [e for e in events if candidate in graph.event(e)["channels"]]
-        if len(carried) == 1:
-            return carried[0]
-        declared = catalog.for_channel(candidate)
-        if len(declared) == 1:
-            return declared[0].name
+        named = [e for e in _named(graph, catalog, candidate) if _on(graph, e, transport)]
+        if len(named) == 1:
+            return named[0]
         patterned = sorted({e for e in events for c in graph.event(e)["channels"] if _pattern_matches(c, candidate)})
         if len(patterned) == 1:
             return patterned[0]
-        queued = sorted({data["event"] for _, _, data in graph.edges(DELIVERS) if data.get("channel") == candidate})
-        if len(queued) == 1:
-            return queued[0]  # a queue (or subscription) the code consumes from, fed by one event
     if destination and not routing_key:
         routed = sorted({e for e in events for c in graph.event(e)["channels"] if c.startswith(destination + "/")})
         if len(routed) == 1:
             return routed[0]  # an exchange that carries one event of the code, whatever the key
     return None
+
+
+def _named(graph: EventGraph, catalog: Catalog, name: str) -> list[str]:
+    """The events (of the code, or declared in the catalog) that `name` names."""
+    if graph.identity is not None:
+        found = graph.identity.find(name)
+    else:  # a graph built without a resolver: ids, channels and the catalog's channels only
+        found = [e for e in graph.events() if e == name or name in graph.event(e)["channels"]]
+        found = found or [spec.name for spec in catalog.for_channel(name)]
+    known = set(graph.events())
+    return sorted({e for e in found if e in known or catalog.event(e) is not None})
+
+
+def _on(graph: EventGraph, event: str, transport: str | None) -> bool:
+    """The code may send the event on the transport (unknown transports are compatible)."""
+    if transport is None:
+        return True
+    suffix = transport_suffix(event)
+    if suffix:
+        return suffix == f"@{transport}"
+    found = graph.transports_of(event)
+    return not found or any(compatible(t, transport) for t in found)
 
 
 def _pattern_matches(channel: str, text: str) -> bool:

@@ -44,6 +44,7 @@ _ORDER = (SYSTEM, DESTINATION, OPERATION, ROUTING_KEY, GROUP, SUBSCRIPTION, ("er
 FIELDS = {name: (slot, rank) for slot, names in enumerate(_ORDER) for rank, name in enumerate(names)}
 SLOTS = len(_ORDER)
 ERROR = 6  # slots from here on say nothing about messaging
+UNRANKED = len(max(_ORDER, key=len))  # a slot no attribute filled
 
 PRODUCING = frozenset(("publish", "send", "create"))
 CONSUMING = frozenset(("receive", "process", "deliver"))
@@ -54,7 +55,7 @@ STATUS_ERROR = (2, "STATUS_CODE_ERROR")
 
 
 class MissingExtra(Exception):
-    """The `runtime` extra (opentelemetry-proto, protobuf) is not installed."""
+    """The `runtime` extra (opentelemetry-proto, protobuf, msgspec) is not installed."""
 
     def __init__(self) -> None:
         super().__init__(INSTALL_HINT)
@@ -389,10 +390,23 @@ def _record_line(line: bytes) -> bool:
 
 def _read_lines(path: str, first: bytes | None, handle: Iterable[Any], seen: Observations, first_number: int = 1) -> None:
     number = first_number - 1
+    typed = None
     for line in _chain(first, handle):
         number += 1
         if not line.strip():
             continue
+        if path in seen.validated and line.__class__ is bytes and line[:20].lstrip().startswith(b'{"resourceSpans"'):
+            # the file's first record passed protobuf's parser: decode the rest straight into structs
+            if typed is None:
+                msgspec, types = _otlp_types()
+                typed = (msgspec.json.Decoder(types.Export, strict=False), (msgspec.ValidationError, msgspec.DecodeError))
+            try:
+                export = typed[0].decode(line)
+            except typed[1]:
+                pass  # read again below, to name the problem the same way as any other record's
+            else:
+                _fold_otlp(path, number, export, seen)
+                continue
         try:
             record = json.loads(line)
         except UnicodeDecodeError as exc:
@@ -418,11 +432,12 @@ def _read_record(path: str, line: int, record: Any, seen: Observations) -> None:
             if problem:
                 seen.problems.append(Problem(path, line, f"not OTLP JSON: {problem}"))
                 return
-        origin = f"{path}:{line}" if line else path
         try:
-            _otlp_spans(record, seen, origin)
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            seen.problems.append(Problem(path, line, f"malformed OTLP JSON ({type(exc).__name__}: {exc}); the rest of the record is skipped"))
+            export = _otlp(record)
+        except ValueError as exc:
+            seen.problems.append(Problem(path, line, f"malformed OTLP JSON ({exc}); the record is skipped"))
+            return
+        _fold_otlp(path, line, export, seen)
         return
     if isinstance(record, dict) and isinstance(record.get("data"), list):
         origin = f"{path}:{line}" if line else path
@@ -435,6 +450,13 @@ def _read_record(path: str, line: int, record: Any, seen: Observations) -> None:
     seen.problems.append(
         Problem(path, line, f"neither OTLP JSON (`resourceSpans`) nor Jaeger JSON (`data` with `spans`); found {keys or 'an empty object'}")
     )
+
+
+def _fold_otlp(path: str, line: int, export: Any, seen: Observations) -> None:
+    try:
+        _otlp_spans(export, seen, f"{path}:{line}" if line else path)
+    except (TypeError, ValueError) as exc:
+        seen.problems.append(Problem(path, line, f"malformed OTLP JSON ({type(exc).__name__}: {exc}); the rest of the record is skipped"))
 
 
 def validate_otlp(record: Mapping[str, Any]) -> str | None:
@@ -470,75 +492,101 @@ def _sample(resource: Any) -> Any:
 
 
 def _any_value(value: Any) -> Any:
-    """An OTLP AnyValue as a plain value (strings, booleans, numbers; arrays and maps as text)."""
-    if not isinstance(value, dict):
-        return value
-    for key in ("stringValue", "string_value"):
-        if key in value:
-            return value[key]
-    for key in ("intValue", "int_value"):
-        if key in value:
-            return int(value[key])
-    for key in ("boolValue", "bool_value"):
-        if key in value:
-            return bool(value[key])
-    for key in ("doubleValue", "double_value"):
-        if key in value:
-            return float(value[key])
-    return json.dumps(value, sort_keys=True)
+    """An OTLP AnyValue (decoded) as a plain value: strings, booleans, numbers; arrays and maps as text."""
+    if value is None:
+        return None
+    if value.stringValue is not None:
+        return value.stringValue
+    if value.intValue is not None:
+        return value.intValue
+    if value.boolValue is not None:
+        return value.boolValue
+    if value.doubleValue is not None:
+        return float(value.doubleValue)
+    for raw in (value.arrayValue, value.kvlistValue):
+        if raw is not None:
+            return json.dumps(json.loads(bytes(raw)), sort_keys=True)
+    return value.bytesValue
 
 
-def _get(d: Mapping[str, Any], camel: str, snake: str, default: Any = None) -> Any:
-    value = d.get(camel)
-    return d.get(snake, default) if value is None else value
+_SNAKE = re.compile(r"_([a-z])")
 
 
-def _otlp_spans(record: Mapping[str, Any], seen: Observations, origin: str) -> None:
-    """Fold every span of an OTLP record into `seen` (the hot loop: a million spans a run)."""
+def _camel(value: Any) -> Any:
+    """OTLP JSON with protobuf's original field names (`resource_spans`) in the lowerCamelCase the spec requires."""
+    if isinstance(value, dict):
+        return {_SNAKE.sub(lambda m: m.group(1).upper(), k) if isinstance(k, str) else k: _camel(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def _otlp(record: Mapping[str, Any]) -> Any:
+    """A decoded JSON record as the typed OTLP export (`otlp_types.Export`); ValueError when it does not fit."""
+    msgspec, types = _otlp_types()
+    try:
+        return msgspec.convert(_camel(record), types.Export, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _otlp_types() -> Any:
+    """msgspec and eventlint's OTLP structs, imported on first use (they need the runtime extra)."""
+    try:
+        import msgspec
+
+        from eventlint import otlp_types
+    except ImportError as exc:
+        raise MissingExtra() from exc
+    return msgspec, otlp_types
+
+
+def _otlp_spans(export: Any, seen: Observations, origin: str) -> None:
+    """Fold every span of a typed OTLP export into `seen` (the hot loop: a million spans a run)."""
     low, high, count = seen.start_ns, seen.end_ns, 0
     roots = seen.local_roots
     fields = FIELDS
     try:
-        for resource_spans in _get(record, "resourceSpans", "resource_spans", ()) or ():
+        for resource_spans in export.resourceSpans:
             service = "unknown_service"
-            for kv in (resource_spans.get("resource") or {}).get("attributes") or ():
-                if kv.get("key") == SERVICE:
-                    service = str(_any_value(kv.get("value")))
+            if resource_spans.resource is not None:
+                for kv in resource_spans.resource.attributes:
+                    if kv.key == SERVICE:
+                        service = str(_any_value(kv.value))
             service = seen.intern(service)
-            scopes = _get(resource_spans, "scopeSpans", "scope_spans") or _get(resource_spans, "instrumentationLibrarySpans", "instrumentation_library_spans", ())
-            for scope_spans in scopes or ():
-                for raw in scope_spans.get("spans") or ():
+            for scope_spans in resource_spans.scopeSpans or resource_spans.instrumentationLibrarySpans:
+                for raw in scope_spans.spans:
                     count += 1
-                    start = int(raw.get("startTimeUnixNano") or raw.get("start_time_unix_nano") or 0)
-                    end = int(raw.get("endTimeUnixNano") or raw.get("end_time_unix_nano") or 0)
+                    start = raw.startTimeUnixNano
+                    end = raw.endTimeUnixNano
                     if start and (low is None or start < low):
                         low = start
                     if end and (high is None or end > high):
                         high = end
-                    found = None
-                    for kv in raw.get("attributes") or ():
-                        field_ = fields.get(kv["key"])
+                    values = None
+                    for kv in raw.attributes:
+                        field_ = fields.get(kv.key)
                         if field_ is not None:
-                            if found is None:
-                                found = [None] * SLOTS
                             slot, rank = field_
-                            if found[slot] is None or rank < found[slot][0]:
-                                value = kv.get("value")
-                                text = value.get("stringValue") if value.__class__ is dict else None
-                                found[slot] = (rank, text if text is not None else _any_value(value))
-                    parent = raw.get("parentSpanId") or raw.get("parent_span_id") or ""
-                    span_id = raw.get("spanId") or raw.get("span_id") or ""
-                    if found is None or not any(found[:ERROR]):
+                            if values is None:
+                                values, ranks = [None] * SLOTS, [UNRANKED] * SLOTS
+                            if rank < ranks[slot]:
+                                ranks[slot] = rank
+                                value = kv.value
+                                text = None if value is None else value.stringValue
+                                values[slot] = text if text is not None else _any_value(value)
+                    parent = raw.parentSpanId or ""
+                    span_id = raw.spanId or ""
+                    if values is None or min(ranks[:ERROR]) == UNRANKED:
                         if not parent:
                             roots[span_id] = service
                         continue
-                    kind = raw.get("kind", 0)
-                    kind = KINDS.get(kind, "") if isinstance(kind, int) else KIND_NAMES.get(kind, "")
-                    status = raw.get("status")
-                    error = bool(status) and status.get("code") in STATUS_ERROR
-                    links = tuple(str(link.get("spanId") or link.get("span_id") or "") for link in raw["links"]) if raw.get("links") else ()
-                    trace = raw.get("traceId") or raw.get("trace_id") or ""
-                    _fold(seen, found, kind, str(trace), str(span_id), str(parent), links, service, start, end, error, origin)
+                    kind = raw.kind
+                    kind = KINDS.get(kind, "") if isinstance(kind, int) else KIND_NAMES.get(kind or "", "")
+                    status = raw.status
+                    error = status is not None and status.code in STATUS_ERROR
+                    links = tuple(link.spanId or "" for link in raw.links)
+                    _fold(seen, values, kind, raw.traceId or "", span_id, parent, links, service, start, end, error, origin)
     finally:
         seen.start_ns, seen.end_ns = low, high
         seen.spans += count
@@ -546,21 +594,22 @@ def _otlp_spans(record: Mapping[str, Any], seen: Observations, origin: str) -> N
 
 def _slots(attrs: Mapping[str, Any]) -> list[Any] | None:
     """The messaging attributes of a plain mapping (Jaeger tags) in slots, or None when there are none."""
-    found: list[Any] | None = None
+    values: list[Any] | None = None
     for key, value in attrs.items():
         field_ = FIELDS.get(key)
         if field_ is not None:
-            if found is None:
-                found = [None] * SLOTS
             slot, rank = field_
-            if found[slot] is None or rank < found[slot][0]:
-                found[slot] = (rank, value)
-    return found if found is not None and any(found[:ERROR]) else None
+            if values is None:
+                values, ranks = [None] * SLOTS, [UNRANKED] * SLOTS
+            if rank < ranks[slot]:
+                ranks[slot] = rank
+                values[slot] = value
+    return values if values is not None and min(ranks[:ERROR]) < UNRANKED else None
 
 
 def _fold(
     seen: Observations,
-    found: list[Any],
+    values: list[Any],
     kind: str,
     trace_id: str,
     span_id: str,
@@ -573,7 +622,7 @@ def _fold(
     origin: str,
 ) -> None:
     """One messaging span into `seen`: a producer kept by id, a consumer joined or kept for later."""
-    system, destination, operation, routing_key, group, subscription, error_tag, status_tag = [None if v is None else v[1] for v in found]
+    system, destination, operation, routing_key, group, subscription, error_tag, status_tag = values
     operation = str(operation).lower() if operation else ""
     if kind == "producer" or operation in PRODUCING:
         role = "producer"
@@ -631,9 +680,9 @@ def _jaeger_spans(record: Mapping[str, Any], seen: Observations, origin: str) ->
                 parent = str(raw["parentSpanID"])
             kind = str(tags.get("span.kind") or "").lower()
             span_id = str(raw.get("spanID", ""))
-            found = _slots(tags)
-            if found is None:
+            values = _slots(tags)
+            if values is None:
                 if not parent and not links:
                     seen.local_roots[span_id] = service
                 continue
-            _fold(seen, found, kind, str(raw.get("traceID", "")), span_id, parent, tuple(links), service, start, end, False, origin)
+            _fold(seen, values, kind, str(raw.get("traceID", "")), span_id, parent, tuple(links), service, start, end, False, origin)

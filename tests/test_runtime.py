@@ -103,6 +103,65 @@ def test_the_reader_agrees_with_the_sdk_on_every_messaging_span(shop_export):
     assert len(read) == len(spans)
 
 
+def _snake(value):
+    """OTLP JSON with protobuf's original field names, as some exporters write it."""
+    if isinstance(value, dict):
+        return {re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), k): _snake(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_snake(v) for v in value]
+    return value
+
+
+def test_every_spelling_of_a_record_reads_the_same(shop_export, tmp_path):
+    """Records after a file's first are decoded straight into structs; other spellings take the general path.
+
+    Both must give the same spans: original (snake_case) field names, int64 as numbers
+    instead of strings, nulls for absent fields, and spaces that defeat the fast path's
+    check all read like the exporter's own lines.
+    """
+    path, _ = shop_export
+    lines = path.read_text().splitlines()
+    assert len(lines) > 2  # so the typed path reads most of the file
+    expected = traces.read([path], keep=True).keep
+
+    def ints(value):  # int64 as JSON numbers; an absent field written as null
+        if isinstance(value, dict):
+            spelled = {k: int(v) if k.endswith("UnixNano") else ints(v) for k, v in value.items()}
+            return spelled | {"traceState": None} if "spanId" in value else spelled
+        return [ints(v) for v in value] if isinstance(value, list) else value
+
+    variants = {
+        "snake.jsonl": [json.dumps(_snake(json.loads(line))) for line in lines],
+        "numbers_and_nulls.jsonl": [json.dumps(ints(json.loads(line))) for line in lines],
+        "spaced.jsonl": ["{ " + line[1:] for line in lines],
+    }
+    for name, written in variants.items():
+        variant = tmp_path / name
+        variant.write_text("\n".join(written) + "\n")
+        seen = traces.read([variant], keep=True)
+        assert not seen.problems, name
+        assert [(s.span_id, s.trace_id, s.parent_id, s.role, s.service, s.destination, s.start_ns, s.end_ns, s.error) for s in seen.keep] == [
+            (s.span_id, s.trace_id, s.parent_id, s.role, s.service, s.destination, s.start_ns, s.end_ns, s.error) for s in expected
+        ], name
+
+
+def test_a_bad_record_after_the_first_is_named_and_the_others_are_read(shop_export, tmp_path):
+    path, _ = shop_export
+    lines = path.read_text().splitlines()
+    broken = json.loads(lines[2])
+    broken["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["startTimeUnixNano"] = "yesterday"
+    lines[2] = json.dumps(broken, separators=(",", ":"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    seen = traces.read([bad])
+    assert [str(p) for p in seen.problems] == [
+        f"{bad}:3: malformed OTLP JSON (Expected `int`, got `str` - at `$.resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano`); the record is skipped"
+    ]
+    whole = traces.read([path])
+    skipped = sum(len(s["spans"]) for r in broken["resourceSpans"] for s in r["scopeSpans"])
+    assert seen.spans == whole.spans - skipped
+
+
 def test_protobufs_parser_refuses_what_is_not_otlp(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{"spanId": "01", "startTimeUnixNano": "yesterday"}]}]}]}))
@@ -143,9 +202,10 @@ def test_bad_input_is_named_and_the_rest_is_read(shop_export, tmp_path):
     assert "EDA701" in out and code == 1
 
 
-def test_a_missing_extra_is_one_line_and_exit_2(shop_export, monkeypatch):
+@pytest.mark.parametrize("module", ["google.protobuf", "msgspec"])
+def test_a_missing_extra_is_one_line_and_exit_2(shop_export, monkeypatch, module):
     path, _ = shop_export
-    monkeypatch.setitem(sys.modules, "google.protobuf", None)
+    monkeypatch.setitem(sys.modules, module, None)
     code, _, err = _run("runtime", str(path), str(SHOP))
     assert code == 2
     assert err.strip() == f"eventlint: error: --traces: {traces.INSTALL_HINT}"
@@ -302,3 +362,25 @@ def test_a_document_with_one_trace_a_line_is_a_document_not_json_lines(tmp_path)
     path.write_text('{"data": [' + ",\n".join(json.dumps(t) for t in document["data"]) + '], "total": 0}\n')
     seen = traces.read([path])
     assert not seen.problems and seen.spans == 7
+
+
+@pytest.mark.parametrize(
+    ("system", "matched"),
+    [("kafka", "orders.placed"), ("redis", None), ("rabbitmq", None), ("", "orders.placed"), ("pulsar", None)],
+)
+def test_a_destination_is_matched_only_to_events_on_its_broker(tmp_path, system, matched):
+    """The identity resolver decides the event, and the span's `messaging.system` its transport."""
+    files = {
+        "orders/app.py": 'from kafka import KafkaProducer\n\np = KafkaProducer()\n\ndef place(o):\n    p.send("orders.placed", {"id": o})\n',
+        "billing/app.py": 'from kafka import KafkaConsumer\n\nfor m in KafkaConsumer("orders.placed", group_id="b"):\n    print(m.value)\n',
+    }
+    spans = [_jaeger_span("t1", "01", "p0", "producer"), _jaeger_span("t1", "02", "p1", "consumer", parent="01")]
+    for span in spans:
+        span["tags"][1]["value"] = system
+    trace = {"data": [{"traceID": "t1", "spans": spans, "processes": {"p0": {"serviceName": "orders"}, "p1": {"serviceName": "billing"}}}]}
+    (tmp_path / "t.json").write_text(json.dumps(trace))
+    write_project(tmp_path, files, {"services": {"orders": ["orders/**"], "billing": ["billing/**"]}})
+    result = api.lint([tmp_path], api.load_config([tmp_path]), select=["EDA7"], traces=[tmp_path / "t.json"])
+    assert result.runtime is not None
+    resolved = [(e.producer, e.event, e.consumer) for e in result.runtime.edges if e.resolved]
+    assert resolved == ([("orders", matched, "billing")] if matched else [])
