@@ -17,7 +17,7 @@ import dataclasses
 import difflib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -298,9 +298,15 @@ EXAMPLES = [
 ]
 
 
-def attach(diagnostics: Iterable[Diagnostic], ctx: RuleContext) -> list[Diagnostic]:
-    """The findings, each with the fix it can be given (if any)."""
+def attach(diagnostics: Iterable[Diagnostic], ctx: RuleContext, overlay: Mapping[str, bytes] | None = None) -> list[Diagnostic]:
+    """The findings, each with the fix it can be given (if any); `overlay` (absolute path -> content) is read
+    instead of those files (an editor's unsaved buffers), so the edits fit what the analysis saw."""
     texts: dict[str, str | None] = {}
+    for path, data in (overlay or {}).items():
+        try:
+            texts[path] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            texts[path] = None
     out = []
     for d in diagnostics:
         fix = _propose(d, ctx, texts) if d.fix is None else d.fix
@@ -325,19 +331,23 @@ def _propose(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> F
             message=f"Remove `{d.service}` from `events.{spec.name}.consumers`",
         )
     if d.code == "EDA301":
-        return _key_fix(d, ctx)
+        return _key_fix(d, ctx, texts)
     if d.code == "EDA402":
-        return _ack_fix(d, ctx)
+        return _ack_fix(d, ctx, texts)
     if d.code == "EDA103":
-        return _correlation_fix(d, ctx)
+        return _correlation_fix(d, ctx, texts)
     return None
 
 
-def _source(ctx: RuleContext, path: str) -> str | None:
-    try:
-        return (Path(ctx.facts.root) / path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+def _source(ctx: RuleContext, path: str, texts: dict[str, str | None]) -> str | None:
+    """A project file's text, read once per run (or the editor's unsaved buffer of it)."""
+    full = str(Path(ctx.facts.root) / path)
+    if full not in texts:
+        try:
+            texts[full] = Path(full).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            texts[full] = None
+    return texts[full]
 
 
 def _options(rule: type[Rule], ctx: RuleContext) -> Any:
@@ -388,7 +398,7 @@ ACK_AFTER: dict[str, AckAfterCallback | CommitAfterLoop] = {
 }
 
 
-def _ack_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
+def _ack_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> Fix | None:
     """Automatic acknowledgement off, and an acknowledgement (or commit) after the handler's work; unsafe, as a
     message whose handler raises is now redelivered (or left unacknowledged) instead of lost."""
     subs = [s for s in ctx.facts.subscribers if (s.path, s.line, s.column) == (d.path, d.line, d.column) and s.ack == "auto" and not s.via]
@@ -396,7 +406,7 @@ def _ack_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
         return None
     sub = subs[0]
     shape = ACK_AFTER.get(sub.framework)
-    source = _source(ctx, d.path) if shape is not None else None
+    source = _source(ctx, d.path, texts) if shape is not None else None
     if shape is None or source is None:
         return None
     if isinstance(shape, AckAfterCallback):
@@ -423,7 +433,7 @@ def _ack_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
 # -- EDA103: pass the incoming correlation id on ---------------------------------------------------
 
 
-def _correlation_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
+def _correlation_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> Fix | None:
     """The empty or fresh correlation id a handler publishes replaced by the one it consumed; unsafe, as the
     published value changes (and reading a field the message lacks may fail)."""
     call = calls_by_site(ctx.facts.handlers).get((d.path, d.line, d.column))
@@ -431,7 +441,7 @@ def _correlation_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
     if call is None or not call.placeholders or handler is None or handler.role != "handler" or handler.path != d.path:
         return None
     names = CorrelationNames(_options(CorrelationIdDropped, ctx).correlation_names)
-    source = _source(ctx, d.path)
+    source = _source(ctx, d.path, texts)
     if source is None:
         return None
     found = propagate_correlation(
@@ -465,7 +475,7 @@ def _upstream_field(handler: Any, ctx: RuleContext, names: CorrelationNames) -> 
 _KEYED = ("kafka-python", "confluent-kafka", "aiokafka", "faust")
 
 
-def _key_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
+def _key_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> Fix | None:
     """`key=<the payload's value of the declared key>` on a direct Kafka call; unsafe, as the key's type
     must suit the producer's key serializer (kafka-python without one wants bytes)."""
     sites = [p for p in ctx.facts.publishers if (p.path, p.line, p.column) == (d.path, d.line, d.column) and not p.via]
@@ -479,9 +489,8 @@ def _key_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
     if len(specs) != 1 or not specs[0].key or not specs[0].key.isidentifier():
         return None
     spec = specs[0]
-    try:
-        source = (Path(ctx.facts.root) / d.path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    source = _source(ctx, d.path, texts)
+    if source is None:
         return None
     found = add_key_argument(source, d.line, d.column, site.framework, spec.key)
     if found is None:
