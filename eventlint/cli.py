@@ -263,7 +263,12 @@ def check(
         single = checked.results[0] if len(checked.results) == 1 else None
         coupling = single.graph.summary().to_json() if single is not None else None
         runtime = single.runtime.to_json() if single is not None and single.runtime is not None else None
-        rendered = formats.json_report(checked.facts(base), diagnostics, checked.baselined, coupling=coupling, runtime=runtime)
+        # several projects are several graphs: each one's coupling, under its root
+        projects = None if single is not None else sorted(
+            ({"root": workspace.relative_to(Path(r.config.root).resolve(), ".", base, False), "coupling": r.graph.summary().to_json()} for r in checked.results),
+            key=lambda p: p["root"],
+        )
+        rendered = formats.json_report(checked.facts(base), diagnostics, checked.baselined, coupling=coupling, runtime=runtime, projects=projects)
     elif output_format == "sarif":
         prints = _fingerprints(checked, base)
         found = {i: prints[_identity(d)] for i, d in enumerate(diagnostics) if _identity(d) in prints}
