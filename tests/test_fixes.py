@@ -254,3 +254,16 @@ def test_diff_shows_the_ack_fix_with_unsafe_fixes_only(tmp_path):
     shown = _invoke("check", str(root), "--diff", "--unsafe-fixes").stdout
     assert "+    channel.basic_ack(delivery_tag=method.delivery_tag)\n" in shown
     assert "-channel.basic_consume(queue=\"shipments\", on_message_callback=on_shipment, auto_ack=True)\n" in shown
+
+
+def test_a_fresh_id_spelt_as_an_attribute_is_replaced_too(tmp_path):
+    example = next(e for e in fixes.EXAMPLES if e.code == "EDA103")
+    files = example.before.all_files()
+    files["app.py"] = files["app.py"].replace('str(uuid.uuid4())', "uuid.uuid4().hex")
+    root = write_project(tmp_path, files, config="")
+    (found,) = [d for d in api.lint([root], select=["EDA103"]).diagnostics if d.code == "EDA103"]
+    assert found.fix is not None and found.fix.applicability == "unsafe"
+    (edit,) = found.fix.edits
+    assert edit.content == 'event["correlation_id"]'
+    line = files["app.py"].splitlines()[edit.line - 1]
+    assert line[edit.column - 1 : edit.end_column - 1] == "uuid.uuid4().hex"

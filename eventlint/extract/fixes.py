@@ -253,7 +253,11 @@ def _placeholder(value: cst.BaseExpression, module: cst.Module) -> bool:
         return value.value == "None"
     if isinstance(value, cst.SimpleString):
         return value.evaluated_value == ""
-    return isinstance(value, cst.Call) and FRESH_ID.search(module.code_for_node(value)) is not None and "bytes" not in module.code_for_node(value)
+    if not isinstance(value, (cst.Call, cst.Attribute)):
+        return False
+    text = module.code_for_node(value)
+    # `str(uuid4())`, `uuid.uuid4().hex`; not `str(uuid4()).encode()` or `bytes(...)`
+    return FRESH_ID.search(text) is not None and not text.endswith(".encode()") and not text.startswith("bytes(")
 
 
 def propagate_correlation(
