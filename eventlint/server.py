@@ -66,7 +66,8 @@ class EventlintServer(LanguageServer):
                 out[str(Path(path).resolve())] = document.source.encode("utf-8")
         return out
 
-    def check_document(self, uri: str, overlay: dict[str, bytes] | None = None) -> list[types.Diagnostic]:
+    def check_document(self, uri: str, overlay: dict[str, bytes] | None = None) -> list[types.Diagnostic] | ConfigError:
+        """The document's findings, or the configuration error that stopped the run (any thread: nothing is sent here)."""
         path = Path(to_fs_path(uri) or "").resolve()
         try:
             with self.running:
@@ -74,11 +75,17 @@ class EventlintServer(LanguageServer):
                 root = Path(config.root).resolve()
                 result = api.lint([root], config=config, options=api.Options(overlay=overlay or {}))
         except ConfigError as exc:
-            self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"eventlint: {exc}"))
-            return []
+            return exc
         with self.lock:
             self.projects[root] = _Checked(root, result.diagnostics)
         return [_lsp_diagnostic(d) for d in _on(path, root, result.diagnostics)]
+
+    def _send(self, uri: str, found: list[types.Diagnostic] | ConfigError) -> None:
+        """Publish (in the event loop, the one thread that writes to the client)."""
+        if isinstance(found, ConfigError):
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"eventlint: {found}"))
+            found = []
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=found))
 
     def findings_for(self, uri: str) -> tuple[Path, list[Diagnostic]]:
         path = Path(to_fs_path(uri) or "").resolve()
@@ -102,8 +109,7 @@ class EventlintServer(LanguageServer):
         """Check and publish at once (open, save), superseding any check still waiting for this document."""
         self._cancel(uri)
         self.generation[uri] = self.generation.get(uri, 0) + 1
-        found = self.check_document(uri, self.overlay())
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=found))
+        self._send(uri, self.check_document(uri, self.overlay()))
 
     def publish_later(self, uri: str) -> None:
         """Check once the document has not changed for `debounce` seconds (called in the event loop)."""
@@ -117,7 +123,7 @@ class EventlintServer(LanguageServer):
         overlay = self.overlay()  # taken here, in the loop: the run in the worker thread reads this snapshot
         found = await asyncio.get_running_loop().run_in_executor(None, self.check_document, uri, overlay)
         if self.generation.get(uri) == generation and uri in self.workspace.text_documents:
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=found))
+            self._send(uri, found)
 
     def _cancel(self, uri: str) -> None:
         waiting = self.pending.pop(uri, None)

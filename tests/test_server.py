@@ -247,3 +247,18 @@ def test_a_closed_buffer_no_longer_overrides_the_file(tmp_path, client_for):
     )
     assert any(a["title"].startswith("Set `auto_ack=False`") for a in actions)
     client.close()
+
+
+def test_a_configuration_error_is_shown_not_raised_also_after_a_change(tmp_path, client_for):
+    root = tmp_path / "broken"
+    root.mkdir()
+    (root / "eventlint.yaml").write_text("rules:\n  select: [NOPE]\n")
+    (root / "app.py").write_text("VALUE = 1\n")
+    client = client_for(root)
+    uri = _open(client, root / "app.py")
+    assert client.diagnostics_for(uri) == []
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "VALUE = 2\n"}]})
+    assert client.diagnostics_for(uri) == []
+    shown = [n["params"] for n in client.notifications if n["method"] == "window/showMessage"]
+    assert len(shown) == 2 and all(m["type"] == 1 and "rules.select" in m["message"] for m in shown), shown
+    client.close()
