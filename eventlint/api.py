@@ -272,7 +272,8 @@ def lint(
     if selection.is_selected("EDA002"):
         findings += [rule_engine.plugin_error(config, p.origin, p.message) for p in ruleset.problems]
     findings = suppress.apply_per_file_ignores(findings, selection.per_file_ignores)
-    sources = suppress.SourceLines(discovery.root)
+    overlay = (options.overlay if options is not None else None) or {}
+    sources = suppress.SourceLines(discovery.root, overlay=overlay)
     findings, used = suppress.apply_noqa(findings, sources)
     if selection.is_selected("EDA001"):
         rule = next(r for r in selection.rules if r.code == "EDA001")
@@ -286,7 +287,7 @@ def lint(
         baseline = configured_baseline(config)
     if baseline is not None:
         findings, absorbed = suppress.apply_baseline(findings, suppress.load_baseline(Path(baseline)), sources, context.identity.aliases)
-    findings = fixes.attach(findings, context)
+    findings = fixes.attach(findings, context, overlay)
     return Result(
         config=config,
         facts=found,

@@ -263,7 +263,12 @@ def check(
         single = checked.results[0] if len(checked.results) == 1 else None
         coupling = single.graph.summary().to_json() if single is not None else None
         runtime = single.runtime.to_json() if single is not None and single.runtime is not None else None
-        rendered = formats.json_report(checked.facts(base), diagnostics, checked.baselined, coupling=coupling, runtime=runtime)
+        # several projects are several graphs: each one's coupling, under its root
+        projects = None if single is not None else sorted(
+            ({"root": workspace.relative_to(Path(r.config.root).resolve(), ".", base, False), "coupling": r.graph.summary().to_json()} for r in checked.results),
+            key=lambda p: p["root"],
+        )
+        rendered = formats.json_report(checked.facts(base), diagnostics, checked.baselined, coupling=coupling, runtime=runtime, projects=projects)
     elif output_format == "sarif":
         prints = _fingerprints(checked, base)
         found = {i: prints[_identity(d)] for i, d in enumerate(diagnostics) if _identity(d) in prints}
@@ -560,10 +565,11 @@ def facts(
         if not repository.strip() or api.FOREIGN in repository:
             raise api.ConfigError(None, "--repository", f"expected a non-empty name without '{api.FOREIGN}', got {repository!r}")
         found = dataclasses.replace(found, repository=repository)
+    shown = found if output_format == "json" else workspace.rebase_facts(found, Path.cwd().resolve())  # text: from here, as `check`'s
     if unresolved:
-        rendered = text.unresolved_json(found) if output_format == "json" else text.unresolved_text(found)
+        rendered = text.unresolved_json(found) if output_format == "json" else text.unresolved_text(shown)
     else:
-        rendered = text.facts_json(found) if output_format == "json" else text.facts_text(found)
+        rendered = text.facts_json(found) if output_format == "json" else text.facts_text(shown)
     _write(rendered, output_file)
 
 
@@ -719,8 +725,10 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
         rendered = diagram.trace_json(root, result.diagnostics, names, seen)
     elif output_format == "mermaid":
         rendered = diagram.trace_mermaid(root, result.diagnostics, seen)
-    else:
-        rendered = diagram.trace_text(root, result.diagnostics, names, seen)
+    else:  # for a person: paths from where the run stands, as `check`'s text
+        cwd = Path.cwd().resolve()
+        shown = workspace.rebase(result.diagnostics, Path(result.config.root), cwd, absolute_outside=True)
+        rendered = diagram.trace_text(workspace.rebase_trace(root, Path(result.config.root), cwd), shown, names, seen)
     _write(rendered, output_file)
 
 

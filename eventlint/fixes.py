@@ -17,17 +17,20 @@ import dataclasses
 import difflib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from dataclasses import dataclass, field
 
 import yaml
 
 from eventlint.catalog import EventSpec
-from eventlint.extract.fixes import add_key_argument
+from eventlint.extract.fixes import ack_after_callback, add_key_argument, commit_after_loop, propagate_correlation
 from eventlint.facts import Diagnostic, Edit, Fix
-from eventlint.rules.base import Example, RuleContext
+from eventlint.routes import Flow
+from eventlint.rules.base import Example, Rule, RuleContext, coerce_options
+from eventlint.rules.flow import CorrelationIdDropped, CorrelationNames, calls_by_site
 
 SAFE, UNSAFE = "safe", "unsafe"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
@@ -57,6 +60,10 @@ class MarketingService:
 _PAYMENTS = _MARKETING.replace("MarketingService", "PaymentsService").replace('"marketing"', '"payments"').replace("send_coupon", "charge")
 
 
+# billing.gateway, as the EDA402 examples have it
+_GATEWAY = {"billing/__init__.py": "", "billing/gateway.py": "def charge_card(customer, amount):\n    return customer, amount\n"}
+
+
 def _catalog(events: str, services: str = "marketing: [app.py]") -> str:
     return f"services:\n  {services}\nevents:\n{events}"
 
@@ -69,6 +76,136 @@ shipments = app.topic("fulfillment.shipments")
 
 async def schedule(order):
     await shipments.send(value={"order_id": order.order_id, "lines": order.lines})
+"""
+
+_PIKA = """
+import json
+
+import pika
+import requests
+
+
+def on_shipment(channel, method, properties, body):
+    shipment = json.loads(body)
+    requests.post("https://carrier.example/pickups", json=shipment)
+
+
+connection = pika.BlockingConnection(pika.ConnectionParameters("rabbitmq"))
+channel = connection.channel()
+channel.queue_declare(queue="shipments", durable=True, arguments={"x-dead-letter-exchange": "shipments.dlx"})
+channel.basic_consume(queue="shipments", on_message_callback=on_shipment, auto_ack=True)
+channel.start_consuming()
+"""
+
+_AIO_PIKA = """
+import asyncio
+
+import aio_pika
+import httpx
+
+
+async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+    httpx.post("https://carrier.example/shipments", content=message.body)
+
+
+async def main() -> None:
+    connection = await aio_pika.connect_robust("amqp://guest:guest@rabbitmq/")
+    channel = await connection.channel()
+    queue = await channel.declare_queue("shipments", durable=True, arguments={"x-dead-letter-exchange": "shipments.dlx"})
+    await queue.consume(on_message, no_ack=True)
+    await asyncio.Future()
+"""
+
+_KAFKA_LOOP = """
+import json
+
+from kafka import KafkaConsumer
+
+from billing.gateway import charge_card
+
+
+def on_order(order):
+    if order["total"] == 0:
+        return  # nothing to charge
+    charge_card(order["customer_id"], order["total"])
+
+
+def run():
+    consumer = KafkaConsumer(
+        "orders.placed",
+        bootstrap_servers="kafka:9092",
+        group_id="billing",
+        value_deserializer=json.loads,
+    )
+    try:
+        for message in consumer:
+            on_order(message.value)
+    finally:
+        consumer.close()
+"""
+
+_AIOKAFKA_LOOP = """
+import json
+
+from aiokafka import AIOKafkaConsumer
+
+from billing.gateway import charge_card
+
+
+def on_order(order):
+    charge_card(order["customer_id"], order["total"])
+
+
+async def consume():
+    consumer = AIOKafkaConsumer("orders.placed", bootstrap_servers="kafka:9092", group_id="billing", enable_auto_commit=True)
+    await consumer.start()
+    try:
+        async for msg in consumer:
+            on_order(json.loads(msg.value))
+    finally:
+        await consumer.stop()
+"""
+
+_FRESH_ID = """
+import json
+import uuid
+
+from kafka import KafkaConsumer, KafkaProducer
+
+producer = KafkaProducer(bootstrap_servers="kafka:9092", value_serializer=lambda v: json.dumps(v).encode())
+
+
+def on_order(event):
+    producer.send("payments.requested", {"order_id": event["order_id"], "correlation_id": str(uuid.uuid4())})
+"""
+_FRESH_LOOP = """
+
+for message in KafkaConsumer("orders.placed", group_id="payments", value_deserializer=json.loads):
+    on_order(message.value)
+"""
+_CHECKOUT = """
+import uuid
+
+from kafka import KafkaProducer
+
+producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+
+def place_order(order_id):
+    producer.send("orders.placed", {"order_id": order_id, "correlation_id": str(uuid.uuid4())})
+"""
+
+_FASTSTREAM = """
+from faststream import Context
+from faststream.kafka import KafkaBroker
+
+broker = KafkaBroker("kafka:9092")
+captured = broker.publisher("payments.captured")
+
+
+@broker.subscriber("orders.placed", group_id="payments")
+async def charge(order: dict, correlation_id: str = Context("message.correlation_id")) -> None:
+    await captured.publish({"order_id": order["order_id"]}, correlation_id="")
 """
 
 # The before/after pairs the test suite applies and re-checks (tests/test_fixes.py); docs/fixes.md shows them.
@@ -114,12 +251,62 @@ EXAMPLES = [
         {"app.py": _FAUST.replace('order.lines})', 'order.lines}, key=order.order_id)').lstrip("\n")},
         applicability=UNSAFE,  # the key's type must suit the producer's key serializer
     ),
+    # EDA402 and EDA103 change what the program does at run time: unsafe
+    FixExample(
+        "EDA402",
+        Example(_PIKA),
+        {"app.py": _PIKA.replace(
+            "    requests.post(\"https://carrier.example/pickups\", json=shipment)\n",
+            "    requests.post(\"https://carrier.example/pickups\", json=shipment)\n    channel.basic_ack(delivery_tag=method.delivery_tag)\n",
+        ).replace("auto_ack=True", "auto_ack=False").lstrip("\n")},
+        applicability=UNSAFE,
+    ),
+    FixExample(
+        "EDA402",
+        Example(_AIO_PIKA),
+        {"app.py": _AIO_PIKA.replace("content=message.body)\n", "content=message.body)\n    await message.ack()\n").replace("no_ack=True", "no_ack=False").lstrip("\n")},
+        applicability=UNSAFE,
+    ),
+    FixExample(
+        "EDA402",
+        Example(_KAFKA_LOOP, files=_GATEWAY),
+        {"app.py": _KAFKA_LOOP.replace(
+            "        value_deserializer=json.loads,\n", "        value_deserializer=json.loads,\n        enable_auto_commit=False,\n"
+        ).replace("            on_order(message.value)\n", "            on_order(message.value)\n            consumer.commit()\n").lstrip("\n")},
+        applicability=UNSAFE,
+    ),
+    FixExample(
+        "EDA402",
+        Example(_AIOKAFKA_LOOP, files=_GATEWAY),
+        {"app.py": _AIOKAFKA_LOOP.replace("enable_auto_commit=True", "enable_auto_commit=False").replace(
+            "            on_order(json.loads(msg.value))\n", "            on_order(json.loads(msg.value))\n            await consumer.commit()\n"
+        ).lstrip("\n")},
+        applicability=UNSAFE,
+    ),
+    FixExample(
+        "EDA103",
+        Example(_FRESH_ID + _FRESH_LOOP, files={"checkout.py": _CHECKOUT}),
+        {"app.py": (_FRESH_ID + _FRESH_LOOP).replace('"correlation_id": str(uuid.uuid4())', '"correlation_id": event["correlation_id"]').lstrip("\n")},
+        applicability=UNSAFE,
+    ),
+    FixExample(
+        "EDA103",
+        Example(_FASTSTREAM),
+        {"app.py": _FASTSTREAM.replace('correlation_id="")', "correlation_id=correlation_id)").lstrip("\n")},
+        applicability=UNSAFE,
+    ),
 ]
 
 
-def attach(diagnostics: Iterable[Diagnostic], ctx: RuleContext) -> list[Diagnostic]:
-    """The findings, each with the fix it can be given (if any)."""
+def attach(diagnostics: Iterable[Diagnostic], ctx: RuleContext, overlay: Mapping[str, bytes] | None = None) -> list[Diagnostic]:
+    """The findings, each with the fix it can be given (if any); `overlay` (absolute path -> content) is read
+    instead of those files (an editor's unsaved buffers), so the edits fit what the analysis saw."""
     texts: dict[str, str | None] = {}
+    for path, data in (overlay or {}).items():
+        try:
+            texts[path] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            texts[path] = None
     out = []
     for d in diagnostics:
         fix = _propose(d, ctx, texts) if d.fix is None else d.fix
@@ -144,8 +331,143 @@ def _propose(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> F
             message=f"Remove `{d.service}` from `events.{spec.name}.consumers`",
         )
     if d.code == "EDA301":
-        return _key_fix(d, ctx)
+        return _key_fix(d, ctx, texts)
+    if d.code == "EDA402":
+        return _ack_fix(d, ctx, texts)
+    if d.code == "EDA103":
+        return _correlation_fix(d, ctx, texts)
     return None
+
+
+def _source(ctx: RuleContext, path: str, texts: dict[str, str | None]) -> str | None:
+    """A project file's text, read once per run (or the editor's unsaved buffer of it)."""
+    full = str(Path(ctx.facts.root) / path)
+    if full not in texts:
+        try:
+            texts[full] = Path(full).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            texts[full] = None
+    return texts[full]
+
+
+def _options(rule: type[Rule], ctx: RuleContext) -> Any:
+    rules = ctx.config.raw.get("rules") if isinstance(ctx.config.raw, dict) else None
+    configured = (rules or {}).get("options") or {} if isinstance(rules, dict) else {}
+    options, _ = coerce_options(rule, configured.get(rule.code, {}) if isinstance(configured, dict) else {})
+    return options
+
+
+# -- EDA402: acknowledge after the handler -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AckAfterCallback:
+    """A framework whose consuming call names a callback: turn `keyword=True` off, acknowledge at the callback's end."""
+
+    method: str  # the consuming call's method
+    keyword: str  # the automatic acknowledgement's keyword
+    callback_keyword: str
+    callback_position: int
+    params: int  # the callback's positional parameters
+    is_async: bool
+    statement: str  # the acknowledgement, `{0}`, `{1}` the callback's parameters
+    settles: tuple[str, ...]  # methods that acknowledge or reject already: the callback settles the message itself
+
+
+@dataclass(frozen=True)
+class CommitAfterLoop:
+    """A framework whose consumer is iterated: turn `keyword` off, commit at the end of the loop's body."""
+
+    keyword: str
+    is_async: bool
+    statement: str  # `{0}` the consumer's name
+    settles: tuple[str, ...]
+
+
+# The shapes the EDA402 fix knows, by framework (the APIs: pika's `basic_consume(queue, on_message_callback,
+# auto_ack=False)` and `basic_ack(delivery_tag=...)`, aio-pika's `queue.consume(callback, no_ack=False)` and
+# `await message.ack()`, kafka-python's / aiokafka's `enable_auto_commit` and `commit()`).
+ACK_AFTER: dict[str, AckAfterCallback | CommitAfterLoop] = {
+    "pika": AckAfterCallback(
+        "basic_consume", "auto_ack", "on_message_callback", 1, 4, False,
+        "{0}.basic_ack(delivery_tag={1}.delivery_tag)", ("basic_ack", "basic_nack", "basic_reject"),
+    ),
+    "aio-pika": AckAfterCallback("consume", "no_ack", "callback", 0, 1, True, "await {0}.ack()", ("ack", "nack", "reject", "process")),
+    "kafka-python": CommitAfterLoop("enable_auto_commit", False, "{0}.commit()", ("commit", "commit_async")),
+    "aiokafka": CommitAfterLoop("enable_auto_commit", True, "await {0}.commit()", ("commit",)),
+}
+
+
+def _ack_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> Fix | None:
+    """Automatic acknowledgement off, and an acknowledgement (or commit) after the handler's work; unsafe, as a
+    message whose handler raises is now redelivered (or left unacknowledged) instead of lost."""
+    subs = [s for s in ctx.facts.subscribers if (s.path, s.line, s.column) == (d.path, d.line, d.column) and s.ack == "auto" and not s.via]
+    if not subs or len({(s.framework, s.handler) for s in subs}) != 1 or not subs[0].handler:
+        return None
+    sub = subs[0]
+    shape = ACK_AFTER.get(sub.framework)
+    source = _source(ctx, d.path, texts) if shape is not None else None
+    if shape is None or source is None:
+        return None
+    if isinstance(shape, AckAfterCallback):
+        handler = ctx.handlers_by_name.get(sub.handler)
+        if handler is None or handler.path != d.path:
+            return None
+        found = ack_after_callback(
+            source, d.line, d.column, shape.method, shape.keyword, shape.callback_keyword, shape.callback_position,
+            sub.handler.rsplit(".", 1)[-1], shape.params, shape.is_async, shape.statement, shape.settles,
+        )
+        message = f"Set `{shape.keyword}=False` and acknowledge at the end of `{sub.handler.rsplit('.', 1)[-1]}`"
+        if not any(s.dead_letter for s in subs):
+            # EDA501 stands back while messages are acknowledged on delivery (EDA402's message says no dead-letter
+            # destination can receive them); once they are not, it reports the missing path
+            message += " (then declare a dead-letter exchange: EDA501)"
+    else:
+        found = commit_after_loop(source, d.line, d.column, shape.keyword, shape.is_async, shape.statement, shape.settles)
+        message = f"Set `{shape.keyword}=False` and commit at the end of the consuming loop"
+    if found is None:
+        return None
+    return Fix(UNSAFE, message, tuple(Edit(d.path, *edit) for edit in found))
+
+
+# -- EDA103: pass the incoming correlation id on ---------------------------------------------------
+
+
+def _correlation_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> Fix | None:
+    """The empty or fresh correlation id a handler publishes replaced by the one it consumed; unsafe, as the
+    published value changes (and reading a field the message lacks may fail)."""
+    call = calls_by_site(ctx.facts.handlers).get((d.path, d.line, d.column))
+    handler = ctx.handlers_by_name.get(call.function) if call is not None else None
+    if call is None or not call.placeholders or handler is None or handler.role != "handler" or handler.path != d.path:
+        return None
+    names = CorrelationNames(_options(CorrelationIdDropped, ctx).correlation_names)
+    source = _source(ctx, d.path, texts)
+    if source is None:
+        return None
+    found = propagate_correlation(
+        source, d.line, d.column, handler.name.rsplit(".", 1)[-1], names.__contains__,
+        lambda a, b: b in CorrelationNames([a]), _upstream_field(handler, ctx, names),
+    )
+    if found is None:
+        return None
+    edit, incoming = found
+    return Fix(UNSAFE, f"Pass on the incoming correlation id (`{incoming}`)", (Edit(d.path, *edit),))
+
+
+def _upstream_field(handler: Any, ctx: RuleContext, names: CorrelationNames) -> str | None:
+    """The one payload field that carries a correlation id in every publication reaching the handler, if there is one."""
+    subscriptions = ctx.subscriptions_of.get(handler.name, [])
+    if not subscriptions:
+        return None
+    flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
+    fields: set[str] = set()
+    for publication in ctx.facts.publishers:
+        if any(flow.reaches(publication, s) for s in subscriptions):
+            carried = names.among(publication.payload_fields)
+            if len(carried) != 1:
+                return None
+            fields.add(carried[0])
+    return fields.pop() if len(fields) == 1 else None
 
 
 # -- EDA301: pass the declared key ---------------------------------------------------------------
@@ -153,7 +475,7 @@ def _propose(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> F
 _KEYED = ("kafka-python", "confluent-kafka", "aiokafka", "faust")
 
 
-def _key_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
+def _key_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> Fix | None:
     """`key=<the payload's value of the declared key>` on a direct Kafka call; unsafe, as the key's type
     must suit the producer's key serializer (kafka-python without one wants bytes)."""
     sites = [p for p in ctx.facts.publishers if (p.path, p.line, p.column) == (d.path, d.line, d.column) and not p.via]
@@ -167,9 +489,8 @@ def _key_fix(d: Diagnostic, ctx: RuleContext) -> Fix | None:
     if len(specs) != 1 or not specs[0].key or not specs[0].key.isidentifier():
         return None
     spec = specs[0]
-    try:
-        source = (Path(ctx.facts.root) / d.path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    source = _source(ctx, d.path, texts)
+    if source is None:
         return None
     found = add_key_argument(source, d.line, d.column, site.framework, spec.key)
     if found is None:

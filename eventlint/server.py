@@ -1,15 +1,18 @@
 """`eventlint server`: a language server (LSP over stdio, on pygls + lsprotocol).
 
-On open and save it checks the document's whole project, as `check` does (the
-extraction cache makes a save cost only the files that changed), and publishes
-that document's findings. Hover shows the rule's `explain` text; code actions
-offer the finding's fix (safe, or unsafe and marked so) and a `# noqa` comment.
+On open, change and save it checks the document's whole project, as `check` does,
+and publishes that document's findings. The Python documents open in the editor
+are read from their buffers, unsaved edits included (an overlay over the files
+on disk; nothing is written); a change is checked once typing pauses (a
+debounce). Hover shows the rule's `explain` text; code actions offer the
+finding's fix (safe, or unsafe and marked so) and a `# noqa` comment.
 
 Needs the `lsp` extra: `pip install 'eventlint[lsp]'`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from dataclasses import dataclass
@@ -43,23 +46,46 @@ class _Checked:
 class EventlintServer(LanguageServer):
     """Keeps the last check of each project, so hover and code actions answer without a new run."""
 
+    # seconds without a change before a changed buffer is checked (editors send a change per keystroke)
+    debounce = 0.3
+
     def __init__(self) -> None:
         super().__init__("eventlint", __version__)
         self.projects: dict[Path, _Checked] = {}
         self.lock = threading.Lock()
+        self.running = threading.Lock()  # one check at a time: a run reads the overlay it was given
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.generation: dict[str, int] = {}  # per document: a check publishes only if no newer one was asked for
 
-    def check_document(self, uri: str) -> list[types.Diagnostic]:
+    def overlay(self) -> dict[str, bytes]:
+        """The open Python documents' text by absolute path (read in the event loop, where pygls updates them)."""
+        out: dict[str, bytes] = {}
+        for uri, document in list(self.workspace.text_documents.items()):
+            path = to_fs_path(uri)
+            if path and path.endswith((".py", ".pyi")):
+                out[str(Path(path).resolve())] = document.source.encode("utf-8")
+        return out
+
+    def check_document(self, uri: str, overlay: dict[str, bytes] | None = None) -> list[types.Diagnostic] | ConfigError:
+        """The document's findings, or the configuration error that stopped the run (any thread: nothing is sent here)."""
         path = Path(to_fs_path(uri) or "").resolve()
         try:
-            config = api.load_config([path])
-            root = Path(config.root).resolve()
-            result = api.lint([root], config=config)
+            with self.running:
+                config = api.load_config([path])
+                root = Path(config.root).resolve()
+                result = api.lint([root], config=config, options=api.Options(overlay=overlay or {}))
         except ConfigError as exc:
-            self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"eventlint: {exc}"))
-            return []
+            return exc
         with self.lock:
             self.projects[root] = _Checked(root, result.diagnostics)
         return [_lsp_diagnostic(d) for d in _on(path, root, result.diagnostics)]
+
+    def _send(self, uri: str, found: list[types.Diagnostic] | ConfigError) -> None:
+        """Publish (in the event loop, the one thread that writes to the client)."""
+        if isinstance(found, ConfigError):
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"eventlint: {found}"))
+            found = []
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=found))
 
     def findings_for(self, uri: str) -> tuple[Path, list[Diagnostic]]:
         path = Path(to_fs_path(uri) or "").resolve()
@@ -68,6 +94,41 @@ class EventlintServer(LanguageServer):
                 if path == root or root in path.parents:
                     return root, _on(path, root, checked.findings)
         return path.parent, []
+
+    def text_of(self, uri: str) -> str | None:
+        """The document as the editor has it, else as the file is."""
+        document = self.workspace.text_documents.get(uri)
+        if document is not None:
+            return document.source
+        try:
+            return Path(to_fs_path(uri) or "").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def publish_now(self, uri: str) -> None:
+        """Check and publish at once (open, save), superseding any check still waiting for this document."""
+        self._cancel(uri)
+        self.generation[uri] = self.generation.get(uri, 0) + 1
+        self._send(uri, self.check_document(uri, self.overlay()))
+
+    def publish_later(self, uri: str) -> None:
+        """Check once the document has not changed for `debounce` seconds (called in the event loop)."""
+        self._cancel(uri)
+        self.generation[uri] = generation = self.generation.get(uri, 0) + 1
+        loop = asyncio.get_running_loop()
+        self.pending[uri] = loop.call_later(self.debounce, lambda: asyncio.ensure_future(self._publish(uri, generation)))
+
+    async def _publish(self, uri: str, generation: int) -> None:
+        self.pending.pop(uri, None)
+        overlay = self.overlay()  # taken here, in the loop: the run in the worker thread reads this snapshot
+        found = await asyncio.get_running_loop().run_in_executor(None, self.check_document, uri, overlay)
+        if self.generation.get(uri) == generation and uri in self.workspace.text_documents:
+            self._send(uri, found)
+
+    def _cancel(self, uri: str) -> None:
+        waiting = self.pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
 
 
 def _on(path: Path, root: Path, findings: tuple[Diagnostic, ...]) -> list[Diagnostic]:
@@ -116,21 +177,24 @@ def create_server() -> EventlintServer:
     server = EventlintServer()
     rules: dict[str, Any] = {}
 
-    def publish(uri: str) -> None:
-        found = server.check_document(uri)
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=found))
-
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: EventlintServer, params: types.DidOpenTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        ls.publish_now(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: EventlintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.publish_later(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: EventlintServer, params: types.DidSaveTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        ls.publish_now(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: EventlintServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+        uri = params.text_document.uri
+        ls._cancel(uri)
+        ls.generation[uri] = ls.generation.get(uri, 0) + 1  # a check in flight for it publishes nothing
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: EventlintServer, params: types.HoverParams) -> types.Hover | None:
@@ -156,10 +220,7 @@ def create_server() -> EventlintServer:
         first, last = params.range.start.line + 1, params.range.end.line + 1
         actions: list[types.CodeAction] = []
         path = Path(to_fs_path(uri) or "")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            text = None
+        text = ls.text_of(uri)
         for d in findings:
             if not (first <= d.line <= last or d.line <= first <= (d.end_line or d.line)):
                 continue

@@ -48,10 +48,12 @@ class SourceLines:
 
     root: Path
     _cache: dict[str, list[str]] = field(default_factory=dict)
+    overlay: Mapping[str, bytes] = field(default_factory=dict)  # absolute path -> unsaved content (the language server)
 
     def lines(self, path: str) -> list[str]:
         if path not in self._cache:
-            self._cache[path] = _read_lines(self.root / path)
+            unsaved = self.overlay.get(str(self.root / path))
+            self._cache[path] = _read_lines(self.root / path) if unsaved is None else _decode_lines(unsaved)
         return self._cache[path]
 
     def line(self, path: str, number: int) -> str:
@@ -210,6 +212,10 @@ def _read_lines(path: Path) -> list[str]:
         data = path.read_bytes()
     except OSError:
         return []
+    return _decode_lines(data)
+
+
+def _decode_lines(data: bytes) -> list[str]:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError:

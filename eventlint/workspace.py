@@ -25,6 +25,7 @@ from eventlint import api
 from eventlint.config import CONFIG_FILES, Config, find_config, load_config
 from eventlint.discover import PRUNED_DIRS
 from eventlint.facts import Diagnostic, ProjectFacts, Skipped
+from eventlint.graph import TraceEvent
 
 LOOKED_FOR = (*CONFIG_FILES, "pyproject.toml ([tool.eventlint])")
 
@@ -216,6 +217,44 @@ def _rebased(d: Diagnostic, root: Path, base: Path, absolute_outside: bool) -> D
 def rebase_skipped(skipped: Sequence[Skipped], project_root: Path, base: Path, absolute_outside: bool = False) -> tuple[Skipped, ...]:
     root = project_root.resolve()
     return tuple(Skipped(relative_to(root, s.path, base, absolute_outside), s.reason) for s in skipped)
+
+
+def rebase_facts(facts: ProjectFacts, base: Path) -> ProjectFacts:
+    """The facts with the file of every site, binding, problem and skipped file relative to `base` (outside it,
+    absolute), as a person reads them from where they stand (`facts --format text`)."""
+    root = Path(facts.root).resolve()
+
+    def moved(records: Sequence) -> tuple:
+        return tuple(dataclasses.replace(r, path=relative_to(root, r.path, base, True)) for r in records)
+
+    return dataclasses.replace(
+        facts,
+        publishers=moved(facts.publishers),
+        subscribers=moved(facts.subscribers),
+        bindings=moved(facts.bindings),
+        diagnostics=rebase(facts.diagnostics, root, base, True),
+        skipped=rebase_skipped(facts.skipped, root, base, True),
+    )
+
+
+def rebase_trace(event: TraceEvent, project_root: Path, base: Path) -> TraceEvent:
+    """A trace with every file relative to `base` (outside it, absolute), as `rebase` moves the findings it shows."""
+    root = project_root.resolve()
+
+    def move(path: str) -> str:
+        return relative_to(root, path, base, True)
+
+    def walk(e: TraceEvent) -> TraceEvent:
+        steps = tuple(
+            dataclasses.replace(
+                s, path=move(s.path), handler_path=move(s.handler_path), sites=tuple((move(p), n) for p, n in s.sites),
+                causes=tuple(walk(c) for c in s.causes),
+            )
+            for s in e.steps
+        )
+        return dataclasses.replace(e, published=tuple(dataclasses.replace(p, path=move(p.path)) for p in e.published), steps=steps)
+
+    return walk(event)
 
 
 # --- one report over several projects ---------------------------------------------------------

@@ -202,10 +202,11 @@ UNRESOLVED_PROJECT = {
 }
 
 
-def test_facts_unresolved_lists_each_unknown_with_its_reason(tmp_path):
+def test_facts_unresolved_lists_each_unknown_with_its_reason(tmp_path, monkeypatch):
     from tests.helpers import write_project
 
     root = write_project(tmp_path / "repo", UNRESOLVED_PROJECT)
+    monkeypatch.chdir(root)  # text paths are from where the run stands
     result = run("facts", str(root), "--unresolved", "--format", "text", "--no-cache")
     assert result.exit_code == 0, result.output
     assert result.output == (

@@ -10,8 +10,8 @@ directory with a relative path (and one from inside the project with `.`).
 Commands that take no cache or jobs options (graph, trace, catalog export,
 schema check against HEAD, schema diff of the shop's two OrderPlaced versions)
 are compared across repetitions and working directories; `schema diff` names its
-two files as given, and `check`'s text report names paths from the current
-directory, so from another directory only those names differ.
+two files as given, and the text of `check`, `facts` and `trace` names paths from
+the current directory, so from another directory only those names differ.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def test_every_output_is_byte_identical_however_it_is_run(root, tmp_path, monkey
         if name.startswith("schema diff"):  # it names the two files as they were given, like diff(1)
             assert _invoke([*parent_args, *suffix], root.parent, None)[1] == reference[1].replace(f"{root}/", f"{root.name}/")
             continue
-        if name == "check text":  # it names paths from the current directory (absolute outside it), like ruff
+        if name in ("check text", "facts text", "trace text"):  # paths from the current directory (absolute outside it), like ruff
             parent_run, inside_run = _invoke([*parent_args, *suffix], root.parent, None), _invoke([*inside_args, *suffix], root, None)
             assert parent_run == (reference[0], reference[1].replace(f"{root}/", f"{root.name}/")), f"{name}: from the parent differs"
             assert inside_run == (reference[0], reference[1].replace(f"{root}/", "")), f"{name}: `.` from inside differs"

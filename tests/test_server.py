@@ -174,3 +174,91 @@ def test_a_clean_file_publishes_an_empty_list_and_close_clears(tmp_path, client_
     client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     assert client.diagnostics_for(uri) == []
     client.close()
+
+
+def _apply_lsp_edits(text: str, edits: list[dict[str, Any]]) -> str:
+    lines = text.splitlines(keepends=True)
+
+    def offset(position: dict[str, int]) -> int:
+        return sum(len(line) for line in lines[: position["line"]]) + position["character"]
+
+    for edit in sorted(edits, key=lambda e: offset(e["range"]["start"]), reverse=True):
+        text = text[: offset(edit["range"]["start"])] + edit["newText"] + text[offset(edit["range"]["end"]) :]
+    return text
+
+
+def test_unsaved_changes_are_checked_after_a_pause_and_fixed_from_the_buffer(tmp_path, client_for):
+    example = next(e for e in fixes.EXAMPLES if e.code == "EDA402")
+    before = example.before.all_files()["app.py"]
+    after = example.after["app.py"]
+    root = write_project(tmp_path, {"app.py": after}, config="")  # on disk: the fixed code
+    target = root / "app.py"
+    client = client_for(root)
+    uri = _open(client, target)
+    assert "EDA402" not in [d["code"] for d in client.diagnostics_for(uri)]
+
+    # a burst of keystrokes ending in the unfixed code: one check, once typing pauses, of the last version
+    for version, text in enumerate([after + "#", after + "# x", before], start=2):
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]})
+    published = client.diagnostics_for(uri)
+    eda402 = [d for d in published if d["code"] == "EDA402"]
+    consume_line = before.splitlines().index(next(line for line in before.splitlines() if "basic_consume" in line))
+    assert [d["range"]["start"]["line"] for d in eda402] == [consume_line]  # the buffer's line, not the file's
+    assert target.read_text() == after  # the buffer is read, never written
+    time.sleep(1.0)  # well past the debounce: nothing else is coming for the earlier versions
+    client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}})
+    assert [n for n in client.notifications if n["method"] == "textDocument/publishDiagnostics"] == []
+
+    # the quick fix is computed on the buffer, so its edits fit it
+    actions = client.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": uri}, "range": eda402[0]["range"], "context": {"diagnostics": eda402}},
+    )
+    fix = next(a for a in actions if a["title"].startswith("Set `auto_ack=False`"))
+    assert fix["title"].endswith("[unsafe]") and not fix.get("isPreferred")
+    assert _apply_lsp_edits(before, fix["edit"]["changes"][uri]) == after
+    noqa = next(a for a in actions if a["title"] == "Suppress EDA402 on this line (# noqa)")
+    (edit,) = noqa["edit"]["changes"][uri]
+    assert "auto_ack=True" in edit["newText"] and edit["newText"].endswith("# noqa: EDA402")
+
+    # the editor applies it: the next check of the (still unsaved) buffer is silent
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 9}, "contentChanges": [{"text": after}]})
+    assert "EDA402" not in [d["code"] for d in client.diagnostics_for(uri)]
+    client.close()
+
+
+def test_a_closed_buffer_no_longer_overrides_the_file(tmp_path, client_for):
+    example = next(e for e in fixes.EXAMPLES if e.code == "EDA402")
+    before = example.before.all_files()["app.py"]
+    root = write_project(tmp_path, {"app.py": before, "other.py": "VALUE = 1\n"}, config="")
+    client = client_for(root)
+    uri = _open(client, root / "app.py")
+    assert "EDA402" in [d["code"] for d in client.diagnostics_for(uri)]
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": example.after["app.py"]}]})
+    assert "EDA402" not in [d["code"] for d in client.diagnostics_for(uri)]
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    assert client.diagnostics_for(uri) == []
+    # a later run (another document opened) reads app.py from disk again: its findings come back in the project's check
+    other = _open(client, root / "other.py")
+    assert client.diagnostics_for(other) == []
+    actions = client.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 40, "character": 0}}, "context": {"diagnostics": []}},
+    )
+    assert any(a["title"].startswith("Set `auto_ack=False`") for a in actions)
+    client.close()
+
+
+def test_a_configuration_error_is_shown_not_raised_also_after_a_change(tmp_path, client_for):
+    root = tmp_path / "broken"
+    root.mkdir()
+    (root / "eventlint.yaml").write_text("rules:\n  select: [NOPE]\n")
+    (root / "app.py").write_text("VALUE = 1\n")
+    client = client_for(root)
+    uri = _open(client, root / "app.py")
+    assert client.diagnostics_for(uri) == []
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "VALUE = 2\n"}]})
+    assert client.diagnostics_for(uri) == []
+    shown = [n["params"] for n in client.notifications if n["method"] == "window/showMessage"]
+    assert len(shown) == 2 and all(m["type"] == 1 and "rules.select" in m["message"] for m in shown), shown
+    client.close()

@@ -127,6 +127,37 @@ def test_a_repository_root_without_configuration_checks_every_project_below(repo
     assert [(d["path"], d["line"], d["code"]) for d in json.loads(named.stdout)["diagnostics"]] == got
 
 
+def test_the_json_report_of_several_projects_has_each_ones_coupling(repo, tmp_path):
+    mono = tmp_path / "mono"
+    shutil.copytree(repo, mono, ignore=shutil.ignore_patterns(".eventlint_cache"))
+    shutil.copytree(fixture("inprocess"), mono / "libs" / "bus", ignore=shutil.ignore_patterns(".eventlint_cache", "__pycache__"))
+    alone = {name: json.loads(_run(mono / name, "check", "--format", "json", "--no-cache").stdout) for name in ("shop", "libs/bus")}
+    both = json.loads(_run(mono, "check", "--format", "json", "--no-cache").stdout)
+    assert both["projects"] == [{"root": name, "coupling": alone[name]["coupling"]} for name in ("libs/bus", "shop")]
+    assert both["projects"][1]["coupling"]["services"] == 6  # the shop's own graph, not a sum
+    assert "coupling" not in both and "projects" not in alone["shop"]  # one project: its summary under `coupling`, as before
+    # from a project's folder, the other project's root is named from the repository root too
+    inside = json.loads(_run(mono / "docs", "check", str(mono / "shop"), str(mono / "libs" / "bus"), "--format", "json", "--no-cache").stdout)
+    assert [p["root"] for p in inside["projects"]] == ["libs/bus", "shop"]
+
+
+@pytest.mark.parametrize("where", ["", "shop", "docs"])
+def test_facts_and_trace_text_name_files_from_the_current_directory(repo, where):
+    cwd = repo / where
+    shop = repo / "shop"
+    facts = _run(cwd, "facts", str(shop), "--format", "text", "--no-cache").stdout
+    sites = [line.split()[0].rsplit(":", 2)[0] for line in facts.splitlines() if line.startswith("  ") and ".py:" in line.split()[0]]
+    assert sites and all((cwd / path).is_file() for path in sites), sites
+    assert all(not Path(path).is_absolute() for path in sites) == (where != "docs")  # outside the current folder: absolute
+    trace = _run(cwd, "trace", "OrderCancelled", str(shop)).stdout
+    named = [word.rsplit(":", 1)[0] for line in trace.splitlines() for word in line.replace(",", " ").replace(";", " ").split() if ".py:" in word]
+    assert named and all((cwd / path).is_file() for path in named), named
+    assert "! can break silently" in trace  # the findings still meet their steps once their paths move too
+    unresolved = _run(cwd, "facts", str(shop), "--unresolved", "--format", "text", "--no-cache").stdout
+    listed = [line.split()[0].rsplit(":", 2)[0] for line in unresolved.splitlines() if ".py:" in line.split(" ")[0]]
+    assert all((cwd / path).is_file() for path in listed), listed
+
+
 def test_a_run_without_configuration_says_what_it_looked_for(tmp_path):
     (tmp_path / "app.py").write_text("x = 1\n")
     result = _run(tmp_path, "check", "--no-cache")

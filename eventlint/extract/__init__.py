@@ -18,7 +18,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +74,8 @@ class Options:
     # receives (file name, YAML text) of a pack for each in-house bus recognised (`eventlint init`);
     # a run answered from the facts cache has none to give: pass cache=False with it
     bus_packs: list[tuple[str, str]] | None = None
+    # absolute path -> content read instead of the file: an editor's unsaved buffers (the language server); never written
+    overlay: Mapping[str, bytes] | None = None
 
 
 def parse_file(source: bytes, path: str, module: str) -> ir.Module:
@@ -95,15 +97,18 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
     templates: list[SourceFile] = []
     limits = limits_of(config.raw)
     oversized: list[tuple[SourceFile, OverBudget]] = []
+    overlay = options.overlay or {}
     for source in discovery.files:
         if source.kind == "template":
             templates.append(source)  # templates.py reads it itself and reports what it cannot read
         try:
-            large = too_large(source.abspath.stat().st_size, limits) if source.kind == "python" else None
+            unsaved = overlay.get(str(source.abspath))
+            size = len(unsaved) if unsaved is not None else None
+            large = too_large(size if size is not None else source.abspath.stat().st_size, limits) if source.kind == "python" else None
             if large is not None:  # not even read: the size alone decides
                 oversized.append((source, large))
                 continue
-            data = source.abspath.read_bytes()
+            data = unsaved if unsaved is not None else source.abspath.read_bytes()
         except OSError as exc:
             if source.kind == "python":
                 skipped.append(Skipped(source.path, f"cannot read file: {exc.strerror or exc}"))

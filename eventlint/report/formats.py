@@ -25,7 +25,9 @@ def json_report(
     baselined: int = 0,
     coupling: dict[str, Any] | None = None,
     runtime: dict[str, Any] | None = None,
+    projects: list[dict[str, Any]] | None = None,
 ) -> str:
+    """The JSON report; `projects` (a run over several projects) lists each one's root and coupling summary."""
     document: dict[str, Any] = {
         "eventlint_report": 1,
         "version": __version__,
@@ -44,6 +46,8 @@ def json_report(
         document["coupling"] = coupling
     if runtime is not None:
         document["runtime"] = runtime
+    if projects is not None:
+        document["projects"] = projects
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
