@@ -312,8 +312,15 @@ class Evaluator:
                 return VUnknown(ir.unparse(expr), "not-static")
             case ir.Choice(options):
                 values = [self.eval(o, scope, line) for o in options]
+                informative = [v for v in values if not (isinstance(v, VConst) and v.value is None)]
+                values = informative or values  # a None placeholder is not a value anything is sent with
                 if len(values) == 1 or all(v == values[0] for v in values):
                     return values[0]
+                first = values[0]
+                if isinstance(first, VInst) and all(isinstance(v, VInst) and (v.type, v.project) == (first.type, first.project) for v in values):
+                    # the same kind of object either way: what every option was made with
+                    common = tuple(pair for pair in first.bind if all(pair in v.bind for v in values[1:]))  # type: ignore[union-attr]
+                    return VInst(first.type, common, first.project)
                 return self._set(values, expr, scope, line)
         return VUnknown(ir.unparse(expr), "not-static")
 
