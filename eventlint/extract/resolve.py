@@ -420,8 +420,11 @@ class Evaluator:
         assert fn is not None
         if name not in fn.global_names:
             assigns = [a for a in fn.assigns if a.target == name]
+            before = [a for a in assigns if a.line < line]
+            loop = self._enclosing_loop(fn, name, line, before[-1].line if before else 0)
+            if loop is not None:
+                return self._loop_value(loop, scope)
             if assigns:
-                before = [a for a in assigns if a.line < line]
                 return self._assigned(before[-1] if before else assigns[0], scope)
         for index, param in enumerate(fn.params):
             if param.name == name:
@@ -437,6 +440,30 @@ class Evaluator:
         if nested in scope.mod.classes:
             return VRef(f"{scope.mod.name}.{nested}", "class")
         return None
+
+    @staticmethod
+    def _enclosing_loop(fn: ir.Function, name: str, line: int, after: int) -> ir.Loop | None:
+        """The innermost `for name in ...` loop around `line` that binds `name` after its last assignment."""
+        found = None
+        for loop in fn.loops:
+            if name in loop.targets and after < loop.line < line and (loop.end_line == 0 or line <= loop.end_line):
+                if found is None or loop.line > found.line:
+                    found = loop
+        return found
+
+    def _loop_value(self, loop: ir.Loop, scope: Scope) -> Value:
+        """A loop variable: each item of a literal list of strings (`for stream in ["a", "b"]`), as a set
+        marked derived; anything else is read at run time."""
+        if len(loop.targets) == 1:
+            items = self.eval(loop.iter, scope, loop.line)
+            if isinstance(items, VList) and items.items:
+                values = flatten(items)
+                if all(isinstance(v, VStr) for v in values):
+                    texts = sorted({v.value for v in values if isinstance(v, VStr)})
+                    if len(texts) == 1:
+                        return values[0]
+                    return self._set(list(values), ir.Name(loop.targets[0]), scope, loop.line)
+        return VUnknown(loop.targets[0], "runtime-input")
 
     def _assigned(self, assign: ir.Assign, scope: Scope) -> Value:
         value = self.eval(assign.value, scope, assign.line)

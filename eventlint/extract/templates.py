@@ -343,6 +343,7 @@ class _Route:
     dead_letter: str | None = None
     group: str | None = None
     kind: str | None = None
+    provenance: str | None = None
 
 
 @dataclass(frozen=True)
@@ -601,6 +602,7 @@ class _Template:
                 channel_expr=route.channel_expr,
                 handler_expr=handler.expr,
                 kind=route.kind,
+                provenance=route.provenance,
             )
 
     def _dynamodb_stream(self, options: dict, arn: Any) -> bool:
@@ -758,7 +760,9 @@ class _Template:
 
     def _route(self, value: Any, *, dead_letter: str | None) -> _Route:
         name, expr = self._name(value)
-        return _Route(name, expr, dead_letter=dead_letter)
+        # a name that Serverless variables gave: which variables, resolved in this file
+        provenance = f"config: {self.source.path} {value}" if name is not None and isinstance(value, str) and "${" in value else None
+        return _Route(name, expr, dead_letter=dead_letter, provenance=provenance)
 
     def _names_routes(self, values: Any, dead_letter: str | None, group: str | None) -> list[_Route]:
         """One route per Kafka topic or MQ queue name."""

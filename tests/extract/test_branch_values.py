@@ -101,3 +101,35 @@ def test_if_statement_branches_give_a_derived_set(tmp_path):
     assert partial.unresolved == "parameter: channel is `(name if ... else 'orders.unnamed')`"
     [one] = [p for p in facts.publishers if p.line == 18 and p.channel == "orders.placed"]
     assert one.provenance.startswith("one of 2 values of `(")
+
+
+LOOPS = '''
+from kafka import KafkaConsumer, KafkaProducer
+
+TOPICS = ["orders.placed", "orders.cancelled"]
+producer = KafkaProducer()
+
+
+def replay(order):
+    for topic in TOPICS:
+        producer.send(topic, order)
+    for stream in ["audit.orders"]:
+        producer.send(stream, order)
+
+
+def consume():
+    for msg in KafkaConsumer("orders.placed"):
+        producer.send(msg.topic, msg.value)
+'''
+
+
+def test_a_loop_over_a_literal_list_of_names_gives_each(tmp_path):
+    facts = facts_of(write_project(tmp_path / "repo", {"app/loops.py": LOOPS}))
+    got = {(p.line, p.channel, p.derived, p.unresolved) for p in facts.publishers}
+    assert got == {
+        (9, "orders.cancelled", True, None),
+        (9, "orders.placed", True, None),
+        (11, "audit.orders", False, None),
+        # a loop over messages is run-time input, as before
+        (16, None, False, "runtime-input: channel is `msg.topic`"),
+    }

@@ -73,13 +73,13 @@ def test_serverless_variables_and_stage_defaults_resolve_on_both_ends(tmp_path):
         None,
         "config: serverless.yml functions.placeOrder.environment PLACED_TOPIC_ARN",
     )
-    got = {(s.handler, s.channel, s.channel_expr) for s in facts.subscribers}
+    got = {(s.handler, s.channel, s.channel_expr, s.provenance) for s in facts.subscribers}
     assert got == {
-        ("ship.handler", "orders-app-dev-placed", None),
+        ("ship.handler", "orders-app-dev-placed", None, "config: serverless.yml ${self:custom.placedTopic}"),
         # ${sls:stage}: the stage option, else provider.stage (its default here), else "dev"
-        ("notify.handler", "orders-app-dev-shipped", None),
+        ("notify.handler", "orders-app-dev-shipped", None, "config: serverless.yml ${self:custom.shippedTopic}"),
         # an option with no default is known only at deploy time
-        ("notify.handler", None, "${opt:topic}"),
+        ("notify.handler", None, "${opt:topic}", None),
     }
 
 
