@@ -220,11 +220,11 @@ def _sections(ev: Evaluator, parser: VInst) -> VDict | VUnknown:
         paths.append(item.value)
     if not paths:
         return VUnknown("configparser", "config-not-found")
-    cache = ev.project.configs._parsed
+    memo = ev.project.configs.memo
     key = ("\x00".join(paths), "sections-" + interpolation.value)
-    if key not in cache:
-        cache[key] = _read_sections(ev, paths, interpolation.value)
-    return cache[key]
+    if key not in memo:
+        memo[key] = _read_sections(ev, paths, interpolation.value)
+    return memo[key]
 
 
 def _read_sections(ev: Evaluator, paths: list[str], interpolation: str) -> VDict | VUnknown:
@@ -261,10 +261,8 @@ def _read_sections(ev: Evaluator, paths: list[str], interpolation: str) -> VDict
     return VDict(tuple(sections), paths[-1])
 
 
-def sections(parser: VInst, ev: Evaluator | None = None) -> Value:
+def sections(ev: Evaluator, parser: VInst) -> Value:
     """The parser as a mapping of sections (for `config["kafka"]["topic"]`)."""
-    if ev is None:
-        return VUnknown("configparser", "config-not-found")
     return _sections(ev, parser)
 
 
@@ -274,13 +272,15 @@ def sections(parser: VInst, ev: Evaluator | None = None) -> Value:
 def environment(ev: Evaluator, name: str, reader: str, case_insensitive: bool = False) -> Value | None:
     """The value of environment variable `name` for the code in `reader`, from docker-compose or `.env`.
 
-    The `environment:` of every compose service whose build context holds the reader (one value, or a set
-    marked derived when services built from the same folder differ); a compose file that sets the variable
-    only for services built elsewhere (or from an image) leaves it unknown ("config-ambiguous"); failing
-    compose, the nearest `.env` file. None when nothing sets it.
+    The `environment:` (else the `env_file:` files) of every compose service whose build context holds the
+    reader (one value, or a set marked derived when services built from the same folder differ); a compose
+    file that sets the variable only for services built elsewhere (or from an image) leaves it unknown
+    ("config-ambiguous"); a service built here that does not set it gives nothing; with no compose service
+    built here, the nearest `.env` file. None when nothing sets it.
     """
     found: list[tuple[str, str]] = []
     elsewhere: list[str] = []
+    built_here = False  # a compose service is built from a folder holding the file
     configs = ev.project.configs
     for folder in parents(reader):
         for fname in COMPOSE_FILES:
@@ -292,18 +292,23 @@ def environment(ev: Evaluator, name: str, reader: str, case_insensitive: bool = 
             for service, spec in sorted(services.items()) if isinstance(services, dict) else ():
                 if not isinstance(spec, dict):
                     continue
+                context = _build_context(spec, folder)
+                here = context is not None and (context == "" or reader == context or reader.startswith(context + "/"))
+                built_here = built_here or here
                 variable = _service_variable(spec, name, case_insensitive)
+                where = f"{rel} services.{service}.environment"
+                if variable is None and here:
+                    variable, where = _env_file_variable(configs, spec, folder, name, case_insensitive)
                 if variable is None:
                     continue
                 key, value = variable
-                context = _build_context(spec, folder)
-                if context is None or not (context == "" or reader == context or reader.startswith(context + "/")):
+                if not here:
                     elsewhere.append(f"{rel} services.{service}")
                     continue
                 value = None if value is None else _substitute(configs, value, folder)
                 if value is None or not value.strip():
                     return VUnknown(f"environment variable {name}", "config-not-found")
-                found.append((value, f"config: {rel} services.{service}.environment {key}"))
+                found.append((value, f"config: {where} {key}"))
             break  # compose reads the first of its default file names that exists
     if found:
         values = sorted({v for v, _ in found})
@@ -315,6 +320,8 @@ def environment(ev: Evaluator, name: str, reader: str, case_insensitive: bool = 
         return VSet(tuple(VStr(v, origin) for v in values))
     if elsewhere:
         return VUnknown(f"environment variable {name} (set by {', '.join(elsewhere)}, not built from this file's folder)", "config-ambiguous")
+    if built_here:
+        return None  # the container's environment is what compose gives it: a .env file is not in it
     for folder in parents(reader):
         rel = posixpath.join(folder, ".env") if folder else ".env"
         env = configs.dotenv(rel)
@@ -342,6 +349,25 @@ def _service_variable(spec: dict, name: str, case_insensitive: bool) -> tuple[st
                 if same(key.strip()):
                     return key.strip(), value if eq else None
     return None
+
+
+def _env_file_variable(
+    configs: Any, spec: dict, folder: str, name: str, case_insensitive: bool
+) -> tuple[tuple[str, str | None] | None, str]:
+    """The variable from the service's `env_file:` files (later files win), and where it was found."""
+    files = spec.get("env_file")
+    entries = [files] if isinstance(files, (str, dict)) else files if isinstance(files, list) else []
+    found: tuple[tuple[str, str | None] | None, str] = (None, "")
+    for entry in entries:
+        path = entry.get("path") if isinstance(entry, dict) else entry
+        rel = normalise(path, folder) if isinstance(path, str) else None
+        if rel is None:
+            continue
+        env = configs.dotenv(rel)
+        key = name if name in env else next((k for k in env if case_insensitive and k.lower() == name.lower()), None)
+        if key is not None:
+            found = ((key, env[key]), rel)
+    return found
 
 
 def _build_context(spec: dict, folder: str) -> str | None:

@@ -72,6 +72,7 @@ class ConfigFiles:
         self.reads: dict[str, str] = {}
         self._texts: dict[str, str | None] = {}
         self._parsed: dict[tuple[str, str], Any] = {}
+        self.memo: dict[tuple[str, str], Any] = {}  # what callers derive from the files, kept for the run
 
     def text(self, rel: str) -> str | None:
         """The file's text, or None when it is absent, outside the root or not text."""

@@ -372,7 +372,7 @@ class Evaluator:
         if isinstance(value, VDict) and value.source:
             return config_values.subscript(value, index, expr)
         if isinstance(value, VInst) and value.type in config_values.OBJECTS:
-            return config_values.subscript(config_values.sections(value, self), index, expr)
+            return config_values.subscript(config_values.sections(self, value), index, expr)
         if isinstance(value, VDict) and isinstance(index, VSet) and scope is not None:
             found_all = [value.get(item.value) for item in index.items]
             if all(f is not None for f in found_all):

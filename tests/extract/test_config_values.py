@@ -292,3 +292,19 @@ def test_editing_a_configuration_file_recomputes_the_cached_facts(tmp_path):
     third = _cached(root)
     assert third == api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
     assert "humidity" not in {p["channel"] for p in third["publishers"]}  # two candidates that differ now
+
+
+def test_env_file_of_the_service_and_no_dotenv_inside_a_compose_container(tmp_path):
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "docker-compose.yml": "services:\n  orders:\n    build: ./orders\n    env_file: [orders/orders.env]\n",
+            "orders/orders.env": "ORDERS_TOPIC=orders.placed\n",
+            # compose does not pass this file into the container: AUDIT_TOPIC is not set there
+            "orders/.env": "AUDIT_TOPIC=audit.events\n",
+            "orders/app/pub.py": ENV_PUB,
+        },
+    )
+    got = _records(facts_of(root))
+    assert ("orders/app/pub.py", 9, "orders.placed", "config: orders/orders.env ORDERS_TOPIC", None) in got
+    assert ("orders/app/pub.py", 10, None, None, "config-not-found: channel is `os.environ['AUDIT_TOPIC']`") in got
