@@ -310,6 +310,8 @@ class Evaluator:
                 if isinstance(body, ir.Call):
                     return self.eval(body.func, scope, line)
                 return VUnknown(ir.unparse(expr), "not-static")
+            case ir.At(value, at):
+                return self.eval(value, scope, at)
             case ir.Choice(options):
                 values = [self.eval(o, scope, line) for o in options]
                 informative = [v for v in values if not (isinstance(v, VConst) and v.value is None)]
@@ -420,12 +422,16 @@ class Evaluator:
         assert fn is not None
         if name not in fn.global_names:
             assigns = [a for a in fn.assigns if a.target == name]
-            before = [a for a in assigns if a.line < line]
+            before = [a for a in assigns if a.line < line and not _other_arm(fn, a.line, line)]
             loop = self._enclosing_loop(fn, name, line, before[-1].line if before else 0)
             if loop is not None:
                 return self._loop_value(loop, scope)
-            if assigns:
-                return self._assigned(before[-1] if before else assigns[0], scope)
+            if before:
+                return self._assigned(before[-1], scope)
+            if assigns and not any(a.line < line for a in assigns):  # assigned only below (a closure reads it later)
+                return self._assigned(assigns[0], scope)
+            if assigns and not any(p.name == name for p in fn.params):
+                return VUnknown(name, "name-not-found")  # assigned only in the other arm of an `if`
         for index, param in enumerate(fn.params):
             if param.name == name:
                 bound = self._bound_argument(scope, index, param)
@@ -652,8 +658,8 @@ class Evaluator:
         while current is not None and current.func is not None and current.func.name != ir.MODULE_BODY:
             fn = current.func
             assigns = [a for a in fn.assigns if a.target == name] if name not in fn.global_names else []
-            if assigns:
-                before = [a for a in assigns if a.line < line]
+            before = [a for a in assigns if a.line < line and not _other_arm(fn, a.line, line)]
+            if before or (assigns and not any(a.line < line for a in assigns)):
                 chosen = before[-1] if before else assigns[0]
                 return chosen.value, current, chosen.line
             for index, param in enumerate(fn.params):
@@ -1384,6 +1390,11 @@ def as_text_value(value: Value) -> Value:
             if bound is not None:
                 return bound
     return value
+
+
+def _other_arm(fn: ir.Function, assigned: int, used: int) -> bool:
+    """Whether an assignment at line `assigned` is in one arm of an `if` and the use at `used` in the other."""
+    return any(a.body_first <= assigned <= a.body_last and a.other_first <= used <= a.other_last for a in fn.arms)
 
 
 def _env_prefix(mod: ModInfo, cls: ir.Class) -> str | None:

@@ -82,6 +82,7 @@ class _FunctionBuilder:
     reads: list[ir.Read] = field(default_factory=list)
     stores: list[ir.Store] = field(default_factory=list)
     branches: list[ir.Branch] = field(default_factory=list)
+    arms: list[ir.Arms] = field(default_factory=list)
 
     def build(self) -> ir.Function:
         return ir.Function(
@@ -103,6 +104,7 @@ class _FunctionBuilder:
             reads=tuple(self.reads),
             stores=tuple(self.stores),
             branches=tuple(self.branches),
+            arms=tuple(self.arms),
         )
 
 
@@ -584,6 +586,11 @@ class _Visitor(cst.CSTVisitor):
         breaks or continues leaves none): recorded as one assignment of a `Choice` at the `if`'s last
         recorded line, so a site below the `if` sees the set and a site inside an arm its own value."""
         middle = frame.assign_end if frame.assign_end is not None else len(builder.assigns)
+        if node.orelse is not None and frame.end is not None:
+            body = [a.line for a in builder.assigns[frame.assign_start : middle]] + [c.line for c in builder.calls[frame.start : frame.end]]
+            other = [a.line for a in builder.assigns[middle:]] + [c.line for c in builder.calls[frame.end :]]
+            if body and other:
+                builder.arms.append(ir.Arms(min(body), max(body), min(other), max(other)))
         arms: list[tuple[cst.CSTNode | None, list[ir.Assign]]] = [(node.body, builder.assigns[frame.assign_start : middle])]
         orelse = node.orelse
         arms.append((orelse, builder.assigns[middle:] if orelse is not None else []))
@@ -597,25 +604,27 @@ class _Visitor(cst.CSTVisitor):
         for name in names:
             if name in builder.global_names:
                 continue
-            options: list[ir.Expr] = []
+            options: list[ir.Assign] = []
             for arm, assigns in arms:
                 if arm is not None and _terminates(arm):
                     continue
                 own = [a for a in assigns if a.target == name]
                 if own:
-                    options.append(own[-1].value)
+                    options.append(own[-1])
                     continue
                 before = [a for a in prior_assigns if a.target == name]
                 if not before:
                     options = []
                     break
-                options.append(before[-1].value)
+                options.append(before[-1])
             unique = list({id(o): o for o in options}.values())
-            if not unique or not all(_value_like(o) for o in unique):
+            if not unique or not all(_value_like(o.value) for o in unique):
                 continue
             last = [a for a in builder.assigns if a.target == name][-1]
-            if len(unique) > 1 or last.value is not unique[0]:  # (one value: an arm that returns assigned the last)
-                builder.assigns.append(ir.Assign(name, ir.Choice(tuple(unique)), line))
+            if len(unique) > 1 or last is not unique[0]:  # (one value: an arm that returns assigned the last)
+                # each option read where it was assigned, so an arm's `topic = topic + ".eu"` reads the value before the if
+                choice = ir.Choice(tuple(ir.At(o.value, o.line) for o in unique))
+                builder.assigns.append(ir.Assign(name, choice, line))
 
     def _test_calls(self, test: cst.BaseExpression) -> list[ir.Call]:
         """The calls a branch's test makes (they are not the arm's)."""
@@ -893,6 +902,8 @@ def _value_like(expr: ir.Expr) -> bool:
             return True
         case ir.Choice(options):
             return all(_value_like(o) for o in options)
+        case ir.At(value, _):
+            return _value_like(value)
     return False
 
 

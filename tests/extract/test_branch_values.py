@@ -71,6 +71,22 @@ def placeholder(order):
     if order.ok:
         topic = "orders.ok"
     producer.send(topic, order)
+
+
+def self_reference(order):
+    topic = "orders"
+    if order.eu:
+        topic = topic + ".eu"
+    else:
+        topic = topic + ".us"
+    producer.send(topic, order)
+
+
+def other_arm(order):
+    if order.eu:
+        topic = "orders.eu"
+    else:
+        producer.send(topic, order)
 '''
 
 
@@ -96,6 +112,10 @@ def test_if_statement_branches_give_a_derived_set(tmp_path):
         61: {("orders.audited", False)},
         # a None placeholder overwritten in a branch
         68: {("orders.ok", False)},
+        # arms that read the name they assign: each arm reads the value from before the if
+        77: {("orders.eu", True), ("orders.us", True)},
+        # a name assigned only in the other arm is not this arm's value
+        84: {(None, False)},
     }
     [partial] = [p for p in facts.publishers if p.line == 53]
     assert partial.unresolved == "parameter: channel is `(name if ... else 'orders.unnamed')`"
