@@ -900,7 +900,7 @@ class SiteFinder:
             assert item.origin is not None
             via = (item.wrapper or item.function or "", *item.via)
             bound = _rebind(item.origin.scope, call, caller)
-            inner = (f for f in self._call_sites(bound, item.origin.call) if _same_site(f.pattern, item.pattern))
+            inner = (f for f in self._call_sites(bound, item.origin.call) if f.pattern is item.pattern)
         function = self.project.function_qname(caller.mod, caller.func) if caller.func is not None else None
         for found in inner:
             if found.wrapper is not None:
@@ -1194,19 +1194,6 @@ class SiteFinder:
 # Built-in types a framework accepts where it otherwise takes an event class (faust `value_type=str`,
 # FastStream `msg: bytes`): they say how a message is encoded, never which event it is.
 PLAIN_TYPES = frozenset({"str", "bytes", "bytearray", "int", "float", "bool", "dict", "list", "tuple", "set", "object", "memoryview"})
-
-def _same_site(found: SitePattern, original: SitePattern) -> bool:
-    """The site a wrapper's call binds is the one found inside it; a site matched by method name alone (an
-    untyped receiver) may turn out, once the caller's client is bound, to be the same method of another type
-    of the same framework (aioredis 1.x's client for redis-py's)."""
-    if found is original:
-        return True
-    return (
-        original.untyped
-        and (found.framework, found.kind, found.form) == (original.framework, original.kind, original.form)
-        and found.target.rsplit(".", 1)[-1] == original.target.rsplit(".", 1)[-1]
-    )
-
 
 def _new_destinations(base: list[Found], derived: Iterator[Found]) -> list[Found]:
     """Sites evaluated for a subclass that name a channel, event or handler the base class's evaluation did not."""
