@@ -48,7 +48,7 @@ def test_corrupt_entries_are_ignored_and_rebuilt(tmp_path):
     expected = api.facts([root], api.load_config([root]), Options(cache=False)).to_json()
     assert _facts(root) == expected
     entries = sorted((root / CACHE_DIR).rglob("*.json"))
-    assert {p.parent.parent.name for p in entries} == {"facts", "ir", "run", "scan", "vet"}
+    assert {p.parent.parent.name for p in entries} == {"facts", "ir", "reads", "run", "scan", "vet"}
     for entry in entries:
         entry.write_bytes(b"\x00{not json")
     assert _facts(root) == expected

@@ -28,6 +28,7 @@ from eventlint.cache import CACHE_DIR, Cache, digest
 from eventlint.config import Config
 from eventlint.discover import Discovery, SourceFile
 from eventlint.extract import codec, ir
+from eventlint.extract.configfiles import signature
 from eventlint.extract.guard import ParseFailure, python_parse
 from eventlint.extract.limits import (
     Expired,
@@ -118,7 +119,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
 
     run_key = _run_key(discovery, config, sources, skipped, limits, oversized) if cache is not None else ""
     if cache is not None:
-        cached = _cached_facts(cache, run_key)
+        cached = _cached_facts(cache, run_key, discovery.root)
         if cached is not None:
             return cached
     loaded: list[PatternSet] = []
@@ -145,7 +146,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
         # Facts are a function of each file's outcome (its IR, not its bytes): an edit that leaves every IR as
         # it was (a comment, a docstring-free blank line at the end) gives the facts of the run that had it.
         facts_key = _facts_key(discovery, config, sources, skipped, python, outcomes, limits, oversized)
-        cached = _facts_entry(cache, facts_key)
+        cached = _facts_entry(cache, facts_key, discovery.root)
         if cached is not None:
             cache.put("run", run_key, {"facts": facts_key})
             return cached
@@ -168,11 +169,13 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
         elif outcome is not None:
             modules.append((outcome, source.import_name, source.sys_root))
 
+    reads: dict[str, str] = {}  # the configuration files the resolver looked at, and their signatures
     with _no_cyclic_gc():
-        facts = _facts(discovery, config, patterns(), modules, templates, diagnostics, skipped, options.bus_packs)
+        facts = _facts(discovery, config, patterns(), modules, templates, diagnostics, skipped, options.bus_packs, reads)
     if cache is not None and not validated and not options.prefilter:  # (the prefilter wrote it otherwise)
         cache.put("scan", packs_key, {"trigger": triggers(patterns()).pattern.decode("latin-1")})
     if cache is not None and not budgeted:
+        cache.put("reads", facts_key, reads)  # before the facts: an entry without its reads is never used
         cache.put("facts", facts_key, facts.to_json())
         cache.put("run", run_key, {"facts": facts_key})
     return facts
@@ -187,13 +190,14 @@ def _facts(
     diagnostics: list[Diagnostic],
     skipped: list[Skipped],
     bus_packs: list[tuple[str, str]] | None = None,
+    reads: dict[str, str] | None = None,
 ) -> ProjectFacts:
     # imported here: a run answered from the cache never needs the resolver
     from eventlint.extract.handlers import HandlerAnalysis
     from eventlint.extract.resolve import Project
     from eventlint.extract.sites import SiteFinder
 
-    project = Project(modules, patterns)
+    project = Project(modules, patterns, discovery.root)
     buses = _inhouse(project, bus_packs)
     services = {f.path: f.service for f in discovery.files}
     finder = SiteFinder(project, services, config.payload_event_keys)
@@ -215,6 +219,8 @@ def _facts(
         diagnostics.extend(declared.problems)
 
     handlers = HandlerAnalysis(project, finder.ev, services).handlers(subscribers, publishers, finder.loop_messages)
+    if reads is not None:
+        reads.update(project.configs.reads)
 
     return ProjectFacts(
         root=discovery.root.as_posix(),
@@ -590,7 +596,14 @@ def _facts_key(
     return digest("facts", _run_key(discovery, config, contents, skipped, limits, oversized))
 
 
-def _facts_entry(cache: Cache, key: str) -> ProjectFacts | None:
+def _facts_entry(cache: Cache, key: str, root: Path) -> ProjectFacts | None:
+    """The stored facts under `key`, if every configuration file they were computed from is as it was then
+    (the resolver reads those lazily, so they are not in the key: `extract/configfiles.py`)."""
+    reads = cache.get("reads", key)
+    if not isinstance(reads, dict) or any(
+        not isinstance(sig, str) or signature(root, str(rel)) != sig for rel, sig in sorted(reads.items())
+    ):
+        return None
     data = cache.get("facts", key)
     if data is None:
         return None
@@ -600,12 +613,12 @@ def _facts_entry(cache: Cache, key: str) -> ProjectFacts | None:
         return None
 
 
-def _cached_facts(cache: Cache, key: str) -> ProjectFacts | None:
+def _cached_facts(cache: Cache, key: str, root: Path) -> ProjectFacts | None:
     """The facts of a run with exactly these inputs: the run entry names its facts entry."""
     pointer = cache.get("run", key)
     if not isinstance(pointer, dict) or not isinstance(pointer.get("facts"), str):
         return None
-    return _facts_entry(cache, pointer["facts"])
+    return _facts_entry(cache, pointer["facts"], root)
 
 
 def _declared_dead_letters(

@@ -109,11 +109,20 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class At:
+    """`value` as it is evaluated at `line` (where it was assigned): an option of the `Choice` that sums up
+    the arms of an `if` statement, read below the statement."""
+
+    value: Expr
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Opaque:
     text: str
 
 
-Expr = Union[Name, Attr, Call, Str, Const, FStr, Concat, Seq, DictE, Sub, Await, Starred, Lambda, Comp, Choice, Opaque]
+Expr = Union[Name, Attr, Call, Str, Const, FStr, Concat, Seq, DictE, Sub, Await, Starred, Lambda, Comp, Choice, At, Opaque]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +194,18 @@ class Branch:
 
 
 @dataclass(frozen=True, slots=True)
+class Arms:
+    """The lines of the two arms of an `if` statement (first and last of the body, first and last of the
+    `elif`/`else`), as far as something was recorded in them: a name used in one arm never takes an
+    assignment made in the other."""
+
+    body_first: int
+    body_last: int
+    other_first: int
+    other_last: int
+
+
+@dataclass(frozen=True, slots=True)
 class Param:
     name: str
     annotation: Expr | None
@@ -221,6 +242,7 @@ class Function:
     reads: tuple[Read, ...] = ()
     stores: tuple[Store, ...] = ()
     branches: tuple[Branch, ...] = ()
+    arms: tuple[Arms, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +318,8 @@ def unparse(expr: Expr | None) -> str:
             return f"[{unparse(elt)} for ...]"
         case Choice(options) if len(options) == 2:
             return f"({unparse(options[0])} if ... else {unparse(options[1])})"
+        case At(value, _):
+            return unparse(value)
         case Opaque(text):
             return text
     return "?"
@@ -341,4 +365,6 @@ def names_in(expr: Expr | None) -> set[str]:
                 stack.extend(iters)
             case Choice(options):
                 stack.extend(options)
+            case At(value, _):
+                stack.append(value)
     return found

@@ -19,9 +19,11 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from itertools import product
 
-from eventlint.extract import ir
+from eventlint.extract import config_values, ir
+from eventlint.extract.configfiles import ConfigFiles
 from eventlint.extract.patterns import PatternSet, Producer, Source, Spec
 from eventlint.extract.values import (
     Value,
@@ -172,8 +174,10 @@ class Scope:
 class Project:
     """Every module of the run, indexed for lookups by import name and qualified name."""
 
-    def __init__(self, modules: list[tuple[ir.Module, str, str]], patterns: PatternSet) -> None:
+    def __init__(self, modules: list[tuple[ir.Module, str, str]], patterns: PatternSet, root: Path | None = None) -> None:
         self.patterns = patterns
+        # configuration files the code reads (YAML, INI, .env, docker-compose), read when a value needs one
+        self.configs = ConfigFiles(root)
         self.mods: dict[str, ModInfo] = {}
         self._import_index: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
         self.functions: dict[str, tuple[ModInfo, ir.Function]] = {}
@@ -306,10 +310,19 @@ class Evaluator:
                 if isinstance(body, ir.Call):
                     return self.eval(body.func, scope, line)
                 return VUnknown(ir.unparse(expr), "not-static")
+            case ir.At(value, at):
+                return self.eval(value, scope, at)
             case ir.Choice(options):
                 values = [self.eval(o, scope, line) for o in options]
+                informative = [v for v in values if not (isinstance(v, VConst) and v.value is None)]
+                values = informative or values  # a None placeholder is not a value anything is sent with
                 if len(values) == 1 or all(v == values[0] for v in values):
                     return values[0]
+                first = values[0]
+                if isinstance(first, VInst) and all(isinstance(v, VInst) and (v.type, v.project) == (first.type, first.project) for v in values):
+                    # the same kind of object either way: what every option was made with
+                    common = tuple(pair for pair in first.bind if all(pair in v.bind for v in values[1:]))  # type: ignore[union-attr]
+                    return VInst(first.type, common, first.project)
                 return self._set(values, expr, scope, line)
         return VUnknown(ir.unparse(expr), "not-static")
 
@@ -358,6 +371,10 @@ class Evaluator:
             found = value.get(index.value)
             if found is not None:
                 return found
+        if isinstance(value, VDict) and value.source:
+            return config_values.subscript(value, index, expr)
+        if isinstance(value, VInst) and value.type in config_values.OBJECTS:
+            return config_values.subscript(config_values.sections(self, value), index, expr)
         if isinstance(value, VDict) and isinstance(index, VSet) and scope is not None:
             found_all = [value.get(item.value) for item in index.items]
             if all(f is not None for f in found_all):
@@ -372,6 +389,12 @@ class Evaluator:
             if -len(value.items) <= index.value < len(value.items):
                 return value.items[index.value]
         if isinstance(value, VRef) and value.qname == "os.environ":
+            if isinstance(index, VStr) and scope is not None:
+                found = config_values.environment(self, index.value, scope.mod.ir.path)
+                if isinstance(found, VUnknown):
+                    return VUnknown(ir.unparse(expr), found.reason)
+                if found is not None:
+                    return found
             return VUnknown(ir.unparse(expr), "config-not-found")
         return VUnknown(ir.unparse(expr), _reason_of(value))
 
@@ -399,9 +422,16 @@ class Evaluator:
         assert fn is not None
         if name not in fn.global_names:
             assigns = [a for a in fn.assigns if a.target == name]
-            if assigns:
-                before = [a for a in assigns if a.line < line]
-                return self._assigned(before[-1] if before else assigns[0], scope)
+            before = [a for a in assigns if a.line < line and not _other_arm(fn, a.line, line)]
+            loop = self._enclosing_loop(fn, name, line, before[-1].line if before else 0)
+            if loop is not None:
+                return self._loop_value(loop, scope)
+            if before:
+                return self._assigned(before[-1], scope)
+            if assigns and not any(a.line < line for a in assigns):  # assigned only below (a closure reads it later)
+                return self._assigned(assigns[0], scope)
+            if assigns and not any(p.name == name for p in fn.params):
+                return VUnknown(name, "name-not-found")  # assigned only in the other arm of an `if`
         for index, param in enumerate(fn.params):
             if param.name == name:
                 bound = self._bound_argument(scope, index, param)
@@ -417,8 +447,34 @@ class Evaluator:
             return VRef(f"{scope.mod.name}.{nested}", "class")
         return None
 
+    @staticmethod
+    def _enclosing_loop(fn: ir.Function, name: str, line: int, after: int) -> ir.Loop | None:
+        """The innermost `for name in ...` loop around `line` that binds `name` after its last assignment."""
+        found = None
+        for loop in fn.loops:
+            if name in loop.targets and after < loop.line < line and (loop.end_line == 0 or line <= loop.end_line):
+                if found is None or loop.line > found.line:
+                    found = loop
+        return found
+
+    def _loop_value(self, loop: ir.Loop, scope: Scope) -> Value:
+        """A loop variable: each item of a literal list of strings (`for stream in ["a", "b"]`), as a set
+        marked derived; anything else is read at run time."""
+        if len(loop.targets) == 1:
+            items = self.eval(loop.iter, scope, loop.line)
+            if isinstance(items, VList) and items.items:
+                values = flatten(items)
+                if all(isinstance(v, VStr) for v in values):
+                    texts = sorted({v.value for v in values if isinstance(v, VStr)})
+                    if len(texts) == 1:
+                        return values[0]
+                    return self._set(list(values), ir.Name(loop.targets[0]), scope, loop.line)
+        return VUnknown(loop.targets[0], "runtime-input")
+
     def _assigned(self, assign: ir.Assign, scope: Scope) -> Value:
         value = self.eval(assign.value, scope, assign.line)
+        if isinstance(value, VInst) and value.type in config_values.PARSERS:
+            return config_values.read_into(self, value, assign, scope)
         if isinstance(value, VConst) and value.value is None and assign.annotation is not None:
             typed = self._annotation_type(assign.annotation, Scope(scope.mod))
             if typed is not None:
@@ -602,8 +658,8 @@ class Evaluator:
         while current is not None and current.func is not None and current.func.name != ir.MODULE_BODY:
             fn = current.func
             assigns = [a for a in fn.assigns if a.target == name] if name not in fn.global_names else []
-            if assigns:
-                before = [a for a in assigns if a.line < line]
+            before = [a for a in assigns if a.line < line and not _other_arm(fn, a.line, line)]
+            if before or (assigns and not any(a.line < line for a in assigns)):
                 chosen = before[-1] if before else assigns[0]
                 return chosen.value, current, chosen.line
             for index, param in enumerate(fn.params):
@@ -678,6 +734,10 @@ class Evaluator:
                     origin = self._settings_default(type_name, attr)
                     if origin:
                         return VStr(found.value, origin)
+                if found is None:
+                    from_env = self._settings_environment(type_name, attr)
+                    if from_env is not None:
+                        return from_env
                 if found is not None:
                     return found
                 for base in self.class_bases(type_name):
@@ -808,6 +868,8 @@ class Evaluator:
                 return self.eval(call.args[0], scope, line)
             case VRef(qname, "external") if qname in ENV_READERS:
                 return self._environment(call, scope, line)
+            case VRef(qname, "external") if qname in config_values.READERS:
+                return config_values.call(self, qname, call, scope, line)
             case VRef(qname, "external"):
                 canonical = self.patterns.canonical(qname)
                 if self.patterns.is_type(canonical):
@@ -819,6 +881,10 @@ class Evaluator:
                 return self._returns(qname, call, scope, line)
             case VMethod(VStr(text), "format"):
                 return self._format(text, call, scope, line)
+            case VMethod(VInst(type_name) as obj, method) if type_name in config_values.OBJECTS:
+                return config_values.method(self, obj, method, call, scope, line)
+            case VMethod(VDict(source=source) as mapping, "get") if source and call.args:
+                return config_values.get(self, mapping, call, scope, line)
             case VMethod(VStr(text), method) if method in STRING_METHODS:
                 return VStr(STRING_METHODS[method](text))
             case VMethod(VDict() as mapping, "get") if call.args and _literal_string_map(mapping):
@@ -849,6 +915,12 @@ class Evaluator:
         value = self.eval(default, scope, line) if default is not None else None
         if isinstance(name, VStr) and isinstance(value, VStr) and value.value.strip():  # "" is a placeholder
             return VStr(value.value, f"default of environment variable {name.value} ({scope.mod.ir.path}:{call.line})")
+        if isinstance(name, VStr) and default is None:
+            found = config_values.environment(self, name.value, scope.mod.ir.path)
+            if isinstance(found, VUnknown):
+                return VUnknown(ir.unparse(call), found.reason)
+            if found is not None:
+                return found
         return VUnknown(ir.unparse(call), "config-not-found")
 
     def _settings_default(self, cls_qname: str, attr: str) -> str:
@@ -868,6 +940,27 @@ class Evaluator:
                 if assign.target == attr:
                     return f"default of settings field {cls.name}.{attr} ({mod.ir.path}:{assign.line})"
         return ""
+
+    def _settings_environment(self, cls_qname: str, attr: str) -> Value | None:
+        """A settings field with no default: its environment variable (`env_prefix` + name, any case) as
+        docker-compose or `.env` set it for this code (`config_values.environment`)."""
+        chain = [cls_qname, *self.class_bases(cls_qname)]
+        if not any(base in SETTINGS_BASES for base in chain):
+            return None
+        prefix: str | None = None
+        declared = False
+        for qname in chain:
+            entry = self.project.classes.get(qname)
+            if entry is None:
+                continue
+            mod, cls = entry
+            declared = declared or attr in cls.fields
+            if prefix is None:
+                prefix = _env_prefix(mod, cls)
+        if not declared or prefix == "\x00":
+            return None
+        reader = self.project.classes[cls_qname][0].ir.path
+        return config_values.environment(self, (prefix or "") + attr, reader, case_insensitive=True)
 
     def _constructor_fields(self, qname: str, call: ir.Call, scope: Scope, line: int) -> tuple[tuple[str, Value], ...]:
         """Field values passed to a class with a generated `__init__` (dataclass, attrs, pydantic model, settings).
@@ -1299,6 +1392,30 @@ def as_text_value(value: Value) -> Value:
     return value
 
 
+def _other_arm(fn: ir.Function, assigned: int, used: int) -> bool:
+    """Whether an assignment at line `assigned` is in one arm of an `if` and the use at `used` in the other."""
+    return any(a.body_first <= assigned <= a.body_last and a.other_first <= used <= a.other_last for a in fn.arms)
+
+
+def _env_prefix(mod: ModInfo, cls: ir.Class) -> str | None:
+    """A settings class's literal `env_prefix` (`model_config = SettingsConfigDict(env_prefix=...)` or
+    `class Config: env_prefix = ...`); "" when it declares a configuration without one; None when it declares none
+    or one eventlint cannot read (then nothing is looked up under a guessed name)."""
+    for assign in cls.attrs:
+        if assign.target == "model_config" and isinstance(assign.value, ir.Call):
+            for key, value in assign.value.kwargs:
+                if key == "env_prefix":
+                    return value.value if isinstance(value, ir.Str) else "\x00"
+            return ""
+    inner = mod.classes.get(f"{cls.name}.Config")
+    if inner is not None:
+        for assign in inner.attrs:
+            if assign.target == "env_prefix":
+                return assign.value.value if isinstance(assign.value, ir.Str) else "\x00"
+        return ""
+    return None
+
+
 def _reason_of(value: Value) -> str:
     """Why a value built from `value` stays unknown."""
     if isinstance(value, VUnknown):
@@ -1410,4 +1527,4 @@ def _namespace_names(path: str, sys_root: str) -> list[tuple[str, str]]:
     return out
 
 
-_BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance"})
+_BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance", "open"})

@@ -205,6 +205,8 @@ class TemplateFacts:
     problems: list[Diagnostic] = dataclasses.field(default_factory=list)
     # (code directory, variable, resource type) -> the names it stands for
     environment: dict[tuple[str, str, str], set[str]] = dataclasses.field(default_factory=dict)
+    # (code directory, variable, resource type, name) -> where the template sets it ("config: serverless.yml ...")
+    origins: dict[tuple[str, str, str, str], set[str]] = dataclasses.field(default_factory=dict)
 
     def resolve(self, record: Publication | Subscription) -> Publication | Subscription:
         """The record with its channel read from the deployment template, when the code reads it from an
@@ -217,12 +219,16 @@ class TemplateFacts:
             return record
         variable = next(g for g in match.groups()[1::2] if g)
         names: set[str] = set()
+        origins: set[str] = set()
         for (directory, name, kind), values in self.environment.items():
             if name == variable and kind == resource_type and _inside(record.path, directory):
                 names |= values
+                for value in values:
+                    origins |= self.origins.get((directory, name, kind, value), set())
         if len(names) != 1:
             return record  # not set for this code, or set to different resources by different functions
-        return dataclasses.replace(record, channel=next(iter(names)), channel_expr=None)
+        provenance = "; ".join(sorted(origins)) or None
+        return dataclasses.replace(record, channel=next(iter(names)), channel_expr=None, unresolved=None, provenance=provenance)
 
 
 def template_subscriptions(
@@ -266,7 +272,7 @@ def template_facts(discovery: Discovery, templates: Iterable[SourceFile], projec
         else:
             found.extend(template.cloudformation())
         out.bindings.extend(template.topic_subscriptions())
-        for key, names in template.environment().items():
+        for key, names in template.environment(out.origins).items():
             out.environment.setdefault(key, set()).update(names)
     return out
 
@@ -337,6 +343,7 @@ class _Route:
     dead_letter: str | None = None
     group: str | None = None
     kind: str | None = None
+    provenance: str | None = None
 
 
 @dataclass(frozen=True)
@@ -595,6 +602,7 @@ class _Template:
                 channel_expr=route.channel_expr,
                 handler_expr=handler.expr,
                 kind=route.kind,
+                provenance=route.provenance,
             )
 
     def _dynamodb_stream(self, options: dict, arn: Any) -> bool:
@@ -643,22 +651,26 @@ class _Template:
                     dead_letter=self._first_dead_letter(redrive.get("deadLetterTargetArn")),
                 )
 
-    def environment(self) -> dict[tuple[str, str, str], set[str]]:
-        """(function code directory, variable, resource type) -> the topic or queue the variable names there."""
+    def environment(self, origins: dict[tuple[str, str, str, str], set[str]] | None = None) -> dict[tuple[str, str, str], set[str]]:
+        """(function code directory, variable, resource type) -> the topic or queue the variable names there;
+        `origins` receives, per (directory, variable, type, name), where the template sets it."""
         out: dict[tuple[str, str, str], set[str]] = {}
-        for directory, variables in self._function_environments():
+        for directory, variables, where in self._function_environments():
             for variable, value in variables.items():
                 for resource_type, marker in (("AWS::SNS::Topic", ":sns:"), ("AWS::SQS::Queue", ":sqs:")):
                     name = self._resource_of(value, resource_type, marker)
                     if name is not None and isinstance(variable, str):
                         out.setdefault((directory, variable, resource_type), set()).add(name)
+                        if origins is not None:
+                            origin = f"config: {self.source.path} {where.get(variable, '')} {variable}".replace("  ", " ")
+                            origins.setdefault((directory, variable, resource_type, name), set()).add(origin)
         return out
 
-    def _function_environments(self) -> Iterator[tuple[str, dict]]:
+    def _function_environments(self) -> Iterator[tuple[str, dict, dict[Any, str]]]:
         if self.framework == SAM:
             globals_ = _mapping(_mapping(self.document.get("Globals")).get("Function"))
             shared = _mapping(_mapping(globals_.get("Environment")).get("Variables"))
-            for resource in self.resources.values():
+            for logical_id, resource in self.resources.items():
                 if not isinstance(resource, dict) or resource.get("Type") != SAM_FUNCTION:
                     continue
                 props = _mapping(resource.get("Properties"))
@@ -670,24 +682,29 @@ class _Template:
                 else:
                     continue
                 own = _mapping(_mapping(props.get("Environment")).get("Variables"))
-                yield directory, {**shared, **own}
+                where = {**{k: "Globals.Function.Environment.Variables" for k in shared}, **{k: f"Resources.{logical_id}.Environment.Variables" for k in own}}
+                yield directory, {**shared, **own}, where
         elif self.framework == SERVERLESS:
             shared = _mapping(_mapping(self.document.get("provider")).get("environment"))
-            for function in _mapping(self.document.get("functions")).values():
+            for function_name, function in _mapping(self.document.get("functions")).items():
                 if isinstance(function, dict):
-                    yield self.directory, {**shared, **_mapping(function.get("environment"))}
+                    own = _mapping(function.get("environment"))
+                    where = {**{k: "provider.environment" for k in shared}, **{k: f"functions.{function_name}.environment" for k in own}}
+                    yield self.directory, {**shared, **own}, where
         else:
-            for resource in self.resources.values():
+            for logical_id, resource in self.resources.items():
                 if not isinstance(resource, dict) or resource.get("Type") != LAMBDA_FUNCTION:
                     continue
                 props = _mapping(resource.get("Properties"))
                 directory = self._code_directory(props)
                 if directory is not None:
-                    yield directory, _mapping(_mapping(props.get("Environment")).get("Variables"))
+                    own = _mapping(_mapping(props.get("Environment")).get("Variables"))
+                    yield directory, own, {k: f"Resources.{logical_id}.Environment.Variables" for k in own}
 
     def _resource_of(self, value: Any, resource_type: str, marker: str) -> str | None:
         """The name of the topic or queue `value` stands for: a Ref/GetAtt of such a resource of this template,
         or a literal (or Sub) ARN of that service or SQS queue URL; None for anything else."""
+        value = self._whole_variable(value)
         logical_id = _referenced_id(value)
         if logical_id is not None:
             resource = self.resources.get(logical_id)
@@ -703,6 +720,12 @@ class _Template:
             if not isinstance(text, str) or marker not in text:
                 return None
             return self._from_sub(argument)
+        if isinstance(value, dict) and _intrinsic_key(value) == "Fn::Join":
+            argument = value["Fn::Join"]
+            if not _pair(argument) or not isinstance(argument[0], str) or not isinstance(argument[1], list):
+                return None
+            joined = argument[0].join(self._variables(p) if isinstance(p, str) else "${?}" for p in argument[1])
+            return _name_from_text(joined) if joined.startswith("arn:") and marker in joined else None
         text = self._literal(value)
         if text is None:
             return None
@@ -737,7 +760,9 @@ class _Template:
 
     def _route(self, value: Any, *, dead_letter: str | None) -> _Route:
         name, expr = self._name(value)
-        return _Route(name, expr, dead_letter=dead_letter)
+        # a name that Serverless variables gave: which variables, resolved in this file
+        provenance = f"config: {self.source.path} {value}" if name is not None and isinstance(value, str) and "${" in value else None
+        return _Route(name, expr, dead_letter=dead_letter, provenance=provenance)
 
     def _names_routes(self, values: Any, dead_letter: str | None, group: str | None) -> list[_Route]:
         """One route per Kafka topic or MQ queue name."""
@@ -807,7 +832,7 @@ class _Template:
     def _from_join(self, argument: Any) -> str | None:
         if not _pair(argument) or not isinstance(argument[0], str) or not isinstance(argument[1], list):
             return None
-        parts = [part if isinstance(part, str) else "${?}" for part in argument[1]]
+        parts = [self._variables(part) if isinstance(part, str) else "${?}" for part in argument[1]]
         return _name_from_text(argument[0].join(parts))
 
     def _resource_name(self, logical_id: Any) -> str | None:
@@ -864,19 +889,60 @@ class _Template:
         return text
 
     def _variable(self, match: re.Match[str]) -> str:
-        reference = match.group(1).split(",", 1)[0].strip()
-        if not reference.startswith("self:"):
-            return match.group(0)  # opt:, env:, ssm:, sls:, file(...): known only at deploy time
-        value: Any = self.document
-        for part in reference[len("self:") :].split("."):
-            if not isinstance(value, dict) or part not in value:
-                return match.group(0)
-            value = value[part]
-        if reference == "self:service" and isinstance(value, dict):
-            value = value.get("name")
+        value = self._reference(match.group(1))
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             return match.group(0)
         return str(value)
+
+    def _reference(self, text: str) -> Any:
+        """What a Serverless variable `${ref, fallback}` stands for at deploy time when that is known statically:
+        `self:` paths of this file; `sls:stage` (the stage option, else `provider.stage`, else "dev"); the
+        written default of an `opt:`/`env:`/`self:` reference that is not set here (`${opt:stage, 'dev'}`: a
+        deploy without `--stage` uses "dev"). Anything else (ssm:, s3:, file(...), an option or variable
+        with no default) is known only at deploy time: None."""
+        reference, _, fallback = text.partition(",")
+        reference, fallback = reference.strip(), fallback.strip()
+        value: Any = None
+        if reference.startswith("self:"):
+            value = self.document
+            for part in reference[len("self:") :].split("."):
+                if not isinstance(value, dict) or part not in value:
+                    value = None
+                    break
+                value = value[part]
+            if reference == "self:service" and isinstance(value, dict):
+                value = value.get("name")
+        elif reference == "sls:stage":
+            stage = _mapping(self.document.get("provider")).get("stage")
+            value = self._variables(stage) if isinstance(stage, str) else "dev" if stage is None else None
+            if isinstance(value, str) and "${" in value:
+                value = None
+        elif not reference.startswith(("opt:", "env:")):
+            return None
+        if value is not None or not fallback:
+            return value
+        quoted = re.fullmatch(r"""(['"])(.*)\1""", fallback)
+        if quoted is not None:
+            return quoted.group(2)
+        if re.fullmatch(r"-?\d+(\.\d+)?", fallback):
+            return fallback
+        return self._reference(fallback)  # `${opt:stage, self:provider.stage}`: another reference
+
+    def _whole_variable(self, value: Any) -> Any:
+        """A string that is one Serverless variable standing for a mapping or list (`${self:custom.arn.${self:provider.stage}}`
+        naming an `Fn::Join`): that object; otherwise the value as it is."""
+        if self.framework != SERVERLESS or not isinstance(value, str) or not value.startswith("${"):
+            return value
+        for _ in range(MAX_VARIABLE_PASSES):
+            inner = SERVERLESS_VARIABLE.fullmatch(value)
+            if inner is not None:
+                found = self._reference(inner.group(1))
+                return found if isinstance(found, (dict, list)) else value
+            resolved = SERVERLESS_VARIABLE.sub(self._variable, value)
+            if resolved == value:
+                return value
+            value = resolved
+        return value
 
 
 # -- helpers ---------------------------------------------------------------------

@@ -67,7 +67,10 @@ class VList:
 
 @dataclass(frozen=True, slots=True)
 class VDict:
+    """A mapping; `source` names the configuration file it was read from (`config_values`), "" for code."""
+
     items: tuple[tuple[Value | None, Value, int, int], ...]
+    source: str = ""
 
     def get(self, key: str) -> Value | None:
         """The value of `key`; later entries win, and `**spread` mappings are looked into."""
@@ -110,7 +113,9 @@ class VUnknown:
 UNKNOWN_REASONS = {
     "parameter": "a parameter of a function that no call site in the project binds",
     "runtime-input": "read at run time (a consumed message, a loop variable, a request, the command line)",
-    "config-not-found": "a configuration value (environment variable, settings key) with no default found",
+    "config-not-found": "a configuration value (environment variable, settings key, configuration file) with no value or default found",
+    "config-key-not-found": "config key not found: the configuration file the code reads has no such key",
+    "config-ambiguous": "more than one configuration file or service could give the value, and eventlint cannot tell which",
     "import-not-resolved": "the name comes from a module outside the analysed code",
     "call-result": "returned by a call eventlint cannot follow (a library function, a method of an unknown object)",
     "import-cycle": "the name is imported in a cycle between modules",

@@ -82,6 +82,7 @@ class _FunctionBuilder:
     reads: list[ir.Read] = field(default_factory=list)
     stores: list[ir.Store] = field(default_factory=list)
     branches: list[ir.Branch] = field(default_factory=list)
+    arms: list[ir.Arms] = field(default_factory=list)
 
     def build(self) -> ir.Function:
         return ir.Function(
@@ -103,6 +104,7 @@ class _FunctionBuilder:
             reads=tuple(self.reads),
             stores=tuple(self.stores),
             branches=tuple(self.branches),
+            arms=tuple(self.arms),
         )
 
 
@@ -539,9 +541,14 @@ class _Visitor(cst.CSTVisitor):
 
     def visit_If(self, node: cst.If) -> bool:
         builder = self._function()
+        prior = len(builder.assigns) if builder is not None else 0
         if builder is not None:
             self._arm_ends(node, builder)
-        self._branching.append(_BranchFrame(node, builder, len(builder.calls) if builder is not None else 0))
+            outer = self._branching[-1] if self._branching else None
+            if outer is not None and isinstance(outer.node, cst.If) and outer.node.orelse is node and outer.builder is builder:
+                prior = outer.prior  # an `elif`: what held before the whole chain
+        count = len(builder.assigns) if builder is not None else 0
+        self._branching.append(_BranchFrame(node, builder, len(builder.calls) if builder is not None else 0, None, count, None, prior))
         return True
 
     def visit_Else(self, node: cst.Else) -> bool:
@@ -556,12 +563,14 @@ class _Visitor(cst.CSTVisitor):
             frame = self._branching[-1]
             if isinstance(frame.node, cst.If) and frame.node.orelse is node and frame.builder is builder:
                 frame.end = len(builder.calls)
+                frame.assign_end = len(builder.assigns)
 
     def leave_If(self, original_node: cst.If) -> None:
         frame = self._branching.pop()
         builder = frame.builder
         if builder is None or builder is not self._function():
             return
+        self._branch_values(original_node, frame, builder)
         test = _branch_test(original_node.test)
         if test is None:
             return
@@ -570,6 +579,52 @@ class _Visitor(cst.CSTVisitor):
         skip = {id(c) for c in self._test_calls(original_node.test)}
         calls = tuple(c for c in builder.calls[frame.start : end] if id(c) not in skip)
         builder.branches.append(ir.Branch(self._expr(subject), tuple(self._expr(k) for k in keys), kind, calls))
+
+    def _branch_values(self, node: cst.If, frame: _BranchFrame, builder: _FunctionBuilder) -> None:
+        """A name assigned in the arms of an `if` statement is, after it, one of the values its arms leave
+        (an arm with no assignment leaves the value from before the `if`; an arm that returns, raises,
+        breaks or continues leaves none): recorded as one assignment of a `Choice` at the `if`'s last
+        recorded line, so a site below the `if` sees the set and a site inside an arm its own value."""
+        middle = frame.assign_end if frame.assign_end is not None else len(builder.assigns)
+        if node.orelse is not None and frame.end is not None:
+            body = [a.line for a in builder.assigns[frame.assign_start : middle]] + [c.line for c in builder.calls[frame.start : frame.end]]
+            other = [a.line for a in builder.assigns[middle:]] + [c.line for c in builder.calls[frame.end :]]
+            if body and other:
+                builder.arms.append(ir.Arms(min(body), max(body), min(other), max(other)))
+        arms: list[tuple[cst.CSTNode | None, list[ir.Assign]]] = [(node.body, builder.assigns[frame.assign_start : middle])]
+        orelse = node.orelse
+        arms.append((orelse, builder.assigns[middle:] if orelse is not None else []))
+        names = list(dict.fromkeys(a.target for _, assigns in arms for a in assigns if "." not in a.target))
+        if not names:
+            return
+        line = max(
+            [a.line for a in builder.assigns[frame.assign_start :]] + [c.line for c in builder.calls[frame.start :]]
+        )
+        prior_assigns = builder.assigns[: frame.prior]
+        for name in names:
+            if name in builder.global_names:
+                continue
+            options: list[ir.Assign] = []
+            for arm, assigns in arms:
+                if arm is not None and _terminates(arm):
+                    continue
+                own = [a for a in assigns if a.target == name]
+                if own:
+                    options.append(own[-1])
+                    continue
+                before = [a for a in prior_assigns if a.target == name]
+                if not before:
+                    options = []
+                    break
+                options.append(before[-1])
+            unique = list({id(o): o for o in options}.values())
+            if not unique or not all(_value_like(o.value) for o in unique):
+                continue
+            last = [a for a in builder.assigns if a.target == name][-1]
+            if len(unique) > 1 or last is not unique[0]:  # (one value: an arm that returns assigned the last)
+                # each option read where it was assigned, so an arm's `topic = topic + ".eu"` reads the value before the if
+                choice = ir.Choice(tuple(ir.At(o.value, o.line) for o in unique))
+                builder.assigns.append(ir.Assign(name, choice, line))
 
     def _test_calls(self, test: cst.BaseExpression) -> list[ir.Call]:
         """The calls a branch's test makes (they are not the arm's)."""
@@ -810,9 +865,46 @@ class _BranchFrame:
     builder: _FunctionBuilder | None
     start: int
     end: int | None = None
+    # assignments: where the `if`'s own arm starts and ends, and the end of those made before the `if`
+    # (for an `elif`, before the whole chain)
+    assign_start: int = 0
+    assign_end: int | None = None
+    prior: int = 0
 
 
 Test = tuple[Any, tuple[cst.BaseExpression, ...], str]
+
+_LEAVES = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+
+
+def _terminates(arm: cst.CSTNode) -> bool:
+    """Whether control never leaves this arm of an `if` downwards (it ends in return/raise/break/continue)."""
+    if isinstance(arm, cst.If):
+        return _terminates(arm.body) and arm.orelse is not None and _terminates(arm.orelse)
+    if isinstance(arm, cst.Else):
+        return _terminates(arm.body)
+    if isinstance(arm, cst.SimpleStatementSuite):
+        return bool(arm.body) and isinstance(arm.body[-1], _LEAVES)
+    if isinstance(arm, cst.IndentedBlock) and arm.body:
+        last = arm.body[-1]
+        if isinstance(last, cst.SimpleStatementLine):
+            return bool(last.body) and isinstance(last.body[-1], _LEAVES)
+        if isinstance(last, cst.If):
+            return _terminates(last)
+    return False
+
+
+def _value_like(expr: ir.Expr) -> bool:
+    """An expression that names a value (a string, a name, an attribute, a lookup), not one that makes an
+    object: clients made in the arms of an `if` keep the last assignment, as before."""
+    match expr:
+        case ir.Str() | ir.FStr() | ir.Concat() | ir.Name() | ir.Attr() | ir.Sub() | ir.Const():
+            return True
+        case ir.Choice(options):
+            return all(_value_like(o) for o in options)
+        case ir.At(value, _):
+            return _value_like(value)
+    return False
 
 
 def _branch_test(test: cst.BaseExpression) -> Test | None:
