@@ -48,6 +48,7 @@ class Publication:
     unresolved: str | None = None  # why the name stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
+    payload_schema: str | None = None  # the payload's inferred JSON Schema, as JSON text (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +324,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema")
 
 
 @functools.cache
