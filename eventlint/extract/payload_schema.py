@@ -179,7 +179,10 @@ class SchemaInference:
         elif kind not in ("dataclass", "attrs"):
             return {}
         if any(k in EXCLUDING for k, _ in call.kwargs) or any(k is None for k, _ in call.kwargs):
-            return _opened(inner, keep_required=False)
+            # some fields are left out, and which values are sent (a None left out or not) depends on the instance
+            opened = _opened(inner, keep_required=False)
+            properties = {k: ({} if "null" in _types(v) else v) for k, v in opened.get("properties", {}).items()}
+            return {**opened, "properties": properties}
         return inner
 
     # -- models ----------------------------------------------------------------------------
@@ -417,3 +420,8 @@ def _union(options: list[dict[str, Any]]) -> dict[str, Any]:
         if set(other) - {"type"}:
             return {"anyOf": [other, {"type": "null"}]}
     return {"type": types[0] if len(types) == 1 else sorted(types)}
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    return [kind] if isinstance(kind, str) else list(kind) if isinstance(kind, list) else []

@@ -254,7 +254,7 @@ def _compare(sent: Mapping[str, Any], view: ObjectView, path: str, model: str | 
 
 def _nested(sent: Mapping[str, Any], declared: Mapping[str, Any], path: str, model: str | None, depth: int, out: list[Mismatch]) -> None:
     """Go into an object or an array's items, when the declared side says plainly what it holds."""
-    if isinstance(declared, Mapping) and isinstance(declared.get("anyOf"), list) and set(declared) == {"anyOf"}:
+    if isinstance(declared, Mapping) and isinstance(declared.get("anyOf"), list) and set(declared) <= {"anyOf", "default", "description"}:
         branches = [b for b in declared["anyOf"] if b != {"type": "null"}]
         if len(branches) == 1:
             declared = branches[0]  # `X or null` (an Avro union with null, a Protobuf message field)

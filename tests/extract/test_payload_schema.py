@@ -138,7 +138,7 @@ CASES = {
         """,
         obj({"order_id": {"type": "string"}, "parcels": {"type": "integer"}}, cls="app.Shipped"),
     ),
-    "a dump that leaves fields out is open and vouches for no field": (
+    "a dump that leaves fields out is open and vouches for no field or null": (
         """
         class Order(BaseModel):
             order_id: str
@@ -147,7 +147,8 @@ CASES = {
         def send(order):
             producer.send("orders", Order(order_id=order.id).model_dump_json(exclude_none=True).encode())
         """,
-        {"type": "object", "properties": {"order_id": {"type": "string"}, "coupon": {"type": ["null", "string"]}}, "x-python-class": "app.Order"},
+        # a None may be left out or sent depending on the instance: the optional field's type is not claimed
+        {"type": "object", "properties": {"order_id": {"type": "string"}, "coupon": {}}, "x-python-class": "app.Order"},
     ),
     "a recursive model stops at itself": (
         """
