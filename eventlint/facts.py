@@ -138,6 +138,7 @@ class FieldRead:
     column: int
     function: str
     access: str = "item"
+    subfields: tuple[str, ...] | None = None  # keys read below `field` (`event["order"]["id"]`: ("id",)); None for none
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +325,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "subfields")
 
 
 @functools.cache

@@ -14,7 +14,7 @@ from eventlint.facts import Diagnostic, FieldRead, Publication, Subscription
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import dead_letter_sites
-from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches
+from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_read_problem
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
 # EventBridge events, Kafka records, CloudEvents): reading them is not reading the event.
@@ -599,6 +599,11 @@ class ConsumerReadsUnknownField(Rule):
       a default that may be null) read with `event["x"]`, which raises
       `KeyError` on every message that leaves it out.
 
+    Nested reads (`event["order"]["id"]`) are judged the same way against the
+    nested object, Avro record or Protobuf message the schema declares there
+    (`$ref`s followed; a part declared as a choice, a map or a free-form object
+    is not judged).
+
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
     (`event.total`) are judged only against a Protobuf schema, whose generated
@@ -729,6 +734,49 @@ class ConsumerReadsUnknownField(Rule):
             config=_config,
             files=_schema,
         ),
+        Example(
+            """
+            from confluent_kafka import DeserializingConsumer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroDeserializer
+
+            registry = SchemaRegistryClient({"url": "http://registry:8081"})
+            consumer = DeserializingConsumer({
+                "bootstrap.servers": "kafka:9092",
+                "group.id": "shipping",
+                "value.deserializer": AvroDeserializer(registry),
+            })
+            consumer.subscribe(["orders.shipped"])
+
+            def ship(order):
+                label(order["address"]["street"], order["address"]["postcode"])  # expect: EDA204
+                notify(order["billing"]["street"])
+
+            while True:
+                message = consumer.poll(1.0)
+                if message is not None:
+                    ship(message.value())
+            """,
+            config="""
+            events:
+              OrderShipped: {owner: app, channel: orders.shipped, schema: schemas/order_shipped.avsc}
+            """,
+            files={
+                "schemas/order_shipped.avsc": """
+                    {
+                      "type": "record", "name": "OrderShipped", "namespace": "shop.orders",
+                      "fields": [
+                        {"name": "order_id", "type": "string"},
+                        {"name": "address", "type": {"type": "record", "name": "Address", "fields": [
+                          {"name": "street", "type": "string"},
+                          {"name": "zip", "type": "string"}
+                        ]}},
+                        {"name": "billing", "type": "Address"}
+                      ]
+                    }
+                """,
+            },
+        ),
     ]
     valid = [
         Example(
@@ -768,6 +816,18 @@ class ConsumerReadsUnknownField(Rule):
                 continue
             attributes = ctx.schemas.latest_attributes(spec)
             for read in handler.reads:
+                if matches(read.field, self.options.envelope_fields):
+                    continue
+                if read.subfields:
+                    key = (read.path, read.line, read.column, ".".join((read.field, *read.subfields)))
+                    message = None if key in seen else nested_read_problem(read, view, spec.name)
+                    if message:
+                        seen.add(key)
+                        yield self.finding(
+                            (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
+                            hint="read a field the schema defines, or read an optional one with `.get()`",
+                        )
+                    continue
                 key = (read.path, read.line, read.column, read.field)
                 if key in seen or matches(read.field, self.options.envelope_fields):
                     continue

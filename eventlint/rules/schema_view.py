@@ -254,19 +254,48 @@ def _compare(sent: Mapping[str, Any], view: ObjectView, path: str, model: str | 
 
 def _nested(sent: Mapping[str, Any], declared: Mapping[str, Any], path: str, model: str | None, depth: int, out: list[Mismatch]) -> None:
     """Go into an object or an array's items, when the declared side says plainly what it holds."""
-    if isinstance(declared, Mapping) and isinstance(declared.get("anyOf"), list) and set(declared) <= {"anyOf", "default", "description"}:
-        branches = [b for b in declared["anyOf"] if b != {"type": "null"}]
-        if len(branches) == 1:
-            declared = branches[0]  # `X or null` (an Avro union with null, a Protobuf message field)
-    if not isinstance(declared, Mapping) or "$ref" in declared or "anyOf" in declared or "oneOf" in declared:
-        return
-    if any(isinstance(m, Mapping) and "$ref" in m for m in declared.get("allOf") or ()):
-        return  # a part not resolved here (past the view's depth): its fields are not known
+    declared = _plain(declared)  # `X or null` (an Avro union with null, a Protobuf message field) taken as X
+    if declared is None:
+        return  # a choice, or a part not resolved here (past the view's depth): its fields are not known
     kinds = _types(sent)
     if kinds == ("object",) and isinstance(sent.get("properties"), Mapping) and _is_object(declared):
         _compare(sent, object_view(declared, declared, depth=1), path, model, depth + 1, out)
     elif kinds == ("array",) and isinstance(sent.get("items"), Mapping) and isinstance(declared.get("items"), Mapping):
         _nested(sent["items"], declared["items"], f"{path}[]", model, depth, out)
+
+
+def nested_read_problem(read: Any, view: ObjectView, event: str) -> str | None:
+    """What is wrong with a nested read (`event["order"]["id"]`, a FieldRead with `subfields`), if anything.
+
+    The top-level field is judged by its own read; here each key below it is, against the object
+    declared at that place, while that place is plainly one object (X or null included).
+    """
+    declared: Any = view.properties.get(read.field)
+    path = read.field
+    for key in read.subfields:
+        declared = _plain(declared)
+        if declared is None or not _is_object(declared) or not isinstance(declared.get("properties"), Mapping):
+            return None
+        inner = object_view(declared, declared, depth=1)
+        where = f"{path}.{key}"
+        if not inner.defines(key):
+            return f"reads `{where}`, which the `{event}` schema does not define"
+        if key not in inner.required and not inner.has_default(key):
+            return f"reads optional `{where}` of `{event}` as required: messages without it raise KeyError"
+        declared, path = inner.properties.get(key), where
+    return None
+
+
+def _plain(declared: Any) -> Mapping[str, Any] | None:
+    """`declared` when it is one schema (an `X or null` choice taken as X), else None."""
+    if isinstance(declared, Mapping) and isinstance(declared.get("anyOf"), list) and set(declared) <= {"anyOf", "default", "description"}:
+        branches = [b for b in declared["anyOf"] if b != {"type": "null"}]
+        declared = branches[0] if len(branches) == 1 else None
+    if not isinstance(declared, Mapping) or "$ref" in declared or "anyOf" in declared or "oneOf" in declared:
+        return None
+    if any(isinstance(m, Mapping) and "$ref" in m for m in declared.get("allOf") or ()):
+        return None
+    return declared
 
 
 def _is_object(declared: Mapping[str, Any]) -> bool:
