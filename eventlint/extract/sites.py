@@ -1061,7 +1061,7 @@ class SiteFinder:
         out = []
         for item in collected_events(self.project, self.ev):
             scope = Scope(item.mod, item.fn, self.ev.class_of(item.mod, item.fn))
-            shape = self.payload_shape(item.call.args[0], scope, item.call.line, 0)
+            shape = self._with_schema(self.payload_shape(item.call.args[0], scope, item.call.line, 0), item.call.args[0], scope, item.call.line)
             out.append(
                 Publication(
                     event=item.event.rsplit(".", 1)[-1],
@@ -1075,6 +1075,7 @@ class SiteFinder:
                     payload_fields=shape.fields,
                     payload_types=shape.types,
                     payload_partial=shape.partial,
+                    payload_schema=shape.schema,
                     kind=self._kind_of(VRef(item.event, "class")),
                 )
             )

@@ -458,3 +458,97 @@ def test_the_table_holds_both_verdicts_for_both_formats():
     assert verdicts >= {(f, r, v) for f in ("json", "avro") for r in ("EDA203",) for v in (True, False)} | {
         (f, "EDA210", v) for f in ("json", "avro") for v in (True, False)
     }
+
+
+# -- Protobuf: proto3 JSON mapping, judged by protobuf's own json_format.ParseDict ------------------
+# (the event is the file's first message, as Confluent's serializer registers it: docs/compatibility.md)
+
+PROTO = """
+syntax = "proto3";
+package shop.billing.v1;
+
+message PaymentCaptured {
+  string order_id = 1;
+  Money amount = 2;
+  repeated Money fees = 3;
+}
+
+message Money {
+  int64 units = 1;
+  string currency = 2;
+}
+"""
+
+
+def proto_class():
+    """PaymentCaptured built from PROTO's descriptor with protobuf itself (no protoc: the same fields, by hand)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    file = descriptor_pb2.FileDescriptorProto(name="payment_test.proto", package="shop.billing.v1", syntax="proto3")
+    money = file.message_type.add(name="Money")
+    money.field.add(name="units", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_INT64, label=1, json_name="units")
+    money.field.add(name="currency", number=2, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING, label=1, json_name="currency")
+    captured = file.message_type.add(name="PaymentCaptured")
+    captured.field.add(name="order_id", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING, label=1, json_name="orderId")
+    captured.field.add(name="amount", number=2, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE, label=1, type_name=".shop.billing.v1.Money", json_name="amount")
+    captured.field.add(name="fees", number=3, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE, label=3, type_name=".shop.billing.v1.Money", json_name="fees")
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(file)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("shop.billing.v1.PaymentCaptured"))
+
+
+PROTO_CASES = {
+    "nested message literal with a field the message does not define": (
+        '{"order_id": o.id, "amount": {"units": 100, "curency": "EUR"}}',
+        {"order_id": "o-1", "amount": {"units": 100, "curency": "EUR"}},
+    ),
+    "nested message literal of the wrong type": (
+        '{"order_id": o.id, "amount": {"units": 100, "currency": 978}}',
+        {"order_id": "o-1", "amount": {"units": 100, "currency": 978}},
+    ),
+    "nested message literal that parses": (
+        '{"order_id": o.id, "amount": {"units": 100, "currency": "EUR"}, "fees": [{"units": 1, "currency": "EUR"}]}',
+        {"order_id": "o-1", "amount": {"units": 100, "currency": "EUR"}, "fees": [{"units": 1, "currency": "EUR"}]},
+    ),
+    "repeated message item literal with a field the message does not define": (
+        '{"order_id": o.id, "fees": [{"units": 1, "kind": "card"}]}',
+        {"order_id": "o-1", "fees": [{"units": 1, "kind": "card"}]},
+    ),
+}
+
+
+def proto_valid(sample: dict) -> bool:
+    from google.protobuf import json_format
+
+    try:
+        json_format.ParseDict(sample, proto_class()())
+    except json_format.ParseError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(PROTO_CASES))
+def test_protobuf_verdict_is_json_formats(name):
+    literal, sample = PROTO_CASES[name]
+    code = f"""
+        import json
+        from kafka import KafkaProducer
+
+        producer = KafkaProducer()
+
+        def send(o):
+            producer.send("payments.captured", json.dumps({literal}).encode())
+    """
+    files = {"app.py": textwrap.dedent(code), "schemas/payment_captured.proto": PROTO}
+    config = "events:\n  PaymentCaptured: {owner: app, channel: payments.captured, schema: schemas/payment_captured.proto}\n"
+    found = {d.code for d in testing.lint_files([PayloadSchemaMismatch], files, config=config)}
+    assert found == (set() if proto_valid(sample) else {"EDA203"})
+
+
+def test_model_drift_is_not_judged_when_the_event_takes_any_change():
+    case = CASES["json model drops a required field"]
+    files = {"app.py": HEAD + textwrap.dedent(case.code), "schemas/order_placed.json": json.dumps(ORDER), "schemas/common/address.json": json.dumps(ADDRESS)}
+    judged = "events:\n  OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.json}\n"
+    assert {d.code for d in testing.lint_files([ModelSchemaDrift], files, config=judged)} == {"EDA210"}
+    free = judged.replace("}\n", ", compatibility: NONE}\n")
+    assert testing.lint_files([ModelSchemaDrift], files, config=free) == []
