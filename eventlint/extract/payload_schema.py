@@ -42,6 +42,15 @@ DUMP_FUNCTIONS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simple
 EXCLUDING = frozenset({"exclude", "include", "exclude_none", "exclude_unset", "exclude_defaults", "by_alias"})
 FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.fields.Field", "dataclasses.field"})
 RENAMING_FIELD_OPTIONS = frozenset({"alias", "serialization_alias", "validation_alias"})
+# model settings (pydantic 2 `model_config`, pydantic 1 `class Config`) that change neither the dumped names
+# nor which fields are dumped; any other setting (an alias generator, `extra="allow"`...) leaves the model unknown
+HARMLESS_CONFIG = frozenset(
+    {"frozen", "validate_assignment", "arbitrary_types_allowed", "from_attributes", "orm_mode", "populate_by_name",
+     "allow_population_by_field_name", "str_strip_whitespace", "anystr_strip_whitespace", "str_to_lower", "str_to_upper",
+     "str_min_length", "str_max_length", "validate_default", "revalidate_instances", "strict", "title", "allow_mutation",
+     "protected_namespaces", "hide_input_in_errors", "use_attribute_docstrings", "extra", "coerce_numbers_to_str",
+     "regex_engine", "validation_error_cause", "defer_build", "json_schema_extra", "use_enum_values"}
+)
 
 _SIMPLE = {
     "builtins.str": "string", "builtins.int": "integer", "builtins.float": "number", "builtins.bool": "boolean",
@@ -269,13 +278,18 @@ class SchemaInference:
     def _renames(self, mod: ModInfo, cls: ir.Class, kind: str) -> bool:
         """Whether the class's wire names may differ from its field names (aliases, generators, computed fields)."""
         for assign in cls.attrs:
-            if assign.target in ("model_config", "Config", "__config__"):
+            if assign.target == "model_config" and not self._harmless_config(assign.value, mod, cls):
+                return True
+            if assign.target == "__config__":
                 return True
             value = assign.value
             if isinstance(value, ir.Call) and self._is(value, mod, cls, FIELD_FUNCTIONS):
                 if any(k in RENAMING_FIELD_OPTIONS for k, _ in value.kwargs):
                     return True
-        if f"{cls.name}.Config" in mod.classes:
+        config = mod.classes.get(f"{cls.name}.Config")
+        if config is not None and (config.fields or config.decorators or any(
+            a.target not in HARMLESS_CONFIG or not _harmless_value(a.target, a.value) for a in config.attrs
+        )):
             return True
         for fn in mod.functions.values():
             if fn.cls == cls.name and fn.decorators and any(
@@ -286,6 +300,16 @@ class SchemaInference:
         return kind == "attrs" and any(
             isinstance(a.value, ir.Call) and any(k == "alias" for k, _ in a.value.kwargs) for a in cls.attrs
         )
+
+    def _harmless_config(self, value: ir.Expr, mod: ModInfo, cls: ir.Class) -> bool:
+        """A `model_config` (`ConfigDict(...)` or a dict literal) that changes neither the names nor the set of dumped fields."""
+        if isinstance(value, ir.Call) and self._qualified(value.func, mod, cls) in ("pydantic.ConfigDict", "pydantic.config.ConfigDict"):
+            items = [(k, v) for k, v in value.kwargs]
+        elif isinstance(value, ir.DictE):
+            items = [(k.value if isinstance(k, ir.Str) else None, v) for k, v in ((i.key, i.value) for i in value.items)]
+        else:
+            return False
+        return all(k is not None and k in HARMLESS_CONFIG and _harmless_value(k, v) for k, v in items)
 
     def _excluded(self, value: ir.Expr, mod: ModInfo, cls: ir.Class) -> bool:
         """`Field(exclude=True)`, `field(repr=...)` aside: a field left out of the dump."""
@@ -365,6 +389,11 @@ class SchemaInference:
             return _union([self._from_ast(node.left, mod, cls, inside, depth + 1), self._from_ast(node.right, mod, cls, inside, depth + 1)])
         converted = _to_ir(node)
         return self.annotation(converted, mod, cls, inside, depth + 1) if converted is not None else {}
+
+
+def _harmless_value(key: str, value: ir.Expr) -> bool:
+    # extra fields: "forbid" and "ignore" keep the dump to the declared fields; "allow" does not
+    return key != "extra" or (isinstance(value, ir.Str) and value.value in ("forbid", "ignore"))
 
 
 def _to_ir(node: ast.expr) -> ir.Expr | None:

@@ -171,7 +171,40 @@ CASES = {
         """,
         obj({"id": {}, "ok": {"type": "boolean"}}),
     ),
+    "model settings that change no name or field": (
+        """
+        from pydantic import ConfigDict
+
+        class Line(BaseModel):
+            class Config:
+                orm_mode = True
+
+            sku: str
+
+        class Order(BaseModel):
+            model_config = ConfigDict(frozen=True, extra="forbid")
+            order_id: str
+            lines: list[Line]
+
+        def send(order):
+            producer.send("orders", Order(order_id=order.id, lines=[]).model_dump_json().encode())
+        """,
+        obj({"order_id": {"type": "string"}, "lines": {"type": "array", "items": obj({"sku": {"type": "string"}}, cls="app.Line")}}, cls="app.Order"),
+    ),
     # what may not be claimed
+    "extra fields allowed are dumped too": (
+        """
+        from pydantic import ConfigDict
+
+        class Order(BaseModel):
+            model_config = ConfigDict(extra="allow")
+            order_id: str
+
+        def send(order):
+            producer.send("orders", Order(order_id=order.id, note="x").model_dump_json().encode())
+        """,
+        None,
+    ),
     "an alias renames the field on the wire": (
         """
         class Order(BaseModel):
