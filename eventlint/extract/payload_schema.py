@@ -39,7 +39,11 @@ PYDANTIC_DUMPS = frozenset({"model_dump", "model_dump_json", "dict", "json"})
 ASDICT = frozenset({"dataclasses.asdict", "attr.asdict", "attrs.asdict"})
 DUMP_FUNCTIONS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "rapidjson.dumps"})
 # dump options that leave some fields out: the object is no longer complete
-EXCLUDING = frozenset({"exclude", "include", "exclude_none", "exclude_unset", "exclude_defaults", "by_alias"})
+# (attrs.asdict's `filter` and `value_serializer`, dataclasses.asdict's `dict_factory` may drop or rewrite fields too)
+EXCLUDING = frozenset(
+    {"exclude", "include", "exclude_none", "exclude_unset", "exclude_defaults", "by_alias", "filter", "value_serializer",
+     "dict_factory", "recurse", "context", "serialize_as_any", "round_trip"}
+)
 FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.fields.Field", "dataclasses.field"})
 RENAMING_FIELD_OPTIONS = frozenset({"alias", "serialization_alias", "validation_alias"})
 # model settings (pydantic 2 `model_config`, pydantic 1 `class Config`) that change neither the dumped names

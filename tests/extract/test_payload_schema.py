@@ -150,6 +150,18 @@ CASES = {
         # a None may be left out or sent depending on the instance: the optional field's type is not claimed
         {"type": "object", "properties": {"order_id": {"type": "string"}, "coupon": {}}, "x-python-class": "app.Order"},
     ),
+    "an attrs.asdict filter leaves fields out": (
+        """
+        @attrs.define
+        class Shipped:
+            order_id: str
+            parcels: int
+
+        def send(order):
+            producer.send("orders", json.dumps(attrs.asdict(Shipped(order.id, 2), filter=lambda a, v: v)).encode())
+        """,
+        {"type": "object", "properties": {"order_id": {"type": "string"}, "parcels": {"type": "integer"}}, "x-python-class": "app.Shipped"},
+    ),
     "a recursive model stops at itself": (
         """
         class Node(BaseModel):
