@@ -90,8 +90,11 @@ class SchemaInference:
 
     # -- payload expressions ---------------------------------------------------------------
 
-    def infer(self, expr: ir.Expr, scope: Scope, line: int, depth: int = 0) -> dict[str, Any]:
-        """The schema of the value `expr` evaluates to at `line` ({} when nothing is known)."""
+    def infer(self, expr: ir.Expr, scope: Scope, line: int, depth: int = 0, inside: bool = False) -> dict[str, Any]:
+        """The schema of the value `expr` evaluates to at `line` ({} when nothing is known).
+
+        `inside` is true for a value within the payload (a dict value, a list item): there a
+        `json.dumps(...)` is a string holding JSON, not the object it encodes."""
         if depth > MAX_DEPTH:
             return {}
         match expr:
@@ -108,15 +111,15 @@ class SchemaInference:
             case ir.Seq(items):
                 return self._array(items, scope, line, depth)
             case ir.Await(value):
-                return self.infer(value, scope, line, depth + 1)
+                return self.infer(value, scope, line, depth + 1, inside)
             case ir.Name(name):
                 defined = self.ev.definition(name, scope, line)
                 if defined is None:
                     return {}
-                inner = self.infer(defined[0], defined[1], defined[2], depth + 1)
+                inner = self.infer(defined[0], defined[1], defined[2], depth + 1, inside)
                 return self._filled_in(inner, name, defined[1], defined[2], line)
             case ir.Call():
-                return self._call(expr, scope, line, depth)
+                return self._call(expr, scope, line, depth, inside)
         return {}
 
     def _dict(self, items: tuple[ir.DictItem, ...], scope: Scope, line: int, depth: int) -> dict[str, Any]:
@@ -127,13 +130,13 @@ class SchemaInference:
             if not isinstance(key, VStr):
                 complete = False  # a **spread or a key not known statically
                 continue
-            properties[key.value] = self.infer(item.value, scope, line, depth + 1)
+            properties[key.value] = self.infer(item.value, scope, line, depth + 1, inside=True)
         return _object(properties, list(properties) if complete else [], complete)
 
     def _array(self, items: tuple[ir.Expr, ...], scope: Scope, line: int, depth: int) -> dict[str, Any]:
         if any(isinstance(i, ir.Starred) for i in items):
             return {"type": "array"}
-        shapes = [self.infer(i, scope, line, depth + 1) for i in items]
+        shapes = [self.infer(i, scope, line, depth + 1, inside=True) for i in items]
         texts = {json.dumps(s, sort_keys=True) for s in shapes}
         if len(texts) == 1 and shapes[0]:
             return {"type": "array", "items": shapes[0]}
@@ -151,17 +154,25 @@ class SchemaInference:
         )
         return _opened(schema) if changed else schema
 
-    def _call(self, call: ir.Call, scope: Scope, line: int, depth: int) -> dict[str, Any]:
+    def _call(self, call: ir.Call, scope: Scope, line: int, depth: int, inside: bool = False) -> dict[str, Any]:
         func = call.func
         callee = self.ev.eval(func, scope, line)
         qname = self.patterns.canonical(callee.qname) if isinstance(callee, VRef) and callee.kind == "external" else None
+        if inside and qname in DUMP_FUNCTIONS:
+            return {"type": "string"}
+        if inside and isinstance(func, ir.Attr) and func.attr in ("encode", "model_dump_json", "json"):
+            if func.attr == "encode":
+                return {}
+            # a pydantic model's JSON text; any other `.json()` (a response's) is not known
+            dumped = self._dumped(func.value, scope, line, depth, "method", call)
+            return {"type": "string"} if dumped else {}
         if qname is not None:
             if qname in ASDICT and call.args:
                 return self._dumped(call.args[0], scope, line, depth, "asdict", call)
             if qname in DUMP_FUNCTIONS and call.args:
                 return self.infer(call.args[0], scope, line, depth + 1)
             if qname == "builtins.dict" and not call.args:
-                properties = {k: self.infer(v, scope, line, depth + 1) for k, v in call.kwargs if k is not None}
+                properties = {k: self.infer(v, scope, line, depth + 1, inside=True) for k, v in call.kwargs if k is not None}
                 complete = all(k is not None for k, _ in call.kwargs)
                 return _object(properties, list(properties) if complete else [], complete)
         if isinstance(func, ir.Attr):

@@ -173,6 +173,13 @@ CASES = {
         """,
         obj({"name": {"type": "string"}, "children": {"type": "array"}}, cls="app.Node"),
     ),
+    "json text inside the payload is a string": (
+        """
+        def send(order):
+            producer.send("orders", json.dumps({"default": json.dumps({"id": order.id}), "n": 1}).encode())
+        """,
+        obj({"default": {"type": "string"}, "n": {"type": "integer"}}),
+    ),
     "a payload built by a helper function": (
         """
         def build(order):
