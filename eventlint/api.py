@@ -18,12 +18,14 @@ See docs/writing-rules.md.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from eventlint import adopt, asyncapi, compat, fixes, merge, plugins, suppress, traces as trace_files
 from eventlint.cache import CACHE_DIR
@@ -454,6 +456,36 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
             changes = tuple(compat.compare(before, current, policy, compat.protobuf_level(config.raw.get("contracts"))))
             files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers))
     return SchemaCheck(against, policy, tuple(files))
+
+
+@dataclass(frozen=True)
+class InferredPayload:
+    """The schema one publication's payload is known to have (`eventlint schema infer`)."""
+
+    path: str
+    line: int
+    column: int
+    events: tuple[str, ...]  # the catalogued events it publishes, else the name the code gives
+    channel: str | None
+    schema: Mapping[str, Any]
+
+
+def schema_infer(paths: Sequence[PathLike] = (), config: Config | None = None, event: str | None = None) -> list[InferredPayload]:
+    """What every publication under `paths` really sends, inferred from its payload expression (only what is known)."""
+    config = config or load_config(paths)
+    found = facts(paths or [Path(config.root)], config)
+    catalog = load_catalog(config)
+    contracts = Contracts(RuleContext(found, config, catalog))
+    out: list[InferredPayload] = []
+    for p in found.publishers:
+        if p.payload_schema is None:
+            continue
+        names = tuple(sorted(spec.name for spec in contracts.published(p))) or ((p.event,) if p.event else ())
+        if event is not None and event not in names:
+            continue
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **json.loads(p.payload_schema)}
+        out.append(InferredPayload(p.path, p.line, p.column, names, p.channel, schema))
+    return out
 
 
 def _schema_file(path: Path, config: Config) -> compat.Schema:

@@ -384,8 +384,22 @@ def problems(document: Any, version: str) -> list[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for error in _validator(version).iter_errors(document):
         for leaf in _leaves(error):
-            found.add(_describe(leaf))
+            if not _reference_in_both(leaf):
+                found.add(_describe(leaf))
     return sorted(found)
+
+
+def _reference_in_both(error: ValidationError) -> bool:
+    """`{$ref: ...}` where the schema allows "a Reference Object or a Schema Object" with a `oneOf` (the Kafka
+    message binding's `key`): a reference is valid under both alternatives, and is a reference, as the
+    specification means it (AsyncAPI's own parser resolves references before validating)."""
+    return (
+        error.validator == "oneOf"
+        and not error.context
+        and isinstance(error.instance, Mapping)
+        and set(error.instance) == {"$ref"}
+        and any("Reference" in str(alternative.get("$ref", "")) for alternative in error.validator_value if isinstance(alternative, Mapping))
+    )
 
 
 def check_version(document: Any, file: Path) -> str:
@@ -806,6 +820,39 @@ def _foreign_payload(message: _Message, resolver: Resolver) -> tuple[str, str, A
     return schema_format, "inline", schema
 
 
+def _kafka_key(message: _Message, resolver: Resolver) -> str | None:
+    """The payload field a Kafka message binding's `key` is: the one JSON Schema payload property that refers to
+    the same schema as the key does (`key: {$ref: '#/components/schemas/OrderId'}`). A key schema written out,
+    or shared by several properties, names no field; a reference eventlint cannot follow is left alone."""
+    obj = message.obj
+    try:
+        bindings, bfile, bpointer = resolver.follow(obj.get("bindings"), message.file, f"{message.pointer}/bindings")
+        kafka = bindings.get("kafka") if isinstance(bindings, Mapping) else None
+        key = kafka.get("key") if isinstance(kafka, Mapping) else None
+        if not (isinstance(key, Mapping) and isinstance(key.get("$ref"), str)):
+            return None
+        wanted = resolver.target(key["$ref"], bfile, f"{bpointer}/kafka/key")
+        payload, pointer = obj.get("payload"), f"{message.pointer}/payload"
+        if message.version.startswith("3.") and isinstance(payload, Mapping) and "schema" in payload:
+            schema_format = payload.get("schemaFormat")
+            if isinstance(schema_format, str) and not schema_format.startswith(_JSON_SCHEMA_FORMATS):
+                return None
+            payload, pointer = payload["schema"], f"{pointer}/schema"
+        node, pfile, ppointer = resolver.follow(payload, message.file, pointer)
+        properties = node.get("properties") if isinstance(node, Mapping) else None
+        if not isinstance(properties, Mapping):
+            return None
+        names = [
+            str(name)
+            for name, prop in properties.items()
+            if isinstance(prop, Mapping) and isinstance(prop.get("$ref"), str)
+            and resolver.target(prop["$ref"], pfile, f"{ppointer}/properties/{escape(str(name))}") == wanted
+        ]
+    except ConfigError:
+        return None
+    return names[0] if len(names) == 1 else None
+
+
 def _extension(obj: Mapping[str, Any], name: str, message: _Message, check: Callable[[Any], bool], expected: str) -> Any:
     if name not in obj:
         return None
@@ -827,6 +874,8 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         text = obj.get("description") or obj.get("summary")
         description = text.strip() if isinstance(text, str) and text.strip() else None
         key = _extension(obj, KEY_EXTENSION, message, lambda v: isinstance(v, str) and bool(v), "a payload field name")
+        if key is None:
+            key = _kafka_key(message, resolver)
         deprecated = (
             _extension(obj, DEPRECATED_EXTENSION, message, lambda v: isinstance(v, (bool, str)), "true, false or a reason") or False
         )

@@ -734,7 +734,7 @@ def trace(event: str, paths: tuple[Path, ...], config_file: Path | None, output_
 
 @main.group("schema")
 def schema_group() -> None:
-    """Compatibility of event schemas: JSON Schema, Avro and Protobuf (Confluent's modes, buf's levels; see docs/compatibility.md)."""
+    """Event schemas: compatibility of JSON Schema, Avro and Protobuf versions (Confluent's modes, buf's levels; see docs/compatibility.md), and the schema the code really sends."""
 
 
 MODES = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"]
@@ -770,6 +770,19 @@ def schema_check(paths: tuple[Path, ...], against: str, config_file: Path | None
     result = api.schema_check(against, paths, config)
     click.echo(schema.check_json(result) if output_format == "json" else schema.check_text(result), nl=False)
     sys.exit(result.exit_code)
+
+
+@schema_group.command("infer")
+@paths_argument
+@click.option("--event", help="Only the publications of this event.")
+@config_option
+@schema_format
+@_config_errors
+def schema_infer(paths: tuple[Path, ...], event: str | None, config_file: Path | None, output_format: str) -> None:
+    """Print the schema each publication under PATHS really sends, inferred from its payload (unknown parts are `{}`)."""
+    config = api.load_config(paths, config_file)
+    inferred = api.schema_infer(paths, config, event=event)
+    click.echo(schema.infer_json(inferred) if output_format == "json" else schema.infer_text(inferred), nl=False)
 
 
 @main.group()

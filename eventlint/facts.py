@@ -48,6 +48,7 @@ class Publication:
     unresolved: str | None = None  # why the name stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
+    payload_schema: str | None = None  # the payload's inferred JSON Schema, as JSON text (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,7 @@ class FieldRead:
     column: int
     function: str
     access: str = "item"
+    subfields: tuple[str, ...] | None = None  # keys read below `field` (`event["order"]["id"]`: ("id",)); None for none
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +325,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "subfields")
 
 
 @functools.cache

@@ -888,3 +888,88 @@ def test_asyncapi_errors_escape_unprintable_keys(tmp_path):
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith("eventlint: error: ") and "orders.yaml" in line and "\\r" in line
+
+
+# --- bindings --------------------------------------------------------------------------------------
+
+
+def test_export_writes_the_bindings_the_code_knows_and_reads_back_the_same_channels(tmp_path):
+    root = fixture("shop")
+    document = yaml.safe_load(exported(root))
+    assert_valid_3_0(document)
+    facts = api.facts([root])
+    # an AMQP publication to an exchange the code binds queues to: the routing key is the address, the exchange a binding
+    shipped = document["channels"]["shipping_shipment.dispatched"]
+    assert shipped["address"] == "shipment.dispatched"
+    assert shipped["bindings"] == {"amqp": {"is": "routingKey", "exchange": {"name": "shipping"}, "bindingVersion": "0.3.0"}}
+    # a Kafka consumer's group is its receive operation's groupId, exactly the groups the code names
+    groups = {
+        (op["x-eventlint-service"], op["channel"]["$ref"]): op["bindings"]["kafka"]["groupId"]["enum"]
+        for op in document["operations"].values()
+        if "bindings" in op
+    }
+    expected = {
+        (s.service, f"#/channels/{asyncapi.escape(s.channel)}"): s.group
+        for s in facts.subscribers
+        if s.group and s.service and s.framework in ("kafka-python", "aiokafka", "confluent-kafka", "faust")
+    }
+    assert groups and {k: v for k, v in groups.items() if k in expected} == {k: [v] for k, v in expected.items()}
+    assert set(groups) <= set(expected)
+    # the key field's schema is the Kafka message key's
+    placed = document["components"]["messages"]["OrderPlaced"]
+    key_field = placed["payload"]["properties"]["order_id"]
+    assert placed["bindings"]["kafka"]["key"]["type"] == key_field["type"]
+
+
+@pytest.mark.parametrize("name", ["kombu", "pika", "schema_registry"])
+def test_exported_bindings_read_back_as_the_channels_and_keys_of_the_code(tmp_path, name):
+    root = fixture(name)
+    text = exported(root)
+    document = yaml.safe_load(text)
+    assert_valid_3_0(document)
+    before = {(e, c) for e, c in _exported_channels(document)}
+    again = reimport(tmp_path, text)
+    # an exchange binding reads back as `exchange/routing_key`, the channel as the code names it
+    assert {(n, c) for n, e in again.events.items() for c in e.channels} == before
+    bound = [c for c in document["channels"].values() if "amqp" in c.get("bindings", {})]
+    facts = api.facts([root])
+    channels = {p.channel for p in facts.publishers}
+    assert all(f"{c['bindings']['amqp']['exchange']['name']}/{c['address']}" in channels for c in bound)
+    assert bool(bound) == (name != "schema_registry")
+    keyed = {m["name"] for m in document["components"]["messages"].values() if "bindings" in m}
+    # OrderPlaced's key is an Avro string field; a Protobuf payload's key schema is not written
+    assert keyed == ({"OrderPlaced"} if name == "schema_registry" else set())
+    assert all(again.events[k].key == "order_id" for k in keyed)
+
+
+def _exported_channels(document: dict) -> list[tuple[str, str]]:
+    """(message name, channel as the code names it) of an exported document, bindings taken into account."""
+    out = []
+    for channel in document["channels"].values():
+        amqp = channel.get("bindings", {}).get("amqp")
+        address = f"{amqp['exchange']['name']}/{channel['address']}" if amqp else channel["address"]
+        for ref in channel["messages"].values():
+            message = document["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]
+            out.append((message["name"], address))
+    return out
+
+
+def test_a_kafka_key_binding_referring_to_a_payload_property_schema_names_the_key(tmp_path):
+    text = V3.replace(
+        "        payload: {$ref: '#/components/schemas/Placed'}",
+        "        payload: {$ref: '#/components/schemas/Placed'}\n        bindings: {kafka: {key: {$ref: '#/components/schemas/OrderId'}}}",
+    ).replace(
+        "    Placed: {type: object}",
+        "    OrderId: {type: string, format: uuid}\n"
+        "    Placed:\n      type: object\n      properties:\n"
+        "        order_id: {$ref: '#/components/schemas/OrderId'}\n        customer_id: {type: string, format: uuid}",
+    )
+    assert "kafka: {key:" in text and "order_id: {$ref" in text
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "asyncapi.yaml").write_text(text, encoding="utf-8")
+    (root / "eventlint.yaml").write_text("catalog: [asyncapi.yaml]\n", encoding="utf-8")
+    assert catalog_of(root).events["OrderPlaced"].key == "order_id"
+    # a key schema written out names no field (it is the schema of customer_id too)
+    (root / "asyncapi.yaml").write_text(text.replace("key: {$ref: '#/components/schemas/OrderId'}", "key: {type: string, format: uuid}"), encoding="utf-8")
+    assert catalog_of(root).events["OrderPlaced"].key is None

@@ -151,13 +151,26 @@ def _view_object(node: _Node, depth: int) -> Any:
     properties = node.schema.get("properties")
     if isinstance(properties, Mapping):
         view["properties"] = {
-            name: _deref(node.child(prop, "properties", name))[0].schema if isinstance(prop, Mapping) else prop
+            name: _view_child(node.child(prop, "properties", name), depth) if isinstance(prop, Mapping) else prop
             for name, prop in properties.items()
         }
+    items = node.schema.get("items")
+    if isinstance(items, Mapping):
+        view["items"] = _view_child(node.child(items, "items"), depth)
     members = node.schema.get("allOf")
     if isinstance(members, list):
         view["allOf"] = [_view_object(_deref(node.child(m, "allOf", i))[0], depth + 1) for i, m in enumerate(members)]
     return view
+
+
+def _view_child(node: _Node, depth: int) -> Any:
+    """A property's or the items' schema, its `$ref` followed and its own nesting viewed (nested contracts);
+    past the depth limit (a recursive schema) it is left as written, and the rules stop at a `$ref`."""
+    try:
+        target = _deref(node)[0]
+    except SchemaError:
+        return node.schema
+    return _view_object(target, depth + 1) if depth < 8 else target.schema
 
 
 def as_schema(value: Schema | Any, label: str = "(schema)") -> Schema:

@@ -199,7 +199,7 @@ class HandlerAnalysis:
             )
         for read in fn.reads:
             if read.base in itself or (read.base not in message and _decodes(read.names, itself)):
-                reads.append(FieldRead(read.field, mod.ir.path, read.line, read.col, visit.qname, read.kind))
+                reads.append(FieldRead(read.field, mod.ir.path, read.line, read.col, visit.qname, read.kind, read.sub or None))
         return follow
 
     def _callee(self, call: ir.Call, scope: Scope) -> tuple[str, str | None]:

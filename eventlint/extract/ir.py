@@ -176,6 +176,7 @@ class Read:
     col: int
     names: tuple[str, ...] = ()
     kind: str = "item"  # "item" for base["field"], "attr" for base.field
+    sub: tuple[str, ...] = ()  # keys read below `field`: base["field"]["a"]["b"] has ("a", "b")
 
 
 @dataclass(frozen=True, slots=True)

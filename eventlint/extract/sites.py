@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
-from eventlint.extract import ir
+from eventlint.extract import ir, payload_schema
 from eventlint.extract.dispatch import Dispatch, Route
 from eventlint.extract.patterns import SitePattern, Spec
+from eventlint.extract.payload_schema import SchemaInference
 from eventlint.extract.resolve import (
     LAST_LINE,
     PASS_THROUGH,
@@ -73,6 +74,7 @@ class Shape:
     types: tuple[tuple[str, str], ...] = ()
     partial: bool = False
     cls: str | None = None  # the project class the payload is built from
+    schema: str | None = None  # the inferred JSON Schema of the payload, as JSON text (extract/payload_schema.py)
 
 
 NO_SHAPE = Shape()
@@ -130,6 +132,7 @@ class SiteFinder:
         self.project = project
         self.patterns = project.patterns
         self.ev = Evaluator(project)
+        self.inference = SchemaInference(project, self.ev)
         self.services = services
         self.payload_event_keys = payload_event_keys
         self.candidates: list[Candidate] = []
@@ -448,14 +451,19 @@ class SiteFinder:
                 continue
             expr = argument(ctx.call, source.arg, source.kw)
             if expr is not None:
-                return self.payload_shape(expr, ctx.scope, ctx.call.line, 0)
+                return self._with_schema(self.payload_shape(expr, ctx.scope, ctx.call.line, 0), expr, ctx.scope, ctx.call.line)
         return NO_SHAPE
+
+    def _with_schema(self, shape: Shape, expr: ir.Expr, scope: Scope, line: int) -> Shape:
+        """The shape with the payload's inferred schema (what the code really sends)."""
+        schema = payload_schema.dumps(self.inference.infer(expr, scope, line))
+        return replace(shape, schema=schema) if schema is not None else shape
 
     def _returned_shape(self, decorated: str | None) -> Shape:
         scope = self.ev.scope_of(decorated) if decorated else None
         if scope is None or scope.func is None or not scope.func.returns:
             return NO_SHAPE
-        return self.payload_shape(scope.func.returns[-1], scope, LAST_LINE, 0)
+        return self._with_schema(self.payload_shape(scope.func.returns[-1], scope, LAST_LINE, 0), scope.func.returns[-1], scope, LAST_LINE)
 
     def payload_shape(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> Shape:
         """Field names of a literal or constructed payload, and the event it names (class or type field)."""
@@ -954,6 +962,7 @@ class SiteFinder:
                             payload_fields=site.payload.fields,
                             payload_types=site.payload.types,
                             payload_partial=site.payload.partial,
+                            payload_schema=site.payload.schema,
                             event_expr=ev_expr,
                             channel_expr=ch_expr,
                             via=site.via,
@@ -1052,7 +1061,7 @@ class SiteFinder:
         out = []
         for item in collected_events(self.project, self.ev):
             scope = Scope(item.mod, item.fn, self.ev.class_of(item.mod, item.fn))
-            shape = self.payload_shape(item.call.args[0], scope, item.call.line, 0)
+            shape = self._with_schema(self.payload_shape(item.call.args[0], scope, item.call.line, 0), item.call.args[0], scope, item.call.line)
             out.append(
                 Publication(
                     event=item.event.rsplit(".", 1)[-1],
@@ -1066,6 +1075,7 @@ class SiteFinder:
                     payload_fields=shape.fields,
                     payload_types=shape.types,
                     payload_partial=shape.partial,
+                    payload_schema=shape.schema,
                     kind=self._kind_of(VRef(item.event, "class")),
                 )
             )

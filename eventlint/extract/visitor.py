@@ -721,11 +721,21 @@ class _Visitor(cst.CSTVisitor):
         if not isinstance(field_name, str):
             return
         line, col = self._position(node)
-        if isinstance(node.value, cst.Name):
-            builder.reads.append(ir.Read(node.value.value, field_name, line, col, (node.value.value,)))
-        elif isinstance(node.value, cst.Call):
-            base = self._expr(node.value)
-            builder.reads.append(ir.Read(ir.unparse(base), field_name, line, col, tuple(sorted(ir.names_in(base)))))
+        keys = [field_name]
+        value = node.value
+        while isinstance(value, cst.Subscript) and len(value.slice) == 1:  # event["order"]["id"]: one read, nested
+            inner = value.slice[0].slice
+            key = string_value(inner.value) if isinstance(inner, cst.Index) and isinstance(inner.value, cst.SimpleString) else None
+            if not isinstance(key, str):
+                return
+            keys.insert(0, key)
+            value = value.value
+        field_name, sub = keys[0], tuple(keys[1:])
+        if isinstance(value, cst.Name):
+            builder.reads.append(ir.Read(value.value, field_name, line, col, (value.value,), sub=sub))
+        elif isinstance(value, cst.Call):
+            base = self._expr(value)
+            builder.reads.append(ir.Read(ir.unparse(base), field_name, line, col, tuple(sorted(ir.names_in(base))), sub=sub))
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         line, col = self._pos(node)

@@ -21,10 +21,40 @@ from eventlint import asyncapi, compat
 from eventlint.catalog import Catalog, EventSpec
 from eventlint.config import ConfigError
 from eventlint.facts import ProjectFacts, Publication, Subscription
-from eventlint.identity import transport_suffix, unqualified
+from eventlint.identity import transport_of, transport_suffix, unqualified
 from eventlint.routes import Flow
 
 VERSION = "3.0.0"
+KAFKA_BINDING = "0.5.0"
+AMQP_BINDING = "0.3.0"
+
+
+@dataclass(frozen=True)
+class _Broker:
+    """What the facts know of the brokers behind the channels: for the export's bindings."""
+
+    transports: dict[str, frozenset[str]]  # channel -> the transports the code uses it on
+    exchanges: frozenset[str]  # AMQP exchanges the code binds queues to
+    groups: dict[tuple[str, str], frozenset[str]]  # (service, channel) -> Kafka consumer groups
+
+    def only(self, channel: str | None, transport: str) -> bool:
+        return channel is not None and self.transports.get(channel) == frozenset({transport})
+
+
+def _broker(facts: ProjectFacts) -> _Broker:
+    transports: dict[str, set[str]] = {}
+    groups: dict[tuple[str, str], set[str]] = {}
+    for record in (*facts.publishers, *facts.subscribers):
+        transport = transport_of(record.framework)
+        if record.channel and transport:
+            transports.setdefault(record.channel, set()).add(transport)
+    for sub in facts.subscribers:
+        if sub.service and sub.channel and sub.group and transport_of(sub.framework) == "kafka":
+            groups.setdefault((sub.service, sub.channel), set()).add(sub.group)
+    exchanges = frozenset(b.exchange for b in facts.bindings if b.exchange and transport_of(b.framework) == "amqp")
+    return _Broker(
+        {c: frozenset(t) for c, t in transports.items()}, exchanges, {k: frozenset(v) for k, v in groups.items()}
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -61,12 +91,15 @@ def export_asyncapi(facts: ProjectFacts, catalog: Catalog, root: Path, service: 
         "operations": _operations(uses, channels, messages),
         "components": {"messages": {}},
     }
+    broker = _broker(facts)
     for (event, channel), channel_id in channels.items():
-        entry = document["channels"].setdefault(channel_id, _channel(unqualified(channel) if channel else channel))
+        entry = document["channels"].setdefault(channel_id, _channel(unqualified(channel) if channel else channel, broker))
         entry["messages"][messages[event]] = {"$ref": f"#/components/messages/{messages[event]}"}
+    _operation_bindings(document["operations"], uses, channels, broker)
+    on_kafka = {e for e, c in events if broker.only(c, "kafka")}
     for event, message_id in messages.items():
         spec = catalog.event(event)
-        document["components"]["messages"][message_id] = _message(event, spec, resolver, inliner)
+        document["components"]["messages"][message_id] = _message(event, spec, resolver, inliner, event in on_kafka)
     if inliner.defs:
         document["components"]["schemas"] = inliner.defs
     _check(document, catalog)
@@ -182,13 +215,43 @@ def _channel_ids(events: set[tuple[str, str | None]]) -> dict[tuple[str, str | N
     return ids
 
 
-def _channel(address: str | None) -> dict[str, Any]:
-    """A channel; each `{name}` in its address is declared as a parameter, as AsyncAPI requires."""
+def _channel(address: str | None, broker: _Broker | None = None) -> dict[str, Any]:
+    """A channel; each `{name}` in its address is declared as a parameter, as AsyncAPI requires.
+
+    An AMQP publication to an exchange the code binds queues to (`shipping/shipment.dispatched`)
+    is written as AsyncAPI says it: the routing key as the address and the exchange in the
+    channel's `amqp` binding (which the import reads back as `exchange/routing_key`).
+    """
+    bindings: dict[str, Any] = {}
+    if broker is not None and address and "/" in address and broker.only(address, "amqp"):
+        exchange, _, routing_key = address.partition("/")
+        if exchange in broker.exchanges and routing_key:
+            address = routing_key
+            bindings["amqp"] = {"is": "routingKey", "exchange": {"name": exchange}, "bindingVersion": AMQP_BINDING}
     channel: dict[str, Any] = {"address": address, "messages": {}}
     names = sorted(set(re.findall(r"\{([A-Za-z0-9_\-]+)\}", address or "")))
     if names:
         channel["parameters"] = {name: {} for name in names}
+    if bindings:
+        channel["bindings"] = bindings
     return channel
+
+
+def _operation_bindings(operations: dict[str, Any], uses: list[_Use], channels: dict[tuple[str, str | None], str], broker: _Broker) -> None:
+    """A Kafka `receive` operation names its service's consumer group(s) there, when the code names them."""
+    by_key: dict[tuple[str, str], set[str]] = {}
+    for use in uses:
+        if use.action == "receive" and use.channel is not None:
+            by_key.setdefault((use.service, channels[(use.event, use.channel)]), set()).update(broker.groups.get((use.service, use.channel), ()))
+    by_ref = {f"#/channels/{asyncapi.escape(c)}": c for c in channels.values()}
+    for operation in operations.values():
+        if operation["action"] != "receive":
+            continue
+        channel_id = by_ref.get(operation["channel"]["$ref"], "")
+        groups = sorted(by_key.get((operation[asyncapi.SERVICE_EXTENSION], channel_id), ()))
+        if groups:
+            group: dict[str, Any] = {"type": "string", "enum": groups}
+            operation["bindings"] = {"kafka": {"groupId": group, "bindingVersion": KAFKA_BINDING}}
 
 
 def _message_ids(events: set[str]) -> dict[str, str]:
@@ -243,7 +306,7 @@ def _site_key(site: str) -> tuple[str, int]:
     return path, int(line)
 
 
-def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner) -> dict[str, Any]:
+def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner, on_kafka: bool = False) -> dict[str, Any]:
     message: dict[str, Any] = {"name": event}
     if spec is None:
         return message
@@ -258,7 +321,31 @@ def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, in
     payload = _payload(spec, resolver, inliner)
     if payload is not None:
         message["payload"] = payload
+    key = _key_schema(spec, payload) if on_kafka else None
+    if key is not None:
+        message["bindings"] = {"kafka": {"key": key, "bindingVersion": KAFKA_BINDING}}
     return message
+
+
+def _key_schema(spec: EventSpec, payload: Any) -> dict[str, Any] | None:
+    """The Kafka message key's schema: the schema of the payload field that is the key, when the payload says it."""
+    if not spec.key or not isinstance(payload, dict):
+        return None
+    if "schemaFormat" in payload:
+        if not str(payload["schemaFormat"]).startswith("application/vnd.apache.avro"):
+            return None
+        record = payload.get("schema")
+        fields = record.get("fields") if isinstance(record, dict) else None
+        found = [f.get("type") for f in fields or () if isinstance(f, dict) and f.get("name") == spec.key]
+        kind = found[0] if len(found) == 1 else None
+        return {"type": _AVRO_JSON.get(kind)} if isinstance(kind, str) and kind in _AVRO_JSON else None
+    prop = (payload.get("properties") or {}).get(spec.key) if isinstance(payload.get("properties"), dict) else None
+    if not isinstance(prop, dict) or not prop or "$ref" in prop:
+        return None
+    return {k: v for k, v in prop.items() if k in ("type", "format", "enum", "const", "pattern", "minLength", "maxLength")} or None
+
+
+_AVRO_JSON = {"string": "string", "int": "integer", "long": "integer", "float": "number", "double": "number", "boolean": "boolean"}
 
 
 def _payload(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner) -> Any:

@@ -1,4 +1,4 @@
-"""Output of `eventlint schema diff` and `eventlint schema check`: text and JSON."""
+"""Output of `eventlint schema diff`, `schema check` and `schema infer`: text and JSON."""
 
 from __future__ import annotations
 
@@ -89,3 +89,26 @@ def check_json(result: Any) -> str:
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def infer_text(inferred: list[Any]) -> str:
+    """Each publication's inferred payload schema, under its place and event."""
+    if not inferred:
+        return "No publication with a payload known statically.\n"
+    blocks = []
+    for item in inferred:
+        names = ", ".join(item.events) or "(unnamed event)"
+        where = f" on {item.channel}" if item.channel else ""
+        body = json.dumps(item.schema, indent=2, sort_keys=True)
+        blocks.append(f"{item.path}:{item.line}:{item.column}: {names}{where}\n" + "\n".join(f"  {line}" for line in body.splitlines()))
+    return "\n".join(blocks) + "\n"
+
+
+def infer_json(inferred: list[Any]) -> str:
+    document = {
+        "publications": [
+            {"path": i.path, "line": i.line, "column": i.column, "events": list(i.events), "channel": i.channel, "schema": i.schema}
+            for i in inferred
+        ]
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from eventlint.facts import Diagnostic, FieldRead, Publication, Subscription
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import dead_letter_sites
-from eventlint.rules.schema_view import ObjectView
+from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_read_problem
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
 # EventBridge events, Kafka records, CloudEvents): reading them is not reading the event.
@@ -368,10 +369,14 @@ class PayloadSchemaMismatch(Rule):
     Send what the schema says, or change the schema first (a new version,
     checked for compatibility by EDA208 and `eventlint schema check`).
 
+    Nested dict literals (and lists of them) are compared the same way with the
+    nested object, array items, Avro record or Protobuf message the schema declares
+    there (`order.lines[].sku`); `$ref`s are followed, into other schema files too.
+
     ## Limitations
-    Only top-level fields are compared (a `$ref` at the root, in `allOf` or on a
-    property is followed, into other schema files too); nested objects and values
-    that are not literals are not.
+    Values that are not literals are not judged (their type is not known), nor
+    a nested part whose declared schema is a choice (`anyOf`/`oneOf` other than
+    "X or null"). A model class built at the site is EDA210's.
     """
 
     code = "EDA203"
@@ -465,6 +470,42 @@ class PayloadSchemaMismatch(Rule):
             config=_avro_config,
             files=_avro_schema,
         ),
+        Example(
+            """
+            import json
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def ship(order):
+                payload = {"order_id": order.id, "address": {"street": order.street, "zip": 10115}}
+                producer.send("orders.shipped", json.dumps(payload).encode())  # expect: EDA203
+            """,
+            config="""
+            events:
+              OrderShipped: {owner: app, channel: orders.shipped, schema: schemas/order_shipped.json}
+            """,
+            files={
+                "schemas/order_shipped.json": """
+                    {
+                      "$schema": "https://json-schema.org/draft/2020-12/schema",
+                      "type": "object",
+                      "properties": {
+                        "order_id": {"type": "string"},
+                        "address": {"$ref": "#/$defs/address"}
+                      },
+                      "required": ["order_id", "address"],
+                      "$defs": {
+                        "address": {
+                          "type": "object",
+                          "properties": {"street": {"type": "string"}, "zip": {"type": "string"}, "city": {"type": "string"}},
+                          "required": ["street", "zip", "city"]
+                        }
+                      }
+                    }
+                """,
+            },
+        ),
     ]
     valid = [
         Example(
@@ -497,6 +538,7 @@ class PayloadSchemaMismatch(Rule):
                 if view is None:
                     continue
                 problems = _payload_problems(p, view)
+                problems += [m.text for m in _sent_mismatches(p, spec, ctx) if m.model is None and m.depth > 0]
                 if problems:
                     yield self.finding(
                         p,
@@ -524,6 +566,16 @@ def _payload_problems(p: Publication, view: ObjectView) -> list[str]:
     return problems
 
 
+def _sent_mismatches(p: Publication, spec: EventSpec, ctx: RuleContext) -> list[Mismatch]:
+    """Where the publication's inferred payload schema breaks the event's newest schema (nested parts included)."""
+    if p.payload_schema is None:
+        return []
+    document = ctx.schemas.latest_document(spec)
+    if document is None:
+        return []
+    return mismatches(json.loads(p.payload_schema), document, document)
+
+
 def _accepts(accepted: frozenset[str], literal: str) -> bool:
     return literal in accepted or (literal == "integer" and "number" in accepted)
 
@@ -546,6 +598,11 @@ class ConsumerReadsUnknownField(Rule):
     - an optional field (not `required`, no `default`; for Avro, a field without
       a default that may be null) read with `event["x"]`, which raises
       `KeyError` on every message that leaves it out.
+
+    Nested reads (`event["order"]["id"]`) are judged the same way against the
+    nested object, Avro record or Protobuf message the schema declares there
+    (`$ref`s followed; a part declared as a choice, a map or a free-form object
+    is not judged).
 
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
@@ -677,6 +734,49 @@ class ConsumerReadsUnknownField(Rule):
             config=_config,
             files=_schema,
         ),
+        Example(
+            """
+            from confluent_kafka import DeserializingConsumer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroDeserializer
+
+            registry = SchemaRegistryClient({"url": "http://registry:8081"})
+            consumer = DeserializingConsumer({
+                "bootstrap.servers": "kafka:9092",
+                "group.id": "shipping",
+                "value.deserializer": AvroDeserializer(registry),
+            })
+            consumer.subscribe(["orders.shipped"])
+
+            def ship(order):
+                label(order["address"]["street"], order["address"]["postcode"])  # expect: EDA204
+                notify(order["billing"]["street"])
+
+            while True:
+                message = consumer.poll(1.0)
+                if message is not None:
+                    ship(message.value())
+            """,
+            config="""
+            events:
+              OrderShipped: {owner: app, channel: orders.shipped, schema: schemas/order_shipped.avsc}
+            """,
+            files={
+                "schemas/order_shipped.avsc": """
+                    {
+                      "type": "record", "name": "OrderShipped", "namespace": "shop.orders",
+                      "fields": [
+                        {"name": "order_id", "type": "string"},
+                        {"name": "address", "type": {"type": "record", "name": "Address", "fields": [
+                          {"name": "street", "type": "string"},
+                          {"name": "zip", "type": "string"}
+                        ]}},
+                        {"name": "billing", "type": "Address"}
+                      ]
+                    }
+                """,
+            },
+        ),
     ]
     valid = [
         Example(
@@ -716,6 +816,18 @@ class ConsumerReadsUnknownField(Rule):
                 continue
             attributes = ctx.schemas.latest_attributes(spec)
             for read in handler.reads:
+                if matches(read.field, self.options.envelope_fields):
+                    continue
+                if read.subfields:
+                    key = (read.path, read.line, read.column, ".".join((read.field, *read.subfields)))
+                    message = None if key in seen else nested_read_problem(read, view, spec.name)
+                    if message:
+                        seen.add(key)
+                        yield self.finding(
+                            (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
+                            hint="read a field the schema defines, or read an optional one with `.get()`",
+                        )
+                    continue
                 key = (read.path, read.line, read.column, read.field)
                 if key in seen or matches(read.field, self.options.envelope_fields):
                     continue
@@ -1180,6 +1292,190 @@ class DeprecatedEventUsed(Rule):
                     yield self.finding(record, f"{verb} deprecated event `{spec.name}`{instead}", event=spec.name)
 
 
+# -- EDA210 ----------------------------------------------------------------------------------
+
+
+class ModelSchemaDrift(Rule):
+    """Checks for model classes the code sends whose fields no longer match the event's schema.
+
+    ## What it does
+    For a publication of a catalogued event whose payload is a model built at the
+    site (a pydantic model, a dataclass or an attrs class: sent as it is, through
+    `model_dump()`/`model_dump_json()`/`dict()`/`json()`, or `dataclasses.asdict`/
+    `attrs.asdict`, also through `json.dumps`, a variable or a function that returns
+    it), derives the schema the code really sends from the class itself (every
+    field, with the defaults that are dumped too, its annotated type, optional
+    fields, nested models and lists of them; the class is never imported) and
+    compares it with the newest version of the event's schema (JSON Schema, Avro
+    or Protobuf, nested records included). It reports:
+    - a field the schema requires that the model does not have (dropped or
+      renamed in the code);
+    - a model field a closed schema (`additionalProperties: false`, an Avro
+      record, a Protobuf message) does not define;
+    - a field whose annotated type the schema does not accept: `float` where
+      the schema says `integer`, `str | None` where it does not allow null
+      (the model dumps `None`).
+
+    `eventlint schema infer` prints the schema the code sends, per publication.
+
+    ## Why is this bad?
+    The model is the producer's real contract: every message it sends has these
+    fields. When it drifts from the schema the consumers read with, every message
+    fails at a consumer (or at the serializer), far from the change that caused
+    it, and no schema diff shows it because the schema did not change.
+
+    ## How to fix it
+    Change the model back, or publish a new schema version first (checked by
+    EDA208 and `eventlint schema check`) and move the model after it.
+
+    ## Limitations
+    Field names are inferred only where they are certain: a model with a field
+    alias, an alias generator or other `model_config`, a `Config` class, a computed
+    field or a custom serializer, a class decorator that is not a plain
+    dataclass/attrs one, or a base class outside the project is left alone, as is
+    a dump that leaves fields out (`exclude=`, `exclude_none=`, `by_alias=`...)
+    for the missing-field check. A field of a type that is not plain
+    (`datetime`, `UUID`, `Decimal`, an `Enum`) is compared by name only. Events
+    whose compatibility is `NONE` are not checked.
+    """
+
+    code = "EDA210"
+    name = "model-schema-drift"
+    severity = Severity.ERROR
+
+    _config = """
+    events:
+      OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.json}
+    """
+    _schema = {
+        "schemas/order_placed.json": """
+            {
+              "$schema": "https://json-schema.org/draft/2020-12/schema",
+              "type": "object",
+              "properties": {
+                "order_id": {"type": "string"},
+                "total_cents": {"type": "integer"},
+                "currency": {"type": "string"},
+                "lines": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "properties": {"sku": {"type": "string"}, "quantity": {"type": "integer"}},
+                    "required": ["sku", "quantity"]
+                  }
+                }
+              },
+              "required": ["order_id", "total_cents", "currency"]
+            }
+        """
+    }
+
+    invalid = [
+        Example(
+            """
+            from kafka import KafkaProducer
+            from pydantic import BaseModel
+
+            producer = KafkaProducer()
+
+            class OrderPlaced(BaseModel):
+                order_id: str
+                total_cents: int
+
+            def place_order(order):
+                event = OrderPlaced(order_id=order.id, total_cents=order.total_cents)
+                producer.send("orders.placed", event.model_dump_json().encode())  # expect: EDA210
+            """,
+            config=_config,
+            files=_schema,
+        ),
+        Example(
+            """
+            import json
+            from dataclasses import asdict, dataclass, field
+
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            @dataclass
+            class Line:
+                sku: str
+                qty: int
+
+            @dataclass
+            class OrderPlaced:
+                order_id: str
+                total_cents: float
+                currency: str = "EUR"
+                lines: list[Line] = field(default_factory=list)
+
+            def place_order(order):
+                event = OrderPlaced(order.id, order.total)
+                producer.send("orders.placed", json.dumps(asdict(event)).encode())  # expect: EDA210
+            """,
+            config=_config,
+            files=_schema,
+        ),
+    ]
+    valid = [
+        Example(
+            """
+            from typing import Optional
+
+            from kafka import KafkaProducer
+            from pydantic import BaseModel
+
+            producer = KafkaProducer()
+
+            class Line(BaseModel):
+                sku: str
+                quantity: int
+
+            class OrderPlaced(BaseModel):
+                order_id: str
+                total_cents: int
+                currency: str = "EUR"
+                lines: list[Line] = []
+
+            class Legacy(BaseModel):
+                order_id: str
+                total: float
+
+            def place_order(order):
+                producer.send("orders.placed", OrderPlaced(order_id=order.id, total_cents=order.cents).model_dump_json().encode())
+
+            def replay(order):
+                legacy = Legacy(order_id=order.id, total=order.total)
+                producer.send("orders.placed", legacy.model_dump_json(exclude={"total"}).encode())
+            """,
+            config=_config,
+            files=_schema,
+        ),
+    ]
+
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        contracts = _contracts(ctx)
+        for p in contracts.publications:
+            if p.payload_schema is None or '"x-python-class"' not in p.payload_schema:
+                continue
+            for spec in contracts.published(p):
+                mode, _ = compat.settings(ctx.config.raw.get("contracts"), spec.compatibility)
+                if mode == "NONE":
+                    continue
+                found = [m for m in _sent_mismatches(p, spec, ctx) if m.model is not None]
+                if not found:
+                    continue
+                models = sorted({m.model.rsplit(".", 1)[-1] for m in found if m.model})
+                yield self.finding(
+                    p,
+                    f"model {_names(models)} sent as `{spec.name}` does not match its schema: "
+                    + "; ".join(m.text for m in found),
+                    hint="change the model back, or publish a new schema version first (EDA208 checks it) and then the model",
+                    event=spec.name,
+                )
+
+
 RULES: tuple[type[Rule], ...] = (
     UndeclaredEvent,
     EventWithoutSchema,
@@ -1190,6 +1486,7 @@ RULES: tuple[type[Rule], ...] = (
     ProducerNotOwner,
     BreakingSchemaChange,
     DeprecatedEventUsed,
+    ModelSchemaDrift,
 )
 
 __all__ = ["RULES", "Contracts"]

@@ -110,6 +110,16 @@ class Schemas:
         latest = self.latest(spec)
         return compat.attribute_names(latest) if latest is not None else None
 
+    def latest_document(self, spec: EventSpec) -> Mapping[str, Any] | None:
+        """The event's newest schema (or inline payload) as the JSON Schema the contract rules read, None when none."""
+        if spec.payload is not None and spec.payload_format is None:
+            return spec.payload
+        latest = self.latest(spec)
+        if latest is None:
+            return None
+        document = compat.json_view(latest)
+        return document if isinstance(document, Mapping) else None
+
     def latest_view(self, spec: EventSpec) -> ObjectView | None:
         """The top level of the event's newest schema (or its inline payload), None when it has none."""
         if spec.payload is not None and spec.payload_format is None:
@@ -182,3 +192,130 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "string"
     return "array" if isinstance(value, list) else "object"
+
+
+# -- the schema the code sends, against the declared one (nested EDA203, EDA210) ---------------
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One place where what a publication sends (its inferred schema) breaks the declared schema.
+
+    `path` is dotted (`order.lines[].sku`); `model` is the model class whose fields the object
+    comes from (None for a literal written at the site); `depth` is 0 for the top level.
+    """
+
+    path: str
+    kind: str  # "missing" | "extra" | "type"
+    text: str
+    model: str | None
+    depth: int
+
+
+def mismatches(sent: Mapping[str, Any], declared: Mapping[str, Any], document: Mapping[str, Any]) -> list[Mismatch]:
+    """Where `sent` (an inferred payload schema, docs/facts.md) breaks `declared`, outside in.
+
+    Only what is known is judged: a required field is missing only from a complete object
+    (`additionalProperties: false` in the inferred schema), a type only where both sides say one;
+    a declared part that is a `$ref` left unresolved, an `anyOf`/`oneOf` or not an object is not judged.
+    """
+    out: list[Mismatch] = []
+    _compare(sent, object_view(declared, document), "", None, 0, out)
+    return out
+
+
+def _compare(sent: Mapping[str, Any], view: ObjectView, path: str, model: str | None, depth: int, out: list[Mismatch]) -> None:
+    if depth > 16:
+        return
+    model = sent.get("x-python-class") if isinstance(sent.get("x-python-class"), str) else model
+    properties = _mapping(sent.get("properties"))
+    if sent.get("additionalProperties") is False:
+        missing = [f for f in view.required if f not in properties]
+        if missing:
+            out.append(Mismatch(path, "missing", f"misses required {_list(path, missing)}", model, depth))
+    if view.closed:
+        extra = [f for f in properties if not view.defines(f)]
+        if extra:
+            out.append(Mismatch(path, "extra", f"sets {_list(path, extra)}, which the closed schema does not allow", model, depth))
+    for name, prop in properties.items():
+        if not isinstance(prop, Mapping) or name not in view.properties:
+            continue
+        where = f"{path}.{name}" if path else name
+        sent_types = _types(prop)
+        accepted = view.types_of(name)
+        if sent_types and accepted:
+            wrong = [t for t in sent_types if not (t in accepted or (t == "integer" and "number" in accepted))]
+            if wrong:
+                said = f"may be {' or '.join(sorted(sent_types))}" if len(sent_types) > 1 else f"is {_article(sent_types[0])} {sent_types[0]}"
+                out.append(Mismatch(where, "type", f"`{where}` {said}, the schema says {' or '.join(sorted(accepted))}", model, depth))
+                continue
+        _nested(prop, view.properties[name], where, model, depth, out)
+
+
+def _nested(sent: Mapping[str, Any], declared: Mapping[str, Any], path: str, model: str | None, depth: int, out: list[Mismatch]) -> None:
+    """Go into an object or an array's items, when the declared side says plainly what it holds."""
+    declared = _plain(declared)  # `X or null` (an Avro union with null, a Protobuf message field) taken as X
+    if declared is None:
+        return  # a choice, or a part not resolved here (past the view's depth): its fields are not known
+    kinds = _types(sent)
+    if kinds == ("object",) and isinstance(sent.get("properties"), Mapping) and _is_object(declared):
+        _compare(sent, object_view(declared, declared, depth=1), path, model, depth + 1, out)
+    elif kinds == ("array",) and isinstance(sent.get("items"), Mapping) and isinstance(declared.get("items"), Mapping):
+        _nested(sent["items"], declared["items"], f"{path}[]", model, depth, out)
+
+
+def nested_read_problem(read: Any, view: ObjectView, event: str) -> str | None:
+    """What is wrong with a nested read (`event["order"]["id"]`, a FieldRead with `subfields`), if anything.
+
+    The top-level field is judged by its own read; here each key below it is, against the object
+    declared at that place, while that place is plainly one object (X or null included).
+    """
+    declared: Any = view.properties.get(read.field)
+    path = read.field
+    for key in read.subfields:
+        declared = _plain(declared)
+        if declared is None or not _is_object(declared) or not isinstance(declared.get("properties"), Mapping):
+            return None
+        inner = object_view(declared, declared, depth=1)
+        where = f"{path}.{key}"
+        if not inner.defines(key):
+            return f"reads `{where}`, which the `{event}` schema does not define"
+        if key not in inner.required and not inner.has_default(key):
+            return f"reads optional `{where}` of `{event}` as required: messages without it raise KeyError"
+        declared, path = inner.properties.get(key), where
+    return None
+
+
+def _plain(declared: Any) -> Mapping[str, Any] | None:
+    """`declared` when it is one schema (an `X or null` choice taken as X), else None."""
+    if isinstance(declared, Mapping) and isinstance(declared.get("anyOf"), list) and set(declared) <= {"anyOf", "default", "description"}:
+        branches = [b for b in declared["anyOf"] if b != {"type": "null"}]
+        declared = branches[0] if len(branches) == 1 else None
+    if not isinstance(declared, Mapping) or "$ref" in declared or "anyOf" in declared or "oneOf" in declared:
+        return None
+    if any(isinstance(m, Mapping) and "$ref" in m for m in declared.get("allOf") or ()):
+        return None
+    return declared
+
+
+def _is_object(declared: Mapping[str, Any]) -> bool:
+    kind = declared.get("type")
+    return (kind == "object" or (kind is None and "properties" in declared)) and "$ref" not in declared
+
+
+def _types(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return (kind,)
+    if isinstance(kind, list) and all(isinstance(k, str) for k in kind):
+        return tuple(kind)
+    return ()
+
+
+def _list(path: str, names: list[str]) -> str:
+    shown = [f"`{path}.{n}`" if path else f"`{n}`" for n in names]
+    return ", ".join(shown)
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"

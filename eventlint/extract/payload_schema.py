@@ -1,0 +1,471 @@
+"""The schema a publication really sends, inferred from its payload expression (never importing the code).
+
+The result is a JSON Schema (2020-12) of what is *known*: a dict literal's keys with the
+JSON types of their literal values, nested literals, and the models the code builds at the
+site (dataclasses, pydantic models, attrs classes) with every field the model serialises,
+their annotated types, nesting and optionality. Unknown stays unknown: a value that is not a
+literal is `{}`; an object whose keys may not all be known (a `**spread`, a computed key, a
+`.update()` after the literal, `exclude=` on the dump) has no `additionalProperties: false`
+and no `required` it cannot vouch for. Only an object with `additionalProperties: false`
+is complete. A model object carries `x-python-class` (its qualified name), which is how the
+rules tell a model the code declares (EDA210) from a literal written at the site (EDA203).
+
+Model field names are only inferred where they are certain: a class with a field alias, an
+alias generator, a computed field or a decorator that is not a plain dataclass/attrs one
+(`@dataclass_json(letter_case=...)` renames fields) is left unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from typing import Any
+
+from eventlint.extract import ir
+from eventlint.extract.resolve import LAST_LINE, ArgBinding, Evaluator, ModInfo, Project, Scope
+from eventlint.extract.values import VRef, VStr
+
+MAX_DEPTH = 8
+PYDANTIC_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel"})
+DATACLASS_DECORATORS = frozenset({"dataclasses.dataclass", "pydantic.dataclasses.dataclass"})
+ATTRS_DECORATORS = frozenset(
+    {"attr.s", "attr.attrs", "attr.define", "attr.frozen", "attr.mutable", "attr.dataclass",
+     "attrs.define", "attrs.frozen", "attrs.mutable"}
+)
+ATTRS_FIELDS = frozenset({"attr.ib", "attr.attrib", "attr.field", "attrs.field"})
+NEUTRAL_DECORATORS = frozenset({"functools.total_ordering", "typing.final", "typing_extensions.final"})
+# pydantic's own dump methods (a model that defines one itself decides its own output)
+PYDANTIC_DUMPS = frozenset({"model_dump", "model_dump_json", "dict", "json"})
+ASDICT = frozenset({"dataclasses.asdict", "attr.asdict", "attrs.asdict"})
+DUMP_FUNCTIONS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "rapidjson.dumps"})
+# dump options that leave some fields out: the object is no longer complete
+# (attrs.asdict's `filter` and `value_serializer`, dataclasses.asdict's `dict_factory` may drop or rewrite fields too)
+EXCLUDING = frozenset(
+    {"exclude", "include", "exclude_none", "exclude_unset", "exclude_defaults", "by_alias", "filter", "value_serializer",
+     "dict_factory", "recurse", "context", "serialize_as_any", "round_trip"}
+)
+FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.fields.Field", "dataclasses.field"})
+RENAMING_FIELD_OPTIONS = frozenset({"alias", "serialization_alias", "validation_alias"})
+# model settings (pydantic 2 `model_config`, pydantic 1 `class Config`) that change neither the dumped names
+# nor which fields are dumped; any other setting (an alias generator, `extra="allow"`...) leaves the model unknown
+HARMLESS_CONFIG = frozenset(
+    {"frozen", "validate_assignment", "arbitrary_types_allowed", "from_attributes", "orm_mode", "populate_by_name",
+     "allow_population_by_field_name", "str_strip_whitespace", "anystr_strip_whitespace", "str_to_lower", "str_to_upper",
+     "str_min_length", "str_max_length", "validate_default", "revalidate_instances", "strict", "title", "allow_mutation",
+     "protected_namespaces", "hide_input_in_errors", "use_attribute_docstrings", "extra", "coerce_numbers_to_str",
+     "regex_engine", "validation_error_cause", "defer_build", "json_schema_extra", "use_enum_values"}
+)
+
+_SIMPLE = {
+    "builtins.str": "string", "builtins.int": "integer", "builtins.float": "number", "builtins.bool": "boolean",
+    "builtins.bytes": None, "builtins.list": "array", "builtins.tuple": "array", "builtins.set": "array",
+    "builtins.frozenset": "array", "builtins.dict": "object",
+    "typing.List": "array", "typing.Tuple": "array", "typing.Set": "array", "typing.FrozenSet": "array",
+    "typing.Sequence": "array", "typing.Dict": "object", "typing.Mapping": "object",
+    "collections.abc.Sequence": "array", "collections.abc.Mapping": "object",
+}
+_BUILTIN_NAMES = {"str", "int", "float", "bool", "list", "tuple", "set", "frozenset", "dict", "bytes"}
+_OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
+_UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+_WRAPPERS = frozenset({"typing.Annotated", "typing_extensions.Annotated", "typing.Final", "typing.Required", "typing.NotRequired"})
+_SKIPPED = frozenset({"typing.ClassVar", "dataclasses.InitVar", "typing_extensions.ClassVar"})
+
+
+def dumps(schema: dict[str, Any] | None) -> str | None:
+    """The fact's form of an inferred schema: canonical JSON text; None when nothing is known."""
+    if not schema or schema == {"type": "object"}:
+        return None
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
+
+
+class SchemaInference:
+    """Infers the JSON Schema of payload expressions, through the resolver's value flow."""
+
+    def __init__(self, project: Project, ev: Evaluator) -> None:
+        self.project = project
+        self.ev = ev
+        self.patterns = project.patterns
+        self._models: dict[str, dict[str, Any] | None] = {}
+        self._kinds: dict[str, str | None] = {}
+
+    # -- payload expressions ---------------------------------------------------------------
+
+    def infer(self, expr: ir.Expr, scope: Scope, line: int, depth: int = 0, inside: bool = False) -> dict[str, Any]:
+        """The schema of the value `expr` evaluates to at `line` ({} when nothing is known).
+
+        `inside` is true for a value within the payload (a dict value, a list item): there a
+        `json.dumps(...)` is a string holding JSON, not the object it encodes."""
+        if depth > MAX_DEPTH:
+            return {}
+        match expr:
+            case ir.Str() | ir.FStr():
+                return {"type": "string"}
+            case ir.Const(value):
+                if value is None:
+                    return {"type": "null"}
+                if isinstance(value, bool):
+                    return {"type": "boolean"}
+                return {"type": "integer" if isinstance(value, int) else "number"}
+            case ir.DictE(items):
+                return self._dict(items, scope, line, depth)
+            case ir.Seq(items):
+                return self._array(items, scope, line, depth)
+            case ir.Await(value):
+                return self.infer(value, scope, line, depth + 1, inside)
+            case ir.Name(name):
+                defined = self.ev.definition(name, scope, line)
+                if defined is None:
+                    return {}
+                inner = self.infer(defined[0], defined[1], defined[2], depth + 1, inside)
+                return self._filled_in(inner, name, defined[1], defined[2], line)
+            case ir.Call():
+                return self._call(expr, scope, line, depth, inside)
+        return {}
+
+    def _dict(self, items: tuple[ir.DictItem, ...], scope: Scope, line: int, depth: int) -> dict[str, Any]:
+        properties: dict[str, Any] = {}
+        complete = True
+        for item in items:
+            key = self.ev.eval(item.key, scope, line) if item.key is not None else None
+            if not isinstance(key, VStr):
+                complete = False  # a **spread or a key not known statically
+                continue
+            properties[key.value] = self.infer(item.value, scope, line, depth + 1, inside=True)
+        return _object(properties, list(properties) if complete else [], complete)
+
+    def _array(self, items: tuple[ir.Expr, ...], scope: Scope, line: int, depth: int) -> dict[str, Any]:
+        if any(isinstance(i, ir.Starred) for i in items):
+            return {"type": "array"}
+        shapes = [self.infer(i, scope, line, depth + 1, inside=True) for i in items]
+        texts = {json.dumps(s, sort_keys=True) for s in shapes}
+        if len(texts) == 1 and shapes[0]:
+            return {"type": "array", "items": shapes[0]}
+        return {"type": "array"}
+
+    def _filled_in(self, schema: dict[str, Any], name: str, scope: Scope, since: int, until: int) -> dict[str, Any]:
+        """A dict bound to a name and changed before it is sent is no longer complete (the stores may add keys)."""
+        fn = scope.func
+        if schema.get("type") != "object" or "properties" not in schema or fn is None:
+            return schema
+        changed = any(store.target == name and since <= store.line <= until for store in fn.stores) or any(
+            isinstance(call.func, ir.Attr) and isinstance(call.func.value, ir.Name) and call.func.value.id == name
+            and since <= call.line <= until and call.func.attr in ("update", "setdefault", "__setitem__", "pop", "popitem", "clear")
+            for call in fn.calls
+        )
+        return _opened(schema) if changed else schema
+
+    def _call(self, call: ir.Call, scope: Scope, line: int, depth: int, inside: bool = False) -> dict[str, Any]:
+        func = call.func
+        callee = self.ev.eval(func, scope, line)
+        qname = self.patterns.canonical(callee.qname) if isinstance(callee, VRef) and callee.kind == "external" else None
+        if inside and qname in DUMP_FUNCTIONS:
+            return {"type": "string"}
+        if inside and isinstance(func, ir.Attr) and func.attr in ("encode", "model_dump_json", "json"):
+            if func.attr == "encode":
+                return {}
+            # a pydantic model's JSON text; any other `.json()` (a response's) is not known
+            dumped = self._dumped(func.value, scope, line, depth, "method", call)
+            return {"type": "string"} if dumped else {}
+        if qname is not None:
+            if qname in ASDICT and call.args:
+                return self._dumped(call.args[0], scope, line, depth, "asdict", call)
+            if qname in DUMP_FUNCTIONS and call.args:
+                return self.infer(call.args[0], scope, line, depth + 1)
+            if qname == "builtins.dict" and not call.args:
+                properties = {k: self.infer(v, scope, line, depth + 1, inside=True) for k, v in call.kwargs if k is not None}
+                complete = all(k is not None for k, _ in call.kwargs)
+                return _object(properties, list(properties) if complete else [], complete)
+        if isinstance(func, ir.Attr):
+            if func.attr == "encode":  # json.dumps(...).encode()
+                return self.infer(func.value, scope, line, depth + 1)
+            if func.attr in PYDANTIC_DUMPS and qname is None:
+                return self._dumped(func.value, scope, line, depth, "method", call)
+        if isinstance(callee, VRef) and callee.kind == "class":
+            return self.model(callee.qname) or {}
+        if isinstance(callee, VRef) and callee.kind == "function":
+            target = self.ev.scope_of(callee.qname)
+            if target is not None and target.func is not None and target.func.returns and len(target.func.returns) == 1:
+                bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope))
+                return self.infer(target.func.returns[0], bound, LAST_LINE, depth + 1)
+        return {}
+
+    def _dumped(self, expr: ir.Expr, scope: Scope, line: int, depth: int, through: str, call: ir.Call) -> dict[str, Any]:
+        """`model.model_dump(...)`, `asdict(model)`: the model's schema, opened when the dump leaves fields out."""
+        inner = self.infer(expr, scope, line, depth + 1)
+        cls = inner.get("x-python-class")
+        if not isinstance(cls, str):
+            return {}
+        kind = self._kinds.get(cls)
+        if through == "method":
+            method = call.func.attr if isinstance(call.func, ir.Attr) else ""
+            if kind != "pydantic" or self._defines(cls, method):
+                return {}
+        elif kind not in ("dataclass", "attrs"):
+            return {}
+        if any(k in EXCLUDING for k, _ in call.kwargs) or any(k is None for k, _ in call.kwargs):
+            # some fields are left out, and which values are sent (a None left out or not) depends on the instance
+            opened = _opened(inner, keep_required=False)
+            properties = {k: ({} if "null" in _types(v) else v) for k, v in opened.get("properties", {}).items()}
+            return {**opened, "properties": properties}
+        return inner
+
+    # -- models ----------------------------------------------------------------------------
+
+    def model(self, qname: str, inside: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+        """The schema of a model class of the project (every field it serialises), None when it is not one we can read."""
+        if qname in inside:
+            return {}  # a recursive model: its inner level stays unknown
+        if not inside and qname in self._models:
+            return self._models[qname]
+        found = self._model(qname, inside | {qname})
+        if not inside:
+            self._models[qname] = found
+        return found
+
+    def _model(self, qname: str, inside: frozenset[str]) -> dict[str, Any] | None:
+        entry = self.project.classes.get(qname)
+        if entry is None:
+            return None
+        chain = [qname, *self.ev.class_bases(qname)]
+        kind = self._kind(chain)
+        self._kinds[qname] = kind
+        if kind is None:
+            return None
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        complete = True
+        for name in reversed(chain):
+            found = self.project.classes.get(name)
+            if found is None:
+                if kind == "pydantic" and name in PYDANTIC_BASES or name == "builtins.object":
+                    continue
+                return None  # a base class we cannot read may add fields
+            mod, cls = found
+            if self._renames(mod, cls, kind):
+                return None
+            defaults = {a.target: a for a in cls.attrs}
+            annotations = dict(cls.annotations)
+            names = list(cls.fields)
+            if kind == "attrs":
+                names += [a.target for a in cls.attrs if a.annotation is None and self._is(a.value, mod, cls, ATTRS_FIELDS)]
+            for field_name in names:
+                annotation = annotations.get(field_name)
+                if annotation is not None and self._skipped(annotation, mod, cls):
+                    continue
+                if field_name.startswith("_") and kind == "pydantic":
+                    continue  # private attributes are not dumped
+                assigned = defaults.get(field_name)
+                if assigned is not None and self._excluded(assigned.value, mod, cls):
+                    properties.pop(field_name, None)
+                    continue
+                prop = self.annotation(annotation, mod, cls, inside) if annotation is not None else {}
+                properties[field_name] = prop
+                if field_name not in required:
+                    required.append(field_name)
+        schema = _object(properties, required, complete)
+        schema["x-python-class"] = qname
+        return schema
+
+    def _kind(self, chain: list[str]) -> str | None:
+        if any(name in PYDANTIC_BASES for name in chain):
+            return "pydantic"
+        entry = self.project.classes.get(chain[0])
+        if entry is None:
+            return None
+        mod, cls = entry
+        kind = None
+        for decorator in cls.decorators:
+            target = decorator.expr.func if isinstance(decorator.expr, ir.Call) else decorator.expr
+            name = self._qualified(target, mod, cls)
+            if name in DATACLASS_DECORATORS:
+                kind = "dataclass"
+            elif name in ATTRS_DECORATORS:
+                kind = "attrs"
+            elif name not in NEUTRAL_DECORATORS:
+                return None  # a decorator we do not know may rename or add fields
+        if kind is not None and len(chain) > 1:
+            # a dataclass's bases must be dataclasses of the same kind too, or their fields are not known
+            for base in chain[1:]:
+                if self.project.classes.get(base) is None or self._kind([base]) != kind:
+                    return None
+        return kind
+
+    def _renames(self, mod: ModInfo, cls: ir.Class, kind: str) -> bool:
+        """Whether the class's wire names may differ from its field names (aliases, generators, computed fields)."""
+        for assign in cls.attrs:
+            if assign.target == "model_config" and not self._harmless_config(assign.value, mod, cls):
+                return True
+            if assign.target == "__config__":
+                return True
+            value = assign.value
+            if isinstance(value, ir.Call) and self._is(value, mod, cls, FIELD_FUNCTIONS):
+                if any(k in RENAMING_FIELD_OPTIONS for k, _ in value.kwargs):
+                    return True
+        config = mod.classes.get(f"{cls.name}.Config")
+        if config is not None and (config.fields or config.decorators or any(
+            a.target not in HARMLESS_CONFIG or not _harmless_value(a.target, a.value) for a in config.attrs
+        )):
+            return True
+        for fn in mod.functions.values():
+            if fn.cls == cls.name and fn.decorators and any(
+                (self._qualified(d.expr, mod, cls) or "").endswith(("computed_field", "model_serializer", "field_serializer"))
+                for d in fn.decorators
+            ):
+                return True
+        return kind == "attrs" and any(
+            isinstance(a.value, ir.Call) and any(k == "alias" for k, _ in a.value.kwargs) for a in cls.attrs
+        )
+
+    def _harmless_config(self, value: ir.Expr, mod: ModInfo, cls: ir.Class) -> bool:
+        """A `model_config` (`ConfigDict(...)` or a dict literal) that changes neither the names nor the set of dumped fields."""
+        if isinstance(value, ir.Call) and self._qualified(value.func, mod, cls) in ("pydantic.ConfigDict", "pydantic.config.ConfigDict"):
+            items = [(k, v) for k, v in value.kwargs]
+        elif isinstance(value, ir.DictE):
+            items = [(k.value if isinstance(k, ir.Str) else None, v) for k, v in ((i.key, i.value) for i in value.items)]
+        else:
+            return False
+        return all(k is not None and k in HARMLESS_CONFIG and _harmless_value(k, v) for k, v in items)
+
+    def _excluded(self, value: ir.Expr, mod: ModInfo, cls: ir.Class) -> bool:
+        """`Field(exclude=True)`, `field(repr=...)` aside: a field left out of the dump."""
+        return isinstance(value, ir.Call) and self._is(value, mod, cls, FIELD_FUNCTIONS) and any(
+            k == "exclude" and isinstance(v, ir.Const) and v.value is True for k, v in value.kwargs
+        )
+
+    def _skipped(self, annotation: ir.Expr, mod: ModInfo, cls: ir.Class) -> bool:
+        head = annotation.value if isinstance(annotation, ir.Sub) else annotation
+        return self._qualified(head, mod, cls) in _SKIPPED
+
+    def _defines(self, qname: str, method: str) -> bool:
+        for name in (qname, *self.ev.class_bases(qname)):
+            entry = self.project.classes.get(name)
+            if entry is not None and f"{entry[1].name}.{method}" in entry[0].functions:
+                return True
+        return False
+
+    def _is(self, value: ir.Expr, mod: ModInfo, cls: ir.Class, names: frozenset[str]) -> bool:
+        target = value.func if isinstance(value, ir.Call) else value
+        return self._qualified(target, mod, cls) in names
+
+    def _qualified(self, expr: ir.Expr, mod: ModInfo, cls: ir.Class) -> str | None:
+        value = self.ev.eval(expr, Scope(mod), cls.line)
+        if isinstance(value, VRef):
+            return self.patterns.canonical(value.qname) if value.kind == "external" else value.qname
+        return None
+
+    # -- annotations -----------------------------------------------------------------------
+
+    def annotation(self, expr: ir.Expr, mod: ModInfo, cls: ir.Class, inside: frozenset[str], depth: int = 0) -> dict[str, Any]:
+        """The JSON Schema of the values an annotation admits, as a model dumps them ({} when not known)."""
+        if depth > MAX_DEPTH:
+            return {}
+        if isinstance(expr, ir.Const) and expr.value is None:
+            return {"type": "null"}
+        if isinstance(expr, ir.Str):
+            return self._parsed(expr.value, mod, cls, inside, depth)
+        if isinstance(expr, ir.Opaque):
+            return self._parsed(expr.text, mod, cls, inside, depth)
+        if isinstance(expr, ir.Sub):
+            head = self._qualified(expr.value, mod, cls) or ""
+            args = list(expr.index.items) if isinstance(expr.index, ir.Seq) else [expr.index]
+            if head in _OPTIONAL:
+                return _union([self.annotation(args[0], mod, cls, inside, depth + 1), {"type": "null"}])
+            if head in _UNION:
+                return _union([self.annotation(a, mod, cls, inside, depth + 1) for a in args])
+            if head in _WRAPPERS:
+                return self.annotation(args[0], mod, cls, inside, depth + 1)
+            simple = _SIMPLE.get(head) if head else None
+            if simple == "array" and head not in ("builtins.tuple", "typing.Tuple") and len(args) == 1:
+                items = self.annotation(args[0], mod, cls, inside, depth + 1)
+                return {"type": "array", "items": items} if items else {"type": "array"}
+            return {"type": simple} if simple else {}
+        name = self._qualified(expr, mod, cls)
+        if name is None:
+            return {}
+        if name in _SIMPLE:
+            simple = _SIMPLE[name]
+            return {"type": simple} if simple else {}
+        if name in ("builtins.None", "types.NoneType"):
+            return {"type": "null"}
+        if name in self.project.classes:
+            return self.model(name, inside) or {}
+        return {}
+
+    def _parsed(self, text: str, mod: ModInfo, cls: ir.Class, inside: frozenset[str], depth: int) -> dict[str, Any]:
+        """An annotation the IR keeps as text (`int | None`, `dict[str, int]`, a string forward reference)."""
+        try:
+            tree = ast.parse(text, mode="eval").body
+        except (SyntaxError, ValueError):
+            return {}
+        return self._from_ast(tree, mod, cls, inside, depth)
+
+    def _from_ast(self, node: ast.expr, mod: ModInfo, cls: ir.Class, inside: frozenset[str], depth: int) -> dict[str, Any]:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return _union([self._from_ast(node.left, mod, cls, inside, depth + 1), self._from_ast(node.right, mod, cls, inside, depth + 1)])
+        converted = _to_ir(node)
+        return self.annotation(converted, mod, cls, inside, depth + 1) if converted is not None else {}
+
+
+def _harmless_value(key: str, value: ir.Expr) -> bool:
+    # extra fields: "forbid" and "ignore" keep the dump to the declared fields; "allow" does not
+    return key != "extra" or (isinstance(value, ir.Str) and value.value in ("forbid", "ignore"))
+
+
+def _to_ir(node: ast.expr) -> ir.Expr | None:
+    """A small annotation expression as IR (names, attributes, subscripts, None), so the resolver can name it."""
+    if isinstance(node, ast.Name):
+        return ir.Name(node.id)
+    if isinstance(node, ast.Attribute):
+        inner = _to_ir(node.value)
+        return ir.Attr(inner, node.attr) if inner is not None else None
+    if isinstance(node, ast.Constant):
+        if node.value is None:
+            return ir.Const(None)
+        return ir.Str(node.value) if isinstance(node.value, str) else None
+    if isinstance(node, ast.Subscript):
+        value, index = _to_ir(node.value), node.slice
+        if value is None:
+            return None
+        if isinstance(index, ast.Tuple):
+            items = [_to_ir(e) for e in index.elts]
+            return ir.Sub(value, ir.Seq(tuple(i if i is not None else ir.Opaque("") for i in items)))
+        inner = _to_ir(index) if not (isinstance(index, ast.BinOp)) else ir.Opaque(ast.unparse(index))
+        return ir.Sub(value, inner if inner is not None else ir.Opaque(""))
+    if isinstance(node, ast.BinOp):
+        return ir.Opaque(ast.unparse(node))
+    return None
+
+
+def _object(properties: dict[str, Any], required: list[str], complete: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    if complete:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _opened(schema: dict[str, Any], keep_required: bool = True) -> dict[str, Any]:
+    out = {k: v for k, v in schema.items() if k != "additionalProperties" and (keep_required or k != "required")}
+    return out
+
+
+def _union(options: list[dict[str, Any]]) -> dict[str, Any]:
+    """`X | None`, `Union[X, Y]`: their JSON types when every option is a plain type, else unknown."""
+    types: list[str] = []
+    for option in options:
+        kind = option.get("type")
+        if not isinstance(kind, str):
+            return {}
+        if kind not in types:
+            types.append(kind)
+    if len(options) == 2 and {"type": "null"} in options:
+        other = options[0] if options[1] == {"type": "null"} else options[1]
+        if set(other) - {"type"}:
+            return {"anyOf": [other, {"type": "null"}]}
+    return {"type": types[0] if len(types) == 1 else sorted(types)}
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    return [kind] if isinstance(kind, str) else list(kind) if isinstance(kind, list) else []
