@@ -798,7 +798,8 @@ class _Visitor(cst.CSTVisitor):
             while clause is not None:
                 iters.append(self._expr(clause.iter))
                 clause = clause.inner_for_in
-            return ir.Comp(self._expr(node.elt), tuple(iters))
+            first = node.for_in.target
+            return ir.Comp(self._expr(node.elt), tuple(iters), first.value if isinstance(first, cst.Name) else "")
         return ir.Opaque(self._text(node))
 
 
