@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
@@ -45,6 +45,7 @@ from eventlint.extract.values import (
     VMethod,
     VParam,
     VRef,
+    VSet,
     VStr,
     VTemplate,
     VUnknown,
@@ -545,7 +546,7 @@ class SiteFinder:
             partial = len(keys) != len(value.items)
             return Shape(keys, event, partial=partial)
         if isinstance(value, VInst) and value.project:
-            return Shape(None, value.type.rsplit(".", 1)[-1], cls=value.type)
+            return Shape(None, self._event_of_instance(value.type, value.get), cls=value.type)
         return NO_SHAPE
 
     def _dict_shape(self, items: tuple[ir.DictItem, ...], scope: Scope, line: int) -> Shape:
@@ -588,8 +589,45 @@ class SiteFinder:
         positional = [(fields[i], args[i]) for i in range(min(len(args), len(fields))) if not isinstance(args[i], ir.Starred)]
         given = positional + [(k, v) for k, v in kwargs if k is not None]
         types = {k: t for k, v in given if (t := _literal_type(v)) is not None}
+        event = self._event_of_instance(cls_qname, lambda key: next((self.ev.eval(v, scope, line) for k, v in given if k == key), None))
         # fields left to their defaults are serialised too, and are not known here: always partial
-        return Shape(tuple(name for name, _ in given), cls_qname.rsplit(".", 1)[-1], tuple(sorted(types.items())), True, cls_qname)
+        return Shape(tuple(name for name, _ in given), event, tuple(sorted(types.items())), True, cls_qname)
+
+    def _event_of_instance(self, cls_qname: str, given: Callable[[str], Value | None]) -> str | None:
+        """The event an instance of a project class names: the class, or what an envelope carries.
+
+        An envelope (`Event(event_name=EventNames.USER_CREATED, data=...)`) is a class with a field for
+        the message body (ENVELOPE_BODIES) whose name field (one of `payload-event-keys`) is given at
+        construction and has no string default in the class: its instances carry different events, so
+        the field's value is the event, and nothing when that value is not known. A class that writes
+        the name as a default, or carries its data in fields of its own, is itself the event.
+        """
+        declared: dict[str, bool] | None = None
+        for key in self.payload_event_keys:
+            value = given(key)
+            if value is None:
+                continue
+            if declared is None:
+                declared = self._declared_fields(cls_qname)
+            if declared.get(key) or not any(body in declared for body in ENVELOPE_BODIES):
+                continue
+            return value.value if isinstance(value, VStr) and value.value else None
+        return cls_qname.rsplit(".", 1)[-1]
+
+    def _declared_fields(self, cls_qname: str) -> dict[str, bool]:
+        """The fields a project class (and its bases) declares, each with whether its default is a string."""
+        out: dict[str, bool] = {}
+        for qname in (cls_qname, *self.ev.class_bases(cls_qname)):
+            entry = self.project.classes.get(qname)
+            if entry is None:
+                continue
+            mod, cls = entry
+            for name in cls.fields:
+                out.setdefault(name, False)
+            for assign in cls.attrs:
+                value = self.ev.eval(assign.value, Scope(mod, None, cls), assign.line)
+                out[assign.target] = out.get(assign.target, False) or isinstance(value, (VStr, VSet))
+        return out
 
     def _wrapped_payload(self, qname: str, call: ir.Call, scope: Scope, line: int, depth: int) -> Shape | None:
         """A framework message object (aio_pika.Message(body=...)) wraps the real payload."""
@@ -1162,7 +1200,7 @@ class SiteFinder:
                 return None, None  # `value_type=str`: a serialisation type, not the name of an event
             return value.qname.rsplit(".", 1)[-1], None
         if isinstance(value, VInst) and value.project:
-            return value.type.rsplit(".", 1)[-1], None
+            return self._event_of_instance(value.type, value.get), None
         text, expr = text_of(value)
         if text is None and not subscribe and site.payload.event is not None:
             return site.payload.event, None
@@ -1190,6 +1228,9 @@ class SiteFinder:
         return None, text_of(value)[1]
 
 
+
+# Fields in which an envelope class carries the message body, next to the event's name.
+ENVELOPE_BODIES = ("data", "payload", "body", "detail", "content")
 
 # Built-in types a framework accepts where it otherwise takes an event class (faust `value_type=str`,
 # FastStream `msg: bytes`): they say how a message is encoded, never which event it is.
