@@ -90,6 +90,7 @@ class Binding:
     line: int
     column: int
     dead_letter: str | None = None
+    queue_expr: str | None = None  # a queue the broker names (`queue_declare(queue="")`): which one, when `queue` is null
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +324,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "queue_expr")
 
 
 @functools.cache

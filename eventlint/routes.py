@@ -156,8 +156,9 @@ class Flow:
         self.subscriptions = list(facts.subscribers)
         self.bindings_of: dict[str, list[Binding]] = {}
         for binding in facts.bindings:
-            if binding.queue and binding.exchange:
-                self.bindings_of.setdefault(binding.queue, []).append(binding)
+            queue = binding.queue or binding.queue_expr  # a queue the broker names: by where it is declared
+            if queue and binding.exchange:
+                self.bindings_of.setdefault(queue, []).append(binding)
         self.dead_letters = {s.dead_letter for s in facts.subscribers if s.dead_letter} | {
             b.dead_letter for b in facts.bindings if b.dead_letter
         }
@@ -192,8 +193,8 @@ class Flow:
     def bindings(self, subscription: Subscription) -> list[Binding]:
         """The bindings of the queue a subscription consumes: its channel, or (a FastStream RabbitMQ
         subscriber, whose channel is `exchange/routing_key`) its queue, bound by the same framework."""
-        found = self.bindings_of.get(subscription.channel or "")
-        if found:
+        found = self.bindings_of.get(subscription.channel or subscription.channel_expr or "")
+        if found and (subscription.channel or found[0].framework == subscription.framework):
             return found
         if subscription.group and subscription.group != subscription.channel:
             return [b for b in self.bindings_of.get(subscription.group, ()) if b.framework == subscription.framework]
@@ -261,6 +262,9 @@ class Flow:
             matchers: list[tuple[str | None, bool, Matcher]] = []
             if subscription.channel:
                 matchers.append((None, False, _channel_matcher(subscription.channel)))
+                matchers.extend((transport_of(b.framework), True, _binding_matcher(b)) for b in self.bindings(subscription))
+            elif subscription.channel_expr and subscription.channel_expr in self.bindings_of:
+                # a queue the broker names, tied to its exchanges by the bindings made through it
                 matchers.extend((transport_of(b.framework), True, _binding_matcher(b)) for b in self.bindings(subscription))
             else:
                 template = template_pattern(subscription.channel_expr)

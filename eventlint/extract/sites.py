@@ -1008,7 +1008,11 @@ class SiteFinder:
                     ch_text, ch_expr = text_of(channel)
                     h_name, h_expr = site.handler if site.handler is not None else self._handler_name(handler)
                     unresolved = None
-                    if ev_text is None and ch_text is None:
+                    if ch_text == "":
+                        ch_text, ch_expr = None, broker_named(site.function)
+                        if ev_text is None:
+                            unresolved = f"broker-named: the broker names the queue; `{ch_expr}` is known by its bindings"
+                    elif ev_text is None and ch_text is None:
                         unresolved = self._unresolved(site, (("channel", channel), ("event", event)))
                     elif h_name is None:
                         if site.handler is not None:
@@ -1041,10 +1045,12 @@ class SiteFinder:
                     subscribers.extend(self._dispatched(record, service))
             else:
                 for queue, exchange, routing_key in self._combinations(site, ("queue", "exchange", "routing_key")):
+                    q_text = text_of(queue)[0]
                     bindings.append(
                         Binding(
                             framework=site.pattern.framework,
-                            queue=text_of(queue)[0],
+                            queue=q_text or None,
+                            queue_expr=broker_named(site.function) if q_text == "" else None,
                             exchange=text_of(exchange)[0],
                             routing_key=text_of(routing_key)[0],
                             service=service,
@@ -1345,6 +1351,12 @@ def _per_record(site: Found, channel: Value | None, name: str, binds: dict[str, 
     if isinstance(channel, VInst) and any(bound == name for bound, _ in binds.get(channel.type, ())):
         return _first_text(tuple(v for v in (channel.get(name),) if v is not None))
     return _first_text(site.get(name))
+
+
+def broker_named(function: str | None) -> str:
+    """How a queue the broker names is written in the facts: the function that declares, binds and
+    consumes it (`queue_declare(queue="")`, then `result.method.queue`), which is what ties them."""
+    return f"broker-named queue in {function}"
 
 
 def text_of(value: Value | None) -> tuple[str | None, str | None]:
