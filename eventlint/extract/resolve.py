@@ -65,6 +65,8 @@ PASS_THROUGH = frozenset(
         "dataclasses.asdict",
         "attr.asdict",
         "attrs.asdict",
+        "flask.jsonify",
+        "flask.json.jsonify",
     }
 )
 # Methods that serialise their receiver: looking through them keeps the payload's shape.
@@ -1177,6 +1179,11 @@ class Evaluator:
             return []
         if source.decorated:
             return [VRef(ctx.decorated, "function")] if ctx.decorated else []
+        if source.returned and not source.routed:
+            target = self.scope_of(ctx.decorated) if ctx.decorated else None
+            if target is None or target.func is None or not target.func.returns:
+                return []
+            return [self.eval(target.func.returns[-1], target, LAST_LINE)]
         if source.decorated_name:
             return [VStr(self.runtime_name(ctx.decorated))] if ctx.decorated else []
         if source.annotation is not None:
@@ -1311,6 +1318,8 @@ class Evaluator:
                     uncertain = uncertain or any(k is None and not isinstance(v, VDict) for k, v, _, _ in item.items)
                 elif not isinstance(item, VInst):
                     uncertain = True
+        if source.match is not None:
+            values = [v for v in values if _matches(source.match, v)]
         return [self._convert(source, v) for v in values], uncertain
 
     def _convert(self, source: Source, value: Value) -> Value:
@@ -1320,10 +1329,11 @@ class Evaluator:
                 if key == literal:
                     value = _literal(result)
                     break
-        if source.regex is not None:
+        regex = source.regex or source.match
+        if regex is not None:
             text = value.value if isinstance(value, VStr) else value.text if isinstance(value, VTemplate) else None
             if text is not None:
-                match = re.search(source.regex, text)
+                match = re.search(regex, text)
                 if match and match.groups() and match.group(1) is not None:
                     group = match.group(1)
                     value = VTemplate(group) if "{" in group else VStr(group, value.origin if isinstance(value, VStr) else "")
@@ -1403,6 +1413,13 @@ def join_text(parts: list[str | Value]) -> Value | None:
     if not known and not params:
         return None
     return VTemplate(text, params)
+
+
+def _matches(regex: str, value: Value) -> bool:
+    """A `match:` source keeps a string (or template) whose text has group 1 of the expression in it."""
+    text = value.value if isinstance(value, VStr) else value.text if isinstance(value, VTemplate) else None
+    found = re.search(regex, text) if text is not None else None
+    return found is not None and bool(found.groups()) and found.group(1) is not None
 
 
 def _literal_string_map(value: VDict) -> bool:

@@ -370,7 +370,8 @@ class SiteFinder:
                 else:
                     read = self.ev.read_spec(spec, item_ctx)
                 values.append((name, tuple(v for value in read for v in flatten(value))))
-            if pattern.form == "decorator" and decorated is not None and not any(n == "handler" and v for n, v in values) and handler is None:
+            routed = any(s.routed for s in pattern.spec("handler") or ())  # the decorated route only lists subscriptions
+            if pattern.form == "decorator" and decorated is not None and not any(n == "handler" and v for n, v in values) and handler is None and not routed:
                 values = [(n, v) for n, v in values if n != "handler"] + [("handler", (VRef(decorated, "function"),))]
             present = {name for name, vals in values if vals} | ({"handler"} if handler is not None else set())
             if any(required not in present for required in pattern.requires):
@@ -425,9 +426,28 @@ class SiteFinder:
                     return [], self._loop_handler(scope, ctx.call)
                 continue
             values = self.ev.read_source(source, ctx)
+            if source.routed:
+                values = [routed for v in values for routed in self._routed(v, scope)]
             if values:
                 return values, None
         return [], None
+
+    def _routed(self, path: Value, scope: Scope) -> list[Value]:
+        """The function a module routes `path` to: `@app.route("/orders", methods=["POST"])`, `@router.post("/orders")`."""
+        if not isinstance(path, VStr) or not path.value.strip("/"):
+            return []
+        wanted = "/" + path.value.lstrip("/")
+        out: list[Value] = []
+        for fn in scope.mod.ir.functions:
+            for decorator in fn.decorators:
+                call = decorator.expr
+                if not (isinstance(call, ir.Call) and isinstance(call.func, ir.Attr) and call.func.attr in ROUTE_DECORATORS):
+                    continue
+                rule = argument(call, 0, "rule") or argument(call, 0, "path")
+                value = self.ev.eval(rule, Scope(scope.mod), decorator.line) if rule is not None else None
+                if isinstance(value, VStr) and value.value == wanted:
+                    out.append(VRef(self.project.function_qname(scope.mod, fn), "function"))
+        return out
 
     # -- payloads and keys ---------------------------------------------------------
 
@@ -1234,6 +1254,9 @@ class SiteFinder:
         return None, text_of(value)[1]
 
 
+
+# Decorators that route an HTTP path to a function (Flask, FastAPI/Starlette routers, Quart, Sanic).
+ROUTE_DECORATORS = frozenset({"route", "post", "put", "api_route"})
 
 # Fields in which an envelope class carries the message body, next to the event's name.
 ENVELOPE_BODIES = ("data", "payload", "body", "detail", "content")
