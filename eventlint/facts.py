@@ -48,6 +48,7 @@ class Publication:
     unresolved: str | None = None  # why the name stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
+    broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class Subscription:
     unresolved: str | None = None  # why the name or handler stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
+    broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +326,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "queue_expr")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "queue_expr", "broker")
 
 
 @functools.cache

@@ -25,7 +25,13 @@ Precedence (the first that applies wins; see docs/graph.md):
    own event, shown as `test@kafka` and `test@redis`. A name used on one
    transport keeps its plain spelling. A record whose transport is not known
    from its framework (FastStream, tomodachi, SAM templates, a team's own pack)
-   is taken to be on any transport.
+   is taken to be on any transport. Likewise the broker connection the code
+   states (`broker` in the facts: Kafka bootstrap servers, an SNS endpoint):
+   two records whose connections are both known and differ are on two brokers,
+   so they never meet, and a name used on two known connections is one event per
+   connection, shown as `orders[kafka-a:9092]` and `orders[kafka-b:9092]`. A
+   record whose connection is not known may be on any (as before); a catalog
+   declaration still joins them.
 """
 
 from __future__ import annotations
@@ -106,6 +112,7 @@ class Identity:
     catalog: Catalog
     bindings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _qualify: frozenset[str] = frozenset()
+    _split: frozenset[str] = frozenset()  # undeclared names used on two or more known broker connections
     _aliases: dict[str, set[str]] = field(default_factory=dict)
     _by_alias: dict[str, list[str]] = field(default_factory=dict)
     _by_channel: dict[str, list[str]] = field(default_factory=dict)
@@ -127,7 +134,7 @@ class Identity:
                     identity._by_alias.setdefault(alias, []).append(spec.name)
             if spec.channel:
                 identity._by_channel.setdefault(spec.channel, []).append(spec.name)
-        identity._qualify = identity._ambiguous(facts)
+        identity._qualify, identity._split = identity._ambiguous(facts)
         for record in (*facts.publishers, *facts.subscribers):
             name = identity.node(record)
             if name is not None:
@@ -202,19 +209,25 @@ class Identity:
         if base is None:
             return None
         transport = transport_of(record.framework)
-        if transport is not None and base in self._qualify:
-            return f"{base}@{transport}"
-        return base
+        name = f"{base}@{transport}" if transport is not None and base in self._qualify else base
+        if record.broker and base in self._split:
+            return f"{name}[{record.broker}]"
+        return name
 
     def transport(self, record: Record) -> str | None:
         return transport_of(record.framework)
 
     def same_broker(self, a: Record, b: Record) -> bool:
-        """Two records may travel on one broker: a catalog event names them both, or their transports are compatible."""
-        if compatible(self.transport(a), self.transport(b)):
+        """Two records may travel on one broker: a catalog event names them both, or their transports are
+        compatible and their connections are not known to differ."""
+        if compatible(self.transport(a), self.transport(b)) and not self.different_connections(a, b):
             return True
         first = self._resolve(a)[0]
         return first is not None and first == self._resolve(b)[0]
+
+    def different_connections(self, a: Record, b: Record) -> bool:
+        """Both records state their broker connection and the two differ (unknown is never different)."""
+        return bool(a.broker and b.broker and a.broker != b.broker)
 
     def aliases(self, event: str) -> tuple[str, ...]:
         """Every name the event goes by in the catalog and the code (its id, key, channels, class names), sorted."""
@@ -226,15 +239,23 @@ class Identity:
             return [name]
         return sorted(e for e, names in self._aliases.items() if name in names)
 
-    def _ambiguous(self, facts: ProjectFacts) -> frozenset[str]:
-        """Undeclared names used on two or more known transports."""
+    def _ambiguous(self, facts: ProjectFacts) -> tuple[frozenset[str], frozenset[str]]:
+        """Undeclared names used on two or more known transports, and on two or more known connections."""
         transports: dict[str, set[str]] = {}
+        connections: dict[str, set[str]] = {}
         for record in (*facts.publishers, *facts.subscribers):
             declared, base = self._resolve(record)
+            if declared is not None or not base:
+                continue
             transport = transport_of(record.framework)
-            if declared is None and base and transport is not None:
+            if transport is not None:
                 transports.setdefault(base, set()).add(transport)
-        return frozenset(name for name, found in transports.items() if len(found) > 1)
+            if record.broker:
+                connections.setdefault(base, set()).add(record.broker)
+        return (
+            frozenset(name for name, found in transports.items() if len(found) > 1),
+            frozenset(name for name, found in connections.items() if len(found) > 1),
+        )
 
 
 def _address(binding: Binding) -> str:

@@ -212,7 +212,7 @@ class Flow:
         """The publication's messages can arrive at the subscription."""
         pub_event, sub_event = self.event(publication), self.event(subscription)
         if pub_event and sub_event and pub_event == sub_event:
-            return True
+            return not self.identity.different_connections(publication, subscription) or bool(self.identity.declared(publication))
         same_broker = self.identity.same_broker(publication, subscription)
         if publication.channel:
             name: str | None = publication.channel

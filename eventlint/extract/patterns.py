@@ -21,8 +21,8 @@ from eventlint.config import Config, ConfigError, load_yaml_file
 from eventlint.resources import builtin_frameworks
 
 SITE_FIELDS = {
-    "publish": frozenset({"event", "channel", "key", "payload", "headers", "kind"}),
-    "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter", "kind", "queue_type"}),
+    "publish": frozenset({"event", "channel", "key", "payload", "headers", "kind", "broker"}),
+    "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter", "kind", "queue_type", "broker"}),
     "bind": frozenset({"queue", "exchange", "routing_key", "dead_letter"}),
 }
 

@@ -1020,6 +1020,7 @@ class SiteFinder:
                             unresolved=unresolved,
                             provenance=_provenance(event, channel),
                             derived=_derived(event, channel),
+                            broker=_broker(site, channel, binds),
                         )
                     )
             elif kind == "subscribe":
@@ -1061,6 +1062,7 @@ class SiteFinder:
                         unresolved=unresolved,
                         provenance=_provenance(event, channel),
                         derived=_derived(event, channel),
+                        broker=_broker(site, channel, binds),
                     )
                     subscribers.extend(self._dispatched(record, service))
             else:
@@ -1374,6 +1376,33 @@ def _per_record(site: Found, channel: Value | None, name: str, binds: dict[str, 
     if isinstance(channel, VInst) and any(bound == name for bound, _ in binds.get(channel.type, ())):
         return _first_text(tuple(v for v in (channel.get(name),) if v is not None))
     return _first_text(site.get(name))
+
+
+def _broker(site: Found, channel: Value | None, binds: dict[str, tuple]) -> str | None:
+    """The broker connection of a record when the code states it exactly (see `broker_label`)."""
+    if isinstance(channel, VInst) and any(bound == "broker" for bound, _ in binds.get(channel.type, ())):
+        values: tuple[Value, ...] = tuple(v for v in (channel.get("broker"),) if v is not None)
+    else:
+        values = site.get("broker")
+    return broker_label(VList(values)) if values else None  # a list of bootstrap servers is flattened at the site
+
+
+def broker_label(value: Value) -> str | None:
+    """A normalized, non-secret label of a connection: `kafka-1:9092,kafka-2:9092` for bootstrap servers
+    (a list or a comma-separated string, sorted), `localhost:4566` for `http://user:pw@LocalHost:4566/path`;
+    None unless every part is a known string."""
+    parts: list[str] = []
+    for item in value.items if isinstance(value, VList) else (value,):
+        if not isinstance(item, VStr):
+            return None
+        for address in item.value.replace(";", ",").split(","):
+            address = address.strip()
+            if "://" in address:
+                address = address.split("://", 1)[1]
+            address = address.rsplit("@", 1)[-1].split("/", 1)[0].split("?", 1)[0].lower()
+            if address:
+                parts.append(address)
+    return ",".join(sorted(set(parts))) or None
 
 
 def broker_named(function: str | None) -> str:

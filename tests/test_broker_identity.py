@@ -1,0 +1,155 @@
+"""The broker connection in the event identity: same-named topics on provably different connections
+(Kafka bootstrap servers, a tomodachi service's SNS endpoint) are not one event; an unknown connection
+meets any, as before; a catalog declaration still joins them."""
+
+from eventlint.catalog import Catalog, EventSpec
+from eventlint.extract.sites import broker_label
+from eventlint.extract.values import VList, VStr, VUnknown
+from eventlint.routes import Flow
+from tests.helpers import facts_of, write_project
+
+PRIMARY = '''
+from kafka import KafkaConsumer, KafkaProducer
+
+producer = KafkaProducer(bootstrap_servers=["kafka-b.internal:9092", "KAFKA-A.internal:9092"])
+producer.send("orders", b"{}")
+
+
+def consume():
+    for message in KafkaConsumer("orders", bootstrap_servers="kafka-a.internal:9092,kafka-b.internal:9092", group_id="billing"):
+        print(message.value)
+'''
+
+ANALYTICS = '''
+import os
+
+from confluent_kafka import Consumer, Producer
+
+producer = Producer({"bootstrap.servers": "analytics-kafka:9092"})
+producer.produce("orders", b"{}")
+
+
+def consume():
+    consumer = Consumer({"bootstrap.servers": "analytics-kafka:9092", "group.id": "analytics"})
+    consumer.subscribe(["orders"])
+    while True:
+        print(consumer.poll(1.0))
+
+
+def anywhere():
+    consumer = Consumer({"bootstrap.servers": os.environ["KAFKA"], "group.id": "audit"})
+    consumer.subscribe(["orders"])
+    while True:
+        print(consumer.poll(1.0))
+'''
+
+REAL_AWS = '''
+from typing import Any
+
+import tomodachi
+from tomodachi import Options, aws_sns_sqs, aws_sns_sqs_publish
+
+
+class Service(tomodachi.Service):
+    name = "aws-service"
+    options = Options(aws_sns_sqs=Options.AWSSNSSQS(region_name="eu-west-1"))
+
+    @aws_sns_sqs("example-route1", queue_name="queue-1")
+    async def route1(self, data: Any) -> None:
+        print(data)
+
+    async def _started_service(self) -> None:
+        await aws_sns_sqs_publish(self, "hi", topic="example-route1", wait=False)
+'''
+
+LOCALSTACK = '''
+from typing import Any
+
+import tomodachi
+from tomodachi import Options, aws_sns_sqs, aws_sns_sqs_publish
+
+
+class Service(tomodachi.Service):
+    name = "localstack-service"
+    options = Options(
+        aws_sns_sqs=Options.AWSSNSSQS(region_name="eu-west-1"),
+        aws_endpoint_urls=Options.AWSEndpointURLs(sns="http://localhost:4566", sqs="http://localhost:4566"),
+    )
+
+    @aws_sns_sqs("example-route1", queue_name="queue-1")
+    async def route1(self, data: Any) -> None:
+        print(data)
+
+    async def _started_service(self) -> None:
+        await aws_sns_sqs_publish(self, "hi", topic="example-route1", wait=False)
+'''
+
+
+def _facts(tmp_path):
+    root = write_project(
+        tmp_path / "brokers",
+        {"primary.py": PRIMARY, "analytics.py": ANALYTICS, "aws_real.py": REAL_AWS, "aws_local.py": LOCALSTACK},
+    )
+    return facts_of(root)
+
+
+def _reaching(flow, facts):
+    return {
+        (p.path, s.path, s.function)
+        for p in facts.publishers
+        for s in facts.subscribers
+        if p.channel and flow.reaches(p, s)
+    }
+
+
+def test_connections_are_recorded_as_labels(tmp_path):
+    facts = _facts(tmp_path)
+    brokers = {(r.path, r.function, r.broker) for r in (*facts.publishers, *facts.subscribers) if r.channel}
+    assert brokers == {
+        ("primary.py", "primary", "kafka-a.internal:9092,kafka-b.internal:9092"),
+        ("primary.py", "primary.consume", "kafka-a.internal:9092,kafka-b.internal:9092"),
+        ("analytics.py", "analytics", "analytics-kafka:9092"),
+        ("analytics.py", "analytics.consume", "analytics-kafka:9092"),
+        ("analytics.py", "analytics.anywhere", None),  # from the environment: not known
+        ("aws_real.py", "aws_real.Service._started_service", "aws"),
+        ("aws_real.py", "aws_real.Service.route1", "aws"),
+        ("aws_local.py", "aws_local.Service._started_service", "localhost:4566"),
+        ("aws_local.py", "aws_local.Service.route1", "localhost:4566"),
+    }
+
+
+def test_different_connections_are_different_events(tmp_path):
+    facts = _facts(tmp_path)
+    flow = Flow(facts, Catalog())
+    assert _reaching(flow, facts) == {
+        ("primary.py", "primary.py", "primary.consume"),
+        ("primary.py", "analytics.py", "analytics.anywhere"),  # its connection is unknown: it may be either
+        ("analytics.py", "analytics.py", "analytics.consume"),
+        ("analytics.py", "analytics.py", "analytics.anywhere"),
+        ("aws_real.py", "aws_real.py", "aws_real.Service.route1"),
+        ("aws_local.py", "aws_local.py", "aws_local.Service.route1"),
+    }
+    nodes = {flow.identity.node(r) for r in (*facts.publishers, *facts.subscribers) if r.channel}
+    assert nodes == {
+        "orders[kafka-a.internal:9092,kafka-b.internal:9092]",
+        "orders[analytics-kafka:9092]",
+        "orders",  # the consumer whose connection is not known
+        "example-route1[aws]",
+        "example-route1[localhost:4566]",
+    }
+
+
+def test_a_catalog_declaration_joins_them(tmp_path):
+    facts = _facts(tmp_path)
+    catalog = Catalog(events={"OrderPlaced": EventSpec(name="OrderPlaced", channel="orders")})
+    flow = Flow(facts, catalog)
+    reached = _reaching(flow, facts)
+    assert ("primary.py", "analytics.py", "analytics.consume") in reached
+    assert {flow.identity.node(r) for r in facts.publishers if r.channel == "orders"} == {"OrderPlaced"}
+
+
+def test_labels_are_normalized_and_carry_no_secret():
+    assert broker_label(VStr("SASL_SSL://user:s3cret@Broker-1:9093/path?x=1, broker-0:9093")) == "broker-0:9093,broker-1:9093"
+    assert broker_label(VList((VStr("b:1"), VStr("a:1")))) == "a:1,b:1"
+    assert broker_label(VList((VStr("a:1"), VUnknown("os.environ['B']")))) is None
+    assert broker_label(VStr(" ")) is None
