@@ -69,6 +69,8 @@ TRANSPORTS: Mapping[str, str] = {
 
 # `name@transport`, the spelling of a transport-qualified identity
 _QUALIFIED = re.compile(r"@(" + "|".join(sorted({re.escape(t) for t in TRANSPORTS.values()})) + r")\b")
+# `name[connection]`, the spelling of an identity told apart by its broker connection (after any `@transport`)
+_CONNECTION = re.compile(r"\[[^\[\]]+\]$")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 Record = Publication | Subscription
@@ -85,14 +87,18 @@ def compatible(a: str | None, b: str | None) -> bool:
 
 
 def unqualified(text: str) -> str:
-    """The text with transport qualifiers (`test@kafka` -> `test`) removed: how older output spelled it."""
-    return _QUALIFIED.sub("", text)
+    """The text with transport and connection qualifiers (`test@kafka[a:9092]` -> `test`) removed: how older output spelled it."""
+    return _QUALIFIED.sub("", _CONNECTION.sub("", text))
 
 
 def transport_suffix(event: str) -> str:
-    """`@kafka` for a transport-qualified id (`test@kafka`), else the empty string."""
-    match = _QUALIFIED.search(event)
-    return match.group(0) if match is not None and match.end() == len(event) else ""
+    """`@kafka` for a transport-qualified id (`test@kafka`), `@kafka[a:9092]` or `[a:9092]` for one told apart
+    by its connection, else the empty string."""
+    connection = _CONNECTION.search(event)
+    head = event[: connection.start()] if connection is not None else event
+    tail = connection.group(0) if connection is not None else ""
+    match = _QUALIFIED.search(head)
+    return (match.group(0) if match is not None and match.end() == len(head) else "") + tail
 
 
 def _template(expr: str | None) -> str | None:

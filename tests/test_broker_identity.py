@@ -153,3 +153,12 @@ def test_labels_are_normalized_and_carry_no_secret():
     assert broker_label(VList((VStr("b:1"), VStr("a:1")))) == "a:1,b:1"
     assert broker_label(VList((VStr("a:1"), VUnknown("os.environ['B']")))) is None
     assert broker_label(VStr(" ")) is None
+
+
+def test_connection_qualified_names_read_back():
+    from eventlint.identity import transport_suffix, unqualified
+
+    assert transport_suffix("orders@kafka[kafka-a:9092]") == "@kafka[kafka-a:9092]"
+    assert transport_suffix("example-route1[localhost:4566]") == "[localhost:4566]"
+    assert transport_suffix("orders") == ""
+    assert unqualified("orders@kafka[kafka-a:9092]") == "orders"  # a baseline written before still matches
