@@ -118,6 +118,8 @@ def test_http_publish_names_the_topic(tmp_path):
     assert {p.framework for p in facts.publishers} == {"dapr"}
     [orders] = [p for p in facts.publishers if p.channel == "orders"]
     assert orders.payload_fields == ("orderId",)
+    # the pub/sub component is the broker connection
+    assert {p.broker for p in facts.publishers} == {"orderpubsub"}
 
 
 def test_programmatic_subscription_routes_to_the_handler(tmp_path):
@@ -134,6 +136,7 @@ def test_programmatic_subscription_routes_to_the_handler(tmp_path):
     assert records[("processor/app.py", "payments")].dead_letter == "poison"
     # no function is routed at /refunds: the handler is unknown, never the /dapr/subscribe function
     assert records[("processor/app.py", "refunds")].handler is None
+    assert {s.broker for s in facts.subscribers} == {"orderpubsub"}
     assert records[("fastapi_processor/main.py", "orders")].handler == "main.on_order"  # a script folder: its module is `main`
     assert records[("processor/app.py", "orders")].line == line_of(root / "processor/app.py", '@app.route("/dapr/subscribe"')
     flow = Flow(facts, Catalog())
