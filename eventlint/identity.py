@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import combinations
 from dataclasses import dataclass, field
 
 from eventlint.catalog import Catalog, EventSpec
@@ -232,8 +233,8 @@ class Identity:
         return first is not None and first == self._resolve(b)[0]
 
     def different_connections(self, a: Record, b: Record) -> bool:
-        """Both records state their broker connection and the two differ (unknown is never different)."""
-        return bool(a.broker and b.broker and a.broker != b.broker)
+        """Both records state their broker connection and the two are provably different (unknown never is)."""
+        return bool(a.broker and b.broker and connections_differ(a.broker, b.broker))
 
     def aliases(self, event: str) -> tuple[str, ...]:
         """Every name the event goes by in the catalog and the code (its id, key, channels, class names), sorted."""
@@ -258,10 +259,51 @@ class Identity:
                 transports.setdefault(base, set()).add(transport)
             if record.broker:
                 connections.setdefault(base, set()).add(record.broker)
-        return (
-            frozenset(name for name, found in transports.items() if len(found) > 1),
-            frozenset(name for name, found in connections.items() if len(found) > 1),
+        # a name is one event per connection only when every two of its connections are provably different
+        split = (
+            name
+            for name, found in connections.items()
+            if len(found) > 1 and all(connections_differ(a, b) for a, b in combinations(sorted(found), 2))
         )
+        return frozenset(name for name, found in transports.items() if len(found) > 1), frozenset(split)
+
+
+_ADDRESS = re.compile(r"^(.+):(\d+)$")
+_LOCAL_HOSTS = frozenset({"localhost", "0.0.0.0", "::1", "[::1]", "host.docker.internal"})
+
+
+def connections_differ(a: str, b: str) -> bool:
+    """Two connection labels (`broker` in the facts) that cannot be one broker.
+
+    Labels of addresses (`host:port,...`) differ when they share no host and not all of their hosts are
+    local: one broker is often reached as `localhost:29092` from the host and as `kafka:9092` inside a
+    compose network (a loopback address or a one-word service name), so two such labels prove nothing.
+    An address and a named default (`aws`, AWS's own endpoint) differ; named labels (a Dapr pub/sub
+    component) differ when their names do.
+    """
+    if a == b:
+        return False
+    hosts_a, hosts_b = _hosts(a), _hosts(b)
+    if hosts_a is None or hosts_b is None:
+        return True
+    if hosts_a & hosts_b:
+        return False
+    return not all(_local(h) for h in hosts_a | hosts_b)
+
+
+def _hosts(label: str) -> frozenset[str] | None:
+    """The hosts of a label made of `host:port` addresses, or None for a named label."""
+    hosts = []
+    for part in label.split(","):
+        match = _ADDRESS.match(part)
+        if match is None:
+            return None
+        hosts.append(match.group(1))
+    return frozenset(hosts)
+
+
+def _local(host: str) -> bool:
+    return host in _LOCAL_HOSTS or host.startswith("127.") or "." not in host
 
 
 def _address(binding: Binding) -> str:

@@ -162,3 +162,45 @@ def test_connection_qualified_names_read_back():
     assert transport_suffix("example-route1[localhost:4566]") == "[localhost:4566]"
     assert transport_suffix("orders") == ""
     assert unqualified("orders@kafka[kafka-a:9092]") == "orders"  # a baseline written before still matches
+
+
+def test_only_provably_different_connections_differ():
+    from eventlint.identity import connections_differ
+
+    assert connections_differ("aws", "localhost:4566")  # AWS's own endpoint is never a local one
+    assert connections_differ("orderpubsub", "kafkapubsub")  # two Dapr components
+    assert connections_differ("kafka-a.internal:9092", "analytics-kafka:9092")
+    # one broker, two listeners: from the host and inside a compose network
+    assert not connections_differ("localhost:29092", "localhost:9092")
+    assert not connections_differ("localhost:29092", "kafka:9092")
+    assert not connections_differ("broker-1.prod:9092,broker-2.prod:9092", "broker-2.prod:9092")  # a shared host
+
+
+def test_an_environment_default_names_no_connection(tmp_path):
+    root = write_project(
+        tmp_path / "envdefault",
+        {
+            "producer.py": '''
+import os
+
+from confluent_kafka import Producer
+
+producer = Producer({"bootstrap.servers": os.getenv("KAFKA_BOOTSTRAP", "localhost:29092")})
+producer.produce("orders", b"{}")
+''',
+            "tracker.py": '''
+import os
+
+from confluent_kafka import Consumer
+
+consumer = Consumer({"bootstrap.servers": os.getenv("KAFKA_BOOTSTRAP", "localhost:9092"), "group.id": "tracker"})
+consumer.subscribe(["orders"])
+while True:
+    print(consumer.poll(1.0))
+''',
+        },
+    )
+    facts = facts_of(root)
+    assert {r.broker for r in (*facts.publishers, *facts.subscribers)} == {None}
+    [publication], [subscription] = facts.publishers, facts.subscribers
+    assert Flow(facts, Catalog()).reaches(publication, subscription)

@@ -1390,10 +1390,11 @@ def _broker(site: Found, channel: Value | None, binds: dict[str, tuple]) -> str 
 def broker_label(value: Value) -> str | None:
     """A normalized, non-secret label of a connection: `kafka-1:9092,kafka-2:9092` for bootstrap servers
     (a list or a comma-separated string, sorted), `localhost:4566` for `http://user:pw@LocalHost:4566/path`;
-    None unless every part is a known string."""
+    None unless every part is a string written in the code (an environment variable's default can be
+    overridden where the code runs: it names no connection for sure)."""
     parts: list[str] = []
     for item in value.items if isinstance(value, VList) else (value,):
-        if not isinstance(item, VStr):
+        if not isinstance(item, VStr) or item.origin:
             return None
         for address in item.value.replace(";", ",").split(","):
             address = address.strip()
