@@ -221,7 +221,16 @@ class Flow:
             if template is not None:
                 candidates = [subscription.channel] if subscription.channel and same_broker else []
                 candidates += self.addresses(subscription, transport_of(publication.framework))
-                return any(template.fullmatch(c) for c in candidates)
+                if any(template.fullmatch(c) for c in candidates):
+                    return True
+                # a binding whose routing key is not known takes whatever its exchange is sent (as for a known
+                # channel): `direct_logs/{sys.argv[1]}` reaches a queue bound to `direct_logs` with a run-time key
+                expr = publication.channel_expr or ""
+                return any(
+                    b.exchange and b.routing_key is None and expr.startswith(b.exchange + "/") and "{" not in b.exchange
+                    for b in self.bindings(subscription)
+                    if compatible(transport_of(publication.framework), transport_of(b.framework))
+                )
             name = pub_event
         if name is None:
             return False

@@ -58,9 +58,21 @@ def main():
     channel.queue_bind(exchange="direct_logs", queue=queue_name, routing_key="error")
     channel.basic_consume(queue=queue_name, on_message_callback=lambda ch, m, p, b: print(b), auto_ack=True)
     channel.start_consuming()
+
+
+def severities(argv):
+    connection = pika.BlockingConnection(pika.ConnectionParameters(host="localhost"))
+    channel = connection.channel()
+    queue_name = channel.queue_declare(queue="", exclusive=True).method.queue
+    for severity in argv[1:]:
+        channel.queue_bind(exchange="topic_logs", queue=queue_name, routing_key=severity)
+    channel.basic_consume(queue=queue_name, on_message_callback=lambda ch, m, p, b: print(b), auto_ack=True)
+    channel.start_consuming()
 '''
 
 EMIT = '''
+import sys
+
 import pika
 
 connection = pika.BlockingConnection(pika.ConnectionParameters(host="localhost"))
@@ -69,6 +81,7 @@ channel.basic_publish(exchange="logs", routing_key="", body=b"hello")
 channel.basic_publish(exchange="order", routing_key="order.notify", body=b"{}")
 channel.basic_publish(exchange="direct_logs", routing_key="info", body=b"{}")
 channel.basic_publish(exchange="direct_logs", routing_key="error", body=b"{}")
+channel.basic_publish(exchange="topic_logs", routing_key=sys.argv[1] if len(sys.argv) > 1 else "anonymous.info", body=b"{}")
 '''
 
 
@@ -100,7 +113,7 @@ def test_broker_named_queue_is_no_name_but_is_bound(tmp_path):
 
     flow = Flow(facts, Catalog())
     by = {(p.path, p.channel): p for p in facts.publishers}
-    subs = {s.path: s for s in facts.subscribers}
+    subs = {s.path: s for s in facts.subscribers if s.function != "audit.severities"}
     # emit -> logs (fanout, empty routing key) -> the broker-named queue bound to `logs`
     assert flow.reaches(by[("emit.py", "logs")], subs["receive_logs.py"])
     assert not flow.reaches(by[("emit.py", "order/order.notify")], subs["receive_logs.py"])
@@ -110,3 +123,8 @@ def test_broker_named_queue_is_no_name_but_is_bound(tmp_path):
     assert flow.reaches(by[("emit.py", "direct_logs/error")], subs["audit.py"])
     assert not flow.reaches(by[("emit.py", "direct_logs/info")], subs["audit.py"])
     assert not flow.reaches(by[("emit.py", "logs")], subs["audit.py"])
+    # routing keys from the command line on both sides: matched by the exchange
+    [severities] = [s for s in facts.subscribers if s.function == "audit.severities"]
+    [topic_logs] = [p for p in facts.publishers if (p.channel_expr or "").startswith("topic_logs/")]
+    assert flow.reaches(topic_logs, severities)
+    assert not flow.reaches(topic_logs, subs["receive_logs.py"])
