@@ -49,6 +49,7 @@ class Publication:
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
     payload_schema: str | None = None  # the payload's inferred JSON Schema, as JSON text (docs/facts.md)
+    broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class Subscription:
     unresolved: str | None = None  # why the name or handler stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
+    broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class Binding:
     line: int
     column: int
     dead_letter: str | None = None
+    queue_expr: str | None = None  # a queue the broker names (`queue_declare(queue="")`): which one, when `queue` is null
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +328,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "subfields")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "subfields", "queue_expr", "broker")
 
 
 @functools.cache

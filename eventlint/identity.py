@@ -25,13 +25,20 @@ Precedence (the first that applies wins; see docs/graph.md):
    own event, shown as `test@kafka` and `test@redis`. A name used on one
    transport keeps its plain spelling. A record whose transport is not known
    from its framework (FastStream, tomodachi, SAM templates, a team's own pack)
-   is taken to be on any transport.
+   is taken to be on any transport. Likewise the broker connection the code
+   states (`broker` in the facts: Kafka bootstrap servers, an SNS endpoint):
+   two records whose connections are both known and differ are on two brokers,
+   so they never meet, and a name used on two known connections is one event per
+   connection, shown as `orders[kafka-a:9092]` and `orders[kafka-b:9092]`. A
+   record whose connection is not known may be on any (as before); a catalog
+   declaration still joins them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import combinations
 from dataclasses import dataclass, field
 
 from eventlint.catalog import Catalog, EventSpec
@@ -80,6 +87,8 @@ RUNTIME_SYSTEMS: Mapping[str, str] = {
 
 # `name@transport`, the spelling of a transport-qualified identity
 _QUALIFIED = re.compile(r"@(" + "|".join(sorted({re.escape(t) for t in TRANSPORTS.values()})) + r")\b")
+# `name[connection]`, the spelling of an identity told apart by its broker connection (after any `@transport`)
+_CONNECTION = re.compile(r"\[[^\[\]]+\]$")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 Record = Publication | Subscription
@@ -104,14 +113,18 @@ def compatible(a: str | None, b: str | None) -> bool:
 
 
 def unqualified(text: str) -> str:
-    """The text with transport qualifiers (`test@kafka` -> `test`) removed: how older output spelled it."""
-    return _QUALIFIED.sub("", text)
+    """The text with transport and connection qualifiers (`test@kafka[a:9092]` -> `test`) removed: how older output spelled it."""
+    return _QUALIFIED.sub("", _CONNECTION.sub("", text))
 
 
 def transport_suffix(event: str) -> str:
-    """`@kafka` for a transport-qualified id (`test@kafka`), else the empty string."""
-    match = _QUALIFIED.search(event)
-    return match.group(0) if match is not None and match.end() == len(event) else ""
+    """`@kafka` for a transport-qualified id (`test@kafka`), `@kafka[a:9092]` or `[a:9092]` for one told apart
+    by its connection, else the empty string."""
+    connection = _CONNECTION.search(event)
+    head = event[: connection.start()] if connection is not None else event
+    tail = connection.group(0) if connection is not None else ""
+    match = _QUALIFIED.search(head)
+    return (match.group(0) if match is not None and match.end() == len(head) else "") + tail
 
 
 def _template(expr: str | None) -> str | None:
@@ -131,6 +144,7 @@ class Identity:
     catalog: Catalog
     bindings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _qualify: frozenset[str] = frozenset()
+    _split: frozenset[str] = frozenset()  # undeclared names used on two or more known broker connections
     _aliases: dict[str, set[str]] = field(default_factory=dict)
     _by_alias: dict[str, list[str]] = field(default_factory=dict)
     _by_channel: dict[str, list[str]] = field(default_factory=dict)
@@ -152,7 +166,7 @@ class Identity:
                     identity._by_alias.setdefault(alias, []).append(spec.name)
             if spec.channel:
                 identity._by_channel.setdefault(spec.channel, []).append(spec.name)
-        identity._qualify = identity._ambiguous(facts)
+        identity._qualify, identity._split = identity._ambiguous(facts)
         for record in (*facts.publishers, *facts.subscribers):
             name = identity.node(record)
             if name is not None:
@@ -227,19 +241,25 @@ class Identity:
         if base is None:
             return None
         transport = transport_of(record.framework)
-        if transport is not None and base in self._qualify:
-            return f"{base}@{transport}"
-        return base
+        name = f"{base}@{transport}" if transport is not None and base in self._qualify else base
+        if record.broker and base in self._split:
+            return f"{name}[{record.broker}]"
+        return name
 
     def transport(self, record: Record) -> str | None:
         return transport_of(record.framework)
 
     def same_broker(self, a: Record, b: Record) -> bool:
-        """Two records may travel on one broker: a catalog event names them both, or their transports are compatible."""
-        if compatible(self.transport(a), self.transport(b)):
+        """Two records may travel on one broker: a catalog event names them both, or their transports are
+        compatible and their connections are not known to differ."""
+        if compatible(self.transport(a), self.transport(b)) and not self.different_connections(a, b):
             return True
         first = self._resolve(a)[0]
         return first is not None and first == self._resolve(b)[0]
+
+    def different_connections(self, a: Record, b: Record) -> bool:
+        """Both records state their broker connection and the two are provably different (unknown never is)."""
+        return bool(a.broker and b.broker and connections_differ(a.broker, b.broker))
 
     def aliases(self, event: str) -> tuple[str, ...]:
         """Every name the event goes by in the catalog and the code (its id, key, channels, class names), sorted."""
@@ -251,15 +271,64 @@ class Identity:
             return [name]
         return sorted(e for e, names in self._aliases.items() if name in names)
 
-    def _ambiguous(self, facts: ProjectFacts) -> frozenset[str]:
-        """Undeclared names used on two or more known transports."""
+    def _ambiguous(self, facts: ProjectFacts) -> tuple[frozenset[str], frozenset[str]]:
+        """Undeclared names used on two or more known transports, and on two or more known connections."""
         transports: dict[str, set[str]] = {}
+        connections: dict[str, set[str]] = {}
         for record in (*facts.publishers, *facts.subscribers):
             declared, base = self._resolve(record)
+            if declared is not None or not base:
+                continue
             transport = transport_of(record.framework)
-            if declared is None and base and transport is not None:
+            if transport is not None:
                 transports.setdefault(base, set()).add(transport)
-        return frozenset(name for name, found in transports.items() if len(found) > 1)
+            if record.broker:
+                connections.setdefault(base, set()).add(record.broker)
+        # a name is one event per connection only when every two of its connections are provably different
+        split = (
+            name
+            for name, found in connections.items()
+            if len(found) > 1 and all(connections_differ(a, b) for a, b in combinations(sorted(found), 2))
+        )
+        return frozenset(name for name, found in transports.items() if len(found) > 1), frozenset(split)
+
+
+_ADDRESS = re.compile(r"^(.+):(\d+)$")
+_LOCAL_HOSTS = frozenset({"localhost", "0.0.0.0", "::1", "[::1]", "host.docker.internal"})
+
+
+def connections_differ(a: str, b: str) -> bool:
+    """Two connection labels (`broker` in the facts) that cannot be one broker.
+
+    Labels of addresses (`host:port,...`) differ when they share no host and not all of their hosts are
+    local: one broker is often reached as `localhost:29092` from the host and as `kafka:9092` inside a
+    compose network (a loopback address or a one-word service name), so two such labels prove nothing.
+    An address and a named default (`aws`, AWS's own endpoint) differ; named labels (a Dapr pub/sub
+    component) differ when their names do.
+    """
+    if a == b:
+        return False
+    hosts_a, hosts_b = _hosts(a), _hosts(b)
+    if hosts_a is None or hosts_b is None:
+        return True
+    if hosts_a & hosts_b:
+        return False
+    return not all(_local(h) for h in hosts_a | hosts_b)
+
+
+def _hosts(label: str) -> frozenset[str] | None:
+    """The hosts of a label made of `host:port` addresses, or None for a named label."""
+    hosts = []
+    for part in label.split(","):
+        match = _ADDRESS.match(part)
+        if match is None:
+            return None
+        hosts.append(match.group(1))
+    return frozenset(hosts)
+
+
+def _local(host: str) -> bool:
+    return host in _LOCAL_HOSTS or host.startswith("127.") or "." not in host
 
 
 def _address(binding: Binding) -> str:

@@ -156,8 +156,9 @@ class Flow:
         self.subscriptions = list(facts.subscribers)
         self.bindings_of: dict[str, list[Binding]] = {}
         for binding in facts.bindings:
-            if binding.queue and binding.exchange:
-                self.bindings_of.setdefault(binding.queue, []).append(binding)
+            queue = binding.queue or binding.queue_expr  # a queue the broker names: by where it is declared
+            if queue and binding.exchange:
+                self.bindings_of.setdefault(queue, []).append(binding)
         self.dead_letters = {s.dead_letter for s in facts.subscribers if s.dead_letter} | {
             b.dead_letter for b in facts.bindings if b.dead_letter
         }
@@ -192,8 +193,8 @@ class Flow:
     def bindings(self, subscription: Subscription) -> list[Binding]:
         """The bindings of the queue a subscription consumes: its channel, or (a FastStream RabbitMQ
         subscriber, whose channel is `exchange/routing_key`) its queue, bound by the same framework."""
-        found = self.bindings_of.get(subscription.channel or "")
-        if found:
+        found = self.bindings_of.get(subscription.channel or subscription.channel_expr or "")
+        if found and (subscription.channel or found[0].framework == subscription.framework):
             return found
         if subscription.group and subscription.group != subscription.channel:
             return [b for b in self.bindings_of.get(subscription.group, ()) if b.framework == subscription.framework]
@@ -211,7 +212,7 @@ class Flow:
         """The publication's messages can arrive at the subscription."""
         pub_event, sub_event = self.event(publication), self.event(subscription)
         if pub_event and sub_event and pub_event == sub_event:
-            return True
+            return not self.identity.different_connections(publication, subscription) or bool(self.identity.declared(publication))
         same_broker = self.identity.same_broker(publication, subscription)
         if publication.channel:
             name: str | None = publication.channel
@@ -220,7 +221,16 @@ class Flow:
             if template is not None:
                 candidates = [subscription.channel] if subscription.channel and same_broker else []
                 candidates += self.addresses(subscription, transport_of(publication.framework))
-                return any(template.fullmatch(c) for c in candidates)
+                if any(template.fullmatch(c) for c in candidates):
+                    return True
+                # a binding whose routing key is not known takes whatever its exchange is sent (as for a known
+                # channel): `direct_logs/{sys.argv[1]}` reaches a queue bound to `direct_logs` with a run-time key
+                expr = publication.channel_expr or ""
+                return any(
+                    b.exchange and b.routing_key is None and expr.startswith(b.exchange + "/") and "{" not in b.exchange
+                    for b in self.bindings(subscription)
+                    if compatible(transport_of(publication.framework), transport_of(b.framework))
+                )
             name = pub_event
         if name is None:
             return False
@@ -261,6 +271,9 @@ class Flow:
             matchers: list[tuple[str | None, bool, Matcher]] = []
             if subscription.channel:
                 matchers.append((None, False, _channel_matcher(subscription.channel)))
+                matchers.extend((transport_of(b.framework), True, _binding_matcher(b)) for b in self.bindings(subscription))
+            elif subscription.channel_expr and subscription.channel_expr in self.bindings_of:
+                # a queue the broker names, tied to its exchanges by the bindings made through it
                 matchers.extend((transport_of(b.framework), True, _binding_matcher(b)) for b in self.bindings(subscription))
             else:
                 template = template_pattern(subscription.channel_expr)

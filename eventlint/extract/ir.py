@@ -95,10 +95,12 @@ class Lambda:
 
 @dataclass(frozen=True, slots=True)
 class Comp:
-    """A list/set/generator comprehension: one representative element, and what it iterates over."""
+    """A list/set/generator comprehension: one representative element, what it iterates over, and the
+    first clause's loop variable when it is a plain name ("" otherwise)."""
 
     elt: Expr
     iters: tuple[Expr, ...] = ()
+    target: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ from eventlint.config import Config, ConfigError, load_yaml_file
 from eventlint.resources import builtin_frameworks
 
 SITE_FIELDS = {
-    "publish": frozenset({"event", "channel", "key", "payload", "headers", "kind"}),
-    "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter", "kind", "queue_type"}),
+    "publish": frozenset({"event", "channel", "key", "payload", "headers", "kind", "broker"}),
+    "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter", "kind", "queue_type", "broker"}),
     "bind": frozenset({"queue", "exchange", "routing_key", "dead_letter"}),
 }
 
@@ -47,12 +47,14 @@ class Source:
     join_sep: str = ""
     join_parts: tuple[tuple[Source, ...], ...] = ()
     regex: str | None = None
+    match: str | None = None
     format: str | None = None
     map: tuple[tuple[str, Any], ...] = ()
     default: Any = None
     has_default: bool = False
     loop: bool = False
     returned: bool = False
+    routed: bool = False
     kwargs: bool = False
     when_present: tuple[int | None, str | None] | None = None
     when_absent: tuple[int | None, str | None] | None = None
@@ -102,6 +104,7 @@ class SitePattern:
     registry_kw: str | None = None
     registry_key: str = "event"
     origin: str = ""
+    trigger: str | None = None  # text a file must hold for the site to be looked for (prefilter)
 
     def spec(self, name: str) -> Spec | None:
         for key, value in self.fields:
@@ -135,6 +138,9 @@ class PatternSet:
     registries: list[SitePattern] = field(default_factory=list)
     # names a framework injects into handler parameters (not the message): FastStream's Context, Depends, Logger
     injected: set[str] = field(default_factory=set)
+    # types that matter only in files holding some text (a web app, for one API's routes): the prefilter's
+    # trigger is that text, not the type's module
+    type_triggers: dict[str, str] = field(default_factory=dict)
     _by_root_and_name: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     @property
@@ -188,6 +194,7 @@ def extended(base: PatternSet, data: Mapping[str, Any], origin: str) -> PatternS
         param_producers=list(base.param_producers),
         registries=list(base.registries),
     )
+    patterns.type_triggers.update(base.type_triggers)
     for name in ("call_producers", "attr_producers", "decorator_producers", "call_sites", "decorator_sites", "untyped_sites"):
         getattr(patterns, name).update({key: list(value) for key, value in getattr(base, name).items()})
     patterns._by_root_and_name.update({key: set(value) for key, value in base._by_root_and_name.items()})
@@ -245,6 +252,8 @@ def _compile(patterns: PatternSet, path: Path, data: Any, validated: bool = Fals
         where = f"types[{index}]"
         type_name = entry["name"]
         patterns.type_binds[type_name] = _fields(entry.get("bind", {}), path, f"{where}.bind")
+        if "trigger" in entry:
+            patterns.type_triggers[type_name] = entry["trigger"]
         patterns._known(type_name)
         for alias in entry.get("aliases", ()):
             patterns.aliases[alias] = type_name
@@ -312,6 +321,7 @@ def _site(patterns: PatternSet, framework: str, kind: str, entry: Mapping[str, A
         requires=tuple(entry.get("requires", ())),
         each=each,
         origin=f"{path}:{where}",
+        trigger=entry.get("trigger"),
     )
     if "call" in entry:
         site = SitePattern(form="call", target=entry["call"], **common)
@@ -380,12 +390,14 @@ def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
         join_sep=join.get("sep", "/") if join else "",
         join_parts=parts,
         regex=raw.get("regex"),
+        match=raw.get("match"),
         format=raw.get("format"),
         map=tuple((_map_key(k), v) for k, v in (raw.get("map") or {}).items()),
         default=raw.get("default"),
         has_default="default" in raw,
         loop=bool(raw.get("loop", False)),
         returned=bool(raw.get("returned", False)),
+        routed=bool(raw.get("routed", False)),
         kwargs=bool(raw.get("kwargs", False)),
         when_present=_argref(raw.get("when_present")),
         when_absent=_argref(raw.get("when_absent")),

@@ -63,19 +63,31 @@ def _inhouse_shape(data: bytes) -> bool:
 def triggers(patterns: PatternSet) -> re.Pattern[bytes]:
     """A pattern that finds any name the loaded packs could match in a file's bytes."""
     roots: set[str] = set(patterns.modules)
+    # a call or type that matters only with some text in the file (an HTTP API's URL, a web app's route
+    # for it) is found by that text, not by its module's name
+    triggered = {q for q, sites in patterns.call_sites.items() if sites and all(s.trigger for s in sites)}
+    triggered |= {q for q, sites in patterns.decorator_sites.items() if sites and all(s.trigger for s in sites)}
+    triggered |= set(patterns.type_triggers)
+    triggered |= {a for a, t in patterns.aliases.items() if t in patterns.type_triggers}
+    triggered |= {q for q, ps in patterns.call_producers.items() if ps and all(p.type in patterns.type_triggers for p in ps)}
     qnames: list[str] = [
-        *patterns.call_sites,
-        *patterns.decorator_sites,
-        *patterns.type_binds,
-        *patterns.aliases,
-        *patterns.aliases.values(),
-        *patterns.call_producers,
-        *patterns.attr_producers,
-        *patterns.decorator_producers,
-        *(p.target for p in patterns.param_producers),
+        q
+        for q in (
+            *patterns.call_sites,
+            *patterns.decorator_sites,
+            *patterns.type_binds,
+            *patterns.aliases,
+            *(t for t in patterns.aliases.values() if t not in patterns.type_triggers),
+            *patterns.call_producers,
+            *patterns.attr_producers,
+            *patterns.decorator_producers,
+            *(p.target for p in patterns.param_producers),
+        )
+        if q not in triggered
     ]
     roots.update(q.split(".")[0] for q in qnames if q)
-    fragments: set[str] = set()
+    fragments: set[str] = {s.trigger for q in triggered for s in (*patterns.call_sites.get(q, ()), *patterns.decorator_sites.get(q, ())) if s.trigger}
+    fragments |= set(patterns.type_triggers.values())
     for site in patterns.registries:
         if site.registry_call:
             roots.add(site.registry_call.split(".")[0])

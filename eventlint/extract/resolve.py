@@ -17,6 +17,7 @@ import re
 import string
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -66,6 +67,8 @@ PASS_THROUGH = frozenset(
         "dataclasses.asdict",
         "attr.asdict",
         "attrs.asdict",
+        "flask.jsonify",
+        "flask.json.jsonify",
     }
 )
 # Methods that serialise their receiver: looking through them keeps the payload's shape.
@@ -91,6 +94,37 @@ SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSett
 # Calls that read an environment variable, with an optional default as the second argument.
 ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "typing_extensions"}
+# Django's choices: a member written `A = "a", "Label"` has the value "a" (the last item is the label).
+CHOICES_BASES = frozenset(
+    {
+        f"django.db.models{sub}.{name}"
+        for sub in ("", ".enums")
+        for name in ("Choices", "TextChoices", "IntegerChoices")
+    }
+)
+# Bases that make a class an enumeration: its attributes are its members, iterating it gives them.
+ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag", "strenum.StrEnum"}) | CHOICES_BASES
+# Enumerations whose members are strings (passing a member passes its value), and what `auto()` gives there.
+STR_ENUM_AUTO = {
+    "enum.StrEnum": str.lower,
+    "strenum.StrEnum": str,
+    "django.db.models.TextChoices": str,
+    "django.db.models.enums.TextChoices": str,
+    "builtins.str": None,
+}
+# Builtins that copy an iterable: over a list of names or an enumeration, the same names.
+COPIES = frozenset({"builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.sorted"})
+
+
+@dataclass(frozen=True, slots=True)
+class EnumInfo:
+    """A project enumeration: its members in order (name and assignment), and whether members are strings."""
+
+    members: tuple[tuple[str, ir.Assign], ...]
+    strings: bool
+    choices: bool
+    auto: Callable[[str], str] | None
+    scope: Scope
 
 
 @dataclass
@@ -245,6 +279,7 @@ class Evaluator:
         self._depth = 0
         self._synthetic: dict[str, ir.Expr] = {}
         self._qualifying: set[tuple[str, str]] = set()
+        self._enums: dict[str, EnumInfo | None] = {}
 
     # -- entry points ----------------------------------------------------------
 
@@ -283,6 +318,11 @@ class Evaluator:
                 return VConst(value)
             case ir.Name(id):
                 return self.lookup(id, scope, line)
+            case ir.Attr(ir.Attr(owner, member), "value" | "name" as attr):
+                info, _ = self._enum_of(self.eval(owner, scope, line))
+                if info is not None and any(name == member for name, _ in info.members):
+                    return VStr(member) if attr == "name" else self._member_value(info, member)
+                return self.getattr(self.eval(expr.value, scope, line), attr, expr)
             case ir.Attr(value, attr):
                 return self.getattr(self.eval(value, scope, line), attr, expr)
             case ir.Call():
@@ -291,7 +331,11 @@ class Evaluator:
                 return self.eval(value, scope, line)
             case ir.Seq(items):
                 return VList(tuple(self.eval(i, scope, line) for i in items))
-            case ir.Comp(elt):
+            case ir.Comp(elt, iters, target):
+                if target and len(iters) == 1:
+                    items = self._comprehended(elt, target, self.eval(iters[0], scope, line))
+                    if items is not None:
+                        return items
                 return VList((self.eval(elt, scope, line),))
             case ir.DictE(items):
                 return VDict(
@@ -721,6 +765,11 @@ class Evaluator:
             case VRef(qname, "external"):
                 return VRef(f"{qname}.{attr}", "external")
             case VRef(qname, "class"):
+                info = self.enum_info(qname)
+                if info is not None:
+                    member = self._enum_attr(info, attr)
+                    if member is not None:
+                        return member
                 found = self._class_attr(qname, attr)
                 if found is not None:
                     return found
@@ -776,6 +825,85 @@ class Evaluator:
             method = f"{cls.name}.{attr}"
             if method in mod.functions:
                 return self.function_value(f"{mod.name}.{method}")
+        return None
+
+    # -- enumerations ------------------------------------------------------------
+
+    def enum_info(self, cls_qname: str) -> EnumInfo | None:
+        """The project class `cls_qname` as an enumeration (enum.Enum, StrEnum, Django choices), else None."""
+        if cls_qname in self._enums:
+            return self._enums[cls_qname]
+        self._enums[cls_qname] = None  # a class that is its own base stays no enumeration
+        info = None
+        entry = self.project.classes.get(cls_qname)
+        bases = self.class_bases(cls_qname) if entry is not None else []
+        if any(base in ENUM_BASES for base in bases):
+            mod, cls = entry  # type: ignore[misc]
+            members: list[tuple[str, ir.Assign]] = []
+            for assign in cls.attrs:
+                name = assign.target
+                if name.isidentifier() and not name.startswith("_") and not isinstance(assign.value, ir.Lambda):
+                    if all(name != seen for seen, _ in members):
+                        members.append((name, assign))
+            kinds = [base for base in bases if base in STR_ENUM_AUTO]
+            info = EnumInfo(
+                tuple(members),
+                bool(kinds),
+                any(base in CHOICES_BASES for base in bases),
+                STR_ENUM_AUTO[kinds[0]] if kinds else None,
+                Scope(mod, None, cls),
+            )
+        self._enums[cls_qname] = info
+        return info
+
+    def _enum_of(self, value: Value) -> tuple[EnumInfo | None, str]:
+        if isinstance(value, VRef) and value.kind == "class":
+            return self.enum_info(value.qname), value.qname
+        return None, ""
+
+    def _member_value(self, info: EnumInfo, member: str) -> Value:
+        """The value of a member: `A = "a"`; `A = "a", "Label"` in Django choices; `A = auto()` in a StrEnum."""
+        assign = next(a for name, a in info.members if name == member)
+        if isinstance(assign.value, ir.Call) and info.auto is not None:
+            callee = self.eval(assign.value.func, info.scope, assign.line)
+            if isinstance(callee, VRef) and callee.qname == "enum.auto":
+                return VStr(info.auto(member))
+        value = self._assigned(assign, info.scope)
+        if isinstance(value, VList):
+            # a Django choice (value, label); in any other enumeration a tuple value is no name
+            if info.choices and len(value.items) == 2:
+                return value.items[0]
+            return VUnknown(ir.unparse(assign.value), "not-static")
+        return value
+
+    def _enum_attr(self, info: EnumInfo, attr: str) -> Value | None:
+        """`Topics.A` (the member, as its value), and Django's `Topics.values` / `Topics.names`."""
+        if any(name == attr for name, _ in info.members):
+            return self._member_value(info, attr)
+        if info.choices and attr == "values":
+            return VList(tuple(self._member_value(info, name) for name, _ in info.members))
+        if info.choices and attr == "names":
+            return VList(tuple(VStr(name) for name, _ in info.members))
+        return None
+
+    def _iterated(self, value: Value) -> VList | None:
+        """What iterating `value` gives, when known: a list's items, or the members of a string enumeration."""
+        if isinstance(value, VList):
+            return value
+        info, _ = self._enum_of(value)
+        if info is not None and info.strings:
+            return VList(tuple(self._member_value(info, name) for name, _ in info.members))
+        return None
+
+    def _comprehended(self, elt: ir.Expr, target: str, iterable: Value) -> VList | None:
+        """`[t.value for t in Topics]`, `[t for t in TOPICS]`: the list, when the element is the item itself."""
+        info, _ = self._enum_of(iterable)
+        if info is not None and isinstance(elt, ir.Attr) and elt.value == ir.Name(target) and elt.attr in ("value", "name"):
+            if elt.attr == "name":
+                return VList(tuple(VStr(name) for name, _ in info.members))
+            return VList(tuple(self._member_value(info, name) for name, _ in info.members))
+        if elt == ir.Name(target):
+            return self._iterated(iterable)
         return None
 
     def _instance_attr(self, cls_qname: str, attr: str) -> Value | None:
@@ -866,6 +994,13 @@ class Evaluator:
         match callee:
             case VRef(qname, "external") if qname in PASS_THROUGH and call.args:
                 return self.eval(call.args[0], scope, line)
+            case VRef(qname, "external") if qname in COPIES and len(call.args) == 1 and not call.kwargs and not isinstance(call.args[0], ir.Starred):
+                copied = self._iterated(self.eval(call.args[0], scope, line))
+                if copied is None:
+                    return VUnknown(ir.unparse(call), "call-result")
+                if qname == "builtins.sorted" and all(isinstance(i, VStr) for i in copied.items):
+                    return VList(tuple(sorted(copied.items, key=lambda i: i.value)))  # type: ignore[union-attr]
+                return copied
             case VRef(qname, "external") if qname in ENV_READERS:
                 return self._environment(call, scope, line)
             case VRef(qname, "external") if qname in config_values.READERS:
@@ -1137,6 +1272,11 @@ class Evaluator:
             return []
         if source.decorated:
             return [VRef(ctx.decorated, "function")] if ctx.decorated else []
+        if source.returned and not source.routed:
+            target = self.scope_of(ctx.decorated) if ctx.decorated else None
+            if target is None or target.func is None or not target.func.returns:
+                return []
+            return [self.eval(target.func.returns[-1], target, LAST_LINE)]
         if source.decorated_name:
             return [VStr(self.runtime_name(ctx.decorated))] if ctx.decorated else []
         if source.annotation is not None:
@@ -1271,6 +1411,8 @@ class Evaluator:
                     uncertain = uncertain or any(k is None and not isinstance(v, VDict) for k, v, _, _ in item.items)
                 elif not isinstance(item, VInst):
                     uncertain = True
+        if source.match is not None:
+            values = [v for v in values if _matches(source.match, v)]
         return [self._convert(source, v) for v in values], uncertain
 
     def _convert(self, source: Source, value: Value) -> Value:
@@ -1280,10 +1422,11 @@ class Evaluator:
                 if key == literal:
                     value = _literal(result)
                     break
-        if source.regex is not None:
+        regex = source.regex or source.match
+        if regex is not None:
             text = value.value if isinstance(value, VStr) else value.text if isinstance(value, VTemplate) else None
             if text is not None:
-                match = re.search(source.regex, text)
+                match = re.search(regex, text)
                 if match and match.groups() and match.group(1) is not None:
                     group = match.group(1)
                     value = VTemplate(group) if "{" in group else VStr(group, value.origin if isinstance(value, VStr) else "")
@@ -1363,6 +1506,13 @@ def join_text(parts: list[str | Value]) -> Value | None:
     if not known and not params:
         return None
     return VTemplate(text, params)
+
+
+def _matches(regex: str, value: Value) -> bool:
+    """A `match:` source keeps a string (or template) whose text has group 1 of the expression in it."""
+    text = value.value if isinstance(value, VStr) else value.text if isinstance(value, VTemplate) else None
+    found = re.search(regex, text) if text is not None else None
+    return found is not None and bool(found.groups()) and found.group(1) is not None
 
 
 def _literal_string_map(value: VDict) -> bool:
@@ -1527,4 +1677,4 @@ def _namespace_names(path: str, sys_root: str) -> list[tuple[str, str]]:
     return out
 
 
-_BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance", "open"})
+_BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "frozenset", "sorted", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance", "open"})

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
@@ -46,6 +46,7 @@ from eventlint.extract.values import (
     VMethod,
     VParam,
     VRef,
+    VSet,
     VStr,
     VTemplate,
     VUnknown,
@@ -372,7 +373,8 @@ class SiteFinder:
                 else:
                     read = self.ev.read_spec(spec, item_ctx)
                 values.append((name, tuple(v for value in read for v in flatten(value))))
-            if pattern.form == "decorator" and decorated is not None and not any(n == "handler" and v for n, v in values) and handler is None:
+            routed = any(s.routed for s in pattern.spec("handler") or ())  # the decorated route only lists subscriptions
+            if pattern.form == "decorator" and decorated is not None and not any(n == "handler" and v for n, v in values) and handler is None and not routed:
                 values = [(n, v) for n, v in values if n != "handler"] + [("handler", (VRef(decorated, "function"),))]
             present = {name for name, vals in values if vals} | ({"handler"} if handler is not None else set())
             if any(required not in present for required in pattern.requires):
@@ -427,9 +429,28 @@ class SiteFinder:
                     return [], self._loop_handler(scope, ctx.call)
                 continue
             values = self.ev.read_source(source, ctx)
+            if source.routed:
+                values = [routed for v in values for routed in self._routed(v, scope)]
             if values:
                 return values, None
         return [], None
+
+    def _routed(self, path: Value, scope: Scope) -> list[Value]:
+        """The function a module routes `path` to: `@app.route("/orders", methods=["POST"])`, `@router.post("/orders")`."""
+        if not isinstance(path, VStr) or not path.value.strip("/"):
+            return []
+        wanted = "/" + path.value.lstrip("/")
+        out: list[Value] = []
+        for fn in scope.mod.ir.functions:
+            for decorator in fn.decorators:
+                call = decorator.expr
+                if not (isinstance(call, ir.Call) and isinstance(call.func, ir.Attr) and call.func.attr in ROUTE_DECORATORS):
+                    continue
+                rule = argument(call, 0, "rule") or argument(call, 0, "path")
+                value = self.ev.eval(rule, Scope(scope.mod), decorator.line) if rule is not None else None
+                if isinstance(value, VStr) and value.value == wanted:
+                    out.append(VRef(self.project.function_qname(scope.mod, fn), "function"))
+        return out
 
     # -- payloads and keys ---------------------------------------------------------
 
@@ -553,7 +574,7 @@ class SiteFinder:
             partial = len(keys) != len(value.items)
             return Shape(keys, event, partial=partial)
         if isinstance(value, VInst) and value.project:
-            return Shape(None, value.type.rsplit(".", 1)[-1], cls=value.type)
+            return Shape(None, self._event_of_instance(value.type, value.get), cls=value.type)
         return NO_SHAPE
 
     def _dict_shape(self, items: tuple[ir.DictItem, ...], scope: Scope, line: int) -> Shape:
@@ -596,8 +617,45 @@ class SiteFinder:
         positional = [(fields[i], args[i]) for i in range(min(len(args), len(fields))) if not isinstance(args[i], ir.Starred)]
         given = positional + [(k, v) for k, v in kwargs if k is not None]
         types = {k: t for k, v in given if (t := _literal_type(v)) is not None}
+        event = self._event_of_instance(cls_qname, lambda key: next((self.ev.eval(v, scope, line) for k, v in given if k == key), None))
         # fields left to their defaults are serialised too, and are not known here: always partial
-        return Shape(tuple(name for name, _ in given), cls_qname.rsplit(".", 1)[-1], tuple(sorted(types.items())), True, cls_qname)
+        return Shape(tuple(name for name, _ in given), event, tuple(sorted(types.items())), True, cls_qname)
+
+    def _event_of_instance(self, cls_qname: str, given: Callable[[str], Value | None]) -> str | None:
+        """The event an instance of a project class names: the class, or what an envelope carries.
+
+        An envelope (`Event(event_name=EventNames.USER_CREATED, data=...)`) is a class with a field for
+        the message body (ENVELOPE_BODIES) whose name field (one of `payload-event-keys`) is given at
+        construction and has no string default in the class: its instances carry different events, so
+        the field's value is the event, and nothing when that value is not known. A class that writes
+        the name as a default, or carries its data in fields of its own, is itself the event.
+        """
+        declared: dict[str, bool] | None = None
+        for key in self.payload_event_keys:
+            value = given(key)
+            if value is None:
+                continue
+            if declared is None:
+                declared = self._declared_fields(cls_qname)
+            if declared.get(key) or not any(body in declared for body in ENVELOPE_BODIES):
+                continue
+            return value.value if isinstance(value, VStr) and value.value else None
+        return cls_qname.rsplit(".", 1)[-1]
+
+    def _declared_fields(self, cls_qname: str) -> dict[str, bool]:
+        """The fields a project class (and its bases) declares, each with whether its default is a string."""
+        out: dict[str, bool] = {}
+        for qname in (cls_qname, *self.ev.class_bases(cls_qname)):
+            entry = self.project.classes.get(qname)
+            if entry is None:
+                continue
+            mod, cls = entry
+            for name in cls.fields:
+                out.setdefault(name, False)
+            for assign in cls.attrs:
+                value = self.ev.eval(assign.value, Scope(mod, None, cls), assign.line)
+                out[assign.target] = out.get(assign.target, False) or isinstance(value, (VStr, VSet))
+        return out
 
     def _wrapped_payload(self, qname: str, call: ir.Call, scope: Scope, line: int, depth: int) -> Shape | None:
         """A framework message object (aio_pika.Message(body=...)) wraps the real payload."""
@@ -971,6 +1029,7 @@ class SiteFinder:
                             unresolved=unresolved,
                             provenance=_provenance(event, channel),
                             derived=_derived(event, channel),
+                            broker=_broker(site, channel, binds),
                         )
                     )
             elif kind == "subscribe":
@@ -979,7 +1038,11 @@ class SiteFinder:
                     ch_text, ch_expr = text_of(channel)
                     h_name, h_expr = site.handler if site.handler is not None else self._handler_name(handler)
                     unresolved = None
-                    if ev_text is None and ch_text is None:
+                    if ch_text == "":
+                        ch_text, ch_expr = None, broker_named(site.function)
+                        if ev_text is None:
+                            unresolved = f"broker-named: the broker names the queue; `{ch_expr}` is known by its bindings"
+                    elif ev_text is None and ch_text is None:
                         unresolved = self._unresolved(site, (("channel", channel), ("event", event)))
                     elif h_name is None:
                         if site.handler is not None:
@@ -1008,14 +1071,17 @@ class SiteFinder:
                         unresolved=unresolved,
                         provenance=_provenance(event, channel),
                         derived=_derived(event, channel),
+                        broker=_broker(site, channel, binds),
                     )
                     subscribers.extend(self._dispatched(record, service))
             else:
                 for queue, exchange, routing_key in self._combinations(site, ("queue", "exchange", "routing_key")):
+                    q_text = text_of(queue)[0]
                     bindings.append(
                         Binding(
                             framework=site.pattern.framework,
-                            queue=text_of(queue)[0],
+                            queue=q_text or None,
+                            queue_expr=broker_named(site.function) if q_text == "" else None,
                             exchange=text_of(exchange)[0],
                             routing_key=text_of(routing_key)[0],
                             service=service,
@@ -1172,7 +1238,7 @@ class SiteFinder:
                 return None, None  # `value_type=str`: a serialisation type, not the name of an event
             return value.qname.rsplit(".", 1)[-1], None
         if isinstance(value, VInst) and value.project:
-            return value.type.rsplit(".", 1)[-1], None
+            return self._event_of_instance(value.type, value.get), None
         text, expr = text_of(value)
         if text is None and not subscribe and site.payload.event is not None:
             return site.payload.event, None
@@ -1200,6 +1266,12 @@ class SiteFinder:
         return None, text_of(value)[1]
 
 
+
+# Decorators that route an HTTP path to a function (Flask, FastAPI/Starlette routers, Quart, Sanic).
+ROUTE_DECORATORS = frozenset({"route", "post", "put", "api_route"})
+
+# Fields in which an envelope class carries the message body, next to the event's name.
+ENVELOPE_BODIES = ("data", "payload", "body", "detail", "content")
 
 # Built-in types a framework accepts where it otherwise takes an event class (faust `value_type=str`,
 # FastStream `msg: bytes`): they say how a message is encoded, never which event it is.
@@ -1314,6 +1386,40 @@ def _per_record(site: Found, channel: Value | None, name: str, binds: dict[str, 
     if isinstance(channel, VInst) and any(bound == name for bound, _ in binds.get(channel.type, ())):
         return _first_text(tuple(v for v in (channel.get(name),) if v is not None))
     return _first_text(site.get(name))
+
+
+def _broker(site: Found, channel: Value | None, binds: dict[str, tuple]) -> str | None:
+    """The broker connection of a record when the code states it exactly (see `broker_label`)."""
+    if isinstance(channel, VInst) and any(bound == "broker" for bound, _ in binds.get(channel.type, ())):
+        values: tuple[Value, ...] = tuple(v for v in (channel.get("broker"),) if v is not None)
+    else:
+        values = site.get("broker")
+    return broker_label(VList(values)) if values else None  # a list of bootstrap servers is flattened at the site
+
+
+def broker_label(value: Value) -> str | None:
+    """A normalized, non-secret label of a connection: `kafka-1:9092,kafka-2:9092` for bootstrap servers
+    (a list or a comma-separated string, sorted), `localhost:4566` for `http://user:pw@LocalHost:4566/path`;
+    None unless every part is a string written in the code (an environment variable's default can be
+    overridden where the code runs: it names no connection for sure)."""
+    parts: list[str] = []
+    for item in value.items if isinstance(value, VList) else (value,):
+        if not isinstance(item, VStr) or item.origin:
+            return None
+        for address in item.value.replace(";", ",").split(","):
+            address = address.strip()
+            if "://" in address:
+                address = address.split("://", 1)[1]
+            address = address.rsplit("@", 1)[-1].split("/", 1)[0].split("?", 1)[0].lower()
+            if address:
+                parts.append(address)
+    return ",".join(sorted(set(parts))) or None
+
+
+def broker_named(function: str | None) -> str:
+    """How a queue the broker names is written in the facts: the function that declares, binds and
+    consumes it (`queue_declare(queue="")`, then `result.method.queue`), which is what ties them."""
+    return f"broker-named queue in {function}"
 
 
 def text_of(value: Value | None) -> tuple[str | None, str | None]:

@@ -122,6 +122,7 @@ UNKNOWN_REASONS = {
     "not-static": "an expression eventlint does not evaluate (arithmetic, a comprehension, a conditional)",
     "name-not-found": "a name with no assignment, parameter or import in scope",
     "too-many-values": "one of more possible names than eventlint lists (MAX_SET)",
+    "broker-named": "a queue the broker names when it is declared (`queue=\"\"`): known by its bindings, not by name",
 }
 
 # A finite set of names is listed up to this size; beyond it the value is unknown ("too-many-values").

@@ -7,6 +7,7 @@ providers: they cost several times the parse); scopes are tracked with a stack.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -780,6 +781,37 @@ class _Visitor(cst.CSTVisitor):
             self._memo[key] = found
         return found
 
+    def _percent_format(self, node: cst.BinaryOperation) -> ir.FStr | None:
+        """`"%s/v1.0/publish/%s/%s" % (base, pubsub, topic)` as the f-string it means (%s, %d, %i and %% only)."""
+        left = self._expr(node.left)
+        if not isinstance(left, ir.Str) or left.value.endswith("%") and not left.value.endswith("%%"):
+            return None
+        right = node.right
+        elements = right.elements if isinstance(right, cst.Tuple) else None
+        if elements is not None and any(isinstance(e, cst.StarredElement) for e in elements):
+            return None
+        values = [e.value for e in elements] if elements is not None else [right]
+        pieces = re.split(r"%(.)", left.value, flags=re.DOTALL)
+        parts: list[str | ir.Expr] = []
+        text = ""
+        used = 0
+        for index, piece in enumerate(pieces):
+            if index % 2 == 0:
+                text += piece
+            elif piece == "%":
+                text += "%"
+            elif piece in ("s", "d", "i") and used < len(values):
+                if text:
+                    parts.append(text)
+                text = ""
+                parts.append(self._expr(values[used]))
+                used += 1
+            else:
+                return None  # a conversion this does not read (%(name)s, %-5s, %r), or too few values
+        if text:
+            parts.append(text)
+        return ir.FStr(tuple(parts)) if used == len(values) and used else None
+
     def _convert(self, node: cst.BaseExpression) -> ir.Expr:
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
@@ -850,6 +882,10 @@ class _Visitor(cst.CSTVisitor):
             return ir.Await(self._expr(node.expression))
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             return ir.Concat(self._expr(node.left), self._expr(node.right))
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+            formatted = self._percent_format(node)
+            if formatted is not None:
+                return formatted
         if isinstance(node, cst.Lambda):
             names = tuple(p.name.value for p in node.params.params)
             return ir.Lambda(names, self._expr(node.body))
@@ -863,7 +899,8 @@ class _Visitor(cst.CSTVisitor):
             while clause is not None:
                 iters.append(self._expr(clause.iter))
                 clause = clause.inner_for_in
-            return ir.Comp(self._expr(node.elt), tuple(iters))
+            first = node.for_in.target
+            return ir.Comp(self._expr(node.elt), tuple(iters), first.value if isinstance(first, cst.Name) else "")
         return ir.Opaque(self._text(node))
 
 
