@@ -169,6 +169,7 @@ class HandlerAnalysis:
                     awaited=call.awaited,
                     forwards_message=any(_carries_message(a, itself) for a in args),
                     placeholders=_placeholders(call, fn),
+                    assigned=_receiver_assigned(call, fn),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -455,6 +456,29 @@ def _placeholders(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def _receiver_assigned(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
+    """Attributes of the call's receiver (`order` in `order.save()`) assigned in the same function before the
+    call, the last assignment of each judged: `attr:const` (a literal), `attr:now` (the current time) or
+    `attr:value` (anything else). Augmented assignments (`order.count += 1`) are not assignments here."""
+    if not (isinstance(call.func, ir.Attr) and isinstance(call.func.value, ir.Name)):
+        return ()
+    prefix = f"{call.func.value.id}."
+    last: dict[str, ir.Expr] = {}
+    for assign in sorted((a for a in fn.assigns if a.line <= call.line and a.target.startswith(prefix)), key=lambda a: a.line):
+        attr = assign.target[len(prefix) :]
+        if "." not in attr:
+            last[attr] = assign.value
+    return tuple(sorted(f"{attr}:{_assigned_kind(value)}" for attr, value in last.items()))
+
+
+def _assigned_kind(value: ir.Expr) -> str:
+    if isinstance(value, (ir.Str, ir.Const)):
+        return "const"
+    if isinstance(value, ir.Call) and re.search(r"(^|\.)(now|utcnow)$|^time\.time$", ir.unparse(value.func)):
+        return "now"
+    return "value"
+
+
 def _placeholder_kind(value: ir.Expr) -> str | None:
     match value:
         case ir.Str(""):
@@ -560,13 +584,16 @@ def _argument_fields(args: tuple[ir.Expr, ...], message: set[str]) -> tuple[str,
 
 
 def _literals(call: ir.Call) -> tuple[str, ...]:
-    """String literals passed to a call (SQL text, Redis flags), f-strings with their holes."""
+    """String literals passed to a call (SQL text, Redis flags), f-strings with their holes, and the strings
+    of a list or tuple literal passed (`save(update_fields=["notified"])`)."""
     out = []
     for arg in (*call.args, *(v for _, v in call.kwargs)):
         if isinstance(arg, ir.Str):
             out.append(arg.value)
         elif isinstance(arg, (ir.FStr, ir.Concat)):
             out.append(ir.unparse(arg))
+        elif isinstance(arg, ir.Seq):
+            out.extend(item.value for item in arg.items if isinstance(item, ir.Str))
     return tuple(out)
 
 

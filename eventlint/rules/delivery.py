@@ -35,6 +35,14 @@ STORAGE_WRITES = _KNOWN.effects["storage-writes"]
 RELEASE_CALLS = ("*.delete", "*.delete_item", "*.delete_one", "*.srem", "*.hdel", "*release*", "*unmark*", "*.rollback")
 
 
+# project files the examples import
+_SHOP_MODELS = {
+    "shop/__init__.py": "",
+    "shop/models.py": "from django.db import models\n\n\nclass Order(models.Model):\n    paid_total = models.IntegerField(default=0)\n"
+    "    shipped = models.BooleanField(default=False)\n    shipped_at = models.DateTimeField(null=True)\n",
+}
+
+
 class NonIdempotentHandler(HandlerRule):
     """Checks for handlers whose side effects repeat when a message is redelivered.
 
@@ -63,7 +71,11 @@ class NonIdempotentHandler(HandlerRule):
     `self` in any method, handed in as an annotated parameter
     (`session: AsyncSession`), renamed (`api = client`), or opened by
     `with ... as`. Deletes and overwrites of a key (HTTP `DELETE`, Redis `SET`,
-    SQL `DELETE`) leave the same state when repeated and are not counted.
+    SQL `DELETE`) leave the same state when repeated and are not counted, nor
+    is a processed marker: a write of only the fields it names (Django
+    `save(update_fields=[...])`) when each is given a literal or the current
+    time before it (`order.notified = True`); a field changed any other way
+    (`order.count += 1`, a value from the message) keeps it a write.
 
     Evidence of deduplication: a lookup of the incoming event id before the
     effect (`already_processed(event_id)`, an inbox table, `exists`), a
@@ -114,6 +126,7 @@ class NonIdempotentHandler(HandlerRule):
         - storage_writes: calls that write to object storage
         - dedup_calls: calls that look up or record an event id; evidence when they use the message
         - conditional_writes: writes that do nothing when the record exists (Redis SET NX, DynamoDB attribute_not_exists, Mongo $setOnInsert); the write is its own dedup
+        - marker_writes: writes that store only the fields they name (Django `save(update_fields=...)`); not a side effect when each field named is given a literal or the current time before the call (a processed marker)
         - idempotency_keywords: keyword arguments that make a call idempotent
         - idempotency_headers: header names (dict keys in a call's arguments) that make a call idempotent
         - idempotency_decorators: globs on decorators that make a handler idempotent
@@ -130,6 +143,7 @@ class NonIdempotentHandler(HandlerRule):
         storage_writes: tuple[str, ...] = STORAGE_WRITES
         dedup_calls: tuple[str, ...] = _KNOWN.dedup_calls
         conditional_writes: tuple[str, ...] = _KNOWN.conditional_writes
+        marker_writes: tuple[str, ...] = _KNOWN.marker_writes
         idempotency_keywords: tuple[str, ...] = _KNOWN.keywords
         idempotency_headers: tuple[str, ...] = _KNOWN.headers
         idempotency_decorators: tuple[str, ...] = ("*idempotent*", "*dedup*", "*deduplicate*")
@@ -138,6 +152,21 @@ class NonIdempotentHandler(HandlerRule):
         upsert_sql: str = _KNOWN.upsert_sql
 
     invalid = [
+        Example(
+            """
+            from kafka import KafkaConsumer
+            from shop.models import Order
+
+            def on_payment(event):
+                order = Order.objects.get(id=event["order_id"])
+                order.paid_total += event["amount"]
+                order.save(update_fields=["paid_total"])  # expect: EDA401
+
+            for message in KafkaConsumer("payments.captured", group_id="orders"):
+                on_payment(message.value)
+            """,
+            files=_SHOP_MODELS,
+        ),
         Example(
             """
             from kafka import KafkaConsumer
@@ -287,6 +316,24 @@ class NonIdempotentHandler(HandlerRule):
         ),
     ]
     valid = [
+        Example(
+            """
+            from django.utils import timezone
+            from kafka import KafkaConsumer
+            from shop.models import Order
+
+            # a processed marker: the same fields set to the same state again on a redelivery
+            def on_shipped(event):
+                order = Order.objects.get(id=event["order_id"])
+                order.shipped = True
+                order.shipped_at = timezone.now()
+                order.save(update_fields=["shipped", "shipped_at"])
+
+            for message in KafkaConsumer("shipments.sent", group_id="orders"):
+                on_shipped(message.value)
+            """,
+            files=_SHOP_MODELS,
+        ),
         Example(
             """
             from kafka import KafkaConsumer
@@ -594,8 +641,17 @@ def _effect(call: HandlerCall, options: Any) -> str | None:
 
 
 def _db_write(call: HandlerCall, options: Any) -> bool:
+    if knowledge.matches_any(call, getattr(options, "marker_writes", _KNOWN.marker_writes)) and marks_only(call):
+        return False
     sql_write = getattr(options, "sql_write", SQL_WRITE)
     return knowledge.matches_any(call, options.db_writes) or (named(call, options.sql_execute) and with_literal(call, sql_write))
+
+
+def marks_only(call: HandlerCall) -> bool:
+    """Every field the write names (its string literals) is given a literal or the current time before it:
+    a processed marker (`order.notified = True; order.save(update_fields=["notified"])`) that repeats to the same state."""
+    kinds = dict(a.rsplit(":", 1) for a in call.assigned)
+    return bool(call.literals) and all(kinds.get(field) in ("const", "now") for field in call.literals)
 
 
 def _callee_index(handler: Handler) -> dict[str, HandlerCall]:
