@@ -583,8 +583,8 @@ def named_decorator(name: str, patterns: tuple[str, ...]) -> bool:
 # EDA402 and EDA403: the same side-effect classification as EDA401, followed through the
 # handler's calls to the function where the two things being compared meet.
 
-ACK_ON_DELIVERY = ("pika", "aio-pika", "kombu", "redis")
-AUTO_COMMIT = ("kafka-python", "aiokafka", "confluent-kafka")
+ACK_ON_DELIVERY = ("pika", "aio-pika", "kombu", "redis", "faststream")
+AUTO_COMMIT = ("kafka-python", "aiokafka", "confluent-kafka", "faststream")
 ACK_CALLS = (
     "*.basic_ack",
     "*.ack",
@@ -734,10 +734,13 @@ class AckBeforeProcessing(Rule):
     Reports the three ways a consumer tells the broker "done" before it is:
 
     - a subscription that acknowledges on delivery: pika `auto_ack=True`,
-      aio-pika and kombu `no_ack=True`, Redis `XREADGROUP ... NOACK`;
+      aio-pika and kombu `no_ack=True`, Redis `XREADGROUP ... NOACK`,
+      FastStream RabbitMQ / NATS / Redis `ack_policy=AckPolicy.ACK_FIRST`;
     - a Kafka consumer with automatic offset commits (`enable_auto_commit`, on
       by default in kafka-python and aiokafka; `enable.auto.commit` in
-      confluent-kafka) whose handler has a side effect: a payment, a database
+      confluent-kafka; FastStream's Kafka subscribers by default, which is
+      `AckPolicy.ACK_FIRST` in 0.6 and `auto_commit=True` in 0.5) whose
+      handler has a side effect: a payment, a database
       write, a state-changing HTTP request, an e-mail or SMS, a publication
       (the same classification as EDA401);
     - an explicit acknowledgement (`channel.basic_ack(...)`, `message.ack()`,
@@ -769,11 +772,14 @@ class AckBeforeProcessing(Rule):
     acknowledging late means a message may arrive twice.
 
     ## Limitations
-    - What "auto" means comes from the framework packs; frameworks whose
-      automatic acknowledgement happens after the handler returns (NATS
-      JetStream callbacks, FastStream's default policies) are not listed in
-      the options, and FastStream's Kafka `ACK_FIRST` policy cannot be told
-      apart from them in the facts.
+    - When a library acknowledges by itself comes from the framework packs,
+      each default looked up in the library's documentation and cited there:
+      a subscription's `ack` is `on-delivery`, `auto-commit`, `after-handler`
+      (NATS JetStream callbacks, FastStream's RabbitMQ / NATS / Redis default
+      and its `ACK`, `REJECT_ON_ERROR`, `NACK_ON_ERROR` policies: not a
+      finding) or `manual`. The frameworks judged are listed in
+      `ack_on_delivery_frameworks` and `auto_commit_frameworks`, which also say
+      what a plain `auto` means (from a team's pack that does not say when).
     - Order is the order of lines in a function: an acknowledgement in a branch
       that returns early (a skipped duplicate or poison message) is recognised
       only when another acknowledgement follows the work (later in the function,
@@ -798,8 +804,8 @@ class AckBeforeProcessing(Rule):
     @dataclass(frozen=True)
     class Options:
         """
-        - ack_on_delivery_frameworks: frameworks whose `ack: auto` subscriptions acknowledge each message when it is delivered; always a finding
-        - auto_commit_frameworks: frameworks whose `ack: auto` subscriptions commit offsets by themselves, whatever the handler's outcome; a finding when the handler has a side effect
+        - ack_on_delivery_frameworks: frameworks whose subscriptions are judged when they acknowledge each message as it is delivered (`ack: on-delivery` in the packs, or `auto` from a pack that does not say when); always a finding
+        - auto_commit_frameworks: frameworks whose subscriptions are judged when they commit offsets by themselves, whatever the handler's outcome (`ack: auto-commit`, or `auto` from a pack that does not say when); a finding when the handler has a side effect
         - ack_calls: globs on calls that acknowledge a message or commit its offset
         - offset_store_calls: globs on calls that mark a message processed for the next automatic commit; an auto-commit handler that makes one is not reported
         - payments: globs on a call's qualified name or text that move money
@@ -826,6 +832,36 @@ class AckBeforeProcessing(Rule):
         publications_are_work: bool = True
 
     invalid = [
+        Example(
+            """
+            from faststream.kafka import KafkaBroker
+
+            from billing.gateway import charge_card
+
+            broker = KafkaBroker("kafka:9092")
+
+            # FastStream's Kafka default (AckPolicy.ACK_FIRST) commits offsets automatically: at most once
+            @broker.subscriber("orders.placed", group_id="billing")  # expect: EDA402
+            async def charge(order: dict) -> None:
+                charge_card(order["customer_id"], order["total"])
+            """,
+            files=_GATEWAY,
+        ),
+        Example(
+            """
+            from faststream.rabbit import RabbitBroker
+            from faststream import AckPolicy
+
+            from billing.gateway import charge_card
+
+            broker = RabbitBroker("amqp://guest:guest@rabbitmq:5672/")
+
+            @broker.subscriber("payments", ack_policy=AckPolicy.ACK_FIRST)  # expect: EDA402
+            async def charge(order: dict) -> None:
+                charge_card(order["customer_id"], order["total"])
+            """,
+            files=_GATEWAY,
+        ),
         Example(
             """
             import json
@@ -908,6 +944,37 @@ class AckBeforeProcessing(Rule):
         ),
     ]
     valid = [
+        Example(
+            """
+            from faststream.kafka import KafkaBroker
+            from faststream import AckPolicy
+
+            from billing.gateway import charge_card
+
+            broker = KafkaBroker("kafka:9092")
+
+            # committed after the handler returns, and not when it raises
+            @broker.subscriber("orders.placed", group_id="billing", ack_policy=AckPolicy.REJECT_ON_ERROR)
+            async def charge(order: dict) -> None:
+                charge_card(order["customer_id"], order["total"])
+            """,
+            files=_GATEWAY,
+        ),
+        Example(
+            """
+            from faststream.rabbit import RabbitBroker
+
+            from billing.gateway import charge_card
+
+            broker = RabbitBroker("amqp://guest:guest@rabbitmq:5672/")
+
+            # FastStream's RabbitMQ default acknowledges when the handler returns (rejects when it raises)
+            @broker.subscriber("payments")
+            async def charge(order: dict) -> None:
+                charge_card(order["customer_id"], order["total"])
+            """,
+            files=_GATEWAY,
+        ),
         Example(
             """
             import json
@@ -1041,11 +1108,11 @@ class AckBeforeProcessing(Rule):
         options = self.options
         sites: dict[tuple[str, int, int, str, str], list[Subscription]] = {}
         for sub in ctx.facts.subscribers:
-            if sub.ack != "auto":
-                continue
-            if sub.framework in options.ack_on_delivery_frameworks:
+            # the framework packs say when a library acknowledges by itself (on-delivery, auto-commit,
+            # after-handler); a plain `auto` (a team's own pack, an older facts document) is read through the lists
+            if sub.ack in ("on-delivery", "auto") and sub.framework in options.ack_on_delivery_frameworks:
                 kind = "delivery"
-            elif sub.framework in options.auto_commit_frameworks:
+            elif sub.ack in ("auto-commit", "auto") and sub.framework in options.auto_commit_frameworks:
                 kind = "commit"
             else:
                 continue
@@ -1078,7 +1145,8 @@ class AckBeforeProcessing(Rule):
                 f"{first_work.what} ({_label(first_work.label, first_work.steps, 0)}): offsets are committed whatever "
                 "the handler's outcome, so a message still being processed, or whose processing failed, can be committed "
                 "and is never delivered again",
-                hint="disable automatic commits (enable_auto_commit=False / enable.auto.commit: false) and commit after the "
+                hint="disable automatic commits (enable_auto_commit=False / enable.auto.commit: false; FastStream: "
+                "ack_policy=AckPolicy.REJECT_ON_ERROR, or auto_commit=False before 0.6) and commit after the "
                 "work, or with confluent-kafka set enable.auto.offset.store: false and store_offsets(msg) after the work",
             )
 
