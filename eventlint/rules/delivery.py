@@ -15,6 +15,7 @@ from eventlint.rules.base import (
     Severity,
     matches,
 )
+from eventlint.routes import Flow
 from eventlint.rules import knowledge
 from eventlint.rules.handler_queries import (
     chain,
@@ -35,6 +36,16 @@ STORAGE_WRITES = _KNOWN.effects["storage-writes"]
 RELEASE_CALLS = ("*.delete", "*.delete_item", "*.delete_one", "*.srem", "*.hdel", "*release*", "*unmark*", "*.rollback")
 
 
+# an in-house bus (extract/inhouse.py recognises it by its shape) and the event its handlers are registered for
+_BUS = {
+    "shop/__init__.py": "",
+    "shop/events.py": "class OrderPlaced:\n    def __init__(self, order_id):\n        self.order_id = order_id\n",
+    "shop/bus.py": (
+        "class MessageBus:\n    def __init__(self, handlers):\n        self.handlers = handlers\n\n"
+        "    def handle(self, event):\n        for handler in self.handlers[type(event)]:\n            handler(event)\n"
+    ),
+}
+_BUS_HANDLERS = "from kafka import KafkaProducer\n\nfrom shop.events import OrderPlaced\n\n\n{handler}\n\nHANDLERS = {{OrderPlaced: [announce]}}\n"
 # project files the examples import
 _SHOP_MODELS = {
     "shop/__init__.py": "",
@@ -605,6 +616,9 @@ DB_COMMITS = ("*session.commit", "*Session.commit", "*db.commit", "*conn.commit"
 OUTBOX_CALLS = ("*outbox*", "*Outbox*", "*OUTBOX*")
 OUTBOX_SQL = r"outbox"
 TRANSACTIONAL_PRODUCER = ("*.begin_transaction", "*.send_offsets_to_transaction", "*.commit_transaction")
+# buses inside the process (#13's in-house buses, blinker signals, pyee emitters): handing them an event is not a
+# broker write, but what their handlers do is part of the publishing function's work
+IN_PROCESS = ("inhouse", "blinker", "pyee")
 END = 10**9  # a step after every call of its function: what a decorator publishes when the function returns
 
 # project files the examples below import
@@ -1265,8 +1279,11 @@ class DualWrite(Rule):
     ## Limitations
     - Writes are recognised by name (the same classification as EDA401); an ORM
       object changed by attribute assignment and committed elsewhere is not.
-    - A publication to an in-process bus is not a broker write; name such
-      frameworks in `in_process_frameworks`.
+    - A publication to an in-process bus (`in_process_frameworks`: in-house
+      buses recognised by their shape, blinker signals, pyee emitters) is not a
+      broker write; the handlers the bus runs for that event are followed
+      instead, one bus hop deep, so a write before `bus.handle(OrderPlaced(...))`
+      and a Kafka send in the `OrderPlaced` handler are one dual write.
     - Only functions with facts of their own are examined: handlers, and
       functions whose own body publishes (directly or through a wrapper that
       takes the destination). A plain function that writes and then calls a
@@ -1291,7 +1308,7 @@ class DualWrite(Rule):
         - outbox_calls: globs on calls (or the functions under the one that writes and publishes) that show a transactional outbox
         - outbox_sql: regular expression on SQL text that writes to an outbox table
         - transactional_calls: globs on calls of a transactional producer, taken as evidence too
-        - in_process_frameworks: frameworks whose publications stay in the process (an in-house bus); not broker writes
+        - in_process_frameworks: frameworks whose publications stay in the process (in-house buses, blinker, pyee); not broker writes, but the handlers they run are followed
         """
 
         db_writes: tuple[str, ...] = DB_WRITES
@@ -1301,9 +1318,27 @@ class DualWrite(Rule):
         outbox_calls: tuple[str, ...] = OUTBOX_CALLS
         outbox_sql: str = OUTBOX_SQL
         transactional_calls: tuple[str, ...] = TRANSACTIONAL_PRODUCER
-        in_process_frameworks: tuple[str, ...] = ()
+        in_process_frameworks: tuple[str, ...] = IN_PROCESS
 
     invalid = [
+        Example(
+            """
+            from shop.bus import MessageBus
+            from shop.events import OrderPlaced
+            from shop.handlers import HANDLERS
+
+            bus = MessageBus(HANDLERS)
+
+            def place_order(session, order):
+                session.add(order)
+                session.commit()
+                bus.handle(OrderPlaced(order.id))  # expect: EDA403
+            """,
+            files={**_BUS, "shop/handlers.py": _BUS_HANDLERS.format(handler=(
+                "producer = KafkaProducer(bootstrap_servers='kafka:9092')\n\n\n"
+                "def announce(event):\n    producer.send('orders.placed', {'order_id': event.order_id})\n"
+            ))},
+        ),
         Example(
             """
             import json
@@ -1379,6 +1414,25 @@ class DualWrite(Rule):
         ),
     ]
     valid = [
+        Example(
+            """
+            from shop.bus import MessageBus
+            from shop.events import OrderPlaced
+            from shop.handlers import HANDLERS
+
+            bus = MessageBus(HANDLERS)
+
+            # the bus's handler only records the event in the outbox; a relay publishes it
+            def place_order(session, order):
+                session.add(order)
+                session.commit()
+                bus.handle(OrderPlaced(order.id))
+            """,
+            files={**_BUS, "shop/handlers.py": _BUS_HANDLERS.format(handler=(
+                "def announce(event, conn=None):\n"
+                "    conn.execute('INSERT INTO outbox (topic, order_id) VALUES (%s, %s)', ('orders.placed', event.order_id))\n"
+            ))},
+        ),
         Example(
             """
             import json
@@ -1500,17 +1554,20 @@ class DualWrite(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         options = self.options
         reported: set[str] = set()
+        in_process = any(p.framework in options.in_process_frameworks for p in ctx.facts.publishers)
+        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity) if in_process else None
         for handler in ctx.facts.handlers:
-            writes = [c for c in handler.calls if _db_write(c, options) or named(c, options.db_commits)]
-            if not writes:
-                continue
             index = _callee_index(handler)
+            writes = [(c, _steps(c, handler, index)) for c in handler.calls if _db_write(c, options) or named(c, options.db_commits)]
             publications = _publications(handler, ctx, options.in_process_frameworks, index)
-            if not publications:
+            if flow is not None:
+                bus_writes, bus_publications = self._through_buses(handler, ctx, index, flow)
+                writes += bus_writes
+                publications += bus_publications
+            if not writes or not publications:
                 continue
             meetings: dict[str, list[tuple[_Step, _Step, HandlerCall, _Work, int]]] = {}
-            for write in writes:
-                steps = _steps(write, handler, index)
+            for write, steps in writes:
                 for publication in publications:
                     level = _meet(steps, publication.steps)
                     if level is None or level >= len(steps) or level >= len(publication.steps):
@@ -1559,6 +1616,36 @@ class DualWrite(Rule):
 
     def _commit_only(self, call: HandlerCall) -> bool:
         return not _db_write(call, self.options)
+
+    def _through_buses(
+        self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall], flow: Flow
+    ) -> tuple[list[tuple[HandlerCall, tuple[_Step, ...]]], list[_Work]]:
+        """The writes and broker publications of the handlers an in-process bus runs for the events this
+        function hands it, each reached through the call that hands the event over (one bus hop)."""
+        options = self.options
+        calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
+        writes: list[tuple[HandlerCall, tuple[_Step, ...]]] = []
+        publications: list[_Work] = []
+        for publication in ctx.publications_of(handler):
+            if publication.framework not in options.in_process_frameworks:
+                continue
+            call = calls_at.get((publication.path, publication.line, publication.column))
+            if call is None:
+                continue
+            prefix = _steps(call, handler, index)
+            for subscription in ctx.facts.subscribers:
+                if subscription.framework != publication.framework or not flow.reaches(publication, subscription):
+                    continue
+                target = ctx.handlers_by_name.get(subscription.handler or "")
+                if target is None or target.name == handler.name:
+                    continue
+                target_index = _callee_index(target)
+                for c in target.calls:
+                    if _db_write(c, options) or named(c, options.db_commits):
+                        writes.append((c, (*prefix, *_steps(c, target, target_index))))
+                for work in _publications(target, ctx, options.in_process_frameworks, target_index):
+                    publications.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
+        return writes, publications
 
     def _outbox(self, function: str, handler: Handler) -> bool:
         """Evidence of an outbox or a transactional producer in `function` or the functions it calls."""
