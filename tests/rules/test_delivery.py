@@ -358,7 +358,7 @@ def test_option_in_process_frameworks(tmp_path):
 def test_option_outbox_calls_is_needed_for_a_relay_without_outbox_in_its_names(tmp_path):
     from eventlint.rules import rule_by_code
 
-    example = rule_by_code("EDA403").valid[4]
+    example = rule_by_code("EDA403").valid[5]
     assert example.options == {"outbox_calls": ["events.store.*"]}
     files = example.all_files()
     (found,) = findings(project(tmp_path, files))
