@@ -934,10 +934,17 @@ class CorrelationIdDropped(Rule):
                 key = (*_site(publication), publication.event, publication.channel)
                 found.setdefault(key, (publication, [], why))[1].append(handler)
         uncorrelated = _uncorrelated_upstream(ctx, names, self.options.propagation_calls, flow)
+        carries: dict[str, bool] = {}
+
+        def carrying(handler: Handler) -> bool:
+            if handler.name not in carries:
+                carries[handler.name] = self._incoming_carries(handler, handling[handler], names, ctx, flow)
+            return carries[handler.name]
+
         for publication, handlers, why in found.values():
             if why is None and all(uncorrelated(s) for h in handlers for s in handling[h]) and any(handling[h] for h in handlers):
                 continue  # nothing it handles arrives with an id to pass on: EDA104 reports where the flow starts
-            if why is None and not any(self._incoming_carries(h, handling[h], names, ctx, flow) for h in handlers):
+            if why is None and not any(carrying(h) for h in handlers):
                 continue  # no sign that what it handles carries an id: there may be nothing to pass on
             incoming = sorted({describe(s.event, s.channel) for h in handlers for s in handling[h]})
             who = ", ".join(sorted(short(h.name) for h in handlers))
