@@ -145,6 +145,7 @@ class HandlerAnalysis:
         message = derived_names(fn, visit.tainted)
         itself = decoded_names(fn, visit.message)
         in_except = {id(call) for clause in fn.excepts for call in clause.calls}
+        by_base = _attribute_assigns(fn)
         names: dict[int, str] = {}
         follow: list[_Visit] = []
         for call in sorted(fn.calls, key=lambda c: (c.line, c.col)):
@@ -169,7 +170,7 @@ class HandlerAnalysis:
                     awaited=call.awaited,
                     forwards_message=any(_carries_message(a, itself) for a in args),
                     placeholders=_placeholders(call, fn),
-                    assigned=_receiver_assigned(call, fn),
+                    assigned=_receiver_assigned(call, by_base),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -456,18 +457,29 @@ def _placeholders(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _receiver_assigned(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
+def _attribute_assigns(fn: ir.Function) -> dict[str, list[ir.Assign]]:
+    """The function's `name.attr = value` assignments by `name`, in line order."""
+    out: dict[str, list[ir.Assign]] = {}
+    for assign in sorted((a for a in fn.assigns if "." in a.target), key=lambda a: a.line):
+        base, _, attr = assign.target.partition(".")
+        if "." not in attr:
+            out.setdefault(base, []).append(assign)
+    return out
+
+
+def _receiver_assigned(call: ir.Call, by_base: dict[str, list[ir.Assign]]) -> tuple[str, ...]:
     """Attributes of the call's receiver (`order` in `order.save()`) assigned in the same function before the
     call, the last assignment of each judged: `attr:const` (a literal), `attr:now` (the current time) or
     `attr:value` (anything else). Augmented assignments (`order.count += 1`) are not assignments here."""
     if not (isinstance(call.func, ir.Attr) and isinstance(call.func.value, ir.Name)):
         return ()
-    prefix = f"{call.func.value.id}."
+    assigns = by_base.get(call.func.value.id)
+    if not assigns:
+        return ()
     last: dict[str, ir.Expr] = {}
-    for assign in sorted((a for a in fn.assigns if a.line <= call.line and a.target.startswith(prefix)), key=lambda a: a.line):
-        attr = assign.target[len(prefix) :]
-        if "." not in attr:
-            last[attr] = assign.value
+    for assign in assigns:
+        if assign.line <= call.line:
+            last[assign.target.partition(".")[2]] = assign.value
     return tuple(sorted(f"{attr}:{_assigned_kind(value)}" for attr, value in last.items()))
 
 
