@@ -655,7 +655,9 @@ def _effect(call: HandlerCall, options: Any) -> str | None:
 
 
 def _db_write(call: HandlerCall, options: Any) -> bool:
-    if knowledge.matches_any(call, getattr(options, "marker_writes", _KNOWN.marker_writes)) and marks_only(call):
+    # a processed marker repeats to the same state (EDA401 asks that); it is still a write that can part from
+    # the event stream (EDA403) or be lost (EDA402), so only a rule with the option skips it
+    if knowledge.matches_any(call, getattr(options, "marker_writes", ())) and marks_only(call):
         return False
     sql_write = getattr(options, "sql_write", SQL_WRITE)
     return knowledge.matches_any(call, options.db_writes) or (named(call, options.sql_execute) and with_literal(call, sql_write))

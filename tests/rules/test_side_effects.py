@@ -295,3 +295,24 @@ def test_a_classify_policy_adds_storage_writes_and_conditional_writes(tmp_path):
     assert [d.message for d in found if "writes to object storage (vault.store)" in d.message and "nothing deduplicates" in d.message]
     found = lint_files(NonIdempotentHandler, claimed, config=config, select=["EDA401", "ACME401"])
     assert [d.message for d in found if "claims the message (ledger.post_once" in d.message], [d.message for d in found]
+
+
+def test_a_processed_marker_is_still_a_write_for_the_dual_write_rule():
+    from eventlint.rules.delivery import DualWrite
+
+    files = {
+        "app.py": """
+            from kafka import KafkaProducer
+            from shop.models import Order
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def pay(order_id):
+                order = Order.objects.get(id=order_id)
+                order.status = "paid"
+                order.save(update_fields=["status"])
+                producer.send("orders.paid", {"order_id": order_id})
+        """
+    }
+    # repeating it sets the same state (not EDA401), but it can commit while the send fails (EDA403)
+    assert [d.code for d in lint_files(DualWrite, files)] == ["EDA403"]
