@@ -115,6 +115,7 @@ class HandlerCall:
     awaited: bool = False
     forwards_message: bool = False
     placeholders: tuple[str, ...] = ()
+    assigned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

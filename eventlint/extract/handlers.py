@@ -145,6 +145,7 @@ class HandlerAnalysis:
         message = derived_names(fn, visit.tainted)
         itself = decoded_names(fn, visit.message)
         in_except = {id(call) for clause in fn.excepts for call in clause.calls}
+        by_base = _attribute_assigns(fn)
         names: dict[int, str] = {}
         follow: list[_Visit] = []
         for call in sorted(fn.calls, key=lambda c: (c.line, c.col)):
@@ -169,6 +170,7 @@ class HandlerAnalysis:
                     awaited=call.awaited,
                     forwards_message=any(_carries_message(a, itself) for a in args),
                     placeholders=_placeholders(call, fn),
+                    assigned=_receiver_assigned(call, by_base),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -455,6 +457,40 @@ def _placeholders(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def _attribute_assigns(fn: ir.Function) -> dict[str, list[ir.Assign]]:
+    """The function's `name.attr = value` assignments by `name`, in line order."""
+    out: dict[str, list[ir.Assign]] = {}
+    for assign in sorted((a for a in fn.assigns if "." in a.target), key=lambda a: a.line):
+        base, _, attr = assign.target.partition(".")
+        if "." not in attr:
+            out.setdefault(base, []).append(assign)
+    return out
+
+
+def _receiver_assigned(call: ir.Call, by_base: dict[str, list[ir.Assign]]) -> tuple[str, ...]:
+    """Attributes of the call's receiver (`order` in `order.save()`) assigned in the same function before the
+    call, the last assignment of each judged: `attr:const` (a literal), `attr:now` (the current time) or
+    `attr:value` (anything else). Augmented assignments (`order.count += 1`) are not assignments here."""
+    if not (isinstance(call.func, ir.Attr) and isinstance(call.func.value, ir.Name)):
+        return ()
+    assigns = by_base.get(call.func.value.id)
+    if not assigns:
+        return ()
+    last: dict[str, ir.Expr] = {}
+    for assign in assigns:
+        if assign.line <= call.line:
+            last[assign.target.partition(".")[2]] = assign.value
+    return tuple(sorted(f"{attr}:{_assigned_kind(value)}" for attr, value in last.items()))
+
+
+def _assigned_kind(value: ir.Expr) -> str:
+    if isinstance(value, (ir.Str, ir.Const)):
+        return "const"
+    if isinstance(value, ir.Call) and re.search(r"(^|\.)(now|utcnow)$|^time\.time$", ir.unparse(value.func)):
+        return "now"
+    return "value"
+
+
 def _placeholder_kind(value: ir.Expr) -> str | None:
     match value:
         case ir.Str(""):
@@ -560,13 +596,16 @@ def _argument_fields(args: tuple[ir.Expr, ...], message: set[str]) -> tuple[str,
 
 
 def _literals(call: ir.Call) -> tuple[str, ...]:
-    """String literals passed to a call (SQL text, Redis flags), f-strings with their holes."""
+    """String literals passed to a call (SQL text, Redis flags), f-strings with their holes, and the strings
+    of a list or tuple literal passed (`save(update_fields=["notified"])`)."""
     out = []
     for arg in (*call.args, *(v for _, v in call.kwargs)):
         if isinstance(arg, ir.Str):
             out.append(arg.value)
         elif isinstance(arg, (ir.FStr, ir.Concat)):
             out.append(ir.unparse(arg))
+        elif isinstance(arg, ir.Seq):
+            out.extend(item.value for item in arg.items if isinstance(item, ir.Str))
     return tuple(out)
 
 

@@ -448,7 +448,7 @@ class NoDeadLetter(Rule):
             return False
         if framework in options.fire_and_forget_frameworks and subscription.ack is None:
             return False
-        if subscription.ack == "auto" and framework in options.ack_on_delivery_frameworks:
+        if subscription.ack in ("on-delivery", "auto") and framework in options.ack_on_delivery_frameworks:
             return False  # acknowledged on delivery: nothing can be dead-lettered; EDA402 says so once
         handler = ctx.handlers_by_name.get(subscription.handler or "")
         if handler is not None and any(imatches(d, options.fire_and_forget_decorators) for d in handler.decorators):

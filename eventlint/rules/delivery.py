@@ -15,6 +15,7 @@ from eventlint.rules.base import (
     Severity,
     matches,
 )
+from eventlint.routes import Flow
 from eventlint.rules import knowledge
 from eventlint.rules.handler_queries import (
     chain,
@@ -33,6 +34,24 @@ HTTP_WRITES = _KNOWN.effects["http-writes"]
 MESSAGES = _KNOWN.effects["messages"]
 STORAGE_WRITES = _KNOWN.effects["storage-writes"]
 RELEASE_CALLS = ("*.delete", "*.delete_item", "*.delete_one", "*.srem", "*.hdel", "*release*", "*unmark*", "*.rollback")
+
+
+# an in-house bus (extract/inhouse.py recognises it by its shape) and the event its handlers are registered for
+_BUS = {
+    "shop/__init__.py": "",
+    "shop/events.py": "class OrderPlaced:\n    def __init__(self, order_id):\n        self.order_id = order_id\n",
+    "shop/bus.py": (
+        "class MessageBus:\n    def __init__(self, handlers):\n        self.handlers = handlers\n\n"
+        "    def handle(self, event):\n        for handler in self.handlers[type(event)]:\n            handler(event)\n"
+    ),
+}
+_BUS_HANDLERS = "from kafka import KafkaProducer\n\nfrom shop.events import OrderPlaced\n\n\n{handler}\n\nHANDLERS = {{OrderPlaced: [announce]}}\n"
+# project files the examples import
+_SHOP_MODELS = {
+    "shop/__init__.py": "",
+    "shop/models.py": "from django.db import models\n\n\nclass Order(models.Model):\n    paid_total = models.IntegerField(default=0)\n"
+    "    shipped = models.BooleanField(default=False)\n    shipped_at = models.DateTimeField(null=True)\n",
+}
 
 
 class NonIdempotentHandler(HandlerRule):
@@ -63,7 +82,11 @@ class NonIdempotentHandler(HandlerRule):
     `self` in any method, handed in as an annotated parameter
     (`session: AsyncSession`), renamed (`api = client`), or opened by
     `with ... as`. Deletes and overwrites of a key (HTTP `DELETE`, Redis `SET`,
-    SQL `DELETE`) leave the same state when repeated and are not counted.
+    SQL `DELETE`) leave the same state when repeated and are not counted, nor
+    is a processed marker: a write of only the fields it names (Django
+    `save(update_fields=[...])`) when each is given a literal or the current
+    time before it (`order.notified = True`); a field changed any other way
+    (`order.count += 1`, a value from the message) keeps it a write.
 
     Evidence of deduplication: a lookup of the incoming event id before the
     effect (`already_processed(event_id)`, an inbox table, `exists`), a
@@ -114,6 +137,7 @@ class NonIdempotentHandler(HandlerRule):
         - storage_writes: calls that write to object storage
         - dedup_calls: calls that look up or record an event id; evidence when they use the message
         - conditional_writes: writes that do nothing when the record exists (Redis SET NX, DynamoDB attribute_not_exists, Mongo $setOnInsert); the write is its own dedup
+        - marker_writes: writes that store only the fields they name (Django `save(update_fields=...)`); not a side effect when each field named is given a literal or the current time before the call (a processed marker)
         - idempotency_keywords: keyword arguments that make a call idempotent
         - idempotency_headers: header names (dict keys in a call's arguments) that make a call idempotent
         - idempotency_decorators: globs on decorators that make a handler idempotent
@@ -130,6 +154,7 @@ class NonIdempotentHandler(HandlerRule):
         storage_writes: tuple[str, ...] = STORAGE_WRITES
         dedup_calls: tuple[str, ...] = _KNOWN.dedup_calls
         conditional_writes: tuple[str, ...] = _KNOWN.conditional_writes
+        marker_writes: tuple[str, ...] = _KNOWN.marker_writes
         idempotency_keywords: tuple[str, ...] = _KNOWN.keywords
         idempotency_headers: tuple[str, ...] = _KNOWN.headers
         idempotency_decorators: tuple[str, ...] = ("*idempotent*", "*dedup*", "*deduplicate*")
@@ -138,6 +163,21 @@ class NonIdempotentHandler(HandlerRule):
         upsert_sql: str = _KNOWN.upsert_sql
 
     invalid = [
+        Example(
+            """
+            from kafka import KafkaConsumer
+            from shop.models import Order
+
+            def on_payment(event):
+                order = Order.objects.get(id=event["order_id"])
+                order.paid_total += event["amount"]
+                order.save(update_fields=["paid_total"])  # expect: EDA401
+
+            for message in KafkaConsumer("payments.captured", group_id="orders"):
+                on_payment(message.value)
+            """,
+            files=_SHOP_MODELS,
+        ),
         Example(
             """
             from kafka import KafkaConsumer
@@ -287,6 +327,24 @@ class NonIdempotentHandler(HandlerRule):
         ),
     ]
     valid = [
+        Example(
+            """
+            from django.utils import timezone
+            from kafka import KafkaConsumer
+            from shop.models import Order
+
+            # a processed marker: the same fields set to the same state again on a redelivery
+            def on_shipped(event):
+                order = Order.objects.get(id=event["order_id"])
+                order.shipped = True
+                order.shipped_at = timezone.now()
+                order.save(update_fields=["shipped", "shipped_at"])
+
+            for message in KafkaConsumer("shipments.sent", group_id="orders"):
+                on_shipped(message.value)
+            """,
+            files=_SHOP_MODELS,
+        ),
         Example(
             """
             from kafka import KafkaConsumer
@@ -536,8 +594,8 @@ def named_decorator(name: str, patterns: tuple[str, ...]) -> bool:
 # EDA402 and EDA403: the same side-effect classification as EDA401, followed through the
 # handler's calls to the function where the two things being compared meet.
 
-ACK_ON_DELIVERY = ("pika", "aio-pika", "kombu", "redis")
-AUTO_COMMIT = ("kafka-python", "aiokafka", "confluent-kafka")
+ACK_ON_DELIVERY = ("pika", "aio-pika", "kombu", "redis", "faststream")
+AUTO_COMMIT = ("kafka-python", "aiokafka", "confluent-kafka", "faststream")
 ACK_CALLS = (
     "*.basic_ack",
     "*.ack",
@@ -558,6 +616,9 @@ DB_COMMITS = ("*session.commit", "*Session.commit", "*db.commit", "*conn.commit"
 OUTBOX_CALLS = ("*outbox*", "*Outbox*", "*OUTBOX*")
 OUTBOX_SQL = r"outbox"
 TRANSACTIONAL_PRODUCER = ("*.begin_transaction", "*.send_offsets_to_transaction", "*.commit_transaction")
+# buses inside the process (#13's in-house buses, blinker signals, pyee emitters): handing them an event is not a
+# broker write, but what their handlers do is part of the publishing function's work
+IN_PROCESS = ("inhouse", "blinker", "pyee")
 END = 10**9  # a step after every call of its function: what a decorator publishes when the function returns
 
 # project files the examples below import
@@ -594,8 +655,19 @@ def _effect(call: HandlerCall, options: Any) -> str | None:
 
 
 def _db_write(call: HandlerCall, options: Any) -> bool:
+    # a processed marker repeats to the same state (EDA401 asks that); it is still a write that can part from
+    # the event stream (EDA403) or be lost (EDA402), so only a rule with the option skips it
+    if knowledge.matches_any(call, getattr(options, "marker_writes", ())) and marks_only(call):
+        return False
     sql_write = getattr(options, "sql_write", SQL_WRITE)
     return knowledge.matches_any(call, options.db_writes) or (named(call, options.sql_execute) and with_literal(call, sql_write))
+
+
+def marks_only(call: HandlerCall) -> bool:
+    """Every field the write names (its string literals) is given a literal or the current time before it:
+    a processed marker (`order.notified = True; order.save(update_fields=["notified"])`) that repeats to the same state."""
+    kinds = dict(a.rsplit(":", 1) for a in call.assigned)
+    return bool(call.literals) and all(kinds.get(field) in ("const", "now") for field in call.literals)
 
 
 def _callee_index(handler: Handler) -> dict[str, HandlerCall]:
@@ -678,10 +750,13 @@ class AckBeforeProcessing(Rule):
     Reports the three ways a consumer tells the broker "done" before it is:
 
     - a subscription that acknowledges on delivery: pika `auto_ack=True`,
-      aio-pika and kombu `no_ack=True`, Redis `XREADGROUP ... NOACK`;
+      aio-pika and kombu `no_ack=True`, Redis `XREADGROUP ... NOACK`,
+      FastStream RabbitMQ / NATS / Redis `ack_policy=AckPolicy.ACK_FIRST`;
     - a Kafka consumer with automatic offset commits (`enable_auto_commit`, on
       by default in kafka-python and aiokafka; `enable.auto.commit` in
-      confluent-kafka) whose handler has a side effect: a payment, a database
+      confluent-kafka; FastStream's Kafka subscribers by default, which is
+      `AckPolicy.ACK_FIRST` in 0.6 and `auto_commit=True` in 0.5) whose
+      handler has a side effect: a payment, a database
       write, a state-changing HTTP request, an e-mail or SMS, a publication
       (the same classification as EDA401);
     - an explicit acknowledgement (`channel.basic_ack(...)`, `message.ack()`,
@@ -713,11 +788,14 @@ class AckBeforeProcessing(Rule):
     acknowledging late means a message may arrive twice.
 
     ## Limitations
-    - What "auto" means comes from the framework packs; frameworks whose
-      automatic acknowledgement happens after the handler returns (NATS
-      JetStream callbacks, FastStream's default policies) are not listed in
-      the options, and FastStream's Kafka `ACK_FIRST` policy cannot be told
-      apart from them in the facts.
+    - When a library acknowledges by itself comes from the framework packs,
+      each default looked up in the library's documentation and cited there:
+      a subscription's `ack` is `on-delivery`, `auto-commit`, `after-handler`
+      (NATS JetStream callbacks, FastStream's RabbitMQ / NATS / Redis default
+      and its `ACK`, `REJECT_ON_ERROR`, `NACK_ON_ERROR` policies: not a
+      finding) or `manual`. The frameworks judged are listed in
+      `ack_on_delivery_frameworks` and `auto_commit_frameworks`, which also say
+      what a plain `auto` means (from a team's pack that does not say when).
     - Order is the order of lines in a function: an acknowledgement in a branch
       that returns early (a skipped duplicate or poison message) is recognised
       only when another acknowledgement follows the work (later in the function,
@@ -742,8 +820,8 @@ class AckBeforeProcessing(Rule):
     @dataclass(frozen=True)
     class Options:
         """
-        - ack_on_delivery_frameworks: frameworks whose `ack: auto` subscriptions acknowledge each message when it is delivered; always a finding
-        - auto_commit_frameworks: frameworks whose `ack: auto` subscriptions commit offsets by themselves, whatever the handler's outcome; a finding when the handler has a side effect
+        - ack_on_delivery_frameworks: frameworks whose subscriptions are judged when they acknowledge each message as it is delivered (`ack: on-delivery` in the packs, or `auto` from a pack that does not say when); always a finding
+        - auto_commit_frameworks: frameworks whose subscriptions are judged when they commit offsets by themselves, whatever the handler's outcome (`ack: auto-commit`, or `auto` from a pack that does not say when); a finding when the handler has a side effect
         - ack_calls: globs on calls that acknowledge a message or commit its offset
         - offset_store_calls: globs on calls that mark a message processed for the next automatic commit; an auto-commit handler that makes one is not reported
         - payments: globs on a call's qualified name or text that move money
@@ -770,6 +848,36 @@ class AckBeforeProcessing(Rule):
         publications_are_work: bool = True
 
     invalid = [
+        Example(
+            """
+            from faststream.kafka import KafkaBroker
+
+            from billing.gateway import charge_card
+
+            broker = KafkaBroker("kafka:9092")
+
+            # FastStream's Kafka default (AckPolicy.ACK_FIRST) commits offsets automatically: at most once
+            @broker.subscriber("orders.placed", group_id="billing")  # expect: EDA402
+            async def charge(order: dict) -> None:
+                charge_card(order["customer_id"], order["total"])
+            """,
+            files=_GATEWAY,
+        ),
+        Example(
+            """
+            from faststream.rabbit import RabbitBroker
+            from faststream import AckPolicy
+
+            from billing.gateway import charge_card
+
+            broker = RabbitBroker("amqp://guest:guest@rabbitmq:5672/")
+
+            @broker.subscriber("payments", ack_policy=AckPolicy.ACK_FIRST)  # expect: EDA402
+            async def charge(order: dict) -> None:
+                charge_card(order["customer_id"], order["total"])
+            """,
+            files=_GATEWAY,
+        ),
         Example(
             """
             import json
@@ -852,6 +960,37 @@ class AckBeforeProcessing(Rule):
         ),
     ]
     valid = [
+        Example(
+            """
+            from faststream.kafka import KafkaBroker
+            from faststream import AckPolicy
+
+            from billing.gateway import charge_card
+
+            broker = KafkaBroker("kafka:9092")
+
+            # committed after the handler returns, and not when it raises
+            @broker.subscriber("orders.placed", group_id="billing", ack_policy=AckPolicy.REJECT_ON_ERROR)
+            async def charge(order: dict) -> None:
+                charge_card(order["customer_id"], order["total"])
+            """,
+            files=_GATEWAY,
+        ),
+        Example(
+            """
+            from faststream.rabbit import RabbitBroker
+
+            from billing.gateway import charge_card
+
+            broker = RabbitBroker("amqp://guest:guest@rabbitmq:5672/")
+
+            # FastStream's RabbitMQ default acknowledges when the handler returns (rejects when it raises)
+            @broker.subscriber("payments")
+            async def charge(order: dict) -> None:
+                charge_card(order["customer_id"], order["total"])
+            """,
+            files=_GATEWAY,
+        ),
         Example(
             """
             import json
@@ -985,11 +1124,11 @@ class AckBeforeProcessing(Rule):
         options = self.options
         sites: dict[tuple[str, int, int, str, str], list[Subscription]] = {}
         for sub in ctx.facts.subscribers:
-            if sub.ack != "auto":
-                continue
-            if sub.framework in options.ack_on_delivery_frameworks:
+            # the framework packs say when a library acknowledges by itself (on-delivery, auto-commit,
+            # after-handler); a plain `auto` (a team's own pack, an older facts document) is read through the lists
+            if sub.ack in ("on-delivery", "auto") and sub.framework in options.ack_on_delivery_frameworks:
                 kind = "delivery"
-            elif sub.framework in options.auto_commit_frameworks:
+            elif sub.ack in ("auto-commit", "auto") and sub.framework in options.auto_commit_frameworks:
                 kind = "commit"
             else:
                 continue
@@ -1022,7 +1161,8 @@ class AckBeforeProcessing(Rule):
                 f"{first_work.what} ({_label(first_work.label, first_work.steps, 0)}): offsets are committed whatever "
                 "the handler's outcome, so a message still being processed, or whose processing failed, can be committed "
                 "and is never delivered again",
-                hint="disable automatic commits (enable_auto_commit=False / enable.auto.commit: false) and commit after the "
+                hint="disable automatic commits (enable_auto_commit=False / enable.auto.commit: false; FastStream: "
+                "ack_policy=AckPolicy.REJECT_ON_ERROR, or auto_commit=False before 0.6) and commit after the "
                 "work, or with confluent-kafka set enable.auto.offset.store: false and store_offsets(msg) after the work",
             )
 
@@ -1141,8 +1281,11 @@ class DualWrite(Rule):
     ## Limitations
     - Writes are recognised by name (the same classification as EDA401); an ORM
       object changed by attribute assignment and committed elsewhere is not.
-    - A publication to an in-process bus is not a broker write; name such
-      frameworks in `in_process_frameworks`.
+    - A publication to an in-process bus (`in_process_frameworks`: in-house
+      buses recognised by their shape, blinker signals, pyee emitters) is not a
+      broker write; the handlers the bus runs for that event are followed
+      instead, one bus hop deep, so a write before `bus.handle(OrderPlaced(...))`
+      and a Kafka send in the `OrderPlaced` handler are one dual write.
     - Only functions with facts of their own are examined: handlers, and
       functions whose own body publishes (directly or through a wrapper that
       takes the destination). A plain function that writes and then calls a
@@ -1167,7 +1310,7 @@ class DualWrite(Rule):
         - outbox_calls: globs on calls (or the functions under the one that writes and publishes) that show a transactional outbox
         - outbox_sql: regular expression on SQL text that writes to an outbox table
         - transactional_calls: globs on calls of a transactional producer, taken as evidence too
-        - in_process_frameworks: frameworks whose publications stay in the process (an in-house bus); not broker writes
+        - in_process_frameworks: frameworks whose publications stay in the process (in-house buses, blinker, pyee); not broker writes, but the handlers they run are followed
         """
 
         db_writes: tuple[str, ...] = DB_WRITES
@@ -1177,9 +1320,27 @@ class DualWrite(Rule):
         outbox_calls: tuple[str, ...] = OUTBOX_CALLS
         outbox_sql: str = OUTBOX_SQL
         transactional_calls: tuple[str, ...] = TRANSACTIONAL_PRODUCER
-        in_process_frameworks: tuple[str, ...] = ()
+        in_process_frameworks: tuple[str, ...] = IN_PROCESS
 
     invalid = [
+        Example(
+            """
+            from shop.bus import MessageBus
+            from shop.events import OrderPlaced
+            from shop.handlers import HANDLERS
+
+            bus = MessageBus(HANDLERS)
+
+            def place_order(session, order):
+                session.add(order)
+                session.commit()
+                bus.handle(OrderPlaced(order.id))  # expect: EDA403
+            """,
+            files={**_BUS, "shop/handlers.py": _BUS_HANDLERS.format(handler=(
+                "producer = KafkaProducer(bootstrap_servers='kafka:9092')\n\n\n"
+                "def announce(event):\n    producer.send('orders.placed', {'order_id': event.order_id})\n"
+            ))},
+        ),
         Example(
             """
             import json
@@ -1255,6 +1416,25 @@ class DualWrite(Rule):
         ),
     ]
     valid = [
+        Example(
+            """
+            from shop.bus import MessageBus
+            from shop.events import OrderPlaced
+            from shop.handlers import HANDLERS
+
+            bus = MessageBus(HANDLERS)
+
+            # the bus's handler only records the event in the outbox; a relay publishes it
+            def place_order(session, order):
+                session.add(order)
+                session.commit()
+                bus.handle(OrderPlaced(order.id))
+            """,
+            files={**_BUS, "shop/handlers.py": _BUS_HANDLERS.format(handler=(
+                "def announce(event, conn=None):\n"
+                "    conn.execute('INSERT INTO outbox (topic, order_id) VALUES (%s, %s)', ('orders.placed', event.order_id))\n"
+            ))},
+        ),
         Example(
             """
             import json
@@ -1376,17 +1556,20 @@ class DualWrite(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         options = self.options
         reported: set[str] = set()
+        in_process = any(p.framework in options.in_process_frameworks for p in ctx.facts.publishers)
+        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity) if in_process else None
         for handler in ctx.facts.handlers:
-            writes = [c for c in handler.calls if _db_write(c, options) or named(c, options.db_commits)]
-            if not writes:
-                continue
             index = _callee_index(handler)
+            writes = [(c, _steps(c, handler, index)) for c in handler.calls if _db_write(c, options) or named(c, options.db_commits)]
             publications = _publications(handler, ctx, options.in_process_frameworks, index)
-            if not publications:
+            if flow is not None:
+                bus_writes, bus_publications = self._through_buses(handler, ctx, index, flow)
+                writes += bus_writes
+                publications += bus_publications
+            if not writes or not publications:
                 continue
             meetings: dict[str, list[tuple[_Step, _Step, HandlerCall, _Work, int]]] = {}
-            for write in writes:
-                steps = _steps(write, handler, index)
+            for write, steps in writes:
                 for publication in publications:
                     level = _meet(steps, publication.steps)
                     if level is None or level >= len(steps) or level >= len(publication.steps):
@@ -1435,6 +1618,36 @@ class DualWrite(Rule):
 
     def _commit_only(self, call: HandlerCall) -> bool:
         return not _db_write(call, self.options)
+
+    def _through_buses(
+        self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall], flow: Flow
+    ) -> tuple[list[tuple[HandlerCall, tuple[_Step, ...]]], list[_Work]]:
+        """The writes and broker publications of the handlers an in-process bus runs for the events this
+        function hands it, each reached through the call that hands the event over (one bus hop)."""
+        options = self.options
+        calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
+        writes: list[tuple[HandlerCall, tuple[_Step, ...]]] = []
+        publications: list[_Work] = []
+        for publication in ctx.publications_of(handler):
+            if publication.framework not in options.in_process_frameworks:
+                continue
+            call = calls_at.get((publication.path, publication.line, publication.column))
+            if call is None:
+                continue
+            prefix = _steps(call, handler, index)
+            for subscription in ctx.facts.subscribers:
+                if subscription.framework != publication.framework or not flow.reaches(publication, subscription):
+                    continue
+                target = ctx.handlers_by_name.get(subscription.handler or "")
+                if target is None or target.name == handler.name:
+                    continue
+                target_index = _callee_index(target)
+                for c in target.calls:
+                    if _db_write(c, options) or named(c, options.db_commits):
+                        writes.append((c, (*prefix, *_steps(c, target, target_index))))
+                for work in _publications(target, ctx, options.in_process_frameworks, target_index):
+                    publications.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
+        return writes, publications
 
     def _outbox(self, function: str, handler: Handler) -> bool:
         """Evidence of an outbox or a transactional producer in `function` or the functions it calls."""

@@ -38,6 +38,11 @@ CORRELATION_NAMES = (
     "sentry-trace",
     "call_id_stack",
 )
+# Where a flow starts, a CloudEvent's own `id` also identifies it: with `source` it is unique per event
+# (CloudEvents 1.0 spec, "id"), and binary mode carries it as the `ce-id` HTTP header (HTTP protocol binding
+# 3.1.3) or the `ce_id` Kafka header (Kafka protocol binding 3.2.3), so the next hop can correlate on it.
+# A handler must not copy the incoming one onto a new event (ids are unique), so EDA103 does not use it.
+ENTRY_CORRELATION_NAMES = (*CORRELATION_NAMES, "ce-id")
 PROPAGATION_CALLS = (
     "opentelemetry.propagate.inject",
     "opentelemetry.propagators.inject",
@@ -107,7 +112,11 @@ class CorrelationNames:
         self.wanted = frozenset(_normal(n) for n in names)
 
     def __contains__(self, name: str) -> bool:
-        return _normal(name) in self.wanted or _normal(name.rsplit(".", 1)[-1]) in self.wanted
+        if _normal(name) in self.wanted or _normal(name.rsplit(".", 1)[-1]) in self.wanted:
+            return True
+        # a CloudEvents attribute in binary mode: `ce-` over HTTP, `ce_` over Kafka (`ce_traceparent`, `ce-correlationid`)
+        bare = re.sub(r"^ce[-_]", "", name.strip(), flags=re.IGNORECASE)
+        return bare != name.strip() and _normal(bare) in self.wanted
 
     def among(self, names: Iterable[str] | None) -> list[str]:
         return [n for n in names or () if n in self]
@@ -699,10 +708,18 @@ class CorrelationIdDropped(Rule):
     publishing call counts. Publications whose headers the code does not
     spell out (a header dict built at run time, a FastStream `@publisher`
     that sends the return value with the incoming correlation id) are not
-    judged. A handler whose incoming messages are all published, in the
-    analysed code, without any correlation id has none to pass on: the
-    problem is where the flow starts, which EDA104 reports, so it is not
-    reported again one hop later.
+    judged.
+
+    A missing id is reported only when the message handled is known to carry
+    one: the handler reads one (`event["correlation_id"]`) or takes one as a
+    parameter, a publication that reaches its subscription carries one
+    (a header, an AMQP `correlation_id` property, a payload field), the
+    catalog schema of the event consumed has one, or its framework gives
+    every message one (`correlating_frameworks`). Without such a sign there
+    may be nothing to pass on. A handler whose incoming messages are all
+    published, in the analysed code, without any correlation id has none to
+    pass on: the problem is where the flow starts, which EDA104 reports, so
+    it is not reported again one hop later.
 
     A publication that names a correlation id still drops the incoming one
     when every correlation name it carries is given an empty value
@@ -733,12 +750,14 @@ class CorrelationIdDropped(Rule):
     @dataclass(frozen=True)
     class Options:
         """
-        - correlation_names: names of correlation and trace ids in headers, properties, payload fields or call keywords (compared ignoring case, `-`, `_` and an `X-` prefix)
+        - correlation_names: names of correlation and trace ids in headers, properties, payload fields or call keywords (compared ignoring case, `-`, `_`, an `X-` prefix and a CloudEvents `ce-`/`ce_` prefix)
         - propagation_calls: globs on calls that write the current trace context into outgoing headers
+        - correlating_frameworks: frameworks that give every message a correlation id, so what their subscriptions deliver always carries one (FastStream, Dapr's sidecar)
         """
 
         correlation_names: tuple[str, ...] = CORRELATION_NAMES
         propagation_calls: tuple[str, ...] = PROPAGATION_CALLS
+        correlating_frameworks: tuple[str, ...] = CORRELATING_FRAMEWORKS
 
     invalid = [
         Example(
@@ -746,6 +765,9 @@ class CorrelationIdDropped(Rule):
             from kafka import KafkaConsumer, KafkaProducer
 
             producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def place_order(order, request_id):
+                producer.send("orders.placed", {"order_id": order.id}, headers=[("correlation_id", request_id.encode())])
 
             def on_order(event):
                 producer.send("payments.captured", {"order_id": event["order_id"]}, headers=[("content-type", b"json")])  # expect: EDA103
@@ -771,6 +793,14 @@ class CorrelationIdDropped(Rule):
             import json
             import pika
 
+            def place_order(channel, order_id, request_id):
+                channel.basic_publish(
+                    exchange="",
+                    routing_key="billing",
+                    body=json.dumps({"order_id": order_id}),
+                    properties=pika.BasicProperties(correlation_id=request_id),
+                )
+
             def on_order(ch, method, properties, body):
                 order = json.loads(body)
                 ch.basic_publish(  # expect: EDA103
@@ -787,6 +817,21 @@ class CorrelationIdDropped(Rule):
         ),
     ]
     valid = [
+        Example(
+            """
+            from kafka import KafkaConsumer, KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            # nothing shows that orders.placed carries an id: no producer here sets one, no schema has one,
+            # and the handler reads none, so there may be nothing to pass on
+            def on_order(event):
+                producer.send("payments.captured", {"order_id": event["order_id"]}, headers=[("content-type", b"json")])
+
+            for message in KafkaConsumer("orders.placed", group_id="billing"):
+                on_order(message.value)
+            """
+        ),
         Example(
             """
             from kafka import KafkaConsumer, KafkaProducer
@@ -889,9 +934,18 @@ class CorrelationIdDropped(Rule):
                 key = (*_site(publication), publication.event, publication.channel)
                 found.setdefault(key, (publication, [], why))[1].append(handler)
         uncorrelated = _uncorrelated_upstream(ctx, names, self.options.propagation_calls, flow)
+        carries: dict[str, bool] = {}
+
+        def carrying(handler: Handler) -> bool:
+            if handler.name not in carries:
+                carries[handler.name] = self._incoming_carries(handler, handling[handler], names, ctx, flow)
+            return carries[handler.name]
+
         for publication, handlers, why in found.values():
             if why is None and all(uncorrelated(s) for h in handlers for s in handling[h]) and any(handling[h] for h in handlers):
                 continue  # nothing it handles arrives with an id to pass on: EDA104 reports where the flow starts
+            if why is None and not any(carrying(h) for h in handlers):
+                continue  # no sign that what it handles carries an id: there may be nothing to pass on
             incoming = sorted({describe(s.event, s.channel) for h in handlers for s in handling[h]})
             who = ", ".join(sorted(short(h.name) for h in handlers))
             handles = f" handles {', '.join(incoming)} and" if incoming else ""
@@ -936,12 +990,20 @@ class CorrelationIdDropped(Rule):
     def _incoming_carries(
         self, handler: Handler, subscriptions: list[Subscription], names: CorrelationNames, ctx: RuleContext, flow: Flow
     ) -> bool:
-        """The consumed message carries a correlation id: the handler reads one, takes one as a parameter, or a
-        publication that reaches its subscriptions carries one."""
+        """The consumed message carries a correlation id: the handler reads one, takes one as a parameter, its
+        framework gives every message one, its catalog schema has one, or a publication that reaches its
+        subscriptions carries one."""
         if names.among(r.field for r in handler.reads) or names.among(handler.params):
             return True
         if not subscriptions:
             return False
+        if any(s.framework in self.options.correlating_frameworks for s in subscriptions):
+            return True
+        for subscription in subscriptions:
+            spec = ctx.identity.declared(subscription)
+            view = ctx.schemas.latest_view(spec) if spec is not None and ctx.schemas.error(spec) is None else None
+            if view is not None and names.among(view.properties):
+                return True
         for publication in ctx.facts.publishers:
             if names.among(publication.payload_fields) or names.among(publication.headers):
                 if any(flow.reaches(publication, s) for s in subscriptions):
@@ -995,8 +1057,11 @@ class PublishWithoutCorrelationId(Rule):
     payload fields are all known and none of them is a correlation or trace
     id, when the publishing function does not inject the current trace
     context (`opentelemetry.propagate.inject`). A `correlation_id=` keyword on
-    the publishing call counts. Frameworks that give every message an id of
-    their own (`correlating_frameworks`) are not reported.
+    the publishing call counts, and so does a CloudEvent's own id in binary
+    mode (`ce-id` over HTTP, the `ce_id` Kafka header) or its correlation
+    extensions (`ce_traceparent`, `ce_correlationid`). Frameworks that give
+    every message an id of their own (`correlating_frameworks`) are not
+    reported.
 
     ## Why is this bad?
     A flow can only be traced if its first message carries an id: every
@@ -1018,12 +1083,12 @@ class PublishWithoutCorrelationId(Rule):
     @dataclass(frozen=True)
     class Options:
         """
-        - correlation_names: names of correlation and trace ids in headers, properties, payload fields or call keywords (compared ignoring case, `-`, `_` and an `X-` prefix)
+        - correlation_names: names of correlation and trace ids in headers, properties, payload fields or call keywords (compared ignoring case, `-`, `_`, an `X-` prefix and a CloudEvents `ce-`/`ce_` prefix)
         - propagation_calls: globs on calls that write the current trace context into outgoing headers
         - correlating_frameworks: frameworks that give every message a correlation or trace id when the code sets none (Dapr's sidecar, FastStream)
         """
 
-        correlation_names: tuple[str, ...] = CORRELATION_NAMES
+        correlation_names: tuple[str, ...] = ENTRY_CORRELATION_NAMES
         propagation_calls: tuple[str, ...] = PROPAGATION_CALLS
         correlating_frameworks: tuple[str, ...] = CORRELATING_FRAMEWORKS
 
@@ -1073,6 +1138,26 @@ class PublishWithoutCorrelationId(Rule):
 
             def place_order(order, request_id):
                 producer.send("orders.placed", {"order_id": order.id, "total": order.total}, headers=[("x-request-id", request_id.encode())])
+            """
+        ),
+        Example(
+            """
+            import json
+            import uuid
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def place_order(order):
+                # a CloudEvent in Kafka binary mode: its attributes are `ce_` headers, and its id starts the trail
+                headers = [
+                    ("ce_specversion", b"1.0"),
+                    ("ce_id", str(uuid.uuid4()).encode()),
+                    ("ce_source", b"/orders"),
+                    ("ce_type", b"com.example.order.placed"),
+                    ("content-type", b"application/json"),
+                ]
+                producer.send("orders.placed", json.dumps({"order_id": order.id}).encode(), headers=headers)
             """
         ),
         Example(

@@ -33,6 +33,7 @@ class Knowledge:
     effects: dict[str, tuple[str, ...]]
     dedup_calls: tuple[str, ...]
     conditional_writes: tuple[str, ...]
+    marker_writes: tuple[str, ...]
     keywords: tuple[str, ...]
     headers: tuple[str, ...]
     upsert_sql: str
@@ -63,6 +64,7 @@ def load() -> Knowledge:
         effects={k: tuple(entry_text(e) for e in v) for k, v in data["effects"].items()},
         dedup_calls=tuple(entry_text(e) for e in dedup["calls"]),
         conditional_writes=tuple(entry_text(e) for e in dedup["conditional-writes"]),
+        marker_writes=tuple(entry_text(e) for e in dedup.get("marker-writes", ())),
         keywords=tuple(dedup["keywords"]),
         headers=tuple(dedup["headers"]),
         upsert_sql=dedup["upsert-sql"],

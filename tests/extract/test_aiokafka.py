@@ -77,9 +77,9 @@ def test_group_and_ack_mode():
     assert (placed.group, placed.ack) == ("payments", "manual")
     # group and ack come from the constructor that made the object subscribe() is called on (default: auto commit)
     [cancelled] = by_site(facts.subscribers, CONSUMER, line_of(ROOT / CONSUMER, "self.consumer.subscribe("))
-    assert (cancelled.group, cancelled.ack) == ("payments-cancellations", "auto")
+    assert (cancelled.group, cancelled.ack) == ("payments-cancellations", "auto-commit")
     [collected] = by_site(facts.subscribers, ANALYTICS, line_of(ROOT / ANALYTICS, "consumer.subscribe(pattern="))
-    assert (collected.group, collected.ack) == ("analytics", "auto")
+    assert (collected.group, collected.ack) == ("analytics", "auto-commit")
     # no group_id: a standalone consumer
     [audited] = by_site(facts.subscribers, ANALYTICS, line_of(ROOT / ANALYTICS, "consumer.assign("))
     assert (audited.group, audited.ack) == (None, "manual")

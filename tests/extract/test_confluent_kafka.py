@@ -105,9 +105,9 @@ def test_group_and_ack_mode_come_from_the_config_dict():
     assert (reprocess.group, reprocess.ack) == ("payments-reprocess", "manual")
     # no "enable.auto.commit" key: librdkafka's default is to commit automatically
     [fulfil] = by_site(facts.subscribers, FULFILLMENT, line_of(ROOT / FULFILLMENT, "consumer.subscribe([ORDERS_TOPIC])"))
-    assert (fulfil.group, fulfil.ack) == ("fulfillment", "auto")
+    assert (fulfil.group, fulfil.ack) == ("fulfillment", "auto-commit")
     [replay] = by_site(facts.subscribers, FULFILLMENT, line_of(ROOT / FULFILLMENT, "consumer.assign("))
-    assert (replay.group, replay.ack) == ("fulfillment", "auto")
+    assert (replay.group, replay.ack) == ("fulfillment", "auto-commit")
     # "enable.auto.commit": "false" given as a string
     [points] = by_site(facts.subscribers, NOTIFICATIONS, line_of(ROOT / NOTIFICATIONS, "consumer.subscribe("))
     assert (points.group, points.ack) == ("notifications", "manual")

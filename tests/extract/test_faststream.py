@@ -146,10 +146,14 @@ def test_groups():
 def test_ack_is_faststreams_default():
     facts = facts_of(ROOT)
     # no subscriber sets ack_policy: FastStream acknowledges on the handler's behalf (AckPolicy.MANUAL would be
-    # "manual"); Redis pub/sub channels and lists are at-most-once and acknowledge nothing
+    # "manual"): Kafka by committing offsets automatically (ACK_FIRST), RabbitMQ and NATS when the handler returns;
+    # Redis pub/sub channels and lists are at-most-once and acknowledge nothing
     acks = {s.handler: s.ack for s in facts.subscribers}
     assert {h for h, a in acks.items() if a is None} == {"notifications.handlers.send_email", "notifications.handlers.track_delivery"}
-    assert {a for a in acks.values() if a is not None} == {"auto"}
+    by_broker = {(s.path.split("/")[1], s.ack) for s in facts.subscribers if s.ack is not None}
+    kafka = {"billing", "checkout", "reporting"}
+    assert {a for service, a in by_broker if service in kafka} == {"auto-commit"}
+    assert {a for service, a in by_broker if service not in kafka} == {"after-handler"}
 
 
 def test_rabbit_subscribers_with_an_exchange_bind_their_queue():

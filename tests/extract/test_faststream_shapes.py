@@ -56,4 +56,4 @@ def test_subscriber_objects_carry_group_and_ack():
     facts = facts_of(ROOT)
     for handler in ("telemetry.app.on_json_command", "telemetry.app.on_other_command"):
         [sub] = [s for s in facts.subscribers if s.handler == handler]
-        assert (sub.group, sub.ack) == ("telemetry", "auto")
+        assert (sub.group, sub.ack) == ("telemetry", "auto-commit")

@@ -69,3 +69,30 @@ def test_forwarded_message_and_placeholder_ids(tmp_path):
     assert sends["dead"].placeholders == ("correlation_id:empty",)
     assert not sends["failed"].forwards_message
     assert sends["failed"].placeholders == ("trace_id:fresh",)
+
+
+def test_assigned_attributes_of_the_receiver_and_list_literals(tmp_path):
+    files = {
+        "app.py": """
+            from django.utils import timezone
+            from kafka import KafkaConsumer
+
+            from shop.models import Order
+
+            def on_event(event):
+                order = Order.objects.get(id=event["id"])
+                order.notified = True
+                order.notified_at = timezone.now()
+                order.total = event["total"]
+                order.attempts += 1
+                order.save(update_fields=["notified", "notified_at", "total", "attempts"])
+
+            for message in KafkaConsumer("orders", group_id="g"):
+                on_event(message.value)
+        """,
+    }
+    facts = extract_project(tmp_path, files)
+    [save] = [c for h in facts.handlers for c in h.calls if c.text == "order.save" and h.name == "app.on_event"]
+    # a literal, the current time, a value from elsewhere; an augmented assignment is not an assignment
+    assert save.assigned == ("notified:const", "notified_at:now", "total:value")
+    assert save.literals == ("notified", "notified_at", "total", "attempts")

@@ -59,7 +59,7 @@ def test_group_and_ack_mode():
     assert (run.group, run.ack) == ("payments", "manual")
     [cancel] = by_site(facts.subscribers, CONSUMER, line_of(ROOT / CONSUMER, "self.consumer.subscribe("))
     # group and ack come from the constructor that made the object subscribe() is called on
-    assert (cancel.group, cancel.ack) == ("payments-cancellations", "auto")
+    assert (cancel.group, cancel.ack) == ("payments-cancellations", "auto-commit")
 
 
 def test_headers_are_the_names_of_the_header_pairs():

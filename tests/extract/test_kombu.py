@@ -94,7 +94,7 @@ def test_ack_mode():
         (RUNNER, worker_line, "tasks.high"): "manual",
         (RUNNER, worker_line, "tasks.low"): "manual",
         (RUNNER, line_of(ROOT / RUNNER, "return [Consumer(dead_letter_queue"), "tasks.dead-letter"): "manual",
-        (AUDIT, line_of(ROOT / AUDIT, "with Consumer(channel, queues=[audit_queue]"), "audit.events"): "auto",
+        (AUDIT, line_of(ROOT / AUDIT, "with Consumer(channel, queues=[audit_queue]"), "audit.events"): "on-delivery",
         (RESULTS, line_of(ROOT / RESULTS, "with connection.Consumer(reply_queue"), None): "manual",
         # SimpleQueue without no_ack: the code acknowledges
         (AUDIT, line_of(ROOT / AUDIT, "message = queue.get(block=True"), "reports"): "manual",

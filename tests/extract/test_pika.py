@@ -78,7 +78,7 @@ def test_ack_mode():
         (WORKER, line_of(ROOT / WORKER, "self.channel.basic_consume(queue=topology.CHARGE_QUEUE")): "manual",
         (WORKER, line_of(ROOT / WORKER, "self.channel.basic_consume(topology.REFUND_QUEUE")): "manual",
         (SHIPPING, line_of(ROOT / SHIPPING, "self._channel.basic_consume(")): "manual",
-        (ANALYTICS, line_of(ROOT / ANALYTICS, "channel.consume(AUDIT_QUEUE")): "auto",
+        (ANALYTICS, line_of(ROOT / ANALYTICS, "channel.consume(AUDIT_QUEUE")): "on-delivery",
     }
     assert {s.group for s in facts.subscribers} == {None}
 

@@ -80,8 +80,8 @@ def test_delivery_settings_the_rules_will_need():
     [payments] = by_site(facts.subscribers, WORKER, at(WORKER, "consumer.subscribe("))
     assert (payments.group, payments.ack) == ("payments", "manual")
     [shipments] = by_site(facts.subscribers, SHIPMENTS, at(SHIPMENTS, "channel.basic_consume("))
-    assert (shipments.ack, shipments.dead_letter) == ("auto", None)
+    assert (shipments.ack, shipments.dead_letter) == ("on-delivery", None)
     [failed] = by_site(facts.subscribers, FAILED, at(FAILED, "consumer = KafkaConsumer("))
-    assert (failed.group, failed.ack) == ("notifications", "auto")
+    assert (failed.group, failed.ack) == ("notifications", "auto-commit")
     [binding] = facts.bindings
     assert (binding.queue, binding.exchange, binding.routing_key) == ("notifications.shipments", "shipping", "shipment.*")

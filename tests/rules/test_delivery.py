@@ -38,6 +38,14 @@ EXPECTED = {
     at("pika", "services/analytics/main.py", "auto_ack=True", "EDA402"),
     # the pull loop acks, then announces the receipt it sent: a crash in between loses the announcement
     at("nats", "services/notifications/notifications/consumer.py", "await msg.ack()", "EDA402"),
+    # FastStream's Kafka subscribers commit offsets automatically by default (AckPolicy.ACK_FIRST, 0.5's
+    # auto_commit=True; its docs call it at most once), and these handlers charge cards or publish (#14 item 5)
+    at("faststream", "services/billing/billing/handlers.py", '@router.subscriber("orders.placed"', "EDA402"),
+    at("faststream", "services/billing/billing/handlers.py", '@router.subscriber("payments.retry-requested"', "EDA402"),
+    at("faststream", "services/billing/billing/handlers.py", '@router.subscriber("payments.captured"', "EDA402"),
+    at("faststream_shapes", "services/telemetry/telemetry/app.py", '@broker.subscriber("readings.checked"', "EDA402"),
+    at("faststream_shapes", "services/telemetry/telemetry/app.py", '@broker.subscriber("alerts"', "EDA402"),
+    at("faststream", "services/reporting/reporting/router.py", '@router.subscriber("rebuild-requested"', "EDA402"),
     # kafka-python with enable_auto_commit left on, and the handlers send e-mail
     at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402"),
     at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402", 2),
@@ -300,7 +308,8 @@ HELPERS = """
 
 
 def test_write_and_publication_in_different_helpers_meet_in_the_caller(tmp_path):
-    (found,) = findings(project(tmp_path, {"app.py": HELPERS}))
+    # (FastStream's Kafka default also commits offsets automatically: EDA402, at the decorator)
+    (found,) = [d for d in findings(project(tmp_path, {"app.py": HELPERS})) if d.code == "EDA403"]
     assert found.line == 17
     assert "app.place_order writes to the database (session.add via app.save)" in found.message
     assert "publishes orders.placed (KafkaProducer.send via app.announce)" in found.message
@@ -349,7 +358,7 @@ def test_option_in_process_frameworks(tmp_path):
 def test_option_outbox_calls_is_needed_for_a_relay_without_outbox_in_its_names(tmp_path):
     from eventlint.rules import rule_by_code
 
-    example = rule_by_code("EDA403").valid[4]
+    example = rule_by_code("EDA403").valid[5]
     assert example.options == {"outbox_calls": ["events.store.*"]}
     files = example.all_files()
     (found,) = findings(project(tmp_path, files))
@@ -399,3 +408,47 @@ def test_a_failure_publication_in_an_except_clause_does_not_pair_with_the_succes
     accepted = '        raise\n    producer.send("orders.accepted", order.encode())\n'
     both = {"app.py": textwrap.dedent(files["app.py"]).replace("        raise\n", accepted)}
     assert [d.line for d in findings(project(tmp_path / "success-path", both))] == [13]
+
+
+# -- #14 item 5: what the packs say about a library's own acknowledgement --------------------------
+
+CELERY_EARLY = {
+    "app.py": """
+        import requests
+        from celery import Celery
+
+        app = Celery("shop", broker="amqp://rabbitmq")
+
+        @app.task(acks_late=False)
+        def notify(order_id):
+            requests.post("https://crm.example/notes", json={"order": order_id})
+    """
+}
+
+
+def test_celery_early_ack_is_recorded_but_judged_only_when_a_team_asks(tmp_path):
+    # Celery acknowledges before the task runs on purpose (its docs: tasks may not be idempotent), so the
+    # default does not report it; a team that wants at-least-once tasks lists celery
+    assert not findings(project(tmp_path / "a", CELERY_EARLY))
+    options = {"EDA402": {"ack-on-delivery-frameworks": ["celery"]}}
+    (found,) = findings(project(tmp_path / "b", CELERY_EARLY, options))
+    assert found.code == "EDA402" and "with automatic acknowledgement (celery)" in found.message
+
+
+def test_faststream_rabbit_default_acknowledges_after_the_handler(tmp_path):
+    files = {
+        "app.py": """
+            import requests
+            from faststream.rabbit import RabbitBroker
+
+            broker = RabbitBroker("amqp://rabbitmq/")
+
+            @broker.subscriber("notes")
+            async def note(body: dict) -> None:
+                requests.post("https://crm.example/notes", json=body)
+        """
+    }
+    assert [d.code for d in findings(project(tmp_path / "a", files))] == []
+    first = {"app.py": files["app.py"].replace('@broker.subscriber("notes")', '@broker.subscriber("notes", ack_policy=AckPolicy.ACK_FIRST)').replace(
+        "from faststream.rabbit import RabbitBroker", "from faststream import AckPolicy\n            from faststream.rabbit import RabbitBroker")}
+    assert [d.code for d in findings(project(tmp_path / "b", first))] == ["EDA402"]

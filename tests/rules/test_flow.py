@@ -299,6 +299,9 @@ def test_propagation_calls_option_reaches_the_rule(tmp_path):
                 stamp(order)
                 r.publish("payments.captured", json.dumps({"order_id": order["order_id"]}))
 
+            def place_order(order_id, request_id):
+                r.publish("orders.placed", json.dumps({"order_id": order_id, "correlation_id": request_id}))
+
             def listen():
                 pubsub = r.pubsub()
                 pubsub.subscribe("orders.placed")
@@ -515,3 +518,116 @@ def test_a_handler_that_drops_an_id_it_received_is_eda103(tmp_path):
     source = CHAIN.replace('{"order_id": order_id}, headers=[("content-type", b"json")]', '{"order_id": order_id}, headers=[("correlation_id", b"c-1")]')
     root = write(tmp_path, {"app.py": source})
     assert found(lint(root, "EDA103", "EDA104")) == [("EDA103", "app.py", 9)]
+
+
+# -- EDA103 needs a sign that the message handled carries an id (#14) ---------------------------------
+
+LAMBDA_CHAIN = """
+    import json
+    import os
+    import boto3
+
+    sns = boto3.client("sns")
+
+    def handler(event, context):
+        message = json.loads(event["Records"][0]["Sns"]["Message"])
+        sns.publish(
+            TopicArn=os.environ["NEXT_TOPIC_ARN"],
+            Message=json.dumps({"item": message["item"]}),
+            MessageAttributes={"source": {"DataType": "String", "StringValue": "stage-2"}},
+        )
+"""
+LAMBDA_TEMPLATE = """
+    AWSTemplateFormatVersion: "2010-09-09"
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Stage2:
+        Type: AWS::Serverless::Function
+        Properties:
+          Handler: app.handler
+          Runtime: python3.12
+          Events:
+            Incoming:
+              Type: SNS
+              Properties:
+                Topic: arn:aws:sns:eu-west-1:123456789012:stage-1
+"""
+
+
+def test_a_handler_fed_from_outside_with_no_sign_of_an_id_is_silent(tmp_path):
+    # nothing in the project publishes stage-1 and the handler reads no id: there may be none to pass on
+    root = write(tmp_path, {"app.py": LAMBDA_CHAIN, "template.yaml": LAMBDA_TEMPLATE})
+    assert found(lint(root, "EDA103")) == []
+
+
+def test_a_handler_that_reads_the_incoming_id_and_drops_it_is_eda103(tmp_path):
+    source = """
+        import logging
+        from kafka import KafkaConsumer, KafkaProducer
+
+        producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+        def on_order(event):
+            logging.info("order %s (%s)", event["order_id"], event["correlation_id"])
+            producer.send("payments.captured", {"order_id": event["order_id"]}, headers=[("content-type", b"json")])
+
+        for message in KafkaConsumer("orders.placed", group_id="billing"):
+            on_order(message.value)
+    """
+    root = write(tmp_path, {"app.py": source})
+    assert found(lint(root, "EDA103")) == [("EDA103", "app.py", 8)]
+    root = write(tmp_path, {"app.py": source.replace(', event["correlation_id"]', ', "-"')})
+    assert found(lint(root, "EDA103")) == []
+
+
+def test_a_catalog_schema_with_an_id_is_a_sign(tmp_path):
+    files = {
+        "app.py": """
+            from kafka import KafkaConsumer, KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def on_order(event):
+                producer.send("payments.captured", {"order_id": event["order_id"]}, headers=[("content-type", b"json")])
+
+            for message in KafkaConsumer("orders.placed", group_id="billing"):
+                on_order(message.value)
+        """,
+        "schemas/order_placed.json": '{"type": "object", "properties": {"order_id": {"type": "string"}, "correlationId": {"type": "string"}}}',
+        "eventlint.yaml": """
+            exclude: []
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.json}
+        """,
+    }
+    root = write(tmp_path, files)
+    assert found(lint(root, "EDA103")) == [("EDA103", "app.py", 6)]
+    (root / "schemas/order_placed.json").write_text('{"type": "object", "properties": {"order_id": {"type": "string"}}}')
+    assert found(lint(root, "EDA103")) == []
+
+
+def test_cloudevents_binary_headers_are_correlation_ids(tmp_path):
+    files = {
+        "app.py": """
+            from kafka import KafkaConsumer, KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def place_order(order_id, trace):
+                producer.send("orders.placed", {"order_id": order_id}, headers=[("ce_id", b"1"), ("ce_traceparent", trace)])
+
+            def on_order(event, headers):
+                producer.send("payments.captured", {"order_id": event["order_id"]}, headers=[("ce_id", b"2"), ("ce_correlationid", headers["ce_correlationid"])])
+
+            def ship(event):
+                producer.send("shipments.requested", {"order_id": event["order_id"]}, headers=[("ce_id", b"3")])
+
+            for message in KafkaConsumer("orders.placed", group_id="billing"):
+                on_order(message.value, dict(message.headers))
+                ship(message.value)
+        """,
+    }
+    root = write(tmp_path, files)
+    # place_order starts the trail (ce_traceparent); on_order passes a correlation extension on; ship passes
+    # only a new event id, which is not the incoming correlation
+    assert found(lint(root, "EDA103", "EDA104")) == [("EDA103", "app.py", 12)]

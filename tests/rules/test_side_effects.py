@@ -148,6 +148,23 @@ CASES = [
         'await r.hset(f"orders:{event[\'id\']}", mapping=event)',
     ),
     (
+        # a count bumped and saved vs a processed marker: the fields named are set to literals or the time
+        "django-save-update-fields-counter-vs-marker",
+        "from django.utils import timezone\nfrom shop.models import Order\n",
+        "",
+        'order = Order.objects.get(id=event["id"])\norder.attempts += 1\norder.save(update_fields=["attempts"])',
+        'order = Order.objects.get(id=event["id"])\norder.notified = True\norder.notified_at = timezone.now()\n'
+        'order.save(update_fields=["notified", "notified_at"])',
+    ),
+    (
+        # one field named is copied from the message, not a marker: still a write
+        "django-save-update-fields-value-vs-marker",
+        "from shop.models import Order\n",
+        "",
+        'order = Order.objects.get(id=event["id"])\norder.done = True\norder.total = event["total"]\norder.save(update_fields=["done", "total"])',
+        'order = Order.objects.get(id=event["id"])\norder.done = True\norder.save(update_fields=["done"])',
+    ),
+    (
         "s3-put-object",
         "import boto3\n",
         's3 = boto3.client("s3")\n',
@@ -228,8 +245,8 @@ def test_a_team_adds_a_conditional_entry_through_the_options():
 
 def test_knowledge_file_is_valid_and_every_entry_readable():
     known = knowledge.load()
-    entries = [e for group in known.effects.values() for e in group] + list(known.dedup_calls + known.conditional_writes)
-    assert knowledge.bad_entries(entries) == []
+    entries = [e for group in known.effects.values() for e in group] + list(known.dedup_calls + known.conditional_writes + known.marker_writes)
+    assert known.marker_writes and knowledge.bad_entries(entries) == []
     assert set(known.effects) == {"payments", "db-writes", "http-writes", "messages", "storage-writes"}
 
 
@@ -278,3 +295,24 @@ def test_a_classify_policy_adds_storage_writes_and_conditional_writes(tmp_path):
     assert [d.message for d in found if "writes to object storage (vault.store)" in d.message and "nothing deduplicates" in d.message]
     found = lint_files(NonIdempotentHandler, claimed, config=config, select=["EDA401", "ACME401"])
     assert [d.message for d in found if "claims the message (ledger.post_once" in d.message], [d.message for d in found]
+
+
+def test_a_processed_marker_is_still_a_write_for_the_dual_write_rule():
+    from eventlint.rules.delivery import DualWrite
+
+    files = {
+        "app.py": """
+            from kafka import KafkaProducer
+            from shop.models import Order
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def pay(order_id):
+                order = Order.objects.get(id=order_id)
+                order.status = "paid"
+                order.save(update_fields=["status"])
+                producer.send("orders.paid", {"order_id": order_id})
+        """
+    }
+    # repeating it sets the same state (not EDA401), but it can commit while the send fails (EDA403)
+    assert [d.code for d in lint_files(DualWrite, files)] == ["EDA403"]
