@@ -338,7 +338,7 @@ def init_project(paths: Sequence[PathLike] = (), force: bool = False) -> InitOut
         # listed, each pack describes its bus from now on; the team confirms or edits it
         listed = [str(p) for p in base.raw.get("frameworks", ())] if isinstance(base.raw.get("frameworks"), list) else []
         data["frameworks"] = listed + [w for w in written if w not in listed]
-    target.write_text(adopt.render(data), encoding="utf-8")
+    target.write_text(adopt.render(data, adopt.service_signals(found)), encoding="utf-8")
     config = load_config([directory], target)
     result = lint([directory], config, use_config_baseline=False)
     baseline_file = directory / adopt.BASELINE_FILE
