@@ -13,6 +13,8 @@ Signals, strongest first (each service records the one that decided it):
 3. a framework's service object in one file: a nameko or tomodachi service class (`name = "..."`),
    a FastStream app (`FastStream(...)`), a faust app (`faust.App("id")`); where a unit holds two or
    more of them, each is its own service (several apps started from one image or requirements);
+   files declaring the same service name or faust app id are one service (the framework routes
+   them as one: variants of one service, e.g. the same example against AWS and LocalStack);
 4. the layout: `services/<x>/`, `apps/<x>/`, `src/<pkg>/`, or a top-level package; when the root
    is itself a package, it is one service.
 
@@ -69,31 +71,46 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
         if unit is not None:
             owner[rel] = unit
     apps = _app_objects(root, [rel for rel in files if rel.endswith(".py")], owner, _stack_functions(root, folders, listing, set(files)))
-    assign: dict[str, tuple[str, str, str]] = {}  # rel -> (name, glob, signal)
+    assign: dict[str, tuple[str, str, str, str]] = {}  # rel -> (name, key, glob, signal)
     for rel, unit in owner.items():
-        assign[rel] = (unit.name, f"{unit.folder}/**", unit.signal)
-    for rel, (name, signal) in apps.items():
-        assign[rel] = (name, rel, signal)
+        assign[rel] = (unit.name, f"{unit.folder}/**", f"{unit.folder}/**", unit.signal)
+    for rel, (name, signal, declared) in apps.items():
+        assign[rel] = (name, f"declared:{name}" if declared else rel, rel, signal)
     nothing_else = not assign
     for rel in files:
         if rel not in assign:
             found = _layout(root, rel, listing, nothing_else)
             if found is not None:
-                assign[rel] = found
+                assign[rel] = (found[0], found[1], found[1], found[2])
     return _named(assign)
 
 
-def _named(assign: Mapping[str, tuple[str, str, str]]) -> tuple[dict[str, str], tuple[Service, ...]]:
-    """Unique service names: a name two units share is replaced by each unit's path."""
-    by_glob: dict[str, tuple[str, str]] = {}
-    for name, glob, signal in assign.values():
-        by_glob.setdefault(glob, (name, signal))
+def _named(assign: Mapping[str, tuple[str, str, str, str]]) -> tuple[dict[str, str], tuple[Service, ...]]:
+    """One service per key; a name two keys share is replaced by each one's path.
+
+    A key is a folder unit's glob, a file's path, or a name a framework declares (`declared:NAME`):
+    files declaring the same nameko/tomodachi service name or faust app id are one service, as the
+    framework itself routes them (variants of one service, never two services sharing its events).
+    """
+    by_key: dict[str, tuple[str, list[str], str]] = {}
+    for name, key, glob, signal in sorted(assign.values(), key=lambda v: (v[1], v[2])):
+        entry = by_key.setdefault(key, (name, [], signal))
+        if glob not in entry[1]:
+            entry[1].append(glob)
     count: dict[str, int] = {}
-    for name, _ in by_glob.values():
+    for name, _, _ in by_key.values():
         count[name] = count.get(name, 0) + 1
-    final = {glob: _valid(name if count[name] == 1 else glob.removesuffix("/**").removesuffix(".py").replace("/", ".")) for glob, (name, _) in by_glob.items()}
-    services = tuple(sorted((Service(final[glob], (glob,), signal=signal) for glob, (_, signal) in by_glob.items()), key=lambda s: s.name))
-    return {rel: final[glob] for rel, (_, glob, _) in assign.items()}, services
+    final = {
+        key: _valid(name if count[name] == 1 or key.startswith("declared:") else key.removesuffix("/**").removesuffix(".py").replace("/", "."))
+        for key, (name, _, _) in by_key.items()
+    }
+    services = tuple(
+        sorted(
+            (Service(final[key], tuple(globs), signal=signal if len(globs) == 1 else f"{signal} (and {len(globs) - 1} more declaring it)") for key, (_, globs, signal) in by_key.items()),
+            key=lambda s: s.name,
+        )
+    )
+    return {rel: final[key] for rel, (_, key, _, _) in assign.items()}, services
 
 
 def _valid(name: str) -> str:
@@ -216,9 +233,10 @@ def _compose_builds(root: Path, folder: str, compose: str) -> list[tuple[str, st
     return sorted((names[0] if len(names) == 1 else target.rsplit("/", 1)[-1], target) for target, names in contexts.items())
 
 
-def _app_objects(root: Path, python: list[str], owner: dict[str, _Unit], functions: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """Files that declare a framework's service object or a stack's function: (name, signal), where they decide the service."""
-    found: dict[str, tuple[str, str]] = dict(functions)
+def _app_objects(root: Path, python: list[str], owner: dict[str, _Unit], functions: dict[str, tuple[str, str, bool]]) -> dict[str, tuple[str, str, bool]]:
+    """Files that declare a framework's service object or a stack's function: (name, signal, name declared by
+    the framework), where they decide the service."""
+    found: dict[str, tuple[str, str, bool]] = dict(functions)
     for rel in python:
         if rel in found:
             continue
@@ -247,12 +265,12 @@ class _TagsIgnored(yaml.SafeLoader):
 _TagsIgnored.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None)
 
 
-def _stack_functions(root: Path, folders: list[str], listing: _Listings, files: set[str]) -> dict[str, tuple[str, str]]:
+def _stack_functions(root: Path, folders: list[str], listing: _Listings, files: set[str]) -> dict[str, tuple[str, str, bool]]:
     """Handler file -> (function, signal) for the functions of SAM/Serverless stacks, each deployed on its own.
 
     A handler file two functions share is the stack's, not a function's.
     """
-    found: dict[str, list[tuple[str, str]]] = {}
+    found: dict[str, list[tuple[str, str, bool]]] = {}
     for folder in folders:
         for stack in sorted(n for n in STACK_FILES if n in listing.names(folder)):
             where = f"{folder}/{stack}" if folder else stack
@@ -263,7 +281,7 @@ def _stack_functions(root: Path, folders: list[str], listing: _Listings, files: 
             for name, module in _handlers(data):
                 rel = os.path.normpath(os.path.join(folder, module + ".py")).replace(os.sep, "/")
                 if rel in files:
-                    found.setdefault(rel, []).append((name, f"{where}: function {name!r}"))
+                    found.setdefault(rel, []).append((name, f"{where}: function {name!r}", False))
     return {rel: entries[0] for rel, entries in found.items() if len(entries) == 1}
 
 
@@ -302,21 +320,21 @@ def _head(path: Path) -> bytes | None:
         return None
 
 
-def _app_object(head: bytes, rel: str) -> tuple[str, str] | None:
+def _app_object(head: bytes, rel: str) -> tuple[str, str, bool] | None:
     stem = rel.rsplit("/", 1)[-1][:-3]
     for framework in (b"nameko", b"tomodachi"):
         if framework in head:
             names = _service_class_names(head)
             if len(names) == 1:
-                return names[0], f"{rel}: {framework.decode()} service class name = {names[0]!r}"
+                return names[0], f"{rel}: {framework.decode()} service class name = {names[0]!r}", True
             if names:  # several service classes run together (`nameko run module`): the module is the unit
-                return stem, f"{rel}: {framework.decode()} service classes {', '.join(map(repr, names))} run from one module"
+                return stem, f"{rel}: {framework.decode()} service classes {', '.join(map(repr, names))} run from one module", False
     if b"faststream" in head and _FASTSTREAM_APP.search(head):
-        return stem, f"{rel}: FastStream app"
+        return stem, f"{rel}: FastStream app", False
     if b"faust" in head:
         match = _FAUST_APP.search(head)
         if match:
-            return match.group(1).decode(), f"{rel}: faust app {match.group(1).decode()!r}"
+            return match.group(1).decode(), f"{rel}: faust app {match.group(1).decode()!r}", True
     return None
 
 
