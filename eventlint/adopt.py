@@ -68,11 +68,6 @@ def render(data: Mapping[str, Any], signals: Mapping[str, str] | None = None) ->
     return HEADER + "".join(lines)
 
 
-def service_signals(facts: ProjectFacts) -> dict[str, str]:
-    """What decided each inferred service (configured services have nothing to say)."""
-    return {s.name: s.signal for s in facts.services if s.signal and s.signal != "configured"}
-
-
 def infer_events(graph: EventGraph, facts: ProjectFacts) -> dict[str, dict[str, Any]]:
     """Every event of the graph (as routing joins publishers and consumers): owner, channel, key and consumers."""
     at = {(p.path, p.line, p.column): p for p in facts.publishers}

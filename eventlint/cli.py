@@ -485,9 +485,11 @@ def list_rules(config_file: Path | None, output_format: str, write_docs: Path | 
         return
     width = max(len(r.name) for r in rules)
     origin_width = max(len(_origin_label(ruleset, r.code)) for r in rules)
+    cells = {rule.code: rule_docs.precision_cell(rule.code) for rule in rules}  # measured on the field check
+    cell_width = max(len(c) for c in cells.values())
     for rule in rules:
         status = rule.severity.value if rule.default_enabled else "off"
-        click.echo(f"{rule.code:<7} {rule.name:<{width}}  {status:<7}  {_origin_label(ruleset, rule.code):<{origin_width}}  {rule.summary()}")
+        click.echo(f"{rule.code:<7} {rule.name:<{width}}  {status:<7}  {cells[rule.code]:<{cell_width}}  {_origin_label(ruleset, rule.code):<{origin_width}}  {rule.summary()}")
 
 
 def _origin_label(ruleset: api.RuleSet, code: str) -> str:
