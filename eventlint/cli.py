@@ -356,7 +356,7 @@ def _discovery_notes(plan: workspace.Plan, checked: workspace.Checked, cwd: Path
     if plan.inferred:
         click.echo(
             f"eventlint: note: no configuration at or above {plan.start} nor below it (looked for {', '.join(workspace.LOOKED_FOR)}); "
-            "services were inferred from the layout; `eventlint init` writes a configuration",
+            "services were inferred from the repository (`eventlint facts --format text` shows from what); `eventlint init` writes a configuration",
             err=True,
         )
     elif plan.how == "below":
