@@ -18,9 +18,9 @@ Signals, strongest first (each service records the one that decided it):
 4. the layout: `services/<x>/`, `apps/<x>/`, `src/<pkg>/`, or a top-level package; when the root
    is itself a package, it is one service.
 
-Markers at the root describe the whole repository and split nothing. The layers of one package
-(a folder with `__init__.py` inside another package) are never a unit of their own, whatever they
-hold. A file belongs to the innermost unit that holds it; names that collide are replaced by the
+Markers at the root split nothing: with nothing else deciding, such a root is one service (its
+`src/` folders are its packages, not services). A root that is one package is one service: its
+subpackages are layers (`adapters/ domain/ entrypoints/`), never services of their own. A file belongs to the innermost unit that holds it; names that collide are replaced by the
 folder's root-relative path. Reads are bounded: directory listings of the folders that hold
 analysed files, compose files found there, and the head (64 KiB) of each Python file.
 """
@@ -138,6 +138,16 @@ class _Listings:
     def package(self, folder: str) -> bool:
         return "__init__.py" in self.names(folder)
 
+    def top_level_package(self) -> bool:
+        """Whether a folder directly below the root is a package."""
+        if not hasattr(self, "_top"):
+            try:
+                with os.scandir(self.root) as it:
+                    self._top = any(e.is_dir(follow_symlinks=False) and self.package(e.name) for e in it)
+            except OSError:
+                self._top = False
+        return self._top
+
 
 def _ancestor_folders(files: Iterable[str]) -> list[str]:
     """Every folder below the root that holds an analysed file, directly or deeper (the root is "")."""
@@ -153,30 +163,26 @@ def _parent(folder: str) -> str:
     return folder.rsplit("/", 1)[0] if "/" in folder else ""
 
 
-def _layer(folder: str, listing: _Listings) -> bool:
-    """A package inside another package: one of its layers, never a unit of its own."""
-    return listing.package(folder) and listing.package(_parent(folder))
-
-
 def _folder_units(root: Path, folders: list[str], listing: _Listings) -> dict[str, _Unit]:
     units: dict[str, _Unit] = {}
     parents = [p for p in SERVICE_PARENTS if p in folders]
+    root_unit = bool(_strong(listing.names("")))  # then src/ holds that one unit's packages, not services
     for folder in folders:
         parts = folder.split("/")
-        if len(parts) == 2 and (parts[0] in parents or (not parents and parts[0] == "src")):
+        if len(parts) == 2 and (parts[0] in parents or (not parents and not root_unit and parts[0] == "src")):
             units[folder] = _Unit(folder, parts[1], f"layout: {folder}/", 4)
     for folder in folders:
         for compose in (n for n in COMPOSE_FILES if n in listing.names(folder)):
             for name, context in _compose_builds(root, folder, compose):
-                if context in folders and context != "" and (context not in units or units[context].strength == 4) and not _layer(context, listing):
+                if context in folders and context != "" and (context not in units or units[context].strength == 4):
                     where = f"{folder}/{compose}" if folder else compose
                     units[context] = _Unit(context, name, f"{where}: service {name!r} builds {context}/", 1)
     for folder in folders:
-        if folder == "" or (folder in units and units[folder].strength < 4) or folder.rsplit("/", 1)[-1] in NOT_UNITS or _layer(folder, listing) or _library(folder):
+        if folder == "" or (folder in units and units[folder].strength < 4) or folder.rsplit("/", 1)[-1] in NOT_UNITS or _library(folder):
             continue
         names = listing.names(folder)
         base = folder.rsplit("/", 1)[-1]
-        strong = sorted(n for n in names if n == "Dockerfile" or n.startswith("Dockerfile.") or n.endswith(".Dockerfile") or n in STACK_FILES or n in PACKAGE_FILES)
+        strong = _strong(names)
         if strong:
             units[folder] = _Unit(folder, base, f"{folder}/{strong[0]}", 2)
             continue
@@ -185,6 +191,11 @@ def _folder_units(root: Path, folders: list[str], listing: _Listings) -> dict[st
             units[folder] = _Unit(folder, base, f"{folder}/{weak[0]}", 3)
     # a requirements file inside another unit is that unit's detail, not a unit of its own
     return {f: u for f, u in units.items() if u.strength < 3 or u.strength == 4 or _enclosing(f, units) is None}
+
+
+def _strong(names: Iterable[str]) -> list[str]:
+    """A deployable unit's files among `names`: Dockerfiles, stacks, package files."""
+    return sorted(n for n in names if n == "Dockerfile" or n.startswith("Dockerfile.") or n.endswith(".Dockerfile") or n in STACK_FILES or n in PACKAGE_FILES)
 
 
 def _library(folder: str) -> bool:
@@ -358,7 +369,12 @@ def _layout(root: Path, rel: str, listing: _Listings, nothing_else: bool) -> tup
     if not nothing_else or any((root / p).is_dir() for p in SERVICE_PARENTS):
         return None
     if listing.package(""):
-        return root.name, "**", "layout: the root is one package"
+        return _valid(root.name), "**", "layout: the root is one package"
     if len(parts) >= 2 and listing.package(parts[0]):
         return parts[0], f"{parts[0]}/**", f"layout: top-level package {parts[0]}/"
+    if not listing.top_level_package():
+        strong = _strong(listing.names(""))
+        if strong:  # one deployable unit at the root, its code in plain folders (src/ with packages inside)
+            return _valid(root.name), "**", f"{strong[0]} at the root: the repository is one deployable unit"
     return None
+

@@ -135,6 +135,20 @@ def test_markers_at_the_root_docs_tests_and_libraries_are_not_services(tmp_path)
     assert files["main.py"] is None and files["libs/contracts/contracts.py"] is None
 
 
+def test_a_root_that_is_one_deployable_unit_keeps_its_src_folders_whole(tmp_path):
+    tree(tmp_path, {"Dockerfile": "", "requirements.txt": "", "src/auth/__init__.py": "", "src/auth/views.py": "", "src/crud/__init__.py": "", "src/main.py": ""})
+    found, files = services(tmp_path)
+    assert found == {tmp_path.name: (("**",), "Dockerfile at the root: the repository is one deployable unit")}
+    assert set(files.values()) == {tmp_path.name}
+
+
+def test_a_folder_with_its_own_requirements_is_a_unit_inside_a_package_tree_too(tmp_path):
+    tree(tmp_path, {"__init__.py": "", "demo/__init__.py": "", "demo/requirements.txt": "", "demo/producer.py": "", "other/__init__.py": "", "other/x.py": ""})
+    found, files = services(tmp_path)
+    assert found == {"demo": (("demo/**",), "demo/requirements.txt")}
+    assert files["other/x.py"] is None
+
+
 def test_a_requirements_file_inside_another_unit_is_that_units_detail(tmp_path):
     tree(tmp_path, {"api/Dockerfile": "", "api/src/requirements.txt": "", "api/src/app.py": ""})
     assert services(tmp_path)[0] == {"api": (("api/**",), "api/Dockerfile")}
