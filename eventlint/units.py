@@ -46,6 +46,7 @@ NOT_UNITS = frozenset({"docs", "doc", "tests", "test", "testing", ".github", ".d
 # a package published from these folders is a library the services share, not a service
 LIBRARY_FOLDERS = frozenset({"libs", "lib", "shared", "common"})
 APP_SCAN_BYTES = 65536  # a service object is declared near the top of its file
+APP_SCAN_MAX_FILE = 1_000_000  # limits.max-file-size's default: a larger file is not read for one
 _CLASS_ATTR_NAME = re.compile(rb"(?:    |\t)name\s*(?::\s*str\s*)?=\s*[\"']([\w.\-]+)[\"']\s*(?:#.*)?$")
 _FASTSTREAM_APP = re.compile(rb"^\s*\w+\s*(?::[^=\n]+)?=\s*(?:faststream\.)?FastStream\(", re.M)
 _FAUST_APP = re.compile(rb"^\s*\w+\s*(?::[^=\n]+)?=\s*(?:faust\.)?App\(\s*[\"']([\w.\-]+)[\"']", re.M)
@@ -65,6 +66,12 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
     listing = _Listings(root)
     folders = _ancestor_folders(files)
     units = _folder_units(root, folders, listing)
+    if not units and not listing.package("") and not any((root / p).is_dir() for p in SERVICE_PARENTS):
+        # nothing deployable below the root: each top-level package is a unit, so one app object inside
+        # leaves its package whole (several split it)
+        for folder in folders:
+            if folder and "/" not in folder and listing.package(folder):
+                units[folder] = _Unit(folder, folder, f"layout: top-level package {folder}/", 5)
     owner: dict[str, _Unit] = {}
     for rel in files:
         unit = _innermost(rel, units)
@@ -325,6 +332,8 @@ def _handlers(data: object) -> list[tuple[str, str]]:
 
 def _head(path: Path) -> bytes | None:
     try:
+        if path.stat().st_size > APP_SCAN_MAX_FILE:  # never opened: beyond the default file-size limit
+            return None
         with open(path, "rb") as fh:
             return fh.read(APP_SCAN_BYTES)
     except OSError:
