@@ -48,10 +48,24 @@ def initial_config(facts: ProjectFacts, base: Config, catalog: Catalog) -> dict[
     return data
 
 
-def render(data: Mapping[str, Any]) -> str:
-    """The YAML text of a configuration written by init (stable key order, short lists inline)."""
+def render(data: Mapping[str, Any], signals: Mapping[str, str] | None = None) -> str:
+    """The YAML text of a configuration written by init (stable key order, short lists inline).
+
+    `signals` (service -> what decided it) are written as a comment above each inferred service.
+    """
     body = yaml.safe_dump(dict(data), sort_keys=False, default_flow_style=None, allow_unicode=True, width=100)
-    return HEADER + body
+    if not signals:
+        return HEADER + body
+    lines, in_services = [], False
+    for line in body.splitlines(keepends=True):
+        if not line.startswith(" "):
+            in_services = line.startswith("services:")
+        elif in_services and not line.startswith("   ") and ":" in line:
+            name = line[2:].split(":", 1)[0].strip("'\"")
+            if signals.get(name):
+                lines.append(f"  # inferred from {signals[name]}\n")
+        lines.append(line)
+    return HEADER + "".join(lines)
 
 
 def infer_events(graph: EventGraph, facts: ProjectFacts) -> dict[str, dict[str, Any]]:

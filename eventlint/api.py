@@ -341,7 +341,11 @@ def init_project(paths: Sequence[PathLike] = (), force: bool = False) -> InitOut
         # listed, each pack describes its bus from now on; the team confirms or edits it
         listed = [str(p) for p in base.raw.get("frameworks", ())] if isinstance(base.raw.get("frameworks"), list) else []
         data["frameworks"] = listed + [w for w in written if w not in listed]
-    target.write_text(adopt.render(data), encoding="utf-8")
+    # what decided each service, also when an earlier init's services are configured now (a re-run writes the same file)
+    inferred = discover([directory], replace(base, services=None)).services if base.services is not None else found.services
+    written_services = data["services"]
+    signals = {s.name: s.signal for s in inferred if s.signal and list(s.paths) == written_services.get(s.name)}
+    target.write_text(adopt.render(data, signals), encoding="utf-8")
     config = load_config([directory], target)
     result = lint([directory], config, use_config_baseline=False)
     baseline_file = directory / adopt.BASELINE_FILE

@@ -361,7 +361,7 @@ def _discovery_notes(plan: workspace.Plan, checked: workspace.Checked, cwd: Path
     if plan.inferred:
         click.echo(
             f"eventlint: note: no configuration at or above {plan.start} nor below it (looked for {', '.join(workspace.LOOKED_FOR)}); "
-            "services were inferred from the layout; `eventlint init` writes a configuration",
+            "services were inferred from the repository (`eventlint facts --format text` shows from what); `eventlint init` writes a configuration",
             err=True,
         )
     elif plan.how == "below":
@@ -490,9 +490,11 @@ def list_rules(config_file: Path | None, output_format: str, write_docs: Path | 
         return
     width = max(len(r.name) for r in rules)
     origin_width = max(len(_origin_label(ruleset, r.code)) for r in rules)
+    cells = {rule.code: rule_docs.precision_cell(rule.code) for rule in rules}  # measured on the field check
+    cell_width = max(len(c) for c in cells.values())
     for rule in rules:
         status = rule.severity.value if rule.default_enabled else "off"
-        click.echo(f"{rule.code:<7} {rule.name:<{width}}  {status:<7}  {_origin_label(ruleset, rule.code):<{origin_width}}  {rule.summary()}")
+        click.echo(f"{rule.code:<7} {rule.name:<{width}}  {status:<7}  {cells[rule.code]:<{cell_width}}  {_origin_label(ruleset, rule.code):<{origin_width}}  {rule.summary()}")
 
 
 def _origin_label(ruleset: api.RuleSet, code: str) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from eventlint.config import Config
 from eventlint.facts import Service, Skipped
 from eventlint.globs import matches_any
+from eventlint.units import infer_services
 
 PRUNED_DIRS = frozenset(
     {
@@ -59,7 +60,6 @@ TEMPLATE_GLOBS = (
     "template.json",
     "*.template.json",
 )
-SERVICE_PARENTS = ("services", "apps")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,24 +245,9 @@ def _services(
                 if matches_any(rel, globs):
                     assign[rel] = name
                     break
-        return assign, tuple(Service(name, globs) for name, globs in sorted(config.services))
+        return assign, tuple(Service(name, globs, signal="configured") for name, globs in sorted(config.services))
 
-    inferred: dict[str, tuple[str, ...]] = {}
-    parents = [p for p in SERVICE_PARENTS if (root / p).is_dir()]
-    for rel in files:
-        parts = rel.split("/")
-        name, glob = None, None
-        if parents:
-            if len(parts) >= 3 and parts[0] in parents:
-                name, glob = parts[1], f"{parts[0]}/{parts[1]}/**"
-        elif len(parts) >= 3 and parts[0] == "src":
-            name, glob = parts[1], f"src/{parts[1]}/**"
-        elif len(parts) >= 2 and (root / parts[0] / "__init__.py").is_file():
-            name, glob = parts[0], f"{parts[0]}/**"
-        if name is not None and glob is not None:
-            assign[rel] = name
-            inferred.setdefault(name, (glob,))
-    return assign, tuple(Service(name, globs) for name, globs in sorted(inferred.items()))
+    return infer_services(root, files)
 
 
 def _module_names(root: Path, python_files: Iterable[str]) -> dict[str, tuple[str, str, str]]:

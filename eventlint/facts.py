@@ -22,6 +22,7 @@ class Service:
     name: str
     paths: tuple[str, ...]
     repository: str | None = None  # set on services merged in from another repository's facts
+    signal: str | None = None  # what decided the service: "configured", a compose entry, a Dockerfile, ... (eventlint.units)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +358,8 @@ def _service_to_json(service: Service) -> dict[str, Any]:
     out = _record_to_json(service)
     if service.repository is None:
         del out["repository"]  # only merged services carry it: a repository's own facts stay as they were
+    if service.signal is None:
+        del out["signal"]
     return out
 
 

@@ -115,7 +115,7 @@ def test_explicit_config_file(tmp_path):
     conf.write_text("services:\n  web: ['*.py']\n")
     result = run("facts", str(tmp_path), "--config", str(conf))
     assert result.exit_code == 0
-    assert json.loads(result.output)["services"] == [{"name": "web", "paths": ["*.py"]}]
+    assert json.loads(result.output)["services"] == [{"name": "web", "paths": ["*.py"], "signal": "configured"}]
 
 
 def test_missing_config_file_is_a_usage_error(tmp_path):

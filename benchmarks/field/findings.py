@@ -102,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     reviewed = sum(total[v] for v in VERDICTS)
     print(f"{'all':8} {total['true']:>5} {total['false']:>6} {total['pointless']:>10} {total['unreviewed']:>11} "
           f"{(total['true'] / reviewed if reviewed else 0):>10.0%}")
+    gating = [review.get((f["repo"], f["code"], f["path"], f["line"])) for f in found if f["severity"] in ("error", "warning")]
+    judged = [e["verdict"] for e in gating if e]
+    if judged:  # what fails a run by default (`--fail-on` error and warning)
+        print(f"{'warn/err':8} {judged.count('true'):>5} {judged.count('false'):>6} {judged.count('pointless'):>10} "
+              f"{len(gating) - len(judged):>11} {judged.count('true') / len(judged):>10.0%}")
     for key in stale:
         print(f"stale review entry (no such finding now): {' '.join(map(str, key))}")
     return 0

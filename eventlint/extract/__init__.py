@@ -535,7 +535,7 @@ def _parser_fingerprint() -> str:
 def _code_fingerprint() -> str:
     """Every source file of the extraction (a development checkout changes without a version bump)."""
     parts = [__version__]
-    for path in sorted(_EXTRACT_DIR.glob("*.py")) + [_EXTRACT_DIR.parent / "facts.py", _EXTRACT_DIR.parent / "discover.py"]:
+    for path in sorted(_EXTRACT_DIR.glob("*.py")) + [_EXTRACT_DIR.parent / "facts.py", _EXTRACT_DIR.parent / "discover.py", _EXTRACT_DIR.parent / "units.py"]:
         try:
             parts += [path.name, digest(path.read_bytes())]
         except OSError:
@@ -561,7 +561,7 @@ def _run_key(
             parts += [str(pack), "unreadable"]
     parts.append(json.dumps(sorted(config.disable_frameworks)))
     parts.append(json.dumps(list(config.payload_event_keys)))
-    parts.append(json.dumps([[s.name, list(s.paths)] for s in discovery.services]))
+    parts.append(json.dumps([[s.name, list(s.paths), s.signal] for s in discovery.services]))
     parts.append(json.dumps(sorted([s.path, s.reason] for s in skipped)))
     for source, data in sources:
         parts += [source.path, source.kind, source.service or "", source.module, source.import_name, source.sys_root, digest(data)]

@@ -3,7 +3,44 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
+from pathlib import Path
 from typing import Any
+
+FIELD_PRECISION = Path(__file__).resolve().parent.parent / "assets" / "field-precision.json"
+
+
+@functools.cache
+def _field() -> dict[str, Any]:
+    """The measured precision per rule (generated from benchmarks/field/review.yaml by benchmarks/field/precision.py)."""
+    try:
+        return json.loads(FIELD_PRECISION.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def field_precision(code: str) -> dict[str, Any] | None:
+    """Verdict counts and precision of rule `code` on the field check, or None when no finding of it was reviewed."""
+    return _field().get("rules", {}).get(code)
+
+
+def precision_cell(code: str) -> str:
+    """`60% of 10` for the rules list, `-` when not measured."""
+    figures = field_precision(code)
+    return "-" if figures is None else f"{figures['precision']:.0%} of {figures['reviewed']}"
+
+
+def precision_sentence(code: str) -> str | None:
+    """The explain page's line on measured precision."""
+    figures = field_precision(code)
+    if figures is None:
+        return None
+    return (
+        f"Measured precision: **{figures['precision']:.0%}** on the field check ({_field().get('about', '')}): "
+        f"{figures['true']} of {figures['reviewed']} findings true, {figures['false']} false, "
+        f"{figures['pointless']} true but not worth a team's time (`{_field().get('source', '')}`)."
+    )
 
 
 def rule_markdown(rule: Any) -> str:
@@ -12,6 +49,9 @@ def rule_markdown(rule: Any) -> str:
     out = [f"# {rule.code} {rule.name}", "", f"{rule.summary()}", ""]
     status = "enabled by default" if rule.default_enabled else "off by default (enable with `--extend-select " + rule.code + "`)"
     out += [f"Default severity: **{rule.severity.value}**, {status}.", ""]
+    measured = precision_sentence(rule.code)
+    if measured:
+        out += [measured, ""]
     for title in ("What it does", "Why is this bad?", "How to fix it"):
         if title in sections:
             out += [f"## {title}", "", sections[title], ""]
@@ -34,11 +74,11 @@ def rule_markdown(rule: Any) -> str:
 
 
 def rules_index(rules: list[Any]) -> str:
-    """docs/rules/README.md: every rule with its status."""
-    out = ["# Rules", "", "| code | name | default | summary |", "|---|---|---|---|"]
+    """docs/rules/README.md: every rule with its status and its precision measured on the field check."""
+    out = ["# Rules", "", "| code | name | default | field precision | summary |", "|---|---|---|---|---|"]
     for rule in rules:
         default = rule.severity.value if rule.default_enabled else "off"
-        out.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {default} | {rule.summary()} |")
+        out.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {default} | {precision_cell(rule.code)} | {rule.summary()} |")
     return "\n".join(out) + "\n"
 
 
@@ -105,6 +145,7 @@ def rules_json(rules: list[Any], origins: dict[str, str]) -> str:
                 "default_enabled": rule.default_enabled,
                 "origin": origins.get(rule.code, ""),
                 "summary": rule.summary(),
+                "field_precision": field_precision(rule.code),
                 "explanation": rule_markdown(rule),
                 "options": [
                     {"name": f.name, "schema": option_schema(rule, f.name), "default": _default_value(f), "doc": docs.get(f.name, "")}

@@ -117,7 +117,8 @@ def facts_text(facts: ProjectFacts) -> str:
     out = [f"root: {facts.root}", summary(facts), ""]
     out.append("services:")
     for service in facts.services:
-        out.append(f"  {service.name}  ({', '.join(service.paths)})")
+        decided = f"  [{service.signal}]" if service.signal else ""  # which signal decided the service
+        out.append(f"  {service.name}  ({', '.join(service.paths)}){decided}")
     out.append("")
     out.append("publishers:")
     for p in facts.publishers:

@@ -50,7 +50,7 @@ def test_shop_flow_findings_and_the_refunds_twin_is_clean():
     assert all(" handles " in d.message and "without the incoming correlation id" in d.message for d in dropped)
     assert all("propagate.inject" in d.hint for d in dropped)
     [entry] = [d for d in result.diagnostics if d.code == "EDA104"]
-    assert entry.severity == "warning"
+    assert entry.severity == "info"  # measured on the field check: see EDA104's "Default severity"
 
 
 # -- EDA101 / EDA102 on the fixtures ---------------------------------------------------------------

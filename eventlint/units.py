@@ -1,0 +1,389 @@
+"""Services inferred the way an engineer reads a repository: deployable units first.
+
+Signals, strongest first (each service records the one that decided it):
+
+1. a docker-compose `services:` entry whose `build:` context is a folder below the root
+   (named by its compose key);
+2. a folder below the root holding a deployable unit's file: a Dockerfile, a SAM or Serverless
+   stack (`template.yaml`, `serverless.yml`), a `pyproject.toml`, `setup.py` or `setup.cfg`, or
+   a `requirements*.txt` (the weakest: one nested inside another unit is not a unit of its own);
+   not below `libs/`, `lib/`, `shared/` or `common/` (libraries the services share), nor `docs/`
+   or `tests/`; where a stack has functions with handler files of their own, each function is
+   its own service (a Lambda function is deployed on its own);
+3. a framework's service object in one file: a nameko or tomodachi service class (`name = "..."`),
+   a FastStream app (`FastStream(...)`), a faust app (`faust.App("id")`); where a unit holds two or
+   more of them, each is its own service (several apps started from one image or requirements);
+   files declaring the same service name or faust app id are one service (the framework routes
+   them as one: variants of one service, e.g. the same example against AWS and LocalStack);
+4. the layout: `services/<x>/`, `apps/<x>/`, `src/<pkg>/`, or a top-level package; when the root
+   is itself a package, it is one service.
+
+Markers at the root split nothing: with nothing else deciding, such a root is one service (its
+`src/` folders are its packages, not services). A root that is one package is one service: its
+subpackages are layers (`adapters/ domain/ entrypoints/`), never services of their own. A file belongs to the innermost unit that holds it; names that collide are replaced by the
+folder's root-relative path. Reads are bounded: directory listings of the folders that hold
+analysed files, compose files found there, and the head (64 KiB) of each Python file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from eventlint.facts import Service
+
+SERVICE_PARENTS = ("services", "apps")
+COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
+STACK_FILES = ("template.yaml", "template.yml", "serverless.yml", "serverless.yaml")
+PACKAGE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+# folders that hold a requirements file or a Dockerfile without being something a team deploys
+NOT_UNITS = frozenset({"docs", "doc", "tests", "test", "testing", ".github", ".devcontainer", "requirements"})
+# a package published from these folders is a library the services share, not a service
+LIBRARY_FOLDERS = frozenset({"libs", "lib", "shared", "common"})
+APP_SCAN_BYTES = 65536  # a service object is declared near the top of its file
+APP_SCAN_MAX_FILE = 1_000_000  # limits.max-file-size's default: a larger file is not read for one
+_CLASS_ATTR_NAME = re.compile(rb"(?:    |\t)name\s*(?::\s*str\s*)?=\s*[\"']([\w.\-]+)[\"']\s*(?:#.*)?$")
+_FASTSTREAM_APP = re.compile(rb"^\s*\w+\s*(?::[^=\n]+)?=\s*(?:faststream\.)?FastStream\(", re.M)
+_FAUST_APP = re.compile(rb"^\s*\w+\s*(?::[^=\n]+)?=\s*(?:faust\.)?App\(\s*[\"']([\w.\-]+)[\"']", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    folder: str  # root-relative; "" for a single file's unit
+    name: str
+    signal: str
+    strength: int  # 1 compose, 2 a deployable unit's file, 3 a weak file (requirements), 4 the layout
+
+
+def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tuple[Service, ...]]:
+    """(service per root-relative file, the services) for files of kinds `python`/`template`."""
+    files = sorted(files)
+    listing = _Listings(root)
+    folders = _ancestor_folders(files)
+    units = _folder_units(root, folders, listing)
+    if not units and not listing.package("") and not any((root / p).is_dir() for p in SERVICE_PARENTS):
+        # nothing deployable below the root: each top-level package is a unit, so one app object inside
+        # leaves its package whole (several split it)
+        for folder in folders:
+            if folder and "/" not in folder and listing.package(folder):
+                units[folder] = _Unit(folder, folder, f"layout: top-level package {folder}/", 5)
+    owner: dict[str, _Unit] = {}
+    for rel in files:
+        unit = _innermost(rel, units)
+        if unit is not None:
+            owner[rel] = unit
+    apps = _app_objects(root, [rel for rel in files if rel.endswith(".py")], owner, _stack_functions(root, folders, listing, set(files)))
+    assign: dict[str, tuple[str, str, str, str]] = {}  # rel -> (name, key, glob, signal)
+    for rel, unit in owner.items():
+        assign[rel] = (unit.name, f"{unit.folder}/**", f"{unit.folder}/**", unit.signal)
+    for rel, (name, signal, declared) in apps.items():
+        assign[rel] = (name, f"declared:{name}" if declared else rel, rel, signal)
+    nothing_else = not assign
+    for rel in files:
+        if rel not in assign:
+            found = _layout(root, rel, listing, nothing_else)
+            if found is not None:
+                assign[rel] = (found[0], found[1], found[1], found[2])
+    return _named(assign)
+
+
+def _named(assign: Mapping[str, tuple[str, str, str, str]]) -> tuple[dict[str, str], tuple[Service, ...]]:
+    """One service per key; a name two keys share is replaced by each one's path.
+
+    A key is a folder unit's glob, a file's path, or a name a framework declares (`declared:NAME`):
+    files declaring the same nameko/tomodachi service name or faust app id are one service, as the
+    framework itself routes them (variants of one service, never two services sharing its events).
+    """
+    by_key: dict[str, tuple[str, list[str], str]] = {}
+    for name, key, glob, signal in sorted(assign.values(), key=lambda v: (v[1], v[2])):
+        entry = by_key.setdefault(key, (name, [], signal))
+        if glob not in entry[1]:
+            entry[1].append(glob)
+    count: dict[str, int] = {}
+    for name, _, _ in by_key.values():
+        count[name] = count.get(name, 0) + 1
+    final = {
+        key: _valid(name if count[name] == 1 or key.startswith("declared:") else key.removesuffix("/**").removesuffix(".py").replace("/", "."))
+        for key, (name, _, _) in by_key.items()
+    }
+    services = tuple(
+        sorted(
+            (Service(final[key], tuple(globs), signal=signal if len(globs) == 1 else f"{signal} (and {len(globs) - 1} more declaring it)") for key, (_, globs, signal) in by_key.items()),
+            key=lambda s: s.name,
+        )
+    )
+    return {rel: final[key] for rel, (_, key, _, _) in assign.items()}, services
+
+
+def _valid(name: str) -> str:
+    """A name a configuration accepts (`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).lstrip("_.-")
+    return name or "service"
+
+
+class _Listings:
+    """File names per folder, each folder listed once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._seen: dict[str, frozenset[str]] = {}
+
+    def names(self, folder: str) -> frozenset[str]:
+        if folder not in self._seen:
+            try:
+                with os.scandir(self.root / folder if folder else self.root) as it:
+                    self._seen[folder] = frozenset(e.name for e in it if e.is_file(follow_symlinks=False))
+            except OSError:
+                self._seen[folder] = frozenset()
+        return self._seen[folder]
+
+    def package(self, folder: str) -> bool:
+        return "__init__.py" in self.names(folder)
+
+    def top_level_package(self) -> bool:
+        """Whether a folder directly below the root is a package."""
+        if not hasattr(self, "_top"):
+            try:
+                with os.scandir(self.root) as it:
+                    self._top = any(e.is_dir(follow_symlinks=False) and self.package(e.name) for e in it)
+            except OSError:
+                self._top = False
+        return self._top
+
+
+def _ancestor_folders(files: Iterable[str]) -> list[str]:
+    """Every folder below the root that holds an analysed file, directly or deeper (the root is "")."""
+    out: set[str] = {""}
+    for rel in files:
+        parts = rel.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            out.add("/".join(parts[:depth]))
+    return sorted(out)
+
+
+def _parent(folder: str) -> str:
+    return folder.rsplit("/", 1)[0] if "/" in folder else ""
+
+
+def _folder_units(root: Path, folders: list[str], listing: _Listings) -> dict[str, _Unit]:
+    units: dict[str, _Unit] = {}
+    parents = [p for p in SERVICE_PARENTS if p in folders]
+    root_unit = bool(_strong(listing.names("")))  # then src/ holds that one unit's packages, not services
+    for folder in folders:
+        parts = folder.split("/")
+        if len(parts) == 2 and (parts[0] in parents or (not parents and not root_unit and parts[0] == "src")):
+            units[folder] = _Unit(folder, parts[1], f"layout: {folder}/", 4)
+    for folder in folders:
+        for compose in (n for n in COMPOSE_FILES if n in listing.names(folder)):
+            for name, context in _compose_builds(root, folder, compose):
+                if context in folders and context != "" and (context not in units or units[context].strength == 4):
+                    where = f"{folder}/{compose}" if folder else compose
+                    units[context] = _Unit(context, name, f"{where}: service {name!r} builds {context}/", 1)
+    for folder in folders:
+        if folder == "" or (folder in units and units[folder].strength < 4) or folder.rsplit("/", 1)[-1] in NOT_UNITS or _library(folder):
+            continue
+        names = listing.names(folder)
+        base = folder.rsplit("/", 1)[-1]
+        strong = _strong(names)
+        if strong:
+            units[folder] = _Unit(folder, base, f"{folder}/{strong[0]}", 2)
+            continue
+        weak = sorted(n for n in names if n.startswith("requirements") and n.endswith(".txt"))
+        if weak:
+            units[folder] = _Unit(folder, base, f"{folder}/{weak[0]}", 3)
+    # a requirements file inside another unit is that unit's detail, not a unit of its own
+    return {f: u for f, u in units.items() if u.strength < 3 or u.strength == 4 or _enclosing(f, units) is None}
+
+
+def _strong(names: Iterable[str]) -> list[str]:
+    """A deployable unit's files among `names`: Dockerfiles, stacks, package files."""
+    return sorted(n for n in names if n == "Dockerfile" or n.startswith("Dockerfile.") or n.endswith(".Dockerfile") or n in STACK_FILES or n in PACKAGE_FILES)
+
+
+def _library(folder: str) -> bool:
+    return any(part in LIBRARY_FOLDERS for part in folder.split("/"))
+
+
+def _enclosing(folder: str, units: Mapping[str, _Unit]) -> _Unit | None:
+    parent = _parent(folder)
+    while parent:
+        if parent in units:
+            return units[parent]
+        parent = _parent(parent)
+    return None
+
+
+def _innermost(rel: str, units: Mapping[str, _Unit]) -> _Unit | None:
+    folder = _parent(rel)
+    while folder:
+        if folder in units:
+            return units[folder]
+        folder = _parent(folder)
+    return None
+
+
+def _compose_builds(root: Path, folder: str, compose: str) -> list[tuple[str, str]]:
+    """(compose service, root-relative build context) for each service built from a folder below the root."""
+    path = root / folder / compose if folder else root / compose
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict):
+        return []
+    contexts: dict[str, list[str]] = {}
+    for name, spec in services.items():
+        build = spec.get("build") if isinstance(spec, dict) else None
+        context = build.get("context", ".") if isinstance(build, dict) else build
+        if not isinstance(context, str) or not isinstance(name, str) or "://" in context or "$" in context:
+            continue
+        target = os.path.normpath(os.path.join(folder, context)).replace(os.sep, "/")
+        if target == "." or target.startswith(".."):
+            continue
+        contexts.setdefault(target, []).append(name)
+    # one folder built as several compose services (one image, several commands) is named by its folder
+    return sorted((names[0] if len(names) == 1 else target.rsplit("/", 1)[-1], target) for target, names in contexts.items())
+
+
+def _app_objects(root: Path, python: list[str], owner: dict[str, _Unit], functions: dict[str, tuple[str, str, bool]]) -> dict[str, tuple[str, str, bool]]:
+    """Files that declare a framework's service object or a stack's function: (name, signal, name declared by
+    the framework), where they decide the service."""
+    found: dict[str, tuple[str, str, bool]] = dict(functions)
+    for rel in python:
+        if rel in found:
+            continue
+        head = _head(root / rel)
+        if head is None:
+            continue
+        app = _app_object(head, rel)
+        if app is not None:
+            found[rel] = app
+    per_unit: dict[str | None, list[str]] = {}
+    for rel in found:
+        unit = owner.get(rel)
+        per_unit.setdefault(unit.folder if unit else None, []).append(rel)
+    out = {}
+    for folder, rels in per_unit.items():
+        if folder is None or len(rels) >= 2:  # outside every unit, or several apps in one unit
+            for rel in rels:
+                out[rel] = found[rel]
+    return out
+
+
+class _TagsIgnored(yaml.SafeLoader):
+    """CloudFormation's short tags (`!Ref`, `!GetAtt`, `!Sub`) read as plain values."""
+
+
+_TagsIgnored.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None)
+
+
+def _stack_functions(root: Path, folders: list[str], listing: _Listings, files: set[str]) -> dict[str, tuple[str, str, bool]]:
+    """Handler file -> (function, signal) for the functions of SAM/Serverless stacks, each deployed on its own.
+
+    A handler file two functions share is the stack's, not a function's.
+    """
+    found: dict[str, list[tuple[str, str, bool]]] = {}
+    for folder in folders:
+        for stack in sorted(n for n in STACK_FILES if n in listing.names(folder)):
+            where = f"{folder}/{stack}" if folder else stack
+            try:
+                data = yaml.load((root / where).read_text(encoding="utf-8"), Loader=_TagsIgnored)  # noqa: S506 - a SafeLoader subclass
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            for name, module in _handlers(data):
+                rel = os.path.normpath(os.path.join(folder, module + ".py")).replace(os.sep, "/")
+                if rel in files:
+                    found.setdefault(rel, []).append((name, f"{where}: function {name!r}", False))
+    return {rel: entries[0] for rel, entries in found.items() if len(entries) == 1}
+
+
+def _handlers(data: object) -> list[tuple[str, str]]:
+    """(function, handler module path relative to the stack file) of a Serverless or SAM document."""
+    if not isinstance(data, dict):
+        return []
+    out = []
+    functions = data.get("functions")
+    if isinstance(functions, dict):  # Serverless: handler: path/module.function
+        for name, spec in functions.items():
+            handler = spec.get("handler") if isinstance(spec, dict) else None
+            if isinstance(name, str) and isinstance(handler, str) and "." in handler:
+                out.append((name, handler.rsplit(".", 1)[0]))
+    resources = data.get("Resources")
+    globals_ = data.get("Globals")
+    defaults = globals_.get("Function") if isinstance(globals_, dict) else None
+    defaults = defaults if isinstance(defaults, dict) else {}
+    if isinstance(resources, dict):  # SAM: CodeUri + Handler module.function
+        for name, spec in resources.items():
+            if not isinstance(spec, dict) or spec.get("Type") != "AWS::Serverless::Function":
+                continue
+            props = spec.get("Properties") if isinstance(spec.get("Properties"), dict) else {}
+            handler, uri = props.get("Handler", defaults.get("Handler")), props.get("CodeUri", defaults.get("CodeUri", ""))
+            if isinstance(name, str) and isinstance(handler, str) and "." in handler and isinstance(uri, str) and "://" not in uri:
+                module = handler.rsplit(".", 1)[0].replace(".", "/")
+                out.append((name, f"{uri.strip('/')}/{module}" if uri.strip("/.") else module))
+    return out
+
+
+def _head(path: Path) -> bytes | None:
+    try:
+        if path.stat().st_size > APP_SCAN_MAX_FILE:  # never opened: beyond the default file-size limit
+            return None
+        with open(path, "rb") as fh:
+            return fh.read(APP_SCAN_BYTES)
+    except OSError:
+        return None
+
+
+def _app_object(head: bytes, rel: str) -> tuple[str, str, bool] | None:
+    stem = rel.rsplit("/", 1)[-1][:-3]
+    for framework in (b"nameko", b"tomodachi"):
+        if framework in head:
+            names = _service_class_names(head)
+            if len(names) == 1:
+                return names[0], f"{rel}: {framework.decode()} service class name = {names[0]!r}", True
+            if names:  # several service classes run together (`nameko run module`): the module is the unit
+                return stem, f"{rel}: {framework.decode()} service classes {', '.join(map(repr, names))} run from one module", False
+    if b"faststream" in head and _FASTSTREAM_APP.search(head):
+        return stem, f"{rel}: FastStream app", False
+    if b"faust" in head:
+        match = _FAUST_APP.search(head)
+        if match:
+            return match.group(1).decode(), f"{rel}: faust app {match.group(1).decode()!r}", True
+    return None
+
+
+def _service_class_names(head: bytes) -> list[str]:
+    """`name = "..."` attributes in the body of top-level classes (one indentation level), in order."""
+    names: list[str] = []
+    in_class = False
+    for line in head.splitlines():
+        if line[:1] not in (b" ", b"\t", b"") and not line.startswith(b"#"):
+            in_class = line.startswith(b"class ")
+        elif in_class:
+            match = _CLASS_ATTR_NAME.match(line)
+            if match and match.group(1).decode() not in names:
+                names.append(match.group(1).decode())
+    return names
+
+
+def _layout(root: Path, rel: str, listing: _Listings, nothing_else: bool) -> tuple[str, str, str] | None:
+    """The weakest signal: where the folders say services live (packages only when nothing else decided)."""
+    parts = rel.split("/")
+    if not nothing_else or any((root / p).is_dir() for p in SERVICE_PARENTS):
+        return None
+    if listing.package(""):
+        return _valid(root.name), "**", "layout: the root is one package"
+    if len(parts) >= 2 and listing.package(parts[0]):
+        return parts[0], f"{parts[0]}/**", f"layout: top-level package {parts[0]}/"
+    if not listing.top_level_package():
+        strong = _strong(listing.names(""))
+        if strong:  # one deployable unit at the root, its code in plain folders (src/ with packages inside)
+            return _valid(root.name), "**", f"{strong[0]} at the root: the repository is one deployable unit"
+    return None
+

@@ -1,0 +1,212 @@
+"""Services inferred from deployable units (eventlint/units.py): each common layout, the signal that decided it."""
+
+import json
+import shutil
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from eventlint.cli import main
+from eventlint.config import Config, load_config
+from eventlint.discover import discover
+from tests.helpers import facts_of, fixture
+from tests.test_discover import tree
+
+
+def services(root):
+    found = discover([root], Config(root=root))
+    return {s.name: (s.paths, s.signal) for s in found.services}, {f.path: f.service for f in found.files}
+
+
+def test_three_service_folders_with_dockerfiles_are_three_services():
+    facts = facts_of("layout_docker")
+    assert {s.name: s.signal for s in facts.services} == {
+        "orders-service": "orders-service/Dockerfile",
+        "payments-service": "payments-service/Dockerfile",
+        "shipping-service": "shipping-service/Dockerfile",
+    }
+    assert {p.channel: p.service for p in facts.publishers} == {"orders.placed": "orders-service", "payments.captured": "payments-service"}
+    assert {s.channel: s.service for s in facts.subscribers} == {"orders.placed": "payments-service", "payments.captured": "shipping-service"}
+
+
+def test_compose_build_contexts_are_named_by_their_compose_keys():
+    facts = facts_of("layout_compose")
+    assert {s.name: (s.paths, s.signal) for s in facts.services} == {
+        "api": (("web/**",), "docker-compose.yml: service 'api' builds web/"),
+        "mailer": (("jobs/**",), "docker-compose.yml: service 'mailer' builds jobs/"),
+    }
+    assert [(p.channel, p.service) for p in facts.publishers] == [("users.signed_up", "api")]
+    assert [(s.channel, s.service) for s in facts.subscribers] == [("users.signed_up", "mailer")]
+
+
+def test_nameko_service_classes_name_their_modules_services():
+    facts = facts_of("layout_nameko")
+    assert {s.name: s.paths for s in facts.services} == {"orders": ("orders.py",), "payments": ("payments.py",), "shipping": ("shipping.py",)}
+    assert all(s.signal.endswith(f"nameko service class name = '{s.name}'") for s in facts.services)
+    assert sorted((p.service, p.event) for p in facts.publishers) == [("orders", "order_placed"), ("payments", "payment_captured")]
+
+
+def test_sam_stacks_are_services_and_a_stacks_own_functions_split_it():
+    found, files = services(fixture("layout_sam"))
+    assert found == {
+        "ingest": (("ingest/**",), "ingest/template.yaml"),
+        "billing": (("billing/**",), "billing/template.yaml"),
+        "InvoiceFunction": (("billing/src/invoice.py",), "billing/template.yaml: function 'InvoiceFunction'"),
+        "MailFunction": (("billing/src/mail.py",), "billing/template.yaml: function 'MailFunction'"),
+    }
+    assert files == {
+        "ingest/template.yaml": "ingest",
+        "ingest/src/app.py": "ingest",
+        "billing/template.yaml": "billing",
+        "billing/src/invoice.py": "InvoiceFunction",
+        "billing/src/mail.py": "MailFunction",
+    }
+
+
+def test_serverless_functions_at_the_root_are_services(tmp_path):
+    tree(
+        tmp_path,
+        {
+            "serverless.yml": "service: chain\nfunctions:\n  first:\n    handler: functions/first.handler\n  second:\n    handler: functions/second.handler\n"
+            "  shared_a:\n    handler: functions/common.a\n  shared_b:\n    handler: functions/common.b\n",
+            "functions/first.py": "def handler(event, context):\n    pass\n",
+            "functions/second.py": "def handler(event, context):\n    pass\n",
+            "functions/common.py": "def a(event, context):\n    pass\n\ndef b(event, context):\n    pass\n",
+        },
+    )
+    found, files = services(tmp_path)
+    assert {name: paths for name, (paths, _) in found.items()} == {"first": ("functions/first.py",), "second": ("functions/second.py",)}
+    assert files["functions/common.py"] is None  # two functions share it: no one function's service
+
+
+def test_the_layers_of_one_package_are_never_split():
+    found, _ = services(fixture("layout_layered"))
+    assert found == {"allocation": (("allocation/**",), "layout: top-level package allocation/")}
+    # run from inside the package: one service, not adapters/domain/entrypoints/service_layer
+    inside = fixture("layout_layered") / "allocation"
+    found, files = services(inside)
+    assert found == {"allocation": (("**",), "layout: the root is one package")}
+    assert set(files.values()) == {"allocation"}
+
+
+def test_a_folder_of_independent_example_apps_gives_one_service_per_app():
+    found, files = services(fixture("layout_examples"))
+    assert found == {
+        "clicks": (("examples/clicks.py",), "examples/clicks.py: faust app 'clicks'"),
+        "echo": (("examples/echo.py",), "examples/echo.py: FastStream app"),
+        "greeter": (("examples/greeter.py",), "examples/greeter.py: faust app 'greeter'"),
+    }
+
+
+def test_one_app_in_a_unit_leaves_the_unit_whole(tmp_path):
+    tree(
+        tmp_path,
+        {
+            "worker/Dockerfile": "FROM python:3.12\n",
+            "worker/app.py": "from faststream import FastStream\nfrom faststream.nats import NatsBroker\n\nbroker = NatsBroker()\napp = FastStream(broker)\n",
+            "worker/routes.py": "",
+        },
+    )
+    found, files = services(tmp_path)
+    assert found == {"worker": (("worker/**",), "worker/Dockerfile")}
+    assert set(files.values()) == {"worker"}
+
+
+def test_markers_at_the_root_docs_tests_and_libraries_are_not_services(tmp_path):
+    tree(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12\n",
+            "requirements.txt": "",
+            "main.py": "",
+            "docs/requirements.txt": "",
+            "docs/conf.py": "",
+            "tests/requirements.txt": "",
+            "tests/test_x.py": "",
+            "libs/contracts/pyproject.toml": "",
+            "libs/contracts/contracts.py": "",
+            "worker/requirements.txt": "",
+            "worker/run.py": "",
+        },
+    )
+    found, files = services(tmp_path)
+    assert found == {"worker": (("worker/**",), "worker/requirements.txt")}
+    assert files["main.py"] is None and files["libs/contracts/contracts.py"] is None
+
+
+def test_a_root_that_is_one_deployable_unit_keeps_its_src_folders_whole(tmp_path):
+    tree(tmp_path, {"Dockerfile": "", "requirements.txt": "", "src/auth/__init__.py": "", "src/auth/views.py": "", "src/crud/__init__.py": "", "src/main.py": ""})
+    found, files = services(tmp_path)
+    assert found == {tmp_path.name: (("**",), "Dockerfile at the root: the repository is one deployable unit")}
+    assert set(files.values()) == {tmp_path.name}
+
+
+def test_a_folder_with_its_own_requirements_is_a_unit_inside_a_package_tree_too(tmp_path):
+    tree(tmp_path, {"__init__.py": "", "demo/__init__.py": "", "demo/requirements.txt": "", "demo/producer.py": "", "other/__init__.py": "", "other/x.py": ""})
+    found, files = services(tmp_path)
+    assert found == {"demo": (("demo/**",), "demo/requirements.txt")}
+    assert files["other/x.py"] is None
+
+
+def test_a_requirements_file_inside_another_unit_is_that_units_detail(tmp_path):
+    tree(tmp_path, {"api/Dockerfile": "", "api/src/requirements.txt": "", "api/src/app.py": ""})
+    assert services(tmp_path)[0] == {"api": (("api/**",), "api/Dockerfile")}
+
+
+def test_colliding_names_become_paths_a_configuration_accepts(tmp_path):
+    tree(tmp_path, {"a/app/Dockerfile": "", "a/app/x.py": "", "b/app/Dockerfile": "", "b/app/y.py": ""})
+    found, _ = services(tmp_path)
+    assert sorted(found) == ["a.app", "b.app"]
+
+
+def test_a_compose_context_outside_the_root_or_unreadable_compose_is_ignored(tmp_path):
+    tree(tmp_path, {"docker-compose.yml": "services:\n  up:\n    build: ../elsewhere\n  bad: [1, 2]\n", "svc/main.py": ""})
+    assert services(tmp_path)[0] == {}
+    tree(tmp_path, {"docker-compose.yml": "services: {api: {build: ./svc}\n"})  # broken YAML: no unit, no crash
+    assert services(tmp_path)[0] == {}
+
+
+def test_configured_services_always_win(tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(fixture("layout_docker"), root)
+    (root / "eventlint.yaml").write_text("services:\n  shop: ['*-service/**']\n", encoding="utf-8")
+    found = discover([root], load_config([root]))
+    assert [(s.name, s.signal) for s in found.services] == [("shop", "configured")]
+    assert {f.service for f in found.files} == {"shop"}
+
+
+def test_facts_show_the_deciding_signal_in_text_and_json():
+    runner = CliRunner()
+    text = runner.invoke(main, ["facts", str(fixture("layout_compose")), "--format", "text", "--no-cache"])
+    assert "  api  (web/**)  [docker-compose.yml: service 'api' builds web/]" in text.output
+    data = json.loads(runner.invoke(main, ["facts", str(fixture("layout_compose")), "--format", "json", "--no-cache"]).output)
+    assert data["services"][0] == {"name": "api", "paths": ["web/**"], "signal": "docker-compose.yml: service 'api' builds web/"}
+
+
+def test_init_writes_the_inferred_services_with_their_signals(tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(fixture("layout_nameko"), root)
+    result = CliRunner().invoke(main, ["init", str(root)])
+    assert result.exit_code == 0, result.output
+    text = (root / "eventlint.yaml").read_text(encoding="utf-8")
+    assert "  # inferred from orders.py: nameko service class name = 'orders'\n  orders: [orders.py]\n" in text
+    assert yaml.safe_load(text)["services"] == {"orders": ["orders.py"], "payments": ["payments.py"], "shipping": ["shipping.py"]}
+    # once written, the services are configured: the same files, now decided by the configuration
+    assert {s.name: s.signal for s in discover([root], load_config([root])).services} == {
+        "orders": "configured", "payments": "configured", "shipping": "configured"}
+
+
+@pytest.mark.parametrize("body", ["", "class A:\n    def f(self):\n        name = 'local'\n", "name = 'module'\n"])
+def test_a_name_outside_a_class_body_is_no_service(tmp_path, body):
+    tree(tmp_path, {"svc.py": "from nameko.rpc import rpc\n" + body})
+    assert services(tmp_path)[0] == {}
+
+
+def test_files_declaring_one_service_name_are_one_service(tmp_path):
+    """Two variants of one tomodachi service (the same example against AWS and LocalStack) share its events: no coupling."""
+    body = "import tomodachi\n\n\nclass Service(tomodachi.Service):\n    name = \"example-sns\"\n\n    @tomodachi.aws_sns_sqs(\"example-route1\")\n    async def route1(self, data):\n        pass\n"
+    tree(tmp_path, {"examples/aws.py": body, "examples/localstack.py": body.replace("route1(self", "route1_local(self"), "examples/other.py": body.replace("example-sns", "other")})
+    found, files = services(tmp_path)
+    assert found["example-sns"] == (("examples/aws.py", "examples/localstack.py"), "examples/aws.py: tomodachi service class name = 'example-sns' (and 1 more declaring it)")
+    assert files == {"examples/aws.py": "example-sns", "examples/localstack.py": "example-sns", "examples/other.py": "other"}
