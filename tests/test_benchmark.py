@@ -64,3 +64,27 @@ def test_runner_prints_a_table(tmp_path):
     assert "| scenario |" in out and "lines/s" in out and "peak MB" in out
     for scenario in ("cold", "warm", "one file changed", "no prefilter", "--jobs 1"):
         assert scenario in out
+
+
+def test_runner_scale_curve_has_a_row_per_size_and_scenario(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "2.5k,5k", "--repeat", "1", "--only", "warm", "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [row.split(" | ")[2] for row in rows] == ["plain ast.parse pass (baseline, 1 process)", "warm, nothing changed"] * 2
+    # each size is generated apart: the second is the larger, and the first size's rows are the reference
+    first, second = int(rows[0].split(" | ")[0].strip("| ").replace(",", "")), int(rows[2].split(" | ")[0].strip("| ").replace(",", ""))
+    assert first < second
+    assert rows[0].endswith("| 1.00 |") and rows[1].endswith("| 1.00 |")
+
+
+def test_runner_sizes_read_k_and_m():
+    import run
+
+    assert run._sizes("50k, 200k,1M,1.5m,300") == [50_000, 200_000, 1_000_000, 1_500_000, 300]
+    with pytest.raises(Exception, match="not a size"):
+        run._sizes("50k,lots")

@@ -44,7 +44,7 @@ class AstPositions:
     def __init__(self, tree: ast.Module, text: str) -> None:
         self._lines = re.split(r"\r\n|\r|\n", text)
         found: dict[str, list[tuple[int, int, int, int]]] = {kind: [] for kind in KINDS}
-        for node in ast.walk(tree):
+        for node in _nodes(tree):
             kind = _KIND.get(type(node))
             if kind is not None:
                 found[kind].append(_span(node))
@@ -95,6 +95,34 @@ class AstPositions:
             if at != -1:
                 return at
         return max(byte_col - 1, 0)
+
+
+def _nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of the tree (in no particular order: the spans are sorted). `ast.walk` without its
+    generator per node and per field, and without the expression contexts and operators (leaves no
+    kind is read from): the same nodes of every recorded kind, in about half the time."""
+    out: list[ast.AST] = []
+    stack = [tree]
+    node_type = ast.AST
+    fields = _CHILD_FIELDS
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        names = fields.get(type(node))
+        if names is None:
+            names = fields[type(node)] = tuple(f for f in node._fields if f not in _LEAF_FIELDS)
+        for name in names:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, node_type))
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return out
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+# fields that only ever hold a context or operator singleton (`Load()`, `Add()`) or plain values
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "kind", "type_comment", "level", "conversion", "is_async", "lineno"})
 
 
 def _span(node: ast.AST) -> tuple[int, int, int, int]:

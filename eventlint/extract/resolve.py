@@ -1175,6 +1175,11 @@ class Evaluator:
         target = self.scope_of(qname)
         if target is None or target.func is None or not target.func.returns:
             return VUnknown(ir.unparse(call), "call-result")
+        if _recursive(target.func, scope):
+            # a function calling itself (`return fib(n - 1) + fib(n - 2)`): every call binds a new scope, so
+            # following it again would branch at each level until MAX_DEPTH (2**20 evaluations for fib), and
+            # would end there in the same unknown value
+            return VUnknown(ir.unparse(call))
         bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope), self_type)
         value = self.eval(target.func.returns[-1], bound)
         if isinstance(value, VUnknown):
@@ -1564,6 +1569,16 @@ def _env_prefix(mod: ModInfo, cls: ir.Class) -> str | None:
                 return assign.value.value if isinstance(assign.value, ir.Str) else "\x00"
         return ""
     return None
+
+
+def _recursive(func: ir.Function, scope: Scope) -> bool:
+    """Whether `scope` is inside an evaluation of `func` already: itself, or a caller up its chain of bound scopes."""
+    here: Scope | None = scope
+    while here is not None:
+        if here.func is func:
+            return True
+        here = here.args.caller if here.args is not None else None
+    return False
 
 
 def _reason_of(value: Value) -> str:

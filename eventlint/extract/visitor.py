@@ -1132,13 +1132,28 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     if visitor.on_visit(node):
         for name in order:
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
+            shape = _SHAPES.get(type(value))
+            if shape is None:
+                shape = _shape(type(value))
+            if shape is _NODE:
                 walk(value, visitor)
-            elif isinstance(value, (tuple, list)):
+            elif shape is _SEQUENCE:
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    if (_SHAPES.get(type(item)) or _shape(type(item))) is _NODE:
                         walk(item, visitor)
     visitor.on_leave(node)
+
+
+# `isinstance(value, cst.CSTNode)` goes through ABCMeta's Python-level check; the walk asks it ~3 times
+# per node, so the answer is kept per type
+_NODE, _SEQUENCE, _OTHER = "node", "sequence", "other"
+_SHAPES: dict[type, str] = {}
+
+
+def _shape(kind: type) -> str:
+    shape = _NODE if issubclass(kind, cst.CSTNode) else _SEQUENCE if issubclass(kind, (tuple, list)) else _OTHER
+    _SHAPES[kind] = shape
+    return shape
 
 
 @functools.cache

@@ -100,8 +100,26 @@ def matches_entry(call: HandlerCall, entry: str) -> bool:
 
 
 def matches_any(call: HandlerCall, entries: Iterable[str]) -> bool:
-    """The call matches one of the entries."""
-    return any(matches_entry(call, e) for e in entries)
+    """The call matches one of the entries.
+
+    Asked for every call of every handler with a whole option list: the globs are matched together
+    (one compiled alternation), and an entry's condition is read only when its own glob matches.
+    """
+    every, plain, conditional = _grouped(tuple(entries))
+    if not every or not named(call, every):
+        return False
+    if plain and named(call, plain):
+        return True
+    return any(matches_entry(call, e) for e in conditional)
+
+
+@functools.lru_cache(maxsize=1024)
+def _grouped(entries: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(every entry's glob, the globs of the entries without a condition, the entries with one)."""
+    parsed = [(e, _parse(e)) for e in entries]
+    every = tuple(dict.fromkeys(glob for _, (glob, _, _) in parsed))
+    plain = tuple(glob for _, (glob, kind, _) in parsed if kind is None)
+    return every, plain, tuple(e for e, (_, kind, _) in parsed if kind is not None)
 
 
 def bad_entries(entries: Iterable[str]) -> list[str]:

@@ -65,3 +65,14 @@ def test_disabled_builtin_is_not_loaded(tmp_path):
     (tmp_path / "eventlint.yaml").write_text("disable-frameworks: [redis]\n")
     patterns = load_patterns(load_config([tmp_path]))
     assert "redis" not in patterns.frameworks and "kafka-python" in patterns.frameworks
+
+
+def test_every_builtin_pack_passes_the_framework_schema():
+    # a run skips the schema for the shipped packs (they are code, not input): this is where they are checked
+    import yaml
+
+    from eventlint import schemas
+
+    for path in builtin_frameworks():
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        assert schemas.problems(data, "framework") == [], path

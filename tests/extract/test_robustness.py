@@ -98,3 +98,35 @@ def test_unreadable_file_is_skipped_with_a_reason(tmp_path):
         assert [(s.path, s.reason.split(":")[0]) for s in facts.skipped] == [("app/secret.py", "cannot read file")]
     finally:
         os.chmod(tmp_path / "app" / "secret.py", 0o644)
+
+
+def test_recursive_helper_is_evaluated_once_not_once_per_path(tmp_path, monkeypatch):
+    """`return fib(n - 1) + fib(n - 2)` binds a new scope at every call: followed again, each level
+    doubled the work until the depth limit (a 41-file repository took a minute)."""
+    from eventlint.extract.resolve import Evaluator
+
+    write(
+        tmp_path,
+        "rpc/server.py",
+        b"import pika\n\n"
+        b"def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\n"
+        b"def on_request(ch, method, props, body):\n    response = fib(int(body))\n"
+        b"    ch.basic_publish(exchange='', routing_key='rpc.answers', body=str(response))\n"
+        b"    ch.basic_ack(delivery_tag=method.delivery_tag)\n\n"
+        b"channel = pika.BlockingConnection().channel()\n"
+        b"channel.basic_consume(queue='rpc_queue', on_message_callback=on_request)\n",
+    )
+    evaluated = 0
+    original = Evaluator._eval
+
+    def counted(self, expr, scope, line):
+        nonlocal evaluated
+        evaluated += 1
+        assert evaluated < 5_000, "the recursive helper is followed along every path"
+        return original(self, expr, scope, line)
+
+    monkeypatch.setattr(Evaluator, "_eval", counted)
+    facts = run(tmp_path)
+    assert [s.channel for s in facts.subscribers] == ["rpc_queue"]
+    assert [p.channel for p in facts.publishers] == ["rpc.answers"]
+    assert "server.on_request" in [h.name for h in facts.handlers]
