@@ -28,6 +28,7 @@ analysed files, compose files found there, and the head (64 KiB) of each Python 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -286,7 +287,8 @@ _TagsIgnored.add_multi_constructor("!", lambda loader, suffix, node: loader.cons
 def _stack_functions(root: Path, folders: list[str], listing: _Listings, files: set[str]) -> dict[str, tuple[str, str, bool]]:
     """Handler file -> (function, signal) for the functions of SAM/Serverless stacks, each deployed on its own.
 
-    A handler file two functions share is the stack's, not a function's.
+    A handler file two functions share is the stack's, not a function's, unless the stack's functions
+    keep their code in folders of their own: then each such folder is one service, named after it.
     """
     found: dict[str, list[tuple[str, str, bool]]] = {}
     for folder in folders:
@@ -296,10 +298,23 @@ def _stack_functions(root: Path, folders: list[str], listing: _Listings, files: 
                 data = yaml.load((root / where).read_text(encoding="utf-8"), Loader=_TagsIgnored)  # noqa: S506 - a SafeLoader subclass
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
+            handlers = []
             for name, module in _handlers(data):
                 rel = os.path.normpath(os.path.join(folder, module + ".py")).replace(os.sep, "/")
                 if rel in files:
-                    found.setdefault(rel, []).append((name, f"{where}: function {name!r}", False))
+                    handlers.append((name, rel))
+            dirs = {posixpath.dirname(rel) for _, rel in handlers}
+            if len(dirs) >= 2 and folder not in dirs:
+                # the functions' code sits in folders of their own (src/payments/, src/shipping/): each folder is
+                # a service named after it, whether one function or several use its handler file
+                for _, rel in handlers:
+                    here = posixpath.dirname(rel)
+                    entry = (posixpath.basename(here), f"{where}: the functions in {here}/", False)
+                    if entry not in found.setdefault(rel, []):
+                        found[rel].append(entry)
+                continue
+            for name, rel in handlers:
+                found.setdefault(rel, []).append((name, f"{where}: function {name!r}", False))
     return {rel: entries[0] for rel, entries in found.items() if len(entries) == 1}
 
 
