@@ -99,7 +99,17 @@ def matches_entry(call: HandlerCall, entry: str) -> bool:
 
 def matches_any(call: HandlerCall, entries: Iterable[str]) -> bool:
     """The call matches one of the entries."""
-    return any(matches_entry(call, e) for e in entries)
+    plain, conditional = _grouped(tuple(entries))
+    # the entries without a condition as one glob union: asked for every call of every handler,
+    # one regular expression per entry was the largest cost of the rules (#18)
+    return (bool(plain) and named(call, plain)) or any(matches_entry(call, e) for e in conditional)
+
+
+@functools.lru_cache(maxsize=1024)
+def _grouped(entries: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the globs of the entries without a condition, the entries with one)."""
+    parsed = [(entry, _parse(entry)) for entry in entries]
+    return tuple(glob for _, (glob, kind, _) in parsed if kind is None), tuple(entry for entry, (_, kind, _) in parsed if kind is not None)
 
 
 def bad_entries(entries: Iterable[str]) -> list[str]:
