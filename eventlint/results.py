@@ -20,7 +20,8 @@ to declare them:
   of variable names when the run iterated the environment (networkx does);
 - every `git` query (discovery's `ls-files`, SARIF's provenance), by its output:
   re-running one costs a few milliseconds and is exact. Any other subprocess
-  makes the run uncacheable.
+  makes the run uncacheable, as does a verdict of the machine rather than of the
+  inputs (a file over its time budget: `sys.audit("eventlint.uncacheable", why)`).
 
 A later run with the same key checks those inputs (`stat` first, as ruff and
 mypy do; the content hash decides when the stat differs, and always for a file
@@ -48,6 +49,7 @@ from eventlint.cache import CACHE_DIR, Cache, digest
 __all__ = ["KIND", "Recording", "active", "cache_directory", "cached", "lookup_key", "record", "replay", "store"]
 
 KIND = "results"
+UNCACHEABLE = "eventlint.uncacheable"  # `sys.audit(UNCACHEABLE, reason)` keeps a run's output out of the cache
 FORMAT = 1
 RACY_NS = 2_000_000_000  # a file changed this close to the entry's writing is always hashed (mtime granularity)
 PROBED = ("eventlint.yaml", "eventlint.yml", ".eventlint.yaml", ".eventlint.yml", "pyproject.toml", ".git")
@@ -219,6 +221,8 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         recording.commands.append((os.path.abspath(os.fsdecode(cwd)) if cwd is not None else os.getcwd(), argv))
     elif event in ("os.chdir", "os.system"):
         recording.uncacheable = f"the run called {event}"
+    elif event == UNCACHEABLE:  # raised by eventlint itself: a verdict of the machine, not of the inputs
+        recording.uncacheable = str(args[0]) if args else event
 
 
 class _RecordingEnviron(os._Environ):  # type: ignore[name-defined,misc]

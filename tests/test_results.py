@@ -296,3 +296,28 @@ def test_environment_read_by_the_run_is_an_input(tmp_path):
     again = subprocess.run([sys.executable, "-Ximporttime", "-m", "eventlint.cli", "check", str(root)], capture_output=True, env=env, check=False)
     assert b" networkx\n" in again.stderr, "the environment changed: the run is computed again"
     assert again.stdout == warm.stdout
+
+
+def test_a_machine_verdict_keeps_the_run_out_of_the_cache(tmp_path, monkeypatch):
+    """A file over its time budget is the machine's verdict, not the inputs': the next run tries again."""
+    from tests.test_limits import project, slow_module
+
+    project(tmp_path / "p", "limits: {file-timeout: 0.2}\n", **{"app/slow.py": slow_module(4000)})
+    runs = Runs(monkeypatch, tmp_path / "cache")
+    code, output = runs(tmp_path / "p", "--select", "EDA000")
+    assert code == 1 and "limits.file-timeout" in output
+    runs(tmp_path / "p", "--select", "EDA000")
+    assert runs.computed == 2
+    assert not (tmp_path / "cache" / results.KIND).exists()
+
+
+def test_the_uncacheable_event_is_heard_only_while_recording(tmp_path):
+    sys.audit(results.UNCACHEABLE, "outside any recording")  # nothing listens: no effect
+    with results.record() as recording:
+        sys.audit(results.UNCACHEABLE, "a file went over a budget")
+    assert recording.uncacheable == "a file went over a budget"
+    assert not results.store(recording, tmp_path, "k" * 40, 0, [tmp_path])
+    with results.record() as clean:
+        pass
+    assert clean.uncacheable is None
+    assert results.store(clean, tmp_path, "k" * 40, 0, [tmp_path])
