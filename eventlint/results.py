@@ -46,7 +46,7 @@ from typing import Any
 from eventlint import __version__
 from eventlint.cache import CACHE_DIR, Cache, digest
 
-__all__ = ["KIND", "Recording", "active", "cache_directory", "cached", "lookup_key", "record", "replay", "store"]
+__all__ = ["KIND", "UNCACHEABLE", "Recording", "active", "cache_directory", "cached", "known_files", "load", "lookup_key", "record", "replay", "store"]
 
 KIND = "results"
 UNCACHEABLE = "eventlint.uncacheable"  # `sys.audit(UNCACHEABLE, reason)` keeps a run's output out of the cache
@@ -88,11 +88,17 @@ def cache_directory(paths: Sequence[Path], cwd: Path | None = None) -> Path | No
 # --- replay ----------------------------------------------------------------------------------
 
 
-def replay(directory: Path, key: str) -> int | None:
+def load(directory: Path | None, key: str) -> dict[str, Any] | None:
+    """The stored entry of the run `key`, if any."""
+    entry = Cache(directory).get(KIND, key) if directory is not None else None
+    return entry if isinstance(entry, dict) and entry.get("format") == FORMAT else None
+
+
+def replay(directory: Path, key: str, entry: dict[str, Any] | None = None) -> int | None:
     """Write the stored output of the run `key` and return its exit code; None when any input changed."""
     cache = Cache(directory)
-    entry = cache.get(KIND, key)
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+    entry = entry if entry is not None else load(directory, key)
+    if entry is None:
         return None
     refreshed = _unchanged(entry)
     if refreshed is None:
@@ -110,14 +116,12 @@ def replay(directory: Path, key: str) -> int | None:
     return int(entry["exit"])
 
 
-def previous(directory: Path | None, key: str) -> dict[str, tuple[int, int, int, str | None]]:
-    """The files of the last entry under `key` by path (so a re-recording hashes only what changed)."""
-    if directory is None:
+def known_files(entry: dict[str, Any] | None) -> dict[str, tuple[int, int, int, str | None]]:
+    """The files of a previous entry by path, those safely older than it (so a re-recording hashes only what changed)."""
+    if entry is None:
         return {}
-    entry = Cache(directory).get(KIND, key)
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
-        return {}
-    return {f[0]: (f[1], f[2], f[3], f[4]) for f in entry.get("files", ())}
+    settled = entry["written_ns"] - RACY_NS
+    return {f[0]: (f[1], f[2], f[3], f[4]) for f in entry["files"] if f[4] is not None and f[1] < settled}
 
 
 def _unchanged(entry: dict[str, Any]) -> bool | None:
@@ -184,6 +188,7 @@ class Recording:
         self.uncacheable: str | None = None
         self.stdout = _Tee()
         self.stderr = _Tee()
+        self.started_ns = time.time_ns()
 
     def original_stderr(self) -> Any:
         return self.stderr.target_stream
@@ -356,6 +361,8 @@ def store(
         hashed = before[3] if before is not None and before[:3] == stat else _hash(path)
         if hashed is None:
             return False  # opened but unreadable now (a directory, a permission change): no safe key
+        if stat[0] >= recording.started_ns:
+            return False  # changed while the run read it: which version the output reflects is unknown
         files.append([path, *stat, hashed])
     dirs = [[path, _listing(path)] for path in sorted(recording.listed) if not (path + os.sep).startswith(cache_root)]
     probes = [[str(path), _state(str(path))] for path in sorted(set(_probed(starts)))]
@@ -475,11 +482,12 @@ def cached(paths_of: Callable[[Mapping[str, Any]], Sequence[Path]], skip: Callab
             paths = paths_of(kwargs)
             key = lookup_key(kwargs)
             directory = cache_directory(paths)
-            if directory is not None:
-                code = replay(directory, key)
+            entry = load(directory, key)
+            if directory is not None and entry is not None:
+                code = replay(directory, key, entry)
                 if code is not None:
                     sys.exit(code)
-            known = previous(directory, key)
+            known = known_files(entry)
             stopped: SystemExit | None = None
             with record() as recording:
                 try:

@@ -321,3 +321,16 @@ def test_the_uncacheable_event_is_heard_only_while_recording(tmp_path):
         pass
     assert clean.uncacheable is None
     assert results.store(clean, tmp_path, "k" * 40, 0, [tmp_path])
+
+
+def test_a_file_changed_while_the_run_read_it_keeps_the_run_out_of_the_cache(tmp_path, monkeypatch):
+    """Its stat is newer than the run's start: the output may reflect the version before, so nothing is stored."""
+    import time
+
+    root = _project(tmp_path / "p")
+    later = time.time_ns() + 3600 * 10**9  # as if saved during the run (stamps after its start)
+    os.utime(root / "orders/api.py", ns=(later, later))
+    runs = Runs(monkeypatch, tmp_path / "cache")
+    runs(root)
+    runs(root)
+    assert runs.computed == 2
