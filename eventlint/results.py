@@ -50,7 +50,7 @@ __all__ = ["KIND", "UNCACHEABLE", "Recording", "active", "cache_directory", "cac
 
 KIND = "results"
 UNCACHEABLE = "eventlint.uncacheable"  # `sys.audit(UNCACHEABLE, reason)` keeps a run's output out of the cache
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000  # a file changed this close to the entry's writing is always hashed (mtime granularity)
 PROBED = ("eventlint.yaml", "eventlint.yml", ".eventlint.yaml", ".eventlint.yml", "pyproject.toml", ".git")
 SAFE_GIT = frozenset({"ls-files", "rev-parse", "symbolic-ref", "remote", "config", "branch", "log", "show", "cat-file", "ls-tree"})
@@ -111,8 +111,9 @@ def replay(directory: Path, key: str, entry: dict[str, Any] | None = None) -> in
             Path(output[0]).write_bytes(output[1].encode("utf-8", "surrogateescape"))
         except OSError:
             return None  # let the real run report why it cannot write
-    _emit(sys.stdout, entry["stdout"])
-    _emit(sys.stderr, entry["stderr"])
+    streams = (sys.stdout, sys.stderr)
+    for stream, text in entry["writes"]:  # in the order they were written: `2>&1` sees the same bytes
+        _emit(streams[stream], text)
     return int(entry["exit"])
 
 
@@ -186,8 +187,9 @@ class Recording:
         self.env: dict[str, str | None] = {}
         self.env_names = False  # the run iterated os.environ: the set of names is an input too
         self.uncacheable: str | None = None
-        self.stdout = _Tee()
-        self.stderr = _Tee()
+        self.writes: list[tuple[int, bytearray]] = []  # (0 stdout | 1 stderr, bytes), in order
+        self.stdout = _Tee(self.writes, 0)
+        self.stderr = _Tee(self.writes, 1)
         self.started_ns = time.time_ns()
 
     def original_stderr(self) -> Any:
@@ -262,18 +264,22 @@ def _note_env(key: str, value: str | None) -> None:
 class _Tee(io.RawIOBase):
     """A binary stream that writes through to the real one and keeps a copy."""
 
-    def __init__(self) -> None:
+    def __init__(self, writes: list[tuple[int, bytearray]], number: int) -> None:
         super().__init__()
         self.target: Any = None
         self.target_stream: Any = None
-        self.chunks: list[bytes] = []
+        self.writes = writes
+        self.number = number
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
         data = bytes(data)
-        self.chunks.append(data)
+        if self.writes and self.writes[-1][0] == self.number:
+            self.writes[-1][1].extend(data)
+        else:
+            self.writes.append((self.number, bytearray(data)))
         if self.target is not None:
             self.target.write(data)
         else:
@@ -288,8 +294,6 @@ class _Tee(io.RawIOBase):
     def isatty(self) -> bool:
         return _isatty(self.target_stream)
 
-    def text(self) -> str:
-        return b"".join(self.chunks).decode("utf-8", "surrogateescape")
 
 
 @contextmanager
@@ -375,8 +379,7 @@ def store(
         "env": dict(sorted(recording.env.items())),
         "env_names": _env_names() if recording.env_names else None,
         "commands": commands,
-        "stdout": recording.stdout.text(),
-        "stderr": recording.stderr.text(),
+        "writes": [[number, bytes(data).decode("utf-8", "surrogateescape")] for number, data in recording.writes],
         "exit": exit_code,
         "output": None,
     }

@@ -334,3 +334,13 @@ def test_a_file_changed_while_the_run_read_it_keeps_the_run_out_of_the_cache(tmp
     runs(root)
     runs(root)
     assert runs.computed == 2
+
+
+def test_stdout_and_stderr_interleave_as_they_did(tmp_path):
+    """`2>&1`: the report (stdout) and the statistics after it (stderr) come back in the order they were written."""
+    root = _project(tmp_path / "p")
+    env = dict(os.environ, EVENTLINT_CACHE_DIR=str(tmp_path / "cache"))
+    command = [sys.executable, "-m", "eventlint.cli", "check", str(root), "--format", "json", "--statistics"]
+    outputs = [subprocess.run([*command, *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, check=False).stdout for extra in (["--no-cache"], [], [])]
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0].index(b'"diagnostics"') < outputs[0].index(b"ACME001  shipping-consumes-orders")  # the report, then the table
