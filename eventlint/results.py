@@ -191,6 +191,7 @@ class Recording:
         self.stdout = _Tee(self.writes, 0)
         self.stderr = _Tee(self.writes, 1)
         self.started_ns = time.time_ns()
+        self.modules_before = set(sys.modules)  # imported before the run: not its inputs (eventlint's own excepted)
 
     def original_stderr(self) -> Any:
         return self.stderr.target_stream
@@ -351,7 +352,7 @@ def store(
     cache_root = os.path.abspath(directory) + os.sep
     output = os.path.abspath(output_file) if output_file is not None else None
     paths = set(recording.opened)
-    paths.update(_module_files())
+    paths.update(_module_files(recording.modules_before))
     files = []
     known = known or {}
     for path in sorted(paths):
@@ -403,8 +404,11 @@ def _probed(starts: Iterable[Path]) -> Iterator[Path]:
                 yield directory / name
 
 
-def _module_files() -> Iterator[str]:
-    for module in list(sys.modules.values()):
+def _module_files(before: set[str]) -> Iterator[str]:
+    """Sources of the modules the run imported (plugins, packs' code), and eventlint's own."""
+    for name, module in list(sys.modules.items()):
+        if name in before and name != "eventlint" and not name.startswith("eventlint."):
+            continue
         path = getattr(module, "__file__", None)
         if isinstance(path, str) and not (path.startswith(_STDLIB) and "site-packages" not in path):
             yield os.path.abspath(path)
