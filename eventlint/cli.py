@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib
 import os
 import sys
 import time
@@ -14,10 +15,44 @@ from typing import Any, TypeVar
 
 import click
 
-from eventlint import __version__, api, diagram, fixes, suppress, workspace
-from eventlint.config import ConfigError
-from eventlint.report import config_schema, formats, positions, rule_docs, schema, text
-from eventlint.schemas import load_schema
+from eventlint import __version__, results
+
+
+class _Lazy:
+    """A module imported on first use: a warm `check` replays its stored result without importing the
+    rules, networkx, libcst or jsonschema (eventlint/results.py)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+class _LazyChoice(click.Choice):
+    """A `click.Choice` whose values are a module's constant, read when first needed."""
+
+    def __init__(self, module: _Lazy, attr: str) -> None:  # noqa: D107 - click.Choice's own state, read lazily
+        self._source = (module, attr)
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(getattr(*self._source))
+
+
+api = _Lazy("eventlint.api")
+diagram = _Lazy("eventlint.diagram")
+fixes = _Lazy("eventlint.fixes")
+suppress = _Lazy("eventlint.suppress")
+workspace = _Lazy("eventlint.workspace")
+config_schema = _Lazy("eventlint.report.config_schema")
+formats = _Lazy("eventlint.report.formats")
+positions = _Lazy("eventlint.report.positions")
+rule_docs = _Lazy("eventlint.report.rule_docs")
+schema = _Lazy("eventlint.report.schema")
+text = _Lazy("eventlint.report.text")
+schemas = _Lazy("eventlint.schemas")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +66,9 @@ def _config_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ConfigError, api.SchemaError) as exc:
+        except Exception as exc:
+            if not isinstance(exc, (api.ConfigError, api.SchemaError)):
+                raise
             click.echo(f"eventlint: error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -77,7 +114,9 @@ class _ProgressBar:
     WIDTH = 30
 
     def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
+        recording = results.active()
+        self.stream = recording.original_stderr() if recording is not None else sys.stderr  # not part of a stored result
+        self.enabled = self.stream.isatty()
         self.start = time.monotonic()
         self.shown = False
 
@@ -85,14 +124,14 @@ class _ProgressBar:
         if not self.enabled or time.monotonic() - self.start < self.DELAY:
             return
         filled = self.WIDTH * done // max(total, 1)
-        click.echo(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} files", nl=False, err=True)
+        click.echo(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} files", nl=False, file=self.stream)
         self.shown = True
         if done >= total:
             self.close()
 
     def close(self) -> None:
         if self.shown:
-            click.echo("\r" + " " * (self.WIDTH + 30) + "\r", nl=False, err=True)
+            click.echo("\r" + " " * (self.WIDTH + 30) + "\r", nl=False, file=self.stream)
             self.shown = False
 
 
@@ -110,7 +149,7 @@ def _write(output: str, output_file: Path | None, color: bool | None = None) -> 
         try:
             output_file.write_text(output, encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(output_file, "--output-file", f"cannot write: {exc.strerror or exc}") from exc
+            raise api.ConfigError(output_file, "--output-file", f"cannot write: {exc.strerror or exc}") from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -165,6 +204,11 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply the unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them; exit 1 when there is one.")
 @_config_errors
+@results.cached(
+    paths_of=lambda kw: kw["paths"],
+    # a run that writes files, or asked for no cache, is never replayed
+    skip=lambda kw: kw["no_cache"] or kw["apply_fixes"] or kw["diff"] or kw["add_noqa"] or kw["write_baseline"] is not None,
+)
 def check(
     paths: tuple[Path, ...],
     config_file: Path | None,
@@ -246,7 +290,7 @@ def check(
     if write_baseline is not None:
         if len(checked.results) > 1:
             roots = ", ".join(str(r.config.root) for r in checked.results)
-            raise ConfigError(None, "--write-baseline", f"a baseline belongs to one project; run it in each of {roots}")
+            raise api.ConfigError(None, "--write-baseline", f"a baseline belongs to one project; run it in each of {roots}")
         _write(checked.results[0].baseline(), write_baseline)
         click.echo(f"Recorded {len(checked.results[0].diagnostics)} findings in {write_baseline}.", err=True)
         sys.exit(EXIT_CLEAN)
@@ -464,7 +508,7 @@ def list_rules(config_file: Path | None, output_format: str, write_docs: Path | 
     """List every rule: code, name, default status, origin, summary (plugins and the configuration's policies too)."""
     if write_schema is not None:
         builtin = list(api.builtin_rules())
-        _write(config_schema.render(config_schema.editor_schema(load_schema("config"), builtin)), write_schema)
+        _write(config_schema.render(config_schema.editor_schema(schemas.load_schema("config"), builtin)), write_schema)
         click.echo(f"Wrote the configuration schema ({len(builtin)} rules) to {write_schema}.")
         return
     if write_docs is not None:
@@ -598,7 +642,7 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(diagram.FORMATS),
+    type=_LazyChoice(diagram, "FORMATS"),
     default=None,
     help="Output format (default: from --output-file's extension, else dot).",
 )
@@ -608,7 +652,7 @@ def cache_clean(paths: tuple[Path, ...], config_file: Path | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the diagram here (required for png); .dot .gv .svg .png .mmd .json .html choose the format.",
 )
-@click.option("--level", type=click.Choice(diagram.LEVELS), default="event", show_default=True, help="Draw events, services only, or contexts.")
+@click.option("--level", type=_LazyChoice(diagram, "LEVELS"), default="event", show_default=True, help="Draw events, services only, or contexts.")
 @click.option("--context", "contexts", multiple=True, metavar="NAME", help="Only this bounded context (and what it exchanges).")
 @click.option("--event", "events", multiple=True, metavar="NAME", help="Only this event (name or channel), its publishers and consumers.")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="Only this service and its neighbours.")
@@ -665,7 +709,7 @@ def graph_command(
         try:
             output_file.write_bytes(image)
         except OSError as exc:
-            raise ConfigError(output_file, "--output-file", f"cannot write: {exc.strerror or exc}") from exc
+            raise api.ConfigError(output_file, "--output-file", f"cannot write: {exc.strerror or exc}") from exc
         return
     svg = image.decode("utf-8")
     if output_format == "html":

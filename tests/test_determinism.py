@@ -111,3 +111,63 @@ def test_every_output_is_byte_identical_however_it_is_run(root, tmp_path, monkey
             with monkeypatch.context() as patch:
                 patch.setattr(extract, "POOL_THRESHOLD", 1)  # the fixtures are small: make the pool run
                 assert _invoke([*args, "--no-cache", "--jobs", "2"], outside, None) == reference, f"{name}: --jobs 2 differs"
+
+
+def _swap(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# Edits of each kind, applied one after another to a copy of the shop (#18 item 3): after each, the
+# cached runs (the first computes, reusing the per-file and facts caches; the second replays the
+# findings cache) print exactly what a run without any cache prints.
+SHIPPING = "services/shipping/shipping"
+EDITS = [
+    ("body edit", lambda r: _swap(r / "services/orders/orders/api.py", '        headers={"correlation_id": request_id},\n', "")),
+    (
+        "new publisher",
+        lambda r: (r / SHIPPING / "returns.py").write_text(
+            (r / SHIPPING / "returns.py").read_text(encoding="utf-8")
+            + '\n\ndef on_parcel_lost(order_id: str) -> None:\n    messaging.publish(topics.ORDER_CANCELLED, OrderCancelled(order_id=order_id, reason="lost"))\n',
+            encoding="utf-8",
+        ),
+    ),
+    (
+        "import change",
+        lambda r: (
+            # the publisher's module is aliased, and `topics` now names a module without ORDER_CANCELLED
+            _swap(r / SHIPPING / "returns.py", "from shopkit import messaging, topics", "from shopkit import events as topics, messaging as bus"),
+            _swap(r / SHIPPING / "returns.py", "    messaging.publish(", "    bus.publish("),
+        ),
+    ),
+    (
+        "file added",
+        lambda r: (r / SHIPPING / "recall.py").write_text(
+            '"""Recalled parcels."""\n\nfrom shopkit import messaging, topics\nfrom shopkit.events import OrderCancelled\n\n\n'
+            'def on_recall(order_id: str) -> None:\n    messaging.publish(topics.ORDER_CANCELLED, OrderCancelled(order_id=order_id, reason="recalled"), key=order_id)\n',
+            encoding="utf-8",
+        ),
+    ),
+    ("file removed", lambda r: (r / SHIPPING / "returns.py").unlink()),
+]
+
+
+def test_cached_output_equals_a_cold_run_after_every_kind_of_edit(tmp_path):
+    import shutil
+
+    root = tmp_path / "shop"
+    shutil.copytree(FIXTURES / "shop", root, ignore=shutil.ignore_patterns(".eventlint_cache"))
+    cache_dir = tmp_path / "cache"
+    previous = {}
+    for fmt in ("text", "json"):
+        previous[fmt] = _invoke(["check", str(root), "--no-color", "--format", fmt], tmp_path, cache_dir)  # fill every cache
+    for kind, edit in EDITS:
+        edit(root)
+        for fmt in ("text", "json"):
+            args = ["check", str(root), "--no-color", "--format", fmt]
+            cold = _invoke([*args, "--no-cache", "--jobs", "1"], tmp_path, None)
+            assert cold != previous[fmt], f"{kind}: the edit should change the {fmt} report"
+            assert _invoke(args, tmp_path, cache_dir) == cold, f"{kind}, {fmt}: computed with the caches"
+            assert _invoke(args, tmp_path, cache_dir) == cold, f"{kind}, {fmt}: replayed"
+            previous[fmt] = cold

@@ -142,6 +142,8 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
 
     facts_key = ""
     budgeted = any(isinstance(o, OverBudget) for o in outcomes)  # the machine's verdict: nothing is cached
+    if budgeted:
+        sys.audit("eventlint.uncacheable", "a file went over a budget")  # nor is the run's output (results.py)
     if cache is not None and not budgeted:
         # Facts are a function of each file's outcome (its IR, not its bytes): an edit that leaves every IR as
         # it was (a comment, a docstring-free blank line at the end) gives the facts of the run that had it.
