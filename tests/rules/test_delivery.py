@@ -45,6 +45,8 @@ EXPECTED = {
     at("faststream", "services/billing/billing/handlers.py", '@router.subscriber("payments.captured"', "EDA402"),
     at("faststream_shapes", "services/telemetry/telemetry/app.py", '@broker.subscriber("readings.checked"', "EDA402"),
     at("faststream_shapes", "services/telemetry/telemetry/app.py", '@broker.subscriber("alerts"', "EDA402"),
+    # a FastStream Kafka subscriber commits first by default (ACK_FIRST) and the handler's result is published
+    at("layout_examples", "examples/echo.py", '@broker.subscriber("echo-in")', "EDA402"),
     at("faststream", "services/reporting/reporting/router.py", '@router.subscriber("rebuild-requested"', "EDA402"),
     # kafka-python with enable_auto_commit left on, and the handlers send e-mail
     at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402"),
