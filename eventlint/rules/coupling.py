@@ -282,9 +282,12 @@ class ExcessiveFanIn(Rule):
     """Checks for services that consume too many events, or events of too many other contexts.
 
     ## What it does
-    Reports a service that subscribes to more than `max_events` distinct events,
-    or to events owned by more than `max_contexts` bounded contexts other than
-    its own. The finding is on the service's first subscription.
+    Reports a service that subscribes to more than `max_events` distinct events
+    that reach it from elsewhere (published by another service, or by no service
+    of the repository), or to events owned by more than `max_contexts` bounded
+    contexts other than its own. Messages a service only sends to itself (its own
+    Celery tasks, an internal work queue) couple it to nobody and are not counted.
+    The finding is on the service's first subscription.
 
     ## Why is this bad?
     A service that listens to everything knows everything: every producer's
@@ -341,6 +344,13 @@ class ExcessiveFanIn(Rule):
             files={_path("shop"): _service("shop", publishes=["orders.placed", "orders.cancelled"])},
             options={"max_events": 2},
         ),
+        # two of the three are the service's messages to itself: no fan-in from other services
+        Example(
+            _service("audit", consumes=["orders.placed", "audit.compact", "audit.archive"], publishes=["audit.compact", "audit.archive"]),
+            path=_path("audit"),
+            files={_path("shop"): _service("shop", publishes=["orders.placed"])},
+            options={"max_events": 2},
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -348,10 +358,11 @@ class ExcessiveFanIn(Rule):
         consumes = graph.edges(CONSUMES)
         for service, metrics in graph.service_metrics().items():
             home = graph.context_of(service)
-            others = sorted({c for e in metrics.events_consumed for c in graph.event(e)["contexts"] if c != home})
+            incoming = [e for e in metrics.events_consumed if set(graph.publishers_of(e)) != {service}]
+            others = sorted({c for e in incoming for c in graph.event(e)["contexts"] if c != home})
             problems = []
-            if metrics.fan_in > self.options.max_events:
-                problems.append(f"{metrics.fan_in} events (limit {self.options.max_events}): {_names(metrics.events_consumed, 20)}")
+            if len(incoming) > self.options.max_events:
+                problems.append(f"{len(incoming)} events (limit {self.options.max_events}): {_names(incoming, 20)}")
             if len(others) > self.options.max_contexts:
                 problems.append(f"events of {len(others)} other contexts (limit {self.options.max_contexts}): {_names(others)}")
             edge = _first(e for e in consumes if e[1] == service)
