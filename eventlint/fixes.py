@@ -398,10 +398,15 @@ ACK_AFTER: dict[str, AckAfterCallback | CommitAfterLoop] = {
 }
 
 
+# what a subscription's `ack` says when the library acknowledges or commits for the code (docs/facts.md);
+# `auto` is what a pack that does not say when writes
+AUTOMATIC_ACKS = ("on-delivery", "auto-commit", "auto")
+
+
 def _ack_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> Fix | None:
     """Automatic acknowledgement off, and an acknowledgement (or commit) after the handler's work; unsafe, as a
     message whose handler raises is now redelivered (or left unacknowledged) instead of lost."""
-    subs = [s for s in ctx.facts.subscribers if (s.path, s.line, s.column) == (d.path, d.line, d.column) and s.ack == "auto" and not s.via]
+    subs = [s for s in ctx.facts.subscribers if (s.path, s.line, s.column) == (d.path, d.line, d.column) and s.ack in AUTOMATIC_ACKS and not s.via]
     if not subs or len({(s.framework, s.handler) for s in subs}) != 1 or not subs[0].handler:
         return None
     sub = subs[0]
