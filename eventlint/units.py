@@ -75,7 +75,7 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
                 units[folder] = _Unit(folder, folder, f"layout: top-level package {folder}/", 5)
     owner: dict[str, _Unit] = {}
     for rel in files:
-        unit = _innermost(rel, units)
+        unit = _enclosing(rel, units)
         if unit is not None:
             owner[rel] = unit
     apps = _app_objects(root, [rel for rel in files if rel.endswith(".py")], owner, _stack_functions(root, folders, listing, set(files)))
@@ -210,21 +210,13 @@ def _library(folder: str) -> bool:
     return any(part in LIBRARY_FOLDERS for part in folder.split("/"))
 
 
-def _enclosing(folder: str, units: Mapping[str, _Unit]) -> _Unit | None:
-    parent = _parent(folder)
+def _enclosing(path: str, units: Mapping[str, _Unit]) -> _Unit | None:
+    """The innermost unit strictly above `path` (a folder, or a file: then the unit that holds it)."""
+    parent = _parent(path)
     while parent:
         if parent in units:
             return units[parent]
         parent = _parent(parent)
-    return None
-
-
-def _innermost(rel: str, units: Mapping[str, _Unit]) -> _Unit | None:
-    folder = _parent(rel)
-    while folder:
-        if folder in units:
-            return units[folder]
-        folder = _parent(folder)
     return None
 
 
