@@ -42,9 +42,11 @@ def runtime_event(system: str, destination: str, routing_key: str, graph: EventG
     transport = runtime_transport(system)
     candidates = [f"{destination}/{routing_key}"] if destination and routing_key else []
     candidates += [c for c in (destination, routing_key) if c]
-    events = [e for e in graph.events() if _on(graph, e, transport)]
+    known = graph.events()
+    events = [e for e in known if _on(graph, e, transport)]
+    in_code = set(known)
     for candidate in candidates:
-        named = [e for e in _named(graph, catalog, candidate) if _on(graph, e, transport)]
+        named = [e for e in _named(graph, catalog, in_code, candidate) if _on(graph, e, transport)]
         if len(named) == 1:
             return named[0]
         patterned = sorted({e for e in events for c in graph.event(e)["channels"] if _pattern_matches(c, candidate)})
@@ -57,14 +59,9 @@ def runtime_event(system: str, destination: str, routing_key: str, graph: EventG
     return None
 
 
-def _named(graph: EventGraph, catalog: Catalog, name: str) -> list[str]:
-    """The events (of the code, or declared in the catalog) that `name` names."""
-    if graph.identity is not None:
-        found = graph.identity.find(name)
-    else:  # a graph built without a resolver: ids, channels and the catalog's channels only
-        found = [e for e in graph.events() if e == name or name in graph.event(e)["channels"]]
-        found = found or [spec.name for spec in catalog.for_channel(name)]
-    known = set(graph.events())
+def _named(graph: EventGraph, catalog: Catalog, known: set[str], name: str) -> list[str]:
+    """The events (of the code, `known`, or declared in the catalog) that `name` names, by the graph's resolver."""
+    found = graph.identity.find(name) if graph.identity is not None else ()  # build_graph always gives it one
     return sorted({e for e in found if e in known or catalog.event(e) is not None})
 
 
