@@ -434,11 +434,7 @@ class Evaluator:
                 return value.items[index.value]
         if isinstance(value, VRef) and value.qname == "os.environ":
             if isinstance(index, VStr) and scope is not None:
-                found = config_values.environment(self, index.value, scope.mod.ir.path)
-                if isinstance(found, VUnknown):
-                    return VUnknown(ir.unparse(expr), found.reason)
-                if found is not None:
-                    return found
+                return self._set_by_environment(index.value, expr, scope)
             return VUnknown(ir.unparse(expr), "config-not-found")
         return VUnknown(ir.unparse(expr), _reason_of(value))
 
@@ -1051,12 +1047,15 @@ class Evaluator:
         if isinstance(name, VStr) and isinstance(value, VStr) and value.value.strip():  # "" is a placeholder
             return VStr(value.value, f"default of environment variable {name.value} ({scope.mod.ir.path}:{call.line})")
         if isinstance(name, VStr) and default is None:
-            found = config_values.environment(self, name.value, scope.mod.ir.path)
-            if isinstance(found, VUnknown):
-                return VUnknown(ir.unparse(call), found.reason)
-            if found is not None:
-                return found
+            return self._set_by_environment(name.value, call, scope)
         return VUnknown(ir.unparse(call), "config-not-found")
+
+    def _set_by_environment(self, variable: str, expr: ir.Expr, scope: Scope) -> Value:
+        """The value docker-compose or `.env` gives an environment variable read with no default at `expr`."""
+        found = config_values.environment(self, variable, scope.mod.ir.path)
+        if isinstance(found, VUnknown):
+            return VUnknown(ir.unparse(expr), found.reason)
+        return found if found is not None else VUnknown(ir.unparse(expr), "config-not-found")
 
     def _settings_default(self, cls_qname: str, attr: str) -> str:
         """Where a settings class (pydantic `BaseSettings`) declares the default of `attr`; "" for other classes.
