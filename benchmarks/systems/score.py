@@ -174,10 +174,25 @@ def run_eventlint(root: Path, eventlint: str) -> dict:
     return json.loads(done.stdout)
 
 
-def findings_of(report: dict) -> tuple[list[Finding], list[Finding]]:
+def relative_path(root: Path, path: str) -> str:
+    """The finding's path relative to the system's folder.
+
+    eventlint writes paths relative to the folder it takes as the project's root (inside a git
+    checkout, that may be the checkout's top), so a path is tried from the system folder and
+    then from each folder above it."""
+    if (root / path).exists():
+        return path
+    for base in root.parents:
+        candidate = (base / path).resolve()
+        if candidate.exists() and candidate.is_relative_to(root):
+            return candidate.relative_to(root).as_posix()
+    return path
+
+
+def findings_of(report: dict, root: Path) -> tuple[list[Finding], list[Finding]]:
     scored, unscored = [], []
     for d in report.get("diagnostics", []):
-        finding = Finding(d["code"], d["path"], int(d["line"]), d.get("message", ""))
+        finding = Finding(d["code"], relative_path(root, d["path"]), int(d["line"]), d.get("message", ""))
         (scored if d["code"][3] in FAMILIES else unscored).append(finding)
     key = lambda f: (f.path, f.line, f.code)  # noqa: E731
     return sorted(scored, key=key), sorted(unscored, key=key)
@@ -185,7 +200,7 @@ def findings_of(report: dict) -> tuple[list[Finding], list[Finding]]:
 
 def score_system(root: Path, eventlint: str, tolerance: int = DEFAULT_TOLERANCE, report: dict | None = None) -> Score:
     answers = load_answers(root)
-    scored, unscored = findings_of(report if report is not None else run_eventlint(root, eventlint))
+    scored, unscored = findings_of(report if report is not None else run_eventlint(root, eventlint), root)
     return Score(root.name, answers, scored, unscored, tolerance)
 
 
