@@ -1,0 +1,1 @@
+"""clinicbus: the clinic's thin layer over confluent-kafka (JSON values, correlation headers, DLQ)."""
