@@ -144,6 +144,10 @@ class NonIdempotentHandler(HandlerRule):
         - duplicate_errors: globs on exception types a dedup insert raises on a duplicate; catching one is evidence
         - release_calls: calls in an `except` clause that release a claim taken before the effect
         - upsert_sql: regular expression on SQL text that makes a write idempotent
+        - once_frameworks: frameworks that hand each message to its handler once (in-process buses, Celery by default); their handlers are judged only when their subscription redelivers or what feeds them is redelivered
+        - redelivering: subscription settings, `FIELD:VALUE` over the facts' `ack` and `retry`, that make such a framework run the handler again (Celery `acks_late=True` is `ack:after-handler`, `autoretry_for=` is `retry:on-error`)
+        - retry_calls: calls in a handler of such a framework that run it again for the same message (a bound Celery task's `self.retry()`)
+        - rollback_decorators: globs on handler decorators that roll its database writes back when it raises, so a retry after an exception does not repeat them (Django `@transaction.atomic`)
         """
 
         payments: tuple[str, ...] = PAYMENTS
@@ -161,6 +165,10 @@ class NonIdempotentHandler(HandlerRule):
         duplicate_errors: tuple[str, ...] = _KNOWN.duplicate_errors
         release_calls: tuple[str, ...] = RELEASE_CALLS
         upsert_sql: str = _KNOWN.upsert_sql
+        once_frameworks: tuple[str, ...] = _KNOWN.once_frameworks
+        redelivering: tuple[str, ...] = _KNOWN.redelivering
+        retry_calls: tuple[str, ...] = _KNOWN.retry_calls
+        rollback_decorators: tuple[str, ...] = _KNOWN.rollback_decorators
 
     invalid = [
         Example(
@@ -491,17 +499,28 @@ class NonIdempotentHandler(HandlerRule):
         ),
     ]
 
-    def check_handler(self, handler: Handler, ctx: RuleContext) -> Iterator[Diagnostic]:
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        risks = self._redelivered(ctx)
+        for handler in ctx.facts.handlers:
+            if handler.role == "handler" and handler.name in risks:
+                yield from self.check_handler(handler, ctx, risks[handler.name])
+
+    def check_handler(self, handler: Handler, ctx: RuleContext, risk: _Risk | None = None) -> Iterator[Diagnostic]:
         options = self.options
+        risk = risk or _Risk()
         if any(named_decorator(d, options.idempotency_decorators) for d in handler.decorators):
             return
+        # a retry after an exception follows the rollback of the handler's database writes: they do not repeat
+        rolled_back = risk.retry_only and any(matches(d, options.rollback_decorators) for d in handler.decorators)
         claims = [c for c in handler.calls if knowledge.matches_any(c, options.conditional_writes) and not c.in_except]
         if self._deduplicated(handler) and not claims:
             return
         for call in handler.calls:
             what = self._effect(call)
-            if what is None:
+            if what is None or (rolled_back and what == "writes to the database"):
                 continue
+            if risk.retry_only and not _followed(handler, call):
+                continue  # a retry comes after an exception: one in the effect itself means it did not happen
             site = reaching_call(handler, call)
             effect = short(call.name if "." in call.name else call.text)
             route = chain(handler, call)[1:]
@@ -523,7 +542,7 @@ class NonIdempotentHandler(HandlerRule):
             yield self.finding(
                 (site.path, site.line, site.column),
                 f"{short(handler.name)} {what} ({effect}{via}) and nothing deduplicates the incoming message: "
-                "a redelivery repeats it",
+                f"a redelivery repeats it{f' ({risk.why})' if risk.why else ''}",
                 hint="skip messages whose id was already processed (inbox table, Redis SET NX), or pass the event id "
                 "as an idempotency key / write with an upsert",
                 service=handler.service,
@@ -541,6 +560,67 @@ class NonIdempotentHandler(HandlerRule):
         if knowledge.matches_any(call, options.conditional_writes):
             return None
         return _classify(call, options)
+
+    def _redelivered(self, ctx: RuleContext) -> dict[str, _Risk]:
+        """The handlers whose message can come again, and why.
+
+        A broker consumer's handler can always see a message again. A framework in `once_frameworks` hands
+        each message over once: its handler is at risk when its own subscription redelivers (`redelivering`,
+        `retry_calls`), or when a publication that reaches it is made in the handler chain of a handler at
+        risk that does not deduplicate first (followed hop by hop, in-process buses and Celery alike).
+        """
+        options = self.options
+        once = set(options.once_frameworks)
+        subscribed: dict[str, list[Subscription]] = {}
+        loops: set[str] = set()
+        for sub in ctx.facts.subscribers:
+            if sub.handler:
+                subscribed.setdefault(sub.handler, []).append(sub)
+            if sub.function and sub.framework not in once:
+                loops.add(sub.function)  # a polling loop hands the broker's messages on itself
+        risks: dict[str, _Risk] = {}
+        for handler in ctx.facts.handlers:
+            subs = subscribed.get(handler.name, [])
+            if any(s.framework not in once for s in subs) or (not subs and handler.role == "handler") or handler.name in loops:
+                risks[handler.name] = _Risk()
+                continue
+            settings = sorted({f"{f}:{v}" for s in subs for f, v in (("ack", s.ack), ("retry", s.retry)) if v} & set(options.redelivering))
+            retries = sorted({c.text for c in handler.calls if c.depth == 0 and knowledge.matches_any(c, options.retry_calls)})
+            if settings or retries:
+                framework = subs[0].framework
+                said = ", ".join([*settings, *retries])
+                risks[handler.name] = _Risk(
+                    retry_only=all(s.startswith("retry:") for s in settings),
+                    why=f"{framework} runs it again for the same message: {said}",
+                )
+        by_framework: dict[str, list[Subscription]] = {}
+        for sub in ctx.facts.subscribers:
+            if sub.framework in once and sub.handler:
+                by_framework.setdefault(sub.framework, []).append(sub)
+        if not by_framework:
+            return risks
+        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
+        queue = sorted(name for name, risk in risks.items() if not risk.retry_only)
+        while queue:
+            feeder = ctx.handlers_by_name.get(queue.pop(0))
+            if feeder is None or self._deduplicated(feeder):
+                continue
+            known = risks[feeder.name]
+            for publication in sorted(ctx.publications_of(feeder), key=lambda p: (p.path, p.line, p.column)):
+                for sub in by_framework.get(publication.framework, ()):
+                    target = sub.handler or ""
+                    if target == feeder.name or (target in risks and not risks[target].retry_only):
+                        continue
+                    if not flow.reaches(publication, sub):
+                        continue
+                    hop = f"{short(feeder.name)} hands it on through {publication.framework} at {publication.path}:{publication.line}"
+                    if known.why:
+                        why = f"{hop}; {known.why}"
+                    else:
+                        why = f"{hop} and {_consumes(feeder.name, ctx.facts.subscribers, once)}"
+                    risks[target] = _Risk(retry_only=False, why=why)
+                    queue.append(target)
+        return risks
 
     def _deduplicated(self, handler: Handler) -> bool:
         options = self.options
@@ -563,6 +643,35 @@ class NonIdempotentHandler(HandlerRule):
             if not released:
                 return claim
         return None
+
+
+def _followed(handler: Handler, call: HandlerCall) -> bool:
+    """The handler's own body makes another call after the one that leads to `call`: something that may raise once
+    the effect is done. Only a call on a later line that starts at the same indentation or less counts, as the
+    facts hold no call's end: a call on the next line of a multi-line argument list is part of the effect."""
+    site = reaching_call(handler, call)
+    return any(
+        other.depth == 0 and not other.in_except and other.line > site.line and other.column <= site.column
+        for other in handler.calls
+    )
+
+
+def _consumes(function: str, subscribers: tuple[Subscription, ...], once: set[str]) -> str:
+    """`consumes orders (kafka-python)`: what a broker consumer's handler or loop function consumes."""
+    subs = [s for s in subscribers if s.framework not in once and function in (s.handler, s.function)]
+    if not subs:
+        return "consumes from a broker"
+    channels = ", ".join(sorted({s.channel or s.event or s.channel_expr or "?" for s in subs}))
+    return f"consumes {channels} ({', '.join(sorted({s.framework for s in subs}))})"
+
+
+@dataclass(frozen=True)
+class _Risk:
+    """Why a handler's message can come again: `why` is empty for a broker consumer's own handler;
+    `retry_only` when only the framework's retry after an exception runs it again."""
+
+    retry_only: bool = False
+    why: str = ""
 
 
 def matches_release(calls: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
