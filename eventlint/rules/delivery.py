@@ -15,7 +15,6 @@ from eventlint.rules.base import (
     Severity,
     matches,
 )
-from eventlint.routes import Flow
 from eventlint.rules import knowledge
 from eventlint.rules.handler_queries import (
     chain,
@@ -46,6 +45,23 @@ _BUS = {
     ),
 }
 _BUS_HANDLERS = "from kafka import KafkaProducer\n\nfrom shop.events import OrderPlaced\n\n\n{handler}\n\nHANDLERS = {{OrderPlaced: [announce]}}\n"
+# a cosmicpython-style bus: `HANDLERS = {Event: [handler, ...]}` handed to a MessageBus, run in the caller's stack
+_PAYMENT_BUS = {
+    "shop/__init__.py": "",
+    "shop/events.py": "class OrderPlaced:\n    def __init__(self, customer_id, total):\n        self.customer_id = customer_id\n        self.total = total\n",
+    "shop/bus.py": _BUS["shop/bus.py"],
+    "billing/__init__.py": "",
+    "billing/gateway.py": "def charge_card(customer, amount):\n    return customer, amount\n",
+}
+_PAYMENT_HANDLERS = """
+    from billing.gateway import charge_card
+    from shop.events import OrderPlaced
+
+    def charge(event):
+        charge_card(event.customer_id, event.total){expect}
+
+    HANDLERS = {{OrderPlaced: [charge]}}
+    """
 # project files the examples import
 _SHOP_MODELS = {
     "shop/__init__.py": "",
@@ -333,8 +349,102 @@ class NonIdempotentHandler(HandlerRule):
             """,
             files={"ledger/__init__.py": "", "ledger/models.py": "class Entry:\n    def __init__(self, data):\n        self.data = data\n"},
         ),
+        Example(
+            _PAYMENT_HANDLERS.format(expect="  # expect: EDA401"),
+            files={
+                **_PAYMENT_BUS,
+                # the bus runs the handler in this consumer's stack: a redelivered message runs it again
+                "consumer.py": (
+                    "from kafka import KafkaConsumer\n\nfrom app import HANDLERS\nfrom shop.bus import MessageBus\n"
+                    "from shop.events import OrderPlaced\n\nbus = MessageBus(HANDLERS)\n\n\n"
+                    "def on_order(value):\n    bus.handle(OrderPlaced(value['customer_id'], value['total']))\n\n\n"
+                    "for message in KafkaConsumer('orders.placed', group_id='billing'):\n    on_order(message.value)\n"
+                ),
+            },
+        ),
+        Example(
+            """
+            import requests
+            from celery import shared_task
+            from kafka import KafkaConsumer
+
+            @shared_task
+            def ship(event):
+                requests.post("https://carrier.example/shipments", json=event)  # expect: EDA401
+
+            # the Kafka message is committed once the task is queued; a redelivery queues it again
+            def consume():
+                for message in KafkaConsumer("orders.paid", group_id="shipping"):
+                    ship.delay(message.value)
+            """
+        ),
+        Example(
+            """
+            import requests
+            from celery import shared_task
+
+            # autoretry_for runs the task again after a failure of anything after the POST
+            @shared_task(bind=True, autoretry_for=(requests.RequestException,), retry_backoff=True)
+            def notify_carrier(self, order_id):
+                requests.post("https://carrier.example/pickups", json={"order": order_id})  # expect: EDA401
+                requests.get(f"https://carrier.example/pickups/{order_id}").raise_for_status()
+            """
+        ),
     ]
     valid = [
+        Example(
+            _PAYMENT_HANDLERS.format(expect=""),
+            files={
+                **_PAYMENT_BUS,
+                # fed only by an HTTP endpoint: the bus hands each event over once and nothing redelivers it
+                "api.py": (
+                    "from flask import Flask, request\n\nfrom app import HANDLERS\nfrom shop.bus import MessageBus\n"
+                    "from shop.events import OrderPlaced\n\napi = Flask(__name__)\nbus = MessageBus(HANDLERS)\n\n\n"
+                    "@api.post('/orders')\ndef place_order():\n"
+                    "    bus.handle(OrderPlaced(request.json['customer_id'], request.json['total']))\n    return '', 201\n"
+                ),
+            },
+        ),
+        Example(
+            _PAYMENT_HANDLERS.format(expect=""),
+            files={
+                **_PAYMENT_BUS,
+                "billing/inbox.py": "def seen(event_id):\n    return False\n",
+                # the consumer drops a redelivered message before it reaches the bus
+                "consumer.py": (
+                    "from kafka import KafkaConsumer\n\nfrom app import HANDLERS\nfrom billing.inbox import seen\n"
+                    "from shop.bus import MessageBus\nfrom shop.events import OrderPlaced\n\nbus = MessageBus(HANDLERS)\n\n\n"
+                    "def on_order(value):\n    if seen(value['event_id']):\n        return\n"
+                    "    bus.handle(OrderPlaced(value['customer_id'], value['total']))\n\n\n"
+                    "for message in KafkaConsumer('orders.placed', group_id='billing'):\n    on_order(message.value)\n"
+                ),
+            },
+        ),
+        Example(
+            """
+            from celery import Celery, shared_task
+            from django.db import transaction
+
+            from shop.models import Order
+
+            app = Celery("shop")
+
+            # queued by a periodic job, acknowledged before it runs, and retried only after the atomic block
+            # rolled its writes back
+            @shared_task(bind=True, autoretry_for=(Exception,), retry_kwargs={"max_retries": 3})
+            @transaction.atomic
+            def close_order(self, order_id):
+                order = Order.objects.get(id=order_id)
+                Order.objects.create(paid_total=order.paid_total)
+                order.delete()
+
+            @app.task
+            def close_orders():
+                for order in Order.objects.filter(shipped=True):
+                    close_order.delay(order.id)
+            """,
+            files=_SHOP_MODELS,
+        ),
         Example(
             """
             from django.utils import timezone
@@ -599,7 +709,7 @@ class NonIdempotentHandler(HandlerRule):
                 by_framework.setdefault(sub.framework, []).append(sub)
         if not by_framework:
             return risks
-        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
+        flow = ctx.flow
         queue = sorted(name for name, risk in risks.items() if not risk.retry_only)
         while queue:
             feeder = ctx.handlers_by_name.get(queue.pop(0))
@@ -941,6 +1051,7 @@ class AckBeforeProcessing(Rule):
         - messages: globs on calls that send e-mail, SMS or push messages
         - storage_writes: calls that write to object storage
         - publications_are_work: a publication is work that must not be lost, like a side effect
+        - in_process_frameworks: frameworks whose publications stay in the process (in-house buses, blinker, pyee); handing them an event is not work by itself, what the handlers they run do is
         """
 
         ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
@@ -955,6 +1066,7 @@ class AckBeforeProcessing(Rule):
         messages: tuple[str, ...] = MESSAGES
         storage_writes: tuple[str, ...] = STORAGE_WRITES
         publications_are_work: bool = True
+        in_process_frameworks: tuple[str, ...] = IN_PROCESS
 
     invalid = [
         Example(
@@ -1336,14 +1448,48 @@ class AckBeforeProcessing(Rule):
     def _works(self, handler: Handler, ctx: RuleContext) -> list[_Work]:
         options = self.options
         index = _callee_index(handler)
+        works = self._own_works(handler, ctx, index)
+        # an event handed to an in-process bus is work through what the bus's handlers do (one hop)
+        for prefix, target, _ in _bus_hops(handler, ctx, options.in_process_frameworks, index):
+            via = f" in {short(target.name)}"
+            for work in self._own_works(target, ctx, _callee_index(target)):
+                works.append(_Work(work.what, work.label + via, (*prefix, *work.steps), work.publication))
+        return works
+
+    def _own_works(self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]) -> list[_Work]:
+        options = self.options
         works = []
         for call in handler.calls:
             what = _effect(call, options)
             if what is not None:
                 works.append(_Work(what, short(call.name if "." in call.name else call.text), _steps(call, handler, index)))
         if options.publications_are_work:
-            works.extend(_publications(handler, ctx, (), index))
+            works.extend(_publications(handler, ctx, options.in_process_frameworks, index))
         return works
+
+
+def _bus_hops(
+    handler: Handler, ctx: RuleContext, in_process: tuple[str, ...], index: dict[str, HandlerCall]
+) -> Iterator[tuple[tuple[_Step, ...], Handler, Publication]]:
+    """For each event the handler hands to an in-process bus: the steps to the hand-off, and each handler the bus
+    runs for it (one hop; the handler itself is left out)."""
+    publications = [p for p in ctx.publications_of(handler) if p.framework in in_process]
+    if not publications:
+        return
+    flow = ctx.flow
+    calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
+    for publication in publications:
+        call = calls_at.get((publication.path, publication.line, publication.column))
+        if call is None:
+            continue
+        prefix = _steps(call, handler, index)
+        for subscription in ctx.facts.subscribers:
+            if subscription.framework != publication.framework or not flow.reaches(publication, subscription):
+                continue
+            target = ctx.handlers_by_name.get(subscription.handler or "")
+            if target is None or target.name == handler.name:
+                continue
+            yield prefix, target, publication
 
 
 def _after(a: tuple[_Step, ...], b: tuple[_Step, ...]) -> bool:
@@ -1666,13 +1812,12 @@ class DualWrite(Rule):
         options = self.options
         reported: set[str] = set()
         in_process = any(p.framework in options.in_process_frameworks for p in ctx.facts.publishers)
-        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity) if in_process else None
         for handler in ctx.facts.handlers:
             index = _callee_index(handler)
             writes = [(c, _steps(c, handler, index)) for c in handler.calls if _db_write(c, options) or named(c, options.db_commits)]
             publications = _publications(handler, ctx, options.in_process_frameworks, index)
-            if flow is not None:
-                bus_writes, bus_publications = self._through_buses(handler, ctx, index, flow)
+            if in_process:
+                bus_writes, bus_publications = self._through_buses(handler, ctx, index)
                 writes += bus_writes
                 publications += bus_publications
             if not writes or not publications:
@@ -1729,33 +1874,20 @@ class DualWrite(Rule):
         return not _db_write(call, self.options)
 
     def _through_buses(
-        self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall], flow: Flow
+        self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]
     ) -> tuple[list[tuple[HandlerCall, tuple[_Step, ...]]], list[_Work]]:
         """The writes and broker publications of the handlers an in-process bus runs for the events this
         function hands it, each reached through the call that hands the event over (one bus hop)."""
         options = self.options
-        calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
         writes: list[tuple[HandlerCall, tuple[_Step, ...]]] = []
         publications: list[_Work] = []
-        for publication in ctx.publications_of(handler):
-            if publication.framework not in options.in_process_frameworks:
-                continue
-            call = calls_at.get((publication.path, publication.line, publication.column))
-            if call is None:
-                continue
-            prefix = _steps(call, handler, index)
-            for subscription in ctx.facts.subscribers:
-                if subscription.framework != publication.framework or not flow.reaches(publication, subscription):
-                    continue
-                target = ctx.handlers_by_name.get(subscription.handler or "")
-                if target is None or target.name == handler.name:
-                    continue
-                target_index = _callee_index(target)
-                for c in target.calls:
-                    if _db_write(c, options) or named(c, options.db_commits):
-                        writes.append((c, (*prefix, *_steps(c, target, target_index))))
-                for work in _publications(target, ctx, options.in_process_frameworks, target_index):
-                    publications.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
+        for prefix, target, _ in _bus_hops(handler, ctx, options.in_process_frameworks, index):
+            target_index = _callee_index(target)
+            for c in target.calls:
+                if _db_write(c, options) or named(c, options.db_commits):
+                    writes.append((c, (*prefix, *_steps(c, target, target_index))))
+            for work in _publications(target, ctx, options.in_process_frameworks, target_index):
+                publications.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
         return writes, publications
 
     def _outbox(self, function: str, handler: Handler) -> bool:
