@@ -1117,6 +1117,24 @@ class AckBeforeProcessing(Rule):
         Example(
             """
             from kafka import KafkaConsumer
+
+            from app_handlers import HANDLERS
+            from shop.bus import MessageBus
+            from shop.events import OrderPlaced
+
+            bus = MessageBus(HANDLERS)
+
+            # the bus runs charge() in this loop's stack, while kafka-python commits offsets on its own
+            def run():
+                consumer = KafkaConsumer("orders.placed", group_id="billing")  # expect: EDA402
+                for message in consumer:
+                    bus.handle(OrderPlaced(message.value["customer_id"], message.value["total"]))
+            """,
+            files={**_PAYMENT_BUS, "app_handlers.py": _PAYMENT_HANDLERS.format(expect="")},
+        ),
+        Example(
+            """
+            from kafka import KafkaConsumer
             from billing.gateway import charge_card
 
             def on_order(event):
@@ -1333,6 +1351,29 @@ class AckBeforeProcessing(Rule):
                     record(message.value)
             """
         ),
+        Example(
+            """
+            import logging
+
+            from kafka import KafkaConsumer
+
+            from shop.bus import MessageBus
+            from shop.events import OrderPlaced
+
+            log = logging.getLogger(__name__)
+
+            def audit(event):
+                log.info("order placed: %s", event.total)
+
+            bus = MessageBus({OrderPlaced: [audit]})
+
+            # handing the event to the bus is no work by itself: its only handler logs
+            def run():
+                for message in KafkaConsumer("orders.placed", group_id="audit"):
+                    bus.handle(OrderPlaced(message.value["customer_id"], message.value["total"]))
+            """,
+            files=_PAYMENT_BUS,
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -1451,9 +1492,8 @@ class AckBeforeProcessing(Rule):
         works = self._own_works(handler, ctx, index)
         # an event handed to an in-process bus is work through what the bus's handlers do (one hop)
         for prefix, target, _ in _bus_hops(handler, ctx, options.in_process_frameworks, index):
-            via = f" in {short(target.name)}"
             for work in self._own_works(target, ctx, _callee_index(target)):
-                works.append(_Work(work.what, work.label + via, (*prefix, *work.steps), work.publication))
+                works.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
         return works
 
     def _own_works(self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]) -> list[_Work]:
