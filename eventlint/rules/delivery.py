@@ -117,6 +117,28 @@ class NonIdempotentHandler(HandlerRule):
     conditional put) and not released in an `except` clause when the effect
     fails is reported too: the redelivery is skipped and the work is lost.
 
+    Which handlers can see a message again is judged along the chain that
+    feeds them. A broker consumer's handler always can. An in-process bus (an
+    in-house bus recognised by its shape, blinker, pyee) runs its handlers in
+    the caller's stack, and Celery acknowledges a task message just before the
+    task runs: their handlers (`once_frameworks`) repeat their work only when
+
+    - their own subscription redelivers, as the framework packs record it:
+      Celery `acks_late=True` (`ack: after-handler`; a worker lost after the
+      work runs the task again), `autoretry_for=` (`retry: on-error`), or a
+      `self.retry()` in the task. A retry comes after an exception, so it
+      repeats an effect only when the task's body calls something after it,
+      and not a database write rolled back by `@transaction.atomic` on the
+      task; or
+    - a publication that reaches them (`bus.handle(OrderPlaced(...))`,
+      `task.delay(event)`, whatever the dispatch) is made in the handler chain
+      of a handler at risk that does not deduplicate first, hop after hop: a
+      Kafka consumer loop that queues a Celery task, an in-process handler that
+      hands a second event to the bus. The message names the chain.
+
+    A handler fed only by an HTTP endpoint, a periodic job, or a consumer that
+    checks the event id before the hand-off is not reported.
+
     ## Why is this bad?
     Brokers deliver at least once: a consumer that crashes after the effect but
     before its acknowledgement, a rebalance, or a retry delivers the same
@@ -136,6 +158,18 @@ class NonIdempotentHandler(HandlerRule):
       in a library, a dependency-injection container) is known only by its text
       (`*client.post`, `*session.add`).
     - A claim and the effect it guards are compared only within one function.
+    - A handler of a `once_frameworks` framework whose feeder is not in the
+      facts (a dispatch the extraction cannot resolve, a beat schedule, a
+      script outside the project) is taken as not redelivered. Celery's
+      app-wide `task_acks_late` setting is not read: only the decorator's
+      `acks_late=`. Redis Pub/Sub, which never redelivers, still counts as a
+      broker.
+    - "Something after the effect" is a call on a later line of the task's own
+      body at the same indentation or less: a call inside a later `if` block
+      is not counted.
+    - A full `save()` (no `update_fields`) is a write even on an instance that
+      `get_or_create` has just made under an `if created:` guard: which instance
+      a call is made on, and the guard, are not in the facts.
     """
 
     code = "EDA401"
@@ -983,6 +1017,14 @@ class AckBeforeProcessing(Rule):
       `delete_message`) made before a side effect of the same handler or
       consuming loop. The calls are compared where they meet: in the handler
       itself, or in the project function from which both are reached.
+
+    An event handed to an in-process bus (`in_process_frameworks`:
+    `bus.handle(OrderPlaced(...))`, blinker `send`, pyee `emit`) is work
+    through what the bus's handlers do — their side effects and broker
+    publications, one bus hop deep — so a loop with automatic commits that
+    hands events to a bus whose handler charges a card is reported, and one
+    whose bus handlers only log is not. A Celery `task.delay(...)` is a broker
+    publication and is work itself.
 
     ## Why is this bad?
     Once a message is acknowledged the broker will not deliver it again. A
