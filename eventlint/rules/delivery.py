@@ -194,7 +194,7 @@ class NonIdempotentHandler(HandlerRule):
         - duplicate_errors: globs on exception types a dedup insert raises on a duplicate; catching one is evidence
         - release_calls: calls in an `except` clause that release a claim taken before the effect
         - upsert_sql: regular expression on SQL text that makes a write idempotent
-        - once_frameworks: frameworks that hand each message to its handler once (in-process buses, Celery by default); their handlers are judged only when their subscription redelivers or what feeds them is redelivered
+        - once_frameworks: globs on frameworks that hand each message to its handler once (in-process buses, Celery by default); their handlers are judged only when their subscription redelivers or what feeds them is redelivered
         - redelivering: subscription settings, `FIELD:VALUE` over the facts' `ack` and `retry`, that make such a framework run the handler again (Celery `acks_late=True` is `ack:after-handler`, `autoretry_for=` is `retry:on-error`)
         - retry_calls: calls in a handler of such a framework that run it again for the same message (a bound Celery task's `self.retry()`)
         - rollback_decorators: globs on handler decorators that roll its database writes back when it raises, so a retry after an exception does not repeat them (Django `@transaction.atomic`)
@@ -714,18 +714,18 @@ class NonIdempotentHandler(HandlerRule):
         risk that does not deduplicate first (followed hop by hop, in-process buses and Celery alike).
         """
         options = self.options
-        once = set(options.once_frameworks)
+        once = options.once_frameworks
         subscribed: dict[str, list[Subscription]] = {}
         loops: set[str] = set()
         for sub in ctx.facts.subscribers:
             if sub.handler:
                 subscribed.setdefault(sub.handler, []).append(sub)
-            if sub.function and sub.framework not in once:
+            if sub.function and not matches(sub.framework, once):
                 loops.add(sub.function)  # a polling loop hands the broker's messages on itself
         risks: dict[str, _Risk] = {}
         for handler in ctx.facts.handlers:
             subs = subscribed.get(handler.name, [])
-            if any(s.framework not in once for s in subs) or (not subs and handler.role == "handler") or handler.name in loops:
+            if any(not matches(s.framework, once) for s in subs) or (not subs and handler.role == "handler") or handler.name in loops:
                 risks[handler.name] = _Risk()
                 continue
             settings = sorted({f"{f}:{v}" for s in subs for f, v in (("ack", s.ack), ("retry", s.retry)) if v} & set(options.redelivering))
@@ -739,7 +739,7 @@ class NonIdempotentHandler(HandlerRule):
                 )
         by_framework: dict[str, list[Subscription]] = {}
         for sub in ctx.facts.subscribers:
-            if sub.framework in once and sub.handler:
+            if matches(sub.framework, once) and sub.handler:
                 by_framework.setdefault(sub.framework, []).append(sub)
         if not by_framework:
             return risks
@@ -800,9 +800,9 @@ def _followed(handler: Handler, call: HandlerCall) -> bool:
     )
 
 
-def _consumes(function: str, subscribers: tuple[Subscription, ...], once: set[str]) -> str:
+def _consumes(function: str, subscribers: tuple[Subscription, ...], once: tuple[str, ...]) -> str:
     """`consumes orders (kafka-python)`: what a broker consumer's handler or loop function consumes."""
-    subs = [s for s in subscribers if s.framework not in once and function in (s.handler, s.function)]
+    subs = [s for s in subscribers if not matches(s.framework, once) and function in (s.handler, s.function)]
     if not subs:
         return "consumes from a broker"
     channels = ", ".join(sorted({s.channel or s.event or s.channel_expr or "?" for s in subs}))
@@ -871,7 +871,7 @@ OUTBOX_SQL = r"outbox"
 TRANSACTIONAL_PRODUCER = ("*.begin_transaction", "*.send_offsets_to_transaction", "*.commit_transaction")
 # buses inside the process (#13's in-house buses, blinker signals, pyee emitters): handing them an event is not a
 # broker write, but what their handlers do is part of the publishing function's work
-IN_PROCESS = ("inhouse", "blinker", "pyee")
+IN_PROCESS = ("inhouse", "inhouse-*", "blinker", "pyee")
 END = 10**9  # a step after every call of its function: what a decorator publishes when the function returns
 
 # project files the examples below import
@@ -971,7 +971,7 @@ def _publications(handler: Handler, ctx: RuleContext, ignored: tuple[str, ...], 
     calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
     out: dict[tuple[str, int, int], _Work] = {}
     for publication in ctx.publications_of(handler):
-        if publication.framework in ignored:
+        if matches(publication.framework, ignored):
             continue
         site = (publication.path, publication.line, publication.column)
         known = out.get(site)
@@ -1093,7 +1093,7 @@ class AckBeforeProcessing(Rule):
         - messages: globs on calls that send e-mail, SMS or push messages
         - storage_writes: calls that write to object storage
         - publications_are_work: a publication is work that must not be lost, like a side effect
-        - in_process_frameworks: frameworks whose publications stay in the process (in-house buses, blinker, pyee); handing them an event is not work by itself, what the handlers they run do is
+        - in_process_frameworks: globs on frameworks whose publications stay in the process (in-house buses, the `inhouse-*` packs `eventlint init` writes for them, blinker, pyee); handing them an event is not work by itself, what the handlers they run do is
         """
 
         ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
@@ -1555,7 +1555,7 @@ def _bus_hops(
 ) -> Iterator[tuple[tuple[_Step, ...], Handler, Publication]]:
     """For each event the handler hands to an in-process bus: the steps to the hand-off, and each handler the bus
     runs for it (one hop; the handler itself is left out)."""
-    publications = [p for p in ctx.publications_of(handler) if p.framework in in_process]
+    publications = [p for p in ctx.publications_of(handler) if matches(p.framework, in_process)]
     if not publications:
         return
     flow = ctx.flow
@@ -1647,7 +1647,7 @@ class DualWrite(Rule):
         - outbox_calls: globs on calls (or the functions under the one that writes and publishes) that show a transactional outbox
         - outbox_sql: regular expression on SQL text that writes to an outbox table
         - transactional_calls: globs on calls of a transactional producer, taken as evidence too
-        - in_process_frameworks: frameworks whose publications stay in the process (in-house buses, blinker, pyee); not broker writes, but the handlers they run are followed
+        - in_process_frameworks: globs on frameworks whose publications stay in the process (in-house buses, the `inhouse-*` packs `eventlint init` writes for them, blinker, pyee); not broker writes, but the handlers they run are followed
         """
 
         db_writes: tuple[str, ...] = DB_WRITES
@@ -1893,7 +1893,7 @@ class DualWrite(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         options = self.options
         reported: set[str] = set()
-        in_process = any(p.framework in options.in_process_frameworks for p in ctx.facts.publishers)
+        in_process = any(matches(p.framework, options.in_process_frameworks) for p in ctx.facts.publishers)
         for handler in ctx.facts.handlers:
             index = _callee_index(handler)
             writes = [(c, _steps(c, handler, index)) for c in handler.calls if _db_write(c, options) or named(c, options.db_commits)]

@@ -223,3 +223,19 @@ def test_the_retry_setting_round_trips_through_the_facts_document():
     sub = dataclasses.replace(facts.subscribers[1], retry="on-error")
     facts = dataclasses.replace(facts, subscribers=(facts.subscribers[0], sub, *facts.subscribers[2:]))
     assert ProjectFacts.from_json(facts.to_json()).subscribers[1].retry == "on-error"
+
+
+def test_the_bus_pack_eventlint_init_writes_is_still_in_process(tmp_path):
+    from eventlint import api
+    from eventlint.testing import write_project
+
+    root = write_project(tmp_path / "shop", _bus_project(HTTP_FEEDER))
+    outcome = api.init_project([root], force=True)
+    assert outcome.bus_packs  # the bus is now described by a pack named after it, not `inhouse`
+    result = api.lint([root], select=["EDA401"], use_config_baseline=False)
+    assert {s.framework for s in result.facts.subscribers} == {"inhouse-message-bus"}
+    assert result.diagnostics == ()
+    kafka = write_project(tmp_path / "kafka", _bus_project(KAFKA_FEEDER))
+    api.init_project([kafka], force=True)
+    found = api.lint([kafka], select=["EDA401"], use_config_baseline=False).diagnostics
+    assert [(d.path, d.line) for d in found] == [("shop/handlers.py", 9)]
