@@ -134,7 +134,8 @@ class NonIdempotentHandler(HandlerRule):
       `task.delay(event)`, whatever the dispatch) is made in the handler chain
       of a handler at risk that does not deduplicate first, hop after hop: a
       Kafka consumer loop that queues a Celery task, an in-process handler that
-      hands a second event to the bus. The message names the chain.
+      hands a second event to the bus, a retried task that queues another
+      before the call that fails. The message names the chain.
 
     A handler fed only by an HTTP endpoint, a periodic job, or a consumer that
     checks the event id before the hand-off is not reported.
@@ -744,13 +745,19 @@ class NonIdempotentHandler(HandlerRule):
         if not by_framework:
             return risks
         flow = ctx.flow
-        queue = sorted(name for name, risk in risks.items() if not risk.retry_only)
+        queue = sorted(risks)
         while queue:
             feeder = ctx.handlers_by_name.get(queue.pop(0))
             if feeder is None or self._deduplicated(feeder):
                 continue
             known = risks[feeder.name]
+            calls_at = {(c.path, c.line, c.column): c for c in feeder.calls}
             for publication in sorted(ctx.publications_of(feeder), key=lambda p: (p.path, p.line, p.column)):
+                if known.retry_only:
+                    # a retry hands the event on again only when the hand-off happened before the failing call
+                    call = calls_at.get((publication.path, publication.line, publication.column))
+                    if call is None or not _followed(feeder, call):
+                        continue
                 for sub in by_framework.get(publication.framework, ()):
                     target = sub.handler or ""
                     if target == feeder.name or (target in risks and not risks[target].retry_only):

@@ -239,3 +239,29 @@ def test_the_bus_pack_eventlint_init_writes_is_still_in_process(tmp_path):
     api.init_project([kafka], force=True)
     found = api.lint([kafka], select=["EDA401"], use_config_baseline=False).diagnostics
     assert [(d.path, d.line) for d in found] == [("shop/handlers.py", 9)]
+
+
+def test_a_retried_task_that_queues_another_before_the_failing_call_queues_it_again():
+    source = """
+import requests
+from celery import shared_task
+
+@shared_task
+def notify(order_id):
+    requests.post("https://mail.example/send", json={"order": order_id})
+
+@shared_task(autoretry_for=(Exception,))
+def close(order_id):
+    notify.delay(order_id)
+    requests.get(f"https://carrier.example/orders/{order_id}").raise_for_status()
+
+@shared_task(autoretry_for=(Exception,))
+def close_last(order_id):
+    requests.get(f"https://carrier.example/orders/{order_id}").raise_for_status()
+    notify.delay(order_id)
+"""
+    found = lint_files(NonIdempotentHandler, source)
+    assert [d.line for d in found] == [6]
+    assert "close hands it on through celery at app.py:10; celery runs it again for the same message: retry:on-error" in found[0].message
+    # the same task queued only as the last thing a retried task does is not queued twice
+    assert lint_files(NonIdempotentHandler, source.replace("    notify.delay(order_id)\n    requests.get", "    requests.get", 1)) == []
