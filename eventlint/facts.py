@@ -79,6 +79,7 @@ class Subscription:
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
     broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
+    retry: str | None = None  # the framework runs the handler again for the same message: "on-error" (Celery autoretry_for)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,7 +87,9 @@ def test_every_output_is_byte_identical_however_it_is_run(root, tmp_path, monkey
         plain = [*args, "--no-cache", "--jobs", "1"] if tunable else args
         reference = _invoke(plain, outside, None)
         assert reference[0] in (0, 1), (name, reference)
-        assert reference[1], f"{name}: no output"
+        # GitHub annotations are one line per finding: a project with none (fixtures/inhouse, whose bus handlers
+        # nothing redelivers) prints nothing, which the exit code 0 confirms
+        assert reference[1] or (name == "check github" and reference[0] == 0), f"{name}: no output"
         for attempt in range(1, repeats):
             assert _invoke(plain, outside, None) == reference, f"{name}: run {attempt + 1} differs"
         parent_args, _ = from_parent[name]

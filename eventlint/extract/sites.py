@@ -1068,6 +1068,7 @@ class SiteFinder:
                         function=site.function,
                         kind=_first_text(site.get("kind")) or self._kind_of(event),
                         queue_type=_per_record(site, channel, "queue_type", binds),
+                        retry=_first_text(site.get("retry")),
                         unresolved=unresolved,
                         provenance=_provenance(event, channel),
                         derived=_derived(event, channel),

@@ -32,6 +32,7 @@ from eventlint.facts import (
 )
 from eventlint.graph import EventGraph, build_graph
 from eventlint.identity import Identity
+from eventlint.routes import Flow
 from eventlint.rules.schema_view import Schemas
 from eventlint.runtime import Comparison, compare
 from eventlint.traces import Observations
@@ -201,6 +202,11 @@ class RuleContext:
     def identity(self) -> Identity:
         """Which event each record stands for, under whichever name (identity.py); the graph and the rules share it."""
         return Identity.of(self.facts, self.catalog)
+
+    @cached_property
+    def flow(self) -> Flow:
+        """Which publication reaches which subscription (routes.py), built once per run for the rules that follow hops."""
+        return Flow(self.facts, self.catalog, identity=self.identity)
 
     @cached_property
     def runtime(self) -> Comparison | None:

@@ -15,7 +15,6 @@ from eventlint.rules.base import (
     Severity,
     matches,
 )
-from eventlint.routes import Flow
 from eventlint.rules import knowledge
 from eventlint.rules.handler_queries import (
     chain,
@@ -46,6 +45,23 @@ _BUS = {
     ),
 }
 _BUS_HANDLERS = "from kafka import KafkaProducer\n\nfrom shop.events import OrderPlaced\n\n\n{handler}\n\nHANDLERS = {{OrderPlaced: [announce]}}\n"
+# a cosmicpython-style bus: `HANDLERS = {Event: [handler, ...]}` handed to a MessageBus, run in the caller's stack
+_PAYMENT_BUS = {
+    "shop/__init__.py": "",
+    "shop/events.py": "class OrderPlaced:\n    def __init__(self, customer_id, total):\n        self.customer_id = customer_id\n        self.total = total\n",
+    "shop/bus.py": _BUS["shop/bus.py"],
+    "billing/__init__.py": "",
+    "billing/gateway.py": "def charge_card(customer, amount):\n    return customer, amount\n",
+}
+_PAYMENT_HANDLERS = """
+    from billing.gateway import charge_card
+    from shop.events import OrderPlaced
+
+    def charge(event):
+        charge_card(event.customer_id, event.total){expect}
+
+    HANDLERS = {{OrderPlaced: [charge]}}
+    """
 # project files the examples import
 _SHOP_MODELS = {
     "shop/__init__.py": "",
@@ -101,6 +117,29 @@ class NonIdempotentHandler(HandlerRule):
     conditional put) and not released in an `except` clause when the effect
     fails is reported too: the redelivery is skipped and the work is lost.
 
+    Which handlers can see a message again is judged along the chain that
+    feeds them. A broker consumer's handler always can. An in-process bus (an
+    in-house bus recognised by its shape, blinker, pyee) runs its handlers in
+    the caller's stack, and Celery acknowledges a task message just before the
+    task runs: their handlers (`once_frameworks`) repeat their work only when
+
+    - their own subscription redelivers, as the framework packs record it:
+      Celery `acks_late=True` (`ack: after-handler`; a worker lost after the
+      work runs the task again), `autoretry_for=` (`retry: on-error`), or a
+      `self.retry()` in the task. A retry comes after an exception, so it
+      repeats an effect only when the task's body calls something after it,
+      and not a database write rolled back by `@transaction.atomic` on the
+      task; or
+    - a publication that reaches them (`bus.handle(OrderPlaced(...))`,
+      `task.delay(event)`, whatever the dispatch) is made in the handler chain
+      of a handler at risk that does not deduplicate first, hop after hop: a
+      Kafka consumer loop that queues a Celery task, an in-process handler that
+      hands a second event to the bus, a retried task that queues another
+      before the call that fails. The message names the chain.
+
+    A handler fed only by an HTTP endpoint, a periodic job, or a consumer that
+    checks the event id before the hand-off is not reported.
+
     ## Why is this bad?
     Brokers deliver at least once: a consumer that crashes after the effect but
     before its acknowledgement, a rebalance, or a retry delivers the same
@@ -120,6 +159,18 @@ class NonIdempotentHandler(HandlerRule):
       in a library, a dependency-injection container) is known only by its text
       (`*client.post`, `*session.add`).
     - A claim and the effect it guards are compared only within one function.
+    - A handler of a `once_frameworks` framework whose feeder is not in the
+      facts (a dispatch the extraction cannot resolve, a beat schedule, a
+      script outside the project) is taken as not redelivered. Celery's
+      app-wide `task_acks_late` setting is not read: only the decorator's
+      `acks_late=`. Redis Pub/Sub, which never redelivers, still counts as a
+      broker.
+    - "Something after the effect" is a call on a later line of the task's own
+      body at the same indentation or less: a call inside a later `if` block
+      is not counted.
+    - A full `save()` (no `update_fields`) is a write even on an instance that
+      `get_or_create` has just made under an `if created:` guard: which instance
+      a call is made on, and the guard, are not in the facts.
     """
 
     code = "EDA401"
@@ -144,6 +195,10 @@ class NonIdempotentHandler(HandlerRule):
         - duplicate_errors: globs on exception types a dedup insert raises on a duplicate; catching one is evidence
         - release_calls: calls in an `except` clause that release a claim taken before the effect
         - upsert_sql: regular expression on SQL text that makes a write idempotent
+        - once_frameworks: globs on frameworks that hand each message to its handler once (in-process buses, Celery by default); their handlers are judged only when their subscription redelivers or what feeds them is redelivered
+        - redelivering: subscription settings, `FIELD:VALUE` over the facts' `ack` and `retry`, that make such a framework run the handler again (Celery `acks_late=True` is `ack:after-handler`, `autoretry_for=` is `retry:on-error`)
+        - retry_calls: calls in a handler of such a framework that run it again for the same message (a bound Celery task's `self.retry()`)
+        - rollback_decorators: globs on handler decorators that roll its database writes back when it raises, so a retry after an exception does not repeat them (Django `@transaction.atomic`)
         """
 
         payments: tuple[str, ...] = PAYMENTS
@@ -161,6 +216,10 @@ class NonIdempotentHandler(HandlerRule):
         duplicate_errors: tuple[str, ...] = _KNOWN.duplicate_errors
         release_calls: tuple[str, ...] = RELEASE_CALLS
         upsert_sql: str = _KNOWN.upsert_sql
+        once_frameworks: tuple[str, ...] = _KNOWN.once_frameworks
+        redelivering: tuple[str, ...] = _KNOWN.redelivering
+        retry_calls: tuple[str, ...] = _KNOWN.retry_calls
+        rollback_decorators: tuple[str, ...] = _KNOWN.rollback_decorators
 
     invalid = [
         Example(
@@ -325,8 +384,102 @@ class NonIdempotentHandler(HandlerRule):
             """,
             files={"ledger/__init__.py": "", "ledger/models.py": "class Entry:\n    def __init__(self, data):\n        self.data = data\n"},
         ),
+        Example(
+            _PAYMENT_HANDLERS.format(expect="  # expect: EDA401"),
+            files={
+                **_PAYMENT_BUS,
+                # the bus runs the handler in this consumer's stack: a redelivered message runs it again
+                "consumer.py": (
+                    "from kafka import KafkaConsumer\n\nfrom app import HANDLERS\nfrom shop.bus import MessageBus\n"
+                    "from shop.events import OrderPlaced\n\nbus = MessageBus(HANDLERS)\n\n\n"
+                    "def on_order(value):\n    bus.handle(OrderPlaced(value['customer_id'], value['total']))\n\n\n"
+                    "for message in KafkaConsumer('orders.placed', group_id='billing'):\n    on_order(message.value)\n"
+                ),
+            },
+        ),
+        Example(
+            """
+            import requests
+            from celery import shared_task
+            from kafka import KafkaConsumer
+
+            @shared_task
+            def ship(event):
+                requests.post("https://carrier.example/shipments", json=event)  # expect: EDA401
+
+            # the Kafka message is committed once the task is queued; a redelivery queues it again
+            def consume():
+                for message in KafkaConsumer("orders.paid", group_id="shipping"):
+                    ship.delay(message.value)
+            """
+        ),
+        Example(
+            """
+            import requests
+            from celery import shared_task
+
+            # autoretry_for runs the task again after a failure of anything after the POST
+            @shared_task(bind=True, autoretry_for=(requests.RequestException,), retry_backoff=True)
+            def notify_carrier(self, order_id):
+                requests.post("https://carrier.example/pickups", json={"order": order_id})  # expect: EDA401
+                requests.get(f"https://carrier.example/pickups/{order_id}").raise_for_status()
+            """
+        ),
     ]
     valid = [
+        Example(
+            _PAYMENT_HANDLERS.format(expect=""),
+            files={
+                **_PAYMENT_BUS,
+                # fed only by an HTTP endpoint: the bus hands each event over once and nothing redelivers it
+                "api.py": (
+                    "from flask import Flask, request\n\nfrom app import HANDLERS\nfrom shop.bus import MessageBus\n"
+                    "from shop.events import OrderPlaced\n\napi = Flask(__name__)\nbus = MessageBus(HANDLERS)\n\n\n"
+                    "@api.post('/orders')\ndef place_order():\n"
+                    "    bus.handle(OrderPlaced(request.json['customer_id'], request.json['total']))\n    return '', 201\n"
+                ),
+            },
+        ),
+        Example(
+            _PAYMENT_HANDLERS.format(expect=""),
+            files={
+                **_PAYMENT_BUS,
+                "billing/inbox.py": "def seen(event_id):\n    return False\n",
+                # the consumer drops a redelivered message before it reaches the bus
+                "consumer.py": (
+                    "from kafka import KafkaConsumer\n\nfrom app import HANDLERS\nfrom billing.inbox import seen\n"
+                    "from shop.bus import MessageBus\nfrom shop.events import OrderPlaced\n\nbus = MessageBus(HANDLERS)\n\n\n"
+                    "def on_order(value):\n    if seen(value['event_id']):\n        return\n"
+                    "    bus.handle(OrderPlaced(value['customer_id'], value['total']))\n\n\n"
+                    "for message in KafkaConsumer('orders.placed', group_id='billing'):\n    on_order(message.value)\n"
+                ),
+            },
+        ),
+        Example(
+            """
+            from celery import Celery, shared_task
+            from django.db import transaction
+
+            from shop.models import Order
+
+            app = Celery("shop")
+
+            # queued by a periodic job, acknowledged before it runs, and retried only after the atomic block
+            # rolled its writes back
+            @shared_task(bind=True, autoretry_for=(Exception,), retry_kwargs={"max_retries": 3})
+            @transaction.atomic
+            def close_order(self, order_id):
+                order = Order.objects.get(id=order_id)
+                Order.objects.create(paid_total=order.paid_total)
+                order.delete()
+
+            @app.task
+            def close_orders():
+                for order in Order.objects.filter(shipped=True):
+                    close_order.delay(order.id)
+            """,
+            files=_SHOP_MODELS,
+        ),
         Example(
             """
             from django.utils import timezone
@@ -491,17 +644,28 @@ class NonIdempotentHandler(HandlerRule):
         ),
     ]
 
-    def check_handler(self, handler: Handler, ctx: RuleContext) -> Iterator[Diagnostic]:
+    def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        risks = self._redelivered(ctx)
+        for handler in ctx.facts.handlers:
+            if handler.role == "handler" and handler.name in risks:
+                yield from self.check_handler(handler, ctx, risks[handler.name])
+
+    def check_handler(self, handler: Handler, ctx: RuleContext, risk: _Risk | None = None) -> Iterator[Diagnostic]:
         options = self.options
+        risk = risk or _Risk()
         if any(named_decorator(d, options.idempotency_decorators) for d in handler.decorators):
             return
+        # a retry after an exception follows the rollback of the handler's database writes: they do not repeat
+        rolled_back = risk.retry_only and any(matches(d, options.rollback_decorators) for d in handler.decorators)
         claims = [c for c in handler.calls if knowledge.matches_any(c, options.conditional_writes) and not c.in_except]
         if self._deduplicated(handler) and not claims:
             return
         for call in handler.calls:
             what = self._effect(call)
-            if what is None:
+            if what is None or (rolled_back and what == "writes to the database"):
                 continue
+            if risk.retry_only and not _followed(handler, call):
+                continue  # a retry comes after an exception: one in the effect itself means it did not happen
             site = reaching_call(handler, call)
             effect = short(call.name if "." in call.name else call.text)
             route = chain(handler, call)[1:]
@@ -523,7 +687,7 @@ class NonIdempotentHandler(HandlerRule):
             yield self.finding(
                 (site.path, site.line, site.column),
                 f"{short(handler.name)} {what} ({effect}{via}) and nothing deduplicates the incoming message: "
-                "a redelivery repeats it",
+                f"a redelivery repeats it{f' ({risk.why})' if risk.why else ''}",
                 hint="skip messages whose id was already processed (inbox table, Redis SET NX), or pass the event id "
                 "as an idempotency key / write with an upsert",
                 service=handler.service,
@@ -541,6 +705,73 @@ class NonIdempotentHandler(HandlerRule):
         if knowledge.matches_any(call, options.conditional_writes):
             return None
         return _classify(call, options)
+
+    def _redelivered(self, ctx: RuleContext) -> dict[str, _Risk]:
+        """The handlers whose message can come again, and why.
+
+        A broker consumer's handler can always see a message again. A framework in `once_frameworks` hands
+        each message over once: its handler is at risk when its own subscription redelivers (`redelivering`,
+        `retry_calls`), or when a publication that reaches it is made in the handler chain of a handler at
+        risk that does not deduplicate first (followed hop by hop, in-process buses and Celery alike).
+        """
+        options = self.options
+        once = options.once_frameworks
+        subscribed: dict[str, list[Subscription]] = {}
+        loops: set[str] = set()
+        for sub in ctx.facts.subscribers:
+            if sub.handler:
+                subscribed.setdefault(sub.handler, []).append(sub)
+            if sub.function and not matches(sub.framework, once):
+                loops.add(sub.function)  # a polling loop hands the broker's messages on itself
+        risks: dict[str, _Risk] = {}
+        for handler in ctx.facts.handlers:
+            subs = subscribed.get(handler.name, [])
+            if any(not matches(s.framework, once) for s in subs) or (not subs and handler.role == "handler") or handler.name in loops:
+                risks[handler.name] = _Risk()
+                continue
+            settings = sorted({f"{f}:{v}" for s in subs for f, v in (("ack", s.ack), ("retry", s.retry)) if v} & set(options.redelivering))
+            retries = sorted({c.text for c in handler.calls if c.depth == 0 and knowledge.matches_any(c, options.retry_calls)})
+            if settings or retries:
+                framework = subs[0].framework
+                said = ", ".join([*settings, *retries])
+                risks[handler.name] = _Risk(
+                    retry_only=all(s.startswith("retry:") for s in settings),
+                    why=f"{framework} runs it again for the same message: {said}",
+                )
+        by_framework: dict[str, list[Subscription]] = {}
+        for sub in ctx.facts.subscribers:
+            if matches(sub.framework, once) and sub.handler:
+                by_framework.setdefault(sub.framework, []).append(sub)
+        if not by_framework:
+            return risks
+        flow = ctx.flow
+        queue = sorted(risks)
+        while queue:
+            feeder = ctx.handlers_by_name.get(queue.pop(0))
+            if feeder is None or self._deduplicated(feeder):
+                continue
+            known = risks[feeder.name]
+            calls_at = {(c.path, c.line, c.column): c for c in feeder.calls}
+            for publication in sorted(ctx.publications_of(feeder), key=lambda p: (p.path, p.line, p.column)):
+                if known.retry_only:
+                    # a retry hands the event on again only when the hand-off happened before the failing call
+                    call = calls_at.get((publication.path, publication.line, publication.column))
+                    if call is None or not _followed(feeder, call):
+                        continue
+                for sub in by_framework.get(publication.framework, ()):
+                    target = sub.handler or ""
+                    if target == feeder.name or (target in risks and not risks[target].retry_only):
+                        continue
+                    if not flow.reaches(publication, sub):
+                        continue
+                    hop = f"{short(feeder.name)} hands it on through {publication.framework} at {publication.path}:{publication.line}"
+                    if known.why:
+                        why = f"{hop}; {known.why}"
+                    else:
+                        why = f"{hop} and {_consumes(feeder.name, ctx.facts.subscribers, once)}"
+                    risks[target] = _Risk(retry_only=False, why=why)
+                    queue.append(target)
+        return risks
 
     def _deduplicated(self, handler: Handler) -> bool:
         options = self.options
@@ -563,6 +794,35 @@ class NonIdempotentHandler(HandlerRule):
             if not released:
                 return claim
         return None
+
+
+def _followed(handler: Handler, call: HandlerCall) -> bool:
+    """The handler's own body makes another call after the one that leads to `call`: something that may raise once
+    the effect is done. Only a call on a later line that starts at the same indentation or less counts, as the
+    facts hold no call's end: a call on the next line of a multi-line argument list is part of the effect."""
+    site = reaching_call(handler, call)
+    return any(
+        other.depth == 0 and not other.in_except and other.line > site.line and other.column <= site.column
+        for other in handler.calls
+    )
+
+
+def _consumes(function: str, subscribers: tuple[Subscription, ...], once: tuple[str, ...]) -> str:
+    """`consumes orders (kafka-python)`: what a broker consumer's handler or loop function consumes."""
+    subs = [s for s in subscribers if not matches(s.framework, once) and function in (s.handler, s.function)]
+    if not subs:
+        return "consumes from a broker"
+    channels = ", ".join(sorted({s.channel or s.event or s.channel_expr or "?" for s in subs}))
+    return f"consumes {channels} ({', '.join(sorted({s.framework for s in subs}))})"
+
+
+@dataclass(frozen=True)
+class _Risk:
+    """Why a handler's message can come again: `why` is empty for a broker consumer's own handler;
+    `retry_only` when only the framework's retry after an exception runs it again."""
+
+    retry_only: bool = False
+    why: str = ""
 
 
 def matches_release(calls: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
@@ -618,7 +878,7 @@ OUTBOX_SQL = r"outbox"
 TRANSACTIONAL_PRODUCER = ("*.begin_transaction", "*.send_offsets_to_transaction", "*.commit_transaction")
 # buses inside the process (#13's in-house buses, blinker signals, pyee emitters): handing them an event is not a
 # broker write, but what their handlers do is part of the publishing function's work
-IN_PROCESS = ("inhouse", "blinker", "pyee")
+IN_PROCESS = ("inhouse", "inhouse-*", "blinker", "pyee")
 END = 10**9  # a step after every call of its function: what a decorator publishes when the function returns
 
 # project files the examples below import
@@ -718,7 +978,7 @@ def _publications(handler: Handler, ctx: RuleContext, ignored: tuple[str, ...], 
     calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
     out: dict[tuple[str, int, int], _Work] = {}
     for publication in ctx.publications_of(handler):
-        if publication.framework in ignored:
+        if matches(publication.framework, ignored):
             continue
         site = (publication.path, publication.line, publication.column)
         known = out.get(site)
@@ -764,6 +1024,14 @@ class AckBeforeProcessing(Rule):
       `delete_message`) made before a side effect of the same handler or
       consuming loop. The calls are compared where they meet: in the handler
       itself, or in the project function from which both are reached.
+
+    An event handed to an in-process bus (`in_process_frameworks`:
+    `bus.handle(OrderPlaced(...))`, blinker `send`, pyee `emit`) is work
+    through what the bus's handlers do — their side effects and broker
+    publications, one bus hop deep — so a loop with automatic commits that
+    hands events to a bus whose handler charges a card is reported, and one
+    whose bus handlers only log is not. A Celery `task.delay(...)` is a broker
+    publication and is work itself.
 
     ## Why is this bad?
     Once a message is acknowledged the broker will not deliver it again. A
@@ -832,6 +1100,7 @@ class AckBeforeProcessing(Rule):
         - messages: globs on calls that send e-mail, SMS or push messages
         - storage_writes: calls that write to object storage
         - publications_are_work: a publication is work that must not be lost, like a side effect
+        - in_process_frameworks: globs on frameworks whose publications stay in the process (in-house buses, the `inhouse-*` packs `eventlint init` writes for them, blinker, pyee); handing them an event is not work by itself, what the handlers they run do is
         """
 
         ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
@@ -846,6 +1115,7 @@ class AckBeforeProcessing(Rule):
         messages: tuple[str, ...] = MESSAGES
         storage_writes: tuple[str, ...] = STORAGE_WRITES
         publications_are_work: bool = True
+        in_process_frameworks: tuple[str, ...] = IN_PROCESS
 
     invalid = [
         Example(
@@ -892,6 +1162,24 @@ class AckBeforeProcessing(Rule):
             channel.basic_consume(queue="shipments", on_message_callback=on_shipment, auto_ack=True)  # expect: EDA402
             channel.start_consuming()
             """
+        ),
+        Example(
+            """
+            from kafka import KafkaConsumer
+
+            from app_handlers import HANDLERS
+            from shop.bus import MessageBus
+            from shop.events import OrderPlaced
+
+            bus = MessageBus(HANDLERS)
+
+            # the bus runs charge() in this loop's stack, while kafka-python commits offsets on its own
+            def run():
+                consumer = KafkaConsumer("orders.placed", group_id="billing")  # expect: EDA402
+                for message in consumer:
+                    bus.handle(OrderPlaced(message.value["customer_id"], message.value["total"]))
+            """,
+            files={**_PAYMENT_BUS, "app_handlers.py": _PAYMENT_HANDLERS.format(expect="")},
         ),
         Example(
             """
@@ -1112,6 +1400,29 @@ class AckBeforeProcessing(Rule):
                     record(message.value)
             """
         ),
+        Example(
+            """
+            import logging
+
+            from kafka import KafkaConsumer
+
+            from shop.bus import MessageBus
+            from shop.events import OrderPlaced
+
+            log = logging.getLogger(__name__)
+
+            def audit(event):
+                log.info("order placed: %s", event.total)
+
+            bus = MessageBus({OrderPlaced: [audit]})
+
+            # handing the event to the bus is no work by itself: its only handler logs
+            def run():
+                for message in KafkaConsumer("orders.placed", group_id="audit"):
+                    bus.handle(OrderPlaced(message.value["customer_id"], message.value["total"]))
+            """,
+            files=_PAYMENT_BUS,
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -1227,14 +1538,47 @@ class AckBeforeProcessing(Rule):
     def _works(self, handler: Handler, ctx: RuleContext) -> list[_Work]:
         options = self.options
         index = _callee_index(handler)
+        works = self._own_works(handler, ctx, index)
+        # an event handed to an in-process bus is work through what the bus's handlers do (one hop)
+        for prefix, target, _ in _bus_hops(handler, ctx, options.in_process_frameworks, index):
+            for work in self._own_works(target, ctx, _callee_index(target)):
+                works.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
+        return works
+
+    def _own_works(self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]) -> list[_Work]:
+        options = self.options
         works = []
         for call in handler.calls:
             what = _effect(call, options)
             if what is not None:
                 works.append(_Work(what, short(call.name if "." in call.name else call.text), _steps(call, handler, index)))
         if options.publications_are_work:
-            works.extend(_publications(handler, ctx, (), index))
+            works.extend(_publications(handler, ctx, options.in_process_frameworks, index))
         return works
+
+
+def _bus_hops(
+    handler: Handler, ctx: RuleContext, in_process: tuple[str, ...], index: dict[str, HandlerCall]
+) -> Iterator[tuple[tuple[_Step, ...], Handler, Publication]]:
+    """For each event the handler hands to an in-process bus: the steps to the hand-off, and each handler the bus
+    runs for it (one hop; the handler itself is left out)."""
+    publications = [p for p in ctx.publications_of(handler) if matches(p.framework, in_process)]
+    if not publications:
+        return
+    flow = ctx.flow
+    calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
+    for publication in publications:
+        call = calls_at.get((publication.path, publication.line, publication.column))
+        if call is None:
+            continue
+        prefix = _steps(call, handler, index)
+        for subscription in ctx.facts.subscribers:
+            if subscription.framework != publication.framework or not flow.reaches(publication, subscription):
+                continue
+            target = ctx.handlers_by_name.get(subscription.handler or "")
+            if target is None or target.name == handler.name:
+                continue
+            yield prefix, target, publication
 
 
 def _after(a: tuple[_Step, ...], b: tuple[_Step, ...]) -> bool:
@@ -1310,7 +1654,7 @@ class DualWrite(Rule):
         - outbox_calls: globs on calls (or the functions under the one that writes and publishes) that show a transactional outbox
         - outbox_sql: regular expression on SQL text that writes to an outbox table
         - transactional_calls: globs on calls of a transactional producer, taken as evidence too
-        - in_process_frameworks: frameworks whose publications stay in the process (in-house buses, blinker, pyee); not broker writes, but the handlers they run are followed
+        - in_process_frameworks: globs on frameworks whose publications stay in the process (in-house buses, the `inhouse-*` packs `eventlint init` writes for them, blinker, pyee); not broker writes, but the handlers they run are followed
         """
 
         db_writes: tuple[str, ...] = DB_WRITES
@@ -1556,14 +1900,13 @@ class DualWrite(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         options = self.options
         reported: set[str] = set()
-        in_process = any(p.framework in options.in_process_frameworks for p in ctx.facts.publishers)
-        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity) if in_process else None
+        in_process = any(matches(p.framework, options.in_process_frameworks) for p in ctx.facts.publishers)
         for handler in ctx.facts.handlers:
             index = _callee_index(handler)
             writes = [(c, _steps(c, handler, index)) for c in handler.calls if _db_write(c, options) or named(c, options.db_commits)]
             publications = _publications(handler, ctx, options.in_process_frameworks, index)
-            if flow is not None:
-                bus_writes, bus_publications = self._through_buses(handler, ctx, index, flow)
+            if in_process:
+                bus_writes, bus_publications = self._through_buses(handler, ctx, index)
                 writes += bus_writes
                 publications += bus_publications
             if not writes or not publications:
@@ -1620,33 +1963,20 @@ class DualWrite(Rule):
         return not _db_write(call, self.options)
 
     def _through_buses(
-        self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall], flow: Flow
+        self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]
     ) -> tuple[list[tuple[HandlerCall, tuple[_Step, ...]]], list[_Work]]:
         """The writes and broker publications of the handlers an in-process bus runs for the events this
         function hands it, each reached through the call that hands the event over (one bus hop)."""
         options = self.options
-        calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
         writes: list[tuple[HandlerCall, tuple[_Step, ...]]] = []
         publications: list[_Work] = []
-        for publication in ctx.publications_of(handler):
-            if publication.framework not in options.in_process_frameworks:
-                continue
-            call = calls_at.get((publication.path, publication.line, publication.column))
-            if call is None:
-                continue
-            prefix = _steps(call, handler, index)
-            for subscription in ctx.facts.subscribers:
-                if subscription.framework != publication.framework or not flow.reaches(publication, subscription):
-                    continue
-                target = ctx.handlers_by_name.get(subscription.handler or "")
-                if target is None or target.name == handler.name:
-                    continue
-                target_index = _callee_index(target)
-                for c in target.calls:
-                    if _db_write(c, options) or named(c, options.db_commits):
-                        writes.append((c, (*prefix, *_steps(c, target, target_index))))
-                for work in _publications(target, ctx, options.in_process_frameworks, target_index):
-                    publications.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
+        for prefix, target, _ in _bus_hops(handler, ctx, options.in_process_frameworks, index):
+            target_index = _callee_index(target)
+            for c in target.calls:
+                if _db_write(c, options) or named(c, options.db_commits):
+                    writes.append((c, (*prefix, *_steps(c, target, target_index))))
+            for work in _publications(target, ctx, options.in_process_frameworks, target_index):
+                publications.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
         return writes, publications
 
     def _outbox(self, function: str, handler: Handler) -> bool:

@@ -38,6 +38,10 @@ class Knowledge:
     headers: tuple[str, ...]
     upsert_sql: str
     duplicate_errors: tuple[str, ...]
+    once_frameworks: tuple[str, ...] = ()
+    redelivering: tuple[str, ...] = ()  # "ack:after-handler", "retry:on-error"
+    retry_calls: tuple[str, ...] = ()
+    rollback_decorators: tuple[str, ...] = ()
 
 
 def entry_text(entry: str | dict[str, Any]) -> str:
@@ -60,6 +64,7 @@ def load() -> Knowledge:
         key, message = found[0]
         raise ValueError(f"{path}: {key}: {message}")
     dedup = data["dedup"]
+    redelivery = data.get("redelivery", {})
     return Knowledge(
         effects={k: tuple(entry_text(e) for e in v) for k, v in data["effects"].items()},
         dedup_calls=tuple(entry_text(e) for e in dedup["calls"]),
@@ -69,6 +74,10 @@ def load() -> Knowledge:
         headers=tuple(dedup["headers"]),
         upsert_sql=dedup["upsert-sql"],
         duplicate_errors=tuple(dedup["duplicate-errors"]),
+        once_frameworks=tuple(redelivery.get("once", ())),
+        redelivering=tuple(f"{k}:{v}" for setting in redelivery.get("redelivering", ()) for k, v in setting.items()),
+        retry_calls=tuple(entry_text(e) for e in redelivery.get("retry-calls", ())),
+        rollback_decorators=tuple(redelivery.get("rollback-decorators", ())),
     )
 
 
