@@ -201,6 +201,10 @@ def test_each_beat_schedule_entry_sends_its_task_from_the_service_that_schedules
         (REPORTS, line_of(DISPATCH / REPORTS, '"task": "reports.worker.build_daily_report"'), "reports.worker.build_daily_report", "reports", "task", False),
         # a name built at run time stays unknown (and says so)
         (REPORTS, line_of(DISPATCH / REPORTS, '"task": app.main'), None, "reports", "task", False),
+        # add_periodic_task(schedule, sig) in the on_after_configure handler: the signature's task
+        (REPORTS, line_of(DISPATCH / REPORTS, "sender.add_periodic_task("), "reports.worker.refresh_totals", "reports", "task", False),
+        # a signature sent at once
+        (REPORTS, line_of(DISPATCH / REPORTS, ".apply_async(countdown=5)"), "reports.worker.refresh_totals", "reports", "task", False),
     }
     [unknown] = [p for p in facts.publishers if p.path == REPORTS and p.channel is None]
     assert unknown.unresolved is not None
@@ -253,3 +257,35 @@ def test_the_prefilter_keeps_a_settings_module_that_names_no_framework(tmp_path)
     found = triggers(load_patterns(Config(tmp_path)))
     assert found.search(b'CELERY_BEAT_SCHEDULE = {"x": {"task": "a.b", "schedule": 1.0}}\n')
     assert not found.search(b'INSTALLED_APPS = ["shop"]\n')
+
+
+def test_add_periodic_task_on_something_else_or_with_no_signature(tmp_path):
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "svc/__init__.py": "",
+            "svc/worker.py": """
+                from celery import Celery
+
+                app = Celery("svc")
+
+                @app.task
+                def tick():
+                    pass
+
+                @app.on_after_finalize.connect
+                def setup(sender, **kwargs):
+                    sender.add_periodic_task(5.0, tick.signature(), name="tick")
+                    sender.add_periodic_task(5.0, make_signature())
+                """,
+            # a module that does not import celery: its add_periodic_task is someone else's
+            "svc/cron.py": """
+                from svc import tick_source
+
+                def setup(scheduler):
+                    scheduler.add_periodic_task(5.0, tick_source.job)
+                """,
+        },
+    )
+    facts = facts_of(root)
+    assert sorted((p.path, p.channel or "") for p in facts.publishers) == [("svc/worker.py", ""), ("svc/worker.py", "svc.worker.tick")]
