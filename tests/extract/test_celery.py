@@ -231,6 +231,10 @@ def test_a_schedule_on_something_that_is_not_a_celery_app_is_no_site(tmp_path):
                 CELERYBEAT_SCHEDULE = {"old-style": {"task": "svc.jobs.tick", "schedule": 10.0}}
                 BEAT_SCHEDULE = {"not-a-setting": {"task": "svc.jobs.never", "schedule": 10.0}}
                 """,
+            # a celeryconfig module read with app.config_from_object("svc.celeryconfig")
+            "svc/celeryconfig.py": """
+                beat_schedule = {"every-minute": {"task": "svc.jobs.minute", "schedule": 60.0}}
+                """,
             "svc/worker.py": """
                 from celery import Celery
 
@@ -246,7 +250,7 @@ def test_a_schedule_on_something_that_is_not_a_celery_app_is_no_site(tmp_path):
         },
     )
     facts = facts_of(root)
-    assert [(p.path, p.channel) for p in facts.publishers] == [("svc/settings.py", "svc.jobs.tick")]
+    assert sorted((p.path, p.channel) for p in facts.publishers) == [("svc/celeryconfig.py", "svc.jobs.minute"), ("svc/settings.py", "svc.jobs.tick")]
 
 
 def test_the_prefilter_keeps_a_settings_module_that_names_no_framework(tmp_path):
