@@ -46,6 +46,7 @@ class Route:
     key: str
     handler: str
     where: str  # "<function>:<line>", the dispatch site, for `via`
+    within: str | None = None  # an event route of a nested map under one topic: the records of that channel only
 
 
 class Dispatch:
@@ -161,6 +162,9 @@ class Dispatch:
             if found is None:
                 continue
             mapping, key = found
+            if isinstance(mapping, ir.Sub):
+                out.extend(self._nested(qname, call, mapping, key, fn, scope, itself))
+                continue
             kind = self._kind(key, fn, itself, "eq")
             if kind is None:
                 continue
@@ -180,6 +184,52 @@ class Dispatch:
                 if name is not None:
                     out.append(Route(_route_kind(kind), name, target, where))
         return tuple(out)
+
+    def _nested(
+        self, qname: str, call: ir.Call, mapping: ir.Sub, key: ir.Expr, fn: ir.Function, scope: Scope, itself: set[str]
+    ) -> list[Route]:
+        """`HANDLERS[msg.topic()][event["type"]](event)`: routes through nested literal maps, one level per key.
+
+        A level keyed by a value of the message that names something (a topic, an event type) gives the
+        route its name there; a level keyed by anything else (the record's key) is crossed whole. An event
+        route under a topic holds for that topic's records only (`within`); without an event level, every
+        function under a topic is a handler of that topic.
+        """
+        keys: list[ir.Expr] = [key]
+        base: ir.Expr = mapping
+        while isinstance(base, ir.Sub):
+            keys.insert(0, base.index)
+            base = base.value
+        kinds = [self._kind(k, fn, itself, "eq") for k in keys]
+        if all(k is None for k in kinds) or len(keys) > MAX_DEPTH + 1:
+            return []
+        paths: list[tuple[tuple[str | None, ...], Value]] = [((), self.ev.eval(base, scope, call.line))]
+        for kind in kinds:
+            following: list[tuple[tuple[str | None, ...], Value]] = []
+            for names, value in paths:
+                if not isinstance(value, VDict) or value.source or any(k is None for k, _, _, _ in value.items):
+                    return []  # a level that is not a literal map: which functions it holds is not known
+                for k, v, _, _ in value.items:
+                    name = _value_key(k, kind, self.libraries) if kind is not None and k is not None else None
+                    if kind is not None and name is None:
+                        return []
+                    following.append(((*names, name), v))
+            paths = following
+        where = f"{qname}:{call.line}"
+        out: list[Route] = []
+        for names, value in paths:
+            named = {_route_kind(kind): name for kind, name in zip(kinds, names) if kind is not None}
+            for handler in flatten(value):
+                target = self._function_of(handler)
+                if target is None:
+                    return []  # the map also holds something that is no project function
+                if "event" in named:
+                    out.append(Route("event", named["event"], target, where, named.get("channel")))
+                elif "channel" in named:
+                    out.append(Route("channel", named["channel"], target, where))
+                elif "routing_key" in named:
+                    out.append(Route("routing_key", named["routing_key"], target, where))
+        return out
 
     # -- registries filled by decorators -------------------------------------------------
 

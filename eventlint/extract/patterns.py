@@ -92,7 +92,7 @@ class Producer:
 class SitePattern:
     framework: str
     kind: str  # "publish", "subscribe", "bind"
-    form: str  # "call", "decorator", "registry"
+    form: str  # "call", "decorator", "registry", "setting"
     target: str
     fields: tuple[tuple[str, Spec], ...]
     untyped: bool = False
@@ -103,6 +103,8 @@ class SitePattern:
     registry_arg: int | None = None
     registry_kw: str | None = None
     registry_key: str = "event"
+    # a setting: module-level names that hold it in a configuration module (`CELERY_BEAT_SCHEDULE`)
+    setting_assigned: tuple[str, ...] = ()
     origin: str = ""
     trigger: str | None = None  # text a file must hold for the site to be looked for (prefilter)
 
@@ -136,6 +138,8 @@ class PatternSet:
     decorator_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
     untyped_sites: dict[str, list[SitePattern]] = field(default_factory=lambda: defaultdict(list))
     registries: list[SitePattern] = field(default_factory=list)
+    # mappings assigned to a framework setting, each entry a site (`app.conf.beat_schedule = {...}`)
+    settings: list[SitePattern] = field(default_factory=list)
     # names a framework injects into handler parameters (not the message): FastStream's Context, Depends, Logger
     injected: set[str] = field(default_factory=set)
     # types that matter only in files holding some text (a web app, for one API's routes): the prefilter's
@@ -194,6 +198,7 @@ def extended(base: PatternSet, data: Mapping[str, Any], origin: str) -> PatternS
         aliases=dict(base.aliases),
         param_producers=list(base.param_producers),
         registries=list(base.registries),
+        settings=list(base.settings),
     )
     patterns.type_triggers.update(base.type_triggers)
     for name in ("call_producers", "attr_producers", "decorator_producers", "call_sites", "decorator_sites", "untyped_sites"):
@@ -339,6 +344,19 @@ def _site(patterns: PatternSet, framework: str, kind: str, entry: Mapping[str, A
         site = SitePattern(form="decorator", target=entry["decorator"], **common)
         patterns.decorator_sites[site.target].append(site)
         patterns._known(site.target)
+    elif "setting" in entry:
+        setting = entry["setting"]
+        if entry.get("untyped") or "each" in entry:
+            raise ConfigError(path, f"{where}.setting", "a setting's sites are its mapping's entries: no `untyped` or `each`")
+        site = SitePattern(
+            form="setting",
+            target=setting.get("attribute", ""),
+            setting_assigned=tuple(setting.get("assigned", ())),
+            **common,
+        )
+        if kind != "publish":
+            raise ConfigError(path, f"{where}.setting", "a setting's entries send messages (a schedule): use it under `publish`")
+        patterns.settings.append(site)
     else:
         registry = entry["registry"]
         argument = registry.get("argument", {})

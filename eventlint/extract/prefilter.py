@@ -94,6 +94,11 @@ def triggers(patterns: PatternSet) -> re.Pattern[bytes]:
         if site.registry_assigned:
             pieces = [p for p in re.split(r"[*?\[\]]+", site.registry_assigned) if p]
             fragments.add(max(pieces, key=len) if pieces else "")
+    for site in patterns.settings:
+        # a configuration module need not import the framework (Django settings: CELERY_BEAT_SCHEDULE = {...})
+        fragments.update(site.setting_assigned)
+        if site.target:
+            roots.add(site.target.split(".")[0])
     if "" in fragments:  # a registry matching any variable name: every file may hold one
         return re.compile(rb"")
     words = [re.escape(r.encode()) for r in sorted(roots) if r]

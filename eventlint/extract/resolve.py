@@ -349,7 +349,14 @@ class Evaluator:
             case ir.Concat(left, right):
                 return self._join([self.eval(left, scope, line), self.eval(right, scope, line)], expr)
             case ir.Sub(value, index):
-                return self._subscript(self.eval(value, scope, line), self.eval(index, scope, line), expr, scope, line)
+                container = self.eval(value, scope, line)
+                found = self._subscript(container, self.eval(index, scope, line), expr, scope, line)
+                if isinstance(found, VUnknown) and isinstance(container, VUnknown) and isinstance(value, ir.Sub):
+                    # HANDLERS[topic][key] over a nested literal map: what every path through it can reach
+                    reached = self._lookup_path(expr, scope, line)
+                    if reached is not None:
+                        return reached
+                return found
             case ir.Lambda(_, body):
                 if isinstance(body, ir.Call):
                     return self.eval(body.func, scope, line)
@@ -422,13 +429,21 @@ class Evaluator:
         if isinstance(value, VDict) and isinstance(index, VSet) and scope is not None:
             found_all = [value.get(item.value) for item in index.items]
             if all(f is not None for f in found_all):
-                return self._set([f for f in found_all if f is not None], expr, scope, line)
+                values = [f for f in found_all if f is not None]
+                merged = self._one_of(values, expr, scope, line)
+                return merged if merged is not None else self._set(values, expr, scope, line)
         if isinstance(value, VDict) and _has_param(index) and _literal_string_map(value):
             # known once the caller's argument is bound (the wrapper pass evaluates it again there)
             return VTemplate(ir.unparse(expr), True)
         if isinstance(value, VDict) and scope is not None and not isinstance(index, (VStr, VConst)) and _literal_string_map(value):
             # TOPICS[kind] with `kind` not known: one of the mapping's values
             return self._set([v for _, v, _, _ in value.items], expr, scope, line)
+        if isinstance(value, VDict) and scope is not None and not value.source and not isinstance(index, (VStr, VConst)) and not _has_param(index):
+            # TASKS[kind] with `kind` read at run time, over a literal map of objects of one kind (Celery tasks)
+            entries = _entries(value, index)
+            merged = self._one_of(entries, expr, scope, line) if entries else None
+            if merged is not None:
+                return merged
         if isinstance(value, VList) and isinstance(index, VConst) and isinstance(index.value, int):
             if -len(value.items) <= index.value < len(value.items):
                 return value.items[index.value]
@@ -437,6 +452,57 @@ class Evaluator:
                 return self._set_by_environment(index.value, expr, scope)
             return VUnknown(ir.unparse(expr), "config-not-found")
         return VUnknown(ir.unparse(expr), _reason_of(value))
+
+    def _lookup_path(self, expr: ir.Sub, scope: Scope, line: int) -> Value | None:
+        """`m[a][b]...` over nested literal maps, each key a literal, a set of literals, or read at run time.
+
+        Every entry each key can select is followed (a key read at run time selects all of a map's
+        entries); the result is what all the reached values have in common (`_one_of`), or None
+        when a step leaves the literal maps or nothing is reached.
+        """
+        indices: list[ir.Expr] = []
+        base: ir.Expr = expr
+        while isinstance(base, ir.Sub):
+            indices.append(base.index)
+            base = base.value
+        reached = [self.eval(base, scope, line)]
+        for index_expr in reversed(indices):
+            index = self.eval(index_expr, scope, line)
+            if _has_param(index):
+                return None  # known once the caller binds it: the wrapper pass evaluates it there
+            following: list[Value] = []
+            for value in reached:
+                entries = _entries(value, index)
+                if not entries:
+                    return None
+                following.extend(entries)
+            if len(following) > MAX_SET:
+                return VUnknown(ir.unparse(expr), "too-many-values")
+            reached = following
+        return self._one_of(reached, expr, scope, line)
+
+    def _one_of(self, values: list[Value], expr: ir.Expr, scope: Scope, line: int) -> Value | None:
+        """One of several values: a set of strings, or an object of the kind they all are whose bound values
+        are the sets of theirs (a map of Celery tasks gives a task named one of their names); None otherwise."""
+        if not values:
+            return None
+        if all(isinstance(v, (VStr, VSet)) for v in values):
+            return self._set(values, expr, scope, line)
+        first = values[0]
+        if not isinstance(first, VInst) or not all(isinstance(v, VInst) and (v.type, v.project) == (first.type, first.project) for v in values):
+            return None
+        if all(v == first for v in values):
+            return first
+        bind: list[tuple[str, Value]] = []
+        for name, bound in first.bind:
+            each = [v.get(name) for v in values]  # type: ignore[union-attr]
+            if all(b == bound for b in each):
+                bind.append((name, bound))
+            elif all(isinstance(b, (VStr, VSet)) for b in each):
+                merged = self._set([b for b in each if b is not None], expr, scope, line)
+                if isinstance(merged, (VStr, VSet)):
+                    bind.append((name, merged))
+        return VInst(first.type, tuple(bind), first.project)
 
     # -- names -------------------------------------------------------------------
 
@@ -1028,6 +1094,14 @@ class Evaluator:
                 if _has_param(key):
                     return VTemplate(ir.unparse(call), True)
                 return self._set(options, call, scope, line)
+            case VMethod(VDict() as mapping, "get") if len(call.args) == 1 and not call.kwargs:
+                # HANDLERS.get(kind) over a literal map of objects of one kind (Celery tasks): one of them
+                key = self.eval(call.args[0], scope, line)
+                entries = _entries(mapping, key) if not _has_param(key) else None
+                merged = self._one_of(entries, call, scope, line) if entries else None
+                if merged is not None:
+                    return merged
+                return VUnknown(ir.unparse(call), "call-result")
             case VMethod(obj, method):
                 target = self.method_function(obj, method)
                 if target is not None:
@@ -1522,6 +1596,24 @@ def _matches(regex: str, value: Value) -> bool:
 def _literal_string_map(value: VDict) -> bool:
     """A dict literal whose keys and values are all plain strings (a routing table, not a registry)."""
     return bool(value.items) and all(isinstance(k, VStr) and isinstance(v, VStr) for k, v, _, _ in value.items)
+
+
+def _entries(value: Value, index: Value) -> list[Value] | None:
+    """The entries of a literal map (written in code, no `**spread`) that `index` can select: one for a
+    literal key (or class), one per item of a set of literals, all of them for a key not known statically
+    (read at run time); None when `value` is no such map or a key it must hold is missing."""
+    if not isinstance(value, VDict) or value.source or not value.items or any(k is None for k, _, _, _ in value.items):
+        return None
+    if isinstance(index, VStr):
+        found = value.get(index.value)
+        return [found] if found is not None else None
+    if isinstance(index, VSet):
+        found_all = [value.get(item.value) for item in index.items]
+        return [f for f in found_all if f is not None] if all(f is not None for f in found_all) else None
+    if isinstance(index, VUnknown):
+        return [v for _, v, _, _ in value.items]
+    found = [v for k, v, _, _ in value.items if k == index]  # a class or object key known exactly
+    return found[-1:] if found and isinstance(index, VRef) else None
 
 
 def flatten(value: Value) -> tuple[Value, ...]:

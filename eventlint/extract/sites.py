@@ -168,6 +168,8 @@ class SiteFinder:
                 for call in cls.calls:
                     found.extend(self._call_sites(scope, call))
             found.extend(self._registries(mod))
+            if self.patterns.settings:
+                found.extend(self._settings(mod))
         return found
 
     def _call_sites(self, scope: Scope, call: ir.Call, collect: bool = False) -> Iterator[Found]:
@@ -343,6 +345,69 @@ class SiteFinder:
             handlers = self.ev.eval(item.value, scope, item.line)
             values = ((field, (key,)), ("handler", flatten(handlers)))
             yield Found(pattern, mod, item.line, item.col, None, values)
+
+    def _settings(self, mod: ModInfo) -> Iterator[Found]:
+        """Each entry of a mapping given to a framework setting: `app.conf.beat_schedule = {...}`,
+        `app.conf.update(beat_schedule={...})`, `CELERY_BEAT_SCHEDULE = {...}` in a configuration module."""
+        for pattern in self.patterns.settings:
+            owner, _, setting = pattern.target.rpartition(".")
+            for fn in mod.ir.functions:
+                scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+                at_module = fn.name == ir.MODULE_BODY
+                for assign in fn.assigns:
+                    if at_module and assign.target in pattern.setting_assigned:
+                        yield from self._setting_entries(pattern, scope, assign.value, assign.line)
+                    elif setting and assign.target.endswith("." + setting):
+                        path = assign.target[: -len(setting) - 1].split(".")
+                        base: ir.Expr = ir.Name(path[0])
+                        for attr in path[1:]:
+                            base = ir.Attr(base, attr)
+                        if self._is_setting_owner(base, owner, scope, assign.line):
+                            yield from self._setting_entries(pattern, scope, assign.value, assign.line)
+                for call in fn.calls:
+                    func = call.func
+                    if not setting or not (isinstance(func, ir.Attr) and func.attr == "update"):
+                        continue
+                    for name, value in call.kwargs:
+                        if name == setting and self._is_setting_owner(func.value, owner, scope, call.line):
+                            yield from self._setting_entries(pattern, scope, value, call.line)
+
+    def _is_setting_owner(self, expr: ir.Expr, owner: str, scope: Scope, line: int) -> bool:
+        """Whether `expr` (`app.conf`) is the settings object `owner` (`celery.Celery.conf`) of a framework object."""
+        attrs: list[str] = []
+        while isinstance(expr, ir.Attr):
+            attrs.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ir.Name) or not attrs:
+            return False
+        value = self.ev.eval(expr, scope, line)
+        if not isinstance(value, VInst) or value.project:
+            return False
+        suffix = ".".join(reversed(attrs))
+        return f"{self.patterns.canonical(value.type)}.{suffix}" == owner
+
+    def _setting_entries(self, pattern: SitePattern, scope: Scope, expr: ir.Expr, line: int) -> Iterator[Found]:
+        if isinstance(expr, ir.Name):
+            defined = self.ev.definition(expr.id, scope, line)
+            if defined is not None:
+                expr, scope, line = defined[0], defined[1], defined[2]
+        if not isinstance(expr, ir.DictE):
+            return
+        reads = [src.item for _, spec in pattern.fields for src in spec if src.item is not None]
+        for entry in expr.items:
+            if entry.key is None:
+                continue
+            item = self.ev.eval(entry.value, scope, entry.line)
+            if not isinstance(item, VDict):
+                continue
+            # the entry's line, or that of the first field the site reads (`'task': 'proj.tasks.add'`)
+            at = (entry.line, entry.col)
+            if isinstance(entry.value, ir.DictE):
+                for field in entry.value.items:
+                    if isinstance(field.key, ir.Str) and reads and field.key.value == reads[0]:
+                        at = (field.line, field.col)
+            ctx = SiteContext(scope=scope, item=item, cls_qname=self._cls_qname(scope))
+            yield from self._build(pattern, scope, at[0], at[1], ctx)
 
     def _build(
         self,
@@ -1184,7 +1249,11 @@ class SiteFinder:
             chosen = [r for r in routes if r.kind == "channel" and r.key == record.channel]
         keep = False
         if not chosen:
-            chosen = [r for r in routes if r.kind == "event" and (record.event is None or r.key == record.event)]
+            chosen = [
+                r
+                for r in routes
+                if r.kind == "event" and (record.event is None or r.key == record.event) and r.within in (None, record.channel)
+            ]
             keep = bool(chosen) and record.event is None
         if not chosen:
             chosen = [r for r in routes if r.kind == "routing_key"]

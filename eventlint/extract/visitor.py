@@ -520,6 +520,11 @@ class _Visitor(cst.CSTVisitor):
             if isinstance(top, _FunctionBuilder) and top.self_name is not None and base == top.self_name:
                 base = "self"
             return f"{base}.{target.attr.value}"
+        if isinstance(target, cst.Attribute):
+            # app.conf.beat_schedule = {...}: a setting of an object reached through attributes (not `self.a.b`)
+            path = _dotted(target)
+            if path is not None and not (isinstance(top, _FunctionBuilder) and path.split(".", 1)[0] == top.self_name):
+                return path
         return None
 
     def visit_Call(self, node: cst.Call) -> bool:

@@ -90,6 +90,9 @@ PROJECT = {
 
         def on_cancelled(event):
             pass
+
+        def on_paid(event):
+            pass
     """,
 }
 
@@ -408,3 +411,78 @@ def test_a_callback_given_the_transport_record_names_no_event_from_it(tmp_path):
         """,
     )
     assert all(event is None for event, _, _ in found)
+
+
+def test_a_nested_map_by_topic_then_event_type(tmp_path):
+    found = _project(
+        tmp_path,
+        """
+        import json
+        from kafka import KafkaConsumer
+        from svc import handlers
+
+        HANDLERS = {
+            "orders": {"OrderPlaced": handlers.on_placed, "OrderCancelled": handlers.on_cancelled},
+            "payments": {"OrderPlaced": handlers.on_paid},
+        }
+
+        def run():
+            for msg in KafkaConsumer("orders", "payments", group_id="svc"):
+                event = json.loads(msg.value)
+                HANDLERS[msg.topic][event["type"]](event)
+        """,
+    )
+    assert found == {
+        # each event type under its own topic only: OrderPlaced on payments is on_paid's, not on_placed's
+        ("OrderPlaced", "orders", "svc.handlers.on_placed"),
+        ("OrderCancelled", "orders", "svc.handlers.on_cancelled"),
+        ("OrderPlaced", "payments", "svc.handlers.on_paid"),
+        (None, "orders", "svc.consumer.run"),
+        (None, "payments", "svc.consumer.run"),
+    }
+
+
+def test_a_nested_map_by_topic_then_something_else(tmp_path):
+    found = _project(
+        tmp_path,
+        """
+        from confluent_kafka import Consumer
+        from svc import handlers
+
+        HANDLERS = {"orders": {"created": handlers.on_placed, "cancelled": handlers.on_cancelled}, "payments": {"paid": handlers.on_paid}}
+
+        def run():
+            consumer = Consumer({"bootstrap.servers": "kafka:9092", "group.id": "svc"})
+            consumer.subscribe(["orders", "payments"])
+            while True:
+                msg = consumer.poll(1.0)
+                topic, key = msg.topic(), msg.key().decode()
+                handler = HANDLERS[topic][key]
+                handler(msg.value())
+        """,
+    )
+    # the record's key is no name: every function under a topic is a handler of that topic
+    assert found == {
+        (None, "orders", "svc.handlers.on_placed"),
+        (None, "orders", "svc.handlers.on_cancelled"),
+        (None, "payments", "svc.handlers.on_paid"),
+    }
+
+
+def test_a_nested_map_holding_something_else_is_no_route(tmp_path):
+    found = _project(
+        tmp_path,
+        """
+        import json
+        from kafka import KafkaConsumer
+        from svc import handlers
+
+        HANDLERS = {"orders": {"OrderPlaced": handlers.on_placed, "OrderCancelled": print}}
+
+        def run():
+            for msg in KafkaConsumer("orders", group_id="svc"):
+                event = json.loads(msg.value)
+                HANDLERS[msg.topic][event["type"]](event)
+        """,
+    )
+    assert found == {(None, "orders", "svc.consumer.run")}
