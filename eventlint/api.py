@@ -472,6 +472,8 @@ class InferredPayload:
     events: tuple[str, ...]  # the catalogued events it publishes, else the name the code gives
     channel: str | None
     schema: Mapping[str, Any]
+    format: str = "json-schema"  # `avro`/`json-schema` with `serializer`: the schema the producer's serializer writes with
+    serializer: bool = False
 
 
 def schema_infer(paths: Sequence[PathLike] = (), config: Config | None = None, event: str | None = None) -> list[InferredPayload]:
@@ -486,6 +488,13 @@ def schema_infer(paths: Sequence[PathLike] = (), config: Config | None = None, e
             continue
         names = tuple(sorted(spec.name for spec in contracts.published(p))) or ((p.event,) if p.event else ())
         if event is not None and event not in names:
+            continue
+        if p.payload_format is not None:  # a serializer's schema, as written in the code
+            try:
+                written = json.loads(p.payload_schema)
+            except ValueError:
+                written = p.payload_schema
+            out.append(InferredPayload(p.path, p.line, p.column, names, p.channel, written, p.payload_format, serializer=True))
             continue
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **json.loads(p.payload_schema)}
         out.append(InferredPayload(p.path, p.line, p.column, names, p.channel, schema))

@@ -51,6 +51,7 @@ class Publication:
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
     payload_schema: str | None = None  # the payload's inferred JSON Schema, as JSON text (docs/facts.md)
     broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
+    payload_format: str | None = None  # `avro`/`json-schema` when `payload_schema` is a serializer's schema, not one inferred (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +331,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "subfields", "queue_expr", "broker")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subfields", "queue_expr", "broker")
 
 
 @functools.cache

@@ -50,7 +50,7 @@ from eventlint.facts import (
     Skipped,
     Subscription,
 )
-from eventlint.resources import builtin_frameworks
+from eventlint.resources import builtin_frameworks, rules_dir
 
 if TYPE_CHECKING:
     from eventlint.extract.resolve import Project
@@ -537,7 +537,9 @@ def _parser_fingerprint() -> str:
 def _code_fingerprint() -> str:
     """Every source file of the extraction (a development checkout changes without a version bump)."""
     parts = [__version__]
-    for path in sorted(_EXTRACT_DIR.glob("*.py")) + [_EXTRACT_DIR.parent / "facts.py", _EXTRACT_DIR.parent / "discover.py", _EXTRACT_DIR.parent / "units.py"]:
+    extra = [_EXTRACT_DIR.parent / "facts.py", _EXTRACT_DIR.parent / "discover.py", _EXTRACT_DIR.parent / "units.py"]
+    extra.append(rules_dir() / "knowledge" / "serializers.yaml")  # extract/serializers.py reads it
+    for path in sorted(_EXTRACT_DIR.glob("*.py")) + extra:
         try:
             parts += [path.name, digest(path.read_bytes())]
         except OSError:

@@ -91,6 +91,9 @@ def check_json(result: Any) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+_FORMAT_NAMES = {"avro": "Avro", "json-schema": "JSON Schema", "protobuf": "Protobuf"}
+
+
 def infer_text(inferred: list[Any]) -> str:
     """Each publication's inferred payload schema, under its place and event."""
     if not inferred:
@@ -100,7 +103,8 @@ def infer_text(inferred: list[Any]) -> str:
         names = ", ".join(item.events) or "(unnamed event)"
         where = f" on {item.channel}" if item.channel else ""
         body = json.dumps(item.schema, indent=2, sort_keys=True)
-        blocks.append(f"{item.path}:{item.line}:{item.column}: {names}{where}\n" + "\n".join(f"  {line}" for line in body.splitlines()))
+        source = f" ({_FORMAT_NAMES.get(item.format, item.format)} schema of its serializer)" if getattr(item, "serializer", False) else ""
+        blocks.append(f"{item.path}:{item.line}:{item.column}: {names}{where}{source}\n" + "\n".join(f"  {line}" for line in body.splitlines()))
     return "\n".join(blocks) + "\n"
 
 
@@ -108,6 +112,7 @@ def infer_json(inferred: list[Any]) -> str:
     document = {
         "publications": [
             {"path": i.path, "line": i.line, "column": i.column, "events": list(i.events), "channel": i.channel, "schema": i.schema}
+            | ({"format": i.format, "source": "serializer"} if getattr(i, "serializer", False) else {})
             for i in inferred
         ]
     }

@@ -568,8 +568,8 @@ def _payload_problems(p: Publication, view: ObjectView) -> list[str]:
 
 def _sent_mismatches(p: Publication, spec: EventSpec, ctx: RuleContext) -> list[Mismatch]:
     """Where the publication's inferred payload schema breaks the event's newest schema (nested parts included)."""
-    if p.payload_schema is None:
-        return []
+    if p.payload_schema is None or p.payload_format is not None:
+        return []  # a serializer's schema is judged as a schema version (EDA210), not as a payload
     document = ctx.schemas.latest_document(spec)
     if document is None:
         return []
@@ -1457,6 +1457,9 @@ class ModelSchemaDrift(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         contracts = _contracts(ctx)
         for p in contracts.publications:
+            if p.payload_schema is not None and p.payload_format is not None:
+                yield from self._serializer(p, contracts, ctx)
+                continue
             if p.payload_schema is None or '"x-python-class"' not in p.payload_schema:
                 continue
             for spec in contracts.published(p):
@@ -1474,6 +1477,73 @@ class ModelSchemaDrift(Rule):
                     hint="change the model back, or publish a new schema version first (EDA208 checks it) and then the model",
                     event=spec.name,
                 )
+
+
+    def _serializer(self, p: Publication, contracts: Contracts, ctx: RuleContext) -> Iterator[Diagnostic]:
+        """The schema the producer's serializer writes with, against the event's versions as the registry judges it."""
+        assert p.payload_schema is not None and p.payload_format is not None
+        kind = _FORMAT_NAMES.get(p.payload_format, p.payload_format)
+        label = f"the serializer's schema ({p.path}:{p.line})"
+        for spec in contracts.published(p):
+            mode, policy = compat.settings(ctx.config.raw.get("contracts"), spec.compatibility)
+            if mode == "NONE":
+                continue
+            versions = _catalogued_versions(spec, ctx)
+            if not versions:
+                continue
+            try:
+                written = compat.text_schema(p.payload_format, p.payload_schema, f"{p.path}:{p.line}", label)
+            except compat.SchemaError as exc:
+                yield self.finding(
+                    p,
+                    f"the {kind} schema the serializer writes `{spec.name}` with does not load: {exc.message}",
+                    hint="fix the schema the serializer is given (it fails when the first message is sent)",
+                    event=spec.name,
+                )
+                continue
+            latest = versions[-1][1]
+            if latest.format != written.format:
+                yield self.finding(
+                    p,
+                    f"the serializer writes `{spec.name}` in {kind}, but its catalogued schema ({latest.label}) is "
+                    f"{_FORMAT_NAMES.get(latest.format, latest.format)}",
+                    hint="serialize with the catalogued schema's format, or change the catalog",
+                    event=spec.name,
+                )
+                continue
+            level = compat.protobuf_level(ctx.config.raw.get("contracts"))
+            if any(not compat.compare(schema, written, policy, level) for _, schema in versions):
+                continue  # one of the catalogued versions: the registry already holds it
+            found = [b for b in compat.history([*versions, (label, written)], mode, policy, level) if b.newer == label]
+            if not found:
+                continue
+            against = found[-1]
+            changes = "; ".join(f"{c.path or '/'}: {c.description}" for c in against.changes)
+            yield self.finding(
+                p,
+                f"the {kind} schema the serializer writes `{spec.name}` with breaks {mode} against {against.older}: {changes}",
+                hint="send with the catalogued schema, or publish this schema as a new version first (EDA208 checks it)",
+                event=spec.name,
+            )
+
+
+_FORMAT_NAMES = {"avro": "Avro", "json-schema": "JSON Schema", "protobuf": "Protobuf"}
+
+
+def _catalogued_versions(spec: EventSpec, ctx: RuleContext) -> list[tuple[str, compat.Schema]]:
+    """The event's schema versions, oldest first (an inline AsyncAPI payload is one version); none when broken."""
+    versions = ctx.schemas.versions(spec)
+    if versions:
+        return versions
+    inline = ctx.schemas.inline(spec)
+    if inline is not None:
+        return [("(payload)", inline)]
+    if spec.payload is not None and spec.payload_format is None:
+        try:
+            return [("(payload)", compat.json_schema.as_schema(spec.payload, "(payload)"))]
+        except compat.SchemaError:
+            return []
+    return []
 
 
 RULES: tuple[type[Rule], ...] = (
