@@ -1316,10 +1316,22 @@ class ModelSchemaDrift(Rule):
       the schema says `integer`, `str | None` where it does not allow null
       (the model dumps `None`).
 
+    A producer that writes with a schema-bound serializer sends that schema: a
+    Schema Registry `AvroSerializer`/`JSONSerializer` (the `value.serializer` of a
+    `SerializingProducer`, or called by hand before `produce`), fastavro's
+    `schemaless_writer`/`writer` or avro's `DatumWriter`, with the schema written in
+    the code (a string, a constant, a dict literal) or read from a project file
+    (`open(...).read()`, `Path(...).read_text()`, `fastavro.schema.load_schema`).
+    That schema is judged as the registry judges a schema the serializer registers:
+    a catalogued version is accepted; any other must pass the event's compatibility
+    mode against the newest version (every version for a `*_TRANSITIVE` mode), with
+    the same rules as `eventlint schema diff`. A serializer schema that does not
+    load, or is in another format than the catalog's, is reported too.
+
     `eventlint schema infer` prints the schema the code sends, per publication.
 
     ## Why is this bad?
-    The model is the producer's real contract: every message it sends has these
+    The model (or the serializer's schema) is the producer's real contract: every message it sends has these
     fields. When it drifts from the schema the consumers read with, every message
     fails at a consumer (or at the serializer), far from the change that caused
     it, and no schema diff shows it because the schema did not change.
@@ -1336,7 +1348,9 @@ class ModelSchemaDrift(Rule):
     a dump that leaves fields out (`exclude=`, `exclude_none=`, `by_alias=`...)
     for the missing-field check. A field of a type that is not plain
     (`datetime`, `UUID`, `Decimal`, an `Enum`) is compared by name only. Events
-    whose compatibility is `NONE` are not checked.
+    whose compatibility is `NONE` are not checked. A serializer's schema is read
+    only when the code states it; one fetched from the registry at run time, or a
+    `ProtobufSerializer`'s (its generated class), is not known.
     """
 
     code = "EDA210"
@@ -1370,7 +1384,38 @@ class ModelSchemaDrift(Rule):
         """
     }
 
+    _avro_config = """
+    events:
+      OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.avsc}
+    """
+    _avro_schema = {
+        "schemas/order_placed.avsc": """
+            {"type": "record", "name": "OrderPlaced", "namespace": "shop",
+             "fields": [{"name": "order_id", "type": "string"}, {"name": "total_cents", "type": "long"}]}
+        """
+    }
+
     invalid = [
+        Example(
+            """
+            from confluent_kafka import SerializingProducer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroSerializer
+
+            SCHEMA = '''
+            {"type": "record", "name": "OrderPlaced", "namespace": "shop",
+             "fields": [{"name": "order_id", "type": "string"}, {"name": "total_cents", "type": "long"},
+                        {"name": "channel", "type": "string"}]}
+            '''
+            registry = SchemaRegistryClient({"url": "http://schema-registry:8081"})
+            producer = SerializingProducer({"bootstrap.servers": "kafka:9092", "value.serializer": AvroSerializer(registry, SCHEMA)})
+
+            def place_order(order):
+                producer.produce("orders.placed", key=order.id, value=order.to_dict())  # expect: EDA210
+            """,
+            config=_avro_config,
+            files=_avro_schema,
+        ),
         Example(
             """
             from kafka import KafkaProducer
@@ -1452,6 +1497,23 @@ class ModelSchemaDrift(Rule):
             config=_config,
             files=_schema,
         ),
+        Example(
+            """
+            from confluent_kafka import SerializingProducer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroSerializer
+
+            registry = SchemaRegistryClient({"url": "http://schema-registry:8081"})
+            with open("schemas/order_placed.avsc") as f:
+                serializer = AvroSerializer(registry, f.read())
+            producer = SerializingProducer({"bootstrap.servers": "kafka:9092", "value.serializer": serializer})
+
+            def place_order(order):
+                producer.produce("orders.placed", key=order.id, value=order.to_dict())
+            """,
+            config=_avro_config,
+            files=_avro_schema,
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -1512,7 +1574,7 @@ class ModelSchemaDrift(Rule):
                 )
                 continue
             level = compat.protobuf_level(ctx.config.raw.get("contracts"))
-            if any(not compat.compare(schema, written, policy, level) for _, schema in versions):
+            if any(_same(schema, written) for _, schema in versions):
                 continue  # one of the catalogued versions: the registry already holds it
             found = [b for b in compat.history([*versions, (label, written)], mode, policy, level) if b.newer == label]
             if not found:
@@ -1525,6 +1587,11 @@ class ModelSchemaDrift(Rule):
                 hint="send with the catalogued schema, or publish this schema as a new version first (EDA208 checks it)",
                 event=spec.name,
             )
+
+
+def _same(version: compat.Schema, written: compat.Schema) -> bool:
+    """The same schema, defaults and docs included (a parsed Avro schema, a JSON document), as a registry lookup finds it."""
+    return version.format == written.format and bool(version.document == written.document)
 
 
 _FORMAT_NAMES = {"avro": "Avro", "json-schema": "JSON Schema", "protobuf": "Protobuf"}
