@@ -130,6 +130,7 @@ class _ClassBuilder:
     fields: list[str] = field(default_factory=list)
     calls: list[ir.Call] = field(default_factory=list)
     annotations: list[tuple[str, ir.Expr]] = field(default_factory=list)
+    keywords: tuple[tuple[str, ir.Expr], ...] = ()
 
     def build(self) -> ir.Class:
         return ir.Class(
@@ -142,6 +143,7 @@ class _ClassBuilder:
             fields=tuple(self.fields),
             calls=tuple(self.calls),
             annotations=tuple(self.annotations),
+            keywords=self.keywords,
         )
 
 
@@ -245,6 +247,7 @@ class _Visitor(cst.CSTVisitor):
         builder = self._stack.pop()
         assert isinstance(builder, _ClassBuilder)
         builder.bases = tuple(self._expr(arg.value) for arg in original_node.bases if arg.keyword is None)
+        builder.keywords = tuple((arg.keyword.value, self._expr(arg.value)) for arg in original_node.keywords if arg.keyword is not None)
         builder.decorators = self._decorators(original_node.decorators)
         self._classes.append(builder.build())
 
