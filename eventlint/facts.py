@@ -179,6 +179,7 @@ class Handler:
     publications: tuple[SiteRef, ...] = ()
     truncated: bool = False
     role: str = "handler"
+    message_class: str | None = None  # the model class the message parameter is annotated with (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +332,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subfields", "queue_expr", "broker")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subfields", "queue_expr", "broker", "message_class")
 
 
 @functools.cache

@@ -220,7 +220,7 @@ def _facts(
         bindings = [*bindings, *declared.bindings]
         diagnostics.extend(declared.problems)
 
-    handlers = HandlerAnalysis(project, finder.ev, services).handlers(subscribers, publishers, finder.loop_messages)
+    handlers = HandlerAnalysis(project, finder.ev, services, finder.inference).handlers(subscribers, publishers, finder.loop_messages)
     if reads is not None:
         reads.update(project.configs.reads)
 

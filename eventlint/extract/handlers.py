@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from eventlint.extract import ir
+from eventlint.extract.payload_schema import SchemaInference
 from eventlint.extract.resolve import Evaluator, ModInfo, Project, Scope, argument
 from eventlint.extract.values import VInst, VMethod, VRef
 from eventlint.facts import (
@@ -48,10 +49,13 @@ class _Visit:
 class HandlerAnalysis:
     """Builds `Handler` facts for every project function that handles messages."""
 
-    def __init__(self, project: Project, evaluator: Evaluator, services: dict[str, str | None]) -> None:
+    def __init__(
+        self, project: Project, evaluator: Evaluator, services: dict[str, str | None], inference: SchemaInference | None = None
+    ) -> None:
         self.project = project
         self.ev = evaluator
         self.services = services
+        self.inference = inference
         self.loop_messages: dict[str, set[str]] = {}
 
     def handlers(
@@ -135,7 +139,21 @@ class HandlerAnalysis:
             reads=tuple(reads),
             publications=tuple(publications),
             truncated=truncated,
+            message_class=self._message_class(mod, fn),
         )
+
+    def _message_class(self, mod: ModInfo, fn: ir.Function) -> str | None:
+        """The model class the handler's message parameter is annotated with (`async def h(order: OrderPlaced)`)."""
+        if self.inference is None:
+            return None
+        for param in fn.params[self._skip_self(mod, fn) :]:
+            if param.annotation is None or param.kind != "pos":
+                continue
+            value = self.ev.eval(param.annotation, Scope(mod))
+            if isinstance(value, VRef) and value.kind == "class" and self.inference.model(value.qname) is not None:
+                return value.qname
+            return None  # the message is the first parameter
+        return None
 
     def _function(
         self, visit: _Visit, calls: list[HandlerCall], excepts: list[ExceptClause], reads: list[FieldRead]
@@ -174,7 +192,9 @@ class HandlerAnalysis:
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
-                reads.append(FieldRead(call.args[0].value, mod.ir.path, call.line, call.col, visit.qname, "get"))  # type: ignore[union-attr]
+                chain = _get_chain(call, itself)
+                if chain:  # `msg.get("customer", {}).get("id")`: `customer`, then `id` below it
+                    reads.append(FieldRead(chain[0], mod.ir.path, call.line, call.col, visit.qname, "get", chain[1:] or None))
             if target is not None and visit.depth + 1 <= MAX_DEPTH:
                 follow.append(
                     _Visit(
@@ -607,6 +627,22 @@ def _literals(call: ir.Call) -> tuple[str, ...]:
         elif isinstance(arg, ir.Seq):
             out.extend(item.value for item in arg.items if isinstance(item, ir.Str))
     return tuple(out)
+
+
+def _get_chain(call: ir.Call, itself: set[str]) -> tuple[str, ...]:
+    """The keys a `.get()` chain reads, outermost last: `m.get("a", {}).get("b")` and `m["a"].get("b")` read `a`
+    then `b` below it; on anything else holding the message (`json.loads(m.value).get("a")`, `m.value.get("a")`) the
+    chain starts at the top level, as a single `.get()` does."""
+    keys: list[str] = []
+    node: ir.Expr = call
+    while isinstance(node, ir.Call) and _is_get(node):
+        assert isinstance(node.func, ir.Attr)
+        keys.append(node.args[0].value)  # type: ignore[union-attr]
+        node = node.func.value
+    while isinstance(node, ir.Sub) and isinstance(node.index, ir.Str):
+        keys.append(node.index.value)
+        node = node.value
+    return tuple(reversed(keys))
 
 
 def _is_get(call: ir.Call) -> bool:

@@ -819,8 +819,18 @@ class ConsumerReadsUnknownField(Rule):
                 if matches(read.field, self.options.envelope_fields):
                     continue
                 if read.subfields:
+                    if read.access == "attr" and handler.message_class is None and attributes is None:
+                        continue  # attributes of an object that is not the decoded message (a broker record's own)
                     key = (read.path, read.line, read.column, ".".join((read.field, *read.subfields)))
-                    message = None if key in seen else nested_read_problem(read, view, spec.name)
+                    # only `event["a"]["b"]` raises KeyError; `.get()` chains and model attributes are judged for names only
+                    optional = read.access == "item"
+                    message = None
+                    if key not in seen:
+                        # the top level of `event["a"]["b"]` and `event.get("a", {}).get("b")` is a read of its own
+                        # (the inner subscript or call); an attribute chain is one read, so its top level is judged here
+                        if read.access == "attr" and not view.defines(read.field):
+                            message = f"reads `{read.field}`, which the `{spec.name}` schema does not define"
+                        message = message or nested_read_problem(read, view, spec.name, optional)
                     if message:
                         seen.add(key)
                         yield self.finding(
@@ -830,6 +840,19 @@ class ConsumerReadsUnknownField(Rule):
                     continue
                 key = (read.path, read.line, read.column, read.field)
                 if key in seen or matches(read.field, self.options.envelope_fields):
+                    continue
+                if read.access == "attr" and handler.message_class is not None and attributes is None:
+                    # decoded into a model class (FastStream's `async def h(order: OrderPlaced)`): its attributes are the message's fields
+                    if view.defines(read.field) or read.field.startswith(("_", "model_")):
+                        continue
+                    seen.add(key)
+                    model = handler.message_class.rsplit(".", 1)[-1]
+                    yield self.finding(
+                        (read.path, read.line, read.column),
+                        f"reads `.{read.field}` of `{model}`, which the `{spec.name}` schema does not define",
+                        service=handler.service, event=spec.name,
+                        hint=f"add `{read.field}` to the schema (a new version), or stop reading it",
+                    )
                     continue
                 if read.access == "attr":
                     # a generated Protobuf class has exactly its fields as attributes; other models decide their own
