@@ -599,17 +599,21 @@ class ConsumerReadsUnknownField(Rule):
       a default that may be null) read with `event["x"]`, which raises
       `KeyError` on every message that leaves it out.
 
-    Nested reads (`event["order"]["id"]`) are judged the same way against the
-    nested object, Avro record or Protobuf message the schema declares there
-    (`$ref`s followed; a part declared as a choice, a map or a free-form object
-    is not judged).
+    Nested reads (`event["order"]["id"]`, `event.get("order", {}).get("id")`,
+    `event["order"].get("id")`) are judged the same way against the nested
+    object, Avro record or Protobuf message the schema declares there (`$ref`s
+    followed; a part declared as a choice, a map or a free-form object is not
+    judged); a `.get()` chain only for the names it reads.
 
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
-    (`event.total`) are judged only against a Protobuf schema, whose generated
-    class has exactly the message's fields as attributes (reading another raises
-    `AttributeError`); other attribute reads are left alone: they read a model
-    class, whose fields and defaults the code decides.
+    (`event.total`, `event.customer.id`) are judged against a Protobuf schema,
+    whose generated class has exactly the message's fields as attributes
+    (reading another raises `AttributeError`), and in a handler whose message
+    parameter is annotated with a model class (FastStream's `async def
+    on_order(order: OrderPlaced)` decodes the message into it: a pydantic model,
+    dataclass, attrs class or msgspec Struct), for the names they read; other
+    attribute reads are left alone.
 
     ## Why is this bad?
     A consumer reading a field nobody promised to send works until the producer
