@@ -395,10 +395,11 @@ class SchemaFileCheck:
 
     event: str
     path: str
-    status: str  # "changed", "unchanged" or "new" (absent at the ref)
+    status: str  # "changed", "unchanged", "new" (absent at the ref, or no such subject) or "no-subject" (cannot be named)
     mode: str
     changes: tuple[Change, ...] = ()
     consumers: tuple[str, ...] = ()
+    subject: str | None = None  # against a registry export: the subject looked up
 
     @property
     def breaking(self) -> tuple[Change, ...]:
@@ -437,9 +438,12 @@ def schema_diff(
 
 
 def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | None = None) -> SchemaCheck:
-    """Compare every schema file the catalog names with the same file at git ref `against` (no checkout)."""
+    """Compare every schema file the catalog names with the same file at git ref `against` (no checkout),
+    or, when `against` is a folder, with its Schema Registry subject's schema exported there."""
     config = config or load_config(paths)
     root = Path(config.root)
+    if Path(against).is_dir():
+        return _registry_check(Path(against), paths, config)
     _verify_ref(root, against)
     catalog = load_catalog(config)
     _, policy = compatibility_settings(config)
@@ -460,6 +464,44 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
             changes = tuple(compat.compare(before, current, policy, compat.protobuf_level(config.raw.get("contracts"))))
             files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers))
     return SchemaCheck(against, policy, tuple(files))
+
+
+def _registry_check(export: Path, paths: Sequence[PathLike], config: Config) -> SchemaCheck:
+    """Each catalogued event's newest schema against its subject's in a registry export: `<subject>.avsc|.json|.proto`
+    files, as the schema-registry Maven plugin's `download` goal writes them. The subject is named by
+    `contracts.subject-strategy`."""
+    from eventlint.compat import subjects
+
+    root = Path(config.root)
+    catalog = load_catalog(config)
+    _, policy = compatibility_settings(config)
+    contracts = config.raw.get("contracts")
+    strategy = subjects.strategy(contracts)
+    level = compat.protobuf_level(contracts)
+    specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema]
+    if not specs:
+        return SchemaCheck(str(export), policy, ())
+    readers = _readers(facts(paths or [root], config), config, catalog)
+    work, registry = compat.SchemaStore.from_directory(root), compat.SchemaStore.from_directory(export)
+    files: list[SchemaFileCheck] = []
+    for spec in specs:
+        mode, _ = compatibility_settings(config, spec)
+        consumers = tuple(sorted(set(spec.consumers) | readers.get(spec.name, set())))
+        versions = compat.load_versions(_catalog_path(spec), work)
+        current = versions[-1][1]
+        subject = subjects.subject(strategy, spec.channel, current)
+        if subject is None:  # no channel for the topic, or no record name (an Avro primitive, a JSON Schema without title)
+            files.append(SchemaFileCheck(spec.name, current.file, "no-subject", mode, (), consumers))
+            continue
+        suffix = {"avro": ".avsc", "protobuf": ".proto"}.get(current.format, ".json")
+        rel = subject + suffix
+        if "/" in subject or not registry.exists(rel):
+            files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers, subject))
+            continue
+        registered = compat.load_schema(rel, registry, label=f"{subject} ({export})")
+        changes = tuple(compat.compare(registered, current, policy, level))
+        files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers, subject))
+    return SchemaCheck(str(export), policy, tuple(files))
 
 
 @dataclass(frozen=True)
