@@ -180,6 +180,7 @@ class Handler:
     truncated: bool = False
     role: str = "handler"
     message_class: str | None = None  # the model class the message parameter is annotated with (docs/facts.md)
+    message_schema: str | None = None  # that class as a reader: JSON Schema text, required = fields without a default (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +333,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subfields", "queue_expr", "broker", "message_class")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subfields", "queue_expr", "broker", "message_class", "message_schema")
 
 
 @functools.cache

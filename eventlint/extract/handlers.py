@@ -17,9 +17,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from eventlint.extract import ir
+from eventlint.extract import ir, payload_schema
 from eventlint.extract.payload_schema import SchemaInference
 from eventlint.extract.resolve import Evaluator, ModInfo, Project, Scope, argument
+from eventlint.extract.serializers import knowledge
 from eventlint.extract.values import VInst, VMethod, VRef
 from eventlint.facts import (
     ExceptClause,
@@ -57,6 +58,7 @@ class HandlerAnalysis:
         self.services = services
         self.inference = inference
         self.loop_messages: dict[str, set[str]] = {}
+        self.decoded: set[str] = set()  # handlers whose framework decodes the message into the parameter's annotated class
 
     def handlers(
         self, subscribers: list[Subscription], publishers: list[Publication], loop_messages: dict[str, set[str]] | None = None
@@ -66,6 +68,8 @@ class HandlerAnalysis:
             if publication.function:
                 by_function.setdefault(publication.function, []).append(publication)
         self.loop_messages = loop_messages or {}
+        decoding = frozenset(knowledge().get("model-decoding-frameworks", ()))
+        self.decoded = {s.handler for s in subscribers if s.handler and s.framework in decoding}
         names = sorted({s.handler for s in subscribers if s.handler and s.handler in self.project.functions})
         out = [self._handler(name, by_function) for name in names]
         done = set(names)
@@ -125,6 +129,7 @@ class HandlerAnalysis:
             {SiteRef(p.path, p.line, p.column) for name in functions for p in by_function.get(name, ())},
             key=lambda r: (r.path, r.line, r.column),
         )
+        message_class = self._message_class(mod, fn) if qname in self.decoded else None
         return Handler(
             name=qname,
             path=mod.ir.path,
@@ -139,7 +144,8 @@ class HandlerAnalysis:
             reads=tuple(reads),
             publications=tuple(publications),
             truncated=truncated,
-            message_class=self._message_class(mod, fn),
+            message_class=message_class,
+            message_schema=payload_schema.dumps(self.inference.reader(message_class)) if message_class and self.inference else None,
         )
 
     def _message_class(self, mod: ModInfo, fn: ir.Function) -> str | None:

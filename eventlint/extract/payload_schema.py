@@ -371,6 +371,42 @@ class SchemaInference:
             elif not needed and field_name in required:
                 required.remove(field_name)
 
+    def reader(self, qname: str) -> dict[str, Any] | None:
+        """The model as a consumer decodes into it: its fields, required only when they have no default."""
+        found = self.model(qname)
+        if found is None:
+            return None
+        if self._kinds.get(qname) == "typeddict":
+            return found  # `typing` already says which keys are required
+        chain = [qname, *self.ev.class_bases(qname)]
+        schema = {k: v for k, v in found.items() if k != "required"}
+        required = [f for f in _mapping(found.get("properties")) if not self._has_default(f, chain)]
+        if required:
+            schema["required"] = required
+        return schema
+
+    def _has_default(self, field_name: str, chain: list[str]) -> bool:
+        for name in chain:  # the class itself first: a redeclaration overrides its base's default
+            entry = self.project.classes.get(name)
+            if entry is None:
+                continue
+            mod, cls = entry
+            for assign in reversed(cls.attrs):
+                if assign.target == field_name:
+                    return self._gives_default(assign.value, mod, cls)
+            if any(n == field_name for n, _ in cls.annotations):
+                return False
+        return False
+
+    def _gives_default(self, value: ir.Expr, mod: ModInfo, cls: ir.Class) -> bool:
+        """`= 1`, `= None`, `Field(default=...)`, `field(default_factory=list)`; not `Field(...)` or `Field(description=...)`."""
+        if isinstance(value, ir.Call) and self._is(value, mod, cls, FIELD_FUNCTIONS | MSGSPEC_FIELD | ATTRS_FIELDS):
+            if any(k in ("default", "default_factory", "factory") for k, _ in value.kwargs):
+                return True
+            first = value.args[0] if value.args else None
+            return first is not None and not (isinstance(first, ir.Opaque) and first.text.strip() == "...")
+        return True
+
     def _kind(self, chain: list[str]) -> str | None:
         if any(name in PYDANTIC_BASES for name in chain):
             return "pydantic"

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from eventlint import compat
 from eventlint.catalog import EventSpec
-from eventlint.facts import Diagnostic, FieldRead, Publication, Subscription
+from eventlint.facts import Diagnostic, FieldRead, Handler, Publication, Subscription
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import dead_letter_sites
@@ -613,7 +613,9 @@ class ConsumerReadsUnknownField(Rule):
     parameter is annotated with a model class (FastStream's `async def
     on_order(order: OrderPlaced)` decodes the message into it: a pydantic model,
     dataclass, attrs class or msgspec Struct), for the names they read; other
-    attribute reads are left alone.
+    attribute reads are left alone. Such a handler fails on every message its
+    model rejects, so a model field without a default is reported when the
+    schema does not define it, or leaves it optional without a default.
 
     ## Why is this bad?
     A consumer reading a field nobody promised to send works until the producer
@@ -803,6 +805,16 @@ class ConsumerReadsUnknownField(Rule):
         ),
     ]
 
+    def _decoded_model(self, handler: Handler, view: ObjectView, event: str) -> Iterator[Diagnostic]:
+        """A handler decoding into a model (FastStream) fails on every message the model rejects."""
+        if handler.message_class is None or handler.message_schema is None:
+            return
+        for message in _model_problems(handler, view, event):
+            yield self.finding(
+                (handler.path, handler.line, handler.column), message, service=handler.service, event=event,
+                hint="give the model field a default (or make it Optional with a default), or add it to the schema as required",
+            )
+
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         contracts = _contracts(ctx)
         consumed: dict[str, set[str]] = {}
@@ -819,6 +831,7 @@ class ConsumerReadsUnknownField(Rule):
             if view is None or not view.properties:
                 continue
             attributes = ctx.schemas.latest_attributes(spec)
+            yield from self._decoded_model(handler, view, spec.name)
             for read in handler.reads:
                 if matches(read.field, self.options.envelope_fields):
                     continue
@@ -877,6 +890,24 @@ class ConsumerReadsUnknownField(Rule):
                         (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
                         hint=f"add `{read.field}` to the schema, or read it with `.get()`",
                     )
+
+
+def _model_problems(handler: Handler, view: ObjectView, event: str) -> list[str]:
+    """What the model a handler decodes into requires that the event's schema does not promise."""
+    try:
+        schema = json.loads(handler.message_schema)
+    except (TypeError, ValueError):
+        return []
+    model = str(handler.message_class).rsplit(".", 1)[-1]
+    problems: list[str] = []
+    for name in schema.get("required", []) if isinstance(schema, dict) else []:
+        if not isinstance(name, str):
+            continue
+        if not view.defines(name):
+            problems.append(f"`{model}` requires `{name}`, which the `{event}` schema does not define: every message fails validation")
+        elif name not in view.required and not view.has_default(name):
+            problems.append(f"`{model}` requires `{name}`, optional in the `{event}` schema: messages without it fail validation")
+    return problems
 
 
 def _read_problem(read: FieldRead, view: ObjectView, event: str) -> str | None:

@@ -118,3 +118,119 @@ def test_the_handler_fact_names_its_message_class(tmp_path):
     root = write_project(tmp_path / "p", {"shop/app.py": textwrap.dedent(FASTSTREAM).replace("{body}", "pass")}, {"services": {"shop": ["shop/**"]}})
     (handler,) = [h for h in facts_of(root).handlers if h.name.endswith("on_order")]
     assert handler.message_class == "app.OrderPlaced"
+
+
+MODEL_HANDLER = """
+import msgspec
+from faststream.kafka import KafkaBroker
+from pydantic import BaseModel, Field
+
+broker = KafkaBroker("kafka:9092")
+
+
+{model}
+
+
+@broker.subscriber("orders.placed")
+async def on_order(order: OrderPlaced) -> None:
+    charge(order.order_id)
+"""
+
+MODELS = [
+    # every field it requires is promised by the schema (optional ones have defaults)
+    ("class OrderPlaced(BaseModel):\n    order_id: str\n    total_cents: int\n    coupon: str | None = None", []),
+    # `Field(...)` is required, `Field(default=...)` is not
+    (
+        "class OrderPlaced(BaseModel):\n    order_id: str = Field(...)\n    channel: str = Field(default='web')\n    coupon: str = Field(description='code')",
+        ["`OrderPlaced` requires `coupon`, which the `OrderPlaced` schema does not define: every message fails validation"],
+    ),
+    # required in the model, optional in the schema (`customer.name` is optional only below; `customer` is required)
+    (
+        "class Customer(BaseModel):\n    id: str\n\nclass OrderPlaced(BaseModel):\n    order_id: str\n    customer: Customer\n    note: str",
+        ["`OrderPlaced` requires `note`, which the `OrderPlaced` schema does not define: every message fails validation"],
+    ),
+    # a msgspec Struct decodes the same way
+    (
+        "class OrderPlaced(msgspec.Struct):\n    order_id: str\n    currency: str",
+        ["`OrderPlaced` requires `currency`, which the `OrderPlaced` schema does not define: every message fails validation"],
+    ),
+]
+
+
+@pytest.mark.parametrize("model, expected", MODELS, ids=[str(i) for i in range(len(MODELS))])
+def test_the_model_a_faststream_handler_decodes_into(model, expected):
+    assert findings(MODEL_HANDLER.replace("{model}", model), "") == expected
+
+
+def test_an_optional_schema_field_the_model_requires():
+    schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "channel": {"type": "string"}}}
+    files = {
+        "shop/app.py": MODEL_HANDLER.replace("{model}", "class OrderPlaced(BaseModel):\n    order_id: str\n    channel: str"),
+        "schemas/order_placed.json": json.dumps(schema),
+    }
+    found = [d.message for d in testing.lint_files(ConsumerReadsUnknownField, files, config=CONFIG)]
+    assert found == ["`OrderPlaced` requires `channel`, optional in the `OrderPlaced` schema: messages without it fail validation"]
+
+
+def test_an_annotation_is_not_a_decoding_outside_faststream(tmp_path):
+    """kafka-python hands the handler whatever the loop passes: the annotation promises nothing."""
+    from tests.helpers import facts_of, write_project
+
+    code = KAFKA.replace("def handle(event):", "def handle(event: OrderPlaced):").replace(
+        "import json\n", "import json\nfrom dataclasses import dataclass\n\n\n@dataclass\nclass OrderPlaced:\n    order_id: str\n    coupon: str\n"
+    ).replace("{body}", "charge(event.coupon)")
+    root = write_project(tmp_path / "p", {"shop/app.py": code}, {"services": {"shop": ["shop/**"]}})
+    (handler,) = [h for h in facts_of(root).handlers if h.name.endswith("handle")]
+    assert handler.message_class is None and handler.message_schema is None
+
+
+READER_MODELS = {
+    "dataclass": """
+from dataclasses import dataclass, field
+
+
+@dataclass
+class OrderPlaced:
+    order_id: str
+    total_cents: int
+    coupon: str | None = None
+    lines: list[str] = field(default_factory=list)
+    channel: str = field(default="web")
+""",
+    "msgspec Struct, kw_only, msgspec.field": """
+import msgspec
+
+
+class Base(msgspec.Struct, kw_only=True):
+    order_id: str
+    currency: str = "EUR"
+
+
+class OrderPlaced(Base, kw_only=True):
+    total_cents: int
+    lines: list[str] = msgspec.field(default_factory=list)
+    currency: str
+""",
+}
+
+
+@pytest.mark.parametrize("source", READER_MODELS.values(), ids=list(READER_MODELS))
+def test_the_decoded_model_requires_what_the_library_requires(tmp_path, source):
+    """The reference: `dataclasses.fields` (no default, no default_factory) and `msgspec.structs.fields(...).required`."""
+    import dataclasses
+
+    import msgspec
+
+    from tests.helpers import facts_of, write_project
+
+    namespace: dict = {}
+    exec(compile(source, "<model>", "exec", dont_inherit=True), namespace)  # noqa: S102 - the test's own classes
+    cls = namespace["OrderPlaced"]
+    if dataclasses.is_dataclass(cls):
+        expected = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    else:
+        expected = {f.name for f in msgspec.structs.fields(cls) if f.required}
+    handler = source + '\n\nfrom faststream.kafka import KafkaBroker\n\nbroker = KafkaBroker("kafka:9092")\n\n\n@broker.subscriber("orders.placed")\nasync def on_order(order: OrderPlaced) -> None:\n    pass\n'
+    root = write_project(tmp_path / "p", {"shop/app.py": handler}, {"services": {"shop": ["shop/**"]}})
+    (found,) = [h for h in facts_of(root).handlers if h.name.endswith("on_order")]
+    assert set(json.loads(found.message_schema)["required"]) == expected
