@@ -468,8 +468,8 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
 
 def _registry_check(export: Path, paths: Sequence[PathLike], config: Config) -> SchemaCheck:
     """Each catalogued event's newest schema against its subject's in a registry export: `<subject>.avsc|.json|.proto`
-    files, as the schema-registry Maven plugin's `download` goal writes them. The subject is named by
-    `contracts.subject-strategy`."""
+    files, as the schema-registry Maven plugin's `download` goal writes them. The subject is named by the strategy
+    the event's producers configure their serializer with, when they agree, else by `contracts.subject-strategy`."""
     from eventlint.compat import subjects
 
     root = Path(config.root)
@@ -481,7 +481,9 @@ def _registry_check(export: Path, paths: Sequence[PathLike], config: Config) -> 
     specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema]
     if not specs:
         return SchemaCheck(str(export), policy, ())
-    readers = _readers(facts(paths or [root], config), config, catalog)
+    found = facts(paths or [root], config)
+    readers = _readers(found, config, catalog)
+    stated = _stated_strategies(found, config, catalog)
     work, registry = compat.SchemaStore.from_directory(root), compat.SchemaStore.from_directory(export)
     files: list[SchemaFileCheck] = []
     for spec in specs:
@@ -489,7 +491,8 @@ def _registry_check(export: Path, paths: Sequence[PathLike], config: Config) -> 
         consumers = tuple(sorted(set(spec.consumers) | readers.get(spec.name, set())))
         versions = compat.load_versions(_catalog_path(spec), work)
         current = versions[-1][1]
-        subject = subjects.subject(strategy, spec.channel, current)
+        named = stated.get(spec.name, set())
+        subject = subjects.subject(next(iter(named)) if len(named) == 1 else strategy, spec.channel, current)
         if subject is None:  # no channel for the topic, or no record name (an Avro primitive, a JSON Schema without title)
             files.append(SchemaFileCheck(spec.name, current.file, "no-subject", mode, (), consumers))
             continue
@@ -554,6 +557,17 @@ def _schema_file(path: Path, config: Config) -> compat.Schema:
 def _catalog_path(spec: EventSpec) -> Path:
     """The event's schema file or folder; relative to the file that declares the event."""
     return (Path(spec.base) / (spec.schema or "")).resolve()
+
+
+def _stated_strategies(found: ProjectFacts, config: Config, catalog: Catalog) -> dict[str, set[str]]:
+    """Event name → the subject name strategies its producers' serializers are configured with."""
+    contracts = Contracts(RuleContext(found, config, catalog))
+    stated: dict[str, set[str]] = {}
+    for p in found.publishers:
+        if p.subject_strategy:
+            for spec in contracts.published(p):
+                stated.setdefault(spec.name, set()).add(p.subject_strategy)
+    return stated
 
 
 def _readers(found: ProjectFacts, config: Config, catalog: Catalog) -> dict[str, set[str]]:

@@ -52,6 +52,7 @@ class Publication:
     payload_schema: str | None = None  # the payload's inferred JSON Schema, as JSON text (docs/facts.md)
     broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
     payload_format: str | None = None  # `avro`/`json-schema` when `payload_schema` is a serializer's schema, not one inferred (docs/facts.md)
+    subject_strategy: str | None = None  # the serializer's `subject.name.strategy` (TopicNameStrategy...), when its conf states one
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +334,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subfields", "queue_expr", "broker", "message_class", "message_schema")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema")
 
 
 @functools.cache

@@ -115,3 +115,19 @@ def test_an_unknown_strategy_is_a_config_error(tmp_path):
     root, export = _project(tmp_path, "MyStrategy")
     result = CliRunner().invoke(main, ["schema", "check", str(root), "--against", str(export)])
     assert result.exit_code == 2 and "subject-strategy" in result.output
+
+
+def test_the_producers_serializer_names_the_strategy(tmp_path):
+    """A serializer configured with record_subject_name_strategy registers under the record's name, whatever the option says."""
+    root, export = _project(tmp_path)
+    publisher = root / "services/orders/orders/publisher.py"
+    text = publisher.read_text(encoding="utf-8")
+    text = text.replace(
+        "from confluent_kafka.schema_registry import SchemaRegistryClient",
+        "from confluent_kafka.schema_registry import SchemaRegistryClient, record_subject_name_strategy",
+    ).replace("AvroSerializer(registry, SCHEMA)", "AvroSerializer(registry, SCHEMA, conf={'subject.name.strategy': record_subject_name_strategy})")
+    publisher.write_text(text, encoding="utf-8")
+    shutil.copy(root / "schemas/order_placed/v3.avsc", export / "shop.orders.OrderPlaced.avsc")
+    by_event = {s["event"]: s for s in json.loads(_check(root, export).output)["schemas"]}
+    assert by_event["OrderPlaced"]["subject"] == "shop.orders.OrderPlaced" and by_event["OrderPlaced"]["status"] == "unchanged"
+    assert by_event["PaymentCaptured"]["subject"] == "payments.captured-value"  # its producer states none: the option's default

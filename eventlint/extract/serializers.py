@@ -52,7 +52,7 @@ class Detected:
 
     format: str
     schema: str  # JSON text (sorted keys) when it parses as JSON; else the text as written
-    strategy: str | None = None  # `subject.name.strategy` from the serializer's conf, when stated
+    strategy: str | None = None  # `subject.name.strategy` from the serializer's conf, when stated (canonical name)
 
 
 @functools.cache
@@ -200,7 +200,8 @@ class SerializerFinder:
             return None
         found = value.get("subject.name.strategy")
         if isinstance(found, VRef):
-            return found.qname.rsplit(".", 1)[-1]
+            # a strategy function of the project's own is not one we know
+            return knowledge().get("subject-strategies", {}).get(found.qname.rsplit(".", 1)[-1])
         return None
 
     def _conf_value(self, producer: ir.Call, entry: dict[str, Any], scope: Scope, line: int) -> tuple[ir.Expr, Scope, int] | None:

@@ -78,6 +78,7 @@ class Shape:
     cls: str | None = None  # the project class the payload is built from
     schema: str | None = None  # the inferred JSON Schema of the payload, as JSON text (extract/payload_schema.py)
     schema_format: str | None = None  # set when `schema` is a serializer's (extract/serializers.py): avro, json-schema
+    subject_strategy: str | None = None  # the serializer's `subject.name.strategy`, when its conf states one
 
 
 NO_SHAPE = Shape()
@@ -482,7 +483,9 @@ class SiteFinder:
     def _serialized(self, shape: Shape, call: ir.Call, scope: Scope, expr: ir.Expr) -> Shape:
         """A payload written by a schema-bound serializer sends that schema (extract/serializers.py)."""
         found = self.serializers.detect(call, scope, expr)
-        return replace(shape, schema=found.schema, schema_format=found.format) if found is not None else shape
+        if found is None:
+            return shape
+        return replace(shape, schema=found.schema, schema_format=found.format, subject_strategy=found.strategy)
 
     def _with_schema(self, shape: Shape, expr: ir.Expr, scope: Scope, line: int) -> Shape:
         """The shape with the payload's inferred schema (what the code really sends)."""
@@ -1031,6 +1034,7 @@ class SiteFinder:
                             payload_partial=site.payload.partial,
                             payload_schema=site.payload.schema,
                             payload_format=site.payload.schema_format,
+                            subject_strategy=site.payload.subject_strategy,
                             event_expr=ev_expr,
                             channel_expr=ch_expr,
                             via=site.via,

@@ -362,3 +362,33 @@ def test_an_edit_to_the_schema_file_is_seen_through_the_cache(tmp_path):
     changed = {**ORDER, "fields": [*ORDER["fields"], {"name": "currency", "type": "string", "default": "EUR"}]}
     (root / "app" / "order_placed.avsc").write_text(json.dumps(changed), encoding="utf-8")
     assert sent() == changed
+
+
+@pytest.mark.parametrize(
+    "conf, expected",
+    [
+        ("{'subject.name.strategy': topic_record_subject_name_strategy}", "TopicRecordNameStrategy"),
+        ("{'subject.name.strategy': record_subject_name_strategy, 'auto.register.schemas': False}", "RecordNameStrategy"),
+        ("{'auto.register.schemas': True}", None),
+        ("{'subject.name.strategy': my_strategy}", None),  # the project's own function: not a strategy we know
+    ],
+)
+def test_the_serializer_s_subject_name_strategy(tmp_path, conf, expected):
+    code = CONFLUENT + f'''
+from confluent_kafka.schema_registry import record_subject_name_strategy, topic_record_subject_name_strategy
+
+
+def my_strategy(ctx, record_name):
+    return "custom-" + record_name
+
+
+serializer = AvroSerializer(registry, {ORDER_TEXT!r}, conf={conf})
+producer = SerializingProducer({{"bootstrap.servers": "kafka:9092", "value.serializer": serializer}})
+
+
+def place(order):
+    producer.produce("orders.placed", value={{"order_id": order.id, "total_cents": order.cents}})
+'''
+    root = write_project(tmp_path / "p", {"app/producer.py": code}, {"services": {"app": ["app/**"]}})
+    (publication,) = [p for p in facts_of(root).publishers if p.channel == "orders.placed"]
+    assert publication.payload_format == "avro" and publication.subject_strategy == expected
