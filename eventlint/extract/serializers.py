@@ -389,6 +389,9 @@ class SerializerFinder:
                 return (base[0], _up(base[1], up + 1)) if base else None
             case ir.Call(func=ir.Attr(value=inner, attr="resolve" | "absolute" | "expanduser")):
                 return self._path(inner, scope, line, depth + 1)
+            case ir.Call(func=ir.Attr(value=inner, attr="joinpath"), args=args) if args and not expr.kwargs:
+                parts = [self._path(inner, scope, line, depth + 1), *(self._path(a, scope, line, depth + 1) for a in args)]
+                return self._joined(parts)
             case ir.Call(func=func, args=args):
                 qname = self._qname(func, scope, line)
                 if qname in _PATH_CLASSES or qname in _OS_JOIN:

@@ -129,6 +129,25 @@ def place(order):
         },
         ("avro", ORDER),
     ),
+    "Path(__file__).parent.joinpath(...)": (
+        {
+            "app/schemas/order_placed.avsc": ORDER_TEXT,
+            "app/producer.py": CONFLUENT
+            + """
+import pathlib
+
+HERE = pathlib.Path(__file__).parent
+producer = SerializingProducer(
+    {"bootstrap.servers": "kafka:9092", "value.serializer": AvroSerializer(registry, HERE.joinpath("schemas", "order_placed.avsc").read_text())}
+)
+
+
+def place(order):
+    producer.produce("orders.placed", value={"order_id": order.id, "total_cents": order.cents})
+""",
+        },
+        ("avro", ORDER),
+    ),
     "a serializer called by hand before Producer.produce, held by the class": (
         {
             "app/producer.py": CONFLUENT
