@@ -1358,10 +1358,11 @@ class ModelSchemaDrift(Rule):
 
     ## What it does
     For a publication of a catalogued event whose payload is a model built at the
-    site (a pydantic model, a dataclass or an attrs class: sent as it is, through
-    `model_dump()`/`model_dump_json()`/`dict()`/`json()`, or `dataclasses.asdict`/
-    `attrs.asdict`, also through `json.dumps`, a variable or a function that returns
-    it), derives the schema the code really sends from the class itself (every
+    site (a pydantic model, a dataclass, an attrs class, a msgspec Struct or a
+    TypedDict: sent as it is, through `model_dump()`/`model_dump_json()`/`dict()`/
+    `json()`, `dataclasses.asdict`/`attrs.asdict`, `msgspec.json.encode`/
+    `msgspec.to_builtins`, also through `json.dumps`, a variable or a function that
+    returns it), derives the schema the code really sends from the class itself (every
     field, with the defaults that are dumped too, its annotated type, optional
     fields, nested models and lists of them; the class is never imported) and
     compares it with the newest version of the event's schema (JSON Schema, Avro
