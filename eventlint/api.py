@@ -395,10 +395,11 @@ class SchemaFileCheck:
 
     event: str
     path: str
-    status: str  # "changed", "unchanged" or "new" (absent at the ref)
+    status: str  # "changed", "unchanged", "new" (absent at the ref, or no such subject) or "no-subject" (cannot be named)
     mode: str
     changes: tuple[Change, ...] = ()
     consumers: tuple[str, ...] = ()
+    subject: str | None = None  # against a registry export: the subject looked up
 
     @property
     def breaking(self) -> tuple[Change, ...]:
@@ -437,9 +438,12 @@ def schema_diff(
 
 
 def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | None = None) -> SchemaCheck:
-    """Compare every schema file the catalog names with the same file at git ref `against` (no checkout)."""
+    """Compare every schema file the catalog names with the same file at git ref `against` (no checkout),
+    or, when `against` is a folder, with its Schema Registry subject's schema exported there."""
     config = config or load_config(paths)
     root = Path(config.root)
+    if Path(against).is_dir():
+        return _registry_check(Path(against), paths, config)
     _verify_ref(root, against)
     catalog = load_catalog(config)
     _, policy = compatibility_settings(config)
@@ -462,6 +466,47 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
     return SchemaCheck(against, policy, tuple(files))
 
 
+def _registry_check(export: Path, paths: Sequence[PathLike], config: Config) -> SchemaCheck:
+    """Each catalogued event's newest schema against its subject's in a registry export: `<subject>.avsc|.json|.proto`
+    files, as the schema-registry Maven plugin's `download` goal writes them. The subject is named by the strategy
+    the event's producers configure their serializer with, when they agree, else by `contracts.subject-strategy`."""
+    from eventlint.compat import subjects
+
+    root = Path(config.root)
+    catalog = load_catalog(config)
+    _, policy = compatibility_settings(config)
+    contracts = config.raw.get("contracts")
+    strategy = subjects.strategy(contracts)
+    level = compat.protobuf_level(contracts)
+    specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema]
+    if not specs:
+        return SchemaCheck(str(export), policy, ())
+    found = facts(paths or [root], config)
+    readers = _readers(found, config, catalog)
+    stated = _stated_strategies(found, config, catalog)
+    work, registry = compat.SchemaStore.from_directory(root), compat.SchemaStore.from_directory(export)
+    files: list[SchemaFileCheck] = []
+    for spec in specs:
+        mode, _ = compatibility_settings(config, spec)
+        consumers = tuple(sorted(set(spec.consumers) | readers.get(spec.name, set())))
+        versions = compat.load_versions(_catalog_path(spec), work)
+        current = versions[-1][1]
+        named = stated.get(spec.name, set())
+        subject = subjects.subject(next(iter(named)) if len(named) == 1 else strategy, spec.channel, current)
+        if subject is None:  # no channel for the topic, or no record name (an Avro primitive, a JSON Schema without title)
+            files.append(SchemaFileCheck(spec.name, current.file, "no-subject", mode, (), consumers))
+            continue
+        suffix = {"avro": ".avsc", "protobuf": ".proto"}.get(current.format, ".json")
+        rel = subject + suffix
+        if "/" in subject or not registry.exists(rel):
+            files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers, subject))
+            continue
+        registered = compat.load_schema(rel, registry, label=f"{subject} ({export})")
+        changes = tuple(compat.compare(registered, current, policy, level))
+        files.append(SchemaFileCheck(spec.name, current.file, "changed" if changes else "unchanged", mode, changes, consumers, subject))
+    return SchemaCheck(str(export), policy, tuple(files))
+
+
 @dataclass(frozen=True)
 class InferredPayload:
     """The schema one publication's payload is known to have (`eventlint schema infer`)."""
@@ -472,6 +517,8 @@ class InferredPayload:
     events: tuple[str, ...]  # the catalogued events it publishes, else the name the code gives
     channel: str | None
     schema: Mapping[str, Any]
+    format: str = "json-schema"  # `avro`/`json-schema` with `serializer`: the schema the producer's serializer writes with
+    serializer: bool = False
 
 
 def schema_infer(paths: Sequence[PathLike] = (), config: Config | None = None, event: str | None = None) -> list[InferredPayload]:
@@ -486,6 +533,13 @@ def schema_infer(paths: Sequence[PathLike] = (), config: Config | None = None, e
             continue
         names = tuple(sorted(spec.name for spec in contracts.published(p))) or ((p.event,) if p.event else ())
         if event is not None and event not in names:
+            continue
+        if p.payload_format is not None:  # a serializer's schema, as written in the code
+            try:
+                written = json.loads(p.payload_schema)
+            except ValueError:
+                written = p.payload_schema
+            out.append(InferredPayload(p.path, p.line, p.column, names, p.channel, written, p.payload_format, serializer=True))
             continue
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **json.loads(p.payload_schema)}
         out.append(InferredPayload(p.path, p.line, p.column, names, p.channel, schema))
@@ -503,6 +557,17 @@ def _schema_file(path: Path, config: Config) -> compat.Schema:
 def _catalog_path(spec: EventSpec) -> Path:
     """The event's schema file or folder; relative to the file that declares the event."""
     return (Path(spec.base) / (spec.schema or "")).resolve()
+
+
+def _stated_strategies(found: ProjectFacts, config: Config, catalog: Catalog) -> dict[str, set[str]]:
+    """Event name → the subject name strategies its producers' serializers are configured with."""
+    contracts = Contracts(RuleContext(found, config, catalog))
+    stated: dict[str, set[str]] = {}
+    for p in found.publishers:
+        if p.subject_strategy:
+            for spec in contracts.published(p):
+                stated.setdefault(spec.name, set()).add(p.subject_strategy)
+    return stated
 
 
 def _readers(found: ProjectFacts, config: Config, catalog: Catalog) -> dict[str, set[str]]:

@@ -806,12 +806,12 @@ def schema_diff(old: Path, new: Path, mode: str | None, policy: str | None, leve
 
 @schema_group.command("check")
 @paths_argument
-@click.option("--against", "against", required=True, metavar="REF", help="The git ref to compare with (e.g. origin/main, HEAD~1, v1.4.0).")
+@click.option("--against", "against", required=True, metavar="REF", help="The git ref to compare with (e.g. origin/main, HEAD~1, v1.4.0), or a folder of Schema Registry subjects (<subject>.avsc/.json/.proto).")
 @config_option
 @schema_format
 @_config_errors
 def schema_check(paths: tuple[Path, ...], against: str, config_file: Path | None, output_format: str) -> None:
-    """Compare every schema the catalog names with the same file at git REF (exit 1 on a break)."""
+    """Compare every schema the catalog names with the same file at git REF, or with its registry subject's schema in folder REF (exit 1 on a break)."""
     config = api.load_config(paths, config_file)
     result = api.schema_check(against, paths, config)
     click.echo(schema.check_json(result) if output_format == "json" else schema.check_text(result), nl=False)

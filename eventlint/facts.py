@@ -51,6 +51,8 @@ class Publication:
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
     payload_schema: str | None = None  # the payload's inferred JSON Schema, as JSON text (docs/facts.md)
     broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
+    payload_format: str | None = None  # `avro`/`json-schema` when `payload_schema` is a serializer's schema, not one inferred (docs/facts.md)
+    subject_strategy: str | None = None  # the serializer's `subject.name.strategy` (TopicNameStrategy...), when its conf states one
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,8 @@ class Handler:
     publications: tuple[SiteRef, ...] = ()
     truncated: bool = False
     role: str = "handler"
+    message_class: str | None = None  # the model class the message parameter is annotated with (docs/facts.md)
+    message_schema: str | None = None  # that class as a reader: JSON Schema text, required = fields without a default (docs/facts.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +335,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "subfields", "queue_expr", "broker")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema")
 
 
 @functools.cache

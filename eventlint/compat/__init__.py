@@ -20,6 +20,7 @@ Public API (the rest is private):
   modes with every earlier one).
 - ``settings(contracts, event_mode=None)`` / ``protobuf_level(contracts)``: what applies
   to an event, from the `contracts` configuration key and the event's `compatibility`.
+- ``text_schema(format, text, file)``: a schema written in the analysed code (a serializer's), loaded like a file.
 - ``SchemaError``: an unreadable, malformed or unresolvable schema (file, where, expectation).
 
 A format is a module with ``name``, ``suffixes``, ``load`` and ``compare`` (see
@@ -86,6 +87,7 @@ __all__ = [
     "multi_format",
     "protobuf_level",
     "settings",
+    "text_schema",
 ]
 
 # suffix → format module; Avro and Protobuf are imported only when a run meets one of their files
@@ -175,6 +177,17 @@ def inline_schema(schema_format: str, document: Any, file: str) -> Schema:
     text = document if isinstance(document, str) else json.dumps(document)
     store = SchemaStore(Path("."), lambda rel: text if rel == "(payload)" else None, origin=f" ({file})")
     return format_of_name(name).load("(payload)", store, "(payload)")
+
+
+def text_schema(format_name: str, text: str, file: str, label: str = "(code)") -> Schema:
+    """A schema written in the analysed code (`avro`, `json-schema` or `protobuf` text), loaded and checked like a file."""
+    suffix = {"avro": ".avsc", "json-schema": ".json", "protobuf": ".proto"}.get(format_name)
+    if suffix is None:
+        raise ValueError(f"unknown schema format {format_name!r}")
+    rel = f"(code){suffix}"
+    store = SchemaStore(Path("."), lambda wanted: text if wanted == rel else None, origin=f" ({file})")
+    loaded = format_of(rel).load(rel, store, label)
+    return Schema(label=label, file=file, document=loaded.document, store=loaded.store, format=loaded.format)
 
 
 def multi_format(schema: Schema) -> tuple[str, Any]:

@@ -426,6 +426,11 @@ _JSON_TYPES = {
 }
 
 
+def first_message_name(document: ProtoFile) -> str | None:
+    """The fully qualified name of the file's first message (the one Confluent's serializer writes), None for none."""
+    return document.order[0] if document.order else None
+
+
 def attribute_names(document: ProtoFile) -> frozenset[str]:
     """The fields of the file's first message: the attributes its generated Python class has."""
     if not document.order:

@@ -50,7 +50,7 @@ from eventlint.facts import (
     Skipped,
     Subscription,
 )
-from eventlint.resources import builtin_frameworks
+from eventlint.resources import builtin_frameworks, rules_dir
 
 if TYPE_CHECKING:
     from eventlint.extract.resolve import Project
@@ -220,7 +220,7 @@ def _facts(
         bindings = [*bindings, *declared.bindings]
         diagnostics.extend(declared.problems)
 
-    handlers = HandlerAnalysis(project, finder.ev, services).handlers(subscribers, publishers, finder.loop_messages)
+    handlers = HandlerAnalysis(project, finder.ev, services, finder.inference).handlers(subscribers, publishers, finder.loop_messages)
     if reads is not None:
         reads.update(project.configs.reads)
 
@@ -537,7 +537,9 @@ def _parser_fingerprint() -> str:
 def _code_fingerprint() -> str:
     """Every source file of the extraction (a development checkout changes without a version bump)."""
     parts = [__version__]
-    for path in sorted(_EXTRACT_DIR.glob("*.py")) + [_EXTRACT_DIR.parent / "facts.py", _EXTRACT_DIR.parent / "discover.py", _EXTRACT_DIR.parent / "units.py"]:
+    extra = [_EXTRACT_DIR.parent / "facts.py", _EXTRACT_DIR.parent / "discover.py", _EXTRACT_DIR.parent / "units.py"]
+    extra.append(rules_dir() / "knowledge" / "serializers.yaml")  # extract/serializers.py reads it
+    for path in sorted(_EXTRACT_DIR.glob("*.py")) + extra:
         try:
             parts += [path.name, digest(path.read_bytes())]
         except OSError:

@@ -17,8 +17,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from eventlint.extract import ir
+from eventlint.extract import ir, payload_schema
+from eventlint.extract.payload_schema import SchemaInference
 from eventlint.extract.resolve import Evaluator, ModInfo, Project, Scope, argument
+from eventlint.extract.serializers import knowledge
 from eventlint.extract.values import VInst, VMethod, VRef
 from eventlint.facts import (
     ExceptClause,
@@ -48,11 +50,15 @@ class _Visit:
 class HandlerAnalysis:
     """Builds `Handler` facts for every project function that handles messages."""
 
-    def __init__(self, project: Project, evaluator: Evaluator, services: dict[str, str | None]) -> None:
+    def __init__(
+        self, project: Project, evaluator: Evaluator, services: dict[str, str | None], inference: SchemaInference | None = None
+    ) -> None:
         self.project = project
         self.ev = evaluator
         self.services = services
+        self.inference = inference
         self.loop_messages: dict[str, set[str]] = {}
+        self.decoded: set[str] = set()  # handlers whose framework decodes the message into the parameter's annotated class
 
     def handlers(
         self, subscribers: list[Subscription], publishers: list[Publication], loop_messages: dict[str, set[str]] | None = None
@@ -62,6 +68,8 @@ class HandlerAnalysis:
             if publication.function:
                 by_function.setdefault(publication.function, []).append(publication)
         self.loop_messages = loop_messages or {}
+        decoding = frozenset(knowledge().get("model-decoding-frameworks", ()))
+        self.decoded = {s.handler for s in subscribers if s.handler and s.framework in decoding}
         names = sorted({s.handler for s in subscribers if s.handler and s.handler in self.project.functions})
         out = [self._handler(name, by_function) for name in names]
         done = set(names)
@@ -121,6 +129,7 @@ class HandlerAnalysis:
             {SiteRef(p.path, p.line, p.column) for name in functions for p in by_function.get(name, ())},
             key=lambda r: (r.path, r.line, r.column),
         )
+        message_class = self._message_class(mod, fn) if qname in self.decoded else None
         return Handler(
             name=qname,
             path=mod.ir.path,
@@ -135,7 +144,22 @@ class HandlerAnalysis:
             reads=tuple(reads),
             publications=tuple(publications),
             truncated=truncated,
+            message_class=message_class,
+            message_schema=payload_schema.dumps(self.inference.reader(message_class)) if message_class and self.inference else None,
         )
+
+    def _message_class(self, mod: ModInfo, fn: ir.Function) -> str | None:
+        """The model class the handler's message parameter is annotated with (`async def h(order: OrderPlaced)`)."""
+        if self.inference is None:
+            return None
+        for param in fn.params[self._skip_self(mod, fn) :]:
+            if param.annotation is None or param.kind != "pos":
+                continue
+            value = self.ev.eval(param.annotation, Scope(mod))
+            if isinstance(value, VRef) and value.kind == "class" and self.inference.model(value.qname) is not None:
+                return value.qname
+            return None  # the message is the first parameter
+        return None
 
     def _function(
         self, visit: _Visit, calls: list[HandlerCall], excepts: list[ExceptClause], reads: list[FieldRead]
@@ -174,7 +198,9 @@ class HandlerAnalysis:
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
-                reads.append(FieldRead(call.args[0].value, mod.ir.path, call.line, call.col, visit.qname, "get"))  # type: ignore[union-attr]
+                chain = _get_chain(call, itself)
+                if chain:  # `msg.get("customer", {}).get("id")`: `customer`, then `id` below it
+                    reads.append(FieldRead(chain[0], mod.ir.path, call.line, call.col, visit.qname, "get", chain[1:] or None))
             if target is not None and visit.depth + 1 <= MAX_DEPTH:
                 follow.append(
                     _Visit(
@@ -607,6 +633,22 @@ def _literals(call: ir.Call) -> tuple[str, ...]:
         elif isinstance(arg, ir.Seq):
             out.extend(item.value for item in arg.items if isinstance(item, ir.Str))
     return tuple(out)
+
+
+def _get_chain(call: ir.Call, itself: set[str]) -> tuple[str, ...]:
+    """The keys a `.get()` chain reads, outermost last: `m.get("a", {}).get("b")` and `m["a"].get("b")` read `a`
+    then `b` below it; on anything else holding the message (`json.loads(m.value).get("a")`, `m.value.get("a")`) the
+    chain starts at the top level, as a single `.get()` does."""
+    keys: list[str] = []
+    node: ir.Expr = call
+    while isinstance(node, ir.Call) and _is_get(node):
+        assert isinstance(node.func, ir.Attr)
+        keys.append(node.args[0].value)  # type: ignore[union-attr]
+        node = node.func.value
+    while isinstance(node, ir.Sub) and isinstance(node.index, ir.Str):
+        keys.append(node.index.value)
+        node = node.value
+    return tuple(reversed(keys))
 
 
 def _is_get(call: ir.Call) -> bool:

@@ -259,6 +259,7 @@ class Class:
     fields: tuple[str, ...]
     calls: tuple[Call, ...]
     annotations: tuple[tuple[str, Expr], ...] = ()
+    keywords: tuple[tuple[str, Expr], ...] = ()  # class keywords: `class Order(Struct, rename="camel")`, `total=False`
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,16 @@ from eventlint.extract.values import VRef, VStr
 
 MAX_DEPTH = 8
 PYDANTIC_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel"})
+MSGSPEC_BASES = frozenset({"msgspec.Struct", "msgspec.structs.Struct"})
+TYPEDDICT_BASES = frozenset({"typing.TypedDict", "typing_extensions.TypedDict"})
+# msgspec's encoders and converters: the value's own encoding (Structs, dataclasses, attrs, dicts, lists)
+MSGSPEC_DUMPS = frozenset({"msgspec.json.encode", "msgspec.msgpack.encode", "msgspec.to_builtins", "msgspec.structs.asdict"})
+MSGSPEC_FIELD = frozenset({"msgspec.field", "msgspec.structs.field"})
+# Struct options that change neither the encoded names nor which fields are encoded
+# (`rename`, `array_like`, `omit_defaults`, `tag`/`tag_field` are read, not listed here)
+MSGSPEC_HARMLESS = frozenset(
+    {"kw_only", "frozen", "order", "eq", "forbid_unknown_fields", "gc", "weakref", "dict", "cache_hash", "repr_omit_defaults", "metaclass"}
+)
 DATACLASS_DECORATORS = frozenset({"dataclasses.dataclass", "pydantic.dataclasses.dataclass"})
 ATTRS_DECORATORS = frozenset(
     {"attr.s", "attr.attrs", "attr.define", "attr.frozen", "attr.mutable", "attr.dataclass",
@@ -67,7 +77,12 @@ _SIMPLE = {
 _BUILTIN_NAMES = {"str", "int", "float", "bool", "list", "tuple", "set", "frozenset", "dict", "bytes"}
 _OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
 _UNION = frozenset({"typing.Union", "typing_extensions.Union"})
-_WRAPPERS = frozenset({"typing.Annotated", "typing_extensions.Annotated", "typing.Final", "typing.Required", "typing.NotRequired"})
+_WRAPPERS = frozenset(
+    {"typing.Annotated", "typing_extensions.Annotated", "typing.Final", "typing.Required", "typing.NotRequired",
+     "typing_extensions.Required", "typing_extensions.NotRequired"}
+)
+_REQUIRED = frozenset({"typing.Required", "typing_extensions.Required"})
+_NOT_REQUIRED = frozenset({"typing.NotRequired", "typing_extensions.NotRequired"})
 _SKIPPED = frozenset({"typing.ClassVar", "dataclasses.InitVar", "typing_extensions.ClassVar"})
 
 
@@ -171,6 +186,11 @@ class SchemaInference:
                 return self._dumped(call.args[0], scope, line, depth, "asdict", call)
             if qname in DUMP_FUNCTIONS and call.args:
                 return self.infer(call.args[0], scope, line, depth + 1)
+            if qname in MSGSPEC_DUMPS and call.args:
+                inner = self.infer(call.args[0], scope, line, depth + 1)
+                cls = inner.get("x-python-class")
+                # msgspec encodes Structs, dataclasses and attrs classes by their fields; a pydantic model it does not
+                return inner if not isinstance(cls, str) or self._kinds.get(cls) in ("msgspec", "dataclass", "attrs", "typeddict") else {}
             if qname == "builtins.dict" and not call.args:
                 properties = {k: self.infer(v, scope, line, depth + 1, inside=True) for k, v in call.kwargs if k is not None}
                 complete = all(k is not None for k, _ in call.kwargs)
@@ -181,13 +201,26 @@ class SchemaInference:
             if func.attr in PYDANTIC_DUMPS and qname is None:
                 return self._dumped(func.value, scope, line, depth, "method", call)
         if isinstance(callee, VRef) and callee.kind == "class":
-            return self.model(callee.qname) or {}
+            found = self.model(callee.qname) or {}
+            if found and self._kinds.get(callee.qname) == "typeddict":
+                return self._typed_dict(found, call)
+            return found
         if isinstance(callee, VRef) and callee.kind == "function":
             target = self.ev.scope_of(callee.qname)
             if target is not None and target.func is not None and target.func.returns and len(target.func.returns) == 1:
                 bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope))
                 return self.infer(target.func.returns[0], bound, LAST_LINE, depth + 1)
         return {}
+
+    @staticmethod
+    def _typed_dict(declared: dict[str, Any], call: ir.Call) -> dict[str, Any]:
+        """`Order(order_id=..., total=...)`: a TypedDict is a plain dict holding the keys given, typed by the class."""
+        properties = _mapping(declared.get("properties"))
+        given = {k: properties.get(k, {}) for k, _ in call.kwargs if k is not None}
+        complete = not call.args and all(k is not None for k, _ in call.kwargs)
+        schema = _object(given, list(given) if complete else [], complete)
+        schema["x-python-class"] = declared["x-python-class"]
+        return schema
 
     def _dumped(self, expr: ir.Expr, scope: Scope, line: int, depth: int, through: str, call: ir.Call) -> dict[str, Any]:
         """`model.model_dump(...)`, `asdict(model)`: the model's schema, opened when the dump leaves fields out."""
@@ -234,15 +267,22 @@ class SchemaInference:
         properties: dict[str, Any] = {}
         required: list[str] = []
         complete = True
+        options: dict[str, ir.Expr] = {}  # msgspec Struct options, inherited; TypedDict `total` is per class
         for name in reversed(chain):
             found = self.project.classes.get(name)
             if found is None:
                 if kind == "pydantic" and name in PYDANTIC_BASES or name == "builtins.object":
                     continue
+                if kind == "msgspec" and name in MSGSPEC_BASES or kind == "typeddict" and name in TYPEDDICT_BASES:
+                    continue
                 return None  # a base class we cannot read may add fields
             mod, cls = found
             if self._renames(mod, cls, kind):
                 return None
+            options.update(cls.keywords)
+            if kind == "typeddict":
+                self._typed_dict_fields(mod, cls, inside, properties, required)
+                continue
             defaults = {a.target: a for a in cls.attrs}
             annotations = dict(cls.annotations)
             names = list(cls.fields)
@@ -262,13 +302,121 @@ class SchemaInference:
                 properties[field_name] = prop
                 if field_name not in required:
                     required.append(field_name)
+        if kind == "msgspec":
+            if not self._struct_options(options, properties, required, chain):
+                return None
+        if kind == "typeddict":
+            complete = False  # a TypedDict is a dict: nothing stops it from holding more keys at run time
         schema = _object(properties, required, complete)
         schema["x-python-class"] = qname
         return schema
 
+    def _struct_options(self, options: dict[str, ir.Expr], properties: dict[str, Any], required: list[str], chain: list[str]) -> bool:
+        """Apply a Struct's class options; False when they make the encoded object unknown (renamed, an array...)."""
+        for key, value in options.items():
+            if key in MSGSPEC_HARMLESS:
+                continue
+            if key in ("rename", "array_like", "omit_defaults", "tag", "tag_field"):
+                continue
+            return False  # an option we do not know may change the encoding
+        rename = options.get("rename")
+        if rename is not None and not (isinstance(rename, ir.Const) and rename.value is None):
+            return False  # camel, pascal, kebab, a mapping or a function: the wire names are not the field names
+        array_like = options.get("array_like")
+        if array_like is not None and not (isinstance(array_like, ir.Const) and array_like.value in (False, None)):
+            return False  # encoded as an array, not an object
+        omit = options.get("omit_defaults")
+        if omit is not None and not (isinstance(omit, ir.Const) and omit.value in (False, None)):
+            if not (isinstance(omit, ir.Const) and omit.value is True):
+                return False
+            # fields left to their default are left out: only the fields without a default are always there
+            defaults = self._defaulted(chain)
+            required[:] = [f for f in required if f not in defaults]
+        tag, tag_field = options.get("tag"), options.get("tag_field")
+        if tag is not None and not (isinstance(tag, ir.Const) and tag.value in (False, None)):
+            if tag_field is not None and not isinstance(tag_field, ir.Str):
+                return False
+            field_name = tag_field.value if isinstance(tag_field, ir.Str) else "type"
+            if isinstance(tag, ir.Const) and isinstance(tag.value, int) and not isinstance(tag.value, bool):
+                kind = "integer"
+            elif isinstance(tag, ir.Str) or isinstance(tag, ir.Const) and tag.value is True:
+                kind = "string"
+            else:
+                return False  # a tag computed by a function
+            properties[field_name] = {"type": kind}
+            required.insert(0, field_name)
+        return True
+
+    def _defaulted(self, chain: list[str]) -> set[str]:
+        names: set[str] = set()
+        for name in chain:
+            found = self.project.classes.get(name)
+            if found is not None:
+                names.update(a.target for a in found[1].attrs)
+        return names
+
+    def _typed_dict_fields(
+        self, mod: ModInfo, cls: ir.Class, inside: frozenset[str], properties: dict[str, Any], required: list[str]
+    ) -> None:
+        """A TypedDict class's keys: required unless `total=False` or `NotRequired[...]` (`Required[...]` wins)."""
+        total_expr = dict(cls.keywords).get("total")
+        total = not (isinstance(total_expr, ir.Const) and total_expr.value is False)
+        for field_name, annotation in cls.annotations:
+            head = annotation.value if isinstance(annotation, ir.Sub) else None
+            wrapper = self._qualified(head, mod, cls) if head is not None else None
+            properties[field_name] = self.annotation(annotation, mod, cls, inside)
+            needed = True if wrapper in _REQUIRED else False if wrapper in _NOT_REQUIRED else total
+            if needed and field_name not in required:
+                required.append(field_name)
+            elif not needed and field_name in required:
+                required.remove(field_name)
+
+    def reader(self, qname: str) -> dict[str, Any] | None:
+        """The model as a consumer decodes into it: its fields, required only when they have no default."""
+        found = self.model(qname)
+        if found is None:
+            return None
+        if self._kinds.get(qname) == "typeddict":
+            return found  # `typing` already says which keys are required
+        chain = [qname, *self.ev.class_bases(qname)]
+        schema = {k: v for k, v in found.items() if k != "required"}
+        required = [f for f in _mapping(found.get("properties")) if not self._has_default(f, chain)]
+        if required:
+            schema["required"] = required
+        return schema
+
+    def _has_default(self, field_name: str, chain: list[str]) -> bool:
+        for name in chain:  # the class itself first: a redeclaration overrides its base's default
+            entry = self.project.classes.get(name)
+            if entry is None:
+                continue
+            mod, cls = entry
+            for assign in reversed(cls.attrs):
+                if assign.target == field_name:
+                    return self._gives_default(assign.value, mod, cls)
+            if any(n == field_name for n, _ in cls.annotations):
+                return False
+        return False
+
+    def _gives_default(self, value: ir.Expr, mod: ModInfo, cls: ir.Class) -> bool:
+        """`= 1`, `= None`, `Field(default=...)`, `field(default_factory=list)`; not `Field(...)` or `Field(description=...)`."""
+        if isinstance(value, ir.Call) and self._is(value, mod, cls, FIELD_FUNCTIONS | MSGSPEC_FIELD | ATTRS_FIELDS):
+            if any(k in ("default", "default_factory", "factory") for k, _ in value.kwargs):
+                return True
+            first = value.args[0] if value.args else None
+            return first is not None and not (isinstance(first, ir.Opaque) and first.text.strip() == "...")
+        return True
+
     def _kind(self, chain: list[str]) -> str | None:
         if any(name in PYDANTIC_BASES for name in chain):
             return "pydantic"
+        for bases, kind in ((MSGSPEC_BASES, "msgspec"), (TYPEDDICT_BASES, "typeddict")):
+            if any(name in bases for name in chain):
+                entry = self.project.classes.get(chain[0])
+                # a class decorator may rename or add fields
+                return kind if entry is not None and all(
+                    self._qualified(d.expr, entry[0], entry[1]) in NEUTRAL_DECORATORS for d in entry[1].decorators
+                ) else None
         entry = self.project.classes.get(chain[0])
         if entry is None:
             return None
@@ -312,6 +460,11 @@ class SchemaInference:
                 for d in fn.decorators
             ):
                 return True
+        if kind == "msgspec" and any(
+            isinstance(a.value, ir.Call) and self._is(a.value, mod, cls, MSGSPEC_FIELD) and any(k == "name" for k, _ in a.value.kwargs)
+            for a in cls.attrs
+        ):
+            return True  # msgspec.field(name="...") renames one field on the wire
         return kind == "attrs" and any(
             isinstance(a.value, ir.Call) and any(k == "alias" for k, _ in a.value.kwargs) for a in cls.attrs
         )
@@ -464,6 +617,10 @@ def _union(options: list[dict[str, Any]]) -> dict[str, Any]:
         if set(other) - {"type"}:
             return {"anyOf": [other, {"type": "null"}]}
     return {"type": types[0] if len(types) == 1 else sorted(types)}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _types(schema: dict[str, Any]) -> list[str]:

@@ -22,6 +22,7 @@ from eventlint.extract import ir, payload_schema
 from eventlint.extract.dispatch import Dispatch, Route
 from eventlint.extract.patterns import SitePattern, Spec
 from eventlint.extract.payload_schema import SchemaInference
+from eventlint.extract.serializers import SerializerFinder
 from eventlint.extract.resolve import (
     LAST_LINE,
     PASS_THROUGH,
@@ -76,6 +77,8 @@ class Shape:
     partial: bool = False
     cls: str | None = None  # the project class the payload is built from
     schema: str | None = None  # the inferred JSON Schema of the payload, as JSON text (extract/payload_schema.py)
+    schema_format: str | None = None  # set when `schema` is a serializer's (extract/serializers.py): avro, json-schema
+    subject_strategy: str | None = None  # the serializer's `subject.name.strategy`, when its conf states one
 
 
 NO_SHAPE = Shape()
@@ -134,6 +137,7 @@ class SiteFinder:
         self.patterns = project.patterns
         self.ev = Evaluator(project)
         self.inference = SchemaInference(project, self.ev)
+        self.serializers = SerializerFinder(self.ev)
         self.services = services
         self.payload_event_keys = payload_event_keys
         self.candidates: list[Candidate] = []
@@ -537,8 +541,16 @@ class SiteFinder:
                 continue
             expr = argument(ctx.call, source.arg, source.kw)
             if expr is not None:
-                return self._with_schema(self.payload_shape(expr, ctx.scope, ctx.call.line, 0), expr, ctx.scope, ctx.call.line)
+                shape = self._with_schema(self.payload_shape(expr, ctx.scope, ctx.call.line, 0), expr, ctx.scope, ctx.call.line)
+                return self._serialized(shape, ctx.call, ctx.scope, expr)
         return NO_SHAPE
+
+    def _serialized(self, shape: Shape, call: ir.Call, scope: Scope, expr: ir.Expr) -> Shape:
+        """A payload written by a schema-bound serializer sends that schema (extract/serializers.py)."""
+        found = self.serializers.detect(call, scope, expr)
+        if found is None:
+            return shape
+        return replace(shape, schema=found.schema, schema_format=found.format, subject_strategy=found.strategy)
 
     def _with_schema(self, shape: Shape, expr: ir.Expr, scope: Scope, line: int) -> Shape:
         """The shape with the payload's inferred schema (what the code really sends)."""
@@ -1086,6 +1098,8 @@ class SiteFinder:
                             payload_types=site.payload.types,
                             payload_partial=site.payload.partial,
                             payload_schema=site.payload.schema,
+                            payload_format=site.payload.schema_format,
+                            subject_strategy=site.payload.subject_strategy,
                             event_expr=ev_expr,
                             channel_expr=ch_expr,
                             via=site.via,

@@ -130,6 +130,7 @@ class _ClassBuilder:
     fields: list[str] = field(default_factory=list)
     calls: list[ir.Call] = field(default_factory=list)
     annotations: list[tuple[str, ir.Expr]] = field(default_factory=list)
+    keywords: tuple[tuple[str, ir.Expr], ...] = ()
 
     def build(self) -> ir.Class:
         return ir.Class(
@@ -142,6 +143,7 @@ class _ClassBuilder:
             fields=tuple(self.fields),
             calls=tuple(self.calls),
             annotations=tuple(self.annotations),
+            keywords=self.keywords,
         )
 
 
@@ -174,6 +176,7 @@ class _Visitor(cst.CSTVisitor):
         self._skip_calls = 0
         self._pending_with: list[tuple[cst.With, int]] = []
         self._callees: set[int] = set()
+        self._chained: set[int] = set()  # inner attributes of a chain already read as one (`event.customer.id`)
         self._stores: set[int] = set()
         self._except_owners: list[_FunctionBuilder | None] = []
         self._branching: list[_BranchFrame] = []
@@ -245,6 +248,7 @@ class _Visitor(cst.CSTVisitor):
         builder = self._stack.pop()
         assert isinstance(builder, _ClassBuilder)
         builder.bases = tuple(self._expr(arg.value) for arg in original_node.bases if arg.keyword is None)
+        builder.keywords = tuple((arg.keyword.value, self._expr(arg.value)) for arg in original_node.keywords if arg.keyword is not None)
         builder.decorators = self._decorators(original_node.decorators)
         self._classes.append(builder.build())
 
@@ -746,14 +750,22 @@ class _Visitor(cst.CSTVisitor):
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         line, col = self._pos(node)
         builder = self._function()
-        if (
-            builder is not None
-            and isinstance(node.value, cst.Name)
-            and (node.value.value in builder.param_names or node.value.value in builder.local_names)
-            and id(node) not in self._callees
-            and id(node) not in self._stores
-        ):
-            builder.reads.append(ir.Read(node.value.value, node.attr.value, line, col, (node.value.value,), "attr"))
+        if builder is None or id(node) in self._callees or id(node) in self._stores or id(node) in self._chained:
+            return True
+        # `event.customer.id`: one read of `customer` with `id` below it (the inner attributes are not read again)
+        attrs = [node.attr.value]
+        inner = node.value
+        while isinstance(inner, cst.Attribute):
+            attrs.append(inner.attr.value)
+            inner = inner.value
+        if isinstance(inner, cst.Name) and (inner.value in builder.param_names or inner.value in builder.local_names):
+            if len(attrs) > 1:
+                value = node.value
+                while isinstance(value, cst.Attribute):
+                    self._chained.add(id(value))
+                    value = value.value
+            attrs.reverse()
+            builder.reads.append(ir.Read(inner.value, attrs[0], line, col, (inner.value,), "attr", sub=tuple(attrs[1:])))
         return True
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:

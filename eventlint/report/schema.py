@@ -52,14 +52,19 @@ def check_text(result: Any) -> str:
     if not result.files:
         lines.append("No event in the catalog names a schema (events.<Name>.schema).")
     for f in result.files:
-        head = f"{f.event}: {f.path}"
+        subject = getattr(f, "subject", None)
+        head = f"{f.event}: {f.path}" + (f" (subject {subject})" if subject else "")
+        if f.status == "no-subject":
+            lines.append(f"{head}: no subject (the strategy needs the event's channel and a named record)")
+            continue
         if f.status == "new":
-            lines.append(f"{head}: new since {result.ref} (nothing to compare)")
+            lines.append(f"{head}: " + (f"not in {result.ref} (nothing to compare)" if subject else f"new since {result.ref} (nothing to compare)"))
             continue
+        since = "against" if subject else "since"
         if f.status == "unchanged":
-            lines.append(f"{head}: unchanged since {result.ref}")
+            lines.append(f"{head}: unchanged {since} {result.ref}")
             continue
-        lines.append(f"{head}: {len(f.changes)} change(s) since {result.ref} (mode {f.mode}, open content {result.policy})")
+        lines.append(f"{head}: {len(f.changes)} change(s) {since} {result.ref} (mode {f.mode}, open content {result.policy})")
         for change in f.changes:
             lines.append(f"  {change_line(change, f.mode)}")
             if change.breaks(f.mode):
@@ -81,6 +86,7 @@ def check_json(result: Any) -> str:
                 "event": f.event,
                 "path": f.path,
                 "status": f.status,
+                **({"subject": f.subject} if getattr(f, "subject", None) else {}),
                 "mode": f.mode,
                 "consumers": list(f.consumers),
                 "changes": [{**c.to_json(), "breaks_mode": c.breaks(f.mode)} for c in f.changes],
@@ -89,6 +95,9 @@ def check_json(result: Any) -> str:
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_FORMAT_NAMES = {"avro": "Avro", "json-schema": "JSON Schema", "protobuf": "Protobuf"}
 
 
 def infer_text(inferred: list[Any]) -> str:
@@ -100,7 +109,8 @@ def infer_text(inferred: list[Any]) -> str:
         names = ", ".join(item.events) or "(unnamed event)"
         where = f" on {item.channel}" if item.channel else ""
         body = json.dumps(item.schema, indent=2, sort_keys=True)
-        blocks.append(f"{item.path}:{item.line}:{item.column}: {names}{where}\n" + "\n".join(f"  {line}" for line in body.splitlines()))
+        source = f" ({_FORMAT_NAMES.get(item.format, item.format)} schema of its serializer)" if getattr(item, "serializer", False) else ""
+        blocks.append(f"{item.path}:{item.line}:{item.column}: {names}{where}{source}\n" + "\n".join(f"  {line}" for line in body.splitlines()))
     return "\n".join(blocks) + "\n"
 
 
@@ -108,6 +118,7 @@ def infer_json(inferred: list[Any]) -> str:
     document = {
         "publications": [
             {"path": i.path, "line": i.line, "column": i.column, "events": list(i.events), "channel": i.channel, "schema": i.schema}
+            | ({"format": i.format, "source": "serializer"} if getattr(i, "serializer", False) else {})
             for i in inferred
         ]
     }

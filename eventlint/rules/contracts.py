@@ -10,7 +10,7 @@ from functools import cached_property
 
 from eventlint import compat
 from eventlint.catalog import EventSpec
-from eventlint.facts import Diagnostic, FieldRead, Publication, Subscription
+from eventlint.facts import Diagnostic, FieldRead, Handler, Publication, Subscription
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import dead_letter_sites
@@ -568,8 +568,8 @@ def _payload_problems(p: Publication, view: ObjectView) -> list[str]:
 
 def _sent_mismatches(p: Publication, spec: EventSpec, ctx: RuleContext) -> list[Mismatch]:
     """Where the publication's inferred payload schema breaks the event's newest schema (nested parts included)."""
-    if p.payload_schema is None:
-        return []
+    if p.payload_schema is None or p.payload_format is not None:
+        return []  # a serializer's schema is judged as a schema version (EDA210), not as a payload
     document = ctx.schemas.latest_document(spec)
     if document is None:
         return []
@@ -599,17 +599,23 @@ class ConsumerReadsUnknownField(Rule):
       a default that may be null) read with `event["x"]`, which raises
       `KeyError` on every message that leaves it out.
 
-    Nested reads (`event["order"]["id"]`) are judged the same way against the
-    nested object, Avro record or Protobuf message the schema declares there
-    (`$ref`s followed; a part declared as a choice, a map or a free-form object
-    is not judged).
+    Nested reads (`event["order"]["id"]`, `event.get("order", {}).get("id")`,
+    `event["order"].get("id")`) are judged the same way against the nested
+    object, Avro record or Protobuf message the schema declares there (`$ref`s
+    followed; a part declared as a choice, a map or a free-form object is not
+    judged); a `.get()` chain only for the names it reads.
 
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
-    (`event.total`) are judged only against a Protobuf schema, whose generated
-    class has exactly the message's fields as attributes (reading another raises
-    `AttributeError`); other attribute reads are left alone: they read a model
-    class, whose fields and defaults the code decides.
+    (`event.total`, `event.customer.id`) are judged against a Protobuf schema,
+    whose generated class has exactly the message's fields as attributes
+    (reading another raises `AttributeError`), and in a handler whose message
+    parameter is annotated with a model class (FastStream's `async def
+    on_order(order: OrderPlaced)` decodes the message into it: a pydantic model,
+    dataclass, attrs class or msgspec Struct), for the names they read; other
+    attribute reads are left alone. Such a handler fails on every message its
+    model rejects, so a model field without a default is reported when the
+    schema does not define it, or leaves it optional without a default.
 
     ## Why is this bad?
     A consumer reading a field nobody promised to send works until the producer
@@ -799,6 +805,16 @@ class ConsumerReadsUnknownField(Rule):
         ),
     ]
 
+    def _decoded_model(self, handler: Handler, view: ObjectView, event: str) -> Iterator[Diagnostic]:
+        """A handler decoding into a model (FastStream) fails on every message the model rejects."""
+        if handler.message_class is None or handler.message_schema is None:
+            return
+        for message in _model_problems(handler, view, event):
+            yield self.finding(
+                (handler.path, handler.line, handler.column), message, service=handler.service, event=event,
+                hint="give the model field a default (or make it Optional with a default), or add it to the schema as required",
+            )
+
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         contracts = _contracts(ctx)
         consumed: dict[str, set[str]] = {}
@@ -815,12 +831,23 @@ class ConsumerReadsUnknownField(Rule):
             if view is None or not view.properties:
                 continue
             attributes = ctx.schemas.latest_attributes(spec)
+            yield from self._decoded_model(handler, view, spec.name)
             for read in handler.reads:
                 if matches(read.field, self.options.envelope_fields):
                     continue
                 if read.subfields:
+                    if read.access == "attr" and handler.message_class is None and attributes is None:
+                        continue  # attributes of an object that is not the decoded message (a broker record's own)
                     key = (read.path, read.line, read.column, ".".join((read.field, *read.subfields)))
-                    message = None if key in seen else nested_read_problem(read, view, spec.name)
+                    # only `event["a"]["b"]` raises KeyError; `.get()` chains and model attributes are judged for names only
+                    optional = read.access == "item"
+                    message = None
+                    if key not in seen:
+                        # the top level of `event["a"]["b"]` and `event.get("a", {}).get("b")` is a read of its own
+                        # (the inner subscript or call); an attribute chain is one read, so its top level is judged here
+                        if read.access == "attr" and not view.defines(read.field):
+                            message = f"reads `{read.field}`, which the `{spec.name}` schema does not define"
+                        message = message or nested_read_problem(read, view, spec.name, optional)
                     if message:
                         seen.add(key)
                         yield self.finding(
@@ -830,6 +857,19 @@ class ConsumerReadsUnknownField(Rule):
                     continue
                 key = (read.path, read.line, read.column, read.field)
                 if key in seen or matches(read.field, self.options.envelope_fields):
+                    continue
+                if read.access == "attr" and handler.message_class is not None and attributes is None:
+                    # decoded into a model class (FastStream's `async def h(order: OrderPlaced)`): its attributes are the message's fields
+                    if view.defines(read.field) or read.field.startswith(("_", "model_")):
+                        continue
+                    seen.add(key)
+                    model = handler.message_class.rsplit(".", 1)[-1]
+                    yield self.finding(
+                        (read.path, read.line, read.column),
+                        f"reads `.{read.field}` of `{model}`, which the `{spec.name}` schema does not define",
+                        service=handler.service, event=spec.name,
+                        hint=f"add `{read.field}` to the schema (a new version), or stop reading it",
+                    )
                     continue
                 if read.access == "attr":
                     # a generated Protobuf class has exactly its fields as attributes; other models decide their own
@@ -850,6 +890,24 @@ class ConsumerReadsUnknownField(Rule):
                         (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
                         hint=f"add `{read.field}` to the schema, or read it with `.get()`",
                     )
+
+
+def _model_problems(handler: Handler, view: ObjectView, event: str) -> list[str]:
+    """What the model a handler decodes into requires that the event's schema does not promise."""
+    try:
+        schema = json.loads(handler.message_schema)
+    except (TypeError, ValueError):
+        return []
+    model = str(handler.message_class).rsplit(".", 1)[-1]
+    problems: list[str] = []
+    for name in schema.get("required", []) if isinstance(schema, dict) else []:
+        if not isinstance(name, str):
+            continue
+        if not view.defines(name):
+            problems.append(f"`{model}` requires `{name}`, which the `{event}` schema does not define: every message fails validation")
+        elif name not in view.required and not view.has_default(name):
+            problems.append(f"`{model}` requires `{name}`, optional in the `{event}` schema: messages without it fail validation")
+    return problems
 
 
 def _read_problem(read: FieldRead, view: ObjectView, event: str) -> str | None:
@@ -1300,10 +1358,11 @@ class ModelSchemaDrift(Rule):
 
     ## What it does
     For a publication of a catalogued event whose payload is a model built at the
-    site (a pydantic model, a dataclass or an attrs class: sent as it is, through
-    `model_dump()`/`model_dump_json()`/`dict()`/`json()`, or `dataclasses.asdict`/
-    `attrs.asdict`, also through `json.dumps`, a variable or a function that returns
-    it), derives the schema the code really sends from the class itself (every
+    site (a pydantic model, a dataclass, an attrs class, a msgspec Struct or a
+    TypedDict: sent as it is, through `model_dump()`/`model_dump_json()`/`dict()`/
+    `json()`, `dataclasses.asdict`/`attrs.asdict`, `msgspec.json.encode`/
+    `msgspec.to_builtins`, also through `json.dumps`, a variable or a function that
+    returns it), derives the schema the code really sends from the class itself (every
     field, with the defaults that are dumped too, its annotated type, optional
     fields, nested models and lists of them; the class is never imported) and
     compares it with the newest version of the event's schema (JSON Schema, Avro
@@ -1316,10 +1375,22 @@ class ModelSchemaDrift(Rule):
       the schema says `integer`, `str | None` where it does not allow null
       (the model dumps `None`).
 
+    A producer that writes with a schema-bound serializer sends that schema: a
+    Schema Registry `AvroSerializer`/`JSONSerializer` (the `value.serializer` of a
+    `SerializingProducer`, or called by hand before `produce`), fastavro's
+    `schemaless_writer`/`writer` or avro's `DatumWriter`, with the schema written in
+    the code (a string, a constant, a dict literal) or read from a project file
+    (`open(...).read()`, `Path(...).read_text()`, `fastavro.schema.load_schema`).
+    That schema is judged as the registry judges a schema the serializer registers:
+    a catalogued version is accepted; any other must pass the event's compatibility
+    mode against the newest version (every version for a `*_TRANSITIVE` mode), with
+    the same rules as `eventlint schema diff`. A serializer schema that does not
+    load, or is in another format than the catalog's, is reported too.
+
     `eventlint schema infer` prints the schema the code sends, per publication.
 
     ## Why is this bad?
-    The model is the producer's real contract: every message it sends has these
+    The model (or the serializer's schema) is the producer's real contract: every message it sends has these
     fields. When it drifts from the schema the consumers read with, every message
     fails at a consumer (or at the serializer), far from the change that caused
     it, and no schema diff shows it because the schema did not change.
@@ -1336,7 +1407,9 @@ class ModelSchemaDrift(Rule):
     a dump that leaves fields out (`exclude=`, `exclude_none=`, `by_alias=`...)
     for the missing-field check. A field of a type that is not plain
     (`datetime`, `UUID`, `Decimal`, an `Enum`) is compared by name only. Events
-    whose compatibility is `NONE` are not checked.
+    whose compatibility is `NONE` are not checked. A serializer's schema is read
+    only when the code states it; one fetched from the registry at run time, or a
+    `ProtobufSerializer`'s (its generated class), is not known.
     """
 
     code = "EDA210"
@@ -1370,7 +1443,38 @@ class ModelSchemaDrift(Rule):
         """
     }
 
+    _avro_config = """
+    events:
+      OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.avsc}
+    """
+    _avro_schema = {
+        "schemas/order_placed.avsc": """
+            {"type": "record", "name": "OrderPlaced", "namespace": "shop",
+             "fields": [{"name": "order_id", "type": "string"}, {"name": "total_cents", "type": "long"}]}
+        """
+    }
+
     invalid = [
+        Example(
+            """
+            from confluent_kafka import SerializingProducer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroSerializer
+
+            SCHEMA = '''
+            {"type": "record", "name": "OrderPlaced", "namespace": "shop",
+             "fields": [{"name": "order_id", "type": "string"}, {"name": "total_cents", "type": "long"},
+                        {"name": "channel", "type": "string"}]}
+            '''
+            registry = SchemaRegistryClient({"url": "http://schema-registry:8081"})
+            producer = SerializingProducer({"bootstrap.servers": "kafka:9092", "value.serializer": AvroSerializer(registry, SCHEMA)})
+
+            def place_order(order):
+                producer.produce("orders.placed", key=order.id, value=order.to_dict())  # expect: EDA210
+            """,
+            config=_avro_config,
+            files=_avro_schema,
+        ),
         Example(
             """
             from kafka import KafkaProducer
@@ -1452,11 +1556,31 @@ class ModelSchemaDrift(Rule):
             config=_config,
             files=_schema,
         ),
+        Example(
+            """
+            from confluent_kafka import SerializingProducer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.avro import AvroSerializer
+
+            registry = SchemaRegistryClient({"url": "http://schema-registry:8081"})
+            with open("schemas/order_placed.avsc") as f:
+                serializer = AvroSerializer(registry, f.read())
+            producer = SerializingProducer({"bootstrap.servers": "kafka:9092", "value.serializer": serializer})
+
+            def place_order(order):
+                producer.produce("orders.placed", key=order.id, value=order.to_dict())
+            """,
+            config=_avro_config,
+            files=_avro_schema,
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         contracts = _contracts(ctx)
         for p in contracts.publications:
+            if p.payload_schema is not None and p.payload_format is not None:
+                yield from self._serializer(p, contracts, ctx)
+                continue
             if p.payload_schema is None or '"x-python-class"' not in p.payload_schema:
                 continue
             for spec in contracts.published(p):
@@ -1474,6 +1598,78 @@ class ModelSchemaDrift(Rule):
                     hint="change the model back, or publish a new schema version first (EDA208 checks it) and then the model",
                     event=spec.name,
                 )
+
+
+    def _serializer(self, p: Publication, contracts: Contracts, ctx: RuleContext) -> Iterator[Diagnostic]:
+        """The schema the producer's serializer writes with, against the event's versions as the registry judges it."""
+        assert p.payload_schema is not None and p.payload_format is not None
+        kind = _FORMAT_NAMES.get(p.payload_format, p.payload_format)
+        label = f"the serializer's schema ({p.path}:{p.line})"
+        for spec in contracts.published(p):
+            mode, policy = compat.settings(ctx.config.raw.get("contracts"), spec.compatibility)
+            if mode == "NONE":
+                continue
+            versions = _catalogued_versions(spec, ctx)
+            if not versions:
+                continue
+            try:
+                written = compat.text_schema(p.payload_format, p.payload_schema, f"{p.path}:{p.line}", label)
+            except compat.SchemaError as exc:
+                yield self.finding(
+                    p,
+                    f"the {kind} schema the serializer writes `{spec.name}` with does not load: {exc.message}",
+                    hint="fix the schema the serializer is given (it fails when the first message is sent)",
+                    event=spec.name,
+                )
+                continue
+            latest = versions[-1][1]
+            if latest.format != written.format:
+                yield self.finding(
+                    p,
+                    f"the serializer writes `{spec.name}` in {kind}, but its catalogued schema ({latest.label}) is "
+                    f"{_FORMAT_NAMES.get(latest.format, latest.format)}",
+                    hint="serialize with the catalogued schema's format, or change the catalog",
+                    event=spec.name,
+                )
+                continue
+            level = compat.protobuf_level(ctx.config.raw.get("contracts"))
+            if any(_same(schema, written) for _, schema in versions):
+                continue  # one of the catalogued versions: the registry already holds it
+            found = [b for b in compat.history([*versions, (label, written)], mode, policy, level) if b.newer == label]
+            if not found:
+                continue
+            against = found[-1]
+            changes = "; ".join(f"{c.path or '/'}: {c.description}" for c in against.changes)
+            yield self.finding(
+                p,
+                f"the {kind} schema the serializer writes `{spec.name}` with breaks {mode} against {against.older}: {changes}",
+                hint="send with the catalogued schema, or publish this schema as a new version first (EDA208 checks it)",
+                event=spec.name,
+            )
+
+
+def _same(version: compat.Schema, written: compat.Schema) -> bool:
+    """The same schema, defaults and docs included (a parsed Avro schema, a JSON document), as a registry lookup finds it."""
+    return version.format == written.format and bool(version.document == written.document)
+
+
+_FORMAT_NAMES = {"avro": "Avro", "json-schema": "JSON Schema", "protobuf": "Protobuf"}
+
+
+def _catalogued_versions(spec: EventSpec, ctx: RuleContext) -> list[tuple[str, compat.Schema]]:
+    """The event's schema versions, oldest first (an inline AsyncAPI payload is one version); none when broken."""
+    versions = ctx.schemas.versions(spec)
+    if versions:
+        return versions
+    inline = ctx.schemas.inline(spec)
+    if inline is not None:
+        return [("(payload)", inline)]
+    if spec.payload is not None and spec.payload_format is None:
+        try:
+            return [("(payload)", compat.json_schema.as_schema(spec.payload, "(payload)"))]
+        except compat.SchemaError:
+            return []
+    return []
 
 
 RULES: tuple[type[Rule], ...] = (

@@ -264,11 +264,12 @@ def _nested(sent: Mapping[str, Any], declared: Mapping[str, Any], path: str, mod
         _nested(sent["items"], declared["items"], f"{path}[]", model, depth, out)
 
 
-def nested_read_problem(read: Any, view: ObjectView, event: str) -> str | None:
+def nested_read_problem(read: Any, view: ObjectView, event: str, optional: bool = True) -> str | None:
     """What is wrong with a nested read (`event["order"]["id"]`, a FieldRead with `subfields`), if anything.
 
     The top-level field is judged by its own read; here each key below it is, against the object
-    declared at that place, while that place is plainly one object (X or null included).
+    declared at that place, while that place is plainly one object (X or null included). `optional`
+    also reports an optional key read as required (`event["a"]["b"]`; not a `.get()` chain or an attribute).
     """
     declared: Any = view.properties.get(read.field)
     path = read.field
@@ -280,7 +281,7 @@ def nested_read_problem(read: Any, view: ObjectView, event: str) -> str | None:
         where = f"{path}.{key}"
         if not inner.defines(key):
             return f"reads `{where}`, which the `{event}` schema does not define"
-        if key not in inner.required and not inner.has_default(key):
+        if optional and key not in inner.required and not inner.has_default(key):
             return f"reads optional `{where}` of `{event}` as required: messages without it raise KeyError"
         declared, path = inner.properties.get(key), where
     return None

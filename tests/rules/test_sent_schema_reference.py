@@ -174,6 +174,68 @@ CASES = {
         {"order_id": "o-1", "total_cents": 1, "address": {"street": "A 1"}},
         judged=False,
     ),
+    # msgspec Structs and TypedDicts, read from their class bodies
+    "json msgspec Struct drops a required field": Case(
+        """
+        import msgspec
+
+        class OrderPlaced(msgspec.Struct):
+            order_id: str
+            coupon: str = ""
+
+        def send(o):
+            producer.send("orders.placed", msgspec.json.encode(OrderPlaced(order_id=o.id)))
+        """,
+        {"order_id": "o-1", "coupon": ""},
+        rule="EDA210",
+    ),
+    "json msgspec Struct with a list of Structs": Case(
+        """
+        import msgspec
+
+        class Line(msgspec.Struct):
+            sku: str
+            quantity: int
+
+        class OrderPlaced(msgspec.Struct, kw_only=True):
+            order_id: str
+            total_cents: int
+            lines: list[Line] = []
+
+        def send(o):
+            producer.send("orders.placed", msgspec.json.encode(OrderPlaced(order_id=o.id, total_cents=1)))
+        """,
+        {"order_id": "o-1", "total_cents": 1, "lines": [{"sku": "a", "quantity": 2}]},
+        rule="EDA210",
+    ),
+    "json msgspec Struct sends a string where the schema says integer": Case(
+        """
+        import msgspec
+
+        class OrderPlaced(msgspec.Struct):
+            order_id: str
+            total_cents: str
+
+        def send(o):
+            producer.send("orders.placed", msgspec.to_builtins(OrderPlaced(o.id, o.total)))
+        """,
+        {"order_id": "o-1", "total_cents": "12"},
+        rule="EDA210",
+    ),
+    "json TypedDict built without a required key": Case(
+        """
+        from typing import TypedDict
+
+        class OrderPlaced(TypedDict, total=False):
+            order_id: str
+            total_cents: int
+
+        def send(o):
+            producer.send("orders.placed", json.dumps(OrderPlaced(order_id=o.id)).encode())
+        """,
+        {"order_id": "o-1"},
+        rule="EDA210",
+    ),
     # JSON Schema, models
     "json model drops a required field": Case(
         """
