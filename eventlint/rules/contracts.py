@@ -611,7 +611,9 @@ class ConsumerReadsUnknownField(Rule):
     - a field the latest schema does not define;
     - an optional field (not `required`, no `default`; for Avro, a field without
       a default that may be null) read with `event["x"]`, which raises
-      `KeyError` on every message that leaves it out.
+      `KeyError` on every message that leaves it out; not when the same
+      function reads it with `.get("x")` on an earlier line, the usual guard
+      (`if event.get("x"): refund(event["x"])`).
 
     Nested reads (`event["order"]["id"]`) are judged the same way against the
     nested object, Avro record or Protobuf message the schema declares there
@@ -858,12 +860,22 @@ class ConsumerReadsUnknownField(Rule):
                     )
                     continue
                 message = _read_problem(read, view, spec.name)
+                if message and read.access == "item" and view.defines(read.field) and _checked_before(read, handler.reads):
+                    message = None  # `if event.get("x"): ... event["x"]`: read only once known to be there
                 if message:
                     seen.add(key)
                     yield self.finding(
                         (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
                         hint=f"add `{read.field}` to the schema, or read it with `.get()`",
                     )
+
+
+def _checked_before(read: FieldRead, reads: Iterable[FieldRead]) -> bool:
+    """The same function reads the field with `.get()` on an earlier line: the item read is guarded by it."""
+    return any(
+        r.access == "get" and r.field == read.field and r.function == read.function and r.path == read.path and r.line < read.line
+        for r in reads
+    )
 
 
 def _read_problem(read: FieldRead, view: ObjectView, event: str) -> str | None:
