@@ -1418,7 +1418,7 @@ class Evaluator:
         elif source.key is not None:
             values = []
             for item in flatten(value):
-                found = item.get(source.key) if isinstance(item, (VDict, VInst)) else None
+                found = _key_path(item, source.key)
                 if found is not None:
                     values.append(found)
                 elif isinstance(item, VDict):
@@ -1527,6 +1527,18 @@ def _matches(regex: str, value: Value) -> bool:
     text = value.value if isinstance(value, VStr) else value.text if isinstance(value, VTemplate) else None
     found = re.search(regex, text) if text is not None else None
     return found is not None and bool(found.groups()) and found.group(1) is not None
+
+
+def _key_path(value: Value, key: str | tuple[str, ...]) -> Value | None:
+    """The value under `key` (or under each key of a path in turn) of a known mapping or object."""
+    for part in (key,) if isinstance(key, str) else key:
+        if not isinstance(value, (VDict, VInst)):
+            return None
+        found = value.get(part)
+        if found is None:
+            return None
+        value = found
+    return value
 
 
 def _literal_string_map(value: VDict) -> bool:
