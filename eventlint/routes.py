@@ -213,6 +213,8 @@ class Flow:
         pub_event, sub_event = self.event(publication), self.event(subscription)
         if pub_event and sub_event and pub_event == sub_event:
             return not self.identity.different_connections(publication, subscription) or bool(self.identity.declared(publication))
+        if pub_event and sub_event and publication.framework in EVENT_ROUTED:
+            return False  # the rule matches `detail-type`: a source both sides share does not make them one event
         same_broker = self.identity.same_broker(publication, subscription)
         if publication.channel:
             name: str | None = publication.channel

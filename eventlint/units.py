@@ -83,7 +83,8 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
     for rel, unit in owner.items():
         assign[rel] = (unit.name, f"{unit.folder}/**", f"{unit.folder}/**", unit.signal)
     for rel, (name, signal, declared) in apps.items():
-        assign[rel] = (name, f"declared:{name}" if declared else rel, rel, signal)
+        # files of one app (a stack's functions sharing a handler folder) are one service
+        assign[rel] = (name, f"declared:{name}" if declared else f"app:{signal}", rel, signal)
     nothing_else = not assign
     for rel in files:
         if rel not in assign:
@@ -263,7 +264,8 @@ def _app_objects(root: Path, python: list[str], owner: dict[str, _Unit], functio
         per_unit.setdefault(unit.folder if unit else None, []).append(rel)
     out = {}
     for folder, rels in per_unit.items():
-        if folder is None or len(rels) >= 2:  # outside every unit, or several apps in one unit
+        # outside every unit, or several apps in one unit (a stack's functions sharing one handler folder are one)
+        if folder is None or len({found[rel] for rel in rels}) >= 2:
             for rel in rels:
                 out[rel] = found[rel]
     return out

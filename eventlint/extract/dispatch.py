@@ -71,6 +71,7 @@ class Dispatch:
         raw: frozenset[str] = frozenset(),
         depth: int = 0,
         given: frozenset[tuple[str, str]] = frozenset(),
+        bound: Scope | None = None,
     ) -> tuple[Route, ...]:
         """The routes in `qname`, or in the one project function it hands the message to (a few levels down).
 
@@ -80,6 +81,8 @@ class Dispatch:
         (redis hands out `{"type": "message", ...}`; `msg.value["type"]` is the event's).
         `given` are parameters known to hold a value of the message that names something, as
         (parameter, kind): `registry.dispatch(message["channel"], payload)` gives ("channel", "channel").
+        `bound` is `qname`'s scope with its parameters bound to one call: a shared consuming loop handed
+        its handler map (`run_loop(consumer, HANDLERS)` then `handlers.get(msg.topic())`) routes by that map.
         """
         entry = self.project.functions.get(qname)
         if entry is None or depth > MAX_DEPTH:
@@ -91,11 +94,13 @@ class Dispatch:
             # a callback's unannotated parameter may be the transport's record (redis hands a handler
             # {"type": "message", ...}); one the framework decodes into a declared type is the payload
             raw = frozenset(p.name for p in fn.params[skip:] if p.annotation is None)
-        key = (qname, frozenset(messages), raw, given)
+        if bound is not None and bound.func is not fn:
+            bound = None
+        key = (qname, frozenset(messages), raw, given, bound.key if bound is not None else None)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = ()  # cycle-safe
-        scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+        scope = bound if bound is not None else Scope(mod, fn, self.ev.class_of(mod, fn))
         derived = derived_names(fn, messages)
         itself = decoded_names(fn, frozenset(messages))
         self._raw = raw

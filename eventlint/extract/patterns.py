@@ -42,7 +42,7 @@ class Source:
     item: str | None = None
     const: Any = None
     has_const: bool = False
-    key: str | None = None
+    key: str | tuple[str, ...] | None = None  # a list in a pack: a path of keys (`[event_type, StringValue]`)
     keys: bool = False
     join_sep: str = ""
     join_parts: tuple[tuple[Source, ...], ...] = ()
@@ -406,7 +406,7 @@ def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
         item=raw.get("item"),
         const=raw.get("const"),
         has_const="const" in raw,
-        key=raw.get("key"),
+        key=tuple(raw["key"]) if isinstance(raw.get("key"), list) else raw.get("key"),
         keys=bool(raw.get("keys", False)),
         join_sep=join.get("sep", "/") if join else "",
         join_parts=parts,

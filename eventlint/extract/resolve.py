@@ -330,7 +330,12 @@ class Evaluator:
             case ir.Await(value) | ir.Starred(value):
                 return self.eval(value, scope, line)
             case ir.Seq(items):
-                return VList(tuple(self.eval(i, scope, line) for i in items))
+                values: list[Value] = []
+                for item in items:
+                    value = self.eval(item, scope, line)
+                    spread = self._iterated(value) if isinstance(item, ir.Starred) else None
+                    values.extend(spread.items if spread is not None else (value,))  # `[*HANDLERS]`: its keys
+                return VList(tuple(values))
             case ir.Comp(elt, iters, target):
                 if target and len(iters) == 1:
                     items = self._comprehended(elt, target, self.eval(iters[0], scope, line))
@@ -952,6 +957,9 @@ class Evaluator:
         """What iterating `value` gives, when known: a list's items, or the members of a string enumeration."""
         if isinstance(value, VList):
             return value
+        if isinstance(value, VDict) and not value.source and value.items and all(k is not None for k, _, _, _ in value.items):
+            # a dict literal iterates over its keys: `subscribe(list(HANDLERS))` subscribes to each key
+            return VList(tuple(k for k, _, _, _ in value.items if k is not None))
         info, _ = self._enum_of(value)
         if info is not None and info.strings:
             return VList(tuple(self._member_value(info, name) for name, _ in info.members))
@@ -1084,6 +1092,8 @@ class Evaluator:
                 return config_values.get(self, mapping, call, scope, line)
             case VMethod(VStr(text), method) if method in STRING_METHODS:
                 return VStr(STRING_METHODS[method](text))
+            case VMethod(VDict() as mapping, "keys") if not call.args and not call.kwargs and self._iterated(mapping) is not None:
+                return self._iterated(mapping)  # type: ignore[return-value]
             case VMethod(VDict() as mapping, "get") if call.args and _literal_string_map(mapping):
                 key = self.eval(call.args[0], scope, line)
                 default = self.eval(call.args[1], scope, line) if len(call.args) > 1 else None
@@ -1482,7 +1492,7 @@ class Evaluator:
         elif source.key is not None:
             values = []
             for item in flatten(value):
-                found = item.get(source.key) if isinstance(item, (VDict, VInst)) else None
+                found = _key_path(item, source.key)
                 if found is not None:
                     values.append(found)
                 elif isinstance(item, VDict):
@@ -1591,6 +1601,18 @@ def _matches(regex: str, value: Value) -> bool:
     text = value.value if isinstance(value, VStr) else value.text if isinstance(value, VTemplate) else None
     found = re.search(regex, text) if text is not None else None
     return found is not None and bool(found.groups()) and found.group(1) is not None
+
+
+def _key_path(value: Value, key: str | tuple[str, ...]) -> Value | None:
+    """The value under `key` (or under each key of a path in turn) of a known mapping or object."""
+    for part in (key,) if isinstance(key, str) else key:
+        if not isinstance(value, (VDict, VInst)):
+            return None
+        found = value.get(part)
+        if found is None:
+            return None
+        value = found
+    return value
 
 
 def _literal_string_map(value: VDict) -> bool:

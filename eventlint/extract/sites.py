@@ -151,6 +151,9 @@ class SiteFinder:
         # wrappers evaluated again at one or more call sites: their own parameters are not unknowns
         self.bound_wrappers: set[str] = set()
         self.dispatch = Dispatch(project, self.ev, payload_event_keys)
+        # a subscription whose consumer is handed to a shared loop with a handler map (`run_loop(consumer,
+        # HANDLERS)`): the loop's scope bound to that call, by (module, line, column) of the subscribing call
+        self.loop_bindings: dict[tuple[str, int, int], Scope] = {}
 
     # -- pass 1: direct sites ------------------------------------------------------
 
@@ -831,13 +834,22 @@ class SiteFinder:
         found = self._handler_from_storages(mod, fn, storages, result_is_messages, scope.self_type)
         if found is not None:
             return found
+        found = self._passed_to_loop(scope, call, storages)
+        if found is not None:
+            return found
         through = self._factory_handler(scope, call, depth)
         if through is not None:
             return through
         return None, f"messages of {ir.unparse(call)}"
 
     def _handler_from_storages(
-        self, mod: ModInfo, fn: ir.Function, storages: list[str], result_is_messages: bool = False, self_type: str | None = None
+        self,
+        mod: ModInfo,
+        fn: ir.Function,
+        storages: list[str],
+        result_is_messages: bool = False,
+        self_type: str | None = None,
+        bound: Scope | None = None,
     ) -> tuple[str | None, str | None] | None:
         for storage in storages:
             for candidate in self._functions_using(mod, fn, storage):
@@ -857,8 +869,47 @@ class SiteFinder:
                         ranges = None  # `msg = consumer.poll()`: the messages live in the whole function
                 if not seeds:
                     continue
-                handler = self._handler_in(mod, candidate, seeds, ranges or None, self_type)
+                handler = self._handler_in(mod, candidate, seeds, ranges or None, self_type, bound if candidate is fn else None)
                 return handler or (self.project.function_qname(mod, candidate), None)
+        return None
+
+    def _passed_to_loop(self, scope: Scope, call: ir.Call, storages: list[str]) -> tuple[str | None, str | None] | None:
+        """The handler when the subscribed consumer is handed to a project function that polls it (a shared
+        library's `run_loop(consumer, HANDLERS, ...)`): found in that function with its parameters bound to
+        this call, so a handler map it is given routes each topic to its handler (`extract/dispatch.py`)."""
+        fn = scope.func
+        if fn is None or not storages:
+            return None
+        local = {s for s in storages if "." not in s}
+        for other in fn.calls:
+            if other is call or other.line < call.line:
+                continue
+            positional = [i for i, a in enumerate(other.args) if isinstance(a, ir.Name) and a.id in local]
+            keywords = [k for k, a in other.kwargs if k is not None and isinstance(a, ir.Name) and a.id in local]
+            if not positional and not keywords:
+                continue
+            callee = self.ev.eval(other.func, scope, other.line)
+            target = None
+            if isinstance(callee, VRef) and callee.kind == "function":
+                target = callee.qname
+            elif isinstance(callee, VMethod):
+                target = self.ev.method_function(callee.obj, callee.name)
+            entry = self.project.functions.get(target) if target else None
+            if entry is None:
+                continue
+            mod, loop = entry
+            skip = 1 if isinstance(callee, VMethod) and loop.params else 0
+            params = loop.params[skip:]
+            names = [params[i].name for i in positional if i < len(params) and params[i].kind == "pos"]
+            names += [k for k in keywords if any(p.name == k for p in params)]
+            if len(names) != 1:
+                continue
+            bound = Scope(mod, loop, self.ev.class_of(mod, loop), ArgBinding(other, scope))
+            found = self._handler_from_storages(mod, loop, names, bound=bound)
+            if found is not None and found[0] is not None:
+                if found[0] == self.project.function_qname(mod, loop):
+                    self.loop_bindings[(scope.mod.name, call.line, call.col)] = bound
+                return found
         return None
 
     def _factory_handler(self, scope: Scope, call: ir.Call, depth: int) -> tuple[str | None, str | None] | None:
@@ -925,6 +976,7 @@ class SiteFinder:
         seeds: set[str],
         ranges: list[tuple[int, int]] | None = None,
         self_type: str | None = None,
+        bound: Scope | None = None,
     ) -> tuple[str, None] | None:
         """The project function the messages are handed to in `fn` (within `ranges` of lines, when given)."""
         messages = set(seeds)
@@ -942,7 +994,7 @@ class SiteFinder:
         qname = self.project.function_qname(mod, fn)
         self.loop_messages.setdefault(qname, set()).update(messages)
         self.loop_seeds.setdefault(qname, set()).update(seeds)
-        if self.dispatch.routes(qname, self.loop_messages[qname], frozenset(self.loop_seeds[qname])):
+        if self.dispatch.routes(qname, self.loop_messages[qname], frozenset(self.loop_seeds[qname]), bound=bound):
             return qname, None  # the loop dispatches: each route's handler is found from here (records)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
         scope = Scope(mod, fn, self.ev.class_of(mod, fn), None, self_type)
@@ -1153,7 +1205,7 @@ class SiteFinder:
                         derived=_derived(event, channel),
                         broker=_broker(site, channel, binds),
                     )
-                    subscribers.extend(self._dispatched(record, service))
+                    subscribers.extend(self._dispatched(record, service, self.loop_bindings.get((site.mod.name, site.line, site.col))))
             else:
                 for queue, exchange, routing_key in self._combinations(site, ("queue", "exchange", "routing_key")):
                     q_text = text_of(queue)[0]
@@ -1245,7 +1297,7 @@ class SiteFinder:
             return "event"
         return None
 
-    def _dispatched(self, record: Subscription, service: str | None) -> list[Subscription]:
+    def _dispatched(self, record: Subscription, service: str | None, bound: Scope | None = None) -> list[Subscription]:
         """One record per handler that the record's handler dispatches the message to (`extract/dispatch.py`).
 
         A topic-keyed route takes the record of its topic (other topics stay with the dispatching
@@ -1255,7 +1307,7 @@ class SiteFinder:
         name = record.handler
         if name is None or name not in self.project.functions:
             return [record]
-        routes = self.dispatch.routes(name, self.loop_messages.get(name), frozenset(self.loop_seeds.get(name, ())))
+        routes = self.dispatch.routes(name, self.loop_messages.get(name), frozenset(self.loop_seeds.get(name, ())), bound=bound)
         if not routes:
             return [record]
         chosen: list[Route] = []

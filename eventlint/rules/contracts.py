@@ -13,7 +13,7 @@ from eventlint.catalog import EventSpec
 from eventlint.facts import Diagnostic, FieldRead, Handler, Publication, Subscription
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
-from eventlint.rules.handler_queries import dead_letter_sites
+from eventlint.rules.handler_queries import dead_letter_sites, internal_sites
 from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_read_problem
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
@@ -158,7 +158,10 @@ class UndeclaredEvent(Rule):
 
     Subscriptions whose events cannot be told are not judged: a pattern
     subscription, a dead-letter queue, a Google Pub/Sub subscription whose topic
-    is attached outside the code.
+    is attached outside the code. Nor is a service's own work queue: a Celery
+    task (kind `task`) sent and run inside one service is an implementation
+    detail, not an event of the catalog (`internal_kinds`); a task sent to
+    another service's worker is still judged.
 
     ## Why is this bad?
     The catalog is where a team learns which events exist, who owns them and
@@ -174,6 +177,14 @@ class UndeclaredEvent(Rule):
     code = "EDA201"
     name = "undeclared-event"
     severity = Severity.ERROR
+
+    @dataclass(frozen=True)
+    class Options:
+        """
+        - internal_kinds: kinds of message that are not catalog events when every publication and subscription of the name is in one service (`task`: a service's own Celery tasks); an empty list judges them too
+        """
+
+        internal_kinds: tuple[str, ...] = ("task",)
 
     invalid = [
         Example(
@@ -250,13 +261,16 @@ class UndeclaredEvent(Rule):
         catalog = contracts.catalog
         # a consumer's dead-letter path carries the original messages, not an event of its own
         dead_letters = dead_letter_sites(ctx.facts.handlers, ctx.publications_of, ctx.facts.publishers)
+        internal = internal_sites(ctx.facts.publishers, ctx.facts.subscribers, self.options.internal_kinds)
         for p in contracts.publications:
-            if (p.path, p.line, p.column) in dead_letters:
+            if (p.path, p.line, p.column) in dead_letters | internal:
                 continue
             if contracts.judged_publication(p) and not contracts.published(p):
                 if not catalog.published_elsewhere(p.event, p.channel) and not catalog.consumed_elsewhere(p.event, p.channel):
                     yield self.finding(p, f"{_what(p)} is published but not declared in the event catalog", hint=CATALOG_HINT)
         for s in contracts.subscriptions:
+            if (s.path, s.line, s.column) in internal:
+                continue
             if contracts.judged_subscription(s) and not contracts.consumed(s):
                 if not catalog.published_elsewhere(s.event, s.channel):
                     yield self.finding(s, f"{_what(s)} is consumed but not declared in the event catalog", hint=CATALOG_HINT)
@@ -597,7 +611,9 @@ class ConsumerReadsUnknownField(Rule):
     - a field the latest schema does not define;
     - an optional field (not `required`, no `default`; for Avro, a field without
       a default that may be null) read with `event["x"]`, which raises
-      `KeyError` on every message that leaves it out.
+      `KeyError` on every message that leaves it out; not when the same
+      function reads it with `.get("x")` on an earlier line, the usual guard
+      (`if event.get("x"): refund(event["x"])`).
 
     Nested reads (`event["order"]["id"]`, `event.get("order", {}).get("id")`,
     `event["order"].get("id")`) are judged the same way against the nested
@@ -884,6 +900,8 @@ class ConsumerReadsUnknownField(Rule):
                     )
                     continue
                 message = _read_problem(read, view, spec.name)
+                if message and read.access == "item" and view.defines(read.field) and _checked_before(read, handler.reads):
+                    message = None  # `if event.get("x"): ... event["x"]`: read only once known to be there
                 if message:
                     seen.add(key)
                     yield self.finding(
@@ -908,6 +926,14 @@ def _model_problems(handler: Handler, view: ObjectView, event: str) -> list[str]
         elif name not in view.required and not view.has_default(name):
             problems.append(f"`{model}` requires `{name}`, optional in the `{event}` schema: messages without it fail validation")
     return problems
+
+
+def _checked_before(read: FieldRead, reads: Iterable[FieldRead]) -> bool:
+    """The same function reads the field with `.get()` on an earlier line: the item read is guarded by it."""
+    return any(
+        r.access == "get" and r.field == read.field and r.function == read.function and r.path == read.path and r.line < read.line
+        for r in reads
+    )
 
 
 def _read_problem(read: FieldRead, view: ObjectView, event: str) -> str | None:

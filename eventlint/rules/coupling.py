@@ -14,6 +14,7 @@ from typing import Any
 from eventlint.facts import Diagnostic
 from eventlint.graph import CONSUMES, PUBLISHES, EventGraph
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
+from eventlint.rules.handler_queries import internal_sites
 
 DEAD_LETTER_EVENTS = ("*dlq*", "*DLQ*", "*dead-letter*", "*dead_letter*", "*deadletter*")
 
@@ -576,7 +577,9 @@ class ServiceWithoutContext(Rule):
     ## What it does
     When bounded contexts are declared (`contexts` in eventlint.yaml), reports
     each service that publishes or consumes events and is listed in no
-    context. The finding is on the service's first publication or subscription.
+    context. The finding is on the service's first publication or subscription;
+    a service's own work queue (a Celery task sent and run inside it,
+    `internal_kinds`) crosses no context and is neither counted nor the place.
 
     ## Why is this bad?
     The context rules cannot judge a service outside every context: its
@@ -596,9 +599,11 @@ class ServiceWithoutContext(Rule):
     class Options:
         """
         - ignore_services: services (names or globs) that belong to no context on purpose, such as tooling
+        - internal_kinds: kinds of message that stay inside one service when every publication and subscription of the name is there (`task`: its own Celery tasks); they are not the service's events
         """
 
         ignore_services: tuple[str, ...] = ()
+        internal_kinds: tuple[str, ...] = ("task",)
 
     invalid = [
         Example(
@@ -638,10 +643,11 @@ class ServiceWithoutContext(Rule):
         graph = ctx.graph
         if not graph.contexts:
             return
+        internal = internal_sites(ctx.facts.publishers, ctx.facts.subscribers, self.options.internal_kinds)
         for service in graph.services():
             if graph.context_of(service) or matches(service, self.options.ignore_services):
                 continue
-            edge = _first(_service_sites(graph, service))
+            edge = _first(e for e in _service_sites(graph, service) if _site(e[2]) not in internal)
             if edge is None:
                 continue
             yield self.finding(

@@ -82,7 +82,8 @@ class NoDeadLetter(Rule):
     original message (`producer.produce("billing-failures", value=msg.value())`
     whatever the destination is called), or a call of a dead-letter helper, in
     the handler, the functions it calls, or the function that calls it from a
-    polling loop. Such publications are the consumer's dead-letter path: EDA101
+    polling loop (also a shared library's loop that dispatches to it through a
+    handler map it is given, `run_loop(consumer, HANDLERS)`). Such publications are the consumer's dead-letter path: EDA101
     and EDA201 do not report them as orphan or undeclared events.
 
     What counts as evidence depends on the transport. Kafka has no dead-letter
@@ -474,6 +475,11 @@ class NoDeadLetter(Rule):
         involved = [handler] if handler is not None else []
         # a polling loop that calls the handler (and publishes, so it has facts) may dead-letter around it
         involved += [h for h in callers.get(subscription.handler, ()) if h is not handler]
+        # a loop that dispatches to it through a handler map (`handlers.get(msg.topic())(...)`, the record's `via`)
+        # may dead-letter around the dispatch: its `except` is this subscription's dead-letter path
+        dispatcher = ctx.handlers_by_name.get(subscription.function or "") if subscription.via else None
+        if dispatcher is not None and dispatcher not in involved:
+            involved.append(dispatcher)
         return any(self._moves_aside(h, ctx) for h in involved)
 
     def _moves_aside(self, handler: Handler, ctx: RuleContext) -> bool:

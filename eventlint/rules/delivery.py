@@ -660,7 +660,12 @@ class NonIdempotentHandler(HandlerRule):
         claims = [c for c in handler.calls if knowledge.matches_any(c, options.conditional_writes) and not c.in_except]
         if self._deduplicated(handler) and not claims:
             return
+        # a project helper whose body makes a known effect itself is judged by that effect (its idempotency
+        # key, its upsert), not by its own name (`gateway.refund_deposit` -> `stripe.Refund.create(idempotency_key=)`)
+        judged_inside = {c.function for c in handler.calls if c.function and _classify(c, options) is not None}
         for call in handler.calls:
+            if call.name in judged_inside and call.name in handler.functions:
+                continue
             what = self._effect(call)
             if what is None or (rolled_back and what == "writes to the database"):
                 continue

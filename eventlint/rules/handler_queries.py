@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
 
-from eventlint.facts import Handler, HandlerCall, Publication
+from eventlint.facts import Handler, HandlerCall, Publication, Subscription
 from eventlint.rules.base import matches
 
 # Destinations named like a dead-letter queue or topic (compared ignoring case): orders.dlq,
@@ -99,6 +99,30 @@ def dead_letter_sites(
             site = (publication.path, publication.line, publication.column)
             if site in forwarded:
                 sites.add(site)
+    return frozenset(sites)
+
+
+def internal_sites(
+    publishers: Iterable[Publication], subscribers: Iterable[Subscription], kinds: Iterable[str]
+) -> frozenset[tuple[str, int, int]]:
+    """Sites of messages that never leave one service: a kind in `kinds` (a Celery task, `task`), sent and
+    run there. Every publication and subscription of that name is of such a kind and in that one service,
+    and there is at least one of each; a task sent to another service's worker, or one whose worker is
+    not in the analysed code, is not internal."""
+    wanted = frozenset(kinds)
+    if not wanted:
+        return frozenset()
+    records: dict[str, list[Publication | Subscription]] = {}
+    for record in (*publishers, *subscribers):
+        name = record.event or record.channel
+        if name:
+            records.setdefault(name, []).append(record)
+    sites: set[tuple[str, int, int]] = set()
+    for group in records.values():
+        if not all(r.kind in wanted and r.service for r in group) or len({r.service for r in group}) != 1:
+            continue
+        if any(isinstance(r, Publication) for r in group) and any(isinstance(r, Subscription) for r in group):
+            sites.update((r.path, r.line, r.column) for r in group)
     return frozenset(sites)
 
 
