@@ -103,7 +103,7 @@ jobs_option = click.option(
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes that parse files on a cold run (default: every core, for runs large enough to gain).",
+    help="Processes that parse files on a cold run (default: every idle core, for runs large enough to gain).",
 )
 
 

@@ -6,6 +6,7 @@ providers: they cost several times the parse); scopes are tracked with a stack.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import re
 from collections.abc import Callable
@@ -830,13 +831,16 @@ class _Visitor(cst.CSTVisitor):
         return ir.FStr(tuple(parts)) if used == len(values) and used else None
 
     def _convert(self, node: cst.BaseExpression) -> ir.Expr:
-        if isinstance(node, cst.Name):
+        # `type(node) is` rather than `isinstance`: libcst's nodes are ABCs, so every `isinstance` that fails
+        # is a Python-level `ABCMeta.__instancecheck__` call; none of these classes has a subclass (a test says so)
+        kind = type(node)
+        if kind is cst.Name:
             if node.value in ("True", "False", "None"):
                 return ir.Const({"True": True, "False": False, "None": None}[node.value])
             return ir.Name(node.value)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             return ir.Attr(self._expr(node.value), node.attr.value)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             line, col = self._position(node)
             args: list[ir.Expr] = []
             kwargs: list[tuple[str | None, ir.Expr]] = []
@@ -851,19 +855,19 @@ class _Visitor(cst.CSTVisitor):
                 else:
                     args.append(value)
             return ir.Call(self._expr(node.func), tuple(args), tuple(kwargs), line, col, id(node) in self._awaited)
-        if isinstance(node, cst.SimpleString):
+        if kind is cst.SimpleString:
             value = string_value(node)
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
             return ir.Str(value)
-        if isinstance(node, cst.ConcatenatedString):
+        if kind is cst.ConcatenatedString:
             value = node.evaluated_value
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
             if isinstance(value, str):
                 return ir.Str(value)
             return ir.Concat(self._expr(node.left), self._expr(node.right))
-        if isinstance(node, cst.FormattedString):
+        if kind is cst.FormattedString:
             parts: list[str | ir.Expr] = []
             for part in node.parts:
                 if isinstance(part, cst.FormattedStringText):
@@ -871,18 +875,18 @@ class _Visitor(cst.CSTVisitor):
                 elif isinstance(part, cst.FormattedStringExpression):
                     parts.append(self._expr(part.expression))
             return ir.FStr(tuple(parts))
-        if isinstance(node, (cst.Integer, cst.Float)):
+        if kind in (cst.Integer, cst.Float):
             try:
                 return ir.Const(node.evaluated_value)
             except (ValueError, OverflowError):
                 return ir.Opaque(node.value)
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if kind in (cst.List, cst.Tuple, cst.Set):
             items: list[ir.Expr] = []
             for element in node.elements:
                 value = self._expr(element.value)
                 items.append(ir.Starred(value) if isinstance(element, cst.StarredElement) else value)
             return ir.Seq(tuple(items))
-        if isinstance(node, cst.Dict):
+        if kind is cst.Dict:
             entries = []
             for element in node.elements:
                 line, col = self._position(element)
@@ -891,26 +895,26 @@ class _Visitor(cst.CSTVisitor):
                 else:
                     entries.append(ir.DictItem(None, self._expr(element.value), line, col))
             return ir.DictE(tuple(entries))
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
                 return ir.Sub(self._expr(node.value), self._expr(node.slice[0].slice.value))
             return ir.Opaque(self._text(node))
-        if isinstance(node, cst.Await):
+        if kind is cst.Await:
             return ir.Await(self._expr(node.expression))
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        if kind is cst.BinaryOperation and isinstance(node.operator, cst.Add):
             return ir.Concat(self._expr(node.left), self._expr(node.right))
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+        if kind is cst.BinaryOperation and isinstance(node.operator, cst.Modulo):
             formatted = self._percent_format(node)
             if formatted is not None:
                 return formatted
-        if isinstance(node, cst.Lambda):
+        if kind is cst.Lambda:
             names = tuple(p.name.value for p in node.params.params)
             return ir.Lambda(names, self._expr(node.body))
-        if isinstance(node, cst.NamedExpr):
+        if kind is cst.NamedExpr:
             return self._expr(node.value)
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             return ir.Choice((self._expr(node.body), self._expr(node.orelse)))
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        if kind in (cst.ListComp, cst.SetComp, cst.GeneratorExp):
             iters = []
             clause: cst.CompFor | None = node.for_in
             while clause is not None:
@@ -1136,29 +1140,86 @@ _INERT = frozenset(
 
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """Visit `node` and its descendants exactly as `node.visit(visitor)` would, without rebuilding them."""
+    kind = type(visitor)
+    plans = _PLANS.get(kind)
+    if plans is None:
+        plans = _PLANS[kind] = {}
+    _walk(node, visitor, plans)
+
+
+# Per visitor class and node class, what the walk does with a node, decided once: skip it (inert, no hook),
+# hand it to libcst (its field order cannot be read), or (field order, visit hook, leave hook). The hooks are
+# the visitor class's own functions, called directly: libcst's `on_visit`/`on_leave` would look them up by
+# name on every node, and libcst's default hooks do nothing. (A visitor that overrides `on_visit`/`on_leave`
+# itself is driven through them.)
+_Plan = tuple[tuple[str, ...], Callable[..., object] | None, Callable[..., object] | None]
+_SKIP: Any = "skip"
+_LIBCST: Any = "libcst"
+_PLANS: dict[type, dict[type, Any]] = {}
+
+
+def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor, plans: dict[type, Any]) -> None:
     cls = type(node)
-    if cls in _INERT and not _has_hooks(type(visitor), cls):
+    plan = plans.get(cls)
+    if plan is None:
+        plan = plans[cls] = _plan(type(visitor), cls)
+    if plan is _SKIP:
         return
+    if plan is _LIBCST:
+        node.visit(visitor)
+        return
+    order, visit, leave = plan
+    if visit is None or visit(visitor, node) is not False:
+        shapes = _SHAPES
+        for name in order:
+            value = getattr(node, name)
+            shape = shapes.get(type(value)) or _shape(type(value))
+            if shape is _NODE:
+                if plans.get(type(value)) is not _SKIP:
+                    _walk(value, visitor, plans)
+            elif shape is _SEQUENCE:
+                for item in value:
+                    if (shapes.get(type(item)) or _shape(type(item))) is _NODE and plans.get(type(item)) is not _SKIP:
+                        _walk(item, visitor, plans)
+    if leave is not None:
+        leave(visitor, node)
+
+
+def _plan(visitor: type, cls: type) -> Any:
+    if cls in _INERT and not _has_hooks(visitor, cls):
+        return _SKIP
     if cls in _FIELD_ORDER:
         order = _FIELD_ORDER[cls]
     else:
         order = _FIELD_ORDER[cls] = _field_order(cls)
     if order is None:
-        node.visit(visitor)
-        return
-    if visitor.on_visit(node):
-        for name in order:
-            value = getattr(node, name)
-            shape = _SHAPES.get(type(value))
-            if shape is None:
-                shape = _shape(type(value))
-            if shape is _NODE:
-                walk(value, visitor)
-            elif shape is _SEQUENCE:
-                for item in value:
-                    if (_SHAPES.get(type(item)) or _shape(type(item))) is _NODE:
-                        walk(item, visitor)
-    visitor.on_leave(node)
+        return _LIBCST
+    if not any(_has_hooks(visitor, inert) for inert in _INERT):
+        order = _pruned(cls, order)
+    if _overrides(visitor, "on_visit") or _overrides(visitor, "on_leave"):
+        return order, _bound("on_visit"), _bound("on_leave")
+    return order, _own_hook(visitor, f"visit_{cls.__name__}"), _own_hook(visitor, f"leave_{cls.__name__}")
+
+
+def _overrides(visitor: type, name: str) -> bool:
+    """Whether `visitor` replaces libcst's `on_visit`/`on_leave` with its own (other than `_Visitor`'s, which
+    only looks the hooks up by name, as the plan does once)."""
+    found = getattr(visitor, name, None)
+    return found is not getattr(cst.CSTVisitor, name, None) and found is not getattr(_Visitor, name, None)
+
+
+def _bound(name: str) -> Callable[..., object]:
+    return lambda visitor, node: getattr(visitor, name)(node)
+
+
+def _own_hook(visitor: type, name: str) -> Callable[..., object] | None:
+    """`visitor`'s own hook `name`, or None where only libcst's no-op default exists."""
+    for klass in visitor.__mro__:
+        if klass is cst.CSTVisitor:
+            return None
+        if name in vars(klass):
+            return getattr(visitor, name)  # type: ignore[no-any-return]
+    return None
 
 
 # `isinstance(value, cst.CSTNode)` goes through ABCMeta's Python-level check; the walk asks it ~3 times
@@ -1196,14 +1257,70 @@ def _field_order(cls: type) -> tuple[str, ...] | None:
     except (OSError, TypeError, SyntaxError):
         return None
     calls = []
+    either: set[str] = set()  # fields visited by one arm or the other of a conditional expression
     for found in ast.walk(tree):
         if isinstance(found, ast.Call) and isinstance(found.func, ast.Name) and found.func.id in _VISIT_HELPERS:
             if len(found.args) < 2 or not isinstance(found.args[1], ast.Constant) or not isinstance(found.args[1].value, str):
                 return None
             calls.append((found.lineno, found.col_offset, found.args[1].value))
-        elif isinstance(found, (ast.For, ast.While, ast.If, ast.IfExp, ast.comprehension)):
+        elif isinstance(found, ast.IfExp):
+            # `visit_sequence(self, "f", ...) if self.f is not None else None`, or a node-or-sequence field
+            # visited by one helper or another: the walk follows a field by its value's shape, so either
+            # arm visits what the walk visits, as long as both arms name that one field and nothing else
+            fields = _visited_fields(found)
+            if len(fields) > 1:
+                return None
+            either.update(fields)
+        elif isinstance(found, (ast.For, ast.While, ast.If, ast.comprehension)):
             return None  # an order that depends on the data: leave it to libcst
     names = [name for _, _, name in sorted(calls)]
-    if len(set(names)) != len(names) or any(not hasattr(cls, "__dataclass_fields__") or n not in cls.__dataclass_fields__ for n in names):
+    once = [name for name in names if name not in either]
+    names = list(dict.fromkeys(names))
+    if len(set(once)) != len(once) or any(not hasattr(cls, "__dataclass_fields__") or n not in cls.__dataclass_fields__ for n in names):
         return None
     return tuple(names)
+
+
+def _pruned(cls: type, order: tuple[str, ...]) -> tuple[str, ...]:
+    """`order` without the fields that can hold only inert nodes (for a visitor that hooks none of them)."""
+    hints = _field_types(cls)
+    return tuple(name for name in order if not _inert_field(hints.get(name)))
+
+
+def _visited_fields(node: Any) -> set[str]:
+    import ast
+
+    return {
+        found.args[1].value
+        for found in ast.walk(node)
+        if isinstance(found, ast.Call) and isinstance(found.func, ast.Name) and found.func.id in _VISIT_HELPERS
+        and len(found.args) >= 2 and isinstance(found.args[1], ast.Constant) and isinstance(found.args[1].value, str)
+    }
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    import typing
+
+    try:
+        return typing.get_type_hints(cls)
+    except Exception:  # noqa: BLE001 - a hint that does not resolve: every field is walked
+        return {}
+
+
+def _inert_field(hint: Any) -> bool:
+    """Whether a field's declared type admits only inert nodes (whitespace, punctuation, operators) and
+    plain values: nothing the visitor hooks can be inside it, so the walk need not read it. A type this
+    cannot read counts as not inert."""
+    import typing
+
+    if hint is None:
+        return False
+    origin = typing.get_origin(hint)
+    if origin is typing.Union:
+        return all(_inert_field(arg) for arg in typing.get_args(hint))
+    if origin is not None and isinstance(origin, type) and issubclass(origin, (tuple, list)) or origin is collections.abc.Sequence:
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return bool(args) and all(_inert_field(arg) for arg in args)
+    if hint is type(None) or hint is cst.MaybeSentinel:
+        return True
+    return isinstance(hint, type) and issubclass(hint, _INERT_BASES)

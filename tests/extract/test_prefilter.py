@@ -7,7 +7,7 @@ from eventlint.extract import Options
 from eventlint.extract.patterns import load_patterns
 from eventlint.extract.prefilter import ScanFile, imported_names, relevant, triggers
 from eventlint.config import Config
-from tests.helpers import write_project
+from tests.helpers import FIXTURES, write_project
 
 
 def test_imported_names_cover_every_import_form():
@@ -94,3 +94,28 @@ subscribe:
         config={"frameworks": ["bus.yaml"]},
     )
     assert {"wiring.py", "handlers.py"} <= _scan(root, None)
+
+
+def _every_match(data: bytes) -> list[tuple[int, int]]:
+    from eventlint.extract.prefilter import _IMPORTS
+
+    return [m.span() for m in _IMPORTS.finditer(data)]
+
+
+def test_import_statements_are_found_as_a_scan_of_every_position_finds_them():
+    # the scan starts only from each `import` in the bytes; it must give exactly the matches of the
+    # pattern tried at every position: on every fixture and on random mixes of the hard pieces
+    # (continuations, `;`/`:` starts, CRLF, words that contain "import", parenthesised names, comments)
+    import random
+
+    from eventlint.extract.prefilter import _import_statements
+
+    for path in sorted(FIXTURES.rglob("*.py")):
+        data = path.read_bytes()
+        assert [m.span() for m in _import_statements(data)] == _every_match(data), path
+    pieces = [b"from", b"import", b".", b"\\\n", b"\\\r\n", b";", b":", b"(", b")", b"#", b" ", b"\n", b"\r\n",
+              b"x", b"important", b"a.b", b" as ", b",", b"\t", b"\xc3\xa9"]  # fmt: skip
+    rng = random.Random(5)
+    for _ in range(20000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        assert [m.span() for m in _import_statements(data)] == _every_match(data), data

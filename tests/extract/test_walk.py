@@ -82,3 +82,24 @@ def test_string_literals_give_the_same_ir_as_libcst_evaluation(monkeypatch):
     fast = [_ir(source, use_walk=True) for source in sources]
     monkeypatch.setattr(v, "string_value", lambda node: node.evaluated_value)
     assert fast == [_ir(source, use_walk=True) for source in sources]
+
+
+def test_the_expression_conversion_dispatches_only_on_classes_without_subclasses():
+    # `_convert` compares `type(node)` with libcst's classes instead of calling `isinstance` (an ABC check
+    # per miss): that is the same only while no class it names has a subclass
+    import inspect
+    import re
+
+    source = inspect.getsource(v._Visitor._convert)
+    named = set(re.findall(r"kind (?:is|in) \(?((?:cst\.\w+(?:, )?)+)", source))
+    classes = {getattr(cst, name.removeprefix("cst.")) for group in named for name in group.split(", ") if name}
+    assert {cst.Name, cst.Call, cst.Integer, cst.GeneratorExp} <= classes
+    assert {cls.__name__ for cls in classes if cls.__subclasses__()} == set()
+
+
+def test_the_walk_skips_only_fields_that_hold_inert_nodes():
+    # the fields the walk leaves unread are typed as whitespace, punctuation or operators only
+    assert v._pruned(cst.Call, v._field_order(cst.Call)) == ("func", "args")
+    assert "test" in v._pruned(cst.If, v._field_order(cst.If))
+    # a node or sequence field chosen by a conditional expression is still walked (ImportFrom's names)
+    assert v._field_order(cst.ImportFrom) is not None and "names" in v._field_order(cst.ImportFrom)
