@@ -135,6 +135,7 @@ class ModInfo:
     import_name: str
     sys_root: str
     imports: dict[str, str] = field(default_factory=dict)
+    relative_imports: set[str] = field(default_factory=set)  # local names bound by `from . import ...`
     star_imports: list[str] = field(default_factory=list)
     functions: dict[str, ir.Function] = field(default_factory=dict)
     classes: dict[str, ir.Class] = field(default_factory=dict)
@@ -229,6 +230,10 @@ class Project:
                     info.star_imports.append(imp.target)
                 else:
                     info.imports[imp.local] = imp.target
+                    if imp.relative:
+                        info.relative_imports.add(imp.local)
+                    else:
+                        info.relative_imports.discard(imp.local)
             for fn in module.functions:
                 info.functions[fn.name] = fn
                 qname = module.name if fn.name == ir.MODULE_BODY else f"{module.name}.{fn.name}"
@@ -658,7 +663,11 @@ class Evaluator:
             return self.function_value(f"{mod.name}.{name}")
         target = mod.imports.get(name)
         if target is not None:
-            return self.qualified(target, mod)
+            value = self.qualified(target, mod)
+            if name in mod.relative_imports and value == VRef(target, "external"):
+                # a relative import names project code: one the analysed code does not hold is unknown, not a library
+                return VUnknown(target, "import-not-resolved")
+            return value
         for star in mod.star_imports:
             other = self.project.find_module(star, mod)
             if other is not None:
@@ -1300,6 +1309,8 @@ class Evaluator:
                 bound = receiver.get(source.receiver)
                 if bound is not None:
                     return [bound]
+            if isinstance(receiver, VUnknown) and receiver.reason == "import-not-resolved":
+                return [receiver]  # an object from a relative import the analysed code does not hold
             return []
         if source.decorated:
             return [VRef(ctx.decorated, "function")] if ctx.decorated else []
