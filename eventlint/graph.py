@@ -576,7 +576,8 @@ def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog, identity:
     representatives = _representatives(publications)
     handlers = {h.name: h for h in facts.handlers}
     for subscription in flow.subscriptions:
-        names = sorted({name for publication, name in representatives if flow.judged(subscription) and flow.reaches(publication, subscription)})
+        receives = flow.judged(subscription) or flow.bound_broker_named(subscription)
+        names = sorted({name for publication, name in representatives if receives and flow.reaches(publication, subscription)})
         channel = None  # a subscription's channel names an event only when nothing published reaches it (a queue is no event's channel)
         if not names:
             own = _identity(flow, subscription)

@@ -174,6 +174,11 @@ class Flow:
     def judged(self, record: Publication | Subscription) -> bool:
         return bool(self.event(record) or record.channel)
 
+    def bound_broker_named(self, subscription: Subscription) -> bool:
+        """A subscription to a queue the broker names, which the bindings made through it tie to their exchanges:
+        it has no name of its own, but `reaches` judges it by those bindings."""
+        return subscription.channel is None and bool(subscription.channel_expr) and subscription.channel_expr in self.bindings_of
+
     def unbound_routed(self, subscription: Subscription) -> bool:
         """A subscription to a broker-side subscription whose topic is attached outside the analysed code."""
         return (

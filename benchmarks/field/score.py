@@ -216,13 +216,22 @@ def reported_links(facts: Mapping[str, Any], records: Sequence[Record]) -> list[
     try:
         from eventlint.catalog import Catalog
         from eventlint.facts import ProjectFacts
-        from eventlint.routes import Flow
+        from eventlint.routes import Flow, template_pattern
 
         project = ProjectFacts.from_json(dict(facts))
         flow = Flow(project, Catalog())
     except Exception as exc:  # an eventlint whose flow API moved: say so, and judge by name equality
         print(f"score.py: edges judged by equal names, eventlint's Flow is unavailable ({exc!r})", file=sys.stderr)
         return [(p, s) for p in pubs for s in subs if p.names & s.names]
+    # as the graph judges a subscription: by its names, or a queue the broker names by the bindings made through it
+    bound = getattr(flow, "bound_broker_named", lambda s: False)
+
+    def receives(s: Any) -> bool:
+        return flow.judged(s) or bound(s)
+
+    def sends(p: Any) -> bool:  # by its names, or its channel template (`direct_logs/{sys.argv[1]}`), as the graph does
+        return flow.judged(p) or template_pattern(p.channel_expr) is not None
+
     # ProjectFacts keeps the JSON order, so the i-th publisher is the i-th record of its kind.
     by_identity_pub = {id(p): r for p, r in zip(project.publishers, pubs)}
     by_identity_sub = {id(s): r for s, r in zip(project.subscribers, subs)}
@@ -230,13 +239,14 @@ def reported_links(facts: Mapping[str, Any], records: Sequence[Record]) -> list[
         (by_identity_pub[id(p)], by_identity_sub[id(s)])
         for p in flow.publications
         for s in flow.subscriptions
-        if flow.judged(p) and flow.judged(s) and flow.reaches(p, s)
+        if sends(p) and receives(s) and flow.reaches(p, s)
     ]
 
 
 def link_name(pub: Record, sub: Record) -> str | None:
-    """The name an edge goes by: the publication's event, else its channel, else the subscription's."""
-    return pub.event or pub.channel or sub.event or sub.channel
+    """The name an edge goes by: the publication's event, else its channel, else the subscription's, else (as the
+    graph names it) the publication's channel template (`direct_logs/{...}`: a run-time routing key)."""
+    return pub.event or pub.channel or sub.event or sub.channel or pub.raw.get("channel_expr")
 
 
 # -- scoring -----------------------------------------------------------------------------------

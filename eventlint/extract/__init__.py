@@ -41,7 +41,7 @@ from eventlint.extract.limits import (
     too_large,
 )
 from eventlint.extract.patterns import PatternSet, load_patterns
-from eventlint.extract.prefilter import Scan, ScanFile, relevant, scan, triggers
+from eventlint.extract.prefilter import Scan, ScanFile, relevant, root_package, scan, triggers
 from eventlint.facts import (
     Binding,
     Diagnostic,
@@ -134,7 +134,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
 
     python = [(s, d) for s, d in sources if s.kind == "python"]
     if options.prefilter:
-        keep = _prefilter(python, sources, patterns, cache, packs_key)
+        keep = _prefilter(python, sources, patterns, cache, packs_key, root_package(discovery.root, {f.path for f in discovery.files}))
     else:
         keep = {s.path for s, _ in python}
     with _no_cyclic_gc():
@@ -199,7 +199,7 @@ def _facts(
     from eventlint.extract.resolve import Project
     from eventlint.extract.sites import SiteFinder
 
-    project = Project(modules, patterns, discovery.root)
+    project = Project(modules, patterns, discovery.root, root_package(discovery.root, {f.path for f in discovery.files}))
     buses = _inhouse(project, bus_packs)
     services = {f.path: f.service for f in discovery.files}
     finder = SiteFinder(project, services, config.payload_event_keys)
@@ -263,6 +263,7 @@ def _prefilter(
     patterns: Callable[[], PatternSet],
     cache: Cache | None,
     packs_key: str = "",
+    package: str | None = None,
 ) -> set[str]:
     """The paths the prefilter keeps. With a cache, the trigger and each file's scan come from the previous run
     where their inputs are unchanged, so an edit costs neither loading (and validating) the packs nor a
@@ -270,7 +271,7 @@ def _prefilter(
     texts = [d.decode("utf-8", "replace") for s, d in sources if s.kind == "template"]
     files = [ScanFile(s.path, s.module, s.import_name, d) for s, d in python]
     if cache is None:
-        return relevant(files, patterns(), texts)
+        return relevant(files, patterns(), texts, package=package)
     trigger = _stored_trigger(cache, packs_key)
     if trigger is None:
         trigger = triggers(patterns())
@@ -288,7 +289,7 @@ def _prefilter(
         current[key] = [found[0], found[1]]
     if current.keys() != previous.keys():
         cache.put("scan", scans_key, current)  # this run's files only: the entry never grows past the tree
-    return relevant(files, trigger, texts, scans)
+    return relevant(files, trigger, texts, scans, package)
 
 
 def _stored_trigger(cache: Cache, packs_key: str) -> re.Pattern[bytes] | None:

@@ -267,6 +267,7 @@ class Import:
     local: str
     target: str
     line: int
+    relative: bool = False  # `from . import x`: a name of the project, never a library's
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from eventlint.extract.patterns import PatternSet
 
@@ -167,6 +168,13 @@ def _clean(name: bytes) -> str:
     return re.sub(r"\s+", "", name.decode("utf-8", "replace"))
 
 
+def root_package(root: Path, paths: Iterable[str]) -> str | None:
+    """The name the analysed root goes by when it is itself a package (`paths`, the run's files, hold its
+    `__init__.py`): code inside imports it from the folder above, `from rabbit.tools.conn import ...` for
+    `tools/conn.py` when `rabbit/` is analysed."""
+    return root.name if root.name.isidentifier() and "__init__.py" in paths else None
+
+
 def module_names(path: str, module: str, import_name: str) -> set[str]:
     """Every name under which the resolver indexes a module (see resolve.Project)."""
     parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
@@ -191,11 +199,12 @@ def relevant(
     patterns: PatternSet | re.Pattern[bytes],
     template_texts: Iterable[str] = (),
     scans: Sequence[Scan | None] = (),
+    package: str | None = None,
 ) -> set[str]:
     """The paths of the files that can matter to the facts (see the module docstring).
 
     `patterns` is the loaded packs or their `triggers`; `scans` may give each file's `scan` as a previous run
-    found it (None: scan it now).
+    found it (None: scan it now); `package` is the root's own package name (`root_package`).
     """
     trigger = patterns if isinstance(patterns, re.Pattern) else triggers(patterns)
     by_name: dict[str, list[int]] = defaultdict(list)
@@ -217,6 +226,10 @@ def relevant(
             parts = dotted.split(".")
             for end in range(1, len(parts) + 1):
                 targets.update(by_name.get(".".join(parts[:end]), ()))
+            if package is not None and len(parts) > 1 and parts[0] == package:
+                # the root package by its own name: its modules are indexed from the root
+                for end in range(2, len(parts) + 1):
+                    targets.update(by_name.get(".".join(parts[1:end]), ()))
         targets.discard(index)
         imports.append(targets)
         for target in targets:

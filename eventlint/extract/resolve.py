@@ -135,6 +135,7 @@ class ModInfo:
     import_name: str
     sys_root: str
     imports: dict[str, str] = field(default_factory=dict)
+    relative_imports: set[str] = field(default_factory=set)  # local names bound by `from . import ...`
     star_imports: list[str] = field(default_factory=list)
     functions: dict[str, ir.Function] = field(default_factory=dict)
     classes: dict[str, ir.Class] = field(default_factory=dict)
@@ -208,7 +209,9 @@ class Scope:
 class Project:
     """Every module of the run, indexed for lookups by import name and qualified name."""
 
-    def __init__(self, modules: list[tuple[ir.Module, str, str]], patterns: PatternSet, root: Path | None = None) -> None:
+    def __init__(
+        self, modules: list[tuple[ir.Module, str, str]], patterns: PatternSet, root: Path | None = None, root_package: str | None = None
+    ) -> None:
         self.patterns = patterns
         # configuration files the code reads (YAML, INI, .env, docker-compose), read when a value needs one
         self.configs = ConfigFiles(root)
@@ -216,6 +219,10 @@ class Project:
         self._import_index: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
         self.functions: dict[str, tuple[ModInfo, ir.Function]] = {}
         self.classes: dict[str, tuple[ModInfo, ir.Class]] = {}
+        self._by_path: dict[str, ModInfo] = {}
+        # a root that is itself a package (`rabbit/__init__.py` analysed as `rabbit/`) is imported by its
+        # folder's name from the folder above: `from rabbit.tools.conn import ...` names `tools/conn.py`
+        self._modules_frameworks = patterns.modules
         for module, import_name, sys_root in modules:
             info = ModInfo(module, import_name, sys_root)
             for imp in module.imports:
@@ -223,6 +230,10 @@ class Project:
                     info.star_imports.append(imp.target)
                 else:
                     info.imports[imp.local] = imp.target
+                    if imp.relative:
+                        info.relative_imports.add(imp.local)
+                    else:
+                        info.relative_imports.discard(imp.local)
             for fn in module.functions:
                 info.functions[fn.name] = fn
                 qname = module.name if fn.name == ir.MODULE_BODY else f"{module.name}.{fn.name}"
@@ -231,10 +242,13 @@ class Project:
                 info.classes[cls.name] = cls
                 self.classes.setdefault(f"{module.name}.{cls.name}", (info, cls))
             self.mods[module.name] = info
+            self._by_path[module.path] = info
             in_package = "." in import_name or module.path.endswith("__init__.py")
             names = {module.name: sys_root if module.name == import_name else "", import_name: sys_root}
             for name, root in _namespace_names(module.path, sys_root):
                 names.setdefault(name, root)
+            if root_package is not None and sys_root == "":
+                names.setdefault(_path_module_name(f"{root_package}/{module.path}"), "")
             for name, root in names.items():
                 self._import_index[name].append((root, module.name, in_package))
 
@@ -248,7 +262,7 @@ class Project:
         """
         candidates = self._import_index.get(dotted)
         if not candidates:
-            return None
+            return self._script_sibling(dotted, importer)
         importer_root = importer.sys_root if importer is not None else ""
         importer_name = importer.name if importer is not None else None
         # a module never imports itself: `from kafka import KafkaProducer` in a file named kafka.py
@@ -260,9 +274,27 @@ class Project:
             usable.sort(key=lambda item: (len(item[0]), item[1]))
             return self.mods[usable[0][1]] if usable else None
         if not usable:
-            return None
+            return self._script_sibling(dotted, importer)
         usable.sort(key=lambda item: (-len(item[0]), item[1]))
         return self.mods[usable[0][1]]
+
+    def _script_sibling(self, dotted: str, importer: ModInfo | None) -> ModInfo | None:
+        """The module `dotted` names relative to the importer's own folder, which Python puts first on sys.path
+        when the importer runs as a script (`python emit_log.py` next to `conn.py`, `from conn import ...`).
+
+        Only a fallback, for a name no other root gives: a file inside a package importing a sibling by its bare
+        name can only run as a script. Never for a standard-library or framework module's name (in a package,
+        `from kafka import ...` next to a `kafka.py` wrapper means the library).
+        """
+        if importer is None or dotted.split(".")[0] in STDLIB or dotted.split(".")[0] in self._modules_frameworks:
+            return None
+        folder = importer.ir.path.rpartition("/")[0]
+        base = f"{folder}/{dotted.replace('.', '/')}" if folder else dotted.replace(".", "/")
+        for path in (f"{base}.py", f"{base}/__init__.py"):
+            found = self._by_path.get(path)
+            if found is not None and found is not importer:
+                return found
+        return None
 
     def function_qname(self, mod: ModInfo, fn: ir.Function) -> str:
         return mod.name if fn.name == ir.MODULE_BODY else f"{mod.name}.{fn.name}"
@@ -702,7 +734,11 @@ class Evaluator:
             return self.function_value(f"{mod.name}.{name}")
         target = mod.imports.get(name)
         if target is not None:
-            return self.qualified(target, mod)
+            value = self.qualified(target, mod)
+            if name in mod.relative_imports and value == VRef(target, "external"):
+                # a relative import names project code: one the analysed code does not hold is unknown, not a library
+                return VUnknown(target, "import-not-resolved")
+            return value
         for star in mod.star_imports:
             other = self.project.find_module(star, mod)
             if other is not None:
@@ -1357,6 +1393,8 @@ class Evaluator:
                 bound = receiver.get(source.receiver)
                 if bound is not None:
                     return [bound]
+            if isinstance(receiver, VUnknown) and receiver.reason == "import-not-resolved":
+                return [receiver]  # an object from a relative import the analysed code does not hold
             return []
         if source.decorated:
             return [VRef(ctx.decorated, "function")] if ctx.decorated else []

@@ -189,8 +189,11 @@ class SiteFinder:
             patterns.extend(self.patterns.call_sites.get(key, ()))
             if patterns:
                 break
-        if not patterns and isinstance(callee, VMethod) and not isinstance(callee.obj, (VInst, VStr, VRef)):
-            for pattern in self.patterns.untyped_sites.get(callee.name, ()):
+        untyped = callee.name if isinstance(callee, VMethod) and not isinstance(callee.obj, (VInst, VStr, VRef)) else None
+        if untyped is None and isinstance(callee, VUnknown) and _relative_unresolved(call.func, mod):
+            untyped = call.func.attr  # `from . import process` that names no module here: `process.cast(...)`
+        if not patterns and untyped is not None:
+            for pattern in self.patterns.untyped_sites.get(untyped, ()):
                 modules = self.patterns.frameworks[pattern.framework].modules
                 if any(m.split(".")[0] in mod.imported_roots for m in modules):
                     patterns.append(pattern)
@@ -202,6 +205,9 @@ class SiteFinder:
             return
         # calling an instance (`self.publish(msg)` on nameko's Publisher) reads the instance's own binds
         receiver = callee.obj if isinstance(callee, VMethod) else callee if isinstance(callee, VInst) else None
+        if isinstance(callee, VUnknown) and isinstance(call.func, ir.Attr):
+            # the unresolved object itself: what the site reads from it stays unknown, for that reason
+            receiver = VUnknown(ir.unparse(call.func.value), callee.reason)
         cls_qname = self._cls_qname(scope)
         if isinstance(receiver, VInst) and receiver.project and cls_qname == receiver.type:
             # `self.subscribe(...)` inside the bus class itself is its implementation, not a use of it
@@ -1412,6 +1418,17 @@ ENVELOPE_BODIES = ("data", "payload", "body", "detail", "content")
 # Built-in types a framework accepts where it otherwise takes an event class (faust `value_type=str`,
 # FastStream `msg: bytes`): they say how a message is encoded, never which event it is.
 PLAIN_TYPES = frozenset({"str", "bytes", "bytearray", "int", "float", "bool", "dict", "list", "tuple", "set", "object", "memoryview"})
+
+def _relative_unresolved(func: ir.Expr, mod: ModInfo) -> bool:
+    """`x.method` on a name bound by a relative import (`from . import x`) that the analysed code does not hold:
+    project code whose type cannot be known, never a library's object."""
+    if not isinstance(func, ir.Attr):
+        return False
+    root = func.value
+    while isinstance(root, ir.Attr):
+        root = root.value
+    return isinstance(root, ir.Name) and root.id in mod.relative_imports
+
 
 def _new_destinations(base: list[Found], derived: Iterator[Found]) -> list[Found]:
     """Sites evaluated for a subclass that name a channel, event or handler the base class's evaluation did not."""

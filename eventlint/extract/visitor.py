@@ -367,7 +367,7 @@ class _Visitor(cst.CSTVisitor):
             local = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self._imports.append(ir.Import(local, f"{base}.{name}" if base else name, line))
+            self._imports.append(ir.Import(local, f"{base}.{name}" if base else name, line, relative=level > 0))
         return False
 
     # -- statements ------------------------------------------------------------

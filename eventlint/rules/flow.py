@@ -383,7 +383,8 @@ class OrphanEvent(Rule):
         receiving = [
             s
             for s in flow.subscriptions
-            if (flow.judged(s) or template_pattern(s.channel_expr) is not None) and not flow.unbound_routed(s)
+            if (flow.judged(s) or flow.bound_broker_named(s) or template_pattern(s.channel_expr) is not None)
+            and not flow.unbound_routed(s)
         ]
         unrouted = {s.framework for s in flow.subscriptions if flow.unbound_routed(s)}
         # One finding per event: the same orphan published from five lines is one problem, reported at

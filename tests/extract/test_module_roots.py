@@ -104,3 +104,73 @@ def test_import_cycles_stay_unknown(tmp_path):
     facts = facts_of(write_project(tmp_path / "repo", files))
     [pub] = facts.publishers
     assert pub.channel is None and pub.channel_expr == "b.TOPIC"
+
+
+def test_a_script_in_a_package_folder_imports_its_sibling_by_its_bare_name(tmp_path):
+    # `python jobs/seed.py`: the script's folder is first on sys.path even though jobs/ is a package
+    files = {
+        "jobs/__init__.py": "",
+        "jobs/clients.py": '''
+            from kafka import KafkaProducer
+
+            def make_clients():
+                return KafkaProducer(bootstrap_servers="kafka:9092"), "orders.seeded"
+        ''',
+        "jobs/seed.py": '''
+            from clients import make_clients
+
+            producer, topic = make_clients()
+            producer.send(topic, b"{}")
+        ''',
+    }
+    facts = facts_of(write_project(tmp_path / "repo", files))
+    assert {(p.path, p.channel) for p in facts.publishers} == {("jobs/seed.py", "orders.seeded")}
+
+
+def test_a_bare_import_with_no_sibling_and_a_sibling_named_like_a_framework_stay_external(tmp_path):
+    files = {
+        "svc/__init__.py": "",
+        # inside a package, `from kafka import ...` next to a kafka.py wrapper means the library
+        "svc/kafka.py": '''
+            TOPIC = "wrapper.topic"
+
+            class KafkaProducer:
+                def send(self, topic, value):
+                    pass
+        ''',
+        "svc/publish.py": '''
+            from kafka import KafkaProducer
+            from settings import TOPIC
+
+            KafkaProducer().send(TOPIC, b"{}")
+        ''',
+    }
+    facts = facts_of(write_project(tmp_path / "repo", files))
+    [pub] = [p for p in facts.publishers if p.path == "svc/publish.py"]
+    # the library's producer; `settings` is in no folder the script could have on sys.path
+    assert pub.framework == "kafka-python" and pub.channel is None and pub.channel_expr == "settings.TOPIC"
+
+
+def test_an_analysed_root_that_is_a_package_is_imported_by_its_own_name(tmp_path):
+    files = {
+        "__init__.py": "",
+        "bus/__init__.py": "",
+        "bus/client.py": '''
+            from kafka import KafkaProducer
+
+            def producer():
+                return KafkaProducer(bootstrap_servers="kafka:9092")
+        ''',
+        "orders/__init__.py": "",
+        "orders/place.py": '''
+            from shopapp.bus.client import producer
+
+            def place(order):
+                producer().send("orders.placed", order)
+        ''',
+    }
+    facts = facts_of(write_project(tmp_path / "shopapp", files))
+    assert {(p.path, p.channel) for p in facts.publishers} == {("orders/place.py", "orders.placed")}
+    # only under its own name: the same tree in a folder named otherwise does not answer to `shopapp`
+    facts = facts_of(write_project(tmp_path / "shop-app", files))
+    assert not facts.publishers
