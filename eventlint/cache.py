@@ -113,6 +113,7 @@ class Cache:
 
 
 _SLICE = 512  # list items encoded per piece
+_FEW = 64  # mappings up to this many keys are encoded key by key
 
 
 def _pieces(value: Any) -> Iterator[bytes]:
@@ -121,7 +122,9 @@ def _pieces(value: Any) -> Iterator[bytes]:
     def encoded(item: Any) -> bytes:
         return json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogateescape")
 
-    if type(value) is dict and all(type(k) is str for k in value):
+    # a few large parts are split (a facts document's lists); a mapping of many small values (the per-file
+    # scans) is cheaper encoded at once
+    if type(value) is dict and len(value) <= _FEW and all(type(k) is str for k in value):
         yield b"{"
         for index, (name, item) in enumerate(value.items()):
             yield (b"," if index else b"") + encoded(name) + b":"

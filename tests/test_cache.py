@@ -147,6 +147,7 @@ def test_a_large_entry_is_written_in_pieces_with_the_bytes_of_one_json_dump(tmp_
         "handlers": [],
         "nested": {"short": [1, 2], "long": list(range(_SLICE + 1)), "\u2603 snow": "\U0001f600 \udcff"},
         "exactly": list(range(_SLICE)),
+        "many keys": {f"k{i}": [i] for i in range(200)},
     }
     cache = Cache(tmp_path / CACHE_DIR)
     cache.put("facts", "f" * 40, value)
