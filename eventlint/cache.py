@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,20 +70,25 @@ class Cache:
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store `value`; a failure to write only costs the next run a rebuild."""
-        self.put_text(kind, key, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+        # Encoded piece by piece (the bytes of json.dumps, in slices): a large entry (a million-line project's
+        # facts, ~30 MB) is never held as one text, its bytes and a concatenated copy together.
+        self._put_pieces(kind, key, list(_pieces(value)))
 
     def put_text(self, kind: str, key: str, text: str) -> None:
+        self._put_pieces(kind, key, [text.encode("utf-8", "surrogateescape")])
+
+    def _put_pieces(self, kind: str, key: str, pieces: list[bytes]) -> None:
         path = self._path(kind, key)
         try:
             self._prepare()
             if path.parent not in self._made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._made.add(path.parent)
-            body = text.encode("utf-8", "surrogateescape")
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(digest(body).encode("ascii") + b"\n" + body)
+                    handle.write(_digest_of(pieces).encode("ascii") + b"\n")
+                    handle.writelines(pieces)
                 os.replace(temp, path)
             except BaseException:
                 _unlink(temp)
@@ -104,6 +110,42 @@ class Cache:
                 handle.write(_GITIGNORE)
             os.replace(temp, ignore)
         self._ready = True
+
+
+_SLICE = 512  # list items encoded per piece
+_FEW = 64  # mappings up to this many keys are encoded key by key
+
+
+def _pieces(value: Any) -> Iterator[bytes]:
+    """The UTF-8 bytes of `json.dumps(value, separators=(",", ":"), ensure_ascii=False)`, in pieces."""
+
+    def encoded(item: Any) -> bytes:
+        return json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogateescape")
+
+    # a few large parts are split (a facts document's lists); a mapping of many small values (the per-file
+    # scans) is cheaper encoded at once
+    if type(value) is dict and len(value) <= _FEW and all(type(k) is str for k in value):
+        yield b"{"
+        for index, (name, item) in enumerate(value.items()):
+            yield (b"," if index else b"") + encoded(name) + b":"
+            yield from _pieces(item)
+        yield b"}"
+    elif type(value) is list and len(value) > _SLICE:
+        yield b"["
+        for start in range(0, len(value), _SLICE):
+            yield (b"," if start else b"") + encoded(value[start : start + _SLICE])[1:-1]
+        yield b"]"
+    else:
+        yield encoded(value)
+
+
+def _digest_of(pieces: list[bytes]) -> str:
+    """`digest(b"".join(pieces))` without the joined copy."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(sum(len(p) for p in pieces).to_bytes(8, "little"))
+    for piece in pieces:
+        h.update(piece)
+    return h.hexdigest()
 
 
 def clean(directory: Path) -> bool:

@@ -135,6 +135,28 @@ def test_concurrent_writers_never_leave_a_partial_entry(tmp_path):
     assert not [p for p in (tmp_path / CACHE_DIR).rglob(".tmp-*")]
 
 
+def test_a_large_entry_is_written_in_pieces_with_the_bytes_of_one_json_dump(tmp_path):
+    # the facts of a large project are written piece by piece (peak memory); the file must hold exactly what one
+    # json.dumps would, under the same checksum, so entries written either way read back alike
+    from eventlint.cache import _SLICE
+
+    value = {
+        "eventlint_facts": 3,
+        "root": "/tmp/x",
+        "publishers": [{"channel": f"orders.{i}", "é": [i, None, 1.5, True]} for i in range(3 * _SLICE + 7)],
+        "handlers": [],
+        "nested": {"short": [1, 2], "long": list(range(_SLICE + 1)), "\u2603 snow": "\U0001f600 \udcff"},
+        "exactly": list(range(_SLICE)),
+        "many keys": {f"k{i}": [i] for i in range(200)},
+    }
+    cache = Cache(tmp_path / CACHE_DIR)
+    cache.put("facts", "f" * 40, value)
+    raw = next((tmp_path / CACHE_DIR / "facts").rglob("*.json")).read_bytes()
+    body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogateescape")
+    assert raw == digest(body).encode("ascii") + b"\n" + body
+    assert cache.get("facts", "f" * 40) == value
+
+
 def test_digest_separates_its_parts():
     assert digest("ab", "c") != digest("a", "bc")
     assert digest(b"x") == digest("x")

@@ -152,6 +152,26 @@ EDITS = [
         ),
     ),
     ("file removed", lambda r: (r / SHIPPING / "returns.py").unlink()),
+    # a constant's value in a module every service imports: its dependants' facts change, the module's own do not
+    ("a name's value", lambda r: _swap(r / "libs/shopkit/shopkit/topics.py", '"inventory.reserved"', '"inventory.held"')),
+    (
+        "file reading a config file added",
+        lambda r: (
+            (r / SHIPPING / "config").mkdir(),
+            (r / SHIPPING / "config/recalls.yaml").write_text("recalls:\n  topic: parcels.recalled\n", encoding="utf-8"),
+            (r / SHIPPING / "recall.py").write_text(
+                '"""Recalled parcels: the topic comes from the service\'s settings file."""\n\nimport yaml\n\n'
+                "from shopkit import messaging\nfrom shopkit.events import OrderCancelled\n\n"
+                'with open("config/recalls.yaml") as settings:\n    SETTINGS = yaml.safe_load(settings)\n\n\n'
+                "def on_recall(order_id: str) -> None:\n"
+                '    messaging.publish(SETTINGS["recalls"]["topic"], OrderCancelled(order_id=order_id, reason="recalled"), key=order_id)\n',
+                encoding="utf-8",
+            ),
+        ),
+    ),
+    # no Python file changes: only the configuration file the resolver read the channel from
+    ("config file edit", lambda r: _swap(r / SHIPPING / "config/recalls.yaml", "parcels.recalled", "parcels.withdrawn")),
+    ("config file removed", lambda r: (r / SHIPPING / "config/recalls.yaml").unlink()),
 ]
 
 

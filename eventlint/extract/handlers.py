@@ -437,50 +437,53 @@ def _placeholders(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
     """Keywords and dict keys of the call given an empty value or a fresh id (`correlation_id=""`,
     `{"correlation_id": str(uuid4())}`, `headers=[("traceparent", b"")]`), also through a dict
     assigned to a name in the same function before the call."""
+    # module-level helpers, not closures: a closure that calls itself is a reference cycle, and one per
+    # call analysed stayed alive until the cyclic collector ran (paused during resolution: `_no_cyclic_gc`)
     found: set[str] = set()
-
-    def judge(key: str, value: ir.Expr) -> None:
-        kind = _placeholder_kind(value)
-        if kind is not None:
-            found.add(f"{key}:{kind}")
-
-    def scan(expr: ir.Expr, depth: int) -> None:
-        if depth > 3:
-            return
-        match expr:
-            case ir.DictE(items):
-                for item in items:
-                    if isinstance(item.key, ir.Str):
-                        judge(item.key.value, item.value)
-                    scan(item.value, depth + 1)
-            case ir.Seq(items):
-                if len(items) == 2 and isinstance(items[0], ir.Str):
-                    judge(items[0].value, items[1])
-                for item in items:
-                    scan(item, depth + 1)
-            case ir.Call(func, args, kwargs):
-                for key, value in kwargs:
-                    if key is not None:
-                        judge(key, value)
-                    scan(value, depth + 1)
-                for arg in args:
-                    scan(arg, depth + 1)
-                if isinstance(func, ir.Attr):
-                    scan(func.value, depth + 1)  # json.dumps(payload).encode()
-            case ir.Attr(value, _) | ir.Await(value):
-                scan(value, depth + 1)
-            case ir.Name(name):
-                before = [a for a in fn.assigns if a.target == name and a.line <= call.line]
-                if before:
-                    scan(before[-1].value, depth + 1)
-
     for key, value in call.kwargs:
         if key is not None:
-            judge(key, value)
-        scan(value, 0)
+            _judge(key, value, found)
+        _scan_placeholders(value, 0, call, fn, found)
     for arg in call.args:
-        scan(arg, 0)
+        _scan_placeholders(arg, 0, call, fn, found)
     return tuple(sorted(found))
+
+
+def _judge(key: str, value: ir.Expr, found: set[str]) -> None:
+    kind = _placeholder_kind(value)
+    if kind is not None:
+        found.add(f"{key}:{kind}")
+
+
+def _scan_placeholders(expr: ir.Expr, depth: int, call: ir.Call, fn: ir.Function, found: set[str]) -> None:
+    if depth > 3:
+        return
+    match expr:
+        case ir.DictE(items):
+            for item in items:
+                if isinstance(item.key, ir.Str):
+                    _judge(item.key.value, item.value, found)
+                _scan_placeholders(item.value, depth + 1, call, fn, found)
+        case ir.Seq(items):
+            if len(items) == 2 and isinstance(items[0], ir.Str):
+                _judge(items[0].value, items[1], found)
+            for item in items:
+                _scan_placeholders(item, depth + 1, call, fn, found)
+        case ir.Call(func, args, kwargs):
+            for key, value in kwargs:
+                if key is not None:
+                    _judge(key, value, found)
+                _scan_placeholders(value, depth + 1, call, fn, found)
+            for arg in args:
+                _scan_placeholders(arg, depth + 1, call, fn, found)
+            if isinstance(func, ir.Attr):
+                _scan_placeholders(func.value, depth + 1, call, fn, found)  # json.dumps(payload).encode()
+        case ir.Attr(value, _) | ir.Await(value):
+            _scan_placeholders(value, depth + 1, call, fn, found)
+        case ir.Name(name):
+            before = [a for a in fn.assigns if a.target == name and a.line <= call.line]
+            if before:
+                _scan_placeholders(before[-1].value, depth + 1, call, fn, found)
 
 
 def _attribute_assigns(fn: ir.Function) -> dict[str, list[ir.Assign]]:
