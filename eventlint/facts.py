@@ -23,6 +23,7 @@ class Service:
     paths: tuple[str, ...]
     repository: str | None = None  # set on services merged in from another repository's facts
     signal: str | None = None  # what decided the service: "configured", a compose entry, a Dockerfile, ... (eventlint.units)
+    variant: tuple[str, ...] = ()  # (its variant folder, the sibling variants): alternatives never deployed together (eventlint.units)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +361,8 @@ def _service_to_json(service: Service) -> dict[str, Any]:
         del out["repository"]  # only merged services carry it: a repository's own facts stay as they were
     if service.signal is None:
         del out["signal"]
+    if not service.variant:
+        del out["variant"]
     return out
 
 
