@@ -76,6 +76,7 @@ class Subscription:
     function: str | None = None
     kind: str | None = None  # what the message is: "event" or "command" (from its class), "task" (a Celery task), "change" (a data store's change stream, which nothing publishes); None when not known
     queue_type: str | None = None  # the consumed queue's declared type (RabbitMQ x-queue-type: classic, quorum, stream)
+    lifetime: str | None = None  # the consumed queue dies with its consumer, as declared: "exclusive" or "auto-delete" (packs)
     unresolved: str | None = None  # why the name or handler stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
@@ -96,6 +97,7 @@ class Binding:
     column: int
     dead_letter: str | None = None
     queue_expr: str | None = None  # a queue the broker names (`queue_declare(queue="")`): which one, when `queue` is null
+    lifetime: str | None = None  # the queue dies with its consumer, as declared: "exclusive" or "auto-delete" (packs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +333,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "subfields", "queue_expr", "broker")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "subfields", "queue_expr", "broker", "lifetime")
 
 
 @functools.cache

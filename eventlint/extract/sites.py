@@ -1068,6 +1068,7 @@ class SiteFinder:
                         function=site.function,
                         kind=_first_text(site.get("kind")) or self._kind_of(event),
                         queue_type=_per_record(site, channel, "queue_type", binds),
+                        lifetime=_per_record(site, channel, "lifetime", binds),
                         unresolved=unresolved,
                         provenance=_provenance(event, channel),
                         derived=_derived(event, channel),
@@ -1089,6 +1090,7 @@ class SiteFinder:
                             line=site.line,
                             column=site.col,
                             dead_letter=_per_record(site, queue, "dead_letter", binds),
+                            lifetime=_per_record(site, queue, "lifetime", binds),
                         )
                     )
         return publishers, subscribers, bindings
