@@ -186,6 +186,12 @@ def main() -> None:
     show_default=True,
     help="Exit 1 when a finding of this severity or a higher one remains (error: errors only; info: any finding).",
 )
+@click.option(
+    "--show-info",
+    is_flag=True,
+    help="Text, concise and github reports: also show the findings below --fail-on (info-level notes). "
+    "JSON, SARIF and JUnit reports always list every finding.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Also list the paths that were skipped, and why.")
 @click.option(
     "--facts",
@@ -234,6 +240,7 @@ def check(
     unsafe_fixes: bool = False,
     diff: bool = False,
     traces: tuple[Path, ...] = (),
+    show_info: bool = False,
 ) -> None:
     """Check the project that contains PATHS (default: the current directory).
 
@@ -303,6 +310,15 @@ def check(
     diagnostics = checked.diagnostics(base, absolute_outside=for_people)
     if not for_people:
         diagnostics = positions.with_end_positions(diagnostics, base)
+    every = diagnostics  # what the exit code and the machine formats (JSON, SARIF, JUnit) see
+    not_shown = None
+    if output_format in ("text", "concise", "github") and not show_info:
+        # a report for people shows what fails the run; the rest is counted in one closing line
+        failing_levels = _FAIL_ON[fail_on]
+        hidden = tuple(d for d in diagnostics if d.severity not in failing_levels)
+        if hidden:
+            diagnostics = tuple(d for d in diagnostics if d.severity in failing_levels)
+            not_shown = text.not_shown_line(hidden, fail_on)
     if output_format == "json":
         single = checked.results[0] if len(checked.results) == 1 else None
         coupling = single.graph.summary().to_json() if single is not None else None
@@ -319,11 +335,11 @@ def check(
         provenance = workspace.provenance(base) if workspace.repository_root(base) == base else None
         rendered = formats.sarif_report(diagnostics, list(rules.values()), found, workspace.base_uri(base), provenance)
     elif output_format == "github":
-        rendered = formats.github_report(diagnostics)
+        rendered = formats.github_report(diagnostics) + (f"{not_shown}\n" if not_shown else "")
     elif output_format == "junit":
         rendered = formats.junit_report(diagnostics, names)
     elif output_format == "concise":
-        rendered = text.concise_report(checked.facts(base, True), diagnostics, baselined=checked.baselined)
+        rendered = text.concise_report(checked.facts(base, True), diagnostics, baselined=checked.baselined, not_shown=not_shown)
     else:
         use_color = color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         coupling_lines = checked.results[0].graph.summary().lines() if statistics and len(checked.results) == 1 else None
@@ -337,6 +353,7 @@ def check(
             baselined=checked.baselined,
             coupling=coupling_lines,
             projects=len(checked.results),
+            not_shown=not_shown,
         )
     _write(rendered, output_file, color=True if output_format == "text" and use_color else None)
     if statistics and output_format != "text":
@@ -345,7 +362,7 @@ def check(
     if strict and checked.problems(cwd):
         sys.exit(EXIT_ERROR)
     failing = _FAIL_ON[fail_on]
-    sys.exit(EXIT_CLEAN if exit_zero or not any(d.severity in failing for d in diagnostics) else EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN if exit_zero or not any(d.severity in failing for d in every) else EXIT_FINDINGS)
 
 
 # `check --fail-on SEVERITY`: the severities that fail the run (the default, warning, is what

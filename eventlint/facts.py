@@ -23,6 +23,7 @@ class Service:
     paths: tuple[str, ...]
     repository: str | None = None  # set on services merged in from another repository's facts
     signal: str | None = None  # what decided the service: "configured", a compose entry, a Dockerfile, ... (eventlint.units)
+    variant: tuple[str, ...] = ()  # (its variant folder, the sibling variants): alternatives never deployed together (eventlint.units)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class Subscription:
     function: str | None = None
     kind: str | None = None  # what the message is: "event" or "command" (from its class), "task" (a Celery task), "change" (a data store's change stream, which nothing publishes); None when not known
     queue_type: str | None = None  # the consumed queue's declared type (RabbitMQ x-queue-type: classic, quorum, stream)
+    lifetime: str | None = None  # the consumed queue dies with its consumer, as declared: "exclusive" or "auto-delete" (packs)
     unresolved: str | None = None  # why the name or handler stays unknown: "category: detail" (docs/facts.md)
     provenance: str | None = None  # where a name from configuration came from
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
@@ -98,6 +100,7 @@ class Binding:
     column: int
     dead_letter: str | None = None
     queue_expr: str | None = None  # a queue the broker names (`queue_declare(queue="")`): which one, when `queue` is null
+    lifetime: str | None = None  # the queue dies with its consumer, as declared: "exclusive" or "auto-delete" (packs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +338,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "lifetime")
 
 
 @functools.cache
@@ -365,6 +368,8 @@ def _service_to_json(service: Service) -> dict[str, Any]:
         del out["repository"]  # only merged services carry it: a repository's own facts stay as they were
     if service.signal is None:
         del out["signal"]
+    if not service.variant:
+        del out["variant"]
     return out
 
 

@@ -293,6 +293,13 @@ class EventGraph:
         sites = [*self.graph.in_edges(node, data="framework"), *self.graph.out_edges(node, data="framework")]
         return {transport_of(framework) for _, _, framework in sites if framework is not None}
 
+    def deployed_apart(self, a: str, b: str) -> bool:
+        """Whether two services lie in different variants of one set (alternative versions of the same apps,
+        eventlint.units): they are never deployed together, so no event couples them."""
+        va = self.graph.nodes[service_node(a)].get("variant", ()) if service_node(a) in self.graph else ()
+        vb = self.graph.nodes[service_node(b)].get("variant", ()) if service_node(b) in self.graph else ()
+        return bool(va and vb) and va[0] != vb[0] and vb[0] in va[1:]
+
     def publishers_of(self, event: str) -> list[str]:
         """Services that publish the event."""
         return sorted({self.graph.nodes[u]["name"] for u, _, k in self.graph.in_edges(event_node(event), data="kind") if k == PUBLISHES})
@@ -347,7 +354,7 @@ class EventGraph:
                 continue
             for source in self.publishers_of(event):
                 for target in self.consumers_of(event):
-                    if source != target:
+                    if source != target and not self.deployed_apart(source, target):
                         pairs.setdefault((source, target), set()).add(event)
         for (source, target), events in sorted(pairs.items()):
             derived.add_edge(source, target, events=tuple(sorted(events)))
@@ -558,8 +565,11 @@ def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog, identity:
     graph = nx.MultiDiGraph()
     context_of = {s: c.name for c in contexts.values() for s in c.services}
     services = sorted({s.name for s in facts.services} | {r.service for r in (*flow.publications, *flow.subscriptions) if r.service})
+    variant_of = {s.name: s.variant for s in facts.services if s.variant}
     for service in services:
         graph.add_node(service_node(service), kind=SERVICE, name=service, context=context_of.get(service))
+        if service in variant_of:  # only services in a variant set carry it: other graphs' JSON stays as it was
+            graph.nodes[service_node(service)]["variant"] = variant_of[service]
 
     unresolved: list[Publication | Subscription] = []
     publications: dict[tuple[str, int, int], list[tuple[Publication, str]]] = {}

@@ -27,6 +27,7 @@ analysed files, compose files found there, and the head (64 KiB) of each Python 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 import re
@@ -42,6 +43,7 @@ SERVICE_PARENTS = ("services", "apps")
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
 STACK_FILES = ("template.yaml", "template.yml", "serverless.yml", "serverless.yaml")
 PACKAGE_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+RUN_FILES = ("dapr.yaml", "dapr.yml")  # Dapr multi-app run files: the apps `dapr run -f` starts together
 # folders that hold a requirements file or a Dockerfile without being something a team deploys
 NOT_UNITS = frozenset({"docs", "doc", "tests", "test", "testing", ".github", ".devcontainer", "requirements"})
 # a package published from these folders is a library the services share, not a service
@@ -91,7 +93,11 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
             found = _layout(root, rel, listing, nothing_else)
             if found is not None:
                 assign[rel] = (found[0], found[1], found[1], found[2])
-    return _named(assign)
+    by_file, services = _named(assign)
+    variants = _variants(root, units, listing, files)
+    if variants:
+        services = tuple(_with_variant(s, variants) for s in services)
+    return by_file, services
 
 
 def _named(assign: Mapping[str, tuple[str, str, str, str]]) -> tuple[dict[str, str], tuple[Service, ...]]:
@@ -120,6 +126,97 @@ def _named(assign: Mapping[str, tuple[str, str, str, str]]) -> tuple[dict[str, s
         )
     )
     return {rel: final[key] for rel, (_, key, _, _) in assign.items()}, services
+
+
+# -- variants: sibling folders holding alternative versions of the same apps, never deployed together ------
+
+
+def _variants(root: Path, units: Mapping[str, _Unit], listing: _Listings, files: list[str]) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Variant folder -> (its variant set, sorted, itself first; the signal that decided it).
+
+    Sibling folders are alternative variants of one set of apps (an HTTP and an SDK version of the same
+    quickstart) when either
+    - each holds a run configuration of its own (a Dapr multi-app run file's `apps:` `appDirPath`s, a
+      compose file's `build:` contexts) and the apps they run have the same folder names, at least one; or
+    - without run configurations, they hold at least two apps of the same names, and each of those apps
+      holds the same Python file names in both (copies of one layout, not an API and a worker of one domain).
+    Services in two variants of one set are never deployed together: coupling rules do not pair them.
+    """
+    tops: dict[str, list[str]] = {}  # parent folder of a unit's enclosing child -> its top-level units
+    for folder in sorted(units):
+        if folder and _enclosing(folder, units) is None and "/" in folder:
+            tops.setdefault(_parent(folder), []).append(folder)
+    candidates: dict[str, dict[str, frozenset[str]]] = {}  # parent -> child folder -> app names below it
+    for holder in tops:
+        names = frozenset(u[len(holder) + 1:] for u in units if u.startswith(holder + "/") and _enclosing(u, units) is None)
+        candidates.setdefault(_parent(holder), {})[holder] = names
+    python = [f for f in files if f.endswith(".py")]
+    found: dict[str, tuple[set[str], list[str]]] = {}
+    for _, children in sorted(candidates.items()):
+        run = {c: _run_config(root, c, listing) for c in children}
+        ordered = sorted(children)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                reason = _variant_reason(a, b, children, run, python)
+                if reason:
+                    for member, other in ((a, b), (b, a)):
+                        entry = found.setdefault(member, (set(), []))
+                        entry[0].add(other)
+                        entry[1].append(reason)
+    return {member: ((member, *sorted(others)), "; ".join(sorted(set(reasons)))) for member, (others, reasons) in found.items()}
+
+
+def _variant_reason(a: str, b: str, children: Mapping[str, frozenset[str]], run: Mapping[str, tuple[str, frozenset[str]] | None], python: list[str]) -> str:
+    ra, rb = run[a], run[b]
+    if ra and rb and ra[1] and ra[1] == rb[1]:
+        return f"{ra[0]} and {rb[0]} run the same apps ({', '.join(sorted(ra[1]))})"
+    shared = children[a] & children[b]
+    if len(shared) < 2 or not (children[a] <= children[b] or children[b] <= children[a]):
+        return ""
+    for app in shared:
+        mine = {f[len(a) + len(app) + 2:] for f in python if f.startswith(f"{a}/{app}/")}
+        theirs = {f[len(b) + len(app) + 2:] for f in python if f.startswith(f"{b}/{app}/")}
+        if mine != theirs:
+            return ""
+    return f"{a}/ and {b}/ hold the same apps with the same files ({', '.join(sorted(shared))})"
+
+
+def _run_config(root: Path, folder: str, listing: _Listings) -> tuple[str, frozenset[str]] | None:
+    """(file, app folders relative to `folder`) of the run configuration a folder holds: a Dapr multi-app run
+    file (`dapr.yaml`: `apps:` with `appDirPath`) or a compose file's `build:` contexts."""
+    names = listing.names(folder)
+    for file in sorted(n for n in names if n in RUN_FILES):
+        try:
+            data = yaml.safe_load((root / folder / file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        apps = data.get("apps") if isinstance(data, dict) else None
+        dirs = set()
+        for app in apps if isinstance(apps, list) else ():
+            where = app.get("appDirPath") if isinstance(app, dict) else None
+            if isinstance(where, str) and "$" not in where:
+                target = posixpath.normpath(where.replace("\\", "/"))
+                if target not in (".", "") and not target.startswith(".."):
+                    dirs.add(target)
+        if dirs:
+            return f"{folder}/{file}", frozenset(dirs)
+    for compose in (n for n in COMPOSE_FILES if n in names):
+        contexts = frozenset(c[len(folder) + 1:] for _, c in _compose_builds(root, folder, compose) if c.startswith(folder + "/"))
+        if contexts:
+            return f"{folder}/{compose}", contexts
+    return None
+
+
+def _with_variant(service: Service, variants: Mapping[str, tuple[tuple[str, ...], str]]) -> Service:
+    """The service with the variant set its files lie in (all of them in one variant), and why."""
+    holders = set()
+    for glob in service.paths:
+        holder = next((v for v in variants if glob.startswith(v + "/")), None)
+        holders.add(holder)
+    if len(holders) != 1 or None in holders:
+        return service
+    members, reason = variants[holders.pop()]
+    return dataclasses.replace(service, variant=members, signal=f"{service.signal}; variant {members[0]}/ of {', '.join(m + '/' for m in members[1:])} ({reason})" if service.signal else None)
 
 
 def _valid(name: str) -> str:

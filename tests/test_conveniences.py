@@ -28,7 +28,7 @@ def invoke(*args: str):
 def test_concise_is_one_line_per_finding_and_a_total():
     findings = json.loads(invoke("check", str(SHOP), "--format", "json").stdout)["diagnostics"]
     for option in ("--output-format", "--format"):  # --format stays as the alias it always was
-        result = invoke("check", str(SHOP), option, "concise")
+        result = invoke("check", str(SHOP), option, "concise", "--show-info")  # every finding, info too
         lines = result.stdout.splitlines()
         assert result.exit_code == 1
         fixable = sum(1 for f in findings if f["fix"] and f["fix"]["applicability"] == "safe")

@@ -183,11 +183,12 @@ def test_cached_output_equals_a_cold_run_after_every_kind_of_edit(tmp_path):
     cache_dir = tmp_path / "cache"
     previous = {}
     for fmt in ("text", "json"):
-        previous[fmt] = _invoke(["check", str(root), "--no-color", "--format", fmt], tmp_path, cache_dir)  # fill every cache
+        # --show-info: every finding, so an edit that changes only an info-level note still changes the text report
+        previous[fmt] = _invoke(["check", str(root), "--no-color", "--show-info", "--format", fmt], tmp_path, cache_dir)  # fill every cache
     for kind, edit in EDITS:
         edit(root)
         for fmt in ("text", "json"):
-            args = ["check", str(root), "--no-color", "--format", fmt]
+            args = ["check", str(root), "--no-color", "--show-info", "--format", fmt]
             cold = _invoke([*args, "--no-cache", "--jobs", "1"], tmp_path, None)
             assert cold != previous[fmt], f"{kind}: the edit should change the {fmt} report"
             assert _invoke(args, tmp_path, cache_dir) == cold, f"{kind}, {fmt}: computed with the caches"

@@ -210,3 +210,75 @@ def test_files_declaring_one_service_name_are_one_service(tmp_path):
     found, files = services(tmp_path)
     assert found["example-sns"] == (("examples/aws.py", "examples/localstack.py"), "examples/aws.py: tomodachi service class name = 'example-sns' (and 1 more declaring it)")
     assert files == {"examples/aws.py": "example-sns", "examples/localstack.py": "example-sns", "examples/other.py": "other"}
+
+
+# -- variants: sibling folders holding alternative versions of the same apps -------------------------------
+
+_RUN = "version: 1\napps:\n  - appID: checkout-{v}\n    appDirPath: ./checkout/\n  - appID: order-processor-{v}\n    appDirPath: ./order-processor/\n"
+
+
+def variants(root):
+    found = discover([root], Config(root=root))
+    return {s.name: (s.variant, s.signal) for s in found.services}
+
+
+def test_sibling_folders_with_run_files_running_the_same_apps_are_alternative_variants(tmp_path):
+    files = {}
+    for v in ("http", "sdk"):
+        files |= {f"{v}/dapr.yaml": _RUN.format(v=v), f"{v}/checkout/requirements.txt": "", f"{v}/checkout/app.py": "",
+                  f"{v}/order-processor/requirements.txt": "", f"{v}/order-processor/{v}_app.py": ""}
+    files |= {"sdk/order-processor-fastapi/requirements.txt": "", "sdk/order-processor-fastapi/app.py": ""}
+    tree(tmp_path, files)
+    found = variants(tmp_path)
+    assert {name: variant for name, (variant, _) in found.items()} == {
+        "http.checkout": ("http", "sdk"),
+        "http.order-processor": ("http", "sdk"),
+        "sdk.checkout": ("sdk", "http"),
+        "sdk.order-processor": ("sdk", "http"),
+        "order-processor-fastapi": ("sdk", "http"),  # in sdk/ though its run file does not start it
+    }
+    # the run files decided (the apps' files differ, so the layout alone would not have)
+    assert found["http.checkout"][1] == (
+        "http/checkout/requirements.txt; variant http/ of sdk/ (http/dapr.yaml and sdk/dapr.yaml run the same apps (checkout, order-processor))"
+    )
+
+
+def test_without_run_files_copies_of_one_layout_are_variants_and_an_api_and_a_worker_of_one_domain_are_not(tmp_path):
+    copies = {f"{v}/{app}/{f}": "" for v in ("v1", "v2") for app in ("orders", "billing") for f in ("requirements.txt", "app.py")}
+    tree(tmp_path / "copies", copies)
+    found = variants(tmp_path / "copies")
+    assert found["v1.orders"][0] == ("v1", "v2")
+    assert found["v2.billing"][1].endswith("(v1/ and v2/ hold the same apps with the same files (billing, orders))")
+    # one domain's API and worker: same app names, different files -> deployed together, no variants
+    apart = {f"{part}/{app}/requirements.txt": "" for part in ("api", "worker") for app in ("orders", "billing")}
+    apart |= {f"api/{app}/routes.py": "" for app in ("orders", "billing")} | {f"worker/{app}/tasks.py": "" for app in ("orders", "billing")}
+    tree(tmp_path / "apart", apart)
+    assert all(variant == () for variant, _ in variants(tmp_path / "apart").values())
+    # a single shared app name without run files is no evidence either
+    one = {f"{part}/orders/{f}": "" for part in ("a", "b") for f in ("requirements.txt", "app.py")}
+    tree(tmp_path / "one", one)
+    assert all(variant == () for variant, _ in variants(tmp_path / "one").values())
+
+
+def test_run_files_running_different_apps_make_no_variants(tmp_path):
+    files = {"team-a/dapr.yaml": _RUN.format(v="a"), "team-b/dapr.yaml": "version: 1\napps:\n  - appID: billing\n    appDirPath: ./billing/\n"}
+    files |= {f"team-a/{app}/requirements.txt": "" for app in ("checkout", "order-processor")} | {"team-b/billing/requirements.txt": ""}
+    files |= {f"team-a/{app}/app.py": "" for app in ("checkout", "order-processor")} | {"team-b/billing/app.py": ""}
+    tree(tmp_path, files)
+    assert all(variant == () for variant, _ in variants(tmp_path).values())
+
+
+def test_coupling_rules_do_not_pair_services_of_two_variants(tmp_path):
+    from eventlint.rules.base import Example
+    from eventlint.rules.coupling import _dapr_variants
+
+    source, files = _dapr_variants()
+    tree(tmp_path, Example(source, files=files, path="http/checkout/app.py").all_files())
+    result = CliRunner().invoke(main, ["graph", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)["summary"]
+    assert summary["coupled_pairs"] == 2  # http checkout -> http processor, sdk checkout -> sdk processor
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--no-cache", "--format", "json", "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    codes = {d["code"] for d in json.loads(result.stdout)["diagnostics"]}
+    assert codes and not codes & {"EDA602", "EDA605", "EDA607"}

@@ -72,7 +72,7 @@ WHERE = {"root": ".", "project": "shop", "sibling": "docs"}
 def test_every_path_opens_from_where_it_is_meant_to(repo, fmt, where):
     cwd = repo / WHERE[where]
     target = os.path.relpath(repo / "shop", cwd)
-    result = _run(cwd, "check", target, "--format", fmt, "--no-color", "--no-cache")
+    result = _run(cwd, "check", target, "--format", fmt, "--no-color", "--no-cache", "--show-info")  # every finding's path
     assert result.exit_code == 1, result.output
     paths = _paths(fmt, result.stdout)
     assert len(paths) >= 40

@@ -590,7 +590,7 @@ def _run_key(
             parts += [str(pack), "unreadable"]
     parts.append(json.dumps(sorted(config.disable_frameworks)))
     parts.append(json.dumps(list(config.payload_event_keys)))
-    parts.append(json.dumps([[s.name, list(s.paths), s.signal] for s in discovery.services]))
+    parts.append(json.dumps([[s.name, list(s.paths), s.signal, list(s.variant)] for s in discovery.services]))
     parts.append(json.dumps(sorted([s.path, s.reason] for s in skipped)))
     for source, data in sources:
         parts += [source.path, source.kind, source.service or "", source.module, source.import_name, source.sys_root, digest(data)]

@@ -22,8 +22,8 @@ from eventlint.resources import builtin_frameworks
 
 SITE_FIELDS = {
     "publish": frozenset({"event", "channel", "key", "payload", "headers", "kind", "broker"}),
-    "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter", "kind", "queue_type", "broker", "retry"}),
-    "bind": frozenset({"queue", "exchange", "routing_key", "dead_letter"}),
+    "subscribe": frozenset({"event", "channel", "handler", "group", "ack", "dead_letter", "kind", "queue_type", "lifetime", "broker", "retry"}),
+    "bind": frozenset({"queue", "exchange", "routing_key", "dead_letter", "lifetime"}),
 }
 
 

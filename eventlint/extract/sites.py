@@ -1206,6 +1206,7 @@ class SiteFinder:
                         kind=_first_text(site.get("kind")) or self._kind_of(event),
                         queue_type=_per_record(site, channel, "queue_type", binds),
                         retry=_first_text(site.get("retry")),
+                        lifetime=_per_record(site, channel, "lifetime", binds),
                         unresolved=unresolved,
                         provenance=_provenance(event, channel),
                         derived=_derived(event, channel),
@@ -1227,6 +1228,7 @@ class SiteFinder:
                             line=site.line,
                             column=site.col,
                             dead_letter=_per_record(site, queue, "dead_letter", binds),
+                            lifetime=_per_record(site, queue, "lifetime", binds),
                         )
                     )
         return publishers, subscribers, bindings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 
 from eventlint.facts import Diagnostic, ProjectFacts
 
@@ -43,8 +44,10 @@ def check_report(
     baselined: int = 0,
     coupling: list[str] | None = None,
     projects: int = 1,
+    not_shown: str | None = None,
 ) -> str:
-    """The text report of a check: one line per finding (and its hint), then a summary."""
+    """The text report of a check: one line per finding (and its hint), then a summary; `not_shown` (from
+    `not_shown_line`) closes it when findings below `--fail-on` were left out."""
     lines: list[str] = []
     for d in diagnostics:
         lines.append(diagnostic_line(d, color))
@@ -73,7 +76,20 @@ def check_report(
             lines.append(fixable)
     else:
         lines.append(verdict(facts))
+    if not_shown:
+        lines.append(not_shown)
     return "\n".join(lines) + "\n"
+
+
+def not_shown_line(hidden: Sequence[Diagnostic], fail_on: str) -> str:
+    """One line counting the findings below `--fail-on` that a report for people leaves out, and how to see them."""
+    levels = Counter(d.severity for d in hidden)
+    parts = [_plural(levels[s], word) for s, word in (("error", "error"), ("warning", "warning"), ("info", "info-level note")) if levels[s]]
+    counts = Counter(d.code for d in hidden)
+    per_code = ", ".join(f"{code} × {n}" for code, n in sorted(counts.items()))
+    what = " and ".join(parts)
+    below = "" if set(levels) == {"info"} and fail_on == "warning" else f" below --fail-on {fail_on}"
+    return f"{what}{below} not shown ({per_code}): --show-info shows them."
 
 
 def verdict(facts: ProjectFacts) -> str:
@@ -83,8 +99,9 @@ def verdict(facts: ProjectFacts) -> str:
     return "All checks passed."
 
 
-def concise_report(facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], baselined: int = 0) -> str:
-    """One line per finding (`path:line:col: CODE message`, no hints), then one line of totals (ruff's `concise`)."""
+def concise_report(facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], baselined: int = 0, not_shown: str | None = None) -> str:
+    """One line per finding (`path:line:col: CODE message`, no hints), then one line of totals (ruff's `concise`),
+    and `not_shown` when findings below `--fail-on` were left out."""
     lines = [diagnostic_line(d) for d in diagnostics]
     if diagnostics:
         lines.append(f"Found {_plural(len(diagnostics), 'problem')}." + (f" ({baselined} in the baseline not shown.)" if baselined else ""))
@@ -93,6 +110,8 @@ def concise_report(facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], bas
             lines.append(fixable)
     else:
         lines.append(verdict(facts))
+    if not_shown:
+        lines.append(not_shown)
     return "\n".join(lines) + "\n"
 
 

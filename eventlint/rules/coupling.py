@@ -40,6 +40,71 @@ def _service(name: str, consumes: Iterable[str] = (), publishes: Iterable[str] =
     return "\n".join(lines) + "\n"
 
 
+# A Dapr pub/sub quickstart in two variants (`http/` posts to the sidecar, `sdk/` uses DaprClient), each
+# folder with its own multi-app run file: alternatives of the same two apps, never run together.
+_DAPR_RUN = """
+    version: 1
+    apps:
+      - appID: order-processor-{variant}
+        appDirPath: ./order-processor/
+        command: ["python3", "app.py"]
+      - appID: checkout-{variant}
+        appDirPath: ./checkout/
+        command: ["python3", "app.py"]
+"""
+_DAPR_HTTP_CHECKOUT = """
+    import os
+
+    import requests
+
+    base_url = os.getenv("BASE_URL", "http://localhost") + ":" + os.getenv("DAPR_HTTP_PORT", "3500")
+
+    for order_id in range(1, 10):
+        requests.post(f"{base_url}/v1.0/publish/orderpubsub/orders", json={"orderId": order_id}){mark}
+"""
+_DAPR_SDK_CHECKOUT = """
+    import json
+
+    from dapr.clients import DaprClient
+
+    with DaprClient() as client:
+        for order_id in range(1, 10):
+            client.publish_event(pubsub_name="orderpubsub", topic_name="orders", data=json.dumps({"orderId": order_id}))
+"""
+_DAPR_PROCESSOR = """
+    from flask import Flask, jsonify, request
+
+    app = Flask(__name__)
+
+
+    @app.route("/dapr/subscribe", methods=["GET"])
+    def subscribe():
+        return jsonify([{"pubsubname": "orderpubsub", "topic": "orders", "route": "orders"}])
+
+
+    @app.route("/orders", methods=["POST"])
+    def orders_subscriber():
+        print(request.json["data"]["orderId"])
+        return "", 200
+"""
+
+
+def _dapr_variants(mark: str = "", run_files: bool = True) -> tuple[str, dict[str, str]]:
+    """The HTTP variant's checkout (the example's own file) and the rest of the two variants."""
+    files = {
+        "http/checkout/requirements.txt": "requests\n",
+        "http/order-processor/app.py": _DAPR_PROCESSOR,
+        "http/order-processor/requirements.txt": "flask\n",
+        "sdk/checkout/app.py": _DAPR_SDK_CHECKOUT,
+        "sdk/checkout/requirements.txt": "dapr\n",
+        "sdk/order-processor/app.py": _DAPR_PROCESSOR,
+        "sdk/order-processor/requirements.txt": "flask\n",
+    }
+    if run_files:
+        files |= {"http/dapr.yaml": _DAPR_RUN.replace("{variant}", "http"), "sdk/dapr.yaml": _DAPR_RUN.replace("{variant}", "sdk")}
+    return _DAPR_HTTP_CHECKOUT.replace("{mark}", mark), files
+
+
 def _path(service: str) -> str:
     return f"services/{service}/{service}/app.py"
 
@@ -487,7 +552,10 @@ class SharedEventOwnership(Rule):
     the event's first publication. (With a declared owner, EDA207
     producer-not-owner also reports each other service's publication.)
     Dead-letter destinations, which every consumer may feed, are left out by
-    default.
+    default. Services in different variants of one set of apps (sibling
+    folders running the same apps, such as an HTTP and an SDK version of one
+    quickstart; `facts` shows the signal) are never deployed together: an
+    event only they publish has one publisher at a time and is not reported.
 
     ## Why is this bad?
     An event with two producers has no owner: nobody can change its schema or
@@ -533,8 +601,17 @@ class SharedEventOwnership(Rule):
               orders.cancelled: {owner: sales}
             """,
         ),
+        # the same two folders with no run files and different files in each variant: no evidence they are
+        # alternatives, so two checkouts publish orders
+        Example(
+            _dapr_variants("  # expect: EDA605", run_files=False)[0],
+            path="http/checkout/app.py",
+            files=_dapr_variants(run_files=False)[1] | {"sdk/checkout/settings.py": "PUBSUB = 'orderpubsub'\n"},
+        ),
     ]
     valid = [
+        # the http/ and sdk/ variants of one quickstart, each with its own run file: one checkout runs at a time
+        Example(_dapr_variants()[0], path="http/checkout/app.py", files=_dapr_variants()[1]),
         Example(
             _service("payments", publishes=["payments.failed", "orders.cancelled.dlq"]),
             path=_path("payments"),
@@ -552,6 +629,8 @@ class SharedEventOwnership(Rule):
             publishers = graph.publishers_of(event)
             if len(publishers) < 2 or matches(event, self.options.ignore_events):
                 continue
+            if all(graph.deployed_apart(a, b) for i, a in enumerate(publishers) for b in publishers[i + 1:]):
+                continue  # alternative variants of one app (eventlint.units): only one of them ever runs
             spec = ctx.catalog.event(event)
             owner = spec.owner if spec else None
             sites = [e for e in publishes if e[1] == event]
@@ -674,7 +753,10 @@ class DistributedMonolith(Rule):
     message names the thresholds passed and the hint gives every number (so a
     baseline keeps absorbing the finding while the numbers move); the finding is
     on a subscription inside the largest group (or the first coupling
-    subscription).
+    subscription). Services in different variants of one set of apps (sibling
+    folders running the same apps; `facts` shows the signal) are never deployed
+    together, so no event makes one depend on the other (this holds for every
+    rule that reads the service dependency graph: EDA602 too).
 
     ## Why is this bad?
     Events promise services that change and fail independently. When most

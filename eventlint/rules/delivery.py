@@ -861,6 +861,11 @@ def named_decorator(name: str, patterns: tuple[str, ...]) -> bool:
 
 ACK_ON_DELIVERY = ("pika", "aio-pika", "kombu", "redis", "faststream")
 AUTO_COMMIT = ("kafka-python", "aiokafka", "confluent-kafka", "faststream")
+# queues that die with their consumer, by name: one the broker names (only the declaring consumer knows it,
+# so its messages are unreachable once that consumer is gone; docs/facts.md), and RabbitMQ's direct
+# reply-to pseudo-queue, which must be consumed with automatic acknowledgement
+# (https://www.rabbitmq.com/docs/direct-reply-to). Queues declared exclusive or auto-delete come from the packs.
+TRANSIENT_QUEUES = ("broker-named queue in *", "amq.rabbitmq.reply-to")
 ACK_CALLS = (
     "*.basic_ack",
     "*.ack",
@@ -1037,6 +1042,13 @@ class AckBeforeProcessing(Rule):
     hands events to a bus whose handler charges a card is reported, and one
     whose bus handlers only log is not. A Celery `task.delay(...)` is a broker
     publication and is work itself.
+    Automatic acknowledgement from a queue that dies with its consumer is not
+    reported: one declared exclusive or auto-delete (pika `queue_declare`,
+    aio-pika `declare_queue`: the packs' `lifetime`), one the broker names
+    (`queue_declare(queue="")`, as in an RPC client's reply queue or a log
+    tail), or RabbitMQ's direct reply-to. When the consumer crashes, the queue
+    and every unacknowledged message go with it, so acknowledging late would
+    save nothing.
 
     ## Why is this bad?
     Once a message is acknowledged the broker will not deliver it again. A
@@ -1061,6 +1073,12 @@ class AckBeforeProcessing(Rule):
     acknowledging late means a message may arrive twice.
 
     ## Limitations
+    - A named reply queue that is neither exclusive nor auto-delete (its name
+      sent as `reply_to`) is still reported: the value of `reply_to` is not in
+      the facts.
+    - An auto-delete queue with several consumers requeues a crashed consumer's
+      unacknowledged messages to the others; such a queue is still treated as
+      dying with its consumer.
     - When a library acknowledges by itself comes from the framework packs,
       each default looked up in the library's documentation and cited there:
       a subscription's `ack` is `on-delivery`, `auto-commit`, `after-handler`
@@ -1106,6 +1124,7 @@ class AckBeforeProcessing(Rule):
         - storage_writes: calls that write to object storage
         - publications_are_work: a publication is work that must not be lost, like a side effect
         - in_process_frameworks: globs on frameworks whose publications stay in the process (in-house buses, the `inhouse-*` packs `eventlint init` writes for them, blinker, pyee); handing them an event is not work by itself, what the handlers they run do is
+        - transient_queues: globs on queues (names, or the facts' `broker-named queue in ...` form) that die with their consumer; automatic acknowledgement from them is not reported (queues declared exclusive or auto-delete are known from the framework packs)
         """
 
         ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
@@ -1121,6 +1140,7 @@ class AckBeforeProcessing(Rule):
         storage_writes: tuple[str, ...] = STORAGE_WRITES
         publications_are_work: bool = True
         in_process_frameworks: tuple[str, ...] = IN_PROCESS
+        transient_queues: tuple[str, ...] = TRANSIENT_QUEUES
 
     invalid = [
         Example(
@@ -1165,6 +1185,20 @@ class AckBeforeProcessing(Rule):
 
             channel = pika.BlockingConnection().channel()
             channel.basic_consume(queue="shipments", on_message_callback=on_shipment, auto_ack=True)  # expect: EDA402
+            channel.start_consuming()
+            """
+        ),
+        Example(
+            """
+            import pika
+
+            def on_entry(channel, method, properties, body):
+                print(body)
+
+            channel = pika.BlockingConnection(pika.ConnectionParameters(host="rabbitmq")).channel()
+            # durable and shared: a crashed consumer's auto-acknowledged messages are gone, the queue stays
+            channel.queue_declare(queue="audit", durable=True, exclusive=False)
+            channel.basic_consume(queue="audit", on_message_callback=on_entry, auto_ack=True)  # expect: EDA402
             channel.start_consuming()
             """
         ),
@@ -1298,6 +1332,75 @@ class AckBeforeProcessing(Rule):
             channel = pika.BlockingConnection().channel()
             channel.basic_consume(queue="shipments", on_message_callback=on_shipment)
             channel.start_consuming()
+            """
+        ),
+        # a log tail on an exclusive queue (RabbitMQ's publish/subscribe tutorial): the queue dies with the consumer
+        Example(
+            """
+            import pika
+
+            connection = pika.BlockingConnection(pika.ConnectionParameters(host="localhost"))
+            channel = connection.channel()
+            channel.exchange_declare(exchange="logs", exchange_type="fanout")
+            channel.queue_declare(queue="log-tail", exclusive=True)
+            channel.queue_bind(exchange="logs", queue="log-tail")
+
+            def callback(ch, method, properties, body):
+                print(body)
+
+            channel.basic_consume(queue="log-tail", on_message_callback=callback, auto_ack=True)
+            channel.start_consuming()
+            """
+        ),
+        # an RPC client's reply queue, named by the broker and sent as reply_to
+        Example(
+            """
+            import uuid
+
+            import pika
+
+            class RpcClient:
+                def __init__(self):
+                    self.connection = pika.BlockingConnection(pika.ConnectionParameters(host="localhost"))
+                    self.channel = self.connection.channel()
+                    result = self.channel.queue_declare(queue="", exclusive=True)
+                    self.reply_queue = result.method.queue
+                    self.channel.basic_consume(queue=self.reply_queue, on_message_callback=self.on_reply, auto_ack=True)
+                    self.response = None
+                    self.correlation_id = None
+
+                def on_reply(self, ch, method, props, body):
+                    if props.correlation_id == self.correlation_id:
+                        self.response = body
+
+                def call(self, n):
+                    self.correlation_id = str(uuid.uuid4())
+                    self.channel.basic_publish(
+                        exchange="",
+                        routing_key="rpc_queue",
+                        properties=pika.BasicProperties(reply_to=self.reply_queue, correlation_id=self.correlation_id),
+                        body=str(n),
+                    )
+                    while self.response is None:
+                        self.connection.process_data_events(time_limit=None)
+                    return int(self.response)
+            """
+        ),
+        # aio-pika: a temporary queue declared exclusive, consumed with no_ack
+        Example(
+            """
+            import aio_pika
+
+            async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                print(message.body)
+
+            async def main() -> None:
+                connection = await aio_pika.connect_robust("amqp://guest:guest@localhost/")
+                channel = await connection.channel()
+                exchange = await channel.declare_exchange("logs", aio_pika.ExchangeType.FANOUT)
+                queue = await channel.declare_queue(exclusive=True)
+                await queue.bind(exchange)
+                await queue.consume(on_message, no_ack=True)
             """
         ),
         Example(
@@ -1448,6 +1551,8 @@ class AckBeforeProcessing(Rule):
                 kind = "commit"
             else:
                 continue
+            if kind == "delivery" and self._transient(sub, ctx):
+                continue  # the queue dies with its consumer: acknowledging later would save nothing
             sites.setdefault((sub.path, sub.line, sub.column, sub.handler or "", kind), []).append(sub)
         for (_, _, _, handler_name, kind), subs in sorted(sites.items()):
             first = subs[0]
@@ -1481,6 +1586,22 @@ class AckBeforeProcessing(Rule):
                 "ack_policy=AckPolicy.REJECT_ON_ERROR, or auto_commit=False before 0.6) and commit after the "
                 "work, or with confluent-kafka set enable.auto.offset.store: false and store_offsets(msg) after the work",
             )
+
+    def _transient(self, sub: Subscription, ctx: RuleContext) -> bool:
+        """The consumed queue dies with its consumer: declared exclusive or auto-delete (the packs' `lifetime`,
+        on the subscription's queue object or on a declaration of the same queue name in the same file or
+        service), named by the broker, or a name in `transient_queues` (RabbitMQ's direct reply-to)."""
+        if sub.lifetime:
+            return True
+        if any(matches(n, self.options.transient_queues) for n in (sub.channel, sub.channel_expr) if n):
+            return True
+        for binding in ctx.facts.bindings:
+            if not binding.lifetime or binding.framework != sub.framework:
+                continue
+            if (sub.channel and binding.queue == sub.channel) or (sub.channel_expr and binding.queue_expr == sub.channel_expr):
+                if binding.path == sub.path or (sub.service is not None and binding.service == sub.service):
+                    return True
+        return False
 
     # -- explicit acknowledgements before the work -----------------------------------------
 

@@ -94,6 +94,11 @@ def unless_unknown(
     return dataclasses.replace(finding, severity="info", message=message, related=related)
 
 
+def _from_template(record: Publication | Subscription) -> bool:
+    """A record read from a deployment template (AWS SAM, Serverless, CloudFormation) rather than from Python."""
+    return record.path.endswith((".yaml", ".yml", ".json"))
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -439,6 +444,37 @@ def _unique(records: Iterable[Publication | Subscription]) -> list[Publication |
     return [seen[k] for k in sorted(seen)]
 
 
+def _sam_receiver(mark: str = "") -> dict[str, str]:
+    """An AWS SAM stack whose function's event source is an SQS queue the stack declares; no code sends to it."""
+    return {
+        "template.yaml": f"""
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              IntakeQueue:
+                Type: AWS::SQS::Queue
+              IntakeFunction:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: src/
+                  Handler: app.handle
+                  Runtime: python3.12
+                  Events:
+                    Intake:{mark}
+                      Type: SQS
+                      Properties:
+                        Queue: !GetAtt IntakeQueue.Arn
+                        BatchSize: 10
+        """
+    }
+
+
+_SAM_HANDLER = """
+    def handle(event, context):
+        for record in event["Records"]:
+            print(record["body"])
+"""
+
+
 # -- EDA102 -----------------------------------------------------------------------------------
 
 
@@ -466,6 +502,14 @@ class PhantomSubscription(Rule):
     publications as related locations; `report` keeps the rule's severity. A
     partly known destination (`orders.{}`) is matched as a pattern instead.
 
+    An event source a deployment template declares (an AWS SAM / Serverless /
+    CloudFormation function's SQS queue, SNS topic or stream) that nothing in
+    the analysed code publishes to is the system's entry point: the template
+    creates or imports the queue, and what feeds it (API clients, another
+    system, a console) lives outside the repository. By the same logic it is
+    not reported (`template_entry_points: quiet`, the default, measured on the
+    field check); `info` reports it at info severity, `report` at the rule's.
+
     ## Why is this bad?
     A handler waiting for messages that never come is dead code that looks
     alive: a typo in a topic name, a renamed event or a missing binding leaves
@@ -489,11 +533,13 @@ class PhantomSubscription(Rule):
         - routed_frameworks: frameworks whose subscribers name a subscription, not a topic (Google Pub/Sub); such a subscriber is judged only through a binding to its topic
         - unpublished_kinds: kinds of subscription that code is not expected to publish to: `change` (a DynamoDB stream: the table emits it), `task` (a Celery task: beat schedules and canvas primitives start tasks too)
         - unresolved_candidates: what to do when publications of a compatible transport whose destination is not statically known could be the missing publisher: `info` reports at info severity with those publications as related locations, `quiet` reports nothing, `report` reports at the rule's severity anyway
+        - template_entry_points: what to do with a queue, topic or stream that a deployment template (AWS SAM, Serverless, CloudFormation) declares as a function's event source and nothing in the analysed code publishes: the system's entry point, fed from outside the repository; `quiet` reports nothing, `info` reports at info severity, `report` at the rule's severity
         """
 
         routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
         unpublished_kinds: tuple[str, ...] = ("change", "task")
         unresolved_candidates: UnresolvedCandidates = "quiet"
+        template_entry_points: UnresolvedCandidates = "quiet"
 
     invalid = [
         Example(
@@ -548,8 +594,12 @@ class PhantomSubscription(Rule):
                 await nc.subscribe("payments.refunded", queue="ledger", cb=on_refund)  # expect: EDA102
             """
         ),
+        # with `template_entry_points: report`, a template's entry queue is judged like code's subscriptions
+        Example(_SAM_HANDLER, path="src/app.py", files=_sam_receiver("  # expect: EDA102"), options={"template_entry_points": "report"}),
     ]
     valid = [
+        # a stack's entry queue: the template declares it as the function's event source, what feeds it is outside
+        Example(_SAM_HANDLER, path="src/app.py", files=_sam_receiver()),
         Example(
             """
             from kafka import KafkaConsumer, KafkaProducer
@@ -680,6 +730,21 @@ class PhantomSubscription(Rule):
                 f"subscription if nothing will publish there, or {EXTERNAL_PUBLISHED_HINT}",
                 event=event,
             )
+            if _from_template(subscription):
+                # a deployment template declares this event source: the queue exists, and what feeds it (clients,
+                # another system) is outside the repository. Unknown is not absent.
+                choice = self.options.template_entry_points
+                if choice == "quiet":
+                    continue
+                if choice == "info":
+                    finding = dataclasses.replace(
+                        finding,
+                        severity="info",
+                        message=f"{who} consumes {describe(event, subscription.channel)}{bound}, an event source a deployment "
+                        "template declares; nothing in the analysed code publishes to it (fed from outside the repository?)",
+                    )
+                yield finding
+                continue
             candidates = flow.candidates(subscription)
             result = unless_unknown(
                 finding,

@@ -107,8 +107,11 @@ def test_bindings_are_exact():
         (TOPOLOGY, line_of(ROOT / TOPOLOGY, "channel.queue_bind(REFUND_QUEUE"), "billing.refund", "orders", "order.cancelled", "billing", None),
         (SHIPPING, line_of(ROOT / SHIPPING, "self._channel.queue_bind("), "shipping.orders", "orders", "order.placed", "shipping", None),
         (ANALYTICS, line_of(ROOT / ANALYTICS, 'channel.queue_bind(AUDIT_QUEUE, "audit")'), "analytics.audit", "audit", "analytics.audit", "analytics", None),
+        # queue_declare(exclusive=True): the queue dies with its consumer (lifetime, from the pack)
+        (ANALYTICS, line_of(ROOT / ANALYTICS, "channel.queue_declare("), "analytics.audit", None, None, "analytics", None),
     }
     assert {b.framework for b in facts.bindings} == {"pika"}
+    assert {(b.path, b.line, b.lifetime) for b in facts.bindings if b.lifetime} == {(ANALYTICS, line_of(ROOT / ANALYTICS, "channel.queue_declare("), "exclusive")}
 
 
 def test_declarations_are_not_sites():
@@ -123,7 +126,7 @@ def test_declarations_are_not_sites():
         (SHIPPING, "self._channel.exchange_declare(", 1),
         (SHIPPING, "self._channel.queue_declare(", 1),
         (ANALYTICS, "channel.exchange_declare(", 1),
-        (ANALYTICS, "channel.queue_declare(", 1),
+        # (its queue_declare(exclusive=True) is a binding: test_bindings_are_exact)
     ]
     for path, snippet, occurrence in declarations:
         line = line_of(ROOT / path, snippet, occurrence)

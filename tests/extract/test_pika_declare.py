@@ -107,8 +107,11 @@ def test_broker_named_queue_is_no_name_but_is_bound(tmp_path):
     assert logs.channel is None  # the broker names it: "" is no name
     assert logs.channel_expr == "broker-named queue in receive_logs"
     assert logs.unresolved.startswith("broker-named: ")
-    [binding] = [b for b in facts.bindings if b.path == "receive_logs.py"]
+    [binding] = [b for b in facts.bindings if b.path == "receive_logs.py" and b.exchange]
     assert (binding.queue, binding.exchange, binding.queue_expr) == (None, "logs", "broker-named queue in receive_logs")
+    # queue_declare(queue="", exclusive=True): the declaration records the queue's lifetime
+    [declared] = [b for b in facts.bindings if b.path == "receive_logs.py" and not b.exchange]
+    assert (declared.queue, declared.queue_expr, declared.lifetime) == (None, "broker-named queue in receive_logs", "exclusive")
     assert "queue_expr" not in facts.to_json()["bindings"][[b.path for b in facts.bindings].index("notify.py")]
 
     flow = Flow(facts, Catalog())

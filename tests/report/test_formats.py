@@ -2,6 +2,7 @@
 
 import json
 import os
+from collections import Counter
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -24,13 +25,39 @@ def check(*args):
 
 
 def test_text_is_one_line_per_finding_then_a_summary():
-    out = check("--no-color").output
+    out = check("--no-color", "--show-info").output
     first = out.splitlines()[0]
     path, line, col, rest = first.split(":", 3)
     assert path.endswith((".py", ".yaml")) and line.isdigit() and col.isdigit() and rest.startswith(" EDA")
     assert "\x1b[" not in out
     *_, found, fixable = out.rstrip().splitlines()  # ruff's order: the count, then what --fix would fix
     assert found.startswith("Found ") and fixable.startswith("[*] ") and "`--fix`" in fixable
+
+
+def test_reports_for_people_show_what_fails_the_run_and_count_the_rest():
+    """#19 item 4: text, concise and github show findings at or above --fail-on and count the others in one
+    closing line; JSON keeps every finding; the exit code does not depend on what is shown."""
+    every = json.loads(check("--format", "json").stdout)["diagnostics"]
+    infos = [d for d in every if d["severity"] == "info"]
+    failing = [d for d in every if d["severity"] != "info"]
+    assert infos and failing  # the shop has both, or this test proves nothing
+    codes = ", ".join(f"{c} × {n}" for c, n in sorted(Counter(d["code"] for d in infos).items()))
+    closing = f"{len(infos)} info-level note{'s' if len(infos) > 1 else ''} not shown ({codes}): --show-info shows them."
+    for fmt, count in (("text", None), ("concise", None), ("github", "::")):
+        result = check("--format", fmt, "--no-color")
+        lines = result.stdout.rstrip().splitlines()
+        assert lines[-1] == closing, fmt
+        shown = [line for line in lines if (line.startswith("::") if count else " EDA" in line and line.split(":", 3)[-1].startswith(" EDA"))]
+        assert len(shown) == len(failing), fmt
+        assert result.exit_code == 1
+    shown_all = check("--format", "concise", "--show-info").stdout
+    assert "not shown" not in shown_all and len([ln for ln in shown_all.splitlines() if ": EDA" in ln]) == len(every)
+    # --fail-on info shows everything too; --fail-on error counts the warnings with the notes
+    assert "not shown" not in check("--format", "concise", "--fail-on", "info").stdout
+    errors_only = check("--format", "concise", "--fail-on", "error").stdout.rstrip().splitlines()
+    warnings = [d for d in every if d["severity"] == "warning"]
+    if warnings:
+        assert errors_only[-1].startswith(f"{len(warnings)} warning") and "below --fail-on error not shown" in errors_only[-1]
 
 
 def test_text_colour_when_asked():
@@ -50,7 +77,7 @@ def test_json_report():
 
 
 def test_github_annotations():
-    lines = check("--format", "github").output.splitlines()
+    lines = check("--format", "github", "--show-info").output.splitlines()
     assert lines and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
     assert all("file=" in line and ",line=" in line and ",title=EDA" in line for line in lines)
     assert all("\n" not in line for line in lines)

@@ -34,8 +34,8 @@ def at(name: str, path: str, snippet: str, code: str, occurrence: int = 1) -> tu
 EXPECTED = {
     # kombu Consumer(no_ack=True): the audit trail loses events on a crash
     at("kombu", "services/audit/main.py", "no_ack=True", "EDA402"),
-    # pika consume(auto_ack=True)
-    at("pika", "services/analytics/main.py", "auto_ack=True", "EDA402"),
+    # (pika's services/analytics consumes with auto_ack=True from an exclusive queue: the queue and its
+    # unacknowledged messages die with the connection whatever the ack mode, so EDA402 is silent; #19 item 2)
     # the pull loop acks, then announces the receipt it sent: a crash in between loses the announcement
     at("nats", "services/notifications/notifications/consumer.py", "await msg.ack()", "EDA402"),
     # FastStream's Kafka subscribers commit offsets automatically by default (AckPolicy.ACK_FIRST, 0.5's
@@ -458,3 +458,75 @@ def test_faststream_rabbit_default_acknowledges_after_the_handler(tmp_path):
     first = {"app.py": files["app.py"].replace('@broker.subscriber("notes")', '@broker.subscriber("notes", ack_policy=AckPolicy.ACK_FIRST)').replace(
         "from faststream.rabbit import RabbitBroker", "from faststream import AckPolicy\n            from faststream.rabbit import RabbitBroker")}
     assert [d.code for d in findings(project(tmp_path / "b", first))] == ["EDA402"]
+
+
+# -- EDA402 and queues that die with their consumer (#19 item 2) ---------------------------------------------
+
+_TAIL_CONSUMER = """
+import pika
+
+from logtail.setup import channel
+
+
+def callback(ch, method, properties, body):
+    print(body)
+
+
+channel.basic_consume(queue="log-tail", on_message_callback=callback, auto_ack=True)
+channel.start_consuming()
+"""
+
+
+@pytest.mark.parametrize(
+    ("declare", "reported"),
+    [
+        ('channel.queue_declare(queue="log-tail", exclusive=True)', False),
+        ('channel.queue_declare("log-tail", False, False, False, True)', False),  # auto_delete, by position
+        ('channel.queue_declare(queue="log-tail", durable=True)', True),
+        ('channel.queue_declare(queue="log-tail", exclusive=False, auto_delete=False)', True),
+    ],
+)
+def test_auto_ack_from_a_queue_declared_exclusive_or_auto_delete_in_another_file_of_the_service(tmp_path, declare, reported):
+    setup = f'import pika\n\nchannel = pika.BlockingConnection(pika.ConnectionParameters(host="localhost")).channel()\n{declare}\n'
+    root = project(
+        tmp_path,
+        {"logtail/__init__.py": "", "logtail/setup.py": setup, "logtail/tail.py": _TAIL_CONSUMER, "pyproject.toml": "[project]\nname = 'logtail'\n"},
+    )
+    found = findings(root, ("EDA402",))
+    assert [(d.path, d.code) for d in found] == ([("logtail/tail.py", "EDA402")] if reported else [])
+
+
+def test_a_queue_of_the_same_name_declared_exclusive_by_another_service_does_not_count(tmp_path):
+    setup = 'import pika\n\nchannel = pika.BlockingConnection().channel()\nchannel.queue_declare(queue="log-tail", exclusive=True)\n'
+    root = project(
+        tmp_path,
+        {
+            "services/other/other/__init__.py": "",
+            "services/other/other/setup.py": setup,
+            "services/logtail/logtail/__init__.py": "",
+            "services/logtail/logtail/setup.py": 'import pika\n\nchannel = pika.BlockingConnection().channel()\n',
+            "services/logtail/logtail/tail.py": _TAIL_CONSUMER,
+        },
+    )
+    assert [d.path for d in findings(root, ("EDA402",))] == ["services/logtail/logtail/tail.py"]
+
+
+def test_broker_named_and_direct_reply_to_queues_are_transient_by_the_option(tmp_path):
+    source = """
+import pika
+
+channel = pika.BlockingConnection().channel()
+
+
+def on_reply(ch, method, props, body):
+    print(body)
+
+
+result = channel.queue_declare(queue="")
+channel.basic_consume(queue=result.method.queue, on_message_callback=on_reply, auto_ack=True)
+channel.basic_consume(queue="amq.rabbitmq.reply-to", on_message_callback=on_reply, auto_ack=True)
+"""
+    assert findings(project(tmp_path / "a", {"rpc.py": source}), ("EDA402",)) == []
+    # with the option emptied both are reported again: the option is what decides
+    found = findings(project(tmp_path / "b", {"rpc.py": source}, options={"EDA402": {"transient_queues": []}}), ("EDA402",))
+    assert len(found) == 2

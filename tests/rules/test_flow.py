@@ -631,3 +631,19 @@ def test_cloudevents_binary_headers_are_correlation_ids(tmp_path):
     # place_order starts the trail (ce_traceparent); on_order passes a correlation extension on; ship passes
     # only a new event id, which is not the incoming correlation
     assert found(lint(root, "EDA103", "EDA104")) == [("EDA103", "app.py", 12)]
+
+
+@pytest.mark.parametrize(("choice", "severity"), [("quiet", None), ("info", "info"), ("report", "warning")])
+def test_a_template_declared_entry_queue_with_no_producer_follows_template_entry_points(tmp_path, choice, severity):
+    """#19 item 3: an event source a SAM template declares is fed from outside the repository (unknown is not absent)."""
+    import textwrap
+
+    from eventlint.rules.flow import _SAM_HANDLER, _sam_receiver
+
+    files = {"src/app.py": textwrap.dedent(_SAM_HANDLER), **{k: textwrap.dedent(v) for k, v in _sam_receiver().items()}}
+    root = write_project(tmp_path, files, {"exclude": [], "rules": {"options": {"EDA102": {"template_entry_points": choice}}}})
+    result = api.lint([root], load_config([root]), select=["EDA102"])
+    got = [(d.path, d.severity) for d in result.diagnostics if d.code == "EDA102"]
+    assert got == ([] if severity is None else [("template.yaml", severity)])
+    if severity == "info":
+        assert "an event source a deployment template declares" in result.diagnostics[0].message

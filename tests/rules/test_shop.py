@@ -118,7 +118,7 @@ def test_the_refunds_twin_is_extracted_and_clean():
 
 
 def test_readme_command_exits_one_with_a_summary():
-    result = CliRunner().invoke(main, ["check", str(SHOP), "--no-color"])
+    result = CliRunner().invoke(main, ["check", str(SHOP), "--no-color", "--show-info"])  # every planted finding, info too
     assert result.exit_code == 1
     total = sum(len(sites) for sites in PLANTED.values())
     assert result.output.splitlines()[-2].startswith(f"Found {total} problems (EDA101 × 1, EDA102 × 1, EDA103 × 2,")
