@@ -47,7 +47,7 @@ def check_report(
     not_shown: str | None = None,
 ) -> str:
     """The text report of a check: one line per finding (and its hint), then a summary; `not_shown` (from
-    `not_shown_line`) closes it when findings below `--fail-on` were left out."""
+    `not_shown_line`) closes it when info-level notes were left out."""
     lines: list[str] = []
     for d in diagnostics:
         lines.append(diagnostic_line(d, color))
@@ -81,15 +81,11 @@ def check_report(
     return "\n".join(lines) + "\n"
 
 
-def not_shown_line(hidden: Sequence[Diagnostic], fail_on: str) -> str:
-    """One line counting the findings below `--fail-on` that a report for people leaves out, and how to see them."""
-    levels = Counter(d.severity for d in hidden)
-    parts = [_plural(levels[s], word) for s, word in (("error", "error"), ("warning", "warning"), ("info", "info-level note")) if levels[s]]
+def not_shown_line(hidden: Sequence[Diagnostic]) -> str:
+    """One line counting the info-level notes a report for people leaves out, and how to see them."""
     counts = Counter(d.code for d in hidden)
     per_code = ", ".join(f"{code} × {n}" for code, n in sorted(counts.items()))
-    what = " and ".join(parts)
-    below = "" if set(levels) == {"info"} and fail_on == "warning" else f" below --fail-on {fail_on}"
-    return f"{what}{below} not shown ({per_code}): --show-info shows them."
+    return f"{_plural(len(hidden), 'info-level note')} not shown ({per_code}): --show-info shows them."
 
 
 def verdict(facts: ProjectFacts) -> str:
