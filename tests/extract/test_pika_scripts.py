@@ -32,6 +32,8 @@ def test_sites_behind_a_sibling_factory_and_a_root_package_import_are_found():
     }
     assert {(b.path, b.queue, b.exchange, b.routing_key) for b in facts.bindings} == {
         (RECEIVE, None, "logs", ""),
+        # `queue_declare(queue="", exclusive=True)`: the declaration of a queue that dies with its consumer
+        (RECEIVE, None, None, None),
         ("accounts/users/topology.py", "user-signups", "accounts", "user.signed_up"),
     }
 
@@ -57,3 +59,9 @@ def test_a_fanout_publication_read_through_a_broker_named_queue_is_no_orphan(tmp
     (root / "eventlint.yaml").write_text("rules:\n  options:\n    EDA101: {unresolved-candidates: report}\n", encoding="utf-8")
     result = api.lint([root], api.load_config([root]))
     assert [(d.path, d.line) for d in result.diagnostics if d.code == "EDA101"] == []
+
+
+def test_auto_ack_from_the_tutorials_exclusive_broker_named_queue_is_not_reported():
+    # RabbitMQ's publish/subscribe tutorial: the queue dies with its consumer, a late ack would save nothing (#19)
+    result = api.lint([ROOT], api.load_config([ROOT]))
+    assert [(d.path, d.code) for d in result.diagnostics if d.code == "EDA402"] == []

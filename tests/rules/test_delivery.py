@@ -52,8 +52,6 @@ EXPECTED = {
     at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402"),
     at("shop", "services/notifications/notifications/payments.py", "consumer = KafkaConsumer(", "EDA402", 2),
     at("shop", "services/notifications/notifications/orders.py", "consumer = KafkaConsumer(", "EDA402"),
-    # RabbitMQ's publish/subscribe tutorial consumes its broker-named queue with auto_ack=True
-    at("pika_scripts", "tutorials/fanout/receive_logs.py", "channel.basic_consume(", "EDA402"),
     # the README's "RabbitMQ consumer with automatic acknowledgement"
     at("shop", "services/notifications/notifications/shipments.py", "auto_ack=True", "EDA402"),
     # DynamoDB put_item, then EventBridge put_events
