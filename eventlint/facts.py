@@ -120,6 +120,7 @@ class HandlerCall:
     forwards_message: bool = False
     placeholders: tuple[str, ...] = ()
     assigned: tuple[str, ...] = ()
+    arms: tuple[str, ...] = ()  # the `if` arms it is in (`<if>:0` / `<if>:1`); calls in different arms never both run
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,6 +195,7 @@ class HandlerAnalysis:
                     forwards_message=any(_carries_message(a, itself) for a in args),
                     placeholders=_placeholders(call, fn),
                     assigned=_receiver_assigned(call, by_base),
+                    arms=_arms(call, fn),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -658,3 +659,16 @@ def _is_get(call: ir.Call) -> bool:
         and bool(call.args)
         and isinstance(call.args[0], ir.Str)
     )
+
+
+def _arms(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
+    """The arms of the function's `if` statements the call is in (`<if>:0` the body, `<if>:1` the `elif`/`else`,
+    or the rest of the function after an `if` whose body returns): two calls in different arms of one `if`
+    never both run."""
+    out: list[str] = []
+    for arm in fn.arms:
+        if arm.body_first <= call.line <= arm.body_last:
+            out.append(f"{arm.body_first}-{arm.other_first}:0")
+        elif arm.other_first <= call.line <= arm.other_last:
+            out.append(f"{arm.body_first}-{arm.other_first}:1")
+    return tuple(out)

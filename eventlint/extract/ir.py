@@ -205,7 +205,10 @@ class Arms:
     body_first: int
     body_last: int
     other_first: int
-    other_last: int
+    other_last: int  # END_OF_FUNCTION: an `if` whose arm returns, and the rest of the function
+
+
+END_OF_FUNCTION = 10**9
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,9 @@ class _FunctionBuilder:
     stores: list[ir.Store] = field(default_factory=list)
     branches: list[ir.Branch] = field(default_factory=list)
     arms: list[ir.Arms] = field(default_factory=list)
+    # loops and `try` statements open around the current statement: an `if` that returns inside one does not
+    # make the statements after it exclusive with its arm (a later iteration, a `finally`)
+    repeats: int = 0
 
     def build(self) -> ir.Function:
         return ir.Function(
@@ -439,7 +442,34 @@ class _Visitor(cst.CSTVisitor):
     def visit_For(self, node: cst.For) -> bool:
         self._pos(node)
         self._bind_locals(node.target)
+        self._repeat(1)
         return True
+
+    def _repeat(self, step: int) -> None:
+        builder = self._function()
+        if builder is not None:
+            builder.repeats += step
+
+    def visit_While(self, node: cst.While) -> bool:
+        self._repeat(1)
+        return True
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._repeat(-1)
+
+    def visit_Try(self, node: cst.Try) -> bool:
+        self._repeat(1)
+        return True
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._repeat(-1)
+
+    def visit_TryStar(self, node: cst.TryStar) -> bool:
+        self._repeat(1)
+        return True
+
+    def leave_TryStar(self, original_node: cst.TryStar) -> None:
+        self._repeat(-1)
 
     def _bind_locals(self, target: cst.BaseExpression) -> None:
         """Names bound in a function: their attribute reads may be reads of message fields."""
@@ -451,6 +481,7 @@ class _Visitor(cst.CSTVisitor):
         line, _ = self._position(original_node)
         builder = self._function()
         if builder is not None:
+            builder.repeats -= 1
             targets = tuple(_target_names(original_node.target))
             end = self._ends.get(id(original_node), line)
             builder.loops.append(ir.Loop(targets, self._expr(original_node.iter), line, end))
@@ -602,6 +633,15 @@ class _Visitor(cst.CSTVisitor):
             other = [a.line for a in builder.assigns[middle:]] + [c.line for c in builder.calls[frame.end :]]
             if body and other:
                 builder.arms.append(ir.Arms(min(body), max(body), min(other), max(other)))
+        elif node.orelse is None and builder.repeats == 0 and _exits(node.body):
+            # `if c: return a()` then `b()`: the rest of the function is the other arm (no loop or `try` around
+            # the `if` brings control back past the return)
+            skip = {id(c) for c in self._test_calls(node.test)}
+            body = [a.line for a in builder.assigns[frame.assign_start :]] + [
+                c.line for c in builder.calls[frame.start :] if id(c) not in skip
+            ]
+            if body:
+                builder.arms.append(ir.Arms(min(body), max(body), max(body) + 1, ir.END_OF_FUNCTION))
         arms: list[tuple[cst.CSTNode | None, list[ir.Assign]]] = [(node.body, builder.assigns[frame.assign_start : middle])]
         orelse = node.orelse
         arms.append((orelse, builder.assigns[middle:] if orelse is not None else []))
@@ -943,6 +983,22 @@ class _BranchFrame:
 Test = tuple[Any, tuple[cst.BaseExpression, ...], str]
 
 _LEAVES = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+_EXITS = (cst.Return, cst.Raise)
+
+
+def _exits(arm: cst.CSTNode) -> bool:
+    """Whether this arm of an `if` always leaves the function (it ends in return/raise)."""
+    if isinstance(arm, cst.SimpleStatementSuite):
+        return bool(arm.body) and isinstance(arm.body[-1], _EXITS)
+    if isinstance(arm, cst.IndentedBlock) and arm.body:
+        last = arm.body[-1]
+        if isinstance(last, cst.SimpleStatementLine):
+            return bool(last.body) and isinstance(last.body[-1], _EXITS)
+        if isinstance(last, cst.If):
+            return _exits(last.body) and last.orelse is not None and _exits(last.orelse.body if isinstance(last.orelse, cst.Else) else last.orelse)
+    if isinstance(arm, cst.If):
+        return _exits(arm.body) and arm.orelse is not None and _exits(arm.orelse.body if isinstance(arm.orelse, cst.Else) else arm.orelse)
+    return False
 
 
 def _terminates(arm: cst.CSTNode) -> bool:

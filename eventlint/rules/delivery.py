@@ -902,6 +902,13 @@ class _Step:
     column: int
     text: str
     in_except: bool = False
+    arms: tuple[str, ...] = ()
+
+
+def _exclusive(a: _Step, b: _Step) -> bool:
+    """The two calls are in different arms of one `if` of their function: they never both run."""
+    mine = dict(arm.rsplit(":", 1) for arm in a.arms)
+    return any(mine.get(statement, side) != side for statement, side in (arm.rsplit(":", 1) for arm in b.arms))
 
 
 @dataclass(frozen=True)
@@ -953,13 +960,13 @@ def _steps_to_function(function: str, handler: Handler, index: dict[str, Handler
         parent = index.get(function)
         if parent is None or parent.function == function:
             break
-        steps.append(_Step(parent.function, parent.path, parent.line, parent.column, parent.text, parent.in_except))
+        steps.append(_Step(parent.function, parent.path, parent.line, parent.column, parent.text, parent.in_except, parent.arms))
         function = parent.function
     return list(reversed(steps))
 
 
 def _steps(call: HandlerCall, handler: Handler, index: dict[str, HandlerCall]) -> tuple[_Step, ...]:
-    own = _Step(call.function, call.path, call.line, call.column, call.text, call.in_except)
+    own = _Step(call.function, call.path, call.line, call.column, call.text, call.in_except, call.arms)
     return (*_steps_to_function(call.function, handler, index), own)
 
 
@@ -1613,6 +1620,14 @@ class DualWrite(Rule):
     table) or uses a transactional producer, the publication is reported, with
     the function where the two meet.
 
+    The write and the publication are judged along one path: a router whose
+    arms do one each (`if route == "/parcels": return register(body)` then
+    `return cancel(parcel_id)`, or the arms of one `if` / `elif` / `else`) is
+    not a dual write. Arms are exclusive when they are the body and the
+    `elif`/`else` of one `if`, or the body of an `if` that returns or raises
+    and the rest of the function — unless a loop or `try` around the `if`
+    brings control back (another record of a batch, a `finally`).
+
     ## Why is this bad?
     The database and the broker are two systems with no shared transaction. The
     process can commit the order and die before the `OrderPlaced` is sent — the
@@ -1643,6 +1658,8 @@ class DualWrite(Rule):
       is accepted as evidence by default, as the team's statement that the step
       is designed for it; it does not by itself make the database write atomic
       with the publication.
+    - Exclusive arms are read from `if` statements only (not `match` cases, nor
+      two arms whose conditions exclude each other across separate `if`s).
     """
 
     code = "EDA403"
@@ -1924,6 +1941,9 @@ class DualWrite(Rule):
                         continue
                     if steps[level].in_except != publication.steps[level].in_except:
                         # an error path (a failure event, a dead letter) against the success path's write
+                        continue
+                    if _exclusive(steps[level], publication.steps[level]):
+                        # a router: the write in one arm of an `if`, the publication in another
                         continue
                     meetings.setdefault(steps[level].function, []).append((steps, publication, write, level))
             # a write whose own function already meets a publication is reported there; pairing it again with
