@@ -408,7 +408,7 @@ def derived_names(fn: ir.Function, tainted: frozenset[str] | set[str]) -> set[st
             if assign.target not in names and ir.names_in(assign.value) & names:
                 names.add(assign.target)
                 changed = True
-        for loop in fn.loops:
+        for loop in (*fn.loops, *fn.comprehensions):
             if ir.names_in(loop.iter) & names and not set(loop.targets) <= names:
                 names.update(loop.targets)
                 changed = True

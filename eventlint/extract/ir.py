@@ -249,6 +249,7 @@ class Function:
     stores: tuple[Store, ...] = ()
     branches: tuple[Branch, ...] = ()
     arms: tuple[Arms, ...] = ()
+    comprehensions: tuple[Loop, ...] = ()  # the `for` clauses of comprehensions: their names take the iterated values
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,7 @@ class _FunctionBuilder:
     # loops and `try` statements open around the current statement: an `if` that returns inside one does not
     # make the statements after it exclusive with its arm (a later iteration, a `finally`)
     repeats: int = 0
+    comprehensions: list[ir.Loop] = field(default_factory=list)
 
     def build(self) -> ir.Function:
         return ir.Function(
@@ -110,6 +111,7 @@ class _FunctionBuilder:
             stores=tuple(self.stores),
             branches=tuple(self.branches),
             arms=tuple(self.arms),
+            comprehensions=tuple(self.comprehensions),
         )
 
 
@@ -449,6 +451,12 @@ class _Visitor(cst.CSTVisitor):
         builder = self._function()
         if builder is not None:
             builder.repeats += step
+
+    def leave_CompFor(self, original_node: cst.CompFor) -> None:
+        builder = self._function()
+        if builder is not None:
+            targets = tuple(_target_names(original_node.target))
+            builder.comprehensions.append(ir.Loop(targets, self._expr(original_node.iter), 0))
 
     def visit_While(self, node: cst.While) -> bool:
         self._repeat(1)

@@ -146,3 +146,31 @@ def bad_entries(entries: Iterable[str]) -> list[str]:
                 except re.error:
                     out.append(entry)
     return out
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """The ordered transports of rules/knowledge/ordering.yaml."""
+
+    partitioned: tuple[str, ...]
+    fifo_publishers: tuple[str, ...]
+    fifo_consumers: tuple[str, ...]
+    fifo_channels: tuple[str, ...]
+
+
+@functools.cache
+def ordering() -> Ordering:
+    """Read and validate the shipped ordering knowledge (a mistake in it is a bug: it raises)."""
+    path = rules_dir() / "knowledge" / "ordering.yaml"
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
+    found = schemas.problems(data, "ordering")
+    if found:
+        key, message = found[0]
+        raise ValueError(f"{path}: {key}: {message}")
+    fifo = data["fifo"]
+    return Ordering(
+        partitioned=tuple(data["partitioned"]),
+        fifo_publishers=tuple(fifo["publishers"]),
+        fifo_consumers=tuple(fifo["consumers"]),
+        fifo_channels=tuple(fifo["channels"]),
+    )
