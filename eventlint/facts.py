@@ -135,6 +135,7 @@ class ExceptClause:
     reraises: bool
     calls: tuple[str, ...] = ()
     column: int = 1
+    leaves: bool = False  # the clause ends in `continue`/`break`/`return`: what follows its `try` is skipped
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,6 +224,7 @@ class HandlerAnalysis:
                     reraises=clause.reraises,
                     calls=tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls),
                     column=clause.col,
+                    leaves=clause.leaves,
                 )
             )
         for read in fn.reads:

@@ -163,6 +163,7 @@ class Except:
     calls: tuple[Call, ...]
     reraises: bool
     col: int = 1
+    leaves: bool = False  # its body ends in `continue`, `break` or `return`: what follows the `try` is skipped
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,7 @@ class _ExceptBuilder:
     calls: list[ir.Call] = field(default_factory=list)
     reraises: bool = False
     col: int = 1
+    leaves: bool = False
 
 
 @dataclass
@@ -749,14 +750,17 @@ class _Visitor(cst.CSTVisitor):
         exprs = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind] if kind is not None else []
         types = tuple(_dotted(e) or self._text(e) for e in exprs)
         name = node.name.name.value if node.name is not None and isinstance(node.name.name, cst.Name) else None
-        builder.open_excepts.append(_ExceptBuilder(line, types, name, col=col))
+        leaves = _ends_in(node.body, (cst.Continue, cst.Break, cst.Return))
+        builder.open_excepts.append(_ExceptBuilder(line, types, name, col=col, leaves=leaves))
 
     def _close_except(self) -> None:
         builder = self._except_owners.pop()
         if builder is None:
             return
         clause = builder.open_excepts.pop()
-        builder.excepts.append(ir.Except(clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col))
+        builder.excepts.append(
+            ir.Except(clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col, clause.leaves)
+        )
 
     def visit_Raise(self, node: cst.Raise) -> bool:
         builder = self._function()
@@ -992,6 +996,16 @@ Test = tuple[Any, tuple[cst.BaseExpression, ...], str]
 
 _LEAVES = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 _EXITS = (cst.Return, cst.Raise)
+
+
+def _ends_in(block: cst.BaseSuite, kinds: tuple[type, ...]) -> bool:
+    """The block's last statement is one of `kinds` (`continue`, `return`, ...)."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return bool(block.body) and isinstance(block.body[-1], kinds)
+    if isinstance(block, cst.IndentedBlock) and block.body:
+        last = block.body[-1]
+        return isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], kinds)
+    return False
 
 
 def _exits(arm: cst.CSTNode) -> bool:
