@@ -121,6 +121,7 @@ class HandlerCall:
     placeholders: tuple[str, ...] = ()
     assigned: tuple[str, ...] = ()
     arms: tuple[str, ...] = ()  # the `if` arms it is in (`<if>:0` / `<if>:1`); calls in different arms never both run
+    guards: tuple[str, ...] = ()  # `line:column` of calls in its function whose true result it runs under (`if created:`)
 
 
 @dataclass(frozen=True, slots=True)

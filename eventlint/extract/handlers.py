@@ -196,6 +196,7 @@ class HandlerAnalysis:
                     placeholders=_placeholders(call, fn),
                     assigned=_receiver_assigned(call, by_base),
                     arms=_arms(call, fn),
+                    guards=_guards(call, fn),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -673,3 +674,32 @@ def _arms(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
         elif arm.other_first <= call.line <= arm.other_last:
             out.append(f"{arm.body_first}-{arm.other_first}:1")
     return tuple(out)
+
+
+def _guards(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
+    """The calls (`line:column`, in the same function) whose result must be true for this call to run: an `if`
+    arm tested on a name assigned that call's result or the second item of it (`_, created =
+    Model.objects.get_or_create(...)`; `if not created: return`, or `if created:` around the call)."""
+    out: list[str] = []
+    for arm in fn.arms:
+        if not arm.test:
+            continue
+        if arm.body_first <= call.line <= arm.body_last:
+            wanted = arm.test
+        elif arm.other_first <= call.line <= arm.other_last:
+            wanted = arm.test[1:] if arm.test.startswith("!") else "!" + arm.test
+        else:
+            continue
+        if wanted.startswith("!"):
+            continue
+        assigned = [a for a in fn.assigns if a.target == wanted and a.line < call.line]
+        if not assigned:
+            continue
+        value = max(assigned, key=lambda a: a.line).value
+        if isinstance(value, ir.Sub) and value.index == ir.Const(1):
+            value = value.value
+        if isinstance(value, ir.Await):
+            value = value.value
+        if isinstance(value, ir.Call):
+            out.append(f"{value.line}:{value.col}")
+    return tuple(dict.fromkeys(out))

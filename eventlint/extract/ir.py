@@ -207,6 +207,7 @@ class Arms:
     body_last: int
     other_first: int
     other_last: int  # END_OF_FUNCTION: an `if` whose arm returns, and the rest of the function
+    test: str = ""  # the `if`'s test when it is a name (`created`) or its negation (`!created`)
 
 
 END_OF_FUNCTION = 10**9

@@ -641,7 +641,7 @@ class _Visitor(cst.CSTVisitor):
             body = [a.line for a in builder.assigns[frame.assign_start : middle]] + [c.line for c in builder.calls[frame.start : frame.end]]
             other = [a.line for a in builder.assigns[middle:]] + [c.line for c in builder.calls[frame.end :]]
             if body and other:
-                builder.arms.append(ir.Arms(min(body), max(body), min(other), max(other)))
+                builder.arms.append(ir.Arms(min(body), max(body), min(other), max(other), _test_name(node.test)))
         elif node.orelse is None and builder.repeats == 0 and _exits(node.body):
             # `if c: return a()` then `b()`: the rest of the function is the other arm (no loop or `try` around
             # the `if` brings control back past the return)
@@ -650,7 +650,12 @@ class _Visitor(cst.CSTVisitor):
                 c.line for c in builder.calls[frame.start :] if id(c) not in skip
             ]
             if body:
-                builder.arms.append(ir.Arms(min(body), max(body), max(body) + 1, ir.END_OF_FUNCTION))
+                builder.arms.append(ir.Arms(min(body), max(body), max(body) + 1, ir.END_OF_FUNCTION, _test_name(node.test)))
+            elif _test_name(node.test) and (builder.calls or builder.assigns):
+                # `if not created: return`: an arm with nothing recorded in it; everything recorded from here on
+                # is below the `if`
+                last = max([c.line for c in builder.calls] + [a.line for a in builder.assigns])
+                builder.arms.append(ir.Arms(0, -1, last + 1, ir.END_OF_FUNCTION, _test_name(node.test)))
         arms: list[tuple[cst.CSTNode | None, list[ir.Assign]]] = [(node.body, builder.assigns[frame.assign_start : middle])]
         orelse = node.orelse
         arms.append((orelse, builder.assigns[middle:] if orelse is not None else []))
@@ -996,6 +1001,15 @@ Test = tuple[Any, tuple[cst.BaseExpression, ...], str]
 
 _LEAVES = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 _EXITS = (cst.Return, cst.Raise)
+
+
+def _test_name(test: cst.BaseExpression) -> str:
+    """`created` for `if created:`, `!created` for `if not created:`, "" for any other test."""
+    if isinstance(test, cst.Name):
+        return test.value
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
+        return "!" + test.expression.value
+    return ""
 
 
 def _ends_in(block: cst.BaseSuite, kinds: tuple[type, ...]) -> bool:

@@ -188,6 +188,7 @@ class NonIdempotentHandler(HandlerRule):
         - storage_writes: calls that write to object storage
         - dedup_calls: calls that look up or record an event id; evidence when they use the message
         - conditional_writes: writes that do nothing when the record exists (Redis SET NX, DynamoDB attribute_not_exists, Mongo $setOnInsert); the write is its own dedup
+        - created_flag_writes: writes that return whether they made the record (Django `get_or_create`); a claim on the message for the effects that run only when it did (`if not created: return`, `if created:`)
         - marker_writes: writes that store only the fields they name (Django `save(update_fields=...)`); not a side effect when each field named is given a literal or the current time before the call (a processed marker)
         - idempotency_keywords: keyword arguments that make a call idempotent
         - idempotency_headers: header names (dict keys in a call's arguments) that make a call idempotent
@@ -209,6 +210,7 @@ class NonIdempotentHandler(HandlerRule):
         storage_writes: tuple[str, ...] = STORAGE_WRITES
         dedup_calls: tuple[str, ...] = _KNOWN.dedup_calls
         conditional_writes: tuple[str, ...] = _KNOWN.conditional_writes
+        created_flag_writes: tuple[str, ...] = _KNOWN.created_flags
         marker_writes: tuple[str, ...] = _KNOWN.marker_writes
         idempotency_keywords: tuple[str, ...] = _KNOWN.keywords
         idempotency_headers: tuple[str, ...] = _KNOWN.headers
@@ -663,6 +665,7 @@ class NonIdempotentHandler(HandlerRule):
         # a project helper whose body makes a known effect itself is judged by that effect (its idempotency
         # key, its upsert), not by its own name (`gateway.refund_deposit` -> `stripe.Refund.create(idempotency_key=)`)
         judged_inside = {c.function for c in handler.calls if c.function and _classify(c, options) is not None}
+        index = _callee_index(handler)
         for call in handler.calls:
             if call.name in judged_inside and call.name in handler.functions:
                 continue
@@ -675,6 +678,11 @@ class NonIdempotentHandler(HandlerRule):
             effect = short(call.name if "." in call.name else call.text)
             route = chain(handler, call)[1:]
             via = f" via {' -> '.join(short(name) for name in route)}" if route else ""
+            guard = self._created_guard(handler, call, index)
+            if guard is not None:
+                claims = [*claims, guard]
+                if self._rolled_back(handler, guard):
+                    continue
             if claims or self._deduplicated(handler):
                 claim = self._unreleased_claim(handler, call, claims)
                 if claim is None:
@@ -786,6 +794,33 @@ class NonIdempotentHandler(HandlerRule):
             if knowledge.matches_any(call, options.conditional_writes):
                 return True
         return any(matches(t, options.duplicate_errors) for clause in handler.excepts for t in clause.types)
+
+    def _created_guard(self, handler: Handler, effect: HandlerCall, index: dict[str, HandlerCall]) -> HandlerCall | None:
+        """A write returning whether it made the record (`get_or_create`) whose true result the effect runs under,
+        in the effect's function or in a function on the way to it."""
+        options = self.options
+        if not options.created_flag_writes:
+            return None
+        calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
+        for step in _steps(effect, handler, index):
+            call = calls_at.get((step.path, step.line, step.column))
+            for guard in call.guards if call is not None else ():
+                line, _, column = guard.partition(":")
+                flag = calls_at.get((step.path, int(line), int(column)))
+                if flag is not None and flag.function == step.function and knowledge.matches_any(flag, options.created_flag_writes):
+                    return flag
+        return None
+
+    def _rolled_back(self, handler: Handler, claim: HandlerCall) -> bool:
+        """The claim is undone when the effect fails: the handler is `@transaction.atomic`, or its function opens an
+        atomic block (`with transaction.atomic():`) before it (the end of the block is not in the facts)."""
+        rollback = self.options.rollback_decorators
+        if claim.function == handler.name and any(matches(d, rollback) for d in handler.decorators):
+            return True
+        return any(
+            c.function == claim.function and c.path == claim.path and c.line <= claim.line and named(c, rollback)
+            for c in handler.calls
+        )
 
     def _unreleased_claim(self, handler: Handler, effect: HandlerCall, claims: list[HandlerCall]) -> HandlerCall | None:
         """A conditional write made before `effect` in the same function, with no except clause there releasing it."""

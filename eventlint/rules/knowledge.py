@@ -42,6 +42,7 @@ class Knowledge:
     redelivering: tuple[str, ...] = ()  # "ack:after-handler", "retry:on-error"
     retry_calls: tuple[str, ...] = ()
     rollback_decorators: tuple[str, ...] = ()
+    created_flags: tuple[str, ...] = ()
 
 
 def entry_text(entry: str | dict[str, Any]) -> str:
@@ -78,6 +79,7 @@ def load() -> Knowledge:
         redelivering=tuple(f"{k}:{v}" for setting in redelivery.get("redelivering", ()) for k, v in setting.items()),
         retry_calls=tuple(entry_text(e) for e in redelivery.get("retry-calls", ())),
         rollback_decorators=tuple(redelivery.get("rollback-decorators", ())),
+        created_flags=tuple(entry_text(e) for e in dedup.get("created-flags", ())),
     )
 
 
