@@ -642,6 +642,11 @@ class _Visitor(cst.CSTVisitor):
             other = [a.line for a in builder.assigns[middle:]] + [c.line for c in builder.calls[frame.end :]]
             if body and other:
                 builder.arms.append(ir.Arms(min(body), max(body), min(other), max(other), _test_name(node.test)))
+        elif node.orelse is None and _test_name(node.test) and not _exits(node.body):
+            # `if created:` around the work: the body runs only when the name is true (no other arm)
+            body = [a.line for a in builder.assigns[frame.assign_start :]] + [c.line for c in builder.calls[frame.start :]]
+            if body:
+                builder.arms.append(ir.Arms(min(body), max(body), 1, 0, _test_name(node.test)))
         elif node.orelse is None and builder.repeats == 0 and _exits(node.body):
             # `if c: return a()` then `b()`: the rest of the function is the other arm (no loop or `try` around
             # the `if` brings control back past the return)

@@ -113,9 +113,16 @@ class NonIdempotentHandler(HandlerRule):
     `UniqueViolation`, `DuplicateKeyError`, `ConditionalCheckFailedException`),
     an idempotency key on the call (Stripe `idempotency_key=` or
     `options={"idempotency_key": ...}`, an `Idempotency-Key` header), or an
-    idempotency decorator. A claim written *before* the effect (`SET NX`, a
-    conditional put) and not released in an `except` clause when the effect
-    fails is reported too: the redelivery is skipped and the work is lost.
+    idempotency decorator. A write that returns whether it made the record
+    (`created_flag_writes`: Django `get_or_create`) is a claim for the effects
+    that run only when it did: `_, created = Log.objects.get_or_create(...)`
+    then `if not created: return`, or `if created:` around the effect (in the
+    effect's function or one on the way to it). A claim written *before* the
+    effect (`SET NX`, a conditional put, a created flag) and not released when
+    the effect fails — in an `except` clause, or for a created flag by an
+    atomic block (`with transaction.atomic():` opened before it, or
+    `@transaction.atomic` on the handler) rolling it back — is reported too:
+    the redelivery is skipped and the work is lost.
 
     Which handlers can see a message again is judged along the chain that
     feeds them. A broker consumer's handler always can. An in-process bus (an
@@ -170,7 +177,12 @@ class NonIdempotentHandler(HandlerRule):
       is not counted.
     - A full `save()` (no `update_fields`) is a write even on an instance that
       `get_or_create` has just made under an `if created:` guard: which instance
-      a call is made on, and the guard, are not in the facts.
+      a call is made on is not in the facts.
+    - A created flag guards only through an `if` on its name (`if created:`,
+      `if not created: return`); `if created and x:` or a flag passed on is not
+      read. An atomic block is taken to cover the claim and the effect when it
+      is opened before the claim in the same function (its end is not in the
+      facts).
     """
 
     code = "EDA401"
