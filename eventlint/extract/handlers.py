@@ -169,6 +169,7 @@ class HandlerAnalysis:
         message = derived_names(fn, visit.tainted)
         itself = decoded_names(fn, visit.message)
         in_except = {id(call) for clause in fn.excepts for call in clause.calls}
+        tested = [arm for arm in fn.arms if arm.test]
         by_base = _attribute_assigns(fn)
         names: dict[int, str] = {}
         follow: list[_Visit] = []
@@ -195,8 +196,8 @@ class HandlerAnalysis:
                     forwards_message=any(_carries_message(a, itself) for a in args),
                     placeholders=_placeholders(call, fn),
                     assigned=_receiver_assigned(call, by_base),
-                    arms=_arms(call, fn),
-                    guards=_guards(call, fn),
+                    arms=_arms(call, fn) if fn.arms else (),
+                    guards=_guards(call, fn, tested) if tested else (),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -676,14 +677,12 @@ def _arms(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _guards(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
+def _guards(call: ir.Call, fn: ir.Function, tested: list[ir.Arms]) -> tuple[str, ...]:
     """The calls (`line:column`, in the same function) whose result must be true for this call to run: an `if`
     arm tested on a name assigned that call's result or the second item of it (`_, created =
     Model.objects.get_or_create(...)`; `if not created: return`, or `if created:` around the call)."""
     out: list[str] = []
-    for arm in fn.arms:
-        if not arm.test:
-            continue
+    for arm in tested:
         if arm.body_first <= call.line <= arm.body_last:
             wanted = arm.test
         elif arm.other_first <= call.line <= arm.other_last:
