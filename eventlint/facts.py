@@ -123,6 +123,8 @@ class HandlerCall:
     forwards_message: bool = False
     placeholders: tuple[str, ...] = ()
     assigned: tuple[str, ...] = ()
+    arms: tuple[str, ...] = ()  # the `if` arms it is in (`<if>:0` / `<if>:1`); calls in different arms never both run
+    guards: tuple[str, ...] = ()  # `line:column` of calls in its function whose true result it runs under (`if created:`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,7 @@ class ExceptClause:
     reraises: bool
     calls: tuple[str, ...] = ()
     column: int = 1
+    leaves: bool = False  # the clause ends in `continue`/`break`/`return`: what follows its `try` is skipped
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,6 +169,7 @@ class HandlerAnalysis:
         message = derived_names(fn, visit.tainted)
         itself = decoded_names(fn, visit.message)
         in_except = {id(call) for clause in fn.excepts for call in clause.calls}
+        tested = [arm for arm in fn.arms if arm.test]
         by_base = _attribute_assigns(fn)
         names: dict[int, str] = {}
         follow: list[_Visit] = []
@@ -195,6 +196,8 @@ class HandlerAnalysis:
                     forwards_message=any(_carries_message(a, itself) for a in args),
                     placeholders=_placeholders(call, fn),
                     assigned=_receiver_assigned(call, by_base),
+                    arms=_arms(call, fn) if fn.arms else (),
+                    guards=_guards(call, fn, tested) if tested else (),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -223,6 +226,7 @@ class HandlerAnalysis:
                     reraises=clause.reraises,
                     calls=tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls),
                     column=clause.col,
+                    leaves=clause.leaves,
                 )
             )
         for read in fn.reads:
@@ -407,7 +411,7 @@ def derived_names(fn: ir.Function, tainted: frozenset[str] | set[str]) -> set[st
             if assign.target not in names and ir.names_in(assign.value) & names:
                 names.add(assign.target)
                 changed = True
-        for loop in fn.loops:
+        for loop in (*fn.loops, *fn.comprehensions):
             if ir.names_in(loop.iter) & names and not set(loop.targets) <= names:
                 names.update(loop.targets)
                 changed = True
@@ -661,3 +665,43 @@ def _is_get(call: ir.Call) -> bool:
         and bool(call.args)
         and isinstance(call.args[0], ir.Str)
     )
+
+
+def _arms(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
+    """The arms of the function's `if` statements the call is in (`<if>:0` the body, `<if>:1` the `elif`/`else`,
+    or the rest of the function after an `if` whose body returns): two calls in different arms of one `if`
+    never both run."""
+    out: list[str] = []
+    for arm in fn.arms:
+        if arm.body_first <= call.line <= arm.body_last:
+            out.append(f"{arm.body_first}-{arm.other_first}:0")
+        elif arm.other_first <= call.line <= arm.other_last:
+            out.append(f"{arm.body_first}-{arm.other_first}:1")
+    return tuple(out)
+
+
+def _guards(call: ir.Call, fn: ir.Function, tested: list[ir.Arms]) -> tuple[str, ...]:
+    """The calls (`line:column`, in the same function) whose result must be true for this call to run: an `if`
+    arm tested on a name assigned that call's result or the second item of it (`_, created =
+    Model.objects.get_or_create(...)`; `if not created: return`, or `if created:` around the call)."""
+    out: list[str] = []
+    for arm in tested:
+        if arm.body_first <= call.line <= arm.body_last:
+            wanted = arm.test
+        elif arm.other_first <= call.line <= arm.other_last:
+            wanted = arm.test[1:] if arm.test.startswith("!") else "!" + arm.test
+        else:
+            continue
+        if wanted.startswith("!"):
+            continue
+        assigned = [a for a in fn.assigns if a.target == wanted and a.line < call.line]
+        if not assigned:
+            continue
+        value = max(assigned, key=lambda a: a.line).value
+        if isinstance(value, ir.Sub) and value.index == ir.Const(1):
+            value = value.value
+        if isinstance(value, ir.Await):
+            value = value.value
+        if isinstance(value, ir.Call):
+            out.append(f"{value.line}:{value.col}")
+    return tuple(dict.fromkeys(out))

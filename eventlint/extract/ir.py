@@ -163,6 +163,7 @@ class Except:
     calls: tuple[Call, ...]
     reraises: bool
     col: int = 1
+    leaves: bool = False  # its body ends in `continue`, `break` or `return`: what follows the `try` is skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +206,11 @@ class Arms:
     body_first: int
     body_last: int
     other_first: int
-    other_last: int
+    other_last: int  # END_OF_FUNCTION: an `if` whose arm returns, and the rest of the function
+    test: str = ""  # the `if`'s test when it is a name (`created`) or its negation (`!created`)
+
+
+END_OF_FUNCTION = 10**9
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +251,7 @@ class Function:
     stores: tuple[Store, ...] = ()
     branches: tuple[Branch, ...] = ()
     arms: tuple[Arms, ...] = ()
+    comprehensions: tuple[Loop, ...] = ()  # the `for` clauses of comprehensions: their names take the iterated values
 
 
 @dataclass(frozen=True, slots=True)

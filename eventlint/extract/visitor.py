@@ -85,6 +85,10 @@ class _FunctionBuilder:
     stores: list[ir.Store] = field(default_factory=list)
     branches: list[ir.Branch] = field(default_factory=list)
     arms: list[ir.Arms] = field(default_factory=list)
+    # loops and `try` statements open around the current statement: an `if` that returns inside one does not
+    # make the statements after it exclusive with its arm (a later iteration, a `finally`)
+    repeats: int = 0
+    comprehensions: list[ir.Loop] = field(default_factory=list)
 
     def build(self) -> ir.Function:
         return ir.Function(
@@ -107,6 +111,7 @@ class _FunctionBuilder:
             stores=tuple(self.stores),
             branches=tuple(self.branches),
             arms=tuple(self.arms),
+            comprehensions=tuple(self.comprehensions),
         )
 
 
@@ -118,6 +123,7 @@ class _ExceptBuilder:
     calls: list[ir.Call] = field(default_factory=list)
     reraises: bool = False
     col: int = 1
+    leaves: bool = False
 
 
 @dataclass
@@ -439,7 +445,40 @@ class _Visitor(cst.CSTVisitor):
     def visit_For(self, node: cst.For) -> bool:
         self._pos(node)
         self._bind_locals(node.target)
+        self._repeat(1)
         return True
+
+    def _repeat(self, step: int) -> None:
+        builder = self._function()
+        if builder is not None:
+            builder.repeats += step
+
+    def leave_CompFor(self, original_node: cst.CompFor) -> None:
+        builder = self._function()
+        if builder is not None:
+            targets = tuple(_target_names(original_node.target))
+            builder.comprehensions.append(ir.Loop(targets, self._expr(original_node.iter), 0))
+
+    def visit_While(self, node: cst.While) -> bool:
+        self._repeat(1)
+        return True
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._repeat(-1)
+
+    def visit_Try(self, node: cst.Try) -> bool:
+        self._repeat(1)
+        return True
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._repeat(-1)
+
+    def visit_TryStar(self, node: cst.TryStar) -> bool:
+        self._repeat(1)
+        return True
+
+    def leave_TryStar(self, original_node: cst.TryStar) -> None:
+        self._repeat(-1)
 
     def _bind_locals(self, target: cst.BaseExpression) -> None:
         """Names bound in a function: their attribute reads may be reads of message fields."""
@@ -451,6 +490,7 @@ class _Visitor(cst.CSTVisitor):
         line, _ = self._position(original_node)
         builder = self._function()
         if builder is not None:
+            builder.repeats -= 1
             targets = tuple(_target_names(original_node.target))
             end = self._ends.get(id(original_node), line)
             builder.loops.append(ir.Loop(targets, self._expr(original_node.iter), line, end))
@@ -601,7 +641,26 @@ class _Visitor(cst.CSTVisitor):
             body = [a.line for a in builder.assigns[frame.assign_start : middle]] + [c.line for c in builder.calls[frame.start : frame.end]]
             other = [a.line for a in builder.assigns[middle:]] + [c.line for c in builder.calls[frame.end :]]
             if body and other:
-                builder.arms.append(ir.Arms(min(body), max(body), min(other), max(other)))
+                builder.arms.append(ir.Arms(min(body), max(body), min(other), max(other), _test_name(node.test)))
+        elif node.orelse is None and _test_name(node.test) and not _exits(node.body):
+            # `if created:` around the work: the body runs only when the name is true (no other arm)
+            body = [a.line for a in builder.assigns[frame.assign_start :]] + [c.line for c in builder.calls[frame.start :]]
+            if body:
+                builder.arms.append(ir.Arms(min(body), max(body), 1, 0, _test_name(node.test)))
+        elif node.orelse is None and builder.repeats == 0 and _exits(node.body):
+            # `if c: return a()` then `b()`: the rest of the function is the other arm (no loop or `try` around
+            # the `if` brings control back past the return)
+            skip = {id(c) for c in self._test_calls(node.test)}
+            body = [a.line for a in builder.assigns[frame.assign_start :]] + [
+                c.line for c in builder.calls[frame.start :] if id(c) not in skip
+            ]
+            if body:
+                builder.arms.append(ir.Arms(min(body), max(body), max(body) + 1, ir.END_OF_FUNCTION, _test_name(node.test)))
+            elif _test_name(node.test) and (builder.calls or builder.assigns):
+                # `if not created: return`: an arm with nothing recorded in it; everything recorded from here on
+                # is below the `if`
+                last = max([c.line for c in builder.calls] + [a.line for a in builder.assigns])
+                builder.arms.append(ir.Arms(0, -1, last + 1, ir.END_OF_FUNCTION, _test_name(node.test)))
         arms: list[tuple[cst.CSTNode | None, list[ir.Assign]]] = [(node.body, builder.assigns[frame.assign_start : middle])]
         orelse = node.orelse
         arms.append((orelse, builder.assigns[middle:] if orelse is not None else []))
@@ -701,14 +760,17 @@ class _Visitor(cst.CSTVisitor):
         exprs = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind] if kind is not None else []
         types = tuple(_dotted(e) or self._text(e) for e in exprs)
         name = node.name.name.value if node.name is not None and isinstance(node.name.name, cst.Name) else None
-        builder.open_excepts.append(_ExceptBuilder(line, types, name, col=col))
+        leaves = _ends_in(node.body, (cst.Continue, cst.Break, cst.Return))
+        builder.open_excepts.append(_ExceptBuilder(line, types, name, col=col, leaves=leaves))
 
     def _close_except(self) -> None:
         builder = self._except_owners.pop()
         if builder is None:
             return
         clause = builder.open_excepts.pop()
-        builder.excepts.append(ir.Except(clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col))
+        builder.excepts.append(
+            ir.Except(clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col, clause.leaves)
+        )
 
     def visit_Raise(self, node: cst.Raise) -> bool:
         builder = self._function()
@@ -943,6 +1005,41 @@ class _BranchFrame:
 Test = tuple[Any, tuple[cst.BaseExpression, ...], str]
 
 _LEAVES = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+_EXITS = (cst.Return, cst.Raise)
+
+
+def _test_name(test: cst.BaseExpression) -> str:
+    """`created` for `if created:`, `!created` for `if not created:`, "" for any other test."""
+    if isinstance(test, cst.Name):
+        return test.value
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
+        return "!" + test.expression.value
+    return ""
+
+
+def _ends_in(block: cst.BaseSuite, kinds: tuple[type, ...]) -> bool:
+    """The block's last statement is one of `kinds` (`continue`, `return`, ...)."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return bool(block.body) and isinstance(block.body[-1], kinds)
+    if isinstance(block, cst.IndentedBlock) and block.body:
+        last = block.body[-1]
+        return isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], kinds)
+    return False
+
+
+def _exits(arm: cst.CSTNode) -> bool:
+    """Whether this arm of an `if` always leaves the function (it ends in return/raise)."""
+    if isinstance(arm, cst.SimpleStatementSuite):
+        return bool(arm.body) and isinstance(arm.body[-1], _EXITS)
+    if isinstance(arm, cst.IndentedBlock) and arm.body:
+        last = arm.body[-1]
+        if isinstance(last, cst.SimpleStatementLine):
+            return bool(last.body) and isinstance(last.body[-1], _EXITS)
+        if isinstance(last, cst.If):
+            return _exits(last.body) and last.orelse is not None and _exits(last.orelse.body if isinstance(last.orelse, cst.Else) else last.orelse)
+    if isinstance(arm, cst.If):
+        return _exits(arm.body) and arm.orelse is not None and _exits(arm.orelse.body if isinstance(arm.orelse, cst.Else) else arm.orelse)
+    return False
 
 
 def _terminates(arm: cst.CSTNode) -> bool:

@@ -517,6 +517,15 @@ class SwallowedException(Rule):
     publication makes the failure visible), nor calls a dead-letter helper.
     Logging alone still swallows the error.
 
+    The consuming loop's own `except` counts like one in the handler when it
+    is around the call that hands the message to the handler: a polling loop
+    (`for message in consumer:`, `msg = consumer.poll(1.0)`) whose last line
+    with calls before a broad clause calls the subscription's handler or a
+    handler map (`DISPATCH[msg.topic()](...)`, `HANDLERS.get(topic)(...)`)
+    with the message. A clause around decoding or committing alone is not
+    the handler's, nor one that `continue`s past the loop's acknowledgement
+    (the message is left unacknowledged).
+
     A clause is not reported when its function acknowledges the message only
     above the clause (`message.ack()` or SQS `delete_message` at the end of
     the `try` body, none after the clause): a failure then leaves the message
@@ -553,8 +562,9 @@ class SwallowedException(Rule):
     in an `else:` block after the clause to be unconditional. A failure
     returned to the broker by value (a Dapr FastAPI route
     returning `{"status": "RETRY"}`) is not seen. `contextlib.suppress(Exception)`
-    has no except clause and is not reported. An except in a polling loop
-    around the handler is seen only when the loop's function is the handler.
+    has no except clause and is not reported. A polling loop's clause is
+    judged only when the dispatch call is the last line with calls in its
+    `try` body (the facts do not say where the `try` begins).
     """
 
     code = "EDA502"
@@ -734,15 +744,41 @@ class SwallowedException(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         reported: set[tuple[str, int]] = set()
+        handled_in: dict[str, set[str]] = {}
+        for s in ctx.facts.subscribers:
+            if s.function and s.handler and s.handler != s.function:
+                handled_in.setdefault(s.function, set()).add(s.handler)
         for handler in ctx.facts.handlers:
-            if handler.role != "handler":
+            if handler.role == "handler":
+                clauses = list(handler.excepts)
+            elif handler.role == "consumer" and handler.name in handled_in:
+                # the polling loop's own `except` around the call that dispatches to the handler
+                clauses = [c for c in handler.excepts if self._around_dispatch(handler, c, handled_in[handler.name])]
+            else:
                 continue
-            for clause in handler.excepts:
+            for clause in clauses:
                 key = (clause.path, clause.line)
                 if key in reported or not self._broad(clause) or self._surfaces_failure(handler, clause, ctx):
                     continue
                 reported.add(key)
                 yield self._finding(handler, clause, ctx)
+
+    def _around_dispatch(self, loop: Handler, clause: ExceptClause, handlers: set[str]) -> bool:
+        """The clause is in the loop's own function and the last line with calls above it (after any earlier
+        clause) hands the message to a handler: a call of the handler itself or of a handler map
+        (`DISPATCH[msg.topic()](...)`, `HANDLERS.get(topic)(...)`)."""
+        if clause.depth != 0 or clause.function != loop.name:
+            return False
+        own = [c for c in loop.calls if c.function == loop.name and c.path == clause.path and not c.in_except]
+        earlier = [e.line for e in loop.excepts if e.function == loop.name and e.path == clause.path and e.line < clause.line]
+        above = [c for c in own if max(earlier, default=0) < c.line < clause.line]
+        if not above:
+            return False
+        last = max(c.line for c in above)
+        return any(
+            c.line == last and (c.uses_message or c.forwards_message) and (c.name in handlers or _map_dispatch(c.text))
+            for c in above
+        )
 
     def _broad(self, clause: ExceptClause) -> bool:
         return not clause.types or any(t in self.options.broad_exceptions for t in clause.types)
@@ -769,6 +805,9 @@ class SwallowedException(Rule):
         ]
         if settles and max(settles) < clause.line:
             return True
+        if handler.role == "consumer" and clause.leaves and settles and max(settles) > clause.line:
+            # a loop's clause that `continue`s past the acknowledgement below it leaves the message unacknowledged
+            return True
         # a helper that catches may report failure by its return value to a caller that nacks or dead-letters
         if clause.depth == 0:
             return False
@@ -783,8 +822,14 @@ class SwallowedException(Rule):
             does = f"only logs it ({', '.join(dict.fromkeys(c.text for c in owned))})"
         else:
             does = f"calls {', '.join(dict.fromkeys(c.text for c in owned))}"
-        channels = sorted({_channel(s) for s in ctx.subscriptions_of.get(handler.name, ())})
+        subscriptions = ctx.subscriptions_of.get(handler.name, ())
+        if handler.role == "consumer":
+            # the polling loop's clause: the subscriptions it consumes, whose handlers it calls in the `try`
+            subscriptions = [s for s in ctx.facts.subscribers if s.function == handler.name]
+        channels = sorted({_channel(s) for s in subscriptions})
         handling = f" while handling {', '.join(channels)}" if channels else ""
+        if handler.role == "consumer":
+            handling = f" (the consuming loop, around its handlers){handling}"
         where = short(clause.function)
         via = f" (called from {short(handler.name)})" if clause.function != handler.name else ""
         return self.finding(
@@ -795,6 +840,11 @@ class SwallowedException(Rule):
             "to a dead-letter topic (or publish a failure event)",
             service=handler.service,
         )
+
+
+def _map_dispatch(text: str) -> bool:
+    """A call of a value looked up in a map: `DISPATCH[msg.topic()]`, `HANDLERS.get(topic)`, `self.routes[key]`."""
+    return text.endswith("]") or bool(re.search(r"\.get\([^()]*(\([^()]*\))?[^()]*\)$", text))
 
 
 def clause_calls(handler: Handler, clause: ExceptClause) -> list[HandlerCall]:

@@ -113,9 +113,16 @@ class NonIdempotentHandler(HandlerRule):
     `UniqueViolation`, `DuplicateKeyError`, `ConditionalCheckFailedException`),
     an idempotency key on the call (Stripe `idempotency_key=` or
     `options={"idempotency_key": ...}`, an `Idempotency-Key` header), or an
-    idempotency decorator. A claim written *before* the effect (`SET NX`, a
-    conditional put) and not released in an `except` clause when the effect
-    fails is reported too: the redelivery is skipped and the work is lost.
+    idempotency decorator. A write that returns whether it made the record
+    (`created_flag_writes`: Django `get_or_create`) is a claim for the effects
+    that run only when it did: `_, created = Log.objects.get_or_create(...)`
+    then `if not created: return`, or `if created:` around the effect (in the
+    effect's function or one on the way to it). A claim written *before* the
+    effect (`SET NX`, a conditional put, a created flag) and not released when
+    the effect fails — in an `except` clause, or for a created flag by an
+    atomic block (`with transaction.atomic():` opened before it, or
+    `@transaction.atomic` on the handler) rolling it back — is reported too:
+    the redelivery is skipped and the work is lost.
 
     Which handlers can see a message again is judged along the chain that
     feeds them. A broker consumer's handler always can. An in-process bus (an
@@ -170,7 +177,12 @@ class NonIdempotentHandler(HandlerRule):
       is not counted.
     - A full `save()` (no `update_fields`) is a write even on an instance that
       `get_or_create` has just made under an `if created:` guard: which instance
-      a call is made on, and the guard, are not in the facts.
+      a call is made on is not in the facts.
+    - A created flag guards only through an `if` on its name (`if created:`,
+      `if not created: return`); `if created and x:` or a flag passed on is not
+      read. An atomic block is taken to cover the claim and the effect when it
+      is opened before the claim in the same function (its end is not in the
+      facts).
     """
 
     code = "EDA401"
@@ -188,6 +200,7 @@ class NonIdempotentHandler(HandlerRule):
         - storage_writes: calls that write to object storage
         - dedup_calls: calls that look up or record an event id; evidence when they use the message
         - conditional_writes: writes that do nothing when the record exists (Redis SET NX, DynamoDB attribute_not_exists, Mongo $setOnInsert); the write is its own dedup
+        - created_flag_writes: writes that return whether they made the record (Django `get_or_create`); a claim on the message for the effects that run only when it did (`if not created: return`, `if created:`)
         - marker_writes: writes that store only the fields they name (Django `save(update_fields=...)`); not a side effect when each field named is given a literal or the current time before the call (a processed marker)
         - idempotency_keywords: keyword arguments that make a call idempotent
         - idempotency_headers: header names (dict keys in a call's arguments) that make a call idempotent
@@ -209,6 +222,7 @@ class NonIdempotentHandler(HandlerRule):
         storage_writes: tuple[str, ...] = STORAGE_WRITES
         dedup_calls: tuple[str, ...] = _KNOWN.dedup_calls
         conditional_writes: tuple[str, ...] = _KNOWN.conditional_writes
+        created_flag_writes: tuple[str, ...] = _KNOWN.created_flags
         marker_writes: tuple[str, ...] = _KNOWN.marker_writes
         idempotency_keywords: tuple[str, ...] = _KNOWN.keywords
         idempotency_headers: tuple[str, ...] = _KNOWN.headers
@@ -663,6 +677,7 @@ class NonIdempotentHandler(HandlerRule):
         # a project helper whose body makes a known effect itself is judged by that effect (its idempotency
         # key, its upsert), not by its own name (`gateway.refund_deposit` -> `stripe.Refund.create(idempotency_key=)`)
         judged_inside = {c.function for c in handler.calls if c.function and _classify(c, options) is not None}
+        index = _callee_index(handler)
         for call in handler.calls:
             if call.name in judged_inside and call.name in handler.functions:
                 continue
@@ -675,6 +690,11 @@ class NonIdempotentHandler(HandlerRule):
             effect = short(call.name if "." in call.name else call.text)
             route = chain(handler, call)[1:]
             via = f" via {' -> '.join(short(name) for name in route)}" if route else ""
+            guard = self._created_guard(handler, call, index)
+            if guard is not None:
+                claims = [*claims, guard]
+                if self._rolled_back(handler, guard):
+                    continue
             if claims or self._deduplicated(handler):
                 claim = self._unreleased_claim(handler, call, claims)
                 if claim is None:
@@ -786,6 +806,33 @@ class NonIdempotentHandler(HandlerRule):
             if knowledge.matches_any(call, options.conditional_writes):
                 return True
         return any(matches(t, options.duplicate_errors) for clause in handler.excepts for t in clause.types)
+
+    def _created_guard(self, handler: Handler, effect: HandlerCall, index: dict[str, HandlerCall]) -> HandlerCall | None:
+        """A write returning whether it made the record (`get_or_create`) whose true result the effect runs under,
+        in the effect's function or in a function on the way to it."""
+        options = self.options
+        if not options.created_flag_writes:
+            return None
+        calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
+        for step in _steps(effect, handler, index):
+            call = calls_at.get((step.path, step.line, step.column))
+            for guard in call.guards if call is not None else ():
+                line, _, column = guard.partition(":")
+                flag = calls_at.get((step.path, int(line), int(column)))
+                if flag is not None and flag.function == step.function and knowledge.matches_any(flag, options.created_flag_writes):
+                    return flag
+        return None
+
+    def _rolled_back(self, handler: Handler, claim: HandlerCall) -> bool:
+        """The claim is undone when the effect fails: the handler is `@transaction.atomic`, or its function opens an
+        atomic block (`with transaction.atomic():`) before it (the end of the block is not in the facts)."""
+        rollback = self.options.rollback_decorators
+        if claim.function == handler.name and any(matches(d, rollback) for d in handler.decorators):
+            return True
+        return any(
+            c.function == claim.function and c.path == claim.path and c.line <= claim.line and named(c, rollback)
+            for c in handler.calls
+        )
 
     def _unreleased_claim(self, handler: Handler, effect: HandlerCall, claims: list[HandlerCall]) -> HandlerCall | None:
         """A conditional write made before `effect` in the same function, with no except clause there releasing it."""
@@ -907,6 +954,13 @@ class _Step:
     column: int
     text: str
     in_except: bool = False
+    arms: tuple[str, ...] = ()
+
+
+def _exclusive(a: _Step, b: _Step) -> bool:
+    """The two calls are in different arms of one `if` of their function: they never both run."""
+    mine = dict(arm.rsplit(":", 1) for arm in a.arms)
+    return any(mine.get(statement, side) != side for statement, side in (arm.rsplit(":", 1) for arm in b.arms))
 
 
 @dataclass(frozen=True)
@@ -958,13 +1012,13 @@ def _steps_to_function(function: str, handler: Handler, index: dict[str, Handler
         parent = index.get(function)
         if parent is None or parent.function == function:
             break
-        steps.append(_Step(parent.function, parent.path, parent.line, parent.column, parent.text, parent.in_except))
+        steps.append(_Step(parent.function, parent.path, parent.line, parent.column, parent.text, parent.in_except, parent.arms))
         function = parent.function
     return list(reversed(steps))
 
 
 def _steps(call: HandlerCall, handler: Handler, index: dict[str, HandlerCall]) -> tuple[_Step, ...]:
-    own = _Step(call.function, call.path, call.line, call.column, call.text, call.in_except)
+    own = _Step(call.function, call.path, call.line, call.column, call.text, call.in_except, call.arms)
     return (*_steps_to_function(call.function, handler, index), own)
 
 
@@ -1734,6 +1788,14 @@ class DualWrite(Rule):
     table) or uses a transactional producer, the publication is reported, with
     the function where the two meet.
 
+    The write and the publication are judged along one path: a router whose
+    arms do one each (`if route == "/parcels": return register(body)` then
+    `return cancel(parcel_id)`, or the arms of one `if` / `elif` / `else`) is
+    not a dual write. Arms are exclusive when they are the body and the
+    `elif`/`else` of one `if`, or the body of an `if` that returns or raises
+    and the rest of the function — unless a loop or `try` around the `if`
+    brings control back (another record of a batch, a `finally`).
+
     ## Why is this bad?
     The database and the broker are two systems with no shared transaction. The
     process can commit the order and die before the `OrderPlaced` is sent — the
@@ -1764,6 +1826,8 @@ class DualWrite(Rule):
       is accepted as evidence by default, as the team's statement that the step
       is designed for it; it does not by itself make the database write atomic
       with the publication.
+    - Exclusive arms are read from `if` statements only (not `match` cases, nor
+      two arms whose conditions exclude each other across separate `if`s).
     """
 
     code = "EDA403"
@@ -2045,6 +2109,9 @@ class DualWrite(Rule):
                         continue
                     if steps[level].in_except != publication.steps[level].in_except:
                         # an error path (a failure event, a dead letter) against the success path's write
+                        continue
+                    if _exclusive(steps[level], publication.steps[level]):
+                        # a router: the write in one arm of an `if`, the publication in another
                         continue
                     meetings.setdefault(steps[level].function, []).append((steps, publication, write, level))
             # a write whose own function already meets a publication is reported there; pairing it again with

@@ -42,6 +42,7 @@ class Knowledge:
     redelivering: tuple[str, ...] = ()  # "ack:after-handler", "retry:on-error"
     retry_calls: tuple[str, ...] = ()
     rollback_decorators: tuple[str, ...] = ()
+    created_flags: tuple[str, ...] = ()
 
 
 def entry_text(entry: str | dict[str, Any]) -> str:
@@ -78,6 +79,7 @@ def load() -> Knowledge:
         redelivering=tuple(f"{k}:{v}" for setting in redelivery.get("redelivering", ()) for k, v in setting.items()),
         retry_calls=tuple(entry_text(e) for e in redelivery.get("retry-calls", ())),
         rollback_decorators=tuple(redelivery.get("rollback-decorators", ())),
+        created_flags=tuple(entry_text(e) for e in dedup.get("created-flags", ())),
     )
 
 
@@ -146,3 +148,31 @@ def bad_entries(entries: Iterable[str]) -> list[str]:
                 except re.error:
                     out.append(entry)
     return out
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """The ordered transports of rules/knowledge/ordering.yaml."""
+
+    partitioned: tuple[str, ...]
+    fifo_publishers: tuple[str, ...]
+    fifo_consumers: tuple[str, ...]
+    fifo_channels: tuple[str, ...]
+
+
+@functools.cache
+def ordering() -> Ordering:
+    """Read and validate the shipped ordering knowledge (a mistake in it is a bug: it raises)."""
+    path = rules_dir() / "knowledge" / "ordering.yaml"
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
+    found = schemas.problems(data, "ordering")
+    if found:
+        key, message = found[0]
+        raise ValueError(f"{path}: {key}: {message}")
+    fifo = data["fifo"]
+    return Ordering(
+        partitioned=tuple(data["partitioned"]),
+        fifo_publishers=tuple(fifo["publishers"]),
+        fifo_consumers=tuple(fifo["consumers"]),
+        fifo_channels=tuple(fifo["channels"]),
+    )

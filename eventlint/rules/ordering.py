@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from eventlint.catalog import Catalog
 from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subscription
 from eventlint.identity import Identity
+from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import chain, named, short
 
-# Transports that route every message by its key: a message without one goes to any partition.
-PARTITIONED = ("kafka-python", "confluent-kafka", "aiokafka", "faust")
-# Transports whose FIFO queues/topics (named `*.fifo`) order messages per message group.
-FIFO_PUBLISHERS = ("aws-sns", "aws-sqs")
-FIFO_CONSUMERS = ("aws-sqs",)
-FIFO_CHANNELS = ("*.fifo",)
+# The ordered transports, from rules/knowledge/ordering.yaml: those that route every message by its key (a
+# message without one goes to any partition), and those whose FIFO queues/topics (named `*.fifo`) order
+# messages per message group — consumed in code or through a deployment template's trigger.
+_ORDERING = knowledge.ordering()
+PARTITIONED = _ORDERING.partitioned
+FIFO_PUBLISHERS = _ORDERING.fifo_publishers
+FIFO_CONSUMERS = _ORDERING.fifo_consumers
+FIFO_CHANNELS = _ORDERING.fifo_channels
 
 # A key text that sends no key at all.
 NO_KEY = frozenset({"None", "''", '""', "b''", 'b""'})
@@ -919,8 +922,13 @@ class UnorderedConsumption(Rule):
 
     ## What it does
     Finds handlers of a partitioned or FIFO subscription (the Kafka clients and
-    faust; SQS FIFO queues) that pass the message, or something computed from
-    it, to a call that starts work in the background and returns at once:
+    faust; SQS FIFO queues, read with boto3 or through a deployment template's
+    trigger: an AWS SAM `SQS` event, a Serverless `sqs` event, a CloudFormation
+    event source mapping on a `*.fifo` queue) that pass the message, or
+    something computed from it (also a record of the batch taken in a
+    comprehension, `{r["messageId"]: pool.submit(f, r) for r in
+    event["Records"]}`), to a call that starts work in the background and
+    returns at once:
     `executor.submit`, `asyncio.create_task`, `asyncio.ensure_future`,
     `loop.create_task`, `pool.apply_async`, `threading.Thread`,
     `multiprocessing.Process`, a Celery `.delay`. The handler may be the polling
@@ -962,9 +970,12 @@ class UnorderedConsumption(Rule):
       `getone()`) are not yet tracked as the message inside the loop, and a loop
       calling `asyncio.create_task(handle(msg))` makes `handle` the handler, so
       the spawning loop is not seen.
+    - The ordered transports are data, `rules/knowledge/ordering.yaml`
+      (`partitioned`, and `fifo` consumers with the channel globs naming a FIFO
+      queue); the options below extend them.
     - FastStream subscriptions are not checked (the broker is not in the facts),
-      nor AWS SAM / Serverless stream triggers (the trigger type is not in the
-      facts), nor faust's `@app.agent(concurrency=n)`.
+      nor Kinesis / DynamoDB stream triggers of templates (the trigger type is
+      not in the facts), nor faust's `@app.agent(concurrency=n)`.
     """
 
     code = "EDA303"

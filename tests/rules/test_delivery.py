@@ -67,6 +67,9 @@ EXPECTED = {
     # db.commit(), then dispatch
     at("nameko", "services/orders/orders/service.py", "self.dispatch(events.ORDER_CREATED", "EDA403"),
     at("nameko", "services/orders/orders/service.py", "self._notify(events.ORDER_CANCELLED", "EDA403"),
+    # an update in an `if` arm that does not return, then the publication; an early return inside a loop
+    at("router_branches", "parcels/api.py", "sns.publish(", "EDA403", 2),
+    at("router_branches", "parcels/api.py", "return register(body)", "EDA403", 2),
     # repository.add -> session.add, then messaging.publish
     at("shop", "services/orders/orders/api.py", "messaging.publish(", "EDA403"),
     # INSERT / UPDATE through asyncpg, then aws_sns_sqs_publish through publish_event

@@ -399,7 +399,7 @@ def test_key_not_entity_id_options_reach_the_rule(tmp_path):
 # -- EDA303 unordered-consumption -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [n for n in UNDECLARED_FIXTURES if n != "celery_dispatch"])
+@pytest.mark.parametrize("name", [n for n in UNDECLARED_FIXTURES if n not in ("celery_dispatch", "sam_fifo")])
 def test_unordered_consumption_finds_nothing_on_the_fixtures(name):
     # no fixture but the shop (its planted violation, tests/rules/test_shop.py) and celery_dispatch (below) hands
     # messages to a pool; the asyncio.gather calls in redis/nats run consumers side by side (in main(), not in a handler)
@@ -410,6 +410,63 @@ def test_unordered_consumption_a_kafka_consumer_handing_each_message_to_a_celery
     # the task chosen from the handler map runs on whichever worker is free: one entity's messages can finish out of order
     root = fixture("celery_dispatch")
     assert findings(root, "EDA303") == {at(root, "services/ledger/ledger/consuming.py", "handler.delay(event)")}
+
+
+def test_unordered_consumption_a_sam_fifo_trigger_is_an_ordered_transport():
+    # fixtures/sam_fifo: a Lambda function on a FIFO queue fans its batch out to a thread pool (a dict comprehension
+    # over event["Records"]); the one reading the same queue record by record and the one fanning out a standard
+    # queue's batch are silent
+    root = fixture("sam_fifo")
+    assert findings(root, "EDA303") == {at(root, "routing/app.py", "_pool.submit(_process, record)")}
+
+
+def test_the_ordering_knowledge_file_gives_the_rules_their_transports():
+    from eventlint.rules import knowledge
+    from eventlint.rules.ordering import UnorderedConsumption
+
+    shipped = knowledge.ordering()
+    assert {"aws-sam", "serverless", "cloudformation", "aws-sqs"} <= set(shipped.fifo_consumers)
+    assert UnorderedConsumption.Options().fifo_frameworks == shipped.fifo_consumers
+    assert UnorderedConsumption.Options().ordered_frameworks == shipped.partitioned
+    assert UnorderedConsumption.Options().fifo_channels == shipped.fifo_channels == ("*.fifo",)
+
+
+def test_unordered_consumption_a_serverless_fifo_trigger_and_a_standard_one(tmp_path):
+    files = {
+        "serverless.yml": """
+            service: routing
+            provider:
+              name: aws
+              runtime: python3.12
+            functions:
+              route:
+                handler: handler.route
+                events:
+                  - sqs:
+                      arn: arn:aws:sqs:eu-west-1:123456789012:parcel-events.fifo
+              label:
+                handler: handler.label
+                events:
+                  - sqs:
+                      arn: arn:aws:sqs:eu-west-1:123456789012:label-requests
+            """,
+        "handler.py": """
+            import asyncio
+
+            async def _handle(record):
+                print(record["body"])
+
+            def route(event, context):
+                tasks = [asyncio.ensure_future(_handle(r)) for r in event["Records"]]
+                return tasks
+
+            def label(event, context):
+                tasks = [asyncio.ensure_future(_handle(r)) for r in event["Records"]]
+                return tasks
+            """,
+    }
+    root = project(tmp_path, files, None)
+    assert findings(root, "EDA303") == {at(root, "handler.py", "asyncio.ensure_future(_handle(r))", 1)}
 
 
 def test_unordered_consumption_one_finding_per_call_for_several_handlers(tmp_path):
