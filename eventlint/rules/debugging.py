@@ -769,6 +769,11 @@ class SwallowedException(Rule):
         ]
         if settles and max(settles) < clause.line:
             return True
+        # a function dispatched to through a handler map is a helper of the handler that dispatches: that one may
+        # nack or dead-letter on what it returns
+        by = ctx.handlers_by_name.get(handler.dispatched_by or "")
+        if by is not None and any(not c.in_except and call_named(c, signals) for c in by.calls):
+            return True
         # a helper that catches may report failure by its return value to a caller that nacks or dead-letters
         if clause.depth == 0:
             return False
@@ -783,10 +788,13 @@ class SwallowedException(Rule):
             does = f"only logs it ({', '.join(dict.fromkeys(c.text for c in owned))})"
         else:
             does = f"calls {', '.join(dict.fromkeys(c.text for c in owned))}"
-        channels = sorted({_channel(s) for s in ctx.subscriptions_of.get(handler.name, ())})
+        subscribed = ctx.subscriptions_of.get(handler.name) or ctx.subscriptions_of.get(handler.dispatched_by or "", ())
+        channels = sorted({_channel(s) for s in subscribed})
         handling = f" while handling {', '.join(channels)}" if channels else ""
         where = short(clause.function)
         via = f" (called from {short(handler.name)})" if clause.function != handler.name else ""
+        if handler.dispatched_by is not None and handler.dispatch_site is not None:
+            via += f" (dispatched by {short(handler.dispatched_by)}, line {handler.dispatch_site.line})"
         return self.finding(
             (clause.path, clause.line, 1),
             f"{caught} in {where}{via}{handling} {does}: it neither re-raises, nacks nor publishes, "

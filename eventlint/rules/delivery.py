@@ -681,7 +681,7 @@ class NonIdempotentHandler(HandlerRule):
                     continue
                 yield self.finding(
                     (site.path, site.line, site.column),
-                    f"{short(handler.name)} claims the message ({short(claim.name if '.' in claim.name else claim.text)}, "
+                    f"{who(handler)} claims the message ({short(claim.name if '.' in claim.name else claim.text)}, "
                     f"line {claim.line}) before it {what} ({effect}{via}) and never releases the claim when that fails: "
                     "the redelivery is skipped as a duplicate and the work is lost",
                     hint="release the claim in an except clause (delete the key) and re-raise, or record the message as "
@@ -691,7 +691,7 @@ class NonIdempotentHandler(HandlerRule):
                 return
             yield self.finding(
                 (site.path, site.line, site.column),
-                f"{short(handler.name)} {what} ({effect}{via}) and nothing deduplicates the incoming message: "
+                f"{who(handler)} {what} ({effect}{via}) and nothing deduplicates the incoming message: "
                 f"a redelivery repeats it{f' ({risk.why})' if risk.why else ''}",
                 hint="skip messages whose id was already processed (inbox table, Redis SET NX), or pass the event id "
                 "as an idempotency key / write with an upsert",
@@ -731,6 +731,8 @@ class NonIdempotentHandler(HandlerRule):
         risks: dict[str, _Risk] = {}
         for handler in ctx.facts.handlers:
             subs = subscribed.get(handler.name, [])
+            if handler.dispatched_by is not None and not subs:
+                continue  # as much at risk as the handler that dispatches to it (below)
             if any(not matches(s.framework, once) for s in subs) or (not subs and handler.role == "handler") or handler.name in loops:
                 risks[handler.name] = _Risk()
                 continue
@@ -743,6 +745,7 @@ class NonIdempotentHandler(HandlerRule):
                     retry_only=all(s.startswith("retry:") for s in settings),
                     why=f"{framework} runs it again for the same message: {said}",
                 )
+        _inherit_dispatch(ctx.facts.handlers, risks)
         by_framework: dict[str, list[Subscription]] = {}
         for sub in ctx.facts.subscribers:
             if matches(sub.framework, once) and sub.handler:
@@ -776,6 +779,7 @@ class NonIdempotentHandler(HandlerRule):
                         why = f"{hop} and {_consumes(feeder.name, ctx.facts.subscribers, once)}"
                     risks[target] = _Risk(retry_only=False, why=why)
                     queue.append(target)
+        _inherit_dispatch(ctx.facts.handlers, risks)
         return risks
 
     def _deduplicated(self, handler: Handler) -> bool:
@@ -799,6 +803,25 @@ class NonIdempotentHandler(HandlerRule):
             if not released:
                 return claim
         return None
+
+
+def _inherit_dispatch(handlers: tuple[Handler, ...], risks: dict[str, _Risk]) -> None:
+    """A function a handler dispatches the message to through a handler map sees it again when that handler does."""
+    changed = True
+    while changed:
+        changed = False
+        for handler in handlers:
+            by = handler.dispatched_by
+            if by is not None and by in risks and handler.name not in risks:
+                risks[handler.name] = risks[by]
+                changed = True
+
+
+def who(handler: Handler) -> str:
+    """The handler's short name, and the handler that dispatches to it through a handler map."""
+    if handler.dispatched_by is None or handler.dispatch_site is None:
+        return short(handler.name)
+    return f"{short(handler.name)} (dispatched by {short(handler.dispatched_by)}, line {handler.dispatch_site.line})"
 
 
 def _followed(handler: Handler, call: HandlerCall) -> bool:
@@ -1548,6 +1571,10 @@ class AckBeforeProcessing(Rule):
         for prefix, target, _ in _bus_hops(handler, ctx, options.in_process_frameworks, index):
             for work in self._own_works(target, ctx, _callee_index(target)):
                 works.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
+        # and through the functions it dispatches the message to with a handler map (`ROUTES[topic](msg)`)
+        for prefix, target in _dispatch_hops(handler, ctx, index):
+            for work in self._own_works(target, ctx, _callee_index(target)):
+                works.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
         return works
 
     def _own_works(self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]) -> list[_Work]:
@@ -1584,6 +1611,19 @@ def _bus_hops(
             if target is None or target.name == handler.name:
                 continue
             yield prefix, target, publication
+
+
+def _dispatch_hops(handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]) -> Iterator[tuple[tuple[_Step, ...], Handler]]:
+    """For each function the handler dispatches the message to through a handler map: the steps to the call that
+    looks it up, and that function's handler facts."""
+    calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
+    for target in ctx.facts.handlers:
+        site = target.dispatch_site
+        if target.dispatched_by != handler.name or site is None:
+            continue
+        call = calls_at.get((site.path, site.line, site.column))
+        if call is not None:
+            yield _steps(call, handler, index), target
 
 
 def _after(a: tuple[_Step, ...], b: tuple[_Step, ...]) -> bool:
