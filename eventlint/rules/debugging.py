@@ -788,8 +788,7 @@ class SwallowedException(Rule):
             does = f"only logs it ({', '.join(dict.fromkeys(c.text for c in owned))})"
         else:
             does = f"calls {', '.join(dict.fromkeys(c.text for c in owned))}"
-        subscribed = ctx.subscriptions_of.get(handler.name) or ctx.subscriptions_of.get(handler.dispatched_by or "", ())
-        channels = sorted({_channel(s) for s in subscribed})
+        channels = sorted({_channel(s) for s in ctx.subscriptions_of.get(handler.name, ())})
         handling = f" while handling {', '.join(channels)}" if channels else ""
         where = short(clause.function)
         via = f" (called from {short(handler.name)})" if clause.function != handler.name else ""
