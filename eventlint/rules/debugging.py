@@ -525,6 +525,12 @@ class SwallowedException(Rule):
     own `except` clauses: the helper is then taken to report failure by its
     return value.
 
+    A function a handler dispatches the message to through a handler map
+    (`ROUTES[event["detail-type"]](event["detail"])` over a dict whose keys are
+    literals or constants) is judged as a handler of its own, at its clause,
+    with the dispatching handler named; the clause is not reported when that
+    handler nacks or dead-letters outside its own `except` clauses.
+
     ## Why is this bad?
     The broker sees a successful handler and acknowledges (or commits past)
     the message. Nothing is retried, nothing reaches a dead-letter queue, and

@@ -140,6 +140,14 @@ class NonIdempotentHandler(HandlerRule):
     A handler fed only by an HTTP endpoint, a periodic job, or a consumer that
     checks the event id before the hand-off is not reported.
 
+    A function a handler dispatches the message to through a handler map
+    (`ROUTES[event["detail-type"]](event["detail"])`, `ROUTES.get(topic)(value)`
+    over a module-level dict whose keys are literals or constants) is judged as
+    a handler of its own, at its effect, as much at risk as the handler that
+    dispatches to it; the message names that handler and the dispatch line.
+    Its deduplication is its own: a claim in one mapped function does not cover
+    another's effect.
+
     ## Why is this bad?
     Brokers deliver at least once: a consumer that crashes after the effect but
     before its acknowledgement, a rebalance, or a retry delivers the same
@@ -1059,7 +1067,9 @@ class AckBeforeProcessing(Rule):
     publications, one bus hop deep — so a loop with automatic commits that
     hands events to a bus whose handler charges a card is reported, and one
     whose bus handlers only log is not. A Celery `task.delay(...)` is a broker
-    publication and is work itself.
+    publication and is work itself. So is what the functions of a handler map do
+    when the handler calls what it looks up there (`ROUTES[msg.topic()](value)`
+    over a dict with known keys; their facts carry `dispatched_by`).
 
     ## Why is this bad?
     Once a message is acknowledged the broker will not deliver it again. A
