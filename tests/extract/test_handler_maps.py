@@ -95,3 +95,13 @@ def run(kind, payload):
     assert [(d.path, d.line) for d in result.diagnostics] == (
         [("jobs/tasks.py", line_of(root / "jobs/tasks.py", "requests.post("))] if judged else []
     )
+
+
+def test_the_dispatch_fields_survive_the_facts_document():
+    facts = facts_of(ROOT)
+    document = facts.to_json()
+    routed = next(h for h in document["handlers"] if h["name"] == "app.credit_points")
+    assert routed["dispatched_by"] == "app.on_event" and set(routed["dispatch_site"]) == {"path", "line", "column"}
+    plain = next(h for h in document["handlers"] if h["name"] == "app.on_event")
+    assert "dispatched_by" not in plain and "dispatch_site" not in plain
+    assert type(facts).from_json(document) == facts
