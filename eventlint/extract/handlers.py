@@ -186,7 +186,17 @@ class HandlerAnalysis:
         by_base = _attribute_assigns(fn)
         names: dict[int, str] = {}
         follow: list[_Visit] = []
+        ordered: list[ir.Call] = []
         for call in sorted(fn.calls, key=lambda c: (c.line, c.col)):
+            ordered.append(call)
+            # `await asyncio.to_thread(requests.post, url, json=body)`: the function handed to a thread or an
+            # executor is called there, with those arguments, at the hand-off's place
+            handed = ir.handed_off(call, mod.imports)
+            if handed is not None:
+                ordered.append(handed)
+                if id(call) in in_except:
+                    in_except.add(id(handed))
+        for call in ordered:
             name, target = self._callee(call, scope)
             names[id(call)] = name
             args = (*call.args, *(v for _, v in call.kwargs))
