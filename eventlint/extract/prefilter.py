@@ -236,7 +236,12 @@ def relevant(
     kept = _closure(sorted(kept), lambda i: imports[i])
     if any(i in django for i in kept):
         # `from django.conf import settings`: the values are in the project's settings module, which nothing imports
-        settings = [i for i, f in enumerate(files) if f"/{f.path}".endswith(DJANGO_SETTINGS_FILES) and i not in kept]
+        # (and the files that name it: `os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)` in manage.py)
+        settings = [
+            i
+            for i, f in enumerate(files)
+            if i not in kept and (f"/{f.path}".endswith(DJANGO_SETTINGS_FILES) or b"DJANGO_SETTINGS_MODULE" in f.data)
+        ]
         kept |= _closure(settings, lambda i: imports[i])
     return {files[i].path for i in kept}
 
