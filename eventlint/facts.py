@@ -189,6 +189,10 @@ class Handler:
     role: str = "handler"
     message_class: str | None = None  # the model class the message parameter is annotated with (docs/facts.md)
     message_schema: str | None = None  # that class as a reader: JSON Schema text, required = fields without a default (docs/facts.md)
+    # a function another handler hands the message to through a dispatch map (`ROUTES[topic](msg)`): that handler,
+    # and the call that looks it up (docs/facts.md)
+    dispatched_by: str | None = None
+    dispatch_site: SiteRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +345,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "lifetime")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime")
 
 
 @functools.cache
@@ -394,6 +398,8 @@ def _handler_from_json(data: dict[str, Any]) -> Handler:
     values = dict(data)
     for key, kind in nested.items():
         values[key] = [_record_from_json(kind, item) for item in data.get(key, ())]
+    if isinstance(data.get("dispatch_site"), dict):
+        values["dispatch_site"] = _record_from_json(SiteRef, data["dispatch_site"])
     return _record_from_json(Handler, values)
 
 

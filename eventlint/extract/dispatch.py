@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from eventlint.extract import ir
 from eventlint.extract.handlers import decoded_names, derived_names
 from eventlint.extract.resolve import STDLIB, Evaluator, Project, Scope, flatten
-from eventlint.extract.values import Value, VDict, VInst, VMethod, VRef, VStr
+from eventlint.extract.values import Value, VConst, VDict, VInst, VMethod, VRef, VSet, VStr
 
 MAX_DEPTH = 3
 # fields of a message that name where it came from, and what a route keyed by them is
@@ -365,11 +365,7 @@ class Dispatch:
         return None
 
     def _function_of(self, value: Value) -> str | None:
-        if isinstance(value, VRef) and value.kind == "function" and value.qname in self.project.functions:
-            return value.qname
-        if isinstance(value, VMethod):
-            return self.ev.method_function(value.obj, value.name)
-        return None
+        return function_of(value, self.project, self.ev)
 
     def _sole_callee(
         self, fn: ir.Function, scope: Scope, derived: set[str], itself: set[str]
@@ -454,6 +450,42 @@ def _effects(calls: tuple[ir.Call, ...], fn: ir.Function | None) -> list[ir.Call
                     stack.extend((node.value, node.index))
     kept = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns} if fn is not None else set()
     return [c for c in calls if id(c) not in nested and id(c) not in kept]
+
+
+# what a handler map's key may be: a literal or constant string or number, one of a few known strings, a class
+KNOWN_KEYS = (VStr, VConst, VSet, VRef)
+
+
+def function_of(value: Value, project: Project, ev: Evaluator) -> str | None:
+    """The project function a value of a handler map holds."""
+    if isinstance(value, VRef) and value.kind == "function" and value.qname in project.functions:
+        return value.qname
+    if isinstance(value, VMethod):
+        return ev.method_function(value.obj, value.name)
+    return None
+
+
+def mapped_functions(call: ir.Call, fn: ir.Function, scope: Scope, project: Project, ev: Evaluator) -> tuple[str, ...]:
+    """Every project function that `call` may run when it calls what it looks up in a handler map
+    (`ROUTES[topic](msg)`, `HANDLERS.get(kind)(event)`, `h = HANDLERS[t]; h(evt)`), whatever the key.
+
+    The map must evaluate to a dict whose every key is known (a literal, a constant, an environment default):
+    a map built at run time, or one with a key computed from input, may hold anything and gives nothing.
+    Nested maps (`HANDLERS[topic][kind]`) are left to the routes above.
+    """
+    found = lookup(call.func, fn, call.line)
+    if found is None or isinstance(found[0], ir.Sub):
+        return ()
+    value = ev.eval(found[0], scope, call.line)
+    if not isinstance(value, VDict) or not value.items or not all(isinstance(k, KNOWN_KEYS) for k, _, _, _ in value.items):
+        return ()
+    out: list[str] = []
+    for _, handlers, _, _ in value.items:
+        for handler in flatten(handlers):
+            target = function_of(handler, project, ev)
+            if target is not None and target not in out:
+                out.append(target)
+    return tuple(out)
 
 
 def lookup(func: ir.Expr, fn: ir.Function, line: int) -> tuple[ir.Expr, ir.Expr] | None:

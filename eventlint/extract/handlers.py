@@ -59,6 +59,9 @@ class HandlerAnalysis:
         self.inference = inference
         self.loop_messages: dict[str, set[str]] = {}
         self.decoded: set[str] = set()  # handlers whose framework decodes the message into the parameter's annotated class
+        # functions a handler hands the message to through a dispatch map: the first handler that does, and where
+        self.routed: dict[str, tuple[str, SiteRef]] = {}
+        self._root: str | None = None  # the handler whose dispatch maps are being collected (None: none are)
 
     def handlers(
         self, subscribers: list[Subscription], publishers: list[Publication], loop_messages: dict[str, set[str]] | None = None
@@ -71,12 +74,22 @@ class HandlerAnalysis:
         decoding = frozenset(knowledge().get("model-decoding-frameworks", ()))
         self.decoded = {s.handler for s in subscribers if s.handler and s.framework in decoding}
         names = sorted({s.handler for s in subscribers if s.handler and s.handler in self.project.functions})
-        out = [self._handler(name, by_function) for name in names]
+        out = [self._handler(name, by_function, collect=True) for name in names]
         done = set(names)
         consuming = sorted({s.function for s in subscribers if s.function and s.function in self.project.functions} - done)
         for name in consuming:
-            out.append(dataclasses.replace(self._handler(name, by_function), role="consumer"))
+            out.append(dataclasses.replace(self._handler(name, by_function, collect=True), role="consumer"))
         done.update(consuming)
+        # each function of a handler map the message is dispatched through is a handler of its own: the handler
+        # rules judge what it does, as they would had the framework called it (`ROUTES[topic](msg)`)
+        pending = sorted(set(self.routed) - done)
+        while pending:
+            for name in pending:
+                by, site = self.routed[name]
+                handler = self._handler(name, by_function, collect=True)
+                out.append(dataclasses.replace(handler, role="handler", dispatched_by=by, dispatch_site=site))
+                done.add(name)
+            pending = sorted(set(self.routed) - done)
         publishing = {p.function for p in publishers if p.function and p.function in self.project.functions}
         # and their direct callers: `db.commit(); send_order_placed(order)` publishes through a helper
         publishing |= self._callers_of(publishing)
@@ -102,8 +115,9 @@ class HandlerAnalysis:
                     break
         return callers
 
-    def _handler(self, qname: str, by_function: dict[str, list[Publication]]) -> Handler:
+    def _handler(self, qname: str, by_function: dict[str, list[Publication]], collect: bool = False) -> Handler:
         mod, fn = self.project.functions[qname]
+        self._root = qname if collect else None
         params = tuple(p.name for p in fn.params[self._skip_self(mod, fn) :])
         received = frozenset(params) | frozenset(t for loop in fn.loops for t in loop.targets)
         received |= frozenset(self.loop_messages.get(qname, ()))
@@ -173,7 +187,17 @@ class HandlerAnalysis:
         by_base = _attribute_assigns(fn)
         names: dict[int, str] = {}
         follow: list[_Visit] = []
+        ordered: list[ir.Call] = []
         for call in sorted(fn.calls, key=lambda c: (c.line, c.col)):
+            ordered.append(call)
+            # `await asyncio.to_thread(requests.post, url, json=body)`: the function handed to a thread or an
+            # executor is called there, with those arguments, at the hand-off's place
+            handed = ir.handed_off(call, mod.imports)
+            if handed is not None:
+                ordered.append(handed)
+                if id(call) in in_except:
+                    in_except.add(id(handed))
+        for call in ordered:
             name, target = self._callee(call, scope)
             names[id(call)] = name
             args = (*call.args, *(v for _, v in call.kwargs))
@@ -215,6 +239,11 @@ class HandlerAnalysis:
                 )
             elif target is None and visit.depth + 1 <= MAX_DEPTH:
                 follow.extend(self._callbacks(call, scope, visit.depth + 1, message, itself))
+            if target is None and uses and self._root is not None:
+                from eventlint.extract.dispatch import mapped_functions  # dispatch.py builds on this module
+
+                for routed in mapped_functions(call, fn, scope, self.project, self.ev):
+                    self.routed.setdefault(routed, (self._root, SiteRef(mod.ir.path, call.line, call.col)))
         for clause in fn.excepts:
             excepts.append(
                 ExceptClause(

@@ -379,3 +379,32 @@ def names_in(expr: Expr | None) -> set[str]:
             case At(value, _):
                 stack.append(value)
     return found
+
+
+# calls that run a function they are handed, with the arguments after it: the function's position among the
+# arguments, and whether keyword arguments go to it too (`asyncio.to_thread(fn, *args, **kwargs)`,
+# `loop.run_in_executor(executor, fn, *args)`, `executor.submit(fn, *args, **kwargs)`)
+HAND_OFFS = {"to_thread": (0, True), "run_in_executor": (1, False), "submit": (0, True)}
+
+
+def handed_off(call: Call, imports: dict[str, str]) -> Call | None:
+    """The call of the function `call` hands to a thread or executor, as that function will be called: `fn(*args)`
+    at the hand-off's place. Only a function named by a name or an attribute is taken (not a lambda or a call)."""
+    func = call.func
+    if isinstance(func, Attr):
+        terminal = func.attr
+    elif isinstance(func, Name) and imports.get(func.id, "") == "asyncio.to_thread":
+        terminal = "to_thread"
+    else:
+        return None
+    spec = HAND_OFFS.get(terminal)
+    if spec is None:
+        return None
+    index, keywords = spec
+    if len(call.args) <= index or any(isinstance(a, Starred) for a in call.args[: index + 1]):
+        return None
+    target = call.args[index]
+    if not isinstance(target, (Name, Attr)):
+        return None
+    kwargs = call.kwargs if keywords else ()
+    return Call(target, call.args[index + 1 :], kwargs, call.line, call.col, call.awaited)

@@ -194,6 +194,10 @@ def scan(f: ScanFile, trigger: re.Pattern[bytes]) -> Scan:
     return names, trigger.search(f.data) is not None or _inhouse_shape(f.data)
 
 
+# where a Django project keeps its settings (`<project>/settings.py`, or a package of them)
+DJANGO_SETTINGS_FILES = ("/settings.py", "/settings/__init__.py")
+
+
 def relevant(
     files: Sequence[ScanFile],
     patterns: PatternSet | re.Pattern[bytes],
@@ -218,9 +222,12 @@ def relevant(
     imports: list[set[int]] = []
     importers: dict[int, set[int]] = defaultdict(set)
     seeds: list[int] = []
+    django: set[int] = set()
     for index, f in enumerate(files):
         known = scans[index] if index < len(scans) else None
         names, seeded = known if known is not None else scan(f, trigger)
+        if any(n == "django.conf" or n.startswith("django.conf.") for n in names):
+            django.add(index)
         targets: set[int] = set()
         for dotted in names:
             parts = dotted.split(".")
@@ -240,6 +247,15 @@ def relevant(
 
     kept = _closure(seeds, lambda i: importers.get(i, ()))
     kept = _closure(sorted(kept), lambda i: imports[i])
+    if any(i in django for i in kept):
+        # `from django.conf import settings`: the values are in the project's settings module, which nothing imports
+        # (and the files that name it: `os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)` in manage.py)
+        settings = [
+            i
+            for i, f in enumerate(files)
+            if i not in kept and (f"/{f.path}".endswith(DJANGO_SETTINGS_FILES) or b"DJANGO_SETTINGS_MODULE" in f.data)
+        ]
+        kept |= _closure(settings, lambda i: imports[i])
     return {files[i].path for i in kept}
 
 

@@ -223,6 +223,7 @@ class Project:
         # a root that is itself a package (`rabbit/__init__.py` analysed as `rabbit/`) is imported by its
         # folder's name from the folder above: `from rabbit.tools.conn import ...` names `tools/conn.py`
         self._modules_frameworks = patterns.modules
+        self._django: tuple[list[ModInfo], list[ModInfo]] | None = None  # settings modules named, and the usual ones
         for module, import_name, sys_root in modules:
             info = ModInfo(module, import_name, sys_root)
             for imp in module.imports:
@@ -251,6 +252,32 @@ class Project:
                 names.setdefault(_path_module_name(f"{root_package}/{module.path}"), "")
             for name, root in names.items():
                 self._import_index[name].append((root, module.name, in_package))
+
+    def django_settings(self, reader: ModInfo) -> ModInfo | None:
+        """The settings module `django.conf.settings` stands for in `reader`: the one a
+        `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "<module>")` names (manage.py, wsgi.py, asgi.py,
+        celery.py), else the usual `<project>/settings.py`; of those importable under the reader's own
+        sys.path root, only when exactly one is. None when none or several are."""
+        if self._django is None:
+            named: list[ModInfo] = []
+            for mod in sorted(self.mods.values(), key=lambda m: m.name):
+                for fn in mod.ir.functions:
+                    for call in fn.calls:
+                        if _sets_django_settings(call):
+                            target = call.args[1]
+                            assert isinstance(target, ir.Str)
+                            found = self.find_module(target.value, mod)
+                            if found is not None and found not in named:
+                                named.append(found)
+            usual = [m for m in self.mods.values() if m.import_name.rsplit(".", 1)[-1] == "settings"]
+            self._django = (named, sorted(usual, key=lambda m: m.name))
+        for candidates in self._django:
+            visible = [m for m in candidates if _root_visible(m.sys_root, reader.sys_root)]
+            if len(visible) == 1:
+                return visible[0]
+            if visible:
+                return None  # several settings modules: which one runs is decided at run time
+        return None
 
     def find_module(self, dotted: str, importer: ModInfo | None) -> ModInfo | None:
         """The project module an import of `dotted` from `importer` would load, if any.
@@ -356,7 +383,13 @@ class Evaluator:
                     return VStr(member) if attr == "name" else self._member_value(info, member)
                 return self.getattr(self.eval(expr.value, scope, line), attr, expr)
             case ir.Attr(value, attr):
-                return self.getattr(self.eval(value, scope, line), attr, expr)
+                base = self.eval(value, scope, line)
+                if isinstance(base, VRef) and base.kind == "external" and base.qname == "django.conf.settings":
+                    settings = self.project.django_settings(scope.mod)
+                    found = self._global_or_none(settings, attr, LAST_LINE, set()) if settings is not None else None
+                    if found is not None:
+                        return found
+                return self.getattr(base, attr, expr)
             case ir.Call():
                 return self.call(expr, scope, line)
             case ir.Await(value) | ir.Starred(value):
@@ -1674,6 +1707,19 @@ def _entries(value: Value, index: Value) -> list[Value] | None:
         return [v for _, v, _, _ in value.items]
     found = [v for k, v, _, _ in value.items if k == index]  # a class or object key known exactly
     return found[-1:] if found and isinstance(index, VRef) else None
+
+
+def _sets_django_settings(call: ir.Call) -> bool:
+    """`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "<module>")`."""
+    return (
+        isinstance(call.func, ir.Attr)
+        and call.func.attr == "setdefault"
+        and ir.unparse(call.func.value).endswith("environ")
+        and len(call.args) == 2
+        and isinstance(call.args[0], ir.Str)
+        and call.args[0].value == "DJANGO_SETTINGS_MODULE"
+        and isinstance(call.args[1], ir.Str)
+    )
 
 
 def flatten(value: Value) -> tuple[Value, ...]:

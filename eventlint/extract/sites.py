@@ -1115,12 +1115,15 @@ class SiteFinder:
             for fn in mod.ir.functions:
                 scope = Scope(mod, fn, self.ev.class_of(mod, fn))
                 for call in fn.calls:
-                    func = call.func
-                    if isinstance(func, ir.Attr):
-                        index[func.attr].append((scope, call))
-                    elif isinstance(func, ir.Name):
-                        target = mod.imports.get(func.id, func.id)
-                        index[target.rsplit(".", 1)[-1]].append((scope, call))
+                    # a function handed to a thread or an executor is called there with the arguments after it
+                    handed = ir.handed_off(call, mod.imports)
+                    for made in (call,) if handed is None else (call, handed):
+                        func = made.func
+                        if isinstance(func, ir.Attr):
+                            index[func.attr].append((scope, made))
+                        elif isinstance(func, ir.Name):
+                            target = mod.imports.get(func.id, func.id)
+                            index[target.rsplit(".", 1)[-1]].append((scope, made))
         return index
 
     # -- pass 3: facts ---------------------------------------------------------------

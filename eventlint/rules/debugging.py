@@ -534,6 +534,12 @@ class SwallowedException(Rule):
     own `except` clauses: the helper is then taken to report failure by its
     return value.
 
+    A function a handler dispatches the message to through a handler map
+    (`ROUTES[event["detail-type"]](event["detail"])` over a dict whose keys are
+    literals or constants) is judged as a handler of its own, at its clause,
+    with the dispatching handler named; the clause is not reported when that
+    handler nacks or dead-letters outside its own `except` clauses.
+
     ## Why is this bad?
     The broker sees a successful handler and acknowledges (or commits past)
     the message. Nothing is retried, nothing reaches a dead-letter queue, and
@@ -808,6 +814,11 @@ class SwallowedException(Rule):
         if handler.role == "consumer" and clause.leaves and settles and max(settles) > clause.line:
             # a loop's clause that `continue`s past the acknowledgement below it leaves the message unacknowledged
             return True
+        # a function dispatched to through a handler map is a helper of the handler that dispatches: that one may
+        # nack or dead-letter on what it returns
+        by = ctx.handlers_by_name.get(handler.dispatched_by or "")
+        if by is not None and any(not c.in_except and call_named(c, signals) for c in by.calls):
+            return True
         # a helper that catches may report failure by its return value to a caller that nacks or dead-letters
         if clause.depth == 0:
             return False
@@ -832,6 +843,8 @@ class SwallowedException(Rule):
             handling = f" (the consuming loop, around its handlers){handling}"
         where = short(clause.function)
         via = f" (called from {short(handler.name)})" if clause.function != handler.name else ""
+        if handler.dispatched_by is not None and handler.dispatch_site is not None:
+            via += f" (dispatched by {short(handler.dispatched_by)}, line {handler.dispatch_site.line})"
         return self.finding(
             (clause.path, clause.line, 1),
             f"{caught} in {where}{via}{handling} {does}: it neither re-raises, nacks nor publishes, "

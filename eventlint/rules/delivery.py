@@ -147,6 +147,14 @@ class NonIdempotentHandler(HandlerRule):
     A handler fed only by an HTTP endpoint, a periodic job, or a consumer that
     checks the event id before the hand-off is not reported.
 
+    A function a handler dispatches the message to through a handler map
+    (`ROUTES[event["detail-type"]](event["detail"])`, `ROUTES.get(topic)(value)`
+    over a module-level dict whose keys are literals or constants) is judged as
+    a handler of its own, at its effect, as much at risk as the handler that
+    dispatches to it; the message names that handler and the dispatch line.
+    Its deduplication is its own: a claim in one mapped function does not cover
+    another's effect.
+
     ## Why is this bad?
     Brokers deliver at least once: a consumer that crashes after the effect but
     before its acknowledgement, a rebalance, or a retry delivers the same
@@ -701,7 +709,7 @@ class NonIdempotentHandler(HandlerRule):
                     continue
                 yield self.finding(
                     (site.path, site.line, site.column),
-                    f"{short(handler.name)} claims the message ({short(claim.name if '.' in claim.name else claim.text)}, "
+                    f"{who(handler)} claims the message ({short(claim.name if '.' in claim.name else claim.text)}, "
                     f"line {claim.line}) before it {what} ({effect}{via}) and never releases the claim when that fails: "
                     "the redelivery is skipped as a duplicate and the work is lost",
                     hint="release the claim in an except clause (delete the key) and re-raise, or record the message as "
@@ -711,7 +719,7 @@ class NonIdempotentHandler(HandlerRule):
                 return
             yield self.finding(
                 (site.path, site.line, site.column),
-                f"{short(handler.name)} {what} ({effect}{via}) and nothing deduplicates the incoming message: "
+                f"{who(handler)} {what} ({effect}{via}) and nothing deduplicates the incoming message: "
                 f"a redelivery repeats it{f' ({risk.why})' if risk.why else ''}",
                 hint="skip messages whose id was already processed (inbox table, Redis SET NX), or pass the event id "
                 "as an idempotency key / write with an upsert",
@@ -751,6 +759,8 @@ class NonIdempotentHandler(HandlerRule):
         risks: dict[str, _Risk] = {}
         for handler in ctx.facts.handlers:
             subs = subscribed.get(handler.name, [])
+            if handler.dispatched_by is not None and not subs:
+                continue  # as much at risk as the handler that dispatches to it (below)
             if any(not matches(s.framework, once) for s in subs) or (not subs and handler.role == "handler") or handler.name in loops:
                 risks[handler.name] = _Risk()
                 continue
@@ -763,6 +773,7 @@ class NonIdempotentHandler(HandlerRule):
                     retry_only=all(s.startswith("retry:") for s in settings),
                     why=f"{framework} runs it again for the same message: {said}",
                 )
+        _inherit_dispatch(ctx.facts.handlers, risks)
         by_framework: dict[str, list[Subscription]] = {}
         for sub in ctx.facts.subscribers:
             if matches(sub.framework, once) and sub.handler:
@@ -796,6 +807,7 @@ class NonIdempotentHandler(HandlerRule):
                         why = f"{hop} and {_consumes(feeder.name, ctx.facts.subscribers, once)}"
                     risks[target] = _Risk(retry_only=False, why=why)
                     queue.append(target)
+        _inherit_dispatch(ctx.facts.handlers, risks)
         return risks
 
     def _deduplicated(self, handler: Handler) -> bool:
@@ -846,6 +858,25 @@ class NonIdempotentHandler(HandlerRule):
             if not released:
                 return claim
         return None
+
+
+def _inherit_dispatch(handlers: tuple[Handler, ...], risks: dict[str, _Risk]) -> None:
+    """A function a handler dispatches the message to through a handler map sees it again when that handler does."""
+    changed = True
+    while changed:
+        changed = False
+        for handler in handlers:
+            by = handler.dispatched_by
+            if by is not None and by in risks and handler.name not in risks:
+                risks[handler.name] = risks[by]
+                changed = True
+
+
+def who(handler: Handler) -> str:
+    """The handler's short name, and the handler that dispatches to it through a handler map."""
+    if handler.dispatched_by is None or handler.dispatch_site is None:
+        return short(handler.name)
+    return f"{short(handler.name)} (dispatched by {short(handler.dispatched_by)}, line {handler.dispatch_site.line})"
 
 
 def _followed(handler: Handler, call: HandlerCall) -> bool:
@@ -1095,7 +1126,10 @@ class AckBeforeProcessing(Rule):
     publications, one bus hop deep — so a loop with automatic commits that
     hands events to a bus whose handler charges a card is reported, and one
     whose bus handlers only log is not. A Celery `task.delay(...)` is a broker
-    publication and is work itself.
+    publication and is work itself. So is what the functions of a handler map do
+    when the handler calls what it looks up there (`ROUTES[msg.topic()](value)`
+    over a dict with known keys; their facts carry `dispatched_by`).
+
     Automatic acknowledgement from a queue that dies with its consumer is not
     reported: one declared exclusive or auto-delete (pika `queue_declare`,
     aio-pika `declare_queue`: the packs' `lifetime`), one the broker names
@@ -1723,6 +1757,10 @@ class AckBeforeProcessing(Rule):
         for prefix, target, _ in _bus_hops(handler, ctx, options.in_process_frameworks, index):
             for work in self._own_works(target, ctx, _callee_index(target)):
                 works.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
+        # and through the functions it dispatches the message to with a handler map (`ROUTES[topic](msg)`)
+        for prefix, target in _dispatch_hops(handler, ctx, index):
+            for work in self._own_works(target, ctx, _callee_index(target)):
+                works.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
         return works
 
     def _own_works(self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]) -> list[_Work]:
@@ -1759,6 +1797,19 @@ def _bus_hops(
             if target is None or target.name == handler.name:
                 continue
             yield prefix, target, publication
+
+
+def _dispatch_hops(handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]) -> Iterator[tuple[tuple[_Step, ...], Handler]]:
+    """For each function the handler dispatches the message to through a handler map: the steps to the call that
+    looks it up, and that function's handler facts."""
+    calls_at = {(c.path, c.line, c.column): c for c in handler.calls}
+    for target in ctx.facts.handlers:
+        site = target.dispatch_site
+        if target.dispatched_by != handler.name or site is None:
+            continue
+        call = calls_at.get((site.path, site.line, site.column))
+        if call is not None:
+            yield _steps(call, handler, index), target
 
 
 def _after(a: tuple[_Step, ...], b: tuple[_Step, ...]) -> bool:

@@ -75,6 +75,12 @@ EXPECTED = {
     # INSERT / UPDATE through asyncpg, then aws_sns_sqs_publish through publish_event
     at("tomodachi", "services/orders/orders/service.py", "await self.publish_event(", "EDA403", 1),
     at("tomodachi", "services/orders/orders/service.py", "await self.publish_event(", "EDA403", 2),
+    # a database write, then the publish helper handed to a thread
+    at("executor_handoff", "shipping/api.py", "asyncio.to_thread(events.publish", "EDA403"),
+    # aiokafka commits automatically; the handler books a label through a thread
+    at("executor_handoff", "shipping/worker.py", "consumer = AIOKafkaConsumer(", "EDA402"),
+    # confluent-kafka commits automatically; the functions of the pool's handler map write to the database
+    at("handler_maps", "claims/claims/worker.py", "consumer.subscribe(", "EDA402"),
 }
 
 

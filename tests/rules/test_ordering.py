@@ -57,6 +57,10 @@ EDA301_ON_FIXTURES = {
         # pick_urgent.cast(value=...) without key=
         ("services/fulfillment/fulfillment/agents.py", "await pick_urgent.cast("),
     },
+    "executor_handoff": {
+        # the blocking helper produces without a key, whichever thread runs it
+        ("shipping/events.py", "producer.produce(topic"),
+    },
     "shop": {
         # the shared helper takes key=; cancel_order does not pass it
         ("services/orders/orders/api.py", "messaging.publish(topics.ORDER_CANCELLED"),
@@ -399,11 +403,16 @@ def test_key_not_entity_id_options_reach_the_rule(tmp_path):
 # -- EDA303 unordered-consumption -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [n for n in UNDECLARED_FIXTURES if n not in ("celery_dispatch", "sam_fifo")])
+@pytest.mark.parametrize("name", [n for n in UNDECLARED_FIXTURES if n not in ("celery_dispatch", "sam_fifo", "handler_maps")])
 def test_unordered_consumption_finds_nothing_on_the_fixtures(name):
     # no fixture but the shop (its planted violation, tests/rules/test_shop.py) and celery_dispatch (below) hands
     # messages to a pool; the asyncio.gather calls in redis/nats run consumers side by side (in main(), not in a handler)
     assert findings(fixture(name), "EDA303") == set()
+
+
+def test_unordered_consumption_a_kafka_consumer_handing_each_record_to_a_thread_pool():
+    root = fixture("handler_maps")
+    assert findings(root, "EDA303") == {at(root, "claims/claims/worker.py", "pool.submit(process")}
 
 
 def test_unordered_consumption_a_kafka_consumer_handing_each_message_to_a_celery_task():
