@@ -509,6 +509,9 @@ class PhantomSubscription(Rule):
     system, a console) lives outside the repository. By the same logic it is
     not reported (`template_entry_points: quiet`, the default, measured on the
     field check); `info` reports it at info severity, `report` at the rule's.
+    Not so when the analysed code publishes other events on the same channel
+    (an EventBridge source, an SNS topic): the project feeds it, and a rule for
+    a detail-type none of its publications sends is judged like any other.
 
     ## Why is this bad?
     A handler waiting for messages that never come is dead code that looks
@@ -730,9 +733,11 @@ class PhantomSubscription(Rule):
                 f"subscription if nothing will publish there, or {EXTERNAL_PUBLISHED_HINT}",
                 event=event,
             )
-            if _from_template(subscription):
+            if _from_template(subscription) and not any(p.channel == subscription.channel for p in flow.publications if p.channel):
                 # a deployment template declares this event source: the queue exists, and what feeds it (clients,
-                # another system) is outside the repository. Unknown is not absent.
+                # another system) is outside the repository. Unknown is not absent. Not so when the analysed code
+                # publishes other events on the same channel (an EventBridge source, an SNS topic): the project
+                # feeds it, and an event none of its publications sends there is a phantom like any other.
                 choice = self.options.template_entry_points
                 if choice == "quiet":
                     continue

@@ -647,3 +647,47 @@ def test_a_template_declared_entry_queue_with_no_producer_follows_template_entry
     assert got == ([] if severity is None else [("template.yaml", severity)])
     if severity == "info":
         assert "an event source a deployment template declares" in result.diagnostics[0].message
+
+
+def test_a_template_rule_on_a_source_the_code_publishes_to_is_judged_like_code(tmp_path):
+    """An EventBridge rule the template declares for a detail-type nothing sends, on a source the project's own
+    code publishes other detail-types to, is not an entry point fed from outside: it is a phantom (EDA102)."""
+    template = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  NotifyFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: notify/
+      Handler: app.handle
+      Runtime: python3.12
+      Events:
+        Shipped:
+          Type: EventBridgeRule
+          Properties:
+            Pattern:
+              source: [shop.shipping]
+              detail-type: [OrderShipped]
+        Returned:
+          Type: EventBridgeRule
+          Properties:
+            Pattern:
+              source: [shop.shipping]
+              detail-type: [OrderReturned]
+"""
+    publisher = """\
+import json
+import boto3
+
+events = boto3.client("events")
+
+
+def ship(order):
+    events.put_events(Entries=[{"Source": "shop.shipping", "DetailType": "OrderShipped", "Detail": json.dumps(order)}])
+"""
+    handler = "def handle(event, context):\n    print(event['detail'])\n"
+    files = {"template.yaml": template, "shipping/ship.py": publisher, "notify/app.py": handler}
+    root = write_project(tmp_path, files, {"exclude": []})
+    result = api.lint([root], load_config([root]), select=["EDA102"])
+    got = [(d.path, d.line) for d in result.diagnostics if d.code == "EDA102"]
+    assert got == [("template.yaml", template.splitlines().index("        Returned:") + 1)], [d.message for d in result.diagnostics]
