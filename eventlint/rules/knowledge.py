@@ -55,15 +55,21 @@ def entry_text(entry: str | dict[str, Any]) -> str:
     return f"{entry['call']} if {kind} {value}"
 
 
-@functools.cache
-def load() -> Knowledge:
-    """Read and validate the shipped knowledge file (a mistake in it is a bug: it raises)."""
-    path = rules_dir() / "knowledge" / "side-effects.yaml"
+def _shipped(name: str, schema: str) -> dict:
+    """A knowledge file shipped in rules/knowledge/, read safely and validated against its schema."""
+    path = rules_dir() / "knowledge" / name
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
-    found = schemas.problems(data, "side_effects")
+    found = schemas.problems(data, schema)
     if found:
         key, message = found[0]
         raise ValueError(f"{path}: {key}: {message}")
+    return data
+
+
+@functools.cache
+def load() -> Knowledge:
+    """Read and validate the shipped knowledge file (a mistake in it is a bug: it raises)."""
+    data = _shipped("side-effects.yaml", "side_effects")
     dedup = data["dedup"]
     redelivery = data.get("redelivery", {})
     return Knowledge(
@@ -163,12 +169,7 @@ class Ordering:
 @functools.cache
 def ordering() -> Ordering:
     """Read and validate the shipped ordering knowledge (a mistake in it is a bug: it raises)."""
-    path = rules_dir() / "knowledge" / "ordering.yaml"
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_SAFE_LOADER)
-    found = schemas.problems(data, "ordering")
-    if found:
-        key, message = found[0]
-        raise ValueError(f"{path}: {key}: {message}")
+    data = _shipped("ordering.yaml", "ordering")
     fifo = data["fifo"]
     return Ordering(
         partitioned=tuple(data["partitioned"]),
