@@ -14,7 +14,7 @@ def records(facts, path):
 
 def test_list_of_a_handler_map_subscribes_each_key_and_the_shared_loop_routes_it():
     facts = facts_of(ROOT)
-    where = f"kafkaloop.loop.run_forever:{line_of(LOOP, 'handler(json.loads(msg.value()))')}"
+    where = f"kafkaloop.loop.run_forever:{line_of(LOOP, 'handler(payload)')}"
     assert records(facts, "services/payments/payments/worker.py") == {
         ("orders.placed", "payments", "payments.handlers.on_order_placed", (where,), "kafkaloop.loop.run_forever", None),
         ("orders.cancelled", "payments", "payments.handlers.on_order_cancelled", (where,), "kafkaloop.loop.run_forever", None),
@@ -23,7 +23,7 @@ def test_list_of_a_handler_map_subscribes_each_key_and_the_shared_loop_routes_it
 
 def test_a_starred_map_and_a_map_passed_by_keyword_to_the_same_loop():
     facts = facts_of(ROOT)
-    where = f"kafkaloop.loop.run_forever:{line_of(LOOP, 'handler(json.loads(msg.value()))')}"
+    where = f"kafkaloop.loop.run_forever:{line_of(LOOP, 'handler(payload)')}"
     # the same shared loop, bound to shipping's own map: each service's routes are its own
     assert records(facts, "services/shipping/shipping/worker.py") == {
         ("payments.captured", "shipping", "shipping.handlers.on_payment_captured", (where,), "kafkaloop.loop.run_forever", None),
