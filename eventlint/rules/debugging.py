@@ -546,6 +546,10 @@ class NoDeadLetter(Rule):
             return handler is not None  # a cycle of relays is judged by the rest of it
         visiting = visiting | {handler.name}
         involved = [handler, *(h for h in callers.get(handler.name, ()) if h is not handler)]
+        # a loop that dispatches to it through a handler map does its work around the dispatch too
+        dispatcher = ctx.handlers_by_name.get(subscription.function or "") if subscription.via else None
+        if dispatcher is not None and dispatcher not in involved:
+            involved.append(dispatcher)
         for each in involved:
             if each.truncated:
                 return False
@@ -557,6 +561,8 @@ class NoDeadLetter(Rule):
                 site = (call.path, call.line, call.column)
                 if call.name in followed or site in sent or site in read:
                     continue  # a project function the facts followed (its own calls are judged), a publication, a field read
+                if f"{call.function}:{call.line}" in subscription.via and "[" in call.name:
+                    continue  # the dispatch through the handler map (`routes[msg.topic()](...)`): the handler, judged above
                 if knowledge.matches_any(call, EFFECT_CALLS) or not knowledge.matches_any(call, self.options.inert_calls):
                     return False
             if not all(self._inert_publication(p, ctx, callers, visiting) for p in publications):

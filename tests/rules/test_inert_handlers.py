@@ -66,6 +66,9 @@ INERT = [
     ("builtins.str.upper", "name.upper"),
     ("typing.Dict.get", "metadata.get"),
     ("typing.List.append", "items.append"),
+    ("ROUTES.keys", "ROUTES.keys"),
+    ("order_counts.values", "order_counts.values"),
+    ("totals.items", "totals.items"),
     ("json.loads", "json.loads"),
     ("json.loads.get", "order.get"),
     ("json.dumps", "json.dumps"),
@@ -318,3 +321,35 @@ def test_a_handler_with_an_unknown_client_call_is_reported(tmp_path):
             crm.sync(event.data)
     """
     assert len(eda501(tmp_path, {"app.py": app})) == 1
+
+
+def test_a_dispatching_loop_is_judged_with_the_handlers_it_dispatches_to(tmp_path):
+    app = """
+        import json
+        from confluent_kafka import Consumer
+        from audit import archive
+
+        def on_order(event):
+            print("order", event["order_id"])
+
+        def on_payment(event):
+            print("payment", event["order_id"])
+
+        ROUTES = {"orders.placed": on_order, "payments.captured": on_payment}
+
+        def main():
+            consumer = Consumer({"bootstrap.servers": "kafka:9092", "group.id": "audit"})
+            consumer.subscribe(sorted(ROUTES.keys()))
+            while True:
+                msg = consumer.poll(1.0)
+                if msg is None or msg.error():
+                    continue
+                event = json.loads(msg.value())
+                ROUTES[msg.topic()](event)
+                {work}
+                consumer.commit(message=msg)
+    """
+    assert eda501(tmp_path / "a", {"worker.py": app.replace("{work}", "")}) == []
+    # the loop archives every message around the dispatch: that is work a dead-letter path would protect
+    [finding] = eda501(tmp_path / "b", {"worker.py": app.replace("{work}", "archive.put(msg.topic(), event)")})
+    assert "orders.placed" in finding.message or "payments.captured" in finding.message
