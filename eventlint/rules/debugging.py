@@ -119,7 +119,8 @@ class NoDeadLetter(Rule):
     one finding per service and framework, at its first subscription, names
     the channels of that site and lists the service's other such
     subscriptions as related locations (text, JSON, SARIF
-    `relatedLocations`).
+    `relatedLocations`). As for any finding, only its reported line counts
+    for `# noqa`: a suppression there silences the service's finding.
 
     ## Why is this bad?
     A message that fails every time (a poison message: a malformed payload, an
