@@ -611,9 +611,16 @@ def _strip_xml_prolog(svg: str) -> str:
 
 
 def step_findings(step: TraceStep, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Findings about a handler step: on its subscription or anywhere its handler's facts point."""
+    """Findings about a handler step: on its subscription or anywhere its handler's facts point, or with its
+    subscription among their related locations (one service's consumers without a dead-letter path, EDA501)."""
     sites = {(step.path, step.line), *(tuple(s) for s in step.sites)}
-    found = [d for d in diagnostics if (d.path, d.line) in sites and (d.service is None or d.service == step.service)]
+    own = (step.path, step.line)
+    found = [
+        d
+        for d in diagnostics
+        if ((d.path, d.line) in sites or any((r.path, r.line) == own for r in d.related))
+        and (d.service is None or d.service == step.service)
+    ]
     return sorted(set(found), key=lambda d: (d.code, d.path, d.line, d.column))
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Subscription
+from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Publication, Related, Subscription
+from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 from eventlint.rules.delivery import ACK_ON_DELIVERY
 from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, short
@@ -41,6 +43,8 @@ SETTLE_CALLS = (
 )
 LOG_LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg")
 LOGGERS = tuple(f"*log*.{level}" for level in LOG_LEVELS)
+INERT_CALLS = tuple(entry for group in knowledge.inert_calls().values() for entry in group)
+EFFECT_CALLS = tuple(entry for group in knowledge.load().effects.values() for entry in group)
 LAST_CALL_LINES = 10  # how far a function's last call is taken to reach, for lack of end positions in the facts
 
 
@@ -97,8 +101,26 @@ class NoDeadLetter(Rule):
     publisher, so neither is checked. A consumer that acknowledges each message
     on delivery (pika `auto_ack=True`, aio-pika/kombu `no_ack=True`) can never
     dead-letter a failure: EDA402 reports that root cause, once, and this rule
-    does not repeat it. One finding is reported per subscription
-    site, naming every channel of it that lacks a dead-letter path.
+    does not repeat it.
+
+    A dead-letter path keeps a failed message so that the work it should have
+    caused can be done later. A handler with no such work is not reported: one
+    whose every call is inert (printing, logging, parsing, waiting, reading,
+    the consuming client's own calls: `rules/knowledge/inert-calls.yaml`,
+    extended with `inert_calls`) and which publishes nothing, or only a reply
+    on the caller's reply-to address (an RPC server: the waiting caller sees
+    the failure), or only messages whose every consumer in the analysed code
+    is itself such a handler. A call into a project function is judged by the
+    calls inside it; a call eventlint does not know is taken to do work, so
+    an unknown client keeps the handler reported. `report_inert_handlers:
+    true` reports these handlers too.
+
+    One service's consumers without a dead-letter path are one root cause:
+    one finding per service and framework, at its first subscription, names
+    the channels of that site and lists the service's other such
+    subscriptions as related locations (text, JSON, SARIF
+    `relatedLocations`). As for any finding, only its reported line counts
+    for `# noqa`: a suppression there silences the service's finding.
 
     ## Why is this bad?
     A message that fails every time (a poison message: a malformed payload, an
@@ -119,11 +141,23 @@ class NoDeadLetter(Rule):
     `info`: reported, never failing a run, until a team raises it
     (`rules: severity: {EDA501: warning}`). On the field check
     (`benchmarks/field/review.yaml`, a new user's first run on 21 public
-    repositories) 4 of its 40 findings were worth fixing and 36 were true but
-    pointless: example and tutorial consumers with no loop worth protecting.
-    A rule below 80 % precision there does not warn by default.
+    repositories) it reported 49 findings before handlers with nothing to
+    protect were left out: 4 worth fixing and 45 true but pointless, 39 of
+    them tutorial consumers that only print or log, a relay whose only
+    consumers do, or an RPC server answering its caller. It now reports 10:
+    the same 4 true findings and 6 pointless ones: three faust demo agents
+    (never taken as inert: one prints, one writes a Table, one feeds it), a
+    demo POSTing to a placeholder host, and a request/reply hello-world whose
+    requester calls aio-pika methods the facts do not type, and its worker.
+    That is 40 %; a rule below 80 % precision there does not warn by default.
 
     ## Known limitations
+    A handler is judged by its calls: a write without a call (an attribute
+    set on an object that something else saves) is not seen, which is why a
+    faust agent, whose Table is written by assignment, is never taken as
+    inert (`state_by_assignment_frameworks`). A relay is judged by the
+    consumers the analysed code shows: when its message is also consumed in
+    another repository, that consumer's work is not seen.
     A dead-letter exchange set by a RabbitMQ policy or a definitions file is
     not in the code: list the framework under `infrastructure_frameworks`, or
     suppress the finding. FastStream's `RabbitQueue(arguments=...)` is not read
@@ -138,8 +172,8 @@ class NoDeadLetter(Rule):
 
     code = "EDA501"
     name = "no-dead-letter"
-    # info by default, measured: on the field check (benchmarks/field/review.yaml) 4 of its 40 findings on
-    # a first run were worth a team's time; the rest were example and tutorial consumers (see the docs)
+    # info by default, measured: on the field check (benchmarks/field/review.yaml) 4 of its 10 findings on a
+    # first run are worth a team's time (see the docs)
     severity = Severity.INFO
 
     @dataclass(frozen=True)
@@ -156,6 +190,9 @@ class NoDeadLetter(Rule):
         - external_references: globs on a template's unresolved channel expressions that name a queue defined in another stack or parameter store, whose dead-letter policy is not visible; not reported
         - no_dead_letter_queue_types: queue types that cannot dead-letter (a RabbitMQ stream keeps every message and has no dead-letter exchange); their consumers are not reported
         - ack_on_delivery_frameworks: frameworks whose `ack: auto` subscriptions (pika `auto_ack=True`, `no_ack=True`) acknowledge each message when it is delivered: no failure can ever be dead-lettered there, which EDA402 reports once; not reported
+        - inert_calls: globs on calls that change nothing outside the process (printing, logging, parsing, waiting, reads, the consuming client's own calls; rules/knowledge/inert-calls.yaml); a handler making only these calls, and publishing nothing or only to consumers that are themselves inert, is not reported
+        - state_by_assignment_frameworks: frameworks whose handlers write durable state by plain assignment (a faust Table), which calls do not show; their handlers are never taken as inert
+        - report_inert_handlers: report handlers with nothing to protect too (every call inert)
         """
 
         frameworks: tuple[str, ...] = (
@@ -186,6 +223,9 @@ class NoDeadLetter(Rule):
         external_references: tuple[str, ...] = ("!ImportValue*", "Fn::ImportValue*", "${ssm:*", "${cf:*", "{{resolve:*")
         no_dead_letter_queue_types: tuple[str, ...] = ("stream",)
         ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
+        inert_calls: tuple[str, ...] = INERT_CALLS
+        state_by_assignment_frameworks: tuple[str, ...] = knowledge.state_by_assignment()
+        report_inert_handlers: bool = False
 
     invalid = [
         Example(
@@ -202,10 +242,13 @@ class NoDeadLetter(Rule):
         ),
         Example(
             """
+            import json
             import pika
+            import stripe
 
             def on_refund(channel, method, properties, body):
-                print(body)
+                refund = json.loads(body)
+                stripe.Refund.create(payment_intent=refund["payment_intent"])
                 channel.basic_ack(method.delivery_tag)
 
             channel = pika.BlockingConnection().channel()
@@ -216,19 +259,24 @@ class NoDeadLetter(Rule):
         Example(
             """
             from dapr.ext.grpc import App
+            from orders.store import save_order
 
             app = App()
 
             @app.subscribe(pubsub_name="pubsub", topic="orders")  # expect: EDA501
             def on_order(event) -> None:
-                print(event.data)
+                save_order(event.data)
             """
         ),
         Example(
             """
+            import boto3
+
+            table = boto3.resource("dynamodb").Table("shipments")
+
             def handle(event, context):
                 for record in event["Records"]:
-                    print(record["body"])
+                    table.put_item(Item={"id": record["messageId"], "body": record["body"]})
             """,
             path="src/app.py",
             files={
@@ -255,6 +303,41 @@ class NoDeadLetter(Rule):
         ),
     ]
     valid = [
+        Example(
+            """
+            from dapr.ext.grpc import App
+
+            app = App()
+
+            # prints what it receives: nothing it does outlives the process, so a kept message has nothing to redo
+            @app.subscribe(pubsub_name="pubsub", topic="orders")
+            def on_order(event) -> None:
+                print("received", event.data)
+            """
+        ),
+        Example(
+            """
+            import pika
+
+            def fib(n):
+                return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+            # an RPC server: it only answers on the caller's reply-to queue, and the waiting caller sees a failure
+            def on_request(ch, method, props, body):
+                ch.basic_publish(
+                    exchange="",
+                    routing_key=props.reply_to,
+                    properties=pika.BasicProperties(correlation_id=props.correlation_id),
+                    body=str(fib(int(body))),
+                )
+                ch.basic_ack(delivery_tag=method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.queue_declare(queue="rpc_queue")
+            channel.basic_consume(queue="rpc_queue", on_message_callback=on_request)
+            channel.start_consuming()
+            """
+        ),
         Example(
             """
             from kombu import Connection, Consumer, Exchange, Queue
@@ -415,22 +498,91 @@ class NoDeadLetter(Rule):
         for handler in ctx.facts.handlers:
             for name in {c.name for c in handler.calls if c.depth == 0}:
                 callers.setdefault(name, []).append(handler)
+        # one root cause per service and transport: its subscriptions without a dead-letter path are one finding,
+        # at the first of them, the others as related locations
+        groups: dict[tuple[str, str], list[list[Subscription]]] = {}
         for records in sites.values():
             lacking = [s for s in records if self._lacks_dead_letter(s, ctx)]
             if not lacking or self._handler_dead_letters(lacking[0], ctx, callers):
                 continue
+            if not self.options.report_inert_handlers and self._inert(lacking[0], ctx, callers):
+                continue  # nothing it does outlives the process: a kept message would have nothing to redo
+            first = lacking[0]
+            groups.setdefault((first.service or first.path, first.framework), []).append(lacking)
+        for group in groups.values():
+            group.sort(key=lambda ls: (ls[0].path, ls[0].line, ls[0].column))
+            lacking = group[0]
             first = lacking[0]
             channels = sorted({_channel(s) for s in lacking})
             consumer = short(first.handler) if first.handler else "a consumer"
             example = f"{channels[0]}.dlq" if re.fullmatch(r"[\w.:/-]+", channels[0]) else "<topic>.dlq"
-            yield self.finding(
+            others = ""
+            if len(group) > 1:
+                where = f"service {first.service}" if first.service else "this file"
+                n = len(group) - 1
+                others = f"; {_count(n, 'other subscription')} of {where} {'has' if n == 1 else 'have'} none either (related locations)"
+            finding = self.finding(
                 first,
                 f"{consumer} consumes {', '.join(channels)} ({first.framework}) with no dead-letter path: "
-                "no dead-letter destination is declared and the handler moves no failed message aside",
+                f"no dead-letter destination is declared and the handler moves no failed message aside{others}",
                 hint="declare a dead-letter destination where the subscription or queue is declared (x-dead-letter-exchange, "
                 "dead_letter_topic=, dead_letter_queue_name=, a RedrivePolicy or OnFailure destination), or publish "
                 f"messages that keep failing to a dead-letter topic such as {example}",
             )
+            if len(group) > 1:
+                finding = dataclasses.replace(finding, related=tuple(_related(ls) for ls in group[1:]))
+            yield finding
+
+    def _inert(
+        self, subscription: Subscription, ctx: RuleContext, callers: dict[str, list[Handler]], visiting: frozenset[str] = frozenset()
+    ) -> bool:
+        """Nothing the handler does outlives the process, so a kept message would have nothing to redo: it (and any
+        polling loop that calls it) makes only inert calls (prints, logs, parses, waits, reads, settles the message),
+        and whatever it publishes is a reply to a waiting caller, or is consumed in the analysed code only by
+        handlers that are themselves inert."""
+        if subscription.framework in self.options.state_by_assignment_frameworks:
+            return False  # its handlers write state by assignment (a faust Table), which no call shows
+        handler = ctx.handlers_by_name.get(subscription.handler or "")
+        if handler is None or handler.name in visiting:
+            return handler is not None  # a cycle of relays is judged by the rest of it
+        visiting = visiting | {handler.name}
+        involved = [handler, *(h for h in callers.get(handler.name, ()) if h is not handler)]
+        # a loop that dispatches to it through a handler map does its work around the dispatch too
+        dispatcher = ctx.handlers_by_name.get(subscription.function or "") if subscription.via else None
+        if dispatcher is not None and dispatcher not in involved:
+            involved.append(dispatcher)
+        for each in involved:
+            if each.truncated:
+                return False
+            publications = ctx.publications_of(each)
+            sent = {(p.path, p.line, p.column) for p in publications}
+            read = {(r.path, r.line, r.column) for r in each.reads if r.access == "get"}
+            followed = set(each.functions)
+            for call in each.calls:
+                site = (call.path, call.line, call.column)
+                if call.name in followed or site in sent or site in read:
+                    continue  # a project function the facts followed (its own calls are judged), a publication, a field read
+                if f"{call.function}:{call.line}" in subscription.via and "[" in call.name:
+                    continue  # the dispatch through the handler map (`routes[msg.topic()](...)`): the handler, judged above
+                if knowledge.matches_any(call, EFFECT_CALLS) or not knowledge.matches_any(call, self.options.inert_calls):
+                    return False
+            if not all(self._inert_publication(p, ctx, callers, visiting) for p in publications):
+                return False
+        return True
+
+    def _inert_publication(
+        self, publication: Publication, ctx: RuleContext, callers: dict[str, list[Handler]], visiting: frozenset[str]
+    ) -> bool:
+        """A reply (the caller waiting for it sees the failure), or a message whose every consumer is found in the
+        analysed code and is inert; a destination not known, or one something unresolved could consume, is not."""
+        names = (publication.channel, publication.channel_expr)
+        if any(imatches(n, self.options.exempt_channels) for n in names):
+            return True
+        flow = ctx.flow
+        if flow.unresolved(publication) or flow.candidates(publication):
+            return False
+        consumers = [s for s in ctx.facts.subscribers if flow.reaches(publication, s)]
+        return bool(consumers) and all(self._inert(s, ctx, callers, visiting) for s in consumers)
 
     def _lacks_dead_letter(self, subscription: Subscription, ctx: RuleContext) -> bool:
         """This record is checked and nothing at the subscription declares a dead-letter destination."""
@@ -498,6 +650,17 @@ class NoDeadLetter(Rule):
 
 def _channel(subscription: Subscription) -> str:
     return subscription.channel or subscription.channel_expr or subscription.event or "an unknown channel"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _related(lacking: list[Subscription]) -> Related:
+    first = lacking[0]
+    consumer = short(first.handler) if first.handler else "a consumer"
+    channels = ", ".join(sorted({_channel(s) for s in lacking}))
+    return Related(first.path, first.line, first.column, f"{consumer} consumes {channels} with no dead-letter path either")
 
 
 # -- EDA502 -------------------------------------------------------------------------------

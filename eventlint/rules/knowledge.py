@@ -1,4 +1,5 @@
-"""The side-effect knowledge of the delivery rules, read from rules/knowledge/side-effects.yaml.
+"""The side-effect knowledge of the delivery rules, read from rules/knowledge/side-effects.yaml
+(and the calls EDA501 takes as inert, from rules/knowledge/inert-calls.yaml).
 
 An entry is a glob on a call (`named`'s convention: with a dot, the qualified name or source
 text; without, the called function's own name), optionally with one condition written
@@ -177,3 +178,19 @@ def ordering() -> Ordering:
         fifo_consumers=tuple(fifo["consumers"]),
         fifo_channels=tuple(fifo["channels"]),
     )
+
+
+@functools.cache
+def inert_calls() -> dict[str, tuple[str, ...]]:
+    """The shipped inert calls of rules/knowledge/inert-calls.yaml, by group (a mistake in it is a bug: it raises)."""
+    return {group: tuple(entries) for group, entries in _inert_file()["inert"].items()}
+
+
+def state_by_assignment() -> tuple[str, ...]:
+    """Frameworks whose handlers keep durable state by plain assignment (rules/knowledge/inert-calls.yaml)."""
+    return tuple(_inert_file().get("state-by-assignment", ()))
+
+
+@functools.cache
+def _inert_file() -> dict:
+    return _shipped("inert-calls.yaml", "inert_calls")

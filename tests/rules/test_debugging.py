@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,20 @@ from eventlint.config import load_config
 from tests.helpers import fixture, line_of, write_project
 
 
-def findings(root: Path, code: str) -> set[tuple[str, int]]:
-    result = api.lint([root], load_config([root]), select=[code])
-    return {(d.path, d.line) for d in result.diagnostics if d.code == code}
+def findings(root: Path, code: str, options: dict | None = None) -> set[tuple[str, int]]:
+    return {(d.path, d.line) for d in diagnostics(root, code, options)}
+
+
+def diagnostics(root: Path, code: str, options: dict | None = None) -> list:
+    """The rule's findings on a project, with `options` for it on top of the project's configuration."""
+    config = load_config([root])
+    if options:
+        raw = dict(config.raw)
+        rules = dict(raw.get("rules") or {})
+        rules["options"] = {**(rules.get("options") or {}), code: options}
+        config = dataclasses.replace(config, raw={**raw, "rules": rules})
+    result = api.lint([root], config, select=[code])
+    return [d for d in result.diagnostics if d.code == code]
 
 
 def project(tmp_path: Path, files: dict[str, str], options: dict | None = None, code: str = "") -> Path:
@@ -41,11 +53,13 @@ def test_no_dead_letter_templates_report_triggers_without_a_destination():
         # RefundRequests (!ImportValue: a queue of another stack) is not judged
     }
     sls = fixture("serverless") / "serverless.yml"
-    assert findings(fixture("serverless"), "EDA501") == {
-        ("serverless.yml", line_of(sls, "- sns: shipment-dispatched")),
-        # one finding for the site, although the pattern gives shop.shipping and shop.returns
-        ("serverless.yml", line_of(sls, "- eventBridge:", occurrence=2)),
-    }
+    # notifyCustomer's two triggers without a destination are one root cause of the notifications service: one
+    # finding at the first, the other (one site, although its pattern gives shop.shipping and shop.returns) related
+    [finding] = diagnostics(fixture("serverless"), "EDA501")
+    assert (finding.path, finding.line) == ("serverless.yml", line_of(sls, "- sns: shipment-dispatched"))
+    assert [(r.path, r.line) for r in finding.related] == [("serverless.yml", line_of(sls, "- eventBridge:", occurrence=2))]
+    assert finding.related[0].message == "handler.notify_customer consumes shop.returns, shop.shipping with no dead-letter path either"
+    assert "1 other subscription of service notifications has none either" in finding.message
 
 
 def test_no_dead_letter_amqp_queues_without_a_dead_letter_exchange():
@@ -59,7 +73,10 @@ def test_no_dead_letter_amqp_queues_without_a_dead_letter_exchange():
         ("services/audit/main.py", line_of(audit, "queue.get(block=True")),
         ("services/worker/worker/runner.py", line_of(runner, "Consumer(queues=task_queues")),
     }
-    lines = {line for _, line in findings(fixture("pika"), "EDA501")}
+    # billing's refund handler is a stub that only logs (nothing to protect: not reported by default); asked to
+    # report such handlers too, the queue without a dead-letter exchange is reported and the one with it is not
+    assert findings(fixture("pika"), "EDA501") == set()
+    lines = {line for _, line in findings(fixture("pika"), "EDA501", {"report_inert_handlers": True})}
     worker = fixture("pika") / "services/billing/billing/worker.py"
     assert line_of(worker, "topology.REFUND_QUEUE") in lines
     assert line_of(worker, "topology.CHARGE_QUEUE") not in lines  # declared with x-dead-letter-exchange
@@ -72,13 +89,19 @@ def test_no_dead_letter_skips_infrastructure_and_fire_and_forget_transports():
     # Redis pub/sub and xread are at most once; the stream consumer group redelivers
     worker = fixture("redis") / "services/payments/payments/worker.py"
     assert findings(fixture("redis"), "EDA501") == {("services/payments/payments/worker.py", line_of(worker, "xreadgroup("))}
-    # core NATS is at most once; JetStream consumers redeliver
+    # core NATS is at most once; JetStream consumers redeliver (shipping's cancellation handler only logs:
+    # nothing to protect)
     nats = findings(fixture("nats"), "EDA501")
     assert {path for path, _ in nats} == {
         "services/notifications/notifications/consumer.py",
         "services/shipping/shipping/worker.py",
     }
-    assert len(nats) == 3
+    assert len(nats) == 2
+    # reported too when asked, as a related location of the shipping service's one finding
+    worker = fixture("nats") / "services/shipping/shipping/worker.py"
+    reported = {d.path: d for d in diagnostics(fixture("nats"), "EDA501", {"report_inert_handlers": True})}
+    related = reported["services/shipping/shipping/worker.py"].related
+    assert [(r.path, r.line) for r in related] == [("services/shipping/shipping/worker.py", line_of(worker, '"orders.cancelled"'))]
 
 
 def test_no_dead_letter_message_names_consumer_channels_and_framework():
@@ -141,9 +164,10 @@ def test_no_dead_letter_accepts_a_dead_letter_helper(tmp_path):
 def test_no_dead_letter_options_reach_the_rule(tmp_path):
     app = """
         from kafka import KafkaConsumer
+        from billing import ledger
 
         def on_payment(event):
-            print(event["order_id"])
+            ledger.record_payment(event["order_id"])
 
         for message in KafkaConsumer("payments.captured", group_id="billing"):
             on_payment(message.value)
@@ -196,7 +220,8 @@ SAM_WITHOUT_REDRIVE = """
 def test_no_dead_letter_infrastructure_queue_reported_when_a_template_shows_no_redrive(tmp_path):
     alone = project(tmp_path / "a", {"app.py": SQS_POLLER})
     assert findings(alone, "EDA501") == set()
-    files = {"app.py": SQS_POLLER, "template.yaml": SAM_WITHOUT_REDRIVE, "src/lambda_app.py": "def handle(event, context):\n    pass\n"}
+    handler = "from shipping import carriers\n\ndef handle(event, context):\n    carriers.book(event)\n"
+    files = {"app.py": SQS_POLLER, "template.yaml": SAM_WITHOUT_REDRIVE, "src/lambda_app.py": handler}
     shown = project(tmp_path / "b", files)
     assert findings(shown, "EDA501") == {at(shown, "app.py", "receive_message("), at(shown, "template.yaml", "Shipments:")}
 
@@ -476,8 +501,9 @@ def test_an_auto_ack_consumer_is_reported_once_by_eda402(tmp_path):
 
 def test_a_consumer_acknowledging_after_the_work_without_a_dead_letter_is_still_eda501(tmp_path):
     source = PIKA_CONSUMER.replace(
-        'print("charging", order["order_id"])', 'print("charging", order["order_id"])\n        ch.basic_ack(method.delivery_tag)'
-    ).replace(", auto_ack=True", "")
+        'print("charging", order["order_id"])',
+        'print("charging", order["order_id"])\n        gateway.charge(order)\n        ch.basic_ack(method.delivery_tag)',
+    ).replace(", auto_ack=True", "").replace("    import pika\n", "    import pika\n    from billing import gateway\n")
     root = write_project(tmp_path, {"app.py": source})
     result = api.lint([root], load_config([root]), select=["EDA402", "EDA501"])
     assert [d.code for d in result.diagnostics] == ["EDA501"]

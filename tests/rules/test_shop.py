@@ -69,14 +69,12 @@ PLANTED = {
         at(NOTIFY_ORDERS, "consumer = KafkaConsumer("),
     },
     "EDA403": {at(ORDERS, "    messaging.publish(")},
+    # one finding per service and transport, at its first consumer; the service's other consumers without a
+    # dead-letter path are its related locations (EDA501_RELATED)
     "EDA501": {
         at(AGENTS, "@app.agent(payments_completed)"),
-        at(AGENTS, "@app.agent(orders_cancelled)"),
-        at(NOTIFY_PAYMENTS, "consumer = KafkaConsumer(", 1),
-        at(NOTIFY_PAYMENTS, "consumer = KafkaConsumer(", 2),
         # SHIPMENTS' basic_consume(auto_ack=True) is EDA402's: no dead-letter path can fire there (#19)
         at(WORKER, "consumer.subscribe(", 1),
-        at(WORKER, "consumer.subscribe(", 2),
         at(NOTIFY_ORDERS, "consumer = KafkaConsumer("),
         at(SHIPPING, "consumer = AIOKafkaConsumer("),
     },
@@ -91,6 +89,23 @@ PLANTED = {
     "EDA606": {at(SHIPPING, "consumer = AIOKafkaConsumer(")},
     "EDA607": {at(AGENTS, "@app.agent(payments_completed)")},
 }
+
+
+EDA501_RELATED = {
+    at(AGENTS, "@app.agent(payments_completed)"): [at(AGENTS, "@app.agent(orders_cancelled)")],
+    at(WORKER, "consumer.subscribe(", 1): [at(WORKER, "consumer.subscribe(", 2)],
+    at(NOTIFY_ORDERS, "consumer = KafkaConsumer("): [
+        at(NOTIFY_PAYMENTS, "consumer = KafkaConsumer(", 1),
+        at(NOTIFY_PAYMENTS, "consumer = KafkaConsumer(", 2),
+    ],
+    at(SHIPPING, "consumer = AIOKafkaConsumer("): [],
+}
+
+
+def test_a_service_without_dead_letter_paths_is_one_finding_with_its_other_consumers_related():
+    result = api.lint([SHOP], select=["EDA501"])
+    related = {(d.path, d.line): [(r.path, r.line) for r in d.related] for d in result.diagnostics}
+    assert related == EDA501_RELATED
 
 
 def test_every_rule_of_the_families_has_a_finding_in_the_shop():

@@ -1,0 +1,355 @@
+"""EDA501 and handlers with nothing to protect: the inert-call knowledge (every entry matched by a real call,
+no side effect taken as inert), and real consumer shapes in a form with nothing to protect (silent) and a
+form doing work (reported)."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from eventlint import api, schemas
+from eventlint.config import load_config
+from eventlint.facts import HandlerCall
+from eventlint.rules import knowledge
+from eventlint.rules.debugging import EFFECT_CALLS, INERT_CALLS
+from tests.helpers import write_project
+
+
+def call(name: str, text: str | None = None) -> HandlerCall:
+    return HandlerCall(name=name, text=text or name, path="app.py", line=1, column=1, function="app.handle", depth=0)
+
+
+# (qualified name the extraction gives, source text): calls real handlers make that change nothing outside the process
+INERT = [
+    ("builtins.print", "print"),
+    ("pprint.pprint", "pprint.pprint"),
+    ("warnings.warn", "warnings.warn"),
+    ("logging.info", "logging.info"),
+    ("loguru.logger.success", "logger.success"),
+    ("structlog.get_logger.info", "log.info"),
+    ("logging.getLogger", "logging.getLogger"),
+    ("tomodachi.get_logger", "tomodachi.get_logger"),
+    ("config.logger.logger.debug", "logger.debug"),
+    ("logging.getLogger.info", "log.info"),
+    ("app.log.warning", "log.warning"),
+    ("app.log.warn", "log.warn"),
+    ("config.logger.logger.error", "logger.error"),
+    ("app.logger.exception", "logger.exception"),
+    ("app.logger.critical", "logger.critical"),
+    ("builtins.str", "str"),
+    ("builtins.int", "int"),
+    ("builtins.float", "float"),
+    ("builtins.bool", "bool"),
+    ("builtins.bytes", "bytes"),
+    ("builtins.len", "len"),
+    ("builtins.repr", "repr"),
+    ("builtins.format", "format"),
+    ("builtins.dict", "dict"),
+    ("builtins.list", "list"),
+    ("builtins.set", "set"),
+    ("builtins.tuple", "tuple"),
+    ("builtins.sorted", "sorted"),
+    ("builtins.min", "min"),
+    ("builtins.max", "max"),
+    ("builtins.sum", "sum"),
+    ("builtins.round", "round"),
+    ("builtins.isinstance", "isinstance"),
+    ("builtins.range", "range"),
+    ("builtins.enumerate", "enumerate"),
+    ("builtins.zip", "zip"),
+    ("builtins.dict.get", "totals.get"),
+    ("builtins.list.append", "seen.append"),
+    ("builtins.set.add", "email_send_so_far.add"),
+    ("builtins.str.upper", "name.upper"),
+    ("typing.Dict.get", "metadata.get"),
+    ("typing.List.append", "items.append"),
+    ("ROUTES.keys", "ROUTES.keys"),
+    ("order_counts.values", "order_counts.values"),
+    ("totals.items", "totals.items"),
+    ("json.loads", "json.loads"),
+    ("json.loads.get", "order.get"),
+    ("json.dumps", "json.dumps"),
+    ("json.dumps.encode", "json.dumps(data).encode"),
+    ("message.value.decode", "message.value.decode"),
+    ("result.encode", "result.encode"),
+    ("'Received data - {}'.format", "'Received data - {}'.format"),
+    ("datetime.datetime.now", "datetime.now"),
+    ("uuid.uuid4", "uuid.uuid4"),
+    ("random.random", "random.random"),
+    ("secrets.randbelow", "secrets.randbelow"),
+    ("contextvars.ContextVar.get", "CALL_DEPTH.get"),
+    ("flask.request.get_data", "request.get_data"),
+    ("cloudevents.http.from_http", "from_http"),
+    ("tomodachi.transport.aws_sns_sqs.AWSSNSSQSInternalServiceError", "AWSSNSSQSInternalServiceError"),
+    ("orders.errors.InvalidOrderException", "InvalidOrderException"),
+    ("time.sleep", "time.sleep"),
+    ("asyncio.sleep", "asyncio.sleep"),
+    ("os.getenv", "os.getenv"),
+    ("os.environ.get", "os.environ.get"),
+    ("body.count", "body.count"),
+    ("requests.get", "requests.get"),
+    ("requests.get.json", "requests.get(url).json"),
+    ("httpx.get", "httpx.get"),
+    ("httpx.get.json", "httpx.get(url).json"),
+    ("kafka.KafkaProducer", "KafkaProducer"),
+    ("kafka.KafkaProducer.flush", "producer.flush"),
+    ("confluent_kafka.Producer", "Producer"),
+    ("confluent_kafka.Producer.flush", "producer.flush"),
+    ("confluent_kafka.Producer.poll", "producer.poll"),
+    ("aiokafka.AIOKafkaProducer", "AIOKafkaProducer"),
+    ("aiokafka.AIOKafkaProducer.start", "producer.start"),
+    ("aiokafka.AIOKafkaProducer.stop", "producer.stop"),
+    ("boto3.client", "boto3.client"),
+    ("boto3.resource", "boto3.resource"),
+    ("kafka.KafkaConsumer", "KafkaConsumer"),
+    ("confluent_kafka.Consumer.poll.value", "msg.value"),
+    ("aiokafka.AIOKafkaConsumer.start", "consumer.start"),
+    ("aio_pika.connect_robust", "aio_pika.connect_robust"),
+    ("pika.BlockingConnection.channel", "pika.BlockingConnection().channel"),
+    ("nats.connect", "nats.connect"),
+    ("nats.aio.client.Client.jetstream", "nc.jetstream"),
+    ("nats.aio.client.Client.close", "nc.close"),
+    ("nats.aio.client.Client.drain", "nc.drain"),
+    ("nats.js.JetStreamContext.pull_subscribe", "js.pull_subscribe"),
+    ("nats.js.JetStreamContext.PullSubscription.fetch", "sub.fetch"),
+    ("msgs[0].ack", "msgs[0].ack"),
+    ("ch.basic_ack", "ch.basic_ack"),
+    ("faststream.rabbit.RabbitMessage.nack", "rmq_message.nack"),
+    ("ch.basic_nack", "ch.basic_nack"),
+    ("message.reject", "message.reject"),
+    ("ch.basic_reject", "ch.basic_reject"),
+    ("nats.aio.msg.Msg.ack_sync", "msg.ack_sync"),
+    ("nats.aio.msg.Msg.nak", "msg.nak"),
+    ("nats.aio.msg.Msg.in_progress", "msg.in_progress"),
+]
+
+# calls that change the world: never inert, whatever the inert globs say
+NOT_INERT = [
+    ("sqlalchemy.orm.Session.add", "session.add"),
+    ("requests.post", "requests.post"),
+    ("aiohttp.ClientSession.post", "session.post"),
+    ("faust.App.http_client.post", "app.http_client.post"),  # a faust client's HTTP write, not a consumer call
+    ("stripe.Refund.create", "stripe.Refund.create"),
+    ("nats.js.JetStreamContext.KeyValue.put", "kv.put"),  # a JetStream key-value write
+    ("builtins.open", "open"),
+    ("celery.app.task.Task.delay", "handler.delay"),
+    ("orders.processor.OrderProcessor.process", "processor.process"),
+    ("crud.order_crud.OrderCrud.create_order", "OrderCrud.create_order"),
+    ("session.commit", "session.commit"),
+]
+
+
+@pytest.mark.parametrize("name, text", INERT, ids=[n for n, _ in INERT])
+def test_real_inert_calls_are_inert(name, text):
+    assert knowledge.matches_any(call(name, text), INERT_CALLS)
+    assert not knowledge.matches_any(call(name, text), EFFECT_CALLS)
+
+
+@pytest.mark.parametrize("name, text", NOT_INERT, ids=[n for n, _ in NOT_INERT])
+def test_calls_that_change_the_world_are_not_inert(name, text):
+    c = call(name, text)
+    assert knowledge.matches_any(c, EFFECT_CALLS) or not knowledge.matches_any(c, INERT_CALLS)
+
+
+def test_every_entry_of_the_knowledge_file_is_matched_by_a_real_call():
+    calls = [call(name, text) for name, text in INERT]
+    for group, entries in knowledge.inert_calls().items():
+        for entry in entries:
+            assert any(knowledge.matches_any(c, (entry,)) for c in calls), f"{group}: {entry} has no real call in INERT"
+
+
+def test_knowledge_file_is_valid_and_a_mistake_names_the_key():
+    assert knowledge.state_by_assignment() == ("faust",)
+    assert schemas.problems({"version": 1, "inert": {"output": ["builtins.print"]}}, "inert_calls") == []
+    assert [k for k, _ in schemas.problems({"version": 1, "inert": {"output": [""]}}, "inert_calls")] == ["inert.output[0]"]
+    [(key, message)] = schemas.problems({"version": 1, "inert": {"output": ["print"]}, "extra": 1}, "inert_calls")
+    assert key == "extra" and "unknown key" in message
+
+
+# -- real consumer shapes ------------------------------------------------------------------------------
+
+
+def eda501(tmp_path: Path, files: dict[str, str], options: dict | None = None) -> list:
+    root = write_project(tmp_path, {k: textwrap.dedent(v) for k, v in files.items()}, {"exclude": []})
+    config = load_config([root])
+    if options:
+        config = dataclasses.replace(config, raw={**config.raw, "rules": {"options": {"EDA501": options}}})
+    return [d for d in api.lint([root], config, select=["EDA501"]).diagnostics if d.code == "EDA501"]
+
+
+TOMODACHI = """
+    import tomodachi
+    from tomodachi import aws_sns_sqs
+
+    class Service(tomodachi.Service):
+        name = "receipts"
+
+        @aws_sns_sqs("orders-placed")
+        async def on_order(self, data):
+            tomodachi.get_logger().info("received {}".format(data))
+            {work}
+"""
+
+
+def test_a_tomodachi_handler_that_only_logs_is_silent_and_one_that_writes_is_reported(tmp_path):
+    assert eda501(tmp_path / "a", {"service.py": TOMODACHI.replace("{work}", "")}) == []
+    work = TOMODACHI.replace("{work}", "await receipts.store(data)").replace(
+        "from tomodachi import aws_sns_sqs", "from tomodachi import aws_sns_sqs\n    from billing import receipts"
+    )
+    [finding] = eda501(tmp_path / "b", {"service.py": work})
+    assert finding.message.startswith("Service.on_order consumes orders-placed (tomodachi) with no dead-letter path")
+    # a team that wants every consumer reported says so
+    assert len(eda501(tmp_path / "c", {"service.py": TOMODACHI.replace("{work}", "")}, {"report_inert_handlers": True})) == 1
+
+
+def test_a_project_function_is_judged_by_the_calls_inside_it(tmp_path):
+    app = """
+        from kafka import KafkaConsumer
+
+        def show(event):
+            print(event["order_id"])
+
+        def handle(event):
+            show(event)
+            {store}
+
+        for message in KafkaConsumer("orders.placed", group_id="ledger"):
+            handle(message.value)
+    """
+    assert eda501(tmp_path / "a", {"app.py": app.replace("{store}", "")}) == []
+    store = app.replace("{store}", "store(event)").replace("def show", "def store(event):\n            open('ledger.txt', 'a').write(str(event))\n\n        def show")
+    assert len(eda501(tmp_path / "b", {"app.py": store})) == 1
+
+
+RELAY = """
+    import json
+    from kafka import KafkaConsumer, KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+    for message in KafkaConsumer("orders.placed", bootstrap_servers="kafka:9092"):
+        order = json.loads(message.value.decode())
+        producer.send("orders.confirmed", json.dumps({"order_id": order["order_id"]}).encode())
+"""
+
+PRINTER = """
+    import json
+    from kafka import KafkaConsumer
+
+    for message in KafkaConsumer("orders.confirmed", bootstrap_servers="kafka:9092"):
+        print("confirmed", json.loads(message.value.decode())["order_id"])
+"""
+
+WRITER = """
+    import json
+    import psycopg
+    from kafka import KafkaConsumer
+
+    db = psycopg.connect("dbname=shop")
+    for message in KafkaConsumer("orders.confirmed", bootstrap_servers="kafka:9092"):
+        db.execute("INSERT INTO confirmed (order_id) VALUES (%s)", (json.loads(message.value)["order_id"],))
+"""
+
+
+def test_a_relay_is_judged_by_the_consumers_of_what_it_publishes(tmp_path):
+    # its only consumer prints: nothing downstream outlives a process, so neither is reported
+    assert eda501(tmp_path / "a", {"relay.py": RELAY, "printer.py": PRINTER}) == []
+    # a consumer downstream writes: losing the relay's message loses that row, so the relay is reported
+    found = eda501(tmp_path / "b", {"relay.py": RELAY, "writer.py": WRITER})
+    assert sorted(d.path for d in found) == ["relay.py", "writer.py"]
+    # nothing in the analysed code consumes it: its consumer is elsewhere and may do work, so it is reported
+    assert [d.path for d in eda501(tmp_path / "c", {"relay.py": RELAY})] == ["relay.py"]
+
+
+RPC_SERVER = """
+    import pika
+
+    def on_request(ch, method, props, body):
+        n = int(body)
+        ch.basic_publish(
+            exchange="",
+            routing_key={destination},
+            properties=pika.BasicProperties(correlation_id=props.correlation_id),
+            body=str(n * n),
+        )
+        ch.basic_ack(delivery_tag=method.delivery_tag)
+
+    channel = pika.BlockingConnection(pika.ConnectionParameters("localhost")).channel()
+    channel.queue_declare(queue="rpc_queue")
+    channel.basic_consume(queue="rpc_queue", on_message_callback=on_request)
+    channel.start_consuming()
+"""
+
+
+def test_an_rpc_server_answering_on_the_reply_to_queue_is_silent(tmp_path):
+    assert eda501(tmp_path / "a", {"server.py": RPC_SERVER.replace("{destination}", "props.reply_to")}) == []
+    # the same handler publishing to a named queue nothing here consumes is a relay to an unknown consumer
+    assert len(eda501(tmp_path / "b", {"server.py": RPC_SERVER.replace("{destination}", '"squares"')})) == 1
+
+
+def test_a_faust_agent_is_never_taken_as_inert(tmp_path):
+    app = """
+        import faust
+
+        app = faust.App("counts", broker="kafka://kafka:9092")
+        orders = app.topic("orders.placed")
+        counts = app.Table("order_counts", default=int)
+
+        @app.agent(orders)
+        async def count(stream):
+            async for order in stream:
+                counts[order["customer_id"]] += 1
+    """
+    # the Table is written by assignment, which no call shows
+    assert len(eda501(tmp_path, {"app.py": app})) == 1
+
+
+def test_a_handler_with_an_unknown_client_call_is_reported(tmp_path):
+    app = """
+        from dapr.ext.grpc import App
+        from acme_crm import Client
+
+        app = App()
+        crm = Client()
+
+        @app.subscribe(pubsub_name="pubsub", topic="customers")
+        def on_customer(event) -> None:
+            print(event.data)
+            crm.sync(event.data)
+    """
+    assert len(eda501(tmp_path, {"app.py": app})) == 1
+
+
+def test_a_dispatching_loop_is_judged_with_the_handlers_it_dispatches_to(tmp_path):
+    app = """
+        import json
+        from confluent_kafka import Consumer
+        from audit import archive
+
+        def on_order(event):
+            print("order", event["order_id"])
+
+        def on_payment(event):
+            print("payment", event["order_id"])
+
+        ROUTES = {"orders.placed": on_order, "payments.captured": on_payment}
+
+        def main():
+            consumer = Consumer({"bootstrap.servers": "kafka:9092", "group.id": "audit"})
+            consumer.subscribe(sorted(ROUTES.keys()))
+            while True:
+                msg = consumer.poll(1.0)
+                if msg is None or msg.error():
+                    continue
+                event = json.loads(msg.value())
+                ROUTES[msg.topic()](event)
+                {work}
+                consumer.commit(message=msg)
+    """
+    assert eda501(tmp_path / "a", {"worker.py": app.replace("{work}", "")}) == []
+    # the loop archives every message around the dispatch: that is work a dead-letter path would protect
+    [finding] = eda501(tmp_path / "b", {"worker.py": app.replace("{work}", "archive.put(msg.topic(), event)")})
+    assert "orders.placed" in finding.message or "payments.captured" in finding.message
