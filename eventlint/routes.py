@@ -159,6 +159,13 @@ class Flow:
             queue = binding.queue or binding.queue_expr  # a queue the broker names: by where it is declared
             if queue and binding.exchange:
                 self.bindings_of.setdefault(queue, []).append(binding)
+        # a queue bound with a known routing key to an exchange no code here names (`queue.bind(self.exchange,
+        # "order_created")`, the exchange injected): it receives that key from an exchange that is not known
+        self.open_bindings: dict[str, list[str]] = {}
+        for binding in facts.bindings:
+            queue = binding.queue or binding.queue_expr
+            if queue and binding.exchange is None and binding.routing_key and transport_of(binding.framework) == "amqp":
+                self.open_bindings.setdefault(queue, []).append(binding.routing_key)
         self.dead_letters = {s.dead_letter for s in facts.subscribers if s.dead_letter} | {
             b.dead_letter for b in facts.bindings if b.dead_letter
         }
@@ -264,12 +271,48 @@ class Flow:
         )
 
     def candidates(self, known: Publication | Subscription) -> list[Publication | Subscription]:
-        """The unresolved sites that could be `known`'s missing counterpart, in site order."""
+        """The unresolved sites that could be `known`'s missing counterpart, in site order: sites whose destination
+        is not statically known, and AMQP sites whose exchange is not (see `open_route`)."""
         side = isinstance(known, Publication)
         if side not in self._unresolved:
             pool = self.subscriptions if side else self.publications
-            self._unresolved[side] = sorted((r for r in pool if self.unresolved(r)), key=lambda r: (r.path, r.line, r.column))
-        return [r for r in self._unresolved[side] if self.could_be(r, known)]
+            self._unresolved[side] = sorted(
+                (r for r in pool if self.unresolved(r) or self._open_keys(r)), key=lambda r: (r.path, r.line, r.column)
+            )
+        return [r for r in self._unresolved[side] if self.could_be(r, known) or self.open_route(r, known)]
+
+    def _open_keys(self, record: Publication | Subscription) -> list[str]:
+        """The routing keys of an AMQP record whose exchange no code here names: a publication to an injected
+        exchange (channel `{exchange}/order_created`), or a queue bound to one."""
+        if transport_of(record.framework) != "amqp":
+            return []
+        if isinstance(record, Publication):
+            expr = record.channel_expr or ""
+            _, sep, key = expr.partition("}/")
+            return [key] if record.channel is None and expr.startswith("{") and sep and "{" not in key else []
+        return self.open_bindings.get(record.channel or record.channel_expr or "", [])
+
+    def open_route(self, unknown: Publication | Subscription, known: Publication | Subscription) -> bool:
+        """An AMQP site whose exchange is not known could be `known`'s counterpart when a routing key matches: the
+        unknown exchange could be the one `known` uses. Only absence rules ask this, never `reaches`: two unknown
+        exchanges may as well be different, so no edge is drawn."""
+        if isinstance(unknown, Publication) == isinstance(known, Publication) or transport_of(known.framework) != "amqp":
+            return False
+        publication, subscription = (unknown, known) if isinstance(unknown, Publication) else (known, unknown)
+        if isinstance(unknown, Publication):
+            # to an unknown exchange: any queue bound with a matching key, or (the default exchange) the queue of that name
+            sent = self._open_keys(publication)
+            keys = [*self.open_bindings.get(subscription.channel or "", ()), *(b.routing_key for b in self.bindings(subscription) if b.routing_key)]
+            names = [subscription.channel] if subscription.channel else []
+        else:
+            # bound to an unknown exchange: any publication with a matching routing key
+            channel = publication.channel or ""
+            sent = [channel.rsplit("/", 1)[-1]] if channel else self._open_keys(publication)
+            keys = self._open_keys(subscription)
+            names = []
+        return any(k == s or (channel_pattern(k) is not None and channel_pattern(k).fullmatch(s) is not None) for k in keys for s in sent) or any(
+            n == s for n in names for s in sent
+        )
 
     def _subscription_matchers(self, subscription: Subscription, event: str | None) -> list[tuple[str | None, bool, Matcher]]:
         """(transport of the binding, through a binding, matcher) for each way a name can reach the subscription."""

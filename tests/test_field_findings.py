@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 import yaml
 
 from tests.helpers import REPO
@@ -30,9 +31,12 @@ def test_precision_is_true_over_reviewed_findings_per_rule():
     assert table["EDA102"]["precision"] == 0.0
 
 
-def test_the_committed_review_is_well_formed():
-    document = yaml.safe_load((REPO / "benchmarks" / "field" / "review.yaml").read_text(encoding="utf-8"))
-    names = {r["name"] for r in findings.repositories()}
+@pytest.mark.parametrize("where", ["", "unseen"])
+def test_the_committed_review_is_well_formed(where):
+    """Both sets' reviews: the field check's and the unseen set's (`findings.py --set unseen`)."""
+    here = findings.HERE / where
+    document = yaml.safe_load((here / "review.yaml").read_text(encoding="utf-8"))
+    names = {r["name"] for r in findings.repositories(here)}
     entries = document["findings"]
     assert entries
     keys = set()

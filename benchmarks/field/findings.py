@@ -4,6 +4,7 @@ print per-rule precision against the hand review in `review.yaml`.
     python benchmarks/field/findings.py /work/field-repos                 # per-rule precision table
     python benchmarks/field/findings.py /work/field-repos --unreviewed    # findings with no verdict yet (YAML stubs)
     python benchmarks/field/findings.py /work/field-repos --json          # the same figures as JSON
+    python benchmarks/field/findings.py /work/field-unseen --set unseen   # the unseen set: unseen/repos.yaml, unseen/review.yaml
 
 A verdict is `true` (a real problem worth fixing), `false` (the finding is wrong) or `pointless`
 (true, but not worth a team's time). Precision is true / all reviewed findings of the rule. A finding
@@ -28,8 +29,8 @@ VERDICTS = ("true", "false", "pointless")
 TIMEOUT = 240  # seconds per repository
 
 
-def repositories() -> list[dict[str, Any]]:
-    return yaml.safe_load((HERE / "repos.yaml").read_text(encoding="utf-8"))["repos"]
+def repositories(where: Path = HERE) -> list[dict[str, Any]]:
+    return yaml.safe_load((where / "repos.yaml").read_text(encoding="utf-8"))["repos"]
 
 
 def findings(directory: Path, repo: dict[str, Any]) -> list[dict[str, Any]]:
@@ -51,8 +52,8 @@ def findings(directory: Path, repo: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def load_review() -> dict[tuple[str, str, str, int], dict[str, Any]]:
-    path = HERE / "review.yaml"
+def load_review(where: Path = HERE) -> dict[tuple[str, str, str, int], dict[str, Any]]:
+    path = where / "review.yaml"
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
     review = {}
     for entry in (entries or {}).get("findings", ()):
@@ -79,9 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--unreviewed", action="store_true")
+    parser.add_argument("--set", choices=("field", "unseen"), default="field",
+                        help="which set's repos.yaml and review.yaml: the field check's (here) or the unseen set's (unseen/)")
     args = parser.parse_args(argv)
-    found = [f for repo in repositories() if (args.directory / repo["name"]).is_dir() for f in findings(args.directory, repo)]
-    review = load_review()
+    where = HERE if args.set == "field" else HERE / "unseen"
+    found = [f for repo in repositories(where) if (args.directory / repo["name"]).is_dir() for f in findings(args.directory, repo)]
+    review = load_review(where)
     if args.unreviewed:
         missing = [f for f in found if (f["repo"], f["code"], f["path"], f["line"]) not in review]
         print(yaml.safe_dump([{**{k: f[k] for k in ("repo", "code", "path", "line")}, "verdict": "", "reason": f["message"]} for f in missing], sort_keys=False, allow_unicode=True, width=200))

@@ -35,6 +35,7 @@ class Source:
     kw: str | None = None
     args: int | None = None
     receiver: str | None = None
+    unbound_unknown: bool = False  # `unbound: unknown`: a receiver with nothing bound holds an unknown value
     decorated: bool = False
     decorated_name: bool = False
     annotation: int | str | None = None
@@ -399,6 +400,7 @@ def _source(raw: Mapping[str, Any], path: Path, where: str) -> Source:
         kw=raw.get("kw"),
         args=raw.get("args"),
         receiver=raw.get("receiver"),
+        unbound_unknown=raw.get("unbound") == "unknown",
         decorated=bool(raw.get("decorated", False)),
         decorated_name=bool(raw.get("decorated_name", False)),
         annotation=raw.get("annotation"),

@@ -1426,6 +1426,9 @@ class Evaluator:
                 bound = receiver.get(source.receiver)
                 if bound is not None:
                     return [bound]
+                if source.unbound_unknown:
+                    # an object from a typed parameter or an attribute: it has the value, but nothing here names it
+                    return [VUnknown(receiver.type.rsplit(".", 1)[-1].lower(), "unnamed-object")]
             if isinstance(receiver, VUnknown) and receiver.reason == "import-not-resolved":
                 return [receiver]  # an object from a relative import the analysed code does not hold
             return []

@@ -123,6 +123,7 @@ UNKNOWN_REASONS = {
     "name-not-found": "a name with no assignment, parameter or import in scope",
     "too-many-values": "one of more possible names than eventlint lists (MAX_SET)",
     "broker-named": "a queue the broker names when it is declared (`queue=\"\"`): known by its bindings, not by name",
+    "unnamed-object": "an object of a known type whose name nothing in the analysed code gives (a typed parameter, an injected dependency, an attribute)",
 }
 
 # A finite set of names is listed up to this size; beyond it the value is unknown ("too-many-values").

@@ -210,8 +210,9 @@ class OrphanEvent(Rule):
     Unknown is not absent: when a consumer of a compatible transport (Kafka
     clients with Kafka clients, AMQP with AMQP, SNS/SQS/EventBridge together;
     a multi-transport framework such as FastStream with any) has a destination
-    that is not statically known, it could be the missing consumer, and
-    nothing is reported (`unresolved_candidates: quiet`, the default: on the
+    that is not statically known, it could be the missing consumer (so could
+    an AMQP queue bound with the routing key to an exchange the analysed code
+    does not name, such as an injected one), and nothing is reported (`unresolved_candidates: quiet`, the default: on the
     field check all 16 such findings, reported at `info`, were true but
     pointless, the unresolved sites being the real counterparts). `info`
     reports it at info severity with those consumers as related locations;
@@ -495,8 +496,9 @@ class PhantomSubscription(Rule):
 
     Unknown is not absent: when a publication of a compatible transport has a
     destination that is not statically known (an EventBridge `put_events`
-    whose `DetailType` comes from a helper, a `publish(data, topic)` closure),
-    it could be the missing publisher, and nothing is reported
+    whose `DetailType` comes from a helper, a `publish(data, topic)` closure,
+    an AMQP publish with the queue's routing key to an exchange the analysed
+    code does not name), it could be the missing publisher, and nothing is reported
     (`unresolved_candidates: quiet`, the default, as for EDA101: measured on
     the field check). `info` reports it at info severity with those
     publications as related locations; `report` keeps the rule's severity. A
