@@ -126,3 +126,45 @@ FIXTURE_PARAMS = [
 @pytest.mark.parametrize("root", FIXTURE_PARAMS)
 def test_every_fixture_answers_the_same_in_any_order(root: Path) -> None:
     assert _same_in_every_order(_project(root)) > 0
+
+
+def test_dispatch_routes_are_the_same_whichever_function_is_asked_first(tmp_path: Path) -> None:
+    # a message handed down a chain of functions to the one that routes it by topic: from `run` the chain is
+    # longer than dispatch's depth limit, from `step2` it is not; asking `step2` first must not change `run`
+    from eventlint.extract.dispatch import Dispatch
+
+    root = write_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/handlers.py": "def on_placed(event):\n    print(event)\n",
+            "app/consumer.py": """
+                from app.handlers import on_placed
+
+                HANDLERS = {"orders.placed": on_placed}
+
+                def route(message):
+                    HANDLERS[message.topic](message.value)
+
+                def step3(message):
+                    route(message)
+
+                def step2(message):
+                    step3(message)
+
+                def step1(message):
+                    step2(message)
+
+                def run(message):
+                    step1(message)
+            """,
+        },
+    )
+    project = _project(root)
+
+    def routes(*asked: str) -> list[str]:
+        dispatch = Dispatch(project, Evaluator(project), ("type",))
+        return [repr(dispatch.routes(f"app.consumer.{name}")) for name in asked][-1]
+
+    assert "on_placed" in routes("step2")
+    assert routes("step2", "run") == routes("run")
