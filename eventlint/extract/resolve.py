@@ -353,9 +353,11 @@ class Evaluator:
         unknown value. Which question meets such a cut depends on the order questions are asked in, so a
         value whose evaluation met one, directly or below, is not memoised: it is computed again where it is
         asked. A memoised value keeps its height (how deep its evaluation went below it) and is reused only
-        where the same evaluation would not pass MAX_DEPTH. So a question asked outside any evaluation gets
-        the value an evaluator that had been asked nothing else gives: what a run re-resolving one module
-        computes is what a cold run computes (`tests/extract/test_resolve_order.py`).
+        where the same evaluation would not pass MAX_DEPTH. So a question asked outside any evaluation, whose
+        evaluation meets no cut, gets the value an evaluator that had been asked nothing else gives (where
+        it does meet one, an unknown can steer it to a memoised value a fresh evaluator would not reach the
+        same way: `_cuts` tells a caller it happened). benchmarks/RESULTS.md (session 14) gives the argument;
+        `tests/extract/test_resolve_order.py` checks it on every fixture.
         """
         key = (id(expr), scope.key, line)
         depth = self._depth
