@@ -47,7 +47,10 @@ def _plan(cls: type) -> tuple[tuple[int, bool], ...] | None:
     """How to decode a record's fields, read from ir.py's type hints: the positions of the fields that are not
     scalars, each with whether it is a tuple of scalars (rebuilt with `tuple()`, not walked); None when every
     field is a scalar (the record is built straight from the list). Decoding walks only what can hold a record."""
-    hints = typing.get_type_hints(cls)
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # a hint naming what ir.py does not define at run time: every field is walked, as it can hold anything
+        return tuple((index, False) for index in range(len(_FIELDS[cls])))
     plan = []
     for index, name in enumerate(_FIELDS[cls]):
         hint = hints[name]

@@ -78,3 +78,14 @@ def test_fingerprint_names_every_class_and_field():
     assert "Call(func,args,kwargs,line,col,awaited)" in codec.fingerprint()
     for cls in (ir.Module, ir.Function, ir.Read, ir.Name, ir.Opaque):
         assert f"{cls.__name__}(" in codec.fingerprint()
+
+
+def test_a_hint_that_cannot_be_resolved_walks_every_field(monkeypatch):
+    # a record class whose hint names something not defined at run time is decoded the general way, not refused
+    @dataclasses.dataclass(frozen=True)
+    class Odd:
+        a: "Undefined"  # noqa: F821
+        b: str
+
+    monkeypatch.setitem(codec._FIELDS, Odd, ("a", "b"))
+    assert codec._plan(Odd) == ((0, False), (1, False))
