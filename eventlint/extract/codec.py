@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
+import typing
 from typing import Any
 
 from eventlint.extract import ir
@@ -29,6 +31,38 @@ _CLASSES: tuple[type, ...] = tuple(
 )
 _TAG = {cls: index for index, cls in enumerate(_CLASSES)}
 _FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _scalar(hint: Any) -> bool:
+    """A field type whose values JSON holds as they are (a string, a number, a boolean, None)."""
+    if hint in _SCALARS:
+        return True
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return all(arg in _SCALARS for arg in typing.get_args(hint))
+    return False
+
+
+def _plan(cls: type) -> tuple[tuple[int, bool], ...] | None:
+    """How to decode a record's fields, read from ir.py's type hints: the positions of the fields that are not
+    scalars, each with whether it is a tuple of scalars (rebuilt with `tuple()`, not walked); None when every
+    field is a scalar (the record is built straight from the list). Decoding walks only what can hold a record."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # a hint naming what ir.py does not define at run time: every field is walked, as it can hold anything
+        return tuple((index, False) for index in range(len(_FIELDS[cls])))
+    plan = []
+    for index, name in enumerate(_FIELDS[cls]):
+        hint = hints[name]
+        if _scalar(hint):
+            continue
+        args = typing.get_args(hint)
+        flat = typing.get_origin(hint) is tuple and len(args) == 2 and args[1] is Ellipsis and _scalar(args[0])
+        plan.append((index, flat))
+    return tuple(plan) or None
+
+
+_PLANS = tuple(_plan(cls) for cls in _CLASSES)
 
 
 def fingerprint() -> str:
@@ -44,7 +78,7 @@ def decode(text: str) -> ir.Module:
     """The module; raises ValueError on text that is not an encoded module."""
     try:
         data = json.loads(text)
-        value = _Decoder().dec(data) if type(data) is list else data
+        value = _dec(data, []) if type(data) is list else data
     except (TypeError, IndexError, KeyError, RecursionError) as exc:
         raise ValueError(f"not an encoded module: {exc}") from exc
     if not isinstance(value, ir.Module):
@@ -75,18 +109,21 @@ class _Encoder:
         return value
 
 
-class _Decoder:
-    def __init__(self) -> None:
-        self.records: list[object] = []
-
-    def dec(self, value: Any) -> Any:
-        # the hot loop of a warm run with a changed file: plain values are handled inline
-        if not value or type(value[0]) is not int:
-            return tuple([self.dec(item) if type(item) is list else item for item in value])
-        tag = value[0]
-        if tag == -1:
-            return self.records[value[1]]
-        dec = self.dec
-        record = _CLASSES[tag](*[dec(item) if type(item) is list else item for item in value[1:]])
-        self.records.append(record)
-        return record
+def _dec(value: list[Any], records: list[object]) -> Any:
+    """A record or a tuple from its JSON list; `records` numbers the records finished so far (for `[-1, n]`).
+    The hot loop of a run with a changed file: a module-level function, plain values handled inline."""
+    if not value or type(value[0]) is not int:
+        return tuple([_dec(item, records) if type(item) is list else item for item in value])
+    tag = value[0]
+    if tag == -1:
+        return records[value[1]]
+    plan = _PLANS[tag]
+    fields = value[1:]
+    if plan is not None:
+        for index, flat in plan:
+            item = fields[index]
+            if type(item) is list:
+                fields[index] = tuple(item) if flat else _dec(item, records)
+    record = _CLASSES[tag](*fields)
+    records.append(record)
+    return record

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from eventlint.extract import ir
 from eventlint.extract.handlers import decoded_names, derived_names
-from eventlint.extract.resolve import STDLIB, Evaluator, Project, Scope, flatten
+from eventlint.extract.resolve import STDLIB, Evaluator, ModInfo, Project, Scope, flatten
 from eventlint.extract.values import Value, VConst, VDict, VInst, VMethod, VRef, VSet, VStr
 
 MAX_DEPTH = 3
@@ -57,7 +57,12 @@ class Dispatch:
         self.ev = evaluator
         self.event_keys = frozenset(event_keys)
         self.libraries = project.patterns.modules
-        self._memo: dict[tuple, tuple[Route, ...]] = {}
+        # memoised like the evaluator's values (`Evaluator.eval`): only routes found with no cut met (a function
+        # reached again through itself, or past MAX_DEPTH), each with its height, so they are the same in any order
+        self._memo: dict[tuple, tuple[tuple[Route, ...], int]] = {}
+        self._active: set[tuple] = set()
+        self._cuts = 0
+        self._deepest = 0
         self._raw: frozenset[str] = frozenset()
         self._given: dict[str, str] = {}
         # a function whose routes are those of the one function it hands the message to: that function
@@ -85,7 +90,10 @@ class Dispatch:
         its handler map (`run_loop(consumer, HANDLERS)` then `handlers.get(msg.topic())`) routes by that map.
         """
         entry = self.project.functions.get(qname)
-        if entry is None or depth > MAX_DEPTH:
+        if entry is None:
+            return ()
+        if depth > MAX_DEPTH:
+            self._cuts += 1
             return ()
         mod, fn = entry
         if messages is None:
@@ -97,9 +105,37 @@ class Dispatch:
         if bound is not None and bound.func is not fn:
             bound = None
         key = (qname, frozenset(messages), raw, given, bound.key if bound is not None else None)
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = ()  # cycle-safe
+        memo = self._memo.get(key)
+        if memo is not None and depth + memo[1] <= MAX_DEPTH:
+            self._deepest = max(self._deepest, depth + memo[1])
+            return memo[0]
+        if key in self._active:  # cycle-safe
+            self._cuts += 1
+            return ()
+        cuts, above = self._cuts, self._deepest
+        self._deepest = depth
+        self._active.add(key)
+        try:
+            found = self._routes(qname, fn, mod, messages, raw, given, bound, depth)
+        finally:
+            self._active.discard(key)
+            reached = self._deepest
+            self._deepest = max(above, reached)
+        if self._cuts == cuts:
+            self._memo[key] = (found, reached - depth)
+        return found
+
+    def _routes(
+        self,
+        qname: str,
+        fn: ir.Function,
+        mod: ModInfo,
+        messages: set[str],
+        raw: frozenset[str],
+        given: frozenset[tuple[str, str]],
+        bound: Scope | None,
+        depth: int,
+    ) -> tuple[Route, ...]:
         scope = bound if bound is not None else Scope(mod, fn, self.ev.class_of(mod, fn))
         derived = derived_names(fn, messages)
         itself = decoded_names(fn, frozenset(messages))
@@ -113,7 +149,6 @@ class Dispatch:
                 found = self.routes(target, params, frozenset(), depth + 1, kinds)
                 if found:
                     self.receivers[qname] = self.receivers.get(target, target)
-        self._memo[key] = found
         return found
 
     # -- if/elif and match -------------------------------------------------------------

@@ -333,30 +333,57 @@ class Evaluator:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.patterns = project.patterns
-        self._memo: dict[tuple, Value] = {}
+        # (expression, scope, line) -> (value, height): only values whose evaluation met no cut (`eval`)
+        self._memo: dict[tuple, tuple[Value, int]] = {}
         self._active: set[tuple] = set()
         self._depth = 0
+        self._cuts = 0  # cycle and depth cuts met so far: a value computed while this grew is not memoised
+        self._deepest = 0  # the deepest evaluation reached below the current one (memo hits count their height)
         self._synthetic: dict[str, ir.Expr] = {}
         self._qualifying: set[tuple[str, str]] = set()
-        self._enums: dict[str, EnumInfo | None] = {}
+        self._enums: dict[str, tuple[EnumInfo | None, int]] = {}  # memoised like `eval`'s values, with a height
+        self._enums_active: set[str] = set()
 
     # -- entry points ----------------------------------------------------------
 
     def eval(self, expr: ir.Expr, scope: Scope, line: int = LAST_LINE) -> Value:
+        """The value of `expr` in `scope` just before `line`, the same whatever was asked before.
+
+        A cycle (the key is being evaluated up the chain) or a chain deeper than MAX_DEPTH is cut with an
+        unknown value. Which question meets such a cut depends on the order questions are asked in, so a
+        value whose evaluation met one, directly or below, is not memoised: it is computed again where it is
+        asked. A memoised value keeps its height (how deep its evaluation went below it) and is reused only
+        where the same evaluation would not pass MAX_DEPTH. So a question asked outside any evaluation, whose
+        evaluation meets no cut, gets the value an evaluator that had been asked nothing else gives (where
+        it does meet one, an unknown can steer it to a memoised value a fresh evaluator would not reach the
+        same way: `_cuts` tells a caller it happened). benchmarks/RESULTS.md (session 14) gives the argument;
+        `tests/extract/test_resolve_order.py` checks it on every fixture.
+        """
         key = (id(expr), scope.key, line)
+        depth = self._depth
         found = self._memo.get(key)
-        if found is not None:
-            return found
-        if key in self._active or self._depth > MAX_DEPTH:
+        if found is not None and depth + found[1] <= MAX_DEPTH:
+            if depth + found[1] > self._deepest:
+                self._deepest = depth + found[1]
+            return found[0]
+        if key in self._active or depth > MAX_DEPTH:
+            self._cuts += 1
             return VUnknown(ir.unparse(expr))
+        cuts = self._cuts
+        above = self._deepest
+        self._deepest = depth
         self._active.add(key)
-        self._depth += 1
+        self._depth = depth + 1
         try:
             value = self._eval(expr, scope, line)
         finally:
-            self._depth -= 1
+            self._depth = depth
             self._active.discard(key)
-        self._memo[key] = value
+            reached = self._deepest
+            if above > reached:
+                self._deepest = above
+        if self._cuts == cuts:
+            self._memo[key] = (value, reached - depth)
         return value
 
     def scope_of(self, qname: str) -> Scope | None:
@@ -866,6 +893,7 @@ class Evaluator:
         """The value of a fully qualified name as seen from `importer`."""
         key = (dotted, importer.name if importer is not None else "")
         if key in self._qualifying:  # `from b import x` in a, `from a import x` in b
+            self._cuts += 1  # a cut like `eval`'s: what is computed above it is not memoised
             return VUnknown(dotted, "import-cycle")
         self._qualifying.add(key)
         try:
@@ -967,9 +995,31 @@ class Evaluator:
 
     def enum_info(self, cls_qname: str) -> EnumInfo | None:
         """The project class `cls_qname` as an enumeration (enum.Enum, StrEnum, Django choices), else None."""
-        if cls_qname in self._enums:
-            return self._enums[cls_qname]
-        self._enums[cls_qname] = None  # a class that is its own base stays no enumeration
+        depth = self._depth
+        found = self._enums.get(cls_qname)
+        if found is not None and depth + found[1] <= MAX_DEPTH:
+            if depth + found[1] > self._deepest:
+                self._deepest = depth + found[1]
+            return found[0]
+        if cls_qname in self._enums_active:  # a class that is its own base stays no enumeration: a cut
+            self._cuts += 1
+            return None
+        cuts = self._cuts
+        above = self._deepest
+        self._deepest = depth
+        self._enums_active.add(cls_qname)
+        try:
+            info = self._enum_info(cls_qname)
+        finally:
+            self._enums_active.discard(cls_qname)
+            reached = self._deepest
+            if above > reached:
+                self._deepest = above
+        if self._cuts == cuts:
+            self._enums[cls_qname] = (info, reached - depth)
+        return info
+
+    def _enum_info(self, cls_qname: str) -> EnumInfo | None:
         info = None
         entry = self.project.classes.get(cls_qname)
         bases = self.class_bases(cls_qname) if entry is not None else []
@@ -989,7 +1039,6 @@ class Evaluator:
                 STR_ENUM_AUTO[kinds[0]] if kinds else None,
                 Scope(mod, None, cls),
             )
-        self._enums[cls_qname] = info
         return info
 
     def _enum_of(self, value: Value) -> tuple[EnumInfo | None, str]:

@@ -37,6 +37,27 @@ def test_round_trip_is_exact_and_keeps_sharing(path):
     decoded = codec.decode(codec.encode(module))
     assert decoded == module
     assert _sharing(decoded) == _sharing(module)
+    assert _types(decoded) == _types(module)  # every field of the same type: no list left where a tuple was
+
+
+def _types(value: object) -> list[str]:
+    """The type of every value met in a walk of the IR, fields and tuple items alike."""
+    out = [type(value).__name__]
+    if dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            out += _types(getattr(value, f.name))
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            out += _types(item)
+    return out
+
+
+def test_decoding_walks_only_the_fields_that_can_hold_a_record():
+    # read from ir.py's type hints: a field of strings is taken as it is, a tuple of strings rebuilt as a tuple
+    plans = dict(zip(codec._CLASSES, codec._PLANS))
+    assert plans[ir.Name] is None and plans[ir.Str] is None and plans[ir.Const] is None
+    assert plans[ir.Loop] == ((0, True), (1, False))  # targets: tuple[str, ...]; iter: Expr
+    assert (1, False) in plans[ir.Call] and all(index not in (3, 4, 5) for index, _ in plans[ir.Call])
 
 
 def test_calls_kept_by_an_assignment_stay_the_same_object():
@@ -57,3 +78,14 @@ def test_fingerprint_names_every_class_and_field():
     assert "Call(func,args,kwargs,line,col,awaited)" in codec.fingerprint()
     for cls in (ir.Module, ir.Function, ir.Read, ir.Name, ir.Opaque):
         assert f"{cls.__name__}(" in codec.fingerprint()
+
+
+def test_a_hint_that_cannot_be_resolved_walks_every_field(monkeypatch):
+    # a record class whose hint names something not defined at run time is decoded the general way, not refused
+    @dataclasses.dataclass(frozen=True)
+    class Odd:
+        a: "Undefined"  # noqa: F821
+        b: str
+
+    monkeypatch.setitem(codec._FIELDS, Odd, ("a", "b"))
+    assert codec._plan(Odd) == ((0, False), (1, False))
