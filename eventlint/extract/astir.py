@@ -32,11 +32,10 @@ from eventlint.extract.builders import (
 # Every shape for which the file goes to libcst instead, with the reason. Each is detected while building
 # (cheap: a look at the node or a few characters of source), never by a second parse.
 FALLBACKS: dict[str, str] = {
-    "encoding": "a byte-order mark or an encoding declaration: libcst decodes the file itself and its columns "
-    "on such files are not reproduced here",
+    "encoding": "an encoding other than UTF-8 declared (PEP 263), or bytes that are not UTF-8: libcst decodes "
+    "such files itself",
     "order": "two nodes of one kind visited out of source order: the libcst path takes positions from a sorted "
     "queue, so both would no longer give each node the same position",
-    "fstring-debug": "an f-string `{x=}`: `ast` adds text libcst does not have",
     "fstring-escape": r"an f-string with `\N{...}`: its braces are not an expression",
     "fstring-lex": "an f-string or string concatenation whose pieces could not be matched to `ast`'s",
     "paren-comment": "grouping parentheses around an expression whose text is kept, with a comment or a string on "
@@ -57,20 +56,23 @@ class Unsupported(Exception):
 
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _KEYWORDS = frozenset(keyword.kwlist)
 _STRING_PREFIX = re.compile(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")
 
 
 def decoded(source: bytes) -> str:
-    """The text of `source` when this builder can read it (UTF-8, no BOM, no encoding declaration)."""
-    if source.startswith(b"\xef\xbb\xbf"):
-        raise Unsupported("encoding")
+    """The text of `source` as libcst decodes it, when it is UTF-8 (with or without a byte-order mark or a
+    declaration naming UTF-8); any other declared encoding goes to libcst."""
     head = source[:400]
-    if b"coding" in head and _CODING.search(b"\n".join(head.splitlines()[:2])):
-        raise Unsupported("encoding")
+    if b"coding" in head:
+        found = _CODING.search(b"\n".join(head.splitlines()[:2]))
+        if found is not None:
+            name = found.group(1).decode("ascii", "replace").lower().replace("_", "-")
+            if not (name.startswith("utf-8") or name.startswith("utf8")):
+                raise Unsupported("encoding")
     try:
-        return source.decode("utf-8")
+        return source.decode("utf-8-sig")  # libcst decodes a file with a BOM as utf-8-sig: no BOM in the text
     except UnicodeDecodeError:
         raise Unsupported("encoding") from None
 
@@ -98,6 +100,7 @@ class _Builder:
         starts = [0]
         starts.extend(m.end() for m in _NEWLINES.finditer(text))
         self._starts = starts
+        self._ascii = text.isascii()  # then every byte column is a character column
         self._path = path
         self._module = module
         self._is_package = path.endswith("__init__.py")
@@ -132,8 +135,7 @@ class _Builder:
     def _offset(self, line: int, byte_col: int) -> int:
         """The index in the text of a (line, UTF-8 byte column) of `ast`."""
         start = self._starts[line - 1] if 0 < line <= len(self._starts) else 0
-        head = self._text_all[start : start + byte_col]
-        if head.isascii():
+        if self._ascii or self._text_all[start : start + byte_col].isascii():
             return start + byte_col
         end = self._starts[line] if line < len(self._starts) else len(self._text_all)
         return start + len(self._text_all[start:end].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
@@ -145,7 +147,7 @@ class _Builder:
 
     def _column(self, line: int, byte_col: int) -> int:
         # as AstPositions does: characters of the line before the byte column
-        if 0 < line <= len(self._starts):
+        if not self._ascii and 0 < line <= len(self._starts):
             text = self._line_text(line).rstrip("\r\n")
             if not text.isascii():
                 return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
@@ -1228,8 +1230,6 @@ class _Builder:
                         return i + 1
                     raise Unsupported("fstring-lex")
                 depth -= 1
-            elif depth == 0 and c == "=" and text[i - 1] not in "=!<>" and text[i + 1 : i + 2] != "=":
-                raise Unsupported("fstring-debug")
             elif depth == 0 and c == "!" and text[i + 1 : i + 2] != "=":
                 spec = True  # a conversion, then perhaps a format spec: no expression of the field follows
             elif depth == 0 and c == ":":
