@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 import yaml
 
 from eventlint.catalog import EventSpec
-from eventlint.extract.fixes import ack_after_callback, add_key_argument, commit_after_loop, propagate_correlation
 from eventlint.facts import Diagnostic, Edit, Fix
 from eventlint.routes import Flow
 from eventlint.rules.base import Example, Rule, RuleContext, coerce_options
@@ -298,6 +297,13 @@ EXAMPLES = [
 ]
 
 
+def _edits() -> Any:
+    """The libcst rewrites, imported only when a finding has a fix to compute (the IR is built without libcst)."""
+    from eventlint.extract import fixes as edits
+
+    return edits
+
+
 def attach(diagnostics: Iterable[Diagnostic], ctx: RuleContext, overlay: Mapping[str, bytes] | None = None) -> list[Diagnostic]:
     """The findings, each with the fix it can be given (if any); `overlay` (absolute path -> content) is read
     instead of those files (an editor's unsaved buffers), so the edits fit what the analysis saw."""
@@ -418,7 +424,7 @@ def _ack_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> F
         handler = ctx.handlers_by_name.get(sub.handler)
         if handler is None or handler.path != d.path:
             return None
-        found = ack_after_callback(
+        found = _edits().ack_after_callback(
             source, d.line, d.column, shape.method, shape.keyword, shape.callback_keyword, shape.callback_position,
             sub.handler.rsplit(".", 1)[-1], shape.params, shape.is_async, shape.statement, shape.settles,
         )
@@ -428,7 +434,7 @@ def _ack_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> F
             # destination can receive them); once they are not, it reports the missing path
             message += " (then declare a dead-letter exchange: EDA501)"
     else:
-        found = commit_after_loop(source, d.line, d.column, shape.keyword, shape.is_async, shape.statement, shape.settles)
+        found = _edits().commit_after_loop(source, d.line, d.column, shape.keyword, shape.is_async, shape.statement, shape.settles)
         message = f"Set `{shape.keyword}=False` and commit at the end of the consuming loop"
     if found is None:
         return None
@@ -449,7 +455,7 @@ def _correlation_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | Non
     source = _source(ctx, d.path, texts)
     if source is None:
         return None
-    found = propagate_correlation(
+    found = _edits().propagate_correlation(
         source, d.line, d.column, handler.name.rsplit(".", 1)[-1], names.__contains__,
         lambda a, b: b in CorrelationNames([a]), _upstream_field(handler, ctx, names),
     )
@@ -497,7 +503,7 @@ def _key_fix(d: Diagnostic, ctx: RuleContext, texts: dict[str, str | None]) -> F
     source = _source(ctx, d.path, texts)
     if source is None:
         return None
-    found = add_key_argument(source, d.line, d.column, site.framework, spec.key)
+    found = _edits().add_key_argument(source, d.line, d.column, site.framework, spec.key)
     if found is None:
         return None
     line, column, text = found

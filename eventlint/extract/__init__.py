@@ -79,13 +79,26 @@ class Options:
     overlay: Mapping[str, bytes] | None = None
 
 
+# Build the IR from CPython's tree (`astir`), with libcst (`visitor`) for the files it refuses; False: libcst
+# for every file. Both give the same IR (tests/extract/test_astir.py); libcst's parse costs ~8× CPython's.
+IR_FROM_AST = True
+
+
 def parse_file(source: bytes, path: str, module: str) -> ir.Module:
-    """The IR of one module; raises ParseFailure for a file libcst cannot read."""
+    """The IR of one module; raises ParseFailure for a file neither parser can read."""
+    python = python_parse(source)
+    if IR_FROM_AST and python[0] is not None:
+        from eventlint.extract import astir
+
+        try:
+            return astir.build(python[0], astir.decoded(source), path, module)
+        except astir.Unsupported:
+            pass  # a shape only libcst's reading reproduces exactly: FALLBACKS says which
     from eventlint.extract.visitor import (
-        parse_module,  # libcst is imported only when something is parsed
+        parse_module,  # libcst is imported only when a file needs it
     )
 
-    return parse_module(source, path, module)
+    return parse_module(source, path, module, python)
 
 
 def extract(discovery: Discovery, config: Config, options: Options | None = None) -> ProjectFacts:
@@ -551,7 +564,7 @@ def _decoded(outcome: Outcome, source: SourceFile, data: bytes) -> Outcome:
 def _parser_fingerprint() -> str:
     """The version and the code that turns bytes into IR: a change to either invalidates every entry."""
     parts = [__version__, codec.fingerprint()]
-    for name in ("visitor.py", "guard.py", "positions.py", "ir.py", "codec.py"):
+    for name in ("visitor.py", "astir.py", "builders.py", "guard.py", "positions.py", "ir.py", "codec.py"):
         try:
             parts.append(digest((_EXTRACT_DIR / name).read_bytes()))
         except OSError:

@@ -6,26 +6,35 @@ providers: they cost several times the parse); scopes are tracked with a stack.
 
 from __future__ import annotations
 
+import ast
 import collections.abc
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from eventlint.extract import ir
+from eventlint.extract.builders import BranchFrame as _BranchFrame
+from eventlint.extract.builders import ClassBuilder as _ClassBuilder
+from eventlint.extract.builders import ExceptBuilder as _ExceptBuilder
+from eventlint.extract.builders import FunctionBuilder as _FunctionBuilder
+from eventlint.extract.builders import calls_in as _calls_in
+from eventlint.extract.builders import value_like as _value_like
 from eventlint.extract.guard import ParseFailure, from_python, python_parse
 from eventlint.extract.positions import AstPositions, PositionMismatch
 
 __all__ = ["ParseFailure", "parse_module"]
 
 
-def parse_module(source: bytes, path: str, module: str) -> ir.Module:
-    """Parse `source` (bytes; PEP 263 cookies and BOMs honoured) and summarise it."""
-    python_tree, python_error = python_parse(source)
+def parse_module(
+    source: bytes, path: str, module: str, python: tuple[ast.Module | None, SyntaxError | None] | None = None
+) -> ir.Module:
+    """Parse `source` (bytes; PEP 263 cookies and BOMs honoured) and summarise it. `python` is CPython's
+    parse of the same bytes when the caller has it (`guard.python_parse`)."""
+    python_tree, python_error = python if python is not None else python_parse(source)
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -58,100 +67,6 @@ def parse_module(source: bytes, path: str, module: str) -> ir.Module:
         return visitor.result()
     except RecursionError:
         raise ParseFailure("the file nests too deeply to analyse") from None
-
-
-@dataclass
-class _FunctionBuilder:
-    name: str
-    line: int
-    col: int
-    cls: str | None
-    parent: str | None
-    params: tuple[ir.Param, ...] = ()
-    decorators: tuple[ir.Decorator, ...] = ()
-    return_annotation: ir.Expr | None = None
-    is_async: bool = False
-    self_name: str | None = None
-    global_names: list[str] = field(default_factory=list)
-    assigns: list[ir.Assign] = field(default_factory=list)
-    calls: list[ir.Call] = field(default_factory=list)
-    loops: list[ir.Loop] = field(default_factory=list)
-    returns: list[ir.Expr] = field(default_factory=list)
-    param_names: frozenset[str] = frozenset()
-    local_names: set[str] = field(default_factory=set)
-    excepts: list[ir.Except] = field(default_factory=list)
-    open_excepts: list[_ExceptBuilder] = field(default_factory=list)
-    reads: list[ir.Read] = field(default_factory=list)
-    stores: list[ir.Store] = field(default_factory=list)
-    branches: list[ir.Branch] = field(default_factory=list)
-    arms: list[ir.Arms] = field(default_factory=list)
-    # loops and `try` statements open around the current statement: an `if` that returns inside one does not
-    # make the statements after it exclusive with its arm (a later iteration, a `finally`)
-    repeats: int = 0
-    comprehensions: list[ir.Loop] = field(default_factory=list)
-
-    def build(self) -> ir.Function:
-        return ir.Function(
-            name=self.name,
-            line=self.line,
-            col=self.col,
-            cls=self.cls,
-            parent=self.parent,
-            params=self.params,
-            decorators=self.decorators,
-            assigns=tuple(self.assigns),
-            calls=tuple(self.calls),
-            loops=tuple(self.loops),
-            returns=tuple(self.returns),
-            return_annotation=self.return_annotation,
-            is_async=self.is_async,
-            global_names=tuple(self.global_names),
-            excepts=tuple(self.excepts),
-            reads=tuple(self.reads),
-            stores=tuple(self.stores),
-            branches=tuple(self.branches),
-            arms=tuple(self.arms),
-            comprehensions=tuple(self.comprehensions),
-        )
-
-
-@dataclass
-class _ExceptBuilder:
-    line: int
-    types: tuple[str, ...]
-    name: str | None
-    calls: list[ir.Call] = field(default_factory=list)
-    reraises: bool = False
-    col: int = 1
-    leaves: bool = False
-
-
-@dataclass
-class _ClassBuilder:
-    name: str
-    line: int
-    col: int
-    bases: tuple[ir.Expr, ...]
-    decorators: tuple[ir.Decorator, ...]
-    attrs: list[ir.Assign] = field(default_factory=list)
-    fields: list[str] = field(default_factory=list)
-    calls: list[ir.Call] = field(default_factory=list)
-    annotations: list[tuple[str, ir.Expr]] = field(default_factory=list)
-    keywords: tuple[tuple[str, ir.Expr], ...] = ()
-
-    def build(self) -> ir.Class:
-        return ir.Class(
-            name=self.name,
-            line=self.line,
-            col=self.col,
-            bases=self.bases,
-            decorators=self.decorators,
-            attrs=tuple(self.attrs),
-            fields=tuple(self.fields),
-            calls=tuple(self.calls),
-            annotations=tuple(self.annotations),
-            keywords=self.keywords,
-        )
 
 
 class _Visitor(cst.CSTVisitor):
@@ -987,21 +902,6 @@ class _Visitor(cst.CSTVisitor):
         return ir.Opaque(self._text(node))
 
 
-@dataclass
-class _BranchFrame:
-    """An `if` or `match` being visited: where the calls of its current arm start (and end)."""
-
-    node: cst.CSTNode
-    builder: _FunctionBuilder | None
-    start: int
-    end: int | None = None
-    # assignments: where the `if`'s own arm starts and ends, and the end of those made before the `if`
-    # (for an `elif`, before the whole chain)
-    assign_start: int = 0
-    assign_end: int | None = None
-    prior: int = 0
-
-
 Test = tuple[Any, tuple[cst.BaseExpression, ...], str]
 
 _LEAVES = (cst.Return, cst.Raise, cst.Continue, cst.Break)
@@ -1059,19 +959,6 @@ def _terminates(arm: cst.CSTNode) -> bool:
     return False
 
 
-def _value_like(expr: ir.Expr) -> bool:
-    """An expression that names a value (a string, a name, an attribute, a lookup), not one that makes an
-    object: clients made in the arms of an `if` keep the last assignment, as before."""
-    match expr:
-        case ir.Str() | ir.FStr() | ir.Concat() | ir.Name() | ir.Attr() | ir.Sub() | ir.Const():
-            return True
-        case ir.Choice(options):
-            return all(_value_like(o) for o in options)
-        case ir.At(value, _):
-            return _value_like(value)
-    return False
-
-
 def _branch_test(test: cst.BaseExpression) -> Test | None:
     """`x == k`, `k == x`, `x is K`, `x in (k1, k2)`, `isinstance(x, K)`, `isinstance(x, (A, B))`, and `or` of these."""
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
@@ -1118,32 +1005,6 @@ def _case_test(subject: cst.BaseExpression, pattern: cst.MatchPattern) -> Test |
             if isinstance(key, str):
                 return (subject, key), (element.pattern.value,), "eq"
     return None
-
-
-def _calls_in(expr: ir.Expr) -> list[ir.Call]:
-    """The calls inside an expression, itself included."""
-    found: list[ir.Call] = []
-    stack: list[object] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ir.Call):
-            found.append(node)
-            stack.append(node.func)
-            stack.extend(node.args)
-            stack.extend(v for _, v in node.kwargs)
-        elif isinstance(node, (ir.Attr, ir.Await, ir.Starred)):
-            stack.append(node.value)
-        elif isinstance(node, ir.Sub):
-            stack.extend((node.value, node.index))
-        elif isinstance(node, ir.Seq):
-            stack.extend(node.items)
-        elif isinstance(node, ir.Concat):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, ir.FStr):
-            stack.extend(p for p in node.parts if not isinstance(p, str))
-        elif isinstance(node, ir.DictE):
-            stack.extend(i.value for i in node.items)
-    return found
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:
