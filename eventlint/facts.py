@@ -54,6 +54,7 @@ class Publication:
     broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
     payload_format: str | None = None  # `avro`/`json-schema` when `payload_schema` is a serializer's schema, not one inferred (docs/facts.md)
     subject_strategy: str | None = None  # the serializer's `subject.name.strategy` (TopicNameStrategy...), when its conf states one
+    schema_unresolved: str | None = None  # why a serializer's schema stays unknown, "category: detail" (a generated class with no `.proto` found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +346,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime")
 
 
 @functools.cache

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from eventlint.config import FAST_SAFE_LOADER
-from eventlint.extract import ir
+from eventlint.extract import ir, protos
 from eventlint.extract.config_values import FILE, locate
 from eventlint.extract.configfiles import normalise
 from eventlint.extract.resolve import LAST_LINE, ArgBinding, Evaluator, Scope, argument
@@ -51,8 +51,9 @@ class Detected:
     """A serializer found for a publication: the format it writes, its schema text, its registry conf."""
 
     format: str
-    schema: str  # JSON text (sorted keys) when it parses as JSON; else the text as written
+    schema: str | None  # JSON text (sorted keys) when it parses as JSON; else the text as written; None: see `unresolved`
     strategy: str | None = None  # `subject.name.strategy` from the serializer's conf, when stated (canonical name)
+    unresolved: str | None = None  # why the schema of a known serializer stays unknown (`category: detail`)
 
 
 @functools.cache
@@ -179,7 +180,24 @@ class SerializerFinder:
         schema = argument(call, entry["schema"].get("arg"), entry["schema"].get("kw"))
         conf = argument(call, entry.get("conf", {}).get("arg"), entry.get("conf", {}).get("kw")) if "conf" in entry else None
         strategy = self._strategy(conf, where, at) if conf is not None else None
+        if entry.get("generated"):
+            return self._generated(entry["format"], schema, where, at, strategy)
         return self._with_schema(entry["format"], schema, where, at, strategy)
+
+    def _generated(self, fmt: str, cls: ir.Expr | None, scope: Scope, line: int, strategy: str | None) -> Detected | None:
+        """A serializer given a generated class (`ProtobufSerializer(orders_pb2.OrderPlaced, ...)`): the `.proto` it comes from."""
+        if cls is None:
+            return None
+        value = self.ev.eval(cls, scope, line)
+        qname = value.qname if isinstance(value, VRef) else _dotted(cls, scope)
+        if qname is None:
+            return Detected(fmt, None, strategy, f"not-static: the message class `{_text(cls)}` is not known statically")
+        configs = self.ev.project.configs
+        found = protos.locate(qname, self.ev.project.protos, configs.text)
+        if isinstance(found, str):
+            return Detected(fmt, None, strategy, found)
+        reference = json.dumps({"message": found.message, "proto": found.file}, sort_keys=True, separators=(",", ":"))
+        return Detected(fmt, reference, strategy)
 
     def _with_schema(self, fmt: str, schema: ir.Expr | None, scope: Scope, line: int, strategy: str | None) -> Detected | None:
         if schema is None:
@@ -415,6 +433,27 @@ class SerializerFinder:
                 return None  # a second absolute part: not followed
             text = posixpath.join(text, part[1])
         return anchored, text
+
+
+def _dotted(expr: ir.Expr, scope: Scope) -> str | None:
+    """`mod_pb2.Outer.Inner` as its imported name, when the evaluator has no value for it (a generated module in the
+    project defines its classes at run time, so they are not bound anywhere the resolver can see)."""
+    parts: list[str] = []
+    while isinstance(expr, ir.Attr):
+        parts.insert(0, expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ir.Name):
+        return None
+    target = scope.mod.imports.get(expr.id)
+    return ".".join([target, *parts]) if target else None
+
+
+def _text(expr: ir.Expr) -> str:
+    parts: list[str] = []
+    while isinstance(expr, ir.Attr):
+        parts.insert(0, expr.attr)
+        expr = expr.value
+    return ".".join([expr.id, *parts]) if isinstance(expr, ir.Name) else "…"
 
 
 def _up(path: str, levels: int) -> str:

@@ -79,6 +79,7 @@ class Shape:
     schema: str | None = None  # the inferred JSON Schema of the payload, as JSON text (extract/payload_schema.py)
     schema_format: str | None = None  # set when `schema` is a serializer's (extract/serializers.py): avro, json-schema
     subject_strategy: str | None = None  # the serializer's `subject.name.strategy`, when its conf states one
+    schema_unresolved: str | None = None  # why a known serializer's schema stays unknown (extract/protos.py)
 
 
 NO_SHAPE = Shape()
@@ -559,6 +560,8 @@ class SiteFinder:
         found = self.serializers.detect(call, scope, expr)
         if found is None:
             return shape
+        if found.schema is None:
+            return replace(shape, schema_unresolved=found.unresolved)
         return replace(shape, schema=found.schema, schema_format=found.format, subject_strategy=found.strategy)
 
     def _with_schema(self, shape: Shape, expr: ir.Expr, scope: Scope, line: int) -> Shape:
@@ -1161,6 +1164,7 @@ class SiteFinder:
                             payload_schema=site.payload.schema,
                             payload_format=site.payload.schema_format,
                             subject_strategy=site.payload.subject_strategy,
+                            schema_unresolved=site.payload.schema_unresolved,
                             event_expr=ev_expr,
                             channel_expr=ch_expr,
                             via=site.via,
