@@ -78,6 +78,7 @@ __all__ = [
     "breaks",
     "check_schema",
     "compare",
+    "first_message",
     "format_of",
     "history",
     "inline_schema",
@@ -200,6 +201,15 @@ def attribute_names(schema: Schema) -> frozenset[str] | None:
     """The attributes a decoded message has when the format fixes them (a generated Protobuf class), else None."""
     names = getattr(format_of_name(schema.format), "attribute_names", None)
     return names(schema.document) if names is not None else None
+
+
+def first_message(schema: Schema) -> str | None:
+    """A Protobuf schema's first message (the one Confluent's serializer names when the class is not known), else None."""
+    if schema.format != "protobuf":
+        return None
+    from eventlint.compat import protobuf
+
+    return protobuf.first_message_name(schema.document)
 
 
 def format_of_name(name: str) -> Format:

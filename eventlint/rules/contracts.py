@@ -1638,12 +1638,20 @@ class ModelSchemaDrift(Rule):
             versions = _catalogued_versions(spec, ctx)
             if not versions:
                 continue
+            message = None
             try:
-                written = compat.text_schema(p.payload_format, p.payload_schema, f"{p.path}:{p.line}", label)
+                if p.payload_format == "protobuf":  # a generated class: the project's `.proto` it comes from (extract/protos.py)
+                    reference = json.loads(p.payload_schema)
+                    message = str(reference["message"])
+                    written = ctx.schemas.project_file(str(reference["proto"]), label)
+                else:
+                    written = compat.text_schema(p.payload_format, p.payload_schema, f"{p.path}:{p.line}", label)
             except compat.SchemaError as exc:
+                # a project file (a generated class's `.proto`): named with its line, as `schema diff` names it
+                reason = str(exc) if message is not None else exc.message
                 yield self.finding(
                     p,
-                    f"the {kind} schema the serializer writes `{spec.name}` with does not load: {exc.message}",
+                    f"the {kind} schema the serializer writes `{spec.name}` with does not load: {reason}",
                     hint="fix the schema the serializer is given (it fails when the first message is sent)",
                     event=spec.name,
                 )
@@ -1655,6 +1663,17 @@ class ModelSchemaDrift(Rule):
                     f"the serializer writes `{spec.name}` in {kind}, but its catalogued schema ({latest.label}) is "
                     f"{_FORMAT_NAMES.get(latest.format, latest.format)}",
                     hint="serialize with the catalogued schema's format, or change the catalog",
+                    event=spec.name,
+                )
+                continue
+            defined = getattr(latest.document, "messages", None)
+            if message is not None and isinstance(defined, dict) and message not in defined:
+                yield self.finding(
+                    p,
+                    f"the serializer writes `{spec.name}` as Protobuf message `{message}`, which its catalogued schema "
+                    f"({latest.label}) does not define"
+                    + (f" (its message is `{compat.first_message(latest)}`)" if compat.first_message(latest) else ""),
+                    hint="serialize with the class generated from the catalogued message, or change the catalog",
                     event=spec.name,
                 )
                 continue

@@ -105,6 +105,10 @@ class Schemas:
         versions = self.versions(spec)
         return versions[-1][1] if versions else None
 
+    def project_file(self, rel: str, label: str) -> compat.Schema:
+        """A schema file of the project the code names (a generated Protobuf class's `.proto`), loaded with its imports."""
+        return compat.load_schema(rel, self.store, label=label)
+
     def latest_attributes(self, spec: EventSpec) -> frozenset[str] | None:
         """The attribute names a decoded message of the event has, when its format fixes them (Protobuf), else None."""
         latest = self.latest(spec)
