@@ -484,6 +484,7 @@ def _registry_check(export: Path, paths: Sequence[PathLike], config: Config) -> 
     found = facts(paths or [root], config)
     readers = _readers(found, config, catalog)
     stated = _stated_strategies(found, config, catalog)
+    messages = _stated_messages(found, config, catalog)
     work, registry = compat.SchemaStore.from_directory(root), compat.SchemaStore.from_directory(export)
     files: list[SchemaFileCheck] = []
     for spec in specs:
@@ -492,7 +493,9 @@ def _registry_check(export: Path, paths: Sequence[PathLike], config: Config) -> 
         versions = compat.load_versions(_catalog_path(spec), work)
         current = versions[-1][1]
         named = stated.get(spec.name, set())
-        subject = subjects.subject(next(iter(named)) if len(named) == 1 else strategy, spec.channel, current)
+        written = messages.get(spec.name, set())  # the Protobuf message classes its producers serialize
+        record = next(iter(written)) if len(written) == 1 else None
+        subject = subjects.subject(next(iter(named)) if len(named) == 1 else strategy, spec.channel, current, record=record)
         if subject is None:  # no channel for the topic, or no record name (an Avro primitive, a JSON Schema without title)
             files.append(SchemaFileCheck(spec.name, current.file, "no-subject", mode, (), consumers))
             continue
@@ -567,6 +570,18 @@ def _stated_strategies(found: ProjectFacts, config: Config, catalog: Catalog) ->
         if p.subject_strategy:
             for spec in contracts.published(p):
                 stated.setdefault(spec.name, set()).add(p.subject_strategy)
+    return stated
+
+
+def _stated_messages(found: ProjectFacts, config: Config, catalog: Catalog) -> dict[str, set[str]]:
+    """Event name → the Protobuf messages its producers' `ProtobufSerializer`s are given (their generated classes)."""
+    contracts = Contracts(RuleContext(found, config, catalog))
+    stated: dict[str, set[str]] = {}
+    for p in found.publishers:
+        if p.payload_format == "protobuf" and p.payload_schema:
+            message = json.loads(p.payload_schema).get("message")
+            for spec in contracts.published(p):
+                stated.setdefault(spec.name, set()).add(str(message))
     return stated
 
 

@@ -1406,7 +1406,11 @@ class ModelSchemaDrift(Rule):
     `SerializingProducer`, or called by hand before `produce`), fastavro's
     `schemaless_writer`/`writer` or avro's `DatumWriter`, with the schema written in
     the code (a string, a constant, a dict literal) or read from a project file
-    (`open(...).read()`, `Path(...).read_text()`, `fastavro.schema.load_schema`).
+    (`open(...).read()`, `Path(...).read_text()`, `fastavro.schema.load_schema`),
+    or a `ProtobufSerializer` given a generated class (`orders_pb2.OrderPlaced`): the
+    project's `orders.proto` that defines the message (see docs/contracts.md for how
+    the file is chosen), judged with buf's rules at `contracts.protobuf-level`; a
+    message the catalogued `.proto` does not define is reported too.
     That schema is judged as the registry judges a schema the serializer registers:
     a catalogued version is accepted; any other must pass the event's compatibility
     mode against the newest version (every version for a `*_TRANSITIVE` mode), with
@@ -1434,8 +1438,9 @@ class ModelSchemaDrift(Rule):
     for the missing-field check. A field of a type that is not plain
     (`datetime`, `UUID`, `Decimal`, an `Enum`) is compared by name only. Events
     whose compatibility is `NONE` are not checked. A serializer's schema is read
-    only when the code states it; one fetched from the registry at run time, or a
-    `ProtobufSerializer`'s (its generated class), is not known.
+    only when the code states it; one fetched from the registry at run time is not
+    known, nor a generated class whose `.proto` is not found in the project, or
+    found several times (`eventlint facts --unresolved` lists those).
     """
 
     code = "EDA210"
