@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from eventlint import compat
 from eventlint.catalog import EventSpec
@@ -14,7 +15,7 @@ from eventlint.facts import Diagnostic, FieldRead, Handler, Publication, Subscri
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import dead_letter_sites, internal_sites
-from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_read_problem
+from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_object, nested_read_problem
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
 # EventBridge events, Kafka records, CloudEvents): reading them is not reading the event.
@@ -631,7 +632,11 @@ class ConsumerReadsUnknownField(Rule):
     dataclass, attrs class or msgspec Struct), for the names they read; other
     attribute reads are left alone. Such a handler fails on every message its
     model rejects, so a model field without a default is reported when the
-    schema does not define it, or leaves it optional without a default.
+    schema does not define it, or leaves it optional without a default; the
+    same for the fields of its nested models (a field typed `Customer`,
+    `list[Line]` or `Customer | None`), against the object, Avro record or
+    Protobuf message the schema declares at that place (a choice, a map or a
+    free-form object there is not judged).
 
     ## Why is this bad?
     A consumer reading a field nobody promised to send works until the producer
@@ -916,16 +921,50 @@ def _model_problems(handler: Handler, view: ObjectView, event: str) -> list[str]
         schema = json.loads(handler.message_schema)
     except (TypeError, ValueError):
         return []
-    model = str(handler.message_class).rsplit(".", 1)[-1]
     problems: list[str] = []
-    for name in schema.get("required", []) if isinstance(schema, dict) else []:
+    if isinstance(schema, dict):
+        _judge_model(schema, view, event, str(handler.message_class).rsplit(".", 1)[-1], "", problems, 0)
+    return problems
+
+
+def _judge_model(schema: dict, view: ObjectView, event: str, model: str, path: str, problems: list[str], depth: int) -> None:
+    """A model's required fields against the object the schema declares at `path`; then its nested models, inside out."""
+    at = f" at `{path}`" if path else ""
+    for name in schema.get("required", []):
         if not isinstance(name, str):
             continue
         if not view.defines(name):
-            problems.append(f"`{model}` requires `{name}`, which the `{event}` schema does not define: every message fails validation")
+            problems.append(f"`{model}`{at} requires `{name}`, which the `{event}` schema does not define: every message fails validation")
         elif name not in view.required and not view.has_default(name):
-            problems.append(f"`{model}` requires `{name}`, optional in the `{event}` schema: messages without it fail validation")
-    return problems
+            problems.append(f"`{model}`{at} requires `{name}`, optional in the `{event}` schema: messages without it fail validation")
+    if depth >= 8:
+        return
+    for name, prop in (schema.get("properties") or {}).items():
+        declared = view.properties.get(name)
+        where = f"{path}.{name}" if path else name
+        inner_model, inner_declared = _model_part(prop), nested_object(declared)
+        if inner_model is None and isinstance(prop, dict):
+            items = _model_part(prop.get("items")) if _model_kind(prop) == "array" else None
+            declared_items = nested_object(declared, items=True)
+            if items is not None and declared_items is not None:
+                inner_model, inner_declared, where = items, declared_items, f"{where}[]"
+        if inner_model is None or inner_declared is None:
+            continue  # not a model, or a part of the schema that is not plainly one object (a choice, a map, a $ref)
+        nested = str(inner_model.get("x-python-class")).rsplit(".", 1)[-1]
+        _judge_model(inner_model, inner_declared, event, nested, where, problems, depth + 1)
+
+
+def _model_part(prop: Any) -> dict | None:
+    """The nested model a field holds (`Customer`, `Customer | None`), else None."""
+    if isinstance(prop, dict) and isinstance(prop.get("anyOf"), list):
+        branches = [b for b in prop["anyOf"] if b != {"type": "null"}]
+        prop = branches[0] if len(branches) == 1 else None
+    return prop if isinstance(prop, dict) and isinstance(prop.get("x-python-class"), str) and "properties" in prop else None
+
+
+def _model_kind(prop: dict) -> str | None:
+    kind = prop.get("type")
+    return kind if isinstance(kind, str) else None
 
 
 def _checked_before(read: FieldRead, reads: Iterable[FieldRead]) -> bool:

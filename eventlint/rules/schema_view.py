@@ -291,6 +291,16 @@ def nested_read_problem(read: Any, view: ObjectView, event: str, optional: bool 
     return None
 
 
+def nested_object(declared: Any, items: bool = False) -> ObjectView | None:
+    """The object a property declares (`X or null` taken as X; with `items`, its array's items), None when not plainly one."""
+    declared = _plain(declared)
+    if items:
+        declared = _plain(declared.get("items")) if declared is not None and _types(declared) in (("array",), ()) else None
+    if declared is None or not _is_object(declared) or not isinstance(declared.get("properties"), Mapping):
+        return None
+    return object_view(declared, declared, depth=1)
+
+
 def _plain(declared: Any) -> Mapping[str, Any] | None:
     """`declared` when it is one schema (an `X or null` choice taken as X), else None."""
     if isinstance(declared, Mapping) and isinstance(declared.get("anyOf"), list) and set(declared) <= {"anyOf", "default", "description"}:
