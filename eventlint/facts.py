@@ -55,6 +55,9 @@ class Publication:
     payload_format: str | None = None  # `avro`/`json-schema` when `payload_schema` is a serializer's schema, not one inferred (docs/facts.md)
     subject_strategy: str | None = None  # the serializer's `subject.name.strategy` (TopicNameStrategy...), when its conf states one
     schema_unresolved: str | None = None  # why a serializer's schema stays unknown, "category: detail" (a generated class with no `.proto` found)
+    key_schema: str | None = None  # the schema the key serializer writes the key with, as `payload_schema` is the value's (docs/facts.md)
+    key_format: str | None = None  # `avro`/`json-schema`/`protobuf`: the format of `key_schema`
+    key_subject_strategy: str | None = None  # the key serializer's `subject.name.strategy`, when its conf states one
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +349,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime")
 
 
 @functools.cache

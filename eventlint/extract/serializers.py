@@ -93,15 +93,17 @@ class SerializerFinder:
         self.parsers = {e["call"]: e for e in data.get("schema-parsers", [])}
         self.files = {e["call"]: e for e in data.get("schema-files", [])}
         self.producers = _named(data.get("producers", []), "class")
+        self.contexts = frozenset(data.get("contexts", ()))
         # IR made here from text the IR keeps opaque (`a / b`); kept for the run, as the evaluator memoises by node identity
         self._converted: dict[str, ir.Expr | None] = {}
 
     # -- at a site ---------------------------------------------------------------------------
 
-    def detect(self, call: ir.Call, scope: Scope, payload: ir.Expr | None) -> Detected | None:
-        """The serializer of the publish `call` (its producer's `value.serializer`, or the payload's own)."""
+    def detect(self, call: ir.Call, scope: Scope, payload: ir.Expr | None, part: str = "value") -> Detected | None:
+        """The serializer of the publish `call`'s value (its producer's `value.serializer`, or the payload's own), or of
+        its key with `part="key"` (`key.serializer`, or the key argument's own). One is never taken for the other."""
         if payload is not None:
-            found = self._payload(payload, scope, call.line, 0)
+            found = self._payload(payload, scope, call.line, 0, part)
             if found is not None:
                 return found
         if isinstance(call.func, ir.Attr):
@@ -110,34 +112,47 @@ class SerializerFinder:
                 producer, where, line = made
                 entry = self.producers.get(self._qname(producer.func, where, line) or "")
                 if entry is not None:
-                    conf = self._conf_value(producer, entry, where, line)
+                    conf = self._conf_value(producer, entry, where, line, entry["key" if part == "value" else "key-serializer"])
                     if conf is not None:
                         return self._serializer(conf[0], conf[1], conf[2], 0)
         return None
 
-    def _payload(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> Detected | None:
+    def _payload(self, expr: ir.Expr, scope: Scope, line: int, depth: int, part: str = "value") -> Detected | None:
         if depth > MAX_DEPTH:
             return None
         match expr:
             case ir.Await(value):
-                return self._payload(value, scope, line, depth + 1)
+                return self._payload(value, scope, line, depth + 1, part)
             case ir.Name(name):
                 defined = self.ev.definition(name, scope, line)
-                return self._payload(defined[0], defined[1], defined[2], depth + 1) if defined else None
+                return self._payload(defined[0], defined[1], defined[2], depth + 1, part) if defined else None
             case ir.Call(func=ir.Attr(value=ir.Name(buffer), attr="getvalue")) if not expr.args:
-                return self._buffer(buffer, scope, line)
+                return self._buffer(buffer, scope, line) if part == "value" else None
             case ir.Call(func=func):
-                # `ser(value, ctx)`: calling a serializer instance
+                # `ser(value, ctx)`: calling a serializer instance; its context names the part it writes
                 made = self._made(func, scope, line, depth + 1)
                 if made is not None and (self._qname(made[0].func, made[1], made[2]) or "") in self.serializers:
+                    field = self._field(argument(expr, 1, "ctx"), scope, line)
+                    if field is not None and field != part:
+                        return None  # `MessageField.KEY` given as the value (or the reverse): not this part's schema
                     return self._serializer(func, scope, line, depth + 1)
                 callee = self.ev.eval(func, scope, line)
                 if isinstance(callee, VRef) and callee.kind == "function":
                     target = self.ev.scope_of(callee.qname)
                     if target is not None and target.func is not None and len(target.func.returns) == 1:
                         bound = Scope(target.mod, target.func, target.cls, ArgBinding(expr, scope))
-                        return self._payload(target.func.returns[0], bound, LAST_LINE, depth + 1)
+                        return self._payload(target.func.returns[0], bound, LAST_LINE, depth + 1, part)
         return None
+
+    def _field(self, ctx: ir.Expr | None, scope: Scope, line: int) -> str | None:
+        """`SerializationContext(topic, MessageField.KEY)`: "key" (or "value"); None when not stated plainly."""
+        made = self._made(ctx, scope, line, 0) if ctx is not None else None
+        if made is None or self._qname(made[0].func, made[1], made[2]) not in self.contexts:
+            return None
+        field = argument(made[0], 1, "field")
+        value = self.ev.eval(field, made[1], made[2]) if field is not None else None
+        name = value.qname.rsplit(".", 1)[-1] if isinstance(value, VRef) else value.value if isinstance(value, VStr) else None
+        return {"KEY": "key", "VALUE": "value", "key": "key", "value": "value"}.get(name or "")
 
     def _buffer(self, buffer: str, scope: Scope, line: int) -> Detected | None:
         """What was written into `buffer` before `buffer.getvalue()`: the last schema-bound write in the function."""
@@ -222,8 +237,8 @@ class SerializerFinder:
             return knowledge().get("subject-strategies", {}).get(found.qname.rsplit(".", 1)[-1])
         return None
 
-    def _conf_value(self, producer: ir.Call, entry: dict[str, Any], scope: Scope, line: int) -> tuple[ir.Expr, Scope, int] | None:
-        """The expression a producer's configuration dict gives for its value serializer."""
+    def _conf_value(self, producer: ir.Call, entry: dict[str, Any], scope: Scope, line: int, wanted: str) -> tuple[ir.Expr, Scope, int] | None:
+        """The expression a producer's configuration dict gives for `wanted` (`value.serializer`, `key.serializer`)."""
         conf = argument(producer, entry["conf"].get("arg"), entry["conf"].get("kw"))
         for _ in range(MAX_DEPTH):
             if isinstance(conf, ir.Name):
@@ -237,7 +252,7 @@ class SerializerFinder:
             return None
         for item in conf.items:
             key = self.ev.eval(item.key, scope, line) if item.key is not None else None
-            if isinstance(key, VStr) and key.value == entry["key"]:
+            if isinstance(key, VStr) and key.value == wanted:
                 return item.value, scope, line
         return None
 

@@ -22,7 +22,7 @@ from eventlint.extract import ir, payload_schema
 from eventlint.extract.dispatch import Dispatch, Route
 from eventlint.extract.patterns import SitePattern, Spec
 from eventlint.extract.payload_schema import SchemaInference
-from eventlint.extract.serializers import SerializerFinder
+from eventlint.extract.serializers import Detected, SerializerFinder
 from eventlint.extract.resolve import (
     LAST_LINE,
     PASS_THROUGH,
@@ -113,6 +113,7 @@ class Found:
     # a decorator applied by hand (`app.agent(channel)(fn)`): the function holding that call, whose callers
     # bind its parameters; `function` stays the decorated one, as for `@`
     wrapper: str | None = None
+    key_serializer: Detected | None = None  # the serializer that writes the key (extract/serializers.py)
 
     def get(self, name: str) -> tuple[Value, ...]:
         for key, values in self.values:
@@ -468,6 +469,7 @@ class SiteFinder:
                 origin=origin,
                 payload=self._payload(pattern.spec("payload"), item_ctx),
                 key=self._key(pattern.spec("key"), item_ctx),
+                key_serializer=self._key_serializer(pattern.spec("key"), item_ctx) if pattern.kind == "publish" else None,
                 handler=handler,
                 headers=self._headers(pattern, item_ctx),
             )
@@ -756,6 +758,15 @@ class SiteFinder:
                 if inner is not None:
                     return self.payload_shape(inner, scope, line, depth + 1)
             return NO_SHAPE
+        return None
+
+    def _key_serializer(self, spec: Spec | None, ctx: SiteContext) -> Detected | None:
+        """The schema-bound serializer the key is written with: the producer's `key.serializer`, or the key's own."""
+        if spec is None or ctx.call is None or ctx.scope is None:
+            return None
+        for source in spec:
+            if source.item is None:
+                return self.serializers.detect(ctx.call, ctx.scope, argument(ctx.call, source.arg, source.kw), part="key")
         return None
 
     def _key(self, spec: Spec | None, ctx: SiteContext) -> str | None:
@@ -1164,7 +1175,10 @@ class SiteFinder:
                             payload_schema=site.payload.schema,
                             payload_format=site.payload.schema_format,
                             subject_strategy=site.payload.subject_strategy,
-                            schema_unresolved=site.payload.schema_unresolved,
+                            schema_unresolved=site.payload.schema_unresolved or _key_unresolved(site.key_serializer),
+                            key_schema=site.key_serializer.schema if site.key_serializer else None,
+                            key_format=site.key_serializer.format if site.key_serializer and site.key_serializer.schema else None,
+                            key_subject_strategy=site.key_serializer.strategy if site.key_serializer and site.key_serializer.schema else None,
                             event_expr=ev_expr,
                             channel_expr=ch_expr,
                             via=site.via,
@@ -1582,6 +1596,14 @@ def broker_named(function: str | None) -> str:
     """How a queue the broker names is written in the facts: the function that declares, binds and
     consumes it (`queue_declare(queue="")`, then `result.method.queue`), which is what ties them."""
     return f"broker-named queue in {function}"
+
+
+def _key_unresolved(found: Detected | None) -> str | None:
+    """Why the key serializer's schema stays unknown, as `category: the key: detail`."""
+    if found is None or found.unresolved is None:
+        return None
+    category, _, detail = found.unresolved.partition(": ")
+    return f"{category}: the key: {detail}"
 
 
 def text_of(value: Value | None) -> tuple[str | None, str | None]:

@@ -1648,6 +1648,8 @@ class ModelSchemaDrift(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         contracts = _contracts(ctx)
         for p in contracts.publications:
+            if p.key_schema is not None and p.key_format is not None:
+                yield from self._serializer(p, contracts, ctx, part="key")
             if p.payload_schema is not None and p.payload_format is not None:
                 yield from self._serializer(p, contracts, ctx)
                 continue
@@ -1670,33 +1672,38 @@ class ModelSchemaDrift(Rule):
                 )
 
 
-    def _serializer(self, p: Publication, contracts: Contracts, ctx: RuleContext) -> Iterator[Diagnostic]:
-        """The schema the producer's serializer writes with, against the event's versions as the registry judges it."""
-        assert p.payload_schema is not None and p.payload_format is not None
-        kind = _FORMAT_NAMES.get(p.payload_format, p.payload_format)
-        label = f"the serializer's schema ({p.path}:{p.line})"
+    def _serializer(self, p: Publication, contracts: Contracts, ctx: RuleContext, part: str = "value") -> Iterator[Diagnostic]:
+        """The schema the producer's serializer writes the value (or the key) with, against the event's versions (its
+        key schema's for the key) as the registry judges it."""
+        text, fmt = (p.payload_schema, p.payload_format) if part == "value" else (p.key_schema, p.key_format)
+        assert text is not None and fmt is not None
+        kind = _FORMAT_NAMES.get(fmt, fmt)
+        writer = "serializer" if part == "value" else "key serializer"
+        what = "`{event}`" if part == "value" else "`{event}`'s key"
+        label = f"the {writer}'s schema ({p.path}:{p.line})"
         for spec in contracts.published(p):
             mode, policy = compat.settings(ctx.config.raw.get("contracts"), spec.compatibility)
             if mode == "NONE":
                 continue
-            versions = _catalogued_versions(spec, ctx)
+            versions = _catalogued_versions(spec, ctx) if part == "value" else ctx.schemas.key_versions(spec)
             if not versions:
                 continue
+            subject = what.format(event=spec.name)
             message = None
             try:
-                if p.payload_format == "protobuf":  # a generated class: the project's `.proto` it comes from (extract/protos.py)
-                    reference = json.loads(p.payload_schema)
+                if fmt == "protobuf":  # a generated class: the project's `.proto` it comes from (extract/protos.py)
+                    reference = json.loads(text)
                     message = str(reference["message"])
                     written = ctx.schemas.project_file(str(reference["proto"]), label)
                 else:
-                    written = compat.text_schema(p.payload_format, p.payload_schema, f"{p.path}:{p.line}", label)
+                    written = compat.text_schema(fmt, text, f"{p.path}:{p.line}", label)
             except compat.SchemaError as exc:
                 # a project file (a generated class's `.proto`): named with its line, as `schema diff` names it
                 reason = str(exc) if message is not None else exc.message
                 yield self.finding(
                     p,
-                    f"the {kind} schema the serializer writes `{spec.name}` with does not load: {reason}",
-                    hint="fix the schema the serializer is given (it fails when the first message is sent)",
+                    f"the {kind} schema the {writer} writes {subject} with does not load: {reason}",
+                    hint=f"fix the schema the {writer} is given (it fails when the first message is sent)",
                     event=spec.name,
                 )
                 continue
@@ -1704,7 +1711,7 @@ class ModelSchemaDrift(Rule):
             if latest.format != written.format:
                 yield self.finding(
                     p,
-                    f"the serializer writes `{spec.name}` in {kind}, but its catalogued schema ({latest.label}) is "
+                    f"the {writer} writes {subject} in {kind}, but its catalogued schema ({latest.label}) is "
                     f"{_FORMAT_NAMES.get(latest.format, latest.format)}",
                     hint="serialize with the catalogued schema's format, or change the catalog",
                     event=spec.name,
@@ -1714,7 +1721,7 @@ class ModelSchemaDrift(Rule):
             if message is not None and isinstance(defined, dict) and message not in defined:
                 yield self.finding(
                     p,
-                    f"the serializer writes `{spec.name}` as Protobuf message `{message}`, which its catalogued schema "
+                    f"the {writer} writes {subject} as Protobuf message `{message}`, which its catalogued schema "
                     f"({latest.label}) does not define"
                     + (f" (its message is `{compat.first_message(latest)}`)" if compat.first_message(latest) else ""),
                     hint="serialize with the class generated from the catalogued message, or change the catalog",
@@ -1731,7 +1738,7 @@ class ModelSchemaDrift(Rule):
             changes = "; ".join(f"{c.path or '/'}: {c.description}" for c in against.changes)
             yield self.finding(
                 p,
-                f"the {kind} schema the serializer writes `{spec.name}` with breaks {mode} against {against.older}: {changes}",
+                f"the {kind} schema the {writer} writes {subject} with breaks {mode} against {against.older}: {changes}",
                 hint="send with the catalogued schema, or publish this schema as a new version first (EDA208 checks it)",
                 event=spec.name,
             )

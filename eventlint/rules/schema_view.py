@@ -80,6 +80,7 @@ class Schemas:
         """Load every schema now, so that a broken one is reported before any rule runs."""
         for spec in sorted(self.catalog.events.values(), key=lambda s: s.name):
             self.versions(spec)
+            self.key_versions(spec)
 
     def inline(self, spec: EventSpec) -> compat.Schema | None:
         """An inline Avro or Protobuf payload of an AsyncAPI message, loaded (None for JSON Schema or none; broken: see `errors`)."""
@@ -104,6 +105,24 @@ class Schemas:
             return None
         versions = self.versions(spec)
         return versions[-1][1] if versions else None
+
+    def key_versions(self, spec: EventSpec) -> list[tuple[str, compat.Schema]]:
+        """The versions of the event's key schema (`key_schema`), oldest first; none when none, or broken (see `errors`)."""
+        if spec.key_schema is None:
+            return []
+        key = f"(key) {spec.name}"
+        if key not in self._versions:
+            try:
+                self._versions[key] = compat.load_versions((Path(spec.base) / spec.key_schema).resolve(), self.store)
+            except compat.SchemaError as exc:
+                self.errors.setdefault(key, exc)
+                self._versions[key] = []
+        return self._versions[key]
+
+    def key_error(self, spec: EventSpec) -> compat.SchemaError | None:
+        """Why the event's key schema cannot be used, if it cannot."""
+        self.key_versions(spec)
+        return self.errors.get(f"(key) {spec.name}")
 
     def project_file(self, rel: str, label: str) -> compat.Schema:
         """A schema file of the project the code names (a generated Protobuf class's `.proto`), loaded with its imports."""
