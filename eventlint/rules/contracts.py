@@ -1449,7 +1449,10 @@ class ModelSchemaDrift(Rule):
     or a `ProtobufSerializer` given a generated class (`orders_pb2.OrderPlaced`): the
     project's `orders.proto` that defines the message (see docs/contracts.md for how
     the file is chosen), judged with buf's rules at `contracts.protobuf-level`; a
-    message the catalogued `.proto` does not define is reported too.
+    message the catalogued `.proto` does not define is reported too. The key
+    serializer (`key.serializer`, or one called with `MessageField.KEY` for
+    `key=`) is judged the same way against the event's `key_schema`, when the
+    catalog declares one; a key serializer's schema is never taken as the value's.
     That schema is judged as the registry judges a schema the serializer registers:
     a catalogued version is accepted; any other must pass the event's compatibility
     mode against the newest version (every version for a `*_TRANSITIVE` mode), with
