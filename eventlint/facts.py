@@ -88,6 +88,9 @@ class Subscription:
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
     broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
     retry: str | None = None  # the framework runs the handler again for the same message: "on-error" (Celery autoretry_for)
+    payload_schema: str | None = None  # the schema the consumer's deserializer decodes with, as JSON text (`payload_format`)
+    payload_format: str | None = None  # `protobuf`: `payload_schema` names the generated class's `.proto` and message (docs/facts.md)
+    schema_unresolved: str | None = None  # why the deserializer's schema stays unknown, "category: detail"
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,8 @@ class SerializerFinder:
         self.parsers = {e["call"]: e for e in data.get("schema-parsers", [])}
         self.files = {e["call"]: e for e in data.get("schema-files", [])}
         self.producers = _named(data.get("producers", []), "class")
+        self.deserializers = _named(data.get("deserializers", []), "class")
+        self.consumers = _named(data.get("consumers", []), "class")
         self.contexts = frozenset(data.get("contexts", ()))
         # IR made here from text the IR keeps opaque (`a / b`); kept for the run, as the evaluator memoises by node identity
         self._converted: dict[str, ir.Expr | None] = {}
@@ -116,6 +118,21 @@ class SerializerFinder:
                     if conf is not None:
                         return self._serializer(conf[0], conf[1], conf[2], 0)
         return None
+
+    def decoder(self, call: ir.Call, scope: Scope) -> Detected | None:
+        """The schema-bound deserializer a consuming `call` (`consumer.subscribe(...)`) decodes values with: its
+        consumer's `value.deserializer` (`ProtobufDeserializer(orders_pb2.OrderPlaced, conf)`)."""
+        if not isinstance(call.func, ir.Attr):
+            return None
+        made = self._made(call.func.value, scope, call.line, 0)
+        if made is None:
+            return None
+        consumer, where, line = made
+        entry = self.consumers.get(self._qname(consumer.func, where, line) or "")
+        if entry is None:
+            return None
+        conf = self._conf_value(consumer, entry, where, line, entry["key"])
+        return self._serializer(conf[0], conf[1], conf[2], 0, self.deserializers) if conf is not None else None
 
     def _payload(self, expr: ir.Expr, scope: Scope, line: int, depth: int, part: str = "value") -> Detected | None:
         if depth > MAX_DEPTH:
@@ -184,12 +201,12 @@ class SerializerFinder:
                     return self._with_schema(entry["format"], schema, made[1], made[2], None)
         return None
 
-    def _serializer(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> Detected | None:
+    def _serializer(self, expr: ir.Expr, scope: Scope, line: int, depth: int, table: dict[str, dict[str, Any]] | None = None) -> Detected | None:
         made = self._made(expr, scope, line, depth)
         if made is None:
             return None
         call, where, at = made
-        entry = self.serializers.get(self._qname(call.func, where, at) or "")
+        entry = (self.serializers if table is None else table).get(self._qname(call.func, where, at) or "")
         if entry is None:
             return None
         schema = argument(call, entry["schema"].get("arg"), entry["schema"].get("kw"))

@@ -114,6 +114,7 @@ class Found:
     # bind its parameters; `function` stays the decorated one, as for `@`
     wrapper: str | None = None
     key_serializer: Detected | None = None  # the serializer that writes the key (extract/serializers.py)
+    decoder: Detected | None = None  # the deserializer a consumer decodes values with (extract/serializers.py)
 
     def get(self, name: str) -> tuple[Value, ...]:
         for key, values in self.values:
@@ -470,6 +471,7 @@ class SiteFinder:
                 payload=self._payload(pattern.spec("payload"), item_ctx),
                 key=self._key(pattern.spec("key"), item_ctx),
                 key_serializer=self._key_serializer(pattern.spec("key"), item_ctx) if pattern.kind == "publish" else None,
+                decoder=self.serializers.decoder(ctx.call, ctx.scope) if pattern.kind == "subscribe" and ctx.call and ctx.scope else None,
                 handler=handler,
                 headers=self._headers(pattern, item_ctx),
             )
@@ -1228,6 +1230,9 @@ class SiteFinder:
                         queue_type=_per_record(site, channel, "queue_type", binds),
                         retry=_first_text(site.get("retry")),
                         lifetime=_per_record(site, channel, "lifetime", binds),
+                        payload_schema=site.decoder.schema if site.decoder else None,
+                        payload_format=site.decoder.format if site.decoder and site.decoder.schema else None,
+                        schema_unresolved=site.decoder.unresolved if site.decoder else None,
                         unresolved=unresolved,
                         provenance=_provenance(event, channel),
                         derived=_derived(event, channel),

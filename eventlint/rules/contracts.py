@@ -15,7 +15,7 @@ from eventlint.facts import Diagnostic, FieldRead, Handler, Publication, Subscri
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import dead_letter_sites, internal_sites
-from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_object, nested_read_problem
+from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_object, nested_read_problem, object_view
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
 # EventBridge events, Kafka records, CloudEvents): reading them is not reading the event.
@@ -626,7 +626,10 @@ class ConsumerReadsUnknownField(Rule):
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
     (`event.total`, `event.customer.id`) are judged against a Protobuf schema,
     whose generated class has exactly the message's fields as attributes
-    (reading another raises `AttributeError`), and in a handler whose message
+    (reading another raises `AttributeError`): the message of the class the
+    consumer's `ProtobufDeserializer(orders_pb2.OrderPlaced, ...)` is given
+    (a message the catalogued `.proto` does not define is reported at the
+    subscription), else the file's first message; and in a handler whose message
     parameter is annotated with a model class (FastStream's `async def
     on_order(order: OrderPlaced)` decodes the message into it: a pydantic model,
     dataclass, attrs class or msgspec Struct), for the names they read; other
@@ -842,6 +845,11 @@ class ConsumerReadsUnknownField(Rule):
         for s in contracts.subscriptions:
             if s.handler:
                 consumed.setdefault(s.handler, set()).update(spec.name for spec in contracts.consumed(s))
+        decoded: dict[str, dict[str, list[Subscription]]] = {}  # handler → Protobuf message its deserializer decodes into → where
+        for s in contracts.subscriptions:
+            if s.handler and s.payload_format == "protobuf" and s.payload_schema:
+                message = str(json.loads(s.payload_schema).get("message"))
+                decoded.setdefault(s.handler, {}).setdefault(message, []).append(s)
         seen: set[tuple[str, int, int, str]] = set()
         for handler in ctx.facts.handlers:
             names = consumed.get(handler.name, set())
@@ -852,6 +860,28 @@ class ConsumerReadsUnknownField(Rule):
             if view is None or not view.properties:
                 continue
             attributes = ctx.schemas.latest_attributes(spec)
+            messages = decoded.get(handler.name, {})
+            latest = ctx.schemas.latest(spec)
+            if len(messages) == 1 and latest is not None and latest.format == "protobuf":
+                # `ProtobufDeserializer(orders_pb2.OrderPlaced, ...)`: reads are the attributes of that message's class
+                message, where = next(iter(messages.items()))
+                found = compat.message_view(latest, message)
+                if found is None:
+                    for s in where:
+                        key = (s.path, s.line, s.column, f"<decodes {message}>")
+                        if key not in seen:
+                            seen.add(key)
+                            yield self.finding(
+                                s,
+                                f"decodes `{spec.name}` into Protobuf message `{message}`, which its catalogued schema "
+                                f"({latest.label}) does not define"
+                                + (f" (its message is `{compat.first_message(latest)}`)" if compat.first_message(latest) else ""),
+                                service=s.service, event=spec.name,
+                                hint="deserialize with the class generated from the catalogued message, or change the catalog",
+                            )
+                    continue
+                attributes, document = found
+                view = object_view(document, document)
             yield from self._decoded_model(handler, view, spec.name)
             for read in handler.reads:
                 if matches(read.field, self.options.envelope_fields):
