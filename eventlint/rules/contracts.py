@@ -1580,6 +1580,44 @@ class ModelSchemaDrift(Rule):
         ),
         Example(
             """
+            from confluent_kafka import SerializingProducer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+
+            from shop.gen.orders.v1 import orders_pb2
+
+            registry = SchemaRegistryClient({"url": "http://schema-registry:8081"})
+            serializer = ProtobufSerializer(orders_pb2.OrderPlaced, registry, {"use.deprecated.format": False})
+            producer = SerializingProducer({"bootstrap.servers": "kafka:9092", "value.serializer": serializer})
+
+            def place_order(order):
+                producer.produce("orders.placed", key=order.id, value=orders_pb2.OrderPlaced(order_id=order.id))  # expect: EDA210
+            """,
+            config="""
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.proto}
+            """,
+            files={
+                "schemas/order_placed.proto": """
+                    syntax = "proto3";
+                    package shop.orders.v1;
+                    message OrderPlaced {
+                      string order_id = 1;
+                      int64 total_cents = 2;
+                    }
+                """,
+                # the copy protoc generates the producer's class from: total_cents deleted without `reserved`
+                "proto/shop/orders/v1/orders.proto": """
+                    syntax = "proto3";
+                    package shop.orders.v1;
+                    message OrderPlaced {
+                      string order_id = 1;
+                    }
+                """,
+            },
+        ),
+        Example(
+            """
             from kafka import KafkaProducer
             from pydantic import BaseModel
 
