@@ -155,3 +155,18 @@ def test_the_scan_reads_package_and_nested_messages_only():
 
 def test_a_class_that_is_not_generated():
     assert locate("app.models.OrderPlaced", ["orders.proto"], lambda rel: ORDERS).startswith("not-static: ")
+
+
+def test_a_protobuf_key_serializer_is_the_key_s_schema_only(tmp_path):
+    code = PRODUCER.format(imports="from gen import orders_pb2, keys_pb2", cls="orders_pb2.OrderPlaced").replace(
+        '"key.serializer": StringSerializer("utf_8"),', '"key.serializer": ProtobufSerializer(keys_pb2.OrderKey, registry, {"use.deprecated.format": False}),'
+    )
+    keys = 'syntax = "proto3";\npackage shop.orders.v1;\nmessage OrderKey { string order_id = 1; }\n'
+    root = write_project(tmp_path / "p", {"app/producer.py": code, "proto/orders.proto": ORDERS, "proto/keys.proto": keys})
+    (p,) = [p for p in facts_of(root).publishers if p.channel == "orders.placed"]
+    assert json.loads(p.key_schema) == {"proto": "proto/keys.proto", "message": "shop.orders.v1.OrderKey"} and p.key_format == "protobuf"
+    assert json.loads(p.payload_schema) == {"proto": "proto/orders.proto", "message": "shop.orders.v1.OrderPlaced"}
+    (root / "proto/keys.proto").unlink()
+    (p,) = [p for p in facts_of(root).publishers if p.channel == "orders.placed"]
+    assert p.key_schema is None and p.schema_unresolved == "schema-not-found: the key: no `keys.proto` in the project for `gen.keys_pb2`"
+    assert json.loads(p.payload_schema)["message"] == "shop.orders.v1.OrderPlaced"
