@@ -585,10 +585,13 @@ def _stated_messages(found: ProjectFacts, config: Config, catalog: Catalog, key:
     stated: dict[str, set[str]] = {}
     for p in found.publishers:
         fmt, text = (p.key_format, p.key_schema) if key else (p.payload_format, p.payload_schema)
-        if fmt == "protobuf" and text:
-            message = json.loads(text).get("message")
+        try:
+            message = json.loads(text).get("message") if fmt == "protobuf" and text else None
+        except (ValueError, AttributeError):
+            message = None  # not a reference extraction writes (facts merged from elsewhere)
+        if isinstance(message, str):
             for spec in contracts.published(p):
-                stated.setdefault(spec.name, set()).add(str(message))
+                stated.setdefault(spec.name, set()).add(message)
     return stated
 
 

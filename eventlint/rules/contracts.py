@@ -847,9 +847,9 @@ class ConsumerReadsUnknownField(Rule):
                 consumed.setdefault(s.handler, set()).update(spec.name for spec in contracts.consumed(s))
         decoded: dict[str, dict[str, list[Subscription]]] = {}  # handler → Protobuf message its deserializer decodes into → where
         for s in contracts.subscriptions:
-            if s.handler and s.payload_format == "protobuf" and s.payload_schema:
-                message = str(json.loads(s.payload_schema).get("message"))
-                decoded.setdefault(s.handler, {}).setdefault(message, []).append(s)
+            reference = _reference(s.payload_schema) if s.handler and s.payload_format == "protobuf" else None
+            if s.handler and reference is not None:
+                decoded.setdefault(s.handler, {}).setdefault(reference[1], []).append(s)
         seen: set[tuple[str, int, int, str]] = set()
         for handler in ctx.facts.handlers:
             names = consumed.get(handler.name, set())
@@ -1763,9 +1763,11 @@ class ModelSchemaDrift(Rule):
             message = None
             try:
                 if fmt == "protobuf":  # a generated class: the project's `.proto` it comes from (extract/protos.py)
-                    reference = json.loads(text)
-                    message = str(reference["message"])
-                    written = ctx.schemas.project_file(str(reference["proto"]), label)
+                    reference = _reference(text)
+                    if reference is None:
+                        continue  # not a reference these facts could hold (merged from elsewhere): nothing known
+                    message = reference[1]
+                    written = ctx.schemas.project_file(reference[0], label)
                 else:
                     written = compat.text_schema(fmt, text, f"{p.path}:{p.line}", label)
             except compat.SchemaError as exc:
@@ -1813,6 +1815,17 @@ class ModelSchemaDrift(Rule):
                 hint="send with the catalogued schema, or publish this schema as a new version first (EDA208 checks it)",
                 event=spec.name,
             )
+
+
+def _reference(text: str | None) -> tuple[str, str] | None:
+    """(the `.proto` file, the message) a `protobuf` payload_schema names (extract/protos.py), None when it names none."""
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("proto"), str) and isinstance(data.get("message"), str):
+        return data["proto"], data["message"]
+    return None
 
 
 def _same(version: compat.Schema, written: compat.Schema) -> bool:
