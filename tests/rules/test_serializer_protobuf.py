@@ -137,3 +137,11 @@ def test_called_by_hand_with_a_serialization_context():
     config = "events:\n  OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.proto}\n"
     (found,) = testing.lint_files([ModelSchemaDrift], files, config=config, select=["EDA210"])
     assert "FIELD_NO_DELETE" in found.message or "deleted" in found.message
+
+
+def test_a_reference_that_extraction_does_not_write_names_nothing():
+    from eventlint.rules.contracts import _reference
+
+    assert _reference('{"message": "shop.orders.v1.OrderPlaced", "proto": "proto/orders.proto"}') == ("proto/orders.proto", "shop.orders.v1.OrderPlaced")
+    for text in (None, "", "syntax = \"proto3\";", "[]", '{"message": 1, "proto": "x.proto"}', '{"proto": "x.proto"}'):
+        assert _reference(text) is None
