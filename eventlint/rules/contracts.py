@@ -829,11 +829,11 @@ class ConsumerReadsUnknownField(Rule):
         ),
     ]
 
-    def _decoded_model(self, handler: Handler, view: ObjectView, event: str) -> Iterator[Diagnostic]:
+    def _decoded_model(self, handler: Handler, view: ObjectView, event: str, document: Any = None) -> Iterator[Diagnostic]:
         """A handler decoding into a model (FastStream) fails on every message the model rejects."""
         if handler.message_class is None or handler.message_schema is None:
             return
-        for message in _model_problems(handler, view, event):
+        for message in _model_problems(handler, view, event, document):
             yield self.finding(
                 (handler.path, handler.line, handler.column), message, service=handler.service, event=event,
                 hint="give the model field a default (or make it Optional with a default), or add it to the schema as required",
@@ -882,7 +882,9 @@ class ConsumerReadsUnknownField(Rule):
                     continue
                 attributes, document = found
                 view = object_view(document, document)
-            yield from self._decoded_model(handler, view, spec.name)
+            else:
+                document = ctx.schemas.latest_document(spec)
+            yield from self._decoded_model(handler, view, spec.name, document)
             for read in handler.reads:
                 if matches(read.field, self.options.envelope_fields):
                     continue
@@ -945,7 +947,7 @@ class ConsumerReadsUnknownField(Rule):
                     )
 
 
-def _model_problems(handler: Handler, view: ObjectView, event: str) -> list[str]:
+def _model_problems(handler: Handler, view: ObjectView, event: str, document: Any = None) -> list[str]:
     """What the model a handler decodes into requires that the event's schema does not promise."""
     try:
         schema = json.loads(handler.message_schema)
@@ -953,11 +955,14 @@ def _model_problems(handler: Handler, view: ObjectView, event: str) -> list[str]
         return []
     problems: list[str] = []
     if isinstance(schema, dict):
-        _judge_model(schema, view, event, str(handler.message_class).rsplit(".", 1)[-1], "", problems, 0)
+        root = document if isinstance(document, dict) else {}
+        _judge_model(schema, view, event, str(handler.message_class).rsplit(".", 1)[-1], "", problems, 0, root)
     return problems
 
 
-def _judge_model(schema: dict, view: ObjectView, event: str, model: str, path: str, problems: list[str], depth: int) -> None:
+def _judge_model(
+    schema: dict, view: ObjectView, event: str, model: str, path: str, problems: list[str], depth: int, document: dict
+) -> None:
     """A model's required fields against the object the schema declares at `path`; then its nested models, inside out."""
     at = f" at `{path}`" if path else ""
     for name in schema.get("required", []):
@@ -972,16 +977,16 @@ def _judge_model(schema: dict, view: ObjectView, event: str, model: str, path: s
     for name, prop in (schema.get("properties") or {}).items():
         declared = view.properties.get(name)
         where = f"{path}.{name}" if path else name
-        inner_model, inner_declared = _model_part(prop), nested_object(declared)
+        inner_model, inner_declared = _model_part(prop), nested_object(declared, document=document)
         if inner_model is None and isinstance(prop, dict):
             items = _model_part(prop.get("items")) if _model_kind(prop) == "array" else None
-            declared_items = nested_object(declared, items=True)
+            declared_items = nested_object(declared, items=True, document=document)
             if items is not None and declared_items is not None:
                 inner_model, inner_declared, where = items, declared_items, f"{where}[]"
         if inner_model is None or inner_declared is None:
             continue  # not a model, or a part of the schema that is not plainly one object (a choice, a map, a $ref)
         nested = str(inner_model.get("x-python-class")).rsplit(".", 1)[-1]
-        _judge_model(inner_model, inner_declared, event, nested, where, problems, depth + 1)
+        _judge_model(inner_model, inner_declared, event, nested, where, problems, depth + 1, document)
 
 
 def _model_part(prop: Any) -> dict | None:

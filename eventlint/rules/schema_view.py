@@ -310,14 +310,28 @@ def nested_read_problem(read: Any, view: ObjectView, event: str, optional: bool 
     return None
 
 
-def nested_object(declared: Any, items: bool = False) -> ObjectView | None:
-    """The object a property declares (`X or null` taken as X; with `items`, its array's items), None when not plainly one."""
-    declared = _plain(declared)
+def nested_object(declared: Any, items: bool = False, document: Mapping[str, Any] | None = None) -> ObjectView | None:
+    """The object a property declares (`X or null` taken as X; with `items`, its array's items), None when not plainly one.
+
+    `$ref`s into `document` (the schema's root: `#/$defs/Customer`) are followed at every level."""
+    root = document if document is not None else {}
+    declared = _plain(_resolved(declared, root))
     if items:
-        declared = _plain(declared.get("items")) if declared is not None and _types(declared) in (("array",), ()) else None
+        inner = _resolved(declared.get("items"), root) if declared is not None and _types(declared) in (("array",), ()) else None
+        declared = _plain(inner)
     if declared is None or not _is_object(declared) or not isinstance(declared.get("properties"), Mapping):
         return None
-    return object_view(declared, declared, depth=1)
+    return object_view(declared, document if document is not None else declared, depth=1)
+
+
+def _resolved(declared: Any, document: Mapping[str, Any]) -> Any:
+    """`declared` with a local `$ref` followed, and the branches of an `X or null` choice too."""
+    if not isinstance(declared, Mapping):
+        return declared
+    declared = _local(declared, document)
+    if isinstance(declared.get("anyOf"), list):
+        return {**declared, "anyOf": [_local(b, document) if isinstance(b, Mapping) else b for b in declared["anyOf"]]}
+    return declared
 
 
 def _plain(declared: Any) -> Mapping[str, Any] | None:

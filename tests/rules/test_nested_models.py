@@ -219,3 +219,25 @@ def test_nested_models_require_what_the_library_requires(tmp_path, source):
     assert set(properties["lines"]["items"]["required"]) == required(namespace["Line"])
     billing = [b for b in properties["billing"]["anyOf"] if b != {"type": "null"}][0]
     assert set(billing["required"]) == required(namespace["Customer"])
+
+
+def test_refs_into_defs_are_followed_at_every_level():
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"order_id": {"type": "string"}, "customer": {"$ref": "#/$defs/Customer"}},
+        "required": ["order_id", "customer"],
+        "$defs": {
+            "Customer": {"type": "object", "properties": {"id": {"type": "string"}, "address": {"anyOf": [{"$ref": "#/$defs/Address"}, {"type": "null"}]}}, "required": ["id"]},
+            "Address": {"type": "object", "properties": {"street": {"type": "string"}}, "required": ["street"]},
+        },
+    }
+    models = (
+        "class Address(BaseModel):\n    street: str\n    zip: str\n\n"
+        "class Customer(BaseModel):\n    id: str\n    address: Address | None = None\n\n"
+        "class OrderPlaced(BaseModel):\n    order_id: str\n    customer: Customer\n"
+    )
+    assert findings(models, schema) == [
+        "`Address` at `customer.address` requires `zip`, which the `OrderPlaced` schema does not define: every message fails validation"
+    ]
+    assert findings(models.replace("    zip: str\n", ""), schema) == []
