@@ -11,6 +11,9 @@ the project's `x.proto` files (discovery lists them) by what is known, in order:
    `proto/orders/v1/orders.proto` share `orders/v1`);
 3. the file's `package` is the end of the module's package.
 
+When the project holds the generated module itself (a committed `x_pb2.py`), the path protoc recorded
+in its serialized file descriptor narrows the candidates first (its literal is parsed, never run).
+
 One file left is the answer; none or several is an unknown with its reason (`schema-not-found`,
 `schema-ambiguous`). The files are read through the run's `ConfigFiles`, so the cache sees them.
 A file is only scanned here (comments and strings removed, `package` and nested `message`
@@ -19,6 +22,7 @@ blocks); whether it parses is judged where it is loaded (`compat.protobuf`), as 
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import re
 from collections.abc import Callable, Sequence
@@ -27,6 +31,8 @@ from dataclasses import dataclass
 _COMMENTS_AND_STRINGS = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 _PACKAGE = re.compile(r"\bpackage\s+([A-Za-z_][\w.]*)\s*;")
 _TOKENS = re.compile(r"\bmessage\s+([A-Za-z_]\w*)\s*\{|\{|\}")
+_SERIALIZED = re.compile(r"AddSerializedFile\(\s*(b'(?:\\.|[^'\\\n])*'|b\"(?:\\.|[^\"\\\n])*\")")
+_NAMED = re.compile(r"FileDescriptor\(\s*name\s*=\s*(['\"])([^'\"\n]+)\1")
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,39 @@ def scan(text: str) -> tuple[str, frozenset[str]]:
     return (package.group(1) if package else ""), frozenset(messages)
 
 
-def locate(qname: str, protos: Sequence[str], read: Callable[[str], str | None]) -> Located | str:
-    """The file and message `qname` (a class of a generated `_pb2` module) comes from, else why not (`category: detail`)."""
+def descriptor_name(source: str) -> str | None:
+    """The `.proto` path a generated `_pb2.py` was made from, as protoc recorded it in the module's serialized
+    file descriptor (`AddSerializedFile(b'\\n\\x0corders.proto...')`, field 1) or, from older protoc,
+    `FileDescriptor(name='orders.proto', ...)`. The literal is only parsed, never run."""
+    found = _SERIALIZED.search(source)
+    if found is not None:
+        try:
+            data = ast.literal_eval(found.group(1))
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            data = None
+        if isinstance(data, bytes) and data[:1] == b"\n":
+            length, shift, index = 0, 0, 1
+            while index < len(data) and index < 6:
+                byte = data[index]
+                length |= (byte & 0x7F) << shift
+                index += 1
+                shift += 7
+                if not byte & 0x80:
+                    try:
+                        return data[index : index + length].decode("utf-8") or None
+                    except UnicodeDecodeError:
+                        return None
+        return None
+    named = _NAMED.search(source)
+    return named.group(2) if named else None
+
+
+def locate(
+    qname: str, protos: Sequence[str], read: Callable[[str], str | None], recorded: str | None = None
+) -> Located | str:
+    """The file and message `qname` (a class of a generated `_pb2` module) comes from, else why not (`category: detail`).
+
+    `recorded` is the path protoc recorded in the generated module, when the project holds it (`descriptor_name`)."""
     found = generated(qname)
     if found is None:
         return f"not-static: `{qname}` is not a class of a generated `_pb2` module"
@@ -74,6 +111,9 @@ def locate(qname: str, protos: Sequence[str], read: Callable[[str], str | None])
     module = ".".join([*package_parts, f"{stem}_pb2"])
     wanted = ".".join(message)
     named = [p for p in protos if posixpath.basename(p)[: -len(".proto")].replace("-", "_") == stem and p.endswith(".proto")]
+    if recorded:
+        exact = [p for p in named if p == recorded or p.endswith("/" + recorded.lstrip("/"))]
+        named = exact or named
     if not named:
         return f"schema-not-found: no `{stem}.proto` in the project for `{module}`"
     scanned = {p: scan(text) for p in named if (text := read(p)) is not None}

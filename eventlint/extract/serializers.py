@@ -225,7 +225,7 @@ class SerializerFinder:
         if qname is None:
             return Detected(fmt, None, strategy, f"not-static: the message class `{_text(cls)}` is not known statically")
         configs = self.ev.project.configs
-        found = protos.locate(qname, self.ev.project.protos, configs.text)
+        found = protos.locate(qname, self.ev.project.protos, configs.text, self._recorded(qname, scope))
         if isinstance(found, str):
             return Detected(fmt, None, strategy, found)
         reference = json.dumps({"message": found.message, "proto": found.file}, sort_keys=True, separators=(",", ":"))
@@ -242,6 +242,15 @@ class SerializerFinder:
         except ValueError:
             pass  # kept as written: the contract rules report a schema that does not parse
         return Detected(fmt, text, strategy)
+
+    def _recorded(self, qname: str, scope: Scope) -> str | None:
+        """The `.proto` path protoc recorded in the generated module, when the project holds that module."""
+        parts = protos.generated(qname)
+        if parts is None:
+            return None
+        module = self.ev.project.find_module(".".join([*parts[0], f"{parts[1]}_pb2"]), scope.mod)
+        text = self.ev.project.configs.text(module.ir.path) if module is not None else None
+        return protos.descriptor_name(text) if text else None
 
     def _strategy(self, conf: ir.Expr, scope: Scope, line: int) -> str | None:
         """`subject.name.strategy` in a serializer's conf: the strategy function's own name."""

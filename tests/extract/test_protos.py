@@ -170,3 +170,30 @@ def test_a_protobuf_key_serializer_is_the_key_s_schema_only(tmp_path):
     (p,) = [p for p in facts_of(root).publishers if p.channel == "orders.placed"]
     assert p.key_schema is None and p.schema_unresolved == "schema-not-found: the key: no `keys.proto` in the project for `gen.keys_pb2`"
     assert json.loads(p.payload_schema)["message"] == "shop.orders.v1.OrderPlaced"
+
+
+def test_a_committed_generated_module_names_its_proto(tmp_path):
+    """Two `orders.proto` define the message; the committed `orders_pb2.py` recorded which one protoc compiled.
+
+    The descriptor bytes are made by protobuf's own `FileDescriptorProto`, as protoc writes them."""
+    from google.protobuf import descriptor_pb2
+
+    serialized = descriptor_pb2.FileDescriptorProto(name="shop/orders/v1/orders.proto", package="shop.orders.v1").SerializeToString()
+    generated = (
+        "from google.protobuf import descriptor_pool as _descriptor_pool\n"
+        f"DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile({serialized!r})\n"
+    )
+    files = {"proto/shop/orders/v1/orders.proto": ORDERS, "legacy/orders/v0/orders.proto": ORDERS, "app/gen/orders_pb2.py": generated}
+    publication = sent(tmp_path, files, "from app.gen import orders_pb2", "orders_pb2.OrderPlaced")
+    assert json.loads(publication.payload_schema)["proto"] == "proto/shop/orders/v1/orders.proto"
+    # without the module, nothing tells the two apart
+    publication = sent(tmp_path / "b", {k: v for k, v in files.items() if not k.endswith(".py")}, "from app.gen import orders_pb2", "orders_pb2.OrderPlaced")
+    assert publication.schema_unresolved.startswith("schema-ambiguous: ")
+
+
+def test_an_older_protoc_s_file_descriptor_name():
+    from eventlint.extract.protos import descriptor_name
+
+    assert descriptor_name("DESCRIPTOR = _descriptor.FileDescriptor(\n  name='orders/v1/orders.proto',\n  package='shop',\n") == "orders/v1/orders.proto"
+    assert descriptor_name("DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\\x12\\x04shop')") is None  # no name field first
+    assert descriptor_name("x = 1") is None
