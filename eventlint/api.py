@@ -447,16 +447,17 @@ def schema_check(against: str, paths: Sequence[PathLike] = (), config: Config | 
     _verify_ref(root, against)
     catalog = load_catalog(config)
     _, policy = compatibility_settings(config)
-    specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema]
+    specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema or spec.key_schema]
     if not specs:
         return SchemaCheck(against, policy, ())
     readers = _readers(facts(paths or [root], config), config, catalog)
     work, then = compat.SchemaStore.from_directory(root), _git_store(root, against)
     files: list[SchemaFileCheck] = []
-    for spec in specs:
+    parts = [(spec, False) for spec in specs if spec.schema] + [(spec, True) for spec in specs if spec.key_schema]
+    for spec, key in sorted(parts, key=lambda item: (item[0].name, item[1])):
         mode, _ = compatibility_settings(config, spec)
         consumers = tuple(sorted(set(spec.consumers) | readers.get(spec.name, set())))
-        for _, current in compat.load_versions(_catalog_path(spec), work):
+        for _, current in compat.load_versions(_catalog_path(spec, key), work):
             if not then.exists(current.file):
                 files.append(SchemaFileCheck(spec.name, current.file, "new", mode, (), consumers))
                 continue
@@ -478,21 +479,28 @@ def _registry_check(export: Path, paths: Sequence[PathLike], config: Config) -> 
     contracts = config.raw.get("contracts")
     strategy = subjects.strategy(contracts)
     level = compat.protobuf_level(contracts)
-    specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema]
+    specs = [spec for _, spec in sorted(catalog.events.items()) if spec.schema or spec.key_schema]
     if not specs:
         return SchemaCheck(str(export), policy, ())
     found = facts(paths or [root], config)
     readers = _readers(found, config, catalog)
     stated = _stated_strategies(found, config, catalog)
+    messages = _stated_messages(found, config, catalog)
+    key_stated = _stated_strategies(found, config, catalog, key=True)
+    key_messages = _stated_messages(found, config, catalog, key=True)
     work, registry = compat.SchemaStore.from_directory(root), compat.SchemaStore.from_directory(export)
     files: list[SchemaFileCheck] = []
-    for spec in specs:
+    parts = [(spec, False) for spec in specs if spec.schema] + [(spec, True) for spec in specs if spec.key_schema]
+    for spec, key in sorted(parts, key=lambda item: (item[0].name, item[1])):
         mode, _ = compatibility_settings(config, spec)
         consumers = tuple(sorted(set(spec.consumers) | readers.get(spec.name, set())))
-        versions = compat.load_versions(_catalog_path(spec), work)
+        versions = compat.load_versions(_catalog_path(spec, key), work)
         current = versions[-1][1]
-        named = stated.get(spec.name, set())
-        subject = subjects.subject(next(iter(named)) if len(named) == 1 else strategy, spec.channel, current)
+        named = (key_stated if key else stated).get(spec.name, set())
+        written = (key_messages if key else messages).get(spec.name, set())  # the Protobuf message classes its producers serialize
+        record = next(iter(written)) if len(written) == 1 else None
+        chosen = next(iter(named)) if len(named) == 1 else strategy
+        subject = subjects.subject(chosen, spec.channel, current, key=key, record=record)
         if subject is None:  # no channel for the topic, or no record name (an Avro primitive, a JSON Schema without title)
             files.append(SchemaFileCheck(spec.name, current.file, "no-subject", mode, (), consumers))
             continue
@@ -554,19 +562,36 @@ def _schema_file(path: Path, config: Config) -> compat.Schema:
     return compat.load_schema(resolved, compat.SchemaStore.from_directory(root))
 
 
-def _catalog_path(spec: EventSpec) -> Path:
-    """The event's schema file or folder; relative to the file that declares the event."""
-    return (Path(spec.base) / (spec.schema or "")).resolve()
+def _catalog_path(spec: EventSpec, key: bool = False) -> Path:
+    """The event's schema (or key schema) file or folder; relative to the file that declares the event."""
+    return (Path(spec.base) / ((spec.key_schema if key else spec.schema) or "")).resolve()
 
 
-def _stated_strategies(found: ProjectFacts, config: Config, catalog: Catalog) -> dict[str, set[str]]:
-    """Event name → the subject name strategies its producers' serializers are configured with."""
+def _stated_strategies(found: ProjectFacts, config: Config, catalog: Catalog, key: bool = False) -> dict[str, set[str]]:
+    """Event name → the subject name strategies its producers' value (or key) serializers are configured with."""
     contracts = Contracts(RuleContext(found, config, catalog))
     stated: dict[str, set[str]] = {}
     for p in found.publishers:
-        if p.subject_strategy:
+        strategy = p.key_subject_strategy if key else p.subject_strategy
+        if strategy:
             for spec in contracts.published(p):
-                stated.setdefault(spec.name, set()).add(p.subject_strategy)
+                stated.setdefault(spec.name, set()).add(strategy)
+    return stated
+
+
+def _stated_messages(found: ProjectFacts, config: Config, catalog: Catalog, key: bool = False) -> dict[str, set[str]]:
+    """Event name → the Protobuf messages its producers' value (or key) `ProtobufSerializer`s are given."""
+    contracts = Contracts(RuleContext(found, config, catalog))
+    stated: dict[str, set[str]] = {}
+    for p in found.publishers:
+        fmt, text = (p.key_format, p.key_schema) if key else (p.payload_format, p.payload_schema)
+        try:
+            message = json.loads(text).get("message") if fmt == "protobuf" and text else None
+        except (ValueError, AttributeError):
+            message = None  # not a reference extraction writes (facts merged from elsewhere)
+        if isinstance(message, str):
+            for spec in contracts.published(p):
+                stated.setdefault(spec.name, set()).add(message)
     return stated
 
 

@@ -29,6 +29,7 @@ class EventSpec:
     consumers: tuple[str, ...] = ()
     also_on: tuple[str, ...] = ()  # further channels (an AsyncAPI message listed by several channels)
     schema: str | None = None
+    key_schema: str | None = None  # the key's schema (file or folder of versions), for a key serializer's schema and `<topic>-key`
     aliases: tuple[str, ...] = ()  # other names of the event (identity.py): declared, AsyncAPI names, schema title
     description: str | None = None
     deprecated: bool | str = False
@@ -122,6 +123,10 @@ def _declared_events(config: Config) -> dict[str, EventSpec]:
             schema = schema_path = _inside(config, spec["schema"], f"{where}.schema", base=source.parent if source else None)
             if not schema.exists():
                 raise ConfigError(label, f"{where}.schema", f"no such file or folder: {spec['schema']}")
+        if spec.get("key_schema") is not None:
+            key_path = _inside(config, spec["key_schema"], f"{where}.key_schema", base=source.parent if source else None)
+            if not key_path.exists():
+                raise ConfigError(label, f"{where}.key_schema", f"no such file or folder: {spec['key_schema']}")
         events[str(name)] = EventSpec(
             name=str(name),
             owner=spec.get("owner"),
@@ -129,6 +134,7 @@ def _declared_events(config: Config) -> dict[str, EventSpec]:
             channel=spec.get("channel"),
             consumers=tuple(spec.get("consumers") or ()),
             schema=spec.get("schema"),
+            key_schema=spec.get("key_schema"),
             aliases=_aliases(spec.get("aliases") or (), _schema_title(schema_path)),
             description=spec.get("description"),
             deprecated=spec.get("deprecated", False),

@@ -83,6 +83,7 @@ class Discovery:
     files: tuple[SourceFile, ...]
     services: tuple[Service, ...]
     skipped: tuple[Skipped, ...]
+    protos: tuple[str, ...] = ()  # the `.proto` files walked (root-relative): what a generated `x_pb2` module may come from
 
 
 def discover(paths: Sequence[str | os.PathLike[str]], config: Config) -> Discovery:
@@ -109,7 +110,10 @@ def discover(paths: Sequence[str | os.PathLike[str]], config: Config) -> Discove
 
     ignored = _git_visible(root)
     files: dict[str, tuple[Path, str]] = {}
+    protos: list[str] = []
     for rel, path in sorted(found.items()):
+        if rel.endswith(".proto") and (ignored is None or rel in ignored) and not matches_any(rel, config.exclude):
+            protos.append(rel)
         kind = _kind(rel)
         if kind is None:
             continue
@@ -127,7 +131,9 @@ def discover(paths: Sequence[str | os.PathLike[str]], config: Config) -> Discove
         SourceFile(rel, path, kind, assign.get(rel), *modules.get(rel, ("", "", "")))
         for rel, (path, kind) in files.items()
     )
-    return Discovery(root=root, files=result, services=services, skipped=tuple(sorted(set(skipped), key=lambda s: s.path)))
+    return Discovery(
+        root=root, files=result, services=services, skipped=tuple(sorted(set(skipped), key=lambda s: s.path)), protos=tuple(protos)
+    )
 
 
 def _walk(top: Path, root: Path, found: dict[str, Path], skipped: list[Skipped]) -> None:

@@ -54,6 +54,10 @@ class Publication:
     broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
     payload_format: str | None = None  # `avro`/`json-schema` when `payload_schema` is a serializer's schema, not one inferred (docs/facts.md)
     subject_strategy: str | None = None  # the serializer's `subject.name.strategy` (TopicNameStrategy...), when its conf states one
+    schema_unresolved: str | None = None  # why a serializer's schema stays unknown, "category: detail" (a generated class with no `.proto` found)
+    key_schema: str | None = None  # the schema the key serializer writes the key with, as `payload_schema` is the value's (docs/facts.md)
+    key_format: str | None = None  # `avro`/`json-schema`/`protobuf`: the format of `key_schema`
+    key_subject_strategy: str | None = None  # the key serializer's `subject.name.strategy`, when its conf states one
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,9 @@ class Subscription:
     derived: bool = False  # the name is one of a few possible values at this site (docs/facts.md)
     broker: str | None = None  # the broker connection, when the code states it: a normalized, non-secret label (docs/facts.md)
     retry: str | None = None  # the framework runs the handler again for the same message: "on-error" (Celery autoretry_for)
+    payload_schema: str | None = None  # the schema the consumer's deserializer decodes with, as JSON text (`payload_format`)
+    payload_format: str | None = None  # `protobuf`: `payload_schema` names the generated class's `.proto` and message (docs/facts.md)
+    schema_unresolved: str | None = None  # why the deserializer's schema stays unknown, "category: detail"
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +352,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime")
 
 
 @functools.cache

@@ -131,3 +131,36 @@ def test_the_producers_serializer_names_the_strategy(tmp_path):
     by_event = {s["event"]: s for s in json.loads(_check(root, export).output)["schemas"]}
     assert by_event["OrderPlaced"]["subject"] == "shop.orders.OrderPlaced" and by_event["OrderPlaced"]["status"] == "unchanged"
     assert by_event["PaymentCaptured"]["subject"] == "payments.captured-value"  # its producer states none: the option's default
+
+
+def test_a_protobuf_serializer_s_class_names_the_record():
+    """Confluent's Protobuf serializer names the subject with the message it is given, not the file's first one."""
+    schema = compat.text_schema("protobuf", PROTO, "test")
+    assert subjects.subject("RecordNameStrategy", "t", schema, record="shop.billing.v1.Other") == "shop.billing.v1.Other"
+    assert subjects.subject("TopicRecordNameStrategy", "t", schema, record="shop.billing.v1.Other") == "t-shop.billing.v1.Other"
+    assert subjects.subject("TopicNameStrategy", "t", schema, record="shop.billing.v1.Other") == "t-value"
+
+
+def test_the_producers_protobuf_class_names_the_subject(tmp_path):
+    root, export = _project(tmp_path, "RecordNameStrategy")
+    catalogued = root / "schemas/payment_captured/v3.proto"
+    # the file holds a message before PaymentCaptured: the file's first message is not the subject
+    proto = catalogued.read_text(encoding="utf-8").replace("message PaymentCaptured {", "message Envelope { string id = 1; }\n\nmessage PaymentCaptured {", 1)
+    catalogued.write_text(proto, encoding="utf-8")
+    (root / "proto").mkdir()
+    (root / "proto/payment_captured.proto").write_text(proto, encoding="utf-8")
+    (root / "services/billing/billing/producer.py").write_text(
+        "from confluent_kafka import SerializingProducer\n"
+        "from confluent_kafka.schema_registry import SchemaRegistryClient\n"
+        "from confluent_kafka.schema_registry.protobuf import ProtobufSerializer\n\n"
+        "from billing.gen import payment_captured_pb2\n\n"
+        "registry = SchemaRegistryClient({'url': 'http://schema-registry:8081'})\n"
+        "producer = SerializingProducer({'bootstrap.servers': 'kafka:9092', "
+        "'value.serializer': ProtobufSerializer(payment_captured_pb2.PaymentCaptured, registry, {'use.deprecated.format': False})})\n\n\n"
+        "def captured(payment):\n"
+        "    producer.produce('payments.captured', key=payment.order_id, value=payment)\n",
+        encoding="utf-8",
+    )
+    shutil.copy(root / "schemas/payment_captured/v3.proto", export / "shop.billing.v1.PaymentCaptured.proto")
+    by_event = {s["event"]: s for s in json.loads(_check(root, export).output)["schemas"]}
+    assert by_event["PaymentCaptured"]["subject"] == "shop.billing.v1.PaymentCaptured" and by_event["PaymentCaptured"]["status"] == "unchanged"

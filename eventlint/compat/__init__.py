@@ -78,6 +78,8 @@ __all__ = [
     "breaks",
     "check_schema",
     "compare",
+    "first_message",
+    "message_view",
     "format_of",
     "history",
     "inline_schema",
@@ -200,6 +202,26 @@ def attribute_names(schema: Schema) -> frozenset[str] | None:
     """The attributes a decoded message has when the format fixes them (a generated Protobuf class), else None."""
     names = getattr(format_of_name(schema.format), "attribute_names", None)
     return names(schema.document) if names is not None else None
+
+
+def message_view(schema: Schema, message: str) -> tuple[frozenset[str], Any] | None:
+    """(the attributes, the JSON view) of one message of a Protobuf schema; None when it does not define it (or is not Protobuf)."""
+    if schema.format != "protobuf":
+        return None
+    from eventlint.compat import protobuf
+
+    attributes = protobuf.message_attributes(schema.document, message)
+    view = protobuf.message_json_view(schema.document, message)
+    return (attributes, view) if attributes is not None and view is not None else None
+
+
+def first_message(schema: Schema) -> str | None:
+    """A Protobuf schema's first message (the one Confluent's serializer names when the class is not known), else None."""
+    if schema.format != "protobuf":
+        return None
+    from eventlint.compat import protobuf
+
+    return protobuf.first_message_name(schema.document)
 
 
 def format_of_name(name: str) -> Format:

@@ -438,6 +438,17 @@ def attribute_names(document: ProtoFile) -> frozenset[str]:
     return frozenset(f.name for f in document.messages[document.order[0]].fields.values())
 
 
+def message_attributes(document: ProtoFile, full: str) -> frozenset[str] | None:
+    """The fields of the message `full` (its generated class's attributes), None when the file does not define it."""
+    message = document.messages.get(full)
+    return frozenset(f.name for f in message.fields.values()) if message is not None else None
+
+
+def message_json_view(document: ProtoFile, full: str) -> dict[str, Any] | None:
+    """The message `full` as `json_view` reads the first one, None when the file does not define it."""
+    return _view(document, full, frozenset()) if full in document.messages else None
+
+
 def json_view(document: ProtoFile) -> dict[str, Any]:
     """The first message of the file (Confluent's serializer's choice) as the JSON its proto3 JSON mapping accepts.
 

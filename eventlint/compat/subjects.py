@@ -7,9 +7,9 @@ serializer's configuration; `value.subject.name.strategy` in Java):
 - RecordNameStrategy: the record's fully qualified name;
 - TopicRecordNameStrategy: `<topic>-<fully qualified record name>`.
 
-The record name is the Avro record's full name (`namespace.name`), the Protobuf file's first
-message with its package (`package.Message`, as the Protobuf serializer names it), and a JSON
-Schema's `title`. A strategy is named as in the Java serializers' configuration, by the Java
+The record name is the Avro record's full name (`namespace.name`), the Protobuf message's
+fully-qualified name (`package.Message`: the class the producer's `ProtobufSerializer` is given,
+else the file's first message), and a JSON Schema's `title`. A strategy is named as in the Java serializers' configuration, by the Java
 class, or by confluent-kafka-python's function (`topic_record_subject_name_strategy`).
 """
 
@@ -60,12 +60,15 @@ def record_name(schema: Schema) -> str | None:
     return None
 
 
-def subject(strategy_used: str, topic: str | None, schema: Schema | None, key: bool = False) -> str | None:
-    """The subject the schema is registered under, None when the strategy needs what is not known."""
+def subject(strategy_used: str, topic: str | None, schema: Schema | None, key: bool = False, record: str | None = None) -> str | None:
+    """The subject the schema is registered under, None when the strategy needs what is not known.
+
+    `record` is the record name when the code states it: the message class a `ProtobufSerializer` is
+    given (Confluent's serializer names the subject with that message's full name, not the file's first)."""
     part = "key" if key else "value"
     if strategy_used == "TopicNameStrategy":
         return f"{topic}-{part}" if topic else None
-    record = record_name(schema) if schema is not None else None
+    record = record or (record_name(schema) if schema is not None else None)
     if record is None:
         return None
     if strategy_used == "RecordNameStrategy":

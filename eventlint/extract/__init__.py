@@ -218,6 +218,7 @@ def _facts(
     from eventlint.extract.sites import SiteFinder
 
     project = Project(modules, patterns, discovery.root, root_package(discovery.root, {f.path for f in discovery.files}))
+    project.protos = discovery.protos
     buses = _inhouse(project, bus_packs)
     services = {f.path: f.service for f in discovery.files}
     finder = SiteFinder(project, services, config.payload_event_keys)
@@ -608,6 +609,7 @@ def _run_key(
     for source, data in sources:
         parts += [source.path, source.kind, source.service or "", source.module, source.import_name, source.sys_root, digest(data)]
     parts.append(str(len(discovery.files)))
+    parts.append(json.dumps(list(discovery.protos)))  # which `.proto` a generated `x_pb2` class maps to (extract/protos.py)
     parts.append(json.dumps([limits.max_file_bytes, [[s.path, o.message] for s, o in oversized]]))
     return digest(*parts)
 

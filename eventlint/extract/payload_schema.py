@@ -371,8 +371,10 @@ class SchemaInference:
             elif not needed and field_name in required:
                 required.remove(field_name)
 
-    def reader(self, qname: str) -> dict[str, Any] | None:
-        """The model as a consumer decodes into it: its fields, required only when they have no default."""
+    def reader(self, qname: str, depth: int = 0) -> dict[str, Any] | None:
+        """The model as a consumer decodes into it: its fields, required only when they have no default.
+
+        Nested models (a field typed `Customer`, `list[Line]`, `Optional[Customer]`) are read the same way."""
         found = self.model(qname)
         if found is None:
             return None
@@ -383,6 +385,22 @@ class SchemaInference:
         required = [f for f in _mapping(found.get("properties")) if not self._has_default(f, chain)]
         if required:
             schema["required"] = required
+        if depth < MAX_DEPTH and isinstance(found.get("properties"), dict):
+            schema["properties"] = {k: self._as_reader(v, depth + 1) for k, v in found["properties"].items()}
+        return schema
+
+    def _as_reader(self, schema: Any, depth: int) -> Any:
+        """A field's schema with the models in it (`X`, `list[X]`, `X | None`) as readers."""
+        if not isinstance(schema, dict) or depth > MAX_DEPTH:
+            return schema
+        cls = schema.get("x-python-class")
+        if isinstance(cls, str) and "properties" in schema:
+            nested = self.reader(cls, depth)
+            return nested if nested is not None else schema
+        if isinstance(schema.get("items"), dict):
+            return {**schema, "items": self._as_reader(schema["items"], depth + 1)}
+        if isinstance(schema.get("anyOf"), list):
+            return {**schema, "anyOf": [self._as_reader(b, depth + 1) for b in schema["anyOf"]]}
         return schema
 
     def _has_default(self, field_name: str, chain: list[str]) -> bool:

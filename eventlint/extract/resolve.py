@@ -215,6 +215,7 @@ class Project:
         self.patterns = patterns
         # configuration files the code reads (YAML, INI, .env, docker-compose), read when a value needs one
         self.configs = ConfigFiles(root)
+        self.protos: tuple[str, ...] = ()  # the project's `.proto` files (discovery), for generated `x_pb2` classes
         self.mods: dict[str, ModInfo] = {}
         self._import_index: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
         self.functions: dict[str, tuple[ModInfo, ir.Function]] = {}

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from eventlint.config import FAST_SAFE_LOADER
-from eventlint.extract import ir
+from eventlint.extract import ir, protos
 from eventlint.extract.config_values import FILE, locate
 from eventlint.extract.configfiles import normalise
 from eventlint.extract.resolve import LAST_LINE, ArgBinding, Evaluator, Scope, argument
@@ -51,8 +51,9 @@ class Detected:
     """A serializer found for a publication: the format it writes, its schema text, its registry conf."""
 
     format: str
-    schema: str  # JSON text (sorted keys) when it parses as JSON; else the text as written
+    schema: str | None  # JSON text (sorted keys) when it parses as JSON; else the text as written; None: see `unresolved`
     strategy: str | None = None  # `subject.name.strategy` from the serializer's conf, when stated (canonical name)
+    unresolved: str | None = None  # why the schema of a known serializer stays unknown (`category: detail`)
 
 
 @functools.cache
@@ -92,15 +93,19 @@ class SerializerFinder:
         self.parsers = {e["call"]: e for e in data.get("schema-parsers", [])}
         self.files = {e["call"]: e for e in data.get("schema-files", [])}
         self.producers = _named(data.get("producers", []), "class")
+        self.deserializers = _named(data.get("deserializers", []), "class")
+        self.consumers = _named(data.get("consumers", []), "class")
+        self.contexts = frozenset(data.get("contexts", ()))
         # IR made here from text the IR keeps opaque (`a / b`); kept for the run, as the evaluator memoises by node identity
         self._converted: dict[str, ir.Expr | None] = {}
 
     # -- at a site ---------------------------------------------------------------------------
 
-    def detect(self, call: ir.Call, scope: Scope, payload: ir.Expr | None) -> Detected | None:
-        """The serializer of the publish `call` (its producer's `value.serializer`, or the payload's own)."""
+    def detect(self, call: ir.Call, scope: Scope, payload: ir.Expr | None, part: str = "value") -> Detected | None:
+        """The serializer of the publish `call`'s value (its producer's `value.serializer`, or the payload's own), or of
+        its key with `part="key"` (`key.serializer`, or the key argument's own). One is never taken for the other."""
         if payload is not None:
-            found = self._payload(payload, scope, call.line, 0)
+            found = self._payload(payload, scope, call.line, 0, part)
             if found is not None:
                 return found
         if isinstance(call.func, ir.Attr):
@@ -109,34 +114,62 @@ class SerializerFinder:
                 producer, where, line = made
                 entry = self.producers.get(self._qname(producer.func, where, line) or "")
                 if entry is not None:
-                    conf = self._conf_value(producer, entry, where, line)
+                    conf = self._conf_value(producer, entry, where, line, entry["key" if part == "value" else "key-serializer"])
                     if conf is not None:
                         return self._serializer(conf[0], conf[1], conf[2], 0)
         return None
 
-    def _payload(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> Detected | None:
+    def decoder(self, call: ir.Call, scope: Scope) -> Detected | None:
+        """The schema-bound deserializer a consuming `call` (`consumer.subscribe(...)`) decodes values with: its
+        consumer's `value.deserializer` (`ProtobufDeserializer(orders_pb2.OrderPlaced, conf)`)."""
+        if not isinstance(call.func, ir.Attr):
+            return None
+        made = self._made(call.func.value, scope, call.line, 0)
+        if made is None:
+            return None
+        consumer, where, line = made
+        entry = self.consumers.get(self._qname(consumer.func, where, line) or "")
+        if entry is None:
+            return None
+        conf = self._conf_value(consumer, entry, where, line, entry["key"])
+        return self._serializer(conf[0], conf[1], conf[2], 0, self.deserializers) if conf is not None else None
+
+    def _payload(self, expr: ir.Expr, scope: Scope, line: int, depth: int, part: str = "value") -> Detected | None:
         if depth > MAX_DEPTH:
             return None
         match expr:
             case ir.Await(value):
-                return self._payload(value, scope, line, depth + 1)
+                return self._payload(value, scope, line, depth + 1, part)
             case ir.Name(name):
                 defined = self.ev.definition(name, scope, line)
-                return self._payload(defined[0], defined[1], defined[2], depth + 1) if defined else None
+                return self._payload(defined[0], defined[1], defined[2], depth + 1, part) if defined else None
             case ir.Call(func=ir.Attr(value=ir.Name(buffer), attr="getvalue")) if not expr.args:
-                return self._buffer(buffer, scope, line)
+                return self._buffer(buffer, scope, line) if part == "value" else None
             case ir.Call(func=func):
-                # `ser(value, ctx)`: calling a serializer instance
+                # `ser(value, ctx)`: calling a serializer instance; its context names the part it writes
                 made = self._made(func, scope, line, depth + 1)
                 if made is not None and (self._qname(made[0].func, made[1], made[2]) or "") in self.serializers:
+                    field = self._field(argument(expr, 1, "ctx"), scope, line)
+                    if field is not None and field != part:
+                        return None  # `MessageField.KEY` given as the value (or the reverse): not this part's schema
                     return self._serializer(func, scope, line, depth + 1)
                 callee = self.ev.eval(func, scope, line)
                 if isinstance(callee, VRef) and callee.kind == "function":
                     target = self.ev.scope_of(callee.qname)
                     if target is not None and target.func is not None and len(target.func.returns) == 1:
                         bound = Scope(target.mod, target.func, target.cls, ArgBinding(expr, scope))
-                        return self._payload(target.func.returns[0], bound, LAST_LINE, depth + 1)
+                        return self._payload(target.func.returns[0], bound, LAST_LINE, depth + 1, part)
         return None
+
+    def _field(self, ctx: ir.Expr | None, scope: Scope, line: int) -> str | None:
+        """`SerializationContext(topic, MessageField.KEY)`: "key" (or "value"); None when not stated plainly."""
+        made = self._made(ctx, scope, line, 0) if ctx is not None else None
+        if made is None or self._qname(made[0].func, made[1], made[2]) not in self.contexts:
+            return None
+        field = argument(made[0], 1, "field")
+        value = self.ev.eval(field, made[1], made[2]) if field is not None else None
+        name = value.qname.rsplit(".", 1)[-1] if isinstance(value, VRef) else value.value if isinstance(value, VStr) else None
+        return {"KEY": "key", "VALUE": "value", "key": "key", "value": "value"}.get(name or "")
 
     def _buffer(self, buffer: str, scope: Scope, line: int) -> Detected | None:
         """What was written into `buffer` before `buffer.getvalue()`: the last schema-bound write in the function."""
@@ -168,18 +201,35 @@ class SerializerFinder:
                     return self._with_schema(entry["format"], schema, made[1], made[2], None)
         return None
 
-    def _serializer(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> Detected | None:
+    def _serializer(self, expr: ir.Expr, scope: Scope, line: int, depth: int, table: dict[str, dict[str, Any]] | None = None) -> Detected | None:
         made = self._made(expr, scope, line, depth)
         if made is None:
             return None
         call, where, at = made
-        entry = self.serializers.get(self._qname(call.func, where, at) or "")
+        entry = (self.serializers if table is None else table).get(self._qname(call.func, where, at) or "")
         if entry is None:
             return None
         schema = argument(call, entry["schema"].get("arg"), entry["schema"].get("kw"))
         conf = argument(call, entry.get("conf", {}).get("arg"), entry.get("conf", {}).get("kw")) if "conf" in entry else None
         strategy = self._strategy(conf, where, at) if conf is not None else None
+        if entry.get("generated"):
+            return self._generated(entry["format"], schema, where, at, strategy)
         return self._with_schema(entry["format"], schema, where, at, strategy)
+
+    def _generated(self, fmt: str, cls: ir.Expr | None, scope: Scope, line: int, strategy: str | None) -> Detected | None:
+        """A serializer given a generated class (`ProtobufSerializer(orders_pb2.OrderPlaced, ...)`): the `.proto` it comes from."""
+        if cls is None:
+            return None
+        value = self.ev.eval(cls, scope, line)
+        qname = value.qname if isinstance(value, VRef) else _dotted(cls, scope)
+        if qname is None:
+            return Detected(fmt, None, strategy, f"not-static: the message class `{_text(cls)}` is not known statically")
+        configs = self.ev.project.configs
+        found = protos.locate(qname, self.ev.project.protos, configs.text, self._recorded(qname, scope))
+        if isinstance(found, str):
+            return Detected(fmt, None, strategy, found)
+        reference = json.dumps({"message": found.message, "proto": found.file}, sort_keys=True, separators=(",", ":"))
+        return Detected(fmt, reference, strategy)
 
     def _with_schema(self, fmt: str, schema: ir.Expr | None, scope: Scope, line: int, strategy: str | None) -> Detected | None:
         if schema is None:
@@ -193,6 +243,15 @@ class SerializerFinder:
             pass  # kept as written: the contract rules report a schema that does not parse
         return Detected(fmt, text, strategy)
 
+    def _recorded(self, qname: str, scope: Scope) -> str | None:
+        """The `.proto` path protoc recorded in the generated module, when the project holds that module."""
+        parts = protos.generated(qname)
+        if parts is None:
+            return None
+        module = self.ev.project.find_module(".".join([*parts[0], f"{parts[1]}_pb2"]), scope.mod)
+        text = self.ev.project.configs.text(module.ir.path) if module is not None else None
+        return protos.descriptor_name(text) if text else None
+
     def _strategy(self, conf: ir.Expr, scope: Scope, line: int) -> str | None:
         """`subject.name.strategy` in a serializer's conf: the strategy function's own name."""
         value = self.ev.eval(conf, scope, line)
@@ -204,8 +263,8 @@ class SerializerFinder:
             return knowledge().get("subject-strategies", {}).get(found.qname.rsplit(".", 1)[-1])
         return None
 
-    def _conf_value(self, producer: ir.Call, entry: dict[str, Any], scope: Scope, line: int) -> tuple[ir.Expr, Scope, int] | None:
-        """The expression a producer's configuration dict gives for its value serializer."""
+    def _conf_value(self, producer: ir.Call, entry: dict[str, Any], scope: Scope, line: int, wanted: str) -> tuple[ir.Expr, Scope, int] | None:
+        """The expression a producer's configuration dict gives for `wanted` (`value.serializer`, `key.serializer`)."""
         conf = argument(producer, entry["conf"].get("arg"), entry["conf"].get("kw"))
         for _ in range(MAX_DEPTH):
             if isinstance(conf, ir.Name):
@@ -219,7 +278,7 @@ class SerializerFinder:
             return None
         for item in conf.items:
             key = self.ev.eval(item.key, scope, line) if item.key is not None else None
-            if isinstance(key, VStr) and key.value == entry["key"]:
+            if isinstance(key, VStr) and key.value == wanted:
                 return item.value, scope, line
         return None
 
@@ -415,6 +474,27 @@ class SerializerFinder:
                 return None  # a second absolute part: not followed
             text = posixpath.join(text, part[1])
         return anchored, text
+
+
+def _dotted(expr: ir.Expr, scope: Scope) -> str | None:
+    """`mod_pb2.Outer.Inner` as its imported name, when the evaluator has no value for it (a generated module in the
+    project defines its classes at run time, so they are not bound anywhere the resolver can see)."""
+    parts: list[str] = []
+    while isinstance(expr, ir.Attr):
+        parts.insert(0, expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ir.Name):
+        return None
+    target = scope.mod.imports.get(expr.id)
+    return ".".join([target, *parts]) if target else None
+
+
+def _text(expr: ir.Expr) -> str:
+    parts: list[str] = []
+    while isinstance(expr, ir.Attr):
+        parts.insert(0, expr.attr)
+        expr = expr.value
+    return ".".join([expr.id, *parts]) if isinstance(expr, ir.Name) else "…"
 
 
 def _up(path: str, levels: int) -> str:

@@ -22,7 +22,7 @@ from eventlint.extract import ir, payload_schema
 from eventlint.extract.dispatch import Dispatch, Route
 from eventlint.extract.patterns import SitePattern, Spec
 from eventlint.extract.payload_schema import SchemaInference
-from eventlint.extract.serializers import SerializerFinder
+from eventlint.extract.serializers import Detected, SerializerFinder
 from eventlint.extract.resolve import (
     LAST_LINE,
     PASS_THROUGH,
@@ -79,6 +79,7 @@ class Shape:
     schema: str | None = None  # the inferred JSON Schema of the payload, as JSON text (extract/payload_schema.py)
     schema_format: str | None = None  # set when `schema` is a serializer's (extract/serializers.py): avro, json-schema
     subject_strategy: str | None = None  # the serializer's `subject.name.strategy`, when its conf states one
+    schema_unresolved: str | None = None  # why a known serializer's schema stays unknown (extract/protos.py)
 
 
 NO_SHAPE = Shape()
@@ -112,6 +113,8 @@ class Found:
     # a decorator applied by hand (`app.agent(channel)(fn)`): the function holding that call, whose callers
     # bind its parameters; `function` stays the decorated one, as for `@`
     wrapper: str | None = None
+    key_serializer: Detected | None = None  # the serializer that writes the key (extract/serializers.py)
+    decoder: Detected | None = None  # the deserializer a consumer decodes values with (extract/serializers.py)
 
     def get(self, name: str) -> tuple[Value, ...]:
         for key, values in self.values:
@@ -467,6 +470,8 @@ class SiteFinder:
                 origin=origin,
                 payload=self._payload(pattern.spec("payload"), item_ctx),
                 key=self._key(pattern.spec("key"), item_ctx),
+                key_serializer=self._key_serializer(pattern.spec("key"), item_ctx) if pattern.kind == "publish" else None,
+                decoder=self.serializers.decoder(ctx.call, ctx.scope) if pattern.kind == "subscribe" and ctx.call and ctx.scope else None,
                 handler=handler,
                 headers=self._headers(pattern, item_ctx),
             )
@@ -559,6 +564,8 @@ class SiteFinder:
         found = self.serializers.detect(call, scope, expr)
         if found is None:
             return shape
+        if found.schema is None:
+            return replace(shape, schema_unresolved=found.unresolved)
         return replace(shape, schema=found.schema, schema_format=found.format, subject_strategy=found.strategy)
 
     def _with_schema(self, shape: Shape, expr: ir.Expr, scope: Scope, line: int) -> Shape:
@@ -753,6 +760,15 @@ class SiteFinder:
                 if inner is not None:
                     return self.payload_shape(inner, scope, line, depth + 1)
             return NO_SHAPE
+        return None
+
+    def _key_serializer(self, spec: Spec | None, ctx: SiteContext) -> Detected | None:
+        """The schema-bound serializer the key is written with: the producer's `key.serializer`, or the key's own."""
+        if spec is None or ctx.call is None or ctx.scope is None:
+            return None
+        for source in spec:
+            if source.item is None:
+                return self.serializers.detect(ctx.call, ctx.scope, argument(ctx.call, source.arg, source.kw), part="key")
         return None
 
     def _key(self, spec: Spec | None, ctx: SiteContext) -> str | None:
@@ -1161,6 +1177,10 @@ class SiteFinder:
                             payload_schema=site.payload.schema,
                             payload_format=site.payload.schema_format,
                             subject_strategy=site.payload.subject_strategy,
+                            schema_unresolved=site.payload.schema_unresolved or _key_unresolved(site.key_serializer),
+                            key_schema=site.key_serializer.schema if site.key_serializer else None,
+                            key_format=site.key_serializer.format if site.key_serializer and site.key_serializer.schema else None,
+                            key_subject_strategy=site.key_serializer.strategy if site.key_serializer and site.key_serializer.schema else None,
                             event_expr=ev_expr,
                             channel_expr=ch_expr,
                             via=site.via,
@@ -1210,6 +1230,9 @@ class SiteFinder:
                         queue_type=_per_record(site, channel, "queue_type", binds),
                         retry=_first_text(site.get("retry")),
                         lifetime=_per_record(site, channel, "lifetime", binds),
+                        payload_schema=site.decoder.schema if site.decoder else None,
+                        payload_format=site.decoder.format if site.decoder and site.decoder.schema else None,
+                        schema_unresolved=site.decoder.unresolved if site.decoder else None,
                         unresolved=unresolved,
                         provenance=_provenance(event, channel),
                         derived=_derived(event, channel),
@@ -1578,6 +1601,14 @@ def broker_named(function: str | None) -> str:
     """How a queue the broker names is written in the facts: the function that declares, binds and
     consumes it (`queue_declare(queue="")`, then `result.method.queue`), which is what ties them."""
     return f"broker-named queue in {function}"
+
+
+def _key_unresolved(found: Detected | None) -> str | None:
+    """Why the key serializer's schema stays unknown, as `category: the key: detail`."""
+    if found is None or found.unresolved is None:
+        return None
+    category, _, detail = found.unresolved.partition(": ")
+    return f"{category}: the key: {detail}"
 
 
 def text_of(value: Value | None) -> tuple[str | None, str | None]:

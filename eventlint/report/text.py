@@ -174,21 +174,23 @@ def unresolved_records(facts: ProjectFacts) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for kind, records in (("publisher", facts.publishers), ("subscriber", facts.subscribers)):
         for r in records:
-            if r.unresolved is None:
-                continue
-            category, _, detail = r.unresolved.partition(": ")
-            rows.append(
-                {
-                    "path": r.path,
-                    "line": r.line,
-                    "column": r.column,
-                    "kind": kind,
-                    "framework": r.framework,
-                    "service": r.service,
-                    "reason": category,
-                    "detail": detail,
-                }
-            )
+            # a name or handler left unknown; a producer's serializer schema left unknown (`schema_unresolved`)
+            for why in (r.unresolved, getattr(r, "schema_unresolved", None)):
+                if why is None:
+                    continue
+                category, _, detail = why.partition(": ")
+                rows.append(
+                    {
+                        "path": r.path,
+                        "line": r.line,
+                        "column": r.column,
+                        "kind": kind,
+                        "framework": r.framework,
+                        "service": r.service,
+                        "reason": category,
+                        "detail": detail,
+                    }
+                )
     rows.sort(key=lambda row: (row["path"], row["line"], row["column"], row["kind"], row["reason"], row["detail"]))
     # one line per site and reason: a site with several records (one per handler) is listed once
     unique: list[dict[str, object]] = []

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from eventlint import compat
 from eventlint.catalog import EventSpec
@@ -14,7 +15,7 @@ from eventlint.facts import Diagnostic, FieldRead, Handler, Publication, Subscri
 from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import dead_letter_sites, internal_sites
-from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_read_problem
+from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_object, nested_read_problem, object_view
 
 # Fields of the envelopes frameworks wrap events in (Lambda records, SNS/SQS bodies,
 # EventBridge events, Kafka records, CloudEvents): reading them is not reading the event.
@@ -625,13 +626,20 @@ class ConsumerReadsUnknownField(Rule):
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
     (`event.total`, `event.customer.id`) are judged against a Protobuf schema,
     whose generated class has exactly the message's fields as attributes
-    (reading another raises `AttributeError`), and in a handler whose message
+    (reading another raises `AttributeError`): the message of the class the
+    consumer's `ProtobufDeserializer(orders_pb2.OrderPlaced, ...)` is given
+    (a message the catalogued `.proto` does not define is reported at the
+    subscription), else the file's first message; and in a handler whose message
     parameter is annotated with a model class (FastStream's `async def
     on_order(order: OrderPlaced)` decodes the message into it: a pydantic model,
     dataclass, attrs class or msgspec Struct), for the names they read; other
     attribute reads are left alone. Such a handler fails on every message its
     model rejects, so a model field without a default is reported when the
-    schema does not define it, or leaves it optional without a default.
+    schema does not define it, or leaves it optional without a default; the
+    same for the fields of its nested models (a field typed `Customer`,
+    `list[Line]` or `Customer | None`), against the object, Avro record or
+    Protobuf message the schema declares at that place (a choice, a map or a
+    free-form object there is not judged).
 
     ## Why is this bad?
     A consumer reading a field nobody promised to send works until the producer
@@ -821,11 +829,11 @@ class ConsumerReadsUnknownField(Rule):
         ),
     ]
 
-    def _decoded_model(self, handler: Handler, view: ObjectView, event: str) -> Iterator[Diagnostic]:
+    def _decoded_model(self, handler: Handler, view: ObjectView, event: str, document: Any = None) -> Iterator[Diagnostic]:
         """A handler decoding into a model (FastStream) fails on every message the model rejects."""
         if handler.message_class is None or handler.message_schema is None:
             return
-        for message in _model_problems(handler, view, event):
+        for message in _model_problems(handler, view, event, document):
             yield self.finding(
                 (handler.path, handler.line, handler.column), message, service=handler.service, event=event,
                 hint="give the model field a default (or make it Optional with a default), or add it to the schema as required",
@@ -837,6 +845,11 @@ class ConsumerReadsUnknownField(Rule):
         for s in contracts.subscriptions:
             if s.handler:
                 consumed.setdefault(s.handler, set()).update(spec.name for spec in contracts.consumed(s))
+        decoded: dict[str, dict[str, list[Subscription]]] = {}  # handler → Protobuf message its deserializer decodes into → where
+        for s in contracts.subscriptions:
+            reference = _reference(s.payload_schema) if s.handler and s.payload_format == "protobuf" else None
+            if s.handler and reference is not None:
+                decoded.setdefault(s.handler, {}).setdefault(reference[1], []).append(s)
         seen: set[tuple[str, int, int, str]] = set()
         for handler in ctx.facts.handlers:
             names = consumed.get(handler.name, set())
@@ -847,7 +860,31 @@ class ConsumerReadsUnknownField(Rule):
             if view is None or not view.properties:
                 continue
             attributes = ctx.schemas.latest_attributes(spec)
-            yield from self._decoded_model(handler, view, spec.name)
+            messages = decoded.get(handler.name, {})
+            latest = ctx.schemas.latest(spec)
+            if len(messages) == 1 and latest is not None and latest.format == "protobuf":
+                # `ProtobufDeserializer(orders_pb2.OrderPlaced, ...)`: reads are the attributes of that message's class
+                message, where = next(iter(messages.items()))
+                found = compat.message_view(latest, message)
+                if found is None:
+                    for s in where:
+                        key = (s.path, s.line, s.column, f"<decodes {message}>")
+                        if key not in seen:
+                            seen.add(key)
+                            yield self.finding(
+                                s,
+                                f"decodes `{spec.name}` into Protobuf message `{message}`, which its catalogued schema "
+                                f"({latest.label}) does not define"
+                                + (f" (its message is `{compat.first_message(latest)}`)" if compat.first_message(latest) else ""),
+                                service=s.service, event=spec.name,
+                                hint="deserialize with the class generated from the catalogued message, or change the catalog",
+                            )
+                    continue
+                attributes, document = found
+                view = object_view(document, document)
+            else:
+                document = ctx.schemas.latest_document(spec)
+            yield from self._decoded_model(handler, view, spec.name, document)
             for read in handler.reads:
                 if matches(read.field, self.options.envelope_fields):
                     continue
@@ -910,22 +947,59 @@ class ConsumerReadsUnknownField(Rule):
                     )
 
 
-def _model_problems(handler: Handler, view: ObjectView, event: str) -> list[str]:
+def _model_problems(handler: Handler, view: ObjectView, event: str, document: Any = None) -> list[str]:
     """What the model a handler decodes into requires that the event's schema does not promise."""
     try:
         schema = json.loads(handler.message_schema)
     except (TypeError, ValueError):
         return []
-    model = str(handler.message_class).rsplit(".", 1)[-1]
     problems: list[str] = []
-    for name in schema.get("required", []) if isinstance(schema, dict) else []:
+    if isinstance(schema, dict):
+        root = document if isinstance(document, dict) else {}
+        _judge_model(schema, view, event, str(handler.message_class).rsplit(".", 1)[-1], "", problems, 0, root)
+    return problems
+
+
+def _judge_model(
+    schema: dict, view: ObjectView, event: str, model: str, path: str, problems: list[str], depth: int, document: dict
+) -> None:
+    """A model's required fields against the object the schema declares at `path`; then its nested models, inside out."""
+    at = f" at `{path}`" if path else ""
+    for name in schema.get("required", []):
         if not isinstance(name, str):
             continue
         if not view.defines(name):
-            problems.append(f"`{model}` requires `{name}`, which the `{event}` schema does not define: every message fails validation")
+            problems.append(f"`{model}`{at} requires `{name}`, which the `{event}` schema does not define: every message fails validation")
         elif name not in view.required and not view.has_default(name):
-            problems.append(f"`{model}` requires `{name}`, optional in the `{event}` schema: messages without it fail validation")
-    return problems
+            problems.append(f"`{model}`{at} requires `{name}`, optional in the `{event}` schema: messages without it fail validation")
+    if depth >= 8:
+        return
+    for name, prop in (schema.get("properties") or {}).items():
+        declared = view.properties.get(name)
+        where = f"{path}.{name}" if path else name
+        inner_model, inner_declared = _model_part(prop), nested_object(declared, document=document)
+        if inner_model is None and isinstance(prop, dict):
+            items = _model_part(prop.get("items")) if _model_kind(prop) == "array" else None
+            declared_items = nested_object(declared, items=True, document=document)
+            if items is not None and declared_items is not None:
+                inner_model, inner_declared, where = items, declared_items, f"{where}[]"
+        if inner_model is None or inner_declared is None:
+            continue  # not a model, or a part of the schema that is not plainly one object (a choice, a map, a $ref)
+        nested = str(inner_model.get("x-python-class")).rsplit(".", 1)[-1]
+        _judge_model(inner_model, inner_declared, event, nested, where, problems, depth + 1, document)
+
+
+def _model_part(prop: Any) -> dict | None:
+    """The nested model a field holds (`Customer`, `Customer | None`), else None."""
+    if isinstance(prop, dict) and isinstance(prop.get("anyOf"), list):
+        branches = [b for b in prop["anyOf"] if b != {"type": "null"}]
+        prop = branches[0] if len(branches) == 1 else None
+    return prop if isinstance(prop, dict) and isinstance(prop.get("x-python-class"), str) and "properties" in prop else None
+
+
+def _model_kind(prop: dict) -> str | None:
+    kind = prop.get("type")
+    return kind if isinstance(kind, str) else None
 
 
 def _checked_before(read: FieldRead, reads: Iterable[FieldRead]) -> bool:
@@ -1406,7 +1480,14 @@ class ModelSchemaDrift(Rule):
     `SerializingProducer`, or called by hand before `produce`), fastavro's
     `schemaless_writer`/`writer` or avro's `DatumWriter`, with the schema written in
     the code (a string, a constant, a dict literal) or read from a project file
-    (`open(...).read()`, `Path(...).read_text()`, `fastavro.schema.load_schema`).
+    (`open(...).read()`, `Path(...).read_text()`, `fastavro.schema.load_schema`),
+    or a `ProtobufSerializer` given a generated class (`orders_pb2.OrderPlaced`): the
+    project's `orders.proto` that defines the message (see docs/contracts.md for how
+    the file is chosen), judged with buf's rules at `contracts.protobuf-level`; a
+    message the catalogued `.proto` does not define is reported too. The key
+    serializer (`key.serializer`, or one called with `MessageField.KEY` for
+    `key=`) is judged the same way against the event's `key_schema`, when the
+    catalog declares one; a key serializer's schema is never taken as the value's.
     That schema is judged as the registry judges a schema the serializer registers:
     a catalogued version is accepted; any other must pass the event's compatibility
     mode against the newest version (every version for a `*_TRANSITIVE` mode), with
@@ -1434,8 +1515,9 @@ class ModelSchemaDrift(Rule):
     for the missing-field check. A field of a type that is not plain
     (`datetime`, `UUID`, `Decimal`, an `Enum`) is compared by name only. Events
     whose compatibility is `NONE` are not checked. A serializer's schema is read
-    only when the code states it; one fetched from the registry at run time, or a
-    `ProtobufSerializer`'s (its generated class), is not known.
+    only when the code states it; one fetched from the registry at run time is not
+    known, nor a generated class whose `.proto` is not found in the project, or
+    found several times (`eventlint facts --unresolved` lists those).
     """
 
     code = "EDA210"
@@ -1500,6 +1582,44 @@ class ModelSchemaDrift(Rule):
             """,
             config=_avro_config,
             files=_avro_schema,
+        ),
+        Example(
+            """
+            from confluent_kafka import SerializingProducer
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+            from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+
+            from shop.gen.orders.v1 import orders_pb2
+
+            registry = SchemaRegistryClient({"url": "http://schema-registry:8081"})
+            serializer = ProtobufSerializer(orders_pb2.OrderPlaced, registry, {"use.deprecated.format": False})
+            producer = SerializingProducer({"bootstrap.servers": "kafka:9092", "value.serializer": serializer})
+
+            def place_order(order):
+                producer.produce("orders.placed", key=order.id, value=orders_pb2.OrderPlaced(order_id=order.id))  # expect: EDA210
+            """,
+            config="""
+            events:
+              OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.proto}
+            """,
+            files={
+                "schemas/order_placed.proto": """
+                    syntax = "proto3";
+                    package shop.orders.v1;
+                    message OrderPlaced {
+                      string order_id = 1;
+                      int64 total_cents = 2;
+                    }
+                """,
+                # the copy protoc generates the producer's class from: total_cents deleted without `reserved`
+                "proto/shop/orders/v1/orders.proto": """
+                    syntax = "proto3";
+                    package shop.orders.v1;
+                    message OrderPlaced {
+                      string order_id = 1;
+                    }
+                """,
+            },
         ),
         Example(
             """
@@ -1604,6 +1724,8 @@ class ModelSchemaDrift(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         contracts = _contracts(ctx)
         for p in contracts.publications:
+            if p.key_schema is not None and p.key_format is not None:
+                yield from self._serializer(p, contracts, ctx, part="key")
             if p.payload_schema is not None and p.payload_format is not None:
                 yield from self._serializer(p, contracts, ctx)
                 continue
@@ -1626,25 +1748,40 @@ class ModelSchemaDrift(Rule):
                 )
 
 
-    def _serializer(self, p: Publication, contracts: Contracts, ctx: RuleContext) -> Iterator[Diagnostic]:
-        """The schema the producer's serializer writes with, against the event's versions as the registry judges it."""
-        assert p.payload_schema is not None and p.payload_format is not None
-        kind = _FORMAT_NAMES.get(p.payload_format, p.payload_format)
-        label = f"the serializer's schema ({p.path}:{p.line})"
+    def _serializer(self, p: Publication, contracts: Contracts, ctx: RuleContext, part: str = "value") -> Iterator[Diagnostic]:
+        """The schema the producer's serializer writes the value (or the key) with, against the event's versions (its
+        key schema's for the key) as the registry judges it."""
+        text, fmt = (p.payload_schema, p.payload_format) if part == "value" else (p.key_schema, p.key_format)
+        assert text is not None and fmt is not None
+        kind = _FORMAT_NAMES.get(fmt, fmt)
+        writer = "serializer" if part == "value" else "key serializer"
+        what = "`{event}`" if part == "value" else "`{event}`'s key"
+        label = f"the {writer}'s schema ({p.path}:{p.line})"
         for spec in contracts.published(p):
             mode, policy = compat.settings(ctx.config.raw.get("contracts"), spec.compatibility)
             if mode == "NONE":
                 continue
-            versions = _catalogued_versions(spec, ctx)
+            versions = _catalogued_versions(spec, ctx) if part == "value" else ctx.schemas.key_versions(spec)
             if not versions:
                 continue
+            subject = what.format(event=spec.name)
+            message = None
             try:
-                written = compat.text_schema(p.payload_format, p.payload_schema, f"{p.path}:{p.line}", label)
+                if fmt == "protobuf":  # a generated class: the project's `.proto` it comes from (extract/protos.py)
+                    reference = _reference(text)
+                    if reference is None:
+                        continue  # not a reference these facts could hold (merged from elsewhere): nothing known
+                    message = reference[1]
+                    written = ctx.schemas.project_file(reference[0], label)
+                else:
+                    written = compat.text_schema(fmt, text, f"{p.path}:{p.line}", label)
             except compat.SchemaError as exc:
+                # a project file (a generated class's `.proto`): named with its line, as `schema diff` names it
+                reason = str(exc) if message is not None else exc.message
                 yield self.finding(
                     p,
-                    f"the {kind} schema the serializer writes `{spec.name}` with does not load: {exc.message}",
-                    hint="fix the schema the serializer is given (it fails when the first message is sent)",
+                    f"the {kind} schema the {writer} writes {subject} with does not load: {reason}",
+                    hint=f"fix the schema the {writer} is given (it fails when the first message is sent)",
                     event=spec.name,
                 )
                 continue
@@ -1652,9 +1789,20 @@ class ModelSchemaDrift(Rule):
             if latest.format != written.format:
                 yield self.finding(
                     p,
-                    f"the serializer writes `{spec.name}` in {kind}, but its catalogued schema ({latest.label}) is "
+                    f"the {writer} writes {subject} in {kind}, but its catalogued schema ({latest.label}) is "
                     f"{_FORMAT_NAMES.get(latest.format, latest.format)}",
                     hint="serialize with the catalogued schema's format, or change the catalog",
+                    event=spec.name,
+                )
+                continue
+            defined = getattr(latest.document, "messages", None)
+            if message is not None and isinstance(defined, dict) and message not in defined:
+                yield self.finding(
+                    p,
+                    f"the {writer} writes {subject} as Protobuf message `{message}`, which its catalogued schema "
+                    f"({latest.label}) does not define"
+                    + (f" (its message is `{compat.first_message(latest)}`)" if compat.first_message(latest) else ""),
+                    hint="serialize with the class generated from the catalogued message, or change the catalog",
                     event=spec.name,
                 )
                 continue
@@ -1668,10 +1816,21 @@ class ModelSchemaDrift(Rule):
             changes = "; ".join(f"{c.path or '/'}: {c.description}" for c in against.changes)
             yield self.finding(
                 p,
-                f"the {kind} schema the serializer writes `{spec.name}` with breaks {mode} against {against.older}: {changes}",
+                f"the {kind} schema the {writer} writes {subject} with breaks {mode} against {against.older}: {changes}",
                 hint="send with the catalogued schema, or publish this schema as a new version first (EDA208 checks it)",
                 event=spec.name,
             )
+
+
+def _reference(text: str | None) -> tuple[str, str] | None:
+    """(the `.proto` file, the message) a `protobuf` payload_schema names (extract/protos.py), None when it names none."""
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("proto"), str) and isinstance(data.get("message"), str):
+        return data["proto"], data["message"]
+    return None
 
 
 def _same(version: compat.Schema, written: compat.Schema) -> bool:

@@ -104,7 +104,7 @@ class BrokenSchema(Rule):
 
     ## What it does
     Loads every schema the catalog names (JSON Schema, Avro `.avsc`, Protobuf
-    `.proto`; a file or a folder of versions) and reports one finding per event
+    `.proto`; a file or a folder of versions; the `key_schema` too) and reports one finding per event
     whose schema cannot be used, at the file and line of the mistake, with the
     reason: invalid JSON or YAML, a JSON Schema that fails its metaschema, an
     unknown Avro type, a `.proto` syntax error, an import that is not found or
@@ -173,21 +173,21 @@ class BrokenSchema(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         for spec in sorted(ctx.catalog.events.values(), key=lambda e: e.name):
-            error = ctx.schemas.error(spec)
-            if error is None:
-                continue
-            if spec.payload_format is not None:  # an inline payload of an AsyncAPI message: at the message
-                where = (_project_path(spec.source, ctx), spec.line, 1)
-            else:
-                file = error.file.split("@", 1)[0]
-                where = (_project_path(file, ctx), error.line or _pointer_line(ctx, file, error.pointer), 1)
-            yield self.finding(
-                where,
-                f"schema of `{spec.name}` cannot be used: {error.message}" + (f" (at {error.pointer})" if error.pointer else ""),
-                hint="fix the schema file; the contract rules skip this event until it loads",
-                event=spec.name,
-                service=spec.owner,
-            )
+            for which, error in (("schema", ctx.schemas.error(spec)), ("key schema", ctx.schemas.key_error(spec))):
+                if error is None:
+                    continue
+                if spec.payload_format is not None and which == "schema":  # an inline payload of an AsyncAPI message: at the message
+                    where = (_project_path(spec.source, ctx), spec.line, 1)
+                else:
+                    file = error.file.split("@", 1)[0]
+                    where = (_project_path(file, ctx), error.line or _pointer_line(ctx, file, error.pointer), 1)
+                yield self.finding(
+                    where,
+                    f"{which} of `{spec.name}` cannot be used: {error.message}" + (f" (at {error.pointer})" if error.pointer else ""),
+                    hint="fix the schema file; the contract rules skip this event until it loads",
+                    event=spec.name,
+                    service=spec.owner,
+                )
 
 
 def _pointer_line(ctx: RuleContext, schema_file: str, pointer: str) -> int:

@@ -80,6 +80,7 @@ class Schemas:
         """Load every schema now, so that a broken one is reported before any rule runs."""
         for spec in sorted(self.catalog.events.values(), key=lambda s: s.name):
             self.versions(spec)
+            self.key_versions(spec)
 
     def inline(self, spec: EventSpec) -> compat.Schema | None:
         """An inline Avro or Protobuf payload of an AsyncAPI message, loaded (None for JSON Schema or none; broken: see `errors`)."""
@@ -104,6 +105,28 @@ class Schemas:
             return None
         versions = self.versions(spec)
         return versions[-1][1] if versions else None
+
+    def key_versions(self, spec: EventSpec) -> list[tuple[str, compat.Schema]]:
+        """The versions of the event's key schema (`key_schema`), oldest first; none when none, or broken (see `errors`)."""
+        if spec.key_schema is None:
+            return []
+        key = f"(key) {spec.name}"
+        if key not in self._versions:
+            try:
+                self._versions[key] = compat.load_versions((Path(spec.base) / spec.key_schema).resolve(), self.store)
+            except compat.SchemaError as exc:
+                self.errors.setdefault(key, exc)
+                self._versions[key] = []
+        return self._versions[key]
+
+    def key_error(self, spec: EventSpec) -> compat.SchemaError | None:
+        """Why the event's key schema cannot be used, if it cannot."""
+        self.key_versions(spec)
+        return self.errors.get(f"(key) {spec.name}")
+
+    def project_file(self, rel: str, label: str) -> compat.Schema:
+        """A schema file of the project the code names (a generated Protobuf class's `.proto`), loaded with its imports."""
+        return compat.load_schema(rel, self.store, label=label)
 
     def latest_attributes(self, spec: EventSpec) -> frozenset[str] | None:
         """The attribute names a decoded message of the event has, when its format fixes them (Protobuf), else None."""
@@ -285,6 +308,30 @@ def nested_read_problem(read: Any, view: ObjectView, event: str, optional: bool 
             return f"reads optional `{where}` of `{event}` as required: messages without it raise KeyError"
         declared, path = inner.properties.get(key), where
     return None
+
+
+def nested_object(declared: Any, items: bool = False, document: Mapping[str, Any] | None = None) -> ObjectView | None:
+    """The object a property declares (`X or null` taken as X; with `items`, its array's items), None when not plainly one.
+
+    `$ref`s into `document` (the schema's root: `#/$defs/Customer`) are followed at every level."""
+    root = document if document is not None else {}
+    declared = _plain(_resolved(declared, root))
+    if items:
+        inner = _resolved(declared.get("items"), root) if declared is not None and _types(declared) in (("array",), ()) else None
+        declared = _plain(inner)
+    if declared is None or not _is_object(declared) or not isinstance(declared.get("properties"), Mapping):
+        return None
+    return object_view(declared, document if document is not None else declared, depth=1)
+
+
+def _resolved(declared: Any, document: Mapping[str, Any]) -> Any:
+    """`declared` with a local `$ref` followed, and the branches of an `X or null` choice too."""
+    if not isinstance(declared, Mapping):
+        return declared
+    declared = _local(declared, document)
+    if isinstance(declared.get("anyOf"), list):
+        return {**declared, "anyOf": [_local(b, document) if isinstance(b, Mapping) else b for b in declared["anyOf"]]}
+    return declared
 
 
 def _plain(declared: Any) -> Mapping[str, Any] | None:
