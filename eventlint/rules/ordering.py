@@ -159,25 +159,43 @@ def _destination_key(p: Publication) -> tuple[str, str] | None:
     return (transport_of(p.framework) or p.framework, where)
 
 
-def message_kinds(ctx: RuleContext) -> dict[tuple[str, str], set[tuple]]:
-    """The kinds of message each destination receives: per publication, its event (when named) and each path
-    that reaches its site — every function the facts record publishing through it (`create_order` and
-    `update_status` both calling `produce_orders`), or the publishing function itself when nothing else does."""
+def _publishing_paths(ctx: RuleContext) -> dict[tuple[str, int, int], set[str]]:
+    """Per publication site, the functions the facts record publishing through it."""
     reaching: dict[tuple[str, int, int], set[str]] = {}
     for handler in ctx.facts.handlers:
         for ref in handler.publications:
             reaching.setdefault((ref.path, ref.line, ref.column), set()).add(handler.name)
-    out: dict[tuple[str, str], set[tuple]] = {}
-    for p in ctx.facts.publishers:
-        where = _destination_key(p)
-        if where is None:
-            continue
+    return reaching
+
+
+def kinds_of(publications: Iterable[Publication], reaching: dict[tuple[str, int, int], set[str]]) -> set[tuple]:
+    """The kinds of message some publications send: per publication, its event with each path that reaches its
+    site — every function the facts record publishing through it (`create_order` and `update_status` both calling
+    `produce_orders`), or the publishing function itself when nothing else does."""
+    kinds: set[tuple] = set()
+    for p in publications:
         site = (p.path, p.line, p.column)
         callers = reaching.get(site, set()) - {p.function}
-        kinds = out.setdefault(where, set())
         for caller in sorted(callers) or [p.function or p.path]:
             kinds.add((p.event, *site, caller))
-    return out
+    return kinds
+
+
+def message_kinds(ctx: RuleContext) -> dict[tuple[str, str], set[tuple]]:
+    """The kinds of message each destination receives (`kinds_of` the publications to it)."""
+    by_destination: dict[tuple[str, str], list[Publication]] = {}
+    for p in ctx.facts.publishers:
+        where = _destination_key(p)
+        if where is not None:
+            by_destination.setdefault(where, []).append(p)
+    reaching = _publishing_paths(ctx)
+    return {where: kinds_of(ps, reaching) for where, ps in by_destination.items()}
+
+
+def changes_of_one_entity(record: Publication | Subscription, patterns: tuple[str, ...]) -> bool:
+    """The event or channel name says it carries the changes of one entity (`order-status`, `PriceUpdated`)."""
+    lowered = tuple(g.lower() for g in patterns)
+    return any(matches(name.lower(), lowered) for name in (record.event, record.channel) if name)
 
 
 class PublishWithoutKey(Rule):
@@ -522,8 +540,7 @@ class PublishWithoutKey(Rule):
         for its event. One kind of message per destination is one message per entity: nothing to keep in order."""
         if declared_keys(p, ctx.catalog, ctx.identity):
             return True
-        patterns = tuple(g.lower() for g in self.options.change_streams)
-        if any(matches(name.lower(), patterns) for name in (p.event, p.channel) if name):
+        if changes_of_one_entity(p, self.options.change_streams):
             return True
         where = _destination_key(p)
         return where is None or len(kinds.get(where, ())) > 1
@@ -1039,6 +1056,16 @@ class UnorderedConsumption(Rule):
     `executors[msg.partition() % n]`, `worker_for(msg).submit(...)`). Nor is
     work waited for on the spot (`pool.submit(handle, msg).result()`).
 
+    A partitioned subscription is judged only where one entity can have more
+    than one message on it: the project's publications that reach it are of
+    several kinds (events, publishing sites, or functions publishing through
+    one helper), its name says it carries an entity's changes
+    (`change_streams`), the catalog declares a key for it, or nothing in the
+    project publishes to it (what its producers send is unknown). A topic
+    the project fills with one kind of message (one `UserCreated` per user)
+    has nothing of one entity to keep in order. A FIFO queue is always
+    judged: it was chosen for its order.
+
     ## Why is this bad?
     The broker delivers a partition (a FIFO message group) in order, and the
     consumer gives that away: each message runs on whichever worker is free,
@@ -1055,8 +1082,11 @@ class UnorderedConsumption(Rule):
     `info`: reported, never failing a run, until a team raises it
     (`rules: severity: {EDA303: warning}`). On the field check
     (`benchmarks/field/review.yaml`, a new user's first run on 21 public
-    repositories) 2 of its 3 findings were worth fixing and 1 was true but pointless: a consumer whose only message is one creation per entity.
-    A rule below 80 % precision there does not warn by default.
+    repositories) 2 of its 3 findings were worth fixing and 1 was true but
+    pointless (a consumer whose only message is one creation per entity)
+    until it asked whether a subscription carries several messages of one
+    entity; now 2 of 2 are worth fixing. A rule below 80 % precision there
+    does not warn by default; two findings are too few to raise it.
 
     ## Limitations
     - Calls that wait for their work are left out of `concurrent_calls`:
@@ -1089,6 +1119,7 @@ class UnorderedConsumption(Rule):
         - concurrent_calls: globs on a call's qualified name or text that start work in the background and return at once
         - keyed_selectors: globs (case-insensitive) on the index or argument that picks the worker (`executors[...]`, `worker_for(...)`); a match is keyed dispatch
         - waits: globs on a call made on the result on the same line that waits for the work (`.result()`)
+        - change_streams: globs (ignoring case) on a subscribed event or channel name that says it carries the changes of one entity: ordered even when the project publishes one kind of message to it
         """
 
         ordered_frameworks: tuple[str, ...] = PARTITIONED
@@ -1109,6 +1140,7 @@ class UnorderedConsumption(Rule):
         )
         keyed_selectors: tuple[str, ...] = ("*key*", "*partition*", "*hash*", "*shard*", "*crc32*", "*murmur*", "*mmh3*")
         waits: tuple[str, ...] = ("*.result", "*.join", "*.get", "*.wait")
+        change_streams: tuple[str, ...] = CHANGE_STREAMS
 
     invalid = [
         Example(
@@ -1275,6 +1307,7 @@ class UnorderedConsumption(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        self._reaching: dict[tuple[str, int, int], set[str]] | None = None
         found: dict[tuple[str, int, int], tuple[HandlerCall, list[Handler], list[Subscription]]] = {}
         consumed_in: dict[str, list[Subscription]] = {}
         for s in ctx.facts.subscribers:
@@ -1288,7 +1321,7 @@ class UnorderedConsumption(Rule):
                 subscriptions = consumed_in.get(handler.name, [])
             else:
                 continue
-            ordered = [s for s in subscriptions if self._ordered(s)]
+            ordered = [s for s in subscriptions if self._ordered(s) and self._order_matters(s, ctx)]
             if not ordered:
                 continue
             for call in handler.calls:
@@ -1307,6 +1340,23 @@ class UnorderedConsumption(Rule):
     def _ordered(self, s: Subscription) -> bool:
         options = self.options
         return s.framework in options.ordered_frameworks or fifo(s, options.fifo_frameworks, options.fifo_channels)
+
+    def _order_matters(self, s: Subscription, ctx: RuleContext) -> bool:
+        """One entity can have several messages on what the subscription receives: a FIFO queue (chosen for its
+        order), a name that says it carries an entity's changes, a declared key, several kinds of message among
+        the project's publications that reach it, or none of them in the project (its producers are elsewhere,
+        and what they send is unknown). One kind of message (one creation per user) has nothing to keep in order."""
+        options = self.options
+        if s.framework not in options.ordered_frameworks or changes_of_one_entity(s, options.change_streams):
+            return True
+        if any(spec.key for spec in ctx.catalog.for_channel(s.channel or "")) or (s.event and (spec := ctx.catalog.event(s.event)) and spec.key):
+            return True
+        feeding = [p for p in ctx.flow.publications if ctx.flow.reaches(p, s)]
+        if not feeding:
+            return True
+        if self._reaching is None:
+            self._reaching = _publishing_paths(ctx)
+        return len(kinds_of(feeding, self._reaching)) > 1
 
     def _keyed(self, call: HandlerCall, handler: Handler) -> bool:
         """The worker is picked from the message: a subscript or a call in the receiver

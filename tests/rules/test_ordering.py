@@ -772,3 +772,55 @@ def test_a_declared_key_says_order_matters(tmp_path):
     assert findings(project(tmp_path, files), "EDA301") == set()
     events = {"events": {"OrderDetail": {"channel": "order_details", "key": "order_id"}}}
     assert findings(project(tmp_path / "declared", files, events), "EDA301") == {("app.py", 6)}
+
+
+# -- EDA303: handing messages to concurrent workers matters only where an entity has several (#19) -------------
+
+CONCURRENT_CONSUMER = """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kafka import KafkaConsumer
+
+    from users import store
+
+    pool = ThreadPoolExecutor(max_workers=8)
+
+    for message in KafkaConsumer("{topic}", group_id="tasks"):
+        pool.submit(store.save, message.value)
+"""
+
+ONE_KIND = """
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+    def register(user):
+        producer.send("{topic}", {{"user_id": user.id, "name": user.name}}, key=str(user.id).encode())
+"""
+
+SECOND_KIND = """
+    def rename(user):
+        producer.send("{topic}", {{"user_id": user.id, "name": user.new_name}}, key=str(user.id).encode())
+"""
+
+
+@pytest.mark.parametrize(
+    ("topic", "publishers", "reported"),
+    [
+        ("users.registered", ONE_KIND, False),  # one registration per user: nothing of one user to keep in order
+        ("users", ONE_KIND + SECOND_KIND, True),  # registrations and renames of one user share the topic
+        ("users.registered", "", True),  # published elsewhere: what the topic carries is unknown
+        ("user-status", ONE_KIND, True),  # a name that says it carries one user's changes
+    ],
+)
+def test_unordered_consumption_needs_several_messages_of_one_entity(tmp_path, topic, publishers, reported):
+    files = {
+        "users/__init__.py": "",
+        "users/store.py": "def save(value):\n    pass\n",
+        "consumer.py": CONCURRENT_CONSUMER.replace("{topic}", topic),
+    }
+    if publishers:
+        files["accounts.py"] = publishers.replace("{topic}", topic).replace("{{", "{").replace("}}", "}")
+    root = project(tmp_path, files)
+    expected = {at(root, "consumer.py", "pool.submit(")} if reported else set()
+    assert findings(root, "EDA303") == expected
