@@ -1308,6 +1308,7 @@ class UnorderedConsumption(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         self._reaching: dict[tuple[str, int, int], set[str]] | None = None
+        self._matters: dict[tuple, bool] = {}  # per subscription: whether one entity can have several messages on it
         found: dict[tuple[str, int, int], tuple[HandlerCall, list[Handler], list[Subscription]]] = {}
         consumed_in: dict[str, list[Subscription]] = {}
         for s in ctx.facts.subscribers:
@@ -1351,12 +1352,13 @@ class UnorderedConsumption(Rule):
             return True
         if any(spec.key for spec in ctx.catalog.for_channel(s.channel or "")) or (s.event and (spec := ctx.catalog.event(s.event)) and spec.key):
             return True
-        feeding = [p for p in ctx.flow.publications if ctx.flow.reaches(p, s)]
-        if not feeding:
-            return True
-        if self._reaching is None:
-            self._reaching = _publishing_paths(ctx)
-        return len(kinds_of(feeding, self._reaching)) > 1
+        key = (s.path, s.line, s.column, s.channel, s.event)
+        if key not in self._matters:
+            feeding = [p for p in ctx.flow.publications if ctx.flow.reaches(p, s)]
+            if self._reaching is None:
+                self._reaching = _publishing_paths(ctx)
+            self._matters[key] = not feeding or len(kinds_of(feeding, self._reaching)) > 1
+        return self._matters[key]
 
     def _keyed(self, call: HandlerCall, handler: Handler) -> bool:
         """The worker is picked from the message: a subscript or a call in the receiver
