@@ -115,6 +115,7 @@ class _Builder:
         self._chained: set[int] = set()
         self._stores: set[int] = set()
         self._except_owners: list[FunctionBuilder | None] = []
+        self._try_lines: list[int] = []  # the line of each `try` the walk is in, innermost last
         self._branching: list[BranchFrame] = []
         self._last: dict[str, tuple[int, int, int, int]] = {}
         self._keep: list[object] = []  # nodes made here whose ids are keys of the memo
@@ -514,11 +515,13 @@ class _Builder:
 
     def _try(self, node: Any) -> None:
         self._repeat(1)
+        self._try_lines.append(self._pos("try", node)[0])
         self.block(node.body)
         for handler in node.handlers:
             self._handler(handler)
         self._orelse(node.orelse)
         self._orelse(node.finalbody)
+        self._try_lines.pop()
         self._repeat(-1)
 
     def _handler(self, node: ast.ExceptHandler) -> None:
@@ -530,7 +533,12 @@ class _Builder:
             exprs = [_unstar(e) for e in kind.elts] if type(kind) is ast.Tuple else [kind] if kind is not None else []
             types = tuple(_dotted(e) or self._text(e) for e in exprs)
             leaves = bool(node.body) and isinstance(node.body[-1], (ast.Continue, ast.Break, ast.Return))
-            builder.open_excepts.append(ExceptBuilder(line, types, node.name, col=col, leaves=leaves))
+            try_line = self._try_lines[-1] if self._try_lines else 0
+            builder.open_excepts.append(
+                ExceptBuilder(
+                    line, types, node.name, col=col, leaves=leaves, try_line=try_line, returns_value=_returns_value(node.body)
+                )
+            )
         if node.type is not None:
             self.expr(node.type)
         self.block(node.body)
@@ -538,7 +546,10 @@ class _Builder:
         if owner is not None:
             clause = owner.open_excepts.pop()
             owner.excepts.append(
-                ir.Except(clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col, clause.leaves)
+                ir.Except(
+                    clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col, clause.leaves,
+                    clause.try_line, clause.returns_value,
+                )
             )
 
     def _raise(self, node: ast.Raise) -> None:
@@ -1236,6 +1247,14 @@ class _Builder:
                 spec = True
             i += 1
         raise Unsupported("fstring-lex")
+
+
+def _returns_value(body: list[ast.stmt]) -> bool:
+    """The block ends in `return <value>`, a value other than None: a function answering its caller with a fallback."""
+    last = body[-1] if body else None
+    if not isinstance(last, ast.Return) or last.value is None:
+        return False
+    return not (isinstance(last.value, ast.Constant) and last.value.value is None)
 
 
 def _unstar(node: ast.expr) -> ast.expr:

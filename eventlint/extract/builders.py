@@ -73,6 +73,8 @@ class ExceptBuilder:
     reraises: bool = False
     col: int = 1
     leaves: bool = False
+    try_line: int = 0
+    returns_value: bool = False
 
 
 @dataclass

@@ -256,6 +256,8 @@ class HandlerAnalysis:
                     calls=tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls),
                     column=clause.col,
                     leaves=clause.leaves,
+                    try_line=clause.try_line or None,
+                    returns_value=clause.returns_value,
                 )
             )
         for read in fn.reads:

@@ -31,6 +31,7 @@ KINDS = (
     "subscript",
     "attribute",
     "except",
+    "try",
 )
 
 
@@ -151,4 +152,7 @@ _KIND: dict[type, str] = {
     ast.Subscript: "subscript",
     ast.Attribute: "attribute",
     ast.ExceptHandler: "except",
+    ast.Try: "try",
 }
+if hasattr(ast, "TryStar"):  # Python 3.11+: `try: ... except* E:`
+    _KIND[ast.TryStar] = "try"

@@ -308,7 +308,8 @@ class Project:
 
     def _script_sibling(self, dotted: str, importer: ModInfo | None) -> ModInfo | None:
         """The module `dotted` names relative to the importer's own folder, which Python puts first on sys.path
-        when the importer runs as a script (`python emit_log.py` next to `conn.py`, `from conn import ...`).
+        when the importer runs as a script (`python emit_log.py` next to `conn.py`, `from conn import ...`), or
+        relative to a folder above it that the app is started from.
 
         Only a fallback, for a name no other root gives: a file inside a package importing a sibling by its bare
         name can only run as a script. Never for a standard-library or framework module's name (in a package,
@@ -316,13 +317,18 @@ class Project:
         """
         if importer is None or dotted.split(".")[0] in STDLIB or dotted.split(".")[0] in self._modules_frameworks:
             return None
+        # the importer's own folder first, then each folder above it: the working directory an app inside a
+        # package is started from (`cd src && uvicorn main:app`, where src/routers/ imports `services.kafka`)
         folder = importer.ir.path.rpartition("/")[0]
-        base = f"{folder}/{dotted.replace('.', '/')}" if folder else dotted.replace(".", "/")
-        for path in (f"{base}.py", f"{base}/__init__.py"):
-            found = self._by_path.get(path)
-            if found is not None and found is not importer:
-                return found
-        return None
+        while True:
+            base = f"{folder}/{dotted.replace('.', '/')}" if folder else dotted.replace(".", "/")
+            for path in (f"{base}.py", f"{base}/__init__.py"):
+                found = self._by_path.get(path)
+                if found is not None and found is not importer:
+                    return found
+            if not folder:
+                return None
+            folder = folder.rpartition("/")[0]
 
     def function_qname(self, mod: ModInfo, fn: ir.Function) -> str:
         return mod.name if fn.name == ir.MODULE_BODY else f"{mod.name}.{fn.name}"

@@ -101,6 +101,7 @@ class _Visitor(cst.CSTVisitor):
         self._chained: set[int] = set()  # inner attributes of a chain already read as one (`event.customer.id`)
         self._stores: set[int] = set()
         self._except_owners: list[_FunctionBuilder | None] = []
+        self._try_lines: list[int] = []  # the line of each `try` the walk is in, innermost last
         self._branching: list[_BranchFrame] = []
 
     # libcst looks up `visit_<Node>_<attribute>` hooks for every field of every node, and
@@ -383,17 +384,21 @@ class _Visitor(cst.CSTVisitor):
 
     def visit_Try(self, node: cst.Try) -> bool:
         self._repeat(1)
+        self._try_lines.append(self._pos(node)[0])
         return True
 
     def leave_Try(self, original_node: cst.Try) -> None:
         self._repeat(-1)
+        self._try_lines.pop()
 
     def visit_TryStar(self, node: cst.TryStar) -> bool:
         self._repeat(1)
+        self._try_lines.append(self._pos(node)[0])
         return True
 
     def leave_TryStar(self, original_node: cst.TryStar) -> None:
         self._repeat(-1)
+        self._try_lines.pop()
 
     def _bind_locals(self, target: cst.BaseExpression) -> None:
         """Names bound in a function: their attribute reads may be reads of message fields."""
@@ -676,7 +681,10 @@ class _Visitor(cst.CSTVisitor):
         types = tuple(_dotted(e) or self._text(e) for e in exprs)
         name = node.name.name.value if node.name is not None and isinstance(node.name.name, cst.Name) else None
         leaves = _ends_in(node.body, (cst.Continue, cst.Break, cst.Return))
-        builder.open_excepts.append(_ExceptBuilder(line, types, name, col=col, leaves=leaves))
+        try_line = self._try_lines[-1] if self._try_lines else 0
+        builder.open_excepts.append(
+            _ExceptBuilder(line, types, name, col=col, leaves=leaves, try_line=try_line, returns_value=_returns_value(node.body))
+        )
 
     def _close_except(self) -> None:
         builder = self._except_owners.pop()
@@ -684,7 +692,10 @@ class _Visitor(cst.CSTVisitor):
             return
         clause = builder.open_excepts.pop()
         builder.excepts.append(
-            ir.Except(clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col, clause.leaves)
+            ir.Except(
+                clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col, clause.leaves,
+                clause.try_line, clause.returns_value,
+            )
         )
 
     def visit_Raise(self, node: cst.Raise) -> bool:
@@ -927,6 +938,19 @@ def _ends_in(block: cst.BaseSuite, kinds: tuple[type, ...]) -> bool:
     return False
 
 
+def _returns_value(block: cst.BaseSuite) -> bool:
+    """The block ends in `return <value>`, a value other than None: a function answering its caller with a fallback."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        last = block.body[-1] if block.body else None
+    elif isinstance(block, cst.IndentedBlock) and block.body and isinstance(block.body[-1], cst.SimpleStatementLine):
+        statements = block.body[-1].body
+        last = statements[-1] if statements else None
+    else:
+        return False
+    value = last.value if isinstance(last, cst.Return) else None
+    return value is not None and not (isinstance(value, cst.Name) and value.value == "None")
+
+
 def _exits(arm: cst.CSTNode) -> bool:
     """Whether this arm of an `if` always leaves the function (it ends in return/raise)."""
     if isinstance(arm, cst.SimpleStatementSuite):
@@ -1034,6 +1058,8 @@ _KIND: dict[type, str] = {
     cst.Attribute: "attribute",
     cst.ExceptHandler: "except",
     cst.ExceptStarHandler: "except",
+    cst.Try: "try",
+    cst.TryStar: "try",
     cst.Call: "call",
     cst.DictElement: "dict",
     cst.StarredDictElement: "dict",

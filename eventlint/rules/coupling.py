@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from eventlint.facts import Diagnostic
+from eventlint.facts import Diagnostic, Publication
 from eventlint.graph import CONSUMES, PUBLISHES, EventGraph
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
+from eventlint.rules.flow import CORRELATION_NAMES, CorrelationNames, calls_by_site, carries_correlation, handling_functions
 from eventlint.rules.handler_queries import internal_sites
 
 DEAD_LETTER_EVENTS = ("*dlq*", "*DLQ*", "*dead-letter*", "*dead_letter*", "*deadletter*")
@@ -270,6 +271,16 @@ class EventCycle(Rule):
     The finding is on the subscription of the cycle's first step. Services
     consuming their own events make no cycle.
 
+    A reply makes no dependency of its own: a message published while
+    handling a request whose publisher asked for an answer (it set a
+    correlation id or `reply_to`), carrying a correlation id and going back
+    to a subscription of the requesting service, is the second half of one
+    request/reply exchange (the requester depends on the responder, not the
+    other way round). An event only ever published as such a reply is left
+    out of the graph, as `ignore_events` would. On the field check this
+    removed its only finding, a request/reply hello-world judged true but
+    pointless.
+
     ## Why is this bad?
     Services in an event cycle cannot change, deploy or fail on their own: a
     slow consumer backs up its own supplier, a schema change ripples all the way
@@ -317,10 +328,11 @@ class EventCycle(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         graph = ctx.graph
-        deps = graph.service_graph(self.options.ignore_events)
+        ignored = (*self.options.ignore_events, *(_exact(e) for e in reply_events(ctx)))
+        deps = graph.service_graph(ignored)
         consumes = graph.edges(CONSUMES)
         groups = {c[0]: c for c in _components_of(deps)}
-        for cycle in graph.cycles(self.options.ignore_events):
+        for cycle in graph.cycles(ignored):
             steps = list(zip(cycle, cycle[1:]))
             group = next((g for g in groups.values() if cycle[0] in g), ())
             rest = [s for s in group if s not in cycle]
@@ -339,6 +351,41 @@ class EventCycle(Rule):
                 service=first_to,
                 event=edge[0],
             )
+
+
+def _exact(name: str) -> str:
+    """A glob matching only `name`."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def reply_events(ctx: RuleContext) -> set[str]:
+    """Events that are only ever published as replies of a request/reply exchange, which is one dependency (the
+    requester on the responder), not two.
+
+    A reply is published while handling a message whose publisher asked for an answer (it set a correlation id or
+    `reply_to`), carries a correlation id itself, and reaches a subscription of the requesting service:
+    `default_exchange.publish(Message(body, correlation_id=message.correlation_id), routing_key="response_queue")`.
+    """
+    flow = ctx.flow
+    names = CorrelationNames(CORRELATION_NAMES)
+    calls = calls_by_site(ctx.facts.handlers)
+
+    def correlated(p: Publication) -> bool:
+        return bool(carries_correlation(p, calls.get((p.path, p.line, p.column)), names)) or "reply_to" in (p.headers or ())
+
+    replies: set[tuple[str, int, int]] = set()
+    for handler, subscriptions in handling_functions(ctx).items():
+        for p in ctx.publications_of(handler):
+            if not correlated(p):
+                continue
+            requests = [q for s in subscriptions for q in flow.publications if q.service and q.service != p.service and flow.reaches(q, s) and correlated(q)]
+            back = {s.service for s in flow.subscriptions if s.service and flow.reaches(p, s)}
+            if requests and all(q.service in back for q in requests):
+                replies.add((p.path, p.line, p.column))
+    sites: dict[str, list[bool]] = {}
+    for _, event, data in ctx.graph.edges(PUBLISHES):
+        sites.setdefault(event, []).append((data.get("path"), data.get("line"), data.get("column")) in replies)
+    return {event for event, marks in sites.items() if all(marks)}
 
 
 # -- EDA603 -----------------------------------------------------------------------------------

@@ -45,6 +45,13 @@ LOG_LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critica
 LOGGERS = tuple(f"*log*.{level}" for level in LOG_LEVELS)
 INERT_CALLS = tuple(entry for group in knowledge.inert_calls().values() for entry in group)
 EFFECT_CALLS = tuple(entry for group in knowledge.load().effects.values() for entry in group)
+# Calls that decode a received message (EDA502's decode_calls): a `try` around these alone guards decoding, and a
+# message that cannot be decoded never will be, so skipping it is a choice (dead-lettering it is EDA501's concern).
+DECODE_CALLS = (
+    "json.loads", "orjson.loads", "ujson.loads", "simplejson.loads", "msgpack.unpackb", "msgpack.loads",
+    "*.decode", "*.value", "*.key", "*.model_validate", "*.model_validate_json", "*.parse_raw", "*.parse_obj",
+    "*.from_json", "*.fromstring", "*.parsefromstring", "fastavro.schemaless_reader", "*.b64decode",
+)
 LAST_CALL_LINES = 10  # how far a function's last call is taken to reach, for lack of end positions in the facts
 
 
@@ -697,6 +704,17 @@ class SwallowedException(Rule):
     own `except` clauses: the helper is then taken to report failure by its
     return value.
 
+    What the clause's `try` covers decides whether it can swallow a
+    message's failure (the facts record where each `try` begins). Not
+    reported: a called function's clause that ends in `return <value>` (it
+    answers its caller with a fallback, such as a default score); a `try`
+    whose body only decodes the message (`decode_calls`: a message that cannot
+    be decoded never will be, and skipping it is a choice; dead-lettering it
+    is EDA501's concern); and, in a function that receives the messages
+    itself, a `try` whose message-handling calls all sit inside a nested `try`
+    whose own broad clause catches first (an outer `except` around creating
+    and starting a consumer and its guarded loop).
+
     A function a handler dispatches the message to through a handler map
     (`ROUTES[event["detail-type"]](event["detail"])` over a dict whose keys are
     literals or constants) is judged as a handler of its own, at its clause,
@@ -722,21 +740,26 @@ class SwallowedException(Rule):
     repositories, after session 13) 4 of its 9 findings were worth fixing,
     2 were false (a helper returning a fallback value, an outer `except`
     around starting a consumer and its loop) and 3 were true but pointless (a
-    message that cannot parse skipped on purpose, a best-effort mail).
-    A rule below 80 % precision there does not warn by default.
+    message that cannot parse skipped on purpose, a best-effort mail). Since
+    the facts say where a `try` begins, 4 of its 6 are worth fixing and none
+    is false; the 2 left are best-effort mails whose SMTP errors are
+    swallowed on purpose after the order is stored, which no static fact
+    tells from a swallowed event publication. A rule below 80 % precision
+    there does not warn by default.
 
     ## Known limitations
-    The facts give neither the clause's column (findings are at column 1) nor
-    what its `try` body does, so a broad `except` around a best-effort call
-    (a metric, a cache write) is reported too: narrow it, or suppress the
-    finding. Nor do they say where the `try` began: an acknowledgement made
-    before the `try` (ack first, then work) is taken to be in its body, and one
-    in an `else:` block after the clause to be unconditional. A failure
-    returned to the broker by value (a Dapr FastAPI route
+    Findings are at the clause's line, column 1. A broad `except` around a
+    best-effort call (a metric, a cache write, a notification mail) is
+    reported too: narrow it, or suppress the finding. An acknowledgement made
+    before the `try` (ack first, then work) is taken to be in its body, and
+    one in an `else:` block after the clause to be unconditional. A caller
+    that ignores the failure value a helper returns from its clause is not
+    seen. A failure returned to the broker by value (a Dapr FastAPI route
     returning `{"status": "RETRY"}`) is not seen. `contextlib.suppress(Exception)`
-    has no except clause and is not reported. A polling loop's clause is
-    judged only when the dispatch call is the last line with calls in its
-    `try` body (the facts do not say where the `try` begins). In a consumer
+    has no except clause and is not reported. Facts written before `try_line`
+    existed fall back to the older reading: a polling loop's clause is then
+    judged only when the dispatch call is the last line with calls above it.
+    In a consumer
     that receives in its own function (`while True: msg = consumer.poll()`,
     `xreadgroup`), a clause that ends above the receiving call guards start-up
     (creating a consumer group, connecting) before any message is in hand, and
@@ -757,12 +780,14 @@ class SwallowedException(Rule):
         - failure_calls: globs (case-insensitive) on calls that hand a failed message back to the broker or schedule a retry
         - dead_letter_calls: globs (case-insensitive) on calls that move a failed message to a dead-letter destination
         - settle_calls: globs (case-insensitive) on calls that acknowledge one message (ack, SQS delete_message, XACK); when the clause's function makes them only above the clause, a failure leaves the message unacknowledged and it is redelivered
+        - decode_calls: globs (case-insensitive) on calls that decode a received message; a `try` whose body makes only these guards decoding, and a message that cannot be decoded is skipped by choice
         """
 
         broad_exceptions: tuple[str, ...] = ("Exception", "BaseException", "builtins.Exception", "builtins.BaseException")
         failure_calls: tuple[str, ...] = FAILURE_CALLS
         dead_letter_calls: tuple[str, ...] = DEAD_LETTER_CALLS
         settle_calls: tuple[str, ...] = SETTLE_CALLS
+        decode_calls: tuple[str, ...] = DECODE_CALLS
 
     invalid = [
         Example(
@@ -977,9 +1002,12 @@ class SwallowedException(Rule):
                 clauses = [c for c in handler.excepts if self._around_dispatch(handler, c, handled_in[handler.name])]
             else:
                 continue
+            receives = handler.role == "handler" and any(key[1] == handler.name for key in received_at)
             for clause in clauses:
                 key = (clause.path, clause.line)
                 if key in reported or not self._broad(clause) or self._surfaces_failure(handler, clause, ctx):
+                    continue
+                if self._not_the_messages(handler, clause, receives):
                     continue
                 reported.add(key)
                 yield self._finding(handler, clause, ctx)
@@ -990,6 +1018,11 @@ class SwallowedException(Rule):
         (`DISPATCH[msg.topic()](...)`, `HANDLERS.get(topic)(...)`)."""
         if clause.depth != 0 or clause.function != loop.name:
             return False
+        body = self._uncaught_body(loop, clause)
+        if body is not None:
+            # where the facts say where the `try` begins: its body hands a message to a handler, and no clause
+            # nested in it catches that failure first
+            return any((c.uses_message or c.forwards_message) and (c.name in handlers or _map_dispatch(c.text)) for c in body)
         own = [c for c in loop.calls if c.function == loop.name and c.path == clause.path and not c.in_except]
         earlier = [e.line for e in loop.excepts if e.function == loop.name and e.path == clause.path and e.line < clause.line]
         above = [c for c in own if max(earlier, default=0) < c.line < clause.line]
@@ -1000,6 +1033,43 @@ class SwallowedException(Rule):
             c.line == last and (c.uses_message or c.forwards_message) and (c.name in handlers or _map_dispatch(c.text))
             for c in above
         )
+
+    def _not_the_messages(self, handler: Handler, clause: ExceptClause, receives: bool) -> bool:
+        """Where the facts say where the clause's `try` begins, a clause that cannot swallow a message's failure:
+
+        - a called function's clause that ends in `return <value>` answers its caller with a fallback (a
+          default score, a failure value), and the caller goes on with it;
+        - a `try` whose body only decodes the message (`decode_calls`): one that cannot be decoded never will be;
+        - in a function that receives the messages itself (a consuming loop), a `try` whose message-handling
+          calls all sit inside nested `try` bodies whose own broad clauses catch without re-raising: this one
+          guards only creating, starting and stopping the consumer.
+        """
+        if clause.depth > 0 and clause.returns_value:
+            return True
+        body = try_body(handler, clause)
+        if body is None:
+            return False
+        if body and all(call_named(c, self.options.decode_calls) for c in body):
+            return True
+        if not receives or clause.depth != 0:
+            return False
+        uncaught = self._uncaught_body(handler, clause) or []
+        return len(uncaught) < len(body) and not any(c.uses_message or c.forwards_message for c in uncaught)
+
+    def _uncaught_body(self, handler: Handler, clause: ExceptClause) -> list[HandlerCall] | None:
+        """The calls of the clause's `try` body whose failures reach it: those outside the bodies of nested `try`
+        statements whose own broad clauses catch without re-raising (None when the facts do not say where it begins)."""
+        body = try_body(handler, clause)
+        if body is None:
+            return None
+        inner = [
+            e for e in handler.excepts
+            if e.path == clause.path and e.function == clause.function and e.try_line is not None
+            and clause.try_line is not None and clause.try_line < e.try_line < clause.line
+            and self._broad(e) and not e.reraises
+        ]
+        spans = [span for e in inner if (span := try_span(handler, e)) is not None]
+        return [c for c in body if not any(start <= c.line < end for start, end in spans)]
 
     def _broad(self, clause: ExceptClause) -> bool:
         return not clause.types or any(t in self.options.broad_exceptions for t in clause.types)
@@ -1082,6 +1152,26 @@ class SwallowedException(Rule):
 def _map_dispatch(text: str) -> bool:
     """A call of a value looked up in a map: `DISPATCH[msg.topic()]`, `HANDLERS.get(topic)`, `self.routes[key]`."""
     return text.endswith("]") or bool(re.search(r"\.get\([^()]*(\([^()]*\))?[^()]*\)$", text))
+
+
+def try_span(handler: Handler, clause: ExceptClause) -> tuple[int, int] | None:
+    """The lines of the clause's `try` body: from the `try` to its first clause (None when the facts do not say)."""
+    if clause.try_line is None:
+        return None
+    first = min(
+        e.line for e in handler.excepts
+        if e.path == clause.path and e.function == clause.function and e.try_line == clause.try_line
+    )
+    return clause.try_line, first
+
+
+def try_body(handler: Handler, clause: ExceptClause) -> list[HandlerCall] | None:
+    """The calls the clause's function makes in its `try` body (None when the facts do not say where it begins)."""
+    span = try_span(handler, clause)
+    if span is None:
+        return None
+    start, end = span
+    return [c for c in handler.calls if c.path == clause.path and c.function == clause.function and start <= c.line < end]
 
 
 def clause_calls(handler: Handler, clause: ExceptClause) -> list[HandlerCall]:

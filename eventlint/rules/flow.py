@@ -1122,37 +1122,55 @@ def _known_uncorrelated(
 
 
 class PublishWithoutCorrelationId(Rule):
-    """Checks for entry points that publish an event with no correlation id at all.
+    """Checks for entry points that publish an event with no correlation id where the flows around them carry one.
 
     ## What it does
     Reports a publication made outside any message handler (an API endpoint,
     a job, a script, module-level code) whose headers, message properties and
     payload fields are all known and none of them is a correlation or trace
     id, when the publishing function does not inject the current trace
-    context (`opentelemetry.propagate.inject`). A `correlation_id=` keyword on
-    the publishing call counts, and so does a CloudEvent's own id in binary
-    mode (`ce-id` over HTTP, the `ce_id` Kafka header) or its correlation
-    extensions (`ce_traceparent`, `ce_correlationid`). Frameworks that give
-    every message an id of their own (`correlating_frameworks`) are not
-    reported.
+    context (`opentelemetry.propagate.inject`), and other publications of the
+    same flows do carry one. A `correlation_id=` keyword on the publishing
+    call counts, and so does a CloudEvent's own id in binary mode (`ce-id`
+    over HTTP, the `ce_id` Kafka header) or its correlation extensions
+    (`ce_traceparent`, `ce_correlationid`). Frameworks that give every
+    message an id of their own (`correlating_frameworks`) are not reported.
+
+    "The same flows" are the services that exchange events with one another
+    (the code outside any inferred service is one more unit; a project with
+    no services is one unit). The finding lists the publications that do
+    carry an id as related locations.
+
+    Where no message of the flows carries a correlation or trace id at all,
+    nothing is reported by default (`when_nothing_correlates: quiet`): that
+    is one design choice (tracing not adopted yet), not a defect at each
+    entry point, and on the field check every such finding was judged true
+    but pointless (14 of 14, one per entry point of tutorials and course
+    projects). `once` reports it as one note at the first entry point with
+    the others as related locations; `each` reports every entry point.
 
     ## Why is this bad?
     A flow can only be traced if its first message carries an id: every
-    handler downstream can pass on only what it received. An order placed
-    without one leaves its payment, reservation and shipment impossible to
-    tie together in the logs.
+    handler downstream can pass on only what it received. When placing an
+    order starts a correlation and cancelling one does not, the
+    cancellation's refund and release are the ones that cannot be tied
+    together in the logs, although the team relies on the trail elsewhere.
 
     ## How to fix it
-    Start the correlation where the flow starts: pass the request's id
-    (`X-Request-ID`) or a new UUID as a `correlation_id` header or property,
-    or inject the current trace context with
-    `opentelemetry.propagate.inject(headers)`.
+    Start the correlation where the flow starts, as the other entry points
+    do: pass the request's id (`X-Request-ID`) or a new UUID as a
+    `correlation_id` header or property, or inject the current trace context
+    with `opentelemetry.propagate.inject(headers)`.
+
     ## Default severity
     `info`: reported, never failing a run, until a team raises it
     (`rules: severity: {EDA104: warning}`). On the field check
     (`benchmarks/field/review.yaml`, a new user's first run on 21 public
-    repositories) 0 of its 7 findings were worth fixing and 7 were true but pointless: tutorials and course projects where no message carries a correlation id at all, one design choice reported once per entry point.
-    A rule below 80 % precision there does not warn by default.
+    repositories) it reported 14 findings before `when_nothing_correlates`
+    existed, all true but pointless (no message anywhere carried an id);
+    with the default `quiet` it reports none there, so it has no measured
+    precision yet. A rule below 80 % precision there does not warn by
+    default.
 
     """
 
@@ -1167,11 +1185,13 @@ class PublishWithoutCorrelationId(Rule):
         - correlation_names: names of correlation and trace ids in headers, properties, payload fields or call keywords (compared ignoring case, `-`, `_`, an `X-` prefix and a CloudEvents `ce-`/`ce_` prefix)
         - propagation_calls: globs on calls that write the current trace context into outgoing headers
         - correlating_frameworks: frameworks that give every message a correlation or trace id when the code sets none (Dapr's sidecar, FastStream)
+        - when_nothing_correlates: what to do where no message of the flows carries a correlation or trace id at all: `quiet` reports nothing (tracing is a design choice not yet made, not a defect at a line), `once` reports one note at the first entry point with the others as related locations, `each` reports every entry point
         """
 
         correlation_names: tuple[str, ...] = ENTRY_CORRELATION_NAMES
         propagation_calls: tuple[str, ...] = PROPAGATION_CALLS
         correlating_frameworks: tuple[str, ...] = CORRELATING_FRAMEWORKS
+        when_nothing_correlates: Literal["quiet", "once", "each"] = "quiet"
 
     invalid = [
         Example(
@@ -1180,8 +1200,11 @@ class PublishWithoutCorrelationId(Rule):
 
             producer = KafkaProducer(bootstrap_servers="kafka:9092")
 
-            def place_order(order):
-                producer.send("orders.placed", {"order_id": order.id, "total": order.total})  # expect: EDA104
+            def place_order(order, request_id):
+                producer.send("orders.placed", {"order_id": order.id}, headers=[("x-request-id", request_id.encode())])
+
+            def cancel_order(order):
+                producer.send("orders.cancelled", {"order_id": order.id, "reason": order.reason})  # expect: EDA104
             """
         ),
         Example(
@@ -1191,9 +1214,16 @@ class PublishWithoutCorrelationId(Rule):
 
             sns = boto3.client("sns")
 
-            def place_order(order):
-                sns.publish(  # expect: EDA104
+            def place_order(order, correlation_id):
+                sns.publish(
                     TopicArn="arn:aws:sns:eu-west-1:123456789012:orders",
+                    Message=json.dumps({"order_id": order.id}),
+                    MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": correlation_id}},
+                )
+
+            def refund_order(order):
+                sns.publish(  # expect: EDA104
+                    TopicArn="arn:aws:sns:eu-west-1:123456789012:refunds",
                     Message=json.dumps({"order_id": order.id}),
                 )
             """
@@ -1201,13 +1231,40 @@ class PublishWithoutCorrelationId(Rule):
         Example(
             """
             import json
+            import uuid
             import pika
 
             channel = pika.BlockingConnection().channel()
 
             def place_order(order_id):
-                channel.basic_publish(exchange="orders", routing_key="order.placed", body=json.dumps({"order_id": order_id}))  # expect: EDA104
+                channel.basic_publish(
+                    exchange="orders",
+                    routing_key="order.placed",
+                    body=json.dumps({"order_id": order_id}),
+                    properties=pika.BasicProperties(correlation_id=str(uuid.uuid4())),
+                )
+
+            def cancel_order(order_id):
+                channel.basic_publish(exchange="orders", routing_key="order.cancelled", body=json.dumps({"order_id": order_id}))  # expect: EDA104
             """
+        ),
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def place_order(order):
+                producer.send("orders.placed", {"order_id": order.id, "total": order.total})  # expect: EDA104
+
+            def cancel_order(order):
+                producer.send("orders.cancelled", {"order_id": order.id})
+            """,
+            config="""
+            rules:
+              options:
+                EDA104: {when-nothing-correlates: once}
+            """,
         ),
     ]
     valid = [
@@ -1217,8 +1274,24 @@ class PublishWithoutCorrelationId(Rule):
 
             producer = KafkaProducer(bootstrap_servers="kafka:9092")
 
+            def place_order(order):
+                producer.send("orders.placed", {"order_id": order.id, "total": order.total})
+
+            def cancel_order(order):
+                producer.send("orders.cancelled", {"order_id": order.id})
+            """
+        ),
+        Example(
+            """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
             def place_order(order, request_id):
                 producer.send("orders.placed", {"order_id": order.id, "total": order.total}, headers=[("x-request-id", request_id.encode())])
+
+            def cancel_order(order, request_id):
+                producer.send("orders.cancelled", {"order_id": order.id, "correlation_id": request_id})
             """
         ),
         Example(
@@ -1311,9 +1384,12 @@ class PublishWithoutCorrelationId(Rule):
             if handler not in handling:
                 for ref in handler.publications:
                     entries.setdefault((ref.path, ref.line, ref.column), []).append(handler)
-        calls = calls_by_site(h for hs in entries.values() for h in hs)
+        calls = calls_by_site(facts.handlers)
+        unit_of = _flow_units(ctx)
+        practice = _correlation_practice(ctx, names, options.propagation_calls, calls, wrappers, unit_of)
         reported: set[tuple] = set()
-        for publication in facts.publishers:
+        missing: dict[int, list[Publication]] = {}
+        for publication in sorted(facts.publishers, key=_site):
             site = _site(publication)
             if site in handled or is_wrapper_call(publication, wrappers):
                 continue
@@ -1328,13 +1404,90 @@ class PublishWithoutCorrelationId(Rule):
             if key in reported:
                 continue
             reported.add(key)
-            what = describe(publication.event, publication.channel, publication.channel_expr)
-            yield self.finding(
-                publication,
-                f"{_who(publication.function)} publishes {what} with no correlation id: {_missing(publication)}",
-                hint="start the correlation where the flow starts: pass the request's id (X-Request-ID) or a new UUID as a "
-                "`correlation_id` header or property, or inject the trace context with opentelemetry.propagate.inject(headers)",
-            )
+            missing.setdefault(unit_of(publication.service), []).append(publication)
+        hint = (
+            "start the correlation where the flow starts: pass the request's id (X-Request-ID) or a new UUID as a "
+            "`correlation_id` header or property, or inject the trace context with opentelemetry.propagate.inject(headers)"
+        )
+        for unit, publications in sorted(missing.items(), key=lambda item: _site(item[1][0])):
+            carrying = practice.get(unit, [])
+            if carrying:
+                # the flows around it carry an id and this one starts without: the inconsistency is the finding
+                n = len(related_sites(carrying, "", limit=len(carrying)))
+                also = f"; {_plural(n, 'other publication')} of these flows {'carries' if n == 1 else 'carry'} one"
+                for publication in publications:
+                    what = describe(publication.event, publication.channel, publication.channel_expr)
+                    yield dataclasses.replace(
+                        self.finding(
+                            publication,
+                            f"{_who(publication.function)} publishes {what} with no correlation id: "
+                            f"{_missing(publication)}{also}",
+                            hint=hint,
+                        ),
+                        related=related_sites(carrying, "carries a correlation id", limit=5),
+                    )
+            elif options.when_nothing_correlates == "each":
+                for publication in publications:
+                    what = describe(publication.event, publication.channel, publication.channel_expr)
+                    yield self.finding(
+                        publication,
+                        f"{_who(publication.function)} publishes {what} with no correlation id: {_missing(publication)}",
+                        hint=hint,
+                    )
+            elif options.when_nothing_correlates == "once":
+                first, others = publications[0], publications[1:]
+                what = describe(first.event, first.channel, first.channel_expr)
+                also = f" (nor do {_plural(len(related_sites(others, '', limit=len(others))), 'other entry point')} of them)" if others else ""
+                yield dataclasses.replace(
+                    self.finding(
+                        first,
+                        f"no message of these flows carries a correlation or trace id: {_who(first.function)} publishes "
+                        f"{what} with none{also}",
+                        hint=hint,
+                    ),
+                    related=related_sites(others, "also starts a flow without one"),
+                )
+
+
+def _flow_units(ctx: RuleContext):
+    """Services that exchange events, as one unit (a function from a service name to its unit's number).
+
+    Code outside any inferred service is one unit of its own; a project with no services is one unit.
+    """
+    graph = ctx.graph
+    parent: dict[str | None, str | None] = {}
+
+    def find(x: str | None) -> str | None:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for event in graph.events():
+        services = sorted(set(graph.publishers_of(event)) | set(graph.consumers_of(event)))
+        for other in services[1:]:
+            a, b = find(services[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    numbers: dict[str | None, int] = {}
+
+    def unit_of(service: str | None) -> int:
+        return numbers.setdefault(find(service) if service is not None else None, len(numbers))
+
+    return unit_of
+
+
+def _correlation_practice(ctx, names, propagation, calls, wrappers, unit_of) -> dict[int, list[Publication]]:
+    """Per flow unit, the publications that carry a correlation or trace id (or whose function injects one)."""
+    injecting = {(ref.path, ref.line, ref.column) for h in ctx.facts.handlers if propagates(h, propagation) for ref in h.publications}
+    out: dict[int, list[Publication]] = {}
+    for publication in ctx.facts.publishers:
+        if is_wrapper_call(publication, wrappers):
+            continue
+        if _site(publication) in injecting or carries_correlation(publication, calls.get(_site(publication)), names):
+            out.setdefault(unit_of(publication.service), []).append(publication)
+    return out
 
 
 RULES = (OrphanEvent, PhantomSubscription, CorrelationIdDropped, PublishWithoutCorrelationId)

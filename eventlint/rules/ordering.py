@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from eventlint.catalog import Catalog
 from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subscription
-from eventlint.identity import Identity
+from eventlint.identity import Identity, transport_of
 from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import chain, named, short
@@ -22,6 +22,10 @@ PARTITIONED = _ORDERING.partitioned
 FIFO_PUBLISHERS = _ORDERING.fifo_publishers
 FIFO_CONSUMERS = _ORDERING.fifo_consumers
 FIFO_CHANNELS = _ORDERING.fifo_channels
+
+# Event or channel names that say they carry the changes of one entity (EDA301's change_streams): many
+# messages per entity on one destination, even from a single publishing site.
+CHANGE_STREAMS = ("*updat*", "*chang*", "*modif*", "*status*", "*state*", "*progress*", "*position*", "*location*", "*snapshot*")
 
 # A key text that sends no key at all.
 NO_KEY = frozenset({"None", "''", '""', "b''", 'b""'})
@@ -146,6 +150,54 @@ def listing(items: list[str], limit: int = 3) -> str:
 # -- EDA301 ----------------------------------------------------------------------------
 
 
+def _destination_key(p: Publication) -> tuple[str, str] | None:
+    """Where a publication goes, to compare with others: its transport and channel (or the channel's expression).
+    None when neither is known."""
+    where = p.channel or p.channel_expr
+    if not where:
+        return None
+    return (transport_of(p.framework) or p.framework, where)
+
+
+def _publishing_paths(ctx: RuleContext) -> dict[tuple[str, int, int], set[str]]:
+    """Per publication site, the functions the facts record publishing through it."""
+    reaching: dict[tuple[str, int, int], set[str]] = {}
+    for handler in ctx.facts.handlers:
+        for ref in handler.publications:
+            reaching.setdefault((ref.path, ref.line, ref.column), set()).add(handler.name)
+    return reaching
+
+
+def kinds_of(publications: Iterable[Publication], reaching: dict[tuple[str, int, int], set[str]]) -> set[tuple]:
+    """The kinds of message some publications send: per publication, its event with each path that reaches its
+    site — every function the facts record publishing through it (`create_order` and `update_status` both calling
+    `produce_orders`), or the publishing function itself when nothing else does."""
+    kinds: set[tuple] = set()
+    for p in publications:
+        site = (p.path, p.line, p.column)
+        callers = reaching.get(site, set()) - {p.function}
+        for caller in sorted(callers) or [p.function or p.path]:
+            kinds.add((p.event, *site, caller))
+    return kinds
+
+
+def message_kinds(ctx: RuleContext) -> dict[tuple[str, str], set[tuple]]:
+    """The kinds of message each destination receives (`kinds_of` the publications to it)."""
+    by_destination: dict[tuple[str, str], list[Publication]] = {}
+    for p in ctx.facts.publishers:
+        where = _destination_key(p)
+        if where is not None:
+            by_destination.setdefault(where, []).append(p)
+    reaching = _publishing_paths(ctx)
+    return {where: kinds_of(ps, reaching) for where, ps in by_destination.items()}
+
+
+def changes_of_one_entity(record: Publication | Subscription, patterns: tuple[str, ...]) -> bool:
+    """The event or channel name says it carries the changes of one entity (`order-status`, `PriceUpdated`)."""
+    lowered = tuple(g.lower() for g in patterns)
+    return any(matches(name.lower(), lowered) for name in (record.event, record.channel) if name)
+
+
 class PublishWithoutKey(Rule):
     """Checks for publications to a partitioned or FIFO transport that pass no key.
 
@@ -155,6 +207,19 @@ class PublishWithoutKey(Rule):
     faust sinks and agent `cast`/`send`) without a key, and an SNS or SQS
     publish to a FIFO topic/queue (`*.fifo`) without a `MessageGroupId`.
     `key=None` and an empty literal count as no key.
+
+    A partitioned publication is reported only where one entity can have more
+    than one message on its topic: several kinds of message share the topic
+    (different events, different publishing sites, or several functions
+    publishing through one helper, as `create_order` and `update_status` both
+    calling `produce_orders`), the event or topic name says it carries an
+    entity's changes (`change_streams`: `order-status`, `PriceUpdated`), or
+    the catalog declares the event's key. One kind of message per topic (one
+    `order_detail` per order, one greeting per tick) is one message per
+    entity: there is nothing of one entity to keep in order, and a key would
+    change nothing a consumer sees. Order across topics is never kept, with
+    or without keys. A FIFO queue or topic is always reported: it rejects a
+    message without a group id.
 
     Publishing helpers are followed: a call of a helper that takes a key but is
     not given one is reported at the call; a helper that cannot pass a key on is
@@ -178,8 +243,13 @@ class PublishWithoutKey(Rule):
     `info`: reported, never failing a run, until a team raises it
     (`rules: severity: {EDA301: warning}`). On the field check
     (`benchmarks/field/review.yaml`, a new user's first run on 21 public
-    repositories) 1 of its 6 findings was worth fixing and 5 were true but pointless: demo producers whose messages are one per entity, with no order to keep.
-    A rule below 80 % precision there does not warn by default.
+    repositories) 1 of its 7 findings was worth fixing and 6 were true but
+    pointless (demo producers whose messages are one per entity, with no
+    order to keep) before it asked whether a topic carries more than one
+    kind of message; since then it reports only the one worth fixing (order
+    creations and status updates sharing `order_topic` without a key). A rule
+    below 80 % precision there does not warn by default; one true finding is
+    too few to raise it.
 
     ## Limitations
     - Google Pub/Sub is not checked by default: an `ordering_key` matters only
@@ -211,6 +281,7 @@ class PublishWithoutKey(Rule):
         - partition_keywords: keyword arguments that choose the partition explicitly; such a publish is not reported
         - batch_calls: globs on publishing calls whose records carry their own keys (not visible in the facts)
         - key_keywords: keyword arguments that carry a key; a call of a publishing helper passing one is taken to pass a key (the helper may forward it through `**kwargs`)
+        - change_streams: globs (ignoring case) on an event or channel name that says it carries changes of one entity (`order-status`, `PriceUpdated`): many messages per entity even from one publishing site
         """
 
         partitioned_frameworks: tuple[str, ...] = PARTITIONED
@@ -219,16 +290,21 @@ class PublishWithoutKey(Rule):
         partition_keywords: tuple[str, ...] = ("partition",)
         batch_calls: tuple[str, ...] = ("*.produce_batch",)
         key_keywords: tuple[str, ...] = ("key", "MessageGroupId", "ordering_key")
+        change_streams: tuple[str, ...] = CHANGE_STREAMS
 
     invalid = [
         Example(
+            # placements and cancellations of one order share a topic: the cancellation can overtake its order
             """
             from kafka import KafkaProducer
 
             producer = KafkaProducer()
 
+            def place_order(order):
+                producer.send("orders", value={"type": "OrderPlaced", "order_id": order.id}, key=order.id.encode())
+
             def cancel_order(order):
-                producer.send("orders.cancelled", value=order.to_json())  # expect: EDA301
+                producer.send("orders", value={"type": "OrderCancelled", "order_id": order.id})  # expect: EDA301
             """
         ),
         Example(
@@ -250,7 +326,10 @@ class PublishWithoutKey(Rule):
             shipments = app.topic("fulfillment.shipments")
 
             async def schedule(order):
-                await shipments.send(value={"order_id": order.order_id})  # expect: EDA301
+                await shipments.send(value={"order_id": order.order_id, "status": "scheduled"})  # expect: EDA301
+
+            async def deliver(order):
+                await shipments.send(value={"order_id": order.order_id, "status": "delivered"})  # expect: EDA301
             """
         ),
         Example(
@@ -259,10 +338,10 @@ class PublishWithoutKey(Rule):
             from shopkit.messaging import publish
 
             def place_order(order):
-                publish("orders.placed", order, key=order.order_id)
+                publish("orders", order, key=order.order_id)
 
             def cancel_order(order):
-                publish("orders.cancelled", order)  # expect: EDA301
+                publish("orders", order)  # expect: EDA301
             """,
             files={
                 "shopkit/__init__.py": "",
@@ -282,10 +361,10 @@ class PublishWithoutKey(Rule):
             from app_bus import emit
 
             def place_order(order):
-                emit("orders.placed", order)
+                emit("orders", order)
 
             def cancel_order(order):
-                emit("orders.cancelled", order)
+                emit("orders", order)
             """,
             files={
                 "app_bus.py": """
@@ -306,8 +385,24 @@ class PublishWithoutKey(Rule):
 
             producer = KafkaProducer()
 
+            def place_order(order):
+                producer.send("orders", value={"type": "OrderPlaced", "order_id": order.id}, key=order.id.encode())
+
             def cancel_order(order):
-                producer.send("orders.cancelled", value=order.to_json(), key=order.order_id.encode())
+                producer.send("orders", value={"type": "OrderCancelled", "order_id": order.id}, key=order.id.encode())
+            """
+        ),
+        Example(
+            # one message per order on its topic: one entity never has two messages there to keep in order
+            """
+            import json
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def export(orders):
+                for order in orders:
+                    producer.send("order_details", json.dumps({"order_id": order.id, "items": order.items}).encode())
             """
         ),
         Example(
@@ -411,6 +506,7 @@ class PublishWithoutKey(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         origins = KeyOrigins(ctx.facts.publishers)
         unkeyed = [p for p in ctx.facts.publishers if key_absent(p.key)]
+        kinds = message_kinds(ctx)
         for owner, members in origins.groups(unkeyed).items():
             if self._partition_chosen(owner, ctx) or self._partition_chosen(origins.innermost(owner), ctx):
                 continue
@@ -419,6 +515,13 @@ class PublishWithoutKey(Rule):
                 for m in members
                 if (kind := self._needs(m)) is not None and (m is owner or not self._partition_chosen(m, ctx))
             ]
+            # ordering matters where one entity can have several messages on a destination; a FIFO destination
+            # rejects a message without a group id whatever it carries. A wrapper is judged by its callers' destinations.
+            wrapped = [(m, kind) for m, kind in needing if m is not owner]
+            judged = wrapped if wrapped and owner.function in origins.wrappers else needing
+            if not any(kind == "group" or self._order_matters(m, kinds, ctx) for m, kind in judged):
+                continue
+            needing = [(m, kind) for m, kind in needing if (m, kind) not in judged or kind == "group" or self._order_matters(m, kinds, ctx)]
             if not needing:
                 continue
             callers = [(m, kind) for m, kind in needing if m is not owner]
@@ -430,6 +533,17 @@ class PublishWithoutKey(Rule):
                         yield self._finding(m, [(m, kind)], ctx)
                 continue
             yield self._finding(owner, needing, ctx)
+
+    def _order_matters(self, p: Publication, kinds: dict[tuple, set[tuple]], ctx: RuleContext) -> bool:
+        """One entity can have more than one message on the publication's destination: several kinds of message
+        (events, publishing sites, or callers of one publishing function) share it, or the catalog declares a key
+        for its event. One kind of message per destination is one message per entity: nothing to keep in order."""
+        if declared_keys(p, ctx.catalog, ctx.identity):
+            return True
+        if changes_of_one_entity(p, self.options.change_streams):
+            return True
+        where = _destination_key(p)
+        return where is None or len(kinds.get(where, ())) > 1
 
     def _passes_key(self, p: Publication, ctx: RuleContext) -> bool:
         call = site_call(p, ctx)
@@ -942,6 +1056,16 @@ class UnorderedConsumption(Rule):
     `executors[msg.partition() % n]`, `worker_for(msg).submit(...)`). Nor is
     work waited for on the spot (`pool.submit(handle, msg).result()`).
 
+    A partitioned subscription is judged only where one entity can have more
+    than one message on it: the project's publications that reach it are of
+    several kinds (events, publishing sites, or functions publishing through
+    one helper), its name says it carries an entity's changes
+    (`change_streams`), the catalog declares a key for it, or nothing in the
+    project publishes to it (what its producers send is unknown). A topic
+    the project fills with one kind of message (one `UserCreated` per user)
+    has nothing of one entity to keep in order. A FIFO queue is always
+    judged: it was chosen for its order.
+
     ## Why is this bad?
     The broker delivers a partition (a FIFO message group) in order, and the
     consumer gives that away: each message runs on whichever worker is free,
@@ -958,8 +1082,11 @@ class UnorderedConsumption(Rule):
     `info`: reported, never failing a run, until a team raises it
     (`rules: severity: {EDA303: warning}`). On the field check
     (`benchmarks/field/review.yaml`, a new user's first run on 21 public
-    repositories) 2 of its 3 findings were worth fixing and 1 was true but pointless: a consumer whose only message is one creation per entity.
-    A rule below 80 % precision there does not warn by default.
+    repositories) 2 of its 3 findings were worth fixing and 1 was true but
+    pointless (a consumer whose only message is one creation per entity)
+    until it asked whether a subscription carries several messages of one
+    entity; now 2 of 2 are worth fixing. A rule below 80 % precision there
+    does not warn by default; two findings are too few to raise it.
 
     ## Limitations
     - Calls that wait for their work are left out of `concurrent_calls`:
@@ -992,6 +1119,7 @@ class UnorderedConsumption(Rule):
         - concurrent_calls: globs on a call's qualified name or text that start work in the background and return at once
         - keyed_selectors: globs (case-insensitive) on the index or argument that picks the worker (`executors[...]`, `worker_for(...)`); a match is keyed dispatch
         - waits: globs on a call made on the result on the same line that waits for the work (`.result()`)
+        - change_streams: globs (ignoring case) on a subscribed event or channel name that says it carries the changes of one entity: ordered even when the project publishes one kind of message to it
         """
 
         ordered_frameworks: tuple[str, ...] = PARTITIONED
@@ -1012,6 +1140,7 @@ class UnorderedConsumption(Rule):
         )
         keyed_selectors: tuple[str, ...] = ("*key*", "*partition*", "*hash*", "*shard*", "*crc32*", "*murmur*", "*mmh3*")
         waits: tuple[str, ...] = ("*.result", "*.join", "*.get", "*.wait")
+        change_streams: tuple[str, ...] = CHANGE_STREAMS
 
     invalid = [
         Example(
@@ -1178,6 +1307,8 @@ class UnorderedConsumption(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
+        self._reaching: dict[tuple[str, int, int], set[str]] | None = None
+        self._matters: dict[tuple, bool] = {}  # per subscription: whether one entity can have several messages on it
         found: dict[tuple[str, int, int], tuple[HandlerCall, list[Handler], list[Subscription]]] = {}
         consumed_in: dict[str, list[Subscription]] = {}
         for s in ctx.facts.subscribers:
@@ -1191,7 +1322,7 @@ class UnorderedConsumption(Rule):
                 subscriptions = consumed_in.get(handler.name, [])
             else:
                 continue
-            ordered = [s for s in subscriptions if self._ordered(s)]
+            ordered = [s for s in subscriptions if self._ordered(s) and self._order_matters(s, ctx)]
             if not ordered:
                 continue
             for call in handler.calls:
@@ -1210,6 +1341,24 @@ class UnorderedConsumption(Rule):
     def _ordered(self, s: Subscription) -> bool:
         options = self.options
         return s.framework in options.ordered_frameworks or fifo(s, options.fifo_frameworks, options.fifo_channels)
+
+    def _order_matters(self, s: Subscription, ctx: RuleContext) -> bool:
+        """One entity can have several messages on what the subscription receives: a FIFO queue (chosen for its
+        order), a name that says it carries an entity's changes, a declared key, several kinds of message among
+        the project's publications that reach it, or none of them in the project (its producers are elsewhere,
+        and what they send is unknown). One kind of message (one creation per user) has nothing to keep in order."""
+        options = self.options
+        if s.framework not in options.ordered_frameworks or changes_of_one_entity(s, options.change_streams):
+            return True
+        if any(spec.key for spec in ctx.catalog.for_channel(s.channel or "")) or (s.event and (spec := ctx.catalog.event(s.event)) and spec.key):
+            return True
+        key = (s.path, s.line, s.column, s.channel, s.event)
+        if key not in self._matters:
+            feeding = [p for p in ctx.flow.publications if ctx.flow.reaches(p, s)]
+            if self._reaching is None:
+                self._reaching = _publishing_paths(ctx)
+            self._matters[key] = not feeding or len(kinds_of(feeding, self._reaching)) > 1
+        return self._matters[key]
 
     def _keyed(self, call: HandlerCall, handler: Handler) -> bool:
         """The worker is picked from the message: a subscript or a call in the receiver

@@ -127,6 +127,29 @@ def test_a_script_in_a_package_folder_imports_its_sibling_by_its_bare_name(tmp_p
     assert {(p.path, p.channel) for p in facts.publishers} == {("jobs/seed.py", "orders.seeded")}
 
 
+def test_a_module_inside_a_package_imports_by_a_name_relative_to_a_folder_above_it(tmp_path):
+    # `cd src && uvicorn main:app`: src/ is a package, yet src/routers/orders.py imports `services.bus` from src/
+    files = {
+        "src/__init__.py": "",
+        "src/services/__init__.py": "",
+        "src/services/bus.py": '''
+            from kafka import KafkaProducer
+
+            TOPIC = "orders.placed"
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+        ''',
+        "src/routers/__init__.py": "",
+        "src/routers/orders.py": '''
+            from services.bus import TOPIC, producer
+
+            def place(order):
+                producer.send(TOPIC, b"{}")
+        ''',
+    }
+    facts = facts_of(write_project(tmp_path / "repo", files))
+    assert {(p.path, p.channel, p.framework) for p in facts.publishers} == {("src/routers/orders.py", "orders.placed", "kafka-python")}
+
+
 def test_a_bare_import_with_no_sibling_and_a_sibling_named_like_a_framework_stay_external(tmp_path):
     files = {
         "svc/__init__.py": "",

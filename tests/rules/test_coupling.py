@@ -103,3 +103,73 @@ def test_the_shop_has_one_finding_per_coupling_rule_and_none_on_refunds():
     assert not [d for d in coupling if d.service == "refunds" or "refunds" in d.path]
     [monolith] = [d for d in coupling if d.code == "EDA607"]
     assert monolith.hint.startswith("9 of 15 service pairs coupled (60%)")
+
+
+# -- EDA602: a request and its reply are one dependency, not a cycle (#19) ---------------------------
+
+REQUESTER = """
+    import uuid
+
+    import aio_pika
+
+    URL = "amqp://guest:guest@rabbitmq/"
+
+
+    async def ask(text):
+        correlation_id = str(uuid.uuid4())
+        connection = await aio_pika.connect_robust(URL)
+        async with connection:
+            channel = await connection.channel()
+            await channel.default_exchange.publish(
+                aio_pika.Message(body=text.encode(), correlation_id=correlation_id),
+                routing_key="quotes.requests",
+            )
+            queue = await channel.declare_queue("quotes.replies", durable=True)
+            async with queue.iterator() as messages:
+                async for message in messages:
+                    async with message.process():
+                        if message.correlation_id == correlation_id:
+                            return message.body.decode()
+"""
+
+RESPONDER = """
+    import aio_pika
+
+    URL = "amqp://guest:guest@rabbitmq/"
+
+
+    async def serve():
+        connection = await aio_pika.connect_robust(URL)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue("quotes.requests", durable=True)
+            async with queue.iterator() as messages:
+                async for message in messages:
+                    async with message.process():
+                        price = len(message.body) * 3
+                        await channel.default_exchange.publish(
+                            aio_pika.Message(body=str(price).encode(), correlation_id=message.correlation_id),
+                            routing_key="quotes.replies",
+                        )
+"""
+
+
+def request_reply(requester=REQUESTER, responder=RESPONDER):
+    return {
+        "desk/Dockerfile": "FROM python:3.12\n",
+        "desk/desk/client.py": requester,
+        "pricing/Dockerfile": "FROM python:3.12\n",
+        "pricing/pricing/server.py": responder,
+    }
+
+
+def test_a_request_and_its_reply_make_no_cycle(tmp_path):
+    assert lint(tmp_path, request_reply(), "EDA602") == []
+
+
+def test_a_return_event_without_a_request_for_an_answer_is_a_cycle(tmp_path):
+    # the request carries no correlation id: nothing asked for an answer, and the return message is a dependency
+    requester = REQUESTER.replace(", correlation_id=correlation_id)", ")")
+    assert "correlation_id=correlation_id)" not in requester
+    [finding] = lint(tmp_path, request_reply(requester=requester), "EDA602")
+    assert "desk" in finding.message and "pricing" in finding.message

@@ -349,18 +349,19 @@ def test_swallowed_exception_one_finding_per_clause_and_options(tmp_path):
     files = {
         "app.py": """
             from kafka import KafkaConsumer
+            from billing import ledger
 
-            def parse(event):
+            def record(event):
                 try:
-                    return int(event["amount"])
+                    ledger.add(int(event["amount"]))
                 except ValueError:
-                    return 0
+                    print("bad amount")
 
             def on_payment(event):
-                parse(event)
+                record(event)
 
             def on_refund(event):
-                parse(event)
+                record(event)
 
             for message in KafkaConsumer("payments.captured", group_id="billing"):
                 on_payment(message.value)
@@ -371,6 +372,14 @@ def test_swallowed_exception_one_finding_per_clause_and_options(tmp_path):
     assert findings(project(tmp_path / "a", files), "EDA502") == set()
     broad = project(tmp_path / "b", files, {"broad_exceptions": ["Exception", "ValueError"]}, "EDA502")
     assert findings(broad, "EDA502") == {at(broad, "app.py", "except ValueError")}  # reached from two handlers, reported once
+    # a helper answering with a fallback value (`return 0`) hands its caller a result, not a swallowed failure
+    fallback = project(
+        tmp_path / "c",
+        {"app.py": files["app.py"].replace("ledger.add(int(event[\"amount\"]))", "return int(event[\"amount\"])").replace('print("bad amount")', "return 0")},
+        {"broad_exceptions": ["Exception", "ValueError"]},
+        "EDA502",
+    )
+    assert "return 0" in (fallback / "app.py").read_text() and findings(fallback, "EDA502") == set()
 
 
 # -- EDA503 unstructured-handler-log ------------------------------------------------------------
@@ -507,3 +516,103 @@ def test_a_consumer_acknowledging_after_the_work_without_a_dead_letter_is_still_
     root = write_project(tmp_path, {"app.py": source})
     result = api.lint([root], load_config([root]), select=["EDA402", "EDA501"])
     assert [d.code for d in result.diagnostics] == ["EDA501"]
+
+
+# -- EDA502: what the clause's `try` covers (#19) ---------------------------------------------------
+
+STARTED_LOOP = """
+    import json
+    import logging
+
+    from aiokafka import AIOKafkaConsumer
+
+    from orders import store
+
+    log = logging.getLogger(__name__)
+
+
+    async def consume_orders():
+        try:
+            consumer = AIOKafkaConsumer("orders", bootstrap_servers="kafka:9092", group_id="tracker")
+            await consumer.start()
+            try:
+                async for msg in consumer:
+                    order = json.loads(msg.value.decode("utf-8"))
+                    await store.save(order)
+            except Exception as exc:
+                log.error("consumer failed: %s", exc)
+            finally:
+                await consumer.stop()
+        except Exception as exc:
+            log.error("could not start the consumer: %s", exc)
+"""
+
+
+def test_an_outer_except_around_starting_a_consumer_and_its_guarded_loop_is_not_the_messages(tmp_path):
+    files = {"orders/__init__.py": "", "orders/store.py": "async def save(order):\n    pass\n", "tracker.py": STARTED_LOOP}
+    root = project(tmp_path, files)
+    # the inner clause ends the loop on any failure and stop() commits past the message; the outer one guards
+    # creating and starting the consumer: the loop's failures never reach it
+    assert findings(root, "EDA502") == {at(root, "tracker.py", "except Exception as exc:", 1)}
+
+
+def test_an_outer_except_is_the_messages_when_nothing_inside_catches_first(tmp_path):
+    source = STARTED_LOOP.replace(
+        """            except Exception as exc:
+                log.error("consumer failed: %s", exc)
+            finally:""",
+        """            finally:""",
+    )
+    files = {"orders/__init__.py": "", "orders/store.py": "async def save(order):\n    pass\n", "tracker.py": source}
+    root = project(tmp_path, files)
+    assert findings(root, "EDA502") == {at(root, "tracker.py", "except Exception as exc:", 1)}
+    assert 'log.error("could not start' in (root / "tracker.py").read_text().splitlines()[at(root, "tracker.py", "except Exception as exc:", 1)[1]]
+
+
+POLL_LOOP = """
+    import json
+    import logging
+    import sqlite3
+
+    from confluent_kafka import Consumer
+
+    db = sqlite3.connect("orders.db")
+    consumer = Consumer({"bootstrap.servers": "kafka:9092", "group.id": "tracker"})
+    consumer.subscribe(["orders"])
+
+    while True:
+        msg = consumer.poll(1.0)
+        if msg is None or msg.error():
+            continue
+        try:
+            order = json.loads(msg.value().decode("utf-8"))
+        except Exception:
+            logging.exception("cannot parse the message, skipping it")
+            continue
+        db.execute("INSERT INTO orders (id, total) VALUES (?, ?)", (order["id"], order["total"]))
+        consumer.commit(asynchronous=False)
+"""
+
+
+@pytest.mark.parametrize("guards_the_work", [False, True])
+def test_a_try_around_decoding_alone_skips_a_message_that_never_decodes(tmp_path, guards_the_work):
+    source = POLL_LOOP
+    insert = '''db.execute("INSERT INTO orders (id, total) VALUES (?, ?)", (order["id"], order["total"]))'''
+    if guards_the_work:
+        source = source.replace("        " + insert + "\n", "").replace(
+            '''            order = json.loads(msg.value().decode("utf-8"))
+        except''',
+            f'''            order = json.loads(msg.value().decode("utf-8"))
+            {insert}
+        except''',
+        )
+        assert insert in source
+    root = project(tmp_path, {"tracker.py": source})
+    expected = {at(root, "tracker.py", "except Exception:")} if guards_the_work else set()
+    assert findings(root, "EDA502") == expected
+
+
+def test_decode_calls_option_reaches_the_rule(tmp_path):
+    root = project(tmp_path, {"tracker.py": POLL_LOOP}, {"decode_calls": ["*.decode"]}, "EDA502")
+    # json.loads and msg.value() are no longer decoding calls: the clause guards more than decoding
+    assert findings(root, "EDA502") == {at(root, "tracker.py", "except Exception:")}

@@ -1,5 +1,6 @@
 """The flow family (EDA1xx) beyond its embedded examples: the fixtures, the options, and how channels match."""
 
+import shutil
 
 import pytest
 
@@ -23,6 +24,17 @@ def found(result, code=None):
 
 def write(tmp_path, files):
     return write_project(tmp_path, files)
+
+
+EACH_ENTRY_POINT = "rules:\n  options:\n    EDA104: {when-nothing-correlates: each}\n"
+
+
+def with_config(tmp_path, name, text):
+    """A copy of fixture `name` with `text` as its eventlint.yaml."""
+    root = tmp_path / name
+    shutil.copytree(fixture(name), root)
+    (root / "eventlint.yaml").write_text(text, encoding="utf-8")
+    return root
 
 
 # -- the reference shop ----------------------------------------------------------------------------
@@ -206,9 +218,12 @@ def test_external_declarations_and_catalog_channels(tmp_path):
 # -- EDA103 / EDA104 on the fixtures --------------------------------------------------------------
 
 
-def test_a_polling_loop_publishes_on_behalf_of_the_message_it_handled():
+def test_a_polling_loop_publishes_on_behalf_of_the_message_it_handled(tmp_path):
     # ShipmentWorker.run fetches orders.placed, hands each to create_shipment, then publishes shipping.created
     root = fixture("nats")
+    # no message of the fixture carries a correlation id: EDA104 is quiet by default (when_nothing_correlates)
+    assert found(lint(root), "EDA104") == []
+    root = with_config(tmp_path, "nats", EACH_ENTRY_POINT)
     result = lint(root)
     worker = "services/shipping/shipping/worker.py"
     at = line_of(root / worker, "await self.js.publish(")
@@ -279,7 +294,7 @@ def test_correlating_frameworks_option_reaches_the_rule(tmp_path):
             exclude: []
             rules:
               options:
-                EDA104: {correlating-frameworks: []}
+                EDA104: {correlating-frameworks: [], when-nothing-correlates: each}
         """,
     }
     assert found(lint(write(tmp_path, files), "EDA104")) == [("EDA104", "app.py", 6)]
@@ -510,8 +525,11 @@ CHAIN = """
 
 
 def test_a_handler_whose_input_carries_no_id_is_eda104s_finding_upstream(tmp_path):
-    root = write(tmp_path, {"app.py": CHAIN})
+    root = write(tmp_path, {"app.py": CHAIN, "eventlint.yaml": EACH_ENTRY_POINT})
     assert found(lint(root, "EDA103", "EDA104")) == [("EDA104", "app.py", 6)]
+    # by default nothing is said: no message of the flow carries an id, a design choice rather than a defect
+    (root / "eventlint.yaml").unlink()
+    assert found(lint(root, "EDA103", "EDA104")) == []
 
 
 def test_a_handler_that_drops_an_id_it_received_is_eda103(tmp_path):
@@ -691,3 +709,78 @@ def ship(order):
     result = api.lint([root], load_config([root]), select=["EDA102"])
     got = [(d.path, d.line) for d in result.diagnostics if d.code == "EDA102"]
     assert got == [("template.yaml", template.splitlines().index("        Returned:") + 1)], [d.message for d in result.diagnostics]
+
+
+# -- EDA104: the inconsistency is the finding, not the absence of a practice (#19) ------------------
+
+TWO_SERVICES = {
+    "orders/Dockerfile": "FROM python:3.12\n",
+    "orders/orders/api.py": """
+        from kafka import KafkaProducer
+
+        producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+        def place_order(order, request_id):
+            producer.send("orders.placed", {"order_id": order.id}, headers=[("x-request-id", request_id.encode())])
+    """,
+    "returns/Dockerfile": "FROM python:3.12\n",
+    "returns/returns/api.py": """
+        from kafka import KafkaProducer
+
+        producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+        def open_return(order):
+            producer.send("returns.opened", {"order_id": order.id})
+    """,
+}
+
+CONSUMER = """
+    from kafka import KafkaConsumer
+
+    def run():
+        for message in KafkaConsumer("{topic}", group_id="billing"):
+            print(message.value)
+"""
+
+
+def test_services_that_exchange_no_events_do_not_share_a_correlation_practice(tmp_path):
+    files = {**TWO_SERVICES, "eventlint.yaml": "exclude: []\n"}
+    # orders carries a request id; returns is another flow that carries none: nothing to be consistent with
+    assert found(lint(write(tmp_path, files), "EDA104")) == []
+
+
+def test_an_entry_point_of_a_correlating_flow_without_an_id_is_reported_with_the_ones_that_carry_it(tmp_path):
+    # billing consumes both services' events: one flow unit, where orders starts a correlation and returns does not
+    files = {
+        **TWO_SERVICES,
+        "billing/Dockerfile": "FROM python:3.12\n",
+        "billing/billing/worker.py": CONSUMER.replace("{topic}", "orders.placed") + CONSUMER.replace("{topic}", "returns.opened").replace("def run", "def run_returns"),
+        "eventlint.yaml": "exclude: []\n",
+    }
+    result = lint(write(tmp_path, files), "EDA104")
+    assert found(result) == [("EDA104", "returns/returns/api.py", 6)]
+    [finding] = result.diagnostics
+    assert "1 other publication of these flows carries one" in finding.message
+    assert [(r.path, r.line, r.message) for r in finding.related] == [("orders/orders/api.py", 6, "carries a correlation id")]
+
+
+def test_once_reports_a_flow_without_any_correlation_as_one_note(tmp_path):
+    files = {
+        "app.py": """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            def place_order(order):
+                producer.send("orders.placed", {"order_id": order.id})
+
+            def cancel_order(order):
+                producer.send("orders.cancelled", {"order_id": order.id})
+        """,
+        "eventlint.yaml": "exclude: []\nrules:\n  options:\n    EDA104: {when-nothing-correlates: once}\n",
+    }
+    result = lint(write(tmp_path, files), "EDA104")
+    [note] = result.diagnostics
+    assert (note.path, note.line, note.severity) == ("app.py", 6, "info")
+    assert note.message.startswith("no message of these flows carries a correlation or trace id")
+    assert [(r.path, r.line, r.message) for r in note.related] == [("app.py", 9, "also starts a flow without one")]

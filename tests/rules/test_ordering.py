@@ -50,17 +50,10 @@ def with_catalog(tmp_path: Path, name: str, events: dict) -> Path:
 # -- EDA301 publish-without-key on the fixtures ----------------------------------------------
 
 
+# faust's sink (one ShipmentScheduled per order on scheduled_shipments) and pick_urgent.cast (one PickRequest per
+# urgent order), and executor_handoff's helper (orders.shipped / .cancelled / .returned, one topic each) publish
+# without a key, but each topic carries one kind of message: one message per entity, nothing to keep in order.
 EDA301_ON_FIXTURES = {
-    "faust": {
-        # @app.agent(..., sink=[scheduled_shipments]): a faust sink sends what the agent yields, without a key
-        ("services/fulfillment/fulfillment/agents.py", "@app.agent(placed_orders, sink=[scheduled_shipments])"),
-        # pick_urgent.cast(value=...) without key=
-        ("services/fulfillment/fulfillment/agents.py", "await pick_urgent.cast("),
-    },
-    "executor_handoff": {
-        # the blocking helper produces without a key, whichever thread runs it
-        ("shipping/events.py", "producer.produce(topic"),
-    },
     "shop": {
         # the shared helper takes key=; cancel_order does not pass it
         ("services/orders/orders/api.py", "messaging.publish(topics.ORDER_CANCELLED"),
@@ -99,18 +92,18 @@ def test_publish_without_key_wrapper_message_names_the_callers(tmp_path):
                 from bus import emit
 
                 def place(order):
-                    emit("orders.placed", order)
+                    emit("orders", order)
 
                 def cancel(order):
-                    emit("orders.cancelled", order)
+                    emit("orders", order)
             """,
         },
     )
     [finding] = lint(root, "EDA301")
     assert (finding.path, finding.line) == at(root, "bus.py", "producer.send(")
     assert "none of its callers can key" in finding.message
-    assert "orders.placed from app.py:4" in finding.message
-    assert "orders.cancelled from app.py:7" in finding.message
+    assert "orders from app.py:4" in finding.message
+    assert "orders from app.py:7" in finding.message
     assert "give bus.emit a key parameter" in finding.hint
 
 
@@ -130,14 +123,14 @@ def test_publish_without_key_through_kwargs_is_reported_at_callers_that_pass_non
                 from bus import send
 
                 def place(order):
-                    send("orders.placed", order, key=order.order_id)
+                    send("orders", order, key=order.order_id)
 
                 def cancel(order):
-                    send("orders.cancelled", order)
+                    send("orders", order)
             """,
         },
     )
-    assert findings(root, "EDA301") == {at(root, "app.py", 'send("orders.cancelled"')}
+    assert findings(root, "EDA301") == {at(root, "app.py", 'send("orders", order)')}
 
 
 def test_publish_without_key_through_nested_wrappers(tmp_path):
@@ -159,14 +152,14 @@ def test_publish_without_key_through_nested_wrappers(tmp_path):
                 from bus import publish_event
 
                 def place(order):
-                    publish_event("orders.placed", order, key=order.order_id)
+                    publish_event("orders", order, key=order.order_id)
 
                 def cancel(order):
-                    publish_event("orders.cancelled", order)
+                    publish_event("orders", order)
             """,
         },
     )
-    assert findings(root, "EDA301") == {at(root, "app.py", 'publish_event("orders.cancelled"')}
+    assert findings(root, "EDA301") == {at(root, "app.py", 'publish_event("orders", order)')}
 
 
 def test_publish_without_key_fifo_through_a_helper_is_judged_by_the_callers_channel(tmp_path):
@@ -649,3 +642,185 @@ def test_create_task_around_the_handler_call(tmp_path):
         },
     )
     assert findings(root, "EDA303") == {at(root, "app.py", "asyncio.create_task(")}
+
+
+# -- EDA301: ordering matters only where one entity can have several messages on a topic (#19) ----------
+
+ROUTED_HELPER = {
+    "src/__init__.py": "",
+    "src/services/__init__.py": "",
+    "src/services/kafka/__init__.py": "",
+    "src/services/kafka/producers.py": """
+        from aiokafka import AIOKafkaProducer
+
+
+        async def produce_orders(data_json):
+            producer = AIOKafkaProducer(bootstrap_servers="kafka:9092")
+            await producer.start()
+            try:
+                await producer.send_and_wait(topic="order_topic", value=data_json.encode("utf-8"))
+            finally:
+                await producer.stop()
+    """,
+    "src/routers/__init__.py": "",
+    "src/routers/orders.py": """
+        import json
+
+        from fastapi import APIRouter
+
+        # the app runs from src/ (`uvicorn main:app`): `services` is importable from there
+        from services.kafka.producers import produce_orders
+
+        router = APIRouter()
+
+
+        @router.post("/orders")
+        async def create_order(order: dict):
+            await produce_orders(json.dumps({"type": "create", "order": order}))
+
+
+        @router.patch("/orders/{order_id}")
+        async def update_status(order_id: int, status: str):
+            await produce_orders(json.dumps({"type": "status", "order_id": order_id, "status": status}))
+    """,
+}
+
+
+def test_a_helper_two_functions_publish_through_carries_two_kinds_of_message(tmp_path):
+    root = project(tmp_path, ROUTED_HELPER)
+    assert findings(root, "EDA301") == {at(root, "src/services/kafka/producers.py", "await producer.send_and_wait(")}
+
+
+def test_a_helper_one_function_publishes_through_carries_one_kind(tmp_path):
+    files = dict(ROUTED_HELPER)
+    files["src/routers/orders.py"] = files["src/routers/orders.py"].split("\n\n        @router.patch")[0] + "\n"
+    assert findings(project(tmp_path, files), "EDA301") == set()
+
+
+def test_one_kind_per_topic_through_a_wrapper_is_not_reported(tmp_path):
+    root = project(
+        tmp_path,
+        {
+            "bus.py": """
+                from kafka import KafkaProducer
+
+                producer = KafkaProducer()
+
+                def emit(topic, event):
+                    producer.send(topic, event)
+            """,
+            "app.py": """
+                from bus import emit
+
+                def place(order):
+                    emit("orders.placed", order)
+
+                def cancel(order):
+                    emit("orders.cancelled", order)
+            """,
+        },
+    )
+    # one placement and one cancellation per order, each on its own topic: no topic holds two messages of an order
+    assert findings(root, "EDA301") == set()
+
+
+@pytest.mark.parametrize(("topic", "reported"), [("order-status", True), ("order-details", False)])
+def test_a_stream_of_changes_from_one_site_is_reported(tmp_path, topic, reported):
+    root = project(
+        tmp_path,
+        {
+            "app.py": f"""
+                from kafka import KafkaProducer
+
+                producer = KafkaProducer()
+
+                def on_status(order, status):
+                    producer.send("{topic}", {{"order_id": order.id, "status": status}})
+            """,
+        },
+    )
+    assert findings(root, "EDA301") == ({("app.py", 6)} if reported else set())
+
+
+def test_change_streams_option_reaches_the_rule(tmp_path):
+    files = {
+        "app.py": """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def reprice(sku, price):
+                producer.send("prices", {"sku": sku, "price": price})
+        """,
+    }
+    assert findings(project(tmp_path, files), "EDA301") == set()
+    root = project(tmp_path / "opt", files, {"rules": {"options": {"EDA301": {"change-streams": ["price*"]}}}})
+    assert findings(root, "EDA301") == {("app.py", 6)}
+
+
+def test_a_declared_key_says_order_matters(tmp_path):
+    files = {
+        "app.py": """
+            from kafka import KafkaProducer
+
+            producer = KafkaProducer()
+
+            def export(order):
+                producer.send("order_details", {"order_id": order.id})
+        """,
+    }
+    assert findings(project(tmp_path, files), "EDA301") == set()
+    events = {"events": {"OrderDetail": {"channel": "order_details", "key": "order_id"}}}
+    assert findings(project(tmp_path / "declared", files, events), "EDA301") == {("app.py", 6)}
+
+
+# -- EDA303: handing messages to concurrent workers matters only where an entity has several (#19) -------------
+
+CONCURRENT_CONSUMER = """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kafka import KafkaConsumer
+
+    from users import store
+
+    pool = ThreadPoolExecutor(max_workers=8)
+
+    for message in KafkaConsumer("{topic}", group_id="tasks"):
+        pool.submit(store.save, message.value)
+"""
+
+ONE_KIND = """
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+    def register(user):
+        producer.send("{topic}", {{"user_id": user.id, "name": user.name}}, key=str(user.id).encode())
+"""
+
+SECOND_KIND = """
+    def rename(user):
+        producer.send("{topic}", {{"user_id": user.id, "name": user.new_name}}, key=str(user.id).encode())
+"""
+
+
+@pytest.mark.parametrize(
+    ("topic", "publishers", "reported"),
+    [
+        ("users.registered", ONE_KIND, False),  # one registration per user: nothing of one user to keep in order
+        ("users", ONE_KIND + SECOND_KIND, True),  # registrations and renames of one user share the topic
+        ("users.registered", "", True),  # published elsewhere: what the topic carries is unknown
+        ("user-status", ONE_KIND, True),  # a name that says it carries one user's changes
+    ],
+)
+def test_unordered_consumption_needs_several_messages_of_one_entity(tmp_path, topic, publishers, reported):
+    files = {
+        "users/__init__.py": "",
+        "users/store.py": "def save(value):\n    pass\n",
+        "consumer.py": CONCURRENT_CONSUMER.replace("{topic}", topic),
+    }
+    if publishers:
+        files["accounts.py"] = publishers.replace("{topic}", topic).replace("{{", "{").replace("}}", "}")
+    root = project(tmp_path, files)
+    expected = {at(root, "consumer.py", "pool.submit(")} if reported else set()
+    assert findings(root, "EDA303") == expected
