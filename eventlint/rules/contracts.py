@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -850,6 +850,13 @@ class ConsumerReadsUnknownField(Rule):
             reference = _reference(s.payload_schema) if s.handler and s.payload_format == "protobuf" else None
             if s.handler and reference is not None:
                 decoded.setdefault(s.handler, {}).setdefault(reference[1], []).append(s)
+        # handler → (format, reader schema) its deserializer decodes with. Only Avro's reshapes the message (schema
+        # resolution: the dict has the reader's fields); `JSONDeserializer(schema_str)` validates and hands the
+        # writer's message on as it is, so its reads stay judged against the catalog
+        readers: dict[str, dict[tuple[str, str], Subscription]] = {}
+        for s in contracts.subscriptions:
+            if s.handler and s.payload_format == "avro" and s.payload_schema is not None:
+                readers.setdefault(s.handler, {}).setdefault((s.payload_format, s.payload_schema), s)
         seen: set[tuple[str, int, int, str]] = set()
         for handler in ctx.facts.handlers:
             names = consumed.get(handler.name, set())
@@ -884,6 +891,13 @@ class ConsumerReadsUnknownField(Rule):
                 view = object_view(document, document)
             else:
                 document = ctx.schemas.latest_document(spec)
+            suffix = ""
+            reader = _reader_view(readers.get(handler.name, {}))
+            if reader is not None:
+                # `AvroDeserializer(registry, schema_str)` resolves every message into its reader schema: the dict has
+                # exactly the reader's fields (a default fills one the writer lacks), whatever the writer sent
+                view, document, suffix = reader
+                attributes = None
             yield from self._decoded_model(handler, view, spec.name, document)
             for read in handler.reads:
                 if matches(read.field, self.options.envelope_fields):
@@ -904,7 +918,7 @@ class ConsumerReadsUnknownField(Rule):
                     if message:
                         seen.add(key)
                         yield self.finding(
-                            (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
+                            (read.path, read.line, read.column), message + suffix, service=handler.service, event=spec.name,
                             hint="read a field the schema defines, or read an optional one with `.get()`",
                         )
                     continue
@@ -942,9 +956,27 @@ class ConsumerReadsUnknownField(Rule):
                 if message:
                     seen.add(key)
                     yield self.finding(
-                        (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
+                        (read.path, read.line, read.column), message + suffix, service=handler.service, event=spec.name,
                         hint=f"add `{read.field}` to the schema, or read it with `.get()`",
                     )
+
+
+def _reader_view(found: Mapping[tuple[str, str], Subscription]) -> tuple[ObjectView, Any, str] | None:
+    """(view, document, note) of the one reader schema a handler's consumers decode values with, None when there is
+    none, several, or it does not load (the catalog's schema is judged then)."""
+    if len(found) != 1:
+        return None
+    (fmt, text), where = next(iter(found.items()))
+    try:
+        document = compat.json_view(compat.text_schema(fmt, text, where.path, label="(reader)"))
+    except (compat.SchemaError, ValueError):
+        return None
+    if not isinstance(document, Mapping):
+        return None
+    view = object_view(document, document)
+    if not view.properties:
+        return None
+    return view, document, f" (decoded with the consumer's Avro reader schema, {where.path}:{where.line})"
 
 
 def _model_problems(handler: Handler, view: ObjectView, event: str, document: Any = None) -> list[str]:
