@@ -622,6 +622,11 @@ class ConsumerReadsUnknownField(Rule):
     followed; a part declared as a choice, a map or a free-form object is not
     judged); a `.get()` chain only for the names it reads.
 
+    A consumer whose `value.deserializer` is an `AvroDeserializer(registry,
+    schema_str)` gets every message resolved into that reader schema (exactly
+    its fields, defaults filled in), so its handler's reads are judged against
+    the reader schema instead of the catalog's.
+
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
     (`event.total`, `event.customer.id`) are judged against a Protobuf schema,
