@@ -625,7 +625,9 @@ class ConsumerReadsUnknownField(Rule):
     A consumer whose `value.deserializer` is an `AvroDeserializer(registry,
     schema_str)` gets every message resolved into that reader schema (exactly
     its fields, defaults filled in), so its handler's reads are judged against
-    the reader schema instead of the catalog's.
+    the reader schema instead of the catalog's; a reader schema that cannot
+    read the event's newest Avro schema (Avro's resolution rules) is reported
+    at the subscription, as it fails on every message.
 
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
@@ -844,6 +846,34 @@ class ConsumerReadsUnknownField(Rule):
                 hint="give the model field a default (or make it Optional with a default), or add it to the schema as required",
             )
 
+    def _unreadable(self, contracts: Contracts, ctx: RuleContext) -> Iterator[Diagnostic]:
+        """An Avro reader schema that cannot read the event's newest schema fails on every message (Avro's
+        resolution rules: the reader is the new schema, the writer the old one, as BACKWARD judges it)."""
+        for s in contracts.subscriptions:
+            if s.payload_format != "avro" or s.payload_schema is None:
+                continue
+            try:
+                reader = compat.text_schema("avro", s.payload_schema, s.path, label="the reader schema")
+            except (compat.SchemaError, ValueError):
+                continue
+            for spec in contracts.consumed(s):
+                latest = ctx.schemas.latest(spec)
+                if latest is None or latest.format != "avro":
+                    continue
+                try:
+                    problems = [c for c in compat.compare(latest, reader) if c.breaks_backward]
+                except compat.SchemaError:
+                    continue
+                if problems:
+                    first = problems[0]
+                    yield self.finding(
+                        s,
+                        f"decodes `{spec.name}` with an Avro reader schema that cannot read its schema ({latest.label}): "
+                        f"{first.path or '/'}: {first.description}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                        service=s.service, event=spec.name,
+                        hint="give the reader's new fields a default, or read with the catalogued schema",
+                    )
+
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         contracts = _contracts(ctx)
         consumed: dict[str, set[str]] = {}
@@ -863,6 +893,7 @@ class ConsumerReadsUnknownField(Rule):
             if s.handler and s.payload_format == "avro" and s.payload_schema is not None:
                 readers.setdefault(s.handler, {}).setdefault((s.payload_format, s.payload_schema), s)
         seen: set[tuple[str, int, int, str]] = set()
+        yield from self._unreadable(contracts, ctx)
         for handler in ctx.facts.handlers:
             names = consumed.get(handler.name, set())
             if len(names) != 1:

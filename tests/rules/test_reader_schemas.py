@@ -140,3 +140,39 @@ def test_a_reader_schema_that_does_not_parse_leaves_the_catalog_s_judgement():
     bad = "AvroDeserializer(registry, '{\"type\": \"record\", \"name\": \"OrderPlaced\"}')"
     assert findings("internal_note", value_deserializer=bad) == []
     assert findings("coupon", value_deserializer=bad) == ["reads `coupon`, which the `OrderPlaced` schema does not define"]
+
+
+def _reader(*fields: dict) -> dict:
+    return {**READER, "fields": list(fields)}
+
+
+ORDER_ID, TOTAL = READER["fields"][0], READER["fields"][1]
+READERS = {
+    "the writer's own": WRITER,
+    "a field with a default added": READER,
+    "a field without a default added": _reader(ORDER_ID, TOTAL, {"name": "currency", "type": "string"}),
+    "total promoted to double": _reader(ORDER_ID, {"name": "total_cents", "type": "double"}),
+    "total narrowed to int": _reader(ORDER_ID, {"name": "total_cents", "type": "int"}),
+    "another record name": {**READER, "name": "Order"},
+}
+
+
+def avro_can_read(reader: dict, writer: dict) -> bool:
+    import avro.compatibility as checker
+
+    result = checker.ReaderWriterCompatibilityChecker().get_compatibility(avro.schema.parse(json.dumps(reader)), avro.schema.parse(json.dumps(writer)))
+    return result.compatibility is checker.SchemaCompatibilityType.compatible
+
+
+@pytest.mark.parametrize("name", sorted(READERS))
+def test_a_reader_schema_that_cannot_read_the_catalog_s_is_reported_at_the_subscription(name, tmp_path):
+    reader = READERS[name]
+    code = CONSUMER.format(reader=json.dumps(reader), key=json.dumps(KEY), field="order_id", value_deserializer="AvroDeserializer(registry, READER_SCHEMA)", key_deserializer="StringDeserializer('utf_8')")
+    sources = {"app/consumer.py": textwrap.dedent(code), "schemas/order_placed.avsc": json.dumps(WRITER)}
+    found = [d for d in testing.lint_files(ConsumerReadsUnknownField, sources, config=CONFIG) if "cannot read" in d.message]
+    assert bool(found) == (not avro_can_read(reader, WRITER)), [d.message for d in found]
+    assert all((d.path, d.line) == ("app/consumer.py", 17) and "order_placed.avsc" in d.message for d in found)
+
+
+def test_the_table_holds_both_verdicts():
+    assert {avro_can_read(r, WRITER) for r in READERS.values()} == {True, False}
