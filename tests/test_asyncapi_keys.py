@@ -196,3 +196,23 @@ def test_an_unknown_key_format_is_a_config_error_naming_the_place(tmp_path):
     result = CliRunner().invoke(main, ["check", str(root)])
     assert result.exit_code == 2
     assert "orders.yaml" in result.stderr and "x-eventlint-schema-format" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_2_x_message_s_schema_format_makes_its_binding_key_avro(tmp_path):
+    """AsyncAPI 2.x: the message's own `schemaFormat` is the payload's, and so the Avro key's."""
+    text = """\
+asyncapi: 2.6.0
+info: {title: orders, version: '1'}
+channels:
+  orders.placed:
+    subscribe:
+      message:
+        name: OrderPlaced
+        schemaFormat: application/vnd.apache.avro;version=1.9.0
+        payload: {type: record, name: OrderPlaced, fields: [{name: order_id, type: string}]}
+        bindings: {kafka: {key: {type: record, name: OrderKey, fields: [{name: order_id, type: string}]}, bindingVersion: '0.4.0'}}
+"""
+    root = write_project(tmp_path / "p", {"orders.yaml": text}, {"catalog": "orders.yaml"})
+    spec = catalog_of(root).events["OrderPlaced"]
+    assert spec.key_payload_format == "avro"
+    assert spec.key_payload == {"type": "record", "name": "OrderKey", "fields": [{"name": "order_id", "type": "string"}]}
