@@ -40,6 +40,7 @@ from eventlint.config import (
 SUPPORTED_VERSIONS = ("2.0.0", "2.1.0", "2.2.0", "2.3.0", "2.4.0", "2.5.0", "2.6.0", "3.0.0", "3.1.0")
 SERVICE_EXTENSION = "x-eventlint-service"
 KEY_EXTENSION = "x-eventlint-key"
+KEY_FORMAT_EXTENSION = "x-eventlint-schema-format"  # in a Kafka message binding: the schemaFormat of its `key`
 DEPRECATED_EXTENSION = "x-eventlint-deprecated"
 COMPATIBILITY_EXTENSION = "x-eventlint-compatibility"
 COMPATIBILITY_MODES = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE")
@@ -74,6 +75,8 @@ class DeclaredEvent:
     schema_file: str | None = None  # an Avro/Protobuf payload kept in a file (`schema: {$ref: order.avsc}`), root-relative
     payload_format: str | None = None  # the schemaFormat of an inline Avro (a mapping) or Protobuf (text in `schema_text`) payload
     schema_text: str | None = field(default=None, compare=False)
+    key_format: str | None = None  # `json-schema`/`avro`/`protobuf`: the format of `key_schema`, the Kafka binding's `key`
+    key_schema: Any = field(default=None, compare=False)  # the message key's schema (a mapping, or a .proto's text), self-contained
 
 
 # ---------------------------------------------------------------------------------------------
@@ -853,6 +856,57 @@ def _kafka_key(message: _Message, resolver: Resolver) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+_AVRO_ONLY_TYPES = ("record", "enum", "fixed", "map")
+_KNOWN_FORMATS = (_FOREIGN_FORMATS[0], *_JSON_SCHEMA_FORMATS)
+
+
+def _kafka_key_schema(message: _Message, resolver: Resolver) -> tuple[str, Any] | None:
+    """(format, schema) of a Kafka message binding's `key`: a JSON Schema (references inlined, the rest under `$defs`),
+    an Avro schema (when the message's payload `schemaFormat` is Avro, the binding's `x-eventlint-schema-format`
+    says so, the key is a file `.avsc`, or its shape is Avro's own: a type name, a union, a record/enum/fixed/map),
+    or a `.proto` the key refers to. A URL is never fetched: no key schema then."""
+    obj = message.obj
+    bindings, bfile, bpointer = resolver.follow(obj.get("bindings"), message.file, f"{message.pointer}/bindings")
+    kafka = bindings.get("kafka") if isinstance(bindings, Mapping) else None
+    if not isinstance(kafka, Mapping) or "key" not in kafka:
+        return None
+    key, pointer = kafka["key"], f"{bpointer}/kafka/key"
+    payload = obj.get("payload")
+    schema_format = obj.get("schemaFormat")
+    if message.version.startswith("3.") and isinstance(payload, Mapping) and "schema" in payload:
+        schema_format = payload.get("schemaFormat")
+    stated = kafka.get(KEY_FORMAT_EXTENSION)
+    if stated is not None and not (isinstance(stated, str) and stated.startswith(_KNOWN_FORMATS)):
+        raise ConfigError(bfile, f"{show(bpointer)}/kafka/{KEY_FORMAT_EXTENSION}", f"expected an Avro or JSON Schema schemaFormat ({', '.join(_KNOWN_FORMATS)}...), got {_show(stated)}")
+    avro = any(isinstance(f, str) and f.startswith(_FOREIGN_FORMATS[0]) for f in (stated, schema_format if stated is None else None))
+    ref = key.get("$ref") if isinstance(key, Mapping) else None
+    if isinstance(ref, str):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", ref):
+            return None  # a registry URL: never fetched
+        if not ref.startswith("#"):
+            target = (bfile.parent / ref.split("#", 1)[0]).resolve()
+            if not inside(target, resolver.root) or not target.is_file():
+                raise ConfigError(bfile, f"{show(pointer)}/$ref", f"expected a schema file inside the project root, got {ref!r}")
+            if target.suffix.lower() == ".proto":
+                return "protobuf", target.read_text(encoding="utf-8", errors="replace")
+            if target.suffix.lower() == ".avsc" or avro:
+                return "avro", resolver.load(target, "Avro schema")
+        elif avro:
+            node, _, _ = resolver.follow(key, bfile, pointer)
+            return "avro", _json_data(node)
+    elif avro or isinstance(key, (str, list)) or (isinstance(key, Mapping) and key.get("type") in _AVRO_ONLY_TYPES):
+        return "avro", _json_data(key)
+    inliner = Inliner(resolver, "#/$defs/")
+    schema = inliner.inline(key, bfile, pointer)
+    if isinstance(schema, bool):
+        schema = {} if schema else {"not": {}}
+    if not isinstance(schema, dict):
+        raise ConfigError(bfile, show(pointer), f"expected a JSON Schema (a mapping), got {_kind(schema)}")
+    if inliner.defs:
+        schema = {**schema, "$defs": inliner.defs}
+    return "json-schema", schema
+
+
 def _extension(obj: Mapping[str, Any], name: str, message: _Message, check: Callable[[Any], bool], expected: str) -> Any:
     if name not in obj:
         return None
@@ -868,6 +922,7 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
     deprecated: bool | str = False
     payload = None
     payload_format = schema_file = schema_text = None
+    key_schema: tuple[str, Any] | None = None
     aliases: list[str] = []
     if message is not None:
         obj = message.obj
@@ -882,6 +937,7 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         compatibility = _extension(
             obj, COMPATIBILITY_EXTENSION, message, lambda v: v in COMPATIBILITY_MODES, f"one of {', '.join(COMPATIBILITY_MODES)}"
         )
+        key_schema = _kafka_key_schema(message, resolver)
         payload = _message_payload(message, resolver)
         foreign = _foreign_payload(message, resolver) if payload is None else None
         if foreign is not None:
@@ -914,6 +970,8 @@ def _declared(event: _Event, resolver: Resolver) -> DeclaredEvent:
         schema_file=schema_file,
         payload_format=payload_format if schema_file is None else None,
         schema_text=schema_text,
+        key_format=key_schema[0] if key_schema else None,
+        key_schema=key_schema[1] if key_schema else None,
     )
 
 

@@ -30,6 +30,8 @@ class EventSpec:
     also_on: tuple[str, ...] = ()  # further channels (an AsyncAPI message listed by several channels)
     schema: str | None = None
     key_schema: str | None = None  # the key's schema (file or folder of versions), for a key serializer's schema and `<topic>-key`
+    key_payload: Any = field(default=None, compare=False)  # a key schema an AsyncAPI Kafka binding writes out (`bindings.kafka.key`)
+    key_payload_format: str | None = None  # `json-schema`/`avro`/`protobuf`: the format of `key_payload`
     aliases: tuple[str, ...] = ()  # other names of the event (identity.py): declared, AsyncAPI names, schema title
     description: str | None = None
     deprecated: bool | str = False
@@ -213,6 +215,8 @@ def _with_asyncapi(events: dict[str, EventSpec], declared: Mapping[str, asyncapi
                 payload_format=found.payload_format,
                 payload_text=found.schema_text,
                 schema=found.schema_file,
+                key_payload=found.key_schema,
+                key_payload_format=found.key_format,
                 source=found.source,
                 line=found.line,
                 base=str(root),
@@ -233,6 +237,8 @@ def _with_asyncapi(events: dict[str, EventSpec], declared: Mapping[str, asyncapi
             payload_format=None if stated.schema else found.payload_format,
             payload_text=None if stated.schema else found.schema_text,
             schema=stated.schema or found.schema_file,
+            key_payload=None if stated.key_schema else found.key_schema,
+            key_payload_format=None if stated.key_schema else found.key_format,
             base=stated.base if stated.schema else str(root) if found.schema_file else stated.base,
         )
     return merged

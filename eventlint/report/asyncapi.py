@@ -26,6 +26,8 @@ from eventlint.routes import Flow
 
 VERSION = "3.0.0"
 KAFKA_BINDING = "0.5.0"
+KAFKA_AVRO_BINDING = "0.4.0"
+JSON_SCHEMA_FORMAT = "application/schema+json;version=draft-07"  # the last Kafka binding whose message `key` may be an Avro schema object
 AMQP_BINDING = "0.3.0"
 
 
@@ -97,9 +99,15 @@ def export_asyncapi(facts: ProjectFacts, catalog: Catalog, root: Path, service: 
         entry["messages"][messages[event]] = {"$ref": f"#/components/messages/{messages[event]}"}
     _operation_bindings(document["operations"], uses, channels, broker)
     on_kafka = {e for e, c in events if broker.only(c, "kafka")}
+    # a declared key schema is Kafka's (`<topic>-key`): written unless the code carries the event on another broker
+    off_kafka = {e for e, c in events if c in broker.transports and not broker.only(c, "kafka")}
     for event, message_id in messages.items():
         spec = catalog.event(event)
-        document["components"]["messages"][message_id] = _message(event, spec, resolver, inliner, event in on_kafka)
+        message = _message(event, spec, resolver, inliner, event in on_kafka)
+        key = _declared_key(spec, resolver, inliner) if spec is not None and event not in off_kafka else None
+        if key is not None:
+            message["bindings"] = {"kafka": key}
+        document["components"]["messages"][message_id] = message
     if inliner.defs:
         document["components"]["schemas"] = inliner.defs
     _check(document, catalog)
@@ -324,6 +332,8 @@ def _message(event: str, spec: EventSpec | None, resolver: asyncapi.Resolver, in
     key = _key_schema(spec, payload) if on_kafka else None
     if key is not None:
         message["bindings"] = {"kafka": {"key": key, "bindingVersion": KAFKA_BINDING}}
+        if isinstance(payload, dict) and "schemaFormat" in payload:  # a JSON Schema key beside an Avro payload: say which it is
+            message["bindings"]["kafka"][asyncapi.KEY_FORMAT_EXTENSION] = JSON_SCHEMA_FORMAT
     return message
 
 
@@ -343,6 +353,35 @@ def _key_schema(spec: EventSpec, payload: Any) -> dict[str, Any] | None:
     if not isinstance(prop, dict) or not prop or "$ref" in prop:
         return None
     return {k: v for k, v in prop.items() if k in ("type", "format", "enum", "const", "pattern", "minLength", "maxLength")} or None
+
+
+def _declared_key(spec: EventSpec, resolver: asyncapi.Resolver, inliner: asyncapi.Inliner) -> dict[str, Any] | None:
+    """The Kafka message binding for the event's declared key schema (`key_schema`, or a binding key read from
+    AsyncAPI): JSON Schema as binding 0.5.0's schema object; Avro as binding 0.4.0's Avro schema object, its
+    schemaFormat kept in `x-eventlint-schema-format`; a Protobuf key has no place in the binding (None)."""
+    if spec.key_schema is not None:
+        store = compat.SchemaStore.from_directory(resolver.root)
+        try:
+            _, latest = compat.load_versions((Path(spec.base) / spec.key_schema).resolve(), store)[-1]
+        except compat.SchemaError:
+            return None  # reported by EDA200 (a key schema that cannot be used)
+        fmt, where = latest.format, resolver.root / latest.file
+        document = compat.multi_format(latest)[1] if fmt == "avro" else latest.document
+    elif spec.key_payload is not None and spec.key_payload_format is not None:
+        fmt, document = spec.key_payload_format, spec.key_payload
+        where = Path(spec.source or ".") / f"<key of {json.dumps(spec.name)}>"
+    else:
+        return None
+    if fmt == "avro":
+        schema_format = compat.format_of_name("avro").SCHEMA_FORMAT  # type: ignore[attr-defined]
+        return {"key": document, asyncapi.KEY_FORMAT_EXTENSION: schema_format, "bindingVersion": KAFKA_AVRO_BINDING}
+    if fmt != "json-schema" or not isinstance(document, dict):
+        return None
+    resolver.add(where, document)
+    schema = inliner.inline(document, where, "")
+    if isinstance(schema, dict):
+        schema = {k: v for k, v in schema.items() if k != "$schema"}
+    return {"key": schema, asyncapi.KEY_FORMAT_EXTENSION: JSON_SCHEMA_FORMAT, "bindingVersion": KAFKA_BINDING}
 
 
 _AVRO_JSON = {"string": "string", "int": "integer", "long": "integer", "float": "number", "double": "number", "boolean": "boolean"}

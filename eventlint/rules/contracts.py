@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -622,6 +622,13 @@ class ConsumerReadsUnknownField(Rule):
     followed; a part declared as a choice, a map or a free-form object is not
     judged); a `.get()` chain only for the names it reads.
 
+    A consumer whose `value.deserializer` is an `AvroDeserializer(registry,
+    schema_str)` gets every message resolved into that reader schema (exactly
+    its fields, defaults filled in), so its handler's reads are judged against
+    the reader schema instead of the catalog's; a reader schema that cannot
+    read the event's newest Avro schema (Avro's resolution rules) is reported
+    at the subscription, as it fails on every message.
+
     Fields of the envelopes frameworks wrap events in (`Records`, `body`,
     `detail`, `value`, ... see `envelope_fields`) are not judged. Attribute reads
     (`event.total`, `event.customer.id`) are judged against a Protobuf schema,
@@ -839,6 +846,34 @@ class ConsumerReadsUnknownField(Rule):
                 hint="give the model field a default (or make it Optional with a default), or add it to the schema as required",
             )
 
+    def _unreadable(self, contracts: Contracts, ctx: RuleContext) -> Iterator[Diagnostic]:
+        """An Avro reader schema that cannot read the event's newest schema fails on every message (Avro's
+        resolution rules: the reader is the new schema, the writer the old one, as BACKWARD judges it)."""
+        for s in contracts.subscriptions:
+            if s.payload_format != "avro" or s.payload_schema is None:
+                continue
+            try:
+                reader = compat.text_schema("avro", s.payload_schema, s.path, label="the reader schema")
+            except (compat.SchemaError, ValueError):
+                continue
+            for spec in contracts.consumed(s):
+                latest = ctx.schemas.latest(spec)
+                if latest is None or latest.format != "avro":
+                    continue
+                try:
+                    problems = [c for c in compat.compare(latest, reader) if c.breaks_backward]
+                except compat.SchemaError:
+                    continue
+                if problems:
+                    first = problems[0]
+                    yield self.finding(
+                        s,
+                        f"decodes `{spec.name}` with an Avro reader schema that cannot read its schema ({latest.label}): "
+                        f"{first.path or '/'}: {first.description}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                        service=s.service, event=spec.name,
+                        hint="give the reader's new fields a default, or read with the catalogued schema",
+                    )
+
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         contracts = _contracts(ctx)
         consumed: dict[str, set[str]] = {}
@@ -850,7 +885,15 @@ class ConsumerReadsUnknownField(Rule):
             reference = _reference(s.payload_schema) if s.handler and s.payload_format == "protobuf" else None
             if s.handler and reference is not None:
                 decoded.setdefault(s.handler, {}).setdefault(reference[1], []).append(s)
+        # handler → (format, reader schema) its deserializer decodes with. Only Avro's reshapes the message (schema
+        # resolution: the dict has the reader's fields); `JSONDeserializer(schema_str)` validates and hands the
+        # writer's message on as it is, so its reads stay judged against the catalog
+        readers: dict[str, dict[tuple[str, str], Subscription]] = {}
+        for s in contracts.subscriptions:
+            if s.handler and s.payload_format == "avro" and s.payload_schema is not None:
+                readers.setdefault(s.handler, {}).setdefault((s.payload_format, s.payload_schema), s)
         seen: set[tuple[str, int, int, str]] = set()
+        yield from self._unreadable(contracts, ctx)
         for handler in ctx.facts.handlers:
             names = consumed.get(handler.name, set())
             if len(names) != 1:
@@ -884,6 +927,13 @@ class ConsumerReadsUnknownField(Rule):
                 view = object_view(document, document)
             else:
                 document = ctx.schemas.latest_document(spec)
+            suffix = ""
+            reader = _reader_view(readers.get(handler.name, {}))
+            if reader is not None:
+                # `AvroDeserializer(registry, schema_str)` resolves every message into its reader schema: the dict has
+                # exactly the reader's fields (a default fills one the writer lacks), whatever the writer sent
+                view, document, suffix = reader
+                attributes = None
             yield from self._decoded_model(handler, view, spec.name, document)
             for read in handler.reads:
                 if matches(read.field, self.options.envelope_fields):
@@ -904,7 +954,7 @@ class ConsumerReadsUnknownField(Rule):
                     if message:
                         seen.add(key)
                         yield self.finding(
-                            (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
+                            (read.path, read.line, read.column), message + suffix, service=handler.service, event=spec.name,
                             hint="read a field the schema defines, or read an optional one with `.get()`",
                         )
                     continue
@@ -942,9 +992,27 @@ class ConsumerReadsUnknownField(Rule):
                 if message:
                     seen.add(key)
                     yield self.finding(
-                        (read.path, read.line, read.column), message, service=handler.service, event=spec.name,
+                        (read.path, read.line, read.column), message + suffix, service=handler.service, event=spec.name,
                         hint=f"add `{read.field}` to the schema, or read it with `.get()`",
                     )
+
+
+def _reader_view(found: Mapping[tuple[str, str], Subscription]) -> tuple[ObjectView, Any, str] | None:
+    """(view, document, note) of the one reader schema a handler's consumers decode values with, None when there is
+    none, several, or it does not load (the catalog's schema is judged then)."""
+    if len(found) != 1:
+        return None
+    (fmt, text), where = next(iter(found.items()))
+    try:
+        document = compat.json_view(compat.text_schema(fmt, text, where.path, label="(reader)"))
+    except (compat.SchemaError, ValueError):
+        return None
+    if not isinstance(document, Mapping):
+        return None
+    view = object_view(document, document)
+    if not view.properties:
+        return None
+    return view, document, f" (decoded with the consumer's Avro reader schema, {where.path}:{where.line})"
 
 
 def _model_problems(handler: Handler, view: ObjectView, event: str, document: Any = None) -> list[str]:

@@ -176,7 +176,8 @@ class BrokenSchema(Rule):
             for which, error in (("schema", ctx.schemas.error(spec)), ("key schema", ctx.schemas.key_error(spec))):
                 if error is None:
                     continue
-                if spec.payload_format is not None and which == "schema":  # an inline payload of an AsyncAPI message: at the message
+                inline = spec.payload_format is not None if which == "schema" else spec.key_schema is None
+                if inline:  # an inline payload (or Kafka binding key) of an AsyncAPI message: at the message
                     where = (_project_path(spec.source, ctx), spec.line, 1)
                 else:
                     file = error.file.split("@", 1)[0]

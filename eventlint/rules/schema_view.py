@@ -6,6 +6,7 @@ resolved inside the project, nothing fetched), once per run.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,12 +109,16 @@ class Schemas:
 
     def key_versions(self, spec: EventSpec) -> list[tuple[str, compat.Schema]]:
         """The versions of the event's key schema (`key_schema`), oldest first; none when none, or broken (see `errors`)."""
-        if spec.key_schema is None:
+        if spec.key_schema is None and (spec.key_payload is None or spec.key_payload_format is None):
             return []
         key = f"(key) {spec.name}"
         if key not in self._versions:
             try:
-                self._versions[key] = compat.load_versions((Path(spec.base) / spec.key_schema).resolve(), self.store)
+                if spec.key_schema is None:  # an AsyncAPI Kafka binding's `key`, written in the document
+                    text = spec.key_payload if isinstance(spec.key_payload, str) else json.dumps(spec.key_payload)
+                    self._versions[key] = [("(key)", compat.text_schema(spec.key_payload_format, text, spec.source, label="(key)"))]
+                else:
+                    self._versions[key] = compat.load_versions((Path(spec.base) / spec.key_schema).resolve(), self.store)
             except compat.SchemaError as exc:
                 self.errors.setdefault(key, exc)
                 self._versions[key] = []

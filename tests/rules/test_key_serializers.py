@@ -239,3 +239,26 @@ def test_the_key_serializer_s_strategy_names_the_key_subject(tmp_path):
     assert key_check["subject"] == "shop.orders.OrderKey" and key_check["status"] == "unchanged"
     (value_check,) = [c for c in checks if c["path"].startswith("schemas/order_placed/")]
     assert value_check["subject"] == "orders.placed-value"  # the value serializer states no strategy
+
+
+def test_key_schema_is_relative_to_the_file_that_declares_the_event(tmp_path):
+    """`events: catalog/events.yaml`: `key_schema` (like `schema`) is found beside that file, for EDA210, the export
+    and a missing one's configuration error, which names that file."""
+    from tests.helpers import write_project
+
+    breaking = CODE_KEYS["adds a field without a default"]
+    files = files_for(PRODUCER, breaking)
+    moved = {(f"catalog/{path}" if path.startswith("schemas/") else path): text for path, text in files.items()}
+    moved["catalog/events.yaml"] = (
+        "OrderPlaced: {owner: app, channel: orders.placed, schema: schemas/order_placed.avsc, key_schema: schemas/order_key/, compatibility: BACKWARD}\n"
+    )
+    root = write_project(tmp_path / "shop", moved, {"events": "catalog/events.yaml"})
+    found = testing.lint_tree(root, [ModelSchemaDrift], select=["EDA210"])
+    assert len(found) == 1 and "`OrderPlaced`'s key with breaks BACKWARD against v2.avsc" in found[0].message
+    exported = CliRunner().invoke(main, ["catalog", "export", str(root)])
+    assert exported.exit_code == 0, exported.output
+    assert '"region"' in exported.output or "name: region" in exported.output  # v2, the newest key version
+    (root / "catalog/events.yaml").write_text("OrderPlaced: {owner: app, key_schema: schemas/missing.avsc}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(root)])
+    assert result.exit_code == 2
+    assert "catalog/events.yaml" in result.stderr and "OrderPlaced.key_schema" in result.stderr and "schemas/missing.avsc" in result.stderr
