@@ -52,6 +52,18 @@ DECODE_CALLS = (
     "*.decode", "*.value", "*.key", "*.model_validate", "*.model_validate_json", "*.parse_raw", "*.parse_obj",
     "*.from_json", "*.fromstring", "*.parsefromstring", "fastavro.schemaless_reader", "*.b64decode",
 )
+# Calls that start, stop or close a messaging client (EDA502's lifecycle_calls): a `try` around these alone (a
+# `finally: try: await consumer.stop()`) guards the client's shutdown, with no message in hand.
+LIFECYCLE_CALLS = (
+    "*.stop", "*.close", "*.aclose", "*.wait_closed", "*.disconnect", "*.unsubscribe", "*.shutdown", "*.drain",
+    "*.stop_consuming", "*.basic_cancel", "*.cancel", "*consumer.commit",
+)
+# Message fields that carry the caller's reply address (EDA502's reply_fields): a publication that reads one
+# answers a waiting caller (an RPC server), which then sees an error result.
+REPLY_FIELDS = ("reply_to", "replyto", "reply-to")
+# Calls that send a message (EDA502's reply_calls), when the facts do not record the site as a publication (the
+# exchange is a parameter of unknown type).
+REPLY_CALLS = ("*publish*", "*send*", "*reply*", "*respond*", "*produce*")
 LAST_CALL_LINES = 10  # how far a function's last call is taken to reach, for lack of end positions in the facts
 
 
@@ -781,6 +793,9 @@ class SwallowedException(Rule):
         - dead_letter_calls: globs (case-insensitive) on calls that move a failed message to a dead-letter destination
         - settle_calls: globs (case-insensitive) on calls that acknowledge one message (ack, SQS delete_message, XACK); when the clause's function makes them only above the clause, a failure leaves the message unacknowledged and it is redelivered
         - decode_calls: globs (case-insensitive) on calls that decode a received message; a `try` whose body makes only these guards decoding, and a message that cannot be decoded is skipped by choice
+        - lifecycle_calls: globs (case-insensitive) on calls that start, stop or close a messaging client (`consumer.stop()`, `connection.close()`, `unsubscribe`, a consumer's `commit`); a `try` whose body makes only these guards the client's lifecycle, with no message in hand
+        - reply_fields: fields of the received message (case-insensitive) that carry the caller's reply address; a publication that reads one after the clause answers the caller, who sees the failure
+        - reply_calls: globs (case-insensitive) on calls that send a message, for a reply the facts do not record as a publication (an exchange passed in as a parameter)
         """
 
         broad_exceptions: tuple[str, ...] = ("Exception", "BaseException", "builtins.Exception", "builtins.BaseException")
@@ -788,6 +803,9 @@ class SwallowedException(Rule):
         dead_letter_calls: tuple[str, ...] = DEAD_LETTER_CALLS
         settle_calls: tuple[str, ...] = SETTLE_CALLS
         decode_calls: tuple[str, ...] = DECODE_CALLS
+        lifecycle_calls: tuple[str, ...] = LIFECYCLE_CALLS
+        reply_fields: tuple[str, ...] = REPLY_FIELDS
+        reply_calls: tuple[str, ...] = REPLY_CALLS
 
     invalid = [
         Example(
@@ -1040,6 +1058,7 @@ class SwallowedException(Rule):
         - a called function's clause that ends in `return <value>` answers its caller with a fallback (a
           default score, a failure value), and the caller goes on with it;
         - a `try` whose body only decodes the message (`decode_calls`): one that cannot be decoded never will be;
+        - a `try` whose body only starts, stops or closes the client (`lifecycle_calls`): no message is in hand;
         - in a function that receives the messages itself (a consuming loop), a `try` whose message-handling
           calls all sit inside nested `try` bodies whose own broad clauses catch without re-raising: this one
           guards only creating, starting and stopping the consumer.
@@ -1051,6 +1070,8 @@ class SwallowedException(Rule):
             return False
         if body and all(call_named(c, self.options.decode_calls) for c in body):
             return True
+        if body and all(call_named(c, self.options.lifecycle_calls) for c in body):
+            return True  # stopping or closing the client (`finally: try: await consumer.stop()`): no message in hand
         if not receives or clause.depth != 0:
             return False
         uncaught = self._uncaught_body(handler, clause) or []
@@ -1088,6 +1109,8 @@ class SwallowedException(Rule):
         sites = {(c.path, c.line) for c in owned}
         if any((p.path, p.line) in sites or p.function in reached for p in ctx.publications_of(handler)):
             return True
+        if not clause.leaves and self._replies_after(handler, clause, ctx):
+            return True
         # acknowledged only in the try body (above the clause, none below): a failure leaves it to be redelivered
         settles = [
             c.line
@@ -1117,6 +1140,19 @@ class SwallowedException(Rule):
         if clause.depth == 0:
             return False
         return any(c.depth < clause.depth and not c.in_except and call_named(c, signals) for c in handler.calls)
+
+    def _replies_after(self, handler: Handler, clause: ExceptClause, ctx: RuleContext) -> bool:
+        """After the clause, outside any clause, its function publishes to the received message's reply address
+        (`routing_key=message.reply_to`): an RPC server answering the waiting caller, who then sees the error."""
+        options = self.options
+        sent = {(p.path, p.line) for p in ctx.publications_of(handler)}
+        fields = {f.lower() for f in options.reply_fields}
+        return any(
+            c.function == clause.function and c.path == clause.path and c.line > clause.line and not c.in_except
+            and any(f.lower() in fields for f in c.fields)
+            and ((c.path, c.line) in sent or call_named(c, options.reply_calls))
+            for c in handler.calls
+        )
 
     def _finding(self, handler: Handler, clause: ExceptClause, ctx: RuleContext) -> Diagnostic:
         caught = "a bare except" if not clause.types else f"except {', '.join(clause.types)}"
