@@ -722,7 +722,10 @@ class SwallowedException(Rule):
     answers its caller with a fallback, such as a default score); a `try`
     whose body only decodes the message (`decode_calls`: a message that cannot
     be decoded never will be, and skipping it is a choice; dead-lettering it
-    is EDA501's concern); and, in a function that receives the messages
+    is EDA501's concern); a `try` whose body only starts, stops or closes the
+    client (`lifecycle_calls`: `finally: try: await consumer.stop()`, a
+    connection's `close()`, an `unsubscribe`), which guards the shutdown with
+    no message in hand; and, in a function that receives the messages
     itself, a `try` whose message-handling calls all sit inside a nested `try`
     whose own broad clause catches first (an outer `except` around creating
     and starting a consumer and its guarded loop).
@@ -732,6 +735,12 @@ class SwallowedException(Rule):
     literals or constants) is judged as a handler of its own, at its clause,
     with the dispatching handler named; the clause is not reported when that
     handler nacks or dead-letters outside its own `except` clauses.
+
+    An RPC server that turns the failure into an error answer reports it: a
+    clause that does not leave its function (no `return`, `continue`,
+    `break`) is not reported when the function, after the clause, publishes to
+    the received message's reply address (a call reading `reply_fields`, such
+    as `routing_key=message.reply_to`): the waiting caller receives the error.
 
     ## Why is this bad?
     The broker sees a successful handler and acknowledges (or commits past)
@@ -771,6 +780,12 @@ class SwallowedException(Rule):
     has no except clause and is not reported. Facts written before `try_line`
     existed fall back to the older reading: a polling loop's clause is then
     judged only when the dispatch call is the last line with calls above it.
+    A reply published after the clause is taken to carry the error, whatever
+    it holds, and one in the `try`'s `else:` block to follow the clause too.
+    A clause that assigns a fallback and lets its function go on to a
+    branch that handles it (`creds = None`, then `if not creds:` a new OAuth
+    flow) is still reported: the facts record neither a clause's plain
+    assignments nor the branches that test them.
     In a consumer
     that receives in its own function (`while True: msg = consumer.poll()`,
     `xreadgroup`), a clause that ends above the receiving call guards start-up
@@ -993,6 +1008,61 @@ class SwallowedException(Rule):
                           - sqs: arn:aws:sqs:eu-west-1:123456789012:shipments
                 """
             },
+        ),
+        Example(
+            """
+            import json
+            import logging
+            import sqlite3
+
+            from aiokafka import AIOKafkaConsumer
+
+            log = logging.getLogger(__name__)
+            db = sqlite3.connect("stock.db")
+
+            async def consume_stock():
+                consumer = AIOKafkaConsumer("stock.changed", bootstrap_servers="kafka:9092", group_id="orders")
+                await consumer.start()
+                try:
+                    async for msg in consumer:
+                        change = json.loads(msg.value)
+                        db.execute("UPDATE stock SET qty = qty + ? WHERE sku = ?", (change["delta"], change["sku"]))
+                        db.commit()
+                finally:
+                    try:
+                        await consumer.stop()
+                    except Exception as exc:  # the client's shutdown: no message in hand
+                        log.exception("could not stop the consumer: %s", exc)
+            """,
+        ),
+        Example(
+            """
+            import json
+            from functools import partial
+
+            import aio_pika
+            from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+            from pricing import quotes
+
+            async def on_quote(exchange: AbstractExchange, message: AbstractIncomingMessage) -> None:
+                request = json.loads(message.body)
+                try:
+                    result = {"price": await quotes.price(request["sku"])}
+                except Exception as exc:  # answered: the waiting caller receives the error
+                    result = {"error": "pricing failed", "reason": str(exc)}
+                await exchange.publish(
+                    aio_pika.Message(body=json.dumps(result).encode(), correlation_id=message.correlation_id),
+                    routing_key=message.reply_to,
+                )
+                await message.ack()
+
+            async def main() -> None:
+                connection = await aio_pika.connect_robust("amqp://guest:guest@localhost/")
+                channel = await connection.channel()
+                queue = await channel.declare_queue("pricing.quotes")
+                await queue.consume(partial(on_quote, channel.default_exchange))
+            """,
+            files={"pricing/__init__.py": "", "pricing/quotes.py": "async def price(sku):\n    return 1\n"},
         ),
     ]
 
