@@ -723,9 +723,9 @@ class SwallowedException(Rule):
     whose body only decodes the message (`decode_calls`: a message that cannot
     be decoded never will be, and skipping it is a choice; dead-lettering it
     is EDA501's concern); a `try` whose body only starts, stops or closes the
-    client (`lifecycle_calls`: `finally: try: await consumer.stop()`, a
-    connection's `close()`, an `unsubscribe`), which guards the shutdown with
-    no message in hand; and, in a function that receives the messages
+    client (`lifecycle_calls`, none given the message: `finally: try: await
+    consumer.stop()`, a connection's `close()`, an `unsubscribe`), which
+    guards the shutdown with no message in hand; and, in a function that receives the messages
     itself, a `try` whose message-handling calls all sit inside a nested `try`
     whose own broad clause catches first (an outer `except` around creating
     and starting a consumer and its guarded loop).
@@ -1128,7 +1128,8 @@ class SwallowedException(Rule):
         - a called function's clause that ends in `return <value>` answers its caller with a fallback (a
           default score, a failure value), and the caller goes on with it;
         - a `try` whose body only decodes the message (`decode_calls`): one that cannot be decoded never will be;
-        - a `try` whose body only starts, stops or closes the client (`lifecycle_calls`): no message is in hand;
+        - a `try` whose body only starts, stops or closes the client (`lifecycle_calls`, none given the message):
+          no message is in hand;
         - in a function that receives the messages itself (a consuming loop), a `try` whose message-handling
           calls all sit inside nested `try` bodies whose own broad clauses catch without re-raising: this one
           guards only creating, starting and stopping the consumer.
@@ -1140,7 +1141,9 @@ class SwallowedException(Rule):
             return False
         if body and all(call_named(c, self.options.decode_calls) for c in body):
             return True
-        if body and all(call_named(c, self.options.lifecycle_calls) for c in body):
+        if body and all(
+            call_named(c, self.options.lifecycle_calls) and not (c.uses_message or c.forwards_message) for c in body
+        ):
             return True  # stopping or closing the client (`finally: try: await consumer.stop()`): no message in hand
         if not receives or clause.depth != 0:
             return False

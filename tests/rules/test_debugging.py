@@ -663,12 +663,37 @@ def test_a_try_around_the_work_and_the_stop_is_the_messages(tmp_path):
         "                await consumer.stop()\n",
         "                db.execute(\"DELETE FROM stock WHERE qty = 0\")\n                await consumer.stop()\n",
     )
-    files = {"worker.py": source}
-    root = project(tmp_path, files)
+    root = project(tmp_path, {"worker.py": source})
     assert findings(root, "EDA502") == {
         at(root, "worker.py", "except Exception as exc:", 1),
         at(root, "worker.py", "except Exception as exc:", 2),
     }
+
+
+def test_a_call_named_like_closing_that_is_given_the_message_does_its_work(tmp_path):
+    source = """
+        import logging
+
+        from kafka import KafkaConsumer
+
+        from support import tickets
+
+        log = logging.getLogger(__name__)
+
+
+        def on_resolved(event):
+            try:
+                tickets.close(event["ticket_id"])
+            except Exception:
+                log.exception("could not close the ticket")
+
+
+        for message in KafkaConsumer("tickets.resolved", group_id="support"):
+            on_resolved(message.value)
+    """
+    files = {"support/__init__.py": "", "support/tickets.py": "def close(ticket_id):\n    pass\n", "app.py": source}
+    root = project(tmp_path, files)
+    assert findings(root, "EDA502") == {at(root, "app.py", "except Exception:")}
 
 
 def test_lifecycle_calls_option_reaches_the_rule(tmp_path):
