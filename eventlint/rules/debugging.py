@@ -52,6 +52,18 @@ DECODE_CALLS = (
     "*.decode", "*.value", "*.key", "*.model_validate", "*.model_validate_json", "*.parse_raw", "*.parse_obj",
     "*.from_json", "*.fromstring", "*.parsefromstring", "fastavro.schemaless_reader", "*.b64decode",
 )
+# Calls that start, stop or close a messaging client (EDA502's lifecycle_calls): a `try` around these alone (a
+# `finally: try: await consumer.stop()`) guards the client's shutdown, with no message in hand.
+LIFECYCLE_CALLS = (
+    "*.stop", "*.close", "*.aclose", "*.wait_closed", "*.disconnect", "*.unsubscribe", "*.shutdown", "*.drain",
+    "*.stop_consuming", "*.basic_cancel", "*.cancel", "*consumer.commit",
+)
+# Message fields that carry the caller's reply address (EDA502's reply_fields): a publication that reads one
+# answers a waiting caller (an RPC server), which then sees an error result.
+REPLY_FIELDS = ("reply_to", "replyto", "reply-to")
+# Calls that send a message (EDA502's reply_calls), when the facts do not record the site as a publication (the
+# exchange is a parameter of unknown type).
+REPLY_CALLS = ("*publish*", "*send*", "*reply*", "*respond*", "*produce*")
 LAST_CALL_LINES = 10  # how far a function's last call is taken to reach, for lack of end positions in the facts
 
 
@@ -710,7 +722,10 @@ class SwallowedException(Rule):
     answers its caller with a fallback, such as a default score); a `try`
     whose body only decodes the message (`decode_calls`: a message that cannot
     be decoded never will be, and skipping it is a choice; dead-lettering it
-    is EDA501's concern); and, in a function that receives the messages
+    is EDA501's concern); a `try` whose body only starts, stops or closes the
+    client (`lifecycle_calls`, none given the message: `finally: try: await
+    consumer.stop()`, a connection's `close()`, an `unsubscribe`), which
+    guards the shutdown with no message in hand; and, in a function that receives the messages
     itself, a `try` whose message-handling calls all sit inside a nested `try`
     whose own broad clause catches first (an outer `except` around creating
     and starting a consumer and its guarded loop).
@@ -720,6 +735,12 @@ class SwallowedException(Rule):
     literals or constants) is judged as a handler of its own, at its clause,
     with the dispatching handler named; the clause is not reported when that
     handler nacks or dead-letters outside its own `except` clauses.
+
+    An RPC server that turns the failure into an error answer reports it: a
+    clause that does not leave its function (no `return`, `continue`,
+    `break`) is not reported when the function, after the clause, publishes to
+    the received message's reply address (a call reading `reply_fields`, such
+    as `routing_key=message.reply_to`): the waiting caller receives the error.
 
     ## Why is this bad?
     The broker sees a successful handler and acknowledges (or commits past)
@@ -759,6 +780,12 @@ class SwallowedException(Rule):
     has no except clause and is not reported. Facts written before `try_line`
     existed fall back to the older reading: a polling loop's clause is then
     judged only when the dispatch call is the last line with calls above it.
+    A reply published after the clause is taken to carry the error, whatever
+    it holds, and one in the `try`'s `else:` block to follow the clause too.
+    A clause that assigns a fallback and lets its function go on to a
+    branch that handles it (`creds = None`, then `if not creds:` a new OAuth
+    flow) is still reported: the facts record neither a clause's plain
+    assignments nor the branches that test them.
     In a consumer
     that receives in its own function (`while True: msg = consumer.poll()`,
     `xreadgroup`), a clause that ends above the receiving call guards start-up
@@ -781,6 +808,9 @@ class SwallowedException(Rule):
         - dead_letter_calls: globs (case-insensitive) on calls that move a failed message to a dead-letter destination
         - settle_calls: globs (case-insensitive) on calls that acknowledge one message (ack, SQS delete_message, XACK); when the clause's function makes them only above the clause, a failure leaves the message unacknowledged and it is redelivered
         - decode_calls: globs (case-insensitive) on calls that decode a received message; a `try` whose body makes only these guards decoding, and a message that cannot be decoded is skipped by choice
+        - lifecycle_calls: globs (case-insensitive) on calls that start, stop or close a messaging client (`consumer.stop()`, `connection.close()`, `unsubscribe`, a consumer's `commit`); a `try` whose body makes only these guards the client's lifecycle, with no message in hand
+        - reply_fields: fields of the received message (case-insensitive) that carry the caller's reply address; a publication that reads one after the clause answers the caller, who sees the failure
+        - reply_calls: globs (case-insensitive) on calls that send a message, for a reply the facts do not record as a publication (an exchange passed in as a parameter)
         """
 
         broad_exceptions: tuple[str, ...] = ("Exception", "BaseException", "builtins.Exception", "builtins.BaseException")
@@ -788,6 +818,9 @@ class SwallowedException(Rule):
         dead_letter_calls: tuple[str, ...] = DEAD_LETTER_CALLS
         settle_calls: tuple[str, ...] = SETTLE_CALLS
         decode_calls: tuple[str, ...] = DECODE_CALLS
+        lifecycle_calls: tuple[str, ...] = LIFECYCLE_CALLS
+        reply_fields: tuple[str, ...] = REPLY_FIELDS
+        reply_calls: tuple[str, ...] = REPLY_CALLS
 
     invalid = [
         Example(
@@ -976,6 +1009,61 @@ class SwallowedException(Rule):
                 """
             },
         ),
+        Example(
+            """
+            import json
+            import logging
+            import sqlite3
+
+            from aiokafka import AIOKafkaConsumer
+
+            log = logging.getLogger(__name__)
+            db = sqlite3.connect("stock.db")
+
+            async def consume_stock():
+                consumer = AIOKafkaConsumer("stock.changed", bootstrap_servers="kafka:9092", group_id="orders")
+                await consumer.start()
+                try:
+                    async for msg in consumer:
+                        change = json.loads(msg.value)
+                        db.execute("UPDATE stock SET qty = qty + ? WHERE sku = ?", (change["delta"], change["sku"]))
+                        db.commit()
+                finally:
+                    try:
+                        await consumer.stop()
+                    except Exception as exc:  # the client's shutdown: no message in hand
+                        log.exception("could not stop the consumer: %s", exc)
+            """,
+        ),
+        Example(
+            """
+            import json
+            from functools import partial
+
+            import aio_pika
+            from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+            from pricing import quotes
+
+            async def on_quote(exchange: AbstractExchange, message: AbstractIncomingMessage) -> None:
+                request = json.loads(message.body)
+                try:
+                    result = {"price": await quotes.price(request["sku"])}
+                except Exception as exc:  # answered: the waiting caller receives the error
+                    result = {"error": "pricing failed", "reason": str(exc)}
+                await exchange.publish(
+                    aio_pika.Message(body=json.dumps(result).encode(), correlation_id=message.correlation_id),
+                    routing_key=message.reply_to,
+                )
+                await message.ack()
+
+            async def main() -> None:
+                connection = await aio_pika.connect_robust("amqp://guest:guest@localhost/")
+                channel = await connection.channel()
+                queue = await channel.declare_queue("pricing.quotes")
+                await queue.consume(partial(on_quote, channel.default_exchange))
+            """,
+            files={"pricing/__init__.py": "", "pricing/quotes.py": "async def price(sku):\n    return 1\n"},
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -1040,6 +1128,8 @@ class SwallowedException(Rule):
         - a called function's clause that ends in `return <value>` answers its caller with a fallback (a
           default score, a failure value), and the caller goes on with it;
         - a `try` whose body only decodes the message (`decode_calls`): one that cannot be decoded never will be;
+        - a `try` whose body only starts, stops or closes the client (`lifecycle_calls`, none given the message):
+          no message is in hand;
         - in a function that receives the messages itself (a consuming loop), a `try` whose message-handling
           calls all sit inside nested `try` bodies whose own broad clauses catch without re-raising: this one
           guards only creating, starting and stopping the consumer.
@@ -1051,6 +1141,10 @@ class SwallowedException(Rule):
             return False
         if body and all(call_named(c, self.options.decode_calls) for c in body):
             return True
+        if body and all(
+            call_named(c, self.options.lifecycle_calls) and not (c.uses_message or c.forwards_message) for c in body
+        ):
+            return True  # stopping or closing the client (`finally: try: await consumer.stop()`): no message in hand
         if not receives or clause.depth != 0:
             return False
         uncaught = self._uncaught_body(handler, clause) or []
@@ -1088,6 +1182,8 @@ class SwallowedException(Rule):
         sites = {(c.path, c.line) for c in owned}
         if any((p.path, p.line) in sites or p.function in reached for p in ctx.publications_of(handler)):
             return True
+        if not clause.leaves and self._replies_after(handler, clause, ctx):
+            return True
         # acknowledged only in the try body (above the clause, none below): a failure leaves it to be redelivered
         settles = [
             c.line
@@ -1117,6 +1213,19 @@ class SwallowedException(Rule):
         if clause.depth == 0:
             return False
         return any(c.depth < clause.depth and not c.in_except and call_named(c, signals) for c in handler.calls)
+
+    def _replies_after(self, handler: Handler, clause: ExceptClause, ctx: RuleContext) -> bool:
+        """After the clause, outside any clause, its function publishes to the received message's reply address
+        (`routing_key=message.reply_to`): an RPC server answering the waiting caller, who then sees the error."""
+        options = self.options
+        sent = {(p.path, p.line) for p in ctx.publications_of(handler)}
+        fields = {f.lower() for f in options.reply_fields}
+        return any(
+            c.function == clause.function and c.path == clause.path and c.line > clause.line and not c.in_except
+            and any(f.lower() in fields for f in c.fields)
+            and ((c.path, c.line) in sent or call_named(c, options.reply_calls))
+            for c in handler.calls
+        )
 
     def _finding(self, handler: Handler, clause: ExceptClause, ctx: RuleContext) -> Diagnostic:
         caught = "a bare except" if not clause.types else f"except {', '.join(clause.types)}"

@@ -616,3 +616,165 @@ def test_decode_calls_option_reaches_the_rule(tmp_path):
     root = project(tmp_path, {"tracker.py": POLL_LOOP}, {"decode_calls": ["*.decode"]}, "EDA502")
     # json.loads and msg.value() are no longer decoding calls: the clause guards more than decoding
     assert findings(root, "EDA502") == {at(root, "tracker.py", "except Exception:")}
+
+
+# -- EDA502: a `try` around the client's shutdown; an RPC server answering with an error (#19) -------------
+
+STOPPED_LOOP = """
+    import json
+    import logging
+    import sqlite3
+
+    from aiokafka import AIOKafkaConsumer
+
+    log = logging.getLogger(__name__)
+    db = sqlite3.connect("stock.db")
+
+
+    async def consume_stock():
+        consumer = AIOKafkaConsumer("stock.changed", bootstrap_servers="kafka:9092", group_id="orders")
+        await consumer.start()
+        try:
+            async for msg in consumer:
+                try:
+                    change = json.loads(msg.value)
+                    db.execute("UPDATE stock SET qty = qty + ? WHERE sku = ?", (change["delta"], change["sku"]))
+                    db.commit()
+                except Exception as exc:
+                    log.exception("could not apply the stock change: %s", exc)
+        finally:
+            try:
+                await consumer.stop()
+            except Exception as exc:
+                log.exception("could not stop the consumer: %s", exc)
+"""
+
+
+def test_a_try_around_stopping_the_consumer_has_no_message_in_hand(tmp_path):
+    files = {"worker.py": STOPPED_LOOP}
+    root = project(tmp_path, files)
+    # the per-message clause swallows (auto-commit moves past the failed change) and is reported; the clause
+    # around `consumer.stop()` in `finally` guards the shutdown, with no message in hand
+    assert findings(root, "EDA502") == {at(root, "worker.py", "except Exception as exc:", 1)}
+
+
+def test_a_try_around_the_work_and_the_stop_is_the_messages(tmp_path):
+    source = STOPPED_LOOP.replace(
+        "                await consumer.stop()\n",
+        "                db.execute(\"DELETE FROM stock WHERE qty = 0\")\n                await consumer.stop()\n",
+    )
+    root = project(tmp_path, {"worker.py": source})
+    assert findings(root, "EDA502") == {
+        at(root, "worker.py", "except Exception as exc:", 1),
+        at(root, "worker.py", "except Exception as exc:", 2),
+    }
+
+
+def test_a_call_named_like_closing_that_is_given_the_message_does_its_work(tmp_path):
+    source = """
+        import logging
+
+        from kafka import KafkaConsumer
+
+        from support import tickets
+
+        log = logging.getLogger(__name__)
+
+
+        def on_resolved(event):
+            try:
+                tickets.close(event["ticket_id"])
+            except Exception:
+                log.exception("could not close the ticket")
+
+
+        for message in KafkaConsumer("tickets.resolved", group_id="support"):
+            on_resolved(message.value)
+    """
+    files = {"support/__init__.py": "", "support/tickets.py": "def close(ticket_id):\n    pass\n", "app.py": source}
+    root = project(tmp_path, files)
+    assert findings(root, "EDA502") == {at(root, "app.py", "except Exception:")}
+
+
+def test_lifecycle_calls_option_reaches_the_rule(tmp_path):
+    files = {"worker.py": STOPPED_LOOP}
+    root = project(tmp_path, files, {"lifecycle_calls": ["*.close"]}, "EDA502")
+    assert findings(root, "EDA502") == {
+        at(root, "worker.py", "except Exception as exc:", 1),
+        at(root, "worker.py", "except Exception as exc:", 2),
+    }
+
+
+RPC_SERVER = """
+    import json
+    import logging
+    from functools import partial
+
+    import aio_pika
+    from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+
+    from pricing import quotes
+
+    log = logging.getLogger(__name__)
+
+
+    async def on_quote(exchange: AbstractExchange, message: AbstractIncomingMessage) -> None:
+        request = json.loads(message.body)
+        try:
+            result = {"price": await quotes.price(request["sku"])}
+        except Exception as exc:
+            log.exception("pricing failed")
+            result = {"error": "pricing failed", "reason": str(exc)}
+        await exchange.publish(
+            aio_pika.Message(body=json.dumps(result).encode(), correlation_id=message.correlation_id),
+            routing_key=message.reply_to,
+        )
+        await message.ack()
+
+
+    async def on_restock(message: AbstractIncomingMessage) -> None:
+        request = json.loads(message.body)
+        try:
+            await quotes.restock(request["sku"])
+        except Exception:
+            log.exception("restock failed")
+        await message.ack()
+
+
+    async def main() -> None:
+        connection = await aio_pika.connect_robust("amqp://guest:guest@localhost/")
+        channel = await connection.channel()
+        queue = await channel.declare_queue("pricing.quotes")
+        await queue.consume(partial(on_quote, channel.default_exchange))
+        restocks = await channel.declare_queue("pricing.restocks")
+        await restocks.consume(on_restock)
+"""
+PRICING = {"pricing/__init__.py": "", "pricing/quotes.py": "async def price(sku):\n    return 1\n\n\nasync def restock(sku):\n    pass\n"}
+
+
+def test_an_rpc_server_answering_the_caller_with_an_error_reports_the_failure(tmp_path):
+    root = project(tmp_path, {**PRICING, "server.py": RPC_SERVER})
+    # the quote's clause turns the failure into an error answer published to the caller's reply_to; the restock's
+    # clause only logs, and the message is acknowledged as handled
+    assert findings(root, "EDA502") == {at(root, "server.py", "except Exception:")}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # the clause returns: the answer below is never sent
+        ('result = {"error": "pricing failed", "reason": str(exc)}\n', 'return\n'),
+        # the answer goes to a fixed queue, not to the caller's reply address
+        ("routing_key=message.reply_to,", 'routing_key="pricing.audit",'),
+    ],
+)
+def test_an_rpc_server_that_does_not_answer_after_the_clause_swallows(tmp_path, change):
+    source = RPC_SERVER.replace(*change)
+    assert source != RPC_SERVER
+    root = project(tmp_path, {**PRICING, "server.py": source})
+    assert findings(root, "EDA502") == {at(root, "server.py", "except Exception as exc:"), at(root, "server.py", "except Exception:")}
+
+
+def test_reply_fields_option_reaches_the_rule(tmp_path):
+    root = project(tmp_path, {**PRICING, "server.py": RPC_SERVER}, {"reply_fields": ["respond_to"]}, "EDA502")
+    assert findings(root, "EDA502") == {at(root, "server.py", "except Exception as exc:"), at(root, "server.py", "except Exception:")}
