@@ -20,7 +20,9 @@ from eventlint.rules.handler_queries import (
     chain,
     named,
     reaching_call,
+    TRANSIENT_QUEUES,
     short,
+    transient_queue,
     with_literal,
 )
 
@@ -939,11 +941,6 @@ def named_decorator(name: str, patterns: tuple[str, ...]) -> bool:
 
 ACK_ON_DELIVERY = ("pika", "aio-pika", "kombu", "redis", "faststream")
 AUTO_COMMIT = ("kafka-python", "aiokafka", "confluent-kafka", "faststream")
-# queues that die with their consumer, by name: one the broker names (only the declaring consumer knows it,
-# so its messages are unreachable once that consumer is gone; docs/facts.md), and RabbitMQ's direct
-# reply-to pseudo-queue, which must be consumed with automatic acknowledgement
-# (https://www.rabbitmq.com/docs/direct-reply-to). Queues declared exclusive or auto-delete come from the packs.
-TRANSIENT_QUEUES = ("broker-named queue in *", "amq.rabbitmq.reply-to")
 ACK_CALLS = (
     "*.basic_ack",
     "*.ack",
@@ -1676,20 +1673,8 @@ class AckBeforeProcessing(Rule):
             )
 
     def _transient(self, sub: Subscription, ctx: RuleContext) -> bool:
-        """The consumed queue dies with its consumer: declared exclusive or auto-delete (the packs' `lifetime`,
-        on the subscription's queue object or on a declaration of the same queue name in the same file or
-        service), named by the broker, or a name in `transient_queues` (RabbitMQ's direct reply-to)."""
-        if sub.lifetime:
-            return True
-        if any(matches(n, self.options.transient_queues) for n in (sub.channel, sub.channel_expr) if n):
-            return True
-        for binding in ctx.facts.bindings:
-            if not binding.lifetime or binding.framework != sub.framework:
-                continue
-            if (sub.channel and binding.queue == sub.channel) or (sub.channel_expr and binding.queue_expr == sub.channel_expr):
-                if binding.path == sub.path or (sub.service is not None and binding.service == sub.service):
-                    return True
-        return False
+        """The consumed queue dies with its consumer (handler_queries.transient_queue)."""
+        return transient_queue(sub, ctx.facts.bindings, self.options.transient_queues)
 
     # -- explicit acknowledgements before the work -----------------------------------------
 
