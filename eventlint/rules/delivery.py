@@ -34,6 +34,20 @@ SQL_WRITE = r"\b(insert\s+into|update\s+\w+\s+set)\b"
 HTTP_WRITES = _KNOWN.effects["http-writes"]
 MESSAGES = _KNOWN.effects["messages"]
 STORAGE_WRITES = _KNOWN.effects["storage-writes"]
+# reads that return None (or an empty result) when the record is not there: SQLAlchemy/SQLModel, Django, pymongo,
+# DB-API cursors, DynamoDB
+LOOKUP_CALLS = (
+    "*.first",
+    "*.one_or_none",
+    "*.scalar_one_or_none",
+    "*.scalar",
+    "*session.get",
+    "*Session.get",
+    "*.find_one",
+    "*.fetchone",
+    "*.exists",
+    "*.get_item",
+)
 RELEASE_CALLS = ("*.delete", "*.delete_item", "*.delete_one", "*.srem", "*.hdel", "*release*", "*unmark*", "*.rollback")
 
 
@@ -221,6 +235,7 @@ class NonIdempotentHandler(HandlerRule):
         - once_frameworks: globs on frameworks that hand each message to its handler once (in-process buses, Celery by default); their handlers are judged only when their subscription redelivers or what feeds them is redelivered
         - redelivering: subscription settings, `FIELD:VALUE` over the facts' `ack` and `retry`, that make such a framework run the handler again (Celery `acks_late=True` is `ack:after-handler`, `autoretry_for=` is `retry:on-error`)
         - retry_calls: calls in a handler of such a framework that run it again for the same message (a bound Celery task's `self.retry()`)
+        - lookup_calls: calls that look a record up and return nothing when it is absent (`.first()`, `.one_or_none()`, `session.get`, `find_one`); an effect that runs only when one made on the message found nothing (`existing = ...first()`, then `if existing: continue` or `return`) is deduplicated by it
         - rollback_decorators: globs on handler decorators that roll its database writes back when it raises, so a retry after an exception does not repeat them (Django `@transaction.atomic`)
         """
 
@@ -244,6 +259,7 @@ class NonIdempotentHandler(HandlerRule):
         redelivering: tuple[str, ...] = _KNOWN.redelivering
         retry_calls: tuple[str, ...] = _KNOWN.retry_calls
         rollback_decorators: tuple[str, ...] = _KNOWN.rollback_decorators
+        lookup_calls: tuple[str, ...] = LOOKUP_CALLS
 
     invalid = [
         Example(
@@ -700,6 +716,8 @@ class NonIdempotentHandler(HandlerRule):
             effect = short(call.name if "." in call.name else call.text)
             route = chain(handler, call)[1:]
             via = f" via {' -> '.join(short(name) for name in route)}" if route else ""
+            if self._looked_up(handler, call, index):
+                continue  # it runs only when a lookup of the message's record found nothing
             guard = self._created_guard(handler, call, index)
             if guard is not None:
                 claims = [*claims, guard]
@@ -821,6 +839,28 @@ class NonIdempotentHandler(HandlerRule):
                 return True
         return any(matches(t, options.duplicate_errors) for clause in handler.excepts for t in clause.types)
 
+    def _looked_up(self, handler: Handler, effect: HandlerCall, index: dict[str, HandlerCall]) -> bool:
+        """The effect, or a call on the way to it, runs only when a lookup made with the message in the same function
+        found nothing (`existing = session.exec(select(User).where(User.id == user_id)).first()`, then `if
+        existing: continue` in the consumer loop, or `if existing: return`): a redelivery finds the record and skips."""
+        lookups = self.options.lookup_calls
+        if not lookups:
+            return False
+        at: dict[tuple[str, int, int], list[HandlerCall]] = {}
+        for c in handler.calls:
+            at.setdefault((c.path, c.line, c.column), []).append(c)
+        for step in _steps(effect, handler, index):
+            guards = {g for c in at.get((step.path, step.line, step.column), ()) for g in c.guards}
+            for guard in sorted(guards):
+                if not guard.startswith("!"):
+                    continue
+                line, _, column = guard[1:].partition(":")
+                # a chain starts where its first call does: `session.exec(...)` and its `.first()` share the place
+                chain = [c for c in at.get((step.path, int(line), int(column)), ()) if c.function == step.function]
+                if any(named(c, lookups) for c in chain) and any(c.uses_message for c in chain):
+                    return True
+        return False
+
     def _created_guard(self, handler: Handler, effect: HandlerCall, index: dict[str, HandlerCall]) -> HandlerCall | None:
         """A write returning whether it made the record (`get_or_create`) whose true result the effect runs under,
         in the effect's function or in a function on the way to it."""
@@ -831,6 +871,8 @@ class NonIdempotentHandler(HandlerRule):
         for step in _steps(effect, handler, index):
             call = calls_at.get((step.path, step.line, step.column))
             for guard in call.guards if call is not None else ():
+                if guard.startswith("!"):
+                    continue  # runs when that call's result is false: not a created flag
                 line, _, column = guard.partition(":")
                 flag = calls_at.get((step.path, int(line), int(column)))
                 if flag is not None and flag.function == step.function and knowledge.matches_any(flag, options.created_flag_writes):
