@@ -18,6 +18,7 @@ def close_loop(builder: FunctionBuilder) -> None:
     handling = {id(c) for clause in builder.excepts for c in clause.calls}
     for first, last, calls, assigns, test in pending:
         rest = [c.line for c in builder.calls[calls:] if id(c) not in handling] + [a.line for a in builder.assigns[assigns:]]
+        rest = [line for line in rest if line > last]  # not the value the `if` leaves its names (at its last line)
         if rest:
             builder.skips.append(ir.Arms(first, last, min(rest), max(rest), test))
 

@@ -226,6 +226,7 @@ class HandlerAnalysis:
                     assigned=_receiver_assigned(call, by_base),
                     arms=_arms(call, fn) if fn.arms else (),
                     guards=_guards(call, fn, tested) if tested else (),
+                    message_keywords=_message_keywords(call, fn, message) if uses else (),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -465,6 +466,21 @@ def derived_names(fn: ir.Function, tainted: frozenset[str] | set[str]) -> set[st
                 names.update(loop.targets)
                 changed = True
     return names
+
+
+def _message_keywords(call: ir.Call, fn: ir.Function, message: set[str]) -> tuple[str, ...]:
+    """Keywords given a value read from the message: the call's own, and those of the call last assigned (before
+    it, in the same function) to a name it is handed (`session.add(item)` after `item = Item(id=msg.id)`)."""
+    found = {k for k, v in call.kwargs if k is not None and _reads(v, message)}
+    for arg in call.args:
+        if isinstance(arg, ir.Name):
+            before = [a for a in fn.assigns if a.target == arg.id and a.line <= call.line]
+            value = before[-1].value if before else None
+            if isinstance(value, ir.Call):
+                found.update(k for k, v in value.kwargs if k is not None and _reads(v, message))
+        elif isinstance(arg, ir.Call):
+            found.update(k for k, v in arg.kwargs if k is not None and _reads(v, message))
+    return tuple(sorted(found))
 
 
 def _reads(expr: ir.Expr, message: set[str]) -> bool:

@@ -140,6 +140,17 @@ class NonIdempotentHandler(HandlerRule):
     `@transaction.atomic` on the handler) rolling it back — is reported too:
     the redelivery is skipped and the work is lost.
 
+    Two more shapes deduplicate by the record's own key. An effect that runs
+    only when a lookup made with the message found nothing (`lookup_calls`:
+    `existing = session.exec(select(User).where(User.id == user_id)).first()`,
+    then `if existing: continue` in the consumer loop, or `return`, before
+    the insert; a comparison inside the query counts as using the message).
+    And a database write of a record whose primary key (`natural_key_keywords`:
+    `id`, `pk`, `_id`) is given a value from the message, in the call or in the
+    call that made the object it is handed (`item = Item(id=event["id"], ...)`,
+    `session.add(item)`): a redelivery fails on the unique key. A generated key
+    (`Reservation(product_id=...)`) keeps the write reported.
+
     Which handlers can see a message again is judged along the chain that
     feeds them. A broker consumer's handler always can. An in-process bus (an
     in-house bus recognised by its shape, blinker, pyee) runs its handlers in
@@ -202,6 +213,11 @@ class NonIdempotentHandler(HandlerRule):
     - A full `save()` (no `update_fields`) is a write even on an instance that
       `get_or_create` has just made under an `if created:` guard: which instance
       a call is made on is not in the facts.
+    - A lookup guards only through an `if` on the name its result is given, in
+      the effect's function or one on the way to it; an `if NAME: continue` in
+      a loop guards the rest of that pass of the loop body (its `except`
+      clauses left out). A `natural_key_keywords` keyword is taken to be the
+      table's primary key: a non-unique column named `id` would hide a repeat.
     - A created flag guards only through an `if` on its name (`if created:`,
       `if not created: return`); `if created and x:` or a flag passed on is not
       read. An atomic block is taken to cover the claim and the effect when it
@@ -235,6 +251,7 @@ class NonIdempotentHandler(HandlerRule):
         - once_frameworks: globs on frameworks that hand each message to its handler once (in-process buses, Celery by default); their handlers are judged only when their subscription redelivers or what feeds them is redelivered
         - redelivering: subscription settings, `FIELD:VALUE` over the facts' `ack` and `retry`, that make such a framework run the handler again (Celery `acks_late=True` is `ack:after-handler`, `autoretry_for=` is `retry:on-error`)
         - retry_calls: calls in a handler of such a framework that run it again for the same message (a bound Celery task's `self.retry()`)
+        - natural_key_keywords: keywords naming a record's own primary key; a database write of a record given one from the message (`session.add(Item(id=event.id, ...))`, `Item.objects.create(pk=...)`) fails on the key when the message comes again, so it is not a repeated effect
         - lookup_calls: calls that look a record up and return nothing when it is absent (`.first()`, `.one_or_none()`, `session.get`, `find_one`); an effect that runs only when one made on the message found nothing (`existing = ...first()`, then `if existing: continue` or `return`) is deduplicated by it
         - rollback_decorators: globs on handler decorators that roll its database writes back when it raises, so a retry after an exception does not repeat them (Django `@transaction.atomic`)
         """
@@ -260,6 +277,7 @@ class NonIdempotentHandler(HandlerRule):
         retry_calls: tuple[str, ...] = _KNOWN.retry_calls
         rollback_decorators: tuple[str, ...] = _KNOWN.rollback_decorators
         lookup_calls: tuple[str, ...] = LOOKUP_CALLS
+        natural_key_keywords: tuple[str, ...] = ("id", "pk", "_id")
 
     invalid = [
         Example(
@@ -710,6 +728,8 @@ class NonIdempotentHandler(HandlerRule):
             what = self._effect(call)
             if what is None or (rolled_back and what == "writes to the database"):
                 continue
+            if what == "writes to the database" and set(call.message_keywords) & set(options.natural_key_keywords):
+                continue  # the record's primary key comes from the message: a redelivery fails on the unique key
             if risk.retry_only and not _followed(handler, call):
                 continue  # a retry comes after an exception: one in the effect itself means it did not happen
             site = reaching_call(handler, call)
