@@ -132,6 +132,9 @@ class HandlerCall:
     assigned: tuple[str, ...] = ()
     arms: tuple[str, ...] = ()  # the `if` arms it is in (`<if>:0` / `<if>:1`); calls in different arms never both run
     guards: tuple[str, ...] = ()  # `line:column` of calls in its function whose true result it runs under (`if created:`)
+    # keywords given a value read from the message, of the call or of the call that made the object it is handed
+    # (`session.add(item)` after `item = Item(id=msg.id)`: `id`); omitted when empty
+    message_keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +354,8 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     for name in _OMITTED_WHEN_NULL:
         if name in out and out[name] in (None, False):
             del out[name]  # present only when there is something to say: older documents stay as they were
+    if out.get("message_keywords") == []:
+        del out["message_keywords"]
     return out
 
 

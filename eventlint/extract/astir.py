@@ -26,6 +26,7 @@ from eventlint.extract.builders import (
     ExceptBuilder,
     FunctionBuilder,
     calls_in,
+    close_loop,
     value_like,
 )
 
@@ -487,10 +488,12 @@ class _Builder:
         self._repeat(1)
         self.expr(node.target)
         self.expr(node.iter)
+        self._open_loop()
         self.block(node.body)
         self._orelse(node.orelse)
         builder = self._function()
         if builder is not None:
+            close_loop(builder)
             builder.repeats -= 1
             targets = tuple(_target_names(node.target))
             end = node.end_lineno or line
@@ -509,9 +512,18 @@ class _Builder:
     def _while(self, node: ast.While) -> None:
         self._repeat(1)
         self.expr(node.test)
+        self._open_loop()
         self.block(node.body)
         self._orelse(node.orelse)
+        builder = self._function()
+        if builder is not None:
+            close_loop(builder)
         self._repeat(-1)
+
+    def _open_loop(self) -> None:
+        builder = self._function()
+        if builder is not None:
+            builder.loop_skips.append([])
 
     def _try(self, node: Any) -> None:
         self._repeat(1)
@@ -648,6 +660,14 @@ class _Builder:
             elif name_test and (builder.calls or builder.assigns):
                 last = max([c.line for c in builder.calls] + [a.line for a in builder.assigns])
                 builder.arms.append(ir.Arms(0, -1, last + 1, ir.END_OF_FUNCTION, name_test))
+        if orelse is None and name_test and builder.loop_skips and _skips(node.body):
+            # `if existing: continue` in a loop: the rest of the loop body, known when the loop ends, is its other arm
+            skip = {id(c) for c in self._test_calls(node.test)}
+            body = [a.line for a in builder.assigns[frame.assign_start :]] + [
+                c.line for c in builder.calls[frame.start :] if id(c) not in skip
+            ]
+            first, last = (min(body), max(body)) if body else (0, -1)
+            builder.loop_skips[-1].append((first, last, len(builder.calls), len(builder.assigns), name_test))
         arms: list[tuple[Any, list[ir.Assign]]] = [(node.body, builder.assigns[frame.assign_start : middle])]
         arms.append((orelse, builder.assigns[middle:] if orelse is not None else []))
         names = list(dict.fromkeys(a.target for _, assigns in arms for a in assigns if "." not in a.target))
@@ -1301,6 +1321,12 @@ def _test_name(test: ast.expr) -> str:
 
 def _arm(arm: Any) -> list[ast.stmt]:
     return [arm] if isinstance(arm, ast.If) else arm  # type: ignore[no-any-return]
+
+
+def _skips(body: Any) -> bool:
+    """The arm's last statement leaves the rest of the loop body: `continue`, `break` or `return`."""
+    body = _arm(body)
+    return bool(body) and isinstance(body[-1], (ast.Continue, ast.Break, ast.Return))
 
 
 def _exits(body: Any) -> bool:

@@ -9,6 +9,20 @@ from typing import Any
 from eventlint.extract import ir
 
 
+def close_loop(builder: FunctionBuilder) -> None:
+    """The end of a `for`/`while`: each `if` in it that skips the rest of the body has that rest as its other arm."""
+    pending = builder.loop_skips.pop()
+    if not pending:
+        return
+    # an `except` clause after the `if` runs when something raised, not when the test was false
+    handling = {id(c) for clause in builder.excepts for c in clause.calls}
+    for first, last, calls, assigns, test in pending:
+        rest = [c.line for c in builder.calls[calls:] if id(c) not in handling] + [a.line for a in builder.assigns[assigns:]]
+        rest = [line for line in rest if line > last]  # not the value the `if` leaves its names (at its last line)
+        if rest:
+            builder.skips.append(ir.Arms(first, last, min(rest), max(rest), test))
+
+
 @dataclass
 class FunctionBuilder:
     name: str
@@ -37,6 +51,12 @@ class FunctionBuilder:
     # loops and `try` statements open around the current statement: an `if` that returns inside one does not
     # make the statements after it exclusive with its arm (a later iteration, a `finally`)
     repeats: int = 0
+    # one list per `for`/`while` open around the current statement: the `if NAME:` statements in it whose body
+    # ends in `continue`/`break`/`return` (first and last line of the body, the calls and assignments recorded
+    # before the rest of the loop body, the test); the rest of the body, known when the loop ends, is their
+    # other arm (`if existing: continue` then the insert)
+    loop_skips: list[list[tuple[int, int, int, int, str]]] = field(default_factory=list)
+    skips: list[ir.Arms] = field(default_factory=list)
     comprehensions: list[ir.Loop] = field(default_factory=list)
 
     def build(self) -> ir.Function:
@@ -60,6 +80,7 @@ class FunctionBuilder:
             stores=tuple(self.stores),
             branches=tuple(self.branches),
             arms=tuple(self.arms),
+            skips=tuple(self.skips),
             comprehensions=tuple(self.comprehensions),
         )
 

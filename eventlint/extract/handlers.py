@@ -12,7 +12,11 @@ into called project functions, so a rule can ask whether a call uses the event.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import io
+import keyword
 import re
+import tokenize
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -183,7 +187,7 @@ class HandlerAnalysis:
         message = derived_names(fn, visit.tainted)
         itself = decoded_names(fn, visit.message)
         in_except = {id(call) for clause in fn.excepts for call in clause.calls}
-        tested = [arm for arm in fn.arms if arm.test]
+        tested = [arm for arm in (*fn.arms, *fn.skips) if arm.test]
         by_base = _attribute_assigns(fn)
         names: dict[int, str] = {}
         follow: list[_Visit] = []
@@ -201,7 +205,7 @@ class HandlerAnalysis:
             name, target = self._callee(call, scope)
             names[id(call)] = name
             args = (*call.args, *(v for _, v in call.kwargs))
-            uses = any(ir.names_in(a) & message for a in args)
+            uses = any(_reads(a, message) for a in args)
             calls.append(
                 HandlerCall(
                     name=name,
@@ -222,6 +226,7 @@ class HandlerAnalysis:
                     assigned=_receiver_assigned(call, by_base),
                     arms=_arms(call, fn) if fn.arms else (),
                     guards=_guards(call, fn, tested) if tested else (),
+                    message_keywords=_message_keywords(call, fn, message) if uses else (),
                 )
             )
             if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
@@ -432,6 +437,11 @@ class HandlerAnalysis:
         return tuple(out)
 
 
+# methods that fill the object they are called on from their argument: a Protobuf message decoded in place
+# (`op = user_pb2.UserOperation(); op.ParseFromString(msg.value)`)
+_DECODE_INTO = frozenset({"ParseFromString", "MergeFromString"})
+
+
 def derived_names(fn: ir.Function, tainted: frozenset[str] | set[str]) -> set[str]:
     """Names in `fn` that hold the message or something computed from it."""
     names = set(tainted)
@@ -442,11 +452,75 @@ def derived_names(fn: ir.Function, tainted: frozenset[str] | set[str]) -> set[st
             if assign.target not in names and ir.names_in(assign.value) & names:
                 names.add(assign.target)
                 changed = True
+        for call in fn.calls:
+            func = call.func
+            if (
+                isinstance(func, ir.Attr)
+                and func.attr in _DECODE_INTO
+                and isinstance(func.value, ir.Name)
+                and func.value.id not in names
+                and any(ir.names_in(a) & names for a in call.args)
+            ):
+                names.add(func.value.id)
+                changed = True
         for loop in (*fn.loops, *fn.comprehensions):
             if ir.names_in(loop.iter) & names and not set(loop.targets) <= names:
                 names.update(loop.targets)
                 changed = True
     return names
+
+
+def _message_keywords(call: ir.Call, fn: ir.Function, message: set[str]) -> tuple[str, ...]:
+    """Keywords given a value read from the message: the call's own, and those of the call last assigned (before
+    it, in the same function) to a name it is handed (`session.add(item)` after `item = Item(id=msg.id)`)."""
+    found = {k for k, v in call.kwargs if k is not None and _reads(v, message)}
+    for arg in call.args:
+        if isinstance(arg, ir.Name):
+            before = [a for a in fn.assigns if a.target == arg.id and a.line <= call.line]
+            value = before[-1].value if before else None
+            if isinstance(value, ir.Call):
+                found.update(k for k, v in value.kwargs if k is not None and _reads(v, message))
+        elif isinstance(arg, ir.Call):
+            found.update(k for k, v in arg.kwargs if k is not None and _reads(v, message))
+    return tuple(sorted(found))
+
+
+def _reads(expr: ir.Expr, message: set[str]) -> bool:
+    """The expression reads a name holding the message, also inside a comparison or an operator the IR keeps as
+    text (`select(User).where(User.id == user_id)`, `amount=event["total"] * 100`)."""
+    if ir.names_in(expr) & message:
+        return True
+    stack: list[object] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Opaque):
+            if _text_names(node.text) & message:
+                return True
+        elif dataclasses.is_dataclass(node):
+            stack.extend(getattr(node, f.name) for f in dataclasses.fields(node))
+        elif isinstance(node, tuple):
+            stack.extend(node)
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_names(text: str) -> frozenset[str]:
+    """The names an expression's source text reads (`a`, and `a.b` for an attribute of it), by Python's tokenizer:
+    never the attribute names after a dot, nor keywords, nor what is inside string literals."""
+    found: set[str] = set()
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type in (tokenize.NAME, tokenize.OP)]
+    except (tokenize.TokenError, SyntaxError):
+        return frozenset()
+    for index, token in enumerate(tokens):
+        if token.type != tokenize.NAME or keyword.iskeyword(token.string):
+            continue
+        if index and tokens[index - 1].string == ".":
+            continue
+        found.add(token.string)
+        if index + 2 < len(tokens) and tokens[index + 1].string == "." and tokens[index + 2].type == tokenize.NAME:
+            found.add(f"{token.string}.{tokens[index + 2].string}")
+    return frozenset(found)
 
 
 def _is_message(expr: ir.Expr, message: set[str]) -> bool:
@@ -714,7 +788,9 @@ def _arms(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:
 def _guards(call: ir.Call, fn: ir.Function, tested: list[ir.Arms]) -> tuple[str, ...]:
     """The calls (`line:column`, in the same function) whose result must be true for this call to run: an `if`
     arm tested on a name assigned that call's result or the second item of it (`_, created =
-    Model.objects.get_or_create(...)`; `if not created: return`, or `if created:` around the call)."""
+    Model.objects.get_or_create(...)`; `if not created: return`, or `if created:` around the call); `!line:column`
+    when the result must be false (`existing = session.get(User, user_id)`, then `if existing: continue` in the
+    loop before the call)."""
     out: list[str] = []
     for arm in tested:
         if arm.body_first <= call.line <= arm.body_last:
@@ -723,8 +799,8 @@ def _guards(call: ir.Call, fn: ir.Function, tested: list[ir.Arms]) -> tuple[str,
             wanted = arm.test[1:] if arm.test.startswith("!") else "!" + arm.test
         else:
             continue
-        if wanted.startswith("!"):
-            continue
+        negated = wanted.startswith("!")
+        wanted = wanted.lstrip("!")
         assigned = [a for a in fn.assigns if a.target == wanted and a.line < call.line]
         if not assigned:
             continue
@@ -734,5 +810,5 @@ def _guards(call: ir.Call, fn: ir.Function, tested: list[ir.Arms]) -> tuple[str,
         if isinstance(value, ir.Await):
             value = value.value
         if isinstance(value, ir.Call):
-            out.append(f"{value.line}:{value.col}")
+            out.append(f"{'!' if negated else ''}{value.line}:{value.col}")
     return tuple(dict.fromkeys(out))

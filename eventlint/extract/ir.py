@@ -254,6 +254,10 @@ class Function:
     branches: tuple[Branch, ...] = ()
     arms: tuple[Arms, ...] = ()
     comprehensions: tuple[Loop, ...] = ()  # the `for` clauses of comprehensions: their names take the iterated values
+    # `if NAME:` statements in a `for`/`while` whose body ends in `continue`/`break`/`return`, with the rest of the
+    # loop body (its `except` clauses left out) as the other arm: exclusive within one pass of the loop only, so
+    # never in `arms` (a later pass runs the body after the rest); read for what a call runs under (`guards`)
+    skips: tuple[Arms, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from eventlint.extract.builders import ClassBuilder as _ClassBuilder
 from eventlint.extract.builders import ExceptBuilder as _ExceptBuilder
 from eventlint.extract.builders import FunctionBuilder as _FunctionBuilder
 from eventlint.extract.builders import calls_in as _calls_in
+from eventlint.extract.builders import close_loop as _close_loop
 from eventlint.extract.builders import value_like as _value_like
 from eventlint.extract.guard import ParseFailure, from_python, python_parse
 from eventlint.extract.positions import AstPositions, PositionMismatch
@@ -362,7 +363,13 @@ class _Visitor(cst.CSTVisitor):
         self._pos(node)
         self._bind_locals(node.target)
         self._repeat(1)
+        self._open_loop()
         return True
+
+    def _open_loop(self) -> None:
+        builder = self._function()
+        if builder is not None:
+            builder.loop_skips.append([])
 
     def _repeat(self, step: int) -> None:
         builder = self._function()
@@ -377,9 +384,13 @@ class _Visitor(cst.CSTVisitor):
 
     def visit_While(self, node: cst.While) -> bool:
         self._repeat(1)
+        self._open_loop()
         return True
 
     def leave_While(self, original_node: cst.While) -> None:
+        builder = self._function()
+        if builder is not None:
+            _close_loop(builder)
         self._repeat(-1)
 
     def visit_Try(self, node: cst.Try) -> bool:
@@ -410,6 +421,7 @@ class _Visitor(cst.CSTVisitor):
         line, _ = self._position(original_node)
         builder = self._function()
         if builder is not None:
+            _close_loop(builder)
             builder.repeats -= 1
             targets = tuple(_target_names(original_node.target))
             end = self._ends.get(id(original_node), line)
@@ -581,6 +593,14 @@ class _Visitor(cst.CSTVisitor):
                 # is below the `if`
                 last = max([c.line for c in builder.calls] + [a.line for a in builder.assigns])
                 builder.arms.append(ir.Arms(0, -1, last + 1, ir.END_OF_FUNCTION, _test_name(node.test)))
+        if node.orelse is None and _test_name(node.test) and builder.loop_skips and _ends_in(node.body, _SKIPS):
+            # `if existing: continue` in a loop: the rest of the loop body, known when the loop ends, is its other arm
+            skip = {id(c) for c in self._test_calls(node.test)}
+            body = [a.line for a in builder.assigns[frame.assign_start :]] + [
+                c.line for c in builder.calls[frame.start :] if id(c) not in skip
+            ]
+            first, last = (min(body), max(body)) if body else (0, -1)
+            builder.loop_skips[-1].append((first, last, len(builder.calls), len(builder.assigns), _test_name(node.test)))
         arms: list[tuple[cst.CSTNode | None, list[ir.Assign]]] = [(node.body, builder.assigns[frame.assign_start : middle])]
         orelse = node.orelse
         arms.append((orelse, builder.assigns[middle:] if orelse is not None else []))
@@ -917,6 +937,7 @@ Test = tuple[Any, tuple[cst.BaseExpression, ...], str]
 
 _LEAVES = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 _EXITS = (cst.Return, cst.Raise)
+_SKIPS = (cst.Continue, cst.Break, cst.Return)
 
 
 def _test_name(test: cst.BaseExpression) -> str:

@@ -13,7 +13,7 @@ from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Publ
 from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 from eventlint.rules.delivery import ACK_ON_DELIVERY
-from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, short
+from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, TRANSIENT_QUEUES, short, transient_queue
 
 RETRY_CHANNELS = ("*.retry*", "*-retry*", "*_retry*", "retry.*", "retry-*", "retry_*")
 DEAD_LETTER_CALLS = ("*dead*letter*", "*dlq*")
@@ -134,6 +134,20 @@ class NoDeadLetter(Rule):
     an unknown client keeps the handler reported. `report_inert_handlers:
     true` reports these handlers too.
 
+    A consumer of a queue that dies with its consumer is not reported: one
+    declared exclusive or auto-delete (the packs' `lifetime`, as aio-pika's
+    `declare_queue(exclusive=True, auto_delete=True)` for an RPC reply queue),
+    one the broker names, or a name in `transient_queues` (RabbitMQ's direct
+    reply-to). Whatever such a queue holds is gone with its consumer, so a
+    dead-letter path there keeps nothing worth replaying (EDA402 stays quiet
+    on them for the same reason).
+
+    A project function that consumes a queue it is given (`def
+    consume_queue(self, func, queue_name)`) is one subscription per call of
+    it, each naming its queue; the function's own consume call, whose queue is
+    the parameter, is the same subscriptions seen from inside and is not
+    listed again.
+
     One service's consumers without a dead-letter path are one root cause:
     one finding per service and framework, at its first subscription, names
     the channels of that site and lists the service's other such
@@ -208,6 +222,7 @@ class NoDeadLetter(Rule):
         - dead_letter_calls: globs (case-insensitive) on calls that move a failed message aside (a team's `send_to_dlq` helper); evidence
         - external_references: globs on a template's unresolved channel expressions that name a queue defined in another stack or parameter store, whose dead-letter policy is not visible; not reported
         - no_dead_letter_queue_types: queue types that cannot dead-letter (a RabbitMQ stream keeps every message and has no dead-letter exchange); their consumers are not reported
+        - transient_queues: globs on queues (names, or the facts' `broker-named queue in ...` form) that die with their consumer, as an RPC reply queue; their consumers are not reported (queues declared exclusive or auto-delete are known from the framework packs)
         - ack_on_delivery_frameworks: frameworks whose `ack: auto` subscriptions (pika `auto_ack=True`, `no_ack=True`) acknowledge each message when it is delivered: no failure can ever be dead-lettered there, which EDA402 reports once; not reported
         - inert_calls: globs on calls that change nothing outside the process (printing, logging, parsing, waiting, reads, the consuming client's own calls; rules/knowledge/inert-calls.yaml); a handler making only these calls, and publishing nothing or only to consumers that are themselves inert, is not reported
         - state_by_assignment_frameworks: frameworks whose handlers write durable state by plain assignment (a faust Table), which calls do not show; their handlers are never taken as inert
@@ -241,6 +256,7 @@ class NoDeadLetter(Rule):
         dead_letter_calls: tuple[str, ...] = DEAD_LETTER_CALLS
         external_references: tuple[str, ...] = ("!ImportValue*", "Fn::ImportValue*", "${ssm:*", "${cf:*", "{{resolve:*")
         no_dead_letter_queue_types: tuple[str, ...] = ("stream",)
+        transient_queues: tuple[str, ...] = TRANSIENT_QUEUES
         ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
         inert_calls: tuple[str, ...] = INERT_CALLS
         state_by_assignment_frameworks: tuple[str, ...] = knowledge.state_by_assignment()
@@ -520,8 +536,14 @@ class NoDeadLetter(Rule):
         # one root cause per service and transport: its subscriptions without a dead-letter path are one finding,
         # at the first of them, the others as related locations
         groups: dict[tuple[str, str], list[list[Subscription]]] = {}
+        # a wrapper's own consume call (`def consume(self, queue_name): ... queue.consume(...)`) is the same
+        # subscription as the calls of the wrapper, which name the queue: those are reported, not it
+        wrapped = {(s.framework, v) for s in ctx.facts.subscribers for v in s.via}
         for records in sites.values():
-            lacking = [s for s in records if self._lacks_dead_letter(s, ctx)]
+            lacking = [
+                s for s in records
+                if self._lacks_dead_letter(s, ctx) and not (s.channel is None and (s.framework, s.function) in wrapped)
+            ]
             if not lacking or self._handler_dead_letters(lacking[0], ctx, callers):
                 continue
             if not self.options.report_inert_handlers and self._inert(lacking[0], ctx, callers):
@@ -610,6 +632,8 @@ class NoDeadLetter(Rule):
             return False
         if subscription.queue_type in options.no_dead_letter_queue_types:
             return False  # the broker cannot dead-letter from it: there is no path to ask for
+        if transient_queue(subscription, ctx.facts.bindings, options.transient_queues):
+            return False  # the queue dies with its consumer (an RPC reply queue): nothing in it outlives a failure
         framework = subscription.framework
         if framework not in options.frameworks and framework not in options.infrastructure_frameworks:
             return False

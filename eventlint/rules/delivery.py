@@ -20,7 +20,9 @@ from eventlint.rules.handler_queries import (
     chain,
     named,
     reaching_call,
+    TRANSIENT_QUEUES,
     short,
+    transient_queue,
     with_literal,
 )
 
@@ -32,6 +34,20 @@ SQL_WRITE = r"\b(insert\s+into|update\s+\w+\s+set)\b"
 HTTP_WRITES = _KNOWN.effects["http-writes"]
 MESSAGES = _KNOWN.effects["messages"]
 STORAGE_WRITES = _KNOWN.effects["storage-writes"]
+# reads that return None (or an empty result) when the record is not there: SQLAlchemy/SQLModel, Django, pymongo,
+# DB-API cursors, DynamoDB
+LOOKUP_CALLS = (
+    "*.first",
+    "*.one_or_none",
+    "*.scalar_one_or_none",
+    "*.scalar",
+    "*session.get",
+    "*Session.get",
+    "*.find_one",
+    "*.fetchone",
+    "*.exists",
+    "*.get_item",
+)
 RELEASE_CALLS = ("*.delete", "*.delete_item", "*.delete_one", "*.srem", "*.hdel", "*release*", "*unmark*", "*.rollback")
 
 
@@ -124,6 +140,17 @@ class NonIdempotentHandler(HandlerRule):
     `@transaction.atomic` on the handler) rolling it back — is reported too:
     the redelivery is skipped and the work is lost.
 
+    Two more shapes deduplicate by the record's own key. An effect that runs
+    only when a lookup made with the message found nothing (`lookup_calls`:
+    `existing = session.exec(select(User).where(User.id == user_id)).first()`,
+    then `if existing: continue` in the consumer loop, or `return`, before
+    the insert; a comparison inside the query counts as using the message).
+    And a database write of a record whose primary key (`natural_key_keywords`:
+    `id`, `pk`, `_id`) is given a value from the message, in the call or in the
+    call that made the object it is handed (`item = Item(id=event["id"], ...)`,
+    `session.add(item)`): a redelivery fails on the unique key. A generated key
+    (`Reservation(product_id=...)`) keeps the write reported.
+
     Which handlers can see a message again is judged along the chain that
     feeds them. A broker consumer's handler always can. An in-process bus (an
     in-house bus recognised by its shape, blinker, pyee) runs its handlers in
@@ -186,6 +213,11 @@ class NonIdempotentHandler(HandlerRule):
     - A full `save()` (no `update_fields`) is a write even on an instance that
       `get_or_create` has just made under an `if created:` guard: which instance
       a call is made on is not in the facts.
+    - A lookup guards only through an `if` on the name its result is given, in
+      the effect's function or one on the way to it; an `if NAME: continue` in
+      a loop guards the rest of that pass of the loop body (its `except`
+      clauses left out). A `natural_key_keywords` keyword is taken to be the
+      table's primary key: a non-unique column named `id` would hide a repeat.
     - A created flag guards only through an `if` on its name (`if created:`,
       `if not created: return`); `if created and x:` or a flag passed on is not
       read. An atomic block is taken to cover the claim and the effect when it
@@ -219,6 +251,8 @@ class NonIdempotentHandler(HandlerRule):
         - once_frameworks: globs on frameworks that hand each message to its handler once (in-process buses, Celery by default); their handlers are judged only when their subscription redelivers or what feeds them is redelivered
         - redelivering: subscription settings, `FIELD:VALUE` over the facts' `ack` and `retry`, that make such a framework run the handler again (Celery `acks_late=True` is `ack:after-handler`, `autoretry_for=` is `retry:on-error`)
         - retry_calls: calls in a handler of such a framework that run it again for the same message (a bound Celery task's `self.retry()`)
+        - natural_key_keywords: keywords naming a record's own primary key; a database write of a record given one from the message (`session.add(Item(id=event.id, ...))`, `Item.objects.create(pk=...)`) fails on the key when the message comes again, so it is not a repeated effect
+        - lookup_calls: calls that look a record up and return nothing when it is absent (`.first()`, `.one_or_none()`, `session.get`, `find_one`); an effect that runs only when one made on the message found nothing (`existing = ...first()`, then `if existing: continue` or `return`) is deduplicated by it
         - rollback_decorators: globs on handler decorators that roll its database writes back when it raises, so a retry after an exception does not repeat them (Django `@transaction.atomic`)
         """
 
@@ -242,6 +276,8 @@ class NonIdempotentHandler(HandlerRule):
         redelivering: tuple[str, ...] = _KNOWN.redelivering
         retry_calls: tuple[str, ...] = _KNOWN.retry_calls
         rollback_decorators: tuple[str, ...] = _KNOWN.rollback_decorators
+        lookup_calls: tuple[str, ...] = LOOKUP_CALLS
+        natural_key_keywords: tuple[str, ...] = ("id", "pk", "_id")
 
     invalid = [
         Example(
@@ -692,12 +728,16 @@ class NonIdempotentHandler(HandlerRule):
             what = self._effect(call)
             if what is None or (rolled_back and what == "writes to the database"):
                 continue
+            if what == "writes to the database" and set(call.message_keywords) & set(options.natural_key_keywords):
+                continue  # the record's primary key comes from the message: a redelivery fails on the unique key
             if risk.retry_only and not _followed(handler, call):
                 continue  # a retry comes after an exception: one in the effect itself means it did not happen
             site = reaching_call(handler, call)
             effect = short(call.name if "." in call.name else call.text)
             route = chain(handler, call)[1:]
             via = f" via {' -> '.join(short(name) for name in route)}" if route else ""
+            if self._looked_up(handler, call, index):
+                continue  # it runs only when a lookup of the message's record found nothing
             guard = self._created_guard(handler, call, index)
             if guard is not None:
                 claims = [*claims, guard]
@@ -819,6 +859,28 @@ class NonIdempotentHandler(HandlerRule):
                 return True
         return any(matches(t, options.duplicate_errors) for clause in handler.excepts for t in clause.types)
 
+    def _looked_up(self, handler: Handler, effect: HandlerCall, index: dict[str, HandlerCall]) -> bool:
+        """The effect, or a call on the way to it, runs only when a lookup made with the message in the same function
+        found nothing (`existing = session.exec(select(User).where(User.id == user_id)).first()`, then `if
+        existing: continue` in the consumer loop, or `if existing: return`): a redelivery finds the record and skips."""
+        lookups = self.options.lookup_calls
+        if not lookups:
+            return False
+        at: dict[tuple[str, int, int], list[HandlerCall]] = {}
+        for c in handler.calls:
+            at.setdefault((c.path, c.line, c.column), []).append(c)
+        for step in _steps(effect, handler, index):
+            guards = {g for c in at.get((step.path, step.line, step.column), ()) for g in c.guards}
+            for guard in sorted(guards):
+                if not guard.startswith("!"):
+                    continue
+                line, _, column = guard[1:].partition(":")
+                # a chain starts where its first call does: `session.exec(...)` and its `.first()` share the place
+                chain = [c for c in at.get((step.path, int(line), int(column)), ()) if c.function == step.function]
+                if any(named(c, lookups) for c in chain) and any(c.uses_message for c in chain):
+                    return True
+        return False
+
     def _created_guard(self, handler: Handler, effect: HandlerCall, index: dict[str, HandlerCall]) -> HandlerCall | None:
         """A write returning whether it made the record (`get_or_create`) whose true result the effect runs under,
         in the effect's function or in a function on the way to it."""
@@ -829,6 +891,8 @@ class NonIdempotentHandler(HandlerRule):
         for step in _steps(effect, handler, index):
             call = calls_at.get((step.path, step.line, step.column))
             for guard in call.guards if call is not None else ():
+                if guard.startswith("!"):
+                    continue  # runs when that call's result is false: not a created flag
                 line, _, column = guard.partition(":")
                 flag = calls_at.get((step.path, int(line), int(column)))
                 if flag is not None and flag.function == step.function and knowledge.matches_any(flag, options.created_flag_writes):
@@ -939,11 +1003,6 @@ def named_decorator(name: str, patterns: tuple[str, ...]) -> bool:
 
 ACK_ON_DELIVERY = ("pika", "aio-pika", "kombu", "redis", "faststream")
 AUTO_COMMIT = ("kafka-python", "aiokafka", "confluent-kafka", "faststream")
-# queues that die with their consumer, by name: one the broker names (only the declaring consumer knows it,
-# so its messages are unreachable once that consumer is gone; docs/facts.md), and RabbitMQ's direct
-# reply-to pseudo-queue, which must be consumed with automatic acknowledgement
-# (https://www.rabbitmq.com/docs/direct-reply-to). Queues declared exclusive or auto-delete come from the packs.
-TRANSIENT_QUEUES = ("broker-named queue in *", "amq.rabbitmq.reply-to")
 ACK_CALLS = (
     "*.basic_ack",
     "*.ack",
@@ -1676,20 +1735,8 @@ class AckBeforeProcessing(Rule):
             )
 
     def _transient(self, sub: Subscription, ctx: RuleContext) -> bool:
-        """The consumed queue dies with its consumer: declared exclusive or auto-delete (the packs' `lifetime`,
-        on the subscription's queue object or on a declaration of the same queue name in the same file or
-        service), named by the broker, or a name in `transient_queues` (RabbitMQ's direct reply-to)."""
-        if sub.lifetime:
-            return True
-        if any(matches(n, self.options.transient_queues) for n in (sub.channel, sub.channel_expr) if n):
-            return True
-        for binding in ctx.facts.bindings:
-            if not binding.lifetime or binding.framework != sub.framework:
-                continue
-            if (sub.channel and binding.queue == sub.channel) or (sub.channel_expr and binding.queue_expr == sub.channel_expr):
-                if binding.path == sub.path or (sub.service is not None and binding.service == sub.service):
-                    return True
-        return False
+        """The consumed queue dies with its consumer (handler_queries.transient_queue)."""
+        return transient_queue(sub, ctx.facts.bindings, self.options.transient_queues)
 
     # -- explicit acknowledgements before the work -----------------------------------------
 

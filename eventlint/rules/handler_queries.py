@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
 
-from eventlint.facts import Handler, HandlerCall, Publication, Subscription
+from eventlint.facts import Binding, Handler, HandlerCall, Publication, Subscription
 from eventlint.rules.base import matches
 
 # Destinations named like a dead-letter queue or topic (compared ignoring case): orders.dlq,
@@ -25,6 +25,29 @@ DEAD_LETTER_CHANNELS = (
     "*-dead",
     "*_dead",
 )
+
+# queues that die with their consumer, by name: one the broker names (only the declaring consumer knows it,
+# so its messages are unreachable once that consumer is gone; docs/facts.md), and RabbitMQ's direct
+# reply-to pseudo-queue, which must be consumed with automatic acknowledgement
+# (https://www.rabbitmq.com/docs/direct-reply-to). Queues declared exclusive or auto-delete come from the packs.
+TRANSIENT_QUEUES = ("broker-named queue in *", "amq.rabbitmq.reply-to")
+
+
+def transient_queue(sub: Subscription, bindings: Iterable[Binding], patterns: Iterable[str] = TRANSIENT_QUEUES) -> bool:
+    """The consumed queue dies with its consumer: declared exclusive or auto-delete (the packs' `lifetime`,
+    on the subscription's queue object or on a declaration of the same queue name in the same file or
+    service), named by the broker, or a name in `patterns` (RabbitMQ's direct reply-to)."""
+    if sub.lifetime:
+        return True
+    if any(matches(n, tuple(patterns)) for n in (sub.channel, sub.channel_expr) if n):
+        return True
+    for binding in bindings:
+        if not binding.lifetime or binding.framework != sub.framework:
+            continue
+        if (sub.channel and binding.queue == sub.channel) or (sub.channel_expr and binding.queue_expr == sub.channel_expr):
+            if binding.path == sub.path or (sub.service is not None and binding.service == sub.service):
+                return True
+    return False
 
 
 def named(call: HandlerCall, patterns: Iterable[str]) -> bool:

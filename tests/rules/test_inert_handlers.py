@@ -48,6 +48,11 @@ INERT = [
     ("builtins.repr", "repr"),
     ("builtins.format", "format"),
     ("builtins.dict", "dict"),
+    ("user_pb2.UserOutput", "user_pb2.UserOutput"),  # a generated Protobuf message class
+    ("user_response.ParseFromString", "user_response.ParseFromString"),
+    ("event.MergeFromString", "event.MergeFromString"),
+    ("orders_pb2.OrderPlaced.SerializeToString", "order.SerializeToString"),
+    ("google.protobuf.json_format.MessageToDict", "MessageToDict"),
     ("builtins.list", "list"),
     ("builtins.set", "set"),
     ("builtins.tuple", "tuple"),
@@ -139,6 +144,7 @@ NOT_INERT = [
     ("orders.processor.OrderProcessor.process", "processor.process"),
     ("crud.order_crud.OrderCrud.create_order", "OrderCrud.create_order"),
     ("session.commit", "session.commit"),
+    ("orders_pb2_grpc.OrdersStub.PlaceOrder", "stub.PlaceOrder"),  # a gRPC call, not a Protobuf message
 ]
 
 
@@ -353,3 +359,35 @@ def test_a_dispatching_loop_is_judged_with_the_handlers_it_dispatches_to(tmp_pat
     # the loop archives every message around the dispatch: that is work a dead-letter path would protect
     [finding] = eda501(tmp_path / "b", {"worker.py": app.replace("{work}", "archive.put(msg.topic(), event)")})
     assert "orders.placed" in finding.message or "payments.captured" in finding.message
+
+
+PROTOBUF_CACHE = """
+    from aiokafka import AIOKafkaConsumer
+    from google.protobuf.json_format import MessageToDict
+
+    from prices import prices_pb2
+
+    latest = {}
+
+    async def follow_prices():
+        consumer = AIOKafkaConsumer("prices.changed", bootstrap_servers="kafka:9092", group_id="quotes")
+        await consumer.start()
+        try:
+            async for msg in consumer:
+                tick = prices_pb2.PriceTick()
+                tick.ParseFromString(msg.value)
+                latest[tick.symbol] = MessageToDict(tick)
+                {work}
+        finally:
+            await consumer.stop()
+"""
+
+
+def test_a_consumer_that_decodes_protobuf_into_an_in_memory_cache_is_silent_and_one_that_stores_it_is_not(tmp_path):
+    # a generated module (prices_pb2) holds message classes: constructing, decoding and mapping one to a dict is inert
+    pb2 = {"prices/__init__.py": "", "prices/prices_pb2.py": "class PriceTick:\n    def ParseFromString(self, data):\n        return self\n"}
+    assert eda501(tmp_path / "a", {"app.py": PROTOBUF_CACHE.replace("{work}", ""), **pb2}) == []
+    stored = PROTOBUF_CACHE.replace("{work}", 'requests.put(f"https://quotes.example/{tick.symbol}", json=latest[tick.symbol])')
+    stored = stored.replace("from aiokafka import AIOKafkaConsumer", "import requests\n    from aiokafka import AIOKafkaConsumer")
+    [finding] = eda501(tmp_path / "b", {"app.py": stored, **pb2})
+    assert "prices.changed" in finding.message
