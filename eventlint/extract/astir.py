@@ -27,7 +27,7 @@ from eventlint.extract.builders import (
     FunctionBuilder,
     calls_in,
     close_loop,
-    value_like,
+    merge_arm_values,
 )
 
 # Every shape for which the file goes to libcst instead, with the reason. Each is detected while building
@@ -670,34 +670,7 @@ class _Builder:
             builder.loop_skips[-1].append((first, last, len(builder.calls), len(builder.assigns), name_test))
         arms: list[tuple[Any, list[ir.Assign]]] = [(node.body, builder.assigns[frame.assign_start : middle])]
         arms.append((orelse, builder.assigns[middle:] if orelse is not None else []))
-        names = list(dict.fromkeys(a.target for _, assigns in arms for a in assigns if "." not in a.target))
-        if not names:
-            return
-        line = max([a.line for a in builder.assigns[frame.assign_start :]] + [c.line for c in builder.calls[frame.start :]])
-        prior_assigns = builder.assigns[: frame.prior]
-        for name in names:
-            if name in builder.global_names:
-                continue
-            options: list[ir.Assign] = []
-            for arm, assigns in arms:
-                if arm is not None and _terminates(arm):
-                    continue
-                own = [a for a in assigns if a.target == name]
-                if own:
-                    options.append(own[-1])
-                    continue
-                before = [a for a in prior_assigns if a.target == name]
-                if not before:
-                    options = []
-                    break
-                options.append(before[-1])
-            unique = list({id(o): o for o in options}.values())
-            if not unique or not all(value_like(o.value) for o in unique):
-                continue
-            last = [a for a in builder.assigns if a.target == name][-1]
-            if len(unique) > 1 or last is not unique[0]:
-                choice = ir.Choice(tuple(ir.At(o.value, o.line) for o in unique))
-                builder.assigns.append(ir.Assign(name, choice, line))
+        merge_arm_values(builder, frame, arms, _terminates)
 
     def _test_calls(self, test: ast.expr) -> list[ir.Call]:
         kind = type(test)

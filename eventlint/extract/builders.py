@@ -3,6 +3,7 @@ module: plain data, no parser imported here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,3 +179,45 @@ def calls_in(expr: ir.Expr) -> list[ir.Call]:
         elif isinstance(node, ir.DictE):
             stack.extend(i.value for i in node.items)
     return found
+
+
+def merge_arm_values(
+    builder: FunctionBuilder,
+    frame: BranchFrame,
+    arms: list[tuple[Any, list[ir.Assign]]],
+    terminates: Callable[[Any], bool],
+) -> None:
+    """After an `if`: each plain name an arm assigned gets a `Choice` of the values it may hold below the `if`.
+
+    `arms` pairs each arm's tree node (None for a missing `else`) with the assignments made in it; `terminates`
+    tells, in the builder's own tree, an arm that always leaves (its values never reach below the `if`). Each
+    option is read where it was assigned, so an arm's `topic = topic + ".eu"` reads the value before the `if`.
+    """
+    names = list(dict.fromkeys(a.target for _, assigns in arms for a in assigns if "." not in a.target))
+    if not names:
+        return
+    line = max([a.line for a in builder.assigns[frame.assign_start :]] + [c.line for c in builder.calls[frame.start :]])
+    prior_assigns = builder.assigns[: frame.prior]
+    for name in names:
+        if name in builder.global_names:
+            continue
+        options: list[ir.Assign] = []
+        for arm, assigns in arms:
+            if arm is not None and terminates(arm):
+                continue
+            own = [a for a in assigns if a.target == name]
+            if own:
+                options.append(own[-1])
+                continue
+            before = [a for a in prior_assigns if a.target == name]
+            if not before:
+                options = []
+                break
+            options.append(before[-1])
+        unique = list({id(o): o for o in options}.values())
+        if not unique or not all(value_like(o.value) for o in unique):
+            continue
+        last = [a for a in builder.assigns if a.target == name][-1]
+        if len(unique) > 1 or last is not unique[0]:  # (one value: an arm that returns assigned the last)
+            choice = ir.Choice(tuple(ir.At(o.value, o.line) for o in unique))
+            builder.assigns.append(ir.Assign(name, choice, line))

@@ -23,7 +23,7 @@ from eventlint.extract.builders import ExceptBuilder as _ExceptBuilder
 from eventlint.extract.builders import FunctionBuilder as _FunctionBuilder
 from eventlint.extract.builders import calls_in as _calls_in
 from eventlint.extract.builders import close_loop as _close_loop
-from eventlint.extract.builders import value_like as _value_like
+from eventlint.extract.builders import merge_arm_values
 from eventlint.extract.guard import ParseFailure, from_python, python_parse
 from eventlint.extract.positions import AstPositions, PositionMismatch
 
@@ -604,37 +604,7 @@ class _Visitor(cst.CSTVisitor):
         arms: list[tuple[cst.CSTNode | None, list[ir.Assign]]] = [(node.body, builder.assigns[frame.assign_start : middle])]
         orelse = node.orelse
         arms.append((orelse, builder.assigns[middle:] if orelse is not None else []))
-        names = list(dict.fromkeys(a.target for _, assigns in arms for a in assigns if "." not in a.target))
-        if not names:
-            return
-        line = max(
-            [a.line for a in builder.assigns[frame.assign_start :]] + [c.line for c in builder.calls[frame.start :]]
-        )
-        prior_assigns = builder.assigns[: frame.prior]
-        for name in names:
-            if name in builder.global_names:
-                continue
-            options: list[ir.Assign] = []
-            for arm, assigns in arms:
-                if arm is not None and _terminates(arm):
-                    continue
-                own = [a for a in assigns if a.target == name]
-                if own:
-                    options.append(own[-1])
-                    continue
-                before = [a for a in prior_assigns if a.target == name]
-                if not before:
-                    options = []
-                    break
-                options.append(before[-1])
-            unique = list({id(o): o for o in options}.values())
-            if not unique or not all(_value_like(o.value) for o in unique):
-                continue
-            last = [a for a in builder.assigns if a.target == name][-1]
-            if len(unique) > 1 or last is not unique[0]:  # (one value: an arm that returns assigned the last)
-                # each option read where it was assigned, so an arm's `topic = topic + ".eu"` reads the value before the if
-                choice = ir.Choice(tuple(ir.At(o.value, o.line) for o in unique))
-                builder.assigns.append(ir.Assign(name, choice, line))
+        merge_arm_values(builder, frame, arms, _terminates)
 
     def _test_calls(self, test: cst.BaseExpression) -> list[ir.Call]:
         """The calls a branch's test makes (they are not the arm's)."""
