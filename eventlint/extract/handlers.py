@@ -51,6 +51,34 @@ class _Visit:
     message: frozenset[str]
 
 
+@dataclass(slots=True)
+class _CallSite:
+    """A call in a function body and what is known of it whatever the message is."""
+
+    call: ir.Call
+    name: str
+    target: str | None
+    text: str
+    args: tuple[ir.Expr, ...]
+    arg_names: tuple[set[str], ...]
+    keywords: tuple[str, ...]
+    literals: tuple[str, ...]
+    in_except: bool
+    placeholders: tuple[str, ...]
+    assigned: tuple[str, ...]
+    arms: tuple[str, ...]
+    guards: tuple[str, ...]
+    get_names: set[str] | None  # a `.get("key")` call: the names its receiver reads
+    callbacks: tuple[tuple[str, ir.Call], ...] | None = None  # found when first needed
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    scope: Scope
+    calls: tuple[_CallSite, ...]
+    except_calls: tuple[tuple[str, ...], ...]  # each except clause's calls, named
+
+
 class HandlerAnalysis:
     """Builds `Handler` facts for every project function that handles messages."""
 
@@ -66,6 +94,7 @@ class HandlerAnalysis:
         # functions a handler hands the message to through a dispatch map: the first handler that does, and where
         self.routed: dict[str, tuple[str, SiteRef]] = {}
         self._root: str | None = None  # the handler whose dispatch maps are being collected (None: none are)
+        self._bodies: dict[str, _Body] = {}
 
     def handlers(
         self, subscribers: list[Subscription], publishers: list[Publication], loop_messages: dict[str, set[str]] | None = None
@@ -183,56 +212,43 @@ class HandlerAnalysis:
         self, visit: _Visit, calls: list[HandlerCall], excepts: list[ExceptClause], reads: list[FieldRead]
     ) -> list[_Visit]:
         mod, fn = self.project.functions[visit.qname]
-        scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+        body = self._body(visit.qname)
+        scope = body.scope
         message = derived_names(fn, visit.tainted)
         itself = decoded_names(fn, visit.message)
-        in_except = {id(call) for clause in fn.excepts for call in clause.calls}
-        tested = [arm for arm in (*fn.arms, *fn.skips) if arm.test]
-        by_base = _attribute_assigns(fn)
-        names: dict[int, str] = {}
         follow: list[_Visit] = []
-        ordered: list[ir.Call] = []
-        for call in sorted(fn.calls, key=lambda c: (c.line, c.col)):
-            ordered.append(call)
-            # `await asyncio.to_thread(requests.post, url, json=body)`: the function handed to a thread or an
-            # executor is called there, with those arguments, at the hand-off's place
-            handed = ir.handed_off(call, mod.imports)
-            if handed is not None:
-                ordered.append(handed)
-                if id(call) in in_except:
-                    in_except.add(id(handed))
-        for call in ordered:
-            name, target = self._callee(call, scope)
-            names[id(call)] = name
-            args = (*call.args, *(v for _, v in call.kwargs))
-            uses = any(_reads(a, message) for a in args)
+        for site in body.calls:
+            call = site.call
+            # a name holding the message among the arguments, or read inside text the IR keeps opaque (`.where(T.id == x)`)
+            uses = any(names & message for names in site.arg_names) or any(_reads(a, message) for a in site.args)
             calls.append(
                 HandlerCall(
-                    name=name,
-                    text=ir.unparse(call.func),
+                    name=site.name,
+                    text=site.text,
                     path=mod.ir.path,
                     line=call.line,
                     column=call.col,
                     function=visit.qname,
                     depth=visit.depth,
-                    keywords=tuple(k if k is not None else "**" for k, _ in call.kwargs),
-                    literals=_literals(call),
+                    keywords=site.keywords,
+                    literals=site.literals,
                     uses_message=uses,
-                    in_except=id(call) in in_except,
-                    fields=_argument_fields(args, itself),
+                    in_except=site.in_except,
+                    fields=_argument_fields(site.args, itself),
                     awaited=call.awaited,
-                    forwards_message=any(_carries_message(a, itself) for a in args),
-                    placeholders=_placeholders(call, fn),
-                    assigned=_receiver_assigned(call, by_base),
-                    arms=_arms(call, fn) if fn.arms else (),
-                    guards=_guards(call, fn, tested) if tested else (),
+                    forwards_message=any(_carries_message(a, itself) for a in site.args),
+                    placeholders=site.placeholders,
+                    assigned=site.assigned,
+                    arms=site.arms,
+                    guards=site.guards,
                     message_keywords=_message_keywords(call, fn, message) if uses else (),
                 )
             )
-            if _is_get(call) and isinstance(call.func, ir.Attr) and ir.names_in(call.func.value) & itself:
+            if site.get_names is not None and site.get_names & itself:
                 chain = _get_chain(call, itself)
                 if chain:  # `msg.get("customer", {}).get("id")`: `customer`, then `id` below it
                     reads.append(FieldRead(chain[0], mod.ir.path, call.line, call.col, visit.qname, "get", chain[1:] or None))
+            target = site.target
             if target is not None and visit.depth + 1 <= MAX_DEPTH:
                 follow.append(
                     _Visit(
@@ -243,13 +259,23 @@ class HandlerAnalysis:
                     )
                 )
             elif target is None and visit.depth + 1 <= MAX_DEPTH:
-                follow.extend(self._callbacks(call, scope, visit.depth + 1, message, itself))
+                if site.callbacks is None:
+                    site.callbacks = self._callback_targets(call, scope)
+                follow.extend(
+                    _Visit(
+                        name,
+                        visit.depth + 1,
+                        self._params_given(name, forwarded, lambda e: bool(ir.names_in(e) & message)),
+                        self._params_given(name, forwarded, lambda e: _is_message(e, itself)),
+                    )
+                    for name, forwarded in site.callbacks
+                )
             if target is None and uses and self._root is not None:
                 from eventlint.extract.dispatch import mapped_functions  # dispatch.py builds on this module
 
                 for routed in mapped_functions(call, fn, scope, self.project, self.ev):
                     self.routed.setdefault(routed, (self._root, SiteRef(mod.ir.path, call.line, call.col)))
-        for clause in fn.excepts:
+        for clause, names in zip(fn.excepts, body.except_calls):
             excepts.append(
                 ExceptClause(
                     path=mod.ir.path,
@@ -258,7 +284,7 @@ class HandlerAnalysis:
                     depth=visit.depth,
                     types=clause.types,
                     reraises=clause.reraises,
-                    calls=tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls),
+                    calls=names,
                     column=clause.col,
                     leaves=clause.leaves,
                     try_line=clause.try_line or None,
@@ -269,6 +295,56 @@ class HandlerAnalysis:
             if read.base in itself or (read.base not in message and _decodes(read.names, itself)):
                 reads.append(FieldRead(read.field, mod.ir.path, read.line, read.col, visit.qname, read.kind, read.sub or None))
         return follow
+
+    def _body(self, qname: str) -> _Body:
+        """What `_function` finds in a function whatever the message is, found once per function: a function
+        reached from several handlers, or from one with other arguments, is visited again."""
+        body = self._bodies.get(qname)
+        if body is not None:
+            return body
+        mod, fn = self.project.functions[qname]
+        scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+        in_except = {id(call) for clause in fn.excepts for call in clause.calls}
+        tested = [arm for arm in (*fn.arms, *fn.skips) if arm.test]
+        by_base = _attribute_assigns(fn)
+        names: dict[int, str] = {}
+        ordered: list[ir.Call] = []
+        for call in sorted(fn.calls, key=lambda c: (c.line, c.col)):
+            ordered.append(call)
+            # `await asyncio.to_thread(requests.post, url, json=body)`: the function handed to a thread or an
+            # executor is called there, with those arguments, at the hand-off's place
+            handed = ir.handed_off(call, mod.imports)
+            if handed is not None:
+                ordered.append(handed)
+                if id(call) in in_except:
+                    in_except.add(id(handed))
+        sites = []
+        for call in ordered:
+            name, target = self._callee(call, scope)
+            names[id(call)] = name
+            args = (*call.args, *(v for _, v in call.kwargs))
+            get = _is_get(call) and isinstance(call.func, ir.Attr)
+            sites.append(
+                _CallSite(
+                    call=call,
+                    name=name,
+                    target=target,
+                    text=ir.unparse(call.func),
+                    args=args,
+                    arg_names=tuple(ir.names_in(a) for a in args),
+                    keywords=tuple(k if k is not None else "**" for k, _ in call.kwargs),
+                    literals=_literals(call),
+                    in_except=id(call) in in_except,
+                    placeholders=_placeholders(call, fn),
+                    assigned=_receiver_assigned(call, by_base),
+                    arms=_arms(call, fn) if fn.arms else (),
+                    guards=_guards(call, fn, tested) if tested else (),
+                    get_names=ir.names_in(call.func.value) if get else None,  # type: ignore[union-attr]
+                )
+            )
+        except_calls = tuple(tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls) for clause in fn.excepts)
+        body = self._bodies[qname] = _Body(scope, tuple(sites), except_calls)
+        return body
 
     def _callee(self, call: ir.Call, scope: Scope) -> tuple[str, str | None]:
         """The best qualified name of what is called, and the project function it runs, if any."""
@@ -375,12 +451,10 @@ class HandlerAnalysis:
             return self.ev.patterns.canonical(value.qname)
         return None
 
-    def _callbacks(self, call: ir.Call, scope: Scope, depth: int, message: set[str], itself: set[str]) -> list[_Visit]:
-        """Project functions handed to a library call (`pool.submit(handle, msg)`, `Thread(target=handle)`).
-
-        The arguments after a positional callback are taken as its arguments, as `submit`,
-        `run_in_executor` and `call_soon` pass them.
-        """
+    def _callback_targets(self, call: ir.Call, scope: Scope) -> tuple[tuple[str, ir.Call], ...]:
+        """Project functions handed to a library call (`pool.submit(handle, msg)`, `Thread(target=handle)`), each
+        with the call it is given: the arguments after a positional callback are taken as its arguments, as
+        `submit`, `run_in_executor` and `call_soon` pass them."""
         out = []
         positional = [a for a in call.args if not isinstance(a, ir.Starred)]
         candidates = [(i, a) for i, a in enumerate(positional)] + [(None, v) for k, v in call.kwargs if k is not None]
@@ -394,16 +468,8 @@ class HandlerAnalysis:
             if target is None or target not in self.project.functions:
                 continue
             rest = positional[index + 1 :] if index is not None else []
-            forwarded = ir.Call(expr, tuple(rest), (), call.line, call.col)
-            out.append(
-                _Visit(
-                    target,
-                    depth,
-                    self._params_given(target, forwarded, lambda e: bool(ir.names_in(e) & message)),
-                    self._params_given(target, forwarded, lambda e: _is_message(e, itself)),
-                )
-            )
-        return out
+            out.append((target, ir.Call(expr, tuple(rest), (), call.line, call.col)))
+        return tuple(out)
 
     def _params_given(self, target: str, call: ir.Call, test: Callable[[ir.Expr], bool]) -> frozenset[str]:
         """Parameters of `target` that receive an argument passing `test` at this call."""

@@ -20,6 +20,7 @@ counts), so the kept set is always a superset of what a full run reads.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -191,7 +192,79 @@ Scan = tuple[list[str], bool]  # (the dotted names a file's imports could load, 
 def scan(f: ScanFile, trigger: re.Pattern[bytes]) -> Scan:
     """What the prefilter reads from one file's bytes (a function of its path, module and bytes, and the trigger)."""
     names = sorted(imported_names(f.data, f.module, f.path.endswith("__init__.py")))
-    return names, trigger.search(f.data) is not None or _inhouse_shape(f.data)
+    return names, _finds(trigger, f.data) or _inhouse_shape(f.data)
+
+
+def _finds(trigger: re.Pattern[bytes], data: bytes) -> bool:
+    """`trigger.search(data) is not None`, found from each occurrence of the literals a match must start with.
+
+    The trigger (`\\b(?:word|...)\\b|fragment|...`) opens with a word boundary, which gives the regular
+    expression engine no literal to skip ahead by: it tries the pattern at every byte. Every match starts with
+    one of the literals, so trying the pattern only where one occurs (`bytes.find`, a fast substring search)
+    answers the same. A pattern of another shape is searched as it is."""
+    literals = _literal_starts(trigger)
+    if literals is None:
+        return trigger.search(data) is not None
+    match = trigger.match  # `\\b` at a position looks at the byte before it
+    for literal in literals:
+        at = data.find(literal)
+        while at != -1:
+            if match(data, at) is not None:
+                return True
+            at = data.find(literal, at + 1)
+    return False
+
+
+@functools.lru_cache(maxsize=8)
+def _literal_starts(trigger: re.Pattern[bytes]) -> tuple[bytes, ...] | None:
+    """The words and fragments of a pattern `triggers` built, or None when the pattern is not exactly that shape
+    (rebuilt from the pieces found, it must give the same bytes, every piece a non-empty literal)."""
+    text, flags = trigger.pattern, trigger.flags
+    if not isinstance(text, bytes) or flags != re.compile(b"").flags:
+        return None
+    head, tail = rb"\b(?:", rb")\b"
+    words: list[bytes] = []
+    rest = text
+    if text.startswith(head):
+        end = text.find(tail)
+        pieces = _literal_alternatives(text[len(head) : end]) if end != -1 else None
+        if pieces is None:
+            return None
+        words, rest = pieces, text[end + len(tail) :]
+        if rest and not rest.startswith(b"|"):
+            return None
+        rest = rest[1:]
+    fragments = _literal_alternatives(rest) if rest else []
+    if fragments is None or not words + fragments or not all(words + fragments):
+        return None
+    rebuilt = [head + b"|".join(re.escape(w) for w in words) + tail] if words else []
+    rebuilt += [re.escape(f) for f in fragments]
+    return tuple(words + fragments) if b"|".join(rebuilt) == text else None
+
+
+def _literal_alternatives(text: bytes) -> list[bytes] | None:
+    """`a|b\\.c` -> [b"a", b"b.c"]; None if an unescaped character other than `|` has a meaning in a pattern."""
+    out: list[bytes] = []
+    piece = bytearray()
+    i = 0
+    while i < len(text):
+        byte = text[i : i + 1]
+        if byte == b"\\":
+            if i + 1 == len(text) or text[i + 1 : i + 2].isalnum():
+                return None  # `\\b`, `\\d`, ...: not an escaped literal
+            piece += text[i + 1 : i + 2]
+            i += 2
+            continue
+        if byte == b"|":
+            out.append(bytes(piece))
+            piece = bytearray()
+        elif byte in b".^$*+?{}[]()":
+            return None
+        else:
+            piece += byte
+        i += 1
+    out.append(bytes(piece))
+    return out
 
 
 # where a Django project keeps its settings (`<project>/settings.py`, or a package of them)

@@ -12,8 +12,9 @@ does not parse, or a position where nothing starts, keeps its finding as it was.
 from __future__ import annotations
 
 import ast
+import bisect
 import dataclasses
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,14 +51,30 @@ def _ends(file: Path, starts: set[tuple[int, int]]) -> dict[tuple[int, int], tup
         text = lines[line - 1] if 0 < line <= len(lines) else b""
         return len(text[:byte_offset].decode("utf-8", "replace")) + 1
 
+    lines_wanted = {line for line, _ in starts}
+    wanted = sorted(lines_wanted)
+
+    def holds_wanted(first: int, last: int) -> bool:
+        at = bisect.bisect_left(wanted, first)
+        return at < len(wanted) and wanted[at] <= last
+
     found: dict[tuple[int, int], tuple[int, int]] = {}
     expression: dict[tuple[int, int], tuple[int, int]] = {}
-    for node in ast.walk(tree):
-        for decorator in getattr(node, "decorator_list", ()):  # a finding at the `@` covers the decorator
+    todo: deque[ast.AST] = deque([tree])
+    while todo:  # `ast.walk`'s order, without the subtrees whose lines hold no start
+        node = todo.popleft()
+        decorators = getattr(node, "decorator_list", ())
+        last = getattr(node, "end_lineno", None)
+        if last is not None and not holds_wanted(min((node.lineno, *(d.lineno for d in decorators))), last):  # type: ignore[attr-defined]
+            continue  # a node's children lie within its lines (a `def`'s decorators above them, counted)
+        todo.extend(ast.iter_child_nodes(node))
+        for decorator in decorators:  # a finding at the `@` covers the decorator
+            if decorator.lineno not in lines_wanted:
+                continue
             at = (decorator.lineno, column(decorator.lineno, decorator.col_offset) - 1)
             if at in starts and decorator.end_lineno is not None:
                 expression[at] = (decorator.end_lineno, column(decorator.end_lineno, decorator.end_col_offset))  # type: ignore[arg-type]
-        if not isinstance(node, (ast.expr, ast.stmt)) or getattr(node, "end_lineno", None) is None:
+        if last is None or not isinstance(node, (ast.expr, ast.stmt)) or node.lineno not in lines_wanted:
             continue
         start = (node.lineno, column(node.lineno, node.col_offset))
         if start not in starts:

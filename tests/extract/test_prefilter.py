@@ -119,3 +119,28 @@ def test_import_statements_are_found_as_a_scan_of_every_position_finds_them():
     for _ in range(20000):
         data = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
         assert [m.span() for m in _import_statements(data)] == _every_match(data), data
+
+
+def test_the_trigger_is_found_as_its_search_finds_it():
+    # the trigger is tried only where one of its literals occurs; it must answer as `trigger.search` does: on every
+    # fixture, on random mixes of words, their parts and boundaries, and for patterns of other shapes (searched as
+    # they are)
+    import random
+    import re
+
+    from eventlint.extract.prefilter import _finds, _literal_starts
+
+    trigger = triggers(load_patterns(Config(root=__import__("pathlib").Path("."))))
+    assert _literal_starts(trigger) is not None  # the fast path is the one taken
+    for path in sorted(FIXTURES.rglob("*.py")):
+        data = path.read_bytes()
+        assert _finds(trigger, data) == (trigger.search(data) is not None), path
+    others = [re.compile(rb"\b(?:ab|a\.b)\b|x\|y"), re.compile(rb"\.x|y"), re.compile(rb""), re.compile(rb"(?!)"), re.compile(rb"\b(?:a\b|b)\b")]
+    assert [_literal_starts(p) is not None for p in others] == [True, True, False, False, False]
+    pieces = [b"kafka", b"aiokafka", b"redis", b"_", b"a", b" ", b".", b"/publish/", b"beat_schedule", b"\n", b"\xc3\xa9",
+              b"9", b"ab", b"a.b", b"x|y", b"y", b"pika"]  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(20000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        for pattern in (trigger, *others):
+            assert _finds(pattern, data) == (pattern.search(data) is not None), (pattern.pattern, data)
