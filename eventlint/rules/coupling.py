@@ -374,11 +374,14 @@ def reply_events(ctx: RuleContext) -> set[str]:
         return bool(carries_correlation(p, calls.get((p.path, p.line, p.column)), names)) or "reply_to" in (p.headers or ())
 
     replies: set[tuple[str, int, int]] = set()
+    # the publications that could be requests, judged once (not once per reply and subscription: the routing
+    # question below is the costly one, asked only of these)
+    asking = [q for q in flow.publications if q.service and correlated(q)]
     for handler, subscriptions in handling_functions(ctx).items():
         for p in ctx.publications_of(handler):
             if not correlated(p):
                 continue
-            requests = [q for s in subscriptions for q in flow.publications if q.service and q.service != p.service and flow.reaches(q, s) and correlated(q)]
+            requests = [q for s in subscriptions for q in asking if q.service != p.service and flow.reaches(q, s)]
             back = {s.service for s in flow.subscriptions if s.service and flow.reaches(p, s)}
             if requests and all(q.service in back for q in requests):
                 replies.add((p.path, p.line, p.column))
