@@ -1302,28 +1302,27 @@ def _skips(body: Any) -> bool:
     return bool(body) and isinstance(body[-1], (ast.Continue, ast.Break, ast.Return))
 
 
-def _exits(body: Any) -> bool:
-    body = _arm(body)
-    if not body:
-        return False
-    last = body[-1]
-    if isinstance(last, _EXITS):
-        return True
-    if type(last) is ast.If:
-        return _exits(last.body) and bool(last.orelse) and _exits(last.orelse)
-    return False
-
-
-def _terminates(arm: Any) -> bool:
+def _always_ends(arm: Any, kinds: tuple[type, ...]) -> bool:
+    """Every path through the arm ends in a statement of `kinds` (an `if` whose both arms do counts)."""
     body = _arm(arm)
     if not body:
         return False
     last = body[-1]
-    if isinstance(last, _LEAVES):
+    if isinstance(last, kinds):
         return True
     if type(last) is ast.If:
-        return _terminates(last.body) and bool(last.orelse) and _terminates(last.orelse)
+        return _always_ends(last.body, kinds) and bool(last.orelse) and _always_ends(last.orelse, kinds)
     return False
+
+
+def _exits(arm: Any) -> bool:
+    """The arm always leaves the function (return or raise)."""
+    return _always_ends(arm, _EXITS)
+
+
+def _terminates(arm: Any) -> bool:
+    """The arm always leaves what follows it (return, raise, continue or break)."""
+    return _always_ends(arm, _LEAVES)
 
 
 def _case_test(subject: ast.expr, pattern: Any, builder: _Builder) -> Any:

@@ -69,6 +69,7 @@ class _CallSite:
     arms: tuple[str, ...]
     guards: tuple[str, ...]
     get_names: set[str] | None  # a `.get("key")` call: the names its receiver reads
+    text_names: frozenset[str]  # names read inside argument text the IR keeps opaque (`.where(T.id == x)`)
     callbacks: tuple[tuple[str, ir.Call], ...] | None = None  # found when first needed
 
 
@@ -220,7 +221,7 @@ class HandlerAnalysis:
         for site in body.calls:
             call = site.call
             # a name holding the message among the arguments, or read inside text the IR keeps opaque (`.where(T.id == x)`)
-            uses = any(names & message for names in site.arg_names) or any(_reads(a, message) for a in site.args)
+            uses = any(names & message for names in site.arg_names) or bool(site.text_names & message)
             calls.append(
                 HandlerCall(
                     name=site.name,
@@ -250,25 +251,12 @@ class HandlerAnalysis:
                     reads.append(FieldRead(chain[0], mod.ir.path, call.line, call.col, visit.qname, "get", chain[1:] or None))
             target = site.target
             if target is not None and visit.depth + 1 <= MAX_DEPTH:
-                follow.append(
-                    _Visit(
-                        target,
-                        visit.depth + 1,
-                        self._params_given(target, call, lambda e: bool(ir.names_in(e) & message)),
-                        self._params_given(target, call, lambda e: _is_message(e, itself)),
-                    )
-                )
+                follow.append(self._next_visit(target, call, visit.depth + 1, message, itself))
             elif target is None and visit.depth + 1 <= MAX_DEPTH:
                 if site.callbacks is None:
                     site.callbacks = self._callback_targets(call, scope)
                 follow.extend(
-                    _Visit(
-                        name,
-                        visit.depth + 1,
-                        self._params_given(name, forwarded, lambda e: bool(ir.names_in(e) & message)),
-                        self._params_given(name, forwarded, lambda e: _is_message(e, itself)),
-                    )
-                    for name, forwarded in site.callbacks
+                    self._next_visit(name, forwarded, visit.depth + 1, message, itself) for name, forwarded in site.callbacks
                 )
             if target is None and uses and self._root is not None:
                 from eventlint.extract.dispatch import mapped_functions  # dispatch.py builds on this module
@@ -295,6 +283,16 @@ class HandlerAnalysis:
             if read.base in itself or (read.base not in message and _decodes(read.names, itself)):
                 reads.append(FieldRead(read.field, mod.ir.path, read.line, read.col, visit.qname, read.kind, read.sub or None))
         return follow
+
+    def _next_visit(self, target: str, call: ir.Call, depth: int, message: set[str], itself: set[str]) -> _Visit:
+        """The visit of `target` called by `call`: the parameters given something computed from the message, and
+        those given the message itself."""
+        return _Visit(
+            target,
+            depth,
+            self._params_given(target, call, lambda e: bool(ir.names_in(e) & message)),
+            self._params_given(target, call, lambda e: _is_message(e, itself)),
+        )
 
     def _body(self, qname: str) -> _Body:
         """What `_function` finds in a function whatever the message is, found once per function: a function
@@ -340,6 +338,7 @@ class HandlerAnalysis:
                     arms=_arms(call, fn) if fn.arms else (),
                     guards=_guards(call, fn, tested) if tested else (),
                     get_names=ir.names_in(call.func.value) if get else None,  # type: ignore[union-attr]
+                    text_names=frozenset().union(*(_opaque_names(a) for a in args)),
                 )
             )
         except_calls = tuple(tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls) for clause in fn.excepts)
@@ -554,19 +553,22 @@ def _message_keywords(call: ir.Call, fn: ir.Function, message: set[str]) -> tupl
 def _reads(expr: ir.Expr, message: set[str]) -> bool:
     """The expression reads a name holding the message, also inside a comparison or an operator the IR keeps as
     text (`select(User).where(User.id == user_id)`, `amount=event["total"] * 100`)."""
-    if ir.names_in(expr) & message:
-        return True
+    return bool(ir.names_in(expr) & message) or bool(_opaque_names(expr) & message)
+
+
+def _opaque_names(expr: ir.Expr) -> frozenset[str]:
+    """The names read inside the text of every opaque part of the expression (whatever the message is)."""
+    found: set[str] = set()
     stack: list[object] = [expr]
     while stack:
         node = stack.pop()
         if isinstance(node, ir.Opaque):
-            if _text_names(node.text) & message:
-                return True
+            found |= _text_names(node.text)
         elif dataclasses.is_dataclass(node):
             stack.extend(getattr(node, f.name) for f in dataclasses.fields(node))
         elif isinstance(node, tuple):
             stack.extend(node)
-    return False
+    return frozenset(found)
 
 
 @functools.lru_cache(maxsize=4096)
