@@ -31,9 +31,9 @@ def test_precision_is_true_over_reviewed_findings_per_rule():
     assert table["EDA102"]["precision"] == 0.0
 
 
-@pytest.mark.parametrize("where", ["", "unseen"])
+@pytest.mark.parametrize("where", ["", "unseen", "unseen2"])
 def test_the_committed_review_is_well_formed(where):
-    """Both sets' reviews: the field check's and the unseen set's (`findings.py --set unseen`)."""
+    """Every set's review: the field check's and the unseen sets' (`findings.py --set unseen`, `--set unseen2`)."""
     here = findings.HERE / where
     document = yaml.safe_load((here / "review.yaml").read_text(encoding="utf-8"))
     names = {r["name"] for r in findings.repositories(here)}
@@ -46,6 +46,14 @@ def test_the_committed_review_is_well_formed(where):
         key = (entry["repo"], entry["code"], entry["path"], entry["line"])
         assert key not in keys, key
         keys.add(key)
+
+
+def test_a_set_name_is_the_folder_of_that_name():
+    """`--set NAME` reads NAME/repos.yaml and NAME/review.yaml; `field` is this folder."""
+    sets = findings.sets()
+    assert sets["field"] == findings.HERE
+    assert sets["unseen"] == findings.HERE / "unseen" and sets["unseen2"] == findings.HERE / "unseen2"
+    assert all((where / "repos.yaml").is_file() for where in sets.values())
 
 
 import precision  # noqa: E402

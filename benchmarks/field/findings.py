@@ -5,6 +5,7 @@ print per-rule precision against the hand review in `review.yaml`.
     python benchmarks/field/findings.py /work/field-repos --unreviewed    # findings with no verdict yet (YAML stubs)
     python benchmarks/field/findings.py /work/field-repos --json          # the same figures as JSON
     python benchmarks/field/findings.py /work/field-unseen --set unseen   # the unseen set: unseen/repos.yaml, unseen/review.yaml
+    python benchmarks/field/findings.py /work/field-unseen2 --set unseen2 # any other set: the folder of that name here
 
 A verdict is `true` (a real problem worth fixing), `false` (the finding is wrong) or `pointless`
 (true, but not worth a team's time). Precision is true / all reviewed findings of the rule. A finding
@@ -75,15 +76,21 @@ def precision(found: list[dict[str, Any]], review: dict) -> dict[str, dict[str, 
     return out
 
 
+def sets() -> dict[str, Path]:
+    """A set's name -> the folder with its repos.yaml and review.yaml: `field` is this folder, any other set is the
+    sub-folder of its name that has a repos.yaml (unseen/, unseen2/, ...)."""
+    return {"field": HERE, **{d.name: d for d in sorted(HERE.iterdir()) if (d / "repos.yaml").is_file()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--unreviewed", action="store_true")
-    parser.add_argument("--set", choices=("field", "unseen"), default="field",
-                        help="which set's repos.yaml and review.yaml: the field check's (here) or the unseen set's (unseen/)")
+    parser.add_argument("--set", choices=tuple(sets()), default="field",
+                        help="which set's repos.yaml and review.yaml: the field check's (here) or another set's (its folder)")
     args = parser.parse_args(argv)
-    where = HERE if args.set == "field" else HERE / "unseen"
+    where = sets()[args.set]
     found = [f for repo in repositories(where) if (args.directory / repo["name"]).is_dir() for f in findings(args.directory, repo)]
     review = load_review(where)
     if args.unreviewed:
