@@ -721,14 +721,16 @@ class Evaluator:
             if "classmethod" in decorators:
                 return VRef(cls_qname, "class")
             return VInst(cls_qname, project=True)
+        if cls is not None:
+            # what the library passes is what the parameter holds, whatever its annotation says
+            # (`consumer: Type[Consumer]` is the class, not an instance)
+            produced = self._param_producer(mod, cls, fn, index, param)
+            if produced is not None:
+                return produced
         if param.annotation is not None:
             typed = self._annotation_type(param.annotation, Scope(mod))
             if typed is not None:
                 return typed
-        if cls is not None:
-            produced = self._param_producer(mod, cls, fn, index, param)
-            if produced is not None:
-                return produced
         return VParam(self.project.function_qname(mod, fn), param.name, index - self._self_offset(mod, fn))
 
     def _annotation_type(self, annotation: ir.Expr, scope: Scope) -> Value | None:
@@ -773,12 +775,17 @@ class Evaluator:
         return expr
 
     def _param_producer(self, mod: ModInfo, cls: ir.Class, fn: ir.Function, index: int, param: ir.Param) -> Value | None:
+        """The object a library passes to a method of a subclass of its class (a pack's `param:` producer), matched by
+        position (`index`: 0 is the first parameter after self; the library calls the method positionally, so the
+        name a subclass gives it does not matter) or, failing that, by name."""
         method = fn.name.rsplit(".", 1)[-1]
+        candidates = [p for p in self.patterns.param_producers if p.param_method == method]
+        if not candidates:
+            return None
         bases = self.class_bases(f"{mod.name}.{cls.name}")
-        for producer in self.patterns.param_producers:
-            if producer.param_method != method or producer.target not in bases:
-                continue
-            if producer.param_name == param.name or producer.param_index == index - 1:
+        candidates = [p for p in candidates if p.target in bases]
+        for producer in sorted(candidates, key=lambda p: p.param_index != index - 1):
+            if producer.param_index == index - 1 or producer.param_name == param.name:
                 return VRef(producer.type, "external") if producer.is_class else VInst(producer.type)
         return None
 

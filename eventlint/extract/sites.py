@@ -280,11 +280,21 @@ class SiteFinder:
             return sites
         derived: list[Found] = []
         for sub in subclasses:
-            derived.extend(_new_destinations(sites + derived, evaluate(sub)))
+            own = [f for f in evaluate(sub) if not self._handler_left_to_subclasses(f)]
+            derived.extend(_new_destinations(sites + derived, iter(own)))
         if not derived:
             return sites
         kept = [f for f in sites if _names_something(f)]
         return kept + derived
+
+    def _handler_left_to_subclasses(self, found: Found) -> bool:
+        """The site, evaluated for an intermediate class, names as its handler a method that class does not define
+        (`callbacks=[self.on_message]` in a base whose subclasses define `on_message`): no handler of that class, and
+        not a record of its own; the subclasses that define it have theirs."""
+        return any(
+            isinstance(v, VMethod) and isinstance(v.obj, VInst) and v.obj.project and self.ev.method_function(v.obj, v.name) is None
+            for v in found.get("handler")
+        )
 
     def _subclasses(self) -> dict[str, list[str]]:
         """Project classes by each of their (transitive) bases, sorted: whose inherited methods run for whom."""

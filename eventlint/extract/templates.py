@@ -8,7 +8,9 @@ CloudWatch Events, Kinesis, DynamoDB streams, Kafka, MQ) becomes a Subscription
 whose site is the event entry in the template and whose handler is the Python
 function the template names, found among the project's modules by file path.
 Plain CloudFormation has no `Events`: its AWS::Lambda::EventSourceMapping resources and
-SNS subscriptions of Lambda functions are the triggers.
+SNS subscriptions of Lambda functions are the triggers. In all three, an AWS::Events::Rule
+resource whose target is a function of the template is that function's subscription, and one
+whose target is a queue or topic binds it to the rule's sources (see `event_rule_bindings`).
 
 Dead letters: a queue trigger reports the queue's RedrivePolicy target; a stream
 or Kafka trigger its DestinationConfig.OnFailure; an asynchronous trigger (SNS,
@@ -271,7 +273,9 @@ def template_facts(discovery: Discovery, templates: Iterable[SourceFile], projec
             found.extend(template.serverless())
         else:
             found.extend(template.cloudformation())
+        found.extend(template.event_rules())
         out.bindings.extend(template.topic_subscriptions())
+        out.bindings.extend(template.event_rule_bindings())
         for key, names in template.environment(out.origins).items():
             out.environment.setdefault(key, set()).update(names)
     return out
@@ -581,6 +585,116 @@ class _Template:
             return resource.get("Type")
         if isinstance(value, str) and value.startswith("arn:") and ":sqs:" in value:
             return "AWS::SQS::Queue"
+        return None
+
+    # -- standalone EventBridge rules ------------------------------------------------
+
+    def event_rules(self) -> Iterator[Subscription]:
+        """Each `AWS::Events::Rule` resource (SAM, plain CloudFormation, Serverless `resources:`) whose target is a
+        function of this template: a subscription of that function, its pattern read as a function's own
+        `EventBridgeRule` event is (source the channel, detail-type the event; content filters such as `prefix`
+        stay unresolved text). The function's dead letters catch handler failures; the target's
+        `DeadLetterConfig` only failed deliveries."""
+        for pattern, target, line, column in self._rule_targets():
+            function = self._target_function(target.get("Arn"))
+            if function is None:
+                continue
+            handler, failed = function
+            delivery = self._first_dead_letter(_mapping(target.get("DeadLetterConfig")).get("Arn"))
+            yield from self._records(self._pattern_routes(pattern, failed or delivery), handler, line, column)
+
+    def event_rule_bindings(self) -> Iterator[Binding]:
+        """Each SQS queue or SNS topic of this template that a standalone rule targets, as a binding to the rule's
+        event source: the queue (topic) receives what is published on that source. Only a pattern of literal sources
+        without `detail-type` is read (content filters on `detail` are not judged, as for a function's rule): a
+        binding matches by channel, never by event, so a `detail-type` would make it wider than the rule, and
+        such a target stays unknown."""
+        for pattern, target, line, column in self._rule_targets():
+            arn = target.get("Arn")
+            name = self._resource_of(arn, "AWS::SQS::Queue", ":sqs:") or self._resource_of(arn, "AWS::SNS::Topic", ":sns:")
+            if name is None or not isinstance(pattern, dict) or "source" not in pattern or "detail-type" in pattern:
+                continue
+            sources = self._alternatives(pattern.get("source"))
+            if any(source is None for source, _ in sources):
+                continue
+            delivery = self._first_dead_letter(_mapping(target.get("DeadLetterConfig")).get("Arn"))
+            for source, _ in sources:
+                yield Binding(
+                    framework=self.framework,
+                    queue=name,
+                    exchange=source,
+                    routing_key=None,
+                    service=self.source.service,
+                    path=self.source.path,
+                    line=line,
+                    column=column,
+                    dead_letter=delivery,
+                )
+
+    def _rule_targets(self) -> Iterator[tuple[Any, dict, int, int]]:
+        """(a rule's event pattern, one target, the target's line and column) of every enabled
+        `AWS::Events::Rule` with an event pattern (a schedule-only rule carries no events)."""
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict) or resource.get("Type") != "AWS::Events::Rule":
+                continue
+            props = _mapping(resource.get("Properties"))
+            if "EventPattern" not in props or str(props.get("State", "ENABLED")).upper() == "DISABLED":
+                continue
+            pattern = _json_value(props.get("EventPattern"))
+            targets = props.get("Targets")
+            if not isinstance(targets, list):
+                continue
+            item_at = getattr(targets, "item_at", [])
+            default = _key_at(self.resources, logical_id, getattr(resource, "at", (1, 1)))
+            for index, target in enumerate(targets):
+                if isinstance(target, dict):
+                    line, column = item_at[index] if index < len(item_at) else default
+                    yield pattern, target, line, column
+
+    def _target_function(self, arn: Any) -> tuple[_Handler, str | None] | None:
+        """The handler of the function of this template a rule target's `Arn` names (`!GetAtt F.Arn`, `!Ref F`,
+        `!Sub ${F.Arn}`; in a Serverless file, `<Name>LambdaFunction` of a function under `functions:`), and the
+        function's own dead letter; None when it names no function here."""
+        logical_id = _referenced_id(arn)
+        if not isinstance(logical_id, str):
+            return None
+        if self.framework == SERVERLESS:
+            return self._serverless_function(logical_id)
+        resource = self.resources.get(logical_id)
+        if not isinstance(resource, dict):
+            return None
+        props = _mapping(resource.get("Properties"))
+        if resource.get("Type") == SAM_FUNCTION:
+            globals_ = _mapping(_mapping(self.document.get("Globals")).get("Function"))
+
+            def prop(name: str) -> Any:
+                return props[name] if name in props else globals_.get(name)
+
+            failed = self._first_dead_letter(
+                _mapping(prop("DeadLetterQueue")).get("TargetArn"),
+                _path(prop("EventInvokeConfig"), "DestinationConfig", "OnFailure", "Destination"),
+            )
+            return self._sam_handler(logical_id, prop), failed
+        if resource.get("Type") == LAMBDA_FUNCTION:
+            failed = self._first_dead_letter(_mapping(props.get("DeadLetterConfig")).get("TargetArn"))
+            return self._cloudformation_handler(logical_id, props), failed
+        return None
+
+    def _serverless_function(self, logical_id: str) -> tuple[_Handler, str | None] | None:
+        """The function of `functions:` whose generated logical id (the Serverless Framework's normalised name:
+        `-` -> `Dash`, `_` -> `Underscore`, first letter upper-cased, then `LambdaFunction`) is `logical_id`."""
+        provider = _mapping(self.document.get("provider"))
+        for function_name, function in _mapping(self.document.get("functions")).items():
+            if not isinstance(function, dict) or not isinstance(function_name, str) or not function_name:
+                continue
+            normalised = function_name.replace("-", "Dash").replace("_", "Underscore")
+            if f"{normalised[0].upper()}{normalised[1:]}LambdaFunction" != logical_id:
+                continue
+            runtime = function["runtime"] if "runtime" in function else provider.get("runtime")
+            handler = self._handler(self.directory, function.get("handler"), runtime, function_name)
+            failure = _mapping(function.get("destinations")).get("onFailure")
+            failed = self._first_dead_letter(function.get("onError"), failure.get("arn") if isinstance(failure, dict) else failure)
+            return handler, failed
         return None
 
     # -- shared ----------------------------------------------------------------

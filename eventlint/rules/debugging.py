@@ -96,6 +96,7 @@ class NoDeadLetter(Rule):
     Reports a subscription when nothing shows where a message that keeps
     failing ends up: no dead-letter destination where the subscription or its
     queue is declared (a RabbitMQ `x-dead-letter-exchange` queue argument,
+    the default exchange `""` included, which the facts name `amq.default`;
     Dapr's `dead_letter_topic=`, tomodachi's `dead_letter_queue_name=`, an SQS
     `RedrivePolicy` or a Lambda `OnFailure` / `DeadLetterQueue` / `onError`
     destination in a SAM or Serverless template), and no handler code that

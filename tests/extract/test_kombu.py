@@ -159,3 +159,31 @@ def test_headers_are_the_keys_of_the_headers_mapping():
     # correlation_id= and reply_to= are message properties kombu takes as **properties: not header names
     assert headers[(RESULTS, line_of(ROOT / RESULTS, "connection.Producer().publish("))] == ()
     assert {h for (path, _), h in headers.items() if path in (VIEWS, TASKS, RUNNER)} == {()}
+
+
+# -- ConsumerMixin.get_consumers: the factory by position ---------------------------------------------------------
+
+MIXIN = fixture("kombu_consumer_mixin")
+RECEIVERS = "exporter/receivers.py"
+
+
+def test_get_consumers_factory_is_the_first_parameter_whatever_its_name():
+    facts = facts_of(MIXIN)
+    at = lambda snippet: line_of(MIXIN / RECEIVERS, snippet)  # noqa: E731
+    assert {(s.path, s.line, s.channel, s.channel_expr, s.handler, s.handler_expr, s.ack) for s in facts.subscribers} == {
+        # `consumer: Type[Consumer]`: kombu passes partial(Consumer, channel) whatever the annotation says; the
+        # queues are the subclass's (given through super().__init__, which is not followed: unknown, as text)
+        (RECEIVERS, at("return [consumer(queues=self.queues"), None, "queues", "exporter.receivers.ManifestReceiver.on_message", None, "manual"),
+        # `_consumer`, the queue its first positional argument
+        (RECEIVERS, at("return [_consumer([experiment_queue]"), "ingest.experiments.new", None, "exporter.receivers.ExperimentListener.on_experiment", None, "manual"),
+        # tools.Inspector.get_consumers is no ConsumerMixin's: nothing there
+    }
+
+
+def test_an_intermediate_base_leaving_the_callback_to_subclasses_is_no_consumer_of_its_own():
+    facts = facts_of(MIXIN)
+    line = line_of(MIXIN / RECEIVERS, "return [consumer(queues=self.queues")
+    # NotifyingReceiver inherits get_consumers but defines no on_message: only ManifestReceiver, which does, consumes
+    assert [(s.handler, s.handler_expr) for s in by_site(facts.subscribers, RECEIVERS, line)] == [
+        ("exporter.receivers.ManifestReceiver.on_message", None)
+    ]

@@ -82,6 +82,84 @@ def test_no_dead_letter_amqp_queues_without_a_dead_letter_exchange():
     assert line_of(worker, "topology.CHARGE_QUEUE") not in lines  # declared with x-dead-letter-exchange
 
 
+def test_no_dead_letter_the_default_exchange_is_a_dead_letter_path():
+    root = fixture("amqp_default_dlx")
+    # tasks (FastStream RabbitQueue) and mailer (pika queue_declare) dead-letter through the default exchange
+    # (`x-dead-letter-exchange: ""`): not reported; audit declares nothing: reported
+    assert findings(root, "EDA501") == {("audit/consumer.py", line_of(root / "audit/consumer.py", "queue.consume(on_event)"))}
+    facts = api.facts([root], load_config([root]))
+    dead = {s.path: s.dead_letter for s in facts.subscribers}
+    # "the default exchange" and "not declared" differ in the facts: a name that is never falsy, and null
+    assert dead == {"tasks/app.py": "amq.default", "mailer/worker.py": "amq.default", "audit/consumer.py": None}
+    assert {(b.queue, b.dead_letter) for b in facts.bindings if b.dead_letter} == {("emails", "amq.default"), ("tasks", "amq.default")}
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        # kombu: Queue(name, exchange, routing_key, queue_arguments=...)
+        'Queue("jobs", Exchange("jobs"), routing_key="jobs", queue_arguments={"x-dead-letter-exchange": ""})',
+        # aio-pika: declare_queue(name, arguments=...) is awaited in the consumer below instead
+        None,
+    ],
+)
+def test_no_dead_letter_default_exchange_in_kombu_and_aio_pika(tmp_path, declaration):
+    if declaration is not None:
+        files = {
+            "worker.py": f"""
+                import requests
+                from kombu import Connection, Exchange, Queue
+
+                jobs = {declaration}
+
+
+                def on_job(body, message):
+                    requests.post("https://api.example.com/jobs", json=body, timeout=5)
+                    message.ack()
+
+
+                with Connection("amqp://localhost//") as conn:
+                    with conn.Consumer(jobs, callbacks=[on_job]):
+                        while True:
+                            conn.drain_events()
+                """
+        }
+    else:
+        files = {
+            "worker.py": """
+                import asyncio
+
+                import aio_pika
+                import httpx
+
+
+                async def main():
+                    connection = await aio_pika.connect_robust("amqp://localhost/")
+                    channel = await connection.channel()
+                    queue = await channel.declare_queue(
+                        "jobs", durable=True, arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "jobs.failed"}
+                    )
+                    async with queue.iterator() as messages:
+                        async for message in messages:
+                            async with message.process():
+                                await httpx.AsyncClient().post("https://api.example.com/jobs", content=message.body)
+
+
+                asyncio.run(main())
+                """
+        }
+    root = project(tmp_path, files)
+    assert findings(root, "EDA501") == set()
+    subs = api.facts([root], load_config([root])).subscribers
+    assert [s.dead_letter for s in subs] == ["amq.default"]
+    # without the argument the same consumer is reported
+    text = (root / "worker.py").read_text(encoding="utf-8")
+    text = text.replace(', queue_arguments={"x-dead-letter-exchange": ""}', "")
+    text = text.replace(', arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "jobs.failed"}', "")
+    (root / "worker.py").write_text(text, encoding="utf-8")
+    assert len(findings(root, "EDA501")) == 1
+
+
 def test_no_dead_letter_skips_infrastructure_and_fire_and_forget_transports():
     assert findings(fixture("aws"), "EDA501") == set()
     assert findings(fixture("google_pubsub"), "EDA501") == set()
