@@ -227,6 +227,7 @@ class NoDeadLetter(Rule):
         - inert_calls: globs on calls that change nothing outside the process (printing, logging, parsing, waiting, reads, the consuming client's own calls; rules/knowledge/inert-calls.yaml); a handler making only these calls, and publishing nothing or only to consumers that are themselves inert, is not reported
         - state_by_assignment_frameworks: frameworks whose handlers write durable state by plain assignment (a faust Table), which calls do not show; their handlers are never taken as inert
         - report_inert_handlers: report handlers with nothing to protect too (every call inert)
+        - placeholder_hosts: host names reserved for documentation (RFC 2606, RFC 6761; each with every name below it; rules/knowledge/inert-calls.yaml); a call whose every URL literal names one (`session.post("http://example.com/process")`) reaches no real service and is taken as inert; `[]` judges such calls as any other
         """
 
         frameworks: tuple[str, ...] = (
@@ -261,6 +262,7 @@ class NoDeadLetter(Rule):
         inert_calls: tuple[str, ...] = INERT_CALLS
         state_by_assignment_frameworks: tuple[str, ...] = knowledge.state_by_assignment()
         report_inert_handlers: bool = False
+        placeholder_hosts: tuple[str, ...] = knowledge.placeholder_hosts()
 
     invalid = [
         Example(
@@ -605,6 +607,8 @@ class NoDeadLetter(Rule):
                     continue  # a project function the facts followed (its own calls are judged), a publication, a field read
                 if f"{call.function}:{call.line}" in subscription.via and "[" in call.name:
                     continue  # the dispatch through the handler map (`routes[msg.topic()](...)`): the handler, judged above
+                if knowledge.placeholder_call(call, self.options.placeholder_hosts):
+                    continue  # a request to a documentation host (`http://example.com/...`): it reaches no real service
                 if knowledge.matches_any(call, EFFECT_CALLS) or not knowledge.matches_any(call, self.options.inert_calls):
                     return False
             if not all(self._inert_publication(p, ctx, callers, visiting) for p in publications):

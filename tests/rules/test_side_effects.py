@@ -37,7 +37,7 @@ CASES = [
     (
         "httpx-async-client-base-url",
         "import httpx\n",
-        'client = httpx.AsyncClient(base_url="https://carrier.example")\n',
+        'client = httpx.AsyncClient(base_url="https://carrier.internal")\n',
         'await client.post("/pickups", json=event)',
         'await client.post("/pickups", json=event, headers={"Idempotency-Key": event["event_id"]})',
     ),
@@ -45,15 +45,15 @@ CASES = [
         "requests-session-request-post",
         "import requests\n",
         "http = requests.Session()\n",
-        'http.request("POST", "https://crm.example/contacts", json=event)',
-        'http.request("GET", "https://crm.example/contacts", params=event)',
+        'http.request("POST", "https://crm.internal/contacts", json=event)',
+        'http.request("GET", "https://crm.internal/contacts", params=event)',
     ),
     (
         "aiohttp-session-alias",
         "import aiohttp\n",
         "",
-        'async with aiohttp.ClientSession() as web:\n    api = web\n    await api.put("https://erp.example/orders", json=event)',
-        'async with aiohttp.ClientSession() as web:\n    api = web\n    await api.get("https://erp.example/orders", params=event)',
+        'async with aiohttp.ClientSession() as web:\n    api = web\n    await api.put("https://erp.internal/orders", json=event)',
+        'async with aiohttp.ClientSession() as web:\n    api = web\n    await api.get("https://erp.internal/orders", params=event)',
     ),
     (
         "smtplib-with-as",
@@ -220,14 +220,14 @@ def test_claim_before_the_effect_is_a_lost_message_not_a_safe_handler():
         """
         if not await r.set(f"seen:{event['id']}", 1, nx=True):
             return
-        await httpx.AsyncClient().post("https://carrier.example/pickups", json=event)
+        await httpx.AsyncClient().post("https://carrier.internal/pickups", json=event)
         """,
     )
     found = lint_files(NonIdempotentHandler, lost)
     assert len(found) == 1 and "claims the message" in found[0].message and "work is lost" in found[0].message
     released = lost.replace(
-        '    await httpx.AsyncClient().post("https://carrier.example/pickups", json=event)\n',
-        '    try:\n        await httpx.AsyncClient().post("https://carrier.example/pickups", json=event)\n'
+        '    await httpx.AsyncClient().post("https://carrier.internal/pickups", json=event)\n',
+        '    try:\n        await httpx.AsyncClient().post("https://carrier.internal/pickups", json=event)\n'
         '    except Exception:\n        await r.delete(f"seen:{event[\'id\']}")\n        raise\n',
     )
     assert released != lost
