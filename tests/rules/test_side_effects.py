@@ -243,6 +243,24 @@ def test_a_team_adds_a_conditional_entry_through_the_options():
     assert lint_files(NonIdempotentHandler, files, options={"messages": ["*box.dispatch if keyword sender"]}) == []
 
 
+@pytest.mark.parametrize("url", ["http://example.com/process", "https://hooks.example.org/notify", "https://carrier.example/pickups", "http://billing.test/invoices"])
+def test_a_post_to_a_documentation_host_is_no_side_effect(url):
+    # a demo forwarding each message to a host reserved for documentation (RFC 2606, RFC 6761): it reaches no service
+    body = f"""
+        async with aiohttp.ClientSession() as session:
+            async with session.post("{url}", json=event) as response:
+                print(await response.text())
+    """
+    placeholder = handler("import aiohttp\n", "", body)
+    assert lint_files(NonIdempotentHandler, placeholder) == []
+    # the same POST to a real service repeats on every redelivery
+    real = handler("import aiohttp\n", "", body.replace(url, "http://processor:8000/process"))
+    [finding] = lint_files(NonIdempotentHandler, real)
+    assert "makes a state-changing HTTP request (ClientSession.post)" in finding.message
+    # a team that wants placeholder hosts judged as any other says so
+    assert len(lint_files(NonIdempotentHandler, placeholder, options={"placeholder_hosts": []})) == 1
+
+
 def test_knowledge_file_is_valid_and_every_entry_readable():
     known = knowledge.load()
     entries = [e for group in known.effects.values() for e in group] + list(known.dedup_calls + known.conditional_writes + known.marker_writes)
