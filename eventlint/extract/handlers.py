@@ -243,6 +243,7 @@ class HandlerAnalysis:
                     arms=site.arms,
                     guards=site.guards,
                     message_keywords=_message_keywords(call, fn, message) if uses else (),
+                    on_message=isinstance(call.func, ir.Attr) and _rooted_in(call.func.value, itself),
                 )
             )
             if site.get_names is not None and site.get_names & itself:
@@ -604,6 +605,21 @@ def _is_message(expr: ir.Expr, message: set[str]) -> bool:
             return True
         case ir.Call(_, args, _) if args:
             return _is_message(args[0], message)
+    return False
+
+
+def _rooted_in(expr: ir.Expr, names: set[str] | frozenset[str]) -> bool:
+    """The expression is one of the names or reached from it by attributes and method calls (`message`,
+    `message.body`, `msg.value()`): the receiver of a method of the message itself."""
+    match expr:
+        case ir.Name(name):
+            return name in names
+        case ir.Attr(value, _):
+            return _rooted_in(value, names)
+        case ir.Await(value):
+            return _rooted_in(value, names)
+        case ir.Call(ir.Attr(receiver, _), _, _):
+            return _rooted_in(receiver, names)
     return False
 
 

@@ -609,7 +609,11 @@ class NoDeadLetter(Rule):
                     continue  # the dispatch through the handler map (`routes[msg.topic()](...)`): the handler, judged above
                 if knowledge.placeholder_call(call, self.options.placeholder_hosts):
                     continue  # a request to a documentation host (`http://example.com/...`): it reaches no real service
-                if knowledge.matches_any(call, EFFECT_CALLS) or not knowledge.matches_any(call, self.options.inert_calls):
+                if knowledge.matches_any(call, EFFECT_CALLS):
+                    return False
+                if call.on_message and call.name == call.text:
+                    continue  # a method of the delivered message no type names (`message.process()`): the framework's own
+                if not knowledge.matches_any(call, self.options.inert_calls):
                     return False
             if not all(self._inert_publication(p, ctx, callers, visiting) for p in publications):
                 return False

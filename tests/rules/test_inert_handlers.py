@@ -477,3 +477,90 @@ def test_a_worker_posting_to_a_documentation_host_is_silent_and_one_posting_to_a
     assert finding.message.startswith("worker.process_message consumes events (faststream)")
     # a team that wants placeholder hosts judged as any other says so
     assert len(eda501(tmp_path / "c", {"worker.py": FORWARDER.replace("{url}", "http://example.com/process")}, {"placeholder_hosts": []})) == 1
+
+
+# a request/reply pair over aio-pika, each side reading its queue with `queue.iterator()` and settling each
+# message with `message.process()` (aio-pika's ack-on-exit context manager)
+REQUESTER = """
+    import aio_pika
+
+    async def send_request(text: str, correlation_id: str):
+        connection = await aio_pika.connect_robust("amqp://guest:guest@rabbitmq/")
+        async with connection:
+            channel = await connection.channel()
+            await channel.default_exchange.publish(
+                aio_pika.Message(body=text.encode(), correlation_id=correlation_id), routing_key="work_queue"
+            )
+
+    async def wait_for_reply(correlation_id: str):
+        connection = await aio_pika.connect_robust("amqp://guest:guest@rabbitmq/")
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue("answer_queue", durable=True)
+            async with queue.iterator() as queue_iter:
+                async for message in queue_iter:
+                    async with message.process():
+                        if message.correlation_id == correlation_id:
+                            {work}
+                            break
+"""
+
+WORKER = """
+    import aio_pika
+
+    async def consume():
+        connection = await aio_pika.connect_robust("amqp://guest:guest@rabbitmq/")
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue("work_queue", durable=True)
+            async with queue.iterator() as queue_iter:
+                async for message in queue_iter:
+                    async with message.process():
+                        result = message.body.decode().upper()
+                        await answer(result, message.correlation_id)
+
+    async def answer(result: str, correlation_id: str):
+        connection = await aio_pika.connect_robust("amqp://guest:guest@rabbitmq/")
+        async with connection:
+            channel = await connection.channel()
+            await channel.default_exchange.publish(
+                aio_pika.Message(body=result.encode(), correlation_id=correlation_id), routing_key="answer_queue"
+            )
+            {more}
+"""
+
+STORE = "await db.execute('INSERT INTO answers (body) VALUES ($1)', message.body)"
+
+
+def _requester(work: str) -> str:
+    source = REQUESTER.replace("{work}", work)
+    return source.replace("import aio_pika", "import aio_pika\n    import asyncpg\n\n    db = asyncpg.create_pool()") if "db." in work else source
+
+
+def test_a_method_of_the_delivered_message_is_the_frameworks_own(tmp_path):
+    # `message.process()` on the iterated aio-pika message settles it: a requester that only prints the reply has
+    # nothing to protect, one that stores it has
+    assert eda501(tmp_path / "a", {"requester.py": _requester("print(message.body.decode())")}) == []
+    [finding] = eda501(tmp_path / "b", {"requester.py": _requester(STORE)})
+    assert "answer_queue" in finding.message
+    # the facts say which calls are methods of the delivered message
+    root = write_project(tmp_path / "c", {"requester.py": textwrap.dedent(_requester("print(message.body.decode())"))}, {"exclude": []})
+    facts = api.facts([root], load_config([root]))
+    [handler] = [h for h in facts.handlers if h.name.endswith("wait_for_reply")]
+    assert {c.text for c in handler.calls if c.on_message} == {"message.process", "message.body.decode"}
+    assert {c.text for c in handler.calls if not c.on_message} >= {"connection.channel", "queue.iterator", "print"}
+
+
+def test_a_worker_answering_a_requester_is_judged_by_what_the_requester_does_with_the_answer(tmp_path):
+    worker = WORKER.replace("{more}", "")
+    # the answer is consumed here only by a requester that prints it: a kept request would have nothing to redo
+    assert eda501(tmp_path / "a", {"requester.py": _requester("print(message.body.decode())"), "worker.py": worker}) == []
+    # the requester stores the answer: losing the request loses that row, so both sides are reported
+    found = eda501(tmp_path / "b", {"requester.py": _requester(STORE), "worker.py": worker})
+    assert sorted(d.path for d in found) == ["requester.py", "worker.py"]
+    # a worker that also publishes a real event, which nothing here consumes, is not inert
+    real = WORKER.replace(
+        "{more}", 'await channel.default_exchange.publish(aio_pika.Message(body=result.encode()), routing_key="orders.shipped")'
+    )
+    found = eda501(tmp_path / "c", {"requester.py": _requester("print(message.body.decode())"), "worker.py": real})
+    assert [d.path for d in found] == ["worker.py"]
