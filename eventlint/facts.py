@@ -135,7 +135,7 @@ class HandlerCall:
     # keywords given a value read from the message, of the call or of the call that made the object it is handed
     # (`session.add(item)` after `item = Item(id=msg.id)`: `id`); omitted when empty
     message_keywords: tuple[str, ...] = ()
-    # a method of the delivered message itself (`message.process()`, `msg.ack()`, `msg.value().decode()`); omitted when false
+    # a method of the record a consuming loop receives (`async for message in it: message.process()`, `msg.value().decode()`); omitted when false
     on_message: bool = False
 
 

@@ -142,6 +142,24 @@ class NoDeadLetter(Rule):
     dead-letter path there keeps nothing worth replaying (EDA402 stays quiet
     on them for the same reason).
 
+    Example code is not reported: a subscription whose path from the analysed
+    root passes through a folder of examples, demos or tutorials (`examples/`,
+    `docs_src/`, `samples/`: `rules/knowledge/example-code.yaml`, the
+    `example_folders` option) teaches the call, not a deployment. Set
+    `example_folders: []` to report it too (docs/configuration.md, "Example,
+    demo and tutorial code").
+
+    A handler whose every URL literal names a host reserved for documentation
+    (RFC 2606 and RFC 6761: `example.com`, `example.net`, `example.org` and the
+    names under `.example`, `.test`, `.invalid`; `placeholder_hosts`) calls
+    nothing real there: `session.post("http://example.com/process")` is a
+    placeholder left for the reader, taken as inert. A method of the
+    record a consuming loop receives that no type names (aio-pika's
+    `message.process()` in `async for message in queue_iter`) is the
+    framework's own, inert too. A worker that
+    answers on a named queue (`response_queue`, not the caller's `reply_to`)
+    is judged, as any relay, by what the consumers of that queue do.
+
     A project function that consumes a queue it is given (`def
     consume_queue(self, func, queue_name)`) is one subscription per call of
     it, each naming its queue; the function's own consume call, whose queue is
@@ -227,6 +245,7 @@ class NoDeadLetter(Rule):
         - inert_calls: globs on calls that change nothing outside the process (printing, logging, parsing, waiting, reads, the consuming client's own calls; rules/knowledge/inert-calls.yaml); a handler making only these calls, and publishing nothing or only to consumers that are themselves inert, is not reported
         - state_by_assignment_frameworks: frameworks whose handlers write durable state by plain assignment (a faust Table), which calls do not show; their handlers are never taken as inert
         - report_inert_handlers: report handlers with nothing to protect too (every call inert)
+        - example_folders: globs (case-insensitive) on folder names of example, demo and tutorial code (rules/knowledge/example-code.yaml); a subscription whose path from the analysed root passes through one is not reported; `[]` reports there too
         - placeholder_hosts: host names reserved for documentation (RFC 2606, RFC 6761; each with every name below it; rules/knowledge/inert-calls.yaml); a call whose every URL literal names one (`session.post("http://example.com/process")`) reaches no real service and is taken as inert; `[]` judges such calls as any other
         """
 
@@ -263,6 +282,7 @@ class NoDeadLetter(Rule):
         state_by_assignment_frameworks: tuple[str, ...] = knowledge.state_by_assignment()
         report_inert_handlers: bool = False
         placeholder_hosts: tuple[str, ...] = knowledge.placeholder_hosts()
+        example_folders: tuple[str, ...] = knowledge.example_folders()
 
     invalid = [
         Example(
@@ -545,6 +565,7 @@ class NoDeadLetter(Rule):
             lacking = [
                 s for s in records
                 if self._lacks_dead_letter(s, ctx) and not (s.channel is None and (s.framework, s.function) in wrapped)
+                and not knowledge.in_example_folder(s.path, self.options.example_folders)
             ]
             if not lacking or self._handler_dead_letters(lacking[0], ctx, callers):
                 continue
@@ -612,7 +633,7 @@ class NoDeadLetter(Rule):
                 if knowledge.matches_any(call, EFFECT_CALLS):
                     return False
                 if call.on_message and call.name == call.text:
-                    continue  # a method of the delivered message no type names (`message.process()`): the framework's own
+                    continue  # a method of the record a consuming loop receives, no type naming it (`message.process()`): the framework's own
                 if not knowledge.matches_any(call, self.options.inert_calls):
                     return False
             if not all(self._inert_publication(p, ctx, callers, visiting) for p in publications):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from fnmatch import fnmatchcase
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -230,3 +231,18 @@ def placeholder_call(call: HandlerCall, names: Iterable[str]) -> bool:
 @functools.cache
 def _inert_file() -> dict:
     return _shipped("inert-calls.yaml", "inert_calls")
+
+
+@functools.cache
+def example_folders() -> tuple[str, ...]:
+    """Folders of example, demo and tutorial code (rules/knowledge/example-code.yaml; a mistake in it is a bug: it raises)."""
+    return tuple(_shipped("example-code.yaml", "example_code")["folders"])
+
+
+def in_example_folder(path: str, folders: Iterable[str]) -> bool:
+    """A folder of the root-relative path (the file's own name and the analysed root's name aside) matches one
+    of the globs, ignoring case: `library/examples/app.py` is example code for `examples`."""
+    patterns = tuple(f.lower() for f in folders)
+    if not patterns:
+        return False
+    return any(fnmatchcase(part.lower(), p) for part in path.replace("\\", "/").split("/")[:-1] for p in patterns)
