@@ -119,6 +119,14 @@ class NonIdempotentHandler(HandlerRule):
     `save(update_fields=[...])`) when each is given a literal or the current
     time before it (`order.notified = True`); a field changed any other way
     (`order.count += 1`, a value from the message) keeps it a write.
+    Nor is a request whose every URL literal names a host reserved for
+    documentation (RFC 2606 and RFC 6761: `example.com`, `example.net`,
+    `example.org`, and names under `.example`, `.test`, `.invalid`;
+    `placeholder_hosts`, from `rules/knowledge/inert-calls.yaml`):
+    `session.post("http://example.com/process", json=message)` in a demo
+    reaches no service. A base URL set elsewhere (`httpx.Client(base_url=...)`,
+    an environment variable) is not read, so such a client stays judged.
+    `placeholder_hosts: []` judges these calls as any other.
 
     Evidence of deduplication: a lookup of the incoming event id before the
     effect (`already_processed(event_id)`, an inbox table, `exists`), a
