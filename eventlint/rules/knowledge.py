@@ -242,7 +242,12 @@ def example_folders() -> tuple[str, ...]:
 def in_example_folder(path: str, folders: Iterable[str]) -> bool:
     """A folder of the root-relative path (the file's own name and the analysed root's name aside) matches one
     of the globs, ignoring case: `library/examples/app.py` is example code for `examples`."""
+    folders = tuple(folders)
+    return bool(folders) and _folder_matches(path.replace("\\", "/").rpartition("/")[0], folders)
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_matches(directory: str, folders: tuple[str, ...]) -> bool:
+    """Asked once per site of a run: each directory is judged once."""
     patterns = tuple(f.lower() for f in folders)
-    if not patterns:
-        return False
-    return any(fnmatchcase(part.lower(), p) for part in path.replace("\\", "/").split("/")[:-1] for p in patterns)
+    return bool(directory) and any(fnmatchcase(part.lower(), p) for part in directory.split("/") for p in patterns)
