@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import functools
 import re
-from fnmatch import fnmatchcase
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
 import yaml
