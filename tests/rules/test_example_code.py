@@ -112,9 +112,9 @@ def test_the_analysed_roots_own_name_never_counts(tmp_path):
 def test_a_subscription_in_example_code_with_no_publisher_is_quiet(tmp_path):
     consumer_only = SERVICE.replace('            await tomodachi.aws_sns_sqs_publish(self, {"order_id": data["order_id"]}, topic="receipts-stored", message_envelope=JsonBase)\n', "")
     # a tomodachi consumer whose queue has no publisher here: EDA102 in service code, quiet in docs_src/
-    options = {"unresolved_candidates": "report"}
-    assert lint(tmp_path / "a", {"svc/app.py": consumer_only, **STORE}, ["EDA102"], options) == [("EDA102", "svc/app.py")]
-    assert lint(tmp_path / "b", {"docs_src/app.py": consumer_only, **STORE}, ["EDA102"], options) == []
+    assert lint(tmp_path / "a", {"svc/app.py": consumer_only, **STORE}, ["EDA102"]) == [("EDA102", "svc/app.py")]
+    assert lint(tmp_path / "b", {"docs_src/app.py": consumer_only, **STORE}, ["EDA102"]) == []
+    assert lint(tmp_path / "c", {"docs_src/app.py": consumer_only, **STORE}, ["EDA102"], {"example_folders": []}) == [("EDA102", "docs_src/app.py")]
 
 
 def test_example_code_still_counts_in_the_graph_and_for_the_rules_about_wrong_code(tmp_path):
