@@ -135,6 +135,8 @@ class HandlerCall:
     # keywords given a value read from the message, of the call or of the call that made the object it is handed
     # (`session.add(item)` after `item = Item(id=msg.id)`: `id`); omitted when empty
     message_keywords: tuple[str, ...] = ()
+    # a method of the record a consuming loop receives (`async for message in it: message.process()`, `msg.value().decode()`); omitted when false
+    on_message: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +361,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime", "try_line", "returns_value")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime", "try_line", "returns_value", "on_message")
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from billing.gateway import charge_credit_card
 
 def on_order(event):
     charge_credit_card(event["customer_id"], event["total"])  # noqa: E501
-    requests.post("https://crm.example/notes", json=event)
+    requests.post("https://crm.internal/notes", json=event)
 
 
 for message in KafkaConsumer("orders.placed", group_id="billing"):  # the billing group
@@ -88,7 +88,7 @@ def test_a_finding_inside_a_multiline_string_is_left_and_reported(tmp_path):
                 import requests
 
                 def on_order(event):
-                    requests.post("https://crm.example/notes", data="""note
+                    requests.post("https://crm.internal/notes", data="""note
                     about {}""".format(event["id"]))
 
                 for message in KafkaConsumer("orders.placed", group_id="crm"):

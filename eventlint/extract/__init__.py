@@ -239,7 +239,7 @@ def _facts(
         bindings = [*bindings, *declared.bindings]
         diagnostics.extend(declared.problems)
 
-    handlers = HandlerAnalysis(project, finder.ev, services, finder.inference).handlers(subscribers, publishers, finder.loop_messages)
+    handlers = HandlerAnalysis(project, finder.ev, services, finder.inference).handlers(subscribers, publishers, finder.loop_messages, finder.loop_seeds)
     if reads is not None:
         reads.update(project.configs.reads)
 

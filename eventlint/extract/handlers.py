@@ -91,6 +91,8 @@ class HandlerAnalysis:
         self.services = services
         self.inference = inference
         self.loop_messages: dict[str, set[str]] = {}
+        # of those, the names holding the transport's own record (the loop variable): its methods are the framework's
+        self.loop_seeds: dict[str, set[str]] = {}
         self.decoded: set[str] = set()  # handlers whose framework decodes the message into the parameter's annotated class
         # functions a handler hands the message to through a dispatch map: the first handler that does, and where
         self.routed: dict[str, tuple[str, SiteRef]] = {}
@@ -98,13 +100,18 @@ class HandlerAnalysis:
         self._bodies: dict[str, _Body] = {}
 
     def handlers(
-        self, subscribers: list[Subscription], publishers: list[Publication], loop_messages: dict[str, set[str]] | None = None
+        self,
+        subscribers: list[Subscription],
+        publishers: list[Publication],
+        loop_messages: dict[str, set[str]] | None = None,
+        loop_seeds: dict[str, set[str]] | None = None,
     ) -> list[Handler]:
         by_function: dict[str, list[Publication]] = {}
         for publication in publishers:
             if publication.function:
                 by_function.setdefault(publication.function, []).append(publication)
         self.loop_messages = loop_messages or {}
+        self.loop_seeds = loop_seeds or {}
         decoding = frozenset(knowledge().get("model-decoding-frameworks", ()))
         self.decoded = {s.handler for s in subscribers if s.handler and s.framework in decoding}
         names = sorted({s.handler for s in subscribers if s.handler and s.handler in self.project.functions})
@@ -217,6 +224,7 @@ class HandlerAnalysis:
         scope = body.scope
         message = derived_names(fn, visit.tainted)
         itself = decoded_names(fn, visit.message)
+        record = frozenset(self.loop_seeds.get(visit.qname, ())) if visit.depth == 0 else frozenset()
         follow: list[_Visit] = []
         for site in body.calls:
             call = site.call
@@ -243,6 +251,7 @@ class HandlerAnalysis:
                     arms=site.arms,
                     guards=site.guards,
                     message_keywords=_message_keywords(call, fn, message) if uses else (),
+                    on_message=bool(record) and isinstance(call.func, ir.Attr) and _rooted_in(call.func.value, record),
                 )
             )
             if site.get_names is not None and site.get_names & itself:
@@ -604,6 +613,21 @@ def _is_message(expr: ir.Expr, message: set[str]) -> bool:
             return True
         case ir.Call(_, args, _) if args:
             return _is_message(args[0], message)
+    return False
+
+
+def _rooted_in(expr: ir.Expr, names: frozenset[str]) -> bool:
+    """The expression is one of the names or reached from it by attributes and method calls (`message`,
+    `message.body`, `msg.value()`): the receiver of a method of the transport's record itself."""
+    match expr:
+        case ir.Name(name):
+            return name in names
+        case ir.Attr(value, _):
+            return _rooted_in(value, names)
+        case ir.Await(value):
+            return _rooted_in(value, names)
+        case ir.Call(ir.Attr(receiver, _), _, _):
+            return _rooted_in(receiver, names)
     return False
 
 

@@ -119,6 +119,14 @@ class NonIdempotentHandler(HandlerRule):
     `save(update_fields=[...])`) when each is given a literal or the current
     time before it (`order.notified = True`); a field changed any other way
     (`order.count += 1`, a value from the message) keeps it a write.
+    Nor is a request whose every URL literal names a host reserved for
+    documentation (RFC 2606 and RFC 6761: `example.com`, `example.net`,
+    `example.org`, and names under `.example`, `.test`, `.invalid`;
+    `placeholder_hosts`, from `rules/knowledge/inert-calls.yaml`):
+    `session.post("http://example.com/process", json=message)` in a demo
+    reaches no service. A base URL set elsewhere (`httpx.Client(base_url=...)`,
+    an environment variable) is not read, so such a client stays judged.
+    `placeholder_hosts: []` judges these calls as any other.
 
     Evidence of deduplication: a lookup of the incoming event id before the
     effect (`already_processed(event_id)`, an inbox table, `exists`), a
@@ -254,6 +262,7 @@ class NonIdempotentHandler(HandlerRule):
         - natural_key_keywords: keywords naming a record's own primary key; a database write of a record given one from the message (`session.add(Item(id=event.id, ...))`, `Item.objects.create(pk=...)`) fails on the key when the message comes again, so it is not a repeated effect
         - lookup_calls: calls that look a record up and return nothing when it is absent (`.first()`, `.one_or_none()`, `session.get`, `find_one`); an effect that runs only when one made on the message found nothing (`existing = ...first()`, then `if existing: continue` or `return`) is deduplicated by it
         - rollback_decorators: globs on handler decorators that roll its database writes back when it raises, so a retry after an exception does not repeat them (Django `@transaction.atomic`)
+        - placeholder_hosts: host names reserved for documentation (RFC 2606, RFC 6761; each with every name below it; rules/knowledge/inert-calls.yaml); a call whose every URL literal names one (`requests.post("https://example.com/hook")`) reaches no real service and is not a side effect; `[]` judges such calls as any other
         """
 
         payments: tuple[str, ...] = PAYMENTS
@@ -278,6 +287,7 @@ class NonIdempotentHandler(HandlerRule):
         rollback_decorators: tuple[str, ...] = _KNOWN.rollback_decorators
         lookup_calls: tuple[str, ...] = LOOKUP_CALLS
         natural_key_keywords: tuple[str, ...] = ("id", "pk", "_id")
+        placeholder_hosts: tuple[str, ...] = knowledge.placeholder_hosts()
 
     invalid = [
         Example(
@@ -314,7 +324,7 @@ class NonIdempotentHandler(HandlerRule):
             import requests
 
             def record_shipment(body):
-                requests.post("https://carrier.example/shipments", json={"order": body.decode()})
+                requests.post("https://carrier.internal/shipments", json={"order": body.decode()})
 
             def on_message(channel, method, properties, body):
                 record_shipment(body)  # expect: EDA401
@@ -359,7 +369,7 @@ class NonIdempotentHandler(HandlerRule):
             import httpx
             from aiokafka import AIOKafkaConsumer
 
-            client = httpx.AsyncClient(base_url="https://payments.example")
+            client = httpx.AsyncClient(base_url="https://payments.internal")
 
             async def settle(event: dict) -> None:
                 await client.post("/v1/payouts", json=event)  # expect: EDA401
@@ -463,7 +473,7 @@ class NonIdempotentHandler(HandlerRule):
 
             @shared_task
             def ship(event):
-                requests.post("https://carrier.example/shipments", json=event)  # expect: EDA401
+                requests.post("https://carrier.internal/shipments", json=event)  # expect: EDA401
 
             # the Kafka message is committed once the task is queued; a redelivery queues it again
             def consume():
@@ -479,8 +489,8 @@ class NonIdempotentHandler(HandlerRule):
             # autoretry_for runs the task again after a failure of anything after the POST
             @shared_task(bind=True, autoretry_for=(requests.RequestException,), retry_backoff=True)
             def notify_carrier(self, order_id):
-                requests.post("https://carrier.example/pickups", json={"order": order_id})  # expect: EDA401
-                requests.get(f"https://carrier.example/pickups/{order_id}").raise_for_status()
+                requests.post("https://carrier.internal/pickups", json={"order": order_id})  # expect: EDA401
+                requests.get(f"https://carrier.internal/pickups/{order_id}").raise_for_status()
             """
         ),
     ]
@@ -629,7 +639,7 @@ class NonIdempotentHandler(HandlerRule):
             import httpx
             from aiokafka import AIOKafkaConsumer
 
-            client = httpx.AsyncClient(base_url="https://payments.example")
+            client = httpx.AsyncClient(base_url="https://payments.internal")
 
             async def settle(event: dict) -> None:
                 await client.post("/v1/payouts", json=event, headers={"Idempotency-Key": event["event_id"]})
@@ -777,6 +787,8 @@ class NonIdempotentHandler(HandlerRule):
             return None
         if knowledge.matches_any(call, options.conditional_writes):
             return None
+        if knowledge.placeholder_call(call, options.placeholder_hosts):
+            return None  # a request to a documentation host (`https://example.com/...`): it reaches no real service
         return _classify(call, options)
 
     def _redelivered(self, ctx: RuleContext) -> dict[str, _Risk]:

@@ -17,6 +17,7 @@ from eventlint.routes import (
     template_pattern,
     wrapper_functions,
 )
+from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
 from eventlint.rules.handler_queries import dead_letter_sites, named, short
 
@@ -219,6 +220,13 @@ class OrphanEvent(Rule):
     `report` keeps the rule's severity. `eventlint facts --unresolved` shows
     why those destinations are unknown.
 
+    Example code is not reported: a publication whose path from the analysed
+    root passes through a folder of examples, demos or tutorials (`examples/`,
+    `docs_src/`, `samples/`: `rules/knowledge/example-code.yaml`, the
+    `example_folders` option) teaches the call, and its consumer is not the
+    point. Set `example_folders: []` to report it too (docs/configuration.md,
+    "Example, demo and tutorial code").
+
     ## Why is this bad?
     An event nobody consumes is work and storage for nothing, and usually a
     sign that something broke silently: the consumer was renamed, the topic
@@ -241,10 +249,12 @@ class OrphanEvent(Rule):
         """
         - routed_frameworks: frameworks whose subscribers name a subscription, not a topic (Google Pub/Sub); while one has no binding, their publications are not reported
         - unresolved_candidates: what to do when consumers of a compatible transport whose destination is not statically known could receive the event: `info` reports at info severity with those consumers as related locations, `quiet` reports nothing, `report` reports at the rule's severity anyway
+        - example_folders: globs (case-insensitive) on folder names of example, demo and tutorial code (rules/knowledge/example-code.yaml); a publication whose path from the analysed root passes through one is not reported; `[]` reports there too
         """
 
         routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
         unresolved_candidates: UnresolvedCandidates = "quiet"
+        example_folders: tuple[str, ...] = knowledge.example_folders()
 
     invalid = [
         Example(
@@ -401,6 +411,8 @@ class OrphanEvent(Rule):
             event = flow.event(publication)
             if not flow.judged(publication) or publication.framework in unrouted:
                 continue
+            if knowledge.in_example_folder(publication.path, self.options.example_folders):
+                continue  # example code (`examples/`, `docs_src/`): it teaches the publish call, its consumer is not the point
             if _site(publication) in dead_letters:
                 continue  # a consumer's dead-letter path: read by people and replay tools, not by a handler here
             if ctx.catalog.consumed_elsewhere(event, publication.channel):
@@ -515,6 +527,13 @@ class PhantomSubscription(Rule):
     (an EventBridge source, an SNS topic): the project feeds it, and a rule for
     a detail-type none of its publications sends is judged like any other.
 
+    Example code is not reported: a subscription whose path from the analysed
+    root passes through a folder of examples, demos or tutorials (`examples/`,
+    `docs_src/`, `samples/`: `rules/knowledge/example-code.yaml`, the
+    `example_folders` option) teaches the call, and its publisher is not the
+    point. Set `example_folders: []` to report it too (docs/configuration.md,
+    "Example, demo and tutorial code").
+
     ## Why is this bad?
     A handler waiting for messages that never come is dead code that looks
     alive: a typo in a topic name, a renamed event or a missing binding leaves
@@ -539,12 +558,14 @@ class PhantomSubscription(Rule):
         - unpublished_kinds: kinds of subscription that code is not expected to publish to: `change` (a DynamoDB stream: the table emits it), `task` (a Celery task: beat schedules and canvas primitives start tasks too)
         - unresolved_candidates: what to do when publications of a compatible transport whose destination is not statically known could be the missing publisher: `info` reports at info severity with those publications as related locations, `quiet` reports nothing, `report` reports at the rule's severity anyway
         - template_entry_points: what to do with a queue, topic or stream that a deployment template (AWS SAM, Serverless, CloudFormation) declares as a function's event source and nothing in the analysed code publishes: the system's entry point, fed from outside the repository; `quiet` reports nothing, `info` reports at info severity, `report` at the rule's severity
+        - example_folders: globs (case-insensitive) on folder names of example, demo and tutorial code (rules/knowledge/example-code.yaml); a subscription whose path from the analysed root passes through one is not reported; `[]` reports there too
         """
 
         routed_frameworks: tuple[str, ...] = ROUTED_FRAMEWORKS
         unpublished_kinds: tuple[str, ...] = ("change", "task")
         unresolved_candidates: UnresolvedCandidates = "quiet"
         template_entry_points: UnresolvedCandidates = "quiet"
+        example_folders: tuple[str, ...] = knowledge.example_folders()
 
     invalid = [
         Example(
@@ -717,6 +738,8 @@ class PhantomSubscription(Rule):
                 continue
             if subscription.kind in self.options.unpublished_kinds:
                 continue
+            if knowledge.in_example_folder(subscription.path, self.options.example_folders):
+                continue  # example code (`examples/`, `docs_src/`): it teaches the subscription, its publisher is not the point
             routes = flow.addresses(subscription)
             if any(ctx.catalog.published_elsewhere(event, name) for name in (subscription.channel, *routes)):
                 continue

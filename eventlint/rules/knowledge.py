@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
 import yaml
@@ -191,6 +192,62 @@ def state_by_assignment() -> tuple[str, ...]:
     return tuple(_inert_file().get("state-by-assignment", ()))
 
 
+def placeholder_hosts() -> tuple[str, ...]:
+    """Host names reserved for documentation (RFC 2606, RFC 6761) of rules/knowledge/inert-calls.yaml."""
+    return tuple(_inert_file().get("placeholder-hosts", ()))
+
+
+# an absolute URL at the start of a literal, or of an f-string's source text (`f'http://example.com/{id}'`): its authority
+_URL = re.compile(r"""^(?:[fFrRbBuU]{1,2}(?:'{1,3}|"{1,3}))?(?:https?|wss?)://([^/?#\s'"]*)""", re.IGNORECASE)
+
+
+def url_hosts(call: HandlerCall) -> tuple[str | None, ...]:
+    """The hosts of the absolute URLs the call is given as string literals (`post("http://example.com/x")`), in
+    order; None for a URL whose host is not literal (`f"http://{host}/x"`)."""
+    hosts: list[str | None] = []
+    for literal in call.literals:
+        found = _URL.match(literal)
+        if found is None:
+            continue
+        host = found.group(1).rpartition("@")[2]
+        host = host[: host.index("]") + 1] if host.startswith("[") and "]" in host else host.split(":", 1)[0]
+        hosts.append(None if not host or any(ch in host for ch in "{}%") else host.lower().rstrip("."))
+    return tuple(hosts)
+
+
+def reserved_host(host: str, names: Iterable[str]) -> bool:
+    """The host is one of the names or below one (`api.example.com` under `example.com`)."""
+    return any(host == name or host.endswith("." + name) for name in names)
+
+
+def placeholder_call(call: HandlerCall, names: Iterable[str]) -> bool:
+    """The call is given absolute URLs as literals and every one names a reserved documentation host: a
+    placeholder (`session.post("http://example.com/process", json=message)` in a demo), not a real service."""
+    names = tuple(names)
+    hosts = url_hosts(call)
+    return bool(names) and bool(hosts) and all(h is not None and reserved_host(h, names) for h in hosts)
+
+
 @functools.cache
 def _inert_file() -> dict:
     return _shipped("inert-calls.yaml", "inert_calls")
+
+
+@functools.cache
+def example_folders() -> tuple[str, ...]:
+    """Folders of example, demo and tutorial code (rules/knowledge/example-code.yaml; a mistake in it is a bug: it raises)."""
+    return tuple(_shipped("example-code.yaml", "example_code")["folders"])
+
+
+def in_example_folder(path: str, folders: Iterable[str]) -> bool:
+    """A folder of the root-relative path (the file's own name and the analysed root's name aside) matches one
+    of the globs, ignoring case: `library/examples/app.py` is example code for `examples`."""
+    folders = tuple(folders)
+    return bool(folders) and _folder_matches(path.replace("\\", "/").rpartition("/")[0], folders)
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_matches(directory: str, folders: tuple[str, ...]) -> bool:
+    """Asked once per site of a run: each directory is judged once."""
+    patterns = tuple(f.lower() for f in folders)
+    return bool(directory) and any(fnmatchcase(part.lower(), p) for part in directory.split("/") for p in patterns)

@@ -77,7 +77,7 @@ app = Celery("jobs")
 
 
 def charge(payload):
-    requests.post("https://pay.example/charges", json=payload)
+    requests.post("https://pay.internal/charges", json=payload)
 
 
 ROUTES = {"charge": charge}

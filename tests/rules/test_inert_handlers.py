@@ -129,6 +129,14 @@ INERT = [
     ("nats.aio.msg.Msg.ack_sync", "msg.ack_sync"),
     ("nats.aio.msg.Msg.nak", "msg.nak"),
     ("nats.aio.msg.Msg.in_progress", "msg.in_progress"),
+    ("aiohttp.ClientSession", "aiohttp.ClientSession"),
+    ("httpx.Client", "httpx.Client"),
+    ("httpx.AsyncClient", "httpx.AsyncClient"),
+    ("requests.Session", "requests.Session"),
+    ("aiohttp.ClientSession.post.text", "response.text"),
+    ("aiohttp.ClientSession.get.json", "response.json"),
+    ("aiohttp.ClientSession.get.read", "resp.read"),
+    ("httpx.AsyncClient.post.raise_for_status", "response.raise_for_status"),
 ]
 
 # calls that change the world: never inert, whatever the inert globs say
@@ -146,6 +154,58 @@ NOT_INERT = [
     ("session.commit", "session.commit"),
     ("orders_pb2_grpc.OrdersStub.PlaceOrder", "stub.PlaceOrder"),  # a gRPC call, not a Protobuf message
 ]
+
+
+# one real URL per reserved documentation name of the knowledge file (RFC 2606 section 3, RFC 6761 section 6)
+PLACEHOLDER_URLS = [
+    "http://example.com/process",
+    "https://api.example.net/v1/orders",
+    "https://hooks.example.org/notify",
+    "https://carrier.example/shipments",
+    "http://billing.test:8080/invoices",
+    "https://nowhere.invalid/",
+    "f'https://www.example.com/orders/{order_id}'",  # an f-string, as the facts give it
+    "https://user:secret@example.com/upload",
+]
+# URLs a real service answers at: their calls keep their meaning
+REAL_URLS = [
+    "http://localhost:8000/process",  # a local service is a real one
+    "http://billing:8080/invoices",  # a docker-compose service name
+    "https://example.community/x",
+    "https://notexample.com/x",
+    "https://api.stripe.com/v1/charges",
+    "https://example.com.evil.io/x",
+    "f'http://{host}/x'",  # the host is not known
+]
+
+
+@pytest.mark.parametrize("url", PLACEHOLDER_URLS)
+def test_a_call_to_a_reserved_documentation_host_is_a_placeholder(url):
+    post = dataclasses.replace(call("aiohttp.ClientSession.post", "session.post"), literals=(url,))
+    assert knowledge.placeholder_call(post, knowledge.placeholder_hosts())
+    assert not knowledge.placeholder_call(post, ())  # the option emptied: judged as any other call
+
+
+@pytest.mark.parametrize("url", REAL_URLS)
+def test_a_call_to_a_real_host_is_not_a_placeholder(url):
+    post = dataclasses.replace(call("requests.post"), literals=(url,))
+    assert not knowledge.placeholder_call(post, knowledge.placeholder_hosts())
+
+
+def test_a_call_with_a_real_url_besides_a_placeholder_or_with_no_url_is_not_a_placeholder():
+    hosts = knowledge.placeholder_hosts()
+    assert not knowledge.placeholder_call(dataclasses.replace(call("requests.post"), literals=("https://example.com/a", "https://api.acme.io/b")), hosts)
+    assert not knowledge.placeholder_call(dataclasses.replace(call("requests.post"), literals=("/process",)), hosts)
+    assert not knowledge.placeholder_call(call("requests.post"), hosts)
+
+
+def test_every_placeholder_host_of_the_knowledge_file_is_matched_by_a_real_url():
+    for name in knowledge.placeholder_hosts():
+        assert any(
+            knowledge.placeholder_call(dataclasses.replace(call("requests.post"), literals=(url,)), (name,)) for url in PLACEHOLDER_URLS
+        ), f"{name} has no URL in PLACEHOLDER_URLS"
+    # and only the names RFC 2606 and RFC 6761 reserve for documentation and testing
+    assert set(knowledge.placeholder_hosts()) == {"example.com", "example.net", "example.org", "example", "test", "invalid"}
 
 
 @pytest.mark.parametrize("name, text", INERT, ids=[n for n, _ in INERT])
@@ -387,7 +447,120 @@ def test_a_consumer_that_decodes_protobuf_into_an_in_memory_cache_is_silent_and_
     # a generated module (prices_pb2) holds message classes: constructing, decoding and mapping one to a dict is inert
     pb2 = {"prices/__init__.py": "", "prices/prices_pb2.py": "class PriceTick:\n    def ParseFromString(self, data):\n        return self\n"}
     assert eda501(tmp_path / "a", {"app.py": PROTOBUF_CACHE.replace("{work}", ""), **pb2}) == []
-    stored = PROTOBUF_CACHE.replace("{work}", 'requests.put(f"https://quotes.example/{tick.symbol}", json=latest[tick.symbol])')
+    stored = PROTOBUF_CACHE.replace("{work}", 'requests.put(f"https://quotes.internal/{tick.symbol}", json=latest[tick.symbol])')
     stored = stored.replace("from aiokafka import AIOKafkaConsumer", "import requests\n    from aiokafka import AIOKafkaConsumer")
     [finding] = eda501(tmp_path / "b", {"app.py": stored, **pb2})
     assert "prices.changed" in finding.message
+
+
+# a FastStream demo worker forwarding each message over HTTP (faststream.rabbit's RabbitBroker.subscriber, aiohttp)
+FORWARDER = """
+    import aiohttp
+    from faststream.rabbit import RabbitBroker
+
+    broker = RabbitBroker("amqp://guest:guest@rabbitmq:5672/")
+
+    @broker.subscriber("events")
+    async def process_message(message: dict):
+        print(f"Received message: {message}")
+        async with aiohttp.ClientSession() as session:
+            async with session.post("{url}", json=message) as response:
+                print(f"Response: {await response.text()}")
+"""
+
+
+def test_a_worker_posting_to_a_documentation_host_is_silent_and_one_posting_to_a_real_service_is_reported(tmp_path):
+    # a placeholder a tutorial left for the reader: the POST reaches no service, so a kept message has nothing to redo
+    assert eda501(tmp_path / "a", {"worker.py": FORWARDER.replace("{url}", "http://example.com/process")}) == []
+    # the same worker posting to the service next to it in the compose file does real work
+    [finding] = eda501(tmp_path / "b", {"worker.py": FORWARDER.replace("{url}", "http://processor:8000/process")})
+    assert finding.message.startswith("worker.process_message consumes events (faststream)")
+    # a team that wants placeholder hosts judged as any other says so
+    assert len(eda501(tmp_path / "c", {"worker.py": FORWARDER.replace("{url}", "http://example.com/process")}, {"placeholder_hosts": []})) == 1
+
+
+# a request/reply pair over aio-pika, each side reading its queue with `queue.iterator()` and settling each
+# message with `message.process()` (aio-pika's ack-on-exit context manager)
+REQUESTER = """
+    import aio_pika
+
+    async def send_request(text: str, correlation_id: str):
+        connection = await aio_pika.connect_robust("amqp://guest:guest@rabbitmq/")
+        async with connection:
+            channel = await connection.channel()
+            await channel.default_exchange.publish(
+                aio_pika.Message(body=text.encode(), correlation_id=correlation_id), routing_key="work_queue"
+            )
+
+    async def wait_for_reply(correlation_id: str):
+        connection = await aio_pika.connect_robust("amqp://guest:guest@rabbitmq/")
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue("answer_queue", durable=True)
+            async with queue.iterator() as queue_iter:
+                async for message in queue_iter:
+                    async with message.process():
+                        if message.correlation_id == correlation_id:
+                            {work}
+                            break
+"""
+
+WORKER = """
+    import aio_pika
+
+    async def consume():
+        connection = await aio_pika.connect_robust("amqp://guest:guest@rabbitmq/")
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue("work_queue", durable=True)
+            async with queue.iterator() as queue_iter:
+                async for message in queue_iter:
+                    async with message.process():
+                        result = message.body.decode().upper()
+                        await answer(result, message.correlation_id)
+
+    async def answer(result: str, correlation_id: str):
+        connection = await aio_pika.connect_robust("amqp://guest:guest@rabbitmq/")
+        async with connection:
+            channel = await connection.channel()
+            await channel.default_exchange.publish(
+                aio_pika.Message(body=result.encode(), correlation_id=correlation_id), routing_key="answer_queue"
+            )
+            {more}
+"""
+
+STORE = "await db.execute('INSERT INTO answers (body) VALUES ($1)', message.body)"
+
+
+def _requester(work: str) -> str:
+    source = REQUESTER.replace("{work}", work)
+    return source.replace("import aio_pika", "import aio_pika\n    import asyncpg\n\n    db = asyncpg.create_pool()") if "db." in work else source
+
+
+def test_a_method_of_the_delivered_message_is_the_frameworks_own(tmp_path):
+    # `message.process()` on the iterated aio-pika message settles it: a requester that only prints the reply has
+    # nothing to protect, one that stores it has
+    assert eda501(tmp_path / "a", {"requester.py": _requester("print(message.body.decode())")}) == []
+    [finding] = eda501(tmp_path / "b", {"requester.py": _requester(STORE)})
+    assert "answer_queue" in finding.message
+    # the facts say which calls are methods of the delivered message
+    root = write_project(tmp_path / "c", {"requester.py": textwrap.dedent(_requester("print(message.body.decode())"))}, {"exclude": []})
+    facts = api.facts([root], load_config([root]))
+    [handler] = [h for h in facts.handlers if h.name.endswith("wait_for_reply")]
+    assert {c.text for c in handler.calls if c.on_message} == {"message.process", "message.body.decode"}
+    assert {c.text for c in handler.calls if not c.on_message} >= {"connection.channel", "queue.iterator", "print"}
+
+
+def test_a_worker_answering_a_requester_is_judged_by_what_the_requester_does_with_the_answer(tmp_path):
+    worker = WORKER.replace("{more}", "")
+    # the answer is consumed here only by a requester that prints it: a kept request would have nothing to redo
+    assert eda501(tmp_path / "a", {"requester.py": _requester("print(message.body.decode())"), "worker.py": worker}) == []
+    # the requester stores the answer: losing the request loses that row, so both sides are reported
+    found = eda501(tmp_path / "b", {"requester.py": _requester(STORE), "worker.py": worker})
+    assert sorted(d.path for d in found) == ["requester.py", "worker.py"]
+    # a worker that also publishes a real event, which nothing here consumes, is not inert
+    real = WORKER.replace(
+        "{more}", 'await channel.default_exchange.publish(aio_pika.Message(body=result.encode()), routing_key="orders.shipped")'
+    )
+    found = eda501(tmp_path / "c", {"requester.py": _requester("print(message.body.decode())"), "worker.py": real})
+    assert [d.path for d in found] == ["worker.py"]

@@ -109,7 +109,7 @@ from shop.models import Order
 @shared_task({decorator})
 {atomic}def ship(self, order_id):
     Order.objects.create(reference=order_id)
-    requests.post("https://carrier.example/shipments", json={{"order": order_id}})
+    requests.post("https://carrier.internal/shipments", json={{"order": order_id}})
     {after}
 """
 MODELS = {"shop/__init__.py": "", "shop/models.py": "from django.db import models\n\n\nclass Order(models.Model):\n    reference = models.TextField()\n"}
@@ -129,12 +129,12 @@ def test_a_celery_task_nothing_feeds_from_a_broker_and_nothing_retries_is_silent
 
 
 def test_autoretry_for_repeats_what_came_before_the_failing_call():
-    found = _lines(_task("bind=True, autoretry_for=(Exception,)", after="requests.get('https://carrier.example/ping')"))
+    found = _lines(_task("bind=True, autoretry_for=(Exception,)", after="requests.get('https://carrier.internal/ping')"))
     assert found == [(9, "writes to the database (objects.create)")]
 
 
 def test_a_retry_after_an_atomic_rollback_repeats_the_http_call_but_not_the_database_write():
-    found = _lines(_task("bind=True, autoretry_for=(Exception,)", atomic=True, after="requests.get('https://carrier.example/ping')"))
+    found = _lines(_task("bind=True, autoretry_for=(Exception,)", atomic=True, after="requests.get('https://carrier.internal/ping')"))
     assert found == [(11, "makes a state-changing HTTP request (requests.post)")]
 
 
@@ -248,16 +248,16 @@ from celery import shared_task
 
 @shared_task
 def notify(order_id):
-    requests.post("https://mail.example/send", json={"order": order_id})
+    requests.post("https://mail.internal/send", json={"order": order_id})
 
 @shared_task(autoretry_for=(Exception,))
 def close(order_id):
     notify.delay(order_id)
-    requests.get(f"https://carrier.example/orders/{order_id}").raise_for_status()
+    requests.get(f"https://carrier.internal/orders/{order_id}").raise_for_status()
 
 @shared_task(autoretry_for=(Exception,))
 def close_last(order_id):
-    requests.get(f"https://carrier.example/orders/{order_id}").raise_for_status()
+    requests.get(f"https://carrier.internal/orders/{order_id}").raise_for_status()
     notify.delay(order_id)
 """
     found = lint_files(NonIdempotentHandler, source)

@@ -37,7 +37,7 @@ CASES = [
     (
         "httpx-async-client-base-url",
         "import httpx\n",
-        'client = httpx.AsyncClient(base_url="https://carrier.example")\n',
+        'client = httpx.AsyncClient(base_url="https://carrier.internal")\n',
         'await client.post("/pickups", json=event)',
         'await client.post("/pickups", json=event, headers={"Idempotency-Key": event["event_id"]})',
     ),
@@ -45,15 +45,15 @@ CASES = [
         "requests-session-request-post",
         "import requests\n",
         "http = requests.Session()\n",
-        'http.request("POST", "https://crm.example/contacts", json=event)',
-        'http.request("GET", "https://crm.example/contacts", params=event)',
+        'http.request("POST", "https://crm.internal/contacts", json=event)',
+        'http.request("GET", "https://crm.internal/contacts", params=event)',
     ),
     (
         "aiohttp-session-alias",
         "import aiohttp\n",
         "",
-        'async with aiohttp.ClientSession() as web:\n    api = web\n    await api.put("https://erp.example/orders", json=event)',
-        'async with aiohttp.ClientSession() as web:\n    api = web\n    await api.get("https://erp.example/orders", params=event)',
+        'async with aiohttp.ClientSession() as web:\n    api = web\n    await api.put("https://erp.internal/orders", json=event)',
+        'async with aiohttp.ClientSession() as web:\n    api = web\n    await api.get("https://erp.internal/orders", params=event)',
     ),
     (
         "smtplib-with-as",
@@ -220,14 +220,14 @@ def test_claim_before_the_effect_is_a_lost_message_not_a_safe_handler():
         """
         if not await r.set(f"seen:{event['id']}", 1, nx=True):
             return
-        await httpx.AsyncClient().post("https://carrier.example/pickups", json=event)
+        await httpx.AsyncClient().post("https://carrier.internal/pickups", json=event)
         """,
     )
     found = lint_files(NonIdempotentHandler, lost)
     assert len(found) == 1 and "claims the message" in found[0].message and "work is lost" in found[0].message
     released = lost.replace(
-        '    await httpx.AsyncClient().post("https://carrier.example/pickups", json=event)\n',
-        '    try:\n        await httpx.AsyncClient().post("https://carrier.example/pickups", json=event)\n'
+        '    await httpx.AsyncClient().post("https://carrier.internal/pickups", json=event)\n',
+        '    try:\n        await httpx.AsyncClient().post("https://carrier.internal/pickups", json=event)\n'
         '    except Exception:\n        await r.delete(f"seen:{event[\'id\']}")\n        raise\n',
     )
     assert released != lost
@@ -241,6 +241,24 @@ def test_a_team_adds_a_conditional_entry_through_the_options():
     found = lint_files(NonIdempotentHandler, files, options={"messages": ["*box.dispatch if keyword recipient"]})
     assert [d.code for d in found] == ["EDA401"]
     assert lint_files(NonIdempotentHandler, files, options={"messages": ["*box.dispatch if keyword sender"]}) == []
+
+
+@pytest.mark.parametrize("url", ["http://example.com/process", "https://hooks.example.org/notify", "https://carrier.example/pickups", "http://billing.test/invoices"])
+def test_a_post_to_a_documentation_host_is_no_side_effect(url):
+    # a demo forwarding each message to a host reserved for documentation (RFC 2606, RFC 6761): it reaches no service
+    body = f"""
+        async with aiohttp.ClientSession() as session:
+            async with session.post("{url}", json=event) as response:
+                print(await response.text())
+    """
+    placeholder = handler("import aiohttp\n", "", body)
+    assert lint_files(NonIdempotentHandler, placeholder) == []
+    # the same POST to a real service repeats on every redelivery
+    real = handler("import aiohttp\n", "", body.replace(url, "http://processor:8000/process"))
+    [finding] = lint_files(NonIdempotentHandler, real)
+    assert "makes a state-changing HTTP request (ClientSession.post)" in finding.message
+    # a team that wants placeholder hosts judged as any other says so
+    assert len(lint_files(NonIdempotentHandler, placeholder, options={"placeholder_hosts": []})) == 1
 
 
 def test_knowledge_file_is_valid_and_every_entry_readable():
