@@ -44,9 +44,11 @@ from pathlib import Path
 from typing import Any
 
 from eventlint import __version__
-from eventlint.cache import CACHE_DIR, Cache, digest
+from eventlint.cache import CACHE_DIR, Cache, digest, replace_file
 
-__all__ = ["KIND", "UNCACHEABLE", "Recording", "active", "cache_directory", "cached", "known_files", "load", "lookup_key", "record", "replay", "store"]
+__all__ = [
+    "KIND", "UNCACHEABLE", "Recording", "active", "cache_directory", "cached", "known_files", "load", "lookup_key", "record", "replay", "store", "wrote"
+]
 
 KIND = "results"
 UNCACHEABLE = "eventlint.uncacheable"  # `sys.audit(UNCACHEABLE, reason)` keeps a run's output out of the cache
@@ -91,7 +93,39 @@ def cache_directory(paths: Sequence[Path], cwd: Path | None = None) -> Path | No
 def load(directory: Path | None, key: str) -> dict[str, Any] | None:
     """The stored entry of the run `key`, if any."""
     entry = Cache(directory).get(KIND, key) if directory is not None else None
-    return entry if isinstance(entry, dict) and entry.get("format") == FORMAT else None
+    return entry if isinstance(entry, dict) and entry.get("format") == FORMAT and _well_formed(entry) else None
+
+
+def _well_formed(entry: dict[str, Any]) -> bool:
+    """Whether an entry has the shape `store` writes (its checksum held, but an entry is never trusted to)."""
+
+    def pairs(value: Any, first: type, second: tuple[type, ...]) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(item, list) and len(item) == 2 and isinstance(item[0], first) and isinstance(item[1], second) for item in value
+        )
+
+    files = entry.get("files")
+    output = entry.get("output")
+    env = entry.get("env")
+    return (
+        isinstance(entry.get("written_ns"), int)
+        and type(entry.get("exit")) is int
+        and isinstance(files, list)
+        and all(
+            isinstance(f, list) and len(f) == 5 and isinstance(f[0], str) and all(type(n) is int for n in f[1:4]) and isinstance(f[4], (str, type(None)))
+            for f in files
+        )
+        and pairs(entry.get("dirs"), str, (str, type(None)))
+        and pairs(entry.get("probes"), str, (str, type(None)))
+        and isinstance(env, dict)
+        and all(isinstance(v, (str, type(None))) for v in env.values())
+        and isinstance(entry.get("env_names"), (str, type(None)))
+        and isinstance(entry.get("commands"), list)
+        and all(isinstance(c, list) and len(c) == 3 and isinstance(c[0], str) and isinstance(c[1], list) and isinstance(c[2], str) for c in entry["commands"])
+        and pairs(entry.get("writes"), int, (str,))
+        and all(w[0] in (0, 1) for w in entry["writes"])
+        and (output is None or (isinstance(output, list) and len(output) == 2 and all(isinstance(o, str) for o in output)))
+    )
 
 
 def replay(directory: Path, key: str, entry: dict[str, Any] | None = None) -> int | None:
@@ -108,7 +142,7 @@ def replay(directory: Path, key: str, entry: dict[str, Any] | None = None) -> in
     output = entry.get("output")
     if output is not None:
         try:
-            Path(output[0]).write_bytes(output[1].encode("utf-8", "surrogateescape"))
+            replace_file(Path(output[0]), output[1].encode("utf-8", "surrogateescape"))  # whole or not at all
         except OSError:
             return None  # let the real run report why it cannot write
     streams = (sys.stdout, sys.stderr)
@@ -188,6 +222,7 @@ class Recording:
         self.env_names = False  # the run iterated os.environ: the set of names is an input too
         self.uncacheable: str | None = None
         self.writes: list[tuple[int, bytearray]] = []  # (0 stdout | 1 stderr, bytes), in order
+        self.reports: dict[str, bytes] = {}  # report files written (`wrote`): absolute path -> the bytes written
         self.stdout = _Tee(self.writes, 0)
         self.stderr = _Tee(self.writes, 1)
         self.started_ns = time.time_ns()
@@ -204,6 +239,13 @@ _hooked = False
 def active() -> Recording | None:
     """The recording under way, if any (the progress bar writes around it: it is not part of the result)."""
     return _active
+
+
+def wrote(path: Path, data: bytes) -> None:
+    """Note the bytes a run wrote to its report file: they are what a replay writes. (The file is not read
+    back: by then a second run writing the same report may have replaced it, or be half-way through.)"""
+    if _active is not None:
+        _active.reports[os.path.abspath(path)] = data
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -385,10 +427,10 @@ def store(
         "output": None,
     }
     if output is not None:
-        try:
-            entry["output"] = [output, Path(output).read_bytes().decode("utf-8", "surrogateescape")]
-        except OSError:
-            return False
+        written = recording.reports.get(output)
+        if written is None:
+            return False  # the report was not written through `wrote`: what a replay should write is unknown
+        entry["output"] = [output, written.decode("utf-8", "surrogateescape")]
     Cache(directory).put(KIND, key, entry)
     return True
 
