@@ -155,30 +155,29 @@ def _digest_of(pieces: list[bytes]) -> str:
 def clean(directory: Path) -> bool:
     """Remove a cache directory; True when there was one. Refuses a directory that is not a cache.
 
-    Safe while other runs use it: the directory is first renamed aside (atomic), so no run writes into the
-    tree being deleted (their writes fail and are skipped); a run that was reading sees missing entries.
+    Safe while other runs use it: a run that reads sees missing entries and computes them; one that writes
+    cannot recreate the directory once it is gone (its writes fail and are skipped, `Cache._put_pieces`);
+    an entry written while the tree is being removed only makes the removal go round again.
+    (Not renamed aside first: a renamed cache in the project would be walked by discovery.)
     """
     if not directory.is_dir():
         return False
     if directory.is_symlink() or not (directory.name == CACHE_DIR or _marked(directory)):
         raise ValueError(f"{directory} is not an eventlint cache directory (it has no .gitignore written by eventlint)")
-    doomed = directory.with_name(f"{directory.name}.removing-{os.getpid()}-{os.urandom(4).hex()}")
-    try:
-        os.rename(directory, doomed)
-    except FileNotFoundError:
-        return False  # another `cache clean` got there first
-    except OSError:
-        doomed = directory  # a mount point, a busy directory on Windows: removed in place
-    for attempt in range(5):
+    for attempt in range(_CLEAN_ATTEMPTS):
         try:
-            shutil.rmtree(doomed)
+            shutil.rmtree(directory)
             break
         except FileNotFoundError:
-            break  # removed meanwhile, by another `cache clean`
-        except OSError:
-            if attempt == 4:  # a run kept adding entries to a cache that could not be renamed aside
+            if not directory.exists():
+                break  # removed meanwhile (another `cache clean`)
+        except OSError:  # "directory not empty": a run wrote an entry behind the removal
+            if attempt == _CLEAN_ATTEMPTS - 1:
                 raise
     return True
+
+
+_CLEAN_ATTEMPTS = 20
 
 
 def replace_file(path: Path, data: bytes) -> None:

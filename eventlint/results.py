@@ -177,8 +177,9 @@ def _unchanged(entry: dict[str, Any]) -> bool | None:
         if stat != (mtime, size, inode):
             record[1:4] = stat
             refreshed = True
+    report = entry["output"][0] if entry["output"] is not None else None
     for path, listing in entry["dirs"]:
-        if _listing(path) != listing:
+        if _listing(path, report) != listing:
             return None
     for path, state in entry["probes"]:
         if _state(path) != state:
@@ -216,7 +217,10 @@ class Recording:
 
     def __init__(self) -> None:
         self.opened: set[str] = set()
-        self.listed: set[str] = set()
+        # each directory listed, with its names as the run first saw them (digest): an entry added or removed
+        # while the run went on would otherwise be in the stored listing but not in the output
+        self.listed: dict[str, str | None] = {}
+        self.report: str | None = None  # the report file's absolute path (--output-file): not one of the inputs
         self.commands: list[tuple[str, list[str]]] = []
         self.env: dict[str, str | None] = {}
         self.env_names = False  # the run iterated os.environ: the set of names is an input too
@@ -264,7 +268,10 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         if isinstance(path, int):
             recording.uncacheable = "a directory was listed by descriptor"
             return
-        recording.listed.add(os.path.abspath(os.fsdecode(path) if path is not None else "."))
+        where = os.path.abspath(os.fsdecode(path) if path is not None else ".")
+        if where not in recording.listed:
+            recording.listed[where] = None  # (the listing below is heard here too)
+            recording.listed[where] = _listing(where, recording.report)
     elif event == "subprocess.Popen":
         _executable, argv, cwd, _env = args
         argv = [os.fsdecode(a) for a in ([argv] if isinstance(argv, (str, bytes, os.PathLike)) else argv)]
@@ -411,7 +418,14 @@ def store(
         if stat[0] >= recording.started_ns:
             return False  # changed while the run read it: which version the output reflects is unknown
         files.append([path, *stat, hashed])
-    dirs = [[path, _listing(path)] for path in sorted(recording.listed) if not (path + os.sep).startswith(cache_root)]
+    dirs = []
+    for path, seen in sorted(recording.listed.items()):
+        if (path + os.sep).startswith(cache_root):
+            continue
+        now = _listing(path, output)
+        if now != seen:
+            return False  # a file was added or removed while the run went on: which view the output reflects is unknown
+        dirs.append([path, now])
     probes = [[str(path), _state(str(path))] for path in sorted(set(_probed(starts)))]
     entry = {
         "format": FORMAT,
@@ -489,12 +503,16 @@ def _hash(path: str) -> str | None:
         return None
 
 
-def _listing(path: str) -> str | None:
+def _listing(path: str, report: str | None = None) -> str | None:
+    """The names in a directory (a digest), without the run's own report file (nor its temporary name)."""
     try:
-        names = sorted(os.listdir(path))
+        names = os.listdir(path)
     except OSError:
         return None
-    return digest(*names)
+    if report is not None and os.path.dirname(report) == path:
+        base = os.path.basename(report)
+        names = [n for n in names if n != base and not (n.startswith(f".{base}.") and n.endswith(".tmp"))]
+    return digest(*sorted(names))
 
 
 def _env_names() -> str:
@@ -539,6 +557,8 @@ def cached(paths_of: Callable[[Mapping[str, Any]], Sequence[Path]], skip: Callab
             known = known_files(entry)
             stopped: SystemExit | None = None
             with record() as recording:
+                output_file = kwargs.get("output_file")
+                recording.report = os.path.abspath(output_file) if output_file is not None else None
                 try:
                     func(**kwargs)
                 except SystemExit as exc:
