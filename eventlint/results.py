@@ -504,9 +504,10 @@ def _hash(path: str) -> str | None:
 
 
 def _listing(path: str, report: str | None = None) -> str | None:
-    """The names in a directory (a digest), without the run's own report file (nor its temporary name)."""
+    """The names in a directory (a digest), without the run's own report file (nor its temporary name) and the
+    cache (discovery never enters it; a first run creates it, which must not keep that run out of the cache)."""
     try:
-        names = os.listdir(path)
+        names = [n for n in os.listdir(path) if n != CACHE_DIR]
     except OSError:
         return None
     if report is not None and os.path.dirname(report) == path:

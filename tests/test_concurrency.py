@@ -327,3 +327,19 @@ def test_cleaning_the_cache_while_runs_write_to_it(tmp_path):
     assert not errors
     # a writer that saw its cache removed does not bring it back without its .gitignore
     assert not directory.exists() or (directory / ".gitignore").exists()
+
+
+def test_the_first_run_is_stored_though_it_creates_the_cache_in_a_directory_it_listed(tmp_path, monkeypatch):
+    """The project root is listed before `.eventlint_cache` exists in it; the cache is not an input."""
+    from eventlint import workspace
+
+    root = _project(tmp_path / "p")
+    computed = []
+    real = workspace.check
+    monkeypatch.setattr(workspace, "check", lambda *a, **k: computed.append(1) or real(*a, **k))
+    runner = CliRunner(env={"EVENTLINT_CACHE_DIR": None})
+    first = runner.invoke(main, ["check", "--format", "json", str(root)])
+    assert (root / CACHE_DIR).is_dir()
+    second = runner.invoke(main, ["check", "--format", "json", str(root)])
+    assert (second.exit_code, second.stdout_bytes) == (first.exit_code, first.stdout_bytes)
+    assert len(computed) == 1, "the second run is a replay"
