@@ -75,6 +75,7 @@ def main() -> int:
     parser.add_argument("--procs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument("--clean", action="store_true", help="also run `eventlint cache clean` during every other round")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="eventlint-conc-"))
@@ -112,8 +113,15 @@ def main() -> int:
                 out = open(work / f"out{index}", "wb+")
                 err = open(work / f"err{index}", "wb+")
                 procs.append((command, out, err, subprocess.Popen(argv_of(command, root, shared, no_cache), stdout=out, stderr=err, env=env, cwd=work)))
+            cleaner = None
+            if args.clean and round_number % 2:  # `cache clean` in the middle of the round
+                time.sleep(rng.uniform(0.2, 1.5))
+                cleaner = subprocess.run([*eventlint(), "cache", "clean", str(root)], capture_output=True, env=env, cwd=work)
             for _, _, _, proc in procs:
                 proc.wait()
+            if cleaner is not None and cleaner.returncode != 0:
+                failures += 1
+                print(f"  cache clean during the round: exit {cleaner.returncode}\n    {cleaner.stderr.decode(errors='replace')[-1500:]}")
             wall = time.monotonic() - started
             bad = []
             for index, (command, out, err, proc) in enumerate(procs):
@@ -139,7 +147,8 @@ def main() -> int:
                 if got != expected[command[0]]:
                     after.append((command[0], got, expected[command[0]], proc.stderr))
             status = "ok" if not bad and not after else "MISMATCH"
-            print(f"round {round_number}: edited {edited}; {args.procs} at once in {wall:.1f}s: {', '.join(c[0] for c in chosen)}: {status}")
+            cleaned = " (and cache clean)" if cleaner is not None else ""
+            print(f"round {round_number}: edited {edited}; {args.procs} at once{cleaned} in {wall:.1f}s: {', '.join(c[0] for c in chosen)}: {status}")
             for index, name, code, want_code, stdout, want_stdout, got_report, want_report, stderr in bad:
                 failures += 1
                 print(f"  process {index} {name}: exit {code} (want {want_code}); stdout {len(stdout)} bytes (want {len(want_stdout)}); "

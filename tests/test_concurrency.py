@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from click.testing import CliRunner
 
 from eventlint import results
