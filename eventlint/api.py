@@ -187,6 +187,8 @@ def clean_cache(config: Config, directory: Path | None = None) -> Path | None:
         return directory if _clean_cache(directory) else None
     except ValueError as exc:
         raise ConfigError(directory, "cache", str(exc)) from exc
+    except OSError as exc:  # a permission, or runs that kept writing into it
+        raise ConfigError(directory, "cache", f"cannot remove: {exc.strerror or exc}") from exc
 
 
 def export_catalog(

@@ -14,12 +14,13 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CACHE_DIR", "Cache", "clean", "digest"]
+__all__ = ["CACHE_DIR", "Cache", "clean", "digest", "replace_file"]
 
 CACHE_DIR = ".eventlint_cache"
 _GITIGNORE = "# Created by eventlint automatically.\n*\n"
@@ -82,7 +83,10 @@ class Cache:
         try:
             self._prepare()
             if path.parent not in self._made:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                # not `parents=True`: a cache removed under a running process (`cache clean`) stays removed, rather
+                # than coming back without its .gitignore; this run's later writes fail and are skipped
+                path.parent.parent.mkdir(exist_ok=True)
+                path.parent.mkdir(exist_ok=True)
                 self._made.add(path.parent)
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
@@ -149,13 +153,70 @@ def _digest_of(pieces: list[bytes]) -> str:
 
 
 def clean(directory: Path) -> bool:
-    """Remove a cache directory; True when there was one. Refuses a directory that is not a cache."""
+    """Remove a cache directory; True when there was one. Refuses a directory that is not a cache.
+
+    Safe while other runs use it: a run that reads sees missing entries and computes them; one that writes
+    cannot recreate the directory once it is gone (its writes fail and are skipped, `Cache._put_pieces`);
+    an entry written while the tree is being removed only makes the removal go round again.
+    (Not renamed aside first: a renamed cache in the project would be walked by discovery.)
+    """
     if not directory.is_dir():
         return False
     if directory.is_symlink() or not (directory.name == CACHE_DIR or _marked(directory)):
         raise ValueError(f"{directory} is not an eventlint cache directory (it has no .gitignore written by eventlint)")
-    shutil.rmtree(directory)
+    for attempt in range(_CLEAN_ATTEMPTS):
+        try:
+            shutil.rmtree(directory)
+            break
+        except FileNotFoundError:
+            if not directory.exists():
+                break  # removed meanwhile (another `cache clean`)
+        except OSError:  # "directory not empty": a run wrote an entry behind the removal
+            if attempt == _CLEAN_ATTEMPTS - 1:
+                raise
     return True
+
+
+_CLEAN_ATTEMPTS = 20
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that no reader ever sees a part of it: into a temporary file in the same
+    directory, then `os.replace`. Two runs writing the same report at once leave one whole copy, and a
+    reader (a CI upload, another run) sees the old file or the new one, never an empty or a cut one.
+
+    A symlink keeps pointing where it did (its target is replaced); a path that is not a regular file
+    (`/dev/stdout`, a named pipe) and a directory the user may not create files in are written in place.
+    Raises OSError as `Path.write_bytes` does.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        mode: int | None = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        target.write_bytes(data)
+        return
+    try:
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except PermissionError:
+        target.write_bytes(data)
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if hasattr(os, "fchmod"):  # mkstemp makes it 0600: give it the old file's mode, or a new file's
+                os.fchmod(handle.fileno(), stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.replace(temp, target)
+    except BaseException:
+        _unlink(temp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # read by setting it: there is no other way; set back at once
+    os.umask(mask)
+    return mask
 
 
 def _marked(directory: Path) -> bool:

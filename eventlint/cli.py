@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from eventlint import __version__, results
+from eventlint.cache import replace_file
 
 
 class _Lazy:
@@ -146,10 +147,12 @@ def _write(output: str, output_file: Path | None, color: bool | None = None) -> 
     if output_file is None:
         click.echo(output, nl=False, color=color)
     else:
+        data = output.replace("\n", os.linesep).encode("utf-8")  # the bytes `write_text` wrote
         try:
-            output_file.write_text(output, encoding="utf-8")
+            replace_file(output_file, data)  # never seen half-written, even with another run writing it too
         except OSError as exc:
             raise api.ConfigError(output_file, "--output-file", f"cannot write: {exc.strerror or exc}") from exc
+        results.wrote(output_file, data)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -726,7 +729,7 @@ def graph_command(
     if output_format == "png":
         assert output_file is not None
         try:
-            output_file.write_bytes(image)
+            replace_file(output_file, image)
         except OSError as exc:
             raise api.ConfigError(output_file, "--output-file", f"cannot write: {exc.strerror or exc}") from exc
         return

@@ -44,9 +44,11 @@ from pathlib import Path
 from typing import Any
 
 from eventlint import __version__
-from eventlint.cache import CACHE_DIR, Cache, digest
+from eventlint.cache import CACHE_DIR, Cache, digest, replace_file
 
-__all__ = ["KIND", "UNCACHEABLE", "Recording", "active", "cache_directory", "cached", "known_files", "load", "lookup_key", "record", "replay", "store"]
+__all__ = [
+    "KIND", "UNCACHEABLE", "Recording", "active", "cache_directory", "cached", "known_files", "load", "lookup_key", "record", "replay", "store", "wrote"
+]
 
 KIND = "results"
 UNCACHEABLE = "eventlint.uncacheable"  # `sys.audit(UNCACHEABLE, reason)` keeps a run's output out of the cache
@@ -91,7 +93,39 @@ def cache_directory(paths: Sequence[Path], cwd: Path | None = None) -> Path | No
 def load(directory: Path | None, key: str) -> dict[str, Any] | None:
     """The stored entry of the run `key`, if any."""
     entry = Cache(directory).get(KIND, key) if directory is not None else None
-    return entry if isinstance(entry, dict) and entry.get("format") == FORMAT else None
+    return entry if isinstance(entry, dict) and entry.get("format") == FORMAT and _well_formed(entry) else None
+
+
+def _well_formed(entry: dict[str, Any]) -> bool:
+    """Whether an entry has the shape `store` writes (its checksum held, but an entry is never trusted to)."""
+
+    def pairs(value: Any, first: type, second: tuple[type, ...]) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(item, list) and len(item) == 2 and isinstance(item[0], first) and isinstance(item[1], second) for item in value
+        )
+
+    files = entry.get("files")
+    output = entry.get("output")
+    env = entry.get("env")
+    return (
+        isinstance(entry.get("written_ns"), int)
+        and type(entry.get("exit")) is int
+        and isinstance(files, list)
+        and all(
+            isinstance(f, list) and len(f) == 5 and isinstance(f[0], str) and all(type(n) is int for n in f[1:4]) and isinstance(f[4], (str, type(None)))
+            for f in files
+        )
+        and pairs(entry.get("dirs"), str, (str, type(None)))
+        and pairs(entry.get("probes"), str, (str, type(None)))
+        and isinstance(env, dict)
+        and all(isinstance(v, (str, type(None))) for v in env.values())
+        and isinstance(entry.get("env_names"), (str, type(None)))
+        and isinstance(entry.get("commands"), list)
+        and all(isinstance(c, list) and len(c) == 3 and isinstance(c[0], str) and isinstance(c[1], list) and isinstance(c[2], str) for c in entry["commands"])
+        and pairs(entry.get("writes"), int, (str,))
+        and all(w[0] in (0, 1) for w in entry["writes"])
+        and (output is None or (isinstance(output, list) and len(output) == 2 and all(isinstance(o, str) for o in output)))
+    )
 
 
 def replay(directory: Path, key: str, entry: dict[str, Any] | None = None) -> int | None:
@@ -108,7 +142,7 @@ def replay(directory: Path, key: str, entry: dict[str, Any] | None = None) -> in
     output = entry.get("output")
     if output is not None:
         try:
-            Path(output[0]).write_bytes(output[1].encode("utf-8", "surrogateescape"))
+            replace_file(Path(output[0]), output[1].encode("utf-8", "surrogateescape"))  # whole or not at all
         except OSError:
             return None  # let the real run report why it cannot write
     streams = (sys.stdout, sys.stderr)
@@ -143,8 +177,9 @@ def _unchanged(entry: dict[str, Any]) -> bool | None:
         if stat != (mtime, size, inode):
             record[1:4] = stat
             refreshed = True
+    report = entry["output"][0] if entry["output"] is not None else None
     for path, listing in entry["dirs"]:
-        if _listing(path) != listing:
+        if _listing(path, report) != listing:
             return None
     for path, state in entry["probes"]:
         if _state(path) != state:
@@ -182,12 +217,16 @@ class Recording:
 
     def __init__(self) -> None:
         self.opened: set[str] = set()
-        self.listed: set[str] = set()
+        # each directory listed, with its names as the run first saw them (digest): an entry added or removed
+        # while the run went on would otherwise be in the stored listing but not in the output
+        self.listed: dict[str, str | None] = {}
+        self.report: str | None = None  # the report file's absolute path (--output-file): not one of the inputs
         self.commands: list[tuple[str, list[str]]] = []
         self.env: dict[str, str | None] = {}
         self.env_names = False  # the run iterated os.environ: the set of names is an input too
         self.uncacheable: str | None = None
         self.writes: list[tuple[int, bytearray]] = []  # (0 stdout | 1 stderr, bytes), in order
+        self.reports: dict[str, bytes] = {}  # report files written (`wrote`): absolute path -> the bytes written
         self.stdout = _Tee(self.writes, 0)
         self.stderr = _Tee(self.writes, 1)
         self.started_ns = time.time_ns()
@@ -206,6 +245,13 @@ def active() -> Recording | None:
     return _active
 
 
+def wrote(path: Path, data: bytes) -> None:
+    """Note the bytes a run wrote to its report file: they are what a replay writes. (The file is not read
+    back: by then a second run writing the same report may have replaced it, or be half-way through.)"""
+    if _active is not None:
+        _active.reports[os.path.abspath(path)] = data
+
+
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     recording = _active
     if recording is None:
@@ -222,7 +268,10 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         if isinstance(path, int):
             recording.uncacheable = "a directory was listed by descriptor"
             return
-        recording.listed.add(os.path.abspath(os.fsdecode(path) if path is not None else "."))
+        where = os.path.abspath(os.fsdecode(path) if path is not None else ".")
+        if where not in recording.listed:
+            recording.listed[where] = None  # (the listing below is heard here too)
+            recording.listed[where] = _listing(where, recording.report)
     elif event == "subprocess.Popen":
         _executable, argv, cwd, _env = args
         argv = [os.fsdecode(a) for a in ([argv] if isinstance(argv, (str, bytes, os.PathLike)) else argv)]
@@ -369,7 +418,14 @@ def store(
         if stat[0] >= recording.started_ns:
             return False  # changed while the run read it: which version the output reflects is unknown
         files.append([path, *stat, hashed])
-    dirs = [[path, _listing(path)] for path in sorted(recording.listed) if not (path + os.sep).startswith(cache_root)]
+    dirs = []
+    for path, seen in sorted(recording.listed.items()):
+        if (path + os.sep).startswith(cache_root):
+            continue
+        now = _listing(path, output)
+        if now != seen:
+            return False  # a file was added or removed while the run went on: which view the output reflects is unknown
+        dirs.append([path, now])
     probes = [[str(path), _state(str(path))] for path in sorted(set(_probed(starts)))]
     entry = {
         "format": FORMAT,
@@ -385,10 +441,10 @@ def store(
         "output": None,
     }
     if output is not None:
-        try:
-            entry["output"] = [output, Path(output).read_bytes().decode("utf-8", "surrogateescape")]
-        except OSError:
-            return False
+        written = recording.reports.get(output)
+        if written is None:
+            return False  # the report was not written through `wrote`: what a replay should write is unknown
+        entry["output"] = [output, written.decode("utf-8", "surrogateescape")]
     Cache(directory).put(KIND, key, entry)
     return True
 
@@ -447,12 +503,17 @@ def _hash(path: str) -> str | None:
         return None
 
 
-def _listing(path: str) -> str | None:
+def _listing(path: str, report: str | None = None) -> str | None:
+    """The names in a directory (a digest), without the run's own report file (nor its temporary name) and the
+    cache (discovery never enters it; a first run creates it, which must not keep that run out of the cache)."""
     try:
-        names = sorted(os.listdir(path))
+        names = [n for n in os.listdir(path) if n != CACHE_DIR]
     except OSError:
         return None
-    return digest(*names)
+    if report is not None and os.path.dirname(report) == path:
+        base = os.path.basename(report)
+        names = [n for n in names if n != base and not (n.startswith(f".{base}.") and n.endswith(".tmp"))]
+    return digest(*sorted(names))
 
 
 def _env_names() -> str:
@@ -497,6 +558,8 @@ def cached(paths_of: Callable[[Mapping[str, Any]], Sequence[Path]], skip: Callab
             known = known_files(entry)
             stopped: SystemExit | None = None
             with record() as recording:
+                output_file = kwargs.get("output_file")
+                recording.report = os.path.abspath(output_file) if output_file is not None else None
                 try:
                     func(**kwargs)
                 except SystemExit as exc:
