@@ -1386,8 +1386,10 @@ class Evaluator:
         return ""
 
     def _settings_environment(self, cls_qname: str, attr: str) -> Value | None:
-        """A settings field with no default: its environment variable (`env_prefix` + name, any case) as
-        docker-compose or `.env` set it for this code (`config_values.environment`)."""
+        """A settings field with no default: its environment variable (the one the field names, else
+        `env_prefix` + name; any case) as docker-compose or `.env` set it for this code
+        (`config_values.environment`); unknown (`config-not-found`) when nothing sets it; None when the
+        variable cannot be told or `attr` is no field of a settings class."""
         chain = [cls_qname, *self.class_bases(cls_qname)]
         if not any(base in SETTINGS_BASES for base in chain):
             return None
@@ -1409,15 +1411,14 @@ class Evaluator:
             if prefix is None:
                 prefix = _env_prefix(mod, cls)
         reader = self.project.classes[cls_qname][0].ir.path
-        if named is not None:  # the field's own names, never prefixed
-            for name in named:
-                found = config_values.environment(self, name, reader, case_insensitive=True)
-                if found is not None:
-                    return found
+        if not declared or named == () or named is None and prefix == "\x00":
             return None
-        if not declared or prefix == "\x00":
-            return None
-        return config_values.environment(self, (prefix or "") + attr, reader, case_insensitive=True)
+        variables = named if named is not None else ((prefix or "") + attr,)  # the field's own names are never prefixed
+        for name in variables:
+            found = config_values.environment(self, name, reader, case_insensitive=True)
+            if found is not None:
+                return found
+        return VUnknown(f"environment variable {' or '.join(variables)}", "config-not-found")
 
     def _constructor_fields(self, qname: str, call: ir.Call, scope: Scope, line: int) -> tuple[tuple[str, Value], ...]:
         """Field values passed to a class with a generated `__init__` (dataclass, attrs, pydantic model, settings).
