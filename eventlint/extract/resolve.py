@@ -1408,6 +1408,8 @@ class Evaluator:
                     if assign.target == attr:
                         named = self._field_environment_names(assign, Scope(mod, None, cls), v1)
                         break
+                if named is None and any(n == attr and _annotated_field(a) for n, a in cls.annotations):
+                    named = ()  # `Annotated[str, Field(alias=...)]`: a name eventlint does not read
             if prefix is None:
                 prefix = _env_prefix(mod, cls)
         reader = self.project.classes[cls_qname][0].ir.path
@@ -1940,6 +1942,11 @@ def _env_prefix(mod: ModInfo, cls: ir.Class) -> str | None:
                 return assign.value.value if isinstance(assign.value, ir.Str) else "\x00"
         return ""
     return None
+
+
+def _annotated_field(annotation: ir.Expr) -> bool:
+    """Whether an annotation may carry a field specifier (`Annotated[str, Field(alias="X")]`, kept as text)."""
+    return isinstance(annotation, ir.Opaque) and "Field(" in annotation.text
 
 
 def _recursive(func: ir.Function, scope: Scope) -> bool:

@@ -91,6 +91,8 @@ def test_what_cannot_be_known_stays_unknown_with_a_reason(records):
         None,
         "call-result: channel is `topic_from_registry()`",
     )
+    # an alias inside Annotated is not read: no variable is looked up under a guessed name
+    assert records[(PRICES, _line(PRICES, "settings.annotated_topic"))][0] is None
     # a pydantic field read on the class is no class attribute
     assert records[(PRICES, _line(PRICES, "BrokerSettings.dead_letter_topic"))][0] is None
     # attr.ib(default=attr.NOTHING) has no default
