@@ -318,6 +318,11 @@ class Project:
         candidates = [c for c in candidates if c[1] != importer_name]
         usable = [(root, name) for root, name, _ in candidates if _root_visible(root, importer_root)]
         if not usable and dotted.split(".")[0] not in STDLIB:
+            # a module under a folder above the importer (the folder its service is started from) before a
+            # package elsewhere in the tree: two services with their own `config/broker.py` each import theirs
+            sibling = self._script_sibling(dotted, importer)
+            if sibling is not None:
+                return sibling
             usable = [(root, name) for root, name, in_package in candidates if in_package]
             usable.sort(key=lambda item: (len(item[0]), item[1]))
             return self.mods[usable[0][1]] if usable else None
