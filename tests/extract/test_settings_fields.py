@@ -186,3 +186,35 @@ def test_every_spelling_of_the_specifier_and_the_constructor_winning(tmp_path):
         # a default eventlint cannot compute stays unknown
         (10, None, False),
     }
+
+
+NESTED = '''
+from kafka import KafkaProducer
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+
+class KafkaTopics(BaseSettings):
+    orders: str = Field("orders.placed", alias="ORDERS_TOPIC")
+
+
+class AppSettings(BaseSettings):
+    kafka: KafkaTopics = Field(default_factory=KafkaTopics)
+    factory: KafkaTopics = Field(default_factory=dict)
+
+
+settings = AppSettings()
+producer = KafkaProducer()
+producer.send(settings.kafka.orders, b"")
+producer.send(settings.factory.orders, b"")
+'''
+
+
+def test_a_default_factory_that_is_a_project_class_builds_its_instance(tmp_path):
+    root = write_project(tmp_path / "repo", {"app/pub.py": NESTED})
+    got = {(p.line, p.channel, p.provenance) for p in facts_of(root).publishers}
+    assert got == {
+        (17, "orders.placed", "default of settings field KafkaTopics.orders, environment variable ORDERS_TOPIC (app/pub.py:7)"),
+        # a library factory (dict) builds nothing eventlint knows
+        (18, None, None),
+    }
