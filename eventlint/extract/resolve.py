@@ -1415,6 +1415,9 @@ class Evaluator:
                         break
                 if named is None and any(n == attr and _annotated_field(a) for n, a in cls.annotations):
                     named = ()  # `Annotated[str, Field(alias=...)]`: a name eventlint does not read
+            inner = mod.classes.get(f"{cls.name}.Config")
+            if named is None and v1 and inner is not None and any(a.target == "fields" for a in inner.attrs):
+                named = ()  # pydantic v1 `Config.fields = {"topic": {"env": ...}}`: not read either
             if prefix is None:
                 prefix = _env_prefix(mod, cls)
         reader = self.project.classes[cls_qname][0].ir.path

@@ -218,3 +218,28 @@ def test_a_default_factory_that_is_a_project_class_builds_its_instance(tmp_path)
         # a library factory (dict) builds nothing eventlint knows
         (18, None, None),
     }
+
+
+V1_CONFIG_FIELDS = '''
+from kafka import KafkaProducer
+from pydantic import BaseSettings
+
+
+class Topics(BaseSettings):
+    orders: str
+
+    class Config:
+        env_prefix = "SHOP_"
+        fields = {"orders": {"env": "ORDERS_TOPIC"}}
+
+
+settings = Topics()
+KafkaProducer().send(settings.orders, b"")
+'''
+
+
+def test_pydantic_v1_config_fields_may_name_the_variable_so_nothing_is_guessed(tmp_path):
+    # compose sets SHOP_ORDERS, which is not what `Config.fields` makes the field read
+    compose = "services:\n  shop:\n    build: .\n    environment:\n      SHOP_ORDERS: shop.not-read\n"
+    root = write_project(tmp_path / "repo", {"docker-compose.yml": compose, "app/pub.py": V1_CONFIG_FIELDS})
+    assert [p.channel for p in facts_of(root).publishers] == [None]
