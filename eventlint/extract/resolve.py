@@ -91,6 +91,26 @@ SERIALISER_METHODS = frozenset(
 STRING_METHODS = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "encode": lambda s: s}
 # Base classes whose fields are read from the environment, their defaults written in the class.
 SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"})
+# Of those, the ones whose fields name their environment variable with `env=` (pydantic v1), not with an alias.
+SETTINGS_V1 = frozenset({"pydantic.BaseSettings", "pydantic.v1.BaseSettings"})
+# Field specifiers of classes with generated fields (pydantic models and settings, dataclasses, attrs): the
+# position the default may be passed at (None: keyword only) and the keyword of a default factory. Passed
+# neither (or `...`, `attr.NOTHING`, `dataclasses.MISSING`), the field is required: no default.
+FIELD_SPECIFIERS: dict[str, tuple[int | None, str]] = {
+    "pydantic.Field": (0, "default_factory"),
+    "pydantic.fields.Field": (0, "default_factory"),
+    "pydantic.v1.Field": (0, "default_factory"),
+    "pydantic.v1.fields.Field": (0, "default_factory"),
+    "dataclasses.field": (None, "default_factory"),
+    "attr.ib": (0, "factory"),
+    "attr.attrib": (0, "factory"),
+    "attr.attr": (0, "factory"),
+    "attr.field": (None, "factory"),
+    "attrs.field": (None, "factory"),
+}
+NO_DEFAULT = frozenset({"attr.NOTHING", "attrs.NOTHING", "dataclasses.MISSING"})
+# pydantic's several names of one field (the environment variable read is the first one set).
+ALIAS_CHOICES = frozenset({"pydantic.AliasChoices", "pydantic.aliases.AliasChoices"})
 # Calls that read an environment variable, with an optional default as the second argument.
 ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "typing_extensions"}
@@ -298,6 +318,11 @@ class Project:
         candidates = [c for c in candidates if c[1] != importer_name]
         usable = [(root, name) for root, name, _ in candidates if _root_visible(root, importer_root)]
         if not usable and dotted.split(".")[0] not in STDLIB:
+            # a module under a folder above the importer (the folder its service is started from) before a
+            # package elsewhere in the tree: two services with their own `config/broker.py` each import theirs
+            sibling = self._script_sibling(dotted, importer)
+            if sibling is not None:
+                return sibling
             usable = [(root, name) for root, name, in_package in candidates if in_package]
             usable.sort(key=lambda item: (len(item[0]), item[1]))
             return self.mods[usable[0][1]] if usable else None
@@ -999,6 +1024,8 @@ class Evaluator:
             mod, cls = entry
             for assign in reversed(cls.attrs):
                 if assign.target == attr:
+                    if self._required_field(assign, Scope(mod, None, cls)):
+                        return None  # a field with no default is no class attribute
                     return self._assigned(assign, Scope(mod, None, cls))
             method = f"{cls.name}.{attr}"
             if method in mod.functions:
@@ -1128,6 +1155,8 @@ class Evaluator:
                 candidates.append(value)
             for assign in reversed(cls.attrs):
                 if assign.target == attr:
+                    if self._required_field(assign, Scope(mod, None, cls)):
+                        break  # `Field(alias="X")` with no default: as a field that is only annotated
                     return self._assigned(assign, Scope(mod, None, cls))
             annotations = [a.annotation for _, a in bindings if a.annotation is not None]
             annotations += [annotation for name, annotation in cls.annotations if name == attr]
@@ -1205,6 +1234,9 @@ class Evaluator:
                 return copied
             case VRef(qname, "external") if qname in ENV_READERS:
                 return self._environment(call, scope, line)
+            case VRef(qname, "external") if qname in FIELD_SPECIFIERS:
+                found = self._field_default(qname, call, scope, line)
+                return found if found is not None else VUnknown(ir.unparse(call), "not-static")
             case VRef(qname, "external") if qname in config_values.READERS:
                 return config_values.call(self, qname, call, scope, line)
             case VRef(qname, "external"):
@@ -1266,6 +1298,77 @@ class Evaluator:
             return self._set_by_environment(name.value, call, scope)
         return VUnknown(ir.unparse(call), "config-not-found")
 
+    def _field_specifier(self, expr: ir.Expr, scope: Scope) -> str | None:
+        """The qualified name of the field specifier `expr` calls (`Field(...)`, `field(...)`), else None."""
+        if not isinstance(expr, ir.Call):
+            return None
+        callee = self.eval(expr.func, scope, LAST_LINE)
+        if isinstance(callee, VRef) and callee.kind == "external" and callee.qname in FIELD_SPECIFIERS:
+            return callee.qname
+        return None
+
+    def _field_expressions(self, qname: str, call: ir.Call, scope: Scope) -> tuple[ir.Expr | None, ir.Expr | None]:
+        """The default and the default factory a field specifier is given (None, None: a required field)."""
+        position, factory_keyword = FIELD_SPECIFIERS[qname]
+        default = argument(call, position, "default")
+        if default is not None:
+            if isinstance(default, ir.Opaque) and default.text == "...":  # pydantic's "required"
+                default = None
+            elif isinstance(default, (ir.Name, ir.Attr)):
+                sentinel = self.eval(default, scope, LAST_LINE)
+                if isinstance(sentinel, VRef) and sentinel.kind == "external" and sentinel.qname in NO_DEFAULT:
+                    default = None
+        return default, argument(call, None, factory_keyword)
+
+    def _field_default(self, qname: str, call: ir.Call, scope: Scope, line: int) -> Value | None:
+        """The default a field specifier gives its field: `Field("x")`, `Field(default="x")`, `field(default="x")`,
+        `attr.ib("x")`, as the value written there (a settings class marks it overridable: `getattr`). A
+        default factory gives a value only when it is a lambda returning one, or a project class (an instance
+        with its own defaults); else unknown. None for a required field."""
+        default, factory = self._field_expressions(qname, call, scope)
+        if default is not None:
+            return self.eval(default, scope, line)
+        if factory is None:
+            return None
+        if isinstance(factory, ir.Lambda) and not factory.params:
+            return self.eval(factory.body, scope, line)
+        made = self.eval(factory, scope, line)
+        if isinstance(made, VRef) and made.kind == "class":
+            return VInst(made.qname, (), project=True)
+        return VUnknown(f"{ir.unparse(factory)}()", "call-result")
+
+    def _required_field(self, assign: ir.Assign, scope: Scope) -> bool:
+        """Whether a class attribute is a field specifier with no default (its value comes from the constructor
+        or, in a settings class, the environment): read like a field that is only annotated."""
+        qname = self._field_specifier(assign.value, scope)
+        return qname is not None and self._field_expressions(qname, assign.value, scope) == (None, None)  # type: ignore[arg-type]
+
+    def _field_environment_names(self, assign: ir.Assign, scope: Scope, v1: bool) -> tuple[str, ...] | None:
+        """The environment variables a settings field names itself, the first set one being read:
+        pydantic-settings reads `validation_alias`, else `alias` (a name, or `AliasChoices` of names) and
+        applies no `env_prefix` to them; pydantic v1 reads `env=` (a name or a list) and ignores aliases.
+        None when the field names none (then `env_prefix` + its name); () when it names one eventlint
+        cannot read (an `AliasPath`, a computed name): then nothing is looked up under a guessed name."""
+        if self._field_specifier(assign.value, scope) is None:
+            return None
+        call = assign.value
+        assert isinstance(call, ir.Call)
+        for keyword in ("env",) if v1 else ("validation_alias", "alias"):
+            expr = argument(call, None, keyword)
+            if expr is None:
+                continue
+            if isinstance(expr, ir.Call) and expr.kwargs == ():
+                callee = self.eval(expr.func, scope, LAST_LINE)
+                if not (isinstance(callee, VRef) and callee.kind == "external" and callee.qname in ALIAS_CHOICES):
+                    return ()
+                items = [self.eval(arg, scope, assign.line) for arg in expr.args]
+            else:
+                value = self.eval(expr, scope, assign.line)
+                items = list(value.items) if isinstance(value, VList) and v1 else [value]
+            names = tuple(item.value for item in items if isinstance(item, VStr) and not item.origin)
+            return names if names and len(names) == len(items) else ()
+        return None
+
     def _set_by_environment(self, variable: str, expr: ir.Expr, scope: Scope) -> Value:
         """The value docker-compose or `.env` gives an environment variable read with no default at `expr`."""
         found = config_values.environment(self, variable, scope.mod.ir.path)
@@ -1281,6 +1384,7 @@ class Evaluator:
         chain = [cls_qname, *self.class_bases(cls_qname)]
         if not any(base in SETTINGS_BASES for base in chain):
             return ""
+        v1 = any(base in SETTINGS_V1 for base in chain)
         for qname in chain:
             entry = self.project.classes.get(qname)
             if entry is None:
@@ -1288,29 +1392,50 @@ class Evaluator:
             mod, cls = entry
             for assign in reversed(cls.attrs):
                 if assign.target == attr:
-                    return f"default of settings field {cls.name}.{attr} ({mod.ir.path}:{assign.line})"
+                    names = self._field_environment_names(assign, Scope(mod, None, cls), v1)
+                    named = f", environment variable {' or '.join(names)}" if names else ""
+                    return f"default of settings field {cls.name}.{attr}{named} ({mod.ir.path}:{assign.line})"
         return ""
 
     def _settings_environment(self, cls_qname: str, attr: str) -> Value | None:
-        """A settings field with no default: its environment variable (`env_prefix` + name, any case) as
-        docker-compose or `.env` set it for this code (`config_values.environment`)."""
+        """A settings field with no default: its environment variable (the one the field names, else
+        `env_prefix` + name; any case) as docker-compose or `.env` set it for this code
+        (`config_values.environment`); unknown (`config-not-found`) when nothing sets it; None when the
+        variable cannot be told or `attr` is no field of a settings class."""
         chain = [cls_qname, *self.class_bases(cls_qname)]
         if not any(base in SETTINGS_BASES for base in chain):
             return None
+        v1 = any(base in SETTINGS_V1 for base in chain)
         prefix: str | None = None
         declared = False
+        named: tuple[str, ...] | None = None
         for qname in chain:
             entry = self.project.classes.get(qname)
             if entry is None:
                 continue
             mod, cls = entry
-            declared = declared or attr in cls.fields
+            if not declared and attr in cls.fields:
+                declared = True
+                for assign in reversed(cls.attrs):
+                    if assign.target == attr:
+                        named = self._field_environment_names(assign, Scope(mod, None, cls), v1)
+                        break
+                if named is None and any(n == attr and _annotated_field(a) for n, a in cls.annotations):
+                    named = ()  # `Annotated[str, Field(alias=...)]`: a name eventlint does not read
+            inner = mod.classes.get(f"{cls.name}.Config")
+            if named is None and v1 and inner is not None and any(a.target == "fields" for a in inner.attrs):
+                named = ()  # pydantic v1 `Config.fields = {"topic": {"env": ...}}`: not read either
             if prefix is None:
                 prefix = _env_prefix(mod, cls)
-        if not declared or prefix == "\x00":
-            return None
         reader = self.project.classes[cls_qname][0].ir.path
-        return config_values.environment(self, (prefix or "") + attr, reader, case_insensitive=True)
+        if not declared or named == () or named is None and prefix == "\x00":
+            return None
+        variables = named if named is not None else ((prefix or "") + attr,)  # the field's own names are never prefixed
+        for name in variables:
+            found = config_values.environment(self, name, reader, case_insensitive=True)
+            if found is not None:
+                return found
+        return VUnknown(f"environment variable {' or '.join(variables)}", "config-not-found")
 
     def _constructor_fields(self, qname: str, call: ir.Call, scope: Scope, line: int) -> tuple[tuple[str, Value], ...]:
         """Field values passed to a class with a generated `__init__` (dataclass, attrs, pydantic model, settings).
@@ -1832,6 +1957,11 @@ def _env_prefix(mod: ModInfo, cls: ir.Class) -> str | None:
                 return assign.value.value if isinstance(assign.value, ir.Str) else "\x00"
         return ""
     return None
+
+
+def _annotated_field(annotation: ir.Expr) -> bool:
+    """Whether an annotation may carry a field specifier (`Annotated[str, Field(alias="X")]`, kept as text)."""
+    return isinstance(annotation, ir.Opaque) and "Field(" in annotation.text
 
 
 def _recursive(func: ir.Function, scope: Scope) -> bool:

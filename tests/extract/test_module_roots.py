@@ -197,3 +197,39 @@ def test_an_analysed_root_that_is_a_package_is_imported_by_its_own_name(tmp_path
     # only under its own name: the same tree in a folder named otherwise does not answer to `shopapp`
     facts = facts_of(write_project(tmp_path / "shop-app", files))
     assert not facts.publishers
+
+
+def test_each_service_imports_its_own_module_of_a_name_two_services_share(tmp_path):
+    # prices/src is a sys.path root (no src/__init__.py); alerts/src is a package up to the repository root,
+    # so `config.broker` names no module under alerts' own root: its service is started from alerts/src
+    # (PYTHONPATH=/app/src), where `config/broker.py` is its own, not prices'
+    files = {
+        "prices/__init__.py": "",
+        "prices/src/config/__init__.py": "",
+        "prices/src/config/broker.py": 'TOPIC = "prices.updated"\n',
+        "prices/src/consumers/__init__.py": "",
+        "prices/src/consumers/pub.py": '''
+            from kafka import KafkaProducer
+
+            from config.broker import TOPIC
+
+            KafkaProducer().send(TOPIC, b"{}")
+        ''',
+        "alerts/__init__.py": "",
+        "alerts/src/__init__.py": "",
+        "alerts/src/config/__init__.py": "",
+        "alerts/src/config/broker.py": 'TOPIC = "alerts.raised"\n',
+        "alerts/src/consumers/__init__.py": "",
+        "alerts/src/consumers/pub.py": '''
+            from kafka import KafkaProducer
+
+            from config.broker import TOPIC
+
+            KafkaProducer().send(TOPIC, b"{}")
+        ''',
+    }
+    facts = facts_of(write_project(tmp_path / "repo", files))
+    assert {(p.path, p.channel) for p in facts.publishers} == {
+        ("prices/src/consumers/pub.py", "prices.updated"),
+        ("alerts/src/consumers/pub.py", "alerts.raised"),
+    }
