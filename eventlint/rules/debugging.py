@@ -749,7 +749,11 @@ class SwallowedException(Rule):
     is EDA501's concern); a `try` whose body only starts, stops or closes the
     client (`lifecycle_calls`, none given the message: `finally: try: await
     consumer.stop()`, a connection's `close()`, an `unsubscribe`), which
-    guards the shutdown with no message in hand; and, in a function that receives the messages
+    guards the shutdown with no message in hand; a clause that assigns a
+    fallback which a later `if` of its function takes over from (`creds =
+    None`, then `if not creds:` a new OAuth flow: the arm run when the name
+    is false does work, a call that is not inert), where the failure is
+    handled by another way to the same result; and, in a function that receives the messages
     itself, a `try` whose message-handling calls all sit inside a nested `try`
     whose own broad clause catches first (an outer `except` around creating
     and starting a consumer and its guarded loop).
@@ -806,10 +810,9 @@ class SwallowedException(Rule):
     judged only when the dispatch call is the last line with calls above it.
     A reply published after the clause is taken to carry the error, whatever
     it holds, and one in the `try`'s `else:` block to follow the clause too.
-    A clause that assigns a fallback and lets its function go on to a
-    branch that handles it (`creds = None`, then `if not creds:` a new OAuth
-    flow) is still reported: the facts record neither a clause's plain
-    assignments nor the branches that test them.
+    A fallback is seen only through an `if` on the assigned name itself
+    (`if not creds:`, `if creds: ... else:`), not `if creds is None:` or a
+    test of an attribute.
     In a consumer
     that receives in its own function (`while True: msg = consumer.poll()`,
     `xreadgroup`), a clause that ends above the receiving call guards start-up
@@ -1160,6 +1163,8 @@ class SwallowedException(Rule):
         """
         if clause.depth > 0 and clause.returns_value:
             return True
+        if self._falls_back(handler, clause):
+            return True
         body = try_body(handler, clause)
         if body is None:
             return False
@@ -1173,6 +1178,19 @@ class SwallowedException(Rule):
             return False
         uncaught = self._uncaught_body(handler, clause) or []
         return len(uncaught) < len(body) and not any(c.uses_message or c.forwards_message for c in uncaught)
+
+    def _falls_back(self, handler: Handler, clause: ExceptClause) -> bool:
+        """The clause assigns a name that a later `if` of its function tests, and the arm run when the name is false
+        does work (a call that is not inert: not a log line, a conversion, a wait): `creds = None`, then `if not
+        creds:` a new OAuth flow. The failure is handled there, by another way to the same result."""
+        if clause.fallback is None:
+            return False
+        first, last = clause.fallback
+        return any(
+            c.path == clause.path and c.function == clause.function and first <= c.line <= last
+            and not knowledge.matches_any(c, INERT_CALLS)
+            for c in handler.calls
+        )
 
     def _uncaught_body(self, handler: Handler, clause: ExceptClause) -> list[HandlerCall] | None:
         """The calls of the clause's `try` body whose failures reach it: those outside the bodies of nested `try`
