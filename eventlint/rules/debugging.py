@@ -64,6 +64,16 @@ REPLY_FIELDS = ("reply_to", "replyto", "reply-to")
 # Calls that send a message (EDA502's reply_calls), when the facts do not record the site as a publication (the
 # exchange is a parameter of unknown type).
 REPLY_CALLS = ("*publish*", "*send*", "*reply*", "*respond*", "*produce*")
+# Calls whose failure a team commonly accepts (a notification mail, SMS, push), what only prepares them, and writes
+# that record a failure durably: rules/knowledge/failure-handling.yaml (EDA502's best_effort_calls, preparing_calls,
+# recording_calls)
+_FAILURES = knowledge.failure_handling()
+BEST_EFFORT_CALLS = _FAILURES.best_effort
+PREPARING_CALLS = _FAILURES.preparing
+RECORDING_CALLS = _FAILURES.recording
+# what a best-effort `try` may do besides: write output, compute values in memory, read (inert-calls.yaml's groups)
+_INERT = knowledge.inert_calls()
+VALUE_CALLS = (*_INERT["output"], *_INERT["pure"], *_INERT["reads"], "*.get")
 LAST_CALL_LINES = 10  # how far a function's last call is taken to reach, for lack of end positions in the facts
 
 
@@ -838,6 +848,9 @@ class SwallowedException(Rule):
         - lifecycle_calls: globs (case-insensitive) on calls that start, stop or close a messaging client (`consumer.stop()`, `connection.close()`, `unsubscribe`, a consumer's `commit`); a `try` whose body makes only these guards the client's lifecycle, with no message in hand
         - reply_fields: fields of the received message (case-insensitive) that carry the caller's reply address; a publication that reads one after the clause answers the caller, who sees the failure
         - reply_calls: globs (case-insensitive) on calls that send a message, for a reply the facts do not record as a publication (an exchange passed in as a parameter)
+        - best_effort_calls: globs on calls whose failure a team commonly accepts: a mail, SMS, push or chat message to a person (rules/knowledge/failure-handling.yaml, and side-effects.yaml's `messages`); a `try` whose work is only these (with what prepares them) is not reported, nor a clause in a function reached only through them
+        - preparing_calls: globs on calls that only build, address or authorise a best-effort notification (composing a MIME message, opening an SMTP session); part of the best-effort work, never work of their own
+        - recording_calls: globs on writes that record a failure durably (a repository update marking the item FAILED, a database or storage write; rules/knowledge/failure-handling.yaml); a clause that makes one, itself or through what it calls, has handled the failure, and a `try` inside an `except` clause that guards such a write only guards the bookkeeping of a failure already caught
         """
 
         broad_exceptions: tuple[str, ...] = ("Exception", "BaseException", "builtins.Exception", "builtins.BaseException")
@@ -848,6 +861,9 @@ class SwallowedException(Rule):
         lifecycle_calls: tuple[str, ...] = LIFECYCLE_CALLS
         reply_fields: tuple[str, ...] = REPLY_FIELDS
         reply_calls: tuple[str, ...] = REPLY_CALLS
+        best_effort_calls: tuple[str, ...] = BEST_EFFORT_CALLS
+        preparing_calls: tuple[str, ...] = PREPARING_CALLS
+        recording_calls: tuple[str, ...] = RECORDING_CALLS
 
     invalid = [
         Example(
@@ -1122,7 +1138,9 @@ class SwallowedException(Rule):
                 key = (clause.path, clause.line)
                 if key in reported or not self._broad(clause) or self._surfaces_failure(handler, clause, ctx):
                     continue
-                if self._not_the_messages(handler, clause, receives):
+                if self._not_the_messages(handler, clause, receives, ctx):
+                    continue
+                if self._best_effort(handler, clause, ctx, received_at):
                     continue
                 reported.add(key)
                 yield self._finding(handler, clause, ctx)
@@ -1149,7 +1167,7 @@ class SwallowedException(Rule):
             for c in above
         )
 
-    def _not_the_messages(self, handler: Handler, clause: ExceptClause, receives: bool) -> bool:
+    def _not_the_messages(self, handler: Handler, clause: ExceptClause, receives: bool, ctx: RuleContext) -> bool:
         """Where the facts say where the clause's `try` begins, a clause that cannot swallow a message's failure:
 
         - a called function's clause that ends in `return <value>` answers its caller with a fallback (a
@@ -1170,6 +1188,12 @@ class SwallowedException(Rule):
             return False
         if body and all(call_named(c, self.options.decode_calls) for c in body):
             return True
+        if body and all(c.in_except for c in body):
+            # a `try` inside an `except` clause around writing the failure down (`repository.update(failed)`):
+            # it guards the bookkeeping of a failure already caught, which the outer clause answers for
+            recorded, other = self._work(handler, body, ctx, self.options.recording_calls, strict=False)
+            if recorded and not other:
+                return True
         if body and all(
             call_named(c, self.options.lifecycle_calls) and not (c.uses_message or c.forwards_message) for c in body
         ):
@@ -1178,6 +1202,78 @@ class SwallowedException(Rule):
             return False
         uncaught = self._uncaught_body(handler, clause) or []
         return len(uncaught) < len(body) and not any(c.uses_message or c.forwards_message for c in uncaught)
+
+    def _best_effort(
+        self, handler: Handler, clause: ExceptClause, ctx: RuleContext, received_at: dict[tuple[str, str], int]
+    ) -> bool:
+        """What the clause's `try` protects is only best-effort work (`best_effort_calls`: a notification mail, an
+        SMS, a push), which a team commonly accepts to lose:
+
+        - its body makes best-effort calls, and otherwise only calls that prepare them, write output, compute
+          values or read, or project functions that reach best-effort calls and no other known side effect or
+          publication;
+        - or the clause is in a function the handler reaches only through best-effort calls (a helper making the
+          Gmail client for `send_email`), and its body reaches no other known side effect or publication.
+
+        A `try` around receiving the messages (a consumer made or iterated in it) is never best-effort: its failure
+        ends the consumption, whatever the handler does.
+        """
+        body = try_body(handler, clause)
+        if body is None or not body or clause.try_line is None:
+            return False
+        start = received_at.get((clause.path, clause.function))
+        if start is not None and clause.try_line <= start < clause.line:
+            return False
+        options = self.options
+        best, other = self._work(handler, body, ctx, options.best_effort_calls, strict=True)
+        if best and not other:
+            return True
+        if clause.depth == 0:
+            return False
+        followed = set(handler.functions)
+        entries = [c.name for c in handler.calls if c.name in followed and knowledge.matches_any(c, options.best_effort_calls)]
+        covered = reachable(handler, entries)
+        callers = [c for c in handler.calls if c.name == clause.function]
+        if clause.function not in covered or not callers:
+            return False
+        if not all(c.function in covered or knowledge.matches_any(c, options.best_effort_calls) for c in callers):
+            return False
+        return not self._work(handler, body, ctx, options.best_effort_calls, strict=False)[1]
+
+    def _work(
+        self, handler: Handler, calls: list[HandlerCall], ctx: RuleContext, wanted: tuple[str, ...], strict: bool
+    ) -> tuple[bool, bool]:
+        """(whether the calls, or the project functions they enter, make a `wanted` call; whether they do other
+        work). Other work is a publication or a known side effect (side-effects.yaml) not `wanted`, in them or in
+        what they enter; when `strict`, also a call of theirs that is none of: `wanted`, preparing, output, an
+        in-memory value (a class constructed), a read, a project function."""
+        options = self.options
+        followed = set(handler.functions)
+        sent = {(p.path, p.line) for p in ctx.publications_of(handler)}
+        found = False
+        entered = []
+        for c in calls:
+            if (c.path, c.line) in sent:
+                return found, True
+            if knowledge.matches_any(c, wanted):
+                found = True
+            elif c.name in followed:
+                entered.append(c.name)
+            elif knowledge.matches_any(c, EFFECT_CALLS):
+                return found, True
+            elif strict and not (
+                knowledge.matches_any(c, options.preparing_calls) or knowledge.matches_any(c, VALUE_CALLS) or _constructs(c)
+            ):
+                return found, True
+        reached = reachable(handler, entered)
+        for c in handler.calls:
+            if c.function not in reached:
+                continue
+            if knowledge.matches_any(c, wanted):
+                found = True
+            elif (c.path, c.line) in sent or (knowledge.matches_any(c, EFFECT_CALLS) and c.name not in followed):
+                return found, True
+        return found, False
 
     def _falls_back(self, handler: Handler, clause: ExceptClause) -> bool:
         """The clause assigns a name that a later `if` of its function tests, and the arm run when the name is false
@@ -1221,6 +1317,8 @@ class SwallowedException(Rule):
         effects = owned + [c for c in handler.calls if c.function in reached]
         if any(call_named(c, signals) for c in effects):
             return True
+        if any(knowledge.matches_any(c, options.recording_calls) for c in effects):
+            return True  # the failure is recorded durably (the item marked FAILED): someone can find it and act
         sites = {(c.path, c.line) for c in owned}
         if any((p.path, p.line) in sites or p.function in reached for p in ctx.publications_of(handler)):
             return True
@@ -1298,6 +1396,13 @@ class SwallowedException(Rule):
             "to a dead-letter topic (or publish a failure event)",
             service=handler.service,
         )
+
+
+def _constructs(call: HandlerCall) -> bool:
+    """A class called to build a value (`NotificationCreate(...)`, `MIMEText(body)`): its name's last part is in
+    CapWords. What is then done with the object is a call of its own."""
+    last = call.name.rsplit(".", 1)[-1]
+    return last[:1].isupper() and not last.isupper() and "(" not in last
 
 
 def _map_dispatch(text: str) -> bool:
