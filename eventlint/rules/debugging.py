@@ -871,20 +871,20 @@ class SwallowedException(Rule):
             import json
             import logging
             import pika
-            from notify import send_email
+            from warehouse import pickups
 
             log = logging.getLogger(__name__)
 
             def on_shipment(channel, method, properties, body):
                 try:
                     event = json.loads(body)
-                    send_email(event["email"], "Your order is on its way")
+                    pickups.schedule(event["order_id"], event["address"])
                 except Exception:  # expect: EDA502
-                    log.exception("could not notify")
+                    log.exception("could not schedule the pickup")
                 channel.basic_ack(method.delivery_tag)
 
             channel = pika.BlockingConnection().channel()
-            channel.basic_consume(queue="notifications.shipments", on_message_callback=on_shipment)
+            channel.basic_consume(queue="shipping.pickups", on_message_callback=on_shipment)
             """,
         ),
         Example(
@@ -962,22 +962,22 @@ class SwallowedException(Rule):
             import json
             import logging
             import pika
-            from notify import send_email
+            from warehouse import pickups
 
             log = logging.getLogger(__name__)
 
             def on_shipment(channel, method, properties, body):
                 try:
                     event = json.loads(body)
-                    send_email(event["email"], "Your order is on its way")
+                    pickups.schedule(event["order_id"], event["address"])
                 except Exception:
-                    log.exception("could not notify")
+                    log.exception("could not schedule the pickup")
                     channel.basic_nack(method.delivery_tag, requeue=False)
                     return
                 channel.basic_ack(method.delivery_tag)
 
             channel = pika.BlockingConnection().channel()
-            channel.basic_consume(queue="notifications.shipments", on_message_callback=on_shipment)
+            channel.basic_consume(queue="shipping.pickups", on_message_callback=on_shipment)
             """,
         ),
         Example(
@@ -1106,6 +1106,71 @@ class SwallowedException(Rule):
                 await queue.consume(partial(on_quote, channel.default_exchange))
             """,
             files={"pricing/__init__.py": "", "pricing/quotes.py": "async def price(sku):\n    return 1\n"},
+        ),
+        Example(
+            """
+            import json
+            import logging
+            import smtplib
+            from email.message import EmailMessage
+
+            import pika
+            from orders import store
+
+            log = logging.getLogger(__name__)
+
+            def mail_receipt(order):
+                message = EmailMessage()
+                message["To"] = order["email"]
+                message["Subject"] = f"Order {order['id']} confirmed"
+                message.set_content("Thank you for your order.")
+                with smtplib.SMTP("smtp.example.com", 587) as smtp:
+                    smtp.starttls()
+                    smtp.send_message(message)
+
+            def on_order(channel, method, properties, body):
+                order = json.loads(body)
+                store.save(order)
+                try:
+                    mail_receipt(order)
+                except Exception:  # best-effort: the order is stored, a lost receipt is accepted
+                    log.exception("no receipt for order %s", order["id"])
+                channel.basic_ack(method.delivery_tag)
+
+            channel = pika.BlockingConnection().channel()
+            channel.basic_consume(queue="orders.receipts", on_message_callback=on_order)
+            """,
+            files={"orders/__init__.py": "", "orders/store.py": "def save(order):\n    return order\n"},
+        ),
+        Example(
+            """
+            import logging
+
+            from faststream.rabbit import RabbitBroker
+            from alerts.gateway import deliver
+            from alerts.repository import NotificationRepository
+
+            log = logging.getLogger(__name__)
+            broker = RabbitBroker()
+            notification_repository = NotificationRepository()
+
+            @broker.subscriber("alerts.triggered")
+            async def on_alert(alert: dict) -> None:
+                notification = await notification_repository.get(alert["id"])
+                try:
+                    await deliver(notification)
+                    await notification_repository.update(notification.sent())
+                except Exception as exc:  # recorded: the notification is marked FAILED, with the reason
+                    try:
+                        await notification_repository.update(notification.failed(str(exc)))
+                    except Exception:  # guards that bookkeeping only
+                        log.exception("could not mark notification %s failed", alert["id"])
+            """,
+            files={
+                "alerts/__init__.py": "",
+                "alerts/gateway.py": "async def deliver(notification):\n    return notification\n",
+                "alerts/repository.py": "class NotificationRepository:\n    pass\n",
+            },
         ),
     ]
 
