@@ -1296,7 +1296,8 @@ class SwallowedException(Rule):
         if clause.depth == 0:
             return False
         followed = set(handler.functions)
-        entries = [c.name for c in handler.calls if c.name in followed and knowledge.matches_any(c, options.best_effort_calls)]
+        entries = {c.name for c in handler.calls if c.name in followed and knowledge.matches_any(c, options.best_effort_calls)}
+        entries.update(f for f in handler.functions if self._sends_only(handler, f))
         covered = reachable(handler, entries)
         callers = [c for c in handler.calls if c.name == clause.function]
         if clause.function not in covered or not callers:
@@ -1304,6 +1305,23 @@ class SwallowedException(Rule):
         if not all(c.function in covered or knowledge.matches_any(c, options.best_effort_calls) for c in callers):
             return False
         return not self._work(handler, body, ctx, options.best_effort_calls, strict=False)[1]
+
+    def _sends_only(self, handler: Handler, function: str) -> bool:
+        """The function makes best-effort calls, and otherwise only calls that prepare them, values, reads and
+        calls of project functions (a `send_email` helper composing a MIME message and sending it through Gmail)."""
+        options = self.options
+        followed = set(handler.functions)
+        own = [c for c in handler.calls if c.function == function and not c.in_except]
+        best = False
+        for c in own:
+            if knowledge.matches_any(c, options.best_effort_calls):
+                best = True
+            elif not (
+                c.name in followed or knowledge.matches_any(c, options.preparing_calls)
+                or knowledge.matches_any(c, VALUE_CALLS) or _constructs(c)
+            ):
+                return False
+        return best
 
     def _work(
         self, handler: Handler, calls: list[HandlerCall], ctx: RuleContext, wanted: tuple[str, ...], strict: bool
