@@ -1192,6 +1192,15 @@ class AckBeforeProcessing(Rule):
     when the handler calls what it looks up there (`ROUTES[msg.topic()](value)`
     over a dict with known keys; their facts carry `dispatched_by`).
 
+    An automatic-commit subscription whose handler's only work is notifying
+    people (`best_effort_calls`: a mail, an SMS, a push, from
+    `rules/knowledge/failure-handling.yaml` and the `messages` the rule
+    classifies) is not reported: losing a notification mail on a crash
+    (at most once) is a fair choice, and committing later would send it
+    twice on a redelivery instead. A handler that also writes, pays or
+    publishes is reported. A team for which a lost notification is a
+    failure sets `best_effort_calls: []`.
+
     Automatic acknowledgement from a queue that dies with its consumer is not
     reported: one declared exclusive or auto-delete (pika `queue_declare`,
     aio-pika `declare_queue`: the packs' `lifetime`), one the broker names
