@@ -1213,6 +1213,7 @@ class SwallowedException(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         reported: set[tuple[str, int]] = set()
+        covered_by: dict[str, set[str]] = {}  # per handler: the functions it enters only to notify someone
         handled_in: dict[str, set[str]] = {}
         for s in ctx.facts.subscribers:
             if s.function and s.handler and s.handler != s.function:
@@ -1242,7 +1243,7 @@ class SwallowedException(Rule):
                     continue
                 if self._not_the_messages(handler, clause, receives, ctx):
                     continue
-                if self._best_effort(handler, clause, ctx, received_at):
+                if self._best_effort(handler, clause, ctx, received_at, covered_by):
                     continue
                 reported.add(key)
                 yield self._finding(handler, clause, ctx)
@@ -1306,7 +1307,12 @@ class SwallowedException(Rule):
         return len(uncaught) < len(body) and not any(c.uses_message or c.forwards_message for c in uncaught)
 
     def _best_effort(
-        self, handler: Handler, clause: ExceptClause, ctx: RuleContext, received_at: dict[tuple[str, str], int]
+        self,
+        handler: Handler,
+        clause: ExceptClause,
+        ctx: RuleContext,
+        received_at: dict[tuple[str, str], int],
+        covered_by: dict[str, set[str]],
     ) -> bool:
         """What the clause's `try` protects is only best-effort work (`best_effort_calls`: a notification mail, an
         SMS, a push), which a team commonly accepts to lose:
@@ -1332,10 +1338,9 @@ class SwallowedException(Rule):
             return True
         if clause.depth == 0:
             return False
-        followed = set(handler.functions)
-        entries = {c.name for c in handler.calls if c.name in followed and knowledge.matches_any(c, options.best_effort_calls)}
-        entries.update(f for f in handler.functions if self._sends_only(handler, f))
-        covered = reachable(handler, entries)
+        covered = covered_by.get(handler.name)
+        if covered is None:
+            covered = covered_by[handler.name] = self._reached_for_notifications(handler)
         callers = [c for c in handler.calls if c.name == clause.function]
         if clause.function not in covered or not callers:
             return False
@@ -1343,22 +1348,30 @@ class SwallowedException(Rule):
             return False
         return not self._work(handler, body, ctx, options.best_effort_calls, strict=False)[1]
 
-    def _sends_only(self, handler: Handler, function: str) -> bool:
-        """The function makes best-effort calls, and otherwise only calls that prepare them, values, reads and
-        calls of project functions (a `send_email` helper composing a MIME message and sending it through Gmail)."""
+    def _reached_for_notifications(self, handler: Handler) -> set[str]:
+        """The project functions the handler enters to notify someone, and all they reach: those entered by a
+        best-effort call (`send_email(...)`), and those that make best-effort calls and otherwise only calls that
+        prepare them, values, reads and calls of project functions (a helper composing a MIME message and sending
+        it through Gmail)."""
         options = self.options
         followed = set(handler.functions)
-        own = [c for c in handler.calls if c.function == function and not c.in_except]
-        best = False
-        for c in own:
-            if knowledge.matches_any(c, options.best_effort_calls):
-                best = True
+        entries = set()
+        sends: dict[str, bool] = {}
+        for c in handler.calls:
+            best = knowledge.matches_any(c, options.best_effort_calls)
+            if best and c.name in followed:
+                entries.add(c.name)
+            if c.in_except or sends.get(c.function) is False:
+                continue
+            if best:
+                sends[c.function] = True
             elif not (
                 c.name in followed or knowledge.matches_any(c, options.preparing_calls)
                 or knowledge.matches_any(c, VALUE_CALLS) or _constructs(c)
             ):
-                return False
-        return best
+                sends[c.function] = False
+        entries.update(f for f, only in sends.items() if only and f in followed)
+        return reachable(handler, entries)
 
     def _work(
         self, handler: Handler, calls: list[HandlerCall], ctx: RuleContext, wanted: tuple[str, ...], strict: bool
