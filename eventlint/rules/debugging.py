@@ -789,9 +789,10 @@ class SwallowedException(Rule):
       accepted, and a redelivery would send it twice. A `try` around
       receiving the messages is never best-effort: its failure ends the
       consumption;
-    - a clause in a function the handler reaches only through best-effort
-      calls (the helper that builds the Gmail client for `send_email`), when
-      its `try` reaches no other known side effect or publication;
+    - a clause in a function the handler calls only from functions that
+      notify someone and do nothing else (the helper that builds the Gmail
+      client for a `send_email` that composes and sends the mail), when its
+      `try` reaches no other known side effect or publication;
     - a clause that records the failure durably (`recording_calls`: a
       repository `update` marking the item FAILED, a database or storage
       write), itself or through what it calls: the item can be found and
@@ -1320,8 +1321,9 @@ class SwallowedException(Rule):
         - its body makes best-effort calls, and otherwise only calls that prepare them, write output, compute
           values or read, or project functions that reach best-effort calls and no other known side effect or
           publication;
-        - or the clause is in a function the handler reaches only through best-effort calls (a helper making the
-          Gmail client for `send_email`), and its body reaches no other known side effect or publication.
+        - or the clause is in a function the handler reaches only from functions that notify someone and do
+          nothing else (a helper making the Gmail client for `send_email`), and its body reaches no other known
+          side effect or publication.
 
         A `try` around receiving the messages (a consumer made or iterated in it) is never best-effort: its failure
         ends the consumption, whatever the handler does.
@@ -1344,34 +1346,28 @@ class SwallowedException(Rule):
         callers = [c for c in handler.calls if c.name == clause.function]
         if clause.function not in covered or not callers:
             return False
-        if not all(c.function in covered or knowledge.matches_any(c, options.best_effort_calls) for c in callers):
+        if not all(c.function in covered for c in callers):
             return False
         return not self._work(handler, body, ctx, options.best_effort_calls, strict=False)[1]
 
     def _reached_for_notifications(self, handler: Handler) -> set[str]:
-        """The project functions the handler enters to notify someone, and all they reach: those entered by a
-        best-effort call (`send_email(...)`), and those that make best-effort calls and otherwise only calls that
-        prepare them, values, reads and calls of project functions (a helper composing a MIME message and sending
-        it through Gmail)."""
+        """The project functions the handler enters to notify someone, and all they reach: those that make
+        best-effort calls and otherwise only calls that prepare them, values, reads and calls of project functions
+        (a `send_email` helper composing a MIME message and sending it through Gmail)."""
         options = self.options
         followed = set(handler.functions)
-        entries = set()
         sends: dict[str, bool] = {}
         for c in handler.calls:
-            best = knowledge.matches_any(c, options.best_effort_calls)
-            if best and c.name in followed:
-                entries.add(c.name)
-            if c.in_except or sends.get(c.function) is False:
+            if c.in_except or sends.get(c.function) is False or c.name in followed:
                 continue
-            if best:
+            if knowledge.matches_any(c, options.best_effort_calls):
                 sends[c.function] = True
             elif not (
-                c.name in followed or knowledge.matches_any(c, options.preparing_calls)
+                knowledge.matches_any(c, options.preparing_calls)
                 or knowledge.matches_any(c, VALUE_CALLS) or _constructs(c)
             ):
                 sends[c.function] = False
-        entries.update(f for f, only in sends.items() if only and f in followed)
-        return reachable(handler, entries)
+        return reachable(handler, [f for f, only in sends.items() if only and f in followed])
 
     def _work(
         self, handler: Handler, calls: list[HandlerCall], ctx: RuleContext, wanted: tuple[str, ...], strict: bool
@@ -1388,10 +1384,10 @@ class SwallowedException(Rule):
         for c in calls:
             if (c.path, c.line) in sent:
                 return found, True
-            if knowledge.matches_any(c, wanted):
+            if c.name in followed:
+                entered.append(c.name)  # a project function is judged by what it does, not by its name
+            elif knowledge.matches_any(c, wanted):
                 found = True
-            elif c.name in followed:
-                entered.append(c.name)
             elif knowledge.matches_any(c, EFFECT_CALLS):
                 return found, True
             elif strict and not (
@@ -1400,11 +1396,11 @@ class SwallowedException(Rule):
                 return found, True
         reached = reachable(handler, entered)
         for c in handler.calls:
-            if c.function not in reached:
+            if c.function not in reached or c.name in followed:
                 continue
             if knowledge.matches_any(c, wanted):
                 found = True
-            elif (c.path, c.line) in sent or (knowledge.matches_any(c, EFFECT_CALLS) and c.name not in followed):
+            elif (c.path, c.line) in sent or knowledge.matches_any(c, EFFECT_CALLS):
                 return found, True
         return found, False
 
