@@ -154,6 +154,9 @@ class ExceptClause:
     leaves: bool = False  # the clause ends in `continue`/`break`/`return`: what follows its `try` is skipped
     try_line: int | None = None  # the line of its `try` statement: the `try` body runs from there to the first clause (docs/facts.md)
     returns_value: bool = False  # the clause ends in `return <value>` (not None): its function answers the caller with a fallback
+    # the first and last line of the arm of a later `if` in its function that runs when a name the clause assigns is
+    # false (`creds = None`, then `if not creds:`): the work that takes over from what failed (docs/facts.md)
+    fallback: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +364,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime", "try_line", "returns_value", "on_message")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime", "try_line", "returns_value", "on_message", "fallback")
 
 
 @functools.cache

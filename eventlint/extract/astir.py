@@ -27,6 +27,7 @@ from eventlint.extract.builders import (
     FunctionBuilder,
     calls_in,
     close_loop,
+    closed_except,
     merge_arm_values,
 )
 
@@ -548,7 +549,8 @@ class _Builder:
             try_line = self._try_lines[-1] if self._try_lines else 0
             builder.open_excepts.append(
                 ExceptBuilder(
-                    line, types, node.name, col=col, leaves=leaves, try_line=try_line, returns_value=_returns_value(node.body)
+                    line, types, node.name, col=col, leaves=leaves, try_line=try_line, returns_value=_returns_value(node.body),
+                    assign_start=len(builder.assigns),
                 )
             )
         if node.type is not None:
@@ -556,13 +558,7 @@ class _Builder:
         self.block(node.body)
         owner = self._except_owners.pop()
         if owner is not None:
-            clause = owner.open_excepts.pop()
-            owner.excepts.append(
-                ir.Except(
-                    clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col, clause.leaves,
-                    clause.try_line, clause.returns_value,
-                )
-            )
+            owner.excepts.append(closed_except(owner, owner.open_excepts.pop()))
 
     def _raise(self, node: ast.Raise) -> None:
         builder = self._function()

@@ -97,6 +97,17 @@ class ExceptBuilder:
     leaves: bool = False
     try_line: int = 0
     returns_value: bool = False
+    assign_start: int = 0  # the function's count of assignments when the clause began: those after it are its own
+
+
+def closed_except(builder: FunctionBuilder, clause: ExceptBuilder) -> ir.Except:
+    """The record of a clause whose body has been walked: the names it assigns are the targets of the function's
+    assignments made since the clause began (`creds = None`), in order, each once."""
+    assigns = tuple(dict.fromkeys(a.target for a in builder.assigns[clause.assign_start :] if a.line >= clause.line))
+    return ir.Except(
+        clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col, clause.leaves,
+        clause.try_line, clause.returns_value, assigns,
+    )
 
 
 @dataclass

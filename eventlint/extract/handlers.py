@@ -286,6 +286,7 @@ class HandlerAnalysis:
                     leaves=clause.leaves,
                     try_line=clause.try_line or None,
                     returns_value=clause.returns_value,
+                    fallback=_fallback(clause, fn) if clause.assigns else None,
                 )
             )
         for read in fn.reads:
@@ -862,6 +863,21 @@ def _is_get(call: ir.Call) -> bool:
         and bool(call.args)
         and isinstance(call.args[0], ir.Str)
     )
+
+
+def _fallback(clause: ir.Except, fn: ir.Function) -> tuple[int, int] | None:
+    """The lines (first, last) of the first arm below the clause of an `if` on a name the clause assigns that runs when
+    the name is false: the body of `if not creds:`, or the `else` (or the rest of the function) of `if creds:`."""
+    arms = []
+    for arm in fn.arms:
+        negated = arm.test.startswith("!")
+        name = arm.test[1:] if negated else arm.test
+        if name not in clause.assigns:
+            continue
+        first, last = (arm.body_first, arm.body_last) if negated else (arm.other_first, arm.other_last)
+        if clause.line < first <= last:
+            arms.append((first, last))
+    return min(arms, default=None)
 
 
 def _arms(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:

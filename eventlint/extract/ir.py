@@ -166,6 +166,7 @@ class Except:
     leaves: bool = False  # its body ends in `continue`, `break` or `return`: what follows the `try` is skipped
     try_line: int = 0  # the line of its `try` statement (0: unknown); the `try` body runs from there to the first clause
     returns_value: bool = False  # its body ends in `return <value>` (not None): the function answers its caller with a fallback
+    assigns: tuple[str, ...] = ()  # the names its body assigns (`creds = None`), in order, each once
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from eventlint.extract.builders import ExceptBuilder as _ExceptBuilder
 from eventlint.extract.builders import FunctionBuilder as _FunctionBuilder
 from eventlint.extract.builders import calls_in as _calls_in
 from eventlint.extract.builders import close_loop as _close_loop
+from eventlint.extract.builders import closed_except
 from eventlint.extract.builders import merge_arm_values
 from eventlint.extract.guard import ParseFailure, from_python, python_parse
 from eventlint.extract.positions import AstPositions, PositionMismatch
@@ -673,20 +674,17 @@ class _Visitor(cst.CSTVisitor):
         leaves = _ends_in(node.body, (cst.Continue, cst.Break, cst.Return))
         try_line = self._try_lines[-1] if self._try_lines else 0
         builder.open_excepts.append(
-            _ExceptBuilder(line, types, name, col=col, leaves=leaves, try_line=try_line, returns_value=_returns_value(node.body))
+            _ExceptBuilder(
+                line, types, name, col=col, leaves=leaves, try_line=try_line, returns_value=_returns_value(node.body),
+                assign_start=len(builder.assigns),
+            )
         )
 
     def _close_except(self) -> None:
         builder = self._except_owners.pop()
         if builder is None:
             return
-        clause = builder.open_excepts.pop()
-        builder.excepts.append(
-            ir.Except(
-                clause.line, clause.types, clause.name, tuple(clause.calls), clause.reraises, clause.col, clause.leaves,
-                clause.try_line, clause.returns_value,
-            )
-        )
+        builder.excepts.append(closed_except(builder, builder.open_excepts.pop()))
 
     def visit_Raise(self, node: cst.Raise) -> bool:
         builder = self._function()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ SQL_EXECUTE = ("*.execute", "*.executemany", "*.exec_driver_sql")
 SQL_WRITE = r"\b(insert\s+into|update\s+\w+\s+set)\b"
 HTTP_WRITES = _KNOWN.effects["http-writes"]
 MESSAGES = _KNOWN.effects["messages"]
+BEST_EFFORT = knowledge.failure_handling().best_effort  # notifications a team commonly accepts to lose (EDA402)
 STORAGE_WRITES = _KNOWN.effects["storage-writes"]
 # reads that return None (or an empty result) when the record is not there: SQLAlchemy/SQLModel, Django, pymongo,
 # DB-API cursors, DynamoDB
@@ -1073,6 +1075,7 @@ class _Work:
     label: str
     steps: tuple[_Step, ...]
     publication: Publication | None = None
+    best_effort: bool = False  # a notification a team commonly accepts to lose (EDA402's best_effort_calls)
 
 
 def _effect(call: HandlerCall, options: Any) -> str | None:
@@ -1201,6 +1204,15 @@ class AckBeforeProcessing(Rule):
     when the handler calls what it looks up there (`ROUTES[msg.topic()](value)`
     over a dict with known keys; their facts carry `dispatched_by`).
 
+    An automatic-commit subscription whose handler's only work is notifying
+    people (`best_effort_calls`: a mail, an SMS, a push, from
+    `rules/knowledge/failure-handling.yaml` and the `messages` the rule
+    classifies) is not reported: losing a notification mail on a crash
+    (at most once) is a fair choice, and committing later would send it
+    twice on a redelivery instead. A handler that also writes, pays or
+    publishes is reported. A team for which a lost notification is a
+    failure sets `best_effort_calls: []`.
+
     Automatic acknowledgement from a queue that dies with its consumer is not
     reported: one declared exclusive or auto-delete (pika `queue_declare`,
     aio-pika `declare_queue`: the packs' `lifetime`), one the broker names
@@ -1284,6 +1296,7 @@ class AckBeforeProcessing(Rule):
         - publications_are_work: a publication is work that must not be lost, like a side effect
         - in_process_frameworks: globs on frameworks whose publications stay in the process (in-house buses, the `inhouse-*` packs `eventlint init` writes for them, blinker, pyee); handing them an event is not work by itself, what the handlers they run do is
         - transient_queues: globs on queues (names, or the facts' `broker-named queue in ...` form) that die with their consumer; automatic acknowledgement from them is not reported (queues declared exclusive or auto-delete are known from the framework packs)
+        - best_effort_calls: globs on calls whose loss a team commonly accepts: a mail, SMS, push or chat message to a person (rules/knowledge/failure-handling.yaml, and the `messages` of side-effects.yaml); an auto-commit subscription whose handler's only work is such calls is not reported; set to `[]` to report it
         """
 
         ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
@@ -1300,6 +1313,7 @@ class AckBeforeProcessing(Rule):
         publications_are_work: bool = True
         in_process_frameworks: tuple[str, ...] = IN_PROCESS
         transient_queues: tuple[str, ...] = TRANSIENT_QUEUES
+        best_effort_calls: tuple[str, ...] = BEST_EFFORT
 
     invalid = [
         Example(
@@ -1733,6 +1747,8 @@ class AckBeforeProcessing(Rule):
             work = self._works(handler, ctx)
             if not work:
                 continue
+            if all(w.best_effort and w.publication is None for w in work):
+                continue  # only notifications a team commonly accepts to lose: at-most-once is a fair choice
             first_work = min(work, key=lambda w: (w.steps[0].line, w.steps[0].column, len(w.steps)))
             group = f" (group {first.group})" if first.group else ""
             yield self.finding(
@@ -1815,11 +1831,11 @@ class AckBeforeProcessing(Rule):
         # an event handed to an in-process bus is work through what the bus's handlers do (one hop)
         for prefix, target, _ in _bus_hops(handler, ctx, options.in_process_frameworks, index):
             for work in self._own_works(target, ctx, _callee_index(target)):
-                works.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
+                works.append(dataclasses.replace(work, steps=(*prefix, *work.steps)))
         # and through the functions it dispatches the message to with a handler map (`ROUTES[topic](msg)`)
         for prefix, target in _dispatch_hops(handler, ctx, index):
             for work in self._own_works(target, ctx, _callee_index(target)):
-                works.append(_Work(work.what, work.label, (*prefix, *work.steps), work.publication))
+                works.append(dataclasses.replace(work, steps=(*prefix, *work.steps)))
         return works
 
     def _own_works(self, handler: Handler, ctx: RuleContext, index: dict[str, HandlerCall]) -> list[_Work]:
@@ -1828,7 +1844,9 @@ class AckBeforeProcessing(Rule):
         for call in handler.calls:
             what = _effect(call, options)
             if what is not None:
-                works.append(_Work(what, short(call.name if "." in call.name else call.text), _steps(call, handler, index)))
+                label = short(call.name if "." in call.name else call.text)
+                best = knowledge.matches_any(call, getattr(options, "best_effort_calls", ()))
+                works.append(_Work(what, label, _steps(call, handler, index), best_effort=best))
         if options.publications_are_work:
             works.extend(_publications(handler, ctx, options.in_process_frameworks, index))
         return works

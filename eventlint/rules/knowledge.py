@@ -1,5 +1,6 @@
 """The side-effect knowledge of the delivery rules, read from rules/knowledge/side-effects.yaml
-(and the calls EDA501 takes as inert, from rules/knowledge/inert-calls.yaml).
+(the calls EDA501 takes as inert, from rules/knowledge/inert-calls.yaml, and the best-effort and
+recording calls of EDA502 and EDA402, from rules/knowledge/failure-handling.yaml).
 
 An entry is a glob on a call (`named`'s convention: with a dot, the qualified name or source
 text; without, the called function's own name), optionally with one condition written
@@ -251,3 +252,32 @@ def _folder_matches(directory: str, folders: tuple[str, ...]) -> bool:
     """Asked once per site of a run: each directory is judged once."""
     patterns = tuple(f.lower() for f in folders)
     return bool(directory) and any(fnmatchcase(part.lower(), p) for part in directory.split("/") for p in patterns)
+
+
+@dataclass(frozen=True)
+class FailureHandling:
+    """rules/knowledge/failure-handling.yaml, with the side-effect groups it names folded in."""
+
+    best_effort: tuple[str, ...]  # calls that notify a person: their failure a team commonly accepts
+    preparing: tuple[str, ...]  # calls that only build, address or authorise such a notification
+    recording: tuple[str, ...]  # writes that record a failure durably
+    groups: dict[str, tuple[str, ...]]  # the file's own entries by `section.group`, for the tests
+
+
+@functools.cache
+def failure_handling() -> FailureHandling:
+    """Read and validate the shipped failure-handling knowledge (a mistake in it is a bug: it raises)."""
+    data = _shipped("failure-handling.yaml", "failure_handling")
+    effects = load().effects
+    groups = {f"best-effort.{k}": tuple(v) for k, v in data["best-effort"].items()}
+    groups.update({f"preparing.{k}": tuple(v) for k, v in data["preparing"].items()})
+    groups["recording"] = tuple(data["recording"])
+    best_effort = [e for k, v in groups.items() if k.startswith("best-effort.") for e in v]
+    best_effort += [e for g in data.get("effect-groups", ()) for e in effects[g]]
+    recording = list(data["recording"]) + [e for g in data.get("recording-effect-groups", ()) for e in effects[g]]
+    return FailureHandling(
+        best_effort=tuple(dict.fromkeys(best_effort)),
+        preparing=tuple(e for k, v in groups.items() if k.startswith("preparing.") for e in v),
+        recording=tuple(dict.fromkeys(recording)),
+        groups=groups,
+    )

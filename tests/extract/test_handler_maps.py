@@ -7,6 +7,7 @@ from eventlint import api
 from eventlint.config import load_config
 from eventlint.facts import SiteRef
 from tests.helpers import facts_of, fixture, line_of, write_project
+from tests.rules.test_debugging import diagnostics
 
 ROOT = fixture("handler_maps")
 APP = ROOT / "rewards/app.py"
@@ -49,7 +50,7 @@ def test_the_handler_rules_judge_the_mapped_functions_at_their_effects():
         # no idempotency key (debit_points sends one: no finding there)
         ("EDA401", "rewards/app.py", line_of(APP, "response = requests.post(LEDGER, json=")),
         ("EDA401", "rewards/app.py", line_of(APP, "ses.send_email(")),
-        ("EDA502", "rewards/app.py", line_of(APP, "except Exception:")),
+        # thank_reviewer's `except Exception` guards a thank-you mail alone: best-effort (EDA502, below without that)
         ("EDA401", "claims/claims/store.py", line_of(STORE, "conn.execute(\"INSERT")),
         ("EDA401", "claims/claims/store.py", line_of(STORE, "conn.execute(\"UPDATE")),
         # the automatic commit is judged by the work the routed functions do
@@ -59,6 +60,10 @@ def test_the_handler_rules_judge_the_mapped_functions_at_their_effects():
     messages = {d.line: d.message for d in result.diagnostics if d.path == "rewards/app.py"}
     dispatch_line = line_of(APP, 'ROUTES[event["detail-type"]](event["detail"])')
     assert f"app.credit_points (dispatched by app.on_event, line {dispatch_line})" in messages[line_of(APP, "response = requests.post(LEDGER, json=")]
+    # a team for which a lost mail is a failure: the routed function's clause is judged as a handler's
+    swallowed = diagnostics(ROOT, "EDA502", {"best_effort_calls": []})
+    assert [(d.path, d.line) for d in swallowed] == [("rewards/app.py", line_of(APP, "except Exception:"))]
+    assert f"(dispatched by app.on_event, line {dispatch_line})" in swallowed[0].message
 
 
 @pytest.mark.parametrize(("decorator", "judged"), [("@app.task", False), ("@app.task(acks_late=True)", True)])
