@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import string
 import sys
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,6 +117,83 @@ STR_ENUM_AUTO = {
 COPIES = frozenset({"builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.sorted"})
 
 
+# -- what a question read (incremental resolution, #18) ---------------------------------------------------
+
+VOLATILE = 1  # the question met a cut (a cycle, MAX_DEPTH) or scanned every module: recompute it on any edit
+KEY_BUCKETS = 512
+
+
+class Reads:
+    """The modules and names the question being answered has read, as one bit set (`Project(track=True)`).
+
+    Bit 0 is VOLATILE; bit `i + 1` is the project's i-th module (its IR was read: `ModInfo.bit`); above
+    those, a bucket per name looked up in a project-wide table (a function or class by qualified name, a
+    module by import name, a file by path, a summary such as the subclass index), set whether or not the
+    name was found: an edit that adds or removes a name changes the answer of every question that asked
+    for it. Every memoised answer keeps the bits its evaluation set and a reuse adds them, so the bits of
+    a question are those of a fresh evaluation of it.
+    """
+
+    __slots__ = ("bits", "modules")
+
+    def __init__(self, modules: int) -> None:
+        self.bits = 0
+        self.modules = modules
+
+    def key(self, name: str) -> int:
+        """The bit of a name looked up in a project-wide table."""
+        return 1 << (self.modules + 1 + zlib.crc32(name.encode("utf-8", "surrogatepass")) % KEY_BUCKETS)
+
+
+class _TrackedModules(dict):
+    """`Project.mods` recording each lookup in its `Reads`; iterating it reads every module (VOLATILE)."""
+
+    __slots__ = ("reads",)
+
+    def _note(self, key: object, found: object) -> None:
+        self.reads.bits |= self.reads.key(f"mod:{key}") | (found.bit if found is not None else 0)  # type: ignore[attr-defined]
+
+    def __getitem__(self, key: str) -> ModInfo:
+        found = dict.__getitem__(self, key)
+        self._note(key, found)
+        return found
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        found = dict.get(self, key)
+        self._note(key, found)
+        return default if found is None else found
+
+    def __contains__(self, key: object) -> bool:
+        found = dict.get(self, key)  # type: ignore[call-overload]
+        self._note(key, found)
+        return found is not None
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self.reads.bits |= VOLATILE
+        return dict.__iter__(self)
+
+    def values(self):  # type: ignore[no-untyped-def]
+        self.reads.bits |= VOLATILE
+        return dict.values(self)
+
+    def items(self):  # type: ignore[no-untyped-def]
+        self.reads.bits |= VOLATILE
+        return dict.items(self)
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        self.reads.bits |= VOLATILE
+        return dict.keys(self)
+
+
+class _TrackedDefinitions(_TrackedModules):
+    """`Project.functions` / `Project.classes`: values are (module, definition)."""
+
+    __slots__ = ("kind",)
+
+    def _note(self, key: object, found: object) -> None:
+        self.reads.bits |= self.reads.key(f"{self.kind}:{key}") | (found[0].bit if found is not None else 0)  # type: ignore[index]
+
+
 @dataclass(frozen=True, slots=True)
 class EnumInfo:
     """A project enumeration: its members in order (name and assignment), and whether members are strings."""
@@ -139,6 +217,7 @@ class ModInfo:
     star_imports: list[str] = field(default_factory=list)
     functions: dict[str, ir.Function] = field(default_factory=dict)
     classes: dict[str, ir.Class] = field(default_factory=dict)
+    bit: int = 0  # this module's bit in `Reads` (0 when the project does not track reads)
 
     @property
     def name(self) -> str:
@@ -210,9 +289,16 @@ class Project:
     """Every module of the run, indexed for lookups by import name and qualified name."""
 
     def __init__(
-        self, modules: list[tuple[ir.Module, str, str]], patterns: PatternSet, root: Path | None = None, root_package: str | None = None
+        self,
+        modules: list[tuple[ir.Module, str, str]],
+        patterns: PatternSet,
+        root: Path | None = None,
+        root_package: str | None = None,
+        track: bool = False,
     ) -> None:
         self.patterns = patterns
+        # with `track`, what each question reads is recorded (`Reads`); None otherwise, at no cost
+        self.reads: Reads | None = Reads(len(modules)) if track else None
         # configuration files the code reads (YAML, INI, .env, docker-compose), read when a value needs one
         self.configs = ConfigFiles(root)
         self.protos: tuple[str, ...] = ()  # the project's `.proto` files (discovery), for generated `x_pb2` classes
@@ -253,12 +339,31 @@ class Project:
                 names.setdefault(_path_module_name(f"{root_package}/{module.path}"), "")
             for name, root in names.items():
                 self._import_index[name].append((root, module.name, in_package))
+        if self.reads is not None:
+            for index, info in enumerate(self._by_path.values()):
+                info.bit = 1 << (index + 1)
+            self.mods = _TrackedModules(self.mods)
+            self.mods.reads = self.reads
+            self.functions = _TrackedDefinitions(self.functions)
+            self.functions.reads, self.functions.kind = self.reads, "function"
+            self.classes = _TrackedDefinitions(self.classes)
+            self.classes.reads, self.classes.kind = self.reads, "class"
 
     def django_settings(self, reader: ModInfo) -> ModInfo | None:
         """The settings module `django.conf.settings` stands for in `reader`: the one a
         `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "<module>")` names (manage.py, wsgi.py, asgi.py,
         celery.py), else the usual `<project>/settings.py`; of those importable under the reader's own
         sys.path root, only when exactly one is. None when none or several are."""
+        reads = self.reads
+        if reads is not None:
+            # a summary of every module: a question depends on it as a whole (`Reads`), not on each module read
+            before = reads.bits
+            found = self._django_settings(reader)
+            reads.bits = before | reads.key("#django") | (found.bit if found is not None else 0)
+            return found
+        return self._django_settings(reader)
+
+    def _django_settings(self, reader: ModInfo) -> ModInfo | None:
         if self._django is None:
             named: list[ModInfo] = []
             for mod in sorted(self.mods.values(), key=lambda m: m.name):
@@ -288,6 +393,13 @@ class Project:
         elsewhere in the tree (`libs/contracts/contracts/`, installed in development) is
         accepted as a fallback, but never a lone module that shadows the standard library.
         """
+        found = self._find_module(dotted, importer)
+        reads = self.reads
+        if reads is not None:  # the candidates change only when a file of that name comes or goes
+            reads.bits |= reads.key(f"import:{dotted}") | (found.bit if found is not None else 0)
+        return found
+
+    def _find_module(self, dotted: str, importer: ModInfo | None) -> ModInfo | None:
         candidates = self._import_index.get(dotted)
         if not candidates:
             return self._script_sibling(dotted, importer)
@@ -323,6 +435,8 @@ class Project:
         while True:
             base = f"{folder}/{dotted.replace('.', '/')}" if folder else dotted.replace(".", "/")
             for path in (f"{base}.py", f"{base}/__init__.py"):
+                if self.reads is not None:
+                    self.reads.bits |= self.reads.key(f"path:{path}")
                 found = self._by_path.get(path)
                 if found is not None and found is not importer:
                     return found
@@ -340,15 +454,16 @@ class Evaluator:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.patterns = project.patterns
-        # (expression, scope, line) -> (value, height): only values whose evaluation met no cut (`eval`)
-        self._memo: dict[tuple, tuple[Value, int]] = {}
+        # (expression, scope, line) -> (value, height, reads): only values whose evaluation met no cut (`eval`)
+        self._memo: dict[tuple, tuple[Value, int, int]] = {}
+        self.reads = project.reads  # None unless the project tracks what each question reads
         self._active: set[tuple] = set()
         self._depth = 0
         self._cuts = 0  # cycle and depth cuts met so far: a value computed while this grew is not memoised
         self._deepest = 0  # the deepest evaluation reached below the current one (memo hits count their height)
         self._synthetic: dict[str, ir.Expr] = {}
         self._qualifying: set[tuple[str, str]] = set()
-        self._enums: dict[str, tuple[EnumInfo | None, int]] = {}  # memoised like `eval`'s values, with a height
+        self._enums: dict[str, tuple[EnumInfo | None, int, int]] = {}  # memoised like `eval`'s values, with a height
         self._enums_active: set[str] = set()
 
     # -- entry points ----------------------------------------------------------
@@ -368,19 +483,25 @@ class Evaluator:
         """
         key = (id(expr), scope.key, line)
         depth = self._depth
+        reads = self.reads
         found = self._memo.get(key)
         if found is not None and depth + found[1] <= MAX_DEPTH:
             if depth + found[1] > self._deepest:
                 self._deepest = depth + found[1]
+            if reads is not None:
+                reads.bits |= found[2]
             return found[0]
         if key in self._active or depth > MAX_DEPTH:
-            self._cuts += 1
+            self._cut()
             return VUnknown(ir.unparse(expr))
         cuts = self._cuts
         above = self._deepest
         self._deepest = depth
         self._active.add(key)
         self._depth = depth + 1
+        if reads is not None:
+            outer = reads.bits
+            reads.bits = scope.mod.bit
         try:
             value = self._eval(expr, scope, line)
         finally:
@@ -389,9 +510,18 @@ class Evaluator:
             reached = self._deepest
             if above > reached:
                 self._deepest = above
+            if reads is not None:
+                mine = reads.bits
+                reads.bits = outer | mine
         if self._cuts == cuts:
-            self._memo[key] = (value, reached - depth)
+            self._memo[key] = (value, reached - depth, mine if reads is not None else 0)
         return value
+
+    def _cut(self) -> None:
+        """A cycle or depth cut: nothing computed above it is memoised, and its question is recomputed on any edit."""
+        self._cuts += 1
+        if self.reads is not None:
+            self.reads.bits |= VOLATILE
 
     def scope_of(self, qname: str) -> Scope | None:
         """The scope of the project function `qname`."""
@@ -900,7 +1030,7 @@ class Evaluator:
         """The value of a fully qualified name as seen from `importer`."""
         key = (dotted, importer.name if importer is not None else "")
         if key in self._qualifying:  # `from b import x` in a, `from a import x` in b
-            self._cuts += 1  # a cut like `eval`'s: what is computed above it is not memoised
+            self._cut()  # a cut like `eval`'s: what is computed above it is not memoised
             return VUnknown(dotted, "import-cycle")
         self._qualifying.add(key)
         try:
@@ -1003,18 +1133,24 @@ class Evaluator:
     def enum_info(self, cls_qname: str) -> EnumInfo | None:
         """The project class `cls_qname` as an enumeration (enum.Enum, StrEnum, Django choices), else None."""
         depth = self._depth
+        reads = self.reads
         found = self._enums.get(cls_qname)
         if found is not None and depth + found[1] <= MAX_DEPTH:
             if depth + found[1] > self._deepest:
                 self._deepest = depth + found[1]
+            if reads is not None:
+                reads.bits |= found[2]
             return found[0]
         if cls_qname in self._enums_active:  # a class that is its own base stays no enumeration: a cut
-            self._cuts += 1
+            self._cut()
             return None
         cuts = self._cuts
         above = self._deepest
         self._deepest = depth
         self._enums_active.add(cls_qname)
+        if reads is not None:
+            outer = reads.bits
+            reads.bits = 0
         try:
             info = self._enum_info(cls_qname)
         finally:
@@ -1022,8 +1158,11 @@ class Evaluator:
             reached = self._deepest
             if above > reached:
                 self._deepest = above
+            if reads is not None:
+                mine = reads.bits
+                reads.bits = outer | mine
         if self._cuts == cuts:
-            self._enums[cls_qname] = (info, reached - depth)
+            self._enums[cls_qname] = (info, reached - depth, mine if reads is not None else 0)
         return info
 
     def _enum_info(self, cls_qname: str) -> EnumInfo | None:

@@ -151,6 +151,8 @@ class SiteFinder:
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
         self._by_terminal: dict[str, list[tuple[Scope, ir.Call]]] | None = None
         self._subclass_index: dict[str, list[str]] | None = None
+        # with `Project(track=True)`: per module, the `Reads` bits of its direct sites (`direct`)
+        self.direct_reads: dict[str, int] = {}
         # wrappers evaluated again at one or more call sites: their own parameters are not unknowns
         self.bound_wrappers: set[str] = set()
         self.dispatch = Dispatch(project, self.ev, payload_event_keys)
@@ -162,11 +164,14 @@ class SiteFinder:
 
     def direct(self) -> list[Found]:
         found: list[Found] = []
+        reads = self.project.reads
         for mod in sorted(self.project.mods.values(), key=lambda m: m.name):
+            if reads is not None:
+                reads.bits = mod.bit
             for fn in mod.ir.functions:
                 scope = Scope(mod, fn, self.ev.class_of(mod, fn))
                 owner = self._cls_qname(scope) if fn.name != ir.MODULE_BODY else None
-                subclasses = self._subclasses().get(owner, ()) if owner is not None else ()
+                subclasses = self._subclasses_of(owner) if owner is not None else ()
                 for call in fn.calls:
                     sites = list(self._call_sites(scope, call, collect=True))
                     found.extend(self._with_subclasses(sites, subclasses, lambda sub: self._call_sites(replace(scope, self_type=sub), call)))
@@ -180,6 +185,11 @@ class SiteFinder:
             found.extend(self._registries(mod))
             if self.patterns.settings:
                 found.extend(self._settings(mod))
+            if reads is not None:
+                # what this module's direct sites were read from (`resolve.Reads`): an edit elsewhere that
+                # meets none of it leaves them as they are
+                self.direct_reads[mod.name] = reads.bits
+                reads.bits = 0
         return found
 
     def _call_sites(self, scope: Scope, call: ir.Call, collect: bool = False) -> Iterator[Found]:
@@ -285,6 +295,17 @@ class SiteFinder:
             return sites
         kept = [f for f in sites if _names_something(f)]
         return kept + derived
+
+    def _subclasses_of(self, owner: str) -> list[str]:
+        """The project classes that inherit from `owner`; a question reading it depends on that list as a whole
+        (a summary of every class, `resolve.Reads`), not on each class read to build it."""
+        reads = self.project.reads
+        if reads is None:
+            return self._subclasses().get(owner, [])
+        before = reads.bits
+        found = self._subclasses().get(owner, [])
+        reads.bits = before | reads.key(f"#subclasses:{owner}")
+        return found
 
     def _subclasses(self) -> dict[str, list[str]]:
         """Project classes by each of their (transitive) bases, sorted: whose inherited methods run for whom."""
@@ -977,7 +998,11 @@ class SiteFinder:
 
     def _terminal_index(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
         if self._by_terminal is None:
+            reads = self.project.reads
+            before = reads.bits if reads is not None else 0
             self._by_terminal = self._calls_by_terminal()
+            if reads is not None:  # a summary of every call: `_callers` records the name it looks up
+                reads.bits = before
         return self._by_terminal
 
     def _functions_using(self, mod: ModInfo, fn: ir.Function, storage: str) -> list[ir.Function]:
@@ -1099,7 +1124,10 @@ class SiteFinder:
         return False
 
     def _callers(self, wrapper: str, by_terminal: dict[str, list[tuple[Scope, ir.Call]]]) -> Iterator[tuple[Scope, ir.Call]]:
-        for scope, call in by_terminal.get(wrapper.rsplit(".", 1)[-1], ()):
+        terminal = wrapper.rsplit(".", 1)[-1]
+        if self.project.reads is not None:  # the calls of that name anywhere: an edit that adds or removes one changes them
+            self.project.reads.bits |= self.project.reads.key(f"#terminal:{terminal}")
+        for scope, call in by_terminal.get(terminal, ()):
             callee = self.ev.eval(call.func, scope, call.line)
             target = callee.qname if isinstance(callee, VRef) and callee.kind == "function" else None
             if isinstance(callee, VMethod):

@@ -1,0 +1,172 @@
+"""What a module's direct sites were read from is recorded completely (`resolve.Reads`, #18 item 3, step 2).
+
+With `Project(track=True)`, `SiteFinder.direct` keeps, per module, the bits of every module whose IR
+its sites' questions read and of every project-wide name or summary they looked up. Incremental
+resolution re-resolves after an edit only the modules whose bits meet the edit. That is exact only if
+the record is complete, which this checks the hard way: for every fixture and every module M, M is
+edited (its strings changed, its whole content emptied, the file removed); the project is resolved
+again from nothing; every other module whose recorded bits do not meet the edit (M's own bit, the
+names M defines that came or went, the summaries that changed) must have exactly the direct sites it
+had before. A module whose questions met a cut or scanned every module (VOLATILE) is recomputed on
+any edit and is not compared; how many were compared is asserted, so the check cannot pass empty.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from eventlint import api
+from eventlint.discover import discover
+from eventlint.extract import _inhouse, ir, parse_file
+from eventlint.extract.guard import ParseFailure
+from eventlint.extract.patterns import PatternSet, load_patterns
+from eventlint.extract.resolve import VOLATILE, Project
+from eventlint.extract.sites import Found, SiteFinder
+from tests.helpers import FIXTURES, write_project
+
+Modules = list[tuple[ir.Module, str, str]]
+
+
+def _modules(root: Path) -> tuple[Modules, PatternSet, Path]:
+    config = api.load_config([root])
+    found = discover([root], config)
+    modules: Modules = []
+    for source in found.files:
+        if source.kind != "python":
+            continue
+        try:
+            modules.append((parse_file(source.abspath.read_bytes(), source.path, source.module), source.import_name, source.sys_root))
+        except ParseFailure:
+            continue
+    return modules, load_patterns(config), found.root
+
+
+class _Run:
+    """One resolution of the direct sites from nothing, with what each module's sites read."""
+
+    def __init__(self, modules: Modules, patterns: PatternSet, root: Path) -> None:
+        self.project = Project(modules, patterns, root, track=True)
+        self.buses = repr(_inhouse(self.project, None))
+        finder = SiteFinder(self.project, {}, ())
+        self.sites: dict[str, list[str]] = {}
+        for site in finder.direct():
+            self.sites.setdefault(site.mod.name, []).append(_render(site))
+        self.reads = finder.direct_reads
+        self.names = sorted(self.project.mods)
+        # the summaries of every module a question may read as a whole
+        self.subclasses = {k: list(v) for k, v in finder._subclasses().items()}
+        self.terminals = {k: [(s.mod.name, c) for s, c in v] for k, v in finder._terminal_index().items()}
+        self.django = {m.name: repr(self.project.django_settings(m)) for m in self.project._by_path.values()}
+
+
+def _render(site: Found) -> str:
+    fields = {f.name: getattr(site, f.name) for f in dataclasses.fields(site) if f.name not in ("mod", "origin", "pattern")}
+    return repr((site.mod.name, site.pattern.framework, site.pattern.target, site.pattern.kind, site.pattern.form, fields))
+
+
+def _strings_changed(node: object) -> object:
+    """The same IR with every string literal changed: every value read from it changes, nothing else."""
+    if isinstance(node, ir.Str):
+        return ir.Str(node.value + "~edited")
+    if isinstance(node, tuple):
+        return tuple(_strings_changed(item) for item in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        changes = {f.name: _strings_changed(getattr(node, f.name)) for f in dataclasses.fields(node)}
+        return dataclasses.replace(node, **changes)  # type: ignore[arg-type]
+    return node
+
+
+def _emptied(module: ir.Module) -> ir.Module:
+    body = ir.Function(ir.MODULE_BODY, 1, 0, None, None, (), (), (), (), (), (), None, False)
+    return ir.Module(module.path, module.name, (), (body,), ())
+
+
+def _defined(module: ir.Module | None) -> set[str]:
+    if module is None:
+        return set()
+    functions = {f"function:{module.name if f.name == ir.MODULE_BODY else module.name + '.' + f.name}" for f in module.functions}
+    return functions | {f"class:{module.name}.{c.name}" for c in module.classes}
+
+
+def _edit_bits(before: _Run, after: _Run, old: ir.Module, new: ir.Module | None, import_names: set[str]) -> int:
+    """The bits an edit of `old` into `new` (None: the file removed) meets, in `before`'s numbering: what an
+    incremental run computes from the edited module alone, plus the summaries that changed."""
+    reads = before.project.reads
+    assert reads is not None
+    mod = before.project._by_path[old.path]
+    bits = mod.bit
+    names = _defined(old) ^ _defined(new)
+    if new is None:  # a file that comes or goes changes what its names, imports and path find
+        names |= {f"mod:{old.name}", f"path:{old.path}"} | {f"import:{name}" for name in import_names}
+    for key in set(before.subclasses) | set(after.subclasses):
+        if before.subclasses.get(key) != after.subclasses.get(key):
+            names.add(f"#subclasses:{key}")
+    for key in set(before.terminals) | set(after.terminals):
+        if before.terminals.get(key) != after.terminals.get(key):
+            names.add(f"#terminal:{key}")
+    if any(after.django.get(name) != shown for name, shown in before.django.items()):
+        names.add("#django")
+    for name in names:
+        bits |= reads.key(name)
+    return bits
+
+
+def _check_edits(root: Path) -> tuple[int, int]:
+    """(modules compared, modules recomputed) over every edit of every module of the project at `root`."""
+    modules, patterns, where = _modules(root)
+    before = _Run(modules, patterns, where)
+    compared = recomputed = 0
+    for index, (old, import_name, sys_root) in enumerate(modules):
+        names = {n for n, entries in before.project._import_index.items() if any(e[1] == old.name for e in entries)}
+        edits: list[tuple[str, ir.Module | None]] = [("strings changed", _strings_changed(old)), ("emptied", _emptied(old)), ("removed", None)]  # type: ignore[list-item]
+        for label, new in edits:
+            edited = [*modules[:index], *([(new, import_name, sys_root)] if new is not None else []), *modules[index + 1 :]]
+            after = _Run(edited, patterns, where)
+            if after.buses != before.buses:
+                continue  # the in-house buses recognised changed: a whole-project resolution (`_inhouse`)
+            edit = _edit_bits(before, after, old, new, names if label == "removed" else set())
+            for name, bits in before.reads.items():
+                if name == old.name or bits & (edit | VOLATILE):
+                    recomputed += 1
+                    continue
+                compared += 1
+                assert after.sites.get(name, []) == before.sites.get(name, []), (
+                    f"{old.path} {label}: {name}'s direct sites changed, but what they were read from does not meet the edit"
+                )
+    return compared, recomputed
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()))
+def test_an_edit_changes_only_the_direct_sites_that_read_it(fixture: str) -> None:
+    compared, recomputed = _check_edits(FIXTURES / fixture)
+    assert compared + recomputed > 0 or not any((FIXTURES / fixture).rglob("*.py"))
+
+
+def test_a_value_read_across_modules_and_through_a_cache_is_recorded(tmp_path: Path) -> None:
+    # the channel comes from another module through a constant, a class attribute and an enumeration; the
+    # third module reads none of it. Editing `names` must change `app.pub`'s sites, and their record says so.
+    root = write_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/names.py": 'import enum\nclass Topic(str, enum.Enum):\n    ORDERS = "orders"\nBASE = "orders"\n',
+            "app/pub.py": (
+                "from kafka import KafkaProducer\nfrom app.names import BASE, Topic\n"
+                "producer = KafkaProducer()\n"
+                "def a():\n    producer.send(BASE, b'x')\n"
+                "def b():\n    producer.send(Topic.ORDERS.value, b'x')\n"
+            ),
+            "app/other.py": "from kafka import KafkaProducer\nKafkaProducer().send('audit', b'x')\n",
+        },
+    )
+    modules, patterns, where = _modules(root)
+    run = _Run(modules, patterns, where)
+    bit = {m.name: m.bit for m in run.project._by_path.values()}
+    assert run.reads["app.pub"] & bit["app.names"]
+    assert not run.reads["app.other"] & bit["app.names"]
+    assert not run.reads["app.other"] & VOLATILE
+    compared, recomputed = _check_edits(root)
+    assert compared >= 3 and recomputed >= 3
