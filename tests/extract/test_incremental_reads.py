@@ -91,16 +91,17 @@ def _defined(module: ir.Module | None) -> set[str]:
     return functions | {f"class:{module.name}.{c.name}" for c in module.classes}
 
 
-def _edit_bits(before: _Run, after: _Run, old: ir.Module, new: ir.Module | None, import_names: set[str]) -> int:
-    """The bits an edit of `old` into `new` (None: the file removed) meets, in `before`'s numbering: what an
+def _edit_bits(before: _Run, after: _Run, old: ir.Module | None, new: ir.Module | None, import_names: set[str]) -> int:
+    """The bits an edit of `old` into `new` (None: the file is absent) meets, in `before`'s numbering: what an
     incremental run computes from the edited module alone, plus the summaries that changed."""
     reads = before.project.reads
     assert reads is not None
-    mod = before.project._by_path[old.path]
-    bits = mod.bit
+    bits = before.project._by_path[old.path].bit if old is not None else 0
     names = _defined(old) ^ _defined(new)
-    if new is None:  # a file that comes or goes changes what its names, imports and path find
-        names |= {f"mod:{old.name}", f"path:{old.path}"} | {f"import:{name}" for name in import_names}
+    if old is None or new is None:  # a file that comes or goes changes what its names, imports and path find
+        module = old or new
+        assert module is not None
+        names |= {f"mod:{module.name}", f"path:{module.path}"} | {f"import:{name}" for name in import_names}
     for key in set(before.subclasses) | set(after.subclasses):
         if before.subclasses.get(key) != after.subclasses.get(key):
             names.add(f"#subclasses:{key}")
@@ -128,14 +129,24 @@ def _check_edits(root: Path) -> tuple[int, int]:
             if after.buses != before.buses:
                 continue  # the in-house buses recognised changed: a whole-project resolution (`_inhouse`)
             edit = _edit_bits(before, after, old, new, names if label == "removed" else set())
-            for name, bits in before.reads.items():
-                if name == old.name or bits & (edit | VOLATILE):
-                    recomputed += 1
-                    continue
-                compared += 1
-                assert after.sites.get(name, []) == before.sites.get(name, []), (
-                    f"{old.path} {label}: {name}'s direct sites changed, but what they were read from does not meet the edit"
-                )
+            done = _compare(before, after, edit, old.name, f"{old.path} {label}")
+            compared, recomputed = compared + done[0], recomputed + done[1]
+            if label == "removed":  # and the other way: the file added to a project that did not have it
+                done = _compare(after, before, _edit_bits(after, before, None, old, names), old.name, f"{old.path} added")
+                compared, recomputed = compared + done[0], recomputed + done[1]
+    return compared, recomputed
+
+
+def _compare(before: _Run, after: _Run, edit: int, edited: str, what: str) -> tuple[int, int]:
+    compared = recomputed = 0
+    for name, bits in before.reads.items():
+        if name == edited or bits & (edit | VOLATILE):
+            recomputed += 1
+            continue
+        compared += 1
+        assert after.sites.get(name, []) == before.sites.get(name, []), (
+            f"{what}: {name}'s direct sites changed, but what they were read from does not meet the edit"
+        )
     return compared, recomputed
 
 
