@@ -51,15 +51,28 @@ class _Run:
         self.project = Project(modules, patterns, root, track=True)
         self.buses = repr(_inhouse(self.project, None))
         finder = SiteFinder(self.project, {}, ())
+        direct = finder.direct()
         self.sites: dict[str, list[str]] = {}
-        for site in finder.direct():
+        for site in direct:
             self.sites.setdefault(site.mod.name, []).append(_render(site))
-        self.reads = finder.direct_reads
-        self.names = sorted(self.project.mods)
+        self.direct_reads = dict(finder.direct_reads)
+        publishers, subscribers, bindings = finder.records(direct + finder.through_wrappers(direct))
+        by_path = {m.ir.path: m.name for m in self.project._by_path.values()}
+        self.records: dict[str, list[str]] = {}
+        for record in [*publishers, *subscribers, *bindings]:
+            self.records.setdefault(by_path[record.path], []).append(repr(record))
+        self.records = {name: sorted(texts) for name, texts in self.records.items()}
+        self.reads = finder.module_reads()
         # the summaries of every module a question may read as a whole
         self.subclasses = {k: list(v) for k, v in finder._subclasses().items()}
         self.terminals = {k: [(s.mod.name, c) for s, c in v] for k, v in finder._terminal_index().items()}
         self.django = {m.name: repr(self.project.django_settings(m)) for m in self.project._by_path.values()}
+        self.wrappers = sorted(finder.wrappers_asked)
+        self.loops: dict[str, list[tuple]] = {}
+        for qname, messages, seeds in finder.loop_log:
+            self.loops.setdefault(qname, []).append((sorted(messages), sorted(seeds)))
+        self.receivers = dict(finder.dispatch.receivers)
+        self.bound = set(finder.bound_wrappers)
 
 
 def _render(site: Found) -> str:
@@ -91,7 +104,9 @@ def _defined(module: ir.Module | None) -> set[str]:
     return functions | {f"class:{module.name}.{c.name}" for c in module.classes}
 
 
-def _edit_bits(before: _Run, after: _Run, old: ir.Module | None, new: ir.Module | None, import_names: set[str]) -> int:
+def _edit_bits(  # noqa: C901 - one summary after another
+    before: _Run, after: _Run, old: ir.Module | None, new: ir.Module | None, import_names: set[str]
+) -> int:
     """The bits an edit of `old` into `new` (None: the file is absent) meets, in `before`'s numbering: what an
     incremental run computes from the edited module alone, plus the summaries that changed."""
     reads = before.project.reads
@@ -110,6 +125,12 @@ def _edit_bits(before: _Run, after: _Run, old: ir.Module | None, new: ir.Module 
             names.add(f"#terminal:{key}")
     if any(after.django.get(name) != shown for name, shown in before.django.items()):
         names.add("#django")
+    if before.wrappers != after.wrappers:
+        names.add("#wrappers")
+    for table, prefix in ((before.loops, after.loops), "#loop:"), ((before.receivers, after.receivers), "#receiver:"):
+        old_table, new_table = table
+        names |= {f"{prefix}{key}" for key in set(old_table) | set(new_table) if old_table.get(key) != new_table.get(key)}
+    names |= {f"#bound:{key}" for key in before.bound ^ after.bound}
     for name in names:
         bits |= reads.key(name)
     return bits
@@ -140,12 +161,16 @@ def _check_edits(root: Path) -> tuple[int, int]:
 def _compare(before: _Run, after: _Run, edit: int, edited: str, what: str) -> tuple[int, int]:
     compared = recomputed = 0
     for name, bits in before.reads.items():
+        if name != edited and not before.direct_reads[name] & (edit | VOLATILE):
+            assert after.sites.get(name, []) == before.sites.get(name, []), (
+                f"{what}: {name}'s direct sites changed, but what they were read from does not meet the edit"
+            )
         if name == edited or bits & (edit | VOLATILE):
             recomputed += 1
             continue
         compared += 1
-        assert after.sites.get(name, []) == before.sites.get(name, []), (
-            f"{what}: {name}'s direct sites changed, but what they were read from does not meet the edit"
+        assert after.records.get(name, []) == before.records.get(name, []), (
+            f"{what}: {name}'s records changed, but what they were read from does not meet the edit"
         )
     return compared, recomputed
 
