@@ -1,13 +1,14 @@
-"""What a module's direct sites were read from is recorded completely (`resolve.Reads`, #18 item 3, step 2).
+"""What a module's facts were read from is recorded completely (`resolve.Reads`, #18 item 3, step 2).
 
-With `Project(track=True)`, `SiteFinder.direct` keeps, per module, the bits of every module whose IR
-its sites' questions read and of every project-wide name or summary they looked up. Incremental
+With `Project(track=True)`, the site finder and the handler analysis keep, per module, the bits of
+every module whose IR the questions behind its records (publications, subscriptions, bindings,
+handlers) read, and of every project-wide name or summary they looked up. Incremental
 resolution re-resolves after an edit only the modules whose bits meet the edit. That is exact only if
 the record is complete, which this checks the hard way: for every fixture and every module M, M is
 edited (its strings changed, its whole content emptied, the file removed); the project is resolved
 again from nothing; every other module whose recorded bits do not meet the edit (M's own bit, the
-names M defines that came or went, the summaries that changed) must have exactly the direct sites it
-had before. A module whose questions met a cut or scanned every module (VOLATILE) is recomputed on
+names M defines that came or went, the summaries that changed) must have exactly the records (and
+direct sites) it had before; the file is also added to the project without it. A module whose questions met a cut or scanned every module (VOLATILE) is recomputed on
 any edit and is not compared; how many were compared is asserted, so the check cannot pass empty.
 """
 
@@ -22,6 +23,7 @@ from eventlint import api
 from eventlint.discover import discover
 from eventlint.extract import _inhouse, ir, parse_file
 from eventlint.extract.guard import ParseFailure
+from eventlint.extract.handlers import HandlerAnalysis
 from eventlint.extract.patterns import PatternSet, load_patterns
 from eventlint.extract.resolve import VOLATILE, Project
 from eventlint.extract.sites import Found, SiteFinder
@@ -61,8 +63,21 @@ class _Run:
         self.records: dict[str, list[str]] = {}
         for record in [*publishers, *subscribers, *bindings]:
             self.records.setdefault(by_path[record.path], []).append(repr(record))
+        analysis = HandlerAnalysis(self.project, finder.ev, {}, finder.inference)
+        handlers = analysis.handlers(subscribers, publishers, finder.loop_messages)
+        for handler in handlers:
+            self.records.setdefault(by_path[handler.path], []).append(repr(handler))
         self.records = {name: sorted(texts) for name, texts in self.records.items()}
-        self.reads = finder.module_reads()
+        self.reads = analysis.module_reads(finder.module_reads())
+        self.decoded = set(analysis.decoded)
+        self.routed = dict(analysis.routed)
+        self.publications: dict[str, list[tuple]] = {}
+        for publication in publishers:
+            if publication.function:
+                self.publications.setdefault(publication.function, []).append((publication.path, publication.line, publication.column))
+        self.roles: dict[str, list[tuple]] = {}
+        for handler in handlers:
+            self.roles.setdefault(by_path[handler.path], []).append((handler.name, handler.role, handler.dispatched_by, handler.dispatch_site))
         # the summaries of every module a question may read as a whole
         self.subclasses = {k: list(v) for k, v in finder._subclasses().items()}
         self.terminals = {k: [(s.mod.name, c) for s, c in v] for k, v in finder._terminal_index().items()}
@@ -131,6 +146,14 @@ def _edit_bits(  # noqa: C901 - one summary after another
         old_table, new_table = table
         names |= {f"{prefix}{key}" for key in set(old_table) | set(new_table) if old_table.get(key) != new_table.get(key)}
     names |= {f"#bound:{key}" for key in before.bound ^ after.bound}
+    names |= {f"#decoded:{key}" for key in before.decoded ^ after.decoded}
+    for table, prefix in (
+        ((before.routed, after.routed), "#routed:"),
+        ((before.publications, after.publications), "#pubs:"),
+        ((before.roles, after.roles), "#roles:"),
+    ):
+        old_table, new_table = table
+        names |= {f"{prefix}{key}" for key in set(old_table) | set(new_table) if old_table.get(key) != new_table.get(key)}
     for name in names:
         bits |= reads.key(name)
     return bits
