@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from itertools import product
+from typing import Any
 
 from eventlint.extract import config_values, ir
 from eventlint.extract.configfiles import ConfigFiles
@@ -120,78 +121,83 @@ COPIES = frozenset({"builtins.list", "builtins.tuple", "builtins.set", "builtins
 # -- what a question read (incremental resolution, #18) ---------------------------------------------------
 
 VOLATILE = 1  # the question met a cut (a cycle, MAX_DEPTH) or scanned every module: recompute it on any edit
-KEY_BUCKETS = 512
+KEY_BUCKETS = 4096
 
 
 class Reads:
     """The modules and names the question being answered has read, as one bit set (`Project(track=True)`).
 
     Bit 0 is VOLATILE; bit `i + 1` is the project's i-th module (its IR was read: `ModInfo.bit`); above
-    those, a bucket per name looked up in a project-wide table (a function or class by qualified name, a
-    module by import name, a file by path, a summary such as the subclass index), set whether or not the
-    name was found: an edit that adds or removes a name changes the answer of every question that asked
-    for it. Every memoised answer keeps the bits its evaluation set and a reuse adds them, so the bits of
-    a question are those of a fresh evaluation of it.
+    those, a bucket (of KEY_BUCKETS) per name whose presence or content the answer depends on as a whole:
+    a module looked up by import name or file path, which changes only when a file comes or goes, and the
+    summaries of every module (the subclass index, the calls by name, ...), which the site finder and the
+    handler analysis name. A function or class looked up by qualified name `a.b.C.f` is read from the
+    modules its prefixes name (`a.b.C`, `a.b`, `a`): their bits where they exist, the bucket of the module
+    name where not (a file added under that name can define it). So an edit to a module's content meets
+    exactly its own bit and the summaries it changes. Every memoised answer keeps the bits its evaluation
+    set and a reuse adds them, so the bits of a question are those of a fresh evaluation of it.
     """
 
-    __slots__ = ("bits", "modules")
+    __slots__ = ("bits", "modules", "_by_name", "_prefixes")
 
     def __init__(self, modules: int) -> None:
         self.bits = 0
         self.modules = modules
+        self._by_name: dict[str, int] = {}  # module name -> the bits of the modules of that name
+        self._prefixes: dict[str, int] = {}
 
     def key(self, name: str) -> int:
         """The bit of a name looked up in a project-wide table."""
         return 1 << (self.modules + 1 + zlib.crc32(name.encode("utf-8", "surrogatepass")) % KEY_BUCKETS)
 
-
-class _TrackedModules(dict):
-    """`Project.mods` recording each lookup in its `Reads`; iterating it reads every module (VOLATILE)."""
-
-    __slots__ = ("reads",)
-
-    def _note(self, key: object, found: object) -> None:
-        self.reads.bits |= self.reads.key(f"mod:{key}") | (found.bit if found is not None else 0)  # type: ignore[attr-defined]
-
-    def __getitem__(self, key: str) -> ModInfo:
-        found = dict.__getitem__(self, key)
-        self._note(key, found)
+    def named(self, qname: str) -> int:
+        """The bits a lookup of `qname` reads: each module its dotted prefixes (itself included) name."""
+        found = self._prefixes.get(qname)
+        if found is None:
+            found = 0
+            parts = qname.split(".")
+            for end in range(len(parts), 0, -1):
+                prefix = ".".join(parts[:end])
+                bits = self._by_name.get(prefix)
+                found |= bits if bits is not None else self.key(f"mod:{prefix}")
+            self._prefixes[qname] = found
         return found
 
-    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
-        found = dict.get(self, key)
-        self._note(key, found)
-        return default if found is None else found
+
+class _Tracked(dict):  # type: ignore[type-arg]
+    """`Project.mods`, `functions` and `classes` recording each lookup by name in their `Reads` (`Reads.named`),
+    found or not; iterating one reads every module (VOLATILE)."""
+
+    __slots__ = ("reads",)
+    reads: Reads
+
+    def __getitem__(self, key: str) -> Any:
+        self.reads.bits |= self.reads.named(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.reads.bits |= self.reads.named(key)
+        return dict.get(self, key, default)
 
     def __contains__(self, key: object) -> bool:
-        found = dict.get(self, key)  # type: ignore[call-overload]
-        self._note(key, found)
-        return found is not None
+        self.reads.bits |= self.reads.named(key)  # type: ignore[arg-type]
+        return dict.__contains__(self, key)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Any:
         self.reads.bits |= VOLATILE
         return dict.__iter__(self)
 
-    def values(self):  # type: ignore[no-untyped-def]
+    def values(self) -> Any:
         self.reads.bits |= VOLATILE
         return dict.values(self)
 
-    def items(self):  # type: ignore[no-untyped-def]
+    def items(self) -> Any:
         self.reads.bits |= VOLATILE
         return dict.items(self)
 
-    def keys(self):  # type: ignore[no-untyped-def]
+    def keys(self) -> Any:
         self.reads.bits |= VOLATILE
         return dict.keys(self)
-
-
-class _TrackedDefinitions(_TrackedModules):
-    """`Project.functions` / `Project.classes`: values are (module, definition)."""
-
-    __slots__ = ("kind",)
-
-    def _note(self, key: object, found: object) -> None:
-        self.reads.bits |= self.reads.key(f"{self.kind}:{key}") | (found[0].bit if found is not None else 0)  # type: ignore[index]
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,12 +348,11 @@ class Project:
         if self.reads is not None:
             for index, info in enumerate(self._by_path.values()):
                 info.bit = 1 << (index + 1)
-            self.mods = _TrackedModules(self.mods)
-            self.mods.reads = self.reads
-            self.functions = _TrackedDefinitions(self.functions)
-            self.functions.reads, self.functions.kind = self.reads, "function"
-            self.classes = _TrackedDefinitions(self.classes)
-            self.classes.reads, self.classes.kind = self.reads, "class"
+                self.reads._by_name[info.name] = self.reads._by_name.get(info.name, 0) | info.bit
+            self.mods = _Tracked(self.mods)
+            self.functions = _Tracked(self.functions)
+            self.classes = _Tracked(self.classes)
+            self.mods.reads = self.functions.reads = self.classes.reads = self.reads
 
     def django_settings(self, reader: ModInfo) -> ModInfo | None:
         """The settings module `django.conf.settings` stands for in `reader`: the one a

@@ -112,13 +112,6 @@ def _emptied(module: ir.Module) -> ir.Module:
     return ir.Module(module.path, module.name, (), (body,), ())
 
 
-def _defined(module: ir.Module | None) -> set[str]:
-    if module is None:
-        return set()
-    functions = {f"function:{module.name if f.name == ir.MODULE_BODY else module.name + '.' + f.name}" for f in module.functions}
-    return functions | {f"class:{module.name}.{c.name}" for c in module.classes}
-
-
 def _edit_bits(  # noqa: C901 - one summary after another
     before: _Run, after: _Run, old: ir.Module | None, new: ir.Module | None, import_names: set[str]
 ) -> int:
@@ -127,7 +120,7 @@ def _edit_bits(  # noqa: C901 - one summary after another
     reads = before.project.reads
     assert reads is not None
     bits = before.project._by_path[old.path].bit if old is not None else 0
-    names = _defined(old) ^ _defined(new)
+    names: set[str] = set()  # the names a module defines are read through its own bit (`Reads.named`)
     if old is None or new is None:  # a file that comes or goes changes what its names, imports and path find
         module = old or new
         assert module is not None
