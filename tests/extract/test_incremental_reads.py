@@ -2,16 +2,17 @@
 
 With `Project(track=True)`, the site finder and the handler analysis keep, per module, the bits of
 every module whose IR the questions behind its records (publications, subscriptions, bindings,
-handlers) read, and of every project-wide name or summary they looked up. Incremental
-resolution re-resolves after an edit only the modules whose bits meet the edit. That is exact only if
-the record is complete, which this checks the hard way: for every fixture and every module M, M is
-edited (its strings changed, its whole content emptied, the file removed); the project is resolved
-again from nothing; every other module whose recorded bits do not meet the edit (M's own bit, the
-names M defines that came or went, the summaries that changed) must have exactly the records (and
-direct sites) it had before; the file is also added to the project without it. A module whose questions met a cut or scanned every module (VOLATILE) is recomputed on
-any edit and is not compared; how many were compared is asserted, so the check cannot pass empty.
+handlers) read, and of every project-wide name or summary they looked up. Incremental resolution
+re-resolves after an edit only the modules whose bits meet the edit. That is exact only if the record
+is complete, which this checks the hard way: for every fixture and every module M, M is edited (its
+strings changed, its whole content emptied and written back, the file removed and added); the
+project is resolved again from nothing; every other module whose recorded bits do not meet the edit
+(M's own bit, the module names a file that came or went answers to, the summaries that changed) must
+have exactly the records (and direct sites) it had before. A module whose questions met a cut or
+scanned every module (VOLATILE) is recomputed on any edit and is not compared; how many were compared
+is asserted, so the check cannot pass empty. (A comment-only edit leaves the IR as it was: the facts
+cache answers it whole.)
 """
-
 from __future__ import annotations
 
 import dataclasses
@@ -181,6 +182,10 @@ def _check_edits(root: Path, sample: int | None = None) -> tuple[int, int]:
             compared, recomputed = compared + done[0], recomputed + done[1]
             if label == "removed":  # and the other way: the file added to a project that did not have it
                 done = _compare(after, before, _edit_bits(after, before, None, old, names), old.name, f"{old.path} added")
+                compared, recomputed = compared + done[0], recomputed + done[1]
+            elif label == "emptied":  # and the other way: its functions, classes, handlers and imports written
+                assert new is not None
+                done = _compare(after, before, _edit_bits(after, before, new, old, set()), old.name, f"{old.path} filled in")
                 compared, recomputed = compared + done[0], recomputed + done[1]
     return compared, recomputed
 
