@@ -59,7 +59,7 @@ class Dispatch:
         self.libraries = project.patterns.modules
         # memoised like the evaluator's values (`Evaluator.eval`): only routes found with no cut met (a function
         # reached again through itself, or past MAX_DEPTH), each with its height, so they are the same in any order
-        self._memo: dict[tuple, tuple[tuple[Route, ...], int]] = {}
+        self._memo: dict[tuple, tuple[tuple[Route, ...], int, int]] = {}  # (routes, height, reads)
         self._active: set[tuple] = set()
         self._cuts = 0
         self._deepest = 0
@@ -67,7 +67,7 @@ class Dispatch:
         self._given: dict[str, str] = {}
         # a function whose routes are those of the one function it hands the message to: that function
         self.receivers: dict[str, str] = {}
-        self._registries: dict[tuple[str, str, str], list[tuple[Value, str]]] = {}
+        self._registries: dict[tuple[str, str, str], tuple[list[tuple[Value, str]], int]] = {}  # (registrations, reads)
 
     def routes(
         self,
@@ -92,8 +92,9 @@ class Dispatch:
         entry = self.project.functions.get(qname)
         if entry is None:
             return ()
+        reads = self.project.reads
         if depth > MAX_DEPTH:
-            self._cuts += 1
+            self._cut()
             return ()
         mod, fn = entry
         if messages is None:
@@ -108,22 +109,35 @@ class Dispatch:
         memo = self._memo.get(key)
         if memo is not None and depth + memo[1] <= MAX_DEPTH:
             self._deepest = max(self._deepest, depth + memo[1])
+            if reads is not None:
+                reads.bits |= memo[2]
             return memo[0]
         if key in self._active:  # cycle-safe
-            self._cuts += 1
+            self._cut()
             return ()
         cuts, above = self._cuts, self._deepest
         self._deepest = depth
         self._active.add(key)
+        if reads is not None:
+            outer = reads.bits
+            reads.bits = mod.bit
         try:
             found = self._routes(qname, fn, mod, messages, raw, given, bound, depth)
         finally:
             self._active.discard(key)
             reached = self._deepest
             self._deepest = max(above, reached)
+            if reads is not None:
+                mine = reads.bits
+                reads.bits = outer | mine
         if self._cuts == cuts:
-            self._memo[key] = (found, reached - depth)
+            self._memo[key] = (found, reached - depth, mine if reads is not None else 0)
         return found
+
+    def _cut(self) -> None:
+        self._cuts += 1
+        if self.project.reads is not None:
+            self.project.reads.bits |= VOLATILE
 
     def _routes(
         self,
@@ -282,9 +296,17 @@ class Dispatch:
         owner = self._registry_owner(mapping, scope, line)
         if owner is None:
             return []
+        reads = self.project.reads
         if owner not in self._registries:
-            self._registries[owner] = self._registrations(owner)
-        return self._registries[owner]
+            if reads is not None:
+                outer, reads.bits = reads.bits, 0
+            self._registries[owner] = (self._registrations(owner), reads.bits if reads is not None else 0)
+            if reads is not None:
+                reads.bits |= outer
+        found, bits = self._registries[owner]
+        if reads is not None:
+            reads.bits |= bits
+        return found
 
     def _registry_owner(self, mapping: ir.Expr, scope: Scope, line: int) -> tuple[str, str, str] | None:
         """("module", module, name) or ("class", class, attribute) of the registry a lookup reads."""

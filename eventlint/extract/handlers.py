@@ -98,6 +98,10 @@ class HandlerAnalysis:
         self.routed: dict[str, tuple[str, SiteRef]] = {}
         self._root: str | None = None  # the handler whose dispatch maps are being collected (None: none are)
         self._bodies: dict[str, _Body] = {}
+        # with `Project(track=True)` (`resolve.Reads`): what each body was read from, and per module what its
+        # handlers were; the roles (which functions are handlers, and as what) are a summary of every record
+        self._body_reads: dict[str, int] = {}
+        self.handler_reads: dict[str, int] = {}
 
     def handlers(
         self,
@@ -115,11 +119,11 @@ class HandlerAnalysis:
         decoding = frozenset(knowledge().get("model-decoding-frameworks", ()))
         self.decoded = {s.handler for s in subscribers if s.handler and s.framework in decoding}
         names = sorted({s.handler for s in subscribers if s.handler and s.handler in self.project.functions})
-        out = [self._handler(name, by_function, collect=True) for name in names]
+        out = [self._tracked(name, by_function, collect=True) for name in names]
         done = set(names)
         consuming = sorted({s.function for s in subscribers if s.function and s.function in self.project.functions} - done)
         for name in consuming:
-            out.append(dataclasses.replace(self._handler(name, by_function, collect=True), role="consumer"))
+            out.append(dataclasses.replace(self._tracked(name, by_function, collect=True), role="consumer"))
         done.update(consuming)
         # each function of a handler map the message is dispatched through is a handler of its own: the handler
         # rules judge what it does, as they would had the framework called it (`ROUTES[topic](msg)`)
@@ -127,16 +131,49 @@ class HandlerAnalysis:
         while pending:
             for name in pending:
                 by, site = self.routed[name]
-                handler = self._handler(name, by_function, collect=True)
+                handler = self._tracked(name, by_function, collect=True)
                 out.append(dataclasses.replace(handler, role="handler", dispatched_by=by, dispatch_site=site))
                 done.add(name)
             pending = sorted(set(self.routed) - done)
         publishing = {p.function for p in publishers if p.function and p.function in self.project.functions}
         # and their direct callers: `db.commit(); send_order_placed(order)` publishes through a helper
+        reads = self.project.reads
+        before = reads.bits if reads is not None else 0
         publishing |= self._callers_of(publishing)
+        if reads is not None:  # a scan of every function: part of the roles, a summary (`_tracked`)
+            reads.bits = before
         for name in sorted(publishing - done):
-            out.append(dataclasses.replace(self._handler(name, by_function), role="publisher"))
+            out.append(dataclasses.replace(self._tracked(name, by_function), role="publisher"))
         return out
+
+    def module_reads(self, sites: dict[str, int]) -> dict[str, int]:
+        """Per module, what all its facts were read from: `sites` (`SiteFinder.module_reads`) and its handlers.
+        Every module reads its own roles: a function becomes a handler when a record anywhere names it."""
+        reads = self.project.reads
+        assert reads is not None, "the project does not track reads"
+        out = dict(sites)
+        for name, bits in self.handler_reads.items():
+            out[name] = out.get(name, 0) | bits
+        return {name: bits | reads.key(f"#roles:{name}") for name, bits in out.items()}
+
+    def _tracked(self, qname: str, by_function: dict[str, list[Publication]], collect: bool = False) -> Handler:
+        """`_handler`, with what it was read from added to its module's bits when the project tracks reads."""
+        reads = self.project.reads
+        if reads is None:
+            return self._handler(qname, by_function, collect)
+        reads.bits = 0
+        handler = self._handler(qname, by_function, collect)
+        module = self.project.functions[qname][0].name
+        # read as wholes: the loop's messages, whether the framework decodes, the publications in each function
+        # visited, the dispatch that routes to it, and which functions of the module are handlers, as what
+        keys = [f"#loop:{qname}", f"#decoded:{qname}", f"#routed:{qname}", f"#roles:{module}"]
+        keys += [f"#pubs:{name}" for name in handler.functions]
+        bits = reads.bits
+        for key in keys:
+            bits |= reads.key(key)
+        self.handler_reads[module] = self.handler_reads.get(module, 0) | bits
+        reads.bits = 0
+        return handler
 
     def _callers_of(self, targets: set[str]) -> set[str]:
         """Project functions that call one of `targets` directly."""
@@ -180,6 +217,8 @@ class HandlerAnalysis:
             seen.add(visit.qname)
             functions.append(visit.qname)
             queue.extend(self._function(visit, calls, excepts, reads))
+            if self.project.reads is not None:
+                self.project.reads.bits |= self._body_reads.get(visit.qname, 0)
         publications = sorted(
             {SiteRef(p.path, p.line, p.column) for name in functions for p in by_function.get(name, ())},
             key=lambda r: (r.path, r.line, r.column),
@@ -263,7 +302,13 @@ class HandlerAnalysis:
                 follow.append(self._next_visit(target, call, visit.depth + 1, message, itself))
             elif target is None and visit.depth + 1 <= MAX_DEPTH:
                 if site.callbacks is None:
+                    tracked = self.project.reads
+                    if tracked is not None:
+                        outer, tracked.bits = tracked.bits, 0
                     site.callbacks = self._callback_targets(call, scope)
+                    if tracked is not None:  # kept with the body: what finding them read
+                        self._body_reads[visit.qname] = self._body_reads.get(visit.qname, 0) | tracked.bits
+                        tracked.bits |= outer
                 follow.extend(
                     self._next_visit(name, forwarded, visit.depth + 1, message, itself) for name, forwarded in site.callbacks
                 )
@@ -310,6 +355,16 @@ class HandlerAnalysis:
         body = self._bodies.get(qname)
         if body is not None:
             return body
+        reads = self.project.reads
+        if reads is not None:
+            outer, reads.bits = reads.bits, 0
+            body = self._read_body(qname)
+            self._body_reads[qname] = reads.bits
+            reads.bits |= outer
+            return body
+        return self._read_body(qname)
+
+    def _read_body(self, qname: str) -> _Body:
         mod, fn = self.project.functions[qname]
         scope = Scope(mod, fn, self.ev.class_of(mod, fn))
         in_except = {id(call) for clause in fn.excepts for call in clause.calls}

@@ -102,6 +102,15 @@ class SchemaInference:
         self.patterns = project.patterns
         self._models: dict[str, dict[str, Any] | None] = {}
         self._kinds: dict[str, str | None] = {}
+        # what each stored model and kind was read from (`resolve.Reads`), when the project tracks reads
+        self._model_reads: dict[str, int] = {}
+        self._kind_reads: dict[str, int] = {}
+
+    def _kind_of(self, qname: str) -> str | None:
+        reads = self.project.reads
+        if reads is not None:
+            reads.bits |= self._kind_reads.get(qname, 0)
+        return self._kinds.get(qname)
 
     # -- payload expressions ---------------------------------------------------------------
 
@@ -190,7 +199,7 @@ class SchemaInference:
                 inner = self.infer(call.args[0], scope, line, depth + 1)
                 cls = inner.get("x-python-class")
                 # msgspec encodes Structs, dataclasses and attrs classes by their fields; a pydantic model it does not
-                return inner if not isinstance(cls, str) or self._kinds.get(cls) in ("msgspec", "dataclass", "attrs", "typeddict") else {}
+                return inner if not isinstance(cls, str) or self._kind_of(cls) in ("msgspec", "dataclass", "attrs", "typeddict") else {}
             if qname == "builtins.dict" and not call.args:
                 properties = {k: self.infer(v, scope, line, depth + 1, inside=True) for k, v in call.kwargs if k is not None}
                 complete = all(k is not None for k, _ in call.kwargs)
@@ -202,7 +211,7 @@ class SchemaInference:
                 return self._dumped(func.value, scope, line, depth, "method", call)
         if isinstance(callee, VRef) and callee.kind == "class":
             found = self.model(callee.qname) or {}
-            if found and self._kinds.get(callee.qname) == "typeddict":
+            if found and self._kind_of(callee.qname) == "typeddict":
                 return self._typed_dict(found, call)
             return found
         if isinstance(callee, VRef) and callee.kind == "function":
@@ -228,7 +237,7 @@ class SchemaInference:
         cls = inner.get("x-python-class")
         if not isinstance(cls, str):
             return {}
-        kind = self._kinds.get(cls)
+        kind = self._kind_of(cls)
         if through == "method":
             method = call.func.attr if isinstance(call.func, ir.Attr) else ""
             if kind != "pydantic" or self._defines(cls, method):
@@ -248,9 +257,19 @@ class SchemaInference:
         """The schema of a model class of the project (every field it serialises), None when it is not one we can read."""
         if qname in inside:
             return {}  # a recursive model: its inner level stays unknown
+        reads = self.project.reads
         if not inside and qname in self._models:
+            if reads is not None:
+                reads.bits |= self._model_reads[qname]
             return self._models[qname]
+        if reads is not None:
+            outer, reads.bits = reads.bits, 0
         found = self._model(qname, inside | {qname})
+        if reads is not None:
+            mine = reads.bits
+            reads.bits = outer | mine
+            if not inside:
+                self._model_reads[qname] = mine
         if not inside:
             self._models[qname] = found
         return found
@@ -262,6 +281,8 @@ class SchemaInference:
         chain = [qname, *self.ev.class_bases(qname)]
         kind = self._kind(chain)
         self._kinds[qname] = kind
+        if self.project.reads is not None:  # what the kind was read from: the class and its bases, so far
+            self._kind_reads[qname] = self._kind_reads.get(qname, 0) | self.project.reads.bits
         if kind is None:
             return None
         properties: dict[str, Any] = {}
@@ -378,7 +399,7 @@ class SchemaInference:
         found = self.model(qname)
         if found is None:
             return None
-        if self._kinds.get(qname) == "typeddict":
+        if self._kind_of(qname) == "typeddict":
             return found  # `typing` already says which keys are required
         chain = [qname, *self.ev.class_bases(qname)]
         schema = {k: v for k, v in found.items() if k != "required"}

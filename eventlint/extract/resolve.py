@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 import string
 import sys
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from itertools import product
+from typing import Any
 
 from eventlint.extract import config_values, ir
 from eventlint.extract.configfiles import ConfigFiles
@@ -136,6 +138,88 @@ STR_ENUM_AUTO = {
 COPIES = frozenset({"builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.sorted"})
 
 
+# -- what a question read (incremental resolution, #18) ---------------------------------------------------
+
+VOLATILE = 1  # the question met a cut (a cycle, MAX_DEPTH) or scanned every module: recompute it on any edit
+KEY_BUCKETS = 4096
+
+
+class Reads:
+    """The modules and names the question being answered has read, as one bit set (`Project(track=True)`).
+
+    Bit 0 is VOLATILE; bit `i + 1` is the project's i-th module (its IR was read: `ModInfo.bit`); above
+    those, a bucket (of KEY_BUCKETS) per name whose presence or content the answer depends on as a whole:
+    a module looked up by import name or file path, which changes only when a file comes or goes, and the
+    summaries of every module (the subclass index, the calls by name, ...), which the site finder and the
+    handler analysis name. A function or class looked up by qualified name `a.b.C.f` is read from the
+    modules its prefixes name (`a.b.C`, `a.b`, `a`): their bits where they exist, the bucket of the module
+    name where not (a file added under that name can define it). So an edit to a module's content meets
+    exactly its own bit and the summaries it changes. Every memoised answer keeps the bits its evaluation
+    set and a reuse adds them, so the bits of a question are those of a fresh evaluation of it.
+    """
+
+    __slots__ = ("bits", "modules", "_by_name", "_prefixes")
+
+    def __init__(self, modules: int) -> None:
+        self.bits = 0
+        self.modules = modules
+        self._by_name: dict[str, int] = {}  # module name -> the bits of the modules of that name
+        self._prefixes: dict[str, int] = {}
+
+    def key(self, name: str) -> int:
+        """The bit of a name looked up in a project-wide table."""
+        return 1 << (self.modules + 1 + zlib.crc32(name.encode("utf-8", "surrogatepass")) % KEY_BUCKETS)
+
+    def named(self, qname: str) -> int:
+        """The bits a lookup of `qname` reads: each module its dotted prefixes (itself included) name."""
+        found = self._prefixes.get(qname)
+        if found is None:
+            found = 0
+            parts = qname.split(".")
+            for end in range(len(parts), 0, -1):
+                prefix = ".".join(parts[:end])
+                bits = self._by_name.get(prefix)
+                found |= bits if bits is not None else self.key(f"mod:{prefix}")
+            self._prefixes[qname] = found
+        return found
+
+
+class _Tracked(dict):  # type: ignore[type-arg]
+    """`Project.mods`, `functions` and `classes` recording each lookup by name in their `Reads` (`Reads.named`),
+    found or not; iterating one reads every module (VOLATILE)."""
+
+    __slots__ = ("reads",)
+    reads: Reads
+
+    def __getitem__(self, key: str) -> Any:
+        self.reads.bits |= self.reads.named(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.reads.bits |= self.reads.named(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.reads.bits |= self.reads.named(key)  # type: ignore[arg-type]
+        return dict.__contains__(self, key)
+
+    def __iter__(self) -> Any:
+        self.reads.bits |= VOLATILE
+        return dict.__iter__(self)
+
+    def values(self) -> Any:
+        self.reads.bits |= VOLATILE
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self.reads.bits |= VOLATILE
+        return dict.items(self)
+
+    def keys(self) -> Any:
+        self.reads.bits |= VOLATILE
+        return dict.keys(self)
+
+
 @dataclass(frozen=True, slots=True)
 class EnumInfo:
     """A project enumeration: its members in order (name and assignment), and whether members are strings."""
@@ -159,6 +243,7 @@ class ModInfo:
     star_imports: list[str] = field(default_factory=list)
     functions: dict[str, ir.Function] = field(default_factory=dict)
     classes: dict[str, ir.Class] = field(default_factory=dict)
+    bit: int = 0  # this module's bit in `Reads` (0 when the project does not track reads)
 
     @property
     def name(self) -> str:
@@ -230,9 +315,16 @@ class Project:
     """Every module of the run, indexed for lookups by import name and qualified name."""
 
     def __init__(
-        self, modules: list[tuple[ir.Module, str, str]], patterns: PatternSet, root: Path | None = None, root_package: str | None = None
+        self,
+        modules: list[tuple[ir.Module, str, str]],
+        patterns: PatternSet,
+        root: Path | None = None,
+        root_package: str | None = None,
+        track: bool = False,
     ) -> None:
         self.patterns = patterns
+        # with `track`, what each question reads is recorded (`Reads`); None otherwise, at no cost
+        self.reads: Reads | None = Reads(len(modules)) if track else None
         # configuration files the code reads (YAML, INI, .env, docker-compose), read when a value needs one
         self.configs = ConfigFiles(root)
         self.protos: tuple[str, ...] = ()  # the project's `.proto` files (discovery), for generated `x_pb2` classes
@@ -273,12 +365,30 @@ class Project:
                 names.setdefault(_path_module_name(f"{root_package}/{module.path}"), "")
             for name, root in names.items():
                 self._import_index[name].append((root, module.name, in_package))
+        if self.reads is not None:
+            for index, info in enumerate(self._by_path.values()):
+                info.bit = 1 << (index + 1)
+                self.reads._by_name[info.name] = self.reads._by_name.get(info.name, 0) | info.bit
+            self.mods = _Tracked(self.mods)
+            self.functions = _Tracked(self.functions)
+            self.classes = _Tracked(self.classes)
+            self.mods.reads = self.functions.reads = self.classes.reads = self.reads
 
     def django_settings(self, reader: ModInfo) -> ModInfo | None:
         """The settings module `django.conf.settings` stands for in `reader`: the one a
         `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "<module>")` names (manage.py, wsgi.py, asgi.py,
         celery.py), else the usual `<project>/settings.py`; of those importable under the reader's own
         sys.path root, only when exactly one is. None when none or several are."""
+        reads = self.reads
+        if reads is not None:
+            # a summary of every module: a question depends on it as a whole (`Reads`), not on each module read
+            before = reads.bits
+            found = self._django_settings(reader)
+            reads.bits = before | reads.key("#django") | (found.bit if found is not None else 0)
+            return found
+        return self._django_settings(reader)
+
+    def _django_settings(self, reader: ModInfo) -> ModInfo | None:
         if self._django is None:
             named: list[ModInfo] = []
             for mod in sorted(self.mods.values(), key=lambda m: m.name):
@@ -308,6 +418,13 @@ class Project:
         elsewhere in the tree (`libs/contracts/contracts/`, installed in development) is
         accepted as a fallback, but never a lone module that shadows the standard library.
         """
+        found = self._find_module(dotted, importer)
+        reads = self.reads
+        if reads is not None:  # the candidates change only when a file of that name comes or goes
+            reads.bits |= reads.key(f"import:{dotted}") | (found.bit if found is not None else 0)
+        return found
+
+    def _find_module(self, dotted: str, importer: ModInfo | None) -> ModInfo | None:
         candidates = self._import_index.get(dotted)
         if not candidates:
             return self._script_sibling(dotted, importer)
@@ -348,6 +465,8 @@ class Project:
         while True:
             base = f"{folder}/{dotted.replace('.', '/')}" if folder else dotted.replace(".", "/")
             for path in (f"{base}.py", f"{base}/__init__.py"):
+                if self.reads is not None:
+                    self.reads.bits |= self.reads.key(f"path:{path}")
                 found = self._by_path.get(path)
                 if found is not None and found is not importer:
                     return found
@@ -365,15 +484,16 @@ class Evaluator:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.patterns = project.patterns
-        # (expression, scope, line) -> (value, height): only values whose evaluation met no cut (`eval`)
-        self._memo: dict[tuple, tuple[Value, int]] = {}
+        # (expression, scope, line) -> (value, height, reads): only values whose evaluation met no cut (`eval`)
+        self._memo: dict[tuple, tuple[Value, int, int]] = {}
+        self.reads = project.reads  # None unless the project tracks what each question reads
         self._active: set[tuple] = set()
         self._depth = 0
         self._cuts = 0  # cycle and depth cuts met so far: a value computed while this grew is not memoised
         self._deepest = 0  # the deepest evaluation reached below the current one (memo hits count their height)
         self._synthetic: dict[str, ir.Expr] = {}
         self._qualifying: set[tuple[str, str]] = set()
-        self._enums: dict[str, tuple[EnumInfo | None, int]] = {}  # memoised like `eval`'s values, with a height
+        self._enums: dict[str, tuple[EnumInfo | None, int, int]] = {}  # memoised like `eval`'s values, with a height
         self._enums_active: set[str] = set()
 
     # -- entry points ----------------------------------------------------------
@@ -393,19 +513,25 @@ class Evaluator:
         """
         key = (id(expr), scope.key, line)
         depth = self._depth
+        reads = self.reads
         found = self._memo.get(key)
         if found is not None and depth + found[1] <= MAX_DEPTH:
             if depth + found[1] > self._deepest:
                 self._deepest = depth + found[1]
+            if reads is not None:
+                reads.bits |= found[2]
             return found[0]
         if key in self._active or depth > MAX_DEPTH:
-            self._cuts += 1
+            self._cut()
             return VUnknown(ir.unparse(expr))
         cuts = self._cuts
         above = self._deepest
         self._deepest = depth
         self._active.add(key)
         self._depth = depth + 1
+        if reads is not None:
+            outer = reads.bits
+            reads.bits = scope.mod.bit
         try:
             value = self._eval(expr, scope, line)
         finally:
@@ -414,9 +540,18 @@ class Evaluator:
             reached = self._deepest
             if above > reached:
                 self._deepest = above
+            if reads is not None:
+                mine = reads.bits
+                reads.bits = outer | mine
         if self._cuts == cuts:
-            self._memo[key] = (value, reached - depth)
+            self._memo[key] = (value, reached - depth, mine if reads is not None else 0)
         return value
+
+    def _cut(self) -> None:
+        """A cycle or depth cut: nothing computed above it is memoised, and its question is recomputed on any edit."""
+        self._cuts += 1
+        if self.reads is not None:
+            self.reads.bits |= VOLATILE
 
     def scope_of(self, qname: str) -> Scope | None:
         """The scope of the project function `qname`."""
@@ -932,7 +1067,7 @@ class Evaluator:
         """The value of a fully qualified name as seen from `importer`."""
         key = (dotted, importer.name if importer is not None else "")
         if key in self._qualifying:  # `from b import x` in a, `from a import x` in b
-            self._cuts += 1  # a cut like `eval`'s: what is computed above it is not memoised
+            self._cut()  # a cut like `eval`'s: what is computed above it is not memoised
             return VUnknown(dotted, "import-cycle")
         self._qualifying.add(key)
         try:
@@ -1037,18 +1172,24 @@ class Evaluator:
     def enum_info(self, cls_qname: str) -> EnumInfo | None:
         """The project class `cls_qname` as an enumeration (enum.Enum, StrEnum, Django choices), else None."""
         depth = self._depth
+        reads = self.reads
         found = self._enums.get(cls_qname)
         if found is not None and depth + found[1] <= MAX_DEPTH:
             if depth + found[1] > self._deepest:
                 self._deepest = depth + found[1]
+            if reads is not None:
+                reads.bits |= found[2]
             return found[0]
         if cls_qname in self._enums_active:  # a class that is its own base stays no enumeration: a cut
-            self._cuts += 1
+            self._cut()
             return None
         cuts = self._cuts
         above = self._deepest
         self._deepest = depth
         self._enums_active.add(cls_qname)
+        if reads is not None:
+            outer = reads.bits
+            reads.bits = 0
         try:
             info = self._enum_info(cls_qname)
         finally:
@@ -1056,8 +1197,11 @@ class Evaluator:
             reached = self._deepest
             if above > reached:
                 self._deepest = above
+            if reads is not None:
+                mine = reads.bits
+                reads.bits = outer | mine
         if self._cuts == cuts:
-            self._enums[cls_qname] = (info, reached - depth)
+            self._enums[cls_qname] = (info, reached - depth, mine if reads is not None else 0)
         return info
 
     def _enum_info(self, cls_qname: str) -> EnumInfo | None:

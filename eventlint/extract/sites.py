@@ -151,6 +151,15 @@ class SiteFinder:
         self._site_methods = {key.rsplit(".", 1)[-1] for key in self.patterns.call_sites}
         self._by_terminal: dict[str, list[tuple[Scope, ir.Call]]] | None = None
         self._subclass_index: dict[str, list[str]] | None = None
+        # with `Project(track=True)`: per module, the `Reads` bits of its direct sites (`direct`), of the sites
+        # derived at its calls of wrappers (`through_wrappers`) and of its records (`records`); `module_reads`
+        # gives all three. Read as wholes (summaries, `resolve.Reads`): the wrappers asked for, and in order
+        # what each consuming loop's function was found to receive.
+        self.direct_reads: dict[str, int] = {}
+        self.wrapper_reads: dict[str, int] = {}
+        self.record_reads: dict[str, int] = {}
+        self.wrappers_asked: set[str] = set()
+        self.loop_log: list[tuple[str, frozenset[str], frozenset[str]]] = []
         # wrappers evaluated again at one or more call sites: their own parameters are not unknowns
         self.bound_wrappers: set[str] = set()
         self.dispatch = Dispatch(project, self.ev, payload_event_keys)
@@ -162,11 +171,14 @@ class SiteFinder:
 
     def direct(self) -> list[Found]:
         found: list[Found] = []
+        reads = self.project.reads
         for mod in sorted(self.project.mods.values(), key=lambda m: m.name):
+            if reads is not None:
+                reads.bits = mod.bit
             for fn in mod.ir.functions:
                 scope = Scope(mod, fn, self.ev.class_of(mod, fn))
                 owner = self._cls_qname(scope) if fn.name != ir.MODULE_BODY else None
-                subclasses = self._subclasses().get(owner, ()) if owner is not None else ()
+                subclasses = self._subclasses_of(owner) if owner is not None else ()
                 for call in fn.calls:
                     sites = list(self._call_sites(scope, call, collect=True))
                     found.extend(self._with_subclasses(sites, subclasses, lambda sub: self._call_sites(replace(scope, self_type=sub), call)))
@@ -180,6 +192,11 @@ class SiteFinder:
             found.extend(self._registries(mod))
             if self.patterns.settings:
                 found.extend(self._settings(mod))
+            if reads is not None:
+                # what this module's direct sites were read from (`resolve.Reads`): an edit elsewhere that
+                # meets none of it leaves them as they are
+                self.direct_reads[mod.name] = reads.bits
+                reads.bits = 0
         return found
 
     def _call_sites(self, scope: Scope, call: ir.Call, collect: bool = False) -> Iterator[Found]:
@@ -295,6 +312,17 @@ class SiteFinder:
             isinstance(v, VMethod) and isinstance(v.obj, VInst) and v.obj.project and self.ev.method_function(v.obj, v.name) is None
             for v in found.get("handler")
         )
+
+    def _subclasses_of(self, owner: str) -> list[str]:
+        """The project classes that inherit from `owner`; a question reading it depends on that list as a whole
+        (a summary of every class, `resolve.Reads`), not on each class read to build it."""
+        reads = self.project.reads
+        if reads is None:
+            return self._subclasses().get(owner, [])
+        before = reads.bits
+        found = self._subclasses().get(owner, [])
+        reads.bits = before | reads.key(f"#subclasses:{owner}")
+        return found
 
     def _subclasses(self) -> dict[str, list[str]]:
         """Project classes by each of their (transitive) bases, sorted: whose inherited methods run for whom."""
@@ -987,7 +1015,11 @@ class SiteFinder:
 
     def _terminal_index(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
         if self._by_terminal is None:
+            reads = self.project.reads
+            before = reads.bits if reads is not None else 0
             self._by_terminal = self._calls_by_terminal()
+            if reads is not None:  # a summary of every call: `_callers` records the name it looks up
+                reads.bits = before
         return self._by_terminal
 
     def _functions_using(self, mod: ModInfo, fn: ir.Function, storage: str) -> list[ir.Function]:
@@ -1026,6 +1058,9 @@ class SiteFinder:
         qname = self.project.function_qname(mod, fn)
         self.loop_messages.setdefault(qname, set()).update(messages)
         self.loop_seeds.setdefault(qname, set()).update(seeds)
+        if self.project.reads is not None:  # filled from every module's sites: read as a whole (`loop_log`)
+            self.project.reads.bits |= self.project.reads.key(f"#loop:{qname}")
+            self.loop_log.append((qname, frozenset(messages), frozenset(seeds)))
         if self.dispatch.routes(qname, self.loop_messages[qname], frozenset(self.loop_seeds[qname]), bound=bound):
             return qname, None  # the loop dispatches: each route's handler is found from here (records)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
@@ -1071,28 +1106,56 @@ class SiteFinder:
 
     # -- pass 2: call sites of wrappers -----------------------------------------------
 
+    def module_reads(self) -> dict[str, int]:
+        """Per module, what its records were read from (`Project(track=True)`): direct sites, derived sites, records."""
+        reads = self.project.reads
+        assert reads is not None, "the project does not track reads"
+        out = dict(self.direct_reads)
+        for table in (self.wrapper_reads, self.record_reads):
+            for name, bits in table.items():
+                out[name] = out.get(name, 0) | bits
+        # which functions are wrappers is read from every module: a module may start calling one at any call
+        wrappers = reads.key("#wrappers")
+        return {name: bits | wrappers for name, bits in out.items()}
+
     def through_wrappers(self, direct: list[Found]) -> list[Found]:
         """Sites reached through project functions whose destination or client is a parameter."""
         out: list[Found] = []
         by_terminal = self._terminal_index()
-        todo: list[tuple[Found | Candidate, int]] = [(f, 0) for f in direct if self._depends_on_params(f)]
-        todo += [(c, 0) for c in self.candidates]
+        reads = self.project.reads
+        own = self.direct_reads
+        todo: list[tuple[Found | Candidate, int, int]] = [(f, 0, own.get(f.mod.name, 0)) for f in direct if self._depends_on_params(f)]
+        todo += [(c, 0, own.get(c.scope.mod.name, 0)) for c in self.candidates]
         seen: set[tuple] = set()
         while todo:
-            item, depth = todo.pop(0)
+            item, depth, item_reads = todo.pop(0)
             wrapper = item.wrapper if isinstance(item, Found) and item.wrapper is not None else item.function
             if wrapper is None or depth >= MAX_WRAPPER_DEPTH:
                 continue
-            for caller, call in self._callers(wrapper, by_terminal):
+            if reads is not None:
+                self.wrappers_asked.add(wrapper)
+                reads.bits = 0
+            for caller, call in self._callers(wrapper, by_terminal, self.wrapper_reads if reads is not None else None):
                 key = (id(item), id(call))
                 if key in seen:
                     continue
                 seen.add(key)
-                for new in self._specialise(item, caller, call):
+                if reads is not None:
+                    reads.bits = 0
+                derived = list(self._specialise(item, caller, call))
+                bits = 0
+                if reads is not None:
+                    # the sites derived at this call: the wrapper's own site, and this evaluation of it here
+                    bits = item_reads | reads.bits
+                    bits |= self.wrapper_reads.get(caller.mod.name, 0)
+                    self.wrapper_reads[caller.mod.name] = bits
+                for new in derived:
                     self.bound_wrappers.add(wrapper)
                     out.append(new)
                     if self._depends_on_params(new):
-                        todo.append((new, depth + 1))
+                        todo.append((new, depth + 1, bits))
+        if reads is not None:
+            reads.bits = 0
         return out
 
     def _depends_on_params(self, found: Found) -> bool:
@@ -1108,12 +1171,26 @@ class SiteFinder:
                         return True
         return False
 
-    def _callers(self, wrapper: str, by_terminal: dict[str, list[tuple[Scope, ir.Call]]]) -> Iterator[tuple[Scope, ir.Call]]:
-        for scope, call in by_terminal.get(wrapper.rsplit(".", 1)[-1], ()):
+    def _callers(
+        self, wrapper: str, by_terminal: dict[str, list[tuple[Scope, ir.Call]]], attributed: dict[str, int] | None = None
+    ) -> Iterator[tuple[Scope, ir.Call]]:
+        """The calls of `wrapper`. With `attributed`, what decided whether each call of that name calls it is added
+        to the calling module's bits there (whether a module calls a wrapper is read from that module's side)."""
+        terminal = wrapper.rsplit(".", 1)[-1]
+        reads = self.project.reads
+        if reads is not None:  # the calls of that name anywhere: an edit that adds or removes one changes them
+            reads.bits |= reads.key(f"#terminal:{terminal}")
+        for scope, call in by_terminal.get(terminal, ()):
+            if attributed is not None and reads is not None:
+                outer, reads.bits = reads.bits, 0
             callee = self.ev.eval(call.func, scope, call.line)
             target = callee.qname if isinstance(callee, VRef) and callee.kind == "function" else None
             if isinstance(callee, VMethod):
                 target = self.ev.method_function(callee.obj, callee.name)
+            if attributed is not None and reads is not None:
+                name = scope.mod.name
+                attributed[name] = attributed.get(name, 0) | reads.bits | reads.key(f"#terminal:{terminal}")
+                reads.bits |= outer
             if target == wrapper:
                 yield scope, call
 
@@ -1159,7 +1236,16 @@ class SiteFinder:
         subscribers: list[Subscription] = []
         bindings: list[Binding] = []
         binds = self.patterns.type_binds
+        reads = self.project.reads
+        previous = ""
+        if reads is not None:
+            reads.bits = 0
         for site in found:
+            if reads is not None:
+                if reads.bits:
+                    self.record_reads[previous] = self.record_reads.get(previous, 0) | reads.bits
+                reads.bits = 0
+                previous = site.mod.name
             service = self.services.get(site.mod.ir.path)
             path = site.mod.ir.path
             kind = site.pattern.kind
@@ -1267,6 +1353,9 @@ class SiteFinder:
                             lifetime=_per_record(site, queue, "lifetime", binds),
                         )
                     )
+        if reads is not None and found:
+            self.record_reads[previous] = self.record_reads.get(previous, 0) | reads.bits
+            reads.bits = 0
         return publishers, subscribers, bindings
 
     def _unresolved(self, site: Found, fields: tuple[tuple[str, Value | None], ...]) -> str | None:
@@ -1277,6 +1366,8 @@ class SiteFinder:
                 continue
             value = as_text_value(value)
             text = _text_hint(value)
+            if self.project.reads is not None:  # filled by `through_wrappers` from every module
+                self.project.reads.bits |= self.project.reads.key(f"#bound:{value.func if isinstance(value, VParam) else site.function}")
             if isinstance(value, VParam):
                 if value.func in self.bound_wrappers:
                     return None
@@ -1351,6 +1442,8 @@ class SiteFinder:
         name = record.handler
         if name is None or name not in self.project.functions:
             return [record]
+        if self.project.reads is not None:  # the loop's messages and the receivers are filled from every module
+            self.project.reads.bits |= self.project.reads.key(f"#loop:{name}") | self.project.reads.key(f"#receiver:{name}")
         routes = self.dispatch.routes(name, self.loop_messages.get(name), frozenset(self.loop_seeds.get(name, ())), bound=bound)
         if not routes:
             return [record]

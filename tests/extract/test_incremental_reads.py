@@ -1,0 +1,267 @@
+"""What a module's facts were read from is recorded completely (`resolve.Reads`, #18 item 3, step 2).
+
+With `Project(track=True)`, the site finder and the handler analysis keep, per module, the bits of
+every module whose IR the questions behind its records (publications, subscriptions, bindings,
+handlers) read, and of every project-wide name or summary they looked up. Incremental resolution
+re-resolves after an edit only the modules whose bits meet the edit. That is exact only if the record
+is complete, which this checks the hard way: for every fixture and every module M, M is edited (its
+strings changed, its whole content emptied and written back, the file removed and added); the
+project is resolved again from nothing; every other module whose recorded bits do not meet the edit
+(M's own bit, the module names a file that came or went answers to, the summaries that changed) must
+have exactly the records (and direct sites) it had before. A module whose questions met a cut or
+scanned every module (VOLATILE) is recomputed on any edit and is not compared; how many were compared
+is asserted, so the check cannot pass empty. (A comment-only edit leaves the IR as it was: the facts
+cache answers it whole.)
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import pytest
+
+from eventlint import api
+from eventlint.discover import discover
+from eventlint.extract import _inhouse, ir, parse_file
+from eventlint.extract.guard import ParseFailure
+from eventlint.extract.handlers import HandlerAnalysis
+from eventlint.extract.patterns import PatternSet, load_patterns
+from eventlint.extract.resolve import VOLATILE, Project
+from eventlint.extract.sites import Found, SiteFinder
+from tests.helpers import FIXTURES, REPO, write_project
+
+Modules = list[tuple[ir.Module, str, str]]
+
+
+def _modules(root: Path) -> tuple[Modules, PatternSet, Path]:
+    config = api.load_config([root])
+    found = discover([root], config)
+    modules: Modules = []
+    for source in found.files:
+        if source.kind != "python":
+            continue
+        try:
+            modules.append((parse_file(source.abspath.read_bytes(), source.path, source.module), source.import_name, source.sys_root))
+        except ParseFailure:
+            continue
+    return modules, load_patterns(config), found.root
+
+
+class _Run:
+    """One resolution of the direct sites from nothing, with what each module's sites read."""
+
+    def __init__(self, modules: Modules, patterns: PatternSet, root: Path, track: bool = True) -> None:
+        self.project = Project(modules, patterns, root, track=track)
+        self.buses = repr(_inhouse(self.project, None))
+        finder = SiteFinder(self.project, {}, ())
+        direct = finder.direct()
+        self.sites: dict[str, list[str]] = {}
+        for site in direct:
+            self.sites.setdefault(site.mod.name, []).append(_render(site))
+        self.direct_reads = dict(finder.direct_reads)
+        publishers, subscribers, bindings = finder.records(direct + finder.through_wrappers(direct))
+        by_path = {m.ir.path: m.name for m in self.project._by_path.values()}
+        self.records: dict[str, list[str]] = {}
+        for record in [*publishers, *subscribers, *bindings]:
+            self.records.setdefault(by_path[record.path], []).append(repr(record))
+        analysis = HandlerAnalysis(self.project, finder.ev, {}, finder.inference)
+        handlers = analysis.handlers(subscribers, publishers, finder.loop_messages)
+        for handler in handlers:
+            self.records.setdefault(by_path[handler.path], []).append(repr(handler))
+        self.records = {name: sorted(texts) for name, texts in self.records.items()}
+        if not track:
+            return
+        self.reads = analysis.module_reads(finder.module_reads())
+        self.decoded = set(analysis.decoded)
+        self.routed = dict(analysis.routed)
+        self.publications: dict[str, list[tuple]] = {}
+        for publication in publishers:
+            if publication.function:
+                self.publications.setdefault(publication.function, []).append((publication.path, publication.line, publication.column))
+        self.roles: dict[str, list[tuple]] = {}
+        for handler in handlers:
+            self.roles.setdefault(by_path[handler.path], []).append((handler.name, handler.role, handler.dispatched_by, handler.dispatch_site))
+        # the summaries of every module a question may read as a whole
+        self.subclasses = {k: list(v) for k, v in finder._subclasses().items()}
+        self.terminals = {k: [(s.mod.name, c) for s, c in v] for k, v in finder._terminal_index().items()}
+        self.django = {m.name: repr(self.project.django_settings(m)) for m in self.project._by_path.values()}
+        self.wrappers = sorted(finder.wrappers_asked)
+        self.loops: dict[str, list[tuple]] = {}
+        for qname, messages, seeds in finder.loop_log:
+            self.loops.setdefault(qname, []).append((sorted(messages), sorted(seeds)))
+        self.receivers = dict(finder.dispatch.receivers)
+        self.bound = set(finder.bound_wrappers)
+
+
+def _render(site: Found) -> str:
+    fields = {f.name: getattr(site, f.name) for f in dataclasses.fields(site) if f.name not in ("mod", "origin", "pattern")}
+    return repr((site.mod.name, site.pattern.framework, site.pattern.target, site.pattern.kind, site.pattern.form, fields))
+
+
+def _strings_changed(node: object) -> object:
+    """The same IR with every string literal changed: every value read from it changes, nothing else."""
+    if isinstance(node, ir.Str):
+        return ir.Str(node.value + "~edited")
+    if isinstance(node, tuple):
+        return tuple(_strings_changed(item) for item in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        changes = {f.name: _strings_changed(getattr(node, f.name)) for f in dataclasses.fields(node)}
+        return dataclasses.replace(node, **changes)  # type: ignore[arg-type]
+    return node
+
+
+def _emptied(module: ir.Module) -> ir.Module:
+    body = ir.Function(ir.MODULE_BODY, 1, 0, None, None, (), (), (), (), (), (), None, False)
+    return ir.Module(module.path, module.name, (), (body,), ())
+
+
+def _edit_bits(  # noqa: C901 - one summary after another
+    before: _Run, after: _Run, old: ir.Module | None, new: ir.Module | None, import_names: set[str]
+) -> int:
+    """The bits an edit of `old` into `new` (None: the file is absent) meets, in `before`'s numbering: what an
+    incremental run computes from the edited module alone, plus the summaries that changed."""
+    reads = before.project.reads
+    assert reads is not None
+    bits = before.project._by_path[old.path].bit if old is not None else 0
+    names: set[str] = set()  # the names a module defines are read through its own bit (`Reads.named`)
+    if old is None or new is None:  # a file that comes or goes changes what its names, imports and path find
+        module = old or new
+        assert module is not None
+        names |= {f"mod:{module.name}", f"path:{module.path}"} | {f"import:{name}" for name in import_names}
+    for key in set(before.subclasses) | set(after.subclasses):
+        if before.subclasses.get(key) != after.subclasses.get(key):
+            names.add(f"#subclasses:{key}")
+    for key in set(before.terminals) | set(after.terminals):
+        if before.terminals.get(key) != after.terminals.get(key):
+            names.add(f"#terminal:{key}")
+    if any(after.django.get(name) != shown for name, shown in before.django.items()):
+        names.add("#django")
+    if before.wrappers != after.wrappers:
+        names.add("#wrappers")
+    for table, prefix in ((before.loops, after.loops), "#loop:"), ((before.receivers, after.receivers), "#receiver:"):
+        old_table, new_table = table
+        names |= {f"{prefix}{key}" for key in set(old_table) | set(new_table) if old_table.get(key) != new_table.get(key)}
+    names |= {f"#bound:{key}" for key in before.bound ^ after.bound}
+    names |= {f"#decoded:{key}" for key in before.decoded ^ after.decoded}
+    for table, prefix in (
+        ((before.routed, after.routed), "#routed:"),
+        ((before.publications, after.publications), "#pubs:"),
+        ((before.roles, after.roles), "#roles:"),
+    ):
+        old_table, new_table = table
+        names |= {f"{prefix}{key}" for key in set(old_table) | set(new_table) if old_table.get(key) != new_table.get(key)}
+    for name in names:
+        bits |= reads.key(name)
+    return bits
+
+
+def _check_edits(root: Path, sample: int | None = None) -> tuple[int, int]:
+    """(modules compared, modules recomputed) over every edit of every module of the project at `root` (or of
+    `sample` of them: those whose facts other modules read first, then every few others)."""
+    modules, patterns, where = _modules(root)
+    before = _Run(modules, patterns, where)
+    compared = recomputed = 0
+    chosen = range(len(modules))
+    if sample is not None:
+        infos = [before.project._by_path[m.path] for m, _, _ in modules]
+        read = [i for i, info in enumerate(infos) if sum(1 for bits in before.reads.values() if bits & info.bit) > 1]
+        rest = [i for i in range(len(modules)) if i not in read]
+        chosen = sorted(read[: sample // 2] + rest[:: max(1, len(rest) // (sample - sample // 2))][: sample - sample // 2])
+    for index in chosen:
+        old, import_name, sys_root = modules[index]
+        names = {n for n, entries in before.project._import_index.items() if any(e[1] == old.name for e in entries)}
+        edits: list[tuple[str, ir.Module | None]] = [("strings changed", _strings_changed(old)), ("emptied", _emptied(old)), ("removed", None)]  # type: ignore[list-item]
+        for label, new in edits:
+            edited = [*modules[:index], *([(new, import_name, sys_root)] if new is not None else []), *modules[index + 1 :]]
+            after = _Run(edited, patterns, where)
+            if after.buses != before.buses:
+                continue  # the in-house buses recognised changed: a whole-project resolution (`_inhouse`)
+            edit = _edit_bits(before, after, old, new, names if label == "removed" else set())
+            done = _compare(before, after, edit, old.name, f"{old.path} {label}")
+            compared, recomputed = compared + done[0], recomputed + done[1]
+            if label == "removed":  # and the other way: the file added to a project that did not have it
+                done = _compare(after, before, _edit_bits(after, before, None, old, names), old.name, f"{old.path} added")
+                compared, recomputed = compared + done[0], recomputed + done[1]
+            elif label == "emptied":  # and the other way: its functions, classes, handlers and imports written
+                assert new is not None
+                done = _compare(after, before, _edit_bits(after, before, new, old, set()), old.name, f"{old.path} filled in")
+                compared, recomputed = compared + done[0], recomputed + done[1]
+    return compared, recomputed
+
+
+def _compare(before: _Run, after: _Run, edit: int, edited: str, what: str) -> tuple[int, int]:
+    compared = recomputed = 0
+    for name, bits in before.reads.items():
+        if name != edited and not before.direct_reads[name] & (edit | VOLATILE):
+            assert after.sites.get(name, []) == before.sites.get(name, []), (
+                f"{what}: {name}'s direct sites changed, but what they were read from does not meet the edit"
+            )
+        if name == edited or bits & (edit | VOLATILE):
+            recomputed += 1
+            continue
+        compared += 1
+        assert after.records.get(name, []) == before.records.get(name, []), (
+            f"{what}: {name}'s records changed, but what they were read from does not meet the edit"
+        )
+    return compared, recomputed
+
+
+# every fixture in CI (about a minute: each module edited four ways, the project resolved again each time)
+EVERY_FIXTURE = [
+    pytest.param(p.name, marks=() if p.name in ("shop", "dispatch", "handler_maps", "inhouse", "django_settings") else pytest.mark.slow, id=p.name)
+    for p in sorted(FIXTURES.iterdir())
+    if p.is_dir()
+]
+
+
+@pytest.mark.parametrize("fixture", EVERY_FIXTURE)
+def test_an_edit_changes_only_the_facts_of_modules_that_read_it(fixture: str) -> None:
+    compared, recomputed = _check_edits(FIXTURES / fixture)
+    assert compared > 0 or not any((FIXTURES / fixture).rglob("*.py"))
+
+
+@pytest.mark.parametrize("fixture", EVERY_FIXTURE)
+def test_tracking_what_is_read_changes_no_fact(fixture: str) -> None:
+    modules, patterns, where = _modules(FIXTURES / fixture)
+    assert _Run(modules, patterns, where, track=True).records == _Run(modules, patterns, where, track=False).records
+
+
+@pytest.mark.slow
+def test_an_edit_of_a_generated_monorepo_changes_only_the_facts_that_read_it(tmp_path: Path) -> None:
+    # the benchmark's generator at its smallest (86 files): a sample of modules, each edited four ways
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    generate(tmp_path / "mono", 1500, seed=11)
+    compared, recomputed = _check_edits(tmp_path / "mono", sample=12)
+    assert compared > recomputed > 0
+
+
+def test_a_value_read_across_modules_and_through_a_cache_is_recorded(tmp_path: Path) -> None:
+    # the channel comes from another module through a constant, a class attribute and an enumeration; the
+    # third module reads none of it. Editing `names` must change `app.pub`'s sites, and their record says so.
+    root = write_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/names.py": 'import enum\nclass Topic(str, enum.Enum):\n    ORDERS = "orders"\nBASE = "orders"\n',
+            "app/pub.py": (
+                "from kafka import KafkaProducer\nfrom app.names import BASE, Topic\n"
+                "producer = KafkaProducer()\n"
+                "def a():\n    producer.send(BASE, b'x')\n"
+                "def b():\n    producer.send(Topic.ORDERS.value, b'x')\n"
+            ),
+            "app/other.py": "from kafka import KafkaProducer\nKafkaProducer().send('audit', b'x')\n",
+        },
+    )
+    modules, patterns, where = _modules(root)
+    run = _Run(modules, patterns, where)
+    bit = {m.name: m.bit for m in run.project._by_path.values()}
+    assert run.reads["app.pub"] & bit["app.names"]
+    assert not run.reads["app.other"] & bit["app.names"]
+    assert not run.reads["app.other"] & VOLATILE
+    compared, recomputed = _check_edits(root)
+    assert compared >= 3 and recomputed >= 3
