@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -173,6 +174,19 @@ class Flow:
         self.identity = identity if identity is not None else Identity.of(facts, catalog)
         self._matchers: dict[int, list[tuple[str | None, bool, Matcher]]] = {}
         self._unresolved: dict[bool, list] = {}
+        # `reaches` by id() of the pair, the records kept with the answer (a reused id is never mistaken): the graph
+        # and the flow rules ask about the same pairs, up to seven times each
+        self._reached: dict[tuple[int, int], tuple[Publication, Subscription, bool]] = {}
+
+    def routed_as(self, routed_frameworks: Iterable[str]) -> Flow:
+        """This flow, with `routed_frameworks` as the frameworks whose subscribers name a broker-side subscription
+        (`unbound_routed`): a copy sharing every index and the answers of `reaches`, which does not read them."""
+        routed = frozenset(routed_frameworks)
+        if routed == self.routed:
+            return self
+        other = copy.copy(self)
+        other.routed = routed
+        return other
 
     def event(self, record: Publication | Subscription) -> str | None:
         """The record's event identity: the catalog's (by name, alias or channel), else its own name (see identity.py)."""
@@ -222,6 +236,15 @@ class Flow:
 
     def reaches(self, publication: Publication, subscription: Subscription) -> bool:
         """The publication's messages can arrive at the subscription."""
+        key = (id(publication), id(subscription))
+        found = self._reached.get(key)
+        if found is not None and found[0] is publication and found[1] is subscription:
+            return found[2]
+        answer = self._reaches(publication, subscription)
+        self._reached[key] = (publication, subscription, answer)
+        return answer
+
+    def _reaches(self, publication: Publication, subscription: Subscription) -> bool:
         pub_event, sub_event = self.event(publication), self.event(subscription)
         if pub_event and sub_event and pub_event == sub_event:
             return not self.identity.different_connections(publication, subscription) or bool(self.identity.declared(publication))

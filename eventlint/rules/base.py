@@ -196,7 +196,7 @@ class RuleContext:
     @cached_property
     def graph(self) -> EventGraph:
         """The event graph (services, events, handlers, contexts), built once per run for project rules."""
-        return build_graph(self.facts, self.config, self.catalog, self.identity)
+        return build_graph(self.facts, self.config, self.catalog, self.identity, self.flow)
 
     @cached_property
     def identity(self) -> Identity:
