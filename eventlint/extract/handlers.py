@@ -75,6 +75,17 @@ class _CallSite:
 
 
 @dataclass(frozen=True, slots=True)
+class _Found:
+    """What one visit of a function found (`HandlerAnalysis._visit`)."""
+
+    calls: tuple[HandlerCall, ...]
+    excepts: tuple[ExceptClause, ...]
+    reads: tuple[FieldRead, ...]
+    follow: tuple[_Visit, ...]
+    routed: tuple[tuple[str, SiteRef], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _Body:
     scope: Scope
     calls: tuple[_CallSite, ...]
@@ -98,6 +109,10 @@ class HandlerAnalysis:
         self.routed: dict[str, tuple[str, SiteRef]] = {}
         self._root: str | None = None  # the handler whose dispatch maps are being collected (None: none are)
         self._bodies: dict[str, _Body] = {}
+        # what a visit found (calls, except clauses, reads, the visits it leads to, the functions it routes the
+        # message to), by the visit and whether routes are collected: a function reached again with the same
+        # arguments from another handler (a shared helper) is not walked again
+        self._visits: dict[tuple[_Visit, bool], _Found] = {}
 
     def handlers(
         self, subscribers: list[Subscription], publishers: list[Publication], loop_messages: dict[str, set[str]] | None = None
@@ -174,7 +189,7 @@ class HandlerAnalysis:
                 break
             seen.add(visit.qname)
             functions.append(visit.qname)
-            queue.extend(self._function(visit, calls, excepts, reads))
+            queue.extend(self._visit(visit, calls, excepts, reads))
         publications = sorted(
             {SiteRef(p.path, p.line, p.column) for name in functions for p in by_function.get(name, ())},
             key=lambda r: (r.path, r.line, r.column),
@@ -211,8 +226,33 @@ class HandlerAnalysis:
             return None  # the message is the first parameter
         return None
 
+    def _visit(self, visit: _Visit, calls: list[HandlerCall], excepts: list[ExceptClause], reads: list[FieldRead]) -> list[_Visit]:
+        """`_function`'s findings for the visit, added to the lists (found once per visit and kind of walk)."""
+        key = (visit, self._root is not None)
+        found = self._visits.get(key)
+        if found is None:
+            routed: list[tuple[str, SiteRef]] = []
+            sizes = (len(calls), len(excepts), len(reads))
+            follow = self._function(visit, calls, excepts, reads, routed)
+            found = self._visits[key] = _Found(
+                tuple(calls[sizes[0] :]), tuple(excepts[sizes[1] :]), tuple(reads[sizes[2] :]), tuple(follow), tuple(routed)
+            )
+        else:
+            calls.extend(found.calls)
+            excepts.extend(found.excepts)
+            reads.extend(found.reads)
+        if self._root is not None:
+            for name, site in found.routed:
+                self.routed.setdefault(name, (self._root, site))
+        return list(found.follow)
+
     def _function(
-        self, visit: _Visit, calls: list[HandlerCall], excepts: list[ExceptClause], reads: list[FieldRead]
+        self,
+        visit: _Visit,
+        calls: list[HandlerCall],
+        excepts: list[ExceptClause],
+        reads: list[FieldRead],
+        routed: list[tuple[str, SiteRef]],
     ) -> list[_Visit]:
         mod, fn = self.project.functions[visit.qname]
         body = self._body(visit.qname)
@@ -264,8 +304,7 @@ class HandlerAnalysis:
             if target is None and uses and self._root is not None:
                 from eventlint.extract.dispatch import mapped_functions  # dispatch.py builds on this module
 
-                for routed in mapped_functions(call, fn, scope, self.project, self.ev):
-                    self.routed.setdefault(routed, (self._root, SiteRef(mod.ir.path, call.line, call.col)))
+                routed.extend((name, SiteRef(mod.ir.path, call.line, call.col)) for name in mapped_functions(call, fn, scope, self.project, self.ev))
         for clause, names in zip(fn.excepts, body.except_calls):
             excepts.append(
                 ExceptClause(
@@ -345,14 +384,13 @@ class HandlerAnalysis:
                     fields=_fields_plan(args),
                 )
             )
-        except_calls = tuple(tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls) for clause in fn.excepts)
+        except_calls = tuple(tuple(names[id(c)] if id(c) in names else ir.unparse(c.func) for c in clause.calls) for clause in fn.excepts)
         body = self._bodies[qname] = _Body(scope, tuple(sites), except_calls, _derives(fn))
         return body
 
     def _callee(self, call: ir.Call, scope: Scope) -> tuple[str, str | None]:
         """The best qualified name of what is called, and the project function it runs, if any."""
         callee = self.ev.eval(call.func, scope, call.line)
-        text = ir.unparse(call.func)
         match callee:
             case VRef(qname, "function"):
                 return qname, qname if qname in self.project.functions else None
@@ -373,7 +411,7 @@ class HandlerAnalysis:
             made_by = self._made_by(call.func.value, scope, call.line, 0)
             if made_by is not None:
                 return f"{made_by}.{call.func.attr}", None
-        return text, None
+        return ir.unparse(call.func), None
 
     def _made_by(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> str | None:
         """What made the object `expr` holds, as a qualified name: `httpx.AsyncClient` for
@@ -581,7 +619,8 @@ def _opaque_names(expr: ir.Expr) -> frozenset[str]:
         elif kind is _TUPLE:
             stack.extend(node)  # type: ignore[arg-type]
         else:
-            stack.extend(getattr(node, name) for name in kind)
+            for name in kind:
+                stack.append(getattr(node, name))
     return frozenset(found)
 
 
