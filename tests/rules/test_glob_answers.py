@@ -1,15 +1,17 @@
-"""`named` keeps its answers per list of globs and `imatches` matches one compiled alternation: both answer what
+"""`matches` tests most globs as strings, `named` keeps its answers per list of globs and `imatches` lowers once: all answer what
 the glob definitions say (`fnmatch.fnmatchcase`, one pattern at a time), for every call of every fixture's
 handlers, against every list the rules ask with, asked twice (the second answer is the kept one)."""
 
 from __future__ import annotations
 
 import dataclasses
+import random
 from fnmatch import fnmatchcase
 
 import pytest
 
 from eventlint.rules import debugging, handler_queries, knowledge
+from eventlint.rules.base import matches
 from eventlint.rules.debugging import imatches
 from eventlint.rules.handler_queries import named
 from tests.helpers import FIXTURES, facts_of
@@ -70,3 +72,19 @@ def test_imatches_answers_fnmatch_of_the_lowered_value_and_patterns(value):
     for patterns in (debugging.LIFECYCLE_CALLS, debugging.REPLY_CALLS, handler_queries.DEAD_LETTER_CHANNELS, ("*[DL]Q*",), ()):
         expected = bool(value) and any(fnmatchcase(value.lower(), p.lower()) for p in patterns)
         assert imatches(value, patterns) == expected, (value, patterns)
+
+
+def test_matches_answers_fnmatch_for_every_shape_of_glob():
+    """Globs of every shape (names, `*end`, `start*`, `*part*`, `?`, classes, escapes, newlines), alone and together."""
+    rng = random.Random(7)
+    alphabet = ["a", "b", ".", "*", "?", "[a]", "[!b]", "\\", "]", "\n", "é"]
+    globs = sorted({"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5))) for _ in range(1500)} | {"*", "**", ""})
+    values = sorted({"".join(rng.choice(["a", "b", ".", "\n", "é", "*", "["]) for _ in range(rng.randint(0, 6))) for _ in range(200)})
+    for glob in globs:
+        for value in values:
+            assert matches(value, (glob,)) == fnmatchcase(value, glob), (glob, value)
+    for _ in range(200):
+        chosen = rng.sample(globs, 5)
+        for value in values:
+            assert matches(value, chosen) == any(fnmatchcase(value, g) for g in chosen), (chosen, value)
+    assert not matches("anything", ())
