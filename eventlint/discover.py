@@ -264,19 +264,20 @@ def _module_names(root: Path, python_files: Iterable[str]) -> dict[str, tuple[st
     two files share an import name, both are named by their full root-relative
     path instead, so qualified names stay unique.
     """
-    is_package: dict[Path, bool] = {}
+    is_package: dict[str, bool] = {}  # by the folder's root-relative path: a Path per file and folder level was most of this
 
-    def package(directory: Path) -> bool:
-        if directory not in is_package:
-            is_package[directory] = (directory / "__init__.py").is_file()
-        return is_package[directory]
+    def package(directory: str) -> bool:
+        found = is_package.get(directory)
+        if found is None:
+            found = is_package[directory] = (root / directory / "__init__.py").is_file()
+        return found
 
     names: dict[str, tuple[str, str]] = {}
     for rel in python_files:
         parts = rel.split("/")
         dirs, stem = parts[:-1], parts[-1][:-3]
         depth = len(dirs)
-        while depth > 0 and package(root.joinpath(*dirs[:depth])):
+        while depth > 0 and package("/".join(dirs[:depth])):
             depth -= 1
         dotted = dirs[depth:] + ([] if stem == "__init__" else [stem])
         names[rel] = (".".join(dotted) or stem, "/".join(dirs[:depth]))

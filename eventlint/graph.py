@@ -558,10 +558,13 @@ class EventGraph:
 # -- building it -----------------------------------------------------------------------------
 
 
-def build_graph(facts: ProjectFacts, config: Config, catalog: Catalog, identity: Identity | None = None) -> EventGraph:
-    """The event graph of the facts; contexts come from the configuration's `contexts` key."""
+def build_graph(
+    facts: ProjectFacts, config: Config, catalog: Catalog, identity: Identity | None = None, flow: Flow | None = None
+) -> EventGraph:
+    """The event graph of the facts; contexts come from the configuration's `contexts` key. `flow`, when given, is the
+    routing of these facts and catalog the caller shares with its rules (its answers are kept)."""
     contexts = load_contexts(config, (s.name for s in facts.services))
-    flow = Flow(facts, catalog, identity=identity)
+    flow = flow if flow is not None else Flow(facts, catalog, identity=identity)
     graph = nx.MultiDiGraph()
     context_of = {s: c.name for c in contexts.values() for s in c.services}
     services = sorted({s.name for s in facts.services} | {r.service for r in (*flow.publications, *flow.subscriptions) if r.service})

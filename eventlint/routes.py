@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -171,8 +172,28 @@ class Flow:
         }
         self.routed = frozenset(routed_frameworks)
         self.identity = identity if identity is not None else Identity.of(facts, catalog)
-        self._matchers: dict[int, list[tuple[str | None, bool, Matcher]]] = {}
+        self._matchers: dict[int, list[tuple[str | None, bool, Matcher, str | None]]] = {}
         self._unresolved: dict[bool, list] = {}
+        # The answers of `reaches`, kept: the graph and the flow rules ask about the same pairs, up to seven times
+        # each. For the flow's own records, each publication's set of reached subscriptions (by id(): they are
+        # alive as long as the flow, so an id is theirs), judged only among the subscriptions `_candidates` names;
+        # for other records (a catalog event as sent), each pair's answer with the records kept (a reused id is
+        # never mistaken).
+        self._publication_ids = {id(p) for p in self.publications}
+        self._subscription_ids = {id(s) for s in self.subscriptions}
+        self._reached_ids: dict[int, set[int]] = {}
+        self._candidate_index: tuple[dict[str, list[Subscription]], dict[str, list[Subscription]], list[Subscription]] | None = None
+        self._reached: dict[tuple[int, int], tuple[Publication, Subscription, bool]] = {}
+
+    def routed_as(self, routed_frameworks: Iterable[str]) -> Flow:
+        """This flow, with `routed_frameworks` as the frameworks whose subscribers name a broker-side subscription
+        (`unbound_routed`): a copy sharing every index and the answers of `reaches`, which does not read them."""
+        routed = frozenset(routed_frameworks)
+        if routed == self.routed:
+            return self
+        other = copy.copy(self)
+        other.routed = routed
+        return other
 
     def event(self, record: Publication | Subscription) -> str | None:
         """The record's event identity: the catalog's (by name, alias or channel), else its own name (see identity.py)."""
@@ -222,6 +243,52 @@ class Flow:
 
     def reaches(self, publication: Publication, subscription: Subscription) -> bool:
         """The publication's messages can arrive at the subscription."""
+        reached = self._reached_ids.get(id(publication))
+        if reached is None and id(publication) in self._publication_ids:
+            reached = self._reached_ids[id(publication)] = {
+                id(s) for s in self._candidates(publication) if self._reaches(publication, s)
+            }
+        if reached is not None and id(subscription) in self._subscription_ids:
+            return id(subscription) in reached
+        key = (id(publication), id(subscription))
+        found = self._reached.get(key)
+        if found is not None and found[0] is publication and found[1] is subscription:
+            return found[2]
+        answer = self._reaches(publication, subscription)
+        self._reached[key] = (publication, subscription, answer)
+        return answer
+
+    def _candidates(self, publication: Publication) -> list[Subscription]:
+        """The subscriptions `_reaches` can answer yes for: those of the publication's event, those a name it is
+        sent to could match (a channel, a binding, a pattern, a template), or all of them for a publication to a
+        channel template (its own pattern is matched against theirs). Every other subscription knows only exact
+        names (a plain channel, its event) the publication does not send to, and `_reaches` says no."""
+        if self._candidate_index is None:
+            by_event: dict[str, list[Subscription]] = {}
+            by_name: dict[str, list[Subscription]] = {}
+            any_name: list[Subscription] = []
+            for s in self.subscriptions:
+                event = self.event(s)
+                if event:
+                    by_event.setdefault(event, []).append(s)
+                keys = [key for _, _, _, key in self._subscription_matchers(s, event)]
+                if None in keys:
+                    any_name.append(s)
+                else:
+                    for key in dict.fromkeys(keys):
+                        by_name.setdefault(key, []).append(s)  # type: ignore[arg-type]
+            self._candidate_index = (by_event, by_name, any_name)
+        by_event, by_name, any_name = self._candidate_index
+        event = self.event(publication)
+        if publication.channel:
+            name: str | None = publication.channel
+        elif template_pattern(publication.channel_expr) is not None:
+            return self.subscriptions
+        else:
+            name = event
+        return [*any_name, *(by_event.get(event, ()) if event else ()), *(by_name.get(name, ()) if name else ())]
+
+    def _reaches(self, publication: Publication, subscription: Subscription) -> bool:
         pub_event, sub_event = self.event(publication), self.event(subscription)
         if pub_event and sub_event and pub_event == sub_event:
             return not self.identity.different_connections(publication, subscription) or bool(self.identity.declared(publication))
@@ -251,7 +318,7 @@ class Flow:
         transport = transport_of(publication.framework)
         return any(
             match(name)
-            for binding_transport, through_binding, match in self._subscription_matchers(subscription, sub_event)
+            for binding_transport, through_binding, match, _ in self._subscription_matchers(subscription, sub_event)
             if (compatible(transport, binding_transport) if through_binding else same_broker)
         )
 
@@ -314,23 +381,25 @@ class Flow:
             n == s for n in names for s in sent
         )
 
-    def _subscription_matchers(self, subscription: Subscription, event: str | None) -> list[tuple[str | None, bool, Matcher]]:
-        """(transport of the binding, through a binding, matcher) for each way a name can reach the subscription."""
+    def _subscription_matchers(self, subscription: Subscription, event: str | None) -> list[tuple[str | None, bool, Matcher, str | None]]:
+        """(transport of the binding, through a binding, matcher, the one name it matches or None) for each way a
+        name can reach the subscription."""
         key = id(subscription)
         if key not in self._matchers:
-            matchers: list[tuple[str | None, bool, Matcher]] = []
+            matchers: list[tuple[str | None, bool, Matcher, str | None]] = []
             if subscription.channel:
-                matchers.append((None, False, _channel_matcher(subscription.channel)))
-                matchers.extend((transport_of(b.framework), True, _binding_matcher(b)) for b in self.bindings(subscription))
+                plain = channel_pattern(subscription.channel) is None
+                matchers.append((None, False, _channel_matcher(subscription.channel), subscription.channel if plain else None))
+                matchers.extend((transport_of(b.framework), True, _binding_matcher(b), None) for b in self.bindings(subscription))
             elif subscription.channel_expr and subscription.channel_expr in self.bindings_of:
                 # a queue the broker names, tied to its exchanges by the bindings made through it
-                matchers.extend((transport_of(b.framework), True, _binding_matcher(b)) for b in self.bindings(subscription))
+                matchers.extend((transport_of(b.framework), True, _binding_matcher(b), None) for b in self.bindings(subscription))
             else:
                 template = template_pattern(subscription.channel_expr)
                 if template is not None:
-                    matchers.append((None, False, lambda text, t=template: t.fullmatch(text) is not None))
+                    matchers.append((None, False, lambda text, t=template: t.fullmatch(text) is not None, None))
                 elif event:
-                    matchers.append((None, False, event.__eq__))
+                    matchers.append((None, False, event.__eq__, event))
             self._matchers[key] = matchers
         return self._matchers[key]
 

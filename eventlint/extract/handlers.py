@@ -70,7 +70,20 @@ class _CallSite:
     guards: tuple[str, ...]
     get_names: set[str] | None  # a `.get("key")` call: the names its receiver reads
     text_names: frozenset[str]  # names read inside argument text the IR keeps opaque (`.where(T.id == x)`)
+    fields: tuple[frozenset[str], tuple[tuple[frozenset[str], str], ...]]  # `_argument_fields`, planned (`_fields_plan`)
     callbacks: tuple[tuple[str, ir.Call], ...] | None = None  # found when first needed
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What one visit of a function found (`HandlerAnalysis._visit`)."""
+
+    calls: tuple[HandlerCall, ...]
+    excepts: tuple[ExceptClause, ...]
+    reads: tuple[FieldRead, ...]
+    follow: tuple[_Visit, ...]
+    routed: tuple[tuple[str, SiteRef], ...]
+    bits: int = 0  # with `Project(track=True)`: what the visit was read from (`resolve.Reads`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +91,7 @@ class _Body:
     scope: Scope
     calls: tuple[_CallSite, ...]
     except_calls: tuple[tuple[str, ...], ...]  # each except clause's calls, named
+    derives: tuple[_Derives, ...]  # how names come to hold something computed from the message (`derived_names`)
 
 
 class HandlerAnalysis:
@@ -102,6 +116,10 @@ class HandlerAnalysis:
         # handlers were; the roles (which functions are handlers, and as what) are a summary of every record
         self._body_reads: dict[str, int] = {}
         self.handler_reads: dict[str, int] = {}
+        # what a visit found (calls, except clauses, reads, the visits it leads to, the functions it routes the
+        # message to), by the visit and whether routes are collected: a function reached again with the same
+        # arguments from another handler (a shared helper) is not walked again
+        self._visits: dict[tuple[_Visit, bool], _Found] = {}
 
     def handlers(
         self,
@@ -216,7 +234,7 @@ class HandlerAnalysis:
                 break
             seen.add(visit.qname)
             functions.append(visit.qname)
-            queue.extend(self._function(visit, calls, excepts, reads))
+            queue.extend(self._visit(visit, calls, excepts, reads))
             if self.project.reads is not None:
                 self.project.reads.bits |= self._body_reads.get(visit.qname, 0)
         publications = sorted(
@@ -255,13 +273,47 @@ class HandlerAnalysis:
             return None  # the message is the first parameter
         return None
 
+    def _visit(self, visit: _Visit, calls: list[HandlerCall], excepts: list[ExceptClause], reads: list[FieldRead]) -> list[_Visit]:
+        """`_function`'s findings for the visit, added to the lists (found once per visit and kind of walk)."""
+        key = (visit, self._root is not None)
+        found = self._visits.get(key)
+        tracked = self.project.reads
+        if found is None:
+            routed: list[tuple[str, SiteRef]] = []
+            sizes = (len(calls), len(excepts), len(reads))
+            if tracked is not None:  # what this visit reads, kept with it: a reuse reads it too (`resolve.Reads`)
+                outer, tracked.bits = tracked.bits, 0
+            follow = self._function(visit, calls, excepts, reads, routed)
+            bits = 0
+            if tracked is not None:
+                bits = tracked.bits
+                tracked.bits |= outer
+            found = self._visits[key] = _Found(
+                tuple(calls[sizes[0] :]), tuple(excepts[sizes[1] :]), tuple(reads[sizes[2] :]), tuple(follow), tuple(routed), bits
+            )
+        else:
+            calls.extend(found.calls)
+            excepts.extend(found.excepts)
+            reads.extend(found.reads)
+            if tracked is not None:
+                tracked.bits |= found.bits
+        if self._root is not None:
+            for name, site in found.routed:
+                self.routed.setdefault(name, (self._root, site))
+        return list(found.follow)
+
     def _function(
-        self, visit: _Visit, calls: list[HandlerCall], excepts: list[ExceptClause], reads: list[FieldRead]
+        self,
+        visit: _Visit,
+        calls: list[HandlerCall],
+        excepts: list[ExceptClause],
+        reads: list[FieldRead],
+        routed: list[tuple[str, SiteRef]],
     ) -> list[_Visit]:
         mod, fn = self.project.functions[visit.qname]
         body = self._body(visit.qname)
         scope = body.scope
-        message = derived_names(fn, visit.tainted)
+        message = _derived(body.derives, visit.tainted)
         itself = decoded_names(fn, visit.message)
         record = frozenset(self.loop_seeds.get(visit.qname, ())) if visit.depth == 0 else frozenset()
         follow: list[_Visit] = []
@@ -282,9 +334,10 @@ class HandlerAnalysis:
                     literals=site.literals,
                     uses_message=uses,
                     in_except=site.in_except,
-                    fields=_argument_fields(site.args, itself),
+                    fields=_planned_fields(site.fields, itself),
                     awaited=call.awaited,
-                    forwards_message=any(_carries_message(a, itself) for a in site.args),
+                    # only an argument that reads a name holding the message can carry it
+                    forwards_message=any(names & itself and _carries_message(a, itself) for a, names in zip(site.args, site.arg_names)),
                     placeholders=site.placeholders,
                     assigned=site.assigned,
                     arms=site.arms,
@@ -315,8 +368,7 @@ class HandlerAnalysis:
             if target is None and uses and self._root is not None:
                 from eventlint.extract.dispatch import mapped_functions  # dispatch.py builds on this module
 
-                for routed in mapped_functions(call, fn, scope, self.project, self.ev):
-                    self.routed.setdefault(routed, (self._root, SiteRef(mod.ir.path, call.line, call.col)))
+                routed.extend((name, SiteRef(mod.ir.path, call.line, call.col)) for name in mapped_functions(call, fn, scope, self.project, self.ev))
         for clause, names in zip(fn.excepts, body.except_calls):
             excepts.append(
                 ExceptClause(
@@ -404,16 +456,16 @@ class HandlerAnalysis:
                     guards=_guards(call, fn, tested) if tested else (),
                     get_names=ir.names_in(call.func.value) if get else None,  # type: ignore[union-attr]
                     text_names=frozenset().union(*(_opaque_names(a) for a in args)),
+                    fields=_fields_plan(args),
                 )
             )
-        except_calls = tuple(tuple(names.get(id(c), ir.unparse(c.func)) for c in clause.calls) for clause in fn.excepts)
-        body = self._bodies[qname] = _Body(scope, tuple(sites), except_calls)
+        except_calls = tuple(tuple(names[id(c)] if id(c) in names else ir.unparse(c.func) for c in clause.calls) for clause in fn.excepts)
+        body = self._bodies[qname] = _Body(scope, tuple(sites), except_calls, _derives(fn))
         return body
 
     def _callee(self, call: ir.Call, scope: Scope) -> tuple[str, str | None]:
         """The best qualified name of what is called, and the project function it runs, if any."""
         callee = self.ev.eval(call.func, scope, call.line)
-        text = ir.unparse(call.func)
         match callee:
             case VRef(qname, "function"):
                 return qname, qname if qname in self.project.functions else None
@@ -434,7 +486,7 @@ class HandlerAnalysis:
             made_by = self._made_by(call.func.value, scope, call.line, 0)
             if made_by is not None:
                 return f"{made_by}.{call.func.attr}", None
-        return text, None
+        return ir.unparse(call.func), None
 
     def _made_by(self, expr: ir.Expr, scope: Scope, line: int, depth: int) -> str | None:
         """What made the object `expr` holds, as a qualified name: `httpx.AsyncClient` for
@@ -574,28 +626,35 @@ _DECODE_INTO = frozenset({"ParseFromString", "MergeFromString"})
 
 def derived_names(fn: ir.Function, tainted: frozenset[str] | set[str]) -> set[str]:
     """Names in `fn` that hold the message or something computed from it."""
+    return _derived(_derives(fn), tainted)
+
+
+# (names read, names then given something computed from them): `x = f(msg)`, `op.ParseFromString(msg.value)`, `for x in msg.items`
+_Derives = tuple[frozenset[str], tuple[str, ...]]
+
+
+def _derives(fn: ir.Function) -> tuple[_Derives, ...]:
+    """The ways a name of `fn` comes to hold what other names hold, whatever the message is (each a monotone rule,
+    so `_derived`'s closure is the same in any order): an assignment, a Protobuf message decoded in place, a loop
+    or a comprehension over a value."""
+    rules: list[_Derives] = [(frozenset(ir.names_in(a.value)), (a.target,)) for a in fn.assigns]
+    for call in fn.calls:
+        func = call.func
+        if isinstance(func, ir.Attr) and func.attr in _DECODE_INTO and isinstance(func.value, ir.Name):
+            rules.append((frozenset().union(*(ir.names_in(a) for a in call.args)), (func.value.id,)))
+    rules.extend((frozenset(ir.names_in(loop.iter)), tuple(loop.targets)) for loop in (*fn.loops, *fn.comprehensions))
+    return tuple((reads, gives) for reads, gives in rules if reads)
+
+
+def _derived(rules: tuple[_Derives, ...], tainted: frozenset[str] | set[str]) -> set[str]:
+    """The closure of `tainted` under the rules: every name that holds something computed from them."""
     names = set(tainted)
     changed = True
     while changed:
         changed = False
-        for assign in fn.assigns:
-            if assign.target not in names and ir.names_in(assign.value) & names:
-                names.add(assign.target)
-                changed = True
-        for call in fn.calls:
-            func = call.func
-            if (
-                isinstance(func, ir.Attr)
-                and func.attr in _DECODE_INTO
-                and isinstance(func.value, ir.Name)
-                and func.value.id not in names
-                and any(ir.names_in(a) & names for a in call.args)
-            ):
-                names.add(func.value.id)
-                changed = True
-        for loop in (*fn.loops, *fn.comprehensions):
-            if ir.names_in(loop.iter) & names and not set(loop.targets) <= names:
-                names.update(loop.targets)
+        for reads, gives in rules:
+            if not names.issuperset(gives) and not reads.isdisjoint(names):
+                names.update(gives)
                 changed = True
     return names
 
@@ -627,13 +686,35 @@ def _opaque_names(expr: ir.Expr) -> frozenset[str]:
     stack: list[object] = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, ir.Opaque):
-            found |= _text_names(node.text)
-        elif dataclasses.is_dataclass(node):
-            stack.extend(getattr(node, f.name) for f in dataclasses.fields(node))
-        elif isinstance(node, tuple):
-            stack.extend(node)
+        kind = _WALK.get(type(node))
+        if kind is None:
+            kind = _WALK[type(node)] = _walk_kind(type(node))
+        if kind is _OPAQUE:
+            found |= _text_names(node.text)  # type: ignore[attr-defined]
+        elif kind is _TUPLE:
+            stack.extend(node)  # type: ignore[arg-type]
+        else:
+            for name in kind:
+                stack.append(getattr(node, name))
     return frozenset(found)
+
+
+# how `_opaque_names` walks a value of each class, found once per class (it is asked of every argument of every
+# call in a handler's body: `dataclasses.fields` on every node was a tenth of handler analysis)
+_OPAQUE: tuple[str, ...] = ("<opaque>",)
+_TUPLE: tuple[str, ...] = ("<tuple>",)
+_WALK: dict[type, tuple[str, ...]] = {}
+
+
+def _walk_kind(cls: type) -> tuple[str, ...]:
+    """`_OPAQUE`, `_TUPLE`, or the fields of an IR record to walk (none for a scalar)."""
+    if issubclass(cls, ir.Opaque):
+        return _OPAQUE
+    if dataclasses.is_dataclass(cls):
+        return tuple(f.name for f in dataclasses.fields(cls))
+    if issubclass(cls, tuple):
+        return _TUPLE
+    return ()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -847,7 +928,23 @@ def _decodes(read_names: tuple[str, ...], message: set[str]) -> bool:
 
 def _argument_fields(args: tuple[ir.Expr, ...], message: set[str]) -> tuple[str, ...]:
     """Keys of dict literals passed (`extra={"event_id": ...}`) and message fields read in the arguments."""
-    found: list[str] = []
+    return _planned_fields(_fields_plan(args), message)
+
+
+def _planned_fields(plan: tuple[frozenset[str], tuple[tuple[frozenset[str], str], ...]], message: set[str]) -> tuple[str, ...]:
+    keys, reads = plan
+    if not reads:
+        return tuple(sorted(keys))
+    return tuple(sorted(keys.union(field for names, field in reads if not names.isdisjoint(message))))
+
+
+def _fields_plan(args: tuple[ir.Expr, ...]) -> tuple[frozenset[str], tuple[tuple[frozenset[str], str], ...]]:
+    """`_argument_fields` whatever the message is: the keys of dict literals passed, and each field read with the
+    names it is read from (`msg["id"]`, `msg.id`, `msg.get("id")`: a field when one of them holds the message).
+    The walk does not depend on the message: where a read's base does not hold it, the walk goes on into the base,
+    which reads no field."""
+    keys: set[str] = set()
+    reads: list[tuple[frozenset[str], str]] = []
     stack: list[ir.Expr] = list(args)
     while stack:
         node = stack.pop()
@@ -855,16 +952,15 @@ def _argument_fields(args: tuple[ir.Expr, ...], message: set[str]) -> tuple[str,
             case ir.DictE(items):
                 for item in items:
                     if isinstance(item.key, ir.Str):
-                        found.append(item.key.value)
+                        keys.add(item.key.value)
                     stack.append(item.value)
-            case ir.Sub(ir.Name(base), ir.Str(field)) if base in message:
-                found.append(field)
-            case ir.Attr(ir.Name(base), field) if base in message:
-                found.append(field)
+            case ir.Sub(ir.Name(base), ir.Str(field)):
+                reads.append((frozenset((base,)), field))
+            case ir.Attr(ir.Name(base), field):
+                reads.append((frozenset((base,)), field))
             case ir.Call(func, call_args, kwargs):
                 if isinstance(func, ir.Attr) and func.attr == "get" and call_args and isinstance(call_args[0], ir.Str):
-                    if ir.names_in(func.value) & message:
-                        found.append(call_args[0].value)
+                    reads.append((frozenset(ir.names_in(func.value)), call_args[0].value))
                 stack.append(func)
                 stack.extend(call_args)
                 stack.extend(v for _, v in kwargs)
@@ -878,7 +974,7 @@ def _argument_fields(args: tuple[ir.Expr, ...], message: set[str]) -> tuple[str,
                 stack.extend(items)
             case ir.Concat(left, right):
                 stack.extend((left, right))
-    return tuple(sorted(set(found)))
+    return frozenset(keys), tuple(reads)
 
 
 def _literals(call: ir.Call) -> tuple[str, ...]:

@@ -206,13 +206,32 @@ def _finds(trigger: re.Pattern[bytes], data: bytes) -> bool:
     if literals is None:
         return trigger.search(data) is not None
     match = trigger.match  # `\\b` at a position looks at the byte before it
-    for literal in literals:
-        at = data.find(literal)
-        while at != -1:
-            if match(data, at) is not None:
-                return True
-            at = data.find(literal, at + 1)
+    for base, members in _contained(literals):
+        at = data.find(base)
+        if at == -1:
+            continue  # nor is any literal that contains it (`aiokafka`, `confluent_kafka` for `kafka`)
+        for literal in members:
+            at = data.find(literal) if literal is not base else at
+            while at != -1:
+                if match(data, at) is not None:
+                    return True
+                at = data.find(literal, at + 1)
     return False
+
+
+@functools.lru_cache(maxsize=8)
+def _contained(literals: tuple[bytes, ...]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """The literals grouped under one each contains (itself when it contains no other), that one first: a file
+    without `kafka` holds neither `aiokafka` nor `confluent_kafka`, so one search rules out the group."""
+    groups: dict[bytes, list[bytes]] = {}
+    for literal in literals:
+        inner = [other for other in literals if other != literal and other in literal]
+        # the shortest it contains, which contains no other (that one would be shorter and contained too)
+        base = min(inner, key=lambda b: (len(b), b)) if inner else literal
+        groups.setdefault(base, [base])
+        if literal != base:
+            groups[base].append(literal)
+    return tuple((base, tuple(members)) for base, members in groups.items())
 
 
 @functools.lru_cache(maxsize=8)

@@ -196,7 +196,7 @@ class RuleContext:
     @cached_property
     def graph(self) -> EventGraph:
         """The event graph (services, events, handlers, contexts), built once per run for project rules."""
-        return build_graph(self.facts, self.config, self.catalog, self.identity)
+        return build_graph(self.facts, self.config, self.catalog, self.identity, self.flow)
 
     @cached_property
     def identity(self) -> Identity:
@@ -245,13 +245,49 @@ class RuleContext:
 
 def matches(value: str, patterns: tuple[str, ...] | list[str]) -> bool:
     """Case-sensitive glob match of a qualified name or text against any pattern."""
-    return bool(patterns) and _glob_union(tuple(patterns)).match(value) is not None
+    return bool(patterns) and _glob_matcher(tuple(patterns))(value)
+
+
+_GLOB_SIGNS = re.compile(r"[*?\[]")
 
 
 @functools.lru_cache(maxsize=4096)
-def _glob_union(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    # one compiled alternation instead of a fnmatchcase call per pattern: rules ask this for every call of every handler
-    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+def _glob_matcher(patterns: tuple[str, ...]) -> typing.Callable[[str], bool]:
+    """`fnmatch.fnmatchcase` against any of the patterns, as one function: rules ask this for every call of every
+    handler. Most globs are a name (`requests.post`), a name's end (`*.commit`), its start or a part of it
+    (`*charge*`): those are string tests; the rest are one compiled alternation (compiling the knowledge lists'
+    alternations whole was 25 ms, 8 % of the rules on a cold run of the 205k benchmark)."""
+    exact: set[str] = set()
+    ends: list[str] = []
+    starts: list[str] = []
+    parts: list[str] = []
+    other: list[str] = []
+    for p in patterns:
+        lead, trail = p.startswith("*"), p.endswith("*") and len(p) > 1
+        core = p[1 if lead else 0 : len(p) - 1 if trail else len(p)]
+        if not p or _GLOB_SIGNS.search(core):
+            other.append(p)
+        elif lead and trail:
+            parts.append(core)
+        elif lead:
+            ends.append(core)  # `*` alone: every value ends with ""
+        elif trail:
+            starts.append(core)
+        else:
+            exact.add(p)
+    ending, starting = tuple(ends), tuple(starts)
+    union = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in other)) if other else None
+
+    def match(value: str) -> bool:
+        return (
+            value in exact
+            or bool(ending and value.endswith(ending))
+            or bool(starting and value.startswith(starting))
+            or any(part in value for part in parts)
+            or (union is not None and union.match(value) is not None)
+        )
+
+    return match
 
 
 def coerce_options(rule: type[Rule], raw: Mapping[str, Any]) -> tuple[Any, list[tuple[str, str]]]:

@@ -12,7 +12,7 @@ from typing import Any
 from eventlint import compat
 from eventlint.catalog import EventSpec
 from eventlint.facts import Diagnostic, FieldRead, Handler, Publication, Subscription
-from eventlint.routes import Flow, channel_pattern, is_wrapper_call, wrapper_functions
+from eventlint.routes import channel_pattern, is_wrapper_call, wrapper_functions
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.handler_queries import dead_letter_sites, internal_sites
 from eventlint.rules.schema_view import Mismatch, ObjectView, mismatches, nested_object, nested_read_problem, object_view
@@ -50,7 +50,7 @@ class Contracts:
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
         self.catalog = ctx.catalog
-        self.flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)
+        self.flow = ctx.flow
         wrappers = wrapper_functions(ctx.facts.publishers)
         self.publications = [p for p in ctx.facts.publishers if not is_wrapper_call(p, wrappers)]
         self.subscriptions = list(ctx.facts.subscribers)

@@ -375,15 +375,24 @@ def reply_events(ctx: RuleContext) -> set[str]:
 
     replies: set[tuple[str, int, int]] = set()
     # the publications that could be requests, judged once (not once per reply and subscription: the routing
-    # question below is the costly one, asked only of these)
+    # question below is the costly one, asked only of these); the requests that reach a subscription and the
+    # services a reply reaches are found once each, not once per handling function and publication
     asking = [q for q in flow.publications if q.service and correlated(q)]
+    requesting: dict[int, list[Publication]] = {}
+    reached: dict[int, set[str]] = {}
     for handler, subscriptions in handling_functions(ctx).items():
         for p in ctx.publications_of(handler):
             if not correlated(p):
                 continue
-            requests = [q for s in subscriptions for q in asking if q.service != p.service and flow.reaches(q, s)]
-            back = {s.service for s in flow.subscriptions if s.service and flow.reaches(p, s)}
-            if requests and all(q.service in back for q in requests):
+            for s in subscriptions:
+                if id(s) not in requesting:
+                    requesting[id(s)] = [q for q in asking if flow.reaches(q, s)]
+            requests = [q for s in subscriptions for q in requesting[id(s)] if q.service != p.service]
+            if not requests:
+                continue
+            if id(p) not in reached:
+                reached[id(p)] = {s.service for s in flow.subscriptions if s.service and flow.reaches(p, s)}
+            if all(q.service in reached[id(p)] for q in requests):
                 replies.add((p.path, p.line, p.column))
     sites: dict[str, list[bool]] = {}
     for _, event, data in ctx.graph.edges(PUBLISHES):

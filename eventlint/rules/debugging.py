@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
 from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Publication, Related, Subscription
 from eventlint.rules import knowledge
-from eventlint.rules.base import Example, Rule, RuleContext, Severity
+from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
 from eventlint.rules.delivery import ACK_ON_DELIVERY
 from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, TRANSIENT_QUEUES, short, transient_queue
 
@@ -81,8 +81,12 @@ def imatches(value: str | None, patterns: Iterable[str]) -> bool:
     """Case-insensitive glob match (channel and helper names are spelt every way: DLQ, dlq, DeadLetter)."""
     if not value:
         return False
-    text = value.lower()
-    return any(fnmatchcase(text, p.lower()) for p in patterns)
+    return matches(value.lower(), _lowered(tuple(patterns)))  # one compiled alternation of the lowered globs
+
+
+@functools.lru_cache(maxsize=256)
+def _lowered(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p.lower() for p in patterns)
 
 
 def call_named(call: HandlerCall, patterns: Iterable[str]) -> bool:

@@ -395,7 +395,7 @@ class OrphanEvent(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
+        flow = ctx.flow.routed_as(self.options.routed_frameworks)
         receiving = [
             s
             for s in flow.subscriptions
@@ -729,7 +729,7 @@ class PhantomSubscription(Rule):
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
-        flow = Flow(ctx.facts, ctx.catalog, self.options.routed_frameworks, ctx.identity)
+        flow = ctx.flow.routed_as(self.options.routed_frameworks)
         publications = [p for p in flow.publications if flow.judged(p) or template_pattern(p.channel_expr) is not None]
         reported: set[tuple] = set()
         for subscription in flow.subscriptions:
@@ -1007,7 +1007,7 @@ class CorrelationIdDropped(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         names = CorrelationNames(self.options.correlation_names)
-        flow = Flow(ctx.facts, ctx.catalog, identity=ctx.identity)  # one router (and its match caches) for both questions below
+        flow = ctx.flow  # the run's router (its match caches and answers) for both questions below
         wrappers = wrapper_functions(ctx.facts.publishers)
         found: dict[tuple, tuple[Publication, list[Handler], str | None]] = {}
         handling = handling_functions(ctx)
