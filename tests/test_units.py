@@ -285,3 +285,64 @@ def test_coupling_rules_do_not_pair_services_of_two_variants(tmp_path):
     assert report["summary"]["publishers"] == 2 and report["summary"]["subscribers"] == 2
     codes = {d["code"] for d in report["diagnostics"]}
     assert not codes & {"EDA602", "EDA605", "EDA607"}
+
+
+# -- a site runs where its function is called: helpers defined in one unit, called from others -----------------
+
+
+def test_a_helper_called_only_from_another_unit_publishes_for_that_unit():
+    facts = facts_of("layout_caller_service")
+    assert {s.name for s in facts.services} == {"notify", "shop"}
+    # send_order_event is defined in notify/ and called only from shop/ (and a test, which is no service)
+    assert {(p.channel, p.service) for p in facts.publishers} == {("order_events", "shop"), ("notifications", "notify")}
+    # the faust agent is registered with the framework: its own unit's; the SSE generator runs in the shop
+    assert {(s.channel, s.service) for s in facts.subscribers} == {("order_events", "notify"), ("notifications", "shop")}
+
+
+_PRODUCER = (
+    "from kafka import KafkaProducer\n\n"
+    "producer = KafkaProducer()\n\n\n"
+    "def emit(n):\n"
+    "    producer.send('ticks', value=n)\n"
+)
+
+
+def _two_callers(tmp_path, own_call: bool):
+    files = {
+        "requirements.txt": "kafka-python\n",
+        "core/__init__.py": "",
+        "core/bus.py": _PRODUCER,
+        "api/__init__.py": "",
+        "api/main.py": "from core.bus import emit\n\n\ndef handle():\n    emit(1)\n",
+        "jobs/__init__.py": "",
+        "jobs/run.py": "from core.bus import emit\n\n\ndef tick():\n    emit(2)\n",
+    }
+    if own_call:
+        files["core/loop.py"] = "from core.bus import emit\n\n\ndef again():\n    emit(3)\n"
+    return facts_of(tree(tmp_path, files))
+
+
+def test_a_helper_several_units_call_gives_one_site_per_calling_unit(tmp_path):
+    facts = _two_callers(tmp_path, own_call=False)
+    assert {s.name for s in facts.services} == {"api", "core", "jobs"}
+    assert sorted((p.path, p.line, p.service) for p in facts.publishers) == [("core/bus.py", 7, "api"), ("core/bus.py", 7, "jobs")]
+
+
+def test_a_helper_its_own_unit_calls_stays_its_own_units(tmp_path):
+    facts = _two_callers(tmp_path, own_call=True)
+    assert [(p.path, p.service) for p in facts.publishers] == [("core/bus.py", "core")]
+
+
+def test_a_helper_nobody_calls_or_a_decorated_one_stays_where_it_is_defined(tmp_path):
+    tree(
+        tmp_path,
+        {
+            "requirements.txt": "kafka-python\n",
+            "core/__init__.py": "",
+            "core/bus.py": _PRODUCER + "\n\n@register\ndef hooked(n):\n    producer.send('hooks', value=n)\n",
+            "api/__init__.py": "",
+            "api/main.py": "from core.bus import hooked\n\n\ndef handle():\n    hooked(1)\n",
+        },
+    )
+    facts = facts_of(tmp_path)
+    assert {(p.channel, p.service) for p in facts.publishers} == {("ticks", "core"), ("hooks", "core")}
