@@ -18,6 +18,12 @@ Signals, strongest first (each service records the one that decided it):
 4. the layout: `services/<x>/`, `apps/<x>/`, `src/<pkg>/`, or a top-level package; when the root
    is itself a package, it is one service.
 
+A package folder (its only deployable file a `setup.py`/`setup.cfg`/`pyproject.toml`) that another unit
+installs — its distribution named in that unit's requirements or package file, or in a Dockerfile's
+`COPY`/`ADD`/`pip install` line, or its folder at the end of a path there (`-e ../libs/events`) — is a
+library, not a service: its files belong to no service (`extract/sites.py` gives its sites to the code
+that calls them).
+
 Markers at the root split nothing: with nothing else deciding, such a root is one service (its
 `src/` folders are its packages, not services). A root that is one package is one service: its
 subpackages are layers (`adapters/ domain/ entrypoints/`), never services of their own. A file belongs to the innermost unit that holds it; names that collide are replaced by the
@@ -69,6 +75,16 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
     listing = _Listings(root)
     folders = _ancestor_folders(files)
     units = _folder_units(root, folders, listing)
+    libraries = _installed_libraries(root, units, listing)
+    shared: set[str] = set()  # files of a library the units install: the code of the services that call it
+    for folder in libraries:
+        del units[folder]
+    for rel in files:
+        library = next((f for f in libraries if rel.startswith(_under(f))), None)
+        if library is not None:
+            above = _enclosing(library, units)
+            if above is None or above.strength >= 4:
+                shared.add(rel)
     if not units and not listing.package("") and not any((root / p).is_dir() for p in SERVICE_PARENTS):
         # nothing deployable below the root: each top-level package is a unit, so one app object inside
         # leaves its package whole (several split it)
@@ -78,9 +94,9 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
     owner: dict[str, _Unit] = {}
     for rel in files:
         unit = _enclosing(rel, units)
-        if unit is not None:
+        if unit is not None and rel not in shared:
             owner[rel] = unit
-    apps = _app_objects(root, [rel for rel in files if rel.endswith(".py")], owner, _stack_functions(root, folders, listing, set(files)))
+    apps = _app_objects(root, [rel for rel in files if rel.endswith(".py") and rel not in shared], owner, _stack_functions(root, folders, listing, set(files)))
     assign: dict[str, tuple[str, str, str, str]] = {}  # rel -> (name, key, glob, signal)
     for rel, unit in owner.items():
         assign[rel] = (unit.name, f"{unit.folder}/**", f"{unit.folder}/**", unit.signal)
@@ -89,7 +105,7 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
         assign[rel] = (name, f"declared:{name}" if declared else f"app:{signal}", rel, signal)
     nothing_else = not assign
     for rel in files:
-        if rel not in assign:
+        if rel not in assign and rel not in shared:
             found = _layout(root, rel, listing, nothing_else)
             if found is not None:
                 assign[rel] = (found[0], found[1], found[1], found[2])
@@ -265,6 +281,10 @@ def _ancestor_folders(files: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
+def _under(folder: str) -> str:
+    return f"{folder}/" if folder else ""
+
+
 def _parent(folder: str) -> str:
     return folder.rsplit("/", 1)[0] if "/" in folder else ""
 
@@ -297,6 +317,80 @@ def _folder_units(root: Path, folders: list[str], listing: _Listings) -> dict[st
             units[folder] = _Unit(folder, base, f"{folder}/{weak[0]}", 3)
     # a requirements file inside another unit is that unit's detail, not a unit of its own
     return {f: u for f, u in units.items() if u.strength < 3 or u.strength == 4 or _enclosing(f, units) is None}
+
+
+def _installed_libraries(root: Path, units: Mapping[str, _Unit], listing: _Listings) -> dict[str, str]:
+    """Units that are packages other units install: folder -> the signal that says so.
+
+    A folder whose only deployable file is a package file (`setup.py`, `setup.cfg`, `pyproject.toml`: no
+    Dockerfile, no stack, not built by compose) is a library when another unit's requirements, package
+    file, or Dockerfile `COPY`/`pip install` line names its distribution (`tmpl_framework` in
+    `COPY ./pkgs/tmpl_framework-0.0.1.tar.gz`, `-e ../modules/common-events`): it runs inside the
+    services that install it, never on its own.
+    """
+    out: dict[str, str] = {}
+    candidates = {f: u for f, u in units.items() if u.strength == 2 and all(n in PACKAGE_FILES for n in _strong(listing.names(f)))}
+    if not candidates:
+        return out
+    texts = {f: _install_text(root, f, listing) for f, u in units.items() if u.strength < 4}
+    for folder in sorted(candidates):
+        # its distribution name as a word, or its folder as the end of a path (`-e ../libs/events`)
+        forms = [rf"/{re.escape(posixpath.basename(folder))}(?![\w.-])"]
+        dist = _distribution_name(root, folder, listing)
+        if dist:
+            forms.append(rf"(?<![\w.-]){'[-_.]'.join(map(re.escape, re.split(r'[-_.]+', dist)))}(?![\w.])")
+        pattern = re.compile("|".join(forms), re.I)
+        for other, (where, text) in sorted(texts.items()):
+            if other == folder or other.startswith(folder + "/") or folder.startswith(other + "/") or not text:
+                continue
+            if pattern.search(text):
+                out[folder] = f"{folder}: a library {where} installs"
+                break
+    return out
+
+
+_SETUP_NAME = re.compile(r"^\s*name\s*=\s*[\"']([\w.\-]+)[\"']", re.M)
+_SETUP_CALL_NAME = re.compile(r"\bname\s*=\s*[\"']([\w.\-]+)[\"']")
+_DOCKER_INSTALL = re.compile(r"^\s*(?:COPY|ADD)\s.*$|^\s*RUN\b.*\bpip3?\s+install\b.*$", re.M | re.I)
+
+
+def _distribution_name(root: Path, folder: str, listing: _Listings) -> str | None:
+    """The name a package folder is published under: `[project]`/`[tool.poetry]` `name`, `setup.cfg`'s, or setup.py's."""
+    for file in ("pyproject.toml", "setup.cfg", "setup.py"):
+        if file in listing.names(folder):
+            text = _small_text(root / folder / file)
+            match = (_SETUP_NAME if file != "setup.py" else _SETUP_CALL_NAME).search(text or "")
+            if match:
+                return match.group(1)
+    return None
+
+
+def _install_text(root: Path, folder: str, listing: _Listings) -> tuple[str, str]:
+    """(the first file that says so, the text) of what a unit installs: its requirements and package files whole,
+    its Dockerfiles' COPY/ADD and `pip install` lines (continuations joined)."""
+    parts: list[str] = []
+    where = ""
+    for name in sorted(listing.names(folder)):
+        dependency = (name.startswith("requirements") and name.endswith(".txt")) or name in PACKAGE_FILES
+        docker = name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".Dockerfile")
+        if not (dependency or docker):
+            continue
+        text = _small_text(root / folder / name) or ""
+        if docker:
+            text = "\n".join(_DOCKER_INSTALL.findall(text.replace("\\\n", " ")))
+        if text and not where:
+            where = f"{folder}/{name}"
+        parts.append(text)
+    return where, "\n".join(parts)
+
+
+def _small_text(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > APP_SCAN_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _strong(names: Iterable[str]) -> list[str]:

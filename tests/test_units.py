@@ -346,3 +346,53 @@ def test_a_helper_nobody_calls_or_a_decorated_one_stays_where_it_is_defined(tmp_
     )
     facts = facts_of(tmp_path)
     assert {(p.channel, p.service) for p in facts.publishers} == {("ticks", "core"), ("hooks", "core")}
+
+
+# -- a package the units install is a library, not a service ------------------------------------------------
+
+
+def test_a_package_the_workers_install_is_no_service_and_its_wrapper_publishes_for_its_callers():
+    facts = facts_of("layout_shared_library")
+    assert {s.name for s in facts.services} == {"billing-worker", "orders-worker"}
+    by_channel = {p.channel: p.service for p in facts.publishers if p.channel}
+    assert by_channel == {"orders.placed": "orders-worker", "payments.captured": "billing-worker"}
+    # the wrapper's own site (its topic a parameter) belongs to no service: its callers' sites carry theirs
+    assert [p.service for p in facts.publishers if p.path.startswith("packages/")] == [None]
+
+
+@pytest.mark.parametrize(
+    "dockerfile, requirements",
+    [
+        ("FROM python:3.12\nCOPY ./pkgs/acme_events-0.1.0.tar.gz /app/\nRUN pip install /app/acme_events-0.1.0.tar.gz\n", ""),
+        ("FROM python:3.12\n", "requests\nacme-events==0.1.0\n"),
+        ("FROM python:3.12\n", "-e ../packages/events\n"),
+    ],
+)
+def test_a_package_named_in_another_units_install_files_is_a_library(tmp_path, dockerfile, requirements):
+    tree(
+        tmp_path,
+        {
+            "packages/events/setup.py": "from setuptools import setup\n\nsetup(name='acme_events', version='0.1.0')\n",
+            "packages/events/acme_events/__init__.py": "",
+            "worker/Dockerfile": dockerfile,
+            "worker/requirements.txt": requirements,
+            "worker/main.py": "",
+        },
+    )
+    found, files = services(tmp_path)
+    assert set(found) == {"worker"}
+    assert files["packages/events/acme_events/__init__.py"] is None
+
+
+@pytest.mark.parametrize(
+    "worker",
+    [
+        # the same words outside an install: a WORKDIR, a CMD, a module path in a script entry
+        {"worker/Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . /srv\nCMD [\"python\", \"-m\", \"app\"]\n"},
+        {"worker/pyproject.toml": "[project]\nname = 'worker'\n[project.scripts]\nserve = 'app.main:run'\n"},
+    ],
+)
+def test_a_package_nobody_installs_stays_a_service(tmp_path, worker):
+    tree(tmp_path, {"app/pyproject.toml": "[project]\nname = 'app'\n", "app/main.py": "", "worker/main.py": "", **worker})
+    found, _ = services(tmp_path)
+    assert set(found) == {"app", "worker"}

@@ -1398,22 +1398,25 @@ class SiteFinder:
         """The service whose code handles the messages; the site's own service when that is unknown."""
         entry = self.project.functions.get(handler) if handler else None
         if entry is not None:
-            owners = self._runs_in(handler)
-            if len(owners) == 1:
-                return owners[0]
+            owner = self.services.get(entry[0].ir.path)
+            if owner is not None:
+                return owner
         return service
 
     def _subscriber_services(self, handler: str | None, site: Found, service: str | None) -> tuple[str | None, ...]:
-        """The services whose code handles the messages (`_runs_in` of the handler); else the site's own."""
-        if handler is not None and handler in self.project.functions:
-            owners = self._runs_in(handler)
-            if owners:
-                return owners
-        return self._site_services(site, service)
+        """The services whose code handles the messages: a handler's in another unit is that unit's; where the
+        handler is in the site's own unit (or shared code, or is the site's function: a consuming loop), the
+        services that run the subscribing code (`_site_services`)."""
+        entry = self.project.functions.get(handler) if handler else None
+        owner = self.services.get(entry[0].ir.path) if entry is not None else None
+        if handler is None or handler == site.function or owner is None or owner == service:
+            return self._site_services(site, service)
+        return (owner,)
 
     def _site_services(self, site: Found, service: str | None) -> tuple[str | None, ...]:
-        """The services a site runs in: those of the code that calls its function (`_runs_in`), else its file's."""
-        if site.function is not None and site.function in self.project.functions:
+        """The services a site runs in: those of the code that calls its function (`_runs_in`), else its file's.
+        A wrapper evaluated again at its call sites keeps its file's: those sites carry the callers' services."""
+        if site.function is not None and site.function in self.project.functions and site.function not in self.bound_wrappers:
             owners = self._runs_in(site.function)
             if owners:
                 return owners
