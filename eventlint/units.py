@@ -24,6 +24,10 @@ installs — its distribution named in that unit's requirements or package file,
 library, not a service: its files belong to no service (`extract/sites.py` gives its sites to the code
 that calls them).
 
+A unit whose Dockerfile names its entry point (`CMD`/`ENTRYPOINT`) runs that file: a standalone script
+beside it (`if __name__ == "__main__":`) that nothing imports, names or launches is a tool a person runs
+(a load-test producer), not the service's code, and belongs to no service.
+
 Markers at the root split nothing: with nothing else deciding, such a root is one service (its
 `src/` folders are its packages, not services). A root that is one package is one service: its
 subpackages are layers (`adapters/ domain/ entrypoints/`), never services of their own. A file belongs to the innermost unit that holds it; names that collide are replaced by the
@@ -96,6 +100,9 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
         unit = _enclosing(rel, units)
         if unit is not None and rel not in shared:
             owner[rel] = unit
+    for rel in _hand_run_scripts(root, owner, [rel for rel in files if rel.endswith(".py")], listing):
+        del owner[rel]  # a tool run by hand beside the service (a load-test producer): not the service's code
+        shared.add(rel)
     apps = _app_objects(root, [rel for rel in files if rel.endswith(".py") and rel not in shared], owner, _stack_functions(root, folders, listing, set(files)))
     assign: dict[str, tuple[str, str, str, str]] = {}  # rel -> (name, key, glob, signal)
     for rel, unit in owner.items():
@@ -352,6 +359,99 @@ def _installed_libraries(root: Path, units: Mapping[str, _Unit], listing: _Listi
 _SETUP_NAME = re.compile(r"^\s*name\s*=\s*[\"']([\w.\-]+)[\"']", re.M)
 _SETUP_CALL_NAME = re.compile(r"\bname\s*=\s*[\"']([\w.\-]+)[\"']")
 _DOCKER_INSTALL = re.compile(r"^\s*(?:COPY|ADD)\s.*$|^\s*RUN\b.*\bpip3?\s+install\b.*$", re.M | re.I)
+
+
+# -- scripts run by hand beside a unit's entry point -------------------------------------------------------
+
+_MAIN_GUARD = re.compile(rb"^if\s+__name__\s*==\s*[\"']__main__[\"']\s*:", re.M)
+_IMPORT_STATEMENT = re.compile(rb"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\([^)]*\)|[^\n]*)|import[ \t]+[^\n]*)", re.M)
+_RUN_LINE = re.compile(r"^\s*(?:CMD|ENTRYPOINT)\s+(.+)$", re.M | re.I)
+_LAUNCHERS_WITH_APP = ("uvicorn", "gunicorn", "hypercorn", "daphne", "granian")
+
+
+def _hand_run_scripts(root: Path, owner: Mapping[str, _Unit], python: list[str], listing: _Listings) -> list[str]:
+    """Python files of a unit that are scripts run by hand beside it, not the service's code.
+
+    A unit whose Dockerfile names its entry point (`CMD ["python", "main.py"]`, `python -m pkg.app`, `uvicorn
+    main:app`, `celery -A tasks worker`) runs that file and what it imports. A file of the unit that is a
+    standalone script (`if __name__ == "__main__":`), is not that entry point, and that no Python file imports
+    or names and no Dockerfile, compose file or Procfile mentions, is a tool a person runs (a load-test producer,
+    a seeding script): its sites belong to no service. Anything unknown keeps the file in its unit: no entry
+    point found, a file larger than what is read of it.
+    """
+    entries: dict[str, set[str]] = {}
+    for unit in {u.folder: u for u in owner.values() if u.strength <= 2}.values():
+        found = _docker_entries(root, unit.folder, listing, [rel for rel in python if owner.get(rel) is unit])
+        if found:
+            entries[unit.folder] = found
+    if not entries:
+        return []
+    heads = {rel: _head(root / rel) for rel in python}
+    named: set[bytes] = set()  # words of every import statement, and every quoted word, of every file read whole
+    for rel, head in heads.items():
+        for statement in _IMPORT_STATEMENT.findall(head or b""):
+            named.update(re.findall(rb"\w+", statement))
+    launch_texts = _launch_texts(root, listing, {posixpath.dirname(rel) for rel in python} | set(entries))
+    out = []
+    for rel in python:
+        unit = owner.get(rel)
+        if unit is None or unit.folder not in entries or rel in entries[unit.folder]:
+            continue
+        head = heads.get(rel)
+        stem = posixpath.basename(rel)[:-3]
+        if head is None or len(head) >= APP_SCAN_BYTES or not _MAIN_GUARD.search(head) or stem == "__main__":
+            continue
+        if stem.encode() in named or any(re.search(rf"(?<![\w.]){re.escape(stem)}(?:\.py\b|[\"'\s]|$)", text) for text in launch_texts):
+            continue
+        if any(re.search(rb"[\"']" + re.escape(stem.encode()) + rb"(?:\.py)?[\"']", other or b"") for o, other in heads.items() if o != rel):
+            continue  # named in a string: `importlib.import_module("producer")`, `subprocess.run(["python", "producer.py"])`
+        out.append(rel)
+    return out
+
+
+def _docker_entries(root: Path, folder: str, listing: _Listings, python: list[str]) -> set[str]:
+    """The unit's files its Dockerfiles run (CMD/ENTRYPOINT), matched by path suffix; empty when unknown."""
+    found: set[str] = set()
+    dockerfiles = [n for n in sorted(listing.names(folder)) if n == "Dockerfile" or n.startswith("Dockerfile.") or n.endswith(".Dockerfile")]
+    for name in dockerfiles:
+        text = _small_text(root / folder / name) or ""
+        lines = _RUN_LINE.findall(text.replace("\\\n", " "))
+        if not lines:
+            return set()  # a Dockerfile that runs what its base image says: its entry point is not known here
+        for line in lines:
+            words = [w for w in re.split(r"[\s\[\],\"']+", line) if w]
+            targets: list[str] = []
+            for i, word in enumerate(words):
+                if word.endswith(".py"):
+                    targets.append(word)
+                elif word in ("-m", "-A", "--app") and i + 1 < len(words):
+                    targets.append(words[i + 1].split(":", 1)[0].replace(".", "/") + ".py")
+                    targets.append(words[i + 1].split(":", 1)[0].replace(".", "/") + "/__init__.py")
+                elif ":" in word and i > 0 and any(words[j] in _LAUNCHERS_WITH_APP for j in range(i)):
+                    targets.append(word.split(":", 1)[0].replace(".", "/") + ".py")
+            for target in targets:
+                tail = target.lstrip("./")
+                found.update(rel for rel in python if rel == f"{folder}/{tail}" or rel.endswith("/" + tail))
+        if not found:
+            return set()
+    return found
+
+
+def _launch_texts(root: Path, listing: _Listings, folders: set[str]) -> list[str]:
+    """Dockerfiles, compose files and Procfiles at the root and in the given folders (and their parents)."""
+    seen: set[str] = set()
+    for folder in folders:
+        while True:
+            seen.add(folder)
+            if not folder:
+                break
+            folder = _parent(folder)
+    texts = []
+    for folder in sorted(seen):
+        for name in sorted(listing.names(folder)):
+            if name == "Procfile" or name in COMPOSE_FILES or name.startswith("docker-compose") or name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".Dockerfile"):
+                texts.append(_small_text(root / folder / name if folder else root / name) or "")
+    return texts
 
 
 def _distribution_name(root: Path, folder: str, listing: _Listings) -> str | None:

@@ -7,6 +7,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from eventlint import api
 from eventlint.cli import main
 from eventlint.config import Config, load_config
 from eventlint.discover import discover
@@ -396,3 +397,40 @@ def test_a_package_nobody_installs_stays_a_service(tmp_path, worker):
     tree(tmp_path, {"app/pyproject.toml": "[project]\nname = 'app'\n", "app/main.py": "", "worker/main.py": "", **worker})
     found, _ = services(tmp_path)
     assert set(found) == {"app", "worker"}
+
+
+# -- a script run by hand beside a unit's entry point is not the service's code ------------------------------
+
+
+def _hand_run(tmp_path, **changes):
+    root = tmp_path / "repo"
+    shutil.copytree(fixture("layout_hand_run_script"), root)
+    for rel, text in changes.items():
+        (root / rel.replace("__", "/")).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_load_test_script_beside_the_entry_point_owns_nothing(tmp_path):
+    root = _hand_run(tmp_path)
+    facts = facts_of(root)
+    assert {(p.path, p.service) for p in facts.publishers} == {("scraper/scrape.py", "scraper"), ("worker/producer.py", None)}
+    result = api.lint([root], load_config([root]), select=["EDA605"])
+    assert [d.code for d in result.diagnostics] == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # the entry point imports it: the worker's code
+        {"worker__main.py": "from consumer import run_worker\nfrom producer import push\n\nif __name__ == '__main__':\n    push(1)\n    run_worker()\n"},
+        # compose runs it as a service of its own image
+        {"docker-compose.yml": "services:\n  worker:\n    build: ./worker\n  seeder:\n    build: ./worker\n    command: python producer.py --count 10\n"},
+        # the Dockerfile names no entry point: nothing is known about what the image runs
+        {"worker__Dockerfile": "FROM python:3.12-slim\nCOPY . /app/\n"},
+        # run by name from the code
+        {"worker__consumer.py": "import subprocess\n\n\ndef warm():\n    subprocess.run(['python', 'producer.py'])\n"},
+    ],
+)
+def test_a_script_the_unit_runs_or_imports_stays_its_code(tmp_path, change):
+    facts = facts_of(_hand_run(tmp_path, **change))
+    assert {p.service for p in facts.publishers if p.path == "worker/producer.py"} == {"worker"}
