@@ -295,9 +295,9 @@ def test_a_helper_called_only_from_another_unit_publishes_for_that_unit():
     facts = facts_of("layout_caller_service")
     assert {s.name for s in facts.services} == {"notify", "shop"}
     # send_order_event is defined in notify/ and called only from shop/ (and a test, which is no service)
-    assert {(p.channel, p.service) for p in facts.publishers} == {("order_events", "shop"), ("notifications", "notify")}
+    assert {(p.channel, p.service) for p in facts.publishers} == {("order_events", "shop"), ("order_status", "notify")}
     # the faust agent is registered with the framework: its own unit's; the SSE generator runs in the shop
-    assert {(s.channel, s.service) for s in facts.subscribers} == {("order_events", "notify"), ("notifications", "shop")}
+    assert {(s.channel, s.service) for s in facts.subscribers} == {("order_events", "notify"), ("order_status", "shop")}
 
 
 _PRODUCER = (
