@@ -86,8 +86,9 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
     for rel in files:
         library = next((f for f in libraries if rel.startswith(_under(f))), None)
         if library is not None:
-            above = _enclosing(library, units)
-            if above is None or above.strength >= 4:
+            # its own nested units (an example app with its Dockerfile) stay; a deployable unit around it keeps it
+            inner = _enclosing(rel, units)
+            if inner is None or (not inner.folder.startswith(_under(library)) and inner.strength >= 4):
                 shared.add(rel)
     if not units and not listing.package("") and not any((root / p).is_dir() for p in SERVICE_PARENTS):
         # nothing deployable below the root: each top-level package is a unit, so one app object inside

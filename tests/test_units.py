@@ -434,3 +434,22 @@ def test_a_load_test_script_beside_the_entry_point_owns_nothing(tmp_path):
 def test_a_script_the_unit_runs_or_imports_stays_its_code(tmp_path, change):
     facts = facts_of(_hand_run(tmp_path, **change))
     assert {p.service for p in facts.publishers if p.path == "worker/producer.py"} == {"worker"}
+
+
+def test_an_example_app_with_its_own_dockerfile_inside_a_library_stays_a_service(tmp_path):
+    tree(
+        tmp_path,
+        {
+            "library-bootstrap/pyproject.toml": "[project]\nname = 'library-bootstrap'\n",
+            "library-bootstrap/src/bootstrap/__init__.py": "",
+            "library-bootstrap/examples/Dockerfile": "FROM python:3.12\n",
+            "library-bootstrap/examples/app.py": "",
+            "service-orders/Dockerfile": "FROM python:3.12\n",
+            "service-orders/pyproject.toml": "[project]\nname = 'orders'\ndependencies = ['library-bootstrap @ file:///libs/library-bootstrap']\n",
+            "service-orders/main.py": "",
+        },
+    )
+    found, files = services(tmp_path)
+    assert set(found) == {"examples", "service-orders"}
+    assert files["library-bootstrap/src/bootstrap/__init__.py"] is None
+    assert files["library-bootstrap/examples/app.py"] == "examples"
