@@ -18,6 +18,16 @@ Signals, strongest first (each service records the one that decided it):
 4. the layout: `services/<x>/`, `apps/<x>/`, `src/<pkg>/`, or a top-level package; when the root
    is itself a package, it is one service.
 
+A package folder (its only deployable file a `setup.py`/`setup.cfg`/`pyproject.toml`) that another unit
+installs — its distribution named in that unit's requirements or package file, or in a Dockerfile's
+`COPY`/`ADD`/`pip install` line, or its folder at the end of a path there (`-e ../libs/events`) — is a
+library, not a service: its files belong to no service (`extract/sites.py` gives its sites to the code
+that calls them).
+
+A unit whose Dockerfile names its entry point (`CMD`/`ENTRYPOINT`) runs that file: a standalone script
+beside it (`if __name__ == "__main__":`) that nothing imports, names or launches is a tool a person runs
+(a load-test producer), not the service's code, and belongs to no service.
+
 Markers at the root split nothing: with nothing else deciding, such a root is one service (its
 `src/` folders are its packages, not services). A root that is one package is one service: its
 subpackages are layers (`adapters/ domain/ entrypoints/`), never services of their own. A file belongs to the innermost unit that holds it; names that collide are replaced by the
@@ -69,6 +79,17 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
     listing = _Listings(root)
     folders = _ancestor_folders(files)
     units = _folder_units(root, folders, listing)
+    libraries = _installed_libraries(root, units, listing)
+    shared: set[str] = set()  # files of a library the units install: the code of the services that call it
+    for folder in libraries:
+        del units[folder]
+    for rel in files:
+        library = next((f for f in libraries if rel.startswith(_under(f))), None)
+        if library is not None:
+            # its own nested units (an example app with its Dockerfile) stay; a deployable unit around it keeps it
+            inner = _enclosing(rel, units)
+            if inner is None or (not inner.folder.startswith(_under(library)) and inner.strength >= 4):
+                shared.add(rel)
     if not units and not listing.package("") and not any((root / p).is_dir() for p in SERVICE_PARENTS):
         # nothing deployable below the root: each top-level package is a unit, so one app object inside
         # leaves its package whole (several split it)
@@ -78,9 +99,12 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
     owner: dict[str, _Unit] = {}
     for rel in files:
         unit = _enclosing(rel, units)
-        if unit is not None:
+        if unit is not None and rel not in shared:
             owner[rel] = unit
-    apps = _app_objects(root, [rel for rel in files if rel.endswith(".py")], owner, _stack_functions(root, folders, listing, set(files)))
+    for rel in _hand_run_scripts(root, owner, [rel for rel in files if rel.endswith(".py")], listing):
+        del owner[rel]  # a tool run by hand beside the service (a load-test producer): not the service's code
+        shared.add(rel)
+    apps = _app_objects(root, [rel for rel in files if rel.endswith(".py") and rel not in shared], owner, _stack_functions(root, folders, listing, set(files)))
     assign: dict[str, tuple[str, str, str, str]] = {}  # rel -> (name, key, glob, signal)
     for rel, unit in owner.items():
         assign[rel] = (unit.name, f"{unit.folder}/**", f"{unit.folder}/**", unit.signal)
@@ -89,7 +113,7 @@ def infer_services(root: Path, files: Iterable[str]) -> tuple[dict[str, str], tu
         assign[rel] = (name, f"declared:{name}" if declared else f"app:{signal}", rel, signal)
     nothing_else = not assign
     for rel in files:
-        if rel not in assign:
+        if rel not in assign and rel not in shared:
             found = _layout(root, rel, listing, nothing_else)
             if found is not None:
                 assign[rel] = (found[0], found[1], found[1], found[2])
@@ -265,6 +289,10 @@ def _ancestor_folders(files: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
+def _under(folder: str) -> str:
+    return f"{folder}/" if folder else ""
+
+
 def _parent(folder: str) -> str:
     return folder.rsplit("/", 1)[0] if "/" in folder else ""
 
@@ -297,6 +325,173 @@ def _folder_units(root: Path, folders: list[str], listing: _Listings) -> dict[st
             units[folder] = _Unit(folder, base, f"{folder}/{weak[0]}", 3)
     # a requirements file inside another unit is that unit's detail, not a unit of its own
     return {f: u for f, u in units.items() if u.strength < 3 or u.strength == 4 or _enclosing(f, units) is None}
+
+
+def _installed_libraries(root: Path, units: Mapping[str, _Unit], listing: _Listings) -> dict[str, str]:
+    """Units that are packages other units install: folder -> the signal that says so.
+
+    A folder whose only deployable file is a package file (`setup.py`, `setup.cfg`, `pyproject.toml`: no
+    Dockerfile, no stack, not built by compose) is a library when another unit's requirements, package
+    file, or Dockerfile `COPY`/`pip install` line names its distribution (`tmpl_framework` in
+    `COPY ./pkgs/tmpl_framework-0.0.1.tar.gz`, `-e ../modules/common-events`): it runs inside the
+    services that install it, never on its own.
+    """
+    out: dict[str, str] = {}
+    candidates = {f: u for f, u in units.items() if u.strength == 2 and all(n in PACKAGE_FILES for n in _strong(listing.names(f)))}
+    if not candidates:
+        return out
+    texts = {f: _install_text(root, f, listing) for f, u in units.items() if u.strength < 4}
+    for folder in sorted(candidates):
+        # its distribution name as a word, or its folder as the end of a path (`-e ../libs/events`)
+        forms = [rf"/{re.escape(posixpath.basename(folder))}(?![\w.-])"]
+        dist = _distribution_name(root, folder, listing)
+        if dist:
+            forms.append(rf"(?<![\w.-]){'[-_.]'.join(map(re.escape, re.split(r'[-_.]+', dist)))}(?![\w.])")
+        pattern = re.compile("|".join(forms), re.I)
+        for other, (where, text) in sorted(texts.items()):
+            if other == folder or other.startswith(folder + "/") or folder.startswith(other + "/") or not text:
+                continue
+            if pattern.search(text):
+                out[folder] = f"{folder}: a library {where} installs"
+                break
+    return out
+
+
+_SETUP_NAME = re.compile(r"^\s*name\s*=\s*[\"']([\w.\-]+)[\"']", re.M)
+_SETUP_CALL_NAME = re.compile(r"\bname\s*=\s*[\"']([\w.\-]+)[\"']")
+_DOCKER_INSTALL = re.compile(r"^\s*(?:COPY|ADD)\s.*$|^\s*RUN\b.*\bpip3?\s+install\b.*$", re.M | re.I)
+
+
+# -- scripts run by hand beside a unit's entry point -------------------------------------------------------
+
+_MAIN_GUARD = re.compile(rb"^if\s+__name__\s*==\s*[\"']__main__[\"']\s*:", re.M)
+_IMPORT_STATEMENT = re.compile(rb"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\([^)]*\)|[^\n]*)|import[ \t]+[^\n]*)", re.M)
+_RUN_LINE = re.compile(r"^\s*(?:CMD|ENTRYPOINT)\s+(.+)$", re.M | re.I)
+_LAUNCHERS_WITH_APP = ("uvicorn", "gunicorn", "hypercorn", "daphne", "granian")
+
+
+def _hand_run_scripts(root: Path, owner: Mapping[str, _Unit], python: list[str], listing: _Listings) -> list[str]:
+    """Python files of a unit that are scripts run by hand beside it, not the service's code.
+
+    A unit whose Dockerfile names its entry point (`CMD ["python", "main.py"]`, `python -m pkg.app`, `uvicorn
+    main:app`, `celery -A tasks worker`) runs that file and what it imports. A file of the unit that is a
+    standalone script (`if __name__ == "__main__":`), is not that entry point, and that no Python file imports
+    or names and no Dockerfile, compose file or Procfile mentions, is a tool a person runs (a load-test producer,
+    a seeding script): its sites belong to no service. Anything unknown keeps the file in its unit: no entry
+    point found, a file larger than what is read of it.
+    """
+    entries: dict[str, set[str]] = {}
+    for unit in {u.folder: u for u in owner.values() if u.strength <= 2}.values():
+        found = _docker_entries(root, unit.folder, listing, [rel for rel in python if owner.get(rel) is unit])
+        if found:
+            entries[unit.folder] = found
+    if not entries:
+        return []
+    heads = {rel: _head(root / rel) for rel in python}
+    named: set[bytes] = set()  # words of every import statement, and every quoted word, of every file read whole
+    for rel, head in heads.items():
+        for statement in _IMPORT_STATEMENT.findall(head or b""):
+            named.update(re.findall(rb"\w+", statement))
+    launch_texts = _launch_texts(root, listing, {posixpath.dirname(rel) for rel in python} | set(entries))
+    out = []
+    for rel in python:
+        unit = owner.get(rel)
+        if unit is None or unit.folder not in entries or rel in entries[unit.folder]:
+            continue
+        head = heads.get(rel)
+        stem = posixpath.basename(rel)[:-3]
+        if head is None or len(head) >= APP_SCAN_BYTES or not _MAIN_GUARD.search(head) or stem == "__main__":
+            continue
+        if stem.encode() in named or any(re.search(rf"(?<![\w.]){re.escape(stem)}(?:\.py\b|[\"'\s]|$)", text) for text in launch_texts):
+            continue
+        if any(re.search(rb"[\"']" + re.escape(stem.encode()) + rb"(?:\.py)?[\"']", other or b"") for o, other in heads.items() if o != rel):
+            continue  # named in a string: `importlib.import_module("producer")`, `subprocess.run(["python", "producer.py"])`
+        out.append(rel)
+    return out
+
+
+def _docker_entries(root: Path, folder: str, listing: _Listings, python: list[str]) -> set[str]:
+    """The unit's files its Dockerfiles run (CMD/ENTRYPOINT), matched by path suffix; empty when unknown."""
+    found: set[str] = set()
+    dockerfiles = [n for n in sorted(listing.names(folder)) if n == "Dockerfile" or n.startswith("Dockerfile.") or n.endswith(".Dockerfile")]
+    for name in dockerfiles:
+        text = _small_text(root / folder / name) or ""
+        lines = _RUN_LINE.findall(text.replace("\\\n", " "))
+        if not lines:
+            return set()  # a Dockerfile that runs what its base image says: its entry point is not known here
+        for line in lines:
+            words = [w for w in re.split(r"[\s\[\],\"']+", line) if w]
+            targets: list[str] = []
+            for i, word in enumerate(words):
+                if word.endswith(".py"):
+                    targets.append(word)
+                elif word in ("-m", "-A", "--app") and i + 1 < len(words):
+                    targets.append(words[i + 1].split(":", 1)[0].replace(".", "/") + ".py")
+                    targets.append(words[i + 1].split(":", 1)[0].replace(".", "/") + "/__init__.py")
+                elif ":" in word and i > 0 and any(words[j] in _LAUNCHERS_WITH_APP for j in range(i)):
+                    targets.append(word.split(":", 1)[0].replace(".", "/") + ".py")
+            for target in targets:
+                tail = target.lstrip("./")
+                found.update(rel for rel in python if rel == f"{folder}/{tail}" or rel.endswith("/" + tail))
+        if not found:
+            return set()
+    return found
+
+
+def _launch_texts(root: Path, listing: _Listings, folders: set[str]) -> list[str]:
+    """Dockerfiles, compose files and Procfiles at the root and in the given folders (and their parents)."""
+    seen: set[str] = set()
+    for folder in folders:
+        while True:
+            seen.add(folder)
+            if not folder:
+                break
+            folder = _parent(folder)
+    texts = []
+    for folder in sorted(seen):
+        for name in sorted(listing.names(folder)):
+            if name == "Procfile" or name in COMPOSE_FILES or name.startswith("docker-compose") or name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".Dockerfile"):
+                texts.append(_small_text(root / folder / name if folder else root / name) or "")
+    return texts
+
+
+def _distribution_name(root: Path, folder: str, listing: _Listings) -> str | None:
+    """The name a package folder is published under: `[project]`/`[tool.poetry]` `name`, `setup.cfg`'s, or setup.py's."""
+    for file in ("pyproject.toml", "setup.cfg", "setup.py"):
+        if file in listing.names(folder):
+            text = _small_text(root / folder / file)
+            match = (_SETUP_NAME if file != "setup.py" else _SETUP_CALL_NAME).search(text or "")
+            if match:
+                return match.group(1)
+    return None
+
+
+def _install_text(root: Path, folder: str, listing: _Listings) -> tuple[str, str]:
+    """(the first file that says so, the text) of what a unit installs: its requirements and package files whole,
+    its Dockerfiles' COPY/ADD and `pip install` lines (continuations joined)."""
+    parts: list[str] = []
+    where = ""
+    for name in sorted(listing.names(folder)):
+        dependency = (name.startswith("requirements") and name.endswith(".txt")) or name in PACKAGE_FILES
+        docker = name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".Dockerfile")
+        if not (dependency or docker):
+            continue
+        text = _small_text(root / folder / name) or ""
+        if docker:
+            text = "\n".join(_DOCKER_INSTALL.findall(text.replace("\\\n", " ")))
+        if text and not where:
+            where = f"{folder}/{name}"
+        parts.append(text)
+    return where, "\n".join(parts)
+
+
+def _small_text(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > APP_SCAN_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _strong(names: Iterable[str]) -> list[str]:

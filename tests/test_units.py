@@ -7,6 +7,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from eventlint import api
 from eventlint.cli import main
 from eventlint.config import Config, load_config
 from eventlint.discover import discover
@@ -285,3 +286,170 @@ def test_coupling_rules_do_not_pair_services_of_two_variants(tmp_path):
     assert report["summary"]["publishers"] == 2 and report["summary"]["subscribers"] == 2
     codes = {d["code"] for d in report["diagnostics"]}
     assert not codes & {"EDA602", "EDA605", "EDA607"}
+
+
+# -- a site runs where its function is called: helpers defined in one unit, called from others -----------------
+
+
+def test_a_helper_called_only_from_another_unit_publishes_for_that_unit():
+    facts = facts_of("layout_caller_service")
+    assert {s.name for s in facts.services} == {"notify", "shop"}
+    # send_order_event is defined in notify/ and called only from shop/ (and a test, which is no service)
+    assert {(p.channel, p.service) for p in facts.publishers} == {("order_events", "shop"), ("order_status", "notify")}
+    # the faust agent is registered with the framework: its own unit's; the SSE generator runs in the shop
+    assert {(s.channel, s.service) for s in facts.subscribers} == {("order_events", "notify"), ("order_status", "shop")}
+
+
+_PRODUCER = (
+    "from kafka import KafkaProducer\n\n"
+    "producer = KafkaProducer()\n\n\n"
+    "def emit(n):\n"
+    "    producer.send('ticks', value=n)\n"
+)
+
+
+def _two_callers(tmp_path, own_call: bool):
+    files = {
+        "requirements.txt": "kafka-python\n",
+        "core/__init__.py": "",
+        "core/bus.py": _PRODUCER,
+        "api/__init__.py": "",
+        "api/main.py": "from core.bus import emit\n\n\ndef handle():\n    emit(1)\n",
+        "jobs/__init__.py": "",
+        "jobs/run.py": "from core.bus import emit\n\n\ndef tick():\n    emit(2)\n",
+    }
+    if own_call:
+        files["core/loop.py"] = "from core.bus import emit\n\n\ndef again():\n    emit(3)\n"
+    return facts_of(tree(tmp_path, files))
+
+
+def test_a_helper_several_units_call_gives_one_site_per_calling_unit(tmp_path):
+    facts = _two_callers(tmp_path, own_call=False)
+    assert {s.name for s in facts.services} == {"api", "core", "jobs"}
+    assert sorted((p.path, p.line, p.service) for p in facts.publishers) == [("core/bus.py", 7, "api"), ("core/bus.py", 7, "jobs")]
+
+
+def test_a_helper_its_own_unit_calls_stays_its_own_units(tmp_path):
+    facts = _two_callers(tmp_path, own_call=True)
+    assert [(p.path, p.service) for p in facts.publishers] == [("core/bus.py", "core")]
+
+
+def test_a_helper_nobody_calls_or_a_decorated_one_stays_where_it_is_defined(tmp_path):
+    tree(
+        tmp_path,
+        {
+            "requirements.txt": "kafka-python\n",
+            "core/__init__.py": "",
+            "core/bus.py": _PRODUCER + "\n\n@register\ndef hooked(n):\n    producer.send('hooks', value=n)\n",
+            "api/__init__.py": "",
+            "api/main.py": "from core.bus import hooked\n\n\ndef handle():\n    hooked(1)\n",
+        },
+    )
+    facts = facts_of(tmp_path)
+    assert {(p.channel, p.service) for p in facts.publishers} == {("ticks", "core"), ("hooks", "core")}
+
+
+# -- a package the units install is a library, not a service ------------------------------------------------
+
+
+def test_a_package_the_workers_install_is_no_service_and_its_wrapper_publishes_for_its_callers():
+    facts = facts_of("layout_shared_library")
+    assert {s.name for s in facts.services} == {"billing-worker", "orders-worker"}
+    by_channel = {p.channel: p.service for p in facts.publishers if p.channel}
+    assert by_channel == {"orders.placed": "orders-worker", "payments.captured": "billing-worker"}
+    # the wrapper's own site (its topic a parameter) belongs to no service: its callers' sites carry theirs
+    assert [p.service for p in facts.publishers if p.path.startswith("packages/")] == [None]
+
+
+@pytest.mark.parametrize(
+    "dockerfile, requirements",
+    [
+        ("FROM python:3.12\nCOPY ./pkgs/acme_events-0.1.0.tar.gz /app/\nRUN pip install /app/acme_events-0.1.0.tar.gz\n", ""),
+        ("FROM python:3.12\n", "requests\nacme-events==0.1.0\n"),
+        ("FROM python:3.12\n", "-e ../packages/events\n"),
+    ],
+)
+def test_a_package_named_in_another_units_install_files_is_a_library(tmp_path, dockerfile, requirements):
+    tree(
+        tmp_path,
+        {
+            "packages/events/setup.py": "from setuptools import setup\n\nsetup(name='acme_events', version='0.1.0')\n",
+            "packages/events/acme_events/__init__.py": "",
+            "worker/Dockerfile": dockerfile,
+            "worker/requirements.txt": requirements,
+            "worker/main.py": "",
+        },
+    )
+    found, files = services(tmp_path)
+    assert set(found) == {"worker"}
+    assert files["packages/events/acme_events/__init__.py"] is None
+
+
+@pytest.mark.parametrize(
+    "worker",
+    [
+        # the same words outside an install: a WORKDIR, a CMD, a module path in a script entry
+        {"worker/Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . /srv\nCMD [\"python\", \"-m\", \"app\"]\n"},
+        {"worker/pyproject.toml": "[project]\nname = 'worker'\n[project.scripts]\nserve = 'app.main:run'\n"},
+    ],
+)
+def test_a_package_nobody_installs_stays_a_service(tmp_path, worker):
+    tree(tmp_path, {"app/pyproject.toml": "[project]\nname = 'app'\n", "app/main.py": "", "worker/main.py": "", **worker})
+    found, _ = services(tmp_path)
+    assert set(found) == {"app", "worker"}
+
+
+# -- a script run by hand beside a unit's entry point is not the service's code ------------------------------
+
+
+def _hand_run(tmp_path, **changes):
+    root = tmp_path / "repo"
+    shutil.copytree(fixture("layout_hand_run_script"), root)
+    for rel, text in changes.items():
+        (root / rel.replace("__", "/")).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_load_test_script_beside_the_entry_point_owns_nothing(tmp_path):
+    root = _hand_run(tmp_path)
+    facts = facts_of(root)
+    assert {(p.path, p.service) for p in facts.publishers} == {("scraper/scrape.py", "scraper"), ("worker/producer.py", None)}
+    result = api.lint([root], load_config([root]), select=["EDA605"])
+    assert [d.code for d in result.diagnostics] == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # the entry point imports it: the worker's code
+        {"worker__main.py": "from consumer import run_worker\nfrom producer import push\n\nif __name__ == '__main__':\n    push(1)\n    run_worker()\n"},
+        # compose runs it as a service of its own image
+        {"docker-compose.yml": "services:\n  worker:\n    build: ./worker\n  seeder:\n    build: ./worker\n    command: python producer.py --count 10\n"},
+        # the Dockerfile names no entry point: nothing is known about what the image runs
+        {"worker__Dockerfile": "FROM python:3.12-slim\nCOPY . /app/\n"},
+        # run by name from the code
+        {"worker__consumer.py": "import subprocess\n\n\ndef warm():\n    subprocess.run(['python', 'producer.py'])\n"},
+    ],
+)
+def test_a_script_the_unit_runs_or_imports_stays_its_code(tmp_path, change):
+    facts = facts_of(_hand_run(tmp_path, **change))
+    assert {p.service for p in facts.publishers if p.path == "worker/producer.py"} == {"worker"}
+
+
+def test_an_example_app_with_its_own_dockerfile_inside_a_library_stays_a_service(tmp_path):
+    tree(
+        tmp_path,
+        {
+            "library-bootstrap/pyproject.toml": "[project]\nname = 'library-bootstrap'\n",
+            "library-bootstrap/src/bootstrap/__init__.py": "",
+            "library-bootstrap/examples/Dockerfile": "FROM python:3.12\n",
+            "library-bootstrap/examples/app.py": "",
+            "service-orders/Dockerfile": "FROM python:3.12\n",
+            "service-orders/pyproject.toml": "[project]\nname = 'orders'\ndependencies = ['library-bootstrap @ file:///libs/library-bootstrap']\n",
+            "service-orders/main.py": "",
+        },
+    )
+    found, files = services(tmp_path)
+    assert set(found) == {"examples", "service-orders"}
+    assert files["library-bootstrap/src/bootstrap/__init__.py"] is None
+    assert files["library-bootstrap/examples/app.py"] == "examples"

@@ -166,6 +166,7 @@ class SiteFinder:
         # a subscription whose consumer is handed to a shared loop with a handler map (`run_loop(consumer,
         # HANDLERS)`): the loop's scope bound to that call, by (module, line, column) of the subscribing call
         self.loop_bindings: dict[tuple[str, int, int], Scope] = {}
+        self._runs_in_memo: dict[str, tuple[str, ...]] = {}
 
     # -- pass 1: direct sites ------------------------------------------------------
 
@@ -1250,7 +1251,7 @@ class SiteFinder:
             path = site.mod.ir.path
             kind = site.pattern.kind
             if kind == "publish":
-                for event, channel in self._combinations(site, ("event", "channel")):
+                for (event, channel), service in ((c, s) for c in self._combinations(site, ("event", "channel")) for s in self._site_services(site, service)):
                     ev_text, ev_expr = self._event_text(event, site)
                     ch_text, ch_expr = text_of(channel)
                     unresolved = None
@@ -1305,38 +1306,39 @@ class SiteFinder:
                             unresolved = f"handler-not-found: no project function was found receiving `{h_expr}`"
                         else:
                             unresolved = self._unresolved(site, (("handler", handler),))
-                    record = Subscription(
-                        event=ev_text,
-                        channel=ch_text,
-                        framework=site.pattern.framework,
-                        service=self._subscriber_service(h_name, service),
-                        path=path,
-                        line=site.line,
-                        column=site.col,
-                        handler=h_name,
-                        group=_per_record(site, channel, "group", binds),
-                        ack=_per_record(site, channel, "ack", binds),
-                        dead_letter=_per_record(site, channel, "dead_letter", binds),
-                        event_expr=ev_expr,
-                        channel_expr=ch_expr,
-                        handler_expr=h_expr,
-                        via=site.via,
-                        function=site.function,
-                        kind=_first_text(site.get("kind")) or self._kind_of(event),
-                        queue_type=_per_record(site, channel, "queue_type", binds),
-                        retry=_first_text(site.get("retry")),
-                        lifetime=_per_record(site, channel, "lifetime", binds),
-                        payload_schema=site.decoder.schema if site.decoder else None,
-                        payload_format=site.decoder.format if site.decoder and site.decoder.schema else None,
-                        schema_unresolved=site.decoder.unresolved if site.decoder else None,
-                        unresolved=unresolved,
-                        provenance=_provenance(event, channel),
-                        derived=_derived(event, channel),
-                        broker=_broker(site, channel, binds),
-                    )
-                    subscribers.extend(self._dispatched(record, service, self.loop_bindings.get((site.mod.name, site.line, site.col))))
+                    for owner in self._subscriber_services(h_name, site, service):
+                        record = Subscription(
+                            event=ev_text,
+                            channel=ch_text,
+                            framework=site.pattern.framework,
+                            service=owner,
+                            path=path,
+                            line=site.line,
+                            column=site.col,
+                            handler=h_name,
+                            group=_per_record(site, channel, "group", binds),
+                            ack=_per_record(site, channel, "ack", binds),
+                            dead_letter=_per_record(site, channel, "dead_letter", binds),
+                            event_expr=ev_expr,
+                            channel_expr=ch_expr,
+                            handler_expr=h_expr,
+                            via=site.via,
+                            function=site.function,
+                            kind=_first_text(site.get("kind")) or self._kind_of(event),
+                            queue_type=_per_record(site, channel, "queue_type", binds),
+                            retry=_first_text(site.get("retry")),
+                            lifetime=_per_record(site, channel, "lifetime", binds),
+                            payload_schema=site.decoder.schema if site.decoder else None,
+                            payload_format=site.decoder.format if site.decoder and site.decoder.schema else None,
+                            schema_unresolved=site.decoder.unresolved if site.decoder else None,
+                            unresolved=unresolved,
+                            provenance=_provenance(event, channel),
+                            derived=_derived(event, channel),
+                            broker=_broker(site, channel, binds),
+                        )
+                        subscribers.extend(self._dispatched(record, owner, self.loop_bindings.get((site.mod.name, site.line, site.col))))
             else:
-                for queue, exchange, routing_key in self._combinations(site, ("queue", "exchange", "routing_key")):
+                for (queue, exchange, routing_key), service in ((c, s) for c in self._combinations(site, ("queue", "exchange", "routing_key")) for s in self._site_services(site, service)):
                     q_text = text_of(queue)[0]
                     bindings.append(
                         Binding(
@@ -1493,6 +1495,56 @@ class SiteFinder:
             if owner is not None:
                 return owner
         return service
+
+    def _subscriber_services(self, handler: str | None, site: Found, service: str | None) -> tuple[str | None, ...]:
+        """The services whose code handles the messages: a handler's in another unit is that unit's; where the
+        handler is in the site's own unit (or shared code, or is the site's function: a consuming loop), the
+        services that run the subscribing code (`_site_services`)."""
+        entry = self.project.functions.get(handler) if handler else None
+        owner = self.services.get(entry[0].ir.path) if entry is not None else None
+        if handler is None or handler == site.function or owner is None or owner == service:
+            return self._site_services(site, service)
+        return (owner,)
+
+    def _site_services(self, site: Found, service: str | None) -> tuple[str | None, ...]:
+        """The services a site runs in: those of the code that calls its function (`_runs_in`), else its file's.
+        A wrapper evaluated again at its call sites keeps its file's: those sites carry the callers' services."""
+        if site.function is not None and site.function in self.project.functions and site.function not in self.bound_wrappers:
+            owners = self._runs_in(site.function)
+            if owners:
+                return owners
+        return (service,)
+
+    def _runs_in(self, qname: str, depth: int = 0, stack: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """The services whose code runs a project function, as an engineer reads the calls: a function
+        defined in one deployable unit (or in shared code that is no unit's) but called only from other
+        units' code runs in those units (a helper module `streams/events.py` whose `send_order_event` only
+        `app/main.py` calls publishes for `app`). Its own unit's when that unit calls it too, when nothing
+        in the project calls it (an entry point, a handler the framework calls, a reference passed
+        elsewhere), when it is decorated (registered with a framework) or a module body, or when a caller's
+        service is unknown past the depth limit. Callers outside every service (tests, scripts) are not
+        counted. Sorted; empty when the function's file has no service and no caller decides one."""
+        if qname in self._runs_in_memo:
+            return self._runs_in_memo[qname]
+        entry = self.project.functions.get(qname)
+        if entry is None:
+            return ()
+        mod, fn = entry
+        own = self.services.get(mod.ir.path)
+        result: tuple[str, ...] = (own,) if own is not None else ()
+        if fn.name != ir.MODULE_BODY and not fn.decorators and depth < MAX_WRAPPER_DEPTH and qname not in stack:
+            callers: set[str] = set()
+            for caller, _ in self._callers(qname, self._terminal_index()):
+                if caller.func is None or caller.func.name == ir.MODULE_BODY:
+                    found = self.services.get(caller.mod.ir.path)
+                    callers |= {found} if found is not None else set()
+                else:
+                    callers |= set(self._runs_in(self.project.function_qname(caller.mod, caller.func), depth + 1, stack | {qname}))
+            if callers and (own is None or own not in callers):
+                result = tuple(sorted(callers))
+        if not stack:
+            self._runs_in_memo[qname] = result
+        return result
 
     def _combinations(self, site: Found, names: tuple[str, ...]) -> list[tuple[Value | None, ...]]:
         columns = []

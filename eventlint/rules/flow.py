@@ -206,7 +206,12 @@ class OrphanEvent(Rule):
     included). A publication whose destination is not statically known is not
     judged, and neither is the library call inside a wrapper whose callers
     name the channel. One event published from several places is one finding,
-    at its first publication, with the others as related locations.
+    at its first publication, with the others as related locations. When AMQP
+    consumers read a queue named like the exchange published to, and no binding
+    ties that queue to anything (a fanout exchange `orders` and a queue
+    `orders`, `queue_bind` forgotten), that one missing binding is this
+    finding: the consumers are its related locations, and EDA102 does not
+    report each of them again.
 
     Unknown is not absent: when a consumer of a compatible transport (Kafka
     clients with Kafka clients, AMQP with AMQP, SNS/SQS/EventBridge together;
@@ -289,6 +294,25 @@ class OrphanEvent(Rule):
                 ch.basic_ack(method.delivery_tag)
 
             channel.basic_consume(queue="billing", on_message_callback=on_order)
+            """
+        ),
+        # the consumers read a queue named like the fanout exchange, and nothing binds the two: one finding, here,
+        # with the consumers as related locations (EDA102 does not repeat it for each of them)
+        Example(
+            """
+            import json
+            import pika
+
+            channel = pika.BlockingConnection().channel()
+            channel.exchange_declare(exchange="orders", exchange_type="fanout")
+
+            def publish_order(order):
+                channel.basic_publish(exchange="orders", routing_key="created_order", body=json.dumps(order))  # expect: EDA101
+
+            def on_order(ch, method, properties, body):
+                print(body)
+
+            channel.basic_consume(queue="orders", on_message_callback=on_order, auto_ack=False)
             """
         ),
         Example(
@@ -396,46 +420,31 @@ class OrphanEvent(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         flow = ctx.flow.routed_as(self.options.routed_frameworks)
-        receiving = [
-            s
-            for s in flow.subscriptions
-            if (flow.judged(s) or flow.bound_broker_named(s) or template_pattern(s.channel_expr) is not None)
-            and not flow.unbound_routed(s)
-        ]
-        unrouted = {s.framework for s in flow.subscriptions if flow.unbound_routed(s)}
-        # One finding per event: the same orphan published from five lines is one problem, reported at
-        # its first publication with the others as related locations.
-        orphans: dict[tuple, list[Publication]] = {}
-        dead_letters = dead_letter_sites(ctx.facts.handlers, ctx.publications_of, ctx.facts.publishers)
-        for publication in sorted(flow.publications, key=_site):
-            event = flow.event(publication)
-            if not flow.judged(publication) or publication.framework in unrouted:
-                continue
-            if knowledge.in_example_folder(publication.path, self.options.example_folders):
-                continue  # example code (`examples/`, `docs_src/`): it teaches the publish call, its consumer is not the point
-            if _site(publication) in dead_letters:
-                continue  # a consumer's dead-letter path: read by people and replay tools, not by a handler here
-            if ctx.catalog.consumed_elsewhere(event, publication.channel):
-                continue
-            if any(flow.reaches(publication, s) for s in receiving):
-                continue
-            transport = transport_of(publication.framework) or publication.framework
-            orphans.setdefault((event or "", publication.channel or "", transport), []).append(publication)
+        orphans = _orphans(ctx, flow, self.options.example_folders)
+        namesakes = _unbound_namesakes(flow, orphans)
         for publications in sorted(orphans.values(), key=lambda ps: _site(ps[0])):
             first = publications[0]
             event = flow.event(first)
             others = [p for p in publications[1:] if _site(p) != _site(first)]
             also = f" (and {_plural(len(related_sites(others, '')), 'other publication')} of it)" if others else ""
+            exchange = _exchange(first)
+            readers = sorted(namesakes.get(exchange, []) if exchange else [], key=_site)
+            unbound = ""
+            hint = f"publish to the channel a consumer reads, remove the publication if nothing needs it, or {EXTERNAL_CONSUMED_HINT}"
+            if readers:
+                # one root cause: the consumers read a queue named like the exchange, and nothing binds the two
+                who = ", ".join(dict.fromkeys(short(s.handler) if s.handler else "a consumer" for s in readers))
+                unbound = f"; {who} {'consumes' if len(readers) == 1 else 'consume'} a queue `{exchange}` that no binding ties to the exchange `{exchange}`"
+                hint = f"bind the queue to the exchange (pika `queue_declare(queue='{exchange}')` and `queue_bind(queue='{exchange}', exchange='{exchange}')`), or {hint}"
             finding = dataclasses.replace(
                 self.finding(
                     first,
                     f"{_who(first.function)} publishes {describe(event, first.channel)}{also}, which nothing in the "
-                    "analysed code consumes",
-                    hint=f"publish to the channel a consumer reads, remove the publication if nothing needs it, or "
-                    f"{EXTERNAL_CONSUMED_HINT}",
+                    f"analysed code consumes{unbound}",
+                    hint=hint,
                     event=event,
                 ),
-                related=related_sites(others, "also publishes it"),
+                related=related_sites(others, "also publishes it") + related_sites(readers, f"consumes the queue `{exchange}`, bound to nothing"),
             )
             candidates = _unique(c for p in publications for c in flow.candidates(p))
             result = unless_unknown(
@@ -448,6 +457,64 @@ class OrphanEvent(Rule):
             )
             if result is not None:
                 yield result
+
+
+def _orphans(ctx: RuleContext, flow: Flow, example_folders: Iterable[str]) -> dict[tuple, list[Publication]]:
+    """EDA101's orphan publications, one group per event (same event, channel and transport), in site order.
+
+    One finding per event: the same orphan published from five lines is one problem, reported at its first
+    publication with the others as related locations."""
+    receiving = [
+        s
+        for s in flow.subscriptions
+        if (flow.judged(s) or flow.bound_broker_named(s) or template_pattern(s.channel_expr) is not None) and not flow.unbound_routed(s)
+    ]
+    unrouted = {s.framework for s in flow.subscriptions if flow.unbound_routed(s)}
+    orphans: dict[tuple, list[Publication]] = {}
+    dead_letters = dead_letter_sites(ctx.facts.handlers, ctx.publications_of, ctx.facts.publishers)
+    for publication in sorted(flow.publications, key=_site):
+        event = flow.event(publication)
+        if not flow.judged(publication) or publication.framework in unrouted:
+            continue
+        if knowledge.in_example_folder(publication.path, example_folders):
+            continue  # example code (`examples/`, `docs_src/`): it teaches the publish call, its consumer is not the point
+        if _site(publication) in dead_letters:
+            continue  # a consumer's dead-letter path: read by people and replay tools, not by a handler here
+        if ctx.catalog.consumed_elsewhere(event, publication.channel):
+            continue
+        if any(flow.reaches(publication, s) for s in receiving):
+            continue
+        transport = transport_of(publication.framework) or publication.framework
+        orphans.setdefault((event or "", publication.channel or "", transport), []).append(publication)
+    return orphans
+
+
+def _exchange(publication: Publication) -> str | None:
+    """The exchange an AMQP publication names (`orders` of `orders/created_order`); None elsewhere or when unknown."""
+    if transport_of(publication.framework) != "amqp" or not publication.channel or publication.channel.startswith("{"):
+        return None
+    return publication.channel.split("/", 1)[0] or None
+
+
+def _unbound_namesakes(flow: Flow, orphans: dict[tuple, list[Publication]]) -> dict[str, list[Subscription]]:
+    """Exchange -> the AMQP subscriptions that consume a queue of the same name which no binding ties to anything,
+    for exchanges that orphan publications go to: one missing binding (the exchange's name used for the queue, and
+    `queue_bind` forgotten) that EDA101 reports once, at the publication, with those consumers as related locations;
+    EDA102 does not repeat it for each consumer."""
+    exchanges = {e for ps in orphans.values() for e in (_exchange(p) for p in ps) if e}
+    out: dict[str, list[Subscription]] = {}
+    if not exchanges:
+        return out
+    for subscription in flow.subscriptions:
+        if (
+            subscription.channel in exchanges
+            and transport_of(subscription.framework) == "amqp"
+            and flow.judged(subscription)
+            and not flow.bindings(subscription)
+            and not any(flow.reaches(p, subscription) for p in flow.publications)
+        ):
+            out.setdefault(subscription.channel, []).append(subscription)
+    return out
 
 
 def _unique(records: Iterable[Publication | Subscription]) -> list[Publication | Subscription]:
@@ -501,7 +568,10 @@ class PhantomSubscription(Rule):
     names, channels and patterns, and for an AMQP queue the exchanges and
     routing keys it is bound to. A queue that receives what the broker
     dead-letters from another queue is fed, and a subscription whose
-    destination is not statically known is not judged. Neither are Celery
+    destination is not statically known is not judged. A queue named like an
+    exchange that orphan publications go to, bound to nothing, is EDA101's
+    finding (one missing binding, reported once at the publication, with the
+    consumers as related locations), not one EDA102 per consumer. Neither are Celery
     tasks (kind `task`: beat schedules and canvas primitives start them too)
     nor change streams (kind `change`, such as a DynamoDB stream trigger: the
     table emits them, no code publishes them); see `unpublished_kinds`.
@@ -726,15 +796,38 @@ class PhantomSubscription(Rule):
                 print("purged")
             """
         ),
+        # a queue named like an exchange that is published to, bound to nothing: EDA101 reports the missing binding once
+        Example(
+            """
+            import json
+            import pika
+
+            channel = pika.BlockingConnection().channel()
+            channel.exchange_declare(exchange="orders", exchange_type="fanout")
+
+            def publish_order(order):
+                channel.basic_publish(exchange="orders", routing_key="created_order", body=json.dumps(order))
+
+            def on_order(ch, method, properties, body):
+                print(body)
+
+            channel.basic_consume(queue="orders", on_message_callback=on_order, auto_ack=False)
+            """
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         flow = ctx.flow.routed_as(self.options.routed_frameworks)
         publications = [p for p in flow.publications if flow.judged(p) or template_pattern(p.channel_expr) is not None]
         reported: set[tuple] = set()
+        # consumers of a queue named like an exchange orphan publications go to, bound to nothing: EDA101 reports
+        # that one missing binding at the publication, with these consumers as related locations
+        namesakes = {_site(s) for subs in _unbound_namesakes(flow, _orphans(ctx, flow, self.options.example_folders)).values() for s in subs}
         for subscription in flow.subscriptions:
             event = flow.event(subscription)
             if not flow.judged(subscription) or flow.unbound_routed(subscription) or flow.fed_by_dead_letters(subscription):
+                continue
+            if _site(subscription) in namesakes:
                 continue
             if subscription.kind in self.options.unpublished_kinds:
                 continue

@@ -784,3 +784,44 @@ def test_once_reports_a_flow_without_any_correlation_as_one_note(tmp_path):
     assert (note.path, note.line, note.severity) == ("app.py", 6, "info")
     assert note.message.startswith("no message of these flows carries a correlation or trace id")
     assert [(r.path, r.line, r.message) for r in note.related] == [("app.py", 9, "also starts a flow without one")]
+
+
+# -- one missing binding, one finding: a queue named like the exchange, bound to nothing ------------------------
+
+_FANOUT_DECLARE = "import json\nimport pika\n\nchannel = pika.BlockingConnection().channel()\nchannel.exchange_declare(exchange='orders', exchange_type='fanout')\n"
+_READER = _FANOUT_DECLARE + "\n\ndef callback(ch, method, properties, body):\n    print(body)\n\n\nchannel.basic_consume(queue='orders', on_message_callback=callback, auto_ack=True)\nchannel.start_consuming()\n"
+
+
+def _shop(tmp_path, bind: bool):
+    files = {
+        "order-service/Dockerfile": "FROM python:3.12\n",
+        "order-service/app/publisher.py": _FANOUT_DECLARE
+        + "\n\ndef publish_order(order):\n    channel.basic_publish(exchange='orders', routing_key='created_order', body=json.dumps(order))\n",
+        "product-service/Dockerfile": "FROM python:3.12\n",
+        "product-service/app/consumer.py": _READER,
+        "user-service/Dockerfile": "FROM python:3.12\n",
+        "user-service/app/consumer.py": _READER.replace("channel.basic_consume", "channel.queue_declare(queue='orders')\nchannel.queue_bind(queue='orders', exchange='orders', routing_key='created_order')\nchannel.basic_consume")
+        if bind
+        else _READER,
+    }
+    return write(tmp_path, files)
+
+
+def test_consumers_of_a_queue_named_like_the_exchange_bound_to_nothing_are_one_finding_at_the_publication(tmp_path):
+    result = lint(_shop(tmp_path, bind=False), "EDA101", "EDA102")
+    assert found(result) == [("EDA101", "order-service/app/publisher.py", 9)]
+    (d,) = result.diagnostics
+    assert "consume a queue `orders` that no binding ties to the exchange `orders`" in d.message
+    assert [(r.path, r.line) for r in d.related] == [("product-service/app/consumer.py", 12), ("user-service/app/consumer.py", 12)]
+    assert "queue_bind(queue='orders', exchange='orders')" in d.hint
+
+
+def test_a_bound_namesake_queue_is_the_consumer_and_an_unrelated_queue_is_still_a_phantom(tmp_path):
+    # one consumer binds its queue: the publication reaches it, nothing is orphaned, and the other reader of the
+    # same queue name is fed through that binding too
+    assert found(lint(_shop(tmp_path / "bound", bind=True), "EDA101", "EDA102")) == []
+    # a queue with another name than the exchange is not the namesake: EDA102 reports it as before
+    root = _shop(tmp_path / "other", bind=False)
+    path = root / "user-service/app/consumer.py"
+    path.write_text(path.read_text().replace("queue='orders'", "queue='users'"))
+    assert found(lint(root, "EDA101", "EDA102")) == [("EDA101", "order-service/app/publisher.py", 9), ("EDA102", "user-service/app/consumer.py", 12)]
