@@ -46,6 +46,7 @@ from eventlint.facts import (
     Binding,
     Diagnostic,
     FactsFormatError,
+    MessagingImport,
     ProjectFacts,
     Skipped,
     Subscription,
@@ -244,6 +245,7 @@ def _facts(
         reads.update(project.configs.reads)
 
     return ProjectFacts(
+        imports=_messaging_imports(project, modules),
         root=discovery.root.as_posix(),
         services=discovery.services,
         publishers=tuple(publishers),
@@ -254,6 +256,27 @@ def _facts(
         skipped=tuple(skipped),
         files=len(discovery.files),
     ).sorted()
+
+
+def _messaging_imports(project: Project, modules: list[tuple[ir.Module, str, str]]) -> tuple[MessagingImport, ...]:
+    """Each file's imports of a messaging library the packs name (`modules:`), whichever were recognised: the report
+    says which libraries a run saw when it recognised little (report/coverage.py). A project module of that name is not one."""
+    owners: dict[str, list[str]] = {}
+    for framework in project.patterns.frameworks.values():
+        for name in framework.modules:
+            owners.setdefault(name, []).append(framework.name)
+    found: list[MessagingImport] = []
+    for module, _, _ in modules:
+        importer = project.mods.get(module.name)
+        seen = {
+            name
+            for imp in module.imports
+            if not imp.relative
+            for name in owners
+            if (imp.target == name or imp.target.startswith(name + ".")) and project.find_module(name, importer) is None
+        }
+        found.extend(MessagingImport(module.path, name, tuple(sorted(owners[name]))) for name in sorted(seen))
+    return tuple(found)
 
 
 def _inhouse(project: Project, bus_packs: list[tuple[str, str]] | None) -> list[Any]:
