@@ -274,6 +274,7 @@ class MessagingImport:
     path: str
     module: str
     frameworks: tuple[str, ...]
+    support_only: bool = False  # only its errors, exceptions or types (`from aiokafka.errors import ...`): no client
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,7 +375,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime", "try_line", "returns_value")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime", "try_line", "returns_value", "support_only")
 
 
 @functools.cache

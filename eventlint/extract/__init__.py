@@ -268,15 +268,26 @@ def _messaging_imports(project: Project, modules: list[tuple[ir.Module, str, str
     found: list[MessagingImport] = []
     for module, _, _ in modules:
         importer = project.mods.get(module.name)
-        seen = {
-            name
-            for imp in module.imports
-            if not imp.relative
-            for name in owners
-            if (imp.target == name or imp.target.startswith(name + ".")) and project.find_module(name, importer) is None
-        }
-        found.extend(MessagingImport(module.path, name, tuple(sorted(owners[name]))) for name in sorted(seen))
+        seen: dict[str, bool] = {}  # library -> only its errors and types are imported
+        for imp in module.imports:
+            if imp.relative:
+                continue
+            for name in owners:
+                if (imp.target == name or imp.target.startswith(name + ".")) and project.find_module(name, importer) is None:
+                    seen[name] = seen.get(name, True) and _support_only(imp.target[len(name) :])
+        found.extend(MessagingImport(module.path, name, tuple(sorted(owners[name])), seen[name]) for name in sorted(seen))
     return tuple(found)
+
+
+# what a library's import brings when it brings no client: its errors, exceptions and types
+_SUPPORT_MODULES = frozenset({"errors", "error", "exceptions", "abc", "types", "typing"})
+_SUPPORT_SUFFIXES = ("Error", "Exception", "Warning")
+
+
+def _support_only(rest: str) -> bool:
+    """Whether the part of an import after the library's name (`.errors.KafkaError`) names only errors or types."""
+    parts = [p for p in rest.split(".") if p]
+    return bool(parts) and (any(p in _SUPPORT_MODULES for p in parts) or parts[-1].endswith(_SUPPORT_SUFFIXES))
 
 
 def _inhouse(project: Project, bus_packs: list[tuple[str, str]] | None) -> list[Any]:

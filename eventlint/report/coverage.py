@@ -10,7 +10,12 @@ run checked little:
 - `no-subscriber` / `no-publisher`: one side only was recognised, and the
   configuration does not say the other side lives elsewhere (`external`);
 - `unrecognised-imports`: a messaging library is imported in files where no
-  site of it was recognised, and nowhere else in the project is a site of it.
+  site of it was recognised, and nowhere else in the project is a site of it;
+- `imports-without-sites`: beside another limit, the files that import a messaging
+  library but hold none of its sites (where the unrecognised code may be).
+
+An import of a library's errors, exceptions or types only (`support_only` in the
+facts) is listed under `imports` but is never a limit.
 
 Each limit is a sentence with the counts; `next` is the command to run next.
 Thresholds and the libraries whose import alone says nothing (a `boto3` client
@@ -170,7 +175,16 @@ def assess(facts: ProjectFacts, options: Options | None = None) -> Coverage:
                     "what they send or receive was not checked",
                 )
             )
-    next_step = UNRESOLVED_NEXT if unresolved else NOTHING_NEXT if limits else None
+    kinds = {limit.kind for limit in limits}
+    if "mostly-unresolved" in kinds or unresolved and kinds & {"no-subscriber", "no-publisher"}:
+        next_step: str | None = UNRESOLVED_NEXT
+    else:
+        next_step = NOTHING_NEXT if limits else None
+    if limits and "unrecognised-imports" not in kinds and "nothing-recognised" not in kinds:
+        bare = [i for i in imports if i.without_sites and i.module not in quiet]
+        if bare:  # not a limit of its own (a site of the library is recognised elsewhere), but where to look
+            listed = ", ".join(f"{i.module} in {_plural(i.without_sites, 'file')}" for i in bare)
+            limits.append(Limit("imports-without-sites", f"imported where no publisher or subscriber was recognised: {listed}"))
     return Coverage(facts.files, len(sites), unresolved, imports, tuple(limits), next_step)
 
 
@@ -179,7 +193,7 @@ def _imports(facts: ProjectFacts, by_file: Mapping[str, set[str]]) -> tuple[Impo
     bare: dict[str, set[str]] = defaultdict(set)
     for seen in facts.imports:
         files[seen.module].add(seen.path)
-        if not (set(seen.frameworks) & by_file.get(seen.path, set())):
+        if not seen.support_only and not (set(seen.frameworks) & by_file.get(seen.path, set())):
             bare[seen.module].add(seen.path)  # no site of this library's frameworks in the file
     return tuple(ImportCount(m, len(files[m]), len(bare[m])) for m in sorted(files, key=lambda m: (-len(files[m]), m)))
 
@@ -189,7 +203,9 @@ def _frameworks_of(facts: ProjectFacts, module: str) -> set[str]:
 
 
 def _nothing(facts: ProjectFacts, imports: Iterable[ImportCount]) -> str:
-    seen = [i for i in imports]
+    seen = list(imports)
+    if facts.files == 0:
+        return "no Python file found"
     text = f"no publisher or subscriber recognised in {_plural(facts.files, 'file')}"
     if seen:
         listed = ", ".join(f"{i.module} in {_plural(i.files, 'file')}" for i in seen)

@@ -143,7 +143,8 @@ def test_nothing_recognised_names_the_messaging_imports_it_saw(tmp_path):
     assert "Next: `eventlint facts --format text`" in out
     assert summary["coverage"]["limited"] is True
     assert [limit["kind"] for limit in summary["coverage"]["limits"]] == ["nothing-recognised"]
-    assert summary["coverage"]["imports"] == [{"module": "confluent_kafka", "files": 1, "files_without_sites": 1}]
+    # only its errors are imported: named, but not counted as a file where a client went unrecognised
+    assert summary["coverage"]["imports"] == [{"module": "confluent_kafka", "files": 1, "files_without_sites": 0}]
     assert sarif["results"] == []  # not a fake finding: a notification of the run
     (note,) = notifications(sarif)
     assert note["descriptor"]["id"] == "nothing-recognised" and note["level"] == "warning"
@@ -200,6 +201,27 @@ def test_a_messaging_library_imported_but_never_recognised_is_named(tmp_path):
     assert [limit["kind"] for limit in summary["coverage"]["limits"]] == ["unrecognised-imports"]
     assert "messaging libraries imported where no publisher or subscriber was recognised: pika in 1 file" in out
     assert "Next: `eventlint facts --format text`" in out
+
+
+def test_an_import_of_errors_only_is_not_unrecognised_code(tmp_path):
+    errors = "from kafka.errors import KafkaTimeoutError\n\n\ndef retryable(exc):\n    return isinstance(exc, KafkaTimeoutError)\n"
+    extra = {"app/retry.py": errors, "app/aio.py": "from aiokafka.errors import KafkaError\n"}
+    out, summary, _ = report(project(tmp_path, {**KAFKA_BOTH, **extra}))
+    assert summary["coverage"]["limited"] is False and out.rstrip().endswith("All checks passed.")
+    assert {"module": "aiokafka", "files": 1, "files_without_sites": 0} in summary["coverage"]["imports"]
+
+
+def test_beside_another_limit_the_files_importing_a_library_without_its_sites_are_named(tmp_path):
+    # kafka sites are recognised (so no `unrecognised-imports`), nothing consumes: where to look is said too
+    admin = (
+        "from kafka.admin import KafkaAdminClient, NewTopic\n\n\ndef create(names):\n"
+        '    client = KafkaAdminClient(bootstrap_servers="kafka:9092")\n'
+        "    client.create_topics([NewTopic(name, num_partitions=3, replication_factor=1) for name in names])\n"
+    )
+    root = project(tmp_path, {"producer.py": KAFKA_BOTH["producer.py"], "admin.py": admin})
+    document = json.loads(run(root, "--format", "json").stdout)["summary"]["coverage"]
+    assert [limit["kind"] for limit in document["limits"]] == ["no-subscriber", "imports-without-sites"]
+    assert "imported where no publisher or subscriber was recognised: kafka in 1 file" in run(root).stdout
 
 
 def test_a_general_purpose_client_alone_is_not_a_limit_unless_configured(tmp_path):
