@@ -265,6 +265,9 @@ def _messaging_imports(project: Project, modules: list[tuple[ir.Module, str, str
     for framework in project.patterns.frameworks.values():
         for name in framework.modules:
             owners.setdefault(name, []).append(framework.name)
+    by_root: dict[str, list[str]] = {}  # an import's first name -> the libraries it could be (one lookup per import)
+    for name in owners:
+        by_root.setdefault(name.split(".", 1)[0], []).append(name)
     found: list[MessagingImport] = []
     for module, _, _ in modules:
         importer = project.mods.get(module.name)
@@ -272,7 +275,7 @@ def _messaging_imports(project: Project, modules: list[tuple[ir.Module, str, str
         for imp in module.imports:
             if imp.relative:
                 continue
-            for name in owners:
+            for name in by_root.get(imp.target.split(".", 1)[0], ()):
                 if (imp.target == name or imp.target.startswith(name + ".")) and project.find_module(name, importer) is None:
                     seen[name] = seen.get(name, True) and _support_only(imp.target[len(name) :])
         found.extend(MessagingImport(module.path, name, tuple(sorted(owners[name])), seen[name]) for name in sorted(seen))
