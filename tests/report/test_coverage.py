@@ -211,6 +211,32 @@ def test_an_import_of_errors_only_is_not_unrecognised_code(tmp_path):
     assert {"module": "aiokafka", "files": 1, "files_without_sites": 0} in summary["coverage"]["imports"]
 
 
+def test_a_transport_imported_beside_another_librarys_sites_is_not_unrecognised_code(tmp_path):
+    # FastStream over RabbitMQ, with aio-pika's connection type in the same file
+    app = (
+        "from aio_pika import RobustConnection\n"
+        "from faststream.rabbit import RabbitBroker\n"
+        "\n"
+        'broker = RabbitBroker("amqp://guest:guest@rabbitmq:5672/")\n'
+        "\n"
+        "\n"
+        '@broker.subscriber("orders")\n'
+        "async def handle(body: dict) -> None:\n"
+        "    print(body)\n"
+        "\n"
+        "\n"
+        "async def place(order: dict) -> None:\n"
+        '    await broker.publish(order, "orders")\n'
+        "\n"
+        "\n"
+        "def connection(conn: RobustConnection | None) -> RobustConnection | None:\n"
+        "    return conn\n"
+    )
+    out, summary, _ = report(project(tmp_path, {"app.py": app}))
+    assert summary["coverage"]["limited"] is False, summary
+    assert {"module": "aio_pika", "files": 1, "files_without_sites": 0} in summary["coverage"]["imports"]
+
+
 def test_beside_another_limit_the_files_importing_a_library_without_its_sites_are_named(tmp_path):
     # kafka sites are recognised (so no `unrecognised-imports`), nothing consumes: where to look is said too
     admin = (
