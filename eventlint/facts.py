@@ -275,6 +275,7 @@ class MessagingImport:
     module: str
     frameworks: tuple[str, ...]
     support_only: bool = False  # only its errors, exceptions or types (`from aiokafka.errors import ...`): no client
+    service: str | None = None  # the service of the file
 
 
 @dataclass(frozen=True, slots=True)

@@ -245,7 +245,7 @@ def _facts(
         reads.update(project.configs.reads)
 
     return ProjectFacts(
-        imports=_messaging_imports(project, modules),
+        imports=_messaging_imports(project, modules, services),
         root=discovery.root.as_posix(),
         services=discovery.services,
         publishers=tuple(publishers),
@@ -258,7 +258,9 @@ def _facts(
     ).sorted()
 
 
-def _messaging_imports(project: Project, modules: list[tuple[ir.Module, str, str]]) -> tuple[MessagingImport, ...]:
+def _messaging_imports(
+    project: Project, modules: list[tuple[ir.Module, str, str]], services: dict[str, str | None]
+) -> tuple[MessagingImport, ...]:
     """Each file's imports of a messaging library the packs name (`modules:`), whichever were recognised: the report
     says which libraries a run saw when it recognised little (report/coverage.py). A project module of that name is not one."""
     owners: dict[str, list[str]] = {}
@@ -278,7 +280,8 @@ def _messaging_imports(project: Project, modules: list[tuple[ir.Module, str, str
             for name in by_root.get(imp.target.split(".", 1)[0], ()):
                 if (imp.target == name or imp.target.startswith(name + ".")) and project.find_module(name, importer) is None:
                     seen[name] = seen.get(name, True) and _support_only(imp.target[len(name) :])
-        found.extend(MessagingImport(module.path, name, tuple(sorted(owners[name])), seen[name]) for name in sorted(seen))
+        service = services.get(module.path)
+        found.extend(MessagingImport(module.path, name, tuple(sorted(owners[name])), seen[name], service) for name in sorted(seen))
     return tuple(found)
 
 

@@ -9,8 +9,9 @@ run checked little:
   a destination that is not statically known (the flow checks cannot pair them);
 - `no-subscriber` / `no-publisher`: one side only was recognised, and the
   configuration does not say the other side lives elsewhere (`external`);
-- `unrecognised-imports`: a messaging library is imported in files where no
-  site was recognised, and nowhere in the project is a site of it;
+- `unrecognised-imports`: a service with no site at all has files importing a
+  messaging library's client (a service with sites imports libraries as its
+  transport, for types or for declarations, which says nothing);
 - `imports-without-sites`: beside another limit, the files that import a messaging
   library but hold none of its sites (where the unrecognised code may be).
 
@@ -130,10 +131,8 @@ def assess(facts: ProjectFacts, options: Options | None = None) -> Coverage:
     publications: dict[tuple[str, int, int], str] = {}
     subscriptions: dict[tuple[str, int, int], str] = {}
     by_file: dict[str, set[str]] = defaultdict(set)  # path -> frameworks with a site there
-    frameworks: set[str] = set()
     for kind, records, sides in (("publisher", facts.publishers, publications), ("subscriber", facts.subscribers, subscriptions)):
         for r in records:
-            frameworks.add(r.framework)
             by_file[r.path].add(r.framework)
             if _is_wrapper_inner(r):
                 continue
@@ -165,13 +164,13 @@ def assess(facts: ProjectFacts, options: Options | None = None) -> Coverage:
                     f"{'reads' if len(subscriptions) == 1 else 'read'}, so the flow checks had nothing to pair them with (publishers in another repository: declare them under `external.published`)",
                 )
             )
-        unseen = [i for i in imports if i.without_sites and i.module not in quiet and not (_frameworks_of(facts, i.module) & frameworks)]
-        if unseen:
-            listed = ", ".join(f"{i.module} in {_plural(i.without_sites, 'file')}" for i in unseen)
+        blind = _blind_services(facts, by_file, quiet)
+        if blind:
+            listed = "; ".join(f"{service or '(no service)'} ({_counted(mods)})" for service, mods in blind)
             limits.append(
                 Limit(
                     "unrecognised-imports",
-                    f"messaging libraries imported where no publisher or subscriber was recognised: {listed}; "
+                    f"messaging libraries imported in services where no publisher or subscriber was recognised: {listed}; "
                     "what they send or receive was not checked",
                 )
             )
@@ -200,8 +199,21 @@ def _imports(facts: ProjectFacts, by_file: Mapping[str, set[str]]) -> tuple[Impo
     return tuple(ImportCount(m, len(files[m]), len(bare[m])) for m in sorted(files, key=lambda m: (-len(files[m]), m)))
 
 
-def _frameworks_of(facts: ProjectFacts, module: str) -> set[str]:
-    return {fw for seen in facts.imports if seen.module == module for fw in seen.frameworks}
+def _blind_services(facts: ProjectFacts, by_file: Mapping[str, set[str]], quiet: set[str]) -> list[tuple[str | None, list[tuple[str, int]]]]:
+    """The services with no site at all whose files import a messaging library's client: (service, [(library, files)]).
+    A service with sites imports libraries as their transport, for types or for declarations (kombu's `Exchange`
+    beside nameko's publishers): that says nothing of unrecognised code."""
+    with_sites = {r.service for records in (facts.publishers, facts.subscribers) for r in records}
+    with_sites |= {seen.service for seen in facts.imports if seen.path in by_file}
+    files: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for seen in facts.imports:
+        if seen.support_only or seen.module in quiet or seen.path in by_file or seen.service in with_sites:
+            continue
+        files[seen.service][seen.module].add(seen.path)
+    return [
+        (service, sorted(((m, len(paths)) for m, paths in mods.items()), key=lambda item: (-item[1], item[0])))
+        for service, mods in sorted(files.items(), key=lambda item: item[0] or "")
+    ]
 
 
 def _nothing(facts: ProjectFacts, imports: Iterable[ImportCount]) -> str:
@@ -230,6 +242,10 @@ def _mostly(sites: int, unresolved: int, facts: ProjectFacts) -> str:
         f"{unresolved} of {_plural(sites, 'messaging site')} {'has' if unresolved == 1 else 'have'} a destination eventlint could not resolve ({why}), "
         "so the checks that pair publishers with subscribers judged little"
     )
+
+
+def _counted(mods: Iterable[tuple[str, int]]) -> str:
+    return ", ".join(f"{module} in {_plural(n, 'file')}" for module, n in mods)
 
 
 def _plural(n: int, word: str) -> str:

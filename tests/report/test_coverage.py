@@ -196,11 +196,17 @@ def test_consumers_declared_elsewhere_are_not_a_limit(tmp_path):
     assert [limit["kind"] for limit in alone["coverage"]["limits"]] == ["no-subscriber"]
 
 
-def test_a_messaging_library_imported_but_never_recognised_is_named(tmp_path):
-    out, summary, _ = report(project(tmp_path, {**KAFKA_BOTH, "legacy/amqp.py": PIKA_CONNECTION}))
+TWO_SERVICES = "services:\n  legacy: ['legacy/**']\n  app: ['**']\n"
+
+
+def test_a_service_importing_a_messaging_library_with_nothing_recognised_is_named(tmp_path):
+    out, summary, _ = report(project(tmp_path, {**KAFKA_BOTH, "legacy/amqp.py": PIKA_CONNECTION}, TWO_SERVICES))
     assert [limit["kind"] for limit in summary["coverage"]["limits"]] == ["unrecognised-imports"]
-    assert "messaging libraries imported where no publisher or subscriber was recognised: pika in 1 file" in out
+    assert "messaging libraries imported in services where no publisher or subscriber was recognised: legacy (pika in 1 file)" in out
     assert "Next: `eventlint facts --format text`" in out
+    # in a service whose other files hold sites, the same file is a connection helper of a recognised service
+    _, summary, _ = report(project(tmp_path / "one", {**KAFKA_BOTH, "legacy/amqp.py": PIKA_CONNECTION}))
+    assert summary["coverage"]["limited"] is False
 
 
 def test_an_import_of_errors_only_is_not_unrecognised_code(tmp_path):
@@ -251,11 +257,11 @@ def test_beside_another_limit_the_files_importing_a_library_without_its_sites_ar
 
 
 def test_a_general_purpose_client_alone_is_not_a_limit_unless_configured(tmp_path):
-    files = {**KAFKA_BOTH, "storage.py": BOTO3_S3}
-    _, summary, _ = report(project(tmp_path / "a", files))
+    files = {**KAFKA_BOTH, "legacy/storage.py": BOTO3_S3}
+    _, summary, _ = report(project(tmp_path / "a", files, TWO_SERVICES))
     assert summary["coverage"]["limited"] is False
     assert {"module": "boto3", "files": 1, "files_without_sites": 1} in summary["coverage"]["imports"]
-    _, summary, _ = report(project(tmp_path / "b", files, "services:\n  app: ['**']\ncoverage:\n  shared-modules: []\n"))
+    _, summary, _ = report(project(tmp_path / "b", files, TWO_SERVICES + "coverage:\n  shared-modules: []\n"))
     assert [limit["kind"] for limit in summary["coverage"]["limits"]] == ["unrecognised-imports"]
 
 
@@ -306,6 +312,6 @@ def test_records_with_nothing_read_get_a_reason_and_count_as_unresolved():
 
 
 def test_imports_in_facts_round_trip():
-    facts = ProjectFacts(root="/r", imports=(MessagingImport("a.py", "kombu", ("kombu",)),), files=1)
+    facts = ProjectFacts(root="/r", imports=(MessagingImport("a.py", "kombu", ("kombu",), True, "app"),), files=1)
     assert ProjectFacts.from_json(json.loads(json.dumps(facts.to_json()))) == facts
     assert "imports" not in ProjectFacts(root="/r").to_json()  # older documents stay as they were
