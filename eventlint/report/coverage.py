@@ -10,8 +10,10 @@ run checked little:
 - `no-subscriber` / `no-publisher`: one side only was recognised, and the
   configuration does not say the other side lives elsewhere (`external`);
 - `unrecognised-imports`: a service with no site at all has files importing a
-  messaging library's client (a service with sites imports libraries as its
-  transport, for types or for declarations, which says nothing);
+  messaging library's client, and no site of that library is recognised anywhere
+  (a service with sites imports libraries as its transport, for types or for
+  declarations; an application framework recognised elsewhere also serves HTTP
+  and RPC: neither says anything);
 - `imports-without-sites`: beside another limit, the files that import a messaging
   library but hold none of its sites (where the unrecognised code may be).
 
@@ -200,15 +202,19 @@ def _imports(facts: ProjectFacts, by_file: Mapping[str, set[str]]) -> tuple[Impo
 
 
 def _blind_services(facts: ProjectFacts, by_file: Mapping[str, set[str]], quiet: set[str]) -> list[tuple[str | None, list[tuple[str, int]]]]:
-    """The services with no site at all whose files import a messaging library's client: (service, [(library, files)]).
-    A service with sites imports libraries as their transport, for types or for declarations (kombu's `Exchange`
-    beside nameko's publishers): that says nothing of unrecognised code."""
+    """The services with no site at all whose files import a messaging library's client, of a library with no site
+    anywhere: (service, [(library, files)]). A service with sites imports libraries as their transport, for types or
+    for declarations (kombu's `Exchange` beside nameko's publishers), and a library recognised elsewhere may serve
+    HTTP or RPC in the others (nameko, tomodachi, FastStream apps): neither says anything of unrecognised code."""
     with_sites = {r.service for records in (facts.publishers, facts.subscribers) for r in records}
     with_sites |= {seen.service for seen in facts.imports if seen.path in by_file}
+    recognised = {r.framework for records in (facts.publishers, facts.subscribers) for r in records}
     files: dict[str | None, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for seen in facts.imports:
         if seen.support_only or seen.module in quiet or seen.path in by_file or seen.service in with_sites:
             continue
+        if set(seen.frameworks) & recognised:
+            continue  # the library is recognised elsewhere: an application framework (nameko, tomodachi) also serves HTTP and RPC
         files[seen.service][seen.module].add(seen.path)
     return [
         (service, sorted(((m, len(paths)) for m, paths in mods.items()), key=lambda item: (-item[1], item[0])))

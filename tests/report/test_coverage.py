@@ -207,6 +207,10 @@ def test_a_service_importing_a_messaging_library_with_nothing_recognised_is_name
     # in a service whose other files hold sites, the same file is a connection helper of a recognised service
     _, summary, _ = report(project(tmp_path / "one", {**KAFKA_BOTH, "legacy/amqp.py": PIKA_CONNECTION}))
     assert summary["coverage"]["limited"] is False
+    # a library recognised in another service: an application framework also serves HTTP or RPC, nothing is said
+    admin = "from kafka.admin import KafkaAdminClient\n\nadmin = KafkaAdminClient(bootstrap_servers='kafka:9092')\n"
+    _, summary, _ = report(project(tmp_path / "known", {**KAFKA_BOTH, "legacy/admin.py": admin}, TWO_SERVICES))
+    assert summary["coverage"]["limited"] is False
 
 
 def test_an_import_of_errors_only_is_not_unrecognised_code(tmp_path):
