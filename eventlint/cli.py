@@ -324,6 +324,7 @@ def check(
             if hidden:
                 diagnostics = tuple(d for d in diagnostics if d.severity != "info")
                 not_shown = text.not_shown_line(hidden)
+    covered = checked.coverage()  # what the checks could judge: said in every report, never a finding
     if output_format == "json":
         single = checked.results[0] if len(checked.results) == 1 else None
         coupling = single.graph.summary().to_json() if single is not None else None
@@ -333,18 +334,20 @@ def check(
             ({"root": workspace.relative_to(Path(r.config.root).resolve(), ".", base, False), "coupling": r.graph.summary().to_json()} for r in checked.results),
             key=lambda p: p["root"],
         )
-        rendered = formats.json_report(checked.facts(base), diagnostics, checked.baselined, coupling=coupling, runtime=runtime, projects=projects)
+        rendered = formats.json_report(
+            checked.facts(base), diagnostics, checked.baselined, coupling=coupling, runtime=runtime, projects=projects, coverage=covered
+        )
     elif output_format == "sarif":
         prints = _fingerprints(checked, base)
         found = {i: prints[_identity(d)] for i, d in enumerate(diagnostics) if _identity(d) in prints}
         provenance = workspace.provenance(base) if workspace.repository_root(base) == base else None
-        rendered = formats.sarif_report(diagnostics, list(rules.values()), found, workspace.base_uri(base), provenance)
+        rendered = formats.sarif_report(diagnostics, list(rules.values()), found, workspace.base_uri(base), provenance, coverage=covered)
     elif output_format == "github":
         rendered = formats.github_report(diagnostics) + (f"{not_shown}\n" if not_shown else "")
     elif output_format == "junit":
         rendered = formats.junit_report(diagnostics, names)
     elif output_format == "concise":
-        rendered = text.concise_report(checked.facts(base, True), diagnostics, baselined=checked.baselined, not_shown=not_shown)
+        rendered = text.concise_report(checked.facts(base, True), diagnostics, baselined=checked.baselined, not_shown=not_shown, coverage=covered)
     else:
         use_color = color if color is not None else (output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         coupling_lines = checked.results[0].graph.summary().lines() if statistics and len(checked.results) == 1 else None
@@ -359,6 +362,7 @@ def check(
             coupling=coupling_lines,
             projects=len(checked.results),
             not_shown=not_shown,
+            coverage=covered,
         )
     _write(rendered, output_file, color=True if output_format == "text" and use_color else None)
     if statistics and output_format != "text":

@@ -273,6 +273,17 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagingImport:
+    """A file that imports a messaging library a framework pack names (its `modules`), and those packs."""
+
+    path: str
+    module: str
+    frameworks: tuple[str, ...]
+    support_only: bool = False  # only its errors, exceptions or types (`from aiokafka.errors import ...`): no client
+    service: str | None = None  # the service of the file
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectFacts:
     """Everything extracted from one project root."""
 
@@ -286,6 +297,7 @@ class ProjectFacts:
     skipped: tuple[Skipped, ...] = ()
     files: int = 0
     repository: str | None = None  # the name `eventlint facts --repository` gave this repository
+    imports: tuple[MessagingImport, ...] = ()  # what the report says was seen when little was recognised (docs/facts.md)
 
     def sorted(self) -> ProjectFacts:
         """Return a copy with every list in its canonical, deterministic order."""
@@ -298,6 +310,7 @@ class ProjectFacts:
             handlers=tuple(sorted(set(self.handlers), key=lambda h: (h.name, h.path, h.line))),
             diagnostics=tuple(sorted(set(self.diagnostics), key=_site_key)),
             skipped=tuple(sorted(set(self.skipped), key=lambda s: (s.path, s.reason))),
+            imports=tuple(sorted(set(self.imports), key=lambda i: (i.path, i.module))),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -305,7 +318,7 @@ class ProjectFacts:
         out: dict[str, Any] = {"eventlint_facts": FACTS_VERSION}
         if self.repository is not None:
             out["repository"] = self.repository
-        return out | {
+        out |= {
             "root": self.root,
             "files": self.files,
             "services": [_service_to_json(s) for s in self.services],
@@ -316,6 +329,9 @@ class ProjectFacts:
             "diagnostics": [_diagnostic_to_json(d) for d in self.diagnostics],
             "skipped": [_record_to_json(s) for s in self.skipped],
         }
+        if self.imports:  # absent when empty: older documents stay as they were
+            out["imports"] = [_record_to_json(i) for i in self.imports]
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ProjectFacts:
@@ -339,6 +355,7 @@ class ProjectFacts:
                 handlers=tuple(_handler_from_json(h) for h in data.get("handlers", ())),
                 diagnostics=tuple(_diagnostic_from_json(d) for d in data.get("diagnostics", ())),
                 skipped=tuple(_record_from_json(Skipped, s) for s in data.get("skipped", ())),
+                imports=tuple(_record_from_json(MessagingImport, i) for i in data.get("imports", ())),
             )
         except (KeyError, TypeError) as exc:
             raise FactsFormatError(f"malformed facts document: {exc}") from exc
@@ -364,7 +381,7 @@ def _record_to_json(record: Any) -> dict[str, Any]:
     return out
 
 
-_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime", "try_line", "returns_value", "on_message", "fallback")
+_OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "payload_format", "subject_strategy", "schema_unresolved", "key_schema", "key_format", "key_subject_strategy", "subfields", "queue_expr", "broker", "message_class", "message_schema", "dispatched_by", "dispatch_site", "lifetime", "try_line", "returns_value", "on_message", "fallback", "support_only")
 
 
 @functools.cache
@@ -459,6 +476,7 @@ __all__ = [
     "Fix",
     "Handler",
     "HandlerCall",
+    "MessagingImport",
     "ProjectFacts",
     "Publication",
     "Service",

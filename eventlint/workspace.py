@@ -26,6 +26,7 @@ from eventlint.config import CONFIG_FILES, Config, find_config, load_config
 from eventlint.discover import PRUNED_DIRS
 from eventlint.facts import Diagnostic, ProjectFacts, Skipped
 from eventlint.graph import TraceEvent
+from eventlint.report import coverage
 
 LOOKED_FOR = (*CONFIG_FILES, "pyproject.toml ([tool.eventlint])")
 
@@ -289,7 +290,20 @@ class Checked:
             publishers=tuple(p for r in self.results for p in r.facts.publishers),
             subscribers=tuple(s for r in self.results for s in r.facts.subscribers),
             skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+            imports=tuple(i for r in self.results for i in r.facts.imports),
         )
+
+    def coverage(self) -> coverage.Coverage:
+        """What the run could judge (report/coverage.py), over every project's facts, each project's `coverage` and
+        `external` settings joined (the first project's threshold)."""
+        options = [coverage.Options.from_config(r.config.raw) for r in self.results]
+        joined = dataclasses.replace(
+            options[0],
+            shared_modules=tuple(sorted({m for o in options for m in o.shared_modules})),
+            external_consumed=any(o.external_consumed for o in options),
+            external_published=any(o.external_published for o in options),
+        )
+        return coverage.assess(self.facts(Path(self.results[0].config.root)), joined)
 
     @property
     def baselined(self) -> int:
@@ -307,8 +321,10 @@ class Checked:
                     f"{where}: no Python file found; check the paths given and `include`/`exclude` in {result.config.label}"
                 )
             elif not facts.publishers and not facts.subscribers:
+                imported = coverage.assess(facts).imports
+                seen = f" (messaging libraries imported: {', '.join(f'{i.module} in {i.files}' for i in imported)})" if imported else ""
                 out.append(
-                    f"{where}: no publisher or subscriber recognised in {facts.files} files; "
+                    f"{where}: no publisher or subscriber recognised in {facts.files} files{seen}; "
                     "`eventlint facts --format text` shows what was read, docs/frameworks.md how to describe an in-house bus"
                 )
             elif not facts.services:

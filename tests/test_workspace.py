@@ -166,20 +166,29 @@ def test_a_run_without_configuration_says_what_it_looked_for(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "files, problem",
+    "files, problem, verdict",
     [
-        ({}, "no Python file found"),
-        ({"app.py": "x = 1\n"}, "no publisher or subscriber recognised in 1 files; `eventlint facts --format text`"),
+        ({}, "no Python file found", "Nothing checked: no Python file found."),
+        (
+            {"app.py": "x = 1\n"},
+            "no publisher or subscriber recognised in 1 files; `eventlint facts --format text`",
+            "Nothing checked: no publisher or subscriber recognised in 1 file, and no messaging library eventlint knows is imported.",
+        ),
+        (
+            {"app.py": "import pika\n\nconnection = pika.BlockingConnection()\n"},
+            "no publisher or subscriber recognised in 1 files (messaging libraries imported: pika in 1); `eventlint facts --format text`",
+            "Nothing checked: no publisher or subscriber recognised in 1 file, though messaging libraries are imported (pika in 1 file)",
+        ),
     ],
 )
-def test_a_run_that_recognises_nothing_warns_and_strict_fails(tmp_path, files, problem):
+def test_a_run_that_recognises_nothing_warns_and_strict_fails(tmp_path, files, problem, verdict):
     for name, body in files.items():
         (tmp_path / name).write_text(body)
     relaxed = _run(tmp_path, "check", "--no-cache")
     assert relaxed.exit_code == 0
     assert f"eventlint: warning: .: {problem}" in relaxed.stderr.replace(f"{tmp_path}: ", ".: ")
     assert "All checks passed" not in relaxed.stdout
-    assert "Nothing checked: no publisher or subscriber recognised." in relaxed.stdout
+    assert verdict in relaxed.stdout
     strict = _run(tmp_path, "check", "--no-cache", "--strict")
     assert strict.exit_code == 2 and f"eventlint: error: " in strict.stderr
 

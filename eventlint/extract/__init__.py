@@ -46,6 +46,7 @@ from eventlint.facts import (
     Binding,
     Diagnostic,
     FactsFormatError,
+    MessagingImport,
     ProjectFacts,
     Skipped,
     Subscription,
@@ -244,6 +245,7 @@ def _facts(
         reads.update(project.configs.reads)
 
     return ProjectFacts(
+        imports=_messaging_imports(project, modules, services),
         root=discovery.root.as_posix(),
         services=discovery.services,
         publishers=tuple(publishers),
@@ -254,6 +256,44 @@ def _facts(
         skipped=tuple(skipped),
         files=len(discovery.files),
     ).sorted()
+
+
+def _messaging_imports(
+    project: Project, modules: list[tuple[ir.Module, str, str]], services: dict[str, str | None]
+) -> tuple[MessagingImport, ...]:
+    """Each file's imports of a messaging library the packs name (`modules:`), whichever were recognised: the report
+    says which libraries a run saw when it recognised little (report/coverage.py). A project module of that name is not one."""
+    owners: dict[str, list[str]] = {}
+    for framework in project.patterns.frameworks.values():
+        for name in framework.modules:
+            owners.setdefault(name, []).append(framework.name)
+    by_root: dict[str, list[str]] = {}  # an import's first name -> the libraries it could be (one lookup per import)
+    for name in owners:
+        by_root.setdefault(name.split(".", 1)[0], []).append(name)
+    found: list[MessagingImport] = []
+    for module, _, _ in modules:
+        importer = project.mods.get(module.name)
+        seen: dict[str, bool] = {}  # library -> only its errors and types are imported
+        for imp in module.imports:
+            if imp.relative:
+                continue
+            for name in by_root.get(imp.target.split(".", 1)[0], ()):
+                if (imp.target == name or imp.target.startswith(name + ".")) and project.find_module(name, importer) is None:
+                    seen[name] = seen.get(name, True) and _support_only(imp.target[len(name) :])
+        service = services.get(module.path)
+        found.extend(MessagingImport(module.path, name, tuple(sorted(owners[name])), seen[name], service) for name in sorted(seen))
+    return tuple(found)
+
+
+# what a library's import brings when it brings no client: its errors, exceptions and types
+_SUPPORT_MODULES = frozenset({"errors", "error", "exceptions", "abc", "types", "typing"})
+_SUPPORT_SUFFIXES = ("Error", "Exception", "Warning")
+
+
+def _support_only(rest: str) -> bool:
+    """Whether the part of an import after the library's name (`.errors.KafkaError`) names only errors or types."""
+    parts = [p for p in rest.split(".") if p]
+    return bool(parts) and (any(p in _SUPPORT_MODULES for p in parts) or parts[-1].endswith(_SUPPORT_SUFFIXES))
 
 
 def _inhouse(project: Project, bus_packs: list[tuple[str, str]] | None) -> list[Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from eventlint import __version__
 from eventlint.facts import Diagnostic, Fix, ProjectFacts
+from eventlint.report.coverage import Coverage
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/eventlint/eventlint"
@@ -26,8 +27,10 @@ def json_report(
     coupling: dict[str, Any] | None = None,
     runtime: dict[str, Any] | None = None,
     projects: list[dict[str, Any]] | None = None,
+    coverage: Coverage | None = None,
 ) -> str:
-    """The JSON report; `projects` (a run over several projects) lists each one's root and coupling summary."""
+    """The JSON report; `projects` (a run over several projects) lists each one's root and coupling summary;
+    `coverage` (report/coverage.py) goes under `summary.coverage`."""
     document: dict[str, Any] = {
         "eventlint_report": 1,
         "version": __version__,
@@ -38,6 +41,7 @@ def json_report(
             "subscribers": len(facts.subscribers),
             "problems": len(diagnostics),
             "baselined": baselined,
+            **({"coverage": coverage.to_json()} if coverage is not None else {}),
         },
         "diagnostics": [_diagnostic_json(d) for d in diagnostics],
         "skipped": [{"path": s.path, "reason": s.reason} for s in facts.skipped],
@@ -102,12 +106,15 @@ def sarif_report(
     fingerprints: dict[int, str],
     base_uri: str | None = None,
     provenance: dict[str, Any] | None = None,
+    coverage: Coverage | None = None,
 ) -> str:
     """SARIF 2.1.0 as GitHub code scanning accepts it: rule metadata with help, relative URIs, fingerprints.
 
     Paths are relative to `%SRCROOT%`, which `base_uri` (an absolute file URI
     ending in `/`, the repository root) defines; `provenance` is the run's
-    `versionControlDetails` (repository, commit, branch).
+    `versionControlDetails` (repository, commit, branch). `coverage` is the run's
+    property `coverage`; what it could not judge is one tool execution notification
+    per limit on the run's invocation (never a result: nothing is wrong in the code).
     """
     from urllib.parse import quote  # only SARIF needs it
     ordered = sorted(rules, key=lambda r: r.code)
@@ -170,7 +177,19 @@ def sarif_report(
         run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": base_uri}}
     if provenance is not None:
         run["versionControlProvenance"] = [provenance]
+    if coverage is not None:
+        if coverage.limited:
+            notes = [
+                {"descriptor": {"id": limit.kind}, "level": "warning", "message": {"text": limit.message + _next_text(coverage)}}
+                for limit in coverage.limits
+            ]
+            run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notes}]
+        run["properties"] = {"coverage": coverage.to_json()}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _next_text(coverage: Coverage) -> str:
+    return f" (next: `{coverage.next}`)" if coverage.next else ""
 
 
 def _sarif_rule(rule: Any) -> dict[str, Any]:

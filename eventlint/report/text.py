@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from eventlint.facts import Diagnostic, ProjectFacts
+from eventlint.report.coverage import NO_VALUE, NO_VALUE_DETAIL, UNRESOLVED_NEXT, Coverage
 
 _STYLES = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -45,9 +46,10 @@ def check_report(
     coupling: list[str] | None = None,
     projects: int = 1,
     not_shown: str | None = None,
+    coverage: Coverage | None = None,
 ) -> str:
     """The text report of a check: one line per finding (and its hint), then a summary; `not_shown` (from
-    `not_shown_line`) closes it when info-level notes were left out."""
+    `not_shown_line`) closes it when info-level notes were left out; `coverage` says what could not be judged."""
     lines: list[str] = []
     for d in diagnostics:
         lines.append(diagnostic_line(d, color))
@@ -67,6 +69,7 @@ def check_report(
         lines.append(f"Skipped {_plural(len(facts.skipped), 'path')} (run with --verbose to list them).")
     if baselined:
         lines.append(f"{_plural(baselined, 'finding')} recorded in the baseline not shown.")
+    lines.extend(coverage_lines(coverage))
     if diagnostics:
         counts = Counter(d.code for d in diagnostics)
         per_code = ", ".join(f"{code} × {n}" for code, n in sorted(counts.items()))
@@ -75,7 +78,7 @@ def check_report(
         if fixable:
             lines.append(fixable)
     else:
-        lines.append(verdict(facts))
+        lines.extend(verdict_lines(facts, coverage))
     if not_shown:
         lines.append(not_shown)
     return "\n".join(lines) + "\n"
@@ -95,17 +98,49 @@ def verdict(facts: ProjectFacts) -> str:
     return "All checks passed."
 
 
-def concise_report(facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], baselined: int = 0, not_shown: str | None = None) -> str:
+def verdict_lines(facts: ProjectFacts, coverage: Coverage | None) -> list[str]:
+    """The close of a run without findings: a plain pass only when the checks had something to judge."""
+    if coverage is None:
+        return [verdict(facts)]
+    if any(limit.kind == "nothing-recognised" for limit in coverage.limits):
+        return []  # `coverage_lines` said it: "Nothing checked: ..."
+    return ["No problems found in what could be checked."] if coverage.limited else ["All checks passed."]
+
+
+def coverage_lines(coverage: Coverage | None, concise: bool = False) -> list[str]:
+    """What the run could not judge (report/coverage.py), and the command to run next; nothing for a run that judged it all."""
+    if coverage is None or not coverage.limited:
+        return []
+    nothing = [limit for limit in coverage.limits if limit.kind == "nothing-recognised"]
+    if nothing:
+        lines = [f"Nothing checked: {nothing[0].message}."]
+    elif concise:
+        lines = ["Limited check: " + "; ".join(limit.message for limit in coverage.limits) + "."]
+    else:
+        lines = ["Limited check:", *(f"  - {limit.message}" for limit in coverage.limits)]
+    if coverage.next == UNRESOLVED_NEXT:
+        lines.append(f"Next: `{coverage.next}` lists each site whose destination is unknown, and why (what to declare).")
+    elif coverage.next:
+        lines.append(
+            f"Next: `{coverage.next}` shows what was read; docs/frameworks.md describes a client or an in-house bus eventlint does not know."
+        )
+    return lines
+
+
+def concise_report(
+    facts: ProjectFacts, diagnostics: tuple[Diagnostic, ...], baselined: int = 0, not_shown: str | None = None, coverage: Coverage | None = None
+) -> str:
     """One line per finding (`path:line:col: CODE message`, no hints), then one line of totals (ruff's `concise`),
-    and `not_shown` when findings below `--fail-on` were left out."""
+    what the run could not judge, and `not_shown` when findings below `--fail-on` were left out."""
     lines = [diagnostic_line(d) for d in diagnostics]
+    lines.extend(coverage_lines(coverage, concise=True))
     if diagnostics:
         lines.append(f"Found {_plural(len(diagnostics), 'problem')}." + (f" ({baselined} in the baseline not shown.)" if baselined else ""))
         fixable = fixable_line(diagnostics)
         if fixable:
             lines.append(fixable)
     else:
-        lines.append(verdict(facts))
+        lines.extend(verdict_lines(facts, coverage))
     if not_shown:
         lines.append(not_shown)
     return "\n".join(lines) + "\n"
@@ -174,8 +209,11 @@ def unresolved_records(facts: ProjectFacts) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for kind, records in (("publisher", facts.publishers), ("subscriber", facts.subscribers)):
         for r in records:
+            reason = r.unresolved
+            if reason is None and all(v is None for v in (r.event, r.channel, r.event_expr, r.channel_expr)):
+                reason = f"{NO_VALUE}: {NO_VALUE_DETAIL}"  # a site with no name, no expression and no reason: still listed
             # a name or handler left unknown; a producer's serializer schema left unknown (`schema_unresolved`)
-            for why in (r.unresolved, getattr(r, "schema_unresolved", None)):
+            for why in (reason, getattr(r, "schema_unresolved", None)):
                 if why is None:
                     continue
                 category, _, detail = why.partition(": ")
