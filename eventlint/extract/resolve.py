@@ -1841,7 +1841,8 @@ def _positional_returns(returns: tuple[ir.Expr, ...]) -> ir.Expr | None:
     return ir.Seq(tuple(ir.Choice(tuple(r.items[i] for r in seqs)) for i in range(width)))  # type: ignore[union-attr]
 
 
-_CHANGES_A_LIST = frozenset({"append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear"})
+# list methods that replace or move the items a literal put in place (`append`/`extend` only add after them)
+_CHANGES_A_LIST = frozenset({"insert", "pop", "remove", "reverse", "sort", "clear"})
 
 
 def _sequence_changed(fn: ir.Function, name: str, since: int, until: int) -> bool:
