@@ -1827,10 +1827,10 @@ def _other_arm(fn: ir.Function, assigned: int, used: int) -> bool:
 
 def _positional_returns(returns: tuple[ir.Expr, ...]) -> ir.Expr | None:
     """A function with several `return`s, one of them a tuple (`return producer, consumer`): one tuple whose
-    items are the choice of each position's items, when every return (a `return None` left out, as a placeholder
-    nothing is unpacked from) is a tuple of the same length with no starred item; None otherwise (the positions
-    cannot be matched up: the value stays unknown rather than taken from the last `return`)."""
-    seqs = [r for r in returns if not (type(r) is ir.Const and r.value is None)]
+    items are the choice of each position's items, when every return (a `return None` or `return []` left out, as
+    a placeholder nothing is unpacked or sent from) is a tuple of the same length with no starred item; None
+    otherwise (the positions cannot be matched up: the value stays unknown rather than taken from the last `return`)."""
+    seqs = [r for r in returns if not (type(r) is ir.Const and r.value is None or type(r) is ir.Seq and not r.items)]
     if not seqs or not all(type(r) is ir.Seq for r in seqs):
         return None
     width = len(seqs[0].items)  # type: ignore[union-attr]

@@ -66,6 +66,12 @@ def maybe(conf, enabled):
     return Producer(conf), "orders.enabled"
 
 
+def audit_topics(enabled):
+    if not enabled:
+        return []
+    return ["payments.audit"]
+
+
 class Relay:
     def __init__(self, conf):
         (self.producer, self.topic), self.consumer = nested(conf)
@@ -92,6 +98,7 @@ def run(order):
 
 def consume():
     last.subscribe(["payments.last"])
+    consumer.subscribe(audit_topics(True))
     nested_consumer.subscribe([nested_topic])
     while True:
         msg = last.poll(1.0)
@@ -118,6 +125,8 @@ def test_unpacking_by_position_nested_starred_and_into_attributes(tmp_path):
     assert {(r.line, r.channel, r.group) for r in facts.subscribers} == {
         (at('last.subscribe(["payments.last"])'), "payments.last", "billing"),
         (at("nested_consumer.subscribe("), "orders.placed", "shipping"),
+        # an empty list returned early adds nothing: the other return's names
+        (at("consumer.subscribe(audit_topics(True))"), "payments.audit", "billing"),
     }
 
 
