@@ -774,20 +774,7 @@ class _Builder:
                 for sub_target, sub_value in zip(elements, values):
                     self._assign(sub_target, sub_value, line)
             elif values is None and len(starred) <= 1:
-                whole = self._expr(value)
-                star = starred[0] if starred else len(elements)
-                for index, sub_target in enumerate(elements):
-                    if index == star:
-                        for name in _target_names(sub_target):
-                            self._record(top, name, ir.Opaque(self._text(value)), line)
-                        continue
-                    position = index if index < star else index - len(elements)
-                    name = self._target(sub_target, top)
-                    if name is not None:
-                        self._record(top, name, ir.Sub(whole, ir.Const(position)), line)
-                    else:
-                        for name in _target_names(sub_target):
-                            self._record(top, name, ir.Opaque(self._text(value)), line)
+                self._unpack(top, target.elts, self._expr(value), self._text(value), line)
             else:
                 for sub_target in elements:
                     for name in _target_names(sub_target):
@@ -802,6 +789,30 @@ class _Builder:
         name = self._target(target, top)
         if name is not None:
             self._record(top, name, self._expr(value), line, annotation)
+
+    def _unpack(self, top: FunctionBuilder | ClassBuilder, targets: list[ast.expr], whole: ir.Expr, text: str, line: int) -> None:
+        """`_, producer, consumer, _ = make_clients(cfg)`: each target is one item of `whole`, counted from the end
+        after a starred target (which takes the rest: `text`, opaque); a nested target (`(a, b), c = ...`) unpacks
+        its item the same way. Two starred targets in one level are not Python: every name there is opaque."""
+        starred = [i for i, e in enumerate(targets) if type(e) is ast.Starred]
+        star = starred[0] if len(starred) == 1 else len(targets)
+        for index, element in enumerate(targets):
+            sub_target = _unstar(element)
+            kind = type(sub_target)
+            if index == star or len(starred) > 1:
+                for name in _target_names(sub_target):
+                    self._record(top, name, ir.Opaque(text), line)
+                continue
+            item = ir.Sub(whole, ir.Const(index if index < star else index - len(targets)))
+            if kind is ast.Tuple or kind is ast.List:
+                self._unpack(top, sub_target.elts, item, text, line)
+                continue
+            name = self._target(sub_target, top)
+            if name is not None:
+                self._record(top, name, item, line)
+            else:
+                for name in _target_names(sub_target):
+                    self._record(top, name, ir.Opaque(text), line)
 
     def _record(self, top: FunctionBuilder | ClassBuilder, name: str, value: ir.Expr, line: int, annotation: ir.Expr | None = None) -> None:
         if isinstance(top, ClassBuilder):

@@ -797,7 +797,12 @@ class Evaluator:
             if loop is not None:
                 return self._loop_value(loop, scope)
             if before:
-                return self._assigned(before[-1], scope)
+                last = before[-1]
+                if type(last.value) is ir.Const and last.value.value is None:
+                    last = _placeholder_alternative(fn, before, line) or last
+                elif type(last.value) is ir.Seq and _sequence_changed(fn, name, last.line, line):
+                    return VUnknown(name, "not-static")
+                return self._assigned(last, scope)
             if assigns and not any(a.line < line for a in assigns):  # assigned only below (a closure reads it later)
                 return self._assigned(assigns[0], scope)
             if assigns and not any(p.name == name for p in fn.params):
@@ -1665,7 +1670,12 @@ class Evaluator:
             # would end there in the same unknown value
             return VUnknown(ir.unparse(call))
         bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope), self_type)
-        value = self.eval(target.func.returns[-1], bound)
+        returned = target.func.returns[-1]
+        if len(target.func.returns) > 1 and any(type(r) is ir.Seq for r in target.func.returns):
+            returned = _positional_returns(target.func.returns)
+            if returned is None:
+                return VUnknown(ir.unparse(call), "not-static")
+        value = self.eval(returned, bound)
         if isinstance(value, VUnknown):
             return VUnknown(ir.unparse(call), value.reason)
         return value
@@ -2082,6 +2092,63 @@ def as_text_value(value: Value) -> Value:
 def _other_arm(fn: ir.Function, assigned: int, used: int) -> bool:
     """Whether an assignment at line `assigned` is in one arm of an `if` and the use at `used` in the other."""
     return any(a.body_first <= assigned <= a.body_last and a.other_first <= used <= a.other_last for a in fn.arms)
+
+
+def _positional_returns(returns: tuple[ir.Expr, ...]) -> ir.Expr | None:
+    """A function with several `return`s, one of them a tuple (`return producer, consumer`): one tuple whose
+    items are the choice of each position's items, when every return (a `return None` or `return []` left out, as
+    a placeholder nothing is unpacked or sent from) is a tuple of the same length with no starred item; None
+    otherwise (the positions cannot be matched up: the value stays unknown rather than taken from the last `return`)."""
+    seqs = [r for r in returns if not (type(r) is ir.Const and r.value is None or type(r) is ir.Seq and not r.items)]
+    if not seqs or not all(type(r) is ir.Seq for r in seqs):
+        return None
+    width = len(seqs[0].items)  # type: ignore[union-attr]
+    if any(len(r.items) != width or any(type(i) is ir.Starred for i in r.items) for r in seqs):  # type: ignore[union-attr]
+        return None
+    if len(seqs) == 1:
+        return seqs[0]
+    return ir.Seq(tuple(ir.Choice(tuple(r.items[i] for r in seqs)) for i in range(width)))  # type: ignore[union-attr]
+
+
+# list methods that replace or move the items a literal put in place (`append`/`extend` only add after them)
+_CHANGES_A_LIST = frozenset({"insert", "pop", "remove", "reverse", "sort", "clear"})
+
+
+def _sequence_changed(fn: ir.Function, name: str, since: int, until: int) -> bool:
+    """Whether the list bound to `name` at line `since` is changed before line `until` (`items[1] = x`,
+    `items.insert(0, x)`): its items by position are then no longer the literal's."""
+    if any(store.target == name and since < store.line < until for store in fn.stores):
+        return True
+    for call in fn.calls:
+        func = call.func
+        if since < call.line < until and type(func) is ir.Attr and func.attr in _CHANGES_A_LIST:
+            if type(func.value) is ir.Name and func.value.id == name:
+                return True
+    return False
+
+
+def _placeholder_alternative(fn: ir.Function, before: list[ir.Assign], used: int) -> ir.Assign | None:
+    """For `name = None` in one arm of an `if` whose other arm assigns something else, read below both arms
+    (`if enabled: producer = Producer(...)` / `else: producer = None`): the other arm's last assignment. The
+    None is a placeholder nothing is sent with, as in a conditional expression (`Choice`); an arm that leaves
+    the function (its other range runs to the end) is not an alternative, and nothing else is merged."""
+    placeholder = before[-1]
+    for arms in fn.arms:
+        if arms.other_last == ir.END_OF_FUNCTION or used <= max(arms.body_last, arms.other_last):
+            continue
+        if arms.body_first <= placeholder.line <= arms.body_last:
+            first, last = arms.other_first, arms.other_last
+        elif arms.other_first <= placeholder.line <= arms.other_last:
+            first, last = arms.body_first, arms.body_last
+        else:
+            continue
+        for assign in reversed(before):
+            if first <= assign.line <= last:
+                if type(assign.value) is ir.Const:
+                    return None
+                return assign
+        return None
+    return None
 
 
 def _env_prefix(mod: ModInfo, cls: ir.Class) -> str | None:

@@ -450,22 +450,7 @@ class _Visitor(cst.CSTVisitor):
                 for sub_target, sub_value in zip(elements, values):
                     self._assign(sub_target, sub_value.value, line)
             elif values is None and len(starred) <= 1:
-                # `_, producer, consumer, _ = make_clients(cfg)`: each name is one item of the value,
-                # counted from the end after a starred target
-                whole = self._expr(value)
-                star = starred[0] if starred else len(elements)
-                for index, sub_target in enumerate(elements):
-                    if index == star:
-                        for name in _target_names(sub_target):
-                            self._record(top, name, ir.Opaque(self._text(value)), line)
-                        continue
-                    position = index if index < star else index - len(elements)
-                    name = self._target(sub_target, top)
-                    if name is not None:
-                        self._record(top, name, ir.Sub(whole, ir.Const(position)), line)
-                    else:
-                        for name in _target_names(sub_target):
-                            self._record(top, name, ir.Opaque(self._text(value)), line)
+                self._unpack(top, list(target.elements), self._expr(value), self._text(value), line)
             else:
                 for sub_target in elements:
                     for name in _target_names(sub_target):
@@ -481,6 +466,31 @@ class _Visitor(cst.CSTVisitor):
         name = self._target(target, top)
         if name is not None:
             self._record(top, name, self._expr(value), line, annotation)
+
+    def _unpack(
+        self, top: _FunctionBuilder | _ClassBuilder, targets: list[cst.BaseElement], whole: ir.Expr, text: str, line: int
+    ) -> None:
+        """`_, producer, consumer, _ = make_clients(cfg)`: each target is one item of `whole`, counted from the end
+        after a starred target (which takes the rest: `text`, opaque); a nested target (`(a, b), c = ...`) unpacks
+        its item the same way. Two starred targets in one level are not Python: every name there is opaque."""
+        starred = [i for i, e in enumerate(targets) if isinstance(e, cst.StarredElement)]
+        star = starred[0] if len(starred) == 1 else len(targets)
+        for index, element in enumerate(targets):
+            sub_target = element.value
+            if index == star or len(starred) > 1:
+                for name in _target_names(sub_target):
+                    self._record(top, name, ir.Opaque(text), line)
+                continue
+            item = ir.Sub(whole, ir.Const(index if index < star else index - len(targets)))
+            if isinstance(sub_target, (cst.Tuple, cst.List)):
+                self._unpack(top, list(sub_target.elements), item, text, line)
+                continue
+            name = self._target(sub_target, top)
+            if name is not None:
+                self._record(top, name, item, line)
+            else:
+                for name in _target_names(sub_target):
+                    self._record(top, name, ir.Opaque(text), line)
 
     def _record(
         self, top: _FunctionBuilder | _ClassBuilder, name: str, value: ir.Expr, line: int, annotation: ir.Expr | None = None

@@ -58,6 +58,10 @@ SHAPES = [
     'def handler(msg):\n    try:\n        body = json.loads(msg.body)\n    except ValueError:\n        log.error("bad")\n        return\n    if body["type"] == "x":\n        topic = body["a"]\n    elif body["type"] == "y":\n        topic = body["b"]\n    publish(topic, body)\n    x = [f(y) for y in ys for z in zs if g(z)]\n    d = {k: f(v) for k, v in items}\n    n = x[::2]\n    m = x[a:b, c]\n    p = x[()]\n    q = x[:]\n    r = (x)[1]\n    s = (x).y\n    t = (f)(1)\n    if a:\n        pass\n    else:\n        if b:\n            return\n        else:\n            raise X\n    u = very_long_function_name_that_goes_on(argument_number_one, argument_number_two, argument_number_three, argument_four, and_five)\n    v = (a,\n         b,)\n    w = cond and (a or b)\n    return f"""multi\n{line} text""" + f\'{a!s}\' + f"{b:{c}.{d}}"\n',
     # what an except clause assigns (a fallback), in nested clauses, tuples, walrus and if arms inside it
     'def f(x):\n    try:\n        c = g()\n    except Exception as e:\n        c = None\n        a, (b, d) = 1, (2, 3)\n        if e:\n            z = 1\n        else:\n            z = 2\n        try:\n            w = h()\n        except:\n            w = q = (r := 0)\n    if not c:\n        c = k()\n    return c\n',
+    # unpacking a call's result by position: nested targets, a starred rest, attribute and subscript targets
+    'class Svc:\n    def __init__(self, conf):\n        (self.producer, self.topic), [self.consumer, *_] = make(conf)\n\n'
+    'def g(conf):\n    ((a, b), c), *rest, (d, e) = make(conf)\n    [x, (y, *z)] = make()\n    (p, q), r = (1, 2), make()\n'
+    '    regs["k"], (m, n) = make()\n    (  # why\n        s,\n        t,\n    ) = make()\n    return (a, b)\n',
 ]
 
 

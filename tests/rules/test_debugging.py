@@ -114,7 +114,7 @@ def test_no_dead_letter_default_exchange_in_kombu_and_aio_pika(tmp_path, declara
 
 
                 def on_job(body, message):
-                    requests.post("https://api.example.com/jobs", json=body, timeout=5)
+                    requests.post("https://api.jobs.internal/jobs", json=body, timeout=5)
                     message.ack()
 
 
@@ -142,7 +142,7 @@ def test_no_dead_letter_default_exchange_in_kombu_and_aio_pika(tmp_path, declara
                     async with queue.iterator() as messages:
                         async for message in messages:
                             async with message.process():
-                                await httpx.AsyncClient().post("https://api.example.com/jobs", content=message.body)
+                                await httpx.AsyncClient().post("https://api.jobs.internal/jobs", content=message.body)
 
 
                 asyncio.run(main())
