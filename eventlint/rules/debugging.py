@@ -829,7 +829,10 @@ class SwallowedException(Rule):
     - a clause that records the failure durably (`recording_calls`: a
       repository `update` marking the item FAILED, a database or storage
       write), itself or through what it calls: the item can be found and
-      retried. A log line is not such a record;
+      retried. A log line is not such a record. A project method that makes
+      no call of its own (a `Protocol`'s or an abstract base's, whose
+      implementation is injected at run time) is judged by the call's name
+      (`self._repository.update(failed)`);
     - a `try` inside an `except` clause that only guards that bookkeeping
       (`try: repository.update(failed) except Exception: log...`): the failure
       it catches is the bookkeeping's, and the outer clause answers for the
@@ -1412,13 +1415,25 @@ class SwallowedException(Rule):
         options = self.options
         followed = set(handler.functions)
         sent = {(p.path, p.line) for p in ctx.publications_of(handler)}
+        # project functions whose bodies make calls; one that makes none (a Protocol's or an abstract base's
+        # method, `...`, the implementation injected at run time) says nothing of what the call does
+        doing = {c.function for c in handler.calls}
+
+        def judged_inside(c: HandlerCall) -> bool:
+            """A project function is judged by what it does, not by its name; one that does nothing the facts
+            see, by the call's name when that names wanted work or a side effect (`self._repository.update(x)`
+            through a repository Protocol)."""
+            return c.name in followed and (
+                c.name in doing or not (knowledge.matches_any(c, wanted) or knowledge.matches_any(c, EFFECT_CALLS))
+            )
+
         found = False
         entered = []
         for c in calls:
             if (c.path, c.line) in sent:
                 return found, True
-            if c.name in followed:
-                entered.append(c.name)  # a project function is judged by what it does, not by its name
+            if judged_inside(c):
+                entered.append(c.name)
             elif knowledge.matches_any(c, wanted):
                 found = True
             elif knowledge.matches_any(c, EFFECT_CALLS):
@@ -1429,7 +1444,7 @@ class SwallowedException(Rule):
                 return found, True
         reached = reachable(handler, entered)
         for c in handler.calls:
-            if c.function not in reached or c.name in followed:
+            if c.function not in reached or judged_inside(c):
                 continue
             if knowledge.matches_any(c, wanted):
                 found = True

@@ -360,6 +360,109 @@ def test_a_guarded_retry_of_the_work_inside_a_clause_is_no_bookkeeping(tmp_path)
     assert at(root, "alerts_consumer.py", "except Exception:") in findings(root, "EDA502")
 
 
+# the same bookkeeping in a use case whose repository is a port (a Protocol, an abstract base): the implementation is
+# injected at run time, so the method the call resolves to does nothing the facts see; the call's own name says what
+PORTS = {
+    "alerts/__init__.py": "",
+    "alerts/ports.py": """
+        from typing import Protocol
+
+
+        class NotificationRepositoryProtocol(Protocol):
+            async def update(self, notification) -> None: ...
+
+
+        class EmailClientProtocol(Protocol):
+            async def send(self, to: str, body: str) -> None: ...
+    """,
+    "alerts/use_cases.py": """
+        import logging
+
+        from alerts.ports import EmailClientProtocol, NotificationRepositoryProtocol
+
+        log = logging.getLogger(__name__)
+
+
+        class SendEmailNotificationUseCase:
+            def __init__(self, repository: NotificationRepositoryProtocol, email_client: EmailClientProtocol) -> None:
+                self._repository = repository
+                self._email_client = email_client
+
+            async def execute(self, notifications) -> None:
+                for notification in notifications:
+                    try:
+                        await self._email_client.send(to=notification.recipient, body=notification.text)
+                        await self._repository.update(notification.make_sent())
+                    except Exception:
+                        log.exception("could not send notification %s", notification.id)
+                        try:
+                            failed = notification.mark_failed()
+                            await self._repository.update(failed)
+                        except Exception:
+                            log.exception("could not mark notification %s FAILED", notification.id)
+                        continue
+    """,
+    "alerts_consumer.py": """
+        from faststream.kafka import KafkaBroker
+
+        from alerts.use_cases import SendEmailNotificationUseCase
+        from infra import email_client, repository
+
+        broker = KafkaBroker("kafka:9092")
+        use_case = SendEmailNotificationUseCase(repository, email_client)
+
+
+        @broker.subscriber("alert-triggered", group_id="notifications")
+        async def consume_alert_triggered(alert: dict) -> None:
+            await use_case.execute(alert["notifications"])
+    """,
+    "infra.py": "repository = None\nemail_client = None\n",
+}
+
+
+def test_bookkeeping_through_a_repository_port_reached_from_a_resolved_consumer_is_recorded(tmp_path):
+    root = project(tmp_path, PORTS)
+    assert findings(root, "EDA502") == set()
+    # the handler reaches the use case, and the port's method is one of its project functions: without the knowledge
+    # both clauses swallow (so the use case's clauses are judged, and the exemption is what keeps them quiet)
+    assert findings(root, "EDA502", {"recording_calls": []}) == {
+        at(root, "alerts/use_cases.py", "except Exception:"),
+        at(root, "alerts/use_cases.py", "except Exception:", 2),
+    }
+
+
+@pytest.mark.parametrize("body", ["...", "pass", "raise NotImplementedError"])
+def test_an_abstract_base_repository_is_a_port_too(tmp_path, body):
+    files = dict(PORTS)
+    files["alerts/ports.py"] = f"""
+        from abc import ABC, abstractmethod
+
+
+        class NotificationRepositoryProtocol(ABC):
+            @abstractmethod
+            async def update(self, notification) -> None:
+                {body}
+
+
+        class EmailClientProtocol(ABC):
+            @abstractmethod
+            async def send(self, to: str, body: str) -> None:
+                {body}
+    """
+    root = project(tmp_path, files)
+    assert findings(root, "EDA502") == set()
+    assert len(findings(root, "EDA502", {"recording_calls": []})) == 2
+
+
+def test_a_port_method_that_is_not_a_write_guards_no_bookkeeping(tmp_path):
+    files = dict(PORTS)
+    files["alerts/use_cases.py"] = PORTS["alerts/use_cases.py"].replace(
+        "await self._repository.update(failed)", "await self._email_client.send(to=\"ops\", body=str(failed))"
+    )
+    root = project(tmp_path, files)
+    assert at(root, "alerts/use_cases.py", "except Exception:", 2) in findings(root, "EDA502")
+
+
 # -- the knowledge file: every entry matched by a call real code makes -------------------------------------------
 
 
