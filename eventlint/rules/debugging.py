@@ -778,7 +778,18 @@ class SwallowedException(Rule):
     A clause is not reported when its function acknowledges the message only
     above the clause (`message.ack()` or SQS `delete_message` at the end of
     the `try` body, none after the clause): a failure then leaves the message
-    unacknowledged, and the broker redelivers it. A clause in a called function
+    unacknowledged, and the broker redelivers it. Nor when it empties the
+    collection of ids its function acknowledges after it (`ack_ids.clear()`
+    or `ack_ids = []`, then `xack(stream, group, *ack_ids)`, also through a
+    name computed from it: the facts' `withholds`): the failed batch is left
+    unacknowledged on purpose. Nor, in a consumer that must settle each
+    message itself (`ack: manual`), the consuming loop's clause around
+    handlers that acknowledge the messages themselves after their work (from
+    their first acknowledgement on only inert calls, or calls their own broad
+    clauses catch: a `process_messages` that catches its per-entry failures
+    and acknowledges at its end), when the loop's `try` does nothing else with
+    the messages but receive them: a failure escaping such a handler leaves
+    what it had not acknowledged pending. A clause in a called function
     is not reported when a function above it nacks or dead-letters outside its
     own `except` clauses: the helper is then taken to report failure by its
     return value.
@@ -1280,6 +1291,8 @@ class SwallowedException(Rule):
                     continue
                 if self._not_the_messages(handler, clause, receives, ctx):
                     continue
+                if handler.role == "consumer" and self._left_unacknowledged(handler, clause, handled_in[handler.name], ctx):
+                    continue
                 if self._best_effort(handler, clause, ctx, received_at, covered_by):
                     continue
                 reported.add(key)
@@ -1305,6 +1318,59 @@ class SwallowedException(Rule):
         return any(
             c.line == last and (c.uses_message or c.forwards_message) and (c.name in handlers or _map_dispatch(c.text))
             for c in above
+        )
+
+    def _left_unacknowledged(self, loop: Handler, clause: ExceptClause, handlers: set[str], ctx: RuleContext) -> bool:
+        """The consuming loop's clause around handlers that acknowledge the messages themselves, after their work
+        (a consumer that must settle each message, `ack: manual`): a failure escaping a handler leaves what it had
+        not acknowledged pending, not acknowledged. The loop's `try` hands the messages to such handlers and
+        otherwise only receives them or makes inert calls with them; every handler acknowledges (outside its
+        `except` clauses), and after its first acknowledgement makes only inert calls, acknowledgements, or calls
+        in a `try` whose own broad clause catches them (`process_messages` catching its per-entry failures, then
+        `xack` at its end). The same as an outer `except` around a loop whose own clause catches, one call down."""
+        subscriptions = [s for s in ctx.facts.subscribers if s.function == loop.name]
+        if not subscriptions or not all(s.ack == "manual" for s in subscriptions):
+            return False
+        body = self._uncaught_body(loop, clause)
+        if not body:
+            return False
+        received = {s.line for s in subscriptions if s.path == clause.path}
+        dispatched: set[str] = set()
+        for c in body:
+            if c.line in received:
+                continue  # receiving the messages
+            if c.name in handlers and (c.uses_message or c.forwards_message):
+                dispatched.add(c.name)
+            elif (c.uses_message or c.forwards_message) and not self._inert(c):
+                return False  # other work with the messages, which a failure after the handler's acknowledgement skips
+        return bool(dispatched) and all(self._settles_after_work(ctx.handlers_by_name.get(name)) for name in dispatched)
+
+    def _settles_after_work(self, handler: Handler | None) -> bool:
+        """The handler acknowledges in its own function, outside its `except` clauses, and from its first
+        acknowledgement on makes only inert calls, acknowledgements, or calls its own broad clauses catch."""
+        if handler is None or handler.truncated:
+            return False
+        settle = self.options.settle_calls
+        own = [c for c in handler.calls if c.function == handler.name and c.path == handler.path]
+        settles = [c.line for c in own if not c.in_except and call_named(c, settle)]
+        if not settles:
+            return False
+        caught = [
+            span for e in handler.excepts
+            if e.function == handler.name and e.path == handler.path and self._broad(e) and not e.reraises
+            and (span := try_span(handler, e)) is not None
+        ]
+        first = min(settles)
+        return all(
+            c.in_except or call_named(c, settle) or self._inert(c) or any(start <= c.line < end for start, end in caught)
+            for c in own if c.line > first
+        )
+
+    @staticmethod
+    def _inert(call: HandlerCall) -> bool:
+        """Output, an in-memory value, a read, a wait: nothing a failure after it would leave half done."""
+        return not knowledge.matches_any(call, EFFECT_CALLS) and (
+            knowledge.matches_any(call, INERT_CALLS) or knowledge.matches_any(call, VALUE_CALLS)
         )
 
     def _not_the_messages(self, handler: Handler, clause: ExceptClause, receives: bool, ctx: RuleContext) -> bool:
@@ -1508,6 +1574,15 @@ class SwallowedException(Rule):
             if c.function == clause.function and c.path == clause.path and not c.in_except and call_named(c, options.settle_calls)
         ]
         if settles and max(settles) < clause.line:
+            return True
+        # the clause empties what a later acknowledgement of its function is given (`ack_ids.clear()`, then
+        # `xack(stream, group, *ack_ids)`): the failed batch is left unacknowledged on purpose
+        withheld = set(clause.withholds)
+        if withheld and any(
+            c.function == clause.function and c.path == clause.path and not c.in_except
+            and f"{c.line}:{c.column}" in withheld and call_named(c, options.settle_calls)
+            for c in handler.calls
+        ):
             return True
         # a consumer that must settle each message itself (ack `manual`: a Redis stream group, pika without
         # auto_ack) and never does: a swallowed failure leaves the message pending, not acknowledged

@@ -463,6 +463,113 @@ def test_a_port_method_that_is_not_a_write_guards_no_bookkeeping(tmp_path):
     assert at(root, "alerts/use_cases.py", "except Exception:", 2) in findings(root, "EDA502")
 
 
+# -- a failure that leaves the messages unacknowledged (Redis streams: the entries stay pending) ------------------
+
+STREAM_WORKER = """
+    import json
+    import logging
+    import time
+
+    import redis
+    from prices.db import Price, Session
+
+    log = logging.getLogger(__name__)
+    r = redis.Redis(decode_responses=True)
+
+
+    def process_batch(response):
+        to_ack = []
+        malformed = []
+        rows = []
+        for stream, entries in response:
+            for entry_id, fields in entries:
+                try:
+                    rows.append(Price(**json.loads(fields["data"])))
+                    to_ack.append(entry_id)
+                except Exception as exc:
+                    log.warning("%s: cannot parse: %s", entry_id, exc)
+                    malformed.append(entry_id)
+        try:
+            with Session() as session:
+                session.add_all(rows)
+                session.commit()
+        except Exception:
+            log.exception("commit failed: nothing acknowledged")
+            to_ack.clear()
+        ids = malformed + to_ack
+        if ids:
+            try:
+                r.xack("prices", "inserters", *ids)
+            except Exception:
+                log.exception("could not acknowledge %d entries", len(ids))
+
+
+    def run():
+        while True:
+            try:
+                response = r.xreadgroup("inserters", "w1", {"prices": ">"}, count=100, block=5000)
+                if response:
+                    process_batch(response)
+            except Exception:
+                log.exception("worker loop error; continuing")
+                time.sleep(2)
+"""
+STREAM_FILES = {
+    "prices/__init__.py": "",
+    "prices/db.py": "class Session:\n    pass\n\n\nclass Price:\n    pass\n",
+}
+
+
+def stream_findings(tmp_path, source):
+    root = project(tmp_path, {**STREAM_FILES, "worker.py": source})
+    return root, findings(root, "EDA502")
+
+
+def test_a_clause_that_withdraws_the_batch_from_its_acknowledgement_and_the_loop_around_it_swallow_nothing(tmp_path):
+    root, found = stream_findings(tmp_path, STREAM_WORKER)
+    # only the parse failure, acknowledged with the malformed entries on purpose, is left (dropped by choice)
+    assert found == {at(root, "worker.py", "except Exception as exc:")}
+
+
+@pytest.mark.parametrize("emptied", ["to_ack = []", "to_ack = list()"])
+def test_reassigning_the_ids_empty_withdraws_them_too(tmp_path, emptied):
+    root, found = stream_findings(tmp_path, STREAM_WORKER.replace("to_ack.clear()", emptied))
+    assert found == {at(root, "worker.py", "except Exception as exc:")}
+
+
+def test_emptying_what_no_acknowledgement_is_given_is_still_swallowed(tmp_path):
+    # the clause empties the rows, and every id is acknowledged: the failed batch is acknowledged as handled
+    root, found = stream_findings(tmp_path, STREAM_WORKER.replace("to_ack.clear()", "rows.clear()"))
+    assert at(root, "worker.py", "except Exception:") in found
+
+
+def test_the_loop_is_reported_when_its_handler_acknowledges_before_its_work(tmp_path):
+    source = STREAM_WORKER.replace(
+        """        try:
+            with Session() as session:""",
+        """        r.xack("prices", "inserters", *to_ack)
+        try:
+            with Session() as session:""",
+    ).replace(
+        """            log.exception("commit failed: nothing acknowledged")
+            to_ack.clear()""",
+        """            log.exception("commit failed")
+            raise""",
+    )
+    root, found = stream_findings(tmp_path, source)
+    # the commit's failure now escapes to the loop after the entries were acknowledged: the loop swallows it
+    assert at(root, "worker.py", "except Exception:", 3) in found
+
+
+def test_the_loop_is_reported_when_it_does_work_of_its_own_with_the_messages(tmp_path):
+    source = STREAM_WORKER.replace(
+        "                    process_batch(response)\n",
+        "                    process_batch(response)\n                    archive(response)\n",
+    ).replace("    def run():", "    def archive(response):\n        Session().add_all(response)\n\n\n    def run():")
+    root, found = stream_findings(tmp_path, source)
+    assert at(root, "worker.py", "except Exception:", 3) in found
+
+
 # -- the knowledge file: every entry matched by a call real code makes -------------------------------------------
 
 
