@@ -35,6 +35,9 @@ SQL_WRITE = r"\b(insert\s+into|update\s+\w+\s+set)\b"
 HTTP_WRITES = _KNOWN.effects["http-writes"]
 MESSAGES = _KNOWN.effects["messages"]
 BEST_EFFORT = knowledge.failure_handling().best_effort  # notifications a team commonly accepts to lose (EDA402)
+# calls that change nothing outside the process (EDA501's judgement, rules/knowledge/inert-calls.yaml): a handler making
+# only these has nothing an early acknowledgement could lose (EDA402)
+INERT_CALLS = tuple(entry for group in knowledge.inert_calls().values() for entry in group)
 STORAGE_WRITES = _KNOWN.effects["storage-writes"]
 # reads that return None (or an empty result) when the record is not there: SQLAlchemy/SQLModel, Django, pymongo,
 # DB-API cursors, DynamoDB
@@ -1204,6 +1207,14 @@ class AckBeforeProcessing(Rule):
     when the handler calls what it looks up there (`ROUTES[msg.topic()](value)`
     over a dict with known keys; their facts carry `dispatched_by`).
 
+    A subscription acknowledged on delivery or committed automatically whose
+    handler does nothing that outlives the process is not reported: it makes
+    only inert calls (`inert_calls`: printing, logging, parsing, waiting,
+    reads, requests to documentation hosts, from
+    `rules/knowledge/inert-calls.yaml`, as EDA501 judges a consumer with
+    nothing to redo) and publishes nothing, so a lost message leaves nothing
+    undone (a tutorial's callback that prints the body).
+
     An automatic-commit subscription whose handler's only work is notifying
     people (`best_effort_calls`: a mail, an SMS, a push, from
     `rules/knowledge/failure-handling.yaml` and the `messages` the rule
@@ -1297,6 +1308,8 @@ class AckBeforeProcessing(Rule):
         - in_process_frameworks: globs on frameworks whose publications stay in the process (in-house buses, the `inhouse-*` packs `eventlint init` writes for them, blinker, pyee); handing them an event is not work by itself, what the handlers they run do is
         - transient_queues: globs on queues (names, or the facts' `broker-named queue in ...` form) that die with their consumer; automatic acknowledgement from them is not reported (queues declared exclusive or auto-delete are known from the framework packs)
         - best_effort_calls: globs on calls whose loss a team commonly accepts: a mail, SMS, push or chat message to a person (rules/knowledge/failure-handling.yaml, and the `messages` of side-effects.yaml); an auto-commit subscription whose handler's only work is such calls is not reported; set to `[]` to report it
+        - inert_calls: globs on calls that change nothing outside the process (printing, logging, parsing, waiting, reads; rules/knowledge/inert-calls.yaml, as EDA501 judges them); a subscription acknowledged on delivery or committed automatically whose handler makes only these calls and publishes nothing has nothing to lose, and is not reported; `[]` reports it
+        - placeholder_hosts: host names reserved for documentation (RFC 2606, RFC 6761; rules/knowledge/inert-calls.yaml); a call whose every URL literal names one reaches no real service and is taken as inert when judging a handler with `inert_calls`; `[]` judges such calls as any other
         """
 
         ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
@@ -1314,6 +1327,8 @@ class AckBeforeProcessing(Rule):
         in_process_frameworks: tuple[str, ...] = IN_PROCESS
         transient_queues: tuple[str, ...] = TRANSIENT_QUEUES
         best_effort_calls: tuple[str, ...] = BEST_EFFORT
+        inert_calls: tuple[str, ...] = INERT_CALLS
+        placeholder_hosts: tuple[str, ...] = knowledge.placeholder_hosts()
 
     invalid = [
         Example(
@@ -1354,7 +1369,7 @@ class AckBeforeProcessing(Rule):
             import requests
 
             def on_shipment(channel, method, properties, body):
-                requests.post("https://carrier.example/pickups", json=json.loads(body))
+                requests.post("https://carrier.internal/pickups", json=json.loads(body))
 
             channel = pika.BlockingConnection().channel()
             channel.basic_consume(queue="shipments", on_message_callback=on_shipment, auto_ack=True)  # expect: EDA402
@@ -1364,9 +1379,10 @@ class AckBeforeProcessing(Rule):
         Example(
             """
             import pika
+            import requests
 
             def on_entry(channel, method, properties, body):
-                print(body)
+                requests.post("https://audit.internal/entries", data=body)
 
             channel = pika.BlockingConnection(pika.ConnectionParameters(host="rabbitmq")).channel()
             # durable and shared: a crashed consumer's auto-acknowledged messages are gone, the queue stays
@@ -1415,7 +1431,7 @@ class AckBeforeProcessing(Rule):
 
             async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
                 await message.ack()  # expect: EDA402
-                httpx.post("https://carrier.example/shipments", content=message.body)
+                httpx.post("https://carrier.internal/shipments", content=message.body)
 
             async def main() -> None:
                 connection = await aio_pika.connect_robust("amqp://guest:guest@localhost/")
@@ -1455,11 +1471,25 @@ class AckBeforeProcessing(Rule):
                     if msg is None:
                         continue
                     consumer.commit(message=msg)  # expect: EDA402
-                    requests.post("https://ledger.example/entries", data=msg.value())
+                    requests.post("https://ledger.internal/entries", data=msg.value())
             """
         ),
     ]
     valid = [
+        Example(
+            """
+            import pika
+
+            # a tutorial's consumer that only prints what it receives: a message lost on a crash leaves nothing undone
+            def callback(ch, method, properties, body):
+                print(f" [x] Received {body.decode()}")
+
+            channel = pika.BlockingConnection(pika.ConnectionParameters(host="localhost")).channel()
+            channel.queue_declare(queue="hello")
+            channel.basic_consume(queue="hello", on_message_callback=callback, auto_ack=True)
+            channel.start_consuming()
+            """
+        ),
         Example(
             """
             from faststream.kafka import KafkaBroker
@@ -1499,7 +1529,7 @@ class AckBeforeProcessing(Rule):
             import requests
 
             def on_shipment(channel, method, properties, body):
-                requests.post("https://carrier.example/pickups", json=json.loads(body))
+                requests.post("https://carrier.internal/pickups", json=json.loads(body))
                 channel.basic_ack(delivery_tag=method.delivery_tag)
 
             channel = pika.BlockingConnection().channel()
@@ -1598,7 +1628,7 @@ class AckBeforeProcessing(Rule):
             import httpx
 
             async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-                httpx.post("https://carrier.example/shipments", content=message.body)
+                httpx.post("https://carrier.internal/shipments", content=message.body)
                 await message.ack()
 
             async def main() -> None:
@@ -1638,7 +1668,7 @@ class AckBeforeProcessing(Rule):
                     msg = consumer.poll(1.0)
                     if msg is None:
                         continue
-                    requests.post("https://ledger.example/entries", data=msg.value())
+                    requests.post("https://ledger.internal/entries", data=msg.value())
                     consumer.commit(message=msg)
             """
         ),
@@ -1665,7 +1695,7 @@ class AckBeforeProcessing(Rule):
                 "shipping/store.py": (
                     "import requests\n\n"
                     "def already_shipped(data):\n    return False\n\n"
-                    "def create_shipment(data):\n    requests.post('https://carrier.example/shipments', data=data)\n"
+                    "def create_shipment(data):\n    requests.post('https://carrier.internal/shipments', data=data)\n"
                 ),
             },
         ),
@@ -1726,6 +1756,8 @@ class AckBeforeProcessing(Rule):
                 continue
             if kind == "delivery" and self._transient(sub, ctx):
                 continue  # the queue dies with its consumer: acknowledging later would save nothing
+            if self._inert(ctx.handlers_by_name.get(sub.handler or ""), ctx):
+                continue  # it only prints, logs or parses: a lost message leaves nothing undone
             sites.setdefault((sub.path, sub.line, sub.column, sub.handler or "", kind), []).append(sub)
         for (_, _, _, handler_name, kind), subs in sorted(sites.items()):
             first = subs[0]
@@ -1761,6 +1793,29 @@ class AckBeforeProcessing(Rule):
                 "ack_policy=AckPolicy.REJECT_ON_ERROR, or auto_commit=False before 0.6) and commit after the "
                 "work, or with confluent-kafka set enable.auto.offset.store: false and store_offsets(msg) after the work",
             )
+
+    def _inert(self, handler: Handler | None, ctx: RuleContext) -> bool:
+        """The handler (and what it calls in the project) makes only inert calls (`inert_calls`: prints, logs,
+        parses, waits, reads; a request to a documentation host; a method of the delivered record no type names)
+        and publishes nothing: EDA501's judgement of a consumer with nothing to redo. A handler not in the facts,
+        or whose analysis was cut short, is not known to be inert."""
+        options = self.options
+        if handler is None or handler.truncated or not options.inert_calls or ctx.publications_of(handler):
+            return False
+        followed = set(handler.functions)
+        read = {(r.path, r.line, r.column) for r in handler.reads if r.access == "get"}
+        for call in handler.calls:
+            if knowledge.placeholder_call(call, options.placeholder_hosts):
+                continue
+            if _effect(call, options) is not None:
+                return False  # what the rule calls work (a project `charge_card` too, by its name)
+            if call.name in followed or (call.path, call.line, call.column) in read:
+                continue  # a project function (its own calls are judged), a field read (`event.get("id")`)
+            if call.on_message and call.name == call.text:
+                continue  # a method of the record a consuming loop receives (`message.process()`): the framework's own
+            if not knowledge.matches_any(call, options.inert_calls):
+                return False
+        return True
 
     def _transient(self, sub: Subscription, ctx: RuleContext) -> bool:
         """The consumed queue dies with its consumer (handler_queries.transient_queue)."""
