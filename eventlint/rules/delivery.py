@@ -1062,12 +1062,27 @@ class _Step:
     text: str
     in_except: bool = False
     arms: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
 
 
 def _exclusive(a: _Step, b: _Step) -> bool:
     """The two calls are in different arms of one `if` of their function: they never both run."""
     mine = dict(arm.rsplit(":", 1) for arm in a.arms)
     return any(mine.get(statement, side) != side for statement, side in (arm.rsplit(":", 1) for arm in b.arms))
+
+
+def _apart(a: tuple[_Step, ...], b: tuple[_Step, ...]) -> bool:
+    """Where the two ways part, one step runs only when the other does not, in one run of the function or one pass
+    of its loop: different arms of one `if`, or one runs under a call's true result and the other under its false
+    one (`if not found: ack; write; continue`, then `ack; write` below)."""
+    level = _meet(a, b)
+    if level is None or level >= len(a) or level >= len(b):
+        return False
+    x, y = a[level], b[level]
+    if _exclusive(x, y):
+        return True
+    theirs = set(y.guards)
+    return any((g[1:] if g.startswith("!") else f"!{g}") in theirs for g in x.guards)
 
 
 @dataclass(frozen=True)
@@ -1120,13 +1135,15 @@ def _steps_to_function(function: str, handler: Handler, index: dict[str, Handler
         parent = index.get(function)
         if parent is None or parent.function == function:
             break
-        steps.append(_Step(parent.function, parent.path, parent.line, parent.column, parent.text, parent.in_except, parent.arms))
+        steps.append(
+            _Step(parent.function, parent.path, parent.line, parent.column, parent.text, parent.in_except, parent.arms, parent.guards)
+        )
         function = parent.function
     return list(reversed(steps))
 
 
 def _steps(call: HandlerCall, handler: Handler, index: dict[str, HandlerCall]) -> tuple[_Step, ...]:
-    own = _Step(call.function, call.path, call.line, call.column, call.text, call.in_except, call.arms)
+    own = _Step(call.function, call.path, call.line, call.column, call.text, call.in_except, call.arms, call.guards)
     return (*_steps_to_function(call.function, handler, index), own)
 
 
@@ -1273,7 +1290,10 @@ class AckBeforeProcessing(Rule):
       that returns early (a skipped duplicate or poison message) is recognised
       only when another acknowledgement follows the work (later in the function,
       or inside the call that does the work); one in an `except` clause is
-      ignored.
+      ignored. Calls in different arms of an `if`, or one under `if not X:`
+      whose arm `continue`s and one in the rest of the loop pass (X the result
+      of a call), are on paths apart: the work named is the first one reached
+      from the acknowledgement on its own path.
     - A polling loop is seen only when it is part of a handler's facts: when the
       loop itself is the handler, or when the function running it also
       publishes. A loop that commits before calling a separate handler function
@@ -1861,7 +1881,9 @@ class AckBeforeProcessing(Rule):
         """The first work that follows this acknowledgement where the two meet.
 
         A work that some other acknowledgement follows too is left out: the early one is then on a path
-        that skips the work (a duplicate or poison message acknowledged and dropped).
+        that skips the work (a duplicate or poison message acknowledged and dropped). Work on a path apart from
+        the acknowledgement's (the other arm of an `if`, the rest of a loop pass its branch `continue`s past) is
+        not reached from it, and an acknowledgement on a path apart from the work's does not follow it.
         """
         candidates = []
         for work in works:
@@ -1869,9 +1891,9 @@ class AckBeforeProcessing(Rule):
             if level is None or level >= len(steps) or level >= len(work.steps):
                 continue
             here, there = steps[level], work.steps[level]
-            if there.line <= here.line:
+            if there.line <= here.line or _apart(steps, work.steps):
                 continue
-            if any(other != steps and _after(other, work.steps) for _, other in acks):
+            if any(other != steps and _after(other, work.steps) and not _apart(other, work.steps) for _, other in acks):
                 continue
             candidates.append((level, there.line, there.column, work))
         if not candidates:

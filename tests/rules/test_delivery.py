@@ -579,3 +579,49 @@ channel.basic_consume(queue="amq.rabbitmq.reply-to", on_message_callback=on_repl
     # with the option emptied both are reported again: the option is what decides
     found = findings(project(tmp_path / "b", {"rpc.py": source}, options={"EDA402": {"transient_queues": []}}), ("EDA402",))
     assert len(found) == 2
+
+
+# -- EDA402: an early branch that acknowledges, writes and `continue`s (#19 unseen2 message defect) -----------------
+
+_STREAM_TRANSFORM = """
+    import json
+
+    import redis
+
+    r = redis.Redis(decode_responses=True)
+
+
+    def transform():
+        while True:
+            batch = r.xreadgroup("transformers", "t1", {"pages": ">"}, count=10, block=5000)
+            for _, entries in batch:
+                for entry_id, fields in entries:
+                    page = json.loads(fields["html"])
+                    container = page.get("product")
+                    if not container:
+                        r.xack("pages", "transformers", entry_id)
+                        r.xadd("products", {"url": fields["url"], "price": ""})
+                        continue
+                    product = {"url": fields["url"], "price": container["price"]}
+                    r.xack("pages", "transformers", entry_id)
+                    r.xadd("products", product)
+"""
+
+
+def test_an_early_branch_names_the_write_that_follows_its_ack_there(tmp_path):
+    root = project(tmp_path, {"transform.py": _STREAM_TRANSFORM})
+    path = root / "transform.py"
+    found = {d.line: d.message for d in findings(root, ("EDA402",))}
+    early, main = line_of(path, "r.xack(", 1), line_of(path, "r.xack(", 2)
+    assert set(found) == {early, main}
+    # each acknowledgement names the write of its own path: the next line, not the other branch's
+    assert f"line {early + 1})" in found[early] and f"line {main + 1})" in found[main]
+
+
+def test_work_only_on_the_path_a_branch_continues_past_is_not_after_its_ack(tmp_path):
+    # the early branch drops the entry (acknowledged, nothing written); the write below never follows that ack
+    source = _STREAM_TRANSFORM.replace('                        r.xadd("products", {"url": fields["url"], "price": ""})\n', "").replace(
+        '                    r.xack("pages", "transformers", entry_id)\n                    r.xadd("products", product)\n',
+        '                    r.xadd("products", product)\n                    r.xack("pages", "transformers", entry_id)\n',
+    )
+    assert findings(project(tmp_path, {"transform.py": source}), ("EDA402",)) == []
