@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Publication, Related, Subscription
 from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
-from eventlint.rules.delivery import ACK_ON_DELIVERY
+from eventlint.rules.delivery import ACK_ON_DELIVERY, shown_channel
 from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, TRANSIENT_QUEUES, short, transient_queue
 
 RETRY_CHANNELS = ("*.retry*", "*-retry*", "*_retry*", "retry.*", "retry-*", "retry_*")
@@ -735,7 +735,11 @@ class NoDeadLetter(Rule):
 
 
 def _channel(subscription: Subscription) -> str:
-    return subscription.channel or subscription.channel_expr or subscription.event or "an unknown channel"
+    """The subscription's channel, the expression of one not resolved in backticks, its event, or "an unresolved
+    channel" (delivery.shown_channel)."""
+    if subscription.channel is None and subscription.channel_expr is None and subscription.event:
+        return subscription.event
+    return shown_channel(subscription.channel, subscription.channel_expr)
 
 
 def _count(n: int, noun: str) -> str:

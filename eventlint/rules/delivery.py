@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -971,12 +972,18 @@ def _followed(handler: Handler, call: HandlerCall) -> bool:
     )
 
 
+def shown_channel(channel: str | None, expr: str | None, event: str | None = None) -> str:
+    """A channel as rule messages show it: its name (or, given one, the event's), else the expression eventlint
+    could not resolve in backticks (`config('KAFKA_TOPIC', cast=str)`), else "an unresolved channel"."""
+    return channel or event or (f"`{expr}`" if expr else "an unresolved channel")
+
+
 def _consumes(function: str, subscribers: tuple[Subscription, ...], once: tuple[str, ...]) -> str:
     """`consumes orders (kafka-python)`: what a broker consumer's handler or loop function consumes."""
     subs = [s for s in subscribers if not matches(s.framework, once) and function in (s.handler, s.function)]
     if not subs:
         return "consumes from a broker"
-    channels = ", ".join(sorted({s.channel or s.event or s.channel_expr or "?" for s in subs}))
+    channels = ", ".join(sorted({shown_channel(s.channel, s.channel_expr, s.event) for s in subs}))
     return f"consumes {channels} ({', '.join(sorted({s.framework for s in subs}))})"
 
 
@@ -1189,7 +1196,9 @@ def _publications(handler: Handler, ctx: RuleContext, ignored: tuple[str, ...], 
 
 
 def _subject(publication: Publication) -> str:
-    return publication.event or publication.channel or publication.channel_expr or "an event"
+    if publication.event or publication.channel:
+        return publication.event or publication.channel or ""
+    return f"to `{publication.channel_expr}`" if publication.channel_expr else "an event"
 
 
 class AckBeforeProcessing(Rule):
@@ -1781,7 +1790,7 @@ class AckBeforeProcessing(Rule):
             sites.setdefault((sub.path, sub.line, sub.column, sub.handler or "", kind), []).append(sub)
         for (_, _, _, handler_name, kind), subs in sorted(sites.items()):
             first = subs[0]
-            channels = ", ".join(sorted({s.channel or s.channel_expr or "?" for s in subs}))
+            channels = ", ".join(sorted({shown_channel(s.channel, s.channel_expr) for s in subs}))
             who = short(handler_name) if handler_name else (first.handler_expr or "the handler")
             if kind == "delivery":
                 yield self.finding(
@@ -1802,7 +1811,9 @@ class AckBeforeProcessing(Rule):
             if all(w.best_effort and w.publication is None for w in work):
                 continue  # only notifications a team commonly accepts to lose: at-most-once is a fair choice
             first_work = min(work, key=lambda w: (w.steps[0].line, w.steps[0].column, len(w.steps)))
-            group = f" (group {first.group})" if first.group else ""
+            # a group the extraction could not resolve is kept as its expression (`config('GROUP_ID', cast=str)`)
+            shown = f"`{first.group}`" if first.group and re.search(r"[()\[\]{}\s]", first.group) else first.group
+            group = f" (group {shown})" if first.group else ""
             yield self.finding(
                 first,
                 f"{who} consumes {channels}{group} with automatic offset commits ({first.framework}) and "

@@ -625,3 +625,39 @@ def test_work_only_on_the_path_a_branch_continues_past_is_not_after_its_ack(tmp_
         '                    r.xadd("products", product)\n                    r.xack("pages", "transformers", entry_id)\n',
     )
     assert findings(project(tmp_path, {"transform.py": source}), ("EDA402",)) == []
+
+
+# -- an unresolved channel is shown as the expression it is, in backticks (#19) -------------------------------------
+
+_UNRESOLVED = """
+    import redis
+    import requests
+    from kafka import KafkaConsumer
+    from starlette.config import Config
+
+    config = Config(".env")
+    r = redis.Redis()
+
+
+    def on_product(event):
+        requests.post("https://catalog.internal/products", json=event)
+
+
+    def run():
+        for message in KafkaConsumer(config("KAFKA_PRODUCT_TOPIC", cast=str), group_id=config("KAFKA_GROUP", cast=str)):
+            on_product(message.value)
+
+
+    def relay(stream_name):
+        for _, entries in r.xreadgroup("relays", "r1", {"products": ">"}):
+            for entry_id, fields in entries:
+                r.xack("products", "relays", entry_id)
+                r.xadd(stream_name, fields)
+"""
+
+
+def test_unresolved_channels_are_shown_in_backticks(tmp_path):
+    messages = [d.message for d in findings(project(tmp_path, {"app.py": _UNRESOLVED}), ("EDA402",))]
+    assert any("consumes `config(" in m and "KAFKA_PRODUCT_TOPIC" in m and "(group `config(" in m for m in messages), messages
+    assert any("publishes to `stream_name`" in m for m in messages), messages
+    assert not any(" consumes config(" in m or "publishes stream_name" in m for m in messages)
