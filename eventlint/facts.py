@@ -157,6 +157,9 @@ class ExceptClause:
     # the first and last line of the arm of a later `if` in its function that runs when a name the clause assigns is
     # false (`creds = None`, then `if not creds:`): the work that takes over from what failed (docs/facts.md)
     fallback: tuple[int, int] | None = None
+    # `line:column` of later calls of its function given a collection the clause empties (`ack_ids.clear()` or
+    # `ack_ids = []`, then `xack(stream, group, *ack_ids)`): what the clause keeps from them; omitted when empty
+    withholds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +381,8 @@ def _record_to_json(record: Any) -> dict[str, Any]:
             del out[name]  # present only when there is something to say: older documents stay as they were
     if out.get("message_keywords") == []:
         del out["message_keywords"]
+    if out.get("withholds") == []:
+        del out["withholds"]
     return out
 
 

@@ -86,7 +86,7 @@ import requests
 
 def on_shipment(channel, method, properties, body):
     shipment = json.loads(body)
-    requests.post("https://carrier.example/pickups", json=shipment)
+    requests.post("https://carrier.internal/pickups", json=shipment)
 
 
 connection = pika.BlockingConnection(pika.ConnectionParameters("rabbitmq"))
@@ -104,7 +104,7 @@ import httpx
 
 
 async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-    httpx.post("https://carrier.example/shipments", content=message.body)
+    httpx.post("https://carrier.internal/shipments", content=message.body)
 
 
 async def main() -> None:
@@ -255,8 +255,8 @@ EXAMPLES = [
         "EDA402",
         Example(_PIKA),
         {"app.py": _PIKA.replace(
-            "    requests.post(\"https://carrier.example/pickups\", json=shipment)\n",
-            "    requests.post(\"https://carrier.example/pickups\", json=shipment)\n    channel.basic_ack(delivery_tag=method.delivery_tag)\n",
+            "    requests.post(\"https://carrier.internal/pickups\", json=shipment)\n",
+            "    requests.post(\"https://carrier.internal/pickups\", json=shipment)\n    channel.basic_ack(delivery_tag=method.delivery_tag)\n",
         ).replace("auto_ack=True", "auto_ack=False").lstrip("\n")},
         applicability=UNSAFE,
     ),

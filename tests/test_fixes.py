@@ -181,16 +181,16 @@ def test_unsafe_fixes_on_the_shop_add_no_finding_but_the_dead_letter_path_eda402
     assert _invoke("check", str(shop), "--diff", "--unsafe-fixes").stdout == ""
 
 
-_PIKA_CALLBACK = fixes._PIKA.replace('    requests.post("https://carrier.example/pickups", json=shipment)\n', "BODY")
+_PIKA_CALLBACK = fixes._PIKA.replace('    requests.post("https://carrier.internal/pickups", json=shipment)\n', "BODY")
 
 
 @pytest.mark.parametrize(
     "body",
     [
         # an early return would leave the message unacknowledged
-        '    if not shipment:\n        return\n    requests.post("https://carrier.example/pickups", json=shipment)\n',
+        '    if not shipment:\n        return\n    requests.post("https://carrier.internal/pickups", json=shipment)\n',
         # the callback acknowledges already (with auto_ack=True that is a double acknowledgement; moving it is a person's call)
-        '    channel.basic_ack(delivery_tag=method.delivery_tag)\n    requests.post("https://carrier.example/pickups", json=shipment)\n',
+        '    channel.basic_ack(delivery_tag=method.delivery_tag)\n    requests.post("https://carrier.internal/pickups", json=shipment)\n',
     ],
 )
 def test_no_ack_fix_where_the_callback_may_not_reach_its_end_or_acknowledges_itself(tmp_path, body):

@@ -384,6 +384,7 @@ class HandlerAnalysis:
                     try_line=clause.try_line or None,
                     returns_value=clause.returns_value,
                     fallback=_fallback(clause, fn) if clause.assigns else None,
+                    withholds=_withholds(clause, fn),
                 )
             )
         for read in fn.reads:
@@ -1029,6 +1030,51 @@ def _fallback(clause: ir.Except, fn: ir.Function) -> tuple[int, int] | None:
         if clause.line < first <= last:
             arms.append((first, last))
     return min(arms, default=None)
+
+
+_EMPTY_MAKERS = frozenset({"list", "set", "dict", "tuple", "deque", "collections.deque"})
+
+
+def _empty(value: ir.Expr) -> bool:
+    """`[]`, `()`, `{}`, `list()`, `set()`, `dict()`, `deque()`: a new, empty collection."""
+    match value:
+        case ir.Seq(items) | ir.DictE(items):
+            return not items
+        case ir.Call(func, args, kwargs) if not args and not kwargs:
+            return ir.unparse(func) in _EMPTY_MAKERS
+    return False
+
+
+def _withholds(clause: ir.Except, fn: ir.Function) -> tuple[str, ...]:
+    """`line:column` of the calls of the function after the clause that are given a collection the clause empties
+    (`ack_ids.clear()` or `ack_ids = []`), itself or through a name computed from it after the clause (`ids =
+    malformed + ack_ids`, then `xack(stream, group, *ids)`): what the clause keeps from them."""
+    own = {id(c) for c in clause.calls}
+    emptied = {
+        c.func.value.id for c in clause.calls
+        if isinstance(c.func, ir.Attr) and c.func.attr == "clear" and isinstance(c.func.value, ir.Name)
+        and not c.args and not c.kwargs
+    }
+    for name in clause.assigns:
+        first = min((a for a in fn.assigns if a.target == name and a.line > clause.line), key=lambda a: a.line, default=None)
+        if first is not None and _empty(first.value):
+            emptied.add(name)
+    if not emptied:
+        return ()
+    names = set(emptied)
+    later = [a for a in fn.assigns if a.line > clause.line and a.target not in emptied]
+    changed = True
+    while changed:
+        changed = False
+        for assign in later:
+            if assign.target not in names and ir.names_in(assign.value) & names:
+                names.add(assign.target)
+                changed = True
+    return tuple(
+        f"{c.line}:{c.col}" for c in fn.calls
+        if c.line > clause.line and id(c) not in own
+        and any(ir.names_in(a) & names for a in (*c.args, *(v for _, v in c.kwargs)))
+    )
 
 
 def _arms(call: ir.Call, fn: ir.Function) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Publication, Related, Subscription
 from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
-from eventlint.rules.delivery import ACK_ON_DELIVERY
+from eventlint.rules.delivery import ACK_ON_DELIVERY, shown_channel
 from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, TRANSIENT_QUEUES, short, transient_queue
 
 RETRY_CHANNELS = ("*.retry*", "*-retry*", "*_retry*", "retry.*", "retry-*", "retry_*")
@@ -739,7 +739,11 @@ class NoDeadLetter(Rule):
 
 
 def _channel(subscription: Subscription) -> str:
-    return subscription.channel or subscription.channel_expr or subscription.event or "an unknown channel"
+    """The subscription's channel, the expression of one not resolved in backticks, its event, or "an unresolved
+    channel" (delivery.shown_channel)."""
+    if subscription.channel is None and subscription.channel_expr is None and subscription.event:
+        return subscription.event
+    return shown_channel(subscription.channel, subscription.channel_expr)
 
 
 def _count(n: int, noun: str) -> str:
@@ -782,7 +786,18 @@ class SwallowedException(Rule):
     A clause is not reported when its function acknowledges the message only
     above the clause (`message.ack()` or SQS `delete_message` at the end of
     the `try` body, none after the clause): a failure then leaves the message
-    unacknowledged, and the broker redelivers it. A clause in a called function
+    unacknowledged, and the broker redelivers it. Nor when it empties the
+    collection of ids its function acknowledges after it (`ack_ids.clear()`
+    or `ack_ids = []`, then `xack(stream, group, *ack_ids)`, also through a
+    name computed from it: the facts' `withholds`): the failed batch is left
+    unacknowledged on purpose. Nor, in a consumer that must settle each
+    message itself (`ack: manual`), the consuming loop's clause around
+    handlers that acknowledge the messages themselves after their work (from
+    their first acknowledgement on only inert calls, or calls their own broad
+    clauses catch: a `process_messages` that catches its per-entry failures
+    and acknowledges at its end), when the loop's `try` does nothing else with
+    the messages but receive them: a failure escaping such a handler leaves
+    what it had not acknowledged pending. A clause in a called function
     is not reported when a function above it nacks or dead-letters outside its
     own `except` clauses: the helper is then taken to report failure by its
     return value.
@@ -833,7 +848,10 @@ class SwallowedException(Rule):
     - a clause that records the failure durably (`recording_calls`: a
       repository `update` marking the item FAILED, a database or storage
       write), itself or through what it calls: the item can be found and
-      retried. A log line is not such a record;
+      retried. A log line is not such a record. A project method that makes
+      no call of its own (a `Protocol`'s or an abstract base's, whose
+      implementation is injected at run time) is judged by the call's name
+      (`self._repository.update(failed)`);
     - a `try` inside an `except` clause that only guards that bookkeeping
       (`try: repository.update(failed) except Exception: log...`): the failure
       it catches is the bookkeeping's, and the outer clause answers for the
@@ -1281,6 +1299,8 @@ class SwallowedException(Rule):
                     continue
                 if self._not_the_messages(handler, clause, receives, ctx):
                     continue
+                if handler.role == "consumer" and self._left_unacknowledged(handler, clause, handled_in[handler.name], ctx):
+                    continue
                 if self._best_effort(handler, clause, ctx, received_at, covered_by):
                     continue
                 reported.add(key)
@@ -1306,6 +1326,59 @@ class SwallowedException(Rule):
         return any(
             c.line == last and (c.uses_message or c.forwards_message) and (c.name in handlers or _map_dispatch(c.text))
             for c in above
+        )
+
+    def _left_unacknowledged(self, loop: Handler, clause: ExceptClause, handlers: set[str], ctx: RuleContext) -> bool:
+        """The consuming loop's clause around handlers that acknowledge the messages themselves, after their work
+        (a consumer that must settle each message, `ack: manual`): a failure escaping a handler leaves what it had
+        not acknowledged pending, not acknowledged. The loop's `try` hands the messages to such handlers and
+        otherwise only receives them or makes inert calls with them; every handler acknowledges (outside its
+        `except` clauses), and after its first acknowledgement makes only inert calls, acknowledgements, or calls
+        in a `try` whose own broad clause catches them (`process_messages` catching its per-entry failures, then
+        `xack` at its end). The same as an outer `except` around a loop whose own clause catches, one call down."""
+        subscriptions = [s for s in ctx.facts.subscribers if s.function == loop.name]
+        if not subscriptions or not all(s.ack == "manual" for s in subscriptions):
+            return False
+        body = self._uncaught_body(loop, clause)
+        if not body:
+            return False
+        received = {s.line for s in subscriptions if s.path == clause.path}
+        dispatched: set[str] = set()
+        for c in body:
+            if c.line in received:
+                continue  # receiving the messages
+            if c.name in handlers and (c.uses_message or c.forwards_message):
+                dispatched.add(c.name)
+            elif (c.uses_message or c.forwards_message) and not self._inert(c):
+                return False  # other work with the messages, which a failure after the handler's acknowledgement skips
+        return bool(dispatched) and all(self._settles_after_work(ctx.handlers_by_name.get(name)) for name in dispatched)
+
+    def _settles_after_work(self, handler: Handler | None) -> bool:
+        """The handler acknowledges in its own function, outside its `except` clauses, and from its first
+        acknowledgement on makes only inert calls, acknowledgements, or calls its own broad clauses catch."""
+        if handler is None or handler.truncated:
+            return False
+        settle = self.options.settle_calls
+        own = [c for c in handler.calls if c.function == handler.name and c.path == handler.path]
+        settles = [c.line for c in own if not c.in_except and call_named(c, settle)]
+        if not settles:
+            return False
+        caught = [
+            span for e in handler.excepts
+            if e.function == handler.name and e.path == handler.path and self._broad(e) and not e.reraises
+            and (span := try_span(handler, e)) is not None
+        ]
+        first = min(settles)
+        return all(
+            c.in_except or call_named(c, settle) or self._inert(c) or any(start <= c.line < end for start, end in caught)
+            for c in own if c.line > first
+        )
+
+    @staticmethod
+    def _inert(call: HandlerCall) -> bool:
+        """Output, an in-memory value, a read, a wait: nothing a failure after it would leave half done."""
+        return not knowledge.matches_any(call, EFFECT_CALLS) and (
+            knowledge.matches_any(call, INERT_CALLS) or knowledge.matches_any(call, VALUE_CALLS)
         )
 
     def _not_the_messages(self, handler: Handler, clause: ExceptClause, receives: bool, ctx: RuleContext) -> bool:
@@ -1416,13 +1489,25 @@ class SwallowedException(Rule):
         options = self.options
         followed = set(handler.functions)
         sent = {(p.path, p.line) for p in ctx.publications_of(handler)}
+        # project functions whose bodies make calls; one that makes none (a Protocol's or an abstract base's
+        # method, `...`, the implementation injected at run time) says nothing of what the call does
+        doing = {c.function for c in handler.calls}
+
+        def judged_inside(c: HandlerCall) -> bool:
+            """A project function is judged by what it does, not by its name; one that does nothing the facts
+            see, by the call's name when that names wanted work or a side effect (`self._repository.update(x)`
+            through a repository Protocol)."""
+            return c.name in followed and (
+                c.name in doing or not (knowledge.matches_any(c, wanted) or knowledge.matches_any(c, EFFECT_CALLS))
+            )
+
         found = False
         entered = []
         for c in calls:
             if (c.path, c.line) in sent:
                 return found, True
-            if c.name in followed:
-                entered.append(c.name)  # a project function is judged by what it does, not by its name
+            if judged_inside(c):
+                entered.append(c.name)
             elif knowledge.matches_any(c, wanted):
                 found = True
             elif knowledge.matches_any(c, EFFECT_CALLS):
@@ -1433,7 +1518,7 @@ class SwallowedException(Rule):
                 return found, True
         reached = reachable(handler, entered)
         for c in handler.calls:
-            if c.function not in reached or c.name in followed:
+            if c.function not in reached or judged_inside(c):
                 continue
             if knowledge.matches_any(c, wanted):
                 found = True
@@ -1497,6 +1582,15 @@ class SwallowedException(Rule):
             if c.function == clause.function and c.path == clause.path and not c.in_except and call_named(c, options.settle_calls)
         ]
         if settles and max(settles) < clause.line:
+            return True
+        # the clause empties what a later acknowledgement of its function is given (`ack_ids.clear()`, then
+        # `xack(stream, group, *ack_ids)`): the failed batch is left unacknowledged on purpose
+        withheld = set(clause.withholds)
+        if withheld and any(
+            c.function == clause.function and c.path == clause.path and not c.in_except
+            and f"{c.line}:{c.column}" in withheld and call_named(c, options.settle_calls)
+            for c in handler.calls
+        ):
             return True
         # a consumer that must settle each message itself (ack `manual`: a Redis stream group, pika without
         # auto_ack) and never does: a swallowed failure leaves the message pending, not acknowledged

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,9 @@ SQL_WRITE = r"\b(insert\s+into|update\s+\w+\s+set)\b"
 HTTP_WRITES = _KNOWN.effects["http-writes"]
 MESSAGES = _KNOWN.effects["messages"]
 BEST_EFFORT = knowledge.failure_handling().best_effort  # notifications a team commonly accepts to lose (EDA402)
+# calls that change nothing outside the process (EDA501's judgement, rules/knowledge/inert-calls.yaml): a handler making
+# only these has nothing an early acknowledgement could lose (EDA402)
+INERT_CALLS = tuple(entry for group in knowledge.inert_calls().values() for entry in group)
 STORAGE_WRITES = _KNOWN.effects["storage-writes"]
 # reads that return None (or an empty result) when the record is not there: SQLAlchemy/SQLModel, Django, pymongo,
 # DB-API cursors, DynamoDB
@@ -968,12 +972,18 @@ def _followed(handler: Handler, call: HandlerCall) -> bool:
     )
 
 
+def shown_channel(channel: str | None, expr: str | None, event: str | None = None) -> str:
+    """A channel as rule messages show it: its name (or, given one, the event's), else the expression eventlint
+    could not resolve in backticks (`config('KAFKA_TOPIC', cast=str)`), else "an unresolved channel"."""
+    return channel or event or (f"`{expr}`" if expr else "an unresolved channel")
+
+
 def _consumes(function: str, subscribers: tuple[Subscription, ...], once: tuple[str, ...]) -> str:
     """`consumes orders (kafka-python)`: what a broker consumer's handler or loop function consumes."""
     subs = [s for s in subscribers if not matches(s.framework, once) and function in (s.handler, s.function)]
     if not subs:
         return "consumes from a broker"
-    channels = ", ".join(sorted({s.channel or s.event or s.channel_expr or "?" for s in subs}))
+    channels = ", ".join(sorted({shown_channel(s.channel, s.channel_expr, s.event) for s in subs}))
     return f"consumes {channels} ({', '.join(sorted({s.framework for s in subs}))})"
 
 
@@ -1059,12 +1069,27 @@ class _Step:
     text: str
     in_except: bool = False
     arms: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
 
 
 def _exclusive(a: _Step, b: _Step) -> bool:
     """The two calls are in different arms of one `if` of their function: they never both run."""
     mine = dict(arm.rsplit(":", 1) for arm in a.arms)
     return any(mine.get(statement, side) != side for statement, side in (arm.rsplit(":", 1) for arm in b.arms))
+
+
+def _apart(a: tuple[_Step, ...], b: tuple[_Step, ...]) -> bool:
+    """Where the two ways part, one step runs only when the other does not, in one run of the function or one pass
+    of its loop: different arms of one `if`, or one runs under a call's true result and the other under its false
+    one (`if not found: ack; write; continue`, then `ack; write` below)."""
+    level = _meet(a, b)
+    if level is None or level >= len(a) or level >= len(b):
+        return False
+    x, y = a[level], b[level]
+    if _exclusive(x, y):
+        return True
+    theirs = set(y.guards)
+    return any((g[1:] if g.startswith("!") else f"!{g}") in theirs for g in x.guards)
 
 
 @dataclass(frozen=True)
@@ -1117,13 +1142,15 @@ def _steps_to_function(function: str, handler: Handler, index: dict[str, Handler
         parent = index.get(function)
         if parent is None or parent.function == function:
             break
-        steps.append(_Step(parent.function, parent.path, parent.line, parent.column, parent.text, parent.in_except, parent.arms))
+        steps.append(
+            _Step(parent.function, parent.path, parent.line, parent.column, parent.text, parent.in_except, parent.arms, parent.guards)
+        )
         function = parent.function
     return list(reversed(steps))
 
 
 def _steps(call: HandlerCall, handler: Handler, index: dict[str, HandlerCall]) -> tuple[_Step, ...]:
-    own = _Step(call.function, call.path, call.line, call.column, call.text, call.in_except, call.arms)
+    own = _Step(call.function, call.path, call.line, call.column, call.text, call.in_except, call.arms, call.guards)
     return (*_steps_to_function(call.function, handler, index), own)
 
 
@@ -1169,7 +1196,9 @@ def _publications(handler: Handler, ctx: RuleContext, ignored: tuple[str, ...], 
 
 
 def _subject(publication: Publication) -> str:
-    return publication.event or publication.channel or publication.channel_expr or "an event"
+    if publication.event or publication.channel:
+        return publication.event or publication.channel or ""
+    return f"to `{publication.channel_expr}`" if publication.channel_expr else "an event"
 
 
 class AckBeforeProcessing(Rule):
@@ -1203,6 +1232,14 @@ class AckBeforeProcessing(Rule):
     publication and is work itself. So is what the functions of a handler map do
     when the handler calls what it looks up there (`ROUTES[msg.topic()](value)`
     over a dict with known keys; their facts carry `dispatched_by`).
+
+    A subscription acknowledged on delivery or committed automatically whose
+    handler does nothing that outlives the process is not reported: it makes
+    only inert calls (`inert_calls`: printing, logging, parsing, waiting,
+    reads, requests to documentation hosts, from
+    `rules/knowledge/inert-calls.yaml`, as EDA501 judges a consumer with
+    nothing to redo) and publishes nothing, so a lost message leaves nothing
+    undone (a tutorial's callback that prints the body).
 
     An automatic-commit subscription whose handler's only work is notifying
     people (`best_effort_calls`: a mail, an SMS, a push, from
@@ -1262,7 +1299,10 @@ class AckBeforeProcessing(Rule):
       that returns early (a skipped duplicate or poison message) is recognised
       only when another acknowledgement follows the work (later in the function,
       or inside the call that does the work); one in an `except` clause is
-      ignored.
+      ignored. Calls in different arms of an `if`, or one under `if not X:`
+      whose arm `continue`s and one in the rest of the loop pass (X the result
+      of a call), are on paths apart: the work named is the first one reached
+      from the acknowledgement on its own path.
     - A polling loop is seen only when it is part of a handler's facts: when the
       loop itself is the handler, or when the function running it also
       publishes. A loop that commits before calling a separate handler function
@@ -1297,6 +1337,8 @@ class AckBeforeProcessing(Rule):
         - in_process_frameworks: globs on frameworks whose publications stay in the process (in-house buses, the `inhouse-*` packs `eventlint init` writes for them, blinker, pyee); handing them an event is not work by itself, what the handlers they run do is
         - transient_queues: globs on queues (names, or the facts' `broker-named queue in ...` form) that die with their consumer; automatic acknowledgement from them is not reported (queues declared exclusive or auto-delete are known from the framework packs)
         - best_effort_calls: globs on calls whose loss a team commonly accepts: a mail, SMS, push or chat message to a person (rules/knowledge/failure-handling.yaml, and the `messages` of side-effects.yaml); an auto-commit subscription whose handler's only work is such calls is not reported; set to `[]` to report it
+        - inert_calls: globs on calls that change nothing outside the process (printing, logging, parsing, waiting, reads; rules/knowledge/inert-calls.yaml, as EDA501 judges them); a subscription acknowledged on delivery or committed automatically whose handler makes only these calls and publishes nothing has nothing to lose, and is not reported; `[]` reports it
+        - placeholder_hosts: host names reserved for documentation (RFC 2606, RFC 6761; rules/knowledge/inert-calls.yaml); a call whose every URL literal names one reaches no real service and is taken as inert when judging a handler with `inert_calls`; `[]` judges such calls as any other
         """
 
         ack_on_delivery_frameworks: tuple[str, ...] = ACK_ON_DELIVERY
@@ -1314,6 +1356,8 @@ class AckBeforeProcessing(Rule):
         in_process_frameworks: tuple[str, ...] = IN_PROCESS
         transient_queues: tuple[str, ...] = TRANSIENT_QUEUES
         best_effort_calls: tuple[str, ...] = BEST_EFFORT
+        inert_calls: tuple[str, ...] = INERT_CALLS
+        placeholder_hosts: tuple[str, ...] = knowledge.placeholder_hosts()
 
     invalid = [
         Example(
@@ -1354,7 +1398,7 @@ class AckBeforeProcessing(Rule):
             import requests
 
             def on_shipment(channel, method, properties, body):
-                requests.post("https://carrier.example/pickups", json=json.loads(body))
+                requests.post("https://carrier.internal/pickups", json=json.loads(body))
 
             channel = pika.BlockingConnection().channel()
             channel.basic_consume(queue="shipments", on_message_callback=on_shipment, auto_ack=True)  # expect: EDA402
@@ -1364,9 +1408,10 @@ class AckBeforeProcessing(Rule):
         Example(
             """
             import pika
+            import requests
 
             def on_entry(channel, method, properties, body):
-                print(body)
+                requests.post("https://audit.internal/entries", data=body)
 
             channel = pika.BlockingConnection(pika.ConnectionParameters(host="rabbitmq")).channel()
             # durable and shared: a crashed consumer's auto-acknowledged messages are gone, the queue stays
@@ -1415,7 +1460,7 @@ class AckBeforeProcessing(Rule):
 
             async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
                 await message.ack()  # expect: EDA402
-                httpx.post("https://carrier.example/shipments", content=message.body)
+                httpx.post("https://carrier.internal/shipments", content=message.body)
 
             async def main() -> None:
                 connection = await aio_pika.connect_robust("amqp://guest:guest@localhost/")
@@ -1455,11 +1500,25 @@ class AckBeforeProcessing(Rule):
                     if msg is None:
                         continue
                     consumer.commit(message=msg)  # expect: EDA402
-                    requests.post("https://ledger.example/entries", data=msg.value())
+                    requests.post("https://ledger.internal/entries", data=msg.value())
             """
         ),
     ]
     valid = [
+        Example(
+            """
+            import pika
+
+            # a tutorial's consumer that only prints what it receives: a message lost on a crash leaves nothing undone
+            def callback(ch, method, properties, body):
+                print(f" [x] Received {body.decode()}")
+
+            channel = pika.BlockingConnection(pika.ConnectionParameters(host="localhost")).channel()
+            channel.queue_declare(queue="hello")
+            channel.basic_consume(queue="hello", on_message_callback=callback, auto_ack=True)
+            channel.start_consuming()
+            """
+        ),
         Example(
             """
             from faststream.kafka import KafkaBroker
@@ -1499,7 +1558,7 @@ class AckBeforeProcessing(Rule):
             import requests
 
             def on_shipment(channel, method, properties, body):
-                requests.post("https://carrier.example/pickups", json=json.loads(body))
+                requests.post("https://carrier.internal/pickups", json=json.loads(body))
                 channel.basic_ack(delivery_tag=method.delivery_tag)
 
             channel = pika.BlockingConnection().channel()
@@ -1598,7 +1657,7 @@ class AckBeforeProcessing(Rule):
             import httpx
 
             async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-                httpx.post("https://carrier.example/shipments", content=message.body)
+                httpx.post("https://carrier.internal/shipments", content=message.body)
                 await message.ack()
 
             async def main() -> None:
@@ -1638,7 +1697,7 @@ class AckBeforeProcessing(Rule):
                     msg = consumer.poll(1.0)
                     if msg is None:
                         continue
-                    requests.post("https://ledger.example/entries", data=msg.value())
+                    requests.post("https://ledger.internal/entries", data=msg.value())
                     consumer.commit(message=msg)
             """
         ),
@@ -1665,7 +1724,7 @@ class AckBeforeProcessing(Rule):
                 "shipping/store.py": (
                     "import requests\n\n"
                     "def already_shipped(data):\n    return False\n\n"
-                    "def create_shipment(data):\n    requests.post('https://carrier.example/shipments', data=data)\n"
+                    "def create_shipment(data):\n    requests.post('https://carrier.internal/shipments', data=data)\n"
                 ),
             },
         ),
@@ -1726,10 +1785,12 @@ class AckBeforeProcessing(Rule):
                 continue
             if kind == "delivery" and self._transient(sub, ctx):
                 continue  # the queue dies with its consumer: acknowledging later would save nothing
+            if self._inert(ctx.handlers_by_name.get(sub.handler or ""), ctx):
+                continue  # it only prints, logs or parses: a lost message leaves nothing undone
             sites.setdefault((sub.path, sub.line, sub.column, sub.handler or "", kind), []).append(sub)
         for (_, _, _, handler_name, kind), subs in sorted(sites.items()):
             first = subs[0]
-            channels = ", ".join(sorted({s.channel or s.channel_expr or "?" for s in subs}))
+            channels = ", ".join(sorted({shown_channel(s.channel, s.channel_expr) for s in subs}))
             who = short(handler_name) if handler_name else (first.handler_expr or "the handler")
             if kind == "delivery":
                 yield self.finding(
@@ -1750,7 +1811,9 @@ class AckBeforeProcessing(Rule):
             if all(w.best_effort and w.publication is None for w in work):
                 continue  # only notifications a team commonly accepts to lose: at-most-once is a fair choice
             first_work = min(work, key=lambda w: (w.steps[0].line, w.steps[0].column, len(w.steps)))
-            group = f" (group {first.group})" if first.group else ""
+            # a group the extraction could not resolve is kept as its expression (`config('GROUP_ID', cast=str)`)
+            shown = f"`{first.group}`" if first.group and re.search(r"[()\[\]{}\s]", first.group) else first.group
+            group = f" (group {shown})" if first.group else ""
             yield self.finding(
                 first,
                 f"{who} consumes {channels}{group} with automatic offset commits ({first.framework}) and "
@@ -1761,6 +1824,29 @@ class AckBeforeProcessing(Rule):
                 "ack_policy=AckPolicy.REJECT_ON_ERROR, or auto_commit=False before 0.6) and commit after the "
                 "work, or with confluent-kafka set enable.auto.offset.store: false and store_offsets(msg) after the work",
             )
+
+    def _inert(self, handler: Handler | None, ctx: RuleContext) -> bool:
+        """The handler (and what it calls in the project) makes only inert calls (`inert_calls`: prints, logs,
+        parses, waits, reads; a request to a documentation host; a method of the delivered record no type names)
+        and publishes nothing: EDA501's judgement of a consumer with nothing to redo. A handler not in the facts,
+        or whose analysis was cut short, is not known to be inert."""
+        options = self.options
+        if handler is None or handler.truncated or not options.inert_calls or ctx.publications_of(handler):
+            return False
+        followed = set(handler.functions)
+        read = {(r.path, r.line, r.column) for r in handler.reads if r.access == "get"}
+        for call in handler.calls:
+            if knowledge.placeholder_call(call, options.placeholder_hosts):
+                continue
+            if _effect(call, options) is not None:
+                return False  # what the rule calls work (a project `charge_card` too, by its name)
+            if call.name in followed or (call.path, call.line, call.column) in read:
+                continue  # a project function (its own calls are judged), a field read (`event.get("id")`)
+            if call.on_message and call.name == call.text:
+                continue  # a method of the record a consuming loop receives (`message.process()`): the framework's own
+            if not knowledge.matches_any(call, options.inert_calls):
+                return False
+        return True
 
     def _transient(self, sub: Subscription, ctx: RuleContext) -> bool:
         """The consumed queue dies with its consumer (handler_queries.transient_queue)."""
@@ -1806,7 +1892,9 @@ class AckBeforeProcessing(Rule):
         """The first work that follows this acknowledgement where the two meet.
 
         A work that some other acknowledgement follows too is left out: the early one is then on a path
-        that skips the work (a duplicate or poison message acknowledged and dropped).
+        that skips the work (a duplicate or poison message acknowledged and dropped). Work on a path apart from
+        the acknowledgement's (the other arm of an `if`, the rest of a loop pass its branch `continue`s past) is
+        not reached from it, and an acknowledgement on a path apart from the work's does not follow it.
         """
         candidates = []
         for work in works:
@@ -1814,9 +1902,9 @@ class AckBeforeProcessing(Rule):
             if level is None or level >= len(steps) or level >= len(work.steps):
                 continue
             here, there = steps[level], work.steps[level]
-            if there.line <= here.line:
+            if there.line <= here.line or _apart(steps, work.steps):
                 continue
-            if any(other != steps and _after(other, work.steps) for _, other in acks):
+            if any(other != steps and _after(other, work.steps) and not _apart(other, work.steps) for _, other in acks):
                 continue
             candidates.append((level, there.line, there.column, work))
         if not candidates:

@@ -65,3 +65,57 @@ def test_the_facts_document_carries_them_and_stays_valid(tmp_path):
     # `returns_value` is written only when true, like the other flags that are absent when there is nothing to say
     assert any(e.get("returns_value") is True for e in excepts) and all(e.get("returns_value", True) is True for e in excepts)
     assert ProjectFacts.from_json(document) == facts_of(root)
+
+
+BATCH = '''
+    import logging
+
+    import redis
+
+    r = redis.Redis()
+
+
+    def process(entries, archive):
+        to_ack = []
+        rows = []
+        for entry_id, fields in entries:
+            rows.append(fields)
+            to_ack.append(entry_id)
+        try:
+            archive.write(rows)
+        except Exception:
+            logging.exception("nothing acknowledged")
+            to_ack.clear()
+        try:
+            archive.flush(rows)
+        except Exception:
+            to_ack = []
+            rows = None
+        ids = [] + to_ack
+        r.xack("prices", "inserters", *ids)
+        r.xtrim("prices", maxlen=1000)
+        logging.info("acknowledged %d", len(rows))
+
+
+    def run():
+        while True:
+            for stream, entries in r.xreadgroup("inserters", "w1", {"prices": ">"}):
+                process(entries, None)
+'''
+
+
+def test_a_clause_records_the_later_calls_given_what_it_empties(tmp_path):
+    root = write_project(tmp_path / "repo", {"app.py": BATCH})
+    path = root / "app.py"
+    facts = facts_of(root)
+    by_line = {e.line: e for h in facts.handlers for e in h.excepts if e.function.endswith("process")}
+    line = line_of(path, "r.xack(")
+    xack = f"{line}:{path.read_text().splitlines()[line - 1].index('r.xack(') + 1}"
+    # `.clear()`, and `= []` (an assignment to None empties nothing): through `ids`, computed after the clause
+    assert by_line[line_of(path, "except Exception:", 1)].withholds == (xack,)
+    assert by_line[line_of(path, "except Exception:", 2)].withholds == (xack,)
+    # the facts document carries it only where there is something to say, and stays valid
+    document = facts.to_json()
+    schema = json.loads((Path(__file__).parents[2] / "eventlint" / "schemas" / "facts.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema)
+    assert ProjectFacts.from_json(document) == facts

@@ -360,6 +360,216 @@ def test_a_guarded_retry_of_the_work_inside_a_clause_is_no_bookkeeping(tmp_path)
     assert at(root, "alerts_consumer.py", "except Exception:") in findings(root, "EDA502")
 
 
+# the same bookkeeping in a use case whose repository is a port (a Protocol, an abstract base): the implementation is
+# injected at run time, so the method the call resolves to does nothing the facts see; the call's own name says what
+PORTS = {
+    "alerts/__init__.py": "",
+    "alerts/ports.py": """
+        from typing import Protocol
+
+
+        class NotificationRepositoryProtocol(Protocol):
+            async def update(self, notification) -> None: ...
+
+
+        class EmailClientProtocol(Protocol):
+            async def send(self, to: str, body: str) -> None: ...
+    """,
+    "alerts/use_cases.py": """
+        import logging
+
+        from alerts.ports import EmailClientProtocol, NotificationRepositoryProtocol
+
+        log = logging.getLogger(__name__)
+
+
+        class SendEmailNotificationUseCase:
+            def __init__(self, repository: NotificationRepositoryProtocol, email_client: EmailClientProtocol) -> None:
+                self._repository = repository
+                self._email_client = email_client
+
+            async def execute(self, notifications) -> None:
+                for notification in notifications:
+                    try:
+                        await self._email_client.send(to=notification.recipient, body=notification.text)
+                        await self._repository.update(notification.make_sent())
+                    except Exception:
+                        log.exception("could not send notification %s", notification.id)
+                        try:
+                            failed = notification.mark_failed()
+                            await self._repository.update(failed)
+                        except Exception:
+                            log.exception("could not mark notification %s FAILED", notification.id)
+                        continue
+    """,
+    "alerts_consumer.py": """
+        from faststream.kafka import KafkaBroker
+
+        from alerts.use_cases import SendEmailNotificationUseCase
+        from infra import email_client, repository
+
+        broker = KafkaBroker("kafka:9092")
+        use_case = SendEmailNotificationUseCase(repository, email_client)
+
+
+        @broker.subscriber("alert-triggered", group_id="notifications")
+        async def consume_alert_triggered(alert: dict) -> None:
+            await use_case.execute(alert["notifications"])
+    """,
+    "infra.py": "repository = None\nemail_client = None\n",
+}
+
+
+def test_bookkeeping_through_a_repository_port_reached_from_a_resolved_consumer_is_recorded(tmp_path):
+    root = project(tmp_path, PORTS)
+    assert findings(root, "EDA502") == set()
+    # the handler reaches the use case, and the port's method is one of its project functions: without the knowledge
+    # both clauses swallow (so the use case's clauses are judged, and the exemption is what keeps them quiet)
+    assert findings(root, "EDA502", {"recording_calls": []}) == {
+        at(root, "alerts/use_cases.py", "except Exception:"),
+        at(root, "alerts/use_cases.py", "except Exception:", 2),
+    }
+
+
+@pytest.mark.parametrize("body", ["...", "pass", "raise NotImplementedError"])
+def test_an_abstract_base_repository_is_a_port_too(tmp_path, body):
+    files = dict(PORTS)
+    files["alerts/ports.py"] = f"""
+        from abc import ABC, abstractmethod
+
+
+        class NotificationRepositoryProtocol(ABC):
+            @abstractmethod
+            async def update(self, notification) -> None:
+                {body}
+
+
+        class EmailClientProtocol(ABC):
+            @abstractmethod
+            async def send(self, to: str, body: str) -> None:
+                {body}
+    """
+    root = project(tmp_path, files)
+    assert findings(root, "EDA502") == set()
+    assert len(findings(root, "EDA502", {"recording_calls": []})) == 2
+
+
+def test_a_port_method_that_is_not_a_write_guards_no_bookkeeping(tmp_path):
+    files = dict(PORTS)
+    files["alerts/use_cases.py"] = PORTS["alerts/use_cases.py"].replace(
+        "await self._repository.update(failed)", "await self._email_client.send(to=\"ops\", body=str(failed))"
+    )
+    root = project(tmp_path, files)
+    assert at(root, "alerts/use_cases.py", "except Exception:", 2) in findings(root, "EDA502")
+
+
+# -- a failure that leaves the messages unacknowledged (Redis streams: the entries stay pending) ------------------
+
+STREAM_WORKER = """
+    import json
+    import logging
+    import time
+
+    import redis
+    from prices.db import Price, Session
+
+    log = logging.getLogger(__name__)
+    r = redis.Redis(decode_responses=True)
+
+
+    def process_batch(response):
+        to_ack = []
+        malformed = []
+        rows = []
+        for stream, entries in response:
+            for entry_id, fields in entries:
+                try:
+                    rows.append(Price(**json.loads(fields["data"])))
+                    to_ack.append(entry_id)
+                except Exception as exc:
+                    log.warning("%s: cannot parse: %s", entry_id, exc)
+                    malformed.append(entry_id)
+        try:
+            with Session() as session:
+                session.add_all(rows)
+                session.commit()
+        except Exception:
+            log.exception("commit failed: nothing acknowledged")
+            to_ack.clear()
+        ids = malformed + to_ack
+        if ids:
+            try:
+                r.xack("prices", "inserters", *ids)
+            except Exception:
+                log.exception("could not acknowledge %d entries", len(ids))
+
+
+    def run():
+        while True:
+            try:
+                response = r.xreadgroup("inserters", "w1", {"prices": ">"}, count=100, block=5000)
+                if response:
+                    process_batch(response)
+            except Exception:
+                log.exception("worker loop error; continuing")
+                time.sleep(2)
+"""
+STREAM_FILES = {
+    "prices/__init__.py": "",
+    "prices/db.py": "class Session:\n    pass\n\n\nclass Price:\n    pass\n",
+}
+
+
+def stream_findings(tmp_path, source):
+    root = project(tmp_path, {**STREAM_FILES, "worker.py": source})
+    return root, findings(root, "EDA502")
+
+
+def test_a_clause_that_withdraws_the_batch_from_its_acknowledgement_and_the_loop_around_it_swallow_nothing(tmp_path):
+    root, found = stream_findings(tmp_path, STREAM_WORKER)
+    # only the parse failure, acknowledged with the malformed entries on purpose, is left (dropped by choice)
+    assert found == {at(root, "worker.py", "except Exception as exc:")}
+
+
+@pytest.mark.parametrize("emptied", ["to_ack = []", "to_ack = list()"])
+def test_reassigning_the_ids_empty_withdraws_them_too(tmp_path, emptied):
+    root, found = stream_findings(tmp_path, STREAM_WORKER.replace("to_ack.clear()", emptied))
+    assert found == {at(root, "worker.py", "except Exception as exc:")}
+
+
+def test_emptying_what_no_acknowledgement_is_given_is_still_swallowed(tmp_path):
+    # the clause empties the rows, and every id is acknowledged: the failed batch is acknowledged as handled
+    root, found = stream_findings(tmp_path, STREAM_WORKER.replace("to_ack.clear()", "rows.clear()"))
+    assert at(root, "worker.py", "except Exception:") in found
+
+
+def test_the_loop_is_reported_when_its_handler_acknowledges_before_its_work(tmp_path):
+    source = STREAM_WORKER.replace(
+        """        try:
+            with Session() as session:""",
+        """        r.xack("prices", "inserters", *to_ack)
+        try:
+            with Session() as session:""",
+    ).replace(
+        """            log.exception("commit failed: nothing acknowledged")
+            to_ack.clear()""",
+        """            log.exception("commit failed")
+            raise""",
+    )
+    root, found = stream_findings(tmp_path, source)
+    # the commit's failure now escapes to the loop after the entries were acknowledged: the loop swallows it
+    assert at(root, "worker.py", "except Exception:", 3) in found
+
+
+def test_the_loop_is_reported_when_it_does_work_of_its_own_with_the_messages(tmp_path):
+    source = STREAM_WORKER.replace(
+        "                    process_batch(response)\n",
+        "                    process_batch(response)\n                    archive(response)\n",
+    ).replace("    def run():", "    def archive(response):\n        Session().add_all(response)\n\n\n    def run():")
+    root, found = stream_findings(tmp_path, source)
+    assert at(root, "worker.py", "except Exception:", 3) in found
+
+
 # -- the knowledge file: every entry matched by a call real code makes -------------------------------------------
 
 

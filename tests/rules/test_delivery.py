@@ -121,9 +121,49 @@ PIKA_AUTO_ACK = {
 }
 
 
-def test_auto_ack_is_reported_even_without_side_effects(tmp_path):
-    (found,) = findings(project(tmp_path, PIKA_AUTO_ACK))
-    assert found.line == 7 and "automatic acknowledgement (pika)" in found.message
+def test_auto_ack_is_reported_even_without_known_side_effects(tmp_path):
+    # a call eventlint knows nothing of may do anything: only a handler whose every call is inert is spared
+    files = {"app.py": PIKA_AUTO_ACK["app.py"].replace("print(body)", "audit.record(body)").replace(
+        "import pika", "import pika\n        from audit import trail as audit")}
+    (found,) = findings(project(tmp_path, files))
+    assert found.line == 8 and "automatic acknowledgement (pika)" in found.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "print(body)",
+        'logging.getLogger(__name__).info("received %s", json.loads(body))',
+        # a tutorial's request to a documentation host reaches no real service
+        'requests.post("https://example.com/hook", data=body)',
+    ],
+)
+def test_auto_ack_on_a_handler_that_only_prints_or_logs_is_not_reported(tmp_path, body):
+    files = {"app.py": PIKA_AUTO_ACK["app.py"].replace("print(body)", body).replace(
+        "import pika", "import json\n        import logging\n\n        import pika\n        import requests")}
+    assert findings(project(tmp_path / "a", files)) == []
+    # with the knowledge emptied, it is judged as any other handler
+    (found,) = findings(project(tmp_path / "b", files, {"EDA402": {"inert_calls": []}}))
+    assert "automatic acknowledgement (pika)" in found.message
+
+
+def test_auto_commit_on_a_handler_that_only_logs_is_not_reported_but_real_work_is(tmp_path):
+    source = """
+        import logging
+        from kafka import KafkaConsumer
+
+        log = logging.getLogger(__name__)
+
+        def on_order(event):
+            log.info("order %s", event["id"])
+
+        def run():
+            for message in KafkaConsumer("orders.placed", group_id="audit"):
+                on_order(message.value)
+    """
+    assert findings(project(tmp_path / "a", {"app.py": source})) == []
+    (found,) = findings(project(tmp_path / "b", KAFKA_AUTO_COMMIT))
+    assert "automatic offset commits" in found.message
 
 
 def test_option_ack_on_delivery_frameworks(tmp_path):
@@ -136,7 +176,7 @@ KAFKA_AUTO_COMMIT = {
         from kafka import KafkaConsumer
 
         def on_order(event):
-            requests.post("https://ledger.example/entries", json=event)
+            requests.post("https://ledger.internal/entries", json=event)
 
         def run():
             for message in KafkaConsumer("orders.placed", group_id="ledger"):
@@ -176,12 +216,12 @@ def test_confluent_auto_commit_with_stored_offsets_is_not_reported(tmp_path):
                     msg = consumer.poll(1.0)
                     if msg is None:
                         continue
-                    requests.post("https://ledger.example/entries", data=msg.value())
+                    requests.post("https://ledger.internal/entries", data=msg.value())
                     consumer.store_offsets(message=msg)
         """
     }
     assert not findings(project(tmp_path / "stored", files))
-    post = '        requests.post("https://ledger.example/entries", data=msg.value())\n'
+    post = '        requests.post("https://ledger.internal/entries", data=msg.value())\n'
     store = "        consumer.store_offsets(message=msg)\n"
     early = {"app.py": textwrap.dedent(files["app.py"]).replace(post + store, store + post)}
     found = findings(project(tmp_path / "early", early))
@@ -199,7 +239,7 @@ def test_ack_in_a_helper_is_reported_where_the_helper_is_called(tmp_path):
 
             def callback(message):
                 done(message)
-                requests.post("https://carrier.example/shipments", data=message.data)
+                requests.post("https://carrier.internal/shipments", data=message.data)
 
             pubsub_v1.SubscriberClient().subscribe("projects/p/subscriptions/shipping", callback=callback)
         """
@@ -226,7 +266,7 @@ def test_ack_in_except_or_on_an_early_return_is_not_reported(tmp_path):
                 if data.get("test"):
                     message.ack()
                     return
-                requests.post("https://carrier.example/shipments", json=data)
+                requests.post("https://carrier.internal/shipments", json=data)
                 message.ack()
 
             pubsub_v1.SubscriberClient().subscribe("projects/p/subscriptions/shipping", callback=callback)
@@ -385,7 +425,7 @@ def test_early_ack_is_excused_by_an_ack_inside_the_work(tmp_path):
             from google.cloud import pubsub_v1
 
             def process(message):
-                requests.post("https://carrier.example/shipments", data=message.data)
+                requests.post("https://carrier.internal/shipments", data=message.data)
                 message.ack()
 
             def callback(message):
@@ -434,7 +474,7 @@ CELERY_EARLY = {
 
         @app.task(acks_late=False)
         def notify(order_id):
-            requests.post("https://crm.example/notes", json={"order": order_id})
+            requests.post("https://crm.internal/notes", json={"order": order_id})
     """
 }
 
@@ -458,7 +498,7 @@ def test_faststream_rabbit_default_acknowledges_after_the_handler(tmp_path):
 
             @broker.subscriber("notes")
             async def note(body: dict) -> None:
-                requests.post("https://crm.example/notes", json=body)
+                requests.post("https://crm.internal/notes", json=body)
         """
     }
     assert [d.code for d in findings(project(tmp_path / "a", files))] == []
@@ -471,12 +511,13 @@ def test_faststream_rabbit_default_acknowledges_after_the_handler(tmp_path):
 
 _TAIL_CONSUMER = """
 import pika
+import requests
 
 from logtail.setup import channel
 
 
 def callback(ch, method, properties, body):
-    print(body)
+    requests.post("https://search.internal/logs/_doc", data=body)
 
 
 channel.basic_consume(queue="log-tail", on_message_callback=callback, auto_ack=True)
@@ -521,12 +562,13 @@ def test_a_queue_of_the_same_name_declared_exclusive_by_another_service_does_not
 def test_broker_named_and_direct_reply_to_queues_are_transient_by_the_option(tmp_path):
     source = """
 import pika
+import requests
 
 channel = pika.BlockingConnection().channel()
 
 
 def on_reply(ch, method, props, body):
-    print(body)
+    requests.post("https://orders.internal/quotes", data=body)
 
 
 result = channel.queue_declare(queue="")
@@ -537,3 +579,85 @@ channel.basic_consume(queue="amq.rabbitmq.reply-to", on_message_callback=on_repl
     # with the option emptied both are reported again: the option is what decides
     found = findings(project(tmp_path / "b", {"rpc.py": source}, options={"EDA402": {"transient_queues": []}}), ("EDA402",))
     assert len(found) == 2
+
+
+# -- EDA402: an early branch that acknowledges, writes and `continue`s (#19 unseen2 message defect) -----------------
+
+_STREAM_TRANSFORM = """
+    import json
+
+    import redis
+
+    r = redis.Redis(decode_responses=True)
+
+
+    def transform():
+        while True:
+            batch = r.xreadgroup("transformers", "t1", {"pages": ">"}, count=10, block=5000)
+            for _, entries in batch:
+                for entry_id, fields in entries:
+                    page = json.loads(fields["html"])
+                    container = page.get("product")
+                    if not container:
+                        r.xack("pages", "transformers", entry_id)
+                        r.xadd("products", {"url": fields["url"], "price": ""})
+                        continue
+                    product = {"url": fields["url"], "price": container["price"]}
+                    r.xack("pages", "transformers", entry_id)
+                    r.xadd("products", product)
+"""
+
+
+def test_an_early_branch_names_the_write_that_follows_its_ack_there(tmp_path):
+    root = project(tmp_path, {"transform.py": _STREAM_TRANSFORM})
+    path = root / "transform.py"
+    found = {d.line: d.message for d in findings(root, ("EDA402",))}
+    early, main = line_of(path, "r.xack(", 1), line_of(path, "r.xack(", 2)
+    assert set(found) == {early, main}
+    # each acknowledgement names the write of its own path: the next line, not the other branch's
+    assert f"line {early + 1})" in found[early] and f"line {main + 1})" in found[main]
+
+
+def test_work_only_on_the_path_a_branch_continues_past_is_not_after_its_ack(tmp_path):
+    # the early branch drops the entry (acknowledged, nothing written); the write below never follows that ack
+    source = _STREAM_TRANSFORM.replace('                        r.xadd("products", {"url": fields["url"], "price": ""})\n', "").replace(
+        '                    r.xack("pages", "transformers", entry_id)\n                    r.xadd("products", product)\n',
+        '                    r.xadd("products", product)\n                    r.xack("pages", "transformers", entry_id)\n',
+    )
+    assert findings(project(tmp_path, {"transform.py": source}), ("EDA402",)) == []
+
+
+# -- an unresolved channel is shown as the expression it is, in backticks (#19) -------------------------------------
+
+_UNRESOLVED = """
+    import redis
+    import requests
+    from kafka import KafkaConsumer
+    from starlette.config import Config
+
+    config = Config(".env")
+    r = redis.Redis()
+
+
+    def on_product(event):
+        requests.post("https://catalog.internal/products", json=event)
+
+
+    def run():
+        for message in KafkaConsumer(config("KAFKA_PRODUCT_TOPIC", cast=str), group_id=config("KAFKA_GROUP", cast=str)):
+            on_product(message.value)
+
+
+    def relay(stream_name):
+        for _, entries in r.xreadgroup("relays", "r1", {"products": ">"}):
+            for entry_id, fields in entries:
+                r.xack("products", "relays", entry_id)
+                r.xadd(stream_name, fields)
+"""
+
+
+def test_unresolved_channels_are_shown_in_backticks(tmp_path):
+    messages = [d.message for d in findings(project(tmp_path, {"app.py": _UNRESOLVED}), ("EDA402",))]
+    assert any("consumes `config(" in m and "KAFKA_PRODUCT_TOPIC" in m and "(group `config(" in m for m in messages), messages
+    assert any("publishes to `stream_name`" in m for m in messages), messages
+    assert not any(" consumes config(" in m or "publishes stream_name" in m for m in messages)
