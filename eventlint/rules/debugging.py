@@ -8,6 +8,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Publication, Related, Subscription
 from eventlint.rules import knowledge
@@ -264,6 +265,7 @@ class NoDeadLetter(Rule):
         - state_by_assignment_frameworks: frameworks whose handlers write durable state by plain assignment (a faust Table), which calls do not show; their handlers are never taken as inert
         - report_inert_handlers: report handlers with nothing to protect too (every call inert)
         - example_folders: globs (case-insensitive) on folder names of example, demo and tutorial code (rules/knowledge/example-code.yaml); a subscription whose path from the analysed root passes through one is not reported; `[]` reports there too
+        - when_no_dead_letters: what to do where no subscription of the analysed project has a dead-letter path (dead-lettering not adopted at all): `once` reports one finding at the first service's first such consumer, with every other service's first one as related locations; `each` reports one finding per service as where some consumers have a path; `quiet` reports nothing (only an inconsistency is then reported)
         - placeholder_hosts: host names reserved for documentation (RFC 2606, RFC 6761; each with every name below it; rules/knowledge/inert-calls.yaml); a call whose every URL literal names one (`session.post("http://example.com/process")`) reaches no real service and is taken as inert; `[]` judges such calls as any other
         """
 
@@ -301,6 +303,7 @@ class NoDeadLetter(Rule):
         report_inert_handlers: bool = False
         placeholder_hosts: tuple[str, ...] = knowledge.placeholder_hosts()
         example_folders: tuple[str, ...] = knowledge.example_folders()
+        when_no_dead_letters: Literal["quiet", "once", "each"] = "once"
 
     invalid = [
         Example(
@@ -593,6 +596,16 @@ class NoDeadLetter(Rule):
             groups.setdefault((first.service or first.path, first.framework), []).append(lacking)
         for group in groups.values():
             group.sort(key=lambda ls: (ls[0].path, ls[0].line, ls[0].column))
+        ordered = sorted(groups.values(), key=lambda g: (g[0][0].path, g[0][0].line, g[0][0].column))
+        mode = self.options.when_no_dead_letters
+        if len(ordered) > 1 and mode != "each" and not self._adopted(ctx, callers):
+            # no consumer anywhere has a dead-letter path: one root cause (dead-lettering not adopted), one finding
+            if mode == "once":
+                yield self._not_adopted(ordered)
+            return
+        if not ordered or mode == "quiet" and len(ordered) == 1 and not self._adopted(ctx, callers):
+            return
+        for group in ordered:
             lacking = group[0]
             first = lacking[0]
             channels = sorted({_channel(s) for s in lacking})
@@ -614,6 +627,57 @@ class NoDeadLetter(Rule):
             if len(group) > 1:
                 finding = dataclasses.replace(finding, related=tuple(_related(ls) for ls in group[1:]))
             yield finding
+
+    def _adopted(self, ctx: RuleContext, callers: dict[str, list[Handler]]) -> bool:
+        """Some subscription of the project (outside example folders) has a dead-letter path: one declared where it
+        or its queue is (a dead-letter exchange, `amq.default` included, a redrive policy, a catalog entry), one its
+        handler or polling loop provides by moving failed messages aside, or it consumes a dead-letter channel."""
+        options = self.options
+        for subscription in ctx.facts.subscribers:
+            if knowledge.in_example_folder(subscription.path, options.example_folders):
+                continue
+            if subscription.dead_letter:
+                return True
+            names = (subscription.channel, subscription.channel_expr)
+            if any(imatches(n, options.dead_letter_channels) for n in names):
+                return True
+            if self._handler_dead_letters(subscription, ctx, callers):
+                return True
+        return False
+
+    def _not_adopted(self, groups: list[list[list[Subscription]]]) -> Diagnostic:
+        """The one finding of a project where no consumer has a dead-letter path: at the first service's first
+        consumer, its other consumers and every other service's first consumer as related locations."""
+        lacking = groups[0][0]
+        first = lacking[0]
+        channels = sorted({_channel(s) for s in lacking})
+        consumer = short(first.handler) if first.handler else "a consumer"
+        example = f"{channels[0]}.dlq" if re.fullmatch(r"[\w.:/-]+", channels[0]) else "<topic>.dlq"
+        sites = sum(len(g) for g in groups)
+        services = len({g[0][0].service for g in groups if g[0][0].service})
+        files = len({g[0][0].path for g in groups if not g[0][0].service})
+        where = " and ".join(
+            part for part in (_count(services, "service") if services else "", _count(files, "file") + " outside any service" if files else "") if part
+        )
+        related = [_related(ls) for ls in groups[0][1:]]
+        for group in groups[1:]:
+            head = group[0][0]
+            unit = f"service {head.service}" if head.service else "its file"
+            more = f" (and {_count(len(group) - 1, 'other subscription')} of {unit})" if len(group) > 1 else ""
+            who = short(head.handler) if head.handler else "a consumer"
+            channels_there = ", ".join(sorted({_channel(s) for s in group[0]}))
+            related.append(Related(head.path, head.line, head.column, f"{who} consumes {channels_there} ({head.framework}) with no dead-letter path either{more}"))
+        finding = self.finding(
+            first,
+            f"no consumer of the project has a dead-letter path (dead-lettering is not adopted): {_count(sites, 'subscription')} "
+            f"in {where} have none, and no handler moves a failed message aside; {consumer} consumes {', '.join(channels)} "
+            f"({first.framework}) here, the first consumer of every other service is a related location",
+            hint="choose where failed messages go, once for the project: a dead-letter exchange or topic per queue "
+            "(x-dead-letter-exchange, dead_letter_topic=, dead_letter_queue_name=, a RedrivePolicy or OnFailure "
+            "destination), or a shared helper that publishes messages that keep failing to a dead-letter topic such as "
+            f"{example}; or set `when_no_dead_letters: quiet` to report only consumers that lack the path others have",
+        )
+        return dataclasses.replace(finding, related=tuple(related))
 
     def _inert(
         self, subscription: Subscription, ctx: RuleContext, callers: dict[str, list[Handler]], visiting: frozenset[str] = frozenset()
