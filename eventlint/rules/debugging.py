@@ -205,7 +205,8 @@ class NoDeadLetter(Rule):
     reports nothing there, so that only an inconsistency (some consumers
     have a path, a service's do not) is reported. Where some consumer has a
     dead-letter path, every service lacking one is its own finding whatever
-    the option says: the gap is that service's.
+    the option says: the gap is that service's. A `# noqa` on the one
+    finding's line silences the project's finding.
 
     For example, a billing worker and a shipping worker that consume with
     pika, neither queue declared with an `x-dead-letter-exchange`, give one
