@@ -58,7 +58,7 @@ def test_stream_queues_are_recorded_and_not_asked_to_dead_letter():
     # the fixture's handlers only log: asked to report such handlers too, a classic queue without a dead-letter
     # exchange is reported and the stream queues are not
     config = api.load_config([ROOT])
-    rules = {**(config.raw.get("rules") or {}), "options": {"EDA501": {"report_inert_handlers": True}}}
+    rules = {**(config.raw.get("rules") or {}), "options": {"EDA501": {"report_inert_handlers": True, "when_no_dead_letters": "each"}}}
     result = api.lint([ROOT], dataclasses.replace(config, raw={**config.raw, "rules": rules}), select=["EDA501"])
     flagged = {(d.path, d.line) for d in result.diagnostics}
     assert (APP, at(APP, "@broker.subscriber(history)")) not in flagged

@@ -12,6 +12,9 @@ from eventlint.config import load_config
 from tests.helpers import fixture, line_of, write_project
 
 
+EACH = {"when_no_dead_letters": "each"}  # EDA501 per service even where no consumer has a dead-letter path
+
+
 def findings(root: Path, code: str, options: dict | None = None) -> set[tuple[str, int]]:
     return {(d.path, d.line) for d in diagnostics(root, code, options)}
 
@@ -169,7 +172,8 @@ def test_no_dead_letter_skips_infrastructure_and_fire_and_forget_transports():
     assert findings(fixture("redis"), "EDA501") == {("services/payments/payments/worker.py", line_of(worker, "xreadgroup("))}
     # core NATS is at most once; JetStream consumers redeliver (shipping's cancellation handler only logs:
     # nothing to protect)
-    nats = findings(fixture("nats"), "EDA501")
+    # (per service: no consumer of the fixture has a dead-letter path, which `once`, the default, reports once)
+    nats = findings(fixture("nats"), "EDA501", EACH)
     assert {path for path, _ in nats} == {
         "services/notifications/notifications/consumer.py",
         "services/shipping/shipping/worker.py",
@@ -177,19 +181,19 @@ def test_no_dead_letter_skips_infrastructure_and_fire_and_forget_transports():
     assert len(nats) == 2
     # reported too when asked, as a related location of the shipping service's one finding
     worker = fixture("nats") / "services/shipping/shipping/worker.py"
-    reported = {d.path: d for d in diagnostics(fixture("nats"), "EDA501", {"report_inert_handlers": True})}
+    reported = {d.path: d for d in diagnostics(fixture("nats"), "EDA501", {"report_inert_handlers": True, **EACH})}
     related = reported["services/shipping/shipping/worker.py"].related
     assert [(r.path, r.line) for r in related] == [("services/shipping/shipping/worker.py", line_of(worker, '"orders.cancelled"'))]
 
 
 def test_no_dead_letter_message_names_consumer_channels_and_framework():
-    result = api.lint([fixture("faust")], load_config([fixture("faust")]), select=["EDA501"])
-    messages = {d.message for d in result.diagnostics}
+    reported = diagnostics(fixture("faust"), "EDA501", EACH)
+    messages = {d.message for d in reported}
     assert (
         "pipeline.count_orders consumes orders.cancelled, orders.placed (faust) with no dead-letter path: "
         "no dead-letter destination is declared and the handler moves no failed message aside"
     ) in messages
-    assert all(d.hint and "dead-letter" in d.hint for d in result.diagnostics)
+    assert all(d.hint and "dead-letter" in d.hint for d in reported)
 
 
 # -- EDA501 beyond the examples -------------------------------------------------------------
@@ -301,7 +305,7 @@ def test_no_dead_letter_infrastructure_queue_reported_when_a_template_shows_no_r
     handler = "from shipping import carriers\n\ndef handle(event, context):\n    carriers.book(event)\n"
     files = {"app.py": SQS_POLLER, "template.yaml": SAM_WITHOUT_REDRIVE, "src/lambda_app.py": handler}
     shown = project(tmp_path / "b", files)
-    assert findings(shown, "EDA501") == {at(shown, "app.py", "receive_message("), at(shown, "template.yaml", "Shipments:")}
+    assert findings(shown, "EDA501", EACH) == {at(shown, "app.py", "receive_message("), at(shown, "template.yaml", "Shipments:")}
 
 
 # -- EDA502 swallowed-exception ---------------------------------------------------------------

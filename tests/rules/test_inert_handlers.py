@@ -238,6 +238,9 @@ def test_knowledge_file_is_valid_and_a_mistake_names_the_key():
 # -- real consumer shapes ------------------------------------------------------------------------------
 
 
+EACH = {"when_no_dead_letters": "each"}  # per service, even where no consumer has a dead-letter path
+
+
 def eda501(tmp_path: Path, files: dict[str, str], options: dict | None = None) -> list:
     root = write_project(tmp_path, {k: textwrap.dedent(v) for k, v in files.items()}, {"exclude": []})
     config = load_config([root])
@@ -324,8 +327,11 @@ def test_a_relay_is_judged_by_the_consumers_of_what_it_publishes(tmp_path):
     # its only consumer prints: nothing downstream outlives a process, so neither is reported
     assert eda501(tmp_path / "a", {"relay.py": RELAY, "printer.py": PRINTER}) == []
     # a consumer downstream writes: losing the relay's message loses that row, so the relay is reported
-    found = eda501(tmp_path / "b", {"relay.py": RELAY, "writer.py": WRITER})
+    found = eda501(tmp_path / "b", {"relay.py": RELAY, "writer.py": WRITER}, EACH)
     assert sorted(d.path for d in found) == ["relay.py", "writer.py"]
+    # by default, with no dead-letter path anywhere, the two are one finding (dead-lettering not adopted)
+    (once,) = eda501(tmp_path / "b", {"relay.py": RELAY, "writer.py": WRITER})
+    assert [once.path, *(r.path for r in once.related)] == ["relay.py", "writer.py"]
     # nothing in the analysed code consumes it: its consumer is elsewhere and may do work, so it is reported
     assert [d.path for d in eda501(tmp_path / "c", {"relay.py": RELAY})] == ["relay.py"]
 
@@ -556,7 +562,7 @@ def test_a_worker_answering_a_requester_is_judged_by_what_the_requester_does_wit
     # the answer is consumed here only by a requester that prints it: a kept request would have nothing to redo
     assert eda501(tmp_path / "a", {"requester.py": _requester("print(message.body.decode())"), "worker.py": worker}) == []
     # the requester stores the answer: losing the request loses that row, so both sides are reported
-    found = eda501(tmp_path / "b", {"requester.py": _requester(STORE), "worker.py": worker})
+    found = eda501(tmp_path / "b", {"requester.py": _requester(STORE), "worker.py": worker}, EACH)
     assert sorted(d.path for d in found) == ["requester.py", "worker.py"]
     # a worker that also publishes a real event, which nothing here consumes, is not inert
     real = WORKER.replace(
