@@ -160,6 +160,9 @@ class ExceptClause:
     # `line:column` of later calls of its function given a collection the clause empties (`ack_ids.clear()` or
     # `ack_ids = []`, then `xack(stream, group, *ack_ids)`): what the clause keeps from them; omitted when empty
     withholds: tuple[str, ...] = ()
+    # `line:column` of later calls of its function given a name the clause assigns (`status = FAILED`, then
+    # `finally: db.update_status(order_id, status)`): where its stand-in value is taken on; omitted when empty
+    hands_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,8 +384,9 @@ def _record_to_json(record: Any) -> dict[str, Any]:
             del out[name]  # present only when there is something to say: older documents stay as they were
     if out.get("message_keywords") == []:
         del out["message_keywords"]
-    if out.get("withholds") == []:
-        del out["withholds"]
+    for name in ("withholds", "hands_on"):
+        if out.get(name) == []:
+            del out[name]
     return out
 
 

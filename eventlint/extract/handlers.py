@@ -385,6 +385,7 @@ class HandlerAnalysis:
                     returns_value=clause.returns_value,
                     fallback=_fallback(clause, fn) if clause.assigns else None,
                     withholds=_withholds(clause, fn),
+                    hands_on=_hands_on(clause, fn),
                 )
             )
         for read in fn.reads:
@@ -1074,6 +1075,44 @@ def _withholds(clause: ir.Except, fn: ir.Function) -> tuple[str, ...]:
         f"{c.line}:{c.col}" for c in fn.calls
         if c.line > clause.line and id(c) not in own
         and any(ir.names_in(a) & names for a in (*c.args, *(v for _, v in c.kwargs)))
+    )
+
+
+def _hands_on(clause: ir.Except, fn: ir.Function) -> tuple[str, ...]:
+    """`line:column` of the later calls of the function given a name the clause assigns, with no other assignment
+    of that name between (`status = FAILED` in the clause, then `finally: db.update_status(order_id, status)`):
+    where the value the clause puts in place of the failed result is taken on."""
+    if not clause.assigns:
+        return ()
+    own = {id(c) for c in clause.calls}
+    # the clause's own assignment of each name is its first one after the clause's line
+    later = sorted((a.line, a.target) for a in fn.assigns if a.line > clause.line and a.target in clause.assigns)
+    own_line: dict[str, int] = {}
+    for line, target in later:
+        own_line.setdefault(target, line)
+
+    def skipped(name: str, line: int) -> bool:
+        # in the arm that runs only when the name is true (`if data: process(data)`): the stand-in skips that work
+        for arm in fn.arms:
+            negated = arm.test.startswith("!")
+            if (arm.test[1:] if negated else arm.test) != name or arm.body_first <= clause.line <= arm.other_last:
+                continue
+            first, last = (arm.other_first, arm.other_last) if negated else (arm.body_first, arm.body_last)
+            if first <= line <= last:
+                return True
+        return False
+
+    def handed(name: str, line: int) -> bool:
+        return (
+            name in own_line
+            and not any(t == name and own_line[name] < l < line for l, t in later)
+            and not skipped(name, line)
+        )
+
+    return tuple(
+        f"{c.line}:{c.col}" for c in fn.calls
+        if c.line > clause.line and id(c) not in own
+        and any(handed(n, c.line) for a in (*c.args, *(v for _, v in c.kwargs)) for n in ir.names_in(a))
     )
 
 

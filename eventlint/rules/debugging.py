@@ -923,7 +923,13 @@ class SwallowedException(Rule):
     fallback which a later `if` of its function takes over from (`creds =
     None`, then `if not creds:` a new OAuth flow: the arm run when the name
     is false does work, a call that is not inert), where the failure is
-    handled by another way to the same result; and, in a function that receives the messages
+    handled by another way to the same result; a clause that puts a stand-in
+    value in place of the failed result which later work of its function
+    takes on (`status = FAILED`, then `finally: db.update_order_status(order_id,
+    status)`: a call that is not inert given that name, with no other
+    assignment of it between and not under an `if` that runs only when the
+    name is true; the facts' `hands_on`), where the failure is recorded as
+    that value; and, in a function that receives the messages
     itself, a `try` whose message-handling calls all sit inside a nested `try`
     whose own broad clause catches first (an outer `except` around creating
     and starting a consumer and its guarded loop).
@@ -1638,11 +1644,15 @@ class SwallowedException(Rule):
         """The clause assigns a name that a later `if` of its function tests, and the arm run when the name is false
         does work (a call that is not inert: not a log line, a conversion, a wait): `creds = None`, then `if not
         creds:` a new OAuth flow. The failure is handled there, by another way to the same result."""
-        if clause.fallback is None:
+        handed = set(clause.hands_on)
+        if clause.fallback is None and not handed:
             return False
-        first, last = clause.fallback
+        first, last = clause.fallback or (0, -1)
+        # or a later call given the value the clause assigned, doing work with it (`status = FAILED` in the clause,
+        # then `finally: db.update_status(order_id, status)`): the failure is recorded as that value
         return any(
-            c.path == clause.path and c.function == clause.function and first <= c.line <= last
+            c.path == clause.path and c.function == clause.function
+            and (first <= c.line <= last or (f"{c.line}:{c.column}" in handed and not c.in_except))
             and not knowledge.matches_any(c, INERT_CALLS)
             for c in handler.calls
         )

@@ -711,3 +711,59 @@ def test_knowledge_file_is_valid_and_a_mistake_names_the_key():
     assert [k for k, _ in schemas.problems({**minimal, "recording": [""]}, "failure_handling")] == ["recording[0]"]
     [(key, message)] = schemas.problems({**minimal, "extra": 1}, "failure_handling")
     assert key == "extra" and "unknown key" in message
+
+
+# -- a clause that puts a stand-in value in place of the failed result, which later work takes on -----------------
+
+STATUS = """
+    import logging
+
+    import requests
+    from confluent_kafka import Consumer
+
+    from orders import db
+
+    log = logging.getLogger(__name__)
+    FAILED = "something_wrong"
+
+
+    def follow_status():
+        consumer = Consumer({"bootstrap.servers": "kafka:9092", "group.id": "status"})
+        consumer.subscribe(["pizza-status"])
+        while True:
+            event = consumer.poll(1.0)
+            if event is None or event.error():
+                continue
+            order_id = event.key().decode()
+            try:
+                status = requests.get(f"https://tracker.internal/orders/{order_id}", timeout=5).json()["status"]
+            except Exception:
+                status = FAILED
+                log.exception("no status for %s", order_id)
+            finally:
+                db.update_order_status(order_id, status)
+"""
+
+
+def test_a_stand_in_value_recorded_after_the_clause_is_handled(tmp_path):
+    root = project(tmp_path, {"status.py": STATUS})
+    assert findings(root, "EDA502") == set()
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        # the later work runs only when the value is true: the stand-in skips it
+        ("            finally:\n                db.update_order_status(order_id, status)",
+         "            if status:\n                db.update_order_status(order_id, status)"),
+        # a later call given the value only logs it
+        ("db.update_order_status(order_id, status)", "log.info('status %s', status)"),
+        # the name is assigned again before the work: the stand-in never reaches it
+        ("            finally:\n                db.update_order_status(order_id, status)",
+         "            status = event.headers()\n            db.update_order_status(order_id, status)"),
+    ],
+)
+def test_a_stand_in_nothing_takes_on_is_still_swallowed(tmp_path, old, new):
+    assert old in STATUS
+    root = project(tmp_path, {"status.py": STATUS.replace(old, new).replace("status = FAILED", "status = None")})
+    assert findings(root, "EDA502") == {at(root, "status.py", "except Exception:")}
