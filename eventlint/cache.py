@@ -16,6 +16,7 @@ import os
 import shutil
 import stat
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,21 +156,29 @@ def _digest_of(pieces: list[bytes]) -> str:
 def clean(directory: Path) -> bool:
     """Remove a cache directory; True when there was one. Refuses a directory that is not a cache.
 
-    Safe while other runs use it: a run that reads sees missing entries and computes them; one that writes
-    cannot recreate the directory once it is gone (its writes fail and are skipped, `Cache._put_pieces`);
-    an entry written while the tree is being removed only makes the removal go round again.
-    (Not renamed aside first: a renamed cache in the project would be walked by discovery.)
+    Safe while other runs use it: the directory is first renamed aside (`<name>.removing-…`, which discovery
+    never walks), in one step, so a run that reads sees missing entries and computes them, and one that writes
+    cannot recreate it (its writes fail and are skipped, `Cache._put_pieces`) nor write into the tree being
+    removed. Where the rename is refused, the tree is removed in place, going round again when an entry is
+    written behind the removal.
     """
     if not directory.is_dir():
         return False
     if directory.is_symlink() or not (directory.name == CACHE_DIR or _marked(directory)):
         raise ValueError(f"{directory} is not an eventlint cache directory (it has no .gitignore written by eventlint)")
+    aside = directory.with_name(f"{directory.name}.removing-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        os.rename(directory, aside)
+    except FileNotFoundError:
+        return True  # removed meanwhile (another `cache clean`)
+    except OSError:
+        aside = directory
     for attempt in range(_CLEAN_ATTEMPTS):
         try:
-            shutil.rmtree(directory)
+            shutil.rmtree(aside)
             break
         except FileNotFoundError:
-            if not directory.exists():
+            if not aside.exists():
                 break  # removed meanwhile (another `cache clean`)
         except OSError:  # "directory not empty": a run wrote an entry behind the removal
             if attempt == _CLEAN_ATTEMPTS - 1:

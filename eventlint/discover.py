@@ -162,7 +162,7 @@ def _walk(top: Path, root: Path, found: dict[str, Path], skipped: list[Skipped])
             except OSError:
                 continue
             if is_dir:
-                if entry.name in PRUNED_DIRS or entry.name.endswith(".egg-info") or (path / "pyvenv.cfg").exists():
+                if entry.name in PRUNED_DIRS or entry.name.startswith(".eventlint_cache.removing-") or entry.name.endswith(".egg-info") or (path / "pyvenv.cfg").exists():
                     continue
                 subdirs.append(path)
             elif entry.is_file(follow_symlinks=False):

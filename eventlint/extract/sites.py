@@ -1524,6 +1524,17 @@ class SiteFinder:
         elsewhere), when it is decorated (registered with a framework) or a module body, or when a caller's
         service is unknown past the depth limit. Callers outside every service (tests, scripts) are not
         counted. Sorted; empty when the function's file has no service and no caller decides one."""
+        reads = self.project.reads
+        if reads is None or stack:
+            return self._callers_services(qname, depth, stack)
+        # read as a whole (`resolve.Reads`): which calls anywhere call it, and their services, a summary of every module
+        outer, reads.bits = reads.bits, 0
+        result = self._callers_services(qname, depth, stack)
+        reads.bits = outer | reads.key(f"#runs_in:{qname}")
+        return result
+
+    def _callers_services(self, qname: str, depth: int, stack: frozenset[str]) -> tuple[str, ...]:
+        """`_runs_in`'s answer, computed (memoised for a question asked from outside a chain of callers)."""
         if qname in self._runs_in_memo:
             return self._runs_in_memo[qname]
         entry = self.project.functions.get(qname)

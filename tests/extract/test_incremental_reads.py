@@ -92,6 +92,7 @@ class _Run:
             self.loops.setdefault(qname, []).append((sorted(messages), sorted(seeds)))
         self.receivers = dict(finder.dispatch.receivers)
         self.bound = set(finder.bound_wrappers)
+        self.runs_in = dict(finder._runs_in_memo)
 
 
 def _render(site: Found) -> str:
@@ -143,6 +144,7 @@ def _edit_bits(  # noqa: C901 - one summary after another
         old_table, new_table = table
         names |= {f"{prefix}{key}" for key in set(old_table) | set(new_table) if old_table.get(key) != new_table.get(key)}
     names |= {f"#bound:{key}" for key in before.bound ^ after.bound}
+    names |= {f"#runs_in:{key}" for key in set(before.runs_in) | set(after.runs_in) if before.runs_in.get(key) != after.runs_in.get(key)}
     names |= {f"#decoded:{key}" for key in before.decoded ^ after.decoded}
     for table, prefix in (
         ((before.routed, after.routed), "#routed:"),
