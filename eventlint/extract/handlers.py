@@ -1050,7 +1050,6 @@ def _withholds(clause: ir.Except, fn: ir.Function) -> tuple[str, ...]:
     """`line:column` of the calls of the function after the clause that are given a collection the clause empties
     (`ack_ids.clear()` or `ack_ids = []`), itself or through a name computed from it after the clause (`ids =
     malformed + ack_ids`, then `xack(stream, group, *ids)`): what the clause keeps from them."""
-    own = {id(c) for c in clause.calls}
     emptied = {
         c.func.value.id for c in clause.calls
         if isinstance(c.func, ir.Attr) and c.func.attr == "clear" and isinstance(c.func.value, ir.Name)
@@ -1071,11 +1070,7 @@ def _withholds(clause: ir.Except, fn: ir.Function) -> tuple[str, ...]:
             if assign.target not in names and ir.names_in(assign.value) & names:
                 names.add(assign.target)
                 changed = True
-    return tuple(
-        f"{c.line}:{c.col}" for c in fn.calls
-        if c.line > clause.line and id(c) not in own
-        and any(ir.names_in(a) & names for a in (*c.args, *(v for _, v in c.kwargs)))
-    )
+    return _later_calls_given(clause, fn, lambda name, _line: name in names)
 
 
 def _hands_on(clause: ir.Except, fn: ir.Function) -> tuple[str, ...]:
@@ -1084,7 +1079,6 @@ def _hands_on(clause: ir.Except, fn: ir.Function) -> tuple[str, ...]:
     where the value the clause puts in place of the failed result is taken on."""
     if not clause.assigns:
         return ()
-    own = {id(c) for c in clause.calls}
     # the clause's own assignment of each name is its first one after the clause's line
     later = sorted((a.line, a.target) for a in fn.assigns if a.line > clause.line and a.target in clause.assigns)
     own_line: dict[str, int] = {}
@@ -1109,10 +1103,17 @@ def _hands_on(clause: ir.Except, fn: ir.Function) -> tuple[str, ...]:
             and not skipped(name, line)
         )
 
+    return _later_calls_given(clause, fn, handed)
+
+
+def _later_calls_given(clause: ir.Except, fn: ir.Function, takes: Callable[[str, int], bool]) -> tuple[str, ...]:
+    """`line:column` of the calls of the function after the clause (its own left out) with an argument reading a
+    name `takes(name, line of the call)` accepts (`_withholds`, `_hands_on`)."""
+    own = {id(c) for c in clause.calls}
     return tuple(
         f"{c.line}:{c.col}" for c in fn.calls
         if c.line > clause.line and id(c) not in own
-        and any(handed(n, c.line) for a in (*c.args, *(v for _, v in c.kwargs)) for n in ir.names_in(a))
+        and any(takes(n, c.line) for a in (*c.args, *(v for _, v in c.kwargs)) for n in ir.names_in(a))
     )
 
 
