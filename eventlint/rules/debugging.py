@@ -13,8 +13,8 @@ from typing import Literal
 from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Publication, Related, Subscription
 from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
-from eventlint.rules.delivery import ACK_ON_DELIVERY, shown_channel
-from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, TRANSIENT_QUEUES, short, transient_queue
+from eventlint.rules.delivery import ACK_ON_DELIVERY
+from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, TRANSIENT_QUEUES, short, shown_channel, transient_queue
 
 RETRY_CHANNELS = ("*.retry*", "*-retry*", "*_retry*", "retry.*", "retry-*", "retry_*")
 DEAD_LETTER_CALLS = ("*dead*letter*", "*dlq*")
@@ -848,7 +848,7 @@ class NoDeadLetter(Rule):
 
 def _channel(subscription: Subscription) -> str:
     """The subscription's channel, the expression of one not resolved in backticks, its event, or "an unresolved
-    channel" (delivery.shown_channel)."""
+    channel" (handler_queries.shown_channel)."""
     if subscription.channel is None and subscription.channel_expr is None and subscription.event:
         return subscription.event
     return shown_channel(subscription.channel, subscription.channel_expr)

@@ -24,6 +24,7 @@ from eventlint.rules.handler_queries import (
     reaching_call,
     TRANSIENT_QUEUES,
     short,
+    shown_channel,
     transient_queue,
     with_literal,
 )
@@ -970,12 +971,6 @@ def _followed(handler: Handler, call: HandlerCall) -> bool:
         other.depth == 0 and not other.in_except and other.line > site.line and other.column <= site.column
         for other in handler.calls
     )
-
-
-def shown_channel(channel: str | None, expr: str | None, event: str | None = None) -> str:
-    """A channel as rule messages show it: its name (or, given one, the event's), else the expression eventlint
-    could not resolve in backticks (`config('KAFKA_TOPIC', cast=str)`), else "an unresolved channel"."""
-    return channel or event or (f"`{expr}`" if expr else "an unresolved channel")
 
 
 def _consumes(function: str, subscribers: tuple[Subscription, ...], once: tuple[str, ...]) -> str:

@@ -173,3 +173,9 @@ def short(name: str) -> str:
     """The last two parts of a qualified name: `gateway.charge_card`."""
     parts = name.split(".")
     return ".".join(parts[-2:]) if len(parts) > 2 else name
+
+
+def shown_channel(channel: str | None, expr: str | None, event: str | None = None) -> str:
+    """A channel as rule messages show it: its name (or, given one, the event's), else the expression eventlint
+    could not resolve in backticks (`config('KAFKA_TOPIC', cast=str)`), else "an unresolved channel"."""
+    return channel or event or (f"`{expr}`" if expr else "an unresolved channel")

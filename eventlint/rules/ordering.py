@@ -12,7 +12,7 @@ from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Subsc
 from eventlint.identity import Identity, transport_of
 from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
-from eventlint.rules.handler_queries import chain, named, short
+from eventlint.rules.handler_queries import chain, named, short, shown_channel
 
 # The ordered transports, from rules/knowledge/ordering.yaml: those that route every message by its key (a
 # message without one goes to any partition), and those whose FIFO queues/topics (named `*.fifo`) order
@@ -124,7 +124,7 @@ def declared_by_decorator(publication: Publication, ctx: RuleContext) -> bool:
 
 
 def destination(p: Publication | Subscription) -> str:
-    return p.channel or (f"`{p.channel_expr}`" if p.channel_expr else "an unresolved channel")
+    return shown_channel(p.channel, p.channel_expr)
 
 
 def what(p: Publication) -> str:
