@@ -910,6 +910,9 @@ class Evaluator:
             return None
         if isinstance(annotation, (ir.Str, ir.Opaque)):
             text = annotation.value if isinstance(annotation, ir.Str) else annotation.text
+            # `Annotated[AIOKafkaProducer, Depends(get_producer)]` (kept as text: a call in its metadata): the type
+            # is the first argument; what follows only says who fills it
+            text = _annotated_head(text)
             for part in text.split("|"):
                 dotted = part.strip()
                 if dotted == "None" or not re.fullmatch(r"[A-Za-z_][\w.]*", dotted):
@@ -2173,6 +2176,26 @@ def _env_prefix(mod: ModInfo, cls: ir.Class) -> str | None:
 def _annotated_field(annotation: ir.Expr) -> bool:
     """Whether an annotation may carry a field specifier (`Annotated[str, Field(alias="X")]`, kept as text)."""
     return isinstance(annotation, ir.Opaque) and "Field(" in annotation.text
+
+
+_ANNOTATED = re.compile(r"\s*(?:typing\.|typing_extensions\.)?Annotated\s*\[(.*)\]\s*", re.S)
+
+
+def _annotated_head(text: str) -> str:
+    """The type of an `Annotated[T, metadata...]` annotation kept as text (`T`, up to the first top-level comma);
+    any other text unchanged."""
+    match = _ANNOTATED.fullmatch(text)
+    if match is None:
+        return text
+    inner, depth = match.group(1), 0
+    for i, char in enumerate(inner):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            return inner[:i].strip()
+    return inner.strip()
 
 
 def _recursive(func: ir.Function, scope: Scope) -> bool:
