@@ -524,7 +524,8 @@ class HandlerAnalysis:
                 if found is None:
                     return None
                 value, where, at = found
-                return self._made_by(value, where, at + 1, depth + 1)
+                # `im = im.convert("RGB")`: the right side reads the name as it was before this line
+                return self._made_by(value, where, at if name in ir.names_in(value) else at + 1, depth + 1)
             case ir.Attr(ir.Name("self"), attr) if scope.cls is not None:
                 return self._self_attr(scope, attr, depth)
             case ir.Attr(value, attr):

@@ -41,6 +41,8 @@ BEST_EFFORT = knowledge.failure_handling().best_effort  # notifications a team c
 # only these has nothing an early acknowledgement could lose (EDA402)
 INERT_CALLS = tuple(entry for group in knowledge.inert_calls().values() for entry in group)
 STORAGE_WRITES = _KNOWN.effects["storage-writes"]
+# calls an effects glob matches by method name that only write a local file (Pillow's Image.save): never an effect
+LOCAL_WRITES = _KNOWN.local_writes
 # reads that return None (or an empty result) when the record is not there: SQLAlchemy/SQLModel, Django, pymongo,
 # DB-API cursors, DynamoDB
 LOOKUP_CALLS = (
@@ -997,6 +999,8 @@ def matches_release(calls: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
 
 def _classify(call: HandlerCall, options: Any) -> str | None:
     """The kind of side effect a call is, by the rule's options (None: not one)."""
+    if knowledge.matches_any(call, LOCAL_WRITES):
+        return None
     if knowledge.matches_any(call, options.payments):
         return "moves money"
     if _db_write(call, options):
