@@ -1773,7 +1773,12 @@ class AckBeforeProcessing(Rule):
     def _automatic(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         options = self.options
         sites: dict[tuple[str, int, int, str, str], list[Subscription]] = {}
+        # a wrapper's own consumer (`def consume(topic): AIOKafkaConsumer(topic, ...)`) is the same subscription as the
+        # calls of the wrapper, which name the topic: those are reported, not it (as EDA501 does)
+        wrapped = {(s.framework, v) for s in ctx.facts.subscribers for v in s.via}
         for sub in ctx.facts.subscribers:
+            if sub.channel is None and (sub.framework, sub.function) in wrapped:
+                continue
             # the framework packs say when a library acknowledges by itself (on-delivery, auto-commit,
             # after-handler); a plain `auto` (a team's own pack, an older facts document) is read through the lists
             if sub.ack in ("on-delivery", "auto") and sub.framework in options.ack_on_delivery_frameworks:
