@@ -46,11 +46,13 @@ LOG_LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critica
 LOGGERS = tuple(f"*log*.{level}" for level in LOG_LEVELS)
 INERT_CALLS = tuple(entry for group in knowledge.inert_calls().values() for entry in group)
 EFFECT_CALLS = tuple(entry for group in knowledge.load().effects.values() for entry in group)
-# Calls that decode a received message (EDA502's decode_calls), and calls that only gather decoded values in memory:
-# rules/knowledge/failure-handling.yaml. A `try` around decoding alone guards decoding, and a message that cannot be
-# decoded never will be, so skipping it is a choice (dead-lettering it is EDA501's concern).
-DECODE_CALLS = knowledge.failure_handling().decoding
-COLLECTING_CALLS = knowledge.failure_handling().collecting
+# Calls that decode a received message (EDA502's decode_calls): a `try` around these alone guards decoding, and a
+# message that cannot be decoded never will be, so skipping it is a choice (dead-lettering it is EDA501's concern).
+DECODE_CALLS = (
+    "json.loads", "orjson.loads", "ujson.loads", "simplejson.loads", "msgpack.unpackb", "msgpack.loads",
+    "*.decode", "*.value", "*.key", "*.model_validate", "*.model_validate_json", "*.parse_raw", "*.parse_obj",
+    "*.from_json", "*.fromstring", "*.parsefromstring", "fastavro.schemaless_reader", "*.b64decode",
+)
 # Calls that start, stop or close a messaging client (EDA502's lifecycle_calls): a `try` around these alone (a
 # `finally: try: await consumer.stop()`) guards the client's shutdown, with no message in hand.
 LIFECYCLE_CALLS = (
@@ -1512,7 +1514,7 @@ class SwallowedException(Rule):
         body = try_body(handler, clause)
         if body is None:
             return False
-        if body and self._decodes_only(handler, body):
+        if body and all(call_named(c, self.options.decode_calls) for c in body):
             return True
         if body and all(c.in_except for c in body):
             # a `try` inside an `except` clause around writing the failure down (`repository.update(failed)`):
@@ -1528,23 +1530,6 @@ class SwallowedException(Rule):
             return False
         uncaught = self._uncaught_body(handler, clause) or []
         return len(uncaught) < len(body) and not any(c.uses_message or c.forwards_message for c in uncaught)
-
-    def _decodes_only(self, handler: Handler, body: list[HandlerCall]) -> bool:
-        """The `try` decodes the message (`decode_calls`) and does nothing else that could fail for another reason:
-        its other calls, and those of the project functions it enters, only log, compute or gather values in memory
-        (output and in-memory values of inert-calls.yaml, a class constructed, `collecting` calls); never a read
-        over the network, a known side effect or a publication. What it catches is a message no retry can decode."""
-        decode = self.options.decode_calls
-        if not any(call_named(c, decode) for c in body):
-            return False
-        followed = set(handler.functions)
-        entered = [c.name for c in body if c.name in followed]
-        reached = reachable(handler, entered)
-        inside = [c for c in handler.calls if c.function in reached and c.name not in followed]
-        return all(
-            c.name in followed or call_named(c, decode) or _in_memory(c)
-            for c in (*body, *inside)
-        )
 
     def _best_effort(
         self,
@@ -1789,25 +1774,6 @@ class SwallowedException(Rule):
             "to a dead-letter topic (or publish a failure event)",
             service=handler.service,
         )
-
-
-def _in_memory(call: HandlerCall) -> bool:
-    """Output or a value computed in memory (a conversion, a class constructed, a message field read, a value
-    gathered into a list): nothing that fails for a reason a retry could remove."""
-    if knowledge.matches_any(call, EFFECT_CALLS) or knowledge.matches_any(call, _INERT["reads"]):
-        return False
-    return (
-        knowledge.matches_any(call, _INERT["output"])
-        or knowledge.matches_any(call, _INERT["pure"])
-        or _constructs(call)
-        or call_named(call, COLLECTING_CALLS)
-        or _mapping_get(call)
-    )
-
-
-def _mapping_get(call: HandlerCall) -> bool:
-    """`order.get("id")` on a local value (one dot, no URL given): a lookup in a mapping, not a client's GET."""
-    return call.name.endswith(".get") and call.name.count(".") == 1 and not any("://" in v for v in call.literals)
 
 
 def _constructs(call: HandlerCall) -> bool:
