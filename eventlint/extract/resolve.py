@@ -2198,6 +2198,25 @@ def _annotated_head(text: str) -> str:
     return inner.strip()
 
 
+def cannot_bind(entry: tuple[ModInfo, ir.Function] | None, call: ir.Call) -> bool:
+    """A call of a module-level function that leaves one of its required parameters without a value
+    (`produce_message("updated", payload)` for `def produce_message(topic, key, value)`): Python raises TypeError
+    before the body runs, so nothing is sent from there. Unknown when the call unpacks `*args` or `**kwargs`."""
+    if entry is None:
+        return False
+    fn = entry[1]
+    if "." in fn.name or any(isinstance(a, ir.Starred) for a in call.args) or any(k is None for k, _ in call.kwargs):
+        return False  # a method (its receiver fills the first parameter) or an unpacking: not judged
+    if any(p.kind == "star" for p in fn.params) and len(call.args) > sum(p.kind == "pos" for p in fn.params):
+        return False
+    given = {k for k, _ in call.kwargs}
+    positional = [p for p in fn.params if p.kind == "pos"]
+    for index, param in enumerate(positional):
+        if param.default is None and index >= len(call.args) and param.name not in given:
+            return True
+    return any(p.kind == "kwonly" and p.default is None and p.name not in given for p in fn.params)
+
+
 def _recursive(func: ir.Function, scope: Scope) -> bool:
     """Whether `scope` is inside an evaluation of `func` already: itself, or a caller up its chain of bound scopes."""
     here: Scope | None = scope
