@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from eventlint.extract import ir, payload_schema
 from eventlint.extract.payload_schema import SchemaInference
-from eventlint.extract.resolve import Evaluator, ModInfo, Project, Scope, argument
+from eventlint.extract.resolve import Evaluator, ModInfo, Project, Scope, argument, cannot_bind
 from eventlint.extract.serializers import knowledge
 from eventlint.extract.values import VInst, VMethod, VRef
 from eventlint.facts import (
@@ -470,6 +470,8 @@ class HandlerAnalysis:
         callee = self.ev.eval(call.func, scope, call.line)
         match callee:
             case VRef(qname, "function"):
+                if cannot_bind(self.project.functions.get(qname), call):
+                    return qname, None  # it raises TypeError before its body runs: nothing inside happens
                 return qname, qname if qname in self.project.functions else None
             case VRef(qname, "external"):
                 return self.ev.patterns.canonical(qname), None
@@ -524,7 +526,8 @@ class HandlerAnalysis:
                 if found is None:
                     return None
                 value, where, at = found
-                return self._made_by(value, where, at + 1, depth + 1)
+                # `im = im.convert("RGB")`: the right side reads the name as it was before this line
+                return self._made_by(value, where, at if name in ir.names_in(value) else at + 1, depth + 1)
             case ir.Attr(ir.Name("self"), attr) if scope.cls is not None:
                 return self._self_attr(scope, attr, depth)
             case ir.Attr(value, attr):

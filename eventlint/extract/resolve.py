@@ -910,6 +910,9 @@ class Evaluator:
             return None
         if isinstance(annotation, (ir.Str, ir.Opaque)):
             text = annotation.value if isinstance(annotation, ir.Str) else annotation.text
+            # `Annotated[AIOKafkaProducer, Depends(get_producer)]` (kept as text: a call in its metadata): the type
+            # is the first argument; what follows only says who fills it
+            text = _annotated_head(text)
             for part in text.split("|"):
                 dotted = part.strip()
                 if dotted == "None" or not re.fullmatch(r"[A-Za-z_][\w.]*", dotted):
@@ -2173,6 +2176,45 @@ def _env_prefix(mod: ModInfo, cls: ir.Class) -> str | None:
 def _annotated_field(annotation: ir.Expr) -> bool:
     """Whether an annotation may carry a field specifier (`Annotated[str, Field(alias="X")]`, kept as text)."""
     return isinstance(annotation, ir.Opaque) and "Field(" in annotation.text
+
+
+_ANNOTATED = re.compile(r"\s*(?:typing\.|typing_extensions\.)?Annotated\s*\[(.*)\]\s*", re.S)
+
+
+def _annotated_head(text: str) -> str:
+    """The type of an `Annotated[T, metadata...]` annotation kept as text (`T`, up to the first top-level comma);
+    any other text unchanged."""
+    match = _ANNOTATED.fullmatch(text)
+    if match is None:
+        return text
+    inner, depth = match.group(1), 0
+    for i, char in enumerate(inner):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            return inner[:i].strip()
+    return inner.strip()
+
+
+def cannot_bind(entry: tuple[ModInfo, ir.Function] | None, call: ir.Call) -> bool:
+    """A call of a module-level function that leaves one of its required parameters without a value
+    (`produce_message("updated", payload)` for `def produce_message(topic, key, value)`): Python raises TypeError
+    before the body runs, so nothing is sent from there. Unknown when the call unpacks `*args` or `**kwargs`."""
+    if entry is None:
+        return False
+    fn = entry[1]
+    if "." in fn.name or any(isinstance(a, ir.Starred) for a in call.args) or any(k is None for k, _ in call.kwargs):
+        return False  # a method (its receiver fills the first parameter) or an unpacking: not judged
+    if any(p.kind == "star" for p in fn.params) and len(call.args) > sum(p.kind == "pos" for p in fn.params):
+        return False
+    given = {k for k, _ in call.kwargs}
+    positional = [p for p in fn.params if p.kind == "pos"]
+    for index, param in enumerate(positional):
+        if param.default is None and index >= len(call.args) and param.name not in given:
+            return True
+    return any(p.kind == "kwonly" and p.default is None and p.name not in given for p in fn.params)
 
 
 def _recursive(func: ir.Function, scope: Scope) -> bool:

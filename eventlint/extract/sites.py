@@ -36,6 +36,7 @@ from eventlint.extract.resolve import (
     SiteContext,
     argument,
     as_text_value,
+    cannot_bind,
     flatten,
 )
 from eventlint.extract.values import (
@@ -1192,7 +1193,7 @@ class SiteFinder:
                 name = scope.mod.name
                 attributed[name] = attributed.get(name, 0) | reads.bits | reads.key(f"#terminal:{terminal}")
                 reads.bits |= outer
-            if target == wrapper:
+            if target == wrapper and not (isinstance(callee, VRef) and cannot_bind(self.project.functions.get(target), call)):
                 yield scope, call
 
     def _specialise(self, item: Found | Candidate, caller: Scope, call: ir.Call) -> Iterator[Found]:

@@ -41,6 +41,8 @@ BEST_EFFORT = knowledge.failure_handling().best_effort  # notifications a team c
 # only these has nothing an early acknowledgement could lose (EDA402)
 INERT_CALLS = tuple(entry for group in knowledge.inert_calls().values() for entry in group)
 STORAGE_WRITES = _KNOWN.effects["storage-writes"]
+# calls an effects glob matches by method name that only write a local file (Pillow's Image.save): never an effect
+LOCAL_WRITES = _KNOWN.local_writes
 # reads that return None (or an empty result) when the record is not there: SQLAlchemy/SQLModel, Django, pymongo,
 # DB-API cursors, DynamoDB
 LOOKUP_CALLS = (
@@ -997,6 +999,8 @@ def matches_release(calls: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
 
 def _classify(call: HandlerCall, options: Any) -> str | None:
     """The kind of side effect a call is, by the rule's options (None: not one)."""
+    if knowledge.matches_any(call, LOCAL_WRITES):
+        return None
     if knowledge.matches_any(call, options.payments):
         return "moves money"
     if _db_write(call, options):
@@ -1769,7 +1773,12 @@ class AckBeforeProcessing(Rule):
     def _automatic(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         options = self.options
         sites: dict[tuple[str, int, int, str, str], list[Subscription]] = {}
+        # a wrapper's own consumer (`def consume(topic): AIOKafkaConsumer(topic, ...)`) is the same subscription as the
+        # calls of the wrapper, which name the topic: those are reported, not it (as EDA501 does)
+        wrapped = {(s.framework, v) for s in ctx.facts.subscribers for v in s.via}
         for sub in ctx.facts.subscribers:
+            if sub.channel is None and (sub.framework, sub.function) in wrapped:
+                continue
             # the framework packs say when a library acknowledges by itself (on-delivery, auto-commit,
             # after-handler); a plain `auto` (a team's own pack, an older facts document) is read through the lists
             if sub.ack in ("on-delivery", "auto") and sub.framework in options.ack_on_delivery_frameworks:

@@ -46,6 +46,7 @@ class Knowledge:
     retry_calls: tuple[str, ...] = ()
     rollback_decorators: tuple[str, ...] = ()
     created_flags: tuple[str, ...] = ()
+    local_writes: tuple[str, ...] = ()  # `effects` look-alikes that only write a local file (Image.save)
 
 
 def entry_text(entry: str | dict[str, Any]) -> str:
@@ -89,6 +90,7 @@ def load() -> Knowledge:
         retry_calls=tuple(entry_text(e) for e in redelivery.get("retry-calls", ())),
         rollback_decorators=tuple(redelivery.get("rollback-decorators", ())),
         created_flags=tuple(entry_text(e) for e in dedup.get("created-flags", ())),
+        local_writes=tuple(entry_text(e) for e in data.get("local-writes", ())),
     )
 
 
