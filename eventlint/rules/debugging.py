@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Publication, Related, Subscription
+from eventlint.facts import Diagnostic, ExceptClause, Handler, HandlerCall, Related, Subscription
 from eventlint.rules import knowledge
-from eventlint.rules.base import Example, Rule, RuleContext, Severity, matches
+from eventlint.rules.base import Example, Rule, RuleContext, Severity
 from eventlint.rules.delivery import ACK_ON_DELIVERY
 from eventlint.rules.handler_queries import DEAD_LETTER_CHANNELS, TRANSIENT_QUEUES, short, shown_channel, transient_queue
+from eventlint.rules.inert import EFFECT_CALLS, INERT_CALLS, Inert, callers_of, imatches
 
 RETRY_CHANNELS = ("*.retry*", "*-retry*", "*_retry*", "retry.*", "retry-*", "retry_*")
 DEAD_LETTER_CALLS = ("*dead*letter*", "*dlq*")
@@ -44,8 +44,6 @@ SETTLE_CALLS = (
 )
 LOG_LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg")
 LOGGERS = tuple(f"*log*.{level}" for level in LOG_LEVELS)
-INERT_CALLS = tuple(entry for group in knowledge.inert_calls().values() for entry in group)
-EFFECT_CALLS = tuple(entry for group in knowledge.load().effects.values() for entry in group)
 # Calls that decode a received message (EDA502's decode_calls), and calls that only gather decoded values in memory:
 # rules/knowledge/failure-handling.yaml. A `try` around decoding alone guards decoding, and a message that cannot be
 # decoded never will be, so skipping it is a choice (dead-lettering it is EDA501's concern).
@@ -74,18 +72,6 @@ RECORDING_CALLS = _FAILURES.recording
 _INERT = knowledge.inert_calls()
 VALUE_CALLS = (*_INERT["output"], *_INERT["pure"], *_INERT["reads"], "*.get")
 LAST_CALL_LINES = 10  # how far a function's last call is taken to reach, for lack of end positions in the facts
-
-
-def imatches(value: str | None, patterns: Iterable[str]) -> bool:
-    """Case-insensitive glob match (channel and helper names are spelt every way: DLQ, dlq, DeadLetter)."""
-    if not value:
-        return False
-    return matches(value.lower(), _lowered(tuple(patterns)))  # one compiled alternation of the lowered globs
-
-
-@functools.lru_cache(maxsize=256)
-def _lowered(patterns: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(p.lower() for p in patterns)
 
 
 def call_named(call: HandlerCall, patterns: Iterable[str]) -> bool:
@@ -612,10 +598,7 @@ class NoDeadLetter(Rule):
         for subscription in ctx.facts.subscribers:
             key = (subscription.path, subscription.line, subscription.column, subscription.handler)
             sites.setdefault(key, []).append(subscription)
-        callers: dict[str, list[Handler]] = {}
-        for handler in ctx.facts.handlers:
-            for name in {c.name for c in handler.calls if c.depth == 0}:
-                callers.setdefault(name, []).append(handler)
+        callers = callers_of(ctx.facts.handlers)
         # one root cause per service and transport: its subscriptions without a dead-letter path are one finding,
         # at the first of them, the others as related locations
         groups: dict[tuple[str, str], list[list[Subscription]]] = {}
@@ -721,62 +704,11 @@ class NoDeadLetter(Rule):
         )
         return dataclasses.replace(finding, related=tuple(related))
 
-    def _inert(
-        self, subscription: Subscription, ctx: RuleContext, callers: dict[str, list[Handler]], visiting: frozenset[str] = frozenset()
-    ) -> bool:
-        """Nothing the handler does outlives the process, so a kept message would have nothing to redo: it (and any
-        polling loop that calls it) makes only inert calls (prints, logs, parses, waits, reads, settles the message),
-        and whatever it publishes is a reply to a waiting caller, or is consumed in the analysed code only by
-        handlers that are themselves inert."""
-        if subscription.framework in self.options.state_by_assignment_frameworks:
-            return False  # its handlers write state by assignment (a faust Table), which no call shows
-        handler = ctx.handlers_by_name.get(subscription.handler or "")
-        if handler is None or handler.name in visiting:
-            return handler is not None  # a cycle of relays is judged by the rest of it
-        visiting = visiting | {handler.name}
-        involved = [handler, *(h for h in callers.get(handler.name, ()) if h is not handler)]
-        # a loop that dispatches to it through a handler map does its work around the dispatch too
-        dispatcher = ctx.handlers_by_name.get(subscription.function or "") if subscription.via else None
-        if dispatcher is not None and dispatcher not in involved:
-            involved.append(dispatcher)
-        for each in involved:
-            if each.truncated:
-                return False
-            publications = ctx.publications_of(each)
-            sent = {(p.path, p.line, p.column) for p in publications}
-            read = {(r.path, r.line, r.column) for r in each.reads if r.access == "get"}
-            followed = set(each.functions)
-            for call in each.calls:
-                site = (call.path, call.line, call.column)
-                if call.name in followed or site in sent or site in read:
-                    continue  # a project function the facts followed (its own calls are judged), a publication, a field read
-                if f"{call.function}:{call.line}" in subscription.via and "[" in call.name:
-                    continue  # the dispatch through the handler map (`routes[msg.topic()](...)`): the handler, judged above
-                if knowledge.placeholder_call(call, self.options.placeholder_hosts):
-                    continue  # a request to a documentation host (`http://example.com/...`): it reaches no real service
-                if knowledge.matches_any(call, EFFECT_CALLS):
-                    return False
-                if call.on_message and call.name == call.text:
-                    continue  # a method of the record a consuming loop receives, no type naming it (`message.process()`): the framework's own
-                if not knowledge.matches_any(call, self.options.inert_calls):
-                    return False
-            if not all(self._inert_publication(p, ctx, callers, visiting) for p in publications):
-                return False
-        return True
-
-    def _inert_publication(
-        self, publication: Publication, ctx: RuleContext, callers: dict[str, list[Handler]], visiting: frozenset[str]
-    ) -> bool:
-        """A reply (the caller waiting for it sees the failure), or a message whose every consumer is found in the
-        analysed code and is inert; a destination not known, or one something unresolved could consume, is not."""
-        names = (publication.channel, publication.channel_expr)
-        if any(imatches(n, self.options.exempt_channels) for n in names):
-            return True
-        flow = ctx.flow
-        if flow.unresolved(publication) or flow.candidates(publication):
-            return False
-        consumers = [s for s in ctx.facts.subscribers if flow.reaches(publication, s)]
-        return bool(consumers) and all(self._inert(s, ctx, callers, visiting) for s in consumers)
+    def _inert(self, subscription: Subscription, ctx: RuleContext, callers: dict[str, list[Handler]]) -> bool:
+        """Nothing the handler does outlives the process (rules/inert.py, with this rule's options)."""
+        options = self.options
+        judge = Inert(options.inert_calls, options.state_by_assignment_frameworks, options.placeholder_hosts, options.exempt_channels)
+        return judge.handler(subscription, ctx, callers)
 
     def _lacks_dead_letter(self, subscription: Subscription, ctx: RuleContext) -> bool:
         """This record is checked and nothing at the subscription declares a dead-letter destination."""
