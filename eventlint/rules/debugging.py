@@ -247,6 +247,25 @@ class NoDeadLetter(Rule):
     templates, which no project-wide count can tell from a real service. A
     rule below 80 % precision there does not warn by default.
 
+    Session 16 weighed the signals an engineer would use against the 13
+    findings the three sets leave (5 true, 8 pointless). Only one service:
+    4 pointless and 1 true (a real FastAPI app whose order consumer sends
+    mail), so quieting one-service projects loses a true finding. No tests
+    in the repository: 4 pointless, 1 true. A service decided by a
+    deployable unit (a compose `build:`, a Dockerfile) rather than the
+    layout: 3 of the 5 true, 4 of the 8 pointless. No retry or redelivery
+    setting on the subscription (the client's defaults): all 13. A
+    template: nothing in its code says so (only its repository's name and
+    README). One signal kept every true finding: no deployment file runs
+    the consumer (no Dockerfile, no compose `build:`, no stack), which held
+    for 2 pointless findings (a folder of faust hello-worlds, a learning
+    project whose compose file runs only Kafka) and no true one; the facts
+    do not yet record which deployment file runs a service (a Dockerfile at
+    the root decides no service of its own), so it is not used. On two
+    findings it would not be enough to change the default, and the rule
+    stays `info`, reporting once per project that has not adopted
+    dead-lettering.
+
     ## Known limitations
     A handler is judged by its calls: a write without a call (an attribute
     set on an object that something else saves) is not seen, which is why a
