@@ -971,7 +971,11 @@ class SwallowedException(Rule):
     on repositories nobody here has read.
 
     ## Known limitations
-    Findings are at the clause's line, column 1. A broad `except` around a
+    Findings are at the clause's line, column 1. Decoding is known by the
+    call's name: a schema registry deserializer by a name holding
+    `deserializer` (`AVRO_DESERIALISER(...)`), a model class held in a name
+    by that name (`model_cls`, `cls`, `event_class`, `klass`); a decoder
+    named otherwise makes the `try` judged as any other. A broad `except` around a
     best-effort call the knowledge does not list (a metric, a cache write, a
     mail through an unknown client) is reported: narrow it, extend
     `best_effort_calls`, or suppress the finding. A call whose last name
