@@ -184,6 +184,9 @@ class Flow:
         self._reached_ids: dict[int, set[int]] = {}
         self._candidate_index: tuple[dict[str, list[Subscription]], dict[str, list[Subscription]], list[Subscription]] | None = None
         self._reached: dict[tuple[int, int], tuple[Publication, Subscription, bool]] = {}
+        # Answers the rules keep for the run, each keyed by all it depends on besides these facts (EDA101 and EDA102
+        # both ask for the orphan publications); `routed_as` copies share it.
+        self.kept: dict[tuple, object] = {}
 
     def routed_as(self, routed_frameworks: Iterable[str]) -> Flow:
         """This flow, with `routed_frameworks` as the frameworks whose subscribers name a broker-side subscription

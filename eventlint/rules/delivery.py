@@ -18,6 +18,7 @@ from eventlint.rules.base import (
     matches,
 )
 from eventlint.rules import knowledge
+from eventlint.rules.inert import INERT_CALLS, Inert, callers_of
 from eventlint.rules.handler_queries import (
     chain,
     named,
@@ -2016,6 +2017,19 @@ class DualWrite(Rule):
     and the rest of the function — unless a loop or `try` around the `if`
     brings control back (another record of a batch, a `finally`).
 
+    An event whose every consumer in the analysed code does nothing that
+    outlives its process is not reported: each consumer only shows, logs or
+    parses what it receives (a live feed to a browser over server-sent events
+    or a WebSocket, a log line; the calls of `rules/knowledge/inert-calls.yaml`,
+    judged as EDA501 judges a handler with nothing to protect, relays
+    included). A lost event then costs a live notification, and no state kept
+    from the stream can disagree with the database. An event with no consumer
+    in the analysed code, or one an unresolved consumer could receive, is
+    still reported; `report_inert_consumers: true` reports these too. On the
+    three review sets (`benchmarks/field/`) this left out one finding, judged
+    pointless (a confirmation whose only reader streams it to the browser),
+    and none of the 19 judged true.
+
     ## Why is this bad?
     The database and the broker are two systems with no shared transaction. The
     process can commit the order and die before the `OrderPlaced` is sent — the
@@ -2065,6 +2079,8 @@ class DualWrite(Rule):
         - outbox_sql: regular expression on SQL text that writes to an outbox table
         - transactional_calls: globs on calls of a transactional producer, taken as evidence too
         - in_process_frameworks: globs on frameworks whose publications stay in the process (in-house buses, the `inhouse-*` packs `eventlint init` writes for them, blinker, pyee); not broker writes, but the handlers they run are followed
+        - inert_calls: globs on calls that change nothing outside the process (rules/knowledge/inert-calls.yaml, as EDA501's); an event whose every consumer in the analysed code makes only these (a live feed to a browser, a log) carries no state anyone keeps, and its dual write is not reported
+        - report_inert_consumers: report a dual write whose event only inert consumers receive too
         """
 
         db_writes: tuple[str, ...] = DB_WRITES
@@ -2075,6 +2091,8 @@ class DualWrite(Rule):
         outbox_sql: str = OUTBOX_SQL
         transactional_calls: tuple[str, ...] = TRANSACTIONAL_PRODUCER
         in_process_frameworks: tuple[str, ...] = IN_PROCESS
+        inert_calls: tuple[str, ...] = INERT_CALLS
+        report_inert_consumers: bool = False
 
     invalid = [
         Example(
@@ -2305,11 +2323,47 @@ class DualWrite(Rule):
                 producer.commit_transaction()
             """
         ),
+        Example(
+            """
+            import json
+
+            from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+            from sqlalchemy.orm import Session
+
+            from shop.db import Order, engine
+
+            async def confirm(order_id: int) -> None:
+                with Session(engine) as session:
+                    session.get(Order, order_id).status = "CONFIRMED"
+                    session.commit()
+                producer = AIOKafkaProducer(bootstrap_servers="kafka:9092")
+                await producer.start()
+                try:
+                    await producer.send_and_wait("order-notifications", json.dumps({"order_id": order_id}).encode())
+                finally:
+                    await producer.stop()
+
+            # its only consumer streams it to the browser (server-sent events): nothing it does outlives the process
+            async def live_updates(user_id: int):
+                consumer = AIOKafkaConsumer("order-notifications", bootstrap_servers="kafka:9092", group_id="sse")
+                await consumer.start()
+                try:
+                    async for msg in consumer:
+                        event = json.loads(msg.value.decode("utf-8"))
+                        if event["user_id"] == user_id:
+                            yield f"data: {json.dumps(event)}\\n\\n"
+                finally:
+                    await consumer.stop()
+            """,
+            files={"shop/__init__.py": "", "shop/db.py": "engine = None\n\n\nclass Order:\n    pass\n"},
+        ),
     ]
 
     def check(self, ctx: RuleContext) -> Iterator[Diagnostic]:
         options = self.options
         reported: set[str] = set()
+        inert = Inert(options.inert_calls, knowledge.state_by_assignment(), knowledge.placeholder_hosts())
+        callers: dict[str, list[Handler]] | None = None
         in_process = any(matches(p.framework, options.in_process_frameworks) for p in ctx.facts.publishers)
         for handler in ctx.facts.handlers:
             index = _callee_index(handler)
@@ -2355,6 +2409,11 @@ class DualWrite(Rule):
                     found, key=lambda f: (f[1].steps[f[3]].line, f[1].steps[f[3]].column, not _named_pub(f[1]))
                 )
                 pub_step = publication.steps[pub_level]
+                sent = [f[1].publication for f in found]
+                if not options.report_inert_consumers and all(p is not None for p in sent):
+                    callers = callers if callers is not None else callers_of(ctx.facts.handlers)
+                    if all(inert.publication(p, ctx, callers) for p in sent if p is not None):
+                        continue  # every consumer of what it publishes only shows or logs it: no state to disagree
                 done = "commits a database transaction" if self._commit_only(write) else "writes to the database"
                 write_label = _label(short(write.name if "." in write.name else write.text), write_steps, level)
                 if pub_step.line == END and publication.publication is not None:

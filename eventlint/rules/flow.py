@@ -6,7 +6,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from eventlint.facts import Diagnostic, Handler, HandlerCall, Publication, Related, Subscription
 from eventlint.identity import transport_of
@@ -19,7 +19,7 @@ from eventlint.routes import (
 )
 from eventlint.rules import knowledge
 from eventlint.rules.base import Example, Rule, RuleContext, Severity
-from eventlint.rules.handler_queries import dead_letter_sites, named, short
+from eventlint.rules.handler_queries import dead_letter_sites, named, short, shown_channel
 
 # Compared ignoring case, `-`, `_`, `.` and a leading `x-`; a dotted name (`cloudevent.traceparent`)
 # also matches by its last part.
@@ -61,10 +61,11 @@ EXTERNAL_PUBLISHED_HINT = "declare it under `external.published` in eventlint.ya
 
 
 def describe(event: str | None, channel: str | None, expr: str | None = None) -> str:
-    """`OrderPlaced on orders.placed`, or whichever is known (the expression of an unresolved channel)."""
+    """`OrderPlaced on orders.placed`, or whichever is known, else "to" the unresolved channel as every rule message
+    shows it (`handler_queries.shown_channel`: its expression in backticks)."""
     if event and channel and event != channel:
         return f"{event} on {channel}"
-    return event or channel or (f"to {expr}" if expr else "to an unknown destination")
+    return event or channel or f"to {shown_channel(None, expr)}"
 
 
 # -- absence: unknown is not absent ---------------------------------------------------------------
@@ -76,7 +77,7 @@ def related_sites(records: Sequence[Publication | Subscription], what: str, limi
     """Records as related locations of a finding (at most `limit`, one per site)."""
     seen: dict[tuple[str, int, int], Related] = {}
     for r in records:
-        expr = f" ({r.channel_expr})" if getattr(r, "channel_expr", None) else ""
+        expr = f" ({shown_channel(None, r.channel_expr)})" if getattr(r, "channel_expr", None) else ""
         seen.setdefault((r.path, r.line, r.column), Related(r.path, r.line, r.column, what + expr))
     return tuple(seen[k] for k in sorted(seen))[:limit]
 
@@ -463,7 +464,16 @@ def _orphans(ctx: RuleContext, flow: Flow, example_folders: Iterable[str]) -> di
     """EDA101's orphan publications, one group per event (same event, channel and transport), in site order.
 
     One finding per event: the same orphan published from five lines is one problem, reported at its first
-    publication with the others as related locations."""
+    publication with the others as related locations. Found once per run and kept on the run's flow (EDA102 asks
+    for them too, to leave out the consumers EDA101's finding already names); the answer is read, never changed."""
+    key = ("orphans", flow.routed, tuple(example_folders))
+    if key not in flow.kept:
+        flow.kept[key] = _find_orphans(ctx, flow, example_folders)
+    return cast("dict[tuple, list[Publication]]", flow.kept[key])
+
+
+def _find_orphans(ctx: RuleContext, flow: Flow, example_folders: Iterable[str]) -> dict[tuple, list[Publication]]:
+    """`_orphans`, found."""
     receiving = [
         s
         for s in flow.subscriptions

@@ -264,6 +264,8 @@ class FailureHandling:
     preparing: tuple[str, ...]  # calls that only build, address or authorise such a notification
     recording: tuple[str, ...]  # writes that record a failure durably
     groups: dict[str, tuple[str, ...]]  # the file's own entries by `section.group`, for the tests
+    decoding: tuple[str, ...] = ()  # calls that decode a received message: what no retry can fix
+    collecting: tuple[str, ...] = ()  # calls that only gather decoded values in memory
 
 
 @functools.cache
@@ -282,4 +284,6 @@ def failure_handling() -> FailureHandling:
         preparing=tuple(e for k, v in groups.items() if k.startswith("preparing.") for e in v),
         recording=tuple(dict.fromkeys(recording)),
         groups=groups,
+        decoding=tuple(e for v in data.get("decoding", {}).values() for e in v),
+        collecting=tuple(data.get("collecting", ())),
     )
