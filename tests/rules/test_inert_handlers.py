@@ -137,6 +137,18 @@ INERT = [
     ("aiohttp.ClientSession.get.json", "response.json"),
     ("aiohttp.ClientSession.get.read", "resp.read"),
     ("httpx.AsyncClient.post.raise_for_status", "response.raise_for_status"),
+    ("redis.Redis", "Redis"),
+    ("redis.asyncio.from_url", "redis.asyncio.from_url"),
+    ("redis.Redis.ping", "client.ping"),
+    ("redis.Redis.pubsub", "r.pubsub"),
+    ("redis.client.PubSub.subscribe", "pubsub.subscribe"),
+    ("redis.client.PubSub.get_message", "pubsub.get_message"),
+    ("redis.Redis.xread", "r.xread"),
+    ("redis.asyncio.Redis.xreadgroup", "client.xreadgroup"),
+    ("redis.Redis.xgroup_create", "client.xgroup_create"),
+    ("redis.Redis.xack", "client.xack"),
+    ("redis.Redis.close", "client.close"),
+    ("redis.asyncio.Redis.aclose", "client.aclose"),
 ]
 
 # calls that change the world: never inert, whatever the inert globs say
@@ -153,6 +165,11 @@ NOT_INERT = [
     ("crud.order_crud.OrderCrud.create_order", "OrderCrud.create_order"),
     ("session.commit", "session.commit"),
     ("orders_pb2_grpc.OrdersStub.PlaceOrder", "stub.PlaceOrder"),  # a gRPC call, not a Protobuf message
+    ("redis.Redis.set", "client.set"),  # state kept in Redis
+    ("redis.Redis.hset", "client.hset"),
+    ("redis.asyncio.Redis.incr", "client.incr"),
+    ("redis.Redis.xadd", "client.xadd"),  # a publication
+    ("redis.Redis.publish", "r.publish"),
 ]
 
 
@@ -570,3 +587,39 @@ def test_a_worker_answering_a_requester_is_judged_by_what_the_requester_does_wit
     )
     found = eda501(tmp_path / "c", {"requester.py": _requester("print(message.body.decode())"), "worker.py": real})
     assert [d.path for d in found] == ["worker.py"]
+
+
+REDIS_STREAM_WORKER = """
+    import logging
+
+    from redis import Redis
+
+    client = Redis(host="redis", port=6379, decode_responses=True)
+
+
+    def main():
+        try:
+            client.xgroup_create("math_stream", "math_group", id="0", mkstream=True)
+        except Exception:
+            pass
+        while True:
+            response = client.xreadgroup("math_group", "worker-1", {"math_stream": ">"}, count=1, block=2000)
+            if response:
+                stream, messages = response[0]
+                message_id, data = messages[0]
+                logging.info("received %s: %s", message_id, data)
+                {work}
+                client.xack(stream, "math_group", message_id)
+
+
+    if __name__ == "__main__":
+        main()
+"""
+
+
+def test_a_redis_stream_worker_that_only_logs_and_acks_is_silent_and_one_that_keeps_state_is_reported(tmp_path):
+    assert eda501(tmp_path / "a", {"worker.py": REDIS_STREAM_WORKER.replace("{work}", "")}) == []
+    # the same loop keeping a count in Redis: a redelivered or failed entry has state to protect
+    kept = REDIS_STREAM_WORKER.replace("{work}", 'client.hset("totals", data["operation"], data["number"])')
+    [finding] = eda501(tmp_path / "b", {"worker.py": kept})
+    assert "math_stream" in finding.message
