@@ -206,6 +206,8 @@ class SiteFinder:
             yield from self._applied_decorator(scope, call)
         callee = self.ev.eval(call.func, scope, call.line)
         patterns: list[SitePattern] = []
+        if isinstance(callee, VRef) and callee.kind == "external" and self._unbound_method(callee.qname):
+            return  # `Producer.produce(...)` read off the class (a `Type[Producer]`): no client is used there
         for key in self.ev.callable_keys(callee):
             patterns.extend(self.patterns.call_sites.get(key, ()))
             if patterns:
@@ -236,6 +238,11 @@ class SiteFinder:
         for pattern in patterns:
             ctx = SiteContext(call=call, scope=scope, receiver=receiver, cls_qname=cls_qname)
             yield from self._build(pattern, scope, call.line, call.col, ctx, origin=Origin(pattern, call, scope))
+
+    def _unbound_method(self, qname: str) -> bool:
+        """Whether `qname` is a method of a client type eventlint knows, read off the class itself."""
+        owner = qname.rpartition(".")[0]
+        return bool(owner) and self.patterns.is_type(self.patterns.canonical(owner))
 
     def _applied_decorator(self, scope: Scope, call: ir.Call) -> Iterator[Found]:
         """`app.agent(channel)(process)`: a decorator applied by hand to a project function registers it as `@` would."""
