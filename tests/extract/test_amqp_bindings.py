@@ -1,4 +1,4 @@
-"""pika bindings as the broker makes them: `queue_bind` with no routing key (left out or `None`) binds with
+"""AMQP bindings as the broker makes them (pika, aio-pika, kombu): `queue_bind` with no routing key (left out or `None`) binds with
 the queue's name, and a dead-letter exchange `""` with `x-dead-letter-routing-key` feeds that queue."""
 
 from eventlint.catalog import Catalog
@@ -83,3 +83,79 @@ def test_the_dead_letter_queue_of_the_default_exchange_is_fed_by_dead_letters(tm
     flow = Flow(facts, Catalog())
     fed = {s.channel for s in facts.subscribers if flow.fed_by_dead_letters(s)}
     assert fed == {"orders.dlq"}
+
+
+AIO = '''
+import aio_pika
+
+
+async def main():
+    connection = await aio_pika.connect_robust("amqp://guest:guest@localhost/")
+    channel = await connection.channel()
+    exchange = await channel.declare_exchange("shop", aio_pika.ExchangeType.DIRECT)
+    dead = await channel.declare_queue("orders.dlq", durable=True)
+    queue = await channel.declare_queue(
+        "orders",
+        durable=True,
+        arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "orders.dlq"},
+    )
+    await queue.bind(exchange, routing_key=None)
+    await queue.consume(on_order)
+    await dead.consume(on_dead_order)
+
+
+async def on_order(message: aio_pika.abc.AbstractIncomingMessage):
+    async with message.process():
+        print(message.body)
+
+
+async def on_dead_order(message: aio_pika.abc.AbstractIncomingMessage):
+    async with message.process():
+        print(message.body)
+'''
+KOMBU = '''
+from kombu import Connection, Exchange, Queue
+from kombu.mixins import ConsumerMixin
+
+shop = Exchange("shop", type="direct")
+orders = Queue(
+    "orders",
+    shop,
+    routing_key="order.created",
+    queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "orders.dlq"},
+)
+dead = Queue("orders.dlq", shop, routing_key="orders.dlq")
+
+
+class Worker(ConsumerMixin):
+    def __init__(self, connection):
+        self.connection = connection
+
+    def get_consumers(self, Consumer, channel):
+        return [Consumer(queues=[orders], callbacks=[self.on_order]), Consumer(queues=[dead], callbacks=[self.on_dead])]
+
+    def on_order(self, body, message):
+        message.ack()
+
+    def on_dead(self, body, message):
+        message.ack()
+
+
+Worker(Connection("amqp://localhost")).run()
+'''
+
+
+def test_aio_pika_and_kombu_default_exchange_dead_letters(tmp_path):
+    for name, source in (("aio", AIO), ("kombu", KOMBU)):
+        facts = facts_of(write_project(tmp_path / name, {"worker.py": source}))
+        flow = Flow(facts, Catalog())
+        assert {s.channel: (s.dead_letter, flow.fed_by_dead_letters(s)) for s in facts.subscribers} == {
+            "orders": ("amq.default", False),
+            "orders.dlq": (None, True),
+        }, name
+        assert ("orders.dlq", "amq.default", "orders.dlq") in {(b.queue, b.exchange, b.routing_key) for b in facts.bindings}
+
+
+def test_aio_pika_bind_with_routing_key_none_uses_the_queue_name(tmp_path):
+    facts = facts_of(write_project(tmp_path / "repo", {"worker.py": AIO}))
+    assert ("orders", "shop", "orders") in {(b.queue, b.exchange, b.routing_key) for b in facts.bindings}
