@@ -159,3 +159,38 @@ def test_aio_pika_and_kombu_default_exchange_dead_letters(tmp_path):
 def test_aio_pika_bind_with_routing_key_none_uses_the_queue_name(tmp_path):
     facts = facts_of(write_project(tmp_path / "repo", {"worker.py": AIO}))
     assert ("orders", "shop", "orders") in {(b.queue, b.exchange, b.routing_key) for b in facts.bindings}
+
+
+FASTSTREAM = '''
+from faststream import FastStream
+from faststream.rabbit import RabbitBroker, RabbitQueue
+
+broker = RabbitBroker("amqp://guest:guest@localhost:5672/")
+app = FastStream(broker)
+
+orders = RabbitQueue(
+    "orders",
+    durable=True,
+    arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "orders.dlq"},
+)
+dead_orders = RabbitQueue("orders.dlq", durable=True)
+
+
+@broker.subscriber(orders)
+async def on_order(body: dict):
+    print(body)
+
+
+@broker.subscriber(dead_orders)
+async def on_dead_order(body: dict):
+    print(body)
+'''
+
+
+def test_faststream_default_exchange_dead_letters(tmp_path):
+    facts = facts_of(write_project(tmp_path / "repo", {"app.py": FASTSTREAM}))
+    flow = Flow(facts, Catalog())
+    assert {s.channel: (s.dead_letter, flow.fed_by_dead_letters(s)) for s in facts.subscribers} == {
+        "orders": ("amq.default", False),
+        "orders.dlq": (None, True),
+    }
