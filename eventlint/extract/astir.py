@@ -15,6 +15,7 @@ fixture and on a generated monorepo.
 from __future__ import annotations
 
 import ast
+import bisect
 import keyword
 import re
 from typing import Any
@@ -191,10 +192,23 @@ class _Builder:
         if key is not None:
             line, col, end_line, end_col = key.lineno, key.col_offset, key.end_lineno, key.end_col_offset
         else:  # `**spread`: libcst starts the element at the two stars
-            line, col, end_line, end_col = value.lineno, max(value.col_offset - 2, 0), value.end_lineno, value.end_col_offset
+            line, col = self._stars(value)
+            end_line, end_col = value.end_lineno, value.end_col_offset
         if take:
             self._take(_DICT, line, col, end_line or line, end_col or col)
         return line, self._column(line, col) + 1
+
+    def _stars(self, value: ast.expr) -> tuple[int, int]:
+        """The (line, byte column) of the `**` before a spread value, past any parentheses, spaces or line
+        breaks between them (`**(a or b)`: ast's span of the value starts inside the parentheses)."""
+        text = self._text_all
+        i = self._back(self._offset(value.lineno, value.col_offset))
+        while i > 0 and text[i] == "(":
+            i = self._back(i)
+        if i < 1 or text[i - 1 : i + 1] != "**":
+            return value.lineno, max(value.col_offset - 2, 0)
+        line = bisect.bisect_right(self._starts, i - 1)
+        return line, len(text[self._starts[line - 1] : i - 1].encode("utf-8"))
 
     def _span(self, node: Any) -> tuple[int, int]:
         return self._offset(node.lineno, node.col_offset), self._offset(node.end_lineno, node.end_col_offset)

@@ -322,8 +322,19 @@ def environment(ev: Evaluator, name: str, reader: str, case_insensitive: bool = 
         return VUnknown(f"environment variable {name} (set by {', '.join(elsewhere)}, not built from this file's folder)", "config-ambiguous")
     if built_here:
         return None  # the container's environment is what compose gives it: a .env file is not in it
+    return dotenv_variable(ev, name, reader, ".env", case_insensitive)
+
+
+def dotenv_variable(ev: Evaluator, name: str, reader: str, filename: str = ".env", case_insensitive: bool = False) -> Value | None:
+    """Variable `name` in the nearest `filename` (a `.env` file; a relative path is looked for under each folder)
+    from the reader's folder up to the project root; None when no such file sets it. A configuration library
+    that reads its own file (Starlette `Config(".env")`, python-decouple, environs) finds it this way, inside a
+    container too."""
+    configs = ev.project.configs
     for folder in parents(reader):
-        rel = posixpath.join(folder, ".env") if folder else ".env"
+        rel = normalise(filename, folder) if folder else normalise(filename, "")
+        if rel is None:
+            return VUnknown(f"environment variable {name}", "config-not-found")
         env = configs.dotenv(rel)
         key = name if name in env else next((k for k in env if case_insensitive and k.lower() == name.lower()), None)
         if key is not None:

@@ -58,8 +58,7 @@ class AstPositions:
                     if key is not None:
                         found["dict"].append(_span(key))
                     else:  # `**spread`: libcst starts the element at the two stars
-                        line, col, end_line, end_col = _span(value)
-                        found["dict"].append((line, max(col - 2, 0), end_line, end_col))
+                        found["dict"].append(self._spread(node, value))
         self._queues = {
             kind: deque((line, col, end) for line, col, end, _ in sorted(spans, key=lambda s: (s[0], s[1], -s[2], -s[3])))
             for kind, spans in found.items()
@@ -87,6 +86,20 @@ class AstPositions:
             if not text.isascii():
                 return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
         return byte_col
+
+    def _spread(self, mapping: ast.Dict, value: ast.expr) -> tuple[int, int, int, int]:
+        """The span of a `**value` element from its two stars, which may stand before parentheses, spaces or a
+        line break (`**(a or b)`, `** (\n a)`): ast's span of the value starts inside them."""
+        line, col, end_line, end_col = _span(value)
+        stop_line, stop_col = mapping.lineno, mapping.col_offset  # the stars are after the dict's `{`
+        while line >= stop_line and 0 < line <= len(self._lines):
+            raw = self._lines[line - 1].encode("utf-8")
+            stars = raw.rfind(b"**", stop_col if line == stop_line else 0, col)
+            if stars != -1:
+                return line, stars, end_line, end_col
+            line -= 1
+            col = len(self._lines[line - 1].encode("utf-8")) if line > 0 else 0
+        return value.lineno, max(value.col_offset - 2, 0), end_line, end_col
 
     def _at_sign(self, line: int, byte_col: int) -> int:
         """The byte column of the `@` before a decorator expression."""

@@ -13,6 +13,7 @@ once per call site, with the caller's topic and payload.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import string
 import sys
@@ -115,6 +116,21 @@ NO_DEFAULT = frozenset({"attr.NOTHING", "attrs.NOTHING", "dataclasses.MISSING"})
 ALIAS_CHOICES = frozenset({"pydantic.AliasChoices", "pydantic.aliases.AliasChoices"})
 # Calls that read an environment variable, with an optional default as the second argument.
 ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
+# Configuration libraries whose objects read an environment variable, else their own `.env` file, else the
+# default written in the code: the class, the calls that read (`__call__` is calling the object), the position
+# of the default (None: by keyword only; Starlette's second argument is `cast`), the keyword of a prefix the
+# variable's name takes, and the file the object reads ("<env_file>": the one its constructor names, if any).
+# python-decouple's AutoConfig looks for `settings.ini`, then `.env`, from the caller's folder up; environs'
+# `read_env()` for `.env` the same way.
+ENV_LIBRARIES: dict[str, tuple[frozenset[str], int | None, str | None, str]] = {
+    "starlette.config.Config": (frozenset({"__call__", "get"}), None, "env_prefix", "<env_file>"),
+    "decouple.AutoConfig": (frozenset({"__call__"}), 1, None, ".env"),
+    "environs.Env": (frozenset({"__call__", "str"}), 1, "prefix", ".env"),
+}
+# The objects those libraries make on import (`from decouple import config`), by class.
+ENV_LIBRARY_OBJECTS = {"decouple.config": "decouple.AutoConfig", "environs.env": "environs.Env"}
+# Annotations whose argument is a class, not an instance of it.
+CLASS_ANNOTATIONS = frozenset({"typing.Type", "builtins.type", "typing_extensions.Type"})
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins", "typing_extensions"}
 # Django's choices: a member written `A = "a", "Label"` has the value "a" (the last item is the label).
 CHOICES_BASES = frozenset(
@@ -899,8 +915,12 @@ class Evaluator:
         return VParam(self.project.function_qname(mod, fn), param.name, index - self._self_offset(mod, fn))
 
     def _annotation_type(self, annotation: ir.Expr, scope: Scope) -> Value | None:
-        """The instance an annotation promises: `X`, `"X"`, `Optional[X]`, `X | None`, `Union[X, None]`."""
+        """The instance an annotation promises: `X`, `"X"`, `Optional[X]`, `X | None`, `Union[X, None]`; for
+        `Type[X]` / `type[X]`, the class X itself (calling it makes the instance; it is no instance)."""
         if isinstance(annotation, ir.Sub):
+            container = self.eval(annotation.value, scope)
+            if isinstance(container, VRef) and container.qname in CLASS_ANNOTATIONS:
+                return self._annotated_class(annotation.index, scope)
             return self._annotation_type(annotation.index, scope)
         if isinstance(annotation, ir.Seq):
             for item in annotation.items:
@@ -929,6 +949,20 @@ class Evaluator:
                 canonical = self.patterns.canonical(value.qname)
                 if self.patterns.is_type(canonical):
                     return VInst(canonical)
+        return None
+
+    def _annotated_class(self, annotation: ir.Expr, scope: Scope) -> Value | None:
+        """The class `Type[X]` names, as a value: a project class, or a library type eventlint knows."""
+        if isinstance(annotation, (ir.Str, ir.Opaque)):
+            text = (annotation.value if isinstance(annotation, ir.Str) else annotation.text).strip()
+            if not re.fullmatch(r"[A-Za-z_][\w.]*", text):
+                return None
+            annotation = self._dotted_expr(text)
+        value = self.eval(annotation, scope)
+        if isinstance(value, VRef) and value.kind == "class":
+            return value
+        if isinstance(value, VRef) and value.kind == "external" and self.patterns.is_type(self.patterns.canonical(value.qname)):
+            return value
         return None
 
     def _dotted_expr(self, dotted: str) -> ir.Expr:
@@ -1386,6 +1420,23 @@ class Evaluator:
                 return copied
             case VRef(qname, "external") if qname in ENV_READERS:
                 return self._environment(call, scope, line)
+            case VRef(qname, "external") if qname in ENV_LIBRARIES:  # Config(".env"), AutoConfig(), Env()
+                _, _, keyword, file = ENV_LIBRARIES[qname]
+                prefix = argument(call, None, keyword) if keyword else None
+                env_file = argument(call, 0, "env_file") if file == "<env_file>" else None
+                bound = tuple(
+                    (name, self.eval(expr, scope, line)) for name, expr in (("<prefix>", prefix), ("<env_file>", env_file)) if expr is not None
+                )
+                return VInst(qname, bound)
+            case VRef(qname, "external") if qname in ENV_LIBRARY_OBJECTS:  # decouple's config("X", default="x")
+                return self._library_environment(VInst(ENV_LIBRARY_OBJECTS[qname]), "__call__", call, scope, line)
+            case VRef(qname, "external") if qname.rpartition(".")[0] in ENV_LIBRARY_OBJECTS:  # environs' env.str(...)
+                obj, _, method = qname.rpartition(".")
+                return self._library_environment(VInst(ENV_LIBRARY_OBJECTS[obj]), method, call, scope, line)
+            case VInst(type_name) as obj if type_name in ENV_LIBRARIES:
+                return self._library_environment(obj, "__call__", call, scope, line)
+            case VMethod(VInst(type_name) as obj, method) if type_name in ENV_LIBRARIES:
+                return self._library_environment(obj, method, call, scope, line)
             case VRef(qname, "external") if qname in FIELD_SPECIFIERS:
                 found = self._field_default(qname, call, scope, line)
                 return found if found is not None else VUnknown(ir.unparse(call), "not-static")
@@ -1449,6 +1500,56 @@ class Evaluator:
         if isinstance(name, VStr) and default is None:
             return self._set_by_environment(name.value, call, scope)
         return VUnknown(ir.unparse(call), "config-not-found")
+
+    def _library_environment(self, obj: VInst, method: str, call: ir.Call, scope: Scope, line: int) -> Value:
+        """`config("X", default="d")` on a configuration library's object (`ENV_LIBRARIES`): the value
+        docker-compose or the nearest `.env` gives the variable, else the default, marked as overridable by
+        the variable; unknown when the call is no string read (a `cast=` other than `str`, another method)
+        or its variable cannot be told."""
+        methods, position, _, file = ENV_LIBRARIES[obj.type]
+        if method not in methods:
+            return VUnknown(ir.unparse(call), "call-result")
+        cast = argument(call, None, "cast")
+        if cast is not None:
+            made = self.eval(cast, scope, line)
+            if not (isinstance(made, VRef) and made.qname == "builtins.str"):
+                return VUnknown(ir.unparse(call), "call-result")
+        name = self.eval(call.args[0], scope, line) if call.args else None
+        prefix = obj.get("<prefix>")
+        if prefix is not None and not isinstance(prefix, VStr):
+            return VUnknown(ir.unparse(call), "config-not-found")
+        if not isinstance(name, VStr):
+            return VUnknown(ir.unparse(call), "config-not-found")
+        variable = (prefix.value if prefix is not None else "") + name.value
+        found = config_values.environment(self, variable, scope.mod.ir.path)
+        if found is None:
+            found = self._library_file_variable(obj, file, variable, scope)
+        if found is not None:
+            return found if not isinstance(found, VUnknown) else VUnknown(ir.unparse(call), found.reason)
+        default = argument(call, position, "default")
+        value = self.eval(default, scope, line) if default is not None else None
+        if isinstance(value, VStr) and value.value.strip():  # "" is a placeholder
+            return VStr(value.value, f"default of environment variable {variable} ({scope.mod.ir.path}:{call.line})")
+        return VUnknown(ir.unparse(call), "config-not-found")
+
+    def _library_file_variable(self, obj: VInst, file: str, variable: str, scope: Scope) -> Value | None:
+        """The variable as the file a configuration library reads sets it (the nearest one from the reading
+        file's folder up); None when no file is read or none sets it; unknown when the file cannot be told."""
+        reader = scope.mod.ir.path
+        if file == "<env_file>":
+            named = obj.get("<env_file>")
+            if named is None or (isinstance(named, VConst) and named.value is None):
+                return None  # Config(): the environment only
+            if not isinstance(named, VStr):
+                return VUnknown(variable, "config-not-found")  # a file the code computes
+            return config_values.dotenv_variable(self, variable, reader, named.value)
+        if obj.type == "decouple.AutoConfig":
+            for folder in config_values.parents(reader):
+                if self.project.configs.exists(posixpath.join(folder, "settings.ini") if folder else "settings.ini"):
+                    return VUnknown(variable, "config-not-found")  # read before .env, and not read here
+                if self.project.configs.exists(posixpath.join(folder, ".env") if folder else ".env"):
+                    break
+        return config_values.dotenv_variable(self, variable, reader, file)
 
     def _field_specifier(self, expr: ir.Expr, scope: Scope) -> str | None:
         """The qualified name of the field specifier `expr` calls (`Field(...)`, `field(...)`), else None."""
@@ -2338,4 +2439,4 @@ def _namespace_names(path: str, sys_root: str) -> list[tuple[str, str]]:
     return out
 
 
-_BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "frozenset", "sorted", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance", "open"})
+_BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "frozenset", "sorted", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance", "open", "type"})

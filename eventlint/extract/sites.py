@@ -207,6 +207,8 @@ class SiteFinder:
             yield from self._applied_decorator(scope, call)
         callee = self.ev.eval(call.func, scope, call.line)
         patterns: list[SitePattern] = []
+        if isinstance(callee, VRef) and callee.kind == "external" and self._unbound_method(callee.qname):
+            return  # `Producer.produce(...)` read off the class (a `Type[Producer]`): no client is used there
         for key in self.ev.callable_keys(callee):
             patterns.extend(self.patterns.call_sites.get(key, ()))
             if patterns:
@@ -237,6 +239,11 @@ class SiteFinder:
         for pattern in patterns:
             ctx = SiteContext(call=call, scope=scope, receiver=receiver, cls_qname=cls_qname)
             yield from self._build(pattern, scope, call.line, call.col, ctx, origin=Origin(pattern, call, scope))
+
+    def _unbound_method(self, qname: str) -> bool:
+        """Whether `qname` is a method of a client type eventlint knows, read off the class itself."""
+        owner = qname.rpartition(".")[0]
+        return bool(owner) and self.patterns.is_type(self.patterns.canonical(owner))
 
     def _applied_decorator(self, scope: Scope, call: ir.Call) -> Iterator[Found]:
         """`app.agent(channel)(process)`: a decorator applied by hand to a project function registers it as `@` would."""
@@ -1066,12 +1073,18 @@ class SiteFinder:
         if self.dispatch.routes(qname, self.loop_messages[qname], frozenset(self.loop_seeds[qname]), bound=bound):
             return qname, None  # the loop dispatches: each route's handler is found from here (records)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
+        # a call given as another call's argument (`handle(decode(msg))`) is used for its result, as a kept one is
+        assigned_calls.update(
+            id(arg.value if isinstance(arg, ir.Await) else arg) for call in fn.calls for arg in (*call.args, *(v for _, v in call.kwargs))
+        )
         scope = Scope(mod, fn, self.ev.class_of(mod, fn), None, self_type)
         candidates: list[tuple[bool, int, int, str]] = []
+        whole: list[tuple[bool, int, int, str]] = []  # the calls given the message itself, not a part of it
         for call in fn.calls:
             if ranges is not None and not any(start <= call.line <= end for start, end in ranges):
                 continue
-            if not any(ir.names_in(arg) & messages for arg in (*call.args, *(v for _, v in call.kwargs))):
+            args = (*call.args, *(v for _, v in call.kwargs))
+            if not any(ir.names_in(arg) & messages for arg in args):
                 continue
             callee = self.ev.eval(call.func, scope, call.line)
             target = None
@@ -1085,6 +1098,14 @@ class SiteFinder:
             if target is not None and target in self.project.functions:
                 # a call whose result is kept is a parser or a lookup; the handler is called for its effect
                 candidates.append((id(call) in assigned_calls, call.line, call.col, target))
+                if id(call) not in assigned_calls and any(isinstance(arg, ir.Name) and arg.id in seeds for arg in args):
+                    whole.append(candidates[-1])
+        if whole:
+            return min(whole)[3], None  # the message handed over: `process(msg)`, whatever else gets its parts
+        if len({target for kept, _, _, target in candidates if not kept}) > 1:
+            # parts of the message go to several functions (`log_received(msg.topic())`, `bake(order_id)`): the
+            # loop handles the message itself, and its function is the handler
+            return None
         if not candidates:
             return None
         return min(candidates)[3], None

@@ -33,6 +33,8 @@ FAILURE_CALLS = (
     "sys.exit",
     "os._exit",
 )
+# a Kafka consumer's manual offset commit: it acknowledges every message up to the one committed
+OFFSET_COMMITS = ("*consumer.commit", "*consumer.commit_async", "*.store_offsets")
 SETTLE_CALLS = (
     "*.basic_ack",
     "*.ack",
@@ -1039,6 +1041,30 @@ class SwallowedException(Rule):
         recording_calls: tuple[str, ...] = RECORDING_CALLS
 
     invalid = [
+        # a poll loop handling each message itself (its parts go to several functions) and committing after the clause
+        Example(
+            """
+            import logging
+            from confluent_kafka import Consumer
+            from kitchen import log_received, bake
+
+            consumer = Consumer({"bootstrap.servers": "kafka:9092", "group.id": "oven", "enable.auto.commit": False})
+
+            def run():
+                consumer.subscribe(["pizza.assembled"])
+                while True:
+                    event = consumer.poll(1)
+                    if event is None:
+                        continue
+                    try:
+                        order_id = event.key().decode()
+                        log_received(event.topic(), order_id)
+                        bake(order_id, event.value())
+                    except Exception:  # expect: EDA502
+                        logging.exception("could not bake")
+                    consumer.commit(asynchronous=False)
+            """,
+        ),
         Example(
             """
             import json
@@ -1704,11 +1730,12 @@ class SwallowedException(Rule):
             return True
         # a consumer that must settle each message itself (ack `manual`: a Redis stream group, pika without
         # auto_ack) and never does: a swallowed failure leaves the message pending, not acknowledged
+        # (a Kafka consumer's offset commit settles too: it commits past the failed message)
         subscriptions = ctx.subscriptions_of.get(handler.name, [])
         if (
             subscriptions
             and all(s.ack == "manual" for s in subscriptions)
-            and not any(call_named(c, options.settle_calls) for c in handler.calls)
+            and not any(call_named(c, options.settle_calls + OFFSET_COMMITS) for c in handler.calls)
         ):
             return True
         if handler.role == "consumer" and clause.leaves and settles and max(settles) > clause.line:

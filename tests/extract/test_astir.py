@@ -62,6 +62,8 @@ SHAPES = [
     'class Svc:\n    def __init__(self, conf):\n        (self.producer, self.topic), [self.consumer, *_] = make(conf)\n\n'
     'def g(conf):\n    ((a, b), c), *rest, (d, e) = make(conf)\n    [x, (y, *z)] = make()\n    (p, q), r = (1, 2), make()\n'
     '    regs["k"], (m, n) = make()\n    (  # why\n        s,\n        t,\n    ) = make()\n    return (a, b)\n',
+    # `**` before a parenthesised value (ast's span starts inside the parentheses)
+    "x = {'a': f(), **(b or c(1)), ** ( d ), **(\n  e())}\n",
 ]
 
 

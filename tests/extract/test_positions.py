@@ -21,6 +21,8 @@ TRICKY = [
     "a = b = c(1) if d(2) else e(3)\n",
     "d = {\n    1: x(),\n    **y(),\n}\nimport os.path as p, sys\nfrom . import (a, b)\n",
     "\r\n".join(["def f():", "    return g(1)", "z = 2", ""]),
+    # `**` before a parenthesised value: ast's span starts inside the parentheses
+    "x = {'a': f(), **(b or c(1)), ** ( d ), **(\n  e())}\n",
 ]
 
 
