@@ -42,12 +42,12 @@ import msgspec
 from eventlint import __version__
 from eventlint.cache import Cache, digest
 from eventlint.facts import Diagnostic, Edit, Fix, ProjectFacts, Related
+from eventlint.resources import rules_dir
 
 __all__ = ["Recorder", "findings"]
 
 KIND = "rules"
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Recorder:
@@ -141,16 +141,16 @@ def _state(how: str | None, path: str | None) -> str | None:
 
 
 def _code_state() -> dict[str, list[int]]:
-    """(mtime, size, inode) of the file of every imported module and of each file of eventlint's own package
-    (its knowledge and policy files are read at import or in the rules): an upgrade of either is a miss."""
+    """(mtime, size, inode) of the file of every imported module (eventlint's own code, the schema libraries) and
+    of the knowledge files the rules read at import: an upgrade of either is a miss."""
     files: set[str] = set()
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
         if isinstance(name, str):
             files.add(name)
-    for directory, subdirs, names in os.walk(_PACKAGE):
-        subdirs[:] = [d for d in subdirs if d != "__pycache__"]
-        files.update(os.path.join(directory, n) for n in names)
+    # the knowledge files the rule modules read when they were imported (not a walk of the package: its folders
+    # gain a __pycache__ while a run imports, and the run's own findings cache would see a listing change)
+    files.update(str(p) for p in (rules_dir() / "knowledge").glob("*.yaml"))
     out: dict[str, list[int]] = {}
     for name in sorted(files):
         try:
