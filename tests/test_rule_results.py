@@ -115,7 +115,6 @@ def test_imported_code_is_an_input(tmp_path, monkeypatch):
 
 
 def test_plugin_rules_rules_under_test_and_traces_are_never_stored(tmp_path, monkeypatch):
-    from eventlint.testing import Example  # noqa: F401 - the kit's rule base is the public one
     from eventlint.rules.base import ProjectRule
 
     class Probe(ProjectRule):
