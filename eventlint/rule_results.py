@@ -15,7 +15,8 @@ under a key of everything the rules are given:
 and, beside the key, what the rules read that is none of those, recorded while
 they ran (as `results.py` records a whole run): every file opened for reading
 (with a digest of its bytes), every directory listed (its names) and every path
-whose existence or kind was asked (`os.stat`: `Path.exists()`, `is_file()`) —
+whose existence or kind was asked (`os.stat`: `Path.exists()`, `is_file()`;
+`os.lstat`: `Path.resolve()`, with a link's target) —
 the catalog's schemas and their `$ref`s, the team's policy files, AsyncAPI
 documents; and the file state of every module the run had imported (eventlint's
 own code, its knowledge files, the schema libraries). An entry is used only when
@@ -60,6 +61,7 @@ class Recorder:
         self.opened: set[str] = set()
         self.listed: set[str] = set()
         self.probed: set[str] = set()
+        self.linked: set[str] = set()  # asked with os.lstat: whether the path itself is a link counts
         self.unknown: str | None = None  # a read that cannot be recorded by path: nothing is stored
 
     @contextmanager
@@ -69,17 +71,22 @@ class Recorder:
             sys.addaudithook(_audit)  # a hook cannot be removed; it does nothing outside a recording
             Recorder._hooked = True
         previous, Recorder._active = Recorder._active, self
-        real_stat = os.stat
+        real_stat, real_lstat = os.stat, os.lstat
 
         def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
             _note_probe(path)
             return real_stat(path, *args, **kwargs)
 
-        os.stat = stat  # type: ignore[assignment]  # Path.exists/is_file/is_dir and os.path.* all ask os.stat
+        def lstat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+            _note_probe(path, link=True)
+            return real_lstat(path, *args, **kwargs)
+
+        # Path.exists/is_file/is_dir and os.path.* ask os.stat; Path.resolve and os.path.realpath os.lstat
+        os.stat, os.lstat = stat, lstat  # type: ignore[assignment]
         try:
             yield
         finally:
-            os.stat = real_stat  # type: ignore[assignment]
+            os.stat, os.lstat = real_stat, real_lstat  # type: ignore[assignment]
             Recorder._active = previous
 
     def states(self) -> list[list[str | None]] | None:
@@ -87,19 +94,19 @@ class Recorder:
         if self.unknown is not None:
             return None
         out: list[list[str | None]] = []
-        for how, paths in (("open", self.opened), ("list", self.listed), ("stat", self.probed)):
+        for how, paths in (("open", self.opened), ("list", self.listed), ("stat", self.probed), ("lstat", self.linked)):
             out.extend([how, p, _state(how, p)] for p in sorted(paths))
         return out
 
 
-def _note_probe(path: Any) -> None:
+def _note_probe(path: Any, link: bool = False) -> None:
     recorder = Recorder._active
     if recorder is None:
         return
     if isinstance(path, int):
         recorder.unknown = "a file was asked about by descriptor"
         return
-    recorder.probed.add(os.path.abspath(os.fsdecode(path)))
+    (recorder.linked if link else recorder.probed).add(os.path.abspath(os.fsdecode(path)))
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -134,6 +141,10 @@ def _state(how: str | None, path: str | None) -> str | None:
                 return hashlib.blake2b(handle.read(), digest_size=20).hexdigest()
         if how == "list":
             return digest(*sorted(os.listdir(path)))
+        if how == "lstat":
+            mode = os.lstat(path).st_mode
+            if (mode & 0o170000) == 0o120000:
+                return "link:" + os.readlink(path)
         mode = os.stat(path).st_mode
         return "dir" if (mode & 0o170000) == 0o040000 else "file" if (mode & 0o170000) == 0o100000 else "other"
     except OSError:

@@ -47,11 +47,22 @@ RULE_EDITS = {
     **{k: v for k, v in EDITS.items() if k not in ("gitignore (read by git)", "file touched, same contents")},
     # a schema a `$ref` names that does not exist yet: the rules only asked whether it is there
     "schema created where a $ref found none": lambda r: (r / "schemas/later.json").write_text('{"type": "object", "required": ["reason"]}\n'),
+    # the same bytes, now through a link out of the project (never followed): only the link itself changed, which
+    # only the record of `os.lstat` (Path.resolve) sees
+    "schema replaced by a link out of the project": lambda r: _link_out(r / "schemas/common.json"),
     "python source, a fact moves": lambda r: _replace(r / "orders/api.py", "def place(order):", "def place(order):\n    audit = None"),
 }
 # edits that leave every input of the rules as it was: the facts (no site, handler or value changes), the
 # configuration, the catalog's files
 UNCHANGED_FOR_RULES = {"python source"}
+
+
+def _link_out(path: Path) -> None:
+    outside = path.parent.parent.parent / "outside" / path.name
+    outside.parent.mkdir(exist_ok=True)
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
 
 
 def _with_missing_schema(root: Path) -> None:
