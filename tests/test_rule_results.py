@@ -209,3 +209,24 @@ def test_after_edits_the_findings_are_those_of_an_uncached_run(source, tmp_path,
     for edit in edits:
         edit()
         assert lints(root) == lints(root, cache=False)
+
+
+def test_a_run_with_stored_findings_builds_no_graph(tmp_path):
+    """After an edit that changes no fact, the run is computed (the whole-run cache misses) but no rule runs:
+    networkx, which only the event graph needs, is not even imported."""
+    import os
+    import subprocess
+
+    root = _project(tmp_path / "p")
+    env = dict(os.environ, EVENTLINT_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("NO_COLOR", None)
+
+    def run(*flags: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, *flags, "-m", "eventlint.cli", "check", str(root)], capture_output=True, env=env, check=False)
+
+    first = run()
+    _append(root / "billing/consumer.py", "\n\ndef later(event):\n    return event\n")
+    again = run("-Ximporttime")
+    assert b" eventlint.api\n" in again.stderr, "the edit is an input of the whole run: it is computed"
+    assert b" networkx\n" not in again.stderr
+    assert again.stdout == first.stdout and again.returncode == first.returncode
