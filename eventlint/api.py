@@ -18,6 +18,7 @@ See docs/writing-rules.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -27,8 +28,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from eventlint import adopt, asyncapi, compat, fixes, merge, plugins, suppress, traces as trace_files
-from eventlint.cache import CACHE_DIR
+from eventlint import adopt, asyncapi, compat, fixes, merge, plugins, rule_results, suppress, traces as trace_files
+from eventlint.cache import CACHE_DIR, Cache
 from eventlint.cache import clean as _clean_cache
 from eventlint.catalog import Catalog, EventSpec, load_catalog
 from eventlint.compat import Change, SchemaError
@@ -257,13 +258,18 @@ def lint(
     `baseline` key, which `use_config_baseline=False` ignores (to write a new one).
     """
     config = config or load_config(paths)
-    foreign = merge.load_foreign(foreign_facts)
-    ruleset = rule_set(config, extra_rules)
-    available = ruleset.rules
-    config = _with_plugin_frameworks(config, ruleset.frameworks)
-    candidates = rule_engine.select(available, config, select, ignore, extend_select)
-    selection = rule_engine.select(available, config, select, ignore, extend_select, classified=classifications(candidates.rules))
-    catalog: Catalog = load_catalog(config)
+    # what the rules read besides the facts and the configuration (policies, the catalog's files, plugins'
+    # metadata) is recorded here and after extraction, for the rules' findings cache (rule_results.py)
+    keep = options is not None and options.cache and not extra_rules and not traces
+    recorder = rule_results.Recorder()
+    with recorder.recording() if keep else contextlib.nullcontext():
+        foreign = merge.load_foreign(foreign_facts)
+        ruleset = rule_set(config, extra_rules)
+        config = _with_plugin_frameworks(config, ruleset.frameworks)
+        available = ruleset.rules
+        candidates = rule_engine.select(available, config, select, ignore, extend_select)
+        selection = rule_engine.select(available, config, select, ignore, extend_select, classified=classifications(candidates.rules))
+        catalog: Catalog = load_catalog(config)
     discovery = discover(paths, config)
     found = extract(discovery, config, options)
     if foreign:
@@ -272,7 +278,18 @@ def lint(
     guarded = {code: ruleset.origin(code) for code in ruleset.plugin_codes}
     # other repositories' findings are theirs to report: their facts only inform the graph here
     context = RuleContext(facts=found, config=config, catalog=catalog, traces=read_traces(config, traces))
-    findings = [f for f in rule_engine.run(selection, found, config, catalog, guarded=guarded, ctx=context) if not merge.is_foreign(f.path)]
+
+    def run_rules() -> list[Diagnostic]:
+        return rule_engine.run(selection, found, config, catalog, guarded=guarded, ctx=context)
+
+    rules_key = rule_results.key(found, config, selection.codes, select, ignore, extend_select) if keep and not guarded else None
+    if rules_key is not None:
+        assert options is not None
+        cache = Cache(options.cache_dir or discovery.root / CACHE_DIR)
+        produced = rule_results.findings(cache, rules_key, recorder, run_rules)
+    else:
+        produced = run_rules()
+    findings = [f for f in produced if not merge.is_foreign(f.path)]
     if selection.is_selected("EDA002"):
         findings += [rule_engine.plugin_error(config, p.origin, p.message) for p in ruleset.problems]
     findings = suppress.apply_per_file_ignores(findings, selection.per_file_ignores)

@@ -57,6 +57,16 @@ class Cache:
 
     def get_text(self, kind: str, key: str) -> str | None:
         """The stored JSON text itself (for callers that decode it their own way); None unless intact."""
+        body = self.get_bytes(kind, key)
+        if body is None:
+            return None
+        try:
+            return body.decode("utf-8", "surrogateescape")
+        except UnicodeDecodeError:  # pragma: no cover - surrogateescape decodes any bytes
+            return None
+
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        """The stored bytes (an entry written by `put_bytes`, or the UTF-8 of a JSON one); None unless intact."""
         try:
             with open(self._path(kind, key), "rb") as handle:
                 raw = handle.read()
@@ -65,10 +75,7 @@ class Cache:
         check, _, body = raw.partition(b"\n")
         if check.decode("ascii", "replace") != digest(body):
             return None
-        try:
-            return body.decode("utf-8", "surrogateescape")
-        except UnicodeDecodeError:  # pragma: no cover - surrogateescape decodes any bytes
-            return None
+        return body
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store `value`; a failure to write only costs the next run a rebuild."""
@@ -78,6 +85,10 @@ class Cache:
 
     def put_text(self, kind: str, key: str, text: str) -> None:
         self._put_pieces(kind, key, [text.encode("utf-8", "surrogateescape")])
+
+    def put_bytes(self, kind: str, key: str, data: bytes) -> None:
+        """Store bytes encoded by the caller (the facts, in msgspec's JSON: `facts.encode_facts`)."""
+        self._put_pieces(kind, key, [data])
 
     def _put_pieces(self, kind: str, key: str, pieces: list[bytes]) -> None:
         path = self._path(kind, key)

@@ -20,9 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from eventlint.catalog import Catalog
 from eventlint.config import Config, ConfigError
@@ -34,6 +32,21 @@ SERVICE, EVENT, HANDLER = "service", "event", "handler"
 PUBLISHES, CONSUMES, DELIVERS, CAUSES = "publishes", "consumes", "delivers", "causes"
 
 Site = tuple[str, int]
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+
+    class _Networkx:
+        """networkx, imported when a graph is first built (0.1-0.25 s): a run whose rules' findings are stored
+        (rule_results.py) builds none, and the rule modules import this one."""
+
+        def __getattr__(self, name: str) -> Any:
+            import networkx
+
+            return getattr(networkx, name)
+
+    nx = _Networkx()
 
 
 def service_node(name: str) -> str:

@@ -50,6 +50,8 @@ from eventlint.facts import (
     ProjectFacts,
     Skipped,
     Subscription,
+    decode_facts,
+    encode_facts,
 )
 from eventlint.resources import builtin_frameworks, rules_dir
 
@@ -197,7 +199,7 @@ def extract(discovery: Discovery, config: Config, options: Options | None = None
         cache.put("scan", packs_key, {"trigger": triggers(patterns()).pattern.decode("latin-1")})
     if cache is not None and not budgeted:
         cache.put("reads", facts_key, reads)  # before the facts: an entry without its reads is never used
-        cache.put("facts", facts_key, facts.to_json())
+        cache.put_bytes("facts", facts_key, encode_facts(facts))
         cache.put("run", run_key, {"facts": facts_key})
     return facts
 
@@ -688,11 +690,11 @@ def _facts_entry(cache: Cache, key: str, root: Path) -> ProjectFacts | None:
         not isinstance(sig, str) or signature(root, str(rel)) != sig for rel, sig in sorted(reads.items())
     ):
         return None
-    data = cache.get("facts", key)
+    data = cache.get_bytes("facts", key)
     if data is None:
         return None
     try:
-        return ProjectFacts.from_json(data)
+        return decode_facts(data)
     except (FactsFormatError, ValueError, TypeError, KeyError, AttributeError):
         return None
 

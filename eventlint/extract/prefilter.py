@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -312,6 +312,7 @@ def relevant(
         template_words.update(_WORD.findall(text))
 
     imports: list[set[int]] = []
+    named: dict[str, frozenset[int]] = {}
     importers: dict[int, set[int]] = defaultdict(set)
     seeds: list[int] = []
     django: set[int] = set()
@@ -322,13 +323,10 @@ def relevant(
             django.add(index)
         targets: set[int] = set()
         for dotted in names:
-            parts = dotted.split(".")
-            for end in range(1, len(parts) + 1):
-                targets.update(by_name.get(".".join(parts[:end]), ()))
-            if package is not None and len(parts) > 1 and parts[0] == package:
-                # the root package by its own name: its modules are indexed from the root
-                for end in range(2, len(parts) + 1):
-                    targets.update(by_name.get(".".join(parts[1:end]), ()))
+            found = named.get(dotted)
+            if found is None:  # most names are imported by many files (`typing`, a shared models module)
+                found = named[dotted] = _files_named(dotted, by_name, package)
+            targets.update(found)
         targets.discard(index)
         imports.append(targets)
         for target in targets:
@@ -349,6 +347,19 @@ def relevant(
         ]
         kept |= _closure(settings, lambda i: imports[i])
     return {files[i].path for i in kept}
+
+
+def _files_named(dotted: str, by_name: Mapping[str, list[int]], package: str | None) -> frozenset[int]:
+    """The files an import of `dotted` could name: every prefix of it (a package's `__init__`, the module)."""
+    found: set[int] = set()
+    parts = dotted.split(".")
+    for end in range(1, len(parts) + 1):
+        found.update(by_name.get(".".join(parts[:end]), ()))
+    if package is not None and len(parts) > 1 and parts[0] == package:
+        # the root package by its own name: its modules are indexed from the root
+        for end in range(2, len(parts) + 1):
+            found.update(by_name.get(".".join(parts[1:end]), ()))
+    return frozenset(found)
 
 
 def _closure(start: Iterable[int], step) -> set[int]:

@@ -1,0 +1,244 @@
+"""The rules' findings, kept for the next run whose rules would read the same inputs (#18, the one-file case).
+
+After an edit, most runs give the rules the same facts as the run before: an edit
+in a file that holds no site, handler or value a site needs changes no fact. The
+rules (and the event graph and routes they build) are then a fifth of a run's
+time spent to find what was found before. This cache keeps the engine's findings
+under a key of everything the rules are given:
+
+- the facts (msgspec's JSON of them), the configuration and the command line's
+  rule selection (pickled only to be hashed, never unpickled; without pickle's
+  memo, so two equal values give the same bytes whatever object sharing they
+  have); a value that encodes two ways (a set) could only cost a miss;
+- eventlint's version and the interpreter's;
+
+and, beside the key, what the rules read that is none of those, recorded while
+they ran (as `results.py` records a whole run): every file opened for reading
+(with a digest of its bytes), every directory listed (its names) and every path
+whose existence or kind was asked (`os.stat`: `Path.exists()`, `is_file()`;
+`os.lstat`: `Path.resolve()`, with a link's target) —
+the catalog's schemas and their `$ref`s, the team's policy files, AsyncAPI
+documents; and the file state of every module the run had imported (eventlint's
+own code, its knowledge files, the schema libraries). An entry is used only when
+every one of them is as it was, which makes it exact, not a guess.
+
+A run with plugin rules, rules under test, traces, or a read the recording
+cannot follow is never stored: their inputs are not all known here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import msgspec
+
+from eventlint import __version__
+from eventlint.cache import Cache, digest
+from eventlint.facts import Diagnostic, Edit, Fix, ProjectFacts, Related
+from eventlint.resources import rules_dir
+
+__all__ = ["Recorder", "findings"]
+
+KIND = "rules"
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+class Recorder:
+    """What the rules of a run read besides their arguments: opened files, listed directories, stat'ed paths."""
+
+    _active: Recorder | None = None
+    _hooked = False
+
+    def __init__(self) -> None:
+        self.opened: set[str] = set()
+        self.listed: set[str] = set()
+        self.probed: set[str] = set()
+        self.linked: set[str] = set()  # asked with os.lstat: whether the path itself is a link counts
+        self.unknown: str | None = None  # a read that cannot be recorded by path: nothing is stored
+
+    @contextmanager
+    def recording(self) -> Iterator[None]:
+        """Record the reads inside the block (nested or concurrent recordings are not expected: single-threaded)."""
+        if not Recorder._hooked:
+            sys.addaudithook(_audit)  # a hook cannot be removed; it does nothing outside a recording
+            Recorder._hooked = True
+        previous, Recorder._active = Recorder._active, self
+        real_stat, real_lstat = os.stat, os.lstat
+
+        def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+            _note_probe(path)
+            return real_stat(path, *args, **kwargs)
+
+        def lstat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+            _note_probe(path, link=True)
+            return real_lstat(path, *args, **kwargs)
+
+        # Path.exists/is_file/is_dir and os.path.* ask os.stat; Path.resolve and os.path.realpath os.lstat
+        os.stat, os.lstat = stat, lstat  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            os.stat, os.lstat = real_stat, real_lstat  # type: ignore[assignment]
+            Recorder._active = previous
+
+    def states(self) -> list[list[str | None]] | None:
+        """[how, path, state] for every read (sorted); None when one of them cannot be followed."""
+        if self.unknown is not None:
+            return None
+        out: list[list[str | None]] = []
+        for how, paths in (("open", self.opened), ("list", self.listed), ("stat", self.probed), ("lstat", self.linked)):
+            out.extend([how, p, _state(how, p)] for p in sorted(paths))
+        return out
+
+
+def _note_probe(path: Any, link: bool = False) -> None:
+    recorder = Recorder._active
+    if recorder is None:
+        return
+    if isinstance(path, int):
+        recorder.unknown = "a file was asked about by descriptor"
+        return
+    (recorder.linked if link else recorder.probed).add(os.path.abspath(os.fsdecode(path)))
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    recorder = Recorder._active
+    if recorder is None:
+        return
+    if event == "open":
+        path, mode, flags = args
+        if path is None:
+            return
+        if isinstance(path, int):
+            return  # a descriptor opened earlier (by path, which was heard then)
+        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool((flags or 0) & _WRITE_FLAGS)
+        if not writes:
+            recorder.opened.add(os.path.abspath(os.fsdecode(path)))
+    elif event in ("os.listdir", "os.scandir"):
+        path = args[0]
+        if isinstance(path, int):
+            recorder.unknown = "a directory was listed by descriptor"
+            return
+        recorder.listed.add(os.path.abspath(os.fsdecode(path) if path is not None else "."))
+    elif event in ("subprocess.Popen", "os.system", "os.chdir", "eventlint.uncacheable"):
+        recorder.unknown = f"the rules ran {event}"
+
+
+def _state(how: str | None, path: str | None) -> str | None:
+    """What a read saw: a file's content digest, a directory's names, a path's kind; None when absent."""
+    assert how is not None and path is not None
+    try:
+        if how == "open":
+            with open(path, "rb") as handle:
+                return hashlib.blake2b(handle.read(), digest_size=20).hexdigest()
+        if how == "list":
+            return digest(*sorted(os.listdir(path)))
+        if how == "lstat":
+            mode = os.lstat(path).st_mode
+            if (mode & 0o170000) == 0o120000:
+                return "link:" + os.readlink(path)
+        mode = os.stat(path).st_mode
+        return "dir" if (mode & 0o170000) == 0o040000 else "file" if (mode & 0o170000) == 0o100000 else "other"
+    except OSError:
+        return None
+
+
+def _code_state() -> dict[str, list[int]]:
+    """(mtime, size, inode) of the file of every imported module (eventlint's own code, the schema libraries) and
+    of the knowledge files the rules read at import: an upgrade of either is a miss."""
+    files: set[str] = set()
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__file__", None)
+        if isinstance(name, str):
+            files.add(name)
+    # the knowledge files the rule modules read when they were imported (not a walk of the package: its folders
+    # gain a __pycache__ while a run imports, and the run's own findings cache would see a listing change)
+    files.update(str(p) for p in (rules_dir() / "knowledge").glob("*.yaml"))
+    out: dict[str, list[int]] = {}
+    for name in sorted(files):
+        try:
+            st = os.stat(name)
+        except OSError:
+            continue
+        out[name] = [st.st_mtime_ns, st.st_size, st.st_ino]
+    return out
+
+
+def _code_unchanged(stored: dict[str, list[int]]) -> bool:
+    for name, (mtime, size, inode) in stored.items():
+        try:
+            st = os.stat(name)
+        except OSError:
+            return False
+        if (st.st_mtime_ns, st.st_size, st.st_ino) != (mtime, size, inode):
+            return False
+    return True
+
+
+def key(facts: ProjectFacts, *values: Any) -> str | None:
+    """The digest of the facts (msgspec's JSON of the dataclasses: 15 times faster than pickling them) and of the
+    other values as pickled without memo (equal values, equal bytes); None when one cannot be."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: the bytes depend on the values, not on which objects are shared
+    try:
+        pickler.dump((__version__, sys.version, values))
+        encoded = msgspec.json.encode(facts)
+    except (pickle.PicklingError, msgspec.EncodeError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    return digest(encoded, buffer.getvalue())
+
+
+def findings(cache: Cache, run_key: str, recorder: Recorder, compute: Callable[[], Sequence[Diagnostic]]) -> list[Diagnostic]:
+    """The engine's findings: the stored ones when every input is as it was, else computed (and stored)."""
+    stored = cache.get(KIND, run_key)
+    if _usable(stored):
+        try:
+            return [_diagnostic(d) for d in stored["findings"]]
+        except (KeyError, TypeError, ValueError):
+            pass  # an entry of another shape: computed again
+    with recorder.recording():
+        found = list(compute())
+    states = recorder.states()
+    encoded = [_encode(d) for d in found]
+    # stored only when it reads back as it was (a finding carrying a value JSON cannot hold is never stored)
+    if states is not None and [_diagnostic(json.loads(json.dumps(d))) for d in encoded] == found:
+        cache.put(KIND, run_key, {"reads": states, "code": _code_state(), "findings": encoded})
+    return found
+
+
+def _usable(entry: Any) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("findings"), list):
+        return False
+    reads, code = entry.get("reads"), entry.get("code")
+    if not isinstance(reads, list) or not isinstance(code, dict):
+        return False
+    try:
+        return _code_unchanged(code) and all(_state(how, path) == state for how, path, state in reads)
+    except (TypeError, ValueError):
+        return False
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, (Diagnostic, Related, Fix, Edit)):
+        return {name: _encode(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _diagnostic(data: dict[str, Any]) -> Diagnostic:
+    values = dict(data)
+    values["related"] = tuple(Related(**r) for r in data.get("related", ()))
+    fix = data.get("fix")
+    if fix is not None:
+        values["fix"] = Fix(fix["applicability"], fix["message"], tuple(Edit(**e) for e in fix["edits"]))
+    return Diagnostic(**values)
