@@ -398,14 +398,16 @@ def _site_key(record: Any) -> tuple:
 
 
 def _record_to_json(record: Any) -> dict[str, Any]:
-    out = {name: _value_to_json(getattr(record, name)) for name in _field_names(type(record))}
-    for name in _OMITTED_WHEN_NULL:
-        if name in out and out[name] in (None, False):
+    names, omitted, emptied = _plan(type(record))
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(record, name)
+        out[name] = value if type(value) in _PLAIN else _value_to_json(value)  # most values are plain: no call
+    for name in omitted:
+        if out[name] in (None, False):
             del out[name]  # present only when there is something to say: older documents stay as they were
-    if out.get("message_keywords") == []:
-        del out["message_keywords"]
-    for name in ("withholds", "hands_on"):
-        if out.get(name) == []:
+    for name in emptied:
+        if out[name] == []:
             del out[name]
     return out
 
@@ -417,6 +419,18 @@ _OMITTED_WHEN_NULL = ("unresolved", "provenance", "derived", "payload_schema", "
 def _field_names(kind: type) -> tuple[str, ...]:
     # dataclasses.fields() per record was most of the cost of writing a large facts document
     return tuple(f.name for f in dataclasses.fields(kind))
+
+
+# fields left out when an empty list: older documents stay as they were
+_OMITTED_WHEN_EMPTY = ("message_keywords", "withholds", "hands_on")
+
+
+@functools.cache
+def _plan(kind: type) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A record type's fields, those of them left out when null or false, and those left out when empty:
+    found once per type, not looked up by name in every record written (a facts document holds ~10^5)."""
+    names = _field_names(kind)
+    return names, tuple(n for n in _OMITTED_WHEN_NULL if n in names), tuple(n for n in _OMITTED_WHEN_EMPTY if n in names)
 
 
 def _diagnostic_to_json(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -454,7 +468,7 @@ def _value_to_json(value: Any) -> Any:
     if hasattr(type(value), "__dataclass_fields__"):
         return _record_to_json(value)
     if isinstance(value, tuple):
-        return [_value_to_json(v) for v in value]
+        return [v if type(v) in _PLAIN else _value_to_json(v) for v in value]
     return value
 
 

@@ -19,7 +19,7 @@ import string
 import sys
 import zlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -389,6 +389,33 @@ class Project:
             self.functions = _Tracked(self.functions)
             self.classes = _Tracked(self.classes)
             self.mods.reads = self.functions.reads = self.classes.reads = self.reads
+
+    def read_names(self, bits: int) -> tuple[bool, tuple[str, ...], tuple[int, ...]]:
+        """A read set (`Reads` bits) in a form another run can read back (`read_bits`), for a cache entry:
+        whether it is VOLATILE, the paths of the modules read, the key buckets read. Module bits are per run
+        (a module's position); paths are not, and a bucket is a name's hash, the same in every run."""
+        assert self.reads is not None, "the project does not track reads"
+        paths = tuple(sorted(path for path, info in self._by_path.items() if bits & info.bit))
+        keys = bits >> (self.reads.modules + 1)  # the buckets sit above the modules' bits (`Reads.key`)
+        buckets: list[int] = []
+        while keys:
+            low = keys & -keys
+            buckets.append(low.bit_length() - 1)
+            keys ^= low
+        return bool(bits & VOLATILE), paths, tuple(buckets)
+
+    def read_bits(self, volatile: bool, paths: Iterable[str], buckets: Iterable[int]) -> int:
+        """`read_names` read back in this run's numbering. A module path this project does not hold (its file
+        is gone) gives VOLATILE: what read it has to be resolved again."""
+        assert self.reads is not None, "the project does not track reads"
+        bits = VOLATILE if volatile else 0
+        for path in paths:
+            info = self._by_path.get(path)
+            bits |= info.bit if info is not None else VOLATILE
+        shift = self.reads.modules + 1
+        for bucket in buckets:
+            bits |= 1 << (shift + bucket)
+        return bits
 
     def django_settings(self, reader: ModInfo) -> ModInfo | None:
         """The settings module `django.conf.settings` stands for in `reader`: the one a

@@ -267,3 +267,24 @@ def test_a_value_read_across_modules_and_through_a_cache_is_recorded(tmp_path: P
     assert not run.reads["app.other"] & VOLATILE
     compared, recomputed = _check_edits(root)
     assert compared >= 3 and recomputed >= 3
+
+
+@pytest.mark.parametrize("fixture", ["shop", "dispatch", "handler_maps", "inhouse", "django_settings"])
+def test_what_a_module_read_reads_back_in_another_run_whatever_the_order_of_its_modules(fixture: str) -> None:
+    # step 1 of wiring the record into runs: a cache entry holds each module's read set as paths and key buckets
+    # (`Project.read_names`); the next run, whose modules are numbered in another order, reads it back as its own bits
+    modules, patterns, where = _modules(FIXTURES / fixture)
+    forward = _Run(modules, patterns, where)
+    backward = _Run(list(reversed(modules)), patterns, where)
+    assert forward.reads.keys() == backward.reads.keys() and forward.reads
+    moved = 0
+    for name, bits in forward.reads.items():
+        names = forward.project.read_names(bits)
+        assert backward.project.read_bits(*names) == backward.reads[name], f"{fixture}: {name}'s reads read back differently"
+        assert backward.project.read_names(backward.reads[name]) == names
+        moved += backward.reads[name] != bits
+    assert moved, "the two runs number the modules alike: the check would pass without the translation"
+    # a module whose file is gone reads back as VOLATILE: whatever read it is resolved again
+    gone = modules[0][0].path
+    rest = _Run(modules[1:], patterns, where)
+    assert rest.project.read_bits(False, (gone,), ()) == VOLATILE
