@@ -90,7 +90,12 @@ SERIALISER_METHODS = frozenset(
         "SerializeToString",
     }
 )
-STRING_METHODS = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "encode": lambda s: s}
+# String methods read on a known string, called with no argument (`os.getenv("X", "d").strip()`, as an in-house
+# getenv wrapper returns it); the value keeps its origin (a configuration default stays one).
+STRING_METHODS = {
+    "lower": str.lower, "upper": str.upper, "strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip,
+    "encode": lambda s: s,
+}
 # Base classes whose fields are read from the environment, their defaults written in the class.
 SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"})
 # Of those, the ones whose fields name their environment variable with `env=` (pydantic v1), not with an alias.
@@ -1406,8 +1411,13 @@ class Evaluator:
                 return config_values.method(self, obj, method, call, scope, line)
             case VMethod(VDict(source=source) as mapping, "get") if source and call.args:
                 return config_values.get(self, mapping, call, scope, line)
-            case VMethod(VStr(text), method) if method in STRING_METHODS:
-                return VStr(STRING_METHODS[method](text))
+            case VMethod(VStr(text, origin), method) if method in STRING_METHODS and (method == "encode" or not call.kwargs):
+                if method == "encode" or not call.args:
+                    return VStr(STRING_METHODS[method](text), origin)
+                chars = self.eval(call.args[0], scope, line) if len(call.args) == 1 and method.endswith("strip") else None
+                if isinstance(chars, VStr):  # `.strip("/")`: the characters given
+                    return VStr(getattr(text, method)(chars.value), origin)
+                return VUnknown(ir.unparse(call), "call-result")
             case VMethod(VDict() as mapping, "keys") if not call.args and not call.kwargs and self._iterated(mapping) is not None:
                 return self._iterated(mapping)  # type: ignore[return-value]
             case VMethod(VDict() as mapping, "get") if call.args and _literal_string_map(mapping):
