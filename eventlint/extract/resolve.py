@@ -1683,6 +1683,9 @@ class Evaluator:
             # would end there in the same unknown value
             return VUnknown(ir.unparse(call))
         bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope), self_type)
+        fallback = self._configured_fallback(qname, target.func, bound, call)
+        if fallback is not None:
+            return fallback
         returned = target.func.returns[-1]
         if len(target.func.returns) > 1 and any(type(r) is ir.Seq for r in target.func.returns):
             returned = _positional_returns(target.func.returns)
@@ -1692,6 +1695,26 @@ class Evaluator:
         if isinstance(value, VUnknown):
             return VUnknown(ir.unparse(call), value.reason)
         return value
+
+    def _configured_fallback(self, qname: str, fn: ir.Function, bound: Scope, call: ir.Call) -> VStr | None:
+        """A default-returning wrapper of an environment read: two `return`s, one the value read (set nowhere the
+        analysis sees: `config-not-found`), the other a parameter the call gives a string (`value =
+        os.environ.get(name); if value is None: return default; return value`): that string, read as
+        `os.getenv(name, default)`'s default is. None for any other function."""
+        if len(fn.returns) != 2:
+            return None
+        params = {p.name for p in fn.params}
+        if not any(isinstance(r, ir.Name) and r.id in params for r in fn.returns):
+            return None
+        values = [self.eval(r, bound) for r in fn.returns]
+        unset = [v for v in values if isinstance(v, VUnknown) and v.reason == "config-not-found"]
+        given = [
+            v for r, v in zip(fn.returns, values)
+            if isinstance(r, ir.Name) and r.id in params and isinstance(v, VStr) and v.value.strip()
+        ]
+        if len(unset) != 1 or len(given) != 1:
+            return None
+        return VStr(given[0].value, f"default of the environment read by {qname} ({bound.mod.ir.path}:{fn.line})")
 
     def _format(self, text: str, call: ir.Call, scope: Scope, line: int) -> Value:
         args = [self.eval(a, scope, line) for a in call.args]
