@@ -91,7 +91,12 @@ SERIALISER_METHODS = frozenset(
         "SerializeToString",
     }
 )
-STRING_METHODS = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "encode": lambda s: s}
+# String methods read on a known string, called with no argument (`os.getenv("X", "d").strip()`, as an in-house
+# getenv wrapper returns it); the value keeps its origin (a configuration default stays one).
+STRING_METHODS = {
+    "lower": str.lower, "upper": str.upper, "strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip,
+    "encode": lambda s: s,
+}
 # Base classes whose fields are read from the environment, their defaults written in the class.
 SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"})
 # Of those, the ones whose fields name their environment variable with `env=` (pydantic v1), not with an alias.
@@ -1484,8 +1489,13 @@ class Evaluator:
                 return config_values.method(self, obj, method, call, scope, line)
             case VMethod(VDict(source=source) as mapping, "get") if source and call.args:
                 return config_values.get(self, mapping, call, scope, line)
-            case VMethod(VStr(text), method) if method in STRING_METHODS:
-                return VStr(STRING_METHODS[method](text))
+            case VMethod(VStr(text, origin), method) if method in STRING_METHODS and (method == "encode" or not call.kwargs):
+                if method == "encode" or not call.args:
+                    return VStr(STRING_METHODS[method](text), origin)
+                chars = self.eval(call.args[0], scope, line) if len(call.args) == 1 and method.endswith("strip") else None
+                if isinstance(chars, VStr):  # `.strip("/")`: the characters given
+                    return VStr(getattr(text, method)(chars.value), origin)
+                return VUnknown(ir.unparse(call), "call-result")
             case VMethod(VDict() as mapping, "keys") if not call.args and not call.kwargs and self._iterated(mapping) is not None:
                 return self._iterated(mapping)  # type: ignore[return-value]
             case VMethod(VDict() as mapping, "get") if call.args and _literal_string_map(mapping):
@@ -1801,6 +1811,9 @@ class Evaluator:
             # would end there in the same unknown value
             return VUnknown(ir.unparse(call))
         bound = Scope(target.mod, target.func, target.cls, ArgBinding(call, scope), self_type)
+        fallback = self._configured_fallback(qname, target.func, bound, call)
+        if fallback is not None:
+            return fallback
         returned = target.func.returns[-1]
         if len(target.func.returns) > 1 and any(type(r) is ir.Seq for r in target.func.returns):
             returned = _positional_returns(target.func.returns)
@@ -1810,6 +1823,26 @@ class Evaluator:
         if isinstance(value, VUnknown):
             return VUnknown(ir.unparse(call), value.reason)
         return value
+
+    def _configured_fallback(self, qname: str, fn: ir.Function, bound: Scope, call: ir.Call) -> VStr | None:
+        """A default-returning wrapper of an environment read: two `return`s, one the value read (set nowhere the
+        analysis sees: `config-not-found`), the other a parameter the call gives a string (`value =
+        os.environ.get(name); if value is None: return default; return value`): that string, read as
+        `os.getenv(name, default)`'s default is. None for any other function."""
+        if len(fn.returns) != 2:
+            return None
+        params = {p.name for p in fn.params}
+        if not any(isinstance(r, ir.Name) and r.id in params for r in fn.returns):
+            return None
+        values = [self.eval(r, bound) for r in fn.returns]
+        unset = [v for v in values if isinstance(v, VUnknown) and v.reason == "config-not-found"]
+        given = [
+            v for r, v in zip(fn.returns, values)
+            if isinstance(r, ir.Name) and r.id in params and isinstance(v, VStr) and v.value.strip()
+        ]
+        if len(unset) != 1 or len(given) != 1:
+            return None
+        return VStr(given[0].value, f"default of the environment read by {qname} ({bound.mod.ir.path}:{fn.line})")
 
     def _format(self, text: str, call: ir.Call, scope: Scope, line: int) -> Value:
         args = [self.eval(a, scope, line) for a in call.args]

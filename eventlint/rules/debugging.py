@@ -939,6 +939,10 @@ class SwallowedException(Rule):
     the received message's reply address (a call reading `reply_fields`, such
     as `routing_key=message.reply_to`): the waiting caller receives the error.
 
+    Several such clauses in one handler (a rollback-and-log clause around
+    each of its inserts) are one root cause: one finding, at the first
+    clause, with the others as related locations.
+
     ## Why is this bad?
     The broker sees a successful handler and acknowledges (or commits past)
     the message. Nothing is retried, nothing reaches a dead-letter queue, and
@@ -1399,6 +1403,7 @@ class SwallowedException(Rule):
             else:
                 continue
             receives = handler.role == "handler" and any(key[1] == handler.name for key in received_at)
+            swallowed: list[ExceptClause] = []
             for clause in clauses:
                 key = (clause.path, clause.line)
                 if key in reported or not self._broad(clause) or self._surfaces_failure(handler, clause, ctx):
@@ -1410,7 +1415,23 @@ class SwallowedException(Rule):
                 if self._best_effort(handler, clause, ctx, received_at, covered_by):
                     continue
                 reported.add(key)
-                yield self._finding(handler, clause, ctx)
+                swallowed.append(clause)
+            if swallowed:
+                # one root cause, one finding: the handler swallows failures; its first clause is the finding, the
+                # others (three per-insert rollback-and-log clauses of one handler) its related locations
+                first, *others = sorted(swallowed, key=lambda c: (c.path, c.line))
+                finding = self._finding(handler, first, ctx)
+                if others:
+                    finding = dataclasses.replace(
+                        finding,
+                        message=f"{finding.message} (and {len(others)} other such clause{'s' if len(others) > 1 else ''} "
+                        "of the same handler)",
+                        related=tuple(
+                            Related(c.path, c.line, 1, f"also swallows the failure ({_caught(c)} in {short(c.function)})")
+                            for c in others
+                        ),
+                    )
+                yield finding
 
     def _around_dispatch(self, loop: Handler, clause: ExceptClause, handlers: set[str]) -> bool:
         """The clause is in the loop's own function and the last line with calls above it (after any earlier
@@ -1765,7 +1786,7 @@ class SwallowedException(Rule):
         )
 
     def _finding(self, handler: Handler, clause: ExceptClause, ctx: RuleContext) -> Diagnostic:
-        caught = "a bare except" if not clause.types else f"except {', '.join(clause.types)}"
+        caught = _caught(clause)
         owned = clause_calls(handler, clause)
         if not owned:
             does = "does nothing with the error"
@@ -1812,6 +1833,10 @@ def _in_memory(call: HandlerCall) -> bool:
 def _mapping_get(call: HandlerCall) -> bool:
     """`order.get("id")` on a local value (one dot, no URL given): a lookup in a mapping, not a client's GET."""
     return call.name.endswith(".get") and call.name.count(".") == 1 and not any("://" in v for v in call.literals)
+
+
+def _caught(clause: ExceptClause) -> str:
+    return "a bare except" if not clause.types else f"except {', '.join(clause.types)}"
 
 
 def _constructs(call: HandlerCall) -> bool:

@@ -288,3 +288,34 @@ def test_what_a_module_read_reads_back_in_another_run_whatever_the_order_of_its_
     gone = modules[0][0].path
     rest = _Run(modules[1:], patterns, where)
     assert rest.project.read_bits(False, (gone,), ()) == VOLATILE
+
+
+def test_a_default_read_through_an_in_house_getenv_wrapper_records_the_wrappers_module(tmp_path: Path) -> None:
+    # `ev("RELAY_TASK_NAME", "...")` and a default-returning wrapper in another module: the channel depends on
+    # how `app.env` reads the environment, so editing it must re-resolve `app.send`
+    root = write_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/env.py": (
+                "import os\n"
+                "def ev(k, v):\n    return os.getenv(k, v).strip()\n"
+                "def get_env(name, default=None):\n    value = os.environ.get(name)\n"
+                "    if value is None:\n        return default\n    return value\n"
+            ),
+            "app/send.py": (
+                "from celery import Celery\nfrom app.env import ev, get_env\n"
+                "app = Celery('relay')\n"
+                "def a():\n    app.send_task(ev('RELAY_TASK_NAME', 'shop.tasks.a'))\n"
+                "def b():\n    app.send_task(get_env('OTHER_TASK', 'shop.tasks.b'))\n"
+            ),
+            "app/other.py": "from kafka import KafkaProducer\nKafkaProducer().send('audit', b'x')\n",
+        },
+    )
+    modules, patterns, where = _modules(root)
+    run = _Run(modules, patterns, where)
+    bit = {m.name: m.bit for m in run.project._by_path.values()}
+    assert run.reads["app.send"] & bit["app.env"]
+    assert not run.reads["app.other"] & bit["app.env"]
+    compared, recomputed = _check_edits(root)
+    assert compared >= 3

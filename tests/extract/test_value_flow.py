@@ -376,3 +376,85 @@ def test_settings_defaults_and_constructor_fields(tmp_path):
         (8, "default.topic", None),
         (9, "audit.logged", None),
     }
+
+
+ENV_WRAPPER = '''
+import os
+
+
+def ev(k, v):
+    return os.getenv(k, v).strip().lstrip()
+
+
+def trimmed(k, v):
+    return os.environ.get(k, v).rstrip("/")
+'''
+
+RELAY = '''
+from celery import Celery
+
+from app.utils import ev, trimmed
+
+app = Celery("relay", broker="pyamqp://")
+
+
+def relay(body):
+    task_name = ev("RELAY_TASK_NAME", "shop.tasks.handle_conversion")
+    app.send_task(task_name, (body,))
+    app.send_task(trimmed("AUDIT_TASK", "shop.tasks.audit/"), (body,))
+    app.send_task(ev("UNSET_TASK", ""), (body,))
+'''
+
+
+def test_an_in_house_getenv_wrapper_reads_its_default_as_a_direct_getenv_does(tmp_path):
+    # `def ev(k, v): return os.getenv(k, v).strip()` in another module: the default is the value, overridable
+    facts = facts_of(write_project(tmp_path / "repo", {"app/__init__.py": "", "app/utils.py": ENV_WRAPPER, "app/relay.py": RELAY}))
+    got = {(p.line, p.channel, p.provenance) for p in facts.publishers}
+    assert got == {
+        (10, "shop.tasks.handle_conversion", "default of environment variable RELAY_TASK_NAME (app/utils.py:5)"),
+        (11, "shop.tasks.audit", "default of environment variable AUDIT_TASK (app/utils.py:9)"),
+        # an empty default stays a placeholder through the wrapper
+        (12, None, None),
+    }
+
+
+FALLBACKS = '''
+import os
+
+
+def get_env(name, default=None):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value
+
+
+def required(name, default):
+    value = os.getenv(name)
+    if not value:
+        raise RuntimeError(name)
+    return value
+'''
+
+FALLBACK_SENDER = '''
+from celery import Celery
+
+from app.config import get_env, required
+
+app = Celery("relay", broker="pyamqp://")
+
+
+def relay(body):
+    app.send_task(get_env("BILLING_TASK", "shop.tasks.bill"), (body,))
+    app.send_task(required("SHIPPING_TASK", "shop.tasks.ship"), (body,))
+'''
+
+
+def test_a_default_returning_wrapper_reads_its_fallback_and_one_that_raises_stays_unknown(tmp_path):
+    facts = facts_of(write_project(tmp_path / "repo", {"app/__init__.py": "", "app/config.py": FALLBACKS, "app/send.py": FALLBACK_SENDER}))
+    got = {(p.line, p.channel, p.provenance) for p in facts.publishers}
+    assert got == {
+        (9, "shop.tasks.bill", "default of the environment read by app.config.get_env (app/config.py:4)"),
+        # `required` never returns its second argument: the variable must be set
+        (10, None, None),
+    }

@@ -16,7 +16,14 @@ EACH = {"when_no_dead_letters": "each"}  # EDA501 per service even where no cons
 
 
 def findings(root: Path, code: str, options: dict | None = None) -> set[tuple[str, int]]:
-    return {(d.path, d.line) for d in diagnostics(root, code, options)}
+    """(path, line) of each finding, and for EDA502 of each clause a finding names as swallowing too: the clauses
+    of one handler are one finding at the first, the others its related locations (tests/rules/test_swallowed_once.py)."""
+    found: set[tuple[str, int]] = set()
+    for d in diagnostics(root, code, options):
+        found.add((d.path, d.line))
+        if code == "EDA502":
+            found |= {(r.path, r.line) for r in d.related}
+    return found
 
 
 def diagnostics(root: Path, code: str, options: dict | None = None) -> list:
