@@ -1417,9 +1417,11 @@ class SwallowedException(Rule):
                 reported.add(key)
                 swallowed.append(clause)
             if swallowed:
-                # one root cause, one finding: the handler swallows failures; its first clause is the finding, the
-                # others (three per-insert rollback-and-log clauses of one handler) its related locations
-                first, *others = sorted(swallowed, key=lambda c: (c.path, c.line))
+                # one root cause, one finding: the handler swallows failures; the clause whose `try` wraps the most
+                # (the outer one around a whole consuming loop, where a fix covers the rest; the first of equals, such
+                # as three per-insert rollback-and-log clauses) is the finding, the others its related locations
+                first = min(swallowed, key=_widest_first)
+                others = sorted((c for c in swallowed if c is not first), key=lambda c: (c.path, c.line))
                 finding = self._finding(handler, first, ctx)
                 if others:
                     finding = dataclasses.replace(
@@ -1833,6 +1835,12 @@ def _in_memory(call: HandlerCall) -> bool:
 def _mapping_get(call: HandlerCall) -> bool:
     """`order.get("id")` on a local value (one dot, no URL given): a lookup in a mapping, not a client's GET."""
     return call.name.endswith(".get") and call.name.count(".") == 1 and not any("://" in v for v in call.literals)
+
+
+def _widest_first(clause: ExceptClause) -> tuple[int, str, int]:
+    """Order of a handler's swallowing clauses for its one finding: the widest `try` body first, then by place."""
+    span = clause.line - clause.try_line if clause.try_line is not None else 0
+    return (-span, clause.path, clause.line)
 
 
 def _caught(clause: ExceptClause) -> str:
