@@ -62,3 +62,18 @@ def write_project(root: Path, files: dict[str, str], config: dict | None = None)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return root
+
+
+class Counted:
+    """Calls of `owner.name` counted in `calls` (the real function still runs): how a cache test tells a run
+    that was computed from one that was replayed."""
+
+    def __init__(self, monkeypatch, owner: object, name: str) -> None:
+        self.calls = 0
+        real = getattr(owner, name)
+
+        def counting(*args, **kwargs):
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counting)

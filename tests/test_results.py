@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from eventlint import results, workspace
 from eventlint.cli import main
-from tests.helpers import FIXTURES, write_project
+from tests.helpers import FIXTURES, Counted, write_project
 
 ASYNCAPI = """\
 asyncapi: 3.0.0
@@ -110,19 +110,16 @@ def _project(root: Path) -> Path:
     )
 
 
-class Runs:
+class Runs(Counted):
     """`check` in this process, counting the runs that were really computed (not replayed)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
-        self.computed = 0
+        super().__init__(monkeypatch, workspace, "check")
         self.cache_dir = cache_dir
-        real = workspace.check
 
-        def counting(*args, **kwargs):
-            self.computed += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(workspace, "check", counting)
+    @property
+    def computed(self) -> int:
+        return self.calls
 
     def __call__(self, root: Path, *args: str, cache: bool = True) -> tuple[int, str]:
         runner = CliRunner(env={"EVENTLINT_CACHE_DIR": str(self.cache_dir)})

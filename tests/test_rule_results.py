@@ -20,23 +20,20 @@ from eventlint.cli import main
 from eventlint.extract import Options
 from eventlint.facts import Diagnostic, Edit, Fix, Related
 from eventlint.rules import engine
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, Counted
 from tests.test_results import EDITS, _append, _project, _replace
 
 
-class Lints:
+class Lints(Counted):
     """`api.lint` with the cache on (or off), counting the runs of the rules engine."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
-        self.ran = 0
+        super().__init__(monkeypatch, engine, "run")
         self.cache_dir = cache_dir
-        real = engine.run
 
-        def counting(*args, **kwargs):
-            self.ran += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(engine, "run", counting)
+    @property
+    def ran(self) -> int:
+        return self.calls
 
     def __call__(self, root: Path, cache: bool = True, **kwargs) -> tuple[Diagnostic, ...]:
         config = api.load_config([root])
