@@ -3,7 +3,8 @@
 A run is keyed by what can be known before it starts (eventlint's version, the
 interpreter, the working directory, the options, whether stdout and stderr are
 terminals). Its *inputs* are recorded while it runs, without any loader having
-to declare them:
+to declare them (the files, directories and commands by `reads.py`, the audit
+hook the rules' findings cache shares):
 
 - every file it opened for reading (an audit hook on `open`: sources, the
   configuration, catalog, schemas and their `$ref`s, AsyncAPI documents,
@@ -45,13 +46,13 @@ from typing import Any
 
 from eventlint import __version__
 from eventlint.cache import CACHE_DIR, Cache, digest, replace_file
+from eventlint.reads import UNCACHEABLE, Reads, content_digest
 
 __all__ = [
     "KIND", "UNCACHEABLE", "Recording", "active", "cache_directory", "cached", "known_files", "load", "lookup_key", "record", "replay", "store", "wrote"
 ]
 
 KIND = "results"
-UNCACHEABLE = "eventlint.uncacheable"  # `sys.audit(UNCACHEABLE, reason)` keeps a run's output out of the cache
 FORMAT = 2
 RACY_NS = 2_000_000_000  # a file changed this close to the entry's writing is always hashed (mtime granularity)
 PROBED = ("eventlint.yaml", "eventlint.yml", ".eventlint.yaml", ".eventlint.yml", "pyproject.toml", ".git")
@@ -60,7 +61,6 @@ SAFE_GIT = frozenset({"ls-files", "rev-parse", "symbolic-ref", "remote", "config
 # environment (networkx at import), and OLDPWD changes with every `cd`
 SHELL_STATE = frozenset({"OLDPWD", "PWD", "SHLVL", "_", "PS1", "PS2", "PS4"})
 _STDLIB = os.path.dirname(os.__file__) + os.sep
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
 def lookup_key(options: Mapping[str, Any], cwd: Path | None = None) -> str:
@@ -172,7 +172,7 @@ def _unchanged(entry: dict[str, Any]) -> bool | None:
             continue
         if stat == (mtime, size, inode) and mtime < written - RACY_NS:
             continue
-        if stat[1] != size or _hash(path) != hashed:
+        if stat[1] != size or content_digest(path) != hashed:
             return None
         if stat != (mtime, size, inode):
             record[1:4] = stat
@@ -212,19 +212,16 @@ def _emit(stream: Any, text: str) -> None:
 # --- recording ---------------------------------------------------------------------------------
 
 
-class Recording:
-    """What one run read, listed, probed, asked git, and printed."""
+class Recording(Reads):
+    """What one run read, listed, asked git (heard by `reads.Reads`), read of the environment, and printed."""
 
     def __init__(self) -> None:
-        self.opened: set[str] = set()
         # each directory listed, with its names as the run first saw them (digest): an entry added or removed
         # while the run went on would otherwise be in the stored listing but not in the output
-        self.listed: dict[str, str | None] = {}
+        super().__init__(listing=lambda path: _listing(path, self.report))
         self.report: str | None = None  # the report file's absolute path (--output-file): not one of the inputs
-        self.commands: list[tuple[str, list[str]]] = []
         self.env: dict[str, str | None] = {}
         self.env_names = False  # the run iterated os.environ: the set of names is an input too
-        self.uncacheable: str | None = None
         self.writes: list[tuple[int, bytearray]] = []  # (0 stdout | 1 stderr, bytes), in order
         self.reports: dict[str, bytes] = {}  # report files written (`wrote`): absolute path -> the bytes written
         self.stdout = _Tee(self.writes, 0)
@@ -237,7 +234,6 @@ class Recording:
 
 
 _active: Recording | None = None
-_hooked = False
 
 
 def active() -> Recording | None:
@@ -250,36 +246,6 @@ def wrote(path: Path, data: bytes) -> None:
     back: by then a second run writing the same report may have replaced it, or be half-way through.)"""
     if _active is not None:
         _active.reports[os.path.abspath(path)] = data
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    recording = _active
-    if recording is None:
-        return
-    if event == "open":
-        path, mode, flags = args
-        if isinstance(path, int) or path is None:
-            return
-        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool((flags or 0) & _WRITE_FLAGS)
-        if not writes:
-            recording.opened.add(os.path.abspath(os.fsdecode(path)))
-    elif event in ("os.listdir", "os.scandir"):
-        path = args[0]
-        if isinstance(path, int):
-            recording.uncacheable = "a directory was listed by descriptor"
-            return
-        where = os.path.abspath(os.fsdecode(path) if path is not None else ".")
-        if where not in recording.listed:
-            recording.listed[where] = None  # (the listing below is heard here too)
-            recording.listed[where] = _listing(where, recording.report)
-    elif event == "subprocess.Popen":
-        _executable, argv, cwd, _env = args
-        argv = [os.fsdecode(a) for a in ([argv] if isinstance(argv, (str, bytes, os.PathLike)) else argv)]
-        recording.commands.append((os.path.abspath(os.fsdecode(cwd)) if cwd is not None else os.getcwd(), argv))
-    elif event in ("os.chdir", "os.system"):
-        recording.uncacheable = f"the run called {event}"
-    elif event == UNCACHEABLE:  # raised by eventlint itself: a verdict of the machine, not of the inputs
-        recording.uncacheable = str(args[0]) if args else event
 
 
 class _RecordingEnviron(os._Environ):  # type: ignore[name-defined,misc]
@@ -349,10 +315,7 @@ class _Tee(io.RawIOBase):
 @contextmanager
 def record() -> Iterator[Recording]:
     """Record the inputs and output of the code run inside (stdout and stderr still reach their streams)."""
-    global _active, _hooked
-    if not _hooked:
-        sys.addaudithook(_audit)  # a hook cannot be removed; it does nothing outside a recording
-        _hooked = True
+    global _active
     recording = Recording()
     saved = sys.stdout, sys.stderr, os.environ.__class__
     sys.stdout = _wrap(recording.stdout, saved[0])
@@ -360,7 +323,8 @@ def record() -> Iterator[Recording]:
     os.environ.__class__ = _RecordingEnviron
     _active = recording
     try:
-        yield recording
+        with recording.recording():
+            yield recording
     finally:
         _active = None
         os.environ.__class__ = saved[2]
@@ -412,7 +376,7 @@ def store(
             files.append([path, 0, 0, 0, None])
             continue
         before = known.get(path)
-        hashed = before[3] if before is not None and before[:3] == stat else _hash(path)
+        hashed = before[3] if before is not None and before[:3] == stat else content_digest(path)
         if hashed is None:
             return False  # opened but unreadable now (a directory, a permission change): no safe key
         if stat[0] >= recording.started_ns:
@@ -493,14 +457,6 @@ def _stat(path: str) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-def _hash(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return digest(handle.read())
-    except OSError:
-        return None
 
 
 def _listing(path: str, report: str | None = None) -> str | None:

@@ -13,7 +13,7 @@ under a key of everything the rules are given:
 - eventlint's version and the interpreter's;
 
 and, beside the key, what the rules read that is none of those, recorded while
-they ran (as `results.py` records a whole run): every file opened for reading
+they ran (by `reads.py`, as `results.py` records a whole run): every file opened for reading
 (with a digest of its bytes), every directory listed (its names) and every path
 whose existence or kind was asked (`os.stat`: `Path.exists()`, `is_file()`;
 `os.lstat`: `Path.resolve()`, with a link's target) —
@@ -28,14 +28,12 @@ cannot follow is never stored: their inputs are not all known here.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -43,55 +41,24 @@ import msgspec
 from eventlint import __version__
 from eventlint.cache import Cache, digest
 from eventlint.facts import Diagnostic, Edit, Fix, ProjectFacts, Related
+from eventlint.reads import Reads, content_digest
 from eventlint.resources import rules_dir
 
 __all__ = ["Recorder", "findings"]
 
 KIND = "rules"
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 
-class Recorder:
-    """What the rules of a run read besides their arguments: opened files, listed directories, stat'ed paths."""
-
-    _active: Recorder | None = None
-    _hooked = False
+class Recorder(Reads):
+    """What the rules of a run read besides their arguments (heard by `reads.Reads`): opened files, listed
+    directories, stat'ed paths."""
 
     def __init__(self) -> None:
-        self.opened: set[str] = set()
-        self.listed: set[str] = set()
-        self.probed: set[str] = set()
-        self.linked: set[str] = set()  # asked with os.lstat: whether the path itself is a link counts
-        self.unknown: str | None = None  # a read that cannot be recorded by path: nothing is stored
-
-    @contextmanager
-    def recording(self) -> Iterator[None]:
-        """Record the reads inside the block (nested or concurrent recordings are not expected: single-threaded)."""
-        if not Recorder._hooked:
-            sys.addaudithook(_audit)  # a hook cannot be removed; it does nothing outside a recording
-            Recorder._hooked = True
-        previous, Recorder._active = Recorder._active, self
-        real_stat, real_lstat = os.stat, os.lstat
-
-        def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-            _note_probe(path)
-            return real_stat(path, *args, **kwargs)
-
-        def lstat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-            _note_probe(path, link=True)
-            return real_lstat(path, *args, **kwargs)
-
-        # Path.exists/is_file/is_dir and os.path.* ask os.stat; Path.resolve and os.path.realpath os.lstat
-        os.stat, os.lstat = stat, lstat  # type: ignore[assignment]
-        try:
-            yield
-        finally:
-            os.stat, os.lstat = real_stat, real_lstat  # type: ignore[assignment]
-            Recorder._active = previous
+        super().__init__(probes=True)
 
     def states(self) -> list[list[str | None]] | None:
-        """[how, path, state] for every read (sorted); None when one of them cannot be followed."""
-        if self.unknown is not None:
+        """[how, path, state] for every read (sorted); None when one of them cannot be followed (a subprocess too)."""
+        if self.uncacheable is not None or self.commands:
             return None
         out: list[list[str | None]] = []
         for how, paths in (("open", self.opened), ("list", self.listed), ("stat", self.probed), ("lstat", self.linked)):
@@ -99,46 +66,12 @@ class Recorder:
         return out
 
 
-def _note_probe(path: Any, link: bool = False) -> None:
-    recorder = Recorder._active
-    if recorder is None:
-        return
-    if isinstance(path, int):
-        recorder.unknown = "a file was asked about by descriptor"
-        return
-    (recorder.linked if link else recorder.probed).add(os.path.abspath(os.fsdecode(path)))
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    recorder = Recorder._active
-    if recorder is None:
-        return
-    if event == "open":
-        path, mode, flags = args
-        if path is None:
-            return
-        if isinstance(path, int):
-            return  # a descriptor opened earlier (by path, which was heard then)
-        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool((flags or 0) & _WRITE_FLAGS)
-        if not writes:
-            recorder.opened.add(os.path.abspath(os.fsdecode(path)))
-    elif event in ("os.listdir", "os.scandir"):
-        path = args[0]
-        if isinstance(path, int):
-            recorder.unknown = "a directory was listed by descriptor"
-            return
-        recorder.listed.add(os.path.abspath(os.fsdecode(path) if path is not None else "."))
-    elif event in ("subprocess.Popen", "os.system", "os.chdir", "eventlint.uncacheable"):
-        recorder.unknown = f"the rules ran {event}"
-
-
 def _state(how: str | None, path: str | None) -> str | None:
     """What a read saw: a file's content digest, a directory's names, a path's kind; None when absent."""
     assert how is not None and path is not None
+    if how == "open":
+        return content_digest(path)
     try:
-        if how == "open":
-            with open(path, "rb") as handle:
-                return hashlib.blake2b(handle.read(), digest_size=20).hexdigest()
         if how == "list":
             return digest(*sorted(os.listdir(path)))
         if how == "lstat":

@@ -62,3 +62,34 @@ def write_project(root: Path, files: dict[str, str], config: dict | None = None)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return root
+
+
+class Counted:
+    """Calls of `owner.name` counted in `calls` (the real function still runs), with the cache directory the
+    calls use: how a cache test tells a run that was computed from one that was replayed."""
+
+    def __init__(self, monkeypatch, owner: object, name: str, cache_dir: Path) -> None:
+        self.calls = 0
+        self.cache_dir = cache_dir
+        real = getattr(owner, name)
+
+        def counting(*args, **kwargs):
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counting)
+
+    def around_edit(self, root: Path, edit) -> tuple[object, object, object, int]:
+        """Run (`self(root)` in the subclass), run again (from the cache), `edit(root)`, run without the cache
+        and with it: (first, uncached, after, how many times `after` was computed: 0 or 1). `after` must be
+        stored again."""
+        first = self(root)
+        assert self.calls == 1
+        assert self(root) == first and self.calls == 1, "unchanged inputs: the stored result"
+        edit(root)
+        uncached = self(root, cache=False)
+        before = self.calls
+        after = self(root)
+        computed = self.calls - before
+        assert self(root) == after and self.calls == before + computed, "stored again"
+        return first, uncached, after, computed

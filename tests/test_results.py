@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from eventlint import results, workspace
 from eventlint.cli import main
-from tests.helpers import FIXTURES, write_project
+from tests.helpers import FIXTURES, Counted, write_project
 
 ASYNCAPI = """\
 asyncapi: 3.0.0
@@ -110,19 +110,13 @@ def _project(root: Path) -> Path:
     )
 
 
-class Runs:
+class Runs(Counted):
     """`check` in this process, counting the runs that were really computed (not replayed)."""
 
+    computed = property(lambda self: self.calls)
+
     def __init__(self, monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
-        self.computed = 0
-        self.cache_dir = cache_dir
-        real = workspace.check
-
-        def counting(*args, **kwargs):
-            self.computed += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(workspace, "check", counting)
+        super().__init__(monkeypatch, workspace, "check", cache_dir)
 
     def __call__(self, root: Path, *args: str, cache: bool = True) -> tuple[int, str]:
         runner = CliRunner(env={"EVENTLINT_CACHE_DIR": str(self.cache_dir)})
@@ -161,21 +155,13 @@ def test_each_kind_of_input_recomputes_the_result(kind, tmp_path, monkeypatch):
     root = _project(tmp_path / "p")
     (root / ".gitignore").write_text("build/\n", encoding="utf-8")
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    runs = Runs(monkeypatch, tmp_path / "cache")
-    first = runs(root)
-    assert runs.computed == 1
-    assert runs(root) == first and runs.computed == 1, "an unchanged project is replayed"
-    EDITS[kind](root)
-    uncached = runs(root, cache=False)
-    computed = runs.computed
-    after = runs(root)
+    first, uncached, after, computed = Runs(monkeypatch, tmp_path / "cache").around_edit(root, EDITS[kind])
     if kind == "file touched, same contents":
-        assert runs.computed == computed, "the content hash decides: same bytes, new stat, still replayed"
+        assert computed == 0, "the content hash decides: same bytes, new stat, still replayed"
     else:
-        assert runs.computed == computed + 1, f"{kind} changed; the result was replayed"
+        assert computed == 1, f"{kind} changed; the result was replayed"
         assert after != first or kind in ("python source", "file touched, same contents"), "the edit should change the report"
     assert after == uncached
-    assert runs(root) == uncached and runs.computed == computed + (kind != "file touched, same contents"), "replayed again"
 
 
 def test_framework_pack_version_and_options_are_inputs(tmp_path, monkeypatch):
