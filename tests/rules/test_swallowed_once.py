@@ -1,5 +1,5 @@
-"""EDA502: several clauses of one handler that swallow its failures are one root cause, reported once at the first
-clause with the others as related locations (issue #19, item 5); clauses of different handlers stay separate."""
+"""EDA502: several clauses of one handler that swallow its failures are one root cause, reported once at the clause
+whose `try` wraps the most (the first of equals) with the others as related locations (issue #19, item 5); clauses of different handlers stay separate."""
 
 from __future__ import annotations
 
@@ -82,3 +82,43 @@ def test_three_clauses_of_one_handler_are_one_finding_with_the_others_related(tm
     assert "2 other such clauses of the same handler" in first.message
     refund = next(d for d in result.diagnostics if d.line == clauses[3])
     assert refund.related == ()
+
+
+LOOP = """
+    import json
+
+    from kafka import KafkaConsumer
+    from sqlalchemy.orm import Session
+
+    from ledger.db import engine
+    from ledger.models import Payment, Shipment
+
+    def run():
+        consumer = KafkaConsumer("orders.created", group_id="ledger", value_deserializer=lambda v: json.loads(v))
+        session = Session(engine)
+        for message in consumer:
+            try:
+                order = message.value
+                try:
+                    session.add(Payment(order_id=order["id"], amount=order["total"]))
+                    session.commit()
+                except Exception as exc:
+                    session.rollback()
+                    print("payment insert failed", exc)
+                session.add(Shipment(order_id=order["id"]))
+                session.commit()
+            except Exception as exc:
+                print("order failed", exc)
+    """
+
+
+def test_the_finding_sits_at_the_clause_whose_try_wraps_the_most(tmp_path: Path):
+    # an inner clause around one insert and an outer one around the whole handling: the outer clause is where a fix
+    # covers both, so it is the finding and the inner one its related location, whatever their order in the file
+    root = write_project(tmp_path, {**FILES, "ledger/consumer.py": LOOP})
+    result = api.lint([root], api.load_config([root]), select=["EDA502"])
+    inner, outer = _lines((root / "ledger/consumer.py").read_text(), "except Exception as exc:")
+    [finding] = result.diagnostics
+    assert (finding.path, finding.line) == ("ledger/consumer.py", outer)
+    assert [(r.path, r.line) for r in finding.related] == [("ledger/consumer.py", inner)]
+    assert "(and 1 other such clause of the same handler)" in finding.message
