@@ -940,8 +940,10 @@ class SwallowedException(Rule):
     as `routing_key=message.reply_to`): the waiting caller receives the error.
 
     Several such clauses in one handler (a rollback-and-log clause around
-    each of its inserts) are one root cause: one finding, at the first
-    clause, with the others as related locations.
+    each of its inserts, or one around the whole handling with another
+    inside it) are one root cause: one finding, at the clause whose `try`
+    wraps the most (the outer one, whose fix covers the rest; the first of
+    equals), with the others as related locations.
 
     ## Why is this bad?
     The broker sees a successful handler and acknowledges (or commits past)
