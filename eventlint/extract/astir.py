@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from itertools import accumulate
 from typing import Any
 
 from eventlint.extract import ir
@@ -89,6 +90,16 @@ def build(tree: ast.Module, text: str, path: str, module: str) -> ir.Module:
     return builder.result()
 
 
+def _line_starts(text: str) -> list[int]:
+    """The index in `text` where each line starts, lines ending at `\r\n`, `\r` or `\n` (`_NEWLINES`)."""
+    if "\r" in text:
+        starts = [0]
+        starts.extend(m.end() for m in _NEWLINES.finditer(text))
+        return starts
+    # only `\n`: each line's length plus its newline, summed in C (no match object per line)
+    return list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
+
+
 _Kind = str
 _CALL, _ATTR, _SUB, _DICT, _DEC, _DEF, _CLASS = "call", "attribute", "subscript", "dict", "decorator", "def", "class"
 _LEAVES = (ast.Return, ast.Raise, ast.Continue, ast.Break)
@@ -99,9 +110,7 @@ _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 class _Builder:
     def __init__(self, text: str, path: str, module: str) -> None:
         self._text_all = text
-        starts = [0]
-        starts.extend(m.end() for m in _NEWLINES.finditer(text))
-        self._starts = starts
+        self._starts = _line_starts(text)
         self._ascii = text.isascii()  # then every byte column is a character column
         self._path = path
         self._module = module
