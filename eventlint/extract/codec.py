@@ -109,12 +109,13 @@ class _Encoder:
         cls = type(value)
         tag = _TAG.get(cls)
         if tag is not None:
-            number = self.numbers.get(id(value))
+            key = id(value)  # once: an audited call, heard by a run that records its inputs (results.py)
+            number = self.numbers.get(key)
             if number is not None:
                 return [-1, number]
             enc = self.enc
             out = [tag, *[v if type(v) in _SCALARS else enc(v) for v in _GET[cls](value)]]
-            self.numbers[id(value)] = len(self.keep)
+            self.numbers[key] = len(self.keep)
             self.keep.append(value)
             return out
         if cls is tuple:
