@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import gc
 import importlib
 import os
 import sys
@@ -58,6 +59,30 @@ schemas = _Lazy("eventlint.schemas")
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _no_collector(func: F) -> F:
+    """Run a one-shot command with the cyclic garbage collector paused, and restore it after (an in-process caller,
+    a test's CliRunner, gets it back). Importing the engine (~500 modules, ~190 dataclasses) and the run's parsing,
+    resolving and rules allocate millions of objects that live until the end, and hold no cycles to reclaim: the
+    collector's scans of them were ~0.15 s CPU of a cold check of 205k lines, and the peak memory is the same
+    without them (104 MB both ways; the cyclic garbage of a whole run is ~2,300 objects, of the imports' class
+    building). extract's own pause (`_no_cyclic_gc`) covers a library caller."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if was_enabled:
+                # what is still alive (the modules, kept answers) is left out of the collector's later scans: the
+                # first collection after the run, and the one at exit, would otherwise scan it all (~0.09 s)
+                gc.freeze()
+                gc.enable()
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _config_errors(func: F) -> F:
@@ -212,6 +237,7 @@ def main() -> None:
 @click.option("--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes (`[*]` in the report), then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply the unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them; exit 1 when there is one.")
+@_no_collector
 @_config_errors
 @results.cached(
     paths_of=lambda kw: kw["paths"],
@@ -614,6 +640,7 @@ def explain(code: str) -> None:
 @no_cache_option
 @prefilter_option
 @jobs_option
+@_no_collector
 @_config_errors
 def facts(
     paths: tuple[Path, ...],

@@ -246,14 +246,14 @@ class Flow:
 
     def reaches(self, publication: Publication, subscription: Subscription) -> bool:
         """The publication's messages can arrive at the subscription."""
-        reached = self._reached_ids.get(id(publication))
-        if reached is None and id(publication) in self._publication_ids:
-            reached = self._reached_ids[id(publication)] = {
-                id(s) for s in self._candidates(publication) if self._reaches(publication, s)
-            }
-        if reached is not None and id(subscription) in self._subscription_ids:
-            return id(subscription) in reached
-        key = (id(publication), id(subscription))
+        # each `id()` once: it is an audited call, and a run that records its inputs (results.py) hears every one
+        pid, sid = id(publication), id(subscription)
+        reached = self._reached_ids.get(pid)
+        if reached is None and pid in self._publication_ids:
+            reached = self._reached_ids[pid] = {id(s) for s in self._candidates(publication) if self._reaches(publication, s)}
+        if reached is not None and sid in self._subscription_ids:
+            return sid in reached
+        key = (pid, sid)
         found = self._reached.get(key)
         if found is not None and found[0] is publication and found[1] is subscription:
             return found[2]

@@ -18,6 +18,7 @@ import ast
 import bisect
 import keyword
 import re
+from itertools import accumulate
 from typing import Any
 
 from eventlint.extract import ir
@@ -90,6 +91,16 @@ def build(tree: ast.Module, text: str, path: str, module: str) -> ir.Module:
     return builder.result()
 
 
+def _line_starts(text: str) -> list[int]:
+    """The index in `text` where each line starts, lines ending at `\r\n`, `\r` or `\n` (`_NEWLINES`)."""
+    if "\r" in text:
+        starts = [0]
+        starts.extend(m.end() for m in _NEWLINES.finditer(text))
+        return starts
+    # only `\n`: each line's length plus its newline, summed in C (no match object per line)
+    return list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
+
+
 _Kind = str
 _CALL, _ATTR, _SUB, _DICT, _DEC, _DEF, _CLASS = "call", "attribute", "subscript", "dict", "decorator", "def", "class"
 _LEAVES = (ast.Return, ast.Raise, ast.Continue, ast.Break)
@@ -100,9 +111,7 @@ _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 class _Builder:
     def __init__(self, text: str, path: str, module: str) -> None:
         self._text_all = text
-        starts = [0]
-        starts.extend(m.end() for m in _NEWLINES.finditer(text))
-        self._starts = starts
+        self._starts = _line_starts(text)
         self._ascii = text.isascii()  # then every byte column is a character column
         self._path = path
         self._module = module
@@ -111,17 +120,17 @@ class _Builder:
         self._functions: list[ir.Function] = []
         self._classes: list[ir.Class] = []
         self._stack: list[FunctionBuilder | ClassBuilder] = [FunctionBuilder(ir.MODULE_BODY, 1, 1, None, None)]
-        self._memo: dict[int, ir.Expr] = {}
+        self._memo: dict[ast.AST, ir.Expr] = {}
         self._skip_calls = 0
-        self._awaited: set[int] = set()
-        self._callees: set[int] = set()
-        self._chained: set[int] = set()
-        self._stores: set[int] = set()
+        self._awaited: set[ast.AST] = set()
+        self._callees: set[ast.AST] = set()
+        self._chained: set[ast.AST] = set()
+        self._stores: set[ast.AST] = set()
         self._except_owners: list[FunctionBuilder | None] = []
         self._try_lines: list[int] = []  # the line of each `try` the walk is in, innermost last
         self._branching: list[BranchFrame] = []
         self._last: dict[str, tuple[int, int, int, int]] = {}
-        self._keep: list[object] = []  # nodes made here whose ids are keys of the memo
+        self._keep: list[object] = []  # nodes made here that are keys of the memo
 
     def result(self) -> ir.Module:
         body = self._stack[0]
@@ -453,7 +462,7 @@ class _Builder:
         for target in node.targets:
             self._bind_locals(target)
         for target in node.targets:
-            self._stores.add(id(target))
+            self._stores.add(target)
             self.expr(target)
         self.expr(node.value)
         for target in node.targets:
@@ -461,7 +470,7 @@ class _Builder:
 
     def _ann_assign(self, node: ast.AnnAssign) -> None:
         line, _ = self._pos("annassign", node)
-        self._stores.add(id(node.target))
+        self._stores.add(node.target)
         self.expr(node.target)
         self.expr(node.annotation)
         if node.value is not None:
@@ -474,7 +483,7 @@ class _Builder:
             self._assign(node.target, node.value, line, self._expr(node.annotation))
 
     def _aug_assign(self, node: ast.AugAssign) -> None:
-        self._stores.add(id(node.target))
+        self._stores.add(node.target)
         self.expr(node.target)
         self.expr(node.value)
 
@@ -878,7 +887,7 @@ class _Builder:
 
     def _call(self, node: ast.Call) -> None:
         self._pos(_CALL, node)
-        self._callees.add(id(node.func))
+        self._callees.add(node.func)
         self.expr(node.func)
         if node.keywords and node.args:
             parts = sorted([*node.args, *node.keywords], key=lambda a: (a.lineno, a.col_offset))
@@ -902,7 +911,7 @@ class _Builder:
     def _attribute(self, node: ast.Attribute) -> None:
         line, col = self._pos(_ATTR, node)
         builder = self._function()
-        if builder is not None and not (id(node) in self._callees or id(node) in self._stores or id(node) in self._chained):
+        if builder is not None and not (node in self._callees or node in self._stores or node in self._chained):
             attrs = [node.attr]
             inner = node.value
             while type(inner) is ast.Attribute:
@@ -912,7 +921,7 @@ class _Builder:
                 if len(attrs) > 1:
                     value = node.value
                     while type(value) is ast.Attribute:
-                        self._chained.add(id(value))
+                        self._chained.add(value)
                         value = value.value
                 attrs.reverse()
                 builder.reads.append(ir.Read(inner.id, attrs[0], line, col, (inner.id,), "attr", sub=tuple(attrs[1:])))
@@ -923,7 +932,7 @@ class _Builder:
         self.expr(node.value)
         self.expr(node.slice)
         builder = self._function()
-        if builder is None or id(node) in self._stores:
+        if builder is None or node in self._stores:
             return
         index = self._index(node)
         field_name = self._string_key(index)
@@ -998,7 +1007,7 @@ class _Builder:
 
     def _await(self, node: ast.Await) -> None:
         if type(node.value) is ast.Call:
-            self._awaited.add(id(node.value))
+            self._awaited.add(node.value)
         self.expr(node.value)
 
     def _lambda(self, node: ast.Lambda) -> None:
@@ -1036,7 +1045,7 @@ class _Builder:
     # -- expressions: conversion to IR ------------------------------------------------------------------
 
     def _expr(self, node: ast.expr) -> ir.Expr:
-        key = id(node)
+        key = node  # an `ast` node hashes and compares by identity: no `id()` (an audited call, ~1M a run)
         found = self._memo.get(key)
         if found is None:
             found = self._convert(node)
@@ -1063,7 +1072,7 @@ class _Builder:
                     args.append(ir.Starred(self._expr(arg.value)))
                 else:
                     args.append(self._expr(arg))
-            return ir.Call(self._expr(node.func), tuple(args), tuple(kwargs), line, col, id(node) in self._awaited)
+            return ir.Call(self._expr(node.func), tuple(args), tuple(kwargs), line, col, node in self._awaited)
         if kind is ast.Constant:
             value = node.value
             vkind = type(value)

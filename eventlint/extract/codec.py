@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import types
 import typing
 from typing import Any
@@ -32,6 +33,17 @@ _CLASSES: tuple[type, ...] = tuple(
 _TAG = {cls: index for index, cls in enumerate(_CLASSES)}
 _FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES}
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+# each class's fields as a tuple, in `_FIELDS` order (an attrgetter of one name gives the value itself: wrapped)
+def _getter(names: tuple[str, ...]) -> Any:
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    if names:
+        one = operator.attrgetter(names[0])
+        return lambda value: (one(value),)
+    return lambda value: ()
+
+
+_GET = {cls: _getter(names) for cls, names in _FIELDS.items()}
 
 
 def _scalar(hint: Any) -> bool:
@@ -92,20 +104,25 @@ class _Encoder:
         self.keep: list[object] = []  # keeps ids stable while encoding
 
     def enc(self, value: Any) -> Any:
+        # A scalar (most fields and items) is written as it is without a call of `enc` for it: what `enc` would
+        # return for it. The hot loop of a cold run that writes the cache.
         cls = type(value)
         tag = _TAG.get(cls)
         if tag is not None:
-            number = self.numbers.get(id(value))
+            key = id(value)  # once: an audited call, heard by a run that records its inputs (results.py)
+            number = self.numbers.get(key)
             if number is not None:
                 return [-1, number]
-            out = [tag, *[self.enc(getattr(value, name)) for name in _FIELDS[cls]]]
-            self.numbers[id(value)] = len(self.keep)
+            enc = self.enc
+            out = [tag, *[v if type(v) in _SCALARS else enc(v) for v in _GET[cls](value)]]
+            self.numbers[key] = len(self.keep)
             self.keep.append(value)
             return out
         if cls is tuple:
             if value and type(value[0]) is int:
                 raise TypeError("an IR tuple starting with an integer cannot be encoded")
-            return [self.enc(item) for item in value]
+            enc = self.enc
+            return [v if type(v) in _SCALARS else enc(v) for v in value]
         return value
 
 

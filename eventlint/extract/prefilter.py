@@ -155,10 +155,16 @@ def _import_statements(data: bytes) -> Iterator[re.Match[bytes]]:
         at = data.find(b"import", max(at + 1, pos))
 
 
+_COMMENT_OR_CONTINUATION = re.compile(rb"#[^\n]*|\\\r?\n")
+_BLANKS = re.compile(r"\s+")
+
+
 def _first_names(clause: bytes) -> list[str]:
     """`a.b as c, d` -> ["a.b", "d"]: the dotted name that starts each comma-separated part."""
     out = []
-    for part in re.sub(rb"#[^\n]*|\\\r?\n", b" ", clause).split(b","):
+    if b"#" in clause or b"\\" in clause:
+        clause = _COMMENT_OR_CONTINUATION.sub(b" ", clause)
+    for part in clause.split(b","):
         match = _NAME.match(part)
         if match:
             out.append(_clean(match.group(1)))
@@ -166,7 +172,9 @@ def _first_names(clause: bytes) -> list[str]:
 
 
 def _clean(name: bytes) -> str:
-    return re.sub(r"\s+", "", name.decode("utf-8", "replace"))
+    text = name.decode("utf-8", "replace")
+    # an identifier holds no blank: most names are dotted identifiers, with nothing to take out
+    return text if text.replace(".", "_").isidentifier() else _BLANKS.sub("", text)
 
 
 def root_package(root: Path, paths: Iterable[str]) -> str | None:

@@ -108,8 +108,13 @@ def _plural(n: int, word: str) -> str:
 # -- correlation evidence --------------------------------------------------------------------
 
 
+_X_PREFIX = re.compile(r"^x[-_]")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_CE_PREFIX = re.compile(r"^ce[-_]", re.IGNORECASE)
+
+
 def _normal(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", re.sub(r"^x[-_]", "", name.strip().lower()))
+    return _NOT_ALNUM.sub("", _X_PREFIX.sub("", name.strip().lower()))
 
 
 class CorrelationNames:
@@ -117,12 +122,19 @@ class CorrelationNames:
 
     def __init__(self, names: Iterable[str]) -> None:
         self.wanted = frozenset(_normal(n) for n in names)
+        self._answers: dict[str, bool] = {}  # the rules ask of the same keywords and fields again and again
 
     def __contains__(self, name: str) -> bool:
+        found = self._answers.get(name)
+        if found is None:
+            found = self._answers[name] = self._wanted(name)
+        return found
+
+    def _wanted(self, name: str) -> bool:
         if _normal(name) in self.wanted or _normal(name.rsplit(".", 1)[-1]) in self.wanted:
             return True
         # a CloudEvents attribute in binary mode: `ce-` over HTTP, `ce_` over Kafka (`ce_traceparent`, `ce-correlationid`)
-        bare = re.sub(r"^ce[-_]", "", name.strip(), flags=re.IGNORECASE)
+        bare = _CE_PREFIX.sub("", name.strip())
         return bare != name.strip() and _normal(bare) in self.wanted
 
     def among(self, names: Iterable[str] | None) -> list[str]:

@@ -89,3 +89,51 @@ def test_a_hint_that_cannot_be_resolved_walks_every_field(monkeypatch):
 
     monkeypatch.setitem(codec._FIELDS, Odd, ("a", "b"))
     assert codec._plan(Odd) == ((0, False), (1, False))
+
+
+class _PlainEncoder:
+    """The encoder as it was before its scalar fast path: `enc` called on every field and item."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[int, int] = {}
+        self.keep: list[object] = []
+
+    def enc(self, value: object) -> object:
+        cls = type(value)
+        tag = codec._TAG.get(cls)
+        if tag is not None:
+            number = self.numbers.get(id(value))
+            if number is not None:
+                return [-1, number]
+            out = [tag, *[self.enc(getattr(value, name)) for name in codec._FIELDS[cls]]]
+            self.numbers[id(value)] = len(self.keep)
+            self.keep.append(value)
+            return out
+        if cls is tuple:
+            if value and type(value[0]) is int:
+                raise TypeError("an IR tuple starting with an integer cannot be encoded")
+            return [self.enc(item) for item in value]
+        return value
+
+
+def test_the_encoding_is_the_plain_encoders_on_every_fixture_module():
+    import json
+
+    from eventlint.extract import parse_file
+
+    compared = 0
+    for path in SOURCES:
+        source = path.read_bytes()
+        try:
+            module = parse_file(source, path.relative_to(FIXTURES).as_posix(), path.stem)
+        except Exception:  # noqa: BLE001 - a fixture that does not parse has no IR to encode
+            continue
+        plain = json.dumps(_PlainEncoder().enc(module), separators=(",", ":"), ensure_ascii=False)
+        assert codec.encode(module) == plain, path
+        compared += 1
+    assert compared > 500
+
+
+def test_a_tuple_starting_with_an_integer_is_still_refused():
+    with pytest.raises(TypeError):
+        codec._Encoder().enc((1, "a"))
