@@ -92,6 +92,8 @@ class _Run:
         self.loops: dict[str, list[tuple]] = {}
         for qname, messages, seeds in finder.loop_log:
             self.loops.setdefault(qname, []).append((sorted(messages), sorted(seeds)))
+        # the loops' final messages and seeds (what a reader finds once every module added its own)
+        self.loop_state = {q: (sorted(m), sorted(finder.loop_seeds.get(q, ()))) for q, m in finder.loop_messages.items()}
         self.receivers = dict(finder.dispatch.receivers)
         self.bound = set(finder.bound_wrappers)
         self.runs_in = dict(finder._runs_in_memo)
@@ -150,8 +152,9 @@ def _file_keys(old: ir.Module | None, new: ir.Module | None, import_names: set[s
 
 
 def _summary_changes(before: _Run, after: _Run, calls: bool = True) -> set[str]:  # noqa: C901 - one summary after another
-    """The keys of every summary entry whose value differs between two runs, each summary compared whole (the
-    calls by name with their content, or with `calls` False by where each call is)."""
+    """The keys of every summary entry whose value differs between two runs, each summary compared whole: the calls
+    by name with their content and the loops' entries in the order they were added, or with `calls` False the
+    calls by where each call is and the loops' final messages (what a partial run restores)."""
     names: set[str] = set()
     for key in set(before.subclasses) | set(after.subclasses):
         if before.subclasses.get(key) != after.subclasses.get(key):
@@ -165,7 +168,8 @@ def _summary_changes(before: _Run, after: _Run, calls: bool = True) -> set[str]:
         names.add("#django")
     if before.wrappers != after.wrappers:
         names.add("#wrappers")
-    for table, prefix in ((before.loops, after.loops), "#loop:"), ((before.receivers, after.receivers), "#receiver:"):
+    loops = (before.loops, after.loops) if calls else (before.loop_state, after.loop_state)
+    for table, prefix in (loops, "#loop:"), ((before.receivers, after.receivers), "#receiver:"):
         old_table, new_table = table
         names |= {f"{prefix}{key}" for key in set(old_table) | set(new_table) if old_table.get(key) != new_table.get(key)}
     names |= {f"#bound:{key}" for key in before.bound ^ after.bound}

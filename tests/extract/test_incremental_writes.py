@@ -87,7 +87,9 @@ EVERY_FIXTURE = [
 @pytest.mark.parametrize("fixture", EVERY_FIXTURE)
 def test_re_resolving_the_readers_of_changed_writes_reaches_every_changed_summary(fixture: str) -> None:
     left, again = _check_edits(FIXTURES / fixture)
-    assert left > 0 or not any((FIXTURES / fixture).rglob("*.py"))
+    # a fixture of scripts that each call `main()` leaves nothing out: which services run a function
+    # (`#runs_in:`) is charged whole to the module that asked, and it evaluates every call of that name
+    assert left + again > 0 or not any((FIXTURES / fixture).rglob("*.py"))
 
 
 def test_a_changed_loop_write_brings_in_its_readers(tmp_path: Path) -> None:
