@@ -1255,7 +1255,9 @@ class SiteFinder:
 
     def _calls_by_terminal(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
         index: dict[str, list[tuple[Scope, ir.Call]]] = defaultdict(list)
+        reads = self.project.reads
         for mod in sorted(self.project.mods.values(), key=lambda m: m.name):
+            counts: dict[str, int] | None = {} if reads is not None else None
             for fn in mod.ir.functions:
                 scope = Scope(mod, fn, self.ev.class_of(mod, fn))
                 for call in fn.calls:
@@ -1270,8 +1272,14 @@ class SiteFinder:
                             terminal = mod.imports.get(func.id, func.id).rsplit(".", 1)[-1]
                         if terminal is not None:
                             index[terminal].append((scope, made))
-                            if self.project.reads is not None:  # a summary written by each calling module's content
-                                self.project.reads.wrote(f"#terminal:{terminal}", (fn.name, made.line, made.col), mod.name)
+                            if counts is not None:
+                                counts[terminal] = counts.get(terminal, 0) + 1
+            if counts:
+                # a summary written by each calling module's content: how many calls of each name it holds (what a
+                # call is, and where, its readers read through the module's bit when they evaluate it)
+                writes = reads.writes.setdefault(mod.name, {})  # type: ignore[union-attr]
+                for terminal, count in counts.items():
+                    writes.setdefault(f"#terminal:{terminal}", set()).add(str(count))
         return index
 
     # -- pass 3: facts ---------------------------------------------------------------

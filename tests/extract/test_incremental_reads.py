@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -85,8 +86,9 @@ class _Run:
         # the summaries of every module a question may read as a whole
         self.subclasses = {k: list(v) for k, v in finder._subclasses().items()}
         self.terminals = {k: [(s.mod.name, c) for s, c in v] for k, v in finder._terminal_index().items()}
-        # the same entries by where each call is: its content is read through its module's bit by what evaluates it
-        self.terminal_calls = {k: [(s.mod.name, s.func.name if s.func else "", c.line, c.col) for s, c in v] for k, v in finder._terminal_index().items()}
+        # the same entries as how many calls of each name each module holds: what a call is, and where, is read
+        # through its module's bit by whatever evaluates it (`_callers`)
+        self.terminal_calls = {k: sorted(Counter(s.mod.name for s, _ in v).items()) for k, v in finder._terminal_index().items()}
         self.django = {m.name: getattr(self.project.django_settings(m), "name", None) for m in self.project._by_path.values()}
         self.wrappers = sorted(finder.wrappers_asked)
         self.loops: dict[str, list[tuple]] = {}
@@ -153,8 +155,8 @@ def _file_keys(old: ir.Module | None, new: ir.Module | None, import_names: set[s
 
 def _summary_changes(before: _Run, after: _Run, calls: bool = True) -> set[str]:  # noqa: C901 - one summary after another
     """The keys of every summary entry whose value differs between two runs, each summary compared whole: the calls
-    by name with their content and the loops' entries in the order they were added, or with `calls` False the
-    calls by where each call is and the loops' final messages (what a partial run restores)."""
+    by name with their content and the loops' entries in the order they were added, or with `calls` False how many
+    calls of each name each module holds and the loops' final messages (what a partial run restores)."""
     names: set[str] = set()
     for key in set(before.subclasses) | set(after.subclasses):
         if before.subclasses.get(key) != after.subclasses.get(key):
