@@ -174,13 +174,14 @@ class Reads:
     set and a reuse adds them, so the bits of a question are those of a fresh evaluation of it.
     """
 
-    __slots__ = ("bits", "modules", "_by_name", "_prefixes", "writer", "writes", "write_reads")
+    __slots__ = ("bits", "modules", "_by_name", "_prefixes", "_keys", "writer", "writes", "write_reads")
 
     def __init__(self, modules: int) -> None:
         self.bits = 0
         self.modules = modules
         self._by_name: dict[str, int] = {}  # module name -> the bits of the modules of that name
         self._prefixes: dict[str, int] = {}
+        self._keys: dict[str, int] = {}
         # the other half (#18): per module, the summary entries its own resolution wrote (`wrote`), by summary
         # key (the names read through `key`) and each value's text, names only so a cache entry can hold them;
         # and what computing an entry read when the question that computed it does not keep it (a memoised
@@ -201,7 +202,10 @@ class Reads:
 
     def key(self, name: str) -> int:
         """The bit of a name looked up in a project-wide table."""
-        return 1 << (self.modules + 1 + zlib.crc32(name.encode("utf-8", "surrogatepass")) % KEY_BUCKETS)
+        found = self._keys.get(name)
+        if found is None:
+            found = self._keys[name] = 1 << (self.modules + 1 + zlib.crc32(name.encode("utf-8", "surrogatepass")) % KEY_BUCKETS)
+        return found
 
     def named(self, qname: str) -> int:
         """The bits a lookup of `qname` reads: each module its dotted prefixes (itself included) name."""
