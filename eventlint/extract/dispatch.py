@@ -111,6 +111,8 @@ class Dispatch:
             self._deepest = max(self._deepest, depth + memo[1])
             if reads is not None:
                 reads.bits |= memo[2]
+                if memo[0] and qname in self.receivers:  # the answer's write, as its computation made it
+                    reads.wrote(f"#receiver:{qname}", self.receivers[qname])
             return memo[0]
         if key in self._active:  # cycle-safe
             self._cut()
@@ -163,6 +165,8 @@ class Dispatch:
                 found = self.routes(target, params, frozenset(), depth + 1, kinds)
                 if found:
                     self.receivers[qname] = self.receivers.get(target, target)
+                    if self.project.reads is not None:  # a summary read as a whole (`#receiver:`)
+                        self.project.reads.wrote(f"#receiver:{qname}", self.receivers[qname])
         return found
 
     # -- if/elif and match -------------------------------------------------------------

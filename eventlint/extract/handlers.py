@@ -136,6 +136,8 @@ class HandlerAnalysis:
         self.loop_seeds = loop_seeds or {}
         decoding = frozenset(knowledge().get("model-decoding-frameworks", ()))
         self.decoded = {s.handler for s in subscribers if s.handler and s.framework in decoding}
+        if self.project.reads is not None:
+            self._record_writes(subscribers, publishers, decoding)
         names = sorted({s.handler for s in subscribers if s.handler and s.handler in self.project.functions})
         out = [self._tracked(name, by_function, collect=True) for name in names]
         done = set(names)
@@ -157,7 +159,11 @@ class HandlerAnalysis:
         # and their direct callers: `db.commit(); send_order_placed(order)` publishes through a helper
         reads = self.project.reads
         before = reads.bits if reads is not None else 0
-        publishing |= self._callers_of(publishing)
+        callers = self._callers_of(publishing)
+        if reads is not None:  # a caller's own module makes it a publisher (`_callers_of` charged what decided it)
+            for name in sorted(callers - publishing):
+                reads.wrote(f"#roles:{self.project.functions[name][0].name}", (name, "publisher"), self.project.functions[name][0].name)
+        publishing |= callers
         if reads is not None:  # a scan of every function: part of the roles, a summary (`_tracked`)
             reads.bits = before
         for name in sorted(publishing - done):
@@ -174,13 +180,37 @@ class HandlerAnalysis:
             out[name] = out.get(name, 0) | bits
         return {name: bits | reads.key(f"#roles:{name}") for name, bits in out.items()}
 
+    def _record_writes(self, subscribers: list[Subscription], publishers: list[Publication], decoding: frozenset[str]) -> None:
+        """The summaries the handler analysis reads that the records write (`Reads.wrote`), each by its record's
+        module: which handlers the framework decodes for, the publications by function, and the roles records
+        give (a subscription's handler and consuming function, a publication's function)."""
+        reads = self.project.reads
+        assert reads is not None
+        functions = dict(self.project.functions)  # not a tracked lookup: these are writes, not reads
+        for record in subscribers:
+            writer = self.project._by_path[record.path].name
+            if record.handler and record.framework in decoding:
+                reads.wrote(f"#decoded:{record.handler}", True, writer)
+            for name, role in ((record.handler, "handler"), (record.function, "consumer")):
+                if name and name in functions:
+                    reads.wrote(f"#roles:{functions[name][0].name}", (name, role), writer)
+        for publication in publishers:
+            if publication.function:
+                writer = self.project._by_path[publication.path].name
+                reads.wrote(f"#pubs:{publication.function}", (publication.path, publication.line, publication.column), writer)
+                reads.wrote(f"#publishing:{publication.function.rsplit('.', 1)[-1]}", publication.function, writer)
+                if publication.function in functions:
+                    reads.wrote(f"#roles:{functions[publication.function][0].name}", (publication.function, "publisher"), writer)
+
     def _tracked(self, qname: str, by_function: dict[str, list[Publication]], collect: bool = False) -> Handler:
         """`_handler`, with what it was read from added to its module's bits when the project tracks reads."""
         reads = self.project.reads
         if reads is None:
             return self._handler(qname, by_function, collect)
         reads.bits = 0
+        reads.writer = self.project.functions[qname][0].name
         handler = self._handler(qname, by_function, collect)
+        reads.writer = None
         module = self.project.functions[qname][0].name
         # read as wholes: the loop's messages, whether the framework decodes, the publications in each function
         # visited, the dispatch that routes to it, and which functions of the module are handlers, as what
@@ -197,19 +227,36 @@ class HandlerAnalysis:
         """Project functions that call one of `targets` directly."""
         callers: set[str] = set()
         terminals = {t.rsplit(".", 1)[-1] for t in targets}
+        reads = self.project.reads
         for qname, (mod, fn) in self.project.functions.items():
             if qname in targets:
                 continue
-            scope = Scope(mod, fn, self.ev.class_of(mod, fn))
-            for call in fn.calls:
-                func = call.func
-                terminal = func.attr if isinstance(func, ir.Attr) else func.id if isinstance(func, ir.Name) else None
-                if terminal is None or (terminal not in terminals and terminal not in mod.imports):
-                    continue
-                if self._callee(call, scope)[1] in targets:
-                    callers.add(qname)
-                    break
+            if reads is not None:  # whether a function calls a publisher is decided from its module's side
+                reads.bits = 0
+                self._calls_a_target(qname, mod, fn, targets, terminals, callers)
+                reads.write_reads[mod.name] = reads.write_reads.get(mod.name, 0) | reads.bits
+                continue
+            self._calls_a_target(qname, mod, fn, targets, terminals, callers)
         return callers
+
+    def _calls_a_target(self, qname: str, mod: ModInfo, fn: ir.Function, targets: set[str], terminals: set[str], callers: set[str]) -> None:
+        """Add `qname` to `callers` when one of its calls calls one of `targets`. Tracked, what decided it: the
+        publishing functions of each call's name (`#publishing:`) and the publications of each callee (`#pubs:`)."""
+        reads = self.project.reads
+        scope = Scope(mod, fn, self.ev.class_of(mod, fn))
+        for call in fn.calls:
+            func = call.func
+            terminal = func.attr if isinstance(func, ir.Attr) else func.id if isinstance(func, ir.Name) else None
+            if reads is not None and terminal is not None:
+                reads.bits |= reads.key(f"#publishing:{terminal}")
+            if terminal is None or (terminal not in terminals and terminal not in mod.imports):
+                continue
+            callee = self._callee(call, scope)[1]
+            if reads is not None and callee is not None:
+                reads.bits |= reads.key(f"#pubs:{callee}")
+            if callee in targets:
+                callers.add(qname)
+                break
 
     def _handler(self, qname: str, by_function: dict[str, list[Publication]], collect: bool = False) -> Handler:
         mod, fn = self.project.functions[qname]
@@ -299,7 +346,11 @@ class HandlerAnalysis:
                 tracked.bits |= found.bits
         if self._root is not None:
             for name, site in found.routed:
-                self.routed.setdefault(name, (self._root, site))
+                entry = self.routed.setdefault(name, (self._root, site))
+                if self.project.reads is not None:  # the routed entry and the role it gives (`_tracked` sets the writer)
+                    self.project.reads.wrote(f"#routed:{name}", entry)
+                    if name in self.project.functions:
+                        self.project.reads.wrote(f"#roles:{self.project.functions[name][0].name}", (name, "handler", *entry))
         return list(found.follow)
 
     def _function(

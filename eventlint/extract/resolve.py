@@ -179,17 +179,38 @@ class Reads:
     set and a reuse adds them, so the bits of a question are those of a fresh evaluation of it.
     """
 
-    __slots__ = ("bits", "modules", "_by_name", "_prefixes")
+    __slots__ = ("bits", "modules", "_by_name", "_prefixes", "_keys", "writer", "writes", "write_reads")
 
     def __init__(self, modules: int) -> None:
         self.bits = 0
         self.modules = modules
         self._by_name: dict[str, int] = {}  # module name -> the bits of the modules of that name
         self._prefixes: dict[str, int] = {}
+        self._keys: dict[str, int] = {}
+        # the other half (#18): per module, the summary entries its own resolution wrote (`wrote`), by summary
+        # key (the names read through `key`) and each value's text, names only so a cache entry can hold them;
+        # and what computing an entry read when the question that computed it does not keep it (a memoised
+        # summary such as `#runs_in:`): re-resolving the writer is what recomputes the entry
+        self.writer: str | None = None  # the module being resolved
+        self.writes: dict[str, dict[str, set[str]]] = {}
+        self.write_reads: dict[str, int] = {}
+
+    def wrote(self, key: str, value: object, writer: str | None = None, bits: int = 0) -> None:
+        """Record that `writer` (default: the module being resolved) put `value` in the summary entry `key`;
+        `bits` are what computing it read, when the current question does not keep them."""
+        writer = writer if writer is not None else self.writer
+        if writer is None:
+            return
+        self.writes.setdefault(writer, {}).setdefault(key, set()).add(repr(value))
+        if bits:
+            self.write_reads[writer] = self.write_reads.get(writer, 0) | bits
 
     def key(self, name: str) -> int:
         """The bit of a name looked up in a project-wide table."""
-        return 1 << (self.modules + 1 + zlib.crc32(name.encode("utf-8", "surrogatepass")) % KEY_BUCKETS)
+        found = self._keys.get(name)
+        if found is None:
+            found = self._keys[name] = 1 << (self.modules + 1 + zlib.crc32(name.encode("utf-8", "surrogatepass")) % KEY_BUCKETS)
+        return found
 
     def named(self, qname: str) -> int:
         """The bits a lookup of `qname` reads: each module its dotted prefixes (itself included) name."""
@@ -445,10 +466,26 @@ class Project:
                         if _sets_django_settings(call):
                             target = call.args[1]
                             assert isinstance(target, ir.Str)
+                            reads = self.reads
+                            outer = reads.bits if reads is not None else 0
+                            if reads is not None:
+                                reads.bits = 0
                             found = self.find_module(target.value, mod)
+                            if reads is not None:  # written by the module that names the settings module
+                                reads.wrote("#django", found.name if found is not None else None, mod.name, reads.bits)
+                                reads.bits = outer
                             if found is not None and found not in named:
                                 named.append(found)
             usual = [m for m in self.mods.values() if m.import_name.rsplit(".", 1)[-1] == "settings"]
+            if self.reads is not None:
+                # a usual settings module writes itself, as imported: its import name and root change when a
+                # package's `__init__.py` above it comes or goes (its `path:` key)
+                for m in usual:
+                    folders = m.ir.path.split("/")[:-1]
+                    bits = 0
+                    for end in range(len(folders) + 1):
+                        bits |= self.reads.key(f"path:{'/'.join([*folders[:end], '__init__.py'])}")
+                    self.reads.wrote("#django", (m.name, m.import_name, m.sys_root), m.name, bits)
             self._django = (named, sorted(usual, key=lambda m: m.name))
         for candidates in self._django:
             visible = [m for m in candidates if _root_visible(m.sys_root, reader.sys_root)]
@@ -2500,3 +2537,57 @@ def _namespace_names(path: str, sys_root: str) -> list[tuple[str, str]]:
 
 
 _BUILTINS = frozenset({"str", "dict", "list", "tuple", "set", "frozenset", "sorted", "bytes", "int", "float", "bool", "print", "len", "getattr", "isinstance", "open", "type"})
+
+
+ReadNames = tuple[bool, tuple[str, ...], tuple[int, ...]]  # `Project.read_names`
+
+
+def resolve_again(
+    project: Project,
+    reads: dict[str, ReadNames],
+    write_reads: dict[str, ReadNames],
+    changed: dict[str, str],
+    keys: Iterable[str],
+    resolve: Callable[[set[str]], dict[str, set[str]]],
+    max_share: float = 1.0,
+) -> tuple[set[str], set[str], str | None]:
+    """The modules an edit makes resolve again, from what a stored run recorded per module (#18 item 3): what its
+    facts were read from (`reads`) and what computing its summary writes read (`write_reads`), as `read_names`.
+
+    `changed` maps the path of each changed file (edited, added or removed) to its module's name; `keys` are the
+    names a file that came or went changes (`mod:`, `import:`, `path:`). `project` is the current one (a path it
+    does not hold reads back VOLATILE). Resolved again first: the changed modules and every module whose records
+    meet them or VOLATILE. `resolve(names)` resolves those modules and returns, per module, the summary keys
+    whose entries it now writes differently from its stored writes (`Reads.writes`; a module whose file is gone
+    writes nothing); the stored readers of each such key join, until nothing new changes. Returns (the modules
+    resolved again, the summary keys that changed, None), or with a reason when a full run is the better choice
+    (more than `max_share` of the modules). Not wired into runs yet: `tests/extract/test_incremental_writes.py`
+    proves it against full resolutions."""
+    tracked = project.reads
+    assert tracked is not None, "the project does not track reads"
+    nothing: ReadNames = (False, (), ())
+    stored = {
+        name: project.read_bits(*reads.get(name, nothing)) | project.read_bits(*write_reads.get(name, nothing))
+        for name in set(reads) | set(write_reads)
+    }
+    edit = VOLATILE
+    for path in changed:
+        info = project._by_path.get(path)
+        edit |= info.bit if info is not None else 0
+    for key in keys:
+        edit |= tracked.key(key)
+    todo = set(changed.values()) | {name for name, bits in stored.items() if bits & edit}
+    again: set[str] = set()
+    summaries: set[str] = set()
+    known = len(set(stored) | set(changed.values()) | {info.name for info in project._by_path.values()})
+    while todo:
+        again |= todo
+        if len(again) > max_share * known:
+            return again, summaries, f"{len(again)} of {known} modules would be resolved again"
+        new = set().union(*resolve(todo).values()) - summaries
+        summaries |= new
+        hit = 0
+        for key in new:
+            hit |= tracked.key(key)
+        todo = {name for name, bits in stored.items() if bits & hit} - again
+    return again, summaries, None

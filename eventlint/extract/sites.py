@@ -177,6 +177,7 @@ class SiteFinder:
         for mod in sorted(self.project.mods.values(), key=lambda m: m.name):
             if reads is not None:
                 reads.bits = mod.bit
+                reads.writer = mod.name
             for fn in mod.ir.functions:
                 scope = Scope(mod, fn, self.ev.class_of(mod, fn))
                 owner = self._cls_qname(scope) if fn.name != ir.MODULE_BODY else None
@@ -199,6 +200,8 @@ class SiteFinder:
                 # meets none of it leaves them as they are
                 self.direct_reads[mod.name] = reads.bits
                 reads.bits = 0
+        if reads is not None:
+            reads.writer = None
         return found
 
     def _call_sites(self, scope: Scope, call: ir.Call, collect: bool = False) -> Iterator[Found]:
@@ -337,9 +340,18 @@ class SiteFinder:
         """Project classes by each of their (transitive) bases, sorted: whose inherited methods run for whom."""
         if self._subclass_index is None:
             index: dict[str, list[str]] = defaultdict(list)
+            reads = self.project.reads
             for qname in sorted(self.project.classes):
-                for base in self.ev.class_bases(qname):
+                if reads is not None:
+                    reads.bits = 0
+                bases = self.ev.class_bases(qname)
+                for base in bases:
                     index[base].append(qname)
+                if reads is not None:  # written by the class's module, from what its bases were resolved through
+                    module = dict.__getitem__(self.project.classes, qname)[0].name
+                    reads.write_reads[module] = reads.write_reads.get(module, 0) | reads.bits
+                    for base in bases:
+                        reads.wrote(f"#subclasses:{base}", qname, module)
             self._subclass_index = index
         return self._subclass_index
 
@@ -1070,6 +1082,7 @@ class SiteFinder:
         if self.project.reads is not None:  # filled from every module's sites: read as a whole (`loop_log`)
             self.project.reads.bits |= self.project.reads.key(f"#loop:{qname}")
             self.loop_log.append((qname, frozenset(messages), frozenset(seeds)))
+            self.project.reads.wrote(f"#loop:{qname}", (sorted(messages), sorted(seeds)))
         if self.dispatch.routes(qname, self.loop_messages[qname], frozenset(self.loop_seeds[qname]), bound=bound):
             return qname, None  # the loop dispatches: each route's handler is found from here (records)
         assigned_calls = {id(a.value.value if isinstance(a.value, ir.Await) else a.value) for a in fn.assigns}
@@ -1157,6 +1170,7 @@ class SiteFinder:
                 continue
             if reads is not None:
                 self.wrappers_asked.add(wrapper)
+                reads.wrote("#wrappers", wrapper, item.mod.name if isinstance(item, Found) else item.scope.mod.name)
                 reads.bits = 0
             for caller, call in self._callers(wrapper, by_terminal, self.wrapper_reads if reads is not None else None):
                 key = (id(item), id(call))
@@ -1165,6 +1179,7 @@ class SiteFinder:
                 seen.add(key)
                 if reads is not None:
                     reads.bits = 0
+                    reads.writer = caller.mod.name
                 derived = list(self._specialise(item, caller, call))
                 bits = 0
                 if reads is not None:
@@ -1174,11 +1189,14 @@ class SiteFinder:
                     self.wrapper_reads[caller.mod.name] = bits
                 for new in derived:
                     self.bound_wrappers.add(wrapper)
+                    if reads is not None:
+                        reads.wrote(f"#bound:{wrapper}", True, caller.mod.name)
                     out.append(new)
                     if self._depends_on_params(new):
                         todo.append((new, depth + 1, bits))
         if reads is not None:
             reads.bits = 0
+            reads.writer = None
         return out
 
     def _depends_on_params(self, found: Found) -> bool:
@@ -1237,7 +1255,9 @@ class SiteFinder:
 
     def _calls_by_terminal(self) -> dict[str, list[tuple[Scope, ir.Call]]]:
         index: dict[str, list[tuple[Scope, ir.Call]]] = defaultdict(list)
+        reads = self.project.reads
         for mod in sorted(self.project.mods.values(), key=lambda m: m.name):
+            counts: dict[str, int] | None = {} if reads is not None else None
             for fn in mod.ir.functions:
                 scope = Scope(mod, fn, self.ev.class_of(mod, fn))
                 for call in fn.calls:
@@ -1245,11 +1265,21 @@ class SiteFinder:
                     handed = ir.handed_off(call, mod.imports)
                     for made in (call,) if handed is None else (call, handed):
                         func = made.func
+                        terminal = None
                         if isinstance(func, ir.Attr):
-                            index[func.attr].append((scope, made))
+                            terminal = func.attr
                         elif isinstance(func, ir.Name):
-                            target = mod.imports.get(func.id, func.id)
-                            index[target.rsplit(".", 1)[-1]].append((scope, made))
+                            terminal = mod.imports.get(func.id, func.id).rsplit(".", 1)[-1]
+                        if terminal is not None:
+                            index[terminal].append((scope, made))
+                            if counts is not None:
+                                counts[terminal] = counts.get(terminal, 0) + 1
+            if counts:
+                # a summary written by each calling module's content: how many calls of each name it holds (what a
+                # call is, and where, its readers read through the module's bit when they evaluate it)
+                writes = reads.writes.setdefault(mod.name, {})  # type: ignore[union-attr]
+                for terminal, count in counts.items():
+                    writes.setdefault(f"#terminal:{terminal}", set()).add(str(count))
         return index
 
     # -- pass 3: facts ---------------------------------------------------------------
@@ -1268,7 +1298,7 @@ class SiteFinder:
                 if reads.bits:
                     self.record_reads[previous] = self.record_reads.get(previous, 0) | reads.bits
                 reads.bits = 0
-                previous = site.mod.name
+                previous = reads.writer = site.mod.name
             service = self.services.get(site.mod.ir.path)
             path = site.mod.ir.path
             kind = site.pattern.kind
@@ -1380,6 +1410,7 @@ class SiteFinder:
         if reads is not None and found:
             self.record_reads[previous] = self.record_reads.get(previous, 0) | reads.bits
             reads.bits = 0
+            reads.writer = None
         return publishers, subscribers, bindings
 
     def _unresolved(self, site: Found, fields: tuple[tuple[str, Value | None], ...]) -> str | None:
@@ -1552,6 +1583,8 @@ class SiteFinder:
         # read as a whole (`resolve.Reads`): which calls anywhere call it, and their services, a summary of every module
         outer, reads.bits = reads.bits, 0
         result = self._callers_services(qname, depth, stack)
+        # the asking module writes the entry: re-resolving it recomputes the answer from what that read
+        reads.wrote(f"#runs_in:{qname}", result, bits=reads.bits)
         reads.bits = outer | reads.key(f"#runs_in:{qname}")
         return result
 

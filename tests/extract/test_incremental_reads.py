@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -85,14 +86,25 @@ class _Run:
         # the summaries of every module a question may read as a whole
         self.subclasses = {k: list(v) for k, v in finder._subclasses().items()}
         self.terminals = {k: [(s.mod.name, c) for s, c in v] for k, v in finder._terminal_index().items()}
-        self.django = {m.name: repr(self.project.django_settings(m)) for m in self.project._by_path.values()}
+        # the same entries as how many calls of each name each module holds: what a call is, and where, is read
+        # through its module's bit by whatever evaluates it (`_callers`)
+        self.terminal_calls = {k: sorted(Counter(s.mod.name for s, _ in v).items()) for k, v in finder._terminal_index().items()}
+        self.django = {m.name: getattr(self.project.django_settings(m), "name", None) for m in self.project._by_path.values()}
         self.wrappers = sorted(finder.wrappers_asked)
         self.loops: dict[str, list[tuple]] = {}
         for qname, messages, seeds in finder.loop_log:
             self.loops.setdefault(qname, []).append((sorted(messages), sorted(seeds)))
+        # the loops' final messages and seeds (what a reader finds once every module added its own)
+        self.loop_state = {q: (sorted(m), sorted(finder.loop_seeds.get(q, ()))) for q, m in finder.loop_messages.items()}
         self.receivers = dict(finder.dispatch.receivers)
         self.bound = set(finder.bound_wrappers)
         self.runs_in = dict(finder._runs_in_memo)
+        # what each module's resolution wrote to those summaries (`Reads.wrote`), taken last: an index the
+        # questions did not build is built above, and its writers recorded
+        tracked = self.project.reads
+        assert tracked is not None
+        self.writes = {name: {key: frozenset(values) for key, values in keys.items()} for name, keys in tracked.writes.items()}
+        self.write_reads = dict(tracked.write_reads)
 
 
 def _render(site: Found) -> str:
@@ -125,22 +137,41 @@ def _edit_bits(  # noqa: C901 - one summary after another
     reads = before.project.reads
     assert reads is not None
     bits = before.project._by_path[old.path].bit if old is not None else 0
-    names: set[str] = set()  # the names a module defines are read through its own bit (`Reads.named`)
-    if old is None or new is None:  # a file that comes or goes changes what its names, imports and path find
-        module = old or new
-        assert module is not None
-        names |= {f"mod:{module.name}", f"path:{module.path}"} | {f"import:{name}" for name in import_names}
+    names = _file_keys(old, new, import_names) | _summary_changes(before, after)
+    for name in names:
+        bits |= reads.key(name)
+    return bits
+
+
+def _file_keys(old: ir.Module | None, new: ir.Module | None, import_names: set[str]) -> set[str]:
+    """The names a file that comes or goes changes: what its module name, imports and path find (the names a module
+    defines are read through its own bit, `Reads.named`)."""
+    if old is not None and new is not None:
+        return set()
+    module = old or new
+    assert module is not None
+    return {f"mod:{module.name}", f"path:{module.path}"} | {f"import:{name}" for name in import_names}
+
+
+def _summary_changes(before: _Run, after: _Run, calls: bool = True) -> set[str]:  # noqa: C901 - one summary after another
+    """The keys of every summary entry whose value differs between two runs, each summary compared whole: the calls
+    by name with their content and the loops' entries in the order they were added, or with `calls` False how many
+    calls of each name each module holds and the loops' final messages (what a partial run restores)."""
+    names: set[str] = set()
     for key in set(before.subclasses) | set(after.subclasses):
         if before.subclasses.get(key) != after.subclasses.get(key):
             names.add(f"#subclasses:{key}")
-    for key in set(before.terminals) | set(after.terminals):
-        if before.terminals.get(key) != after.terminals.get(key):
+    old_terminals, new_terminals = (before.terminals, after.terminals) if calls else (before.terminal_calls, after.terminal_calls)
+    for key in set(old_terminals) | set(new_terminals):
+        if old_terminals.get(key) != new_terminals.get(key):
             names.add(f"#terminal:{key}")
-    if any(after.django.get(name) != shown for name, shown in before.django.items()):
+    # a module's own answer is compared where both runs have it (a file that comes or goes is resolved again)
+    if any(after.django.get(name, shown) != shown for name, shown in before.django.items()):
         names.add("#django")
     if before.wrappers != after.wrappers:
         names.add("#wrappers")
-    for table, prefix in ((before.loops, after.loops), "#loop:"), ((before.receivers, after.receivers), "#receiver:"):
+    loops = (before.loops, after.loops) if calls else (before.loop_state, after.loop_state)
+    for table, prefix in (loops, "#loop:"), ((before.receivers, after.receivers), "#receiver:"):
         old_table, new_table = table
         names |= {f"{prefix}{key}" for key in set(old_table) | set(new_table) if old_table.get(key) != new_table.get(key)}
     names |= {f"#bound:{key}" for key in before.bound ^ after.bound}
@@ -153,9 +184,7 @@ def _edit_bits(  # noqa: C901 - one summary after another
     ):
         old_table, new_table = table
         names |= {f"{prefix}{key}" for key in set(old_table) | set(new_table) if old_table.get(key) != new_table.get(key)}
-    for name in names:
-        bits |= reads.key(name)
-    return bits
+    return names
 
 
 def _check_edits(root: Path, sample: int | None = None) -> tuple[int, int]:
