@@ -21,7 +21,7 @@ import pytest
 
 from eventlint.extract import ir
 from eventlint.extract.resolve import resolve_again
-from tests.extract.test_incremental_reads import _emptied, _file_keys, _modules, _Run, _strings_changed, _summary_changes
+from tests.extract.test_incremental_reads import EVERY_FIXTURE, _emptied, _file_keys, _modules, _Run, _strings_changed, _summary_changes
 from tests.helpers import FIXTURES, write_project
 
 
@@ -75,13 +75,6 @@ def _check_edits(root: Path) -> tuple[int, int]:
             left += sum(d[0] for d in done)
             again += sum(d[1] for d in done)
     return left, again
-
-
-EVERY_FIXTURE = [
-    pytest.param(p.name, marks=() if p.name in ("shop", "dispatch", "handler_maps", "inhouse", "django_settings") else pytest.mark.slow, id=p.name)
-    for p in sorted(FIXTURES.iterdir())
-    if p.is_dir()
-]
 
 
 @pytest.mark.parametrize("fixture", EVERY_FIXTURE)
