@@ -40,7 +40,7 @@ import msgspec
 
 from eventlint import __version__
 from eventlint.cache import Cache, digest
-from eventlint.facts import Diagnostic, Edit, Fix, ProjectFacts, Related
+from eventlint.facts import Diagnostic, ProjectFacts, encode_facts
 from eventlint.reads import Reads, content_digest
 from eventlint.resources import rules_dir
 
@@ -124,7 +124,7 @@ def key(facts: ProjectFacts, *values: Any) -> str | None:
     pickler.fast = True  # no memo: the bytes depend on the values, not on which objects are shared
     try:
         pickler.dump((__version__, sys.version, values))
-        encoded = msgspec.json.encode(facts)
+        encoded = encode_facts(facts)  # the bytes of the facts cache entry
     except (pickle.PicklingError, msgspec.EncodeError, TypeError, AttributeError, ValueError, RecursionError):
         return None
     return digest(encoded, buffer.getvalue())
@@ -135,15 +135,15 @@ def findings(cache: Cache, run_key: str, recorder: Recorder, compute: Callable[[
     stored = cache.get(KIND, run_key)
     if _usable(stored):
         try:
-            return [_diagnostic(d) for d in stored["findings"]]
-        except (KeyError, TypeError, ValueError):
+            return [msgspec.convert(d, type=Diagnostic) for d in stored["findings"]]
+        except (msgspec.MsgspecError, KeyError, TypeError, ValueError):
             pass  # an entry of another shape: computed again
     with recorder.recording():
         found = list(compute())
     states = recorder.states()
-    encoded = [_encode(d) for d in found]
+    encoded = msgspec.to_builtins(found)
     # stored only when it reads back as it was (a finding carrying a value JSON cannot hold is never stored)
-    if states is not None and [_diagnostic(json.loads(json.dumps(d))) for d in encoded] == found:
+    if states is not None and [msgspec.convert(d, type=Diagnostic) for d in json.loads(json.dumps(encoded))] == found:
         cache.put(KIND, run_key, {"reads": states, "code": _code_state(), "findings": encoded})
     return found
 
@@ -158,20 +158,3 @@ def _usable(entry: Any) -> bool:
         return _code_unchanged(code) and all(_state(how, path) == state for how, path, state in reads)
     except (TypeError, ValueError):
         return False
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, (Diagnostic, Related, Fix, Edit)):
-        return {name: _encode(getattr(value, name)) for name in value.__dataclass_fields__}
-    if isinstance(value, tuple):
-        return [_encode(v) for v in value]
-    return value
-
-
-def _diagnostic(data: dict[str, Any]) -> Diagnostic:
-    values = dict(data)
-    values["related"] = tuple(Related(**r) for r in data.get("related", ()))
-    fix = data.get("fix")
-    if fix is not None:
-        values["fix"] = Fix(fix["applicability"], fix["message"], tuple(Edit(**e) for e in fix["edits"]))
-    return Diagnostic(**values)
