@@ -99,20 +99,9 @@ def test_every_output_is_byte_identical_however_it_is_run(root, tmp_path, monkey
         assert reference[1] or (name == "check github" and reference[0] == 0), f"{name}: no output"
         for attempt in range(1, repeats):
             assert _invoke(plain, outside, None) == reference, f"{name}: run {attempt + 1} differs"
-        parent_args, _ = from_parent[name]
-        inside_args, _ = from_inside[name]
-        suffix = plain[len(args):]
-        if root.name not in FROM_ELSEWHERE:
-            pass
-        elif name.startswith("schema diff"):  # it names the two files as they were given, like diff(1)
-            assert _invoke([*parent_args, *suffix], root.parent, None)[1] == reference[1].replace(f"{root}/", f"{root.name}/")
-        elif name in ("check text", "facts text", "trace text"):  # paths from the current directory (absolute outside it), like ruff
-            parent_run, inside_run = _invoke([*parent_args, *suffix], root.parent, None), _invoke([*inside_args, *suffix], root, None)
-            assert parent_run == (reference[0], reference[1].replace(f"{root}/", f"{root.name}/")), f"{name}: from the parent differs"
-            assert inside_run == (reference[0], reference[1].replace(f"{root}/", "")), f"{name}: `.` from inside differs"
-        else:
-            assert _invoke([*parent_args, *suffix], root.parent, None) == reference, f"{name}: relative path from the parent differs"
-            assert _invoke([*inside_args, *suffix], root, None) == reference, f"{name}: `.` from inside differs"
+        if root.name in FROM_ELSEWHERE:
+            suffix = plain[len(args):]
+            _check_from_elsewhere(name, root, reference, [*from_parent[name][0], *suffix], [*from_inside[name][0], *suffix])
         if tunable:
             cache = tmp_path / f"cache-{name.replace(' ', '-')}"
             assert _invoke([*args, "--jobs", "1"], outside, cache) == reference, f"{name}: fresh cache differs"
@@ -121,6 +110,19 @@ def test_every_output_is_byte_identical_however_it_is_run(root, tmp_path, monkey
             with monkeypatch.context() as patch:
                 patch.setattr(extract, "POOL_THRESHOLD", 1)  # the fixtures are small: make the pool run
                 assert _invoke([*args, "--no-cache", "--jobs", "2"], outside, None) == reference, f"{name}: --jobs 2 differs"
+
+
+def _check_from_elsewhere(name: str, root: Path, reference: tuple[int, str], from_parent: list[str], from_inside: list[str]) -> None:
+    """The same command run from the project's parent folder with a relative path, and from inside it with `.`."""
+    if name.startswith("schema diff"):  # it names the two files as they were given, like diff(1)
+        assert _invoke(from_parent, root.parent, None)[1] == reference[1].replace(f"{root}/", f"{root.name}/")
+    elif name in ("check text", "facts text", "trace text"):  # paths from the current directory (absolute outside it), like ruff
+        parent_run, inside_run = _invoke(from_parent, root.parent, None), _invoke(from_inside, root, None)
+        assert parent_run == (reference[0], reference[1].replace(f"{root}/", f"{root.name}/")), f"{name}: from the parent differs"
+        assert inside_run == (reference[0], reference[1].replace(f"{root}/", "")), f"{name}: `.` from inside differs"
+    else:
+        assert _invoke(from_parent, root.parent, None) == reference, f"{name}: relative path from the parent differs"
+        assert _invoke(from_inside, root, None) == reference, f"{name}: `.` from inside differs"
 
 
 def _swap(path: Path, old: str, new: str) -> None:
