@@ -18,7 +18,7 @@ from eventlint.rules.base import (
     matches,
 )
 from eventlint.rules import knowledge
-from eventlint.rules.inert import INERT_CALLS, Inert, callers_of
+from eventlint.rules.inert import INERT_CALLS, Inert, callers_of  # calls that change nothing outside the process (EDA402, EDA403)
 from eventlint.rules.handler_queries import (
     chain,
     named,
@@ -38,9 +38,6 @@ SQL_WRITE = r"\b(insert\s+into|update\s+\w+\s+set)\b"
 HTTP_WRITES = _KNOWN.effects["http-writes"]
 MESSAGES = _KNOWN.effects["messages"]
 BEST_EFFORT = knowledge.failure_handling().best_effort  # notifications a team commonly accepts to lose (EDA402)
-# calls that change nothing outside the process (EDA501's judgement, rules/knowledge/inert-calls.yaml): a handler making
-# only these has nothing an early acknowledgement could lose (EDA402)
-INERT_CALLS = tuple(entry for group in knowledge.inert_calls().values() for entry in group)
 STORAGE_WRITES = _KNOWN.effects["storage-writes"]
 # calls an effects glob matches by method name that only write a local file (Pillow's Image.save): never an effect
 LOCAL_WRITES = _KNOWN.local_writes
